@@ -1,0 +1,68 @@
+"""Command-line entry point: ``python main.py <subcommand> ...``.
+
+Each subcommand lives in its own ``cmd_*.py`` module exposing
+``add_parser(subparsers)`` (which sets ``func``) and calls the same core
+functions the GUI calls. Subcommand names, options and output columns are a
+contract other tools rely on: extend them, never rename them.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from cxdesk import __version__
+from cxdesk.cli import cmd_demo, cmd_stats
+from cxdesk.errors import Cancelled, CxdeskError
+
+_COMMAND_MODULES = [cmd_demo, cmd_stats]
+
+
+def _optional_modules() -> list:
+    """Subcommands added by later features register here when present."""
+    mods = []
+    for name in ("cmd_import", "cmd_analyze", "cmd_export", "cmd_report"):
+        try:
+            mods.append(__import__(f"cxdesk.cli.{name}", fromlist=["add_parser"]))
+        except ModuleNotFoundError as exc:
+            if exc.name != f"cxdesk.cli.{name}":
+                raise
+    return mods
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cxdesk",
+        description="cxdesk：离线的电商评价与客服会话分析工具。不带子命令运行时打开图形界面。",
+    )
+    parser.add_argument("--version", action="version", version=f"cxdesk {__version__}")
+    parser.add_argument("--db", metavar="PATH", help="数据库文件（默认：用户数据目录下的 cxdesk.sqlite3）")
+    sub = parser.add_subparsers(dest="command", metavar="<子命令>")
+    for mod in _COMMAND_MODULES + _optional_modules():
+        mod.add_parser(sub)
+    return parser
+
+
+def add_db_option(p: argparse.ArgumentParser) -> None:
+    """Every subcommand accepts ``--db PATH`` after its name as well."""
+    p.add_argument("--db", metavar="PATH", default=argparse.SUPPRESS,
+                   help="数据库文件（默认：用户数据目录下的 cxdesk.sqlite3）")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except Cancelled:
+        print("已取消。", file=sys.stderr)
+        return 130
+    except CxdeskError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\n已中断。", file=sys.stderr)
+        return 130

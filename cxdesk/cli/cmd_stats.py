@@ -1,0 +1,38 @@
+"""``stats``: row counts per table."""
+from __future__ import annotations
+
+import argparse
+import json
+
+from cxdesk.store import open_store
+
+_LABELS = {
+    "shops": "店铺",
+    "import_batches": "导入批次",
+    "reviews": "评价",
+    "chat_sessions": "会话",
+    "chat_messages": "消息",
+    "orders": "订单",
+}
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    from cxdesk.cli import add_db_option
+
+    p = sub.add_parser("stats", help="显示数据库中各表的行数")
+    add_db_option(p)
+    p.add_argument("--json", action="store_true", help="以 JSON 输出（供其他工具读取）")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    with open_store(args.db) as store:
+        counts = store.counts().as_dict()
+        if args.json:
+            print(json.dumps({"db": str(store.path), "schema_version": store.schema_version, **counts},
+                             ensure_ascii=False))
+            return 0
+        print(f"数据库：{store.path}（结构版本 {store.schema_version}）")
+        for key, value in counts.items():
+            print(f"{key:<16}{value:>10}  {_LABELS[key]}")
+    return 0

@@ -1,0 +1,27 @@
+"""The bundled CJK font for matplotlib (Qt registers it in ``ui.app``).
+
+The target machines (and CI) may have no Chinese font at all; without this,
+chart labels render as empty boxes.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from cxdesk.paths import cjk_font_path
+
+CJK_FAMILY = "WenQuanYi Micro Hei"
+
+
+@lru_cache(maxsize=1)
+def setup_matplotlib_fonts() -> str:
+    """Register the bundled font with matplotlib and make it the default."""
+    import matplotlib
+    from matplotlib import font_manager
+
+    path = cjk_font_path()
+    if path.exists():
+        font_manager.fontManager.addfont(str(path))
+    matplotlib.rcParams["font.family"] = "sans-serif"
+    matplotlib.rcParams["font.sans-serif"] = [CJK_FAMILY, "DejaVu Sans"]
+    matplotlib.rcParams["axes.unicode_minus"] = False
+    return CJK_FAMILY

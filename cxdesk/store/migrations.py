@@ -1,0 +1,219 @@
+"""Forward-only schema migrations, applied in order by ``PRAGMA user_version``.
+
+Migration N moves a database from version N-1 to N. Never edit a released
+migration: add a new one. The first statement block of each runs in one
+transaction together with the version bump, so a failed upgrade leaves the
+database at its old version.
+"""
+from __future__ import annotations
+
+APP_ID_KEY = "app"
+APP_ID_VALUE = "cxdesk"
+
+# v1: shops, import batches and the imported records themselves.
+_V1_CORE = """
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+
+CREATE TABLE shops (
+    id         INTEGER PRIMARY KEY,
+    platform   TEXT NOT NULL,
+    name       TEXT NOT NULL,
+    created_at TEXT NOT NULL DEFAULT (datetime('now', 'localtime')),
+    UNIQUE (platform, name)
+);
+
+CREATE TABLE import_batches (
+    id             INTEGER PRIMARY KEY,
+    shop_id        INTEGER REFERENCES shops(id),
+    kind           TEXT NOT NULL CHECK (kind IN ('reviews', 'chats', 'orders')),
+    platform       TEXT,
+    source_format  TEXT,
+    file_name      TEXT NOT NULL,
+    file_sha256    TEXT NOT NULL,
+    encoding       TEXT,
+    rows_read      INTEGER NOT NULL DEFAULT 0,
+    rows_added     INTEGER NOT NULL DEFAULT 0,
+    rows_duplicate INTEGER NOT NULL DEFAULT 0,
+    rows_rejected  INTEGER NOT NULL DEFAULT 0,
+    status         TEXT NOT NULL DEFAULT 'done' CHECK (status IN ('done', 'undone')),
+    synthetic      INTEGER NOT NULL DEFAULT 0,
+    imported_at    TEXT NOT NULL DEFAULT (datetime('now', 'localtime')),
+    undone_at      TEXT
+);
+
+CREATE TABLE import_rejects (
+    batch_id  INTEGER NOT NULL REFERENCES import_batches(id) ON DELETE CASCADE,
+    record_no INTEGER,
+    reason    TEXT NOT NULL,
+    raw       TEXT
+);
+CREATE INDEX import_rejects_batch ON import_rejects(batch_id);
+
+CREATE TABLE reviews (
+    id                 INTEGER PRIMARY KEY,
+    shop_id            INTEGER NOT NULL REFERENCES shops(id),
+    batch_id           INTEGER REFERENCES import_batches(id),
+    review_key         TEXT NOT NULL,
+    platform_review_id TEXT,
+    order_id           TEXT,
+    product_id         TEXT,
+    product_title      TEXT,
+    sku                TEXT,
+    buyer_nick         TEXT,
+    rating             INTEGER CHECK (rating BETWEEN 1 AND 5),
+    rating_text        TEXT,
+    content            TEXT NOT NULL DEFAULT '',
+    created_at         TEXT,
+    append_content     TEXT,
+    append_at          TEXT,
+    seller_reply       TEXT,
+    UNIQUE (shop_id, review_key)
+);
+CREATE INDEX reviews_created ON reviews(created_at);
+CREATE INDEX reviews_batch ON reviews(batch_id);
+CREATE INDEX reviews_buyer ON reviews(buyer_nick);
+
+CREATE TABLE chat_sessions (
+    id                INTEGER PRIMARY KEY,
+    shop_id           INTEGER NOT NULL REFERENCES shops(id),
+    batch_id          INTEGER REFERENCES import_batches(id),
+    session_key       TEXT NOT NULL,
+    source_session_id TEXT,
+    buyer_nick        TEXT NOT NULL,
+    agent             TEXT,
+    agents            TEXT,
+    started_at        TEXT,
+    ended_at          TEXT,
+    message_count     INTEGER NOT NULL DEFAULT 0,
+    buyer_messages    INTEGER NOT NULL DEFAULT 0,
+    agent_messages    INTEGER NOT NULL DEFAULT 0,
+    transferred       INTEGER NOT NULL DEFAULT 0,
+    repeat_consult    INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (shop_id, session_key)
+);
+CREATE INDEX chat_sessions_started ON chat_sessions(started_at);
+CREATE INDEX chat_sessions_buyer ON chat_sessions(buyer_nick);
+CREATE INDEX chat_sessions_batch ON chat_sessions(batch_id);
+
+CREATE TABLE chat_messages (
+    id         INTEGER PRIMARY KEY,
+    session_id INTEGER NOT NULL REFERENCES chat_sessions(id) ON DELETE CASCADE,
+    shop_id    INTEGER NOT NULL REFERENCES shops(id),
+    batch_id   INTEGER REFERENCES import_batches(id),
+    seq        INTEGER NOT NULL,
+    role       TEXT NOT NULL CHECK (role IN ('buyer', 'agent', 'system', 'bot')),
+    sender     TEXT,
+    sent_at    TEXT,
+    content    TEXT NOT NULL DEFAULT '',
+    msg_key    TEXT NOT NULL,
+    UNIQUE (shop_id, msg_key)
+);
+CREATE INDEX chat_messages_session ON chat_messages(session_id, seq);
+CREATE INDEX chat_messages_batch ON chat_messages(batch_id);
+
+CREATE TABLE orders (
+    id            INTEGER PRIMARY KEY,
+    shop_id       INTEGER NOT NULL REFERENCES shops(id),
+    batch_id      INTEGER REFERENCES import_batches(id),
+    order_id      TEXT NOT NULL,
+    buyer_nick    TEXT,
+    created_at    TEXT,
+    paid_at       TEXT,
+    amount        REAL,
+    status        TEXT,
+    refund_status TEXT,
+    UNIQUE (shop_id, order_id)
+);
+CREATE INDEX orders_buyer ON orders(buyer_nick);
+CREATE INDEX orders_batch ON orders(batch_id);
+"""
+
+# v2: where analysis stages keep their results and what version produced them.
+_V2_RESULTS = """
+CREATE TABLE analysis_runs (
+    id          INTEGER PRIMARY KEY,
+    stage       TEXT NOT NULL,
+    version     TEXT NOT NULL,
+    status      TEXT NOT NULL CHECK (status IN ('running', 'done', 'cancelled', 'failed')),
+    rows_done   INTEGER NOT NULL DEFAULT 0,
+    started_at  TEXT NOT NULL DEFAULT (datetime('now', 'localtime')),
+    finished_at TEXT,
+    note        TEXT
+);
+
+CREATE TABLE sentiment (
+    target_type  TEXT NOT NULL CHECK (target_type IN ('review', 'message')),
+    target_id    INTEGER NOT NULL,
+    score        REAL,
+    label        TEXT CHECK (label IN ('正面', '中性', '负面')),
+    no_content   INTEGER NOT NULL DEFAULT 0,
+    model        TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    PRIMARY KEY (target_type, target_id)
+) WITHOUT ROWID;
+
+CREATE TABLE review_aspects (
+    review_id     INTEGER NOT NULL REFERENCES reviews(id) ON DELETE CASCADE,
+    aspect        TEXT NOT NULL,
+    opinion       TEXT,
+    polarity      TEXT CHECK (polarity IN ('正面', '中性', '负面')),
+    span_start    INTEGER,
+    span_end      INTEGER,
+    rules_version TEXT NOT NULL
+);
+CREATE INDEX review_aspects_review ON review_aspects(review_id);
+
+CREATE TABLE risk_flags (
+    id            INTEGER PRIMARY KEY,
+    target_type   TEXT NOT NULL CHECK (target_type IN ('message', 'session', 'review')),
+    target_id     INTEGER NOT NULL,
+    rule_id       TEXT NOT NULL,
+    category      TEXT NOT NULL,
+    level         TEXT NOT NULL CHECK (level IN ('高', '中', '低')),
+    evidence      TEXT,
+    status        TEXT NOT NULL DEFAULT '待处理'
+                  CHECK (status IN ('待处理', '处理中', '已处理', '误报')),
+    note          TEXT,
+    handler       TEXT,
+    handled_at    TEXT,
+    rules_version TEXT NOT NULL,
+    created_at    TEXT NOT NULL DEFAULT (datetime('now', 'localtime')),
+    UNIQUE (target_type, target_id, rule_id)
+);
+CREATE INDEX risk_flags_status ON risk_flags(status, level);
+
+CREATE TABLE faq_clusters (
+    id                 INTEGER PRIMARY KEY,
+    label              TEXT NOT NULL,
+    keywords           TEXT,
+    size               INTEGER NOT NULL DEFAULT 0,
+    pinned             INTEGER NOT NULL DEFAULT 0,
+    hidden             INTEGER NOT NULL DEFAULT 0,
+    recommended_answer TEXT,
+    created_at         TEXT NOT NULL DEFAULT (datetime('now', 'localtime')),
+    updated_at         TEXT
+);
+
+CREATE TABLE faq_members (
+    message_id    INTEGER PRIMARY KEY REFERENCES chat_messages(id) ON DELETE CASCADE,
+    cluster_id    INTEGER REFERENCES faq_clusters(id) ON DELETE SET NULL,
+    question_norm TEXT NOT NULL
+);
+CREATE INDEX faq_members_cluster ON faq_members(cluster_id);
+
+CREATE TABLE agent_metrics (
+    shop_id      INTEGER NOT NULL REFERENCES shops(id),
+    agent        TEXT NOT NULL,
+    period       TEXT NOT NULL CHECK (period IN ('day', 'week', 'month')),
+    period_start TEXT NOT NULL,
+    metric       TEXT NOT NULL,
+    value        REAL,
+    PRIMARY KEY (shop_id, agent, period, period_start, metric)
+) WITHOUT ROWID;
+"""
+
+MIGRATIONS: list[str] = [_V1_CORE, _V2_RESULTS]
+CURRENT_VERSION = len(MIGRATIONS)
