@@ -63,6 +63,8 @@ def _check_writable(path: Path) -> None:
             raise ReadOnlyStoreError(
                 f"数据库文件“{path}”是只读的，无法写入。请检查文件权限，或用 --db 指定可写的位置。"
             )
+    if folder.exists() and not folder.is_dir():
+        raise ReadOnlyStoreError(f"无法创建数据库所在文件夹“{folder}”：同名的文件已存在。请用 --db 指定其他位置。")
     if not folder.exists():
         try:
             folder.mkdir(parents=True, exist_ok=True)
