@@ -1,0 +1,138 @@
+"""The main window: navigation, status bar, remembered state, close waits for jobs."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QSize, Qt
+
+from cxdesk.store import Store, open_store
+from cxdesk.tasks import TaskContext
+from ui.app import create_main_window
+from ui.main_window import MainWindow
+from ui.settings import CURRENT_PAGE, SETTINGS_VERSION, SETTINGS_VERSION_KEY, UiSettings, settings_path
+from ui.testing import no_leftover_jobs  # noqa: F401  (autouse fixture)
+from ui.workers import Job
+
+NAV_TITLES = ["总览", "导入", "评价分析", "会话", "风险", "常见问题", "客服绩效", "设置"]
+
+
+def add_review(store: Store, *, synthetic: bool = False) -> None:
+    with store.transaction():
+        shop = store.shops.get_or_create("taobao", "测试小店")
+        batch = store.batches.create(
+            kind="reviews", file_name="r.csv", file_sha256="0" * 64, shop_id=shop.id, synthetic=synthetic
+        )
+        store.reviews.insert_many(shop.id, batch, [{"review_key": "k1", "content": "质量很好", "rating": 5}])
+
+
+def make_window(qtbot, store: Store) -> MainWindow:
+    window = create_main_window(store)
+    qtbot.addWidget(window)
+    window.show()
+    return window
+
+
+def test_navigation_has_the_eight_pages_in_order(qtbot, store: Store) -> None:
+    window = make_window(qtbot, store)
+    titles = [window.nav.item(i).text() for i in range(window.nav.count())]
+    assert titles == NAV_TITLES
+    assert window.stack.count() == len(NAV_TITLES)
+
+
+def test_clicking_an_entry_switches_the_page(qtbot, store: Store) -> None:
+    window = make_window(qtbot, store)
+    for row, title in enumerate(NAV_TITLES):
+        item = window.nav.item(row)
+        rect = window.nav.visualItemRect(item)
+        qtbot.mouseClick(window.nav.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+        assert window.stack.currentIndex() == row
+        assert window.stack.currentWidget().title == title
+
+
+def test_status_bar_shows_db_path_and_counts(qtbot, store: Store) -> None:
+    window = make_window(qtbot, store)
+    assert str(store.path) in window.db_label.text()
+    assert window.counts_label.text() == "评价 0 · 消息 0 · 会话 0"
+    assert not window.synthetic_label.isVisible()
+    add_review(store)
+    window.refresh()
+    assert window.counts_label.text() == "评价 1 · 消息 0 · 会话 0"
+    assert not window.synthetic_label.isVisible()
+
+
+def test_status_bar_marks_synthetic_data(qtbot, store: Store) -> None:
+    add_review(store, synthetic=True)
+    window = make_window(qtbot, store)
+    assert window.synthetic_label.isVisible()
+    assert window.synthetic_label.text() == "演示数据（合成）"
+
+
+def test_refresh_reaches_every_page(qtbot, store: Store) -> None:
+    window = make_window(qtbot, store)
+    overview = window.pages["overview"]
+    assert overview.panels.currentWidget() is overview.welcome_panel
+    add_review(store)
+    with qtbot.waitSignal(window.sig_data_changed, timeout=1000):
+        window.refresh()
+    assert overview.panels.currentWidget() is overview.summary_panel
+
+
+def test_geometry_and_page_persist_across_reopen(qtbot, db_path: Path) -> None:
+    with open_store(db_path) as store:
+        window = make_window(qtbot, store)
+        window.resize(760, 540)  # within the 800x600 offscreen screen: restore clamps
+        window.show_page("risk")
+        window.close()
+    assert settings_path().exists()
+    with open_store(db_path) as store:
+        again = make_window(qtbot, store)
+        assert again.size() == QSize(760, 540)
+        assert again.current_page_key() == "risk"
+        assert again.stack.currentWidget().title == "风险"
+
+
+def test_settings_are_versioned_and_typed(qtbot) -> None:
+    settings = UiSettings()
+    assert SETTINGS_VERSION_KEY.get(settings) == SETTINGS_VERSION
+    assert CURRENT_PAGE.get(settings) == "overview"
+    settings.qsettings.setValue(SETTINGS_VERSION_KEY.key, "not a number")
+    assert SETTINGS_VERSION_KEY.get(settings) == 0  # unreadable -> default
+
+
+def slow_until_cancelled(ctx: TaskContext) -> None:
+    while True:
+        ctx.check()
+        time.sleep(0.02)
+
+
+def test_closing_cancels_and_waits_for_jobs(qtbot, store: Store) -> None:
+    window = make_window(qtbot, store)
+    called: list[str] = []
+    job = Job(window, slow_until_cancelled, label="长任务").on_cancelled(lambda: called.append("x"))
+    window.jobs.start("overview", job)
+    assert window.jobs.running() == [job]
+    window.close()
+    assert not job.is_running()
+    assert job.state == "discarded" and called == []
+
+
+def test_startup_does_not_import_matplotlib(tmp_path: Path) -> None:
+    """Building the whole window must not pay matplotlib's 0.6 s import."""
+    import subprocess
+    import sys
+
+    code = (
+        "import os, sys\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "from cxdesk.store import open_store\n"
+        "from ui.app import create_main_window\n"
+        "app = QApplication([])\n"
+        f"store = open_store({str(tmp_path / 'x.sqlite3')!r})\n"
+        "w = create_main_window(store)\n"
+        "print('MPL' if 'matplotlib' in sys.modules else 'NO-MPL')\n"
+        "w.jobs.shutdown(); store.close()\n"
+    )
+    root = Path(__file__).resolve().parent.parent
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
+    assert out.stdout.strip().endswith("NO-MPL"), out.stdout + out.stderr

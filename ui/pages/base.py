@@ -1,0 +1,69 @@
+"""What every page gets and offers: collaborators in, ``refresh()`` out.
+
+Pages never reach into the main window or a global app object (STYLE §24):
+the window hands each page a :class:`PageContext` with the store, the job
+runner and two callbacks, and connects its ``sig_data_changed`` to the
+page's :meth:`BasePage.refresh`.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import ClassVar
+
+from PySide6.QtWidgets import QPushButton, QStyle, QVBoxLayout, QWidget
+
+from cxdesk.store import Store
+from ui.widgets.empty_state import EmptyStateWidget
+from ui.workers import JobRunner
+
+
+@dataclass(frozen=True)
+class PageContext:
+    """The collaborators a page may use.
+
+    ``navigate(key)`` shows another page; ``data_changed()`` tells the whole
+    window (status bar and all pages) that the store's data changed.
+    """
+
+    store: Store
+    jobs: JobRunner
+    navigate: Callable[[str], None]
+    data_changed: Callable[[], None]
+
+
+class BasePage(QWidget):
+    """A page of the main window, identified by a stable ``key``."""
+
+    key: ClassVar[str] = ""
+    title: ClassVar[str] = ""
+    icon: ClassVar[QStyle.StandardPixmap] = QStyle.StandardPixmap.SP_FileIcon
+
+    def __init__(self, ctx: PageContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setObjectName(f"{self.key}Page")
+
+    def refresh(self) -> None:
+        """Re-read what the page shows from the store; pages override this."""
+
+
+class EmptyStatePage(BasePage):
+    """A page whose feature is not built yet: says what it will show, never fakes it."""
+
+    empty_title: ClassVar[str] = ""
+    empty_description: ClassVar[str] = ""
+    empty_how_to: ClassVar[str] = "先在「导入」页导入数据，然后运行分析。"
+    action_text: ClassVar[str] = "去导入数据"
+
+    def __init__(self, ctx: PageContext, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, parent)
+        self.empty_state = EmptyStateWidget(
+            self.empty_title, self.empty_description, self.empty_how_to, self
+        )
+        self.action_button: QPushButton | None = None
+        if self.action_text:
+            self.action_button = self.empty_state.add_button(self.action_text)
+            self.action_button.clicked.connect(lambda: self.ctx.navigate("import"))
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.empty_state)

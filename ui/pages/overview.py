@@ -1,0 +1,196 @@
+"""总览: a welcome panel on an empty store, real figures once there is data.
+
+On an empty store the user's two ways forward are offered: generate the
+synthetic demo shop (through the background job helper) or go to 导入.
+With data, only figures that the store really returns are shown, and
+synthetic data is labelled as such so nobody mistakes it for their shop.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QStackedWidget,
+    QStyle,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ui.pages.base import BasePage, PageContext
+from ui.widgets.stat_card import StatCardWidget
+from ui.workers import Job
+
+log = logging.getLogger("cxdesk")
+
+WELCOME_TEXT = (
+    "cxdesk 在这台电脑上离线分析您店铺的商品评价和客服聊天记录：找出顾客最常提到的问题、"
+    "需要跟进的风险评价和会话、买家反复询问的常见问题及最佳回答，以及每位客服的响应与转化表现。"
+    "所有数据只保存在本机，不会上传。"
+)
+START_TEXT = (
+    "数据库里还没有数据。可以先生成一份合成的演示数据来体验各项功能，"
+    "或者导入您从平台后台导出的评价、聊天记录和订单文件。"
+)
+MAX_PANEL_WIDTH = 900  # readable line length on wide windows
+SYNTHETIC_BANNER = "当前为演示数据（合成），仅供体验，不代表任何真实店铺。"
+
+# (StoreCounts field, caption) in display order.
+_STATS = (
+    ("shops", "店铺"),
+    ("import_batches", "导入批次"),
+    ("reviews", "评价"),
+    ("chat_sessions", "会话"),
+    ("chat_messages", "消息"),
+    ("orders", "订单"),
+)
+
+
+def _wrapped(text: str, parent: QWidget, *, point_size: int = 0, bold: bool = False) -> QLabel:
+    label = QLabel(text, parent)
+    label.setWordWrap(True)
+    if point_size or bold:
+        font = label.font()
+        if point_size:
+            font.setPointSize(point_size)
+        font.setBold(bold)
+        label.setFont(font)
+    return label
+
+
+class OverviewPage(BasePage):
+    """Welcome on an empty store; counts, shops and the synthetic-data banner otherwise."""
+
+    key = "overview"
+    title = "总览"
+    icon = QStyle.StandardPixmap.SP_ComputerIcon
+
+    def __init__(self, ctx: PageContext, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, parent)
+        self._demo_summary = ""
+        self.panels = QStackedWidget(self)
+        self.welcome_panel = self._build_welcome()
+        self.summary_panel = self._build_summary()
+        self.panels.addWidget(self.welcome_panel)
+        self.panels.addWidget(self.summary_panel)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.panels)
+        self.refresh()
+
+    # --- building --------------------------------------------------------------
+
+    def _build_welcome(self) -> QWidget:
+        panel = QWidget(self)
+        panel.setMaximumWidth(MAX_PANEL_WIDTH)
+        self.demo_button = QPushButton("生成演示数据", panel)
+        self.demo_button.setDefault(True)
+        self.demo_button.setMinimumHeight(36)
+        self.demo_button.clicked.connect(self.generate_demo)
+        self.import_button = QPushButton("导入数据", panel)
+        self.import_button.setMinimumHeight(36)
+        self.import_button.clicked.connect(lambda: self.ctx.navigate("import"))
+        self.welcome_note = _wrapped("", panel)
+        self.welcome_note.setStyleSheet("color: #b00020;")
+        self.welcome_note.hide()
+        for button in (self.demo_button, self.import_button):
+            font = button.font()
+            font.setPointSize(11)
+            button.setFont(font)
+            button.setMinimumWidth(140)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.demo_button)
+        buttons.addWidget(self.import_button)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(panel)
+        layout.setContentsMargins(40, 32, 40, 32)
+        layout.setSpacing(16)
+        layout.addWidget(_wrapped("欢迎使用 cxdesk", panel, point_size=20, bold=True))
+        layout.addWidget(_wrapped(WELCOME_TEXT, panel, point_size=11))
+        layout.addWidget(_wrapped(START_TEXT, panel, point_size=11))
+        layout.addLayout(buttons)
+        layout.addWidget(self.welcome_note)
+        layout.addStretch(1)
+        return panel
+
+    def _build_summary(self) -> QWidget:
+        panel = QWidget(self)
+        panel.setMaximumWidth(MAX_PANEL_WIDTH)
+        self.synthetic_banner = _wrapped(SYNTHETIC_BANNER, panel, bold=True)
+        self.synthetic_banner.setStyleSheet(
+            "background: #fff3cd; color: #7a5a00; border: 1px solid #f0d98c; padding: 8px;"
+        )
+        self.cards = {field: StatCardWidget(caption, panel) for field, caption in _STATS}
+        grid = QGridLayout()
+        for i, card in enumerate(self.cards.values()):
+            grid.addWidget(card, i // 3, i % 3)
+        self.shops_label = _wrapped("", panel)
+        self.shops_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.demo_summary_label = _wrapped("", panel)
+        self.demo_summary_label.setStyleSheet("color: #444;")
+        layout = QVBoxLayout(panel)
+        layout.setContentsMargins(40, 32, 40, 32)
+        layout.setSpacing(16)
+        layout.addWidget(_wrapped("数据总览", panel, point_size=20, bold=True))
+        layout.addWidget(self.synthetic_banner)
+        layout.addLayout(grid)
+        layout.addWidget(self.shops_label)
+        layout.addWidget(self.demo_summary_label)
+        layout.addStretch(1)
+        return panel
+
+    # --- data ------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Show the welcome panel on an empty store, else the real counts."""
+        store = self.ctx.store
+        if store.is_empty():
+            self.panels.setCurrentWidget(self.welcome_panel)
+            return
+        counts = store.counts()
+        for field, card in self.cards.items():
+            card.set_value(getattr(counts, field))
+        self.synthetic_banner.setVisible(store.batches.any_synthetic())
+        shops = store.shops.all()
+        names = "、".join(f"{s.name}（{s.platform_label}）" for s in shops)
+        self.shops_label.setText(f"店铺：{names}" if shops else "")
+        self.demo_summary_label.setText(self._demo_summary)
+        self.demo_summary_label.setVisible(bool(self._demo_summary))
+        self.panels.setCurrentWidget(self.summary_panel)
+
+    # --- demo data ----------------------------------------------------------------
+
+    def generate_demo(self) -> None:
+        """Build the synthetic demo shop into this database in the background."""
+        try:
+            # Lazy: the demo builder pulls in generators nobody needs at start-up.
+            from cxdesk.demo import DEFAULT_SEED, build_demo
+        except ImportError:
+            log.exception("cxdesk.demo 无法导入")
+            self._show_welcome_note("演示数据生成功能暂不可用（缺少 cxdesk.demo 模块）。")
+            return
+        self.welcome_note.hide()
+        self.demo_button.setEnabled(False)
+        job = Job(self, build_demo, self.ctx.store.path, seed=DEFAULT_SEED, label="生成演示数据")
+        job.on_success(self._on_demo_built)
+        job.sig_finished.connect(lambda: self.demo_button.setEnabled(True))
+        self.ctx.jobs.start(self.key, job)
+
+    def _on_demo_built(self, summary: Any) -> None:
+        describe = getattr(summary, "describe", None)
+        self._demo_summary = describe() if callable(describe) else ""
+        self.ctx.data_changed()
+
+    def _show_welcome_note(self, text: str) -> None:
+        self.welcome_note.setText(text)
+        self.welcome_note.show()
+
+
+if __name__ == "__main__":
+    from ui.pages._preview import preview
+
+    raise SystemExit(preview(OverviewPage))

@@ -1,0 +1,68 @@
+"""Render every page of the main window to PNG files, offscreen.
+
+``python -m ui.screenshot OUTDIR [--db PATH] [--main PATH]`` writes
+``OUTDIR/<page>.png`` for each page; with ``--main`` it also saves the
+overview page there (the README screenshot). Without ``--db`` it uses a
+fresh empty store. Unless ``CXDESK_DATA_DIR`` is set, the data folder (and
+with it the UI settings) is a temporary one, so rendering never changes the
+user's remembered window and the 设置 page shows no personal paths.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+SIZE = (1280, 800)
+
+
+def render(outdir: Path, db_path: Path, main_png: Path | None = None) -> list[Path]:
+    """Save one PNG per page; returns the written paths."""
+    from PySide6.QtWidgets import QApplication
+
+    from cxdesk.store import open_store
+    from ui.app import create_main_window
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    outdir.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    with open_store(db_path) as store:
+        window = create_main_window(store)
+        window.resize(*SIZE)
+        window.show()
+        for key in window.page_keys():
+            window.show_page(key)
+            app.processEvents()
+            target = outdir / f"{key}.png"
+            window.grab().save(str(target))
+            written.append(target)
+        if main_png is not None:
+            window.show_page("overview")
+            app.processEvents()
+            main_png.parent.mkdir(parents=True, exist_ok=True)
+            window.grab().save(str(main_png))
+            written.append(main_png)
+        window.close()
+    return written
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="把主窗口每个页面渲染成 PNG 截图（离屏）")
+    parser.add_argument("outdir", type=Path, help="输出文件夹")
+    parser.add_argument("--db", type=Path, default=None, help="数据库文件（默认：新建空库）")
+    parser.add_argument("--main", type=Path, default=None, help="另存总览页截图到此路径")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    with tempfile.TemporaryDirectory(prefix="cxdesk-shot-") as tmp:
+        os.environ.setdefault("CXDESK_DATA_DIR", str(Path(tmp) / "data"))
+        db = args.db or Path(tmp) / "empty.sqlite3"
+        for path in render(args.outdir, db, args.main):
+            print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
