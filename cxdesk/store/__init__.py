@@ -77,6 +77,27 @@ class Store:
             else:
                 self.conn.execute("COMMIT")
 
+    @contextmanager
+    def bulk_load(self, mebibytes: int = 256) -> Iterator[None]:
+        """Settings for one big import, restored afterwards. Enter before ``transaction()``.
+
+        A larger page cache: index inserts into a million-row table are
+        page-cache bound. Foreign-key checks off: the importer only writes ids
+        it has just read back inside the same transaction, and the three FK
+        look-ups per message cost ~10% of the insert time.
+        """
+        with self._lock:
+            conn = self.conn
+            old_cache = conn.execute("PRAGMA cache_size").fetchone()[0]
+            old_fk = conn.execute("PRAGMA foreign_keys").fetchone()[0]
+            conn.execute(f"PRAGMA cache_size = -{int(mebibytes) * 1024}")
+            conn.execute("PRAGMA foreign_keys = OFF")
+            try:
+                yield
+            finally:
+                conn.execute(f"PRAGMA foreign_keys = {int(old_fk)}")
+                conn.execute(f"PRAGMA cache_size = {int(old_cache)}")
+
     def counts(self) -> StoreCounts:
         q = self.conn.execute
         return StoreCounts(

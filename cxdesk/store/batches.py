@@ -89,6 +89,13 @@ class BatchesRepo:
         ).fetchone()
         return row is not None
 
+    def find_done_by_sha(self, file_sha256: str, kind: str | None = None) -> int | None:
+        """The latest not-undone batch that imported a file with this content."""
+        row = self._conn.execute(
+            "SELECT id FROM import_batches WHERE file_sha256=? AND status='done' AND (? IS NULL OR kind=?) "
+            "ORDER BY id DESC LIMIT 1", (file_sha256, kind, kind)).fetchone()
+        return int(row[0]) if row else None
+
     def mark_undone(self, batch_id: int) -> None:
         self._conn.execute(
             "UPDATE import_batches SET status='undone', undone_at=datetime('now','localtime') WHERE id=?",

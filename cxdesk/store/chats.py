@@ -18,26 +18,32 @@ _INSERT_MSG = (
     "sent_at, content, msg_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
-# The agent of a session is the account that sent the most agent messages
-# (ties go to whoever spoke first).
-_REFRESH_SQL = """
+_INSERT_SESSION = (
+    "INSERT OR IGNORE INTO chat_sessions(shop_id, batch_id, session_key, source_session_id, "
+    "buyer_nick, transferred, repeat_consult) VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+
+# Set-based refresh: one GROUP BY over the touched sessions' messages instead of
+# seven correlated subqueries per session (which took minutes at 100k sessions).
+_REFRESH_COUNTS = """
 UPDATE chat_sessions SET
-    started_at     = (SELECT MIN(sent_at) FROM chat_messages m WHERE m.session_id = chat_sessions.id),
-    ended_at       = (SELECT MAX(sent_at) FROM chat_messages m WHERE m.session_id = chat_sessions.id),
-    message_count  = (SELECT COUNT(*) FROM chat_messages m WHERE m.session_id = chat_sessions.id),
-    buyer_messages = (SELECT COUNT(*) FROM chat_messages m
-                      WHERE m.session_id = chat_sessions.id AND m.role = 'buyer'),
-    agent_messages = (SELECT COUNT(*) FROM chat_messages m
-                      WHERE m.session_id = chat_sessions.id AND m.role = 'agent'),
-    agent = (SELECT sender FROM chat_messages m
-             WHERE m.session_id = chat_sessions.id AND m.role = 'agent' AND sender IS NOT NULL
-             GROUP BY sender ORDER BY COUNT(*) DESC, MIN(seq) LIMIT 1),
-    agents = (SELECT group_concat(sender, ',') FROM
-                (SELECT sender FROM chat_messages m
-                 WHERE m.session_id = chat_sessions.id AND m.role = 'agent' AND sender IS NOT NULL
-                 GROUP BY sender ORDER BY MIN(seq)))
-WHERE id IN (SELECT value FROM json_each(?))
+    started_at = a.mn, ended_at = a.mx, message_count = a.n,
+    buyer_messages = a.nb, agent_messages = a.na, agent = NULL, agents = NULL
+FROM (SELECT session_id, MIN(sent_at) AS mn, MAX(sent_at) AS mx, COUNT(*) AS n,
+             SUM(role = 'buyer') AS nb, SUM(role = 'agent') AS na
+      FROM chat_messages WHERE session_id IN (SELECT id FROM temp._cx_refresh)
+      GROUP BY session_id) AS a
+WHERE chat_sessions.id = a.session_id
 """
+# The agent of a session is the account that sent the most agent messages
+# (ties go to whoever spoke first); ``agents`` lists them in order of first reply.
+_AGENT_COUNTS = """
+SELECT session_id, sender, COUNT(*), MIN(seq) FROM chat_messages
+WHERE role = 'agent' AND sender IS NOT NULL AND session_id IN (SELECT id FROM temp._cx_refresh)
+GROUP BY session_id, sender
+"""
+
+SessionRow = tuple[str, "str | None", str, bool, bool]  # key, source id, buyer, transferred, repeat
 
 
 class ChatsRepo:
@@ -52,41 +58,81 @@ class ChatsRepo:
         Returns (messages added, duplicate messages, sessions added). Call
         inside a transaction.
         """
+        sessions = list(sessions)
+        ids, sessions_added = self.ensure_sessions(shop_id, batch_id, [
+            (s["session_key"], s.get("source_session_id"), s["buyer_nick"],
+             bool(s.get("transferred")), bool(s.get("repeat_consult"))) for s in sessions])
+        msg_rows = [
+            (ids[s["session_key"]], shop_id, batch_id, m["seq"], m["role"], m.get("sender"),
+             m.get("sent_at"), m.get("content") or "", m["msg_key"])
+            for s in sessions for m in s["messages"]
+        ]
+        added = self.insert_message_rows(msg_rows)
+        self.refresh_sessions(sorted(set(ids.values())))
+        return added, len(msg_rows) - added, sessions_added
+
+    def ensure_sessions(
+        self, shop_id: int, batch_id: int | None, sessions: list[SessionRow]
+    ) -> tuple[dict[str, int], int]:
+        """Insert the sessions that are new; return (session_key → id, number added).
+
+        One executemany plus one SELECT per call, so importers can resolve a
+        whole chunk's sessions at once.
+        """
         conn = self._conn
-        touched: list[int] = []
-        msg_rows: list[tuple] = []
-        sessions_added = 0
-        n_messages = 0
-        for s in sessions:
-            cur = conn.execute(
-                "INSERT OR IGNORE INTO chat_sessions(shop_id, batch_id, session_key, source_session_id, "
-                "buyer_nick, transferred, repeat_consult) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (shop_id, batch_id, s["session_key"], s.get("source_session_id"), s["buyer_nick"],
-                 int(bool(s.get("transferred"))), int(bool(s.get("repeat_consult")))),
-            )
-            if cur.rowcount:
-                session_id = int(cur.lastrowid)
-                sessions_added += 1
-            else:
-                session_id = conn.execute(
-                    "SELECT id FROM chat_sessions WHERE shop_id=? AND session_key=?",
-                    (shop_id, s["session_key"]),
-                ).fetchone()[0]
-            touched.append(session_id)
-            for m in s["messages"]:
-                msg_rows.append((session_id, shop_id, batch_id, m["seq"], m["role"], m.get("sender"),
-                                 m.get("sent_at"), m.get("content") or "", m["msg_key"]))
-            n_messages += len(s["messages"])
         before = conn.total_changes
-        conn.executemany(_INSERT_MSG, msg_rows)
+        conn.executemany(_INSERT_SESSION, [
+            (shop_id, batch_id, key, sid, buyer, int(bool(tr)), int(bool(rep)))
+            for key, sid, buyer, tr, rep in sessions])
         added = conn.total_changes - before
-        self.refresh_sessions(touched)
-        return added, n_messages - added, sessions_added
+        ids: dict[str, int] = {}
+        keys = [s[0] for s in sessions]
+        for i in range(0, len(keys), 20_000):
+            ids.update((k, i_) for i_, k in conn.execute(
+                "SELECT id, session_key FROM chat_sessions WHERE shop_id=? AND session_key IN "
+                "(SELECT value FROM json_each(?))", (shop_id, json.dumps(keys[i : i + 20_000]))))
+        return ids, added
+
+    def insert_message_rows(self, rows: list[tuple]) -> int:
+        """INSERT OR IGNORE prepared rows (session_id, shop_id, batch_id, seq, role,
+        sender, sent_at, content, msg_key); return how many were new."""
+        before = self._conn.total_changes
+        self._conn.executemany(_INSERT_MSG, rows)
+        return self._conn.total_changes - before
+
+    def has_sessions(self, shop_id: int) -> bool:
+        return self._conn.execute(
+            "SELECT 1 FROM chat_sessions WHERE shop_id=? LIMIT 1", (shop_id,)).fetchone() is not None
+
+    def find_session_near(
+        self, shop_id: int, buyer: str, sent_at: str, gap_minutes: float
+    ) -> tuple[int, str, int] | None:
+        """A stored session of ``buyer`` that a message at ``sent_at`` continues.
+
+        "Continues" means it started no later than one gap after the message and
+        ended no earlier than one gap before it. Returns (id, key, max seq).
+        """
+        row = self._conn.execute(
+            "SELECT id, session_key, (SELECT MAX(seq) FROM chat_messages m WHERE m.session_id = s.id) "
+            "FROM chat_sessions s WHERE shop_id=? AND buyer_nick=? "
+            "AND started_at <= datetime(?, ?) AND ended_at >= datetime(?, ?) "
+            "ORDER BY started_at DESC LIMIT 1",
+            (shop_id, buyer, sent_at, f"+{gap_minutes} minutes", sent_at, f"-{gap_minutes} minutes"),
+        ).fetchone()
+        return (int(row[0]), str(row[1]), int(row[2] or 0)) if row else None
 
     def refresh_sessions(self, session_ids: list[int]) -> None:
         """Recompute the derived columns of these sessions from their messages."""
-        for i in range(0, len(session_ids), 5000):
-            self._conn.execute(_REFRESH_SQL, (json.dumps(session_ids[i : i + 5000]),))
+        if not session_ids:
+            return
+        conn = self._conn
+        conn.execute("CREATE TEMP TABLE IF NOT EXISTS _cx_refresh(id INTEGER PRIMARY KEY)")
+        conn.execute("DELETE FROM temp._cx_refresh")
+        conn.executemany("INSERT OR IGNORE INTO temp._cx_refresh(id) VALUES (?)", ((i,) for i in session_ids))
+        conn.execute(_REFRESH_COUNTS)
+        conn.executemany("UPDATE chat_sessions SET agent=?, agents=? WHERE id=?",
+                         _pick_agents(conn.execute(_AGENT_COUNTS)))
+        conn.execute("DELETE FROM temp._cx_refresh")
 
     def delete_batch(self, batch_id: int) -> int:
         """Remove the messages a batch added, and sessions left empty."""
@@ -112,3 +158,15 @@ class ChatsRepo:
             (json.dumps(session_ids),))]
         self.refresh_sessions(remaining)
         return removed
+
+
+def _pick_agents(rows: Iterable[tuple[int, str, int, int]]) -> list[tuple[str, str, int]]:
+    """(agent, agents, session id) per session from (session, sender, count, first seq)."""
+    per: dict[int, list[tuple[int, int, str]]] = {}
+    for sid, sender, n, first in rows:
+        per.setdefault(sid, []).append((first, -n, sender))
+    out = []
+    for sid, items in per.items():
+        best = min(items, key=lambda t: (t[1], t[0]))[2]
+        out.append((best, ",".join(s for _, _, s in sorted(items)), sid))
+    return out

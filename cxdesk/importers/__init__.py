@@ -1,0 +1,30 @@
+"""File importers: platform exports → canonical records in the store.
+
+The public API (used by ``main.py import`` and the GUI import wizard):
+
+* :func:`detect` (path) → :class:`Detection`: kind, platform, format, encoding,
+  columns and the proposed field → column mapping, from the file's head;
+* :func:`preview` (path, detection, mapping, limit) → first records as they will be stored;
+* :func:`import_file` (ctx, store, path, ...) → :class:`ImportSummary`: a job
+  (progress, cancel) importing one file as one undoable batch;
+* :func:`undo_batch`, :func:`list_batches`, :func:`write_rejects_csv`.
+
+One module per source format (``qianniu_txt``, ``jddc_tsv`` …) registered in
+:mod:`cxdesk.importers.registry`.
+"""
+from __future__ import annotations
+
+from cxdesk.importers._batches import list_batches, undo_batch, write_rejects_csv
+from cxdesk.importers._columns import ALIASES as FIELD_ALIASES
+from cxdesk.importers._columns import FIELD_LABELS
+from cxdesk.importers._model import (
+    KIND_LABELS, KINDS, Detection, ImportSummary, Reject,
+)
+from cxdesk.importers._pipeline import TooManyBadRows, detect, import_file, preview, resolve
+from cxdesk.importers.registry import FORMATS
+
+__all__ = [
+    "FIELD_ALIASES", "FIELD_LABELS", "FORMATS", "KINDS", "KIND_LABELS", "Detection", "ImportSummary", "Reject",
+    "TooManyBadRows", "detect", "import_file", "list_batches", "preview", "resolve", "undo_batch",
+    "write_rejects_csv",
+]

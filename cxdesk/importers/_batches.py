@@ -1,0 +1,44 @@
+"""Operations on finished imports: list, undo, and the downloadable error list."""
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from cxdesk.errors import CxdeskError
+from cxdesk.store import Batch, Store
+
+
+def list_batches(store: Store) -> list[Batch]:
+    """Every import batch, newest first (undone ones included, marked by status)."""
+    return store.batches.all()
+
+
+def undo_batch(store: Store, batch_id: int) -> int:
+    """Remove exactly the rows batch ``batch_id`` added and mark it undone.
+
+    Chat sessions that still hold messages from other batches survive and
+    are recomputed. Returns the number of rows removed.
+    """
+    batch = store.batches.get(batch_id)
+    if batch is None:
+        raise CxdeskError(f"没有编号为 {batch_id} 的导入批次。")
+    if batch.status == "undone":
+        raise CxdeskError(f"批次 {batch_id}（{batch.file_name}）已于 {batch.undone_at} 撤销过。")
+    repo = {"reviews": store.reviews, "chats": store.chats, "orders": store.orders}[batch.kind]
+    with store.transaction():
+        removed = repo.delete_batch(batch_id)
+        store.batches.mark_undone(batch_id)
+    return int(removed)
+
+
+def write_rejects_csv(store: Store, batch_id: int, path: str | Path) -> int:
+    """Write a batch's rejected rows as a CSV Excel opens correctly (UTF-8 BOM).
+
+    Returns the number of rows written.
+    """
+    rows = store.batches.rejects(batch_id)
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["行号/记录号", "原因", "原始内容"])
+        w.writerows((n, reason, raw or "") for n, reason, raw in rows)
+    return len(rows)

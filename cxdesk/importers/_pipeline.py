@@ -1,0 +1,221 @@
+"""detect → preview → import_file: the public flow the CLI and the wizard drive.
+
+Each file is imported in one store transaction recorded as an import batch,
+so a failure, a cancel or a kill mid-file leaves the store exactly as before,
+and the batch can later be undone as a unit.
+"""
+from __future__ import annotations
+
+import hashlib
+import time
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from cxdesk.errors import ImportFormatError
+from cxdesk.importers import registry, table_generic
+from cxdesk.importers._columns import apply_override, auto_map, require_fields
+from cxdesk.importers._prefetch import prefetch
+from cxdesk.importers._model import (
+    KIND_LABELS, KINDS, PLATFORM_SHOP_NAMES, Detection, ImportSummary, Probe, ReadOptions, Reject,
+)
+from cxdesk.importers._sniff import probe
+from cxdesk.importers._writers import make_writer
+from cxdesk.store import PLATFORMS, Store
+from cxdesk.tasks import JobContext
+
+TABULAR_FORMATS = ("table", "qianniu_csv", "douyin_reviews")
+_PLATFORM_ALIASES = {"淘宝": "taobao", "天猫": "taobao", "tmall": "taobao", "京东": "jd", "拼多多": "pdd",
+                     "抖店": "douyin", "抖音": "douyin", "其他": "other"}
+
+
+class TooManyBadRows(ImportFormatError):
+    """More than the allowed share of rows were rejected; nothing was written."""
+
+    def __init__(self, message: str, rejects: list[Reject]) -> None:
+        super().__init__(message)
+        self.rejects = rejects
+
+
+def detect(path: str | Path) -> Detection:
+    """What ``path`` is: kind, platform, format, encoding, columns, proposed mapping.
+
+    Reads only the head of the file (JSON of unknown shape is parsed whole).
+
+    Raises
+    ------
+    ImportFormatError
+        Empty, binary (image, PDF, archive) or undecodable files.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ImportFormatError(f"找不到文件“{path}”。")
+    p = probe(path)
+    found = registry.best(p)
+    if (found is None or found[0] is table_generic.FORMAT) and p.container == "json":
+        _json_columns(p)
+        found = registry.best(p)
+    if found is None:
+        raise ImportFormatError(_unknown_text_message(p))
+    spec, g = found
+    tabular = spec.id in TABULAR_FORMATS  # other formats have fixed fields, no columns to map
+    return Detection(
+        path=path, kind=g.kind, platform=g.platform, format_id=spec.id, format_label=g.label or spec.label,
+        encoding=p.encoding, container=p.container, columns=p.columns if tabular else [], mapping=g.mapping,
+        confidence=round(g.confidence, 2), header_row=p.header_row, delimiter=p.delimiter, sheet=p.sheet,
+        shop_hint=g.shop_hint,
+    )
+
+
+def _json_columns(p: Probe) -> None:
+    from cxdesk.importers._jsonsrc import columns_of, load_json, record_list
+
+    p.columns = columns_of(record_list(load_json(p.path, p.encoding)))
+
+
+def _unknown_text_message(p: Probe) -> str:
+    first = next((ln.strip() for ln in p.lines if ln.strip()), "")[:60]
+    return (f"无法识别“{p.path.name}”的格式（{p.container.upper()}，编码 {p.encoding}，首行：“{first}”）。"
+            "支持：带表头的 CSV/Excel 表格、千牛聊天文本、京东 JDDC 对话 TSV、各平台评价/聊天 JSON。")
+
+
+def resolve(det: Detection, kind: str | None, mapping: dict[str, str] | None) -> tuple[str, dict[str, str]]:
+    """The kind to import as and the final field → column mapping, or a Chinese error."""
+    if kind is not None and kind not in KINDS:
+        raise ImportFormatError(f"导入类型“{kind}”无效，应为 reviews（评价）、chats（聊天）或 orders（订单）。")
+    table = det.format_id == table_generic.FORMAT.id
+    if kind is not None and det.kind is not None and kind != det.kind and not (table and det.confidence < 0.5):
+        cols = f"，列：{'、'.join(det.columns[:8])}" if det.columns else ""
+        raise ImportFormatError(
+            f"“{det.path.name}”看起来是{KIND_LABELS[det.kind]}文件（识别为：{det.format_label}{cols}），"
+            f"而不是{KIND_LABELS[kind]}。请确认选择的文件和导入类型。"
+        )
+    final_kind = kind or det.kind
+    if final_kind is None:
+        shown = "、".join(det.columns[:12]) or "（无）"
+        raise ImportFormatError(
+            f"“{det.path.name}”中找不到可识别的表头（识别为 {det.container.upper()}，第 {det.header_row} 行的列："
+            f"{shown}）。应包含如“评价内容”（评价）、“发送内容”+“客户名”（聊天）、“订单号”（订单）等列；"
+            "可指定导入类型并用 --map 字段=列名 指定列。"
+        )
+    if det.container not in ("csv", "tsv", "xlsx", "json") or not det.columns:
+        return final_kind, {}
+    proposed = det.mapping if final_kind == det.kind else auto_map(final_kind, det.columns)
+    final = apply_override(final_kind, det.columns, proposed, mapping)
+    if det.format_id in TABULAR_FORMATS:
+        require_fields(final_kind, final, det.columns, f"“{det.path.name}”")
+    return final_kind, final
+
+
+def preview(path: str | Path, detection: Detection | None = None, mapping: dict[str, str] | None = None,
+            limit: int = 20, *, kind: str | None = None) -> list[dict[str, Any]]:
+    """The first ``limit`` records as the import would store them.
+
+    Reviews and orders come as canonical record dicts, chats as one dict per
+    message (buyer_nick, role, sender, sent_at, content, source_session_id).
+    Rejected rows follow as ``{"record_no", "error", "raw"}``.
+    """
+    det = detection or detect(path)
+    final_kind, final_mapping = resolve(det, kind, mapping)
+    spec = registry.get(det.format_id)
+    good: list[dict[str, Any]] = []
+    bad: list[dict[str, Any]] = []
+    reader = spec.read(ReadOptions(det, final_kind, final_mapping, chunk_size=max(limit, 1)))
+    try:
+        for chunk in islice(reader, 3):
+            good.extend(_as_dict(r) for r in chunk.records)
+            bad.extend({"record_no": r.record_no, "error": r.reason, "raw": r.raw} for r in chunk.rejects)
+            if len(good) + len(bad) >= limit:
+                break
+    finally:
+        getattr(reader, "close", lambda: None)()
+    return (good + bad)[:limit]
+
+
+def _as_dict(r: Any) -> dict[str, Any]:
+    if isinstance(r, dict):
+        return dict(r)
+    return {"buyer_nick": r.buyer, "role": r.role, "sender": r.sender, "sent_at": r.sent_at,
+            "content": r.content, "source_session_id": r.source_session_id}
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _platform(name: str | None, det: Detection) -> str:
+    p = _PLATFORM_ALIASES.get(name or "", name) or det.platform
+    if p not in PLATFORMS:
+        raise ImportFormatError(f"平台“{name}”无效，应为：{'、'.join(PLATFORMS)}。")
+    return p
+
+
+def import_file(
+    ctx: JobContext, store: Store, path: str | Path, *, kind: str | None = None,
+    platform: str | None = None, shop: str | None = None, mapping: dict[str, str] | None = None,
+    session_gap_minutes: float = 30, max_bad_share: float = 0.5, detection: Detection | None = None,
+    chunk_size: int = 20_000,
+) -> ImportSummary:
+    """Import one file as one batch (a job: progress by bytes/rows, cancellable).
+
+    Raises
+    ------
+    ImportFormatError
+        Wrong kind of file, unreadable file, no data, or more than
+        ``max_bad_share`` of the rows rejected (:class:`TooManyBadRows`). Nothing is written.
+    Cancelled
+        ``ctx`` asked to stop; the transaction is rolled back.
+    """
+    started = time.perf_counter()
+    path = Path(path)
+    ctx.progress(0, 0, f"正在识别 {path.name}")
+    det = detection or detect(path)
+    final_kind, final_mapping = resolve(det, kind, mapping)
+    plat = _platform(platform, det)
+    shop_name = shop or det.shop_hint or PLATFORM_SHOP_NAMES[plat]
+    sha = file_sha256(path)
+    spec = registry.get(det.format_id)
+    s = ImportSummary(None, path, final_kind, plat, shop_name, det.format_id,
+                      det.format_label, det.encoding, unit=spec.unit)
+    opts = ReadOptions(det, final_kind, final_mapping, chunk_size=chunk_size)
+    with store.bulk_load(), store.transaction():
+        shop_row = store.shops.get_or_create(plat, shop_name)
+        s.previous_batch_id = store.batches.find_done_by_sha(sha, final_kind)
+        s.batch_id = store.batches.create(kind=final_kind, file_name=path.name, file_sha256=sha,
+                                          shop_id=shop_row.id, platform=plat, source_format=det.format_id,
+                                          encoding=det.encoding)
+        writer = make_writer(final_kind, store, shop_row.id, s.batch_id, session_gap_minutes)
+        for chunk in prefetch(spec.read(opts)):
+            ctx.check()
+            writer.write(chunk.records)
+            s.rows_read += len(chunk.records) + len(chunk.rejects)
+            s.rejects.extend(chunk.rejects)
+            ctx.progress(chunk.done, chunk.total, f"正在导入 {path.name}（已读 {s.rows_read} {spec.unit}）")
+        ctx.check()
+        writer.finish()
+        _check_bad_share(s, max_bad_share)
+        s.rows_added, s.rows_duplicate = writer.added, writer.duplicate
+        s.rows_rejected, s.sessions_added = len(s.rejects), writer.sessions_added
+        store.batches.set_counts(s.batch_id, read=s.rows_read, added=s.rows_added,
+                                 duplicate=s.rows_duplicate, rejected=s.rows_rejected)
+        store.batches.add_rejects(s.batch_id, s.rejects)
+    s.seconds = time.perf_counter() - started
+    return s
+
+
+def _check_bad_share(s: ImportSummary, max_bad_share: float) -> None:
+    bad = len(s.rejects)
+    if s.rows_read == 0:
+        raise ImportFormatError(f"“{s.file.name}”（{s.format_label}）中没有可导入的数据行。")
+    if bad > max_bad_share * s.rows_read:
+        first = "；".join(f"第 {r.record_no} {s.unit}：{r.reason}" for r in s.rejects[:3])
+        raise TooManyBadRows(
+            f"“{s.file.name}”共 {s.rows_read} {s.unit}，其中 {bad} {s.unit}无法导入"
+            f"（超过 {max_bad_share:.0%}），整个文件未导入，数据库未改动。"
+            f"可能选错了文件或列的对应关系。前几个错误：{first}",
+            list(s.rejects),
+        )

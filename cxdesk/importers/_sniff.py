@@ -1,0 +1,181 @@
+"""Cheap file probing: container type, text encoding, header row.
+
+Reads only the head of the file (64 KB, or the first rows of a sheet), so
+the wizard can show what it found before anything heavy runs. Users never
+pick an encoding: UTF-8 (with or without BOM) and GB18030 cover what Chinese
+tools write; charset-normalizer is the fallback for anything else.
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import zipfile
+from pathlib import Path
+
+from cxdesk.errors import ImportFormatError
+from cxdesk.importers._columns import ALIASES, norm
+from cxdesk.importers._model import Probe
+
+HEAD_BYTES = 64 * 1024
+_MAGIC = (
+    (b"\x89PNG", "PNG 图片"), (b"\xff\xd8\xff", "JPEG 图片"), (b"GIF8", "GIF 图片"), (b"BM", "BMP 图片"),
+    (b"%PDF", "PDF 文档"), (b"\xd0\xcf\x11\xe0", "旧版 Office 文件（.xls/.doc）"), (b"Rar!", "RAR 压缩包"),
+    (b"\x1f\x8b", "gzip 压缩包"), (b"7z\xbc\xaf", "7z 压缩包"), (b"SQLite format 3", "SQLite 数据库"),
+)
+_KNOWN_HEADERS = {a for kind in ALIASES.values() for names in kind.values() for a in names}
+
+
+def probe(path: Path) -> Probe:
+    """Look at the head of ``path``; raise ImportFormatError for what we cannot read."""
+    size = path.stat().st_size
+    if size == 0:
+        raise ImportFormatError(f"文件“{path.name}”是空的（0 字节），没有可导入的内容。")
+    with open(path, "rb") as fh:
+        head = fh.read(HEAD_BYTES)
+    if head.startswith(b"PK\x03\x04"):
+        return _probe_xlsx(path, size)
+    _refuse_binary(path, head)
+    encoding = detect_encoding(head, path)
+    text = _decode_head(head, encoding, complete=size <= HEAD_BYTES)
+    if not text.strip():
+        raise ImportFormatError(f"文件“{path.name}”只有空白，没有可导入的内容。")
+    stripped = text.lstrip()
+    lines = text.splitlines()
+    if stripped[:1] in "{[" or _looks_jsonp(stripped):
+        return Probe(path, size, "json", encoding, text, lines)
+    p = Probe(path, size, "txt", encoding, text, lines)
+    delim = _sniff_delimiter(lines)
+    if delim:
+        p.container = "tsv" if delim == "\t" else "csv"
+        p.delimiter = delim
+        rows = list(csv.reader(io.StringIO("\n".join(lines[:30])), delimiter=delim))
+        p.header_row, p.columns = find_header(rows)
+    return p
+
+
+def _refuse_binary(path: Path, head: bytes) -> None:
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        what = "WebP 图片"
+    else:
+        what = next((label for magic, label in _MAGIC if head.startswith(magic)), None)
+        if what is None and head[:2] not in (b"\xff\xfe", b"\xfe\xff") and b"\x00" in head[:4096]:
+            what = "二进制文件"
+    if what:
+        hint = "请在 Excel 中另存为 .xlsx 或 CSV 后再导入。" if "Office" in what else ""
+        raise ImportFormatError(
+            f"文件“{path.name}”实际上是{what}，不是评价、聊天记录或订单的导出文件"
+            f"（支持 CSV、XLSX、JSON、TXT）。{hint}"
+        )
+
+
+def detect_encoding(head: bytes, path: Path | None = None) -> str:
+    """utf-8-sig, then gb18030 (fast paths), then charset-normalizer."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    for enc in ("utf-8-sig", "gb18030"):
+        try:
+            _decode_head(head, enc, complete=False, strict=True)
+            if enc == "utf-8-sig" and not head.startswith(b"\xef\xbb\xbf"):
+                return "utf-8"
+            return enc
+        except UnicodeDecodeError:
+            continue
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(head).best()
+    if best is None:
+        name = path.name if path else "文件"
+        raise ImportFormatError(f"无法识别“{name}”的文字编码，它可能不是文本文件。")
+    return best.encoding
+
+
+def _decode_head(head: bytes, encoding: str, *, complete: bool, strict: bool = False) -> str:
+    """Decode a head that may end in the middle of a multi-byte character."""
+    dec = codecs.getincrementaldecoder(encoding)("strict" if strict else "replace")
+    return dec.decode(head, final=complete)
+
+
+def _looks_jsonp(text: str) -> bool:
+    head = text[:200]
+    paren = head.find("(")
+    return 0 < paren < 80 and head[:paren].replace("_", "").replace(".", "").isalnum() and "{" in head
+
+
+def _sniff_delimiter(lines: list[str]) -> str | None:
+    """The delimiter that splits the first lines into a steady number of fields."""
+    sample = [ln for ln in lines[:20] if ln.strip()]
+    if not sample:
+        return None
+    best, best_score = None, 0
+    for d in ("\t", ",", ";", "|"):
+        counts = [ln.count(d) for ln in sample]
+        if min(counts) == 0 and max(counts) == 0:
+            continue
+        steady = sum(c == counts[0] for c in counts)
+        score = steady * 10 + min(max(counts), 9)
+        if counts[0] and score > best_score:
+            best, best_score = d, score
+    return best
+
+
+def find_header(rows: list[list[object]]) -> tuple[int, list[str]]:
+    """The (1-based row number, names) of the row that looks most like a header.
+
+    Seller tools often put a title line ("评价导出 2023-05-01") above it.
+    """
+    best_i, best_hits = 0, -1
+    for i, row in enumerate(rows[:15]):
+        hits = sum(norm(c) in _KNOWN_HEADERS for c in row if c is not None)
+        if hits > best_hits:
+            best_i, best_hits = i, hits
+    if not rows:
+        return 1, []
+    if best_hits <= 0:  # no known name: the first non-empty row
+        best_i = next((i for i, r in enumerate(rows) if any(c not in (None, "") for c in r)), 0)
+    return best_i + 1, header_names(rows[best_i])
+
+
+def header_names(row: list[object]) -> list[str]:
+    """Header cells as unique, non-empty names (列3 for a blank third cell)."""
+    names: list[str] = []
+    for i, c in enumerate(row):
+        name = str(c).strip().lstrip("\ufeff") if c is not None and str(c).strip() else f"列{i + 1}"
+        while name in names:
+            name += "_2"
+        names.append(name)
+    return names
+
+
+def _probe_xlsx(path: Path, size: int) -> Probe:
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = set(zf.namelist())
+    except zipfile.BadZipFile:
+        raise ImportFormatError(f"文件“{path.name}”看起来是 XLSX，但已损坏，无法打开。") from None
+    if "xl/workbook.xml" not in names:
+        what = "Word 文档" if "word/document.xml" in names else "ZIP 压缩包"
+        raise ImportFormatError(
+            f"文件“{path.name}”是{what}，不是 Excel 表格或 CSV。请先解压或另存为 XLSX/CSV 后再导入。"
+        )
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path, read_only=True, data_only=True)
+    try:
+        ws = wb.worksheets[0]
+        rows = [list(r) for _, r in zip(range(15), ws.iter_rows(values_only=True))]
+        sheet = ws.title
+    finally:
+        wb.close()
+    if not any(any(c is not None for c in r) for r in rows):
+        raise ImportFormatError(f"表格“{path.name}”的第一个工作表是空的，没有可导入的内容。")
+    p = Probe(path, size, "xlsx", None, sheet=sheet)
+    p.header_row, p.columns = find_header(rows)
+    p.columns = _trim_trailing_blank(p.columns)
+    return p
+
+
+def _trim_trailing_blank(columns: list[str]) -> list[str]:
+    while columns and columns[-1].startswith("列") and columns[-1][1:].isdigit():
+        columns.pop()
+    return columns

@@ -1,0 +1,120 @@
+"""Qianniu (千牛) chat text copied from the client window.
+
+Each message starts with a header line ``昵称 2023-5-1 10:20:33`` (agents:
+``店铺名:子账号 2023-05-01 10:20:33``, sometimes without the space) followed
+by its text lines. ``已读``/``未读`` and ``xxx 撤回了一条消息`` are client
+noise and dropped; ``由 服务助手 转交给 …`` is kept as a system message.
+The buyer of the conversation is the sender without a ``:``; agent lines
+before the buyer's first line wait for it.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from cxdesk.importers._model import Chunk, FormatSpec, Guess, Probe, RawMessage, ReadOptions
+from cxdesk.importers._tabular import open_text
+from cxdesk.importers._values import is_bot_sender, parse_time
+
+HEADER = re.compile(r"^(?P<sender>\S.*?)\s*(?P<time>\d{4}[-/]\d{1,2}[-/]\d{1,2}\s+\d{1,2}:\d{2}(?::\d{2})?)\s*$")
+_NOISE = re.compile(r"^(已读|未读|\S.{0,40}撤回了一条消息)$")
+_SYSTEM = re.compile(r"^(由\s*.+?\s*转交给|.*(转交给|已转接|接入了会话|结束了会话|会话已结束))")
+UNKNOWN_BUYER = "未知买家"
+
+
+def sniff(p: Probe) -> Guess | None:
+    heads = [HEADER.match(ln.strip()) for ln in p.lines[:200] if ln.strip()]
+    hits = [h for h in heads if h]
+    if len(hits) < 1 or not heads[0]:
+        return None
+    return Guess(0.9, "chats", "taobao", shop_hint=shop_of([h["sender"] for h in hits]))
+
+
+def shop_of(senders: list[str]) -> str | None:
+    for s in senders:
+        if ":" in s or "：" in s:
+            return re.split("[:：]", s, maxsplit=1)[0].strip() or None
+    return None
+
+
+def is_agent_account(sender: str) -> bool:
+    return ":" in sender or "：" in sender
+
+
+class _Conversation:
+    """Turns (sender, time, text) messages into RawMessages with the right buyer."""
+
+    def __init__(self) -> None:
+        self.buyer: str | None = None
+        self.waiting: list[tuple[int, str | None, str, str | None, str]] = []
+        self.out: list[RawMessage] = []
+
+    def add(self, no: int, sender: str | None, sent_at: str | None, text: str, system: bool = False) -> None:
+        if system:
+            role = "system"
+        elif sender is not None and is_agent_account(sender):
+            role = "bot" if is_bot_sender(sender) else "agent"
+        elif sender is not None and is_bot_sender(sender):
+            role = "bot"
+        else:
+            role = "buyer"
+            if sender != self.buyer:
+                self.buyer = sender
+                self.flush()
+        item = (no, sender, role, sent_at, text)
+        if self.buyer is None:
+            self.waiting.append(item)
+        else:
+            self.out.append(RawMessage(no, self.buyer, role, sender if role != "system" else None, sent_at, text))
+
+    def flush(self, final: bool = False) -> None:
+        buyer = self.buyer or (UNKNOWN_BUYER if final else None)
+        if buyer is None:
+            return
+        for no, sender, role, sent_at, text in self.waiting:
+            self.out.append(RawMessage(no, buyer, role, sender if role != "system" else None, sent_at, text))
+        self.waiting = []
+
+
+def read(opts: ReadOptions) -> Iterator[Chunk]:
+    path = opts.detection.path
+    total = path.stat().st_size
+    text, raw = open_text(path, opts.detection.encoding)
+    conv = _Conversation()
+    with text:
+        current: list = []  # [no, sender, sent_at, lines]
+        for no, line in enumerate(text, start=1):
+            line = line.strip()
+            m = HEADER.match(line) if line else None
+            if m:
+                _emit(conv, current)
+                current = [no, m["sender"].strip(), parse_time(m["time"]), []]
+            elif line and current and not _NOISE.match(line):
+                current[3].append(line)
+            if len(conv.out) >= opts.chunk_size:
+                yield Chunk(conv.out, [], raw.count, total)
+                conv.out = []
+        _emit(conv, current)
+        conv.flush(final=True)
+        yield Chunk(conv.out, [], total, total)
+
+
+def _emit(conv: _Conversation, current: list) -> None:
+    """Add the message being collected; system lines inside it become their own messages."""
+    if not current:
+        return
+    no, sender, sent_at, lines = current
+    body: list[str] = []
+    for line in lines:
+        if _SYSTEM.match(line):
+            if body:
+                conv.add(no, sender, sent_at, "\n".join(body))
+                body = []
+            conv.add(no, None, sent_at, line, system=True)
+        else:
+            body.append(line)
+    if body:
+        conv.add(no, sender, sent_at, "\n".join(body))
+
+
+FORMAT = FormatSpec("qianniu_txt", "千牛聊天记录（客户端复制文本）", ("txt", "csv", "tsv"), sniff, read)
