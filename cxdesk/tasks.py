@@ -219,3 +219,26 @@ def run_cli_job(job: Callable[..., R], *args: Any, quiet: bool = False, **kwargs
         sys.stderr.flush()
 
     return job(TaskContext(show), *args, **kwargs)
+
+
+class SubContext:
+    """A slice of a parent job's progress bar for one step of a longer job.
+
+    ``SubContext(ctx, start, span, total)`` maps the step's own
+    ``progress(done, step_total)`` onto ``start .. start + span`` of the
+    parent's ``total``, and forwards cancel checks.
+    """
+
+    def __init__(self, parent: JobContext, start: float, span: float, total: float) -> None:
+        self._parent, self._start, self._span, self._total = parent, start, span, total
+
+    def progress(self, done: int, total: int, message: str = "") -> None:
+        frac = (done / total) if total else 0.0
+        scaled = self._start + self._span * min(max(frac, 0.0), 1.0)
+        self._parent.progress(int(round(scaled)), int(self._total), message)
+
+    def cancelled(self) -> bool:
+        return self._parent.cancelled()
+
+    def check(self) -> None:
+        self._parent.check()

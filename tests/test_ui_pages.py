@@ -109,17 +109,6 @@ def test_generate_demo_runs_in_background_and_refreshes(
     assert window.counts_label.text() == "评价 1 · 消息 0 · 会话 0"
 
 
-def test_generate_demo_without_demo_module_says_so(
-    window: MainWindow, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setitem(sys.modules, "cxdesk.demo", types.ModuleType("cxdesk.demo"))
-    overview = window.pages["overview"]
-    overview.demo_button.click()
-    assert overview.welcome_note.isVisible()
-    assert "演示数据生成功能暂不可用" in overview.welcome_note.text()
-    assert not window.jobs.running()
-
-
 def _label_texts(widget) -> list[str]:
     return [label.text() for label in widget.findChildren(QLabel)]
 
@@ -230,10 +219,7 @@ def test_screenshot_script_renders_every_page(tmp_path: Path) -> None:
 
 
 def test_generate_demo_with_the_real_builder(qtbot, window: MainWindow) -> None:
-    """End to end through the GUI, once ``cxdesk.demo`` is present."""
-    demo = pytest.importorskip("cxdesk.demo")
-    if not hasattr(demo, "build_demo"):
-        pytest.skip("cxdesk.demo.build_demo not written yet")
+    """End to end through the GUI and the real importers."""
     overview = window.pages["overview"]
     with qtbot.waitSignal(window.jobs.sig_job_finished, timeout=60_000):
         overview.demo_button.click()
@@ -243,3 +229,23 @@ def test_generate_demo_with_the_real_builder(qtbot, window: MainWindow) -> None:
     assert counts.reviews > 0 and counts.chat_messages > 0
     assert overview.cards["reviews"].value_label.text() == f"{counts.reviews:,}"
     assert overview.demo_summary_label.text()
+
+
+def test_first_start_on_default_database_fills_the_demo(qtbot, window: MainWindow) -> None:
+    """The README's first command opens the app on the demo shop, once."""
+    from cxdesk.demo import first_run_demo_wanted
+    from ui.app import _fill_first_run_demo
+
+    assert first_run_demo_wanted(window.store)
+    with qtbot.waitSignal(window.jobs.sig_job_finished, timeout=60_000):
+        _fill_first_run_demo(window, window.store)
+    assert window.current_page_key() == "overview"
+    assert window.store.counts().chat_sessions > 2000
+    assert window.synthetic_label.isVisible()
+    # Undoing every demo batch leaves an empty store that is not refilled.
+    from cxdesk.importers import undo_batch
+
+    for batch in window.store.batches.all():
+        undo_batch(window.store, batch.id)
+    assert window.store.is_empty()
+    assert not first_run_demo_wanted(window.store)

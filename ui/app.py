@@ -122,6 +122,19 @@ def create_main_window(store: Store, settings: UiSettings | None = None) -> Main
     return MainWindow(store, settings=settings)
 
 
+def _fill_first_run_demo(window: MainWindow, store: Store) -> None:
+    """First start on the default database: show the synthetic demo shop at once.
+
+    Only for the default database (an explicit ``--db`` means the user wants
+    that file as it is) and only once (see ``first_run_demo_wanted``).
+    """
+    from cxdesk.demo import first_run_demo_wanted
+
+    if first_run_demo_wanted(store):
+        window.show_page("overview")
+        window.pages["overview"].generate_demo()
+
+
 def run(db_path: str | None = None) -> int:
     """Run the desktop app on ``db_path`` (default database if ``None``); the exit code."""
     setup_logging()
@@ -138,6 +151,8 @@ def run(db_path: str | None = None) -> int:
     try:
         window = create_main_window(store)
         window.show()
+        if db_path is None:
+            _fill_first_run_demo(window, store)
         return app.exec()
     finally:
         store.close()

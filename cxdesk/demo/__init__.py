@@ -11,7 +11,7 @@ and invented.
 """
 from __future__ import annotations
 
-from cxdesk.demo._build import DEFAULT_SEED, build_demo, default_out_dir
+from cxdesk.demo._build import DEFAULT_SEED, build_demo, default_out_dir, first_run_demo_wanted
 from cxdesk.demo._generate import generate
 from cxdesk.demo._model import DemoAgent, DemoData, DemoFile, DemoShop, DemoSummary
 from cxdesk.demo._phrases import RUDE_PHRASES
@@ -19,5 +19,5 @@ from cxdesk.demo._writers import write_platform_files
 
 __all__ = [
     "DEFAULT_SEED", "DemoAgent", "DemoData", "DemoFile", "DemoShop", "DemoSummary", "RUDE_PHRASES",
-    "build_demo", "default_out_dir", "generate", "write_platform_files",
+    "build_demo", "default_out_dir", "first_run_demo_wanted", "generate", "write_platform_files",
 ]

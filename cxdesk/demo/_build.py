@@ -1,9 +1,8 @@
 """``build_demo``: generate, write the export files, load them into a database.
 
-The whole load runs in one store transaction, so cancelling (or any error)
-leaves the database exactly as it was. Loading is one small function,
-:func:`_load_file`, which today inserts the generated records directly and
-will be replaced by the real importer call once the importers land.
+Each file is imported by :func:`cxdesk.importers.import_file`, the same path a
+user's own exports take, one transaction (one undoable batch) per file:
+cancelling rolls back the file being imported; files already imported stay.
 """
 from __future__ import annotations
 
@@ -16,9 +15,20 @@ from cxdesk.demo._model import DemoFile, DemoSummary
 from cxdesk.demo._writers import write_platform_files
 from cxdesk.paths import data_dir
 from cxdesk.store import Store, open_store
-from cxdesk.tasks import JobContext
+from cxdesk.importers import import_file
+from cxdesk.tasks import JobContext, SubContext
 
 DEFAULT_SEED = 20240630
+DEMO_BUILT_KEY = "demo_built_seed"
+
+
+def first_run_demo_wanted(store: Store) -> bool:
+    """True for a database that never held data nor a demo: the app fills it on start.
+
+    Once a demo was built the key stays, so a user who undid the demo batches
+    to start clean does not get them back on the next start.
+    """
+    return store.is_empty() and store.meta.get(DEMO_BUILT_KEY) is None and not store.batches.all()
 
 
 def default_out_dir(seed: int) -> Path:
@@ -34,35 +44,21 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _load_file(ctx: JobContext, store: Store, demo_file: DemoFile, records: list) -> int:
-    """Load one written file's records as a synthetic import batch; return rows added.
+def _load_file(ctx: JobContext, store: Store, demo_file: DemoFile) -> int:
+    """Import one written export file through the real importer; return rows added.
 
-    Stand-in for the real importer (call it with ``demo_file.path`` and mark the
-    batch synthetic). Must run inside ``store.transaction()``. A file whose exact
-    bytes were already loaded (same shop, same SHA-256, batch not undone) is
-    skipped, so building the demo twice adds no batch and no rows.
+    The demo exercises exactly the code path users run. A file whose exact
+    bytes were already imported (batch not undone) is skipped, so building the
+    demo twice adds no batch and no rows. The batch is labelled synthetic.
     """
     ctx.check()
-    shop = store.shops.get_or_create(demo_file.platform, demo_file.shop_name)
-    sha = _sha256(demo_file.path)
-    if any(b.file_sha256 == sha and b.shop_id == shop.id and b.status == "done" for b in store.batches.all()):
+    if store.batches.find_done_by_sha(_sha256(demo_file.path), demo_file.kind) is not None:
         return 0
-    batch_id = store.batches.create(
-        kind=demo_file.kind, file_name=demo_file.path.name, file_sha256=sha, shop_id=shop.id,
-        platform=demo_file.platform, source_format=demo_file.format_id, encoding=demo_file.encoding,
-        synthetic=True,
-    )
-    if demo_file.kind == "chats":
-        added, duplicate, _sessions = store.chats.insert_sessions(shop.id, batch_id, records)
-        read = sum(len(s["messages"]) for s in records)
-    elif demo_file.kind == "reviews":
-        added, duplicate = store.reviews.insert_many(shop.id, batch_id, records)
-        read = len(records)
-    else:
-        added, duplicate = store.orders.insert_many(shop.id, batch_id, records)
-        read = len(records)
-    store.batches.set_counts(batch_id, read=read, added=added, duplicate=duplicate, rejected=0)
-    return added
+    summary = import_file(ctx, store, demo_file.path, kind=demo_file.kind,
+                          platform=demo_file.platform, shop=demo_file.shop_name)
+    with store.transaction():
+        store.batches.mark_synthetic(summary.batch_id)
+    return summary.rows_added
 
 
 def build_demo(ctx: JobContext, db_path: str | Path, *, seed: int = DEFAULT_SEED,
@@ -87,12 +83,11 @@ def build_demo(ctx: JobContext, db_path: str | Path, *, seed: int = DEFAULT_SEED
     added = 0
     store = open_store(db_path)
     try:
+        for i, f in enumerate(files):
+            added += _load_file(SubContext(ctx, 2 + i, 1, total), store, f)
+            ctx.progress(3 + i, total, f"已导入 {f.path.name}")
         with store.transaction():
-            for i, f in enumerate(files):
-                ctx.check()
-                added += _load_file(ctx, store, f, data.shop(f.shop_name).records(f.kind))
-                ctx.progress(3 + i, total, f"已导入 {f.path.name}")
-            ctx.check()
+            store.meta.set(DEMO_BUILT_KEY, str(seed))
         db = store.path
     finally:
         store.close()

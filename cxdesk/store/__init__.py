@@ -18,6 +18,7 @@ from cxdesk.paths import default_db_path
 from cxdesk.store._schema import connect
 from cxdesk.store.batches import Batch, BatchesRepo
 from cxdesk.store.chats import ChatsRepo
+from cxdesk.store.meta import MetaRepo
 from cxdesk.store.migrations import CURRENT_VERSION
 from cxdesk.store.orders import OrdersRepo
 from cxdesk.store.reviews import ReviewsRepo
@@ -55,6 +56,7 @@ class Store:
         self.reviews = ReviewsRepo(conn)
         self.chats = ChatsRepo(conn)
         self.orders = OrdersRepo(conn)
+        self.meta = MetaRepo(conn)
 
     @property
     def schema_version(self) -> int:

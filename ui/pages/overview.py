@@ -7,7 +7,6 @@ synthetic data is labelled as such so nobody mistakes it for their shop.
 """
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -26,7 +25,6 @@ from ui.pages.base import BasePage, PageContext
 from ui.widgets.stat_card import StatCardWidget
 from ui.workers import Job
 
-log = logging.getLogger("cxdesk")
 
 WELCOME_TEXT = (
     "cxdesk 在这台电脑上离线分析您店铺的商品评价和客服聊天记录：找出顾客最常提到的问题、"
@@ -166,13 +164,9 @@ class OverviewPage(BasePage):
 
     def generate_demo(self) -> None:
         """Build the synthetic demo shop into this database in the background."""
-        try:
-            # Lazy: the demo builder pulls in generators nobody needs at start-up.
-            from cxdesk.demo import DEFAULT_SEED, build_demo
-        except ImportError:
-            log.exception("cxdesk.demo 无法导入")
-            self._show_welcome_note("演示数据生成功能暂不可用（缺少 cxdesk.demo 模块）。")
-            return
+        # Lazy: the demo builder pulls in generators nobody needs at start-up.
+        from cxdesk.demo import DEFAULT_SEED, build_demo
+
         self.welcome_note.hide()
         self.demo_button.setEnabled(False)
         job = Job(self, build_demo, self.ctx.store.path, seed=DEFAULT_SEED, label="生成演示数据")
