@@ -19,7 +19,6 @@ from ui.testing import no_leftover_jobs  # noqa: F401  (autouse fixture)
 from ui.widgets.error_dialog import ErrorDialog
 
 EMPTY_STATE_TITLES = {
-    "import": "导入向导即将推出",
     "reviews": "还没有评价分析结果",
     "sessions": "还没有可浏览的会话",
     "risk": "还没有风险检查结果",

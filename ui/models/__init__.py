@@ -1,0 +1,2 @@
+"""Qt item models that present ``cxdesk`` data to views (no SQL, no parsing)."""
+from __future__ import annotations

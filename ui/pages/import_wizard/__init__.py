@@ -1,0 +1,8 @@
+"""The parts of the 导入 page (``ui.pages.import_page.ImportPage``).
+
+``_tasks`` holds the background jobs and their plain-data inputs,
+``_file_list`` the file rows, ``_mapping_form`` the settings of one file,
+``_preview`` how records are shown, ``_results`` the result and history
+tabs, ``_actions`` undo and the error-row export.
+"""
+from __future__ import annotations

@@ -1,0 +1,86 @@
+"""Undo a batch and export its rejected rows: the history side of the import page.
+
+A mixin rather than a second widget so the page keeps one ``ctx`` and one
+message line; it needs ``self.ctx``, ``self.history``, ``self.settings``,
+``self.message_label`` and the ``sig_undo_finished`` signal of the page.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+from cxdesk.importers import list_batches
+from cxdesk.store import Batch
+from ui.pages.import_wizard._tasks import export_rejects_job, undo_job
+from ui.settings import LAST_EXPORT_DIR
+from ui.workers import Job
+
+OWNER_UNDO, OWNER_EXPORT = "import/undo", "import/export"
+
+
+class HistoryActionsMixin:
+    """「撤销此批次」 and 「导出错误行…」 for :class:`ui.pages.import_page.ImportPage`."""
+
+    ctx: Any
+    history: Any
+    settings: Any
+    message_label: Any
+    sig_undo_finished: Any
+
+    def _batches(self) -> list[Batch]:
+        return list_batches(self.ctx.store)
+
+    # --- undo ---------------------------------------------------------------------------
+
+    def undo_batch(self, batch_id: int) -> None:
+        """Ask, then undo batch ``batch_id`` in the background."""
+        batch = self.ctx.store.batches.get(batch_id)
+        if batch is None or batch.status != "done" or not self.confirm_undo(batch):
+            return
+        self.history.set_busy(True)
+        job = Job(self, undo_job, self.ctx.store.path, batch_id, label="撤销导入批次")
+        job.on_success(lambda removed: self._on_undone(batch, removed))
+        job.sig_finished.connect(lambda: self.history.set_busy(False))
+        self.ctx.jobs.start(OWNER_UNDO, job)
+
+    def confirm_undo(self, batch: Batch) -> bool:
+        """The confirm dialog (tests replace ``QMessageBox.question``)."""
+        extra = "，并重新计算受影响的会话" if batch.kind == "chats" else ""
+        answer = QMessageBox.question(
+            self,  # type: ignore[arg-type]
+            "撤销导入批次",
+            f"确定撤销批次 {batch.id}（{batch.file_name}，{batch.imported_at[:16]} 导入）吗？\n\n"
+            f"将删除这一批新增的 {batch.rows_added:,} 条数据{extra}；其他批次的数据不受影响。",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
+    def _on_undone(self, batch: Batch, removed: int) -> None:
+        self.message_label.setText(f"已撤销批次 {batch.id}（{batch.file_name}），删除了 {removed:,} 条数据。")
+        self.ctx.data_changed()
+        self.refresh()  # type: ignore[attr-defined]
+        self.sig_undo_finished.emit(batch.id)
+
+    # --- rejected rows ------------------------------------------------------------------
+
+    def export_rejects(self, batch_id: int, file_name: str) -> None:
+        """Ask where, then write batch ``batch_id``'s rejected rows as CSV in the background."""
+        target = self.ask_export_path(file_name)
+        if target is None:
+            return
+        self.settings.set(LAST_EXPORT_DIR, str(target.parent))
+        job = Job(self, export_rejects_job, self.ctx.store.path, batch_id, target, label="导出错误行")
+        job.on_success(lambda n: self.message_label.setText(f"已把 {n:,} 条错误行导出到 {target}"))
+        self.ctx.jobs.start(OWNER_EXPORT, job)
+
+    def ask_export_path(self, file_name: str) -> Path | None:
+        """The save dialog (tests replace this method)."""
+        folder = self.settings.get(LAST_EXPORT_DIR) or str(Path.home())
+        default = Path(folder) / f"{Path(file_name).stem}-错误行.csv"
+        name, _ = QFileDialog.getSaveFileName(
+            self, "导出错误行", str(default), "CSV 文件 (*.csv)"  # type: ignore[arg-type]
+        )
+        return Path(name) if name else None
