@@ -32,7 +32,7 @@ class ReviewRecord(TypedDict, total=False):
 
 
 class MessageRecord(TypedDict, total=False):
-    msg_key: str
+    msg_hash: int  # signed 64-bit; unique within its session (see importers/_msgframe.py)
     seq: int
     role: Role
     sender: str | None

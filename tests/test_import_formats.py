@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from cxdesk.importers import detect, import_file, preview
+from cxdesk.importers._msgframe import mid_hash
 from cxdesk.tasks import NullContext
 
 
@@ -147,8 +148,8 @@ def test_jd_chat_json(store, imp):
     assert msgs[0][3] == "2023-05-01 10:20:33"  # epoch ms
     assert msgs[2][3] == "2023-05-01 10:22:05"  # datetime string
     assert msgs[1][1:3] == ("agent", "某店_小王")
-    keys = [r[0] for r in store.conn.execute("SELECT msg_key FROM chat_messages ORDER BY id")]
-    assert keys[0] == "m:9001"
+    keys = [r[0] for r in store.conn.execute("SELECT msg_hash FROM chat_messages ORDER BY id")]
+    assert keys[0] == mid_hash("9001") and len(set(keys)) == len(keys)
     sess = store.conn.execute("SELECT source_session_id, agent FROM chat_sessions ORDER BY id").fetchall()
     assert sess == [("s-1001", "某店_小王"), ("s-1002", "某店_小李")]
 

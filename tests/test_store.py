@@ -156,11 +156,11 @@ def test_reviews_and_orders_deduplicate_on_natural_keys(store) -> None:
 def test_session_agent_is_the_account_that_answered_most(store) -> None:
     shop = store.shops.get_or_create("taobao", "店")
     msgs = [
-        {"msg_key": "m0", "seq": 0, "role": "buyer", "sender": "买家", "sent_at": "2024-05-01 10:00:00", "content": "在吗"},
-        {"msg_key": "m1", "seq": 1, "role": "agent", "sender": "店:小王", "sent_at": "2024-05-01 10:00:20", "content": "在的"},
-        {"msg_key": "m2", "seq": 2, "role": "system", "sender": None, "sent_at": "2024-05-01 10:01:00", "content": "转交"},
-        {"msg_key": "m3", "seq": 3, "role": "agent", "sender": "店:小李", "sent_at": "2024-05-01 10:01:10", "content": "您好"},
-        {"msg_key": "m4", "seq": 4, "role": "agent", "sender": "店:小李", "sent_at": "2024-05-01 10:02:00", "content": "好的"},
+        {"msg_hash": 0, "seq": 0, "role": "buyer", "sender": "买家", "sent_at": "2024-05-01 10:00:00", "content": "在吗"},
+        {"msg_hash": 1, "seq": 1, "role": "agent", "sender": "店:小王", "sent_at": "2024-05-01 10:00:20", "content": "在的"},
+        {"msg_hash": 2, "seq": 2, "role": "system", "sender": None, "sent_at": "2024-05-01 10:01:00", "content": "转交"},
+        {"msg_hash": 3, "seq": 3, "role": "agent", "sender": "店:小李", "sent_at": "2024-05-01 10:01:10", "content": "您好"},
+        {"msg_hash": 4, "seq": 4, "role": "agent", "sender": "店:小李", "sent_at": "2024-05-01 10:02:00", "content": "好的"},
     ]
     with store.transaction():
         added, dup, sessions = store.chats.insert_sessions(

@@ -137,6 +137,9 @@ class FormatSpec:
     sniff: Callable[[Probe], Guess | None]
     read: Reader
     unit: str = "行"  # how rejects are numbered: 行 (line) or 条 (record)
+    # Faster reader for whole-file imports (may hand out message frames instead of
+    # RawMessage lists); ``read`` stays the reference used by preview.
+    bulk_read: Reader | None = None
 
 
 @dataclass

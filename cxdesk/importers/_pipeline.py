@@ -158,7 +158,7 @@ def import_file(
     ctx: JobContext, store: Store, path: str | Path, *, kind: str | None = None,
     platform: str | None = None, shop: str | None = None, mapping: dict[str, str] | None = None,
     session_gap_minutes: float = 30, max_bad_share: float = 0.5, detection: Detection | None = None,
-    chunk_size: int = 20_000,
+    chunk_size: int = 100_000,
 ) -> ImportSummary:
     """Import one file as one batch (a job: progress by bytes/rows, cancellable).
 
@@ -189,7 +189,7 @@ def import_file(
                                           shop_id=shop_row.id, platform=plat, source_format=det.format_id,
                                           encoding=det.encoding)
         writer = make_writer(final_kind, store, shop_row.id, s.batch_id, session_gap_minutes)
-        for chunk in prefetch(spec.read(opts)):
+        for chunk in prefetch((spec.bulk_read or spec.read)(opts)):
             ctx.check()
             writer.write(chunk.records)
             s.rows_read += len(chunk.records) + len(chunk.rejects)

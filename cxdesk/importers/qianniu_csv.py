@@ -32,4 +32,4 @@ def shop_from_lines(lines: list[str]) -> str | None:
 
 
 FORMAT = FormatSpec("qianniu_csv", "千牛聊天记录（浏览器导出 CSV）", ("csv", "tsv", "xlsx"), sniff,
-                    table_generic.read)
+                    table_generic.read, bulk_read=table_generic.bulk_read)

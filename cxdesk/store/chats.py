@@ -1,9 +1,10 @@
 """Chat sessions and their messages.
 
 Sessions are deduplicated on (shop, session_key) and messages on
-(shop, msg_key), so an overlapping newer export only adds what is new; the
-derived session columns (agent, times, counts) are recomputed for every
-session a batch touched.
+(session, msg_hash), so an overlapping newer export only adds what is new
+(the importer puts a newer export's messages into the stored session they
+continue); the derived session columns (agent, times, counts) are
+recomputed for every session a batch touched.
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from cxdesk.records import SessionRecord
 
 _INSERT_MSG = (
     "INSERT OR IGNORE INTO chat_messages(session_id, shop_id, batch_id, seq, role, sender, "
-    "sent_at, content, msg_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "sent_at, content, msg_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 _INSERT_SESSION = (
@@ -64,7 +65,7 @@ class ChatsRepo:
              bool(s.get("transferred")), bool(s.get("repeat_consult"))) for s in sessions])
         msg_rows = [
             (ids[s["session_key"]], shop_id, batch_id, m["seq"], m["role"], m.get("sender"),
-             m.get("sent_at"), m.get("content") or "", m["msg_key"])
+             m.get("sent_at"), m.get("content") or "", int(m["msg_hash"]))
             for s in sessions for m in s["messages"]
         ]
         added = self.insert_message_rows(msg_rows)
@@ -81,12 +82,16 @@ class ChatsRepo:
         """
         conn = self._conn
         before = conn.total_changes
+        top = self.max_session_id()
         conn.executemany(_INSERT_SESSION, [
             (shop_id, batch_id, key, sid, buyer, int(bool(tr)), int(bool(rep)))
             for key, sid, buyer, tr, rep in sessions])
         added = conn.total_changes - before
         ids: dict[str, int] = {}
-        keys = [s[0] for s in sessions]
+        if added:  # the new rows are the ids above the old maximum: one range scan
+            ids.update((k, i_) for i_, k in conn.execute(
+                "SELECT id, session_key FROM chat_sessions WHERE id > ?", (top,)))
+        keys = [s[0] for s in sessions if s[0] not in ids]
         for i in range(0, len(keys), 20_000):
             ids.update((k, i_) for i_, k in conn.execute(
                 "SELECT id, session_key FROM chat_sessions WHERE shop_id=? AND session_key IN "
@@ -95,10 +100,20 @@ class ChatsRepo:
 
     def insert_message_rows(self, rows: list[tuple]) -> int:
         """INSERT OR IGNORE prepared rows (session_id, shop_id, batch_id, seq, role,
-        sender, sent_at, content, msg_key); return how many were new."""
+        sender, sent_at, content, msg_hash); return how many were new."""
         before = self._conn.total_changes
         self._conn.executemany(_INSERT_MSG, rows)
         return self._conn.total_changes - before
+
+    def max_session_id(self) -> int:
+        return int(self._conn.execute("SELECT COALESCE(MAX(id), 0) FROM chat_sessions").fetchone()[0])
+
+    def set_derived(self, rows: list[tuple]) -> None:
+        """Set the derived columns computed by an importer: (started_at, ended_at,
+        message_count, buyer_messages, agent_messages, agent, agents, id) per session."""
+        self._conn.executemany(
+            "UPDATE chat_sessions SET started_at=?, ended_at=?, message_count=?, buyer_messages=?, "
+            "agent_messages=?, agent=?, agents=? WHERE id=?", rows)
 
     def has_sessions(self, shop_id: int) -> bool:
         return self._conn.execute(

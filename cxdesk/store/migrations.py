@@ -108,11 +108,13 @@ CREATE TABLE chat_messages (
     sender     TEXT,
     sent_at    TEXT,
     content    TEXT NOT NULL DEFAULT '',
-    msg_key    TEXT NOT NULL,
-    UNIQUE (shop_id, msg_key)
+    msg_hash   INTEGER NOT NULL,
+    UNIQUE (session_id, msg_hash)
 );
-CREATE INDEX chat_messages_session ON chat_messages(session_id, seq);
-CREATE INDEX chat_messages_batch ON chat_messages(batch_id);
+-- Deliberately no (session_id, seq) nor (batch_id) index: the unique index's
+-- session_id prefix serves "messages of a session" (ordering by seq within one
+-- session is a tiny sort) and undo scans the table once (rare, < 1 s at 1M
+-- rows). Each extra index costs ~25% of chat import speed (bench/README.md).
 
 CREATE TABLE orders (
     id            INTEGER PRIMARY KEY,

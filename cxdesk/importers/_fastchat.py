@@ -1,0 +1,308 @@
+"""Vectorised readers for the big tabular chat formats: CSV/TSV chat tables and JDDC TSV.
+
+``pandas.read_csv`` (C parser) reads chunks of rows; mapping, validation,
+time parsing and the base message hashes are whole-column operations, and
+Python runs per distinct value (roles, senders, buyers) rather than per
+message. The result is the same as the row readers (:func:`._rows.chat_mapper`,
+:func:`.jddc_tsv.read`): same messages, same rejects with the same record
+numbers and reasons, with these documented differences:
+
+* a CSV row whose cells are all empty (``,,,,``) is skipped like a blank
+  line instead of being rejected as "消息内容为空";
+* a JDDC line with fewer than 7 columns is padded, so it is rejected as
+  "消息内容为空" (or for its flags) rather than for its column count.
+
+A row the C parser cannot take (more cells than the first row) makes the
+reader continue from that row with the row reader, so odd files still import
+exactly as before, only slower.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from itertools import chain
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cxdesk.importers._model import Chunk, ReadOptions, Reject
+from cxdesk.importers._msgframe import NAT, TIME_FORMAT, base_hashes, time_seconds
+from cxdesk.importers._rows import chat_mapper, map_chunks
+from cxdesk.importers._tabular import CountingReader, column_index, open_text
+from cxdesk.importers._values import is_bot_sender, parse_time, role_from_word, text_or_none
+
+CHUNK_ROWS = 100_000  # rows per pandas chunk, whatever the caller's chunk size (memory ~ 100 MB)
+
+
+def _chunks(opts: ReadOptions, *, sep: str, skip: int, quoting: int) -> tuple[Iterator[pd.DataFrame], CountingReader]:
+    det = opts.detection
+    raw = CountingReader(open(det.path, "rb"))
+    fh = io.BufferedReader(raw, 1 << 20)
+    try:
+        reader = pd.read_csv(
+            fh, sep=sep, header=None, skiprows=skip, dtype=object, na_filter=False, skip_blank_lines=False,
+            quoting=quoting, engine="c", encoding=det.encoding or "utf-8", encoding_errors="replace",
+            chunksize=max(1, min(opts.chunk_size, CHUNK_ROWS)), low_memory=False,
+        )
+    except pd.errors.EmptyDataError:
+        fh.close()
+        return iter(()), raw
+
+    def gen() -> Iterator[pd.DataFrame]:
+        with fh, reader:
+            yield from reader
+
+    return gen(), raw
+
+
+def _line_breaks(cols: list[np.ndarray]) -> np.ndarray | None:
+    """Extra physical lines per row (line breaks inside quoted cells), None when there are none."""
+    joined = "".join(chain.from_iterable(cols))
+    if "\n" not in joined and "\r" not in joined:
+        return None
+    out = np.zeros(len(cols[0]), dtype=np.int64)
+    for c in cols:
+        out += np.fromiter((s.count("\n") + s.count("\r") - s.count("\r\n") for s in c), np.int64, len(c))
+    return out
+
+
+def _distinct(values: np.ndarray, *fns: Any) -> list[np.ndarray]:
+    """Each ``fn`` applied once per distinct value, spread back over the rows (None → fn(None))."""
+    codes, uniq = pd.factorize(values)
+    out = []
+    for fn in fns:
+        mapped = np.empty(len(uniq) + 1, dtype=object)
+        mapped[:-1] = [fn(u) for u in uniq]
+        mapped[-1] = fn(None)
+        out.append(mapped[codes])
+    return out
+
+
+def _message_frame(n: int, **cols: Any) -> pd.DataFrame:
+    frame = pd.DataFrame({
+        "record_no": cols["record_no"], "buyer": cols["buyer"], "role": cols["role"], "sender": cols["sender"],
+        "sent_at": cols["sent_at"], "content": cols["content"], "source_session_id": cols["sid"],
+        "mid": np.full(n, None, dtype=object), "transferred": cols["transferred"],
+        "repeat_consult": cols["repeat"], "_t": cols["t"],
+    })
+    frame["_h"] = base_hashes(frame)
+    return frame
+
+
+def _has_colon(s: str | None) -> bool:
+    s = text_or_none(s)
+    return s is not None and (":" in s or "：" in s)
+
+
+def _is_bot(s: str | None) -> bool:
+    return is_bot_sender(text_or_none(s))
+
+
+# --- chat tables (Qianniu exporter CSV, generic chat CSV/TSV) -------------------------------
+
+
+def read_chat_table(opts: ReadOptions) -> Iterator[Chunk]:
+    det = opts.detection
+    total = det.path.stat().st_size
+    index = column_index(det.columns, opts.mapping)
+    chunks, raw = _chunks(opts, sep=det.delimiter or ",", skip=det.header_row, quoting=csv.QUOTE_MINIMAL)
+    line = det.header_row  # physical line of the last record read
+    consumed = 0
+    while True:
+        try:
+            df = next(chunks)
+        except StopIteration:
+            break
+        except pd.errors.ParserError:
+            chunks.close()  # type: ignore[attr-defined]
+            yield from _rest_by_rows(opts, consumed, total)
+            return
+        cols = [df[k].to_numpy(dtype=object) for k in df.columns]
+        breaks = _line_breaks(cols)
+        ends = line + np.arange(1, len(df) + 1) if breaks is None else line + np.cumsum(1 + breaks)
+        good, bad = map_chat_columns(cols, index, ends)
+        consumed += len(df)
+        line = int(ends[-1]) if len(ends) else line
+        yield Chunk(good, bad, raw.count, total)
+    yield Chunk(_message_frame(0, **_empty_cols()), [], total, total)
+
+
+def _empty_cols() -> dict[str, Any]:
+    e = np.empty(0, dtype=object)
+    return dict(record_no=np.empty(0, np.int64), buyer=e, role=e, sender=e, sent_at=e, content=e, sid=e,
+                transferred=np.empty(0, bool), repeat=np.empty(0, bool), t=np.empty(0, np.int64))
+
+
+def _rest_by_rows(opts: ReadOptions, skip_records: int, total: int) -> Iterator[Chunk]:
+    """Continue with the csv module from record ``skip_records`` (after the header)."""
+    det = opts.detection
+    mapper = chat_mapper(column_index(det.columns, opts.mapping))
+
+    def rows() -> Iterator[tuple[list, int, int]]:
+        text, raw = open_text(det.path, det.encoding)
+        with text:
+            reader = csv.reader(text, delimiter=det.delimiter or ",")
+            seen = 0
+            chunk: list = []
+            for cells in reader:
+                if reader.line_num <= det.header_row:
+                    continue
+                seen += 1
+                if seen <= skip_records or not cells:
+                    continue
+                chunk.append((reader.line_num, cells))
+                if len(chunk) >= opts.chunk_size:
+                    yield chunk, raw.count, total
+                    chunk = []
+            yield chunk, total, total
+
+    return map_chunks(rows(), mapper)
+
+
+def map_chat_columns(cols: list[np.ndarray], index: dict[str, int], line_nos: np.ndarray) -> tuple[pd.DataFrame, list[Reject]]:
+    """Vectorised :func:`._rows.chat_mapper`: raw cell columns → (message frame, rejects)."""
+    n = len(line_nos)
+    none = np.full(n, None, dtype=object)
+
+    def get(field: str) -> np.ndarray | None:
+        i = index.get(field)
+        return cols[i] if i is not None and i < len(cols) else None
+
+    reason = np.full(n, None, dtype=object)
+    content_raw = get("content")
+    content = none.copy() if content_raw is None else np.array([s.strip() for s in content_raw], dtype=object)
+    empty = pd.isna(content) | (content == "")
+    blank_row = empty & np.logical_and.reduce([c == "" for c in cols]) if empty.any() else empty
+    reason[empty] = "消息内容为空"
+
+    sender_raw = get("sender")
+    if sender_raw is None:
+        sender, colon, bot = none, np.zeros(n, bool), np.zeros(n, bool)
+    else:
+        sender, colon, bot = _distinct(sender_raw, text_or_none, _has_colon, _is_bot)
+        colon, bot = colon.astype(bool), bot.astype(bool)
+    sid = none if get("session_id") is None else _distinct(get("session_id"), text_or_none)[0]
+    buyer = none.copy() if get("buyer") is None else _distinct(get("buyer"), text_or_none)[0]
+    no_buyer = pd.isna(buyer)
+    if no_buyer.any():
+        has_sid = no_buyer & ~pd.isna(sid)
+        buyer[has_sid] = ["会话" + s for s in sid[has_sid]]
+        reason[no_buyer & ~has_sid & pd.isna(reason)] = "缺少客户（买家）名称"
+
+    role_cell = get("role")
+    role = none.copy() if role_cell is None else _distinct(role_cell, role_from_word)[0]
+    no_role = pd.isna(role)
+    if no_role.any():
+        sender_none = pd.isna(sender)
+        is_self = no_role & ~sender_none & (sender == buyer)
+        role[is_self] = "buyer"
+        role[no_role & ~is_self & colon] = "agent"
+        for i in np.flatnonzero(pd.isna(role) & pd.isna(reason)):
+            rc = role_cell[i] if role_cell is not None else None
+            reason[i] = (f"无法判断发送方角色（角色列为“{rc or ''}”，发送账号为空）" if sender[i] is None
+                         else f"无法判断发送方角色（角色“{rc or ''}”，发送账号“{sender[i]}”）")
+    agent = role == "agent"
+    if agent.any():
+        role[agent & bot] = "bot"
+    fill = (role == "buyer") & pd.isna(sender)
+    if fill.any():
+        sender = sender.copy()
+        sender[fill] = buyer[fill]
+
+    sent, t = _times(get("sent_at"), reason)
+    bad = ~pd.isna(reason) & ~blank_row
+    rejects = [Reject(int(line_nos[i]), str(reason[i]), ",".join(str(c[i]) for c in cols)[:500])
+               for i in np.flatnonzero(bad)]
+    keep = pd.isna(reason)
+    k = int(keep.sum())
+    frame = _message_frame(
+        k, record_no=line_nos[keep], buyer=buyer[keep], role=role[keep], sender=sender[keep],
+        sent_at=sent[keep], content=content[keep], sid=sid[keep], transferred=np.zeros(k, bool),
+        repeat=np.zeros(k, bool), t=t[keep])
+    return frame, rejects
+
+
+def _times(raw: np.ndarray | None, reason: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """parse_time over a column; canonical times (the usual case) stay as they are."""
+    n = len(reason)
+    if raw is None:
+        return np.full(n, None, dtype=object), np.full(n, NAT, dtype=np.int64)
+    parsed = pd.to_datetime(pd.Series(raw, dtype=object), format=TIME_FORMAT, errors="coerce")
+    t = parsed.to_numpy("datetime64[s]").view(np.int64).copy()
+    ok = t != NAT
+    if ok.all() and len("".join(raw)) == 19 * n:
+        return raw, t
+    ok &= np.fromiter((len(s) == 19 for s in raw), bool, n)
+    sent = raw.copy()
+    redo = np.flatnonzero(~ok)
+    for i in redo:
+        try:
+            sent[i] = parse_time(raw[i])
+        except ValueError as exc:
+            sent[i] = None
+            if reason[i] is None:
+                reason[i] = str(exc)
+    t[redo] = time_seconds(sent[redo])
+    return sent, t
+
+
+# --- JDDC TSV -------------------------------------------------------------------------------
+
+_JDDC_COLS = "应为 7 列（会话ID、客户ID、是否客服、是否转接、是否重复咨询、SKU、内容），实际 {n} 列或标志不是 0/1"
+
+
+def read_jddc(opts: ReadOptions) -> Iterator[Chunk]:
+    from cxdesk.importers import jddc_tsv
+
+    total = opts.detection.path.stat().st_size
+    chunks, raw = _chunks(opts, sep="\t", skip=0, quoting=csv.QUOTE_NONE)
+    consumed = 0
+    while True:
+        try:
+            df = next(chunks)
+            if df.shape[1] != 7:
+                raise pd.errors.ParserError("not 7 columns")
+        except StopIteration:
+            break
+        except pd.errors.ParserError:
+            chunks.close()  # type: ignore[attr-defined]
+            for ch in jddc_tsv.read(opts, skip_lines=consumed):
+                yield ch
+            return
+        cols = [df[k].to_numpy(dtype=object) for k in df.columns]
+        good, bad = map_jddc_columns(cols, consumed)
+        consumed += len(df)
+        yield Chunk(good, bad, raw.count, total)
+    yield Chunk(_message_frame(0, **_empty_cols()), [], total, total)
+
+
+def map_jddc_columns(cols: list[np.ndarray], first_line: int) -> tuple[pd.DataFrame, list[Reject]]:
+    sid, customer, waiter, tr, rep, _sku, content_raw = cols
+    n = len(sid)
+    flags_ok = ((waiter == "0") | (waiter == "1")) & ((tr == "0") | (tr == "1")) & ((rep == "0") | (rep == "1"))
+    content = np.array([s.strip() for s in content_raw], dtype=object)
+    rejects: list[Reject] = []
+    bad = ~flags_ok | (content == "")
+    for i in np.flatnonzero(bad):
+        fields = [c[i] for c in cols]
+        line = "\t".join(fields).rstrip("\t")
+        if not line.strip():
+            continue  # blank line
+        if not flags_ok[i]:
+            rejects.append(Reject(first_line + i + 1, _JDDC_COLS.format(n=len(line.split("\t"))), line[:500]))
+        else:
+            rejects.append(Reject(first_line + i + 1, "消息内容为空", line[:500]))
+    keep = ~bad
+    k = int(keep.sum())
+    is_agent = waiter[keep] == "1"
+    role = np.where(is_agent, "agent", "buyer").astype(object)
+    buyer = customer[keep]
+    sender = buyer.copy()
+    sender[is_agent] = None
+    frame = _message_frame(
+        k, record_no=(np.flatnonzero(keep) + first_line + 1), buyer=buyer, role=role, sender=sender,
+        sent_at=np.full(k, None, dtype=object), content=content[keep], sid=sid[keep],
+        transferred=tr[keep] == "1", repeat=rep[keep] == "1", t=np.full(k, NAT, dtype=np.int64))
+    return frame, rejects
