@@ -1,0 +1,200 @@
+"""Sentiment accuracy and speed of the shipped model, with SnowNLP as the reference.
+
+    python bench/sentiment_eval.py [--data ../shared/data] [--snownlp-budget 180]
+
+Measures, in one run:
+
+- the shipped model (``resources/models/sentiment-v1.npz``) on
+  ``online_shopping_10_cats`` restricted to the 7 categories snownlp never saw
+  (not 书籍/计算机/酒店), overall and per category (score > 0.5 = positive);
+- ``SnowNLP(text).sentiments > 0.5`` on the same rows (all rows if the estimated
+  time is under ``--snownlp-budget`` seconds, else a fixed random sample of 5,000);
+- shop calibration: :func:`fit_shop_model` fitted on a stratified 80 % of those
+  reviews (as if 1★/5★), accuracy on the other 20 % (seed 0);
+- ``xs_chat_sentiment`` test set (chat tone; jieba tokens joined back);
+- texts/s of ``predict_scores`` in one process (reviews and short chat messages)
+  and of SnowNLP.
+
+Evaluation data only: nothing here is shipped or trained on.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import resource
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from cxdesk.analysis.sentiment import SentimentModel, fit_shop_model  # noqa: E402
+
+SEEN_BY_SNOWNLP = ("书籍", "计算机", "酒店")
+SNOW_SAMPLE = 5000
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def load_reviews(data: Path):
+    import pandas as pd
+
+    with tempfile.TemporaryDirectory() as tmp:
+        with zipfile.ZipFile(data / "online_shopping_10_cats" / "online_shopping_10_cats.zip") as zf:
+            zf.extractall(tmp)
+        csv = next(Path(tmp).rglob("online_shopping_10_cats.csv"))
+        df = pd.read_csv(csv, encoding="utf-8")
+    df = df.dropna(subset=["review"])
+    df["review"] = df["review"].astype(str).str.lstrip("\ufeff")
+    df = df[~df["cat"].isin(SEEN_BY_SNOWNLP)].reset_index(drop=True)
+    return df
+
+
+def load_xs_test(data: Path):
+    import pandas as pd
+
+    df = pd.read_csv(data / "xs_chat_sentiment" / "sentiment_XS_test.csv", encoding="utf-8")
+    df = df.dropna(subset=["text"])
+    df["joined"] = ["".join(str(t).split()) for t in df["text"]]
+    df["y"] = (df["labels"].str.strip() == "positive").astype(int)
+    return df
+
+
+def rate(fn, texts: list[str], min_seconds: float = 1.0) -> float:
+    """texts/s of fn over texts (repeated until at least min_seconds)."""
+    fn(texts[:1000])  # warm-up
+    done, t0 = 0, time.perf_counter()
+    while True:
+        fn(texts)
+        done += len(texts)
+        elapsed = time.perf_counter() - t0
+        if elapsed >= min_seconds:
+            return done / elapsed
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    ap.add_argument("--snownlp-budget", type=float, default=180.0,
+                    help="seconds allowed for SnowNLP on all rows before falling back to a sample")
+    ap.add_argument("--no-snownlp", action="store_true", help="skip the SnowNLP reference")
+    args = ap.parse_args(argv)
+    need = [args.data / "online_shopping_10_cats" / "online_shopping_10_cats.zip",
+            args.data / "xs_chat_sentiment" / "sentiment_XS_test.csv"]
+    missing = [str(p) for p in need if not p.exists()]
+    if missing:
+        print("Evaluation data not found (needs ../shared/data, see its README.md):", *missing, sep="\n  ")
+        return 0
+
+    print(f"machine: nproc={os.cpu_count()}, Python {platform.python_version()}, {platform.platform()}")
+    model = SentimentModel.load()
+    print(f"model: {model.version} (thresholds 负面 < {model.neg_below}, 正面 > {model.pos_above})")
+
+    df = load_reviews(args.data)
+    texts = df["review"].tolist()
+    y = df["label"].to_numpy()
+    print(f"\nonline_shopping_10_cats, 7 categories unseen by snownlp: {len(df):,} reviews")
+
+    t0 = time.perf_counter()
+    scores = model.predict_scores(texts)
+    t_model = time.perf_counter() - t0
+    ok = (scores > 0.5) == (y == 1)
+    labels = model.labels(scores)
+    print(f"shipped model accuracy: {ok.mean():.2%}  ({t_model:.2f} s for all rows)")
+    print("  label shares: " + ", ".join(f"{lab} {np.mean(labels == lab):.1%}" for lab in ("正面", "中性", "负面")))
+    decided = labels != "中性"
+    print(f"  accuracy on rows labelled 正面/负面 (not 中性): {ok[decided].mean():.2%}")
+    per_cat = df.assign(ok=ok).groupby("cat")["ok"].agg(["mean", "size"])
+    for cat, row in per_cat.iterrows():
+        print(f"  {cat}: {row['mean']:.2%} (n={int(row['size']):,})")
+
+    # -- SnowNLP reference
+    snow_rate = None
+    if not args.no_snownlp:
+        t0 = time.perf_counter()
+        from snownlp import SnowNLP
+        t_import = time.perf_counter() - t0
+        probe = texts[:300]
+        t0 = time.perf_counter()
+        _ = [SnowNLP(t).sentiments for t in probe]
+        snow_rate = len(probe) / (time.perf_counter() - t0)
+        if len(texts) / snow_rate <= args.snownlp_budget:
+            idx = np.arange(len(texts))
+            which = "all rows"
+        else:
+            idx = np.sort(np.random.RandomState(0).choice(len(texts), SNOW_SAMPLE, replace=False))
+            which = f"fixed random sample of {SNOW_SAMPLE:,} rows (seed 0; all rows would take " \
+                    f"~{len(texts) / snow_rate / 60:.0f} min)"
+        t0 = time.perf_counter()
+        snow = np.array([SnowNLP(texts[i]).sentiments for i in idx])
+        t_snow = time.perf_counter() - t0
+        snow_rate = len(idx) / t_snow
+        snow_ok = (snow > 0.5) == (y[idx] == 1)
+        print(f"\nSnowNLP(text).sentiments > 0.5 on {which}: {snow_ok.mean():.2%} "
+              f"(import {t_import:.1f} s, {snow_rate:,.0f} texts/s)")
+        print(f"  shipped model on the same rows: {ok[idx].mean():.2%}")
+        snow_cat = df.iloc[idx].assign(ok=snow_ok).groupby("cat")["ok"].mean()
+        print("  SnowNLP per category: " + ", ".join(f"{c} {v:.1%}" for c, v in snow_cat.items()))
+
+    # -- shop calibration
+    rng = np.random.RandomState(0)
+    test = np.zeros(len(y), dtype=bool)
+    for cls in (0, 1):
+        members = np.flatnonzero(y == cls)
+        rng.shuffle(members)
+        test[members[: int(round(len(members) * 0.2))]] = True
+    train_idx, test_idx = np.flatnonzero(~test), np.flatnonzero(test)
+    stars = np.where(y == 1, 5, 1)
+    from cxdesk.analysis.sentiment import stars_to_labels
+
+    t0 = time.perf_counter()
+    shop, internal_acc = fit_shop_model([texts[i] for i in train_idx],
+                                        stars_to_labels(stars[train_idx].tolist()), model)
+    t_fit = time.perf_counter() - t0
+    shop_scores = shop.predict_scores([texts[i] for i in test_idx])
+    shop_ok = (shop_scores > 0.5) == (y[test_idx] == 1)
+    base_ok = ok[test_idx]
+    print(f"\nshop calibration: fit on {len(train_idx):,} reviews (80 %, as 1★/5★), "
+          f"tested on the other {len(test_idx):,}: {shop_ok.mean():.2%} "
+          f"(shipped model on the same 20 %: {base_ok.mean():.2%}; "
+          f"fit_shop_model's own held-out estimate: {internal_acc:.2%}; fit {t_fit:.1f} s)")
+    shop_cat = df.iloc[test_idx].assign(ok=shop_ok).groupby("cat")["ok"].mean()
+    print("  per category: " + ", ".join(f"{c} {v:.1%}" for c, v in shop_cat.items()))
+
+    # -- chat tone
+    xs = load_xs_test(args.data)
+    xs_texts = xs["joined"].tolist()
+    xs_scores = model.predict_scores(xs_texts)
+    xs_ok = (xs_scores > 0.5) == (xs["y"].to_numpy() == 1)
+    print(f"\nxs_chat_sentiment test ({len(xs):,} chat messages, tokens joined): {xs_ok.mean():.2%}")
+    if not args.no_snownlp:
+        sample = np.sort(np.random.RandomState(0).choice(len(xs_texts), min(2000, len(xs_texts)), replace=False))
+        xs_snow = np.array([SnowNLP(xs_texts[i]).sentiments for i in sample])
+        xs_snow_ok = (xs_snow > 0.5) == (xs["y"].to_numpy()[sample] == 1)
+        print(f"  SnowNLP on a fixed sample of {len(sample):,}: {xs_snow_ok.mean():.2%} "
+              f"(shipped model on the same sample: {xs_ok[sample].mean():.2%})")
+
+    # -- speed (one process)
+    reviews_rate = rate(model.predict_scores, texts, 2.0)
+    chats = (xs_texts * (200_000 // len(xs_texts) + 1))[:200_000]
+    chat_rate = rate(model.predict_scores, chats, 2.0)
+    mean_review = np.mean([len(t) for t in texts])
+    mean_chat = np.mean([len(t) for t in xs_texts])
+    print(f"\npredict_scores, one process: reviews (mean {mean_review:.0f} chars) {reviews_rate:,.0f} texts/s; "
+          f"chat messages (mean {mean_chat:.0f} chars) {chat_rate:,.0f} texts/s")
+    if snow_rate:
+        print(f"SnowNLP(text).sentiments: {snow_rate:,.0f} texts/s (reviews)")
+    print(f"peak RSS of this process: {rss_mb():,.0f} MB" + (" (includes snownlp)" if not args.no_snownlp else ""))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
