@@ -6,7 +6,6 @@ cancelling rolls back the file being imported; files already imported stay.
 """
 from __future__ import annotations
 
-import hashlib
 import time
 from pathlib import Path
 
@@ -15,7 +14,7 @@ from cxdesk.demo._model import DemoFile, DemoSummary
 from cxdesk.demo._writers import write_platform_files
 from cxdesk.paths import data_dir
 from cxdesk.store import Store, open_store
-from cxdesk.importers import import_file
+from cxdesk.importers import file_sha256, import_file
 from cxdesk.tasks import JobContext, SubContext
 
 DEFAULT_SEED = 20240630
@@ -36,14 +35,6 @@ def default_out_dir(seed: int) -> Path:
     return data_dir() / "demo_files" / f"seed-{seed}"
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def _load_file(ctx: JobContext, store: Store, demo_file: DemoFile) -> int:
     """Import one written export file through the real importer; return rows added.
 
@@ -52,12 +43,10 @@ def _load_file(ctx: JobContext, store: Store, demo_file: DemoFile) -> int:
     demo twice adds no batch and no rows. The batch is labelled synthetic.
     """
     ctx.check()
-    if store.batches.find_done_by_sha(_sha256(demo_file.path), demo_file.kind) is not None:
+    if store.batches.find_done_by_sha(file_sha256(demo_file.path), demo_file.kind) is not None:
         return 0
     summary = import_file(ctx, store, demo_file.path, kind=demo_file.kind,
-                          platform=demo_file.platform, shop=demo_file.shop_name)
-    with store.transaction():
-        store.batches.mark_synthetic(summary.batch_id)
+                          platform=demo_file.platform, shop=demo_file.shop_name, synthetic=True)
     return summary.rows_added
 
 

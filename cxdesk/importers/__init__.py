@@ -20,11 +20,11 @@ from cxdesk.importers._columns import FIELD_LABELS
 from cxdesk.importers._model import (
     KIND_LABELS, KINDS, Detection, ImportSummary, Reject,
 )
-from cxdesk.importers._pipeline import TooManyBadRows, detect, import_file, preview, resolve
+from cxdesk.importers._pipeline import TooManyBadRows, detect, file_sha256, import_file, preview, resolve
 from cxdesk.importers.registry import FORMATS
 
 __all__ = [
     "FIELD_ALIASES", "FIELD_LABELS", "FORMATS", "KINDS", "KIND_LABELS", "Detection", "ImportSummary", "Reject",
-    "TooManyBadRows", "detect", "import_file", "list_batches", "preview", "resolve", "undo_batch",
+    "TooManyBadRows", "detect", "file_sha256", "import_file", "list_batches", "preview", "resolve", "undo_batch",
     "write_rejects_csv",
 ]

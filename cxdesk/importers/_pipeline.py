@@ -158,6 +158,7 @@ def import_file(
     ctx: JobContext, store: Store, path: str | Path, *, kind: str | None = None,
     platform: str | None = None, shop: str | None = None, mapping: dict[str, str] | None = None,
     session_gap_minutes: float = 30, max_bad_share: float = 0.5, detection: Detection | None = None,
+    synthetic: bool = False,
     chunk_size: int = 100_000,
 ) -> ImportSummary:
     """Import one file as one batch (a job: progress by bytes/rows, cancellable).
@@ -187,7 +188,7 @@ def import_file(
         s.previous_batch_id = store.batches.find_done_by_sha(sha, final_kind)
         s.batch_id = store.batches.create(kind=final_kind, file_name=path.name, file_sha256=sha,
                                           shop_id=shop_row.id, platform=plat, source_format=det.format_id,
-                                          encoding=det.encoding)
+                                          encoding=det.encoding, synthetic=synthetic)
         writer = make_writer(final_kind, store, shop_row.id, s.batch_id, session_gap_minutes)
         for chunk in prefetch((spec.bulk_read or spec.read)(opts)):
             ctx.check()

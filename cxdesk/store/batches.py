@@ -101,7 +101,3 @@ class BatchesRepo:
             "UPDATE import_batches SET status='undone', undone_at=datetime('now','localtime') WHERE id=?",
             (batch_id,),
         )
-
-    def mark_synthetic(self, batch_id: int) -> None:
-        """Label a batch as demo data, so every view can say the data is synthetic."""
-        self._conn.execute("UPDATE import_batches SET synthetic=1 WHERE id=?", (batch_id,))
