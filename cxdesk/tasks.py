@@ -128,10 +128,14 @@ def map_in_processes(
     initializer: Callable[..., None] | None = None,
     initargs: tuple = (),
     message: str = "",
+    on_result: Callable[[int, R], None] | None = None,
 ) -> list[R]:
     """Run ``func`` over each chunk in a spawn-context process pool.
 
     Returns the results in chunk order. Progress is the number of chunks done.
+    ``on_result(index, result)``, if given, is called in the calling thread as
+    each chunk finishes (in completion order), so results can be stored as
+    they come and a cancelled run keeps what was finished.
     On cancel, pending chunks are dropped, running ones see
     :func:`worker_cancelled` turn true, and :class:`Cancelled` is raised.
 
@@ -161,7 +165,10 @@ def map_in_processes(
             while pending:
                 done, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
                 for fut in done:
-                    results[futures[fut]] = fut.result()
+                    index = futures[fut]
+                    results[index] = fut.result()
+                    if on_result is not None:
+                        on_result(index, results[index])
                 if done:
                     ctx.progress(len(results), n, message)
                 if ctx.cancelled():

@@ -136,3 +136,22 @@ def test_startup_does_not_import_matplotlib(tmp_path: Path) -> None:
     root = Path(__file__).resolve().parent.parent
     out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
     assert out.stdout.strip().endswith("NO-MPL"), out.stdout + out.stderr
+
+
+def test_analyze_button_runs_the_engine_in_the_background(qtbot, store: Store) -> None:
+    add_review(store)
+    window = make_window(qtbot, store)
+    with qtbot.waitSignal(window.jobs.sig_job_finished, timeout=60_000):
+        qtbot.mouseClick(window.analyze_button, Qt.MouseButton.LeftButton)
+        assert not window.analyze_button.isEnabled()
+    assert window.analyze_button.isEnabled()
+    assert store.results.sentiment_counts("review") == {"正面": 1}
+    assert "分析完成" in window.statusBar().currentMessage()
+
+
+def test_an_import_is_followed_by_analysis(qtbot, store: Store) -> None:
+    window = make_window(qtbot, store)
+    add_review(store)
+    with qtbot.waitSignal(window.jobs.sig_job_finished, timeout=60_000):
+        window.pages["import"].sig_import_finished.emit(object())  # what the wizard emits on success
+    assert store.results.sentiment_counts("review") == {"正面": 1}

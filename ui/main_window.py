@@ -15,7 +15,9 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QPushButton,
     QStackedWidget,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -30,7 +32,7 @@ from ui.pages.risk import RiskPage
 from ui.pages.sessions import SessionsPage
 from ui.pages.settings_page import SettingsPage
 from ui.settings import CURRENT_PAGE, WINDOW_GEOMETRY, UiSettings
-from ui.workers import JobRunner
+from ui.workers import Job, JobRunner
 
 PAGE_CLASSES: tuple[type[BasePage], ...] = (
     OverviewPage,
@@ -84,6 +86,9 @@ class MainWindow(QMainWindow):
             self.nav.addItem(item)
             self.sig_data_changed.connect(page.refresh)
         self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
+        # Every import (and the demo build) is followed by an analysis run.
+        self.pages["import"].sig_import_finished.connect(self._analyse_after_import)
+        self.pages["overview"].sig_demo_built.connect(self.run_analysis)
 
     def _build_layout(self) -> None:
         self.nav.setFixedWidth(150)
@@ -95,7 +100,14 @@ class MainWindow(QMainWindow):
         layout = QHBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
-        layout.addWidget(self.nav)
+        side = QVBoxLayout()
+        side.setContentsMargins(0, 0, 0, 6)
+        side.addWidget(self.nav, 1)
+        self.analyze_button = QPushButton("分析数据", self)
+        self.analyze_button.setToolTip("分析新导入或需要重算的数据（情感等）；每次导入后也会自动运行")
+        self.analyze_button.clicked.connect(self.run_analysis)
+        side.addWidget(self.analyze_button)
+        layout.addLayout(side)
         layout.addWidget(self.stack, 1)
         self.setCentralWidget(central)
 
@@ -125,6 +137,24 @@ class MainWindow(QMainWindow):
         return self.page_keys()[self.stack.currentIndex()]
 
     # --- data --------------------------------------------------------------------
+
+    def run_analysis(self) -> None:
+        """Analyse what is new in the background; starting again restarts (it is incremental)."""
+        from cxdesk.analysis.engine import analyze  # lazy: keeps start-up free of numpy work
+
+        job = Job(self, analyze, self.store.path, label="分析数据")
+        job.on_success(self._on_analysed)
+        job.sig_finished.connect(lambda: self.analyze_button.setEnabled(True))
+        self.analyze_button.setEnabled(False)
+        self.jobs.start("analysis", job)
+
+    def _on_analysed(self, summary: object) -> None:
+        self.statusBar().showMessage(getattr(summary, "describe", lambda: "分析完成")(), 15_000)
+        self.refresh()
+
+    def _analyse_after_import(self, result: object) -> None:
+        if result is not None:
+            self.run_analysis()
 
     def refresh(self) -> None:
         """Re-read the counts and tell every page that the data changed."""

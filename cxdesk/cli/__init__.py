@@ -12,22 +12,10 @@ import sys
 from collections.abc import Sequence
 
 from cxdesk import __version__
-from cxdesk.cli import cmd_demo, cmd_stats
+from cxdesk.cli import cmd_analyze, cmd_demo, cmd_import, cmd_stats
 from cxdesk.errors import Cancelled, CxdeskError
 
-_COMMAND_MODULES = [cmd_demo, cmd_stats]
-
-
-def _optional_modules() -> list:
-    """Subcommands added by later features register here when present."""
-    mods = []
-    for name in ("cmd_import", "cmd_analyze", "cmd_export", "cmd_report"):
-        try:
-            mods.append(__import__(f"cxdesk.cli.{name}", fromlist=["add_parser"]))
-        except ModuleNotFoundError as exc:
-            if exc.name != f"cxdesk.cli.{name}":
-                raise
-    return mods
+_COMMAND_MODULES = [cmd_import, cmd_analyze, cmd_demo, cmd_stats]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -38,7 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"cxdesk {__version__}")
     parser.add_argument("--db", metavar="PATH", help="数据库文件（默认：用户数据目录下的 cxdesk.sqlite3）")
     sub = parser.add_subparsers(dest="command", metavar="<子命令>")
-    for mod in _COMMAND_MODULES + _optional_modules():
+    for mod in _COMMAND_MODULES:
         mod.add_parser(sub)
     return parser
 

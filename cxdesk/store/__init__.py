@@ -21,11 +21,12 @@ from cxdesk.store.chats import ChatsRepo
 from cxdesk.store.meta import MetaRepo
 from cxdesk.store.migrations import CURRENT_VERSION
 from cxdesk.store.orders import OrdersRepo
+from cxdesk.store.results import ResultsRepo
 from cxdesk.store.reviews import ReviewsRepo
 from cxdesk.store.shops import PLATFORMS, Shop, ShopsRepo
 
 __all__ = [
-    "Batch", "CURRENT_VERSION", "PLATFORMS", "Shop", "Store", "StoreCounts", "open_store",
+    "Batch", "CURRENT_VERSION", "PLATFORMS", "Shop", "Store", "StoreCounts", "open_reader", "open_store",
 ]
 
 
@@ -57,6 +58,7 @@ class Store:
         self.chats = ChatsRepo(conn)
         self.orders = OrdersRepo(conn)
         self.meta = MetaRepo(conn)
+        self.results = ResultsRepo(conn)
 
     @property
     def schema_version(self) -> int:
@@ -123,6 +125,16 @@ class Store:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def open_reader(path: str | Path) -> sqlite3.Connection:
+    """A read-only connection for worker processes that only read texts.
+
+    WAL lets them read while the job's thread writes results.
+    """
+    conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
+    conn.execute("PRAGMA busy_timeout = 5000")
+    return conn
 
 
 def open_store(path: str | Path | None = None) -> Store:

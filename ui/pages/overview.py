@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
@@ -67,6 +67,8 @@ class OverviewPage(BasePage):
     key = "overview"
     title = "总览"
     icon = QStyle.StandardPixmap.SP_ComputerIcon
+
+    sig_demo_built = Signal()
 
     def __init__(self, ctx: PageContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
@@ -178,6 +180,7 @@ class OverviewPage(BasePage):
         describe = getattr(summary, "describe", None)
         self._demo_summary = describe() if callable(describe) else ""
         self.ctx.data_changed()
+        self.sig_demo_built.emit()
 
     def _show_welcome_note(self, text: str) -> None:
         self.welcome_note.setText(text)
