@@ -130,6 +130,10 @@ def test_pages_under_construction_show_no_figures(
             for phrase in ALLOWED_DIGIT_PHRASES:
                 text = text.replace(phrase, "")
             assert not re.search(r"\d", text), f"{key}: {text!r}"
+        # With data, the page says the feature is what is missing, not the data.
+        how_to = page.empty_state.how_to_label.text()
+        assert ("还在开发中" in how_to) == with_data, how_to
+        assert page.action_button.isVisible() == (not with_data)
 
 
 def test_empty_state_button_goes_to_import(window: MainWindow) -> None:

@@ -54,6 +54,8 @@ class EmptyStatePage(BasePage):
     empty_title: ClassVar[str] = ""
     empty_description: ClassVar[str] = ""
     empty_how_to: ClassVar[str] = "先在「导入」页导入数据，然后运行分析。"
+    # Shown instead once data exists: the feature itself is what is missing.
+    not_built_note: ClassVar[str] = "数据已导入，但这一页的分析功能还在开发中，尚不能显示结果。"
     action_text: ClassVar[str] = "去导入数据"
 
     def __init__(self, ctx: PageContext, parent: QWidget | None = None) -> None:
@@ -67,3 +69,11 @@ class EmptyStatePage(BasePage):
             self.action_button.clicked.connect(lambda: self.ctx.navigate("import"))
         layout = QVBoxLayout(self)
         layout.addWidget(self.empty_state)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Say what is missing: the user's data, or (with data) the feature itself."""
+        has_data = not self.ctx.store.is_empty()
+        self.empty_state.how_to_label.setText(self.not_built_note if has_data else self.empty_how_to)
+        if self.action_button is not None:
+            self.action_button.setVisible(not has_data)
