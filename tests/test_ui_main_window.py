@@ -11,19 +11,11 @@ from cxdesk.tasks import TaskContext
 from ui.app import create_main_window
 from ui.main_window import MainWindow
 from ui.settings import CURRENT_PAGE, SETTINGS_VERSION, SETTINGS_VERSION_KEY, UiSettings, settings_path
+from store_helpers import add_review
 from ui.testing import no_leftover_jobs  # noqa: F401  (autouse fixture)
 from ui.workers import Job
 
 NAV_TITLES = ["总览", "导入", "评价分析", "会话", "风险", "常见问题", "客服绩效", "设置"]
-
-
-def add_review(store: Store, *, synthetic: bool = False) -> None:
-    with store.transaction():
-        shop = store.shops.get_or_create("taobao", "测试小店")
-        batch = store.batches.create(
-            kind="reviews", file_name="r.csv", file_sha256="0" * 64, shop_id=shop.id, synthetic=synthetic
-        )
-        store.reviews.insert_many(shop.id, batch, [{"review_key": "k1", "content": "质量很好", "rating": 5}])
 
 
 def make_window(qtbot, store: Store) -> MainWindow:

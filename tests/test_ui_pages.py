@@ -15,6 +15,7 @@ from cxdesk.store import Store, open_store
 from cxdesk.tasks import TaskContext
 from ui.app import create_main_window
 from ui.main_window import MainWindow
+from store_helpers import add_review
 from ui.testing import no_leftover_jobs  # noqa: F401  (autouse fixture)
 from ui.widgets.error_dialog import ErrorDialog
 
@@ -27,15 +28,6 @@ EMPTY_STATE_TITLES = {
 }
 # Digits that are part of a metric's name, not a figure.
 ALLOWED_DIGIT_PHRASES = ("3分钟",)
-
-
-def add_review(store: Store, *, synthetic: bool = False) -> None:
-    with store.transaction():
-        shop = store.shops.get_or_create("taobao", "测试小店")
-        batch = store.batches.create(
-            kind="reviews", file_name="r.csv", file_sha256="0" * 64, shop_id=shop.id, synthetic=synthetic
-        )
-        store.reviews.insert_many(shop.id, batch, [{"review_key": "k1", "content": "质量很好", "rating": 5}])
 
 
 @pytest.fixture
