@@ -18,6 +18,7 @@ from cxdesk.paths import default_db_path
 from cxdesk.store._schema import connect
 from cxdesk.store.batches import Batch, BatchesRepo
 from cxdesk.store.chats import ChatsRepo
+from cxdesk.store.exports import ExportsRepo
 from cxdesk.store.meta import MetaRepo
 from cxdesk.store.migrations import CURRENT_VERSION
 from cxdesk.store.orders import OrdersRepo
@@ -59,6 +60,7 @@ class Store:
         self.orders = OrdersRepo(conn)
         self.meta = MetaRepo(conn)
         self.results = ResultsRepo(conn)
+        self.exports = ExportsRepo(conn)
 
     @property
     def schema_version(self) -> int:

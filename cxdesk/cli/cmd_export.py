@@ -1,0 +1,26 @@
+"""``export``: reviews or chat messages with their analysis results, to CSV or XLSX."""
+from __future__ import annotations
+
+import argparse
+
+from cxdesk.tasks import run_cli_job
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    from cxdesk.cli import add_db_option
+
+    p = sub.add_parser("export", help="导出评价或聊天消息（含情感分析结果）到 CSV / XLSX")
+    p.add_argument("kind", choices=["reviews", "messages"], help="reviews（评价）或 messages（聊天消息）")
+    add_db_option(p)
+    p.add_argument("--out", required=True, metavar="FILE", help="输出文件，.csv 或 .xlsx")
+    p.add_argument("--quiet", action="store_true", help="不显示进度")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from cxdesk.exports import export_table
+    from cxdesk.paths import default_db_path
+
+    summary = run_cli_job(export_table, args.db or default_db_path(), args.kind, args.out, quiet=args.quiet)
+    print(summary.describe())
+    return 0
