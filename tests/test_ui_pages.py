@@ -244,3 +244,18 @@ def test_first_start_on_default_database_fills_the_demo(qtbot, window: MainWindo
         undo_batch(window.store, batch.id)
     assert window.store.is_empty()
     assert not first_run_demo_wanted(window.store)
+
+
+def test_settings_page_shows_the_active_sentiment_model_per_shop(qtbot, db_path: Path, tmp_path: Path) -> None:
+    from cxdesk.analysis.engine import analyze
+    from cxdesk.demo import build_demo
+
+    build_demo(TaskContext(), db_path, out_dir=tmp_path / "files")
+    analyze(TaskContext(), db_path)
+    with open_store(db_path) as store:
+        w = create_main_window(store)
+        qtbot.addWidget(w)
+        text = w.pages["settings"].models_label.text()
+        w.close()
+    assert text.startswith("内置模型 sentiment-v1")
+    assert text.count("本店校准模型") == 2 and "准确率" in text and "%" in text

@@ -22,23 +22,18 @@ from pathlib import Path
 
 from cxdesk.analysis.no_content import is_no_content
 from cxdesk.analysis.sentiment import SentimentModel
-from cxdesk.errors import Cancelled
+from cxdesk.analysis.calibration import calibrate_shops
+from cxdesk.analysis.stage import StageResult
+from cxdesk.errors import Cancelled, CxdeskError
 from cxdesk.store import open_reader, open_store
 from cxdesk.store.results import ResultsRepo
+from cxdesk.store.shop_models import ShopModelsRepo
 from cxdesk.tasks import JobContext, SubContext, chunked, map_in_processes
 
 CHUNK_SIZE = 20_000
 IN_PROCESS_BELOW = 60_000  # texts; below this a pool's start-up (~1 s) is not worth it
 
 TARGET_LABELS = {"review": "评价", "message": "聊天消息"}
-
-
-@dataclass
-class StageResult:
-    stage: str
-    version: str
-    processed: int
-    seconds: float
 
 
 @dataclass
@@ -54,42 +49,53 @@ class AnalyzeSummary:
     def describe(self) -> str:
         if not self.processed:
             return f"分析完成：没有新的或需要重算的数据（用时 {self.seconds:.1f} 秒）。"
-        parts = [f"{s.stage} {s.processed:,} 条" for s in self.stages if s.processed]
+        parts = [f"{s.stage} {s.processed:,} {s.unit}" for s in self.stages if s.processed]
         return f"分析完成：{'，'.join(parts)}（用时 {self.seconds:.1f} 秒）。"
 
 
 # --- worker side (top level: spawn pickles functions by name) ------------------------
 
-_model: SentimentModel | None = None
+_models: dict[int | None, SentimentModel] = {}
 
 
 def init_sentiment_worker(model_path: str | None = None) -> None:
-    """Pool initializer: load the sentiment model once per process."""
-    global _model
-    _model = SentimentModel.load(model_path)
+    """Pool initializer: load the shipped sentiment model once per process."""
+    _models.clear()
+    _models[None] = SentimentModel.load(model_path)
+
+
+def _model_for(conn, shop_model: int | None) -> SentimentModel:
+    """The shipped model (``None``) or a shop's calibrated model, loaded once per process."""
+    if shop_model not in _models:
+        if shop_model is None:
+            _models[None] = SentimentModel.load()
+        else:
+            data = ShopModelsRepo(conn).model_bytes(shop_model)
+            if data is None:
+                raise CxdeskError("店铺校准模型在分析途中被删除，请重新运行分析。")
+            _models[shop_model] = SentimentModel.from_bytes(data)
+    return _models[shop_model]
 
 
 def content_hash(text: str) -> str:
     return hashlib.blake2b(text.encode("utf-8"), digest_size=8).hexdigest()
 
 
-def score_sentiment_chunk(task: tuple[str, str, list[int]]) -> list[tuple]:
-    """Score one chunk: (db path, target type, ids) → sentiment rows to store."""
-    db_path, target_type, ids = task
-    if _model is None:
-        init_sentiment_worker()
-    assert _model is not None
+def score_sentiment_chunk(task: tuple[str, str, list[int], int | None]) -> list[tuple]:
+    """Score one chunk: (db path, target type, ids, shop model or None) → sentiment rows."""
+    db_path, target_type, ids, shop_model = task
     conn = open_reader(db_path)
     try:
+        model = _model_for(conn, shop_model)
         rows = ResultsRepo(conn).texts(target_type, ids)
     finally:
         conn.close()
     texts = [t or "" for _, t in rows]
     empty = [is_no_content(t) for t in texts]
-    scores = _model.predict_scores(["" if e else t for t, e in zip(texts, empty)])
-    labels = _model.labels(scores)
+    scores = model.predict_scores(["" if e else t for t, e in zip(texts, empty)])
+    labels = model.labels(scores)
     return [
-        (target_type, rid, None if e else float(sc), None if e else str(lb), int(e), _model.version,
+        (target_type, rid, None if e else float(sc), None if e else str(lb), int(e), model.version,
          content_hash(t))
         for (rid, _), t, e, sc, lb in zip(rows, texts, empty, scores.tolist(), labels.tolist())
     ]
@@ -112,14 +118,45 @@ def _run_chunks(ctx: JobContext, func: Callable, tasks: list, store_rows: Callab
                      on_result=lambda _i, rows: store_rows(rows))
 
 
-def _sentiment_stage(ctx: JobContext, store, target_type: str, model: SentimentModel,
+@dataclass(frozen=True)
+class _Plan:
+    """Which texts of which shop get which model."""
+
+    target_type: str
+    shop_id: int
+    rated: bool | None  # reviews only: rated ones always use the shipped model
+    shop_model: int | None  # shop id of a calibrated model, or None for the shipped one
+    version: str
+
+
+def _plans(store, base: SentimentModel) -> list[_Plan]:
+    plans = []
+    for shop in store.shops.all():
+        info = store.shop_models.info(shop.id)
+        own = (shop.id, info.version) if info is not None else (None, base.version)
+        plans += [
+            _Plan("review", shop.id, True, None, base.version),
+            _Plan("review", shop.id, False, *own),
+            _Plan("message", shop.id, None, *own),
+        ]
+    return plans
+
+
+def _sentiment_stage(ctx: JobContext, store, target_type: str, base: SentimentModel,
                      workers: int | None) -> StageResult:
+    """Score every text of this type that has no score from the model that now applies to it."""
     started = time.perf_counter()
     stage = f"sentiment.{target_type}"
-    ids = store.results.sentiment_pending_ids(target_type, model.version)
-    if not ids:
-        return StageResult(stage, model.version, 0, time.perf_counter() - started)
-    run_id = store.results.start_run(stage, model.version)
+    tasks = []
+    for plan in (p for p in _plans(store, base) if p.target_type == target_type):
+        ids = store.results.sentiment_pending_ids(target_type, plan.version, shop_id=plan.shop_id,
+                                                  rated=plan.rated)
+        tasks += [(str(store.path), target_type, list(part), plan.shop_model)
+                  for part in chunked(ids, CHUNK_SIZE)]
+    total = sum(len(t[2]) for t in tasks)
+    if not total:
+        return StageResult(stage, base.version, 0, time.perf_counter() - started)
+    run_id = store.results.start_run(stage, base.version)
     done = 0
 
     def store_rows(rows: list) -> None:
@@ -127,12 +164,11 @@ def _sentiment_stage(ctx: JobContext, store, target_type: str, model: SentimentM
         with store.transaction():
             store.results.upsert_sentiment(rows)
         done += len(rows)
-        ctx.progress(done, len(ids), f"情感分析（{TARGET_LABELS[target_type]}）")
+        ctx.progress(done, total, f"情感分析（{TARGET_LABELS[target_type]}）")
 
-    tasks = [(str(store.path), target_type, list(part)) for part in chunked(ids, CHUNK_SIZE)]
     status = "failed"
     try:
-        _run_chunks(ctx, score_sentiment_chunk, tasks, store_rows, total_texts=len(ids),
+        _run_chunks(ctx, score_sentiment_chunk, tasks, store_rows, total_texts=total,
                     initializer=init_sentiment_worker, workers=workers)
         status = "done"
     except Cancelled:
@@ -140,7 +176,7 @@ def _sentiment_stage(ctx: JobContext, store, target_type: str, model: SentimentM
         raise
     finally:
         store.results.finish_run(run_id, status, done)
-    return StageResult(stage, model.version, done, time.perf_counter() - started)
+    return StageResult(stage, base.version, done, time.perf_counter() - started)
 
 
 def analyze(ctx: JobContext, db_path: str | Path, *, workers: int | None = None) -> AnalyzeSummary:
@@ -149,9 +185,9 @@ def analyze(ctx: JobContext, db_path: str | Path, *, workers: int | None = None)
     model = SentimentModel.load()
     summary = AnalyzeSummary(Path(db_path))
     with open_store(db_path) as store:
-        stages = [("review", 0.3), ("message", 0.7)]
-        start = 0.0
-        for target_type, share in stages:
+        summary.stages.append(calibrate_shops(SubContext(ctx, 0, 100, 1000), store, model))
+        start = 0.1
+        for target_type, share in (("review", 0.25), ("message", 0.65)):
             sub = SubContext(ctx, start * 1000, share * 1000, 1000)
             summary.stages.append(_sentiment_stage(sub, store, target_type, model, workers))
             start += share

@@ -19,9 +19,11 @@ base model's score, and reports its accuracy on a held-out 20 %.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import BinaryIO
 from pathlib import Path
 
 import numpy as np
@@ -157,21 +159,32 @@ class SentimentModel:
             path = resource_path("models", MODEL_FILE)
         path = Path(path)
         try:
-            with np.load(path, allow_pickle=False) as data:
+            with path.open("rb") as fh:
+                return cls._read(fh, path.name)
+        except FileNotFoundError:
+            raise CxdeskError(f"找不到情感模型文件：{path}") from None
+
+    @classmethod
+    def from_bytes(cls, data: bytes, name: str = "店铺模型") -> SentimentModel:
+        """A model stored as bytes (shop models live in the database)."""
+        return cls._read(io.BytesIO(data), name)
+
+    @classmethod
+    def _read(cls, source: BinaryIO, name: str) -> SentimentModel:
+        try:
+            with np.load(source, allow_pickle=False) as data:
                 meta = json.loads(str(data["meta"]))
                 weights = data["weights"].astype(np.float32)
                 bias = float(data["bias"])
-        except FileNotFoundError:
-            raise CxdeskError(f"找不到情感模型文件：{path}") from None
         except (OSError, KeyError, ValueError) as exc:
-            raise CxdeskError(f"情感模型文件无法读取：{path}（{exc}）") from None
+            raise CxdeskError(f"情感模型文件无法读取：{name}（{exc}）") from None
         if meta.get("norm_version") != NORM_VERSION:
             raise CxdeskError(
-                f"情感模型 {path.name} 使用的文本规范化版本 {meta.get('norm_version')} "
+                f"情感模型 {name} 使用的文本规范化版本 {meta.get('norm_version')} "
                 f"与本程序（{NORM_VERSION}）不一致，请重新生成模型"
             )
         if weights.shape != (1 << int(meta["nbits"]),):
-            raise CxdeskError(f"情感模型文件已损坏：{path}")
+            raise CxdeskError(f"情感模型文件已损坏：{name}")
         return cls(
             weights=weights,
             bias=bias,
@@ -188,6 +201,16 @@ class SentimentModel:
         """Write the model as a compressed ``.npz`` (float16 weights, no pickle)."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("wb") as fh:
+            self._write(fh)
+        return path
+
+    def to_bytes(self) -> bytes:
+        buf = io.BytesIO()
+        self._write(buf)
+        return buf.getvalue()
+
+    def _write(self, fh: BinaryIO) -> None:
         meta = {
             "version": self.version,
             "neg_below": self.neg_below,
@@ -197,14 +220,12 @@ class SentimentModel:
             "norm_version": self.norm_version,
             "info": self.info,
         }
-        with path.open("wb") as fh:
-            np.savez_compressed(
-                fh,
-                weights=self.weights.astype(np.float16),
-                bias=np.float64(self.bias),
-                meta=np.array(json.dumps(meta, ensure_ascii=False)),
-            )
-        return path
+        np.savez_compressed(
+            fh,
+            weights=self.weights.astype(np.float16),
+            bias=np.float64(self.bias),
+            meta=np.array(json.dumps(meta, ensure_ascii=False)),
+        )
 
     # -- prediction
 

@@ -24,6 +24,7 @@ from cxdesk.store.migrations import CURRENT_VERSION
 from cxdesk.store.orders import OrdersRepo
 from cxdesk.store.results import ResultsRepo
 from cxdesk.store.reviews import ReviewsRepo
+from cxdesk.store.shop_models import ShopModelsRepo
 from cxdesk.store.shops import PLATFORMS, Shop, ShopsRepo
 
 __all__ = [
@@ -61,6 +62,7 @@ class Store:
         self.meta = MetaRepo(conn)
         self.results = ResultsRepo(conn)
         self.exports = ExportsRepo(conn)
+        self.shop_models = ShopModelsRepo(conn)
 
     @property
     def schema_version(self) -> int:

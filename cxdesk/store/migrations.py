@@ -221,5 +221,21 @@ CREATE TABLE agent_metrics (
 ) WITHOUT ROWID;
 """
 
-MIGRATIONS: list[str] = [_V1_CORE, _V2_RESULTS]
+# v3: per-shop sentiment models calibrated on the shop's own rated reviews.
+_V3_SHOP_MODELS = """
+CREATE TABLE shop_models (
+    shop_id           INTEGER PRIMARY KEY REFERENCES shops(id) ON DELETE CASCADE,
+    version           TEXT NOT NULL,
+    base_version      TEXT NOT NULL,
+    heldout_accuracy  REAL NOT NULL,
+    heldout_n         INTEGER NOT NULL,
+    n_pos             INTEGER NOT NULL,
+    n_neg             INTEGER NOT NULL,
+    rated_fingerprint TEXT NOT NULL,
+    fitted_at         TEXT NOT NULL DEFAULT (datetime('now', 'localtime')),
+    model             BLOB NOT NULL
+);
+"""
+
+MIGRATIONS: list[str] = [_V1_CORE, _V2_RESULTS, _V3_SHOP_MODELS]
 CURRENT_VERSION = len(MIGRATIONS)

@@ -23,14 +23,25 @@ class ResultsRepo:
 
     # --- sentiment ------------------------------------------------------------
 
-    def sentiment_pending_ids(self, target_type: str, model: str) -> list[int]:
-        """Ids of texts with no sentiment yet, or one made by another model."""
+    def sentiment_pending_ids(self, target_type: str, model: str, *, shop_id: int | None = None,
+                              rated: bool | None = None) -> list[int]:
+        """Ids of texts with no sentiment yet, or one made by another model.
+
+        ``shop_id`` limits to one shop; ``rated`` (reviews only) to reviews
+        with (True) or without (False) a star rating.
+        """
         table, _ = _TEXT_SOURCES[target_type]
+        where, params = ["(s.target_id IS NULL OR s.model <> ?)"], [target_type, model]
+        if shop_id is not None:
+            where.append("t.shop_id = ?")
+            params.append(shop_id)
+        if rated is not None:
+            where.append("t.rating IS NOT NULL" if rated else "t.rating IS NULL")
         rows = self._conn.execute(
             f"SELECT t.id FROM {table} t LEFT JOIN sentiment s "
             "ON s.target_type = ? AND s.target_id = t.id "
-            "WHERE s.target_id IS NULL OR s.model <> ? ORDER BY t.id",
-            (target_type, model),
+            f"WHERE {' AND '.join(where)} ORDER BY t.id",
+            params,
         )
         return [r[0] for r in rows]
 

@@ -53,6 +53,9 @@ class SettingsPage(BasePage):
         self.db_label = _selectable("", self)
         self.form.addRow("数据库文件：", self.db_label)
         self.form.addRow("数据库结构版本：", self.schema_label)
+        self.models_label = _selectable("", self)
+        self.models_label.setObjectName("sentimentModels")
+        self.form.addRow("情感模型：", self.models_label)
         self.form.addRow("数据文件夹：", self._folder_row(data_dir(), "data"))
         self.form.addRow("内置资源文件夹：", self._folder_row(resources_dir(), "resources"))
         self.form.addRow("自定义资源文件夹：", self._folder_row(user_resources_dir(), "user_resources"))
@@ -84,6 +87,24 @@ class SettingsPage(BasePage):
         store = self.ctx.store
         self.db_label.setText(str(store.path))
         self.schema_label.setText(str(store.schema_version))
+        self.models_label.setText(self._models_text())
+
+    def _models_text(self) -> str:
+        """Which sentiment model each shop's unrated texts get, with its measured accuracy."""
+        from cxdesk.analysis.calibration import MIN_PER_CLASS, model_status
+        from cxdesk.analysis.sentiment import SentimentModel
+
+        base = SentimentModel.load().version
+        lines = [f"内置模型 {base}（评分评价一律用它打分；训练数据见 resources/README.md）"]
+        for st in model_status(self.ctx.store, base):
+            if st.calibrated:
+                lines.append(
+                    f"{st.shop_name}（{st.platform_label}）：本店校准模型，在本店留出的 {st.heldout_n} 条评分评价上"
+                    f"准确率 {st.heldout_accuracy:.1%}（训练用差评 {st.n_neg} 条、好评 {st.n_pos} 条；{st.fitted_at}）")
+            else:
+                lines.append(f"{st.shop_name}（{st.platform_label}）：使用内置模型（有文字的差评、好评各满 "
+                             f"{MIN_PER_CLASS} 条后，分析时自动校准本店模型）")
+        return "\n".join(lines)
 
     def _folder_row(self, path: Path, name: str) -> QWidget:
         row = QWidget(self)
