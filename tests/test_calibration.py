@@ -50,3 +50,12 @@ def test_too_few_rated_reviews_means_no_shop_model(db_path: Path) -> None:
         assert store.shop_models.all_info() == []
         status = model_status(store, "base-v")
     assert status[0].calibrated is False and status[0].version == "base-v"
+
+
+def test_cap_per_class_keeps_a_fixed_sample() -> None:
+    from cxdesk.analysis.calibration import _cap_per_class
+
+    labels = [1] * 50 + [0] * 8 + [None] * 3
+    capped = _cap_per_class(labels, 10, seed=1)
+    assert capped.count(1) == 10 and capped.count(0) == 8 and capped.count(None) == 43
+    assert capped == _cap_per_class(labels, 10, seed=1)
