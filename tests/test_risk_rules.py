@@ -1,0 +1,77 @@
+"""Risk rule packs: one-pass matching, negation, exclusions, protected product names, bad patterns."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from cxdesk.analysis.risk_rules import RuleError, check_pattern, load_pack
+from cxdesk.paths import user_resources_dir
+
+
+@pytest.fixture
+def pack():
+    return load_pack()
+
+
+def _ids(pack, text: str, role: str = "buyer", protected: tuple[str, ...] = ()) -> list[str]:
+    return [h.rule_id for h in pack.match(text, role, protected)]
+
+
+@pytest.mark.parametrize("text", ["不会给差评的，放心", "没有要投诉的意思", "不用退款了，谢谢", "我不想投诉，只想换货"])
+def test_negated_threats_do_not_fire(pack, text: str) -> None:
+    assert _ids(pack, text) == []
+
+
+def test_real_threats_fire_with_spans_on_the_original_text(pack) -> None:
+    text = "再不处理我就给差评，还要投诉到12315"
+    hits = pack.match(text, "buyer")
+    assert [h.rule_id for h in hits] == ["threat.bad_review", "complaint.platform", "complaint.regulator"]
+    assert [text[h.start:h.end] for h in hits] == ["给差评", "投诉", "12315"]
+    assert {h.level for h in hits} == {"高", "中"}
+
+
+def test_words_inside_protected_product_names_do_not_fire(pack) -> None:
+    assert _ids(pack, "收到的防破损手机壳很好用", protected=("防破损手机壳",)) == []
+    assert _ids(pack, "防破损手机壳到手就破损了", protected=("防破损手机壳",)) == ["quality.broken"]
+
+
+def test_ascii_words_must_stand_alone_and_exclusions_apply(pack) -> None:
+    assert _ids(pack, "你是sb吗") == ["abuse.buyer"]
+    assert _ids(pack, "usb接口没反应") == []
+    assert _ids(pack, "滚筒洗衣机有异响", role="agent") == []
+    assert _ids(pack, "收到衣服了") == []
+
+
+def test_rules_apply_only_to_their_roles(pack) -> None:
+    assert _ids(pack, "爱买不买", role="agent") == ["agent.rude"]
+    assert _ids(pack, "爱买不买", role="buyer") == []
+    assert set(_ids(pack, "亲，好评返现5元，加我微信 wx: shop_888", role="agent")) == {
+        "agent.review_cashback", "agent.off_platform"}
+
+
+@pytest.mark.parametrize("pattern, reason", [
+    ("(a+)+$", "嵌套重复"), ("(\\w)\\1", "反向引用"), ("[", "无法识别"), ("x*", "空文本"), ("a" * 300, "过长")])
+def test_bad_user_patterns_are_refused_with_a_reason(pattern: str, reason: str) -> None:
+    with pytest.raises(RuleError, match=reason):
+        check_pattern(pattern, "my.rule")
+
+
+def test_user_rules_are_added_and_change_the_version(pack) -> None:
+    folder = user_resources_dir() / "rules"
+    folder.mkdir(parents=True)
+    (folder / "user_rules.json").write_text(json.dumps({"rules": [
+        {"id": "my.competitor", "category": "竞品", "level": "低", "applies_to": ["buyer"], "words": ["某某家更便宜"]}]},
+        ensure_ascii=False), encoding="utf-8")
+    mine = load_pack()
+    assert mine.version != pack.version
+    assert _ids(mine, "某某家更便宜啊") == ["my.competitor"]
+
+
+def test_a_broken_user_rule_is_reported_not_ignored() -> None:
+    folder = user_resources_dir() / "rules"
+    folder.mkdir(parents=True)
+    (folder / "user_rules.json").write_text(json.dumps({"rules": [
+        {"id": "bad", "level": "紧急", "applies_to": ["buyer"], "words": ["x"]}]}), encoding="utf-8")
+    with pytest.raises(RuleError, match="级别“紧急”无效"):
+        load_pack()
