@@ -170,3 +170,16 @@ def test_session_agent_is_the_account_that_answered_most(store) -> None:
         "SELECT agent, agents, started_at, ended_at, message_count, buyer_messages, agent_messages "
         "FROM chat_sessions").fetchone()
     assert row == ("店:小李", "店:小王,店:小李", "2024-05-01 10:00:00", "2024-05-01 10:02:00", 5, 1, 3)
+
+
+def test_message_and_review_ids_are_never_reused_after_an_undo(store) -> None:
+    """Stages remember 'scanned up to id N'; a reused id would be skipped forever."""
+    shop = store.shops.get_or_create("jd", "店")
+    with store.transaction():
+        batch = store.batches.create(kind="reviews", file_name="r.csv", file_sha256="0" * 64, shop_id=shop.id)
+        store.reviews.insert_many(shop.id, batch, [{"review_key": "a", "content": "x"}])
+    first = store.conn.execute("SELECT MAX(id) FROM reviews").fetchone()[0]
+    with store.transaction():
+        store.reviews.delete_batch(batch)
+        store.reviews.insert_many(shop.id, None, [{"review_key": "b", "content": "y"}])
+    assert store.conn.execute("SELECT MAX(id) FROM reviews").fetchone()[0] > first

@@ -4,6 +4,10 @@ Migration N moves a database from version N-1 to N. Never edit a released
 migration: add a new one. Each runs in one transaction together with the
 version bump, so a failed upgrade leaves the database at its old version.
 
+Texts that analysis stages scan (reviews, chat messages) use AUTOINCREMENT
+ids: an id is never reused after an undo, so a stage may remember "scanned
+up to id N" instead of keeping a marker row per text.
+
 CHECK constraints spell value lists as ``x = 'a' OR x = 'b'``, never
 ``x IN ('a', 'b')``: SQLite evaluates an IN list per row through an
 ephemeral index, which halved the insert rate of ``chat_messages``
@@ -57,7 +61,7 @@ CREATE TABLE import_rejects (
 CREATE INDEX import_rejects_batch ON import_rejects(batch_id);
 
 CREATE TABLE reviews (
-    id                 INTEGER PRIMARY KEY,
+    id                 INTEGER PRIMARY KEY AUTOINCREMENT,
     shop_id            INTEGER NOT NULL REFERENCES shops(id),
     batch_id           INTEGER REFERENCES import_batches(id),
     review_key         TEXT NOT NULL,
@@ -103,7 +107,7 @@ CREATE INDEX chat_sessions_buyer ON chat_sessions(buyer_nick);
 CREATE INDEX chat_sessions_batch ON chat_sessions(batch_id);
 
 CREATE TABLE chat_messages (
-    id         INTEGER PRIMARY KEY,
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
     session_id INTEGER NOT NULL REFERENCES chat_sessions(id) ON DELETE CASCADE,
     shop_id    INTEGER NOT NULL REFERENCES shops(id),
     batch_id   INTEGER REFERENCES import_batches(id),
