@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cxdesk.analysis.no_content import is_no_content
+from cxdesk.analysis.risk import run_risk_stage
 from cxdesk.analysis.sentiment import SentimentModel
 from cxdesk.analysis.calibration import calibrate_shops
 from cxdesk.analysis.stage import StageResult
@@ -187,10 +188,11 @@ def analyze(ctx: JobContext, db_path: str | Path, *, workers: int | None = None)
     with open_store(db_path) as store:
         summary.stages.append(calibrate_shops(SubContext(ctx, 0, 100, 1000), store, model))
         start = 0.1
-        for target_type, share in (("review", 0.25), ("message", 0.65)):
+        for target_type, share in (("review", 0.2), ("message", 0.5)):
             sub = SubContext(ctx, start * 1000, share * 1000, 1000)
             summary.stages.append(_sentiment_stage(sub, store, target_type, model, workers))
             start += share
+        summary.stages.append(run_risk_stage(SubContext(ctx, 800, 200, 1000), store, _run_chunks, workers))
         ctx.progress(1000, 1000, "分析完成")
     summary.seconds = time.perf_counter() - started
     return summary

@@ -19,6 +19,7 @@ from cxdesk.store._schema import connect
 from cxdesk.store.batches import Batch, BatchesRepo
 from cxdesk.store.chats import ChatsRepo
 from cxdesk.store.exports import ExportsRepo
+from cxdesk.store.flags import FlagsRepo
 from cxdesk.store.meta import MetaRepo
 from cxdesk.store.migrations import CURRENT_VERSION
 from cxdesk.store.orders import OrdersRepo
@@ -63,6 +64,7 @@ class Store:
         self.results = ResultsRepo(conn)
         self.exports = ExportsRepo(conn)
         self.shop_models = ShopModelsRepo(conn)
+        self.flags = FlagsRepo(conn)
 
     @property
     def schema_version(self) -> int:

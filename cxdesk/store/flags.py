@@ -1,0 +1,74 @@
+"""Risk flags: written by the analysis, triaged by people.
+
+A re-run of the analysis updates a flag's evidence and level but never its
+status, note, handler or time: those belong to the person who triaged it.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Sequence
+
+_TEXT_SQL = {
+    "message": "SELECT id, role, content, shop_id FROM chat_messages "
+               "WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id",
+    "review": "SELECT id, 'review', COALESCE(content, '') || CASE WHEN append_content IS NULL THEN '' "
+              "ELSE char(10) || append_content END, shop_id FROM reviews "
+              "WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id",
+}
+
+
+class FlagsRepo:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def ids_after(self, target_type: str, after_id: int) -> list[int]:
+        """Ids of texts to scan: messages from buyers and agents, or reviews, above ``after_id``."""
+        if target_type == "message":
+            sql = "SELECT id FROM chat_messages WHERE id > ? AND (role = 'buyer' OR role = 'agent') ORDER BY id"
+        else:
+            sql = "SELECT id FROM reviews WHERE id > ? ORDER BY id"
+        return [r[0] for r in self._conn.execute(sql, (after_id,))]
+
+    def texts(self, target_type: str, ids: Sequence[int]) -> list[tuple[int, str, str, int]]:
+        """(id, role, text, shop id); a review's text is its content plus its 追评 on a new line."""
+        return self._conn.execute(_TEXT_SQL[target_type], (json.dumps(list(ids)),)).fetchall()
+
+    def protected_phrases(self, shop_id: int) -> list[str]:
+        """Product titles and SKU values of a shop: trigger words inside them must not fire."""
+        phrases: set[str] = set()
+        for title, sku in self._conn.execute(
+                "SELECT DISTINCT product_title, sku FROM reviews WHERE shop_id=?", (shop_id,)):
+            if title:
+                phrases.add(title)
+            for part in (sku or "").replace("；", ";").split(";"):
+                value = part.split(":", 1)[-1].split("：", 1)[-1].strip()
+                if len(value) >= 2:
+                    phrases.add(value)
+        return sorted(phrases, key=len, reverse=True)
+
+    def upsert(self, rows: Iterable[tuple]) -> int:
+        """(target_type, target_id, rule_id, category, level, evidence JSON, rules_version) rows."""
+        before = self._conn.total_changes
+        self._conn.executemany(
+            "INSERT INTO risk_flags(target_type, target_id, rule_id, category, level, evidence, rules_version) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(target_type, target_id, rule_id) DO UPDATE SET "
+            "category=excluded.category, level=excluded.level, evidence=excluded.evidence, "
+            "rules_version=excluded.rules_version",
+            rows)
+        return self._conn.total_changes - before
+
+    def prune_untouched(self, target_type: str, rules_version: str) -> int:
+        """Drop flags an older rule pack raised that nobody triaged and the new pack does not raise."""
+        return self._conn.execute(
+            "DELETE FROM risk_flags WHERE target_type=? AND rules_version<>? AND status='待处理' "
+            "AND note IS NULL AND handler IS NULL", (target_type, rules_version)).rowcount
+
+    def set_status(self, flag_id: int, status: str, *, note: str | None = None, handler: str | None = None) -> None:
+        self._conn.execute(
+            "UPDATE risk_flags SET status=?, note=COALESCE(?, note), handler=COALESCE(?, handler), "
+            "handled_at=datetime('now','localtime') WHERE id=?", (status, note, handler, flag_id))
+
+    def counts_by_category(self) -> dict[tuple[str, str], int]:
+        rows = self._conn.execute("SELECT category, level, COUNT(*) FROM risk_flags GROUP BY 1, 2")
+        return {(c, lv): n for c, lv, n in rows}
