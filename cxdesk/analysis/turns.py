@@ -1,0 +1,68 @@
+"""Buyer turns and agent replies in one chat session: the basis of every timing figure.
+
+Definitions (shared by the risk flags for slow replies and the agent KPIs):
+
+* system and bot messages are left out;
+* a buyer's consecutive messages form one **turn**; the turn starts at its
+  first message;
+* the **reply** to a turn is the agent's first message after it; the wait is
+  measured from the turn's first message to that reply;
+* agent messages before the first buyer message (the agent speaks first)
+  answer nothing;
+* a turn with no agent message after it is **unanswered**;
+* messages without a time give turns without waits (``None``), never zero.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One buyer turn: when it started, who replied when, and the wait in seconds."""
+
+    first_seq: int
+    started_at: str | None
+    messages: int
+    reply_seq: int | None
+    reply_at: str | None
+    replied_by: str | None
+    wait_s: float | None
+
+    @property
+    def answered(self) -> bool:
+        return self.reply_seq is not None
+
+
+def _parse(t: str | None) -> datetime | None:
+    if not t:
+        return None
+    try:
+        return datetime.strptime(t[:19], _FORMAT)
+    except ValueError:
+        return None
+
+
+def buyer_turns(messages: Iterable[Sequence]) -> list[Turn]:
+    """Turns of one session from its messages ``(seq, role, sender, sent_at)`` in order."""
+    turns: list[Turn] = []
+    open_turn: dict | None = None
+    for seq, role, sender, sent_at in messages:
+        if role == "buyer":
+            if open_turn is None:
+                open_turn = {"first_seq": seq, "started_at": sent_at, "messages": 0}
+            open_turn["messages"] += 1
+        elif role == "agent" and open_turn is not None:
+            start, reply = _parse(open_turn["started_at"]), _parse(sent_at)
+            wait = (reply - start).total_seconds() if start and reply else None
+            turns.append(Turn(open_turn["first_seq"], open_turn["started_at"], open_turn["messages"],
+                              seq, sent_at, sender, wait))
+            open_turn = None
+    if open_turn is not None:
+        turns.append(Turn(open_turn["first_seq"], open_turn["started_at"], open_turn["messages"],
+                          None, None, None, None))
+    return turns
