@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cxdesk.analysis.no_content import is_no_content
-from cxdesk.analysis.risk import run_risk_stage
+from cxdesk.analysis.risk import run_risk_stage, run_service_time_stage
 from cxdesk.analysis.sentiment import SentimentModel
 from cxdesk.analysis.calibration import calibrate_shops
 from cxdesk.analysis.stage import StageResult
@@ -192,7 +192,8 @@ def analyze(ctx: JobContext, db_path: str | Path, *, workers: int | None = None)
             sub = SubContext(ctx, start * 1000, share * 1000, 1000)
             summary.stages.append(_sentiment_stage(sub, store, target_type, model, workers))
             start += share
-        summary.stages.append(run_risk_stage(SubContext(ctx, 800, 200, 1000), store, _run_chunks, workers))
+        summary.stages.append(run_risk_stage(SubContext(ctx, 800, 150, 1000), store, _run_chunks, workers))
+        summary.stages.append(run_service_time_stage(SubContext(ctx, 950, 50, 1000), store))
         ctx.progress(1000, 1000, "分析完成")
     summary.seconds = time.perf_counter() - started
     return summary

@@ -1,4 +1,4 @@
-"""The risk stage: run the rule pack over new chat messages and reviews, store flags.
+"""The risk stage: rule-pack flags on messages and reviews, 服务时效 flags on sessions.
 
 Texts are scanned once per rule-pack version: the stage remembers the
 highest id it scanned per target and version (ids are AUTOINCREMENT, never
@@ -15,6 +15,8 @@ import json
 import time
 
 from cxdesk.analysis.risk_rules import RulePack, load_pack
+from cxdesk.analysis.service_time import load_config, session_flags
+from cxdesk.analysis.turns import buyer_turns
 from cxdesk.analysis.stage import StageResult
 from cxdesk.store import open_reader
 from cxdesk.store.flags import FlagsRepo
@@ -56,6 +58,41 @@ def scan_chunk(task: tuple[str, str, list[int]]) -> list[tuple]:
     return out
 
 
+def _service_version() -> str:
+    import hashlib
+
+    from cxdesk.paths import resource_path
+
+    return "service-" + hashlib.sha256(resource_path("rules", "service_time.json").read_bytes()).hexdigest()[:10]
+
+
+def scan_session_timing(ctx: JobContext, store) -> int:
+    """服务时效 flags for every session that gained messages since the last scan."""
+    version = _service_version()
+    key = f"risk.sessions_scanned_to.{version}"
+    after = int(store.meta.get(key, "0") or 0)
+    top = store.flags.max_message_id()
+    sessions = store.flags.sessions_touched_after(after)
+    config = load_config()
+    for part in chunked(sessions, 5000):
+        ctx.check()
+        by_session: dict[int, list] = {}
+        platform: dict[int, str] = {}
+        for sid, plat, seq, role, sender, sent_at, content in store.flags.session_messages(list(part)):
+            by_session.setdefault(sid, []).append((seq, role, sender, sent_at, content))
+            platform[sid] = plat
+        with store.transaction():
+            for sid, msgs in by_session.items():
+                flags = session_flags(buyer_turns(msgs), platform[sid], config)
+                store.flags.replace_session_flags(sid, "service.", [
+                    ("session", sid, f.rule_id, f.category, f.level, json.dumps(f.evidence, ensure_ascii=False),
+                     version) for f in flags])
+        ctx.progress(0, 0, "服务时效")
+    with store.transaction():
+        store.meta.set(key, str(top))
+    return len(sessions)
+
+
 def run_risk_stage(ctx: JobContext, store, run_chunks, workers: int | None) -> StageResult:
     """Scan what is new for the current rule pack; ``run_chunks`` is the engine's chunk runner."""
     started = time.perf_counter()
@@ -82,3 +119,9 @@ def run_risk_stage(ctx: JobContext, store, run_chunks, workers: int | None) -> S
             store.meta.set(key, str(ids[-1]))
         scanned += len(ids)
     return StageResult("risk.rules", pack.version, scanned, time.perf_counter() - started)
+
+
+def run_service_time_stage(ctx: JobContext, store) -> StageResult:
+    started = time.perf_counter()
+    n = scan_session_timing(ctx, store)
+    return StageResult("risk.service_time", _service_version(), n, time.perf_counter() - started, unit="个会话")

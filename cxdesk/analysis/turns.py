@@ -32,6 +32,7 @@ class Turn:
     reply_at: str | None
     replied_by: str | None
     wait_s: float | None
+    last_text: str | None = None  # the turn's last buyer message, when the caller passed texts
 
     @property
     def answered(self) -> bool:
@@ -48,21 +49,22 @@ def _parse(t: str | None) -> datetime | None:
 
 
 def buyer_turns(messages: Iterable[Sequence]) -> list[Turn]:
-    """Turns of one session from its messages ``(seq, role, sender, sent_at)`` in order."""
+    """Turns of one session from its messages ``(seq, role, sender, sent_at[, content])`` in order."""
     turns: list[Turn] = []
     open_turn: dict | None = None
-    for seq, role, sender, sent_at in messages:
+    for seq, role, sender, sent_at, *content in messages:
         if role == "buyer":
             if open_turn is None:
                 open_turn = {"first_seq": seq, "started_at": sent_at, "messages": 0}
             open_turn["messages"] += 1
+            open_turn["last_text"] = content[0] if content else None
         elif role == "agent" and open_turn is not None:
             start, reply = _parse(open_turn["started_at"]), _parse(sent_at)
             wait = (reply - start).total_seconds() if start and reply else None
             turns.append(Turn(open_turn["first_seq"], open_turn["started_at"], open_turn["messages"],
-                              seq, sent_at, sender, wait))
+                              seq, sent_at, sender, wait, open_turn["last_text"]))
             open_turn = None
     if open_turn is not None:
         turns.append(Turn(open_turn["first_seq"], open_turn["started_at"], open_turn["messages"],
-                          None, None, None, None))
+                          None, None, None, None, open_turn["last_text"]))
     return turns

@@ -64,6 +64,34 @@ class FlagsRepo:
             "DELETE FROM risk_flags WHERE target_type=? AND rules_version<>? AND status='待处理' "
             "AND note IS NULL AND handler IS NULL", (target_type, rules_version)).rowcount
 
+    def sessions_touched_after(self, message_id: int) -> list[int]:
+        """Sessions that gained messages with an id above ``message_id``."""
+        return [r[0] for r in self._conn.execute(
+            "SELECT DISTINCT session_id FROM chat_messages WHERE id > ? ORDER BY session_id", (message_id,))]
+
+    def max_message_id(self) -> int:
+        return int(self._conn.execute("SELECT COALESCE(MAX(id), 0) FROM chat_messages").fetchone()[0])
+
+    def session_messages(self, session_ids: Sequence[int]) -> list[tuple]:
+        """(session id, platform, seq, role, sender, sent_at, content) ordered by session and seq."""
+        return self._conn.execute(
+            "SELECT m.session_id, sh.platform, m.seq, m.role, m.sender, m.sent_at, m.content FROM chat_messages m "
+            "JOIN shops sh ON sh.id = m.shop_id WHERE m.session_id IN (SELECT value FROM json_each(?)) "
+            "ORDER BY m.session_id, m.seq, m.id", (json.dumps(list(session_ids)),)).fetchall()
+
+    def replace_session_flags(self, session_id: int, prefix: str, rows: list[tuple]) -> None:
+        """Set a session's flags of one family (rule ids starting with ``prefix``).
+
+        Current ones are upserted; earlier ones that no longer apply are
+        removed unless someone triaged them.
+        """
+        self.upsert(rows)
+        keep = [r[2] for r in rows]
+        self._conn.execute(
+            "DELETE FROM risk_flags WHERE target_type='session' AND target_id=? AND rule_id LIKE ? "
+            "AND rule_id NOT IN (SELECT value FROM json_each(?)) AND status='待处理' AND note IS NULL "
+            "AND handler IS NULL", (session_id, prefix + "%", json.dumps(keep)))
+
     def set_status(self, flag_id: int, status: str, *, note: str | None = None, handler: str | None = None) -> None:
         self._conn.execute(
             "UPDATE risk_flags SET status=?, note=COALESCE(?, note), handler=COALESCE(?, handler), "
