@@ -241,5 +241,42 @@ CREATE TABLE shop_models (
 );
 """
 
-MIGRATIONS: list[str] = [_V1_CORE, _V2_RESULTS, _V3_SHOP_MODELS]
+# v4: what the aspect stage found beyond the mentions themselves, and risk scores.
+# - review_aspects.part says which text a mention's spans index into: the first
+#   review ('content') or the follow-up ('append'); clause_start/clause_end are
+#   the clause the mention was read from (what the UI highlights).
+# - review_text_state: one row per review the aspect stage has read (reviews
+#   without any aspect need the marker too), with the follow-up's own sentiment
+#   and the 追评 shift (first review positive, follow-up negative).
+# - risk_scores: 0–100 per session or review with a one-line explanation.
+_V4_ASPECTS_AND_SCORES = """
+ALTER TABLE review_aspects ADD COLUMN part TEXT NOT NULL DEFAULT 'content'
+    CHECK (part = 'content' OR part = 'append');
+ALTER TABLE review_aspects ADD COLUMN clause_start INTEGER;
+ALTER TABLE review_aspects ADD COLUMN clause_end INTEGER;
+CREATE INDEX review_aspects_aspect ON review_aspects(aspect, polarity);
+
+CREATE TABLE review_text_state (
+    review_id     INTEGER PRIMARY KEY REFERENCES reviews(id) ON DELETE CASCADE,
+    rules_version TEXT NOT NULL,
+    content_hash  TEXT NOT NULL,
+    append_score  REAL,
+    append_label  TEXT CHECK (append_label = '正面' OR append_label = '中性' OR append_label = '负面'),
+    shift         INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX review_text_state_shift ON review_text_state(shift) WHERE shift = 1;
+
+CREATE TABLE risk_scores (
+    target_type   TEXT NOT NULL CHECK (target_type = 'session' OR target_type = 'review'),
+    target_id     INTEGER NOT NULL,
+    score         INTEGER NOT NULL CHECK (score >= 0 AND score <= 100),
+    level         TEXT NOT NULL CHECK (level = '高' OR level = '中' OR level = '低' OR level = '无'),
+    reasons       TEXT NOT NULL DEFAULT '',
+    version       TEXT NOT NULL,
+    PRIMARY KEY (target_type, target_id)
+) WITHOUT ROWID;
+CREATE INDEX risk_scores_level ON risk_scores(target_type, score DESC);
+"""
+
+MIGRATIONS: list[str] = [_V1_CORE, _V2_RESULTS, _V3_SHOP_MODELS, _V4_ASPECTS_AND_SCORES]
 CURRENT_VERSION = len(MIGRATIONS)
