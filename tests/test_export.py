@@ -55,6 +55,8 @@ def test_reviews_csv_has_the_contract_columns_and_results(analysed_db: Path, tmp
     first = next(r for r in rows if r["review_id"] == "1001")
     assert first["sentiment_label"] == "正面" and 0.6 < float(first["sentiment"]) <= 1
     assert first["sku"] == "颜色:白;尺码:L" and first["rating"] == "5"
+    assert first["aspects"] == "质量:正面(很好); 整体:正面(推荐)"
+    assert first["followup_shift"] == "0" and first["append_sentiment_label"] == ""
     second = next(r for r in rows if r["review_id"] == "1002")
     assert second["content"].startswith("'=HYPERLINK")
 

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cxdesk.analysis.aspect_stage import run_aspect_stage
 from cxdesk.analysis.no_content import is_no_content
 from cxdesk.analysis.risk import run_risk_stage, run_service_time_stage
 from cxdesk.analysis.sentiment import SentimentModel
@@ -187,11 +188,10 @@ def analyze(ctx: JobContext, db_path: str | Path, *, workers: int | None = None)
     summary = AnalyzeSummary(Path(db_path))
     with open_store(db_path) as store:
         summary.stages.append(calibrate_shops(SubContext(ctx, 0, 100, 1000), store, model))
-        start = 0.1
-        for target_type, share in (("review", 0.2), ("message", 0.5)):
-            sub = SubContext(ctx, start * 1000, share * 1000, 1000)
-            summary.stages.append(_sentiment_stage(sub, store, target_type, model, workers))
-            start += share
+        summary.stages.append(_sentiment_stage(SubContext(ctx, 100, 150, 1000), store, "review", model, workers))
+        # Aspects read the first review's sentiment: after review sentiment.
+        summary.stages.append(run_aspect_stage(SubContext(ctx, 250, 80, 1000), store, _run_chunks, workers))
+        summary.stages.append(_sentiment_stage(SubContext(ctx, 330, 470, 1000), store, "message", model, workers))
         summary.stages.append(run_risk_stage(SubContext(ctx, 800, 150, 1000), store, _run_chunks, workers))
         summary.stages.append(run_service_time_stage(SubContext(ctx, 950, 50, 1000), store))
         ctx.progress(1000, 1000, "分析完成")

@@ -11,6 +11,8 @@ REVIEW_COLUMNS = (
     "shop", "platform", "review_id", "order_id", "product_id", "product_title", "sku", "buyer_nick",
     "rating", "rating_text", "created_at", "content", "append_content", "append_at", "seller_reply",
     "sentiment", "sentiment_label", "aspects",
+    # Added with the aspect stage (extend, never rename):
+    "append_sentiment", "append_sentiment_label", "followup_shift",
 )
 
 MESSAGE_COLUMNS = (
@@ -23,11 +25,14 @@ SELECT sh.name, sh.platform, COALESCE(r.platform_review_id, r.review_key), r.ord
        r.product_title, r.sku, r.buyer_nick, r.rating, r.rating_text, r.created_at, r.content,
        r.append_content, r.append_at, r.seller_reply,
        s.score, s.label,
-       (SELECT group_concat(a.aspect || ':' || COALESCE(a.polarity, ''), '; ')
-          FROM review_aspects a WHERE a.review_id = r.id)
+       (SELECT group_concat(CASE a.part WHEN 'append' THEN '追评·' ELSE '' END || a.aspect || ':'
+                            || COALESCE(a.polarity, '') || '(' || COALESCE(a.opinion, '') || ')', '; ')
+          FROM (SELECT * FROM review_aspects WHERE review_id = r.id ORDER BY part DESC, span_start) a),
+       t.append_score, t.append_label, t.shift
 FROM reviews r
 JOIN shops sh ON sh.id = r.shop_id
 LEFT JOIN sentiment s ON s.target_type = 'review' AND s.target_id = r.id
+LEFT JOIN review_text_state t ON t.review_id = r.id
 ORDER BY r.id
 """
 

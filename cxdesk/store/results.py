@@ -88,3 +88,58 @@ class ResultsRepo:
         return self._conn.execute(
             "SELECT stage, version, status, rows_done, started_at, finished_at FROM analysis_runs "
             "ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
+
+    # --- review aspects and follow-ups -------------------------------------------------
+
+    def aspect_pending_ids(self, version: str) -> list[int]:
+        """Reviews the aspect stage has not read with this lexicon/model ``version``, or whose text changed.
+
+        A changed text is caught by the content hash the stage stored: the
+        caller compares it (``aspect_inputs``) because SQLite cannot compute it.
+        """
+        return [r[0] for r in self._conn.execute(
+            "SELECT r.id FROM reviews r LEFT JOIN review_text_state t ON t.review_id = r.id "
+            "WHERE t.review_id IS NULL OR t.rules_version <> ? ORDER BY r.id", (version,))]
+
+    def aspect_inputs(self, ids: Sequence[int]) -> list[tuple[int, str, str, int | None, str | None]]:
+        """(id, content, append_content, rating, first-review sentiment label) for these reviews."""
+        return self._conn.execute(
+            "SELECT r.id, COALESCE(r.content, ''), COALESCE(r.append_content, ''), r.rating, s.label "
+            "FROM reviews r LEFT JOIN sentiment s ON s.target_type = 'review' AND s.target_id = r.id "
+            "WHERE r.id IN (SELECT value FROM json_each(?)) ORDER BY r.id", (json.dumps(list(ids)),)).fetchall()
+
+    def replace_aspects(self, review_ids: Sequence[int], mentions: Iterable[tuple], states: Iterable[tuple]) -> None:
+        """Replace the aspect mentions and state of these reviews.
+
+        ``mentions``: (review_id, aspect, opinion, polarity, span_start, span_end, rules_version, part,
+        clause_start, clause_end); ``states``: (review_id, rules_version, content_hash, append_score,
+        append_label, shift).
+        """
+        ids = json.dumps(list(review_ids))
+        self._conn.execute("DELETE FROM review_aspects WHERE review_id IN (SELECT value FROM json_each(?))", (ids,))
+        self._conn.executemany(
+            "INSERT INTO review_aspects(review_id, aspect, opinion, polarity, span_start, span_end, rules_version, "
+            "part, clause_start, clause_end) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", mentions)
+        self._conn.executemany(
+            "INSERT OR REPLACE INTO review_text_state(review_id, rules_version, content_hash, append_score, "
+            "append_label, shift) VALUES (?, ?, ?, ?, ?, ?)", states)
+
+    def aspect_totals(self) -> list[tuple[str, int, int, int]]:
+        """(aspect, positive, neutral, negative mentions), most mentioned first."""
+        return self._conn.execute(
+            "SELECT aspect, SUM(polarity = '正面'), SUM(polarity = '中性'), SUM(polarity = '负面') "
+            "FROM review_aspects GROUP BY aspect ORDER BY COUNT(*) DESC, aspect").fetchall()
+
+    def followup_shifts(self, limit: int = 1000) -> list[tuple]:
+        """Reviews whose 追评 turned negative after a positive first review, newest follow-up first.
+
+        (review id, shop, product, sku, created_at, content, first score, append_at, append_content,
+        append score)
+        """
+        return self._conn.execute(
+            "SELECT r.id, sh.name, COALESCE(r.product_title, r.product_id, ''), COALESCE(r.sku, ''), r.created_at, "
+            "r.content, s.score, r.append_at, r.append_content, t.append_score "
+            "FROM review_text_state t JOIN reviews r ON r.id = t.review_id JOIN shops sh ON sh.id = r.shop_id "
+            "LEFT JOIN sentiment s ON s.target_type = 'review' AND s.target_id = r.id "
+            "WHERE t.shift = 1 ORDER BY COALESCE(r.append_at, r.created_at) DESC, r.id DESC LIMIT ?",
+            (limit,)).fetchall()
