@@ -110,6 +110,12 @@ def main() -> int:
         child_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         print(f"analyze, first run: {wall:.1f} s — {summary.describe()}")
         print(f"  peak RSS: coordinating process {self_mb:.0f} MB, largest worker {child_mb:.0f} MB")
+        for stage in summary.stages:
+            print(f"  {stage.stage:22s} {stage.seconds:6.1f} s  {stage.processed:>9,} {stage.unit}")
+        core = sum(s.seconds for s in summary.stages
+                   if s.stage.startswith(("calibration", "sentiment", "aspects")))
+        print(f"  sentiment + aspects (incl. calibration): {core:.1f} s; risk stages: "
+              f"{sum(s.seconds for s in summary.stages if s.stage.startswith('risk')):.1f} s")
         t0 = time.perf_counter()
         again = analyze(TaskContext(), db)
         print(f"analyze, nothing new: {time.perf_counter() - t0:.2f} s ({again.processed} rows)")

@@ -178,6 +178,11 @@ class Tokenizer:
         for word in self.words:
             self._jieba.add_word(word, freq=max(2000, 500 * len(word)))
 
+    @classmethod
+    def for_products(cls, titles: Iterable[str | None], skus: Iterable[str | None]) -> Tokenizer:
+        """A tokenizer that knows the shop's product words, e.g. ``Tokenizer.for_products(*store.reviews.product_names())``."""
+        return cls(product_words(titles, skus))
+
     def tokens(self, text: str | None) -> list[str]:
         """Words of the cleaned text (no spaces or punctuation)."""
         return [w for w in self._jieba.lcut(clean(text)) if w.strip() and not _PUNCT_ONLY.match(w)]

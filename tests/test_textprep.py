@@ -68,3 +68,19 @@ def test_word_pattern_matches_the_longest_word_like_a_sorted_alternation():
     for text in ["物流很快快递不错", "物流快，不太好", "a.b axb 快快快"]:
         assert trie.findall(text) == plain.findall(text)
     assert re.compile(word_pattern([])).findall("任何文字") == []
+
+
+def test_tokenizer_for_a_store_learns_its_product_words(tmp_path):
+    from cxdesk.store import open_store
+
+    with open_store(tmp_path / "t.sqlite3") as store:
+        shop = store.shops.get_or_create("taobao", "测试店")
+        with store.transaction():
+            store.reviews.insert_many(shop.id, None, [
+                {"review_key": f"k{i}", "content": "好", "product_title": title, "sku": "颜色分类:雾霾蓝"}
+                for i, title in enumerate(["棉小袄童装连衣裙", "棉小袄童装短袖", "棉小袄童装短裤"])])
+        titles, skus = store.reviews.product_names()
+        assert len(titles) == 3 and skus == ["颜色分类:雾霾蓝"]
+        tok = Tokenizer.for_products(titles, skus)
+    assert "棉小袄童装" in tok.words and "雾霾蓝" in tok.words
+    assert {"棉小袄童装", "雾霾蓝"} <= set(tok.tokens("棉小袄童装的雾霾蓝真好看"))
