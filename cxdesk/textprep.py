@@ -47,6 +47,7 @@ _SPACES = re.compile(r"\s+")
 _CLAUSE_PUNCT = re.compile(
     r"[，,。．！!？?；;～~…\n\r\t]+|(?<![0-9])\.(?![0-9])|\s{2,}"
     r"|(?<=[\u4e00-\u9fff]) (?=\S)|(?<=\S) (?=[\u4e00-\u9fff])")
+_HAS_SPACE = re.compile(r"\s")
 _CONTRAST = re.compile(r"(?<=[\u4e00-\u9fff])(?=但是|不过|可是|然而|只是|就是有点|就是太)")
 
 
@@ -77,21 +78,22 @@ def split_clauses(text: str | None) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     start = 0
     for m in _CLAUSE_PUNCT.finditer(text):
-        _add_clause(text, start, m.start(), spans)
+        if m.start() > start:
+            spans.append((start, m.start()))
         start = m.end()
-    _add_clause(text, start, len(text), spans)
+    if start < len(text):
+        spans.append((start, len(text)))
+    if _HAS_SPACE.search(text):
+        spans = [(a + len(text[a:b]) - len(text[a:b].lstrip()), b - len(text[a:b]) + len(text[a:b].rstrip()))
+                 for a, b in spans if text[a:b].strip()]
+    if _CONTRAST.search(text):
+        spans = [part for a, b in spans for part in _cut_at_contrast(text, a, b)]
     return spans
 
 
-def _add_clause(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    if start >= end:
-        return
-    cuts = [start] + [start + m.start() for m in _CONTRAST.finditer(text[start:end]) if m.start() > 0] + [end]
-    spans.extend((a, b) for a, b in zip(cuts, cuts[1:]) if b > a)
+def _cut_at_contrast(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    cuts = [start] + [m.start() for m in _CONTRAST.finditer(text, start, end) if m.start() > start] + [end]
+    return [(a, b) for a, b in zip(cuts, cuts[1:]) if b > a]
 
 
 # --- user dictionary -------------------------------------------------------------------------

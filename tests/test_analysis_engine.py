@@ -73,6 +73,9 @@ def test_first_run_scores_every_text_and_marks_default_texts(db_path: Path) -> N
     assert reviews[""][2] == 1
     assert messages["太慢了，东西还坏了，我要投诉你们"][1] == "负面"
     assert messages["好的谢谢，非常满意"][1] == "正面"
+    # Plain questions and answers are neutral in chat (the review-trained model alone calls them negative).
+    assert messages["你好，请问这个什么时候发货"][1] == "中性"
+    assert messages["亲，48小时内发货哦"][1] == "中性"
     version = SentimentModel.load().version
     assert {v[3] for v in reviews.values()} == {version}
 

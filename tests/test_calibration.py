@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from cxdesk.analysis.calibration import model_status
-from cxdesk.analysis.engine import analyze
+from cxdesk.analysis.engine import analyze, message_version
 from cxdesk.analysis.sentiment import SentimentModel
 from cxdesk.demo import build_demo
 from cxdesk.store import open_store
@@ -27,7 +27,7 @@ def test_demo_shops_get_calibrated_models_used_for_unrated_texts(db_path: Path, 
             assert 0.7 <= info.heldout_accuracy <= 1.0 and info.heldout_n > 0
             shop_msgs = _versions(store, f"SELECT DISTINCT s.model FROM sentiment s JOIN chat_messages m "
                                          f"ON s.target_type='message' AND s.target_id=m.id WHERE m.shop_id={info.shop_id}")
-            assert shop_msgs == {info.version}
+            assert shop_msgs == {message_version(info.version)}
         rated = _versions(store, "SELECT DISTINCT s.model FROM sentiment s JOIN reviews r "
                                  "ON s.target_type='review' AND s.target_id=r.id WHERE r.rating IS NOT NULL")
         assert rated == {base}

@@ -107,6 +107,7 @@ class AspectLexicon:
         self._table = table
         self._words = re.compile(word_pattern(table))
         self._negators = re.compile(word_pattern(fold(w) for w in negators))
+        self._questions = re.compile(word_pattern(self.question_words)) if self.question_words else None
         digest = hashlib.sha256(json.dumps(data, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:8]
         self.fingerprint = f"{self.version}-{digest}"
 
@@ -126,6 +127,8 @@ class AspectLexicon:
         if not text:
             return []
         folded = fold(text)
+        if self._words.search(folded) is None:
+            return []
         out: list[Mention] = []
         for start, end in split_clauses(text):
             if self._is_question(folded, start, end):
@@ -136,8 +139,9 @@ class AspectLexicon:
     def _is_question(self, folded: str, start: int, end: int) -> bool:
         if end < len(folded) and folded[end] in _QUESTION_END:
             return True
-        clause = folded[start:end]
-        return clause.endswith(("吗", "么", "嘛", "呢")) or any(w in clause for w in self.question_words)
+        if folded[end - 1] in "吗么嘛呢":
+            return True
+        return self._questions is not None and self._questions.search(folded, start, end) is not None
 
     def _clause(self, folded: str, start: int, end: int) -> list[Mention]:
         hits = []  # (start, end, word, polarity after negation, opinion start)

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cxdesk.analysis.aspect_stage import run_aspect_stage
+from cxdesk.analysis.chat_tone import default_tone
 from cxdesk.analysis.no_content import is_no_content
 from cxdesk.analysis.risk import run_risk_stage, run_service_time_stage
 from cxdesk.analysis.sentiment import SentimentModel
@@ -83,6 +84,11 @@ def content_hash(text: str) -> str:
     return hashlib.blake2b(text.encode("utf-8"), digest_size=8).hexdigest()
 
 
+def message_version(model_version: str) -> str:
+    """Chat messages are scored by the model and gated by the chat-tone lexicon: both versions count."""
+    return f"{model_version}+{default_tone().version}"
+
+
 def score_sentiment_chunk(task: tuple[str, str, list[int], int | None]) -> list[tuple]:
     """Score one chunk: (db path, target type, ids, shop model or None) → sentiment rows."""
     db_path, target_type, ids, shop_model = task
@@ -95,9 +101,14 @@ def score_sentiment_chunk(task: tuple[str, str, list[int], int | None]) -> list[
     texts = [t or "" for _, t in rows]
     empty = [is_no_content(t) for t in texts]
     scores = model.predict_scores(["" if e else t for t, e in zip(texts, empty)])
+    version = model.version
+    if target_type == "message":
+        tone = default_tone()
+        scores = tone.adjust(texts, scores, model.neg_below, model.pos_above)
+        version = message_version(model.version)
     labels = model.labels(scores)
     return [
-        (target_type, rid, None if e else float(sc), None if e else str(lb), int(e), model.version,
+        (target_type, rid, None if e else float(sc), None if e else str(lb), int(e), version,
          content_hash(t))
         for (rid, _), t, e, sc, lb in zip(rows, texts, empty, scores.tolist(), labels.tolist())
     ]
@@ -139,7 +150,7 @@ def _plans(store, base: SentimentModel) -> list[_Plan]:
         plans += [
             _Plan("review", shop.id, True, None, base.version),
             _Plan("review", shop.id, False, *own),
-            _Plan("message", shop.id, None, *own),
+            _Plan("message", shop.id, None, own[0], message_version(own[1])),
         ]
     return plans
 
