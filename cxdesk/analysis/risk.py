@@ -1,4 +1,4 @@
-"""The risk stage: rule-pack flags on messages and reviews, 服务时效 flags on sessions.
+"""The risk stage: rule-pack flags on messages and reviews; session flags; risk scores.
 
 Texts are scanned once per rule-pack version: the stage remembers the
 highest id it scanned per target and version (ids are AUTOINCREMENT, never
@@ -15,11 +15,14 @@ import json
 import time
 
 from cxdesk.analysis.risk_rules import RulePack, load_pack
+from cxdesk.analysis.session_risk import (FlagInfo, ScoreConfig, default_config, repeat_contact, score_review,
+                                          score_session, strong_emotion, topics_of)
 from cxdesk.analysis.service_time import load_config, session_flags
 from cxdesk.analysis.turns import buyer_turns
 from cxdesk.analysis.stage import StageResult
 from cxdesk.store import open_reader
 from cxdesk.store.flags import FlagsRepo
+from cxdesk.store.risk_scores import RiskScoresRepo
 from cxdesk.tasks import JobContext, chunked
 
 CHUNK_SIZE = 50_000
@@ -66,31 +69,140 @@ def _service_version() -> str:
     return "service-" + hashlib.sha256(resource_path("rules", "service_time.json").read_bytes()).hexdigest()[:10]
 
 
-def scan_session_timing(ctx: JobContext, store) -> int:
-    """服务时效 flags for every session that gained messages since the last scan."""
-    version = _service_version()
+def _sessions_version(pack_version: str, config: ScoreConfig) -> str:
+    """What session flags and scores depend on: timing rules, score rules, rule pack, chat sentiment."""
+    from cxdesk.analysis.chat_tone import default_tone
+    from cxdesk.analysis.sentiment import SentimentModel
+
+    return f"{_service_version()}|{config.version}|{pack_version}|{SentimentModel.load().version}|" \
+           f"{default_tone().version}"
+
+
+def _flag_infos(flags: list[tuple]) -> list[FlagInfo]:
+    out = []
+    for category, level, status, evidence in flags:
+        text = ""
+        try:
+            ev = json.loads(evidence) if evidence else None
+            if isinstance(ev, list) and ev and isinstance(ev[0], dict):
+                text = str(ev[0].get("text", ""))
+        except ValueError:
+            pass
+        out.append(FlagInfo(category, level, status, text))
+    return out
+
+
+def _ends_with_buyer(messages: list[tuple]) -> bool:
+    """True when the last buyer/agent message (``(seq, role, ...)`` tuples in order) is the buyer's."""
+    for _seq, role, *_ in reversed(messages):
+        if role in ("buyer", "agent"):
+            return role == "buyer"
+    return False
+
+
+def scan_sessions(ctx: JobContext, store, pack_version: str) -> int:
+    """Session flags (服务时效, 激烈情绪, 重复咨询) and risk scores of every session that gained
+    messages since the last scan, or of every session when the rules or the sentiment changed."""
+    config = default_config()
+    version = _sessions_version(pack_version, config)
     key = f"risk.sessions_scanned_to.{version}"
     after = int(store.meta.get(key, "0") or 0)
     top = store.flags.max_message_id()
     sessions = store.flags.sessions_touched_after(after)
-    config = load_config()
-    for part in chunked(sessions, 5000):
+    timing = load_config()
+    repo = RiskScoresRepo(store.conn)
+    emotion_level = str(config.session["strong_emotion"].get("level", "中"))
+    hours = config.repeat_window.total_seconds() / 3600
+    for n_done, part in enumerate(chunked(sessions, 5000)):
         ctx.check()
+        part = list(part)
         by_session: dict[int, list] = {}
         platform: dict[int, str] = {}
-        for sid, plat, seq, role, sender, sent_at, content in store.flags.session_messages(list(part)):
+        buyer: dict[int, list[tuple[int, float]]] = {}
+        for sid, plat, seq, role, sender, sent_at, content, score in repo.session_rows(part):
             by_session.setdefault(sid, []).append((seq, role, sender, sent_at, content))
             platform[sid] = plat
+            if role == "buyer" and score is not None:
+                buyer.setdefault(sid, []).append((seq, score))
+        info = repo.sessions(part)
+        earlier: dict[int, list[tuple[int, str | None]]] = {}
+        for sid, eid, ended in repo.earlier_sessions(part, hours):
+            earlier.setdefault(sid, []).append((eid, ended))
+        texts = repo.buyer_texts(sorted({e for lst in earlier.values() for e, _ in lst}))
         with store.transaction():
             for sid, msgs in by_session.items():
-                flags = session_flags(buyer_turns(msgs), platform[sid], config)
-                store.flags.replace_session_flags(sid, "service.", [
-                    ("session", sid, f.rule_id, f.category, f.level, json.dumps(f.evidence, ensure_ascii=False),
-                     version) for f in flags])
-        ctx.progress(0, 0, "服务时效")
+                flags = [("session", sid, f.rule_id, f.category, f.level, json.dumps(f.evidence, ensure_ascii=False),
+                          version) for f in session_flags(buyer_turns(msgs), platform[sid], timing)]
+                store.flags.replace_session_flags(sid, "service.", flags)
+                strong = strong_emotion(buyer.get(sid, []), config)
+                emotion = [("session", sid, "emotion.sentiment", "激烈情绪", emotion_level,
+                            json.dumps({"seqs": strong}, ensure_ascii=False), version)] if strong else []
+                store.flags.replace_session_flags(sid, "emotion.", emotion)
+                started_at = info.get(sid, (None, None, 0))[0]
+                mine = topics_of((m[4] for m in msgs if m[1] == "buyer"), config)
+                found = repeat_contact(started_at, mine, [(e, ended, topics_of(texts.get(e, []), config))
+                                                          for e, ended in earlier.get(sid, [])], config)
+                repeat = [("session", sid, "repeat.same_issue", "重复咨询", config.repeat_level,
+                           json.dumps(found, ensure_ascii=False), version)] if found else []
+                store.flags.replace_session_flags(sid, "repeat.", repeat)
+            flags_by_session = repo.session_flags(part)
+            repo.upsert(
+                ("session", sid, sc.score, sc.level, sc.reasons, version)
+                for sid in by_session
+                for sc in [score_session(_flag_infos(flags_by_session.get(sid, [])),
+                                         [s for _, s in buyer.get(sid, [])], config,
+                                         ends_with_buyer=_ends_with_buyer(by_session[sid]))])
+        ctx.progress((n_done + 1) * 5000, len(sessions), "会话风险")
     with store.transaction():
         store.meta.set(key, str(top))
     return len(sessions)
+
+
+def score_reviews(ctx: JobContext, store, pack_version: str) -> int:
+    """Risk scores of reviews that have none, or one from other rules."""
+    config = default_config()
+    version = f"{config.version}|{pack_version}"
+    repo = RiskScoresRepo(store.conn)
+    ids = repo.review_ids_to_score(version)
+    for part in chunked(ids, 20_000):
+        ctx.check()
+        part = list(part)
+        flags = repo.review_flags(part)
+        with store.transaction():
+            repo.upsert(("review", rid, sc.score, sc.level, sc.reasons, version)
+                        for rid, rating, label, shift in repo.review_inputs(part)
+                        for sc in [score_review(_flag_infos(flags.get(rid, [])), rating, label, bool(shift),
+                                                config)])
+    return len(ids)
+
+
+def rescore(store, target_type: str, target_ids: list[int]) -> None:
+    """Recompute the scores of these sessions or reviews now (after a person triaged their flags).
+
+    The stored version stays: this is the same analysis with new triage, not a new one.
+    """
+    config = default_config()
+    repo = RiskScoresRepo(store.conn)
+    versions = repo.versions(target_type, target_ids)
+    if target_type == "review":
+        flags = repo.review_flags(target_ids)
+        rows = [("review", rid, sc.score, sc.level, sc.reasons, versions.get(rid, ""))
+                for rid, rating, label, shift in repo.review_inputs(target_ids)
+                for sc in [score_review(_flag_infos(flags.get(rid, [])), rating, label, bool(shift), config)]]
+    else:
+        flags = repo.session_flags(target_ids)
+        buyer: dict[int, list[float]] = {}
+        msgs: dict[int, list[tuple]] = {}
+        for sid, _p, seq, role, _s, _t, _c, score in repo.session_rows(target_ids):
+            msgs.setdefault(sid, []).append((seq, role))
+            if role == "buyer" and score is not None:
+                buyer.setdefault(sid, []).append(score)
+        rows = [("session", sid, sc.score, sc.level, sc.reasons, versions.get(sid, ""))
+                for sid in target_ids
+                for sc in [score_session(_flag_infos(flags.get(sid, [])), buyer.get(sid, []), config,
+                                         ends_with_buyer=_ends_with_buyer(msgs.get(sid, [])))]]
+    with store.transaction():
+        repo.upsert(rows)
 
 
 def run_risk_stage(ctx: JobContext, store, run_chunks, workers: int | None) -> StageResult:
@@ -122,6 +234,10 @@ def run_risk_stage(ctx: JobContext, store, run_chunks, workers: int | None) -> S
 
 
 def run_service_time_stage(ctx: JobContext, store) -> StageResult:
+    """Session flags and scores, then review scores (the engine's last stage)."""
     started = time.perf_counter()
-    n = scan_session_timing(ctx, store)
-    return StageResult("risk.service_time", _service_version(), n, time.perf_counter() - started, unit="个会话")
+    pack = load_pack()
+    n = scan_sessions(ctx, store, pack.version)
+    score_reviews(ctx, store, pack.version)
+    return StageResult("risk.sessions", _sessions_version(pack.version, default_config()), n,
+                       time.perf_counter() - started, unit="个会话")
