@@ -23,7 +23,7 @@ from pathlib import Path
 from cxdesk.analysis.aspect_stage import run_aspect_stage
 from cxdesk.analysis.chat_tone import default_tone
 from cxdesk.analysis.no_content import is_no_content
-from cxdesk.analysis.risk import run_risk_stage, run_service_time_stage
+from cxdesk.analysis.risk import run_abuse_model_stage, run_risk_stage, run_service_time_stage
 from cxdesk.analysis.sentiment import SentimentModel
 from cxdesk.analysis.calibration import calibrate_shops
 from cxdesk.analysis.stage import StageResult
@@ -203,8 +203,10 @@ def analyze(ctx: JobContext, db_path: str | Path, *, workers: int | None = None)
         # Aspects read the first review's sentiment: after review sentiment.
         summary.stages.append(run_aspect_stage(SubContext(ctx, 250, 80, 1000), store, _run_chunks, workers))
         summary.stages.append(_sentiment_stage(SubContext(ctx, 330, 470, 1000), store, "message", model, workers))
-        summary.stages.append(run_risk_stage(SubContext(ctx, 800, 150, 1000), store, _run_chunks, workers))
-        summary.stages.append(run_service_time_stage(SubContext(ctx, 950, 50, 1000), store))
+        summary.stages.append(run_risk_stage(SubContext(ctx, 800, 80, 1000), store, _run_chunks, workers))
+        summary.stages.append(run_abuse_model_stage(SubContext(ctx, 880, 50, 1000), store, _run_chunks, workers))
+        # Session flags and risk scores use every flag above: last.
+        summary.stages.append(run_service_time_stage(SubContext(ctx, 930, 70, 1000), store))
         ctx.progress(1000, 1000, "分析完成")
     summary.seconds = time.perf_counter() - started
     return summary

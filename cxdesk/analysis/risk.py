@@ -61,6 +61,69 @@ def scan_chunk(task: tuple[str, str, list[int]]) -> list[tuple]:
     return out
 
 
+# --- abusive language by the COLD classifier ----------------------------------------------------
+
+ABUSE_LEVELS = {"agent": "高", "buyer": "中"}  # an agent insulting a buyer is the worse case
+_offensive = None
+
+
+def init_abuse_worker() -> None:
+    global _offensive
+    from cxdesk.analysis.offensive import OffensiveModel
+
+    _offensive = OffensiveModel.load()
+
+
+def abuse_chunk(task: tuple[str, list[int]]) -> list[tuple]:
+    """(db path, message ids) → 辱骂 flags for messages the classifier finds offensive."""
+    db_path, ids = task
+    if _offensive is None:
+        init_abuse_worker()
+    assert _offensive is not None
+    conn = open_reader(db_path)
+    try:
+        rows = FlagsRepo(conn).texts("message", ids)
+    finally:
+        conn.close()
+    scores = _offensive.predict_scores([t or "" for _, _, t, _ in rows])
+    out = []
+    for (tid, role, text, _shop), score, hit in zip(rows, scores.tolist(), _offensive.is_offensive(scores).tolist()):
+        if hit and role in ABUSE_LEVELS:
+            evidence = json.dumps([{"start": 0, "end": len(text), "text": text[:40], "score": round(score, 3)}],
+                                  ensure_ascii=False)
+            out.append(("message", tid, f"abuse.model.{role}", "辱骂", ABUSE_LEVELS[role], evidence,
+                        _offensive.version))
+    return out
+
+
+def run_abuse_model_stage(ctx: JobContext, store, run_chunks, workers: int | None) -> StageResult:
+    """Score buyer and agent messages not yet scored by this classifier version; flag the offensive ones."""
+    from cxdesk.analysis.offensive import OffensiveModel
+
+    started = time.perf_counter()
+    version = OffensiveModel.load().version
+    key = f"risk.abuse_scanned_to.{version}"
+    after = int(store.meta.get(key, "0") or 0)
+    ids = store.flags.ids_after("message", after)
+    if ids:
+        tasks = [(str(store.path), list(part)) for part in chunked(ids, CHUNK_SIZE)]
+
+        def store_rows(rows: list) -> None:
+            with store.transaction():
+                store.flags.upsert(rows)
+            ctx.progress(0, 0, "辱骂识别（聊天消息）")
+
+        run_chunks(ctx, abuse_chunk, tasks, store_rows, total_texts=len(ids), initializer=init_abuse_worker,
+                   workers=workers)
+        with store.transaction():
+            if after == 0:  # a new classifier: drop the old one's untriaged flags it no longer raises
+                store.conn.execute(
+                    "DELETE FROM risk_flags WHERE target_type = 'message' AND rule_id LIKE 'abuse.model.%' "
+                    "AND rules_version <> ? AND status = '待处理' AND note IS NULL AND handler IS NULL", (version,))
+            store.meta.set(key, str(ids[-1]))
+    return StageResult("risk.abuse_model", version, len(ids), time.perf_counter() - started)
+
+
 def _service_version() -> str:
     import hashlib
 
@@ -228,6 +291,8 @@ def run_risk_stage(ctx: JobContext, store, run_chunks, workers: int | None) -> S
         with store.transaction():
             if after == 0:
                 store.flags.prune_untouched(target_type, pack.version)
+                if target_type == "message":  # the prune also dropped the classifier's untriaged flags
+                    store.meta.delete_prefix("risk.abuse_scanned_to.")
             store.meta.set(key, str(ids[-1]))
         scanned += len(ids)
     return StageResult("risk.rules", pack.version, scanned, time.perf_counter() - started)

@@ -18,3 +18,7 @@ class MetaRepo:
             "ON CONFLICT(key) DO UPDATE SET value=excluded.value",
             (key, value),
         )
+
+    def delete_prefix(self, prefix: str) -> int:
+        """Forget every key starting with ``prefix`` (e.g. a stage's scan watermarks)."""
+        return self._conn.execute("DELETE FROM meta WHERE substr(key, 1, ?) = ?", (len(prefix), prefix)).rowcount
