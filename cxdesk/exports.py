@@ -1,4 +1,4 @@
-"""Export reviews or chat messages with their analysis results to CSV or XLSX.
+"""Export reviews, chat messages, sessions or risk flags with their analysis results to CSV or XLSX.
 
 Cells that a spreadsheet would run as a formula (starting with = + - @, or a
 tab/carriage return) are prefixed with an apostrophe: exports hold buyers'
@@ -15,7 +15,8 @@ from cxdesk.store import open_store
 from cxdesk.store.exports import columns
 from cxdesk.tasks import JobContext
 
-KINDS = ("reviews", "messages")
+KINDS = ("reviews", "messages", "sessions", "flags")
+KIND_LABELS = {"reviews": "条评价", "messages": "条聊天消息", "sessions": "个会话", "flags": "条风险旗标"}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -33,14 +34,14 @@ class ExportSummary:
     rows: int
 
     def describe(self) -> str:
-        label = "评价" if self.kind == "reviews" else "聊天消息"
-        return f"已导出 {self.rows:,} 条{label}到“{self.path}”。"
+        return f"已导出 {self.rows:,} {KIND_LABELS[self.kind]}到“{self.path}”。"
 
 
 def export_table(ctx: JobContext, db_path: str | Path, kind: str, out: str | Path) -> ExportSummary:
     """Job: write every review or message with its results to ``out`` (.csv or .xlsx)."""
     if kind not in KINDS:
-        raise CxdeskError(f"不支持导出“{kind}”，可选：reviews（评价）、messages（聊天消息）")
+        raise CxdeskError(f"不支持导出“{kind}”，可选：reviews（评价）、messages（聊天消息）、"
+                          "sessions（会话及风险分）、flags（风险旗标）")
     out = Path(out)
     suffix = out.suffix.lower()
     if suffix not in (".csv", ".xlsx"):

@@ -1,4 +1,4 @@
-"""export reviews|messages: the column contract, results joined, formulas neutralised."""
+"""export reviews|messages|sessions|flags: the column contract, results joined, formulas neutralised."""
 from __future__ import annotations
 
 import csv
@@ -13,7 +13,7 @@ from cxdesk.analysis.engine import analyze
 from cxdesk.errors import CxdeskError
 from cxdesk.exports import export_table, neutralise
 from cxdesk.store import open_store
-from cxdesk.store.exports import MESSAGE_COLUMNS, REVIEW_COLUMNS
+from cxdesk.store.exports import FLAG_COLUMNS, MESSAGE_COLUMNS, REVIEW_COLUMNS, SESSION_COLUMNS
 from cxdesk.tasks import TaskContext
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,6 +29,13 @@ def analysed_db(db_path: Path) -> Path:
                  "sku": "颜色:白;尺码:L", "buyer_nick": "j***1"},
                 {"review_key": "r2", "platform_review_id": "1002", "content": "=HYPERLINK(\"x\")差评", "rating": 1},
             ])
+            store.chats.insert_sessions(shop.id, None, [{
+                "session_key": "buyer2-1", "buyer_nick": "b2", "messages": [
+                    {"msg_hash": 1, "seq": 1, "role": "buyer", "sender": "b2", "sent_at": "2024-05-01 10:00:00",
+                     "content": "东西坏了，再不处理我就投诉到12315"},
+                    {"msg_hash": 2, "seq": 2, "role": "agent", "sender": "店:小李", "sent_at": "2024-05-01 10:01:00",
+                     "content": "亲，马上为您处理"},
+                ]}])
             store.chats.insert_sessions(shop.id, None, [{
                 "session_key": "sid:S9", "source_session_id": "S9", "buyer_nick": "b1", "messages": [
                     {"msg_hash": 1, "seq": 1, "role": "buyer", "sender": "b1", "sent_at": None, "content": "在吗"},
@@ -71,7 +78,10 @@ def test_messages_xlsx_keeps_session_ids(analysed_db: Path, tmp_path: Path) -> N
         book.close()
     assert rows[0] == MESSAGE_COLUMNS
     data = [dict(zip(MESSAGE_COLUMNS, r)) for r in rows[1:]]
+    data = [d for d in data if d["buyer_nick"] == "b1"]
     assert [d["source_session_id"] for d in data] == ["S9", "S9"]
+    assert [d["session_id"] for d in data] == ["S9", "S9"]  # the source's id
+    assert isinstance(data[0]["cxdesk_session_id"], int)
     assert data[1]["content"] == "'-在的亲" and data[1]["role"] == "agent"
     assert data[0]["sentiment_label"] in ("正面", "中性", "负面")
 
@@ -87,4 +97,50 @@ def test_cli_export(analysed_db: Path, tmp_path: Path) -> None:
     res = subprocess.run([sys.executable, "main.py", "export", "messages", "--db", str(analysed_db),
                           "--out", str(out), "--quiet"], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert res.returncode == 0, res.stderr
-    assert "已导出 2 条聊天消息" in res.stdout and out.exists()
+    assert "已导出 4 条聊天消息" in res.stdout and out.exists()
+    res = subprocess.run([sys.executable, "main.py", "export", "flags", "--db", str(analysed_db),
+                          "--out", str(tmp_path / "f.csv"), "--quiet"], cwd=ROOT, capture_output=True, text=True,
+                         timeout=120)
+    assert res.returncode == 0 and "条风险旗标" in res.stdout, res.stderr
+
+
+def _csv(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_sessions_carry_source_ids_and_risk_scores(analysed_db: Path, tmp_path: Path) -> None:
+    out = tmp_path / "sessions.csv"
+    assert export_table(TaskContext(), analysed_db, "sessions", out).rows == 2
+    rows = _csv(out)
+    assert tuple(rows[0]) == SESSION_COLUMNS
+    by_buyer = {r["buyer"]: r for r in rows}
+    assert by_buyer["b1"]["session_id"] == "S9"
+    angry = by_buyer["b2"]
+    assert angry["session_id"] == angry["cxdesk_session_id"]  # no source id: the importer's number
+    assert angry["agent"] == "店:小李" and int(angry["risk_score"]) >= 45 and angry["risk_level"] in ("中", "高")
+    assert "投诉/监管威胁·高" in angry["risk_reasons"] and "投诉/监管威胁·高" in angry["flags"]
+    assert by_buyer["b1"]["risk_level"] == "无" and by_buyer["b1"]["risk_reasons"] == ""
+
+
+def test_flags_export_names_the_session_review_rule_and_triage(analysed_db: Path, tmp_path: Path) -> None:
+    with open_store(analysed_db) as store:
+        flag_id = store.conn.execute("SELECT id FROM risk_flags WHERE rule_id = 'complaint.regulator'").fetchone()[0]
+        with store.transaction():
+            store.flags.set_status(flag_id, "已处理", note="已补发", handler="组长")
+    out = tmp_path / "flags.xlsx"
+    summary = export_table(TaskContext(), analysed_db, "flags", out)
+    book = openpyxl.load_workbook(out, read_only=True)
+    try:
+        rows = list(book.active.values)
+    finally:
+        book.close()
+    assert rows[0] == FLAG_COLUMNS and summary.rows == len(rows) - 1
+    data = [dict(zip(FLAG_COLUMNS, r)) for r in rows[1:]]
+    regulator = next(d for d in data if d["rule_id"] == "complaint.regulator")
+    assert regulator["target_type"] == "message" and regulator["buyer"] == "b2" and regulator["agent"] == "店:小李"
+    assert regulator["text"] == "东西坏了，再不处理我就投诉到12315" and "12315" in regulator["evidence"]
+    assert (regulator["status"], regulator["note"], regulator["handler"]) == ("已处理", "已补发", "组长")
+    assert data[0]["level"] == "高"  # highest level first
+    review_flags = [d for d in data if d["target_type"] == "review"]
+    assert all(d["review_id"] in ("1001", "1002") and d["session_id"] is None for d in review_flags)

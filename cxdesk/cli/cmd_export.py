@@ -1,4 +1,4 @@
-"""``export``: reviews or chat messages with their analysis results, to CSV or XLSX."""
+"""``export``: reviews, chat messages, sessions or risk flags with their analysis results, to CSV or XLSX."""
 from __future__ import annotations
 
 import argparse
@@ -9,8 +9,9 @@ from cxdesk.tasks import run_cli_job
 def add_parser(sub: argparse._SubParsersAction) -> None:
     from cxdesk.cli import add_db_option
 
-    p = sub.add_parser("export", help="导出评价或聊天消息（含情感分析结果）到 CSV / XLSX")
-    p.add_argument("kind", choices=["reviews", "messages"], help="reviews（评价）或 messages（聊天消息）")
+    p = sub.add_parser("export", help="导出评价、聊天消息、会话（含风险分）或风险旗标到 CSV / XLSX")
+    p.add_argument("kind", choices=["reviews", "messages", "sessions", "flags"],
+                   help="reviews（评价）、messages（聊天消息）、sessions（会话及风险分）或 flags（风险旗标）")
     add_db_option(p)
     p.add_argument("--out", required=True, metavar="FILE", help="输出文件，.csv 或 .xlsx")
     p.add_argument("--quiet", action="store_true", help="不显示进度")

@@ -18,7 +18,24 @@ REVIEW_COLUMNS = (
 MESSAGE_COLUMNS = (
     "shop", "platform", "session_id", "source_session_id", "buyer_nick", "seq", "role", "sender",
     "sent_at", "content", "sentiment", "sentiment_label",
+    # Added with the risk exports: the store's own session number, the key that joins the files.
+    "cxdesk_session_id",
 )
+
+SESSION_COLUMNS = (
+    "shop", "platform", "session_id", "cxdesk_session_id", "buyer", "agent", "agents", "started_at", "ended_at",
+    "message_count", "buyer_messages", "agent_messages", "transferred", "risk_score", "risk_level",
+    "risk_reasons", "flags", "buyer_sentiment",
+)
+
+FLAG_COLUMNS = (
+    "flag_id", "shop", "platform", "target_type", "session_id", "cxdesk_session_id", "review_id", "buyer",
+    "agent", "time", "rule_id", "category", "level", "evidence", "text", "status", "note", "handler",
+    "handled_at", "flagged_at",
+)
+
+# A session's id as the source had it, else the number the importer gave it.
+_SESSION_ID = "COALESCE(c.source_session_id, CAST(c.id AS TEXT))"
 
 _REVIEWS_SQL = """
 SELECT sh.name, sh.platform, COALESCE(r.platform_review_id, r.review_key), r.order_id, r.product_id,
@@ -36,9 +53,9 @@ LEFT JOIN review_text_state t ON t.review_id = r.id
 ORDER BY r.id
 """
 
-_MESSAGES_SQL = """
-SELECT sh.name, sh.platform, c.id, c.source_session_id, c.buyer_nick, m.seq, m.role, m.sender,
-       m.sent_at, m.content, s.score, s.label
+_MESSAGES_SQL = f"""
+SELECT sh.name, sh.platform, {_SESSION_ID}, c.source_session_id, c.buyer_nick, m.seq, m.role, m.sender,
+       m.sent_at, m.content, s.score, s.label, c.id
 FROM chat_messages m
 JOIN chat_sessions c ON c.id = m.session_id
 JOIN shops sh ON sh.id = m.shop_id
@@ -47,17 +64,55 @@ ORDER BY m.session_id, m.seq
 """
 
 
+_SESSIONS_SQL = f"""
+SELECT sh.name, sh.platform, {_SESSION_ID}, c.id, c.buyer_nick, c.agent, c.agents, c.started_at, c.ended_at,
+       c.message_count, c.buyer_messages, c.agent_messages, c.transferred, rs.score, rs.level, rs.reasons,
+       (SELECT group_concat(x.category || '·' || x.level, '; ') FROM (
+            SELECT DISTINCT f.category, f.level FROM risk_flags f
+            WHERE f.status <> '误报' AND ((f.target_type = 'session' AND f.target_id = c.id)
+               OR (f.target_type = 'message' AND f.target_id IN (SELECT id FROM chat_messages WHERE session_id = c.id)))
+        ) x),
+       (SELECT ROUND(AVG(s.score), 3) FROM chat_messages m JOIN sentiment s
+          ON s.target_type = 'message' AND s.target_id = m.id WHERE m.session_id = c.id AND m.role = 'buyer')
+FROM chat_sessions c
+JOIN shops sh ON sh.id = c.shop_id
+LEFT JOIN risk_scores rs ON rs.target_type = 'session' AND rs.target_id = c.id
+ORDER BY c.id
+"""
+
+_FLAGS_SQL = f"""
+SELECT f.id, sh.name, sh.platform, f.target_type, {_SESSION_ID}, c.id, COALESCE(r.platform_review_id, r.review_key),
+       COALESCE(c.buyer_nick, r.buyer_nick), c.agent, COALESCE(m.sent_at, c.started_at, r.created_at),
+       f.rule_id, f.category, f.level, f.evidence,
+       COALESCE(m.content, CASE WHEN r.id IS NOT NULL THEN COALESCE(r.content, '') ||
+                CASE WHEN r.append_content IS NULL THEN '' ELSE char(10) || '追评：' || r.append_content END END),
+       f.status, f.note, f.handler, f.handled_at, f.created_at
+FROM risk_flags f
+LEFT JOIN chat_messages m ON f.target_type = 'message' AND m.id = f.target_id
+LEFT JOIN chat_sessions c ON c.id = CASE f.target_type WHEN 'message' THEN m.session_id
+                                                      WHEN 'session' THEN f.target_id END
+LEFT JOIN reviews r ON f.target_type = 'review' AND r.id = f.target_id
+JOIN shops sh ON sh.id = COALESCE(c.shop_id, r.shop_id)
+ORDER BY CASE f.level WHEN '高' THEN 0 WHEN '中' THEN 1 ELSE 2 END, f.id
+"""
+
+_SQL = {"reviews": _REVIEWS_SQL, "messages": _MESSAGES_SQL, "sessions": _SESSIONS_SQL, "flags": _FLAGS_SQL}
+_TABLES = {"reviews": "reviews", "messages": "chat_messages", "sessions": "chat_sessions", "flags": "risk_flags"}
+_COLUMNS = {"reviews": REVIEW_COLUMNS, "messages": MESSAGE_COLUMNS, "sessions": SESSION_COLUMNS,
+            "flags": FLAG_COLUMNS}
+
+
 class ExportsRepo:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
 
     def count(self, kind: str) -> int:
-        table = {"reviews": "reviews", "messages": "chat_messages"}[kind]
+        table = _TABLES[kind]
         return int(self._conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
 
     def rows(self, kind: str, batch: int = 5000) -> Iterator[list[tuple]]:
-        """Batches of rows in the order of ``REVIEW_COLUMNS`` / ``MESSAGE_COLUMNS``."""
-        cur = self._conn.execute(_REVIEWS_SQL if kind == "reviews" else _MESSAGES_SQL)
+        """Batches of rows in the order of ``columns(kind)``."""
+        cur = self._conn.execute(_SQL[kind])
         while True:
             part = cur.fetchmany(batch)
             if not part:
@@ -66,4 +121,4 @@ class ExportsRepo:
 
 
 def columns(kind: str) -> tuple[str, ...]:
-    return REVIEW_COLUMNS if kind == "reviews" else MESSAGE_COLUMNS
+    return _COLUMNS[kind]
