@@ -22,7 +22,6 @@ from ui.widgets.error_dialog import ErrorDialog
 EMPTY_STATE_TITLES = {
     "reviews": "还没有评价分析结果",
     "sessions": "还没有可浏览的会话",
-    "risk": "还没有风险检查结果",
     "faq": "还没有整理出常见问题",
     "agents": "还没有客服绩效数据",
 }

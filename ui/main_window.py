@@ -45,7 +45,7 @@ PAGE_CLASSES: tuple[type[BasePage], ...] = (
     SettingsPage,
 )
 
-DEFAULT_SIZE = QSize(1200, 780)
+DEFAULT_SIZE = QSize(1200, 700)  # fits a 1366×768 screen with the taskbar
 
 
 class MainWindow(QMainWindow):

@@ -1,12 +1,43 @@
-"""风险: the queue of risky reviews and chats to follow up (not built yet)."""
+"""风险: the CS lead's morning review queue of risky messages, sessions and reviews.
+
+The queue is sorted by level and time and filtered in SQL
+(:class:`cxdesk.store.risk_queue.FlagFilter`); the selected flag opens in
+the detail pane with its whole conversation (or review with its 追评),
+the evidence highlighted, the buyer's sentiment as a small chart and the
+order when one can be linked. Triage is by keyboard (J/K or ↓/↑, H, F, P)
+or by the bulk buttons; a marked row stays in place so the reviewer keeps
+their position, and the next query drops it if the filter says so.
+
+Queries run on the GUI thread: a filter change costs ~0.5 s at 100k flags
+(measured on 2 cores), ~50 ms at the demo's 2.5k; the page loads only
+while it is shown.
+"""
 from __future__ import annotations
 
-from PySide6.QtWidgets import QStyle
+from collections.abc import Callable
 
-from ui.pages.base import EmptyStatePage
+from PySide6.QtCore import QItemSelection, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
+from PySide6.QtWidgets import QMessageBox, QSplitter, QStackedWidget, QStyle, QVBoxLayout, QWidget
+
+from cxdesk.store.risk_queue import FlagFilter, FlagRow, RiskQueueRepo
+from ui.models.flag_queue_model import PAGE_SIZE, FlagQueueModel
+from ui.pages.base import BasePage, PageContext
+from ui.pages.risk_queue._detail import FlagDetailWidget
+from ui.pages.risk_queue._figures import counts_figure
+from ui.pages.risk_queue._filters import RiskFilterBarWidget
+from ui.pages.risk_queue._queue import QueuePanelWidget
+from ui.settings import Option, UiSettings
+from ui.widgets.empty_state import EmptyStateWidget
+
+RISK_HANDLER = Option("risk/handler", str, "")
+NO_FLAGS_WITH_DATA = "数据已导入，但还没有运行风险检查：点左下角「分析数据」，完成后这里列出需要跟进的风险。"
+TRIAGE_KEYS = {"H": "已处理", "F": "误报", "P": "处理中"}
 
 
-class RiskPage(EmptyStatePage):
+class RiskPage(BasePage):
+    """Filters, the queue, the counts chart and the detail pane with triage."""
+
     key = "risk"
     title = "风险"
     icon = QStyle.StandardPixmap.SP_MessageBoxWarning
@@ -17,8 +48,203 @@ class RiskPage(EmptyStatePage):
     )
     empty_how_to = "先在「导入」页导入评价或客服聊天记录，然后运行分析。"
 
+    sig_loaded = Signal()
+    sig_triaged = Signal(int)
+
+    def __init__(self, ctx: PageContext, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, parent)
+        self.repo = RiskQueueRepo(ctx.store.conn)
+        self.settings = UiSettings()
+        # Injectable for tests: asks before a bulk change of every filtered flag.
+        self.confirm: Callable[[str], bool] = self._ask
+        self._stale = True
+        self.empty_state = EmptyStateWidget(self.empty_title, self.empty_description, self.empty_how_to, self)
+        self.action_button = self.empty_state.add_button("去导入数据")
+        self.action_button.clicked.connect(lambda: self.ctx.navigate("import"))
+        self.stack = QStackedWidget(self)
+        self.stack.addWidget(self.empty_state)
+        self.stack.addWidget(self._build_content())
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.stack)
+        self._build_shortcuts()
+        self.refresh()
+
+    # --- building --------------------------------------------------------------------
+
+    def _build_content(self) -> QWidget:
+        content = QWidget(self)
+        self.filter_bar = RiskFilterBarWidget(content)
+        self.filter_bar.sig_changed.connect(lambda _flt: self.load())
+        self.model = FlagQueueModel(self)
+        self.queue = QueuePanelWidget(self.model, content)
+        self.queue.view.selectionModel().selectionChanged.connect(self._on_selection)
+        self.queue.sig_bulk.connect(self.triage)
+        self.queue.sig_bulk_matching.connect(self.triage_matching)
+        self.queue.chart.sig_picked.connect(self.apply_pick)
+        self.detail = FlagDetailWidget(content)
+        self.detail.sig_triage.connect(self.triage)
+        self.detail.sig_save_note.connect(self.save_note)
+        self.detail.handler_edit.setText(self.settings.get(RISK_HANDLER))
+        self.detail.handler_edit.editingFinished.connect(self._remember_handler)
+        self.split = QSplitter(Qt.Orientation.Horizontal, content)
+        self.split.addWidget(self.queue)
+        self.split.addWidget(self.detail)
+        self.split.setStretchFactor(0, 1)
+        self.split.setStretchFactor(1, 1)
+        self.split.setSizes([560, 520])
+        layout = QVBoxLayout(content)
+        layout.setContentsMargins(8, 8, 8, 4)
+        layout.addWidget(self.filter_bar)
+        layout.addWidget(self.split, 1)
+        return content
+
+    def _build_shortcuts(self) -> None:
+        """J/K and H/F/P anywhere on the page; a focused text box keeps its letters (Qt's override)."""
+        keys: dict[str, Callable[[], None]] = {"J": lambda: self.step(1), "K": lambda: self.step(-1)}
+        keys.update({k: (lambda s=s: self.triage(s)) for k, s in TRIAGE_KEYS.items()})
+        self.shortcuts = []
+        for key, slot in keys.items():
+            shortcut = QShortcut(QKeySequence(key), self)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(slot)
+            self.shortcuts.append(shortcut)
+
+    # --- loading ----------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Data changed (import, analysis): reload now if shown, else when next shown."""
+        has_flags = self.repo.has_flags()
+        self.stack.setCurrentIndex(1 if has_flags else 0)
+        has_data = not self.ctx.store.is_empty()
+        self.empty_state.how_to_label.setText(NO_FLAGS_WITH_DATA if has_data else self.empty_how_to)
+        self.action_button.setVisible(not has_data)
+        self._stale = has_flags
+        if has_flags and self.isVisible():
+            self.reload()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self.reload()
+
+    def reload(self) -> None:
+        """Re-read the filter options (new categories, agents) and the queue."""
+        self._stale = False
+        options = self.repo.options()
+        self.filter_bar.set_options(options)
+        self.queue.show_scores(options.has_scores)
+        self.load()
+
+    def load(self, flt: FlagFilter | None = None) -> None:
+        """Query the queue for the filter bar's filter (or ``flt``) and select its first row."""
+        flt = flt or self.filter_bar.filter()
+        sort = self.filter_bar.sort_key()
+        repo = self.repo
+        by_category = repo.category_counts(flt)
+        total = sum(n for _cat, _level, n in by_category)  # saves a COUNT(*) over the same rows
+        self.model.set_result(lambda offset, limit: repo.page(flt, offset, limit, sort), total,
+                              repo.page(flt, 0, PAGE_SIZE, sort))
+        self.queue.count_label.setText(f"筛选出 {total:,} 条风险")
+        self.queue.chart.set_figure(counts_figure(by_category, repo.daily_counts(flt)))
+        if total:
+            self.queue.go_to(0)
+        else:
+            self.detail.show_nothing("没有符合筛选条件的风险。")
+        self.sig_loaded.emit()
+
+    def apply_pick(self, gid: str) -> None:
+        """A click on the counts chart filters to that category or day."""
+        kind, _, value = gid.partition(":")
+        flt = self.filter_bar.filter()
+        if kind == "category":
+            self.filter_bar.set_filter(flt.changed(categories=(value,)))
+        elif kind == "day":
+            self.filter_bar.set_filter(flt.changed(date_from=value, date_to=value))
+
+    # --- the selected flag ----------------------------------------------------------------
+
+    def _on_selection(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
+        rows = self.queue.selected_rows()
+        self.queue.set_selection_text(len(rows))
+        current = self.queue.current_row()
+        row = current if current in rows else (rows[0] if rows else -1)
+        flag = self.model.flag(row)
+        if flag is None:
+            self.detail.show_nothing()
+        else:
+            self.show_flag(flag)
+
+    def show_flag(self, flag: FlagRow) -> None:
+        orders = self.repo.linked_orders(flag)
+        if flag.target_type == "review":
+            review = self.repo.review(flag.target_id)
+            if review is not None:
+                self.detail.show_review(flag, review, orders)
+                return
+        elif flag.session_id is not None:
+            conv = self.repo.conversation(flag.session_id)
+            if conv is not None:
+                self.detail.show_conversation(flag, conv, orders)
+                return
+        self.detail.show_nothing("这条风险指向的原文已不在数据库中（可能已撤销导入）。")
+
+    def step(self, delta: int) -> None:
+        """Next (1) or previous (-1) row of the queue."""
+        current = self.queue.current_row()
+        self.queue.go_to(max(0, current + delta) if current >= 0 else 0)
+
+    # --- triage ---------------------------------------------------------------------------
+
+    def triage(self, status: str) -> None:
+        """Mark the selected rows ``status`` in the store, then move to the row after them."""
+        rows = self.queue.selected_rows()
+        if not rows:
+            return
+        flags = [f for f in (self.model.flag(r) for r in rows) if f is not None]
+        handler = self.detail.handler_edit.text().strip() or None
+        self.repo.set_status([f.id for f in flags], status, handler=handler)
+        self.model.mark(rows, status, handler=handler)
+        self.queue.go_to(rows[-1] + 1 if rows[-1] + 1 < self.model.rowCount() or self.model.canFetchMore()
+                         else rows[-1])
+        self.queue.focus_table()
+        self.sig_triaged.emit(len(flags))
+
+    def triage_matching(self, status: str) -> None:
+        """Mark every flag the filter matches, after asking (it can be thousands)."""
+        flt = self.filter_bar.filter()
+        total = self.repo.count(flt)
+        if not total or not self.confirm(f"把当前筛选出的全部 {total:,} 条风险标记为「{status}」？"):
+            return
+        handler = self.detail.handler_edit.text().strip() or None
+        self.repo.set_status_matching(flt, status, handler=handler)
+        self.load()
+        self.sig_triaged.emit(total)
+
+    def save_note(self, note: str) -> None:
+        flag = self.detail.flag
+        if flag is None:
+            return
+        handler = self.detail.handler_edit.text().strip() or None
+        self.repo.set_note(flag.id, note, handler)
+        row = self.model.row_of(flag.id)
+        fresh = self.repo.flag(flag.id)
+        if fresh is not None:
+            if row >= 0:
+                self.model.replace_row(row, fresh)
+            self.detail.update_flag(fresh)
+
+    def _remember_handler(self) -> None:
+        self.settings.set(RISK_HANDLER, self.detail.handler_edit.text().strip())
+
+    def _ask(self, question: str) -> bool:
+        answer = QMessageBox.question(self, "批量标记", question)
+        return answer == QMessageBox.StandardButton.Yes
+
 
 if __name__ == "__main__":
+    import sys
+
     from ui.pages._preview import preview
 
-    raise SystemExit(preview(RiskPage))
+    raise SystemExit(preview(RiskPage, sys.argv[1] if len(sys.argv) > 1 else None))

@@ -2,8 +2,11 @@
 
 Real content from the start: when something goes wrong, the first question
 is "which database and which rule files is it using?", and this page
-answers it. Folder opening goes through an injectable ``open_url`` so tests
-never launch a file manager.
+answers it. It also lists each risk rule's hits and the share of them
+people marked 误报, so noisy rules stand out (re-read whenever the page is
+shown: triage on 风险 changes the shares without a data-changed signal).
+Folder opening goes through an injectable ``open_url`` so tests never
+launch a file manager.
 """
 from __future__ import annotations
 
@@ -12,19 +15,27 @@ from pathlib import Path
 
 from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import Qt, QUrl, qVersion
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtGui import QDesktopServices, QShowEvent
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QPushButton,
+    QScrollArea,
     QStyle,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from cxdesk import __version__ as app_version
+from cxdesk.errors import CxdeskError
 from cxdesk.paths import data_dir, resources_dir, user_resources_dir
+from cxdesk.store.risk_queue import RiskQueueRepo
+from ui.models.rule_stats_model import RuleStatsModel
 from ui.pages.base import BasePage, PageContext
 from ui.settings import settings_path
 
@@ -77,17 +88,76 @@ class SettingsPage(BasePage):
         body_layout.setSpacing(16)
         body_layout.addWidget(heading)
         body_layout.addLayout(self.form)
+        body_layout.addWidget(self._build_rules(body), 1)
+        body.setMinimumHeight(620)  # below that the page scrolls: the rule table keeps ~8 rows
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(body)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(40, 32, 40, 32)
-        layout.addWidget(body)
-        layout.addStretch(1)
+        layout.setContentsMargins(40, 24, 16, 16)
+        layout.addWidget(scroll, 1)
         self.refresh()
+
+    def _build_rules(self, parent: QWidget) -> QWidget:
+        box = QWidget(parent)
+        title = QLabel("风险规则：命中次数与误报占比", box)
+        font = title.font()
+        font.setBold(True)
+        title.setFont(font)
+        self.rules_note = _selectable("", box)
+        self.rules_note.setStyleSheet("color: #666;")
+        self.rule_stats = RuleStatsModel(self)
+        self.rules_view = QTableView(box)
+        self.rules_view.setObjectName("ruleStats")
+        self.rules_view.setModel(self.rule_stats)
+        self.rules_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.rules_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.rules_view.verticalHeader().hide()
+        self.rules_view.verticalHeader().setDefaultSectionSize(22)
+        self.rules_view.setSortingEnabled(True)
+        self.rules_view.horizontalHeader().setSortIndicator(3, Qt.SortOrder.DescendingOrder)
+        self.rules_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.rules_view.horizontalHeader().setStretchLastSection(True)
+        self.rules_view.setMinimumHeight(150)
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(0, 8, 0, 0)
+        layout.setSpacing(4)
+        layout.addWidget(title)
+        layout.addWidget(self.rules_note)
+        layout.addWidget(self.rules_view, 1)
+        return box
 
     def refresh(self) -> None:
         store = self.ctx.store
         self.db_label.setText(str(store.path))
         self.schema_label.setText(str(store.schema_version))
         self.models_label.setText(self._models_text())
+        self.refresh_rule_stats()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.refresh_rule_stats()
+
+    def refresh_rule_stats(self) -> None:
+        """Every rule of the active pack (also those that never fired) plus any rule with flags."""
+        from cxdesk.analysis.risk_rules import load_pack
+
+        note = "误报占比 = 误报 ÷（已处理 + 误报）；颜色越深，这条规则越常被判为误报，可考虑修改触发词或排除词。"
+        known: list[tuple[str, str, str]] = []
+        tips: dict[str, str] = {}
+        try:
+            pack = load_pack()
+        except CxdeskError as exc:
+            note = f"风险规则包无法读取：{exc}（下表只列出已有风险记录的规则）"
+        else:
+            for rule in pack.rules.values():
+                known.append((rule.id, rule.category, rule.level))
+                tips[rule.id] = "触发词：" + "、".join(rule.words[:20]) + ("…" if len(rule.words) > 20 else "")
+        self.rules_note.setText(note)
+        self.rule_stats.set_stats(RiskQueueRepo(self.ctx.store.conn).rule_stats(known), tips)
+        header = self.rules_view.horizontalHeader()
+        self.rule_stats.sort(header.sortIndicatorSection(), header.sortIndicatorOrder())
 
     def _models_text(self) -> str:
         """Which sentiment model each shop's unrated texts get, with its measured accuracy."""

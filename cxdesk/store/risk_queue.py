@@ -1,0 +1,444 @@
+"""The 风险 review queue: filtered, sorted flags with their context, and triage.
+
+Each flag is read together with where it happened: the message's session
+(or the session itself for 服务时效 flags, or the review), the shop, the
+buyer, the agent and the time. The "agent" of a flag on an agent's message
+is that message's sender; otherwise it is the session's main agent.
+
+Every filter value is bound as a parameter; only whitelisted ORDER BY
+clauses are spliced in. Triage writes (status, note, handler) go through
+one transaction per action, and the analysis never overwrites them
+(:mod:`cxdesk.store.flags`).
+"""
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+LEVELS = ("高", "中", "低")
+STATUSES = ("待处理", "处理中", "已处理", "误报")
+OPEN_STATUSES = ("待处理", "处理中")
+TARGET_LABELS = {"message": "聊天消息", "session": "会话", "review": "评价"}
+# An order number someone typed into the chat: a long run of digits.
+_ORDER_NO = re.compile(r"\d{10,25}")
+
+# One row per flag with its context; the queue filters and sorts on its columns.
+_BASE = """
+SELECT f.id AS id, f.target_type AS target_type, f.target_id AS target_id, f.rule_id AS rule_id,
+       f.category AS category, f.level AS level, f.status AS status, f.note AS note,
+       f.handler AS handler, f.handled_at AS handled_at, f.evidence AS evidence,
+       COALESCE(m.sent_at, r.created_at, s.started_at) AS event_at,
+       sh.id AS shop_id, sh.name AS shop, sh.platform AS platform,
+       s.id AS session_id, COALESCE(s.buyer_nick, r.buyer_nick) AS buyer,
+       CASE WHEN m.role = 'agent' THEN m.sender ELSE s.agent END AS agent,
+       m.seq AS seq, m.role AS role,
+       CASE f.target_type WHEN 'message' THEN m.content WHEN 'review' THEN r.content ELSE NULL END AS text,
+       rs.score AS score, rs.level AS score_level, rs.reasons AS score_reasons,
+       CASE f.level WHEN '高' THEN 0 WHEN '中' THEN 1 ELSE 2 END AS level_rank
+FROM risk_flags f
+LEFT JOIN chat_messages m ON f.target_type = 'message' AND m.id = f.target_id
+LEFT JOIN reviews r ON f.target_type = 'review' AND r.id = f.target_id
+LEFT JOIN chat_sessions s
+       ON s.id = CASE f.target_type WHEN 'message' THEN m.session_id WHEN 'session' THEN f.target_id END
+LEFT JOIN shops sh ON sh.id = COALESCE(m.shop_id, r.shop_id, s.shop_id)
+LEFT JOIN risk_scores rs
+       ON rs.target_type = CASE f.target_type WHEN 'review' THEN 'review' ELSE 'session' END
+      AND rs.target_id = COALESCE(s.id, r.id)
+"""
+
+SORTS = {
+    "level_time": "level_rank, event_at DESC, id DESC",
+    "time": "event_at DESC, level_rank, id DESC",
+    "score": "COALESCE(score, -1) DESC, level_rank, event_at DESC, id DESC",
+}
+SORT_LABELS = {"level_time": "按等级、时间", "time": "按时间（新→旧）", "score": "按风险分"}
+
+
+@dataclass(frozen=True)
+class FlagFilter:
+    """What the queue shows; empty tuples and ``None`` mean "any"."""
+
+    levels: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = OPEN_STATUSES
+    agent: str | None = None
+    shop_id: int | None = None
+    date_from: str | None = None  # YYYY-MM-DD, inclusive
+    date_to: str | None = None  # YYYY-MM-DD, inclusive
+    target_types: tuple[str, ...] = ()
+
+    def changed(self, **changes: Any) -> FlagFilter:
+        return replace(self, **changes)
+
+    def where(self) -> tuple[str, list[Any]]:
+        """The WHERE clause over the queue's columns and its parameters."""
+        parts: list[str] = []
+        params: list[Any] = []
+        for column, values in (("level", self.levels), ("category", self.categories),
+                               ("status", self.statuses), ("target_type", self.target_types)):
+            if values:
+                parts.append(f"{column} IN (SELECT value FROM json_each(?))")
+                params.append(json.dumps(list(values), ensure_ascii=False))
+        if self.agent is not None:
+            parts.append("agent = ?")
+            params.append(self.agent)
+        if self.shop_id is not None:
+            parts.append("shop_id = ?")
+            params.append(self.shop_id)
+        if self.date_from:
+            parts.append("event_at >= ?")
+            params.append(self.date_from)
+        if self.date_to:
+            parts.append("event_at < date(?, '+1 day')")
+            params.append(self.date_to)
+        return (" WHERE " + " AND ".join(parts)) if parts else "", params
+
+
+@dataclass(frozen=True)
+class FlagRow:
+    """One flag as the queue lists it."""
+
+    id: int
+    target_type: str
+    target_id: int
+    rule_id: str
+    category: str
+    level: str
+    status: str
+    note: str | None
+    handler: str | None
+    handled_at: str | None
+    evidence: Any
+    event_at: str | None
+    shop_id: int | None
+    shop: str | None
+    platform: str | None
+    session_id: int | None
+    buyer: str | None
+    agent: str | None
+    seq: int | None
+    role: str | None
+    text: str | None
+    score: int | None
+    score_level: str | None
+    score_reasons: str | None
+
+    @property
+    def spans(self) -> list[tuple[int, int]]:
+        """Character spans of a message or review flag (empty for session flags)."""
+        if isinstance(self.evidence, list):
+            return [(int(e["start"]), int(e["end"])) for e in self.evidence if "start" in e and "end" in e]
+        return []
+
+
+def _row(r: sqlite3.Row | tuple) -> FlagRow:
+    values = list(r)[:24]
+    try:
+        values[10] = json.loads(values[10]) if values[10] else None
+    except json.JSONDecodeError:
+        values[10] = None
+    return FlagRow(*values)
+
+
+@dataclass(frozen=True)
+class QueueOptions:
+    """The values the filter bar offers (from the flags that exist)."""
+
+    total: int
+    shops: list[tuple[int, str, str]]  # (id, name, platform)
+    categories: list[str]
+    agents: list[str]
+    first_day: str | None
+    last_day: str | None
+    has_scores: bool
+
+
+@dataclass(frozen=True)
+class Message:
+    id: int
+    seq: int
+    role: str
+    sender: str | None
+    sent_at: str | None
+    content: str
+    score: float | None
+    label: str | None
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    id: int
+    shop: str
+    platform: str
+    buyer: str
+    agent: str | None
+    started_at: str | None
+    ended_at: str | None
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """A whole session and every flag raised in it (on its messages or on itself)."""
+
+    session: SessionInfo
+    messages: list[Message]
+    flags: list[FlagRow]
+
+
+@dataclass(frozen=True)
+class ReviewText:
+    id: int
+    shop: str
+    platform: str
+    buyer: str | None
+    product: str | None
+    sku: str | None
+    rating: int | None
+    rating_text: str | None
+    created_at: str | None
+    content: str
+    append_content: str | None
+    append_at: str | None
+    seller_reply: str | None
+    order_id: str | None
+    flags: list[FlagRow] = field(default_factory=list)
+
+    @property
+    def scanned_text(self) -> str:
+        """The text the risk rules read: evidence offsets index into it."""
+        return self.content + ("" if self.append_content is None else "\n" + self.append_content)
+
+
+@dataclass(frozen=True)
+class Order:
+    order_id: str
+    created_at: str | None
+    paid_at: str | None
+    amount: float | None
+    status: str | None
+    refund_status: str | None
+
+
+@dataclass(frozen=True)
+class OrderLink:
+    """Orders shown with a flag and how they were found (``how`` explains it to the user)."""
+
+    kind: str  # 'order_id' | 'mentioned' | 'buyer_window' | 'none'
+    how: str
+    orders: list[Order]
+
+
+@dataclass(frozen=True)
+class RuleStat:
+    rule_id: str
+    category: str
+    level: str
+    hits: int
+    handled: int
+    false_alarms: int
+    open: int
+
+    @property
+    def false_share(self) -> float | None:
+        """误报 among the flags someone judged (已处理 + 误报); None before any judgement."""
+        judged = self.handled + self.false_alarms
+        return self.false_alarms / judged if judged else None
+
+
+class RiskQueueRepo:
+    """Queries and triage writes behind the 风险 page."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    # --- the queue -----------------------------------------------------------------
+
+    def has_flags(self) -> bool:
+        return self._conn.execute("SELECT EXISTS (SELECT 1 FROM risk_flags)").fetchone()[0] == 1
+
+    def count(self, flt: FlagFilter) -> int:
+        where, params = flt.where()
+        return int(self._conn.execute(f"SELECT COUNT(*) FROM ({_BASE}){where}", params).fetchone()[0])
+
+    def page(self, flt: FlagFilter, offset: int = 0, limit: int = 200, sort: str = "level_time") -> list[FlagRow]:
+        where, params = flt.where()
+        order = SORTS[sort]  # KeyError on an unknown sort: never splice caller text
+        rows = self._conn.execute(f"SELECT * FROM ({_BASE}){where} ORDER BY {order} LIMIT ? OFFSET ?",
+                                  [*params, int(limit), int(offset)])
+        return [_row(r) for r in rows]
+
+    def ids(self, flt: FlagFilter) -> list[int]:
+        where, params = flt.where()
+        return [r[0] for r in self._conn.execute(f"SELECT id FROM ({_BASE}){where}", params)]
+
+    def flag(self, flag_id: int) -> FlagRow | None:
+        r = self._conn.execute(f"SELECT * FROM ({_BASE}) WHERE id = ?", (flag_id,)).fetchone()
+        return _row(r) if r else None
+
+    def options(self) -> QueueOptions:
+        q = self._conn.execute
+        total = q("SELECT COUNT(*) FROM risk_flags").fetchone()[0]
+        shops = [tuple(r) for r in q(
+            "SELECT id, name, platform FROM shops WHERE id IN (SELECT DISTINCT shop_id FROM "
+            f"({_BASE})) ORDER BY id")]
+        categories = [r[0] for r in q("SELECT DISTINCT category FROM risk_flags ORDER BY category")]
+        agents = [r[0] for r in q(f"SELECT DISTINCT agent FROM ({_BASE}) WHERE agent IS NOT NULL ORDER BY agent")]
+        first, last = q(f"SELECT MIN(substr(event_at, 1, 10)), MAX(substr(event_at, 1, 10)) FROM ({_BASE})").fetchone()
+        has_scores = q("SELECT EXISTS (SELECT 1 FROM risk_scores)").fetchone()[0] == 1
+        return QueueOptions(int(total), shops, categories, agents,  # type: ignore[arg-type]
+                            first, last, bool(has_scores))
+
+    # --- counts --------------------------------------------------------------------
+
+    def category_counts(self, flt: FlagFilter) -> list[tuple[str, str, int]]:
+        """(category, level, flags) for the filter, most flags first."""
+        where, params = flt.where()
+        return [tuple(r) for r in self._conn.execute(
+            f"SELECT category, level, COUNT(*) FROM ({_BASE}){where} GROUP BY category, level "
+            "ORDER BY SUM(COUNT(*)) OVER (PARTITION BY category) DESC, category, level_rank",
+            params)]  # type: ignore[misc]
+
+    def daily_counts(self, flt: FlagFilter) -> list[tuple[str, str, int]]:
+        """(day, level, flags) for the filter, by day (flags without a time are left out)."""
+        where, params = flt.where()
+        return [tuple(r) for r in self._conn.execute(
+            f"SELECT substr(event_at, 1, 10) AS day, level, COUNT(*) FROM ({_BASE}){where} "
+            "GROUP BY day, level HAVING day IS NOT NULL ORDER BY day, level_rank", params)]  # type: ignore[misc]
+
+    def rule_stats(self, known: Sequence[tuple[str, str, str]] = ()) -> list[RuleStat]:
+        """Hits and triage outcome per rule; ``known`` (id, category, level) rules appear even with no hits."""
+        stats: dict[str, RuleStat] = {
+            rid: RuleStat(rid, cat, lvl, 0, 0, 0, 0) for rid, cat, lvl in known}
+        for rid, cat, levels, hits, handled, false, open_ in self._conn.execute(
+                "SELECT rule_id, MAX(category), group_concat(DISTINCT level), COUNT(*), "
+                "SUM(status = '已处理'), SUM(status = '误报'), SUM(status = '待处理' OR status = '处理中') "
+                "FROM risk_flags GROUP BY rule_id"):
+            base = stats.get(rid)
+            level = base.level if base else "/".join(lv for lv in LEVELS if lv in (levels or "").split(","))
+            stats[rid] = RuleStat(rid, base.category if base else cat, level, hits, handled, false, open_)
+        return sorted(stats.values(), key=lambda s: (-s.hits, s.rule_id))
+
+    # --- triage --------------------------------------------------------------------
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """Own transaction unless the caller already opened one (then it commits)."""
+        if self._conn.in_transaction:
+            yield
+            return
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+        self._conn.execute("COMMIT")
+
+    def set_status(self, flag_ids: Sequence[int], status: str, *, handler: str | None = None,
+                   note: str | None = None) -> int:
+        """Set the status of many flags at once (one transaction); note/handler kept when None."""
+        if status not in STATUSES:
+            raise ValueError(f"未知的处理状态：{status}")
+        with self._transaction():
+            return self._conn.execute(
+                "UPDATE risk_flags SET status = ?, handler = COALESCE(?, handler), note = COALESCE(?, note), "
+                "handled_at = CASE WHEN ? = '待处理' THEN NULL ELSE datetime('now', 'localtime') END "
+                "WHERE id IN (SELECT value FROM json_each(?))",
+                (status, handler or None, note or None, status, json.dumps([int(i) for i in flag_ids]))).rowcount
+
+    def set_status_matching(self, flt: FlagFilter, status: str, *, handler: str | None = None) -> int:
+        """Set the status of every flag the filter matches (one transaction)."""
+        with self._transaction():
+            return self.set_status(self.ids(flt), status, handler=handler)
+
+    def set_note(self, flag_id: int, note: str, handler: str | None = None) -> None:
+        """Replace a flag's note (an empty note clears it); the status is unchanged."""
+        with self._transaction():
+            self._conn.execute("UPDATE risk_flags SET note = ?, handler = COALESCE(?, handler) WHERE id = ?",
+                               (note.strip() or None, handler or None, flag_id))
+
+    # --- detail --------------------------------------------------------------------
+
+    def conversation(self, session_id: int) -> Conversation | None:
+        s = self._conn.execute(
+            "SELECT s.id, sh.name, sh.platform, s.buyer_nick, s.agent, s.started_at, s.ended_at "
+            "FROM chat_sessions s JOIN shops sh ON sh.id = s.shop_id WHERE s.id = ?", (session_id,)).fetchone()
+        if s is None:
+            return None
+        messages = [Message(*r) for r in self._conn.execute(
+            "SELECT m.id, m.seq, m.role, m.sender, m.sent_at, m.content, st.score, st.label FROM chat_messages m "
+            "LEFT JOIN sentiment st ON st.target_type = 'message' AND st.target_id = m.id AND st.no_content = 0 "
+            "WHERE m.session_id = ? ORDER BY m.seq, m.id", (session_id,))]
+        # Find the flag ids through the (target_type, target_id) index first: filtering the
+        # joined view on session_id would read every flag.
+        ids = [r[0] for r in self._conn.execute(
+            "SELECT id FROM risk_flags WHERE target_type = 'session' AND target_id = ? UNION ALL "
+            "SELECT f.id FROM chat_messages m JOIN risk_flags f ON f.target_type = 'message' AND f.target_id = m.id "
+            "WHERE m.session_id = ?", (session_id, session_id))]
+        flags = [_row(r) for r in self._conn.execute(
+            f"SELECT * FROM ({_BASE}) WHERE id IN (SELECT value FROM json_each(?)) ORDER BY level_rank, seq, id",
+            (json.dumps(ids),))]
+        return Conversation(SessionInfo(*s), messages, flags)
+
+    def review(self, review_id: int) -> ReviewText | None:
+        r = self._conn.execute(
+            "SELECT r.id, sh.name, sh.platform, r.buyer_nick, r.product_title, r.sku, r.rating, r.rating_text, "
+            "r.created_at, r.content, r.append_content, r.append_at, r.seller_reply, r.order_id "
+            "FROM reviews r JOIN shops sh ON sh.id = r.shop_id WHERE r.id = ?", (review_id,)).fetchone()
+        if r is None:
+            return None
+        flags = [_row(x) for x in self._conn.execute(
+            f"SELECT * FROM ({_BASE}) WHERE target_type = 'review' AND target_id = ? ORDER BY level_rank, id",
+            (review_id,))]
+        return ReviewText(*r, flags=flags)
+
+    def linked_orders(self, row: FlagRow, *, days_before: int = 7, days_after: int = 3) -> OrderLink:
+        """The flag's order: by order number when one is known, else the buyer's orders near the time.
+
+        Reviews carry an order number in most exports; chats only when someone
+        typed it. Without a number the match is by buyer nick and shop within
+        ``days_before``/``days_after`` of the event, which is a guess the UI says.
+        """
+        if row.shop_id is None:
+            return OrderLink("none", "没有可关联的订单。", [])
+        if row.target_type == "review":
+            order_id = self._conn.execute("SELECT order_id FROM reviews WHERE id = ?", (row.target_id,)).fetchone()
+            if order_id and order_id[0]:
+                orders = self._orders("o.order_id = ?", [row.shop_id, order_id[0]])
+                if orders:
+                    return OrderLink("order_id", "按评价中的订单号关联。", orders)
+        if row.session_id is not None:
+            numbers: set[str] = set()
+            for (content,) in self._conn.execute("SELECT content FROM chat_messages WHERE session_id = ?",
+                                                 (row.session_id,)):
+                numbers.update(_ORDER_NO.findall(content or ""))
+            if numbers:
+                orders = self._orders("o.order_id IN (SELECT value FROM json_each(?))",
+                                      [row.shop_id, json.dumps(sorted(numbers))])
+                if orders:
+                    return OrderLink("mentioned", "按会话中提到的订单号关联。", orders)
+        if not row.buyer or not row.event_at:
+            return OrderLink("none", "没有订单号，也没有买家昵称和时间可用于匹配订单。", [])
+        try:
+            at = datetime.strptime(row.event_at[:19], "%Y-%m-%d %H:%M:%S")
+        except ValueError:
+            return OrderLink("none", "时间格式无法识别，未匹配订单。", [])
+        lo = (at - timedelta(days=days_before)).strftime("%Y-%m-%d %H:%M:%S")
+        hi = (at + timedelta(days=days_after)).strftime("%Y-%m-%d %H:%M:%S")
+        orders = self._orders("o.buyer_nick = ? AND o.created_at BETWEEN ? AND ?", [row.shop_id, row.buyer, lo, hi])
+        how = (f"没有订单号：按买家昵称和店铺推测，列出前 {days_before} 天至后 {days_after} 天内的订单"
+               "（昵称可能重名，仅供参考）。")
+        if not orders:
+            how = f"没有订单号，该买家在前 {days_before} 天至后 {days_after} 天内也没有订单。"
+        return OrderLink("buyer_window" if orders else "none", how, orders)
+
+    def _orders(self, condition: str, params: list[Any]) -> list[Order]:
+        return [Order(*r) for r in self._conn.execute(
+            "SELECT o.order_id, o.created_at, o.paid_at, o.amount, o.status, o.refund_status FROM orders o "
+            f"WHERE o.shop_id = ? AND {condition} ORDER BY o.created_at DESC LIMIT 20", params)]

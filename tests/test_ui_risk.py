@@ -1,0 +1,232 @@
+"""The 风险 page: queue, filters, keyboard triage, detail with highlighted evidence, bulk actions."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QItemSelectionModel, Qt
+
+from cxdesk.store import Store, open_store
+from cxdesk.store.risk_queue import FlagFilter, RiskQueueRepo
+from store_helpers import add_review
+from test_risk_queue_store import build_flagged_db
+from ui.app import create_main_window
+from ui.main_window import MainWindow
+from ui.testing import no_leftover_jobs  # noqa: F401  (autouse fixture)
+from ui.widgets.conversation_view import CURRENT_MARK, OTHER_MARK, highlight
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("riskui") / "template.sqlite3"
+    build_flagged_db(path)
+    return path
+
+
+@pytest.fixture
+def flagged(template: Path, tmp_path: Path):
+    path = tmp_path / "risk.sqlite3"
+    path.write_bytes(template.read_bytes())
+    s = open_store(path)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def window(qtbot, flagged: Store) -> MainWindow:
+    w = create_main_window(flagged)
+    qtbot.addWidget(w)
+    w.resize(1366, 728)
+    w.show()
+    w.show_page("risk")
+    return w
+
+
+def _status(store: Store, flag_id: int) -> str:
+    flag = RiskQueueRepo(store.conn).flag(flag_id)
+    assert flag is not None
+    return flag.status
+
+
+def _row_of_rule(page, rule_id: str) -> int:
+    return next(i for i in range(page.model.rowCount()) if page.model.flag(i).rule_id == rule_id)
+
+
+def test_queue_fills_sorted_with_first_row_open(window: MainWindow, flagged: Store) -> None:
+    page = window.pages["risk"]
+    assert page.stack.currentIndex() == 1
+    expected = RiskQueueRepo(flagged.conn).count(FlagFilter())
+    assert expected > 5 and page.model.rowCount() == expected
+    assert page.queue.count_label.text() == f"筛选出 {expected:,} 条风险"
+    levels = [page.model.flag(i).level for i in range(page.model.rowCount())]
+    assert levels == sorted(levels, key=("高", "中", "低").index)
+    assert page.queue.current_row() == 0 and page.detail.flag is not None
+    assert page.detail.flag.id == page.model.flag(0).id
+    assert page.queue.chart.figure is not None  # counts per category and per day
+    # The 风险分 column shows only when the engine wrote risk scores.
+    assert page.queue.view.isColumnHidden(6) == (not RiskQueueRepo(flagged.conn).options().has_scores)
+    assert "J" in page.queue.hint.text() and "误报" in page.queue.hint.text()
+
+
+def test_filter_narrows_the_queue(qtbot, window: MainWindow) -> None:
+    page = window.pages["risk"]
+    before = page.model.rowCount()
+    with qtbot.waitSignal(page.sig_loaded):
+        page.filter_bar.level.setCurrentIndex(page.filter_bar.level.findText("高"))
+    rows = [page.model.flag(i) for i in range(page.model.rowCount())]
+    assert 0 < len(rows) < before and {r.level for r in rows} == {"高"}
+    with qtbot.waitSignal(page.sig_loaded):
+        page.filter_bar.shop.setCurrentIndex(page.filter_bar.shop.findText("乙店（京东）"))
+    assert page.model.rowCount() == 0  # 乙店 has no 高 flag
+    assert "没有符合筛选条件的风险" in page.detail.header.text()
+    with qtbot.waitSignal(page.sig_loaded):
+        page.filter_bar.reset_button.click()
+    assert page.model.rowCount() == before
+
+
+def test_keyboard_triage_marks_and_moves_on(qtbot, window: MainWindow, flagged: Store) -> None:
+    page = window.pages["risk"]
+    view = page.queue.view
+    view.setFocus()
+    first, second, third = (page.model.flag(i) for i in range(3))
+    qtbot.keyClick(view, Qt.Key.Key_H)
+    assert _status(flagged, first.id) == "已处理"
+    assert page.queue.current_row() == 1 and page.detail.flag.id == second.id
+    assert page.model.data(page.model.index(0, 2)) == "已处理"
+    qtbot.keyClick(view, Qt.Key.Key_F)
+    assert _status(flagged, second.id) == "误报" and page.queue.current_row() == 2
+    qtbot.keyClick(view, Qt.Key.Key_K)
+    assert page.queue.current_row() == 1
+    qtbot.keyClick(view, Qt.Key.Key_J)
+    qtbot.keyClick(view, Qt.Key.Key_P)
+    assert _status(flagged, third.id) == "处理中" and page.queue.current_row() == 3
+    # Letters typed into the note box are text, not shortcuts.
+    page.detail.note_edit.setFocus()
+    current = page.detail.flag
+    qtbot.keyClicks(page.detail.note_edit, "HF")
+    assert page.detail.note_edit.text().endswith("HF") and _status(flagged, current.id) == "待处理"
+    qtbot.keyClick(page.detail.note_edit, Qt.Key.Key_Return)
+    assert RiskQueueRepo(flagged.conn).flag(current.id).note == page.detail.note_edit.text()
+
+
+def test_triage_records_the_handler(qtbot, window: MainWindow, flagged: Store) -> None:
+    page = window.pages["risk"]
+    page.detail.handler_edit.setText("组长小王")
+    flag = page.model.flag(0)
+    page.detail.buttons["误报"].click()
+    stored = RiskQueueRepo(flagged.conn).flag(flag.id)
+    assert (stored.status, stored.handler) == ("误报", "组长小王")
+
+
+def test_detail_shows_conversation_with_highlighted_span(window: MainWindow) -> None:
+    page = window.pages["risk"]
+    page.queue.go_to(_row_of_rule(page, "complaint.regulator"))
+    detail = page.detail
+    assert detail.flag.rule_id == "complaint.regulator"
+    doc = detail.view.document()
+    text = doc.toPlainText()
+    assert "你好，订单号1234567890123什么时候发货？" in text and "爱买不买" in text  # whole conversation
+    cursor = doc.find("12315")
+    assert not cursor.isNull()
+    assert cursor.charFormat().background().color().name() == CURRENT_MARK
+    rude = doc.find("爱买不买")  # another flag in the same session: lighter mark
+    assert rude.charFormat().background().color().name() == OTHER_MARK
+    assert "甲店" in detail.header.text() and "买家甲" in detail.header.text()
+    assert "1234567890123" in detail.orders.text() and "会话中提到的订单号" in detail.orders.text()
+    assert detail.chart.isVisible() and detail.chart.figure is not None
+
+
+def test_detail_shows_review_with_followup(window: MainWindow) -> None:
+    page = window.pages["risk"]
+    row = next(i for i in range(page.model.rowCount())
+               if page.model.flag(i).target_type == "review" and page.model.flag(i).rule_id == "emotion.strong")
+    page.queue.go_to(row)
+    doc = page.detail.view.document()
+    assert "追评" in doc.toPlainText() and "用了三天就坏了" in doc.toPlainText()
+    assert doc.find("垃圾").charFormat().background().color().name() == CURRENT_MARK
+    assert not page.detail.chart.isVisible()
+    assert "9990001" in page.detail.orders.text()
+
+
+def test_bulk_action_marks_every_selected_row(window: MainWindow, flagged: Store) -> None:
+    page = window.pages["risk"]
+    selection = page.queue.view.selectionModel()
+    flags = [page.model.flag(i) for i in (1, 2, 3)]
+    selection.clearSelection()
+    for i in (1, 2, 3):
+        selection.select(page.model.index(i, 0),
+                         QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows)
+    assert page.queue.selection_label.text() == "已选 3 条："
+    page.queue.bulk_buttons["已处理"].click()
+    assert [_status(flagged, f.id) for f in flags] == ["已处理"] * 3
+    assert _status(flagged, page.model.flag(0).id) == "待处理"
+    assert page.queue.current_row() == 4
+
+
+def test_bulk_on_every_filtered_flag_asks_first(qtbot, window: MainWindow, flagged: Store) -> None:
+    page = window.pages["risk"]
+    repo = RiskQueueRepo(flagged.conn)
+    with qtbot.waitSignal(page.sig_loaded):
+        page.filter_bar.category.setCurrentIndex(page.filter_bar.category.findText("服务时效"))
+    n = page.model.rowCount()
+    asked: list[str] = []
+    page.confirm = lambda q: asked.append(q) or False
+    page.triage_matching("误报")
+    assert asked and f"{n:,}" in asked[0] and repo.count(FlagFilter(categories=("服务时效",))) == n
+    page.confirm = lambda q: True
+    with qtbot.waitSignal(page.sig_loaded):
+        page.triage_matching("误报")
+    assert repo.count(FlagFilter(categories=("服务时效",))) == 0 and page.model.rowCount() == 0
+
+
+def test_risk_score_column_appears_with_scores(qtbot, window: MainWindow, flagged: Store) -> None:
+    page = window.pages["risk"]
+    flag = page.model.flag(0)
+    with flagged.transaction():
+        flagged.conn.execute("DELETE FROM risk_scores")
+    with qtbot.waitSignal(page.sig_loaded):
+        page.refresh()
+    assert page.queue.view.isColumnHidden(6)  # no scores: no column
+    with flagged.transaction():
+        flagged.conn.execute("INSERT INTO risk_scores(target_type, target_id, score, level, reasons, version) "
+                             "VALUES ('session', ?, 87, '高', '投诉威胁；客服回复超时', 't')", (flag.session_id,))
+    with qtbot.waitSignal(page.sig_loaded):
+        page.refresh()
+    assert not page.queue.view.isColumnHidden(6)
+    row = page.model.row_of(flag.id)
+    assert page.model.data(page.model.index(row, 6)) == "87"
+    page.queue.go_to(row)
+    assert "风险分 <b>87</b>" in page.detail.header.text() and "客服回复超时" in page.detail.header.text()
+
+
+def test_empty_states(qtbot, store: Store) -> None:
+    w = create_main_window(store)
+    qtbot.addWidget(w)
+    w.show()
+    w.show_page("risk")
+    page = w.pages["risk"]
+    assert page.stack.currentIndex() == 0 and page.action_button.isVisible()
+    add_review(store)
+    page.refresh()
+    assert page.stack.currentIndex() == 0 and not page.action_button.isVisible()
+    assert "分析数据" in page.empty_state.how_to_label.text()
+
+
+def test_settings_lists_rules_with_false_alarm_share(window: MainWindow, flagged: Store) -> None:
+    repo = RiskQueueRepo(flagged.conn)
+    broken = repo.ids(FlagFilter(categories=("质量/假货",)))
+    repo.set_status(broken[:1], "误报")
+    repo.set_status(broken[1:], "已处理")
+    window.show_page("settings")
+    model = window.pages["settings"].rule_stats
+    rows = {model.stat(i).rule_id: i for i in range(model.rowCount())}
+    assert "agent.off_platform" in rows  # in the pack, never fired: still listed
+    row = rows["quality.broken"]
+    assert model.data(model.index(row, 3)) == "2" and model.data(model.index(row, 7)) == "50%"
+    assert model.data(model.index(rows["agent.off_platform"], 7)) == "—"
+
+
+def test_rich_text_is_escaped() -> None:
+    assert highlight("<b>x</b>&", []) == "&lt;b&gt;x&lt;/b&gt;&amp;"
+    marked = highlight("a<i>b", [(1, 4, True)])
+    assert "&lt;i&gt;" in marked and "<i>" not in marked and CURRENT_MARK in marked

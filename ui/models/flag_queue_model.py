@@ -1,0 +1,196 @@
+"""The 风险 queue: a lazy table over the filtered, SQL-sorted flags.
+
+Rows arrive page by page (``canFetchMore``/``fetchMore``, STYLE §14–15)
+through a ``fetch(offset, limit)`` callable the page binds to the store and
+the current filter; the model holds no SQL. Triage changes a row in place
+(:meth:`FlagQueueModel.mark`), so a flag marked 已处理 stays where it was
+until the next query and the reviewer keeps their place in the queue.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor, QFont
+
+from cxdesk.store.risk_queue import FlagRow
+
+Index = QModelIndex | QPersistentModelIndex
+Fetch = Callable[[int, int], list[FlagRow]]
+
+PAGE_SIZE = 200
+COLUMNS = (("level", "等级"), ("category", "类别"), ("status", "状态"), ("time", "时间"),
+           ("who", "客服 / 买家"), ("excerpt", "内容"), ("score", "风险分"))
+SCORE_COLUMN = len(COLUMNS) - 1
+LEVEL_COLORS = {"高": QColor("#c62828"), "中": QColor("#b26a00"), "低": QColor("#757575")}
+STATUS_COLORS = {"待处理": QColor("#c62828"), "处理中": QColor("#1f5fa8"), "已处理": QColor("#2e7d32"),
+                 "误报": QColor("#8a8a8a")}
+ROLE_LABELS = {"buyer": "买家", "agent": "客服", "system": "系统", "bot": "机器人"}
+SERVICE_LABELS = {
+    "service.no_agent_reply": "整段会话没有客服回复",
+    "service.unanswered": "买家的提问没有得到回复",
+    "service.over_limit": "客服回复超过时限",
+    "service.slow_reply": "客服回复偏慢",
+}
+MAX_CELL_CHARS = 80
+
+
+def short_agent(agent: str | None) -> str:
+    """「店铺名:子账号」 shows as 子账号: the shop is in its own column of the detail."""
+    if not agent:
+        return ""
+    return agent.split(":", 1)[-1] if ":" in agent else agent
+
+
+def wait_text(seconds: float) -> str:
+    s = int(round(seconds))
+    if s < 120:
+        return f"{s} 秒"
+    if s < 7200:
+        return f"{s // 60} 分 {s % 60} 秒"
+    return f"{s / 3600:.1f} 小时"
+
+
+def excerpt(row: FlagRow) -> str:
+    """One line saying what was flagged."""
+    if row.target_type == "session":
+        label = SERVICE_LABELS.get(row.rule_id, row.rule_id)
+        ev = row.evidence if isinstance(row.evidence, dict) else {}
+        if "wait_s" in ev:
+            return f"{label}：等待 {wait_text(float(ev['wait_s']))}（第 {ev.get('seq')} 条消息）"
+        if "seq" in ev:
+            return f"{label}（第 {ev['seq']} 条消息起）"
+        return label
+    prefix = "评价" if row.target_type == "review" else ROLE_LABELS.get(row.role or "", "消息")
+    text = " ".join((row.text or "").split())
+    if len(text) > MAX_CELL_CHARS:
+        text = text[:MAX_CELL_CHARS] + "…"
+    return f"{prefix}：{text}"
+
+
+class FlagQueueModel(QAbstractTableModel):
+    """Read-mostly table of :class:`cxdesk.store.risk_queue.FlagRow`."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._fetch: Fetch | None = None
+        self._rows: list[FlagRow] = []
+        self._total = 0
+
+    # --- feeding -----------------------------------------------------------------
+
+    def set_result(self, fetch: Fetch, total: int, first_rows: Sequence[FlagRow]) -> None:
+        self.beginResetModel()
+        self._fetch, self._total, self._rows = fetch, total, list(first_rows)
+        self.endResetModel()
+
+    def clear(self) -> None:
+        self.beginResetModel()
+        self._fetch, self._total, self._rows = None, 0, []
+        self.endResetModel()
+
+    @property
+    def total(self) -> int:
+        return self._total
+
+    def flag(self, row: int) -> FlagRow | None:
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def row_of(self, flag_id: int) -> int:
+        return next((i for i, r in enumerate(self._rows) if r.id == flag_id), -1)
+
+    def mark(self, rows: Iterable[int], status: str, *, handler: str | None = None, note: str | None = None) -> None:
+        """Show a triage the store has already saved, without re-querying."""
+        for i in rows:
+            r = self._rows[i]
+            self._rows[i] = replace(r, status=status, handler=handler or r.handler, note=note or r.note)
+            self.dataChanged.emit(self.index(i, 0), self.index(i, len(COLUMNS) - 1))
+
+    def replace_row(self, row: int, flag: FlagRow) -> None:
+        self._rows[row] = flag
+        self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
+
+    # --- lazy loading --------------------------------------------------------------
+
+    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
+        return not parent.isValid() and self._fetch is not None and len(self._rows) < self._total
+
+    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
+        if not self.canFetchMore(parent):
+            return
+        assert self._fetch is not None
+        more = self._fetch(len(self._rows), PAGE_SIZE)
+        if not more:
+            self._total = len(self._rows)
+            return
+        start = len(self._rows)
+        self.beginInsertRows(QModelIndex(), start, start + len(more) - 1)
+        self._rows.extend(more)
+        self.endInsertRows()
+
+    # --- QAbstractTableModel -------------------------------------------------------
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return COLUMNS[section][1]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row = self._rows[index.row()]
+        key = COLUMNS[index.column()][0]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return _text(row, key)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return _tooltip(row, key)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if key == "level":
+                return QBrush(LEVEL_COLORS.get(row.level, QColor("#333")))
+            if key == "status":
+                return QBrush(STATUS_COLORS.get(row.status, QColor("#333")))
+            if row.status in ("已处理", "误报"):
+                return QBrush(QColor("#9a9a9a"))
+        if role == Qt.ItemDataRole.FontRole and key == "level":
+            font = QFont()
+            font.setBold(True)
+            return font
+        if role == Qt.ItemDataRole.TextAlignmentRole and key in ("level", "status", "score"):
+            return int(Qt.AlignmentFlag.AlignCenter)
+        return None
+
+
+def _text(row: FlagRow, key: str) -> str:
+    if key == "time":
+        return (row.event_at or "")[5:16]
+    if key == "who":
+        if row.target_type == "review":
+            return row.buyer or ""
+        return short_agent(row.agent) or row.buyer or ""
+    if key == "excerpt":
+        return excerpt(row)
+    if key == "score":
+        return "" if row.score is None else str(row.score)
+    return str(getattr(row, key) or "")
+
+
+def _tooltip(row: FlagRow, key: str) -> str:
+    if key == "time":
+        return row.event_at or ""
+    if key == "who":
+        return f"店铺：{row.shop or ''}\n客服：{row.agent or '—'}\n买家：{row.buyer or '—'}"
+    if key == "excerpt":
+        return row.text or excerpt(row)
+    if key == "score" and row.score is not None:
+        return f"风险分 {row.score}（{row.score_level}）：{row.score_reasons or ''}"
+    if key == "status" and row.handler:
+        return f"{row.status} · {row.handler} · {row.handled_at or ''}" + (f"\n备注：{row.note}" if row.note else "")
+    return f"规则：{row.rule_id}" if key == "category" else ""

@@ -1,0 +1,165 @@
+"""The detail pane of 风险: what was flagged, in its whole conversation, and triage.
+
+It shows data the page hands it and reports the reviewer's actions as
+signals (``sig_triage(status)``, ``sig_save_note(note)``); it never writes
+to the store itself.
+"""
+from __future__ import annotations
+
+from html import escape
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
+
+from cxdesk.store import PLATFORMS
+from cxdesk.store.risk_queue import Conversation, FlagRow, OrderLink, ReviewText
+from ui.models.flag_queue_model import short_agent
+from ui.pages.risk_queue._figures import LEVEL_COLORS, sentiment_figure
+from ui.widgets.compact_chart import CompactChartWidget
+from ui.widgets.conversation_view import ConversationViewWidget
+from ui.widgets.flow_layout import FlowLayout
+
+TRIAGE = (("处理中", "P"), ("已处理", "H"), ("误报", "F"))
+CHART_HEIGHT = 112
+MAX_ORDERS_SHOWN = 3
+
+
+def header_html(flag: FlagRow) -> str:
+    color = LEVEL_COLORS.get(flag.level, "#777")
+    title = (f"<span style='background:{color}; color:white'>&nbsp;{escape(flag.level)}&nbsp;</span> "
+             f"<b>{escape(flag.category)}</b> <span style='color:#777'>{escape(flag.rule_id)}</span>"
+             f" · 状态：<b>{escape(flag.status)}</b>")
+    if flag.handler or flag.handled_at:
+        who = f"{flag.handler or ''} {(flag.handled_at or '')[:16]}"
+        title += f"<span style='color:#777'>（{escape(who)}）</span>"
+    where = [f"{flag.shop or ''}（{PLATFORMS.get(flag.platform or '', flag.platform or '')}）"]
+    if flag.session_id is not None:
+        where.append(f"会话 #{flag.session_id}")
+    if flag.target_type == "review":
+        where.append(f"评价 #{flag.target_id}")
+    where.append(f"买家 {flag.buyer or '—'}")
+    if flag.target_type != "review":
+        where.append(f"客服 {short_agent(flag.agent) or '—'}")
+    where.append((flag.event_at or "")[:16])
+    if flag.seq is not None:
+        where.append(f"第 {flag.seq} 条消息")
+    lines = [title, "<span style='color:#555'>" + " · ".join(escape(w) for w in where if w) + "</span>"]
+    if flag.score is not None:
+        lines.append(f"<span style='color:#555'>风险分 <b>{flag.score}</b>（{escape(flag.score_level or '')}）"
+                     f"{escape('：' + flag.score_reasons if flag.score_reasons else '')}</span>")
+    return "<br>".join(lines)
+
+
+def orders_html(link: OrderLink) -> str:
+    if not link.orders:
+        return f"<span style='color:#777'>订单：{escape(link.how)}</span>"
+    rows = []
+    for o in link.orders[:MAX_ORDERS_SHOWN]:
+        amount = f"¥{o.amount:,.2f}" if o.amount is not None else ""
+        refund = f" · 退款：{o.refund_status}" if o.refund_status else ""
+        rows.append(escape(f"{o.order_id} · 下单 {(o.created_at or '')[:16]} · {amount} · {o.status or ''}{refund}"))
+    more = f"（另有 {len(link.orders) - MAX_ORDERS_SHOWN} 笔）" if len(link.orders) > MAX_ORDERS_SHOWN else ""
+    return (f"<b>订单</b> <span style='color:#777'>{escape(link.how)}</span><br>" + "<br>".join(rows) + escape(more))
+
+
+class FlagDetailWidget(QWidget):
+    """Header, conversation (or review), the buyer's sentiment, the order, triage controls."""
+
+    sig_triage = Signal(str)
+    sig_save_note = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.flag: FlagRow | None = None
+        self.header = QLabel(self)
+        self.header.setWordWrap(True)
+        self.header.setTextFormat(Qt.TextFormat.RichText)
+        self.view = ConversationViewWidget(self)
+        self.chart = CompactChartWidget(CHART_HEIGHT, "", self)
+        self.orders = QLabel(self)
+        self.orders.setWordWrap(True)
+        self.orders.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.buttons: dict[str, QPushButton] = {}
+        triage = FlowLayout(h_spacing=6)  # wraps on a narrow window
+        for status, key in TRIAGE:
+            button = QPushButton(f"{status}（{key}）", self)
+            button.setToolTip(f"把选中的风险标记为「{status}」，并跳到下一条；快捷键 {key}")
+            button.clicked.connect(lambda _=False, s=status: self.sig_triage.emit(s))
+            self.buttons[status] = button
+            triage.addWidget(button)
+        self.handler_edit = QLineEdit(self)
+        self.handler_edit.setPlaceholderText("您的名字（随标记保存）")
+        self.handler_edit.setFixedWidth(180)
+        handler = QWidget(self)
+        handler_row = QHBoxLayout(handler)
+        handler_row.setContentsMargins(12, 0, 0, 0)
+        handler_row.addWidget(QLabel("处理人", handler))
+        handler_row.addWidget(self.handler_edit)
+        triage.addWidget(handler)
+        note_row = QHBoxLayout()
+        note_row.addWidget(QLabel("备注", self))
+        self.note_edit = QLineEdit(self)
+        self.note_edit.setPlaceholderText("处理说明，如：已电话安抚，补发一件")
+        self.note_edit.returnPressed.connect(self._save_note)
+        note_row.addWidget(self.note_edit, 1)
+        self.save_note_button = QPushButton("保存备注", self)
+        self.save_note_button.clicked.connect(self._save_note)
+        note_row.addWidget(self.save_note_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        layout.addWidget(self.header)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(self.chart)
+        layout.addWidget(self.orders)
+        layout.addLayout(triage)
+        layout.addLayout(note_row)
+        self.show_nothing()
+
+    # --- showing -------------------------------------------------------------------
+
+    def show_nothing(self, text: str = "") -> None:
+        self.flag = None
+        self.header.setText(escape(text) if text else "<span style='color:gray'>未选中风险</span>")
+        self.view.clear_view()
+        self.chart.clear("")
+        self.chart.hide()
+        self.orders.clear()
+        self.note_edit.clear()
+        self._enable(False)
+
+    def show_conversation(self, flag: FlagRow, conv: Conversation, orders: OrderLink) -> None:
+        self._show_flag(flag, orders)
+        self.view.show_conversation(conv, flag)
+        QTimer.singleShot(0, self.view.scroll_to_flag)  # after the document is laid out
+        points = [(m.seq, m.score) for m in conv.messages if m.role == "buyer" and m.score is not None]
+        marked = [f.seq for f in conv.flags if f.target_type == "message" and f.seq is not None]
+        if flag.target_type == "session" and isinstance(flag.evidence, dict) and "seq" in flag.evidence:
+            marked.append(int(flag.evidence["seq"]))
+        self.chart.show()
+        self.chart.set_figure(sentiment_figure(points, marked))
+
+    def show_review(self, flag: FlagRow, review: ReviewText, orders: OrderLink) -> None:
+        self._show_flag(flag, orders)
+        self.view.show_review(review, flag)
+        self.chart.hide()  # a review is one text: there is no conversation to chart
+
+    def _show_flag(self, flag: FlagRow, orders: OrderLink) -> None:
+        self.flag = flag
+        self.header.setText(header_html(flag))
+        self.orders.setText(orders_html(orders))
+        self.note_edit.setText(flag.note or "")
+        self._enable(True)
+
+    def update_flag(self, flag: FlagRow) -> None:
+        """The shown flag changed in the store (note saved): refresh the header only."""
+        self.flag = flag
+        self.header.setText(header_html(flag))
+
+    def _enable(self, on: bool) -> None:
+        for w in (*self.buttons.values(), self.note_edit, self.save_note_button):
+            w.setEnabled(on)
+
+    def _save_note(self) -> None:
+        if self.flag is not None:
+            self.sig_save_note.emit(self.note_edit.text())

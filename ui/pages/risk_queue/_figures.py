@@ -1,0 +1,139 @@
+"""Figures of the 风险 page as plain matplotlib Figures (no pyplot, no Qt).
+
+Built here rather than in ``cxdesk/charts.py`` only because that module
+belongs to the 评价分析 work in progress; these functions are pure and can
+move there unchanged. Clickable artists carry a ``gid``
+(``category:投诉/监管威胁`` or ``day:2024-06-01``) that the page turns into a
+filter.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import TYPE_CHECKING
+
+from cxdesk.fonts import setup_matplotlib_fonts
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+LEVEL_COLORS = {"高": "#d9534f", "中": "#f0ad4e", "低": "#9e9e9e"}
+LINE = "#1f5fa8"
+TICK = 8
+TITLE = 9.5
+
+
+def _figure(width: float, height: float) -> Figure:
+    from matplotlib.figure import Figure
+
+    setup_matplotlib_fonts()
+    return Figure(figsize=(width, height), dpi=100, layout="constrained")
+
+
+def _tidy(ax: Axes, title: str) -> None:
+    ax.set_title(title, fontsize=TITLE, loc="left")
+    ax.tick_params(labelsize=TICK)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+
+
+def _nothing(ax: Axes, title: str, text: str) -> None:
+    _tidy(ax, title)
+    ax.set_axis_off()
+    ax.text(0.5, 0.5, text, ha="center", va="center", fontsize=9, color="#777", transform=ax.transAxes)
+
+
+def counts_figure(by_category: Sequence[tuple[str, str, int]], by_day: Sequence[tuple[str, str, int]],
+                  width: float = 5.6, height: float = 2.0) -> Figure:
+    """Flags per category and per day, both split by level (red 高, orange 中, grey 低)."""
+    fig = _figure(width, height)
+    left, right = fig.subplots(1, 2, width_ratios=[1, 1.6])
+    categories: list[str] = []
+    for cat, _lvl, _n in by_category:
+        if cat not in categories:
+            categories.append(cat)
+    if not categories:
+        _nothing(left, "各类别", "没有符合筛选的风险")
+        _nothing(right, "每日", "")
+        return fig
+    _tidy(left, "各类别（点击筛选）")
+    starts = dict.fromkeys(categories, 0)
+    for level in ("高", "中", "低"):
+        for cat, lvl, n in by_category:
+            if lvl != level:
+                continue
+            y = categories.index(cat)
+            left.barh(y, n, left=starts[cat], color=LEVEL_COLORS[lvl], height=0.7, picker=True, gid=f"category:{cat}")
+            starts[cat] += n
+    for y, cat in enumerate(categories):
+        left.text(starts[cat], y, f" {starts[cat]:,}", va="center", fontsize=TICK - 0.5)
+    left.set_yticks(range(len(categories)), categories)
+    left.invert_yaxis()
+    left.margins(x=0.25)
+    left.tick_params(axis="x", labelbottom=False, length=0)
+    left.spines["bottom"].set_visible(False)
+    _day_bars(right, by_day)
+    return fig
+
+
+def _day_bars(ax: Axes, by_day: Sequence[tuple[str, str, int]]) -> None:
+    _tidy(ax, "每日数量（点击某天筛选）")
+    days = sorted({d for d, _lvl, _n in by_day})
+    if not days:
+        ax.set_axis_off()
+        return
+    index = {d: i for i, d in enumerate(days)}
+    bottoms = [0] * len(days)
+    for level, color in LEVEL_COLORS.items():
+        xs, hs, bs = [], [], []
+        for d, lvl, n in by_day:
+            if lvl == level:
+                xs.append(index[d])
+                hs.append(n)
+                bs.append(bottoms[index[d]])
+                bottoms[index[d]] += n
+        if xs:
+            ax.bar(xs, hs, bottom=bs, color=color, width=0.85, label=level)
+    # Invisible full-height bars take the clicks, one per day.
+    top = max(bottoms)
+    for d, i in index.items():
+        ax.bar(i, top, color="none", width=1.0, picker=True, gid=f"day:{d}")
+    step = max(1, -(-len(days) // 6))
+    ax.set_xticks(range(0, len(days), step), [_short(days[i]) for i in range(0, len(days), step)])
+    ax.set_xlim(-0.8, len(days) - 0.2)
+    ax.legend(fontsize=TICK - 0.5, loc="upper left", frameon=False, ncols=3, handlelength=1, columnspacing=0.8)
+    ax.set_ylim(0, top * 1.25)
+
+
+def _short(day: str) -> str:
+    try:
+        d = date.fromisoformat(day)
+    except ValueError:
+        return day
+    return f"{d.month}/{d.day}"
+
+
+def sentiment_figure(points: Sequence[tuple[int, float]], marked: Sequence[int] = (),
+                     width: float = 5.6, height: float = 1.25) -> Figure:
+    """The buyer's sentiment (0 负面 – 1 正面) message by message; flagged messages in red."""
+    fig = _figure(width, height)
+    ax = fig.add_subplot()
+    title = "买家情感走势（0 负面 – 1 正面，按消息序号；红点为命中风险的消息）"
+    if not points:
+        _nothing(ax, title, "这段会话的买家消息还没有情感分析结果")
+        return fig
+    _tidy(ax, title)
+    xs = [p[0] for p in points]
+    ys = [p[1] for p in points]
+    ax.axhline(0.5, color="#cccccc", linewidth=0.8, zorder=0)
+    ax.plot(xs, ys, color=LINE, marker="o", markersize=3, linewidth=1.3)
+    hit = [(x, y) for x, y in points if x in set(marked)]
+    if hit:
+        ax.scatter([h[0] for h in hit], [h[1] for h in hit], color=LEVEL_COLORS["高"], s=28, zorder=3)
+    ax.set_ylim(-0.05, 1.05)
+    ax.set_yticks([0, 0.5, 1])
+    if len(xs) == 1:
+        ax.set_xlim(xs[0] - 1, xs[0] + 1)
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    return fig
