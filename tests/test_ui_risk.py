@@ -230,3 +230,26 @@ def test_rich_text_is_escaped() -> None:
     assert highlight("<b>x</b>&", []) == "&lt;b&gt;x&lt;/b&gt;&amp;"
     marked = highlight("a<i>b", [(1, 4, True)])
     assert "&lt;i&gt;" in marked and "<i>" not in marked and CURRENT_MARK in marked
+
+
+def test_false_alarm_takes_the_flag_out_of_the_risk_score(qtbot, window: MainWindow, flagged: Store) -> None:
+    from cxdesk.store.risk_scores import RiskScoresRepo
+
+    page = window.pages["risk"]
+    scores = RiskScoresRepo(flagged.conn)
+    # A session flag (服务时效) is the only flag of its kind on its session: its category leaves the reasons.
+    def only_one(f) -> bool:
+        return flagged.conn.execute("SELECT COUNT(*) FROM risk_flags WHERE target_type = 'session' AND target_id = ? "
+                                    "AND category = '服务时效'", (f.target_id,)).fetchone()[0] == 1
+
+    row = next(i for i in range(page.model.rowCount())
+               if page.model.flag(i).target_type == "session" and page.model.flag(i).category == "服务时效"
+               and only_one(page.model.flag(i)))
+    flag = page.model.flag(row)
+    before = scores.get("session", flag.target_id)
+    assert before is not None and "服务时效" in before[2]
+    page.queue.go_to(row)
+    page.queue.view.setFocus()
+    qtbot.keyClick(page.queue.view, Qt.Key.Key_F)
+    after = scores.get("session", flag.target_id)
+    assert after[0] <= before[0] and "服务时效" not in after[2]  # (the flag points may be at their cap)

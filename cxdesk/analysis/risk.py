@@ -239,6 +239,21 @@ def score_reviews(ctx: JobContext, store, pack_version: str) -> int:
     return len(ids)
 
 
+def rescore_flagged(store, flag_ids: list[int]) -> None:
+    """Recompute the scores of the sessions and reviews these flags belong to (after triage)."""
+    if not flag_ids:
+        return
+    rows = store.conn.execute(
+        "SELECT DISTINCT CASE f.target_type WHEN 'review' THEN 'review' ELSE 'session' END, "
+        "CASE f.target_type WHEN 'message' THEN m.session_id ELSE f.target_id END "
+        "FROM risk_flags f LEFT JOIN chat_messages m ON f.target_type = 'message' AND m.id = f.target_id "
+        "WHERE f.id IN (SELECT value FROM json_each(?))", (json.dumps([int(i) for i in flag_ids]),)).fetchall()
+    for target_type in ("session", "review"):
+        ids = [tid for kind, tid in rows if kind == target_type and tid is not None]
+        for part in chunked(ids, 5000):
+            rescore(store, target_type, list(part))
+
+
 def rescore(store, target_type: str, target_ids: list[int]) -> None:
     """Recompute the scores of these sessions or reviews now (after a person triaged their flags).
 

@@ -204,6 +204,9 @@ class RiskPage(BasePage):
         flags = [f for f in (self.model.flag(r) for r in rows) if f is not None]
         handler = self.detail.handler_edit.text().strip() or None
         self.repo.set_status([f.id for f in flags], status, handler=handler)
+        from cxdesk.analysis.risk import rescore_flagged
+
+        rescore_flagged(self.ctx.store, [f.id for f in flags])  # a 误报 no longer counts in the risk score
         self.model.mark(rows, status, handler=handler)
         self.queue.go_to(rows[-1] + 1 if rows[-1] + 1 < self.model.rowCount() or self.model.canFetchMore()
                          else rows[-1])
@@ -217,7 +220,11 @@ class RiskPage(BasePage):
         if not total or not self.confirm(f"把当前筛选出的全部 {total:,} 条风险标记为「{status}」？"):
             return
         handler = self.detail.handler_edit.text().strip() or None
-        self.repo.set_status_matching(flt, status, handler=handler)
+        from cxdesk.analysis.risk import rescore_flagged
+
+        ids = self.repo.ids(flt)
+        self.repo.set_status(ids, status, handler=handler)
+        rescore_flagged(self.ctx.store, ids)
         self.load()
         self.sig_triaged.emit(total)
 
