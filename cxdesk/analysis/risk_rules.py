@@ -22,6 +22,7 @@ from pathlib import Path
 
 from cxdesk.errors import CxdeskError
 from cxdesk.paths import resource_path, user_resources_dir
+from cxdesk.textprep import word_pattern
 
 LEVELS = ("高", "中", "低")
 ROLES = ("buyer", "agent", "review")
@@ -112,10 +113,11 @@ class RulePack:
         for r in rules:
             for w in r.words:
                 by_word.setdefault(w.lower(), []).append(r)
-        alts = []
-        for w in sorted(by_word, key=len, reverse=True):
-            esc = re.escape(w)
-            alts.append(f"(?<![a-z0-9]){esc}(?![a-z0-9])" if re.fullmatch(r"[a-z0-9]+", w) else esc)
+        # Words as a trie (one test per character, not per word); ASCII words must stand alone.
+        ascii_words = sorted((w for w in by_word if re.fullmatch(r"[a-z0-9]+", w)), key=len, reverse=True)
+        other = [w for w in by_word if w not in set(ascii_words)]
+        alts = [word_pattern(other)] if other else []
+        alts += [f"(?<![a-z0-9]){re.escape(w)}(?![a-z0-9])" for w in ascii_words]
         big = re.compile("|".join(alts)) if alts else None
         extra = [(r, re.compile(p)) for r in rules for p in r.patterns]
         return big, by_word, extra
@@ -125,10 +127,13 @@ class RulePack:
         if not text:
             return []
         work = text.lower()
+        big, by_word, extra = self._by_role[role]
+        # Most messages hit nothing: find that out before blanking the protected phrases.
+        if not ((big is not None and big.search(work)) or any(rx.search(work) for _, rx in extra)):
+            return []
         for phrase in protected:
             if phrase and phrase.lower() in work:
                 work = work.replace(phrase.lower(), _BLANK * len(phrase))
-        big, by_word, extra = self._by_role[role]
         found: dict[str, Hit] = {}
         candidates = []
         if big is not None:
