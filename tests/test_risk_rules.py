@@ -75,3 +75,29 @@ def test_a_broken_user_rule_is_reported_not_ignored() -> None:
         {"id": "bad", "level": "紧急", "applies_to": ["buyer"], "words": ["x"]}]}), encoding="utf-8")
     with pytest.raises(RuleError, match="级别“紧急”无效"):
         load_pack()
+
+
+def test_user_rules_are_checked_saved_and_used_by_the_pack():
+    from cxdesk.analysis.risk_rules import RuleError, delete_user_rule, load_pack, read_user_rules, save_user_rule
+
+    before = load_pack().version
+    rule = save_user_rule({"id": "发错颜色", "category": "质量/假货", "level": "中", "applies_to": ["buyer"],
+                           "words": ["发错颜色", "颜色发错"], "exclude": ["没有发错颜色"], "negatable": True})
+    assert rule.id == "user.发错颜色"
+    pack = load_pack()
+    assert pack.version != before and "user.发错颜色" in pack.rules
+    assert [h.rule_id for h in pack.match("你们发错颜色了", "buyer")] == ["user.发错颜色"]
+    assert pack.match("你们发错颜色了", "agent") == []
+    # Bad rules are refused with a reason and leave the saved ones as they were.
+    for bad, reason in [
+        ({"id": "x", "level": "中", "applies_to": ["buyer"], "words": ["好"]}, "至少两个字"),
+        ({"id": "x", "level": "超高", "applies_to": ["buyer"], "words": ["退钱"]}, "级别"),
+        ({"id": "x", "level": "中", "applies_to": ["buyer"], "patterns": ["(a+)+$"]}, "嵌套重复"),
+        ({"id": "x", "level": "中", "applies_to": ["buyer"], "patterns": [".*"]}, "空文本"),
+        ({"id": "", "level": "中", "applies_to": ["buyer"], "words": ["退钱"]}, "名称"),
+    ]:
+        with pytest.raises(RuleError, match=reason):
+            save_user_rule(bad)
+    assert [r["id"] for r in read_user_rules()] == ["user.发错颜色"]
+    assert delete_user_rule("user.发错颜色") and read_user_rules() == []
+    assert load_pack().version == before

@@ -184,3 +184,74 @@ def load_pack() -> RulePack:
 
 def pack_file(name: str = "risk_rules.json") -> Path:
     return resource_path("rules", name)
+
+
+# --- the user's own rules (设置 page) -------------------------------------------------------------
+
+USER_RULE_PREFIX = "user."
+
+
+def user_rules_path() -> Path:
+    return user_resources_dir() / "rules" / "user_rules.json"
+
+
+def read_user_rules() -> list[dict]:
+    """The user's rules as stored (dicts with id, category, level, applies_to, words, ...)."""
+    path = user_rules_path()
+    if not path.exists():
+        return []
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise RuleError(f"自定义规则文件“{path}”不是有效的 JSON：{exc}") from None
+    return list(data.get("rules", []))
+
+
+def _write_user_rules(rules: list[dict]) -> None:
+    path = user_rules_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_text(json.dumps({"rules": rules}, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    tmp.replace(path)
+
+
+def save_user_rule(rule: dict) -> Rule:
+    """Add or replace (by id) one user rule after checking it; the whole pack must still load.
+
+    Ids get the ``user.`` prefix so they never clash with the built-in rules.
+    Raises :class:`RuleError` with a message for the user when the rule is not valid.
+    """
+    rule = dict(rule)
+    rid = str(rule.get("id") or "").strip()
+    if not rid:
+        raise RuleError("请填写规则名称")
+    if not re.fullmatch(r"[\w.\-\u4e00-\u9fff]{1,40}", rid):
+        raise RuleError(f"规则名称只能用中文、字母、数字、点、横线和下划线，最多 40 个字：{rid}")
+    rule["id"] = rid if rid.startswith(USER_RULE_PREFIX) else USER_RULE_PREFIX + rid
+    checked = _rule_from(rule, "自定义规则")
+    if any(len(w) < 2 and not re.fullmatch(r"[a-z0-9]", w.lower()) for w in checked.words):
+        raise RuleError("触发词至少两个字：单个汉字会命中太多消息")
+    rules = [r for r in read_user_rules() if r.get("id") != rule["id"]] + [rule]
+    previous = read_user_rules() if user_rules_path().exists() else None
+    _write_user_rules(rules)
+    try:
+        load_pack()
+    except RuleError:
+        if previous is None:
+            user_rules_path().unlink(missing_ok=True)
+        else:
+            _write_user_rules(previous)
+        raise
+    return checked
+
+
+def delete_user_rule(rule_id: str) -> bool:
+    rules = read_user_rules()
+    kept = [r for r in rules if r.get("id") != rule_id]
+    if len(kept) == len(rules):
+        return False
+    if kept:
+        _write_user_rules(kept)
+    else:  # no user rules: the pack is the built-in one again (same version, no rescan)
+        user_rules_path().unlink(missing_ok=True)
+    return True

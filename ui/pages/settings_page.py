@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMessageBox,
     QPushButton,
     QScrollArea,
     QStyle,
@@ -120,13 +121,75 @@ class SettingsPage(BasePage):
         self.rules_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.rules_view.horizontalHeader().setStretchLastSection(True)
         self.rules_view.setMinimumHeight(150)
+        self.rules_view.selectionModel().selectionChanged.connect(self._update_rule_buttons)
+        buttons = QHBoxLayout()
+        self.add_rule_button = QPushButton("添加自定义规则…", box)
+        self.edit_rule_button = QPushButton("编辑…", box)
+        self.delete_rule_button = QPushButton("删除", box)
+        self.add_rule_button.clicked.connect(lambda: self.edit_user_rule(None))
+        self.edit_rule_button.clicked.connect(lambda: self.edit_user_rule(self._selected_user_rule()))
+        self.delete_rule_button.clicked.connect(self.delete_selected_rule)
+        hint = QLabel("自定义规则名称以 user. 开头，只能编辑和删除这些规则；内置规则可在自定义资源文件夹中替换规则包。", box)
+        hint.setStyleSheet("color: #666;")
+        hint.setWordWrap(True)
+        buttons.addWidget(self.add_rule_button)
+        buttons.addWidget(self.edit_rule_button)
+        buttons.addWidget(self.delete_rule_button)
+        buttons.addWidget(hint, 1)
+        self._update_rule_buttons()
         layout = QVBoxLayout(box)
         layout.setContentsMargins(0, 8, 0, 0)
         layout.setSpacing(4)
         layout.addWidget(title)
         layout.addWidget(self.rules_note)
         layout.addWidget(self.rules_view, 1)
+        layout.addLayout(buttons)
         return box
+
+    # --- the user's own rules ------------------------------------------------------------------
+
+    # Injectable for tests: runs the dialog and returns whether it saved.
+    def run_dialog(self, dialog) -> bool:
+        return bool(dialog.exec())
+
+    def _selected_user_rule(self) -> dict | None:
+        from cxdesk.analysis.risk_rules import USER_RULE_PREFIX, read_user_rules
+
+        rows = self.rules_view.selectionModel().selectedRows() if self.rules_view.selectionModel() else []
+        if not rows:
+            return None
+        rule_id = self.rule_stats.stat(rows[0].row()).rule_id
+        if not rule_id.startswith(USER_RULE_PREFIX):
+            return None
+        try:
+            return next((r for r in read_user_rules() if r.get("id") == rule_id), None)
+        except CxdeskError:
+            return None
+
+    def _update_rule_buttons(self, *_args) -> None:
+        selected = self._selected_user_rule() is not None
+        self.edit_rule_button.setEnabled(selected)
+        self.delete_rule_button.setEnabled(selected)
+
+    def edit_user_rule(self, rule: dict | None) -> None:
+        from ui.widgets.user_rule_dialog import UserRuleDialog
+
+        categories = sorted({self.rule_stats.stat(i).category for i in range(self.rule_stats.rowCount())})
+        dialog = UserRuleDialog(categories, rule, self)
+        if self.run_dialog(dialog):
+            self.refresh_rule_stats()
+
+    def delete_selected_rule(self) -> None:
+        from cxdesk.analysis.risk_rules import delete_user_rule
+
+        rule = self._selected_user_rule()
+        if rule is None:
+            return
+        answer = QMessageBox.question(self, "删除自定义规则",
+                                      f"删除规则「{rule['id']}」？已标记的风险记录会保留，下次分析不再产生新的。")
+        if answer == QMessageBox.StandardButton.Yes:
+            delete_user_rule(rule["id"])
+            self.refresh_rule_stats()
 
     def refresh(self) -> None:
         store = self.ctx.store
@@ -158,6 +221,8 @@ class SettingsPage(BasePage):
         self.rule_stats.set_stats(RiskQueueRepo(self.ctx.store.conn).rule_stats(known), tips)
         header = self.rules_view.horizontalHeader()
         self.rule_stats.sort(header.sortIndicatorSection(), header.sortIndicatorOrder())
+        if hasattr(self, "edit_rule_button"):
+            self._update_rule_buttons()
 
     def _models_text(self) -> str:
         """Which sentiment model each shop's unrated texts get, with its measured accuracy."""
