@@ -182,6 +182,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  SnowNLP on a fixed sample of {len(sample):,}: {xs_snow_ok.mean():.2%} "
               f"(shipped model on the same sample: {xs_ok[sample].mean():.2%})")
 
+    # -- aspects (zhijiang_opinion, category × polarity)
+    if (args.data / "zhijiang_opinion").exists():
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from aspect_eval import evaluate as evaluate_aspects
+
+        asp = evaluate_aspects(args.data)
+        print(f"\naspects on zhijiang_opinion ({asp['all']['n']:,} reviews, category × polarity pairs, micro): "
+              f"F1 {asp['all']['f1']:.3f} (P {asp['all']['precision']:.3f}, R {asp['all']['recall']:.3f}); "
+              f"held-out half F1 {asp['held_out']['f1']:.3f}; {asp['reviews_per_s']:,.0f} reviews/s")
+        print("  per category F1: " + ", ".join(f"{c} {v['f1']:.2f}" for c, v in
+                                                 sorted(asp["per_category"].items(), key=lambda kv: -kv[1]["f1"])))
+
     # -- speed (one process)
     reviews_rate = rate(model.predict_scores, texts, 2.0)
     chats = (xs_texts * (200_000 // len(xs_texts) + 1))[:200_000]
