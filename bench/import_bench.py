@@ -84,11 +84,13 @@ def _run_import(path: str, db: str, q) -> None:
     from cxdesk.tasks import NullContext
 
     with open_store(db) as store:
-        t = time.perf_counter()
+        t, cpu = time.perf_counter(), time.process_time()
         s = import_file(NullContext(), store, path)
-        dt = time.perf_counter() - t
+        dt, cpu = time.perf_counter() - t, time.process_time() - cpu
+        kids = resource.getrusage(resource.RUSAGE_CHILDREN)
         q.put({"rows": s.rows_added, "sessions": s.sessions_added, "seconds": dt,
-               "rss": _peak_rss_mb(), "format": s.format_label, "rejected": s.rows_rejected})
+               "rss": _peak_rss_mb(), "format": s.format_label, "rejected": s.rows_rejected,
+               "child_rss": kids.ru_maxrss / 1024, "cpu": cpu, "child_cpu": kids.ru_utime + kids.ru_stime})
 
 
 def _run_reference(path: str, db: str, kind: str, q) -> None:
@@ -125,6 +127,9 @@ def main() -> int:
     ap.add_argument("--messages", type=int, default=1_000_000)
     ap.add_argument("--reviews", type=int, default=200_000)
     ap.add_argument("--keep", metavar="DIR", help="generate into DIR and keep the files")
+    ap.add_argument("--only", choices=["qianniu", "jddc", "reviews"], action="append",
+                    help="run only these cases (repeatable; default all)")
+    ap.add_argument("--no-reference", action="store_true", help="skip the sqlite_utils reference (iterating)")
     args = ap.parse_args()
     folder = Path(args.keep or tempfile.mkdtemp(prefix="cxdesk-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
@@ -134,6 +139,8 @@ def main() -> int:
              ("jddc", "jddc_chat.tsv", gen_jddc_tsv, args.messages),
              ("reviews", "seller_reviews.csv", gen_reviews_csv, args.reviews)]
     for key, name, gen, n in cases:
+        if args.only and key not in args.only:
+            continue
         path = folder / name
         if not path.exists():
             t = time.perf_counter()
@@ -142,10 +149,15 @@ def main() -> int:
         for suffix in ("", "-ref"):
             for ext in ("", "-wal", "-shm"):
                 Path(f"{folder}/{key}{suffix}.sqlite3{ext}").unlink(missing_ok=True)
+        load = os.getloadavg()
         r = _in_process(_run_import, str(path), str(folder / f"{key}.sqlite3"))
-        ref = _in_process(_run_reference, str(path), str(folder / f"{key}-ref.sqlite3"), key)
         print(f"{r['format']}: {r['rows']} rows in {r['seconds']:.1f}s = {r['rows'] / r['seconds']:,.0f} rows/s, "
-              f"sessions {r['sessions']}, rejected {r['rejected']}, peak RSS {r['rss']:.0f} MB")
+              f"sessions {r['sessions']}, rejected {r['rejected']}, peak RSS {r['rss']:.0f} MB "
+              f"(+ reader process {r['child_rss']:.0f} MB), CPU {r['cpu']:.1f}s (+ reader process "
+              f"{r['child_cpu']:.1f}s), load average before {load[0]:.2f} {load[1]:.2f}")
+        if args.no_reference:
+            continue
+        ref = _in_process(_run_reference, str(path), str(folder / f"{key}-ref.sqlite3"), key)
         print(f"  reference sqlite_utils insert_all (plain table): {ref['rows']} rows in {ref['seconds']:.1f}s = "
               f"{ref['rows'] / ref['seconds']:,.0f} rows/s, peak RSS {ref['rss']:.0f} MB")
     if not args.keep:

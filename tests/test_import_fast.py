@@ -116,3 +116,67 @@ def test_reimport_across_chunks_and_duplicates_in_a_session(tmp_path):
         again = import_file(NullContext(), store, f, chunk_size=5)
         assert again.rows_added == 0 and again.rows_duplicate == first.rows_added
         assert store.conn.execute("SELECT COUNT(*) FROM chat_messages WHERE content='好的'").fetchone()[0] == 2
+
+
+# --- the reader process (big files into a shop without sessions) ------------------------
+
+IDS_SESSIONS = "SELECT id, shop_id, batch_id, " + SESSIONS.split("SELECT ", 1)[1]
+IDS_MESSAGES = ("SELECT id, session_id, shop_id, batch_id, seq, role, sender, sent_at, content, msg_hash "
+                "FROM chat_messages ORDER BY id")
+
+
+def _load_ids(tmp_path: Path, name: str, path: Path, **kw) -> tuple[list, list, object]:
+    with open_store(tmp_path / f"{name}.sqlite3") as store:
+        s = import_file(NullContext(), store, path, **kw)
+        return store.conn.execute(IDS_SESSIONS).fetchall(), store.conn.execute(IDS_MESSAGES).fetchall(), s
+
+
+@pytest.mark.parametrize("name", ["qianniu_export.csv", "jddc_chat_200.txt", "chats_generic.csv",
+                                  "chats_no_time.csv", "bad"])
+@pytest.mark.parametrize("chunk", [3, 100_000])
+def test_reader_process_stores_exactly_what_the_thread_path_stores(tmp_path, imp, name, chunk):
+    path = _bad_chat_csv(tmp_path / "bad.csv") if name == "bad" else imp / name
+    here = _load_ids(tmp_path, "thread", path, chunk_size=chunk, reader_process=False)
+    there = _load_ids(tmp_path, "process", path, chunk_size=chunk, reader_process=True)
+    assert there[0] == here[0] and there[1] == here[1]  # same ids, derived columns, hashes
+    assert there[2].rejects == here[2].rejects and there[2].rejects is not here[2].rejects
+    assert (there[2].rows_read, there[2].rows_added, there[2].rows_duplicate, there[2].sessions_added) == (
+        here[2].rows_read, here[2].rows_added, here[2].rows_duplicate, here[2].sessions_added)
+
+
+def test_reader_process_sessions_spanning_chunks_and_reused_ids(tmp_path):
+    """One buyer's sessions cut by chunk ends, and a source session id that comes back
+    later (its messages join the first session of that id)."""
+    f = tmp_path / "t.csv"
+    rows = [["s1", "买家", "b1", "b1", f"2023-05-01 10:0{i}:00", f"问{i}"] for i in range(5)]
+    rows += [["s2", "客服", "店:小王", "b1", "2023-05-01 10:06:00", "答"]]
+    rows += [["s1", "客服", "店:小李", "b1", "2023-05-01 10:07:00", "回到 s1"]]
+    rows += [["", "买家", "b2", "b2", f"2023-05-01 1{i}:00:00", "隔一小时"] for i in range(4)]
+    with open(f, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["会话ID", "角色", "发送账号", "买家昵称", "发送时间", "内容"])
+        w.writerows(rows)
+    for chunk in (1, 2, 4):
+        here = _load_ids(tmp_path, f"t{chunk}", f, chunk_size=chunk, reader_process=False)
+        there = _load_ids(tmp_path, f"p{chunk}", f, chunk_size=chunk, reader_process=True)
+        assert there[0] == here[0] and there[1] == here[1], chunk
+        assert there[2].sessions_added == 6  # s1, s2, and b2's four one-hour-apart sessions
+    s1 = [r for r in there[0] if r[4] == "sid:s1"][0]
+    assert s1[8:13] == (6, 5, 1, "店:小李", "店:小李")  # message/buyer/agent counts, agent, agents
+
+
+def test_reader_process_then_reimport_adds_nothing(tmp_path, imp):
+    with open_store(tmp_path / "x.sqlite3") as store:
+        first = import_file(NullContext(), store, imp / "jddc_chat_200.txt", reader_process=True)
+        again = import_file(NullContext(), store, imp / "jddc_chat_200.txt", reader_process=True)
+        assert first.rows_added == 200 and again.rows_added == 0 and again.rows_duplicate == 200
+        assert store.counts().chat_messages == 200 and store.counts().chat_sessions == first.sessions_added
+
+
+def test_few_value_hashes_equal_per_cell_hashes():
+    import numpy as np
+
+    from cxdesk.importers._msgframe import value_hashes
+
+    values = np.array(["买家", None, "店:小王", "买家", "", "nan", "店:小王 "] * 50, dtype=object)
+    assert (value_hashes(values, few=True) == value_hashes(values)).all()

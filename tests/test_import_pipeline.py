@@ -241,3 +241,99 @@ def test_shop_and_platform_override(store, imp, tmp_path):
     s = import_file(NullContext(), store, copy, platform="京东", shop="我的京东店")
     assert (s.platform, s.shop) == ("jd", "我的京东店")
     assert [(sh.platform, sh.name) for sh in store.shops.all()] == [("jd", "我的京东店")]
+
+
+# --- the reader process: atomic like the thread path ------------------------------------
+
+def test_reader_process_failure_mid_file_leaves_store_unchanged(store, tmp_path, monkeypatch):
+    import_file(NullContext(), store, imp_seed := _write_chat(tmp_path / "seed.csv", _chat_rows(1, 2)),
+                shop="另一家店")
+    before = store.counts()
+    f = _write_chat(tmp_path / "big.csv", _chat_rows(50, 10))
+    real = store.chats.insert_message_columns
+    calls = []
+
+    def flaky(*args):
+        calls.append(1)
+        if len(calls) > 1:
+            raise OSError("磁盘已满（模拟）")
+        return real(*args)
+
+    monkeypatch.setattr(store.chats, "insert_message_columns", flaky)
+    with pytest.raises(OSError):
+        import_file(NullContext(), store, f, chunk_size=100, reader_process=True)
+    assert len(calls) == 2 and store.counts() == before and imp_seed.exists()
+
+
+def test_reader_process_cancel_rolls_back_and_stops_the_reader(store, tmp_path, monkeypatch):
+    from cxdesk.importers import _chatproc
+
+    started = []
+    real_init = _chatproc.ReaderProcess.__init__
+
+    def spy(self, *a, **kw):
+        real_init(self, *a, **kw)
+        started.append(self)
+
+    monkeypatch.setattr(_chatproc.ReaderProcess, "__init__", spy)
+    f = _write_chat(tmp_path / "big.csv", _chat_rows(50, 10))
+    seen = []
+
+    def on_progress(done, total, msg):
+        seen.append(done)
+        if len(seen) == 3:
+            ctx.cancel()
+
+    ctx = TaskContext(on_progress)
+    with pytest.raises(Cancelled):
+        import_file(ctx, store, f, chunk_size=100, reader_process=True)
+    assert len(started) == 1 and not started[0]._proc.is_alive()
+    assert store.counts().chat_messages == 0 and store.counts().import_batches == 0
+
+
+def test_reader_process_killed_importer_leaves_store_unchanged(tmp_path):
+    """SIGKILL the importing process mid-file: the store is as before, the reader exits."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from cxdesk.store import open_store
+
+    db = tmp_path / "k.sqlite3"
+    with open_store(db) as st:
+        import_file(NullContext(), st, _write_chat(tmp_path / "seed.csv", _chat_rows(1, 2)), shop="另一家店")
+        before = st.counts()
+    f = _write_chat(tmp_path / "big.csv", _chat_rows(400, 10))
+    script = (
+        "import multiprocessing, sys, time\n"
+        "from cxdesk.importers import import_file\n"
+        "from cxdesk.store import open_store\n"
+        "from cxdesk.tasks import TaskContext\n"
+        "def hang(done, total, msg):\n"
+        "    if done:\n"
+        "        print(*[p.pid for p in multiprocessing.active_children()], flush=True)\n"
+        "        time.sleep(600)\n"
+        "if __name__ == '__main__':\n"
+        f"    import_file(TaskContext(hang), open_store(r'{db}'), r'{f}', chunk_size=500, reader_process=True)\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    reader_pids = [int(x) for x in proc.stdout.readline().split()]  # printed mid-transaction
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    proc.stdout.close()
+    assert reader_pids
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(_running(pid) for pid in reader_pids):
+        time.sleep(0.1)
+    assert not any(_running(pid) for pid in reader_pids)
+    with open_store(db) as st:
+        assert st.counts() == before
+
+
+def _running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            return "\nState:\tZ" not in fh.read()
+    except FileNotFoundError:
+        return False

@@ -68,6 +68,21 @@ def _line_breaks(cols: list[np.ndarray]) -> np.ndarray | None:
     return out
 
 
+_ASCII_SAFE = {"utf-8", "utf-8-sig", "utf8", "gb18030", "gbk", "gb2312", "ascii"}
+
+
+def _may_have_quotes(det: Any) -> bool:
+    """Whether the file has a ``"`` byte (a scan at memchr speed; in these encodings the
+    byte 0x22 is always the character ``"``, never part of a multi-byte one)."""
+    if (det.encoding or "utf-8").lower() not in _ASCII_SAFE:
+        return True
+    with open(det.path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 22), b""):
+            if b'"' in block:
+                return True
+    return False
+
+
 def _distinct(values: np.ndarray, *fns: Any) -> list[np.ndarray]:
     """Each ``fn`` applied once per distinct value, spread back over the rows (None → fn(None))."""
     codes, uniq = pd.factorize(values)
@@ -91,6 +106,17 @@ def _message_frame(n: int, **cols: Any) -> pd.DataFrame:
     return frame
 
 
+def _per_code(codes: np.ndarray, texts: np.ndarray, rows: np.ndarray, fn: Any) -> np.ndarray:
+    """``fn`` of each row's distinct text, evaluated only for the distinct values among ``rows``."""
+    out = np.zeros(len(codes), dtype=bool)
+    if rows.any():
+        used = np.unique(codes[rows])
+        hit = np.zeros(len(texts), dtype=bool)
+        hit[used] = [bool(fn(texts[c])) for c in used.tolist()]
+        out[rows] = hit[codes[rows]]
+    return out
+
+
 def _has_colon(s: str | None) -> bool:
     s = text_or_none(s)
     return s is not None and (":" in s or "：" in s)
@@ -110,6 +136,7 @@ def read_chat_table(opts: ReadOptions) -> Iterator[Chunk]:
     chunks, raw = _chunks(opts, sep=det.delimiter or ",", skip=det.header_row, quoting=csv.QUOTE_MINIMAL)
     line = det.header_row  # physical line of the last record read
     consumed = 0
+    quoted = _may_have_quotes(det)  # no quote character: no cell can hold a line break
     while True:
         try:
             df = next(chunks)
@@ -120,7 +147,7 @@ def read_chat_table(opts: ReadOptions) -> Iterator[Chunk]:
             yield from _rest_by_rows(opts, consumed, total)
             return
         cols = [df[k].to_numpy(dtype=object) for k in df.columns]
-        breaks = _line_breaks(cols)
+        breaks = _line_breaks(cols) if quoted else None
         ends = line + np.arange(1, len(df) + 1) if breaks is None else line + np.cumsum(1 + breaks)
         good, bad = map_chat_columns(cols, index, ends)
         consumed += len(df)
@@ -179,10 +206,11 @@ def map_chat_columns(cols: list[np.ndarray], index: dict[str, int], line_nos: np
 
     sender_raw = get("sender")
     if sender_raw is None:
-        sender, colon, bot = none, np.zeros(n, bool), np.zeros(n, bool)
-    else:
-        sender, colon, bot = _distinct(sender_raw, text_or_none, _has_colon, _is_bot)
-        colon, bot = colon.astype(bool), bot.astype(bool)
+        sender, s_codes, s_text = none, np.full(n, -1, np.int64), np.array([None], dtype=object)
+    else:  # senders repeat: map each distinct one once
+        s_codes, s_uniq = pd.factorize(sender_raw)
+        s_text = np.array([*[text_or_none(u) for u in s_uniq], None], dtype=object)
+        sender = s_text[s_codes]
     sid = none if get("session_id") is None else _distinct(get("session_id"), text_or_none)[0]
     buyer = none.copy() if get("buyer") is None else _distinct(get("buyer"), text_or_none)[0]
     no_buyer = pd.isna(buyer)
@@ -198,14 +226,14 @@ def map_chat_columns(cols: list[np.ndarray], index: dict[str, int], line_nos: np
         sender_none = pd.isna(sender)
         is_self = no_role & ~sender_none & (sender == buyer)
         role[is_self] = "buyer"
-        role[no_role & ~is_self & colon] = "agent"
+        role[no_role & ~is_self & _per_code(s_codes, s_text, no_role & ~is_self, _has_colon)] = "agent"
         for i in np.flatnonzero(pd.isna(role) & pd.isna(reason)):
             rc = role_cell[i] if role_cell is not None else None
             reason[i] = (f"无法判断发送方角色（角色列为“{rc or ''}”，发送账号为空）" if sender[i] is None
                          else f"无法判断发送方角色（角色“{rc or ''}”，发送账号“{sender[i]}”）")
     agent = role == "agent"
     if agent.any():
-        role[agent & bot] = "bot"
+        role[agent & _per_code(s_codes, s_text, agent, _is_bot)] = "bot"
     fill = (role == "buyer") & pd.isna(sender)
     if fill.any():
         sender = sender.copy()

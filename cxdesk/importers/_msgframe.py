@@ -27,6 +27,7 @@ from cxdesk.importers._model import RawMessage
 
 FIELDS: tuple[str, ...] = RawMessage._fields
 HASH_COLUMNS = ["buyer", "sent_at", "role", "sender", "content"]
+_FEW = {"buyer", "role", "sender"}
 NAT = np.iinfo(np.int64).min
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
@@ -52,10 +53,14 @@ def time_seconds(sent_at: np.ndarray) -> np.ndarray:
     return t.to_numpy("datetime64[s]").view(np.int64)
 
 
-def value_hashes(values: np.ndarray) -> np.ndarray:
-    """uint64 SipHash of each cell's text (pandas ``hash_array``); None has its own constant."""
+def value_hashes(values: np.ndarray, few: bool = False) -> np.ndarray:
+    """uint64 SipHash of each cell's text (pandas ``hash_array``); None has its own constant.
+
+    ``few``: the column repeats a few values (roles, buyers, senders): hash each
+    distinct value once (``categorize=True``, same hashes, checked in tests).
+    """
     values = np.asarray(values, dtype=object)
-    h = pd.util.hash_array(values, categorize=False)
+    h = pd.util.hash_array(values, categorize=few)
     null = pd.isna(values)
     if null.any():
         h[null] = _NULL
@@ -66,7 +71,7 @@ def base_hashes(frame: pd.DataFrame) -> np.ndarray:
     """uint64 hash of (buyer, sent_at, role, sender, content) per row."""
     h = np.full(len(frame), _SEED, dtype=np.uint64)
     for name in HASH_COLUMNS:
-        h = _mix(h ^ value_hashes(frame[name].to_numpy(dtype=object)))
+        h = _mix(h ^ value_hashes(frame[name].to_numpy(dtype=object), few=name in _FEW))
     return h
 
 

@@ -6,6 +6,7 @@ and the batch can later be undone as a unit.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import time
 from itertools import islice
@@ -14,6 +15,7 @@ from typing import Any
 
 from cxdesk.errors import ImportFormatError
 from cxdesk.importers import registry, table_generic
+from cxdesk.importers._chatproc import FreshChatLoad, ReaderProcess
 from cxdesk.importers._columns import apply_override, auto_map, require_fields
 from cxdesk.importers._prefetch import prefetch
 from cxdesk.importers._model import (
@@ -25,6 +27,9 @@ from cxdesk.store import PLATFORMS, Store
 from cxdesk.tasks import JobContext
 
 TABULAR_FORMATS = ("table", "qianniu_csv", "douyin_reviews")
+# Chat files at least this big are read in a second process when the shop has no
+# sessions yet (starting it costs ~0.5 s; below ~100k messages that is not won back).
+READER_PROCESS_MIN_BYTES = 8_000_000
 _PLATFORM_ALIASES = {"淘宝": "taobao", "天猫": "taobao", "tmall": "taobao", "京东": "jd", "拼多多": "pdd",
                      "抖店": "douyin", "抖音": "douyin", "其他": "other"}
 
@@ -159,9 +164,13 @@ def import_file(
     platform: str | None = None, shop: str | None = None, mapping: dict[str, str] | None = None,
     session_gap_minutes: float = 30, max_bad_share: float = 0.5, detection: Detection | None = None,
     synthetic: bool = False,
-    chunk_size: int = 100_000,
+    chunk_size: int = 100_000, reader_process: bool | None = None,
 ) -> ImportSummary:
     """Import one file as one batch (a job: progress by bytes/rows, cancellable).
+
+    ``reader_process``: read a chat file in a second process (see
+    :mod:`._chatproc`); None decides by file size. Used only when the shop has
+    no chat sessions yet, otherwise the file is read in a thread.
 
     Raises
     ------
@@ -178,19 +187,48 @@ def import_file(
     final_kind, final_mapping = resolve(det, kind, mapping)
     plat = _platform(platform, det)
     shop_name = shop or det.shop_hint or PLATFORM_SHOP_NAMES[plat]
-    sha = file_sha256(path)
     spec = registry.get(det.format_id)
-    s = ImportSummary(None, path, final_kind, plat, shop_name, det.format_id,
-                      det.format_label, det.encoding, unit=spec.unit)
     opts = ReadOptions(det, final_kind, final_mapping, chunk_size=chunk_size)
+    with contextlib.ExitStack() as stack:
+        reader = None
+        if _use_reader_process(reader_process, final_kind, spec, path) and not store.chats.shop_has_sessions(
+                plat, shop_name):
+            reader = ReaderProcess(opts, det.format_id, session_gap_minutes)
+            stack.callback(reader.close)
+        s = _import(ctx, store, path, det, spec, opts, plat, shop_name, synthetic, session_gap_minutes,
+                    max_bad_share, reader)
+    s.seconds = time.perf_counter() - started
+    return s
+
+
+def _use_reader_process(wanted: bool | None, kind: str, spec: Any, path: Path) -> bool:
+    if kind != "chats" or spec.bulk_read is None or wanted is False:
+        return False
+    return wanted is True or path.stat().st_size >= READER_PROCESS_MIN_BYTES
+
+
+def _import(ctx: JobContext, store: Store, path: Path, det: Detection, spec: Any, opts: ReadOptions,
+            plat: str, shop_name: str, synthetic: bool, gap: float, max_bad_share: float,
+            reader: ReaderProcess | None) -> ImportSummary:
+    sha = file_sha256(path)
+    s = ImportSummary(None, path, opts.kind, plat, shop_name, det.format_id,
+                      det.format_label, det.encoding, unit=spec.unit)
     with store.bulk_load(), store.transaction():
         shop_row = store.shops.get_or_create(plat, shop_name)
-        s.previous_batch_id = store.batches.find_done_by_sha(sha, final_kind)
-        s.batch_id = store.batches.create(kind=final_kind, file_name=path.name, file_sha256=sha,
+        s.previous_batch_id = store.batches.find_done_by_sha(sha, opts.kind)
+        s.batch_id = store.batches.create(kind=opts.kind, file_name=path.name, file_sha256=sha,
                                           shop_id=shop_row.id, platform=plat, source_format=det.format_id,
                                           encoding=det.encoding, synthetic=synthetic)
-        writer = make_writer(final_kind, store, shop_row.id, s.batch_id, session_gap_minutes)
-        for chunk in prefetch((spec.bulk_read or spec.read)(opts)):
+        if reader is not None and store.chats.has_sessions(shop_row.id):
+            reader.close()  # sessions appeared since the check: the in-process writer joins them
+            reader = None
+        if reader is not None:
+            writer: Any = FreshChatLoad(store, shop_row.id, s.batch_id, reader)
+            chunks = reader.chunks(ctx)
+        else:
+            writer = make_writer(opts.kind, store, shop_row.id, s.batch_id, gap)
+            chunks = prefetch((spec.bulk_read or spec.read)(opts))
+        for chunk in chunks:
             ctx.check()
             writer.write(chunk.records)
             s.rows_read += len(chunk.records) + len(chunk.rejects)
@@ -204,7 +242,6 @@ def import_file(
         store.batches.set_counts(s.batch_id, read=s.rows_read, added=s.rows_added,
                                  duplicate=s.rows_duplicate, rejected=s.rows_rejected)
         store.batches.add_rejects(s.batch_id, s.rejects)
-    s.seconds = time.perf_counter() - started
     return s
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from hashlib import sha1
 from itertools import repeat
 from typing import Any
 
@@ -54,8 +55,8 @@ class _Open:
 def session_key(buyer: str, sid: str | None, first_time: str | None) -> str:
     if sid is not None:
         return f"sid:{sid}"
-    if first_time is not None:
-        return content_key("session", buyer, first_time)
+    if first_time is not None:  # = content_key("session", buyer, first_time), inlined: once per session
+        return sha1(f"session\x1f{buyer}\x1f{first_time}".encode("utf-8")).hexdigest()
     return content_key("session", buyer)
 
 
@@ -71,9 +72,13 @@ class ChatWriter:
         self._store = store
         self._shop = shop_id
         self._batch = batch_id
+        # nothing to join in a fresh shop
+        self._init_state(gap_minutes, store.chats.has_sessions(shop_id), store.chats.max_session_id())
+
+    def _init_state(self, gap_minutes: float, join: bool, max_before: int) -> None:
         self._gap_minutes = gap_minutes
         self._gap_s = float(gap_minutes) * 60.0
-        self._join = store.chats.has_sessions(shop_id)  # nothing to join in a fresh shop
+        self._join = join
         self._open: dict[str, _Open] = {}
         self._gids = 0
         # (session gid, base hash) of every message of a still-open session, for
@@ -84,7 +89,7 @@ class ChatWriter:
         self._carry_checked = 0
         # Derived session columns of the sessions this batch creates, aggregated
         # while streaming (so finish() needs no GROUP BY over the new messages).
-        self._max_before = store.chats.max_session_id()
+        self._max_before = max_before
         self._exact = True
         self._stats: list[pd.DataFrame] = []
         self._agents: list[pd.DataFrame] = []
@@ -183,16 +188,23 @@ class ChatWriter:
         occ = self._occurrences(gid, h_base, g_gid[~np.asarray(g_new, dtype=bool)])
         hashes = message_hashes(h_base, occ, col("mid"))
 
-        rows = list(zip(g_db[g_row].tolist(), repeat(self._shop), repeat(self._batch), seq.tolist(),
-                        col("role").tolist(), col("sender").tolist(), sent.tolist(), col("content").tolist(),
-                        hashes.tolist()))
-        new = self._store.chats.insert_message_rows(rows)
+        new = self._emit((g_db[g_row], seq, col("role"), col("sender"), sent, col("content"), hashes),
+                         g_db[~np.asarray(g_new, dtype=bool)])
         self.added += new
-        self.duplicate += len(rows) - new
+        self.duplicate += n - new
         if self._exact:
             role = col("role")
             self._exact = self.duplicate == 0 and not bool((has_t != ~pd.isna(sent)).any())
             self._collect(g_db, g_start, role, col("sender"), t, seq, g_row)
+
+    def _emit(self, columns: tuple[np.ndarray, ...], continued: np.ndarray) -> int:
+        """Store one chunk's messages: columns session id, seq, role, sender, sent_at,
+        content, msg_hash in insert order; ``continued`` are the sessions that were
+        open before this chunk. Returns how many messages were new."""
+        sess, seq, role, sender, sent, content, hashes = columns
+        rows = list(zip(sess.tolist(), repeat(self._shop), repeat(self._batch), seq.tolist(), role.tolist(),
+                        sender.tolist(), sent.tolist(), content.tolist(), hashes.tolist()))
+        return self._store.chats.insert_message_rows(rows)
 
     def _collect(self, g_db: np.ndarray, g_start: np.ndarray, role: np.ndarray, sender: np.ndarray,
                  t: np.ndarray, seq: np.ndarray, g_row: np.ndarray) -> None:
@@ -274,40 +286,61 @@ class ChatWriter:
             st.db_id = ids[st.key]
 
 
-def _derived(stats: list[pd.DataFrame], agents: list[pd.DataFrame], above: int) -> list[tuple]:
-    """(started_at, ended_at, count, buyer count, agent count, agent, agents, id) of sessions with id > above.
+def _derived(stats: list[pd.DataFrame], agents: list[pd.DataFrame], above: int,
+             only: np.ndarray | None = None) -> list[tuple]:
+    """(started_at, ended_at, count, buyer count, agent count, agent, agents, id) of sessions
+    with id > above (and in ``only`` when given).
 
     Same rules as the store's refresh: the agent is the account with the most
     agent messages (ties: who spoke first); ``agents`` in order of first reply.
     """
+    def keep(s: pd.Series) -> pd.Series:
+        return (s > above) if only is None else (s > above) & s.isin(only)
+
     st = pd.concat(stats, ignore_index=True)
-    st = st[st["s"] > above].groupby("s", sort=True).agg(
+    st = st[keep(st["s"])].groupby("s", sort=True).agg(
         n=("n", "sum"), nb=("nb", "sum"), na=("na", "sum"), mn=("mn", "min"), mx=("mx", "max"))
     ids = st.index.to_numpy()
     best: dict[int, str] = {}
     listed: dict[int, str] = {}
     if agents:
         a = pd.concat(agents, ignore_index=True)
-        a = a[a["s"] > above].groupby(["s", "sender"], sort=False).agg(k=("size", "sum"), first=("min", "min"))
+        a = a[keep(a["s"])].groupby(["s", "sender"], sort=False).agg(k=("size", "sum"), first=("min", "min"))
         a = a.reset_index()
-        a["negk"] = -a["k"]
-        by_first = a.sort_values(["s", "first", "negk", "sender"], kind="stable")
-        sid_arr = by_first["s"].to_numpy()
-        names = by_first["sender"].to_numpy(dtype=object)
-        cuts = np.flatnonzero(np.diff(sid_arr)) + 1
-        for sid_, part in zip(sid_arr[np.r_[0, cuts]].tolist() if len(sid_arr) else [], np.split(names, cuts)):
-            listed[sid_] = ",".join(part.tolist())
-        top = a.sort_values(["s", "negk", "first", "sender"], kind="stable").drop_duplicates("s")
-        best = dict(zip(top["s"].tolist(), top["sender"].tolist()))
+        sid_all, k, first = a["s"].to_numpy(), a["k"].to_numpy(), a["first"].to_numpy()
+        # (session, first seq) is unique: seq numbers are unique within a session
+        by_first = np.lexsort((first, sid_all))
+        listed = _joined_per_session(sid_all[by_first], a["sender"].to_numpy(dtype=object)[by_first])
+        top = np.lexsort((first, -k, sid_all))
+        head = np.r_[True, sid_all[top][1:] != sid_all[top][:-1]] if len(top) else np.zeros(0, bool)
+        best = dict(zip(sid_all[top][head].tolist(), a["sender"].to_numpy(dtype=object)[top][head].tolist()))
     mn, mx = _text_times(st["mn"].to_numpy()), _text_times(st["mx"].to_numpy())
     return list(zip(mn, mx, st["n"].tolist(), st["nb"].tolist(), st["na"].tolist(),
                     [best.get(i) for i in ids.tolist()], [listed.get(i) for i in ids.tolist()], ids.tolist()))
+
+
+def _joined_per_session(sid: np.ndarray, names: np.ndarray) -> dict[int, str]:
+    """Comma-joined names per session (rows grouped by session, in order); one-name sessions without a loop."""
+    if not len(sid):
+        return {}
+    starts = np.flatnonzero(np.r_[True, sid[1:] != sid[:-1]])
+    ends = np.r_[starts[1:], len(sid)]
+    single = ends - starts == 1
+    out = dict(zip(sid[starts[single]].tolist(), names[starts[single]].tolist()))
+    for a, b in zip(starts[~single].tolist(), ends[~single].tolist()):
+        out[int(sid[a])] = ",".join(names[a:b].tolist())
+    return out
 
 
 def _text_times(sec: np.ndarray) -> list[str | None]:
     valid = (sec != NAT) & (sec != np.iinfo(np.int64).max)
     out = np.full(len(sec), None, dtype=object)
     if valid.any():
-        text = np.datetime_as_string(sec[valid].astype("datetime64[s]"), unit="s")
-        out[valid] = [x.replace("T", " ") for x in text.tolist()]
+        text = np.datetime_as_string(sec[valid].astype("datetime64[s]"), unit="s")  # 'YYYY-MM-DDTHH:MM:SS'
+        if (np.char.str_len(text) == 19).all():
+            text = text.astype("<U19")
+            text.view(np.uint32).reshape(-1, 19)[:, 10] = ord(" ")
+            out[valid] = text.astype(object)
+        else:  # years beyond 9999 or before 0: rare, keep it simple
+            out[valid] = [x.replace("T", " ") for x in text.tolist()]
     return out.tolist()
