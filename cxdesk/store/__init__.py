@@ -27,6 +27,7 @@ from cxdesk.store.results import ResultsRepo
 from cxdesk.store.reviews import ReviewsRepo
 from cxdesk.store.shop_models import ShopModelsRepo
 from cxdesk.store.shops import PLATFORMS, Shop, ShopsRepo
+from cxdesk.store.voc import VocRepo
 
 __all__ = [
     "Batch", "CURRENT_VERSION", "PLATFORMS", "Shop", "Store", "StoreCounts", "open_reader", "open_store",
@@ -65,6 +66,7 @@ class Store:
         self.exports = ExportsRepo(conn)
         self.shop_models = ShopModelsRepo(conn)
         self.flags = FlagsRepo(conn)
+        self.voc = VocRepo(conn)
 
     @property
     def schema_version(self) -> int:

@@ -1,0 +1,99 @@
+"""Render the 评价分析 documentation screenshot, offscreen.
+
+``python -m ui.pages.reviews_voc._screenshot [--db FILE] [--out PNG]``
+shows the main window at 1280×800 on the 评价分析 page, 方面分析 tab (aspect
+bars and the product × aspect table), with a review selected whose 追评
+turned negative (clauses highlighted), else one with a 追评. Without ``--db`` the demo shop is built and analysed
+in a temporary folder, so nothing of the user's is touched or shown.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[3]
+SIZE = (1280, 800)
+
+
+def _wait(app: object, done: Callable[[], bool], timeout: float = 120.0) -> None:
+    """Let the event loop run until ``done()`` (screenshots only; never in the app)."""
+    end = time.monotonic() + timeout
+    while not done():
+        if time.monotonic() > end:
+            raise TimeoutError("等待评价分析页超时")
+        app.processEvents()  # type: ignore[attr-defined]
+        time.sleep(0.02)
+    for _ in range(5):
+        app.processEvents()  # type: ignore[attr-defined]
+
+
+def render(db_path: Path, out: Path) -> Path:
+    from PySide6.QtWidgets import QApplication
+
+    from cxdesk.store import open_store
+    from ui.app import configure_application, create_main_window
+    from ui.pages.reviews import SHIFT_TAB
+    from ui.workers import active_jobs
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    configure_application(app)  # type: ignore[arg-type]
+    with open_store(db_path) as store:
+        window = create_main_window(store)
+        window.resize(*SIZE)
+        window.show()
+        window.show_page("reviews")
+        page = window.pages["reviews"]
+        _wait(app, lambda: not active_jobs() and None not in (page.snapshot, page.chart_data, page.emerging))
+        model = page.model
+        rows = [model.review(i) for i in range(model.rowCount())]
+        # Prefer a review that shows every part of the detail view: 追评 shift, reply, a complaint.
+        def score(i: int) -> tuple[bool, bool, bool, bool]:
+            r = rows[i]
+            return (r.shift and r.has_reply, r.shift, r.has_append and r.has_reply, r.has_append)
+
+        if page.snapshot.options.has_aspects:
+            page.charts.setCurrentIndex(1)
+        shifts = page.shift_list.model
+        if shifts.rowCount():  # show the 追评转差 tab: first review vs follow-up, clauses highlighted
+            page.list_tabs.setCurrentIndex(SHIFT_TAB)
+            readable = [i for i in range(shifts.rowCount()) if 8 <= len(shifts.shift(i).append_content) <= 60]
+            page.shift_list.select_row(readable[0] if readable else 0)
+        else:
+            page.select_row(max(range(len(rows)), key=score, default=0))
+        _wait(app, lambda: True)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        window.grab().save(str(out))
+        window.close()
+    return out
+
+
+def _demo_db(folder: Path) -> Path:
+    from cxdesk.analysis.engine import analyze
+    from cxdesk.demo import build_demo
+    from cxdesk.tasks import TaskContext
+
+    db = folder / "demo.sqlite3"
+    build_demo(TaskContext(), db, out_dir=folder / "files")
+    analyze(TaskContext(), db)
+    return db
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="渲染评价分析页截图（离屏）")
+    parser.add_argument("--db", type=Path, default=None, help="已分析的数据库（默认：临时生成演示数据）")
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots" / "reviews.png")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    with tempfile.TemporaryDirectory(prefix="cxdesk-reviews-shot-") as tmp:
+        os.environ["CXDESK_DATA_DIR"] = str(Path(tmp) / "data")
+        print(render(args.db or _demo_db(Path(tmp)), args.out))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
