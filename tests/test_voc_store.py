@@ -333,3 +333,13 @@ def test_pick_filter_maps_clicks_to_filters() -> None:
     assert (week.date_from, week.date_to) == (date(2024, 5, 6), date(2024, 5, 12))
     assert charts.pick_filter(base, "aspect:物流:负面") == VocFilter(shop_id=1, aspect="物流", polarity="负面")
     assert charts.pick_filter(base, None) is None and charts.pick_filter(base, "legend") is None
+
+
+def test_keyword_candidates_keep_product_and_sku_words_whole():
+    from cxdesk.analysis.voc import candidate_keywords, shop_tokenizer
+
+    tokenizer = shop_tokenizer(["棉小袄童装连衣裙", "棉小袄童装短袖", "棉小袄童装短裤"], ["颜色分类:雾霾蓝"])
+    negative = ["棉小袄童装洗了就缩水", "雾霾蓝掉色严重，棉小袄童装太差", "雾霾蓝掉色"]
+    words = candidate_keywords(negative, tokenize=tokenizer.tokens)
+    assert "棉小袄童装" in words and "雾霾蓝" in words
+    assert "棉小袄" not in words and "霾蓝" not in words

@@ -19,7 +19,6 @@ A word that is also an aspect name is reported once, as the aspect.
 """
 from __future__ import annotations
 
-import logging
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -148,19 +147,32 @@ def load_stopwords() -> frozenset[str]:
     return frozenset(w.strip() for w in lines if w.strip() and not w.startswith("#"))
 
 
-def _tokenize(text: str) -> list[str]:
-    import jieba  # lazy: ~1 s to load its dictionary, only needed for this fallback
+_tokenizers: dict[tuple[str, ...], object] = {}
 
-    jieba.setLogLevel(logging.WARNING)
-    return jieba.lcut(text)
+
+def shop_tokenizer(titles: Sequence[str], skus: Sequence[str]):
+    """jieba with the shops' product words and the user dictionary (:class:`cxdesk.textprep.Tokenizer`),
+    kept while the product words stay the same: building one loads jieba's dictionary (~1 s)."""
+    from cxdesk.textprep import Tokenizer, product_words
+
+    words = tuple(product_words(titles, skus))
+    if words not in _tokenizers:
+        _tokenizers.clear()
+        _tokenizers[words] = Tokenizer(words)
+    return _tokenizers[words]
+
+
+def _tokenize(text: str) -> list[str]:
+    return shop_tokenizer((), ()).tokens(text)
 
 
 def candidate_keywords(negative_texts: Iterable[str], stopwords: frozenset[str] = frozenset(),
-                       limit: int = KEYWORD_CANDIDATES) -> list[str]:
+                       limit: int = KEYWORD_CANDIDATES, tokenize=None) -> list[str]:
     """The words most negative reviews contain (each review counts a word once)."""
+    tokenize = tokenize or _tokenize
     counts: Counter[str] = Counter()
     for text in negative_texts:
-        counts.update({w for w in _tokenize(text) if _WORD.match(w) and w not in stopwords})
+        counts.update({w for w in tokenize(text) if _WORD.match(w) and w not in stopwords})
     return [w for w, _ in counts.most_common(limit)]
 
 
@@ -193,7 +205,8 @@ def emerging_complaints(voc: VocRepo, flt: VocFilter, last: date | None, use_asp
         items += find_emerging(now, before, "aspect")
     texts_now = voc.texts(current)
     stop = load_stopwords() | aspect_names
-    words = candidate_keywords((t for t, neg in texts_now if neg), stop)
+    tokenizer = shop_tokenizer(*voc.product_names())
+    words = candidate_keywords((t for t, neg in texts_now if neg), stop, tokenize=tokenizer.tokens)
     if words:
         now, before = keyword_counts(texts_now, words), keyword_counts(voc.texts(previous), words)
         items += find_emerging(now, before, "keyword")

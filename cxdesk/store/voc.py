@@ -400,6 +400,12 @@ class VocRepo:
         order = sorted(totals, key=lambda a: (-totals[a][3], a))
         return [AspectCount(a, *totals[a][:3]) for a in order], cells
 
+    def product_names(self) -> tuple[list[str], list[str]]:
+        """Product titles and SKU texts of every review: words the tokenizer must keep whole."""
+        from cxdesk.store.reviews import ReviewsRepo
+
+        return ReviewsRepo(self._conn).product_names()
+
     def texts(self, f: VocFilter) -> list[tuple[str, bool]]:
         """(content + 追评, is negative) per review; negative = 1–2★ or sentiment 负面."""
         where, params = build_where(f)
