@@ -20,7 +20,6 @@ from ui.testing import no_leftover_jobs  # noqa: F401  (autouse fixture)
 from ui.widgets.error_dialog import ErrorDialog
 
 EMPTY_STATE_TITLES = {
-    "sessions": "还没有可浏览的会话",
     "faq": "还没有整理出常见问题",
     "agents": "还没有客服绩效数据",
 }

@@ -4,11 +4,22 @@ It only navigates (STYLE §24): pages get their collaborators through a
 :class:`ui.pages.base.PageContext` and do their own work. When data changes,
 :meth:`MainWindow.refresh` re-reads the counts and emits
 ``sig_data_changed``, which every page's ``refresh`` listens to.
+
+Opening a conversation from another page: a page declares
+``sig_open_session = Signal(int, object)`` and emits ``(session_id,
+message_id or None)``; the window connects every page that has it to
+:meth:`MainWindow.open_session`, which shows the 会话 page on that session,
+scrolled to the message. Back/forward (the ← → buttons, Alt+←/→) walk the
+pages and sessions shown, like a browser.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Signal
-from PySide6.QtGui import QCloseEvent
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -17,6 +28,8 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QPushButton,
     QStackedWidget,
+    QStyle,
+    QToolBar,
     QVBoxLayout,
     QWidget,
 )
@@ -46,6 +59,54 @@ PAGE_CLASSES: tuple[type[BasePage], ...] = (
 )
 
 DEFAULT_SIZE = QSize(1200, 700)  # fits a 1366×768 screen with the taskbar
+HISTORY_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where the user was: a page, and on 会话 the session and message shown."""
+
+    page: str
+    session_id: int | None = None
+    message_id: int | None = None
+
+
+class NavigationHistory:
+    """Browser-like back/forward over :class:`Location` s (a new visit clears forward)."""
+
+    def __init__(self, start: Location, limit: int = HISTORY_LIMIT) -> None:
+        self.current = start
+        self._back: list[Location] = []
+        self._forward: list[Location] = []
+        self._limit = limit
+
+    def visit(self, location: Location) -> None:
+        if location == self.current:
+            return
+        self._back.append(self.current)
+        del self._back[:-self._limit]
+        self._forward.clear()
+        self.current = location
+
+    def can_go_back(self) -> bool:
+        return bool(self._back)
+
+    def can_go_forward(self) -> bool:
+        return bool(self._forward)
+
+    def back(self) -> Location | None:
+        if not self._back:
+            return None
+        self._forward.append(self.current)
+        self.current = self._back.pop()
+        return self.current
+
+    def forward(self) -> Location | None:
+        if not self._forward:
+            return None
+        self._back.append(self.current)
+        self.current = self._forward.pop()
+        return self.current
 
 
 class MainWindow(QMainWindow):
@@ -67,6 +128,8 @@ class MainWindow(QMainWindow):
         self.nav = QListWidget(self)
         self.stack = QStackedWidget(self)
         self.pages: dict[str, BasePage] = {}
+        self.history = NavigationHistory(Location(OverviewPage.key))
+        self._restoring = False  # moving through the history: do not record
         self._build_pages()
         self._build_layout()
         self._build_status_bar()
@@ -85,7 +148,14 @@ class MainWindow(QMainWindow):
             item.setSizeHint(QSize(0, 40))
             self.nav.addItem(item)
             self.sig_data_changed.connect(page.refresh)
-        self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self.nav.currentRowChanged.connect(self._on_nav_row)
+        for page in self.pages.values():
+            open_session = getattr(page, "sig_open_session", None)
+            if open_session is not None:
+                open_session.connect(self.open_session)
+        self.pages["sessions"].sig_session_shown.connect(
+            lambda sid, mid: self._record(Location("sessions", sid, mid)))
+        self.pages["sessions"].sig_open_faq.connect(self.open_faq_cluster)
         # Every import (and the demo build) is followed by an analysis run.
         self.pages["import"].sig_import_finished.connect(self._analyse_after_import)
         self.pages["overview"].sig_demo_built.connect(self.run_analysis)
@@ -102,6 +172,7 @@ class MainWindow(QMainWindow):
         layout.setSpacing(0)
         side = QVBoxLayout()
         side.setContentsMargins(0, 0, 0, 6)
+        side.addWidget(self._build_history_bar())
         side.addWidget(self.nav, 1)
         self.analyze_button = QPushButton("分析数据", self)
         self.analyze_button.setToolTip("分析新导入或需要重算的数据（情感等）；每次导入后也会自动运行")
@@ -110,6 +181,26 @@ class MainWindow(QMainWindow):
         layout.addLayout(side)
         layout.addWidget(self.stack, 1)
         self.setCentralWidget(central)
+
+    def _build_history_bar(self) -> QToolBar:
+        """← → above the page list (not a window toolbar: pages keep their full height)."""
+        bar = QToolBar(self)
+        bar.setIconSize(QSize(18, 18))
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.back_action = QAction(self.style().standardIcon(QStyle.StandardPixmap.SP_ArrowBack), "后退", self)
+        self.back_action.setShortcut(QKeySequence("Alt+Left"))
+        self.back_action.setToolTip("回到上一个页面或会话（Alt+←）")
+        self.back_action.triggered.connect(self.go_back)
+        self.forward_action = QAction(self.style().standardIcon(QStyle.StandardPixmap.SP_ArrowForward), "前进", self)
+        self.forward_action.setShortcut(QKeySequence("Alt+Right"))
+        self.forward_action.setToolTip("前进到下一个页面或会话（Alt+→）")
+        self.forward_action.triggered.connect(self.go_forward)
+        for action in (self.back_action, self.forward_action):
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            self.addAction(action)  # the shortcuts work wherever the focus is
+            bar.addAction(action)
+        self._update_history_actions()
+        return bar
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
@@ -135,6 +226,61 @@ class MainWindow(QMainWindow):
 
     def current_page_key(self) -> str:
         return self.page_keys()[self.stack.currentIndex()]
+
+    def open_session(self, session_id: int, message_id: int | None = None) -> bool:
+        """Show the 会话 page on ``session_id``, scrolled to ``message_id`` (the API other pages use)."""
+        with self._quiet_history():
+            self.show_page("sessions")
+        return self.pages["sessions"].open_session(int(session_id),  # type: ignore[attr-defined]
+                                                   None if message_id is None else int(message_id))
+
+    def open_faq_cluster(self, cluster_id: int) -> None:
+        """A FAQ mark in a conversation was clicked: show the FAQ page on that cluster (when it offers one)."""
+        self.show_page("faq")
+        open_cluster = getattr(self.pages["faq"], "open_cluster", None)
+        if callable(open_cluster):
+            open_cluster(cluster_id)
+
+    # --- history -----------------------------------------------------------------
+
+    def go_back(self) -> None:
+        self._go(self.history.back())
+
+    def go_forward(self) -> None:
+        self._go(self.history.forward())
+
+    def _go(self, location: Location | None) -> None:
+        if location is None:
+            return
+        with self._quiet_history():
+            self.show_page(location.page)
+            if location.session_id is not None:
+                self.pages["sessions"].open_session(location.session_id,  # type: ignore[attr-defined]
+                                                    location.message_id)
+        self._update_history_actions()
+
+    def _on_nav_row(self, row: int) -> None:
+        self.stack.setCurrentIndex(row)
+        key = self.page_keys()[row]
+        session = self.pages["sessions"].current_session_id() if key == "sessions" else None  # type: ignore[attr-defined]
+        self._record(Location(key, session))
+
+    def _record(self, location: Location) -> None:
+        if not self._restoring:
+            self.history.visit(location)
+            self._update_history_actions()
+
+    @contextmanager
+    def _quiet_history(self) -> Iterator[None]:
+        restoring, self._restoring = self._restoring, True
+        try:
+            yield
+        finally:
+            self._restoring = restoring
+
+    def _update_history_actions(self) -> None:
+        self.back_action.setEnabled(self.history.can_go_back())
+        self.forward_action.setEnabled(self.history.can_go_forward())
 
     # --- data --------------------------------------------------------------------
 
@@ -177,7 +323,10 @@ class MainWindow(QMainWindow):
         if geometry.isEmpty() or not self.restoreGeometry(geometry):
             self.resize(DEFAULT_SIZE)
         key = self.settings.get(CURRENT_PAGE)
-        self.show_page(key if key in self.pages else OverviewPage.key)
+        with self._quiet_history():
+            self.show_page(key if key in self.pages else OverviewPage.key)
+        self.history = NavigationHistory(Location(self.current_page_key()))  # history starts here
+        self._update_history_actions()
 
     def _save_state(self) -> None:
         self.settings.set(WINDOW_GEOMETRY, self.saveGeometry())

@@ -80,6 +80,8 @@ WINDOW_GEOMETRY = Option("main_window/geometry", QByteArray, QByteArray())
 CURRENT_PAGE = Option("main_window/current_page", str, "overview")
 LAST_IMPORT_DIR = Option("paths/last_import_dir", str, "")
 LAST_EXPORT_DIR = Option("paths/last_export_dir", str, "")
+# 「隐藏个人信息」: phone numbers, addresses, names and nicks starred on screen (on until the user turns it off).
+MASK_PERSONAL = Option("privacy/mask_personal", bool, True)
 
 
 def settings_path() -> Path:

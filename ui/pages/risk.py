@@ -50,6 +50,7 @@ class RiskPage(BasePage):
 
     sig_loaded = Signal()
     sig_triaged = Signal(int)
+    sig_open_session = Signal(int, object)  # 「在会话中打开」: the main window shows it on 会话
 
     def __init__(self, ctx: PageContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
@@ -85,6 +86,7 @@ class RiskPage(BasePage):
         self.detail = FlagDetailWidget(content)
         self.detail.sig_triage.connect(self.triage)
         self.detail.sig_save_note.connect(self.save_note)
+        self.detail.sig_open_session.connect(self.sig_open_session)
         self.detail.handler_edit.setText(self.settings.get(RISK_HANDLER))
         self.detail.handler_edit.editingFinished.connect(self._remember_handler)
         self.split = QSplitter(Qt.Orientation.Horizontal, content)

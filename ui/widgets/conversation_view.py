@@ -68,12 +68,12 @@ def _service_marks(flag: FlagRow) -> dict[int, str]:
     marks: dict[int, str] = {}
     if "seq" in ev:
         if "wait_s" in ev:
-            marks[int(ev["seq"])] = f"⏱ {label}：买家从这里起等待 {wait_text(float(ev['wait_s']))}"
+            marks[int(ev["seq"])] = f"◷ {label}：买家从这里起等待 {wait_text(float(ev['wait_s']))}"
         else:
-            marks[int(ev["seq"])] = f"⏱ {label}"
+            marks[int(ev["seq"])] = f"◷ {label}"
     if ev.get("reply_seq") is not None:
         who = short_agent(ev.get("agent")) or "客服"
-        marks[int(ev["reply_seq"])] = f"⏱ {who} 在这里回复"
+        marks[int(ev["reply_seq"])] = f"◷ {who} 在这里回复"
     return marks
 
 

@@ -1,8 +1,9 @@
 """The detail pane of 风险: what was flagged, in its whole conversation, and triage.
 
 It shows data the page hands it and reports the reviewer's actions as
-signals (``sig_triage(status)``, ``sig_save_note(note)``); it never writes
-to the store itself.
+signals (``sig_triage(status)``, ``sig_save_note(note)``,
+``sig_open_session(session_id, message_id)`` for 「在会话中打开」); it never
+writes to the store itself.
 """
 from __future__ import annotations
 
@@ -62,15 +63,26 @@ def orders_html(link: OrderLink) -> str:
     return (f"<b>订单</b> <span style='color:#777'>{escape(link.how)}</span><br>" + "<br>".join(rows) + escape(more))
 
 
+def _message_of(flag: FlagRow, conv: Conversation) -> int | None:
+    """The message a flag points at: its target, or for a session flag the message its evidence names."""
+    if flag.target_type == "message":
+        return flag.target_id
+    ev = flag.evidence if isinstance(flag.evidence, dict) else {}
+    seq = ev.get("reply_seq", ev.get("seq"))
+    return next((m.id for m in conv.messages if seq is not None and m.seq == int(seq)), None)
+
+
 class FlagDetailWidget(QWidget):
     """Header, conversation (or review), the buyer's sentiment, the order, triage controls."""
 
     sig_triage = Signal(str)
     sig_save_note = Signal(str)
+    sig_open_session = Signal(int, object)  # (session id, message id or None)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.flag: FlagRow | None = None
+        self._session_target: tuple[int, int | None] | None = None
         self.header = QLabel(self)
         self.header.setWordWrap(True)
         self.header.setTextFormat(Qt.TextFormat.RichText)
@@ -96,6 +108,10 @@ class FlagDetailWidget(QWidget):
         handler_row.addWidget(QLabel("处理人", handler))
         handler_row.addWidget(self.handler_edit)
         triage.addWidget(handler)
+        self.open_session_button = QPushButton("在会话中打开", self)
+        self.open_session_button.setToolTip("在「会话」页打开这段对话（定位到命中的消息），可用 Alt+← 回到这里")
+        self.open_session_button.clicked.connect(self._open_session)
+        triage.addWidget(self.open_session_button)
         note_row = QHBoxLayout()
         note_row.addWidget(QLabel("备注", self))
         self.note_edit = QLineEdit(self)
@@ -126,10 +142,13 @@ class FlagDetailWidget(QWidget):
         self.chart.hide()
         self.orders.clear()
         self.note_edit.clear()
+        self._session_target = None
         self._enable(False)
 
     def show_conversation(self, flag: FlagRow, conv: Conversation, orders: OrderLink) -> None:
         self._show_flag(flag, orders)
+        self._session_target = (conv.session.id, _message_of(flag, conv))
+        self.open_session_button.setEnabled(True)
         self.view.show_conversation(conv, flag)
         QTimer.singleShot(0, self.view.scroll_to_flag)  # after the document is laid out
         points = [(m.seq, m.score) for m in conv.messages if m.role == "buyer" and m.score is not None]
@@ -141,6 +160,8 @@ class FlagDetailWidget(QWidget):
 
     def show_review(self, flag: FlagRow, review: ReviewText, orders: OrderLink) -> None:
         self._show_flag(flag, orders)
+        self._session_target = None
+        self.open_session_button.setEnabled(False)  # a review has no conversation
         self.view.show_review(review, flag)
         self.chart.hide()  # a review is one text: there is no conversation to chart
 
@@ -159,6 +180,11 @@ class FlagDetailWidget(QWidget):
     def _enable(self, on: bool) -> None:
         for w in (*self.buttons.values(), self.note_edit, self.save_note_button):
             w.setEnabled(on)
+        self.open_session_button.setEnabled(on and self._session_target is not None)
+
+    def _open_session(self) -> None:
+        if self._session_target is not None:
+            self.sig_open_session.emit(*self._session_target)
 
     def _save_note(self) -> None:
         if self.flag is not None:

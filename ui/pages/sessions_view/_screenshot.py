@@ -1,0 +1,103 @@
+"""Render the 会话 documentation screenshot, offscreen.
+
+``python -m ui.pages.sessions_view._screenshot [--db FILE] [--out PNG]`` shows
+the main window at 1366×728 (a 1366×768 laptop screen minus the taskbar) on
+the 会话 page, opened the way the 风险 page opens it: on a demo conversation
+with a reply over the platform's time limit and a flagged buyer message,
+scrolled to that message. Without ``--db`` the demo shop is built and
+analysed in a temporary folder.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[3]
+SIZE = (1366, 728)
+
+
+def _settle(app: object, rounds: int = 20) -> None:
+    import time
+
+    for _ in range(rounds):
+        app.processEvents()  # type: ignore[attr-defined]
+        time.sleep(0.02)
+
+
+def pick_session(page: object) -> tuple[int, int] | None:
+    """(session, flagged message) of a short session with a slow reply and a flagged buyer message."""
+    from cxdesk.store.risk_queue import FlagFilter
+
+    repo = page.risk_repo  # type: ignore[attr-defined]
+    best: tuple[tuple[int, int, int], tuple[int, int]] | None = None
+    for flag in repo.page(FlagFilter(statuses=(), categories=("服务时效",)), 0, 2000):
+        if flag.rule_id not in ("service.over_limit", "service.slow_reply") or flag.session_id is None:
+            continue
+        conv = repo.conversation(flag.session_id)
+        if conv is None or not 8 <= len(conv.messages) <= 14:
+            continue
+        hits = [f for f in conv.flags if f.target_type == "message" and f.role == "buyer" and f.seq is not None]
+        if not hits or not isinstance(flag.evidence, dict):
+            continue
+        # The flagged message nearest the slow reply: both fit in one screen.
+        hit = min(hits, key=lambda f: abs(f.seq - int(flag.evidence.get("seq", 0))))
+        near = abs(hit.seq - int(flag.evidence.get("seq", 0))) <= 3
+        key = (int(near), int(flag.rule_id == "service.over_limit"), len({f.category for f in conv.flags}))
+        if best is None or key > best[0]:
+            best = (key, (flag.session_id, hit.target_id))
+    return best[1] if best else None
+
+
+def render(db_path: Path, out: Path) -> Path:
+    from PySide6.QtWidgets import QApplication
+
+    from cxdesk.store import open_store
+    from ui.app import configure_application, create_main_window
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    configure_application(app)  # type: ignore[arg-type]
+    with open_store(db_path) as store:
+        window = create_main_window(store)
+        window.resize(*SIZE)
+        window.show()
+        window.show_page("sessions")
+        page = window.pages["sessions"]
+        _settle(app, 40)
+        target = pick_session(page)
+        if target is None:
+            raise SystemExit("数据库里没有同时有慢回复和风险命中的会话，无法截图。")
+        window.open_session(*target)
+        _settle(app, 40)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        window.grab().save(str(out))
+        window.close()
+    return out
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="渲染「会话」页截图（离屏）")
+    parser.add_argument("--db", type=Path, default=None, help="数据库文件（默认：临时生成并分析演示数据）")
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots" / "sessions.png")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    with tempfile.TemporaryDirectory(prefix="cxdesk-sessions-shot-") as tmp:
+        os.environ.setdefault("CXDESK_DATA_DIR", str(Path(tmp) / "data"))
+        db = args.db
+        if db is None:
+            from cxdesk.analysis.engine import analyze
+            from cxdesk.demo import DEFAULT_SEED, build_demo
+            from cxdesk.tasks import TaskContext
+
+            db = Path(tmp) / "demo.sqlite3"
+            build_demo(TaskContext(), db, seed=DEFAULT_SEED)
+            analyze(TaskContext(), db)
+        print(render(db, args.out))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
