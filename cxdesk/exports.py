@@ -54,9 +54,9 @@ def export_table(ctx: JobContext, db_path: str | Path, kind: str, out: str | Pat
         done = 0
         try:
             if suffix == ".csv":
-                done = _write_csv(ctx, tmp, header, batches, total)
+                done = write_csv(ctx, tmp, header, batches, total)
             else:
-                done = _write_xlsx(ctx, tmp, header, batches, total)
+                done = write_xlsx(ctx, tmp, header, batches, total)
             tmp.replace(out)
         except OSError as exc:
             raise CxdeskError(f"无法写入“{out}”：{exc.strerror or exc}") from exc
@@ -65,7 +65,8 @@ def export_table(ctx: JobContext, db_path: str | Path, kind: str, out: str | Pat
     return ExportSummary(kind, out, done)
 
 
-def _write_csv(ctx: JobContext, path: Path, header, batches, total: int) -> int:
+def write_csv(ctx: JobContext, path: Path, header, batches, total: int) -> int:
+    """Write ``header`` and the row ``batches`` as UTF-8 CSV with a BOM; formula-like cells neutralised."""
     done = 0
     # utf-8-sig: Excel on Chinese Windows opens it without mojibake.
     with path.open("w", encoding="utf-8-sig", newline="") as fh:
@@ -79,7 +80,8 @@ def _write_csv(ctx: JobContext, path: Path, header, batches, total: int) -> int:
     return done
 
 
-def _write_xlsx(ctx: JobContext, path: Path, header, batches, total: int) -> int:
+def write_xlsx(ctx: JobContext, path: Path, header, batches, total: int) -> int:
+    """Write ``header`` and the row ``batches`` as one XLSX sheet (streamed); formula-like cells neutralised."""
     import xlsxwriter
 
     done = 0
@@ -97,3 +99,8 @@ def _write_xlsx(ctx: JobContext, path: Path, header, batches, total: int) -> int
     finally:
         book.close()
     return done
+
+
+# Older private names, still imported by a few modules.
+_write_csv = write_csv
+_write_xlsx = write_xlsx

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cxdesk.errors import CxdeskError
-from cxdesk.exports import ExportSummary, _write_csv, _write_xlsx
+from cxdesk.exports import ExportSummary, write_csv, write_xlsx
 from cxdesk.privacy import mask_nick
 from cxdesk.store import open_reader
 from cxdesk.store.sessions_browse import EXPORT_COLUMNS, BrowseOptions, SessionFilter, SessionRow, SessionsBrowseRepo
@@ -62,7 +62,7 @@ def export_sessions(ctx: JobContext, db_path: Path, ids: list[int], out: Path, m
         batches = SessionsBrowseRepo(conn).export_rows(ids)
         if mask:
             batches = ([_masked(r) for r in part] for part in batches)
-        write = _write_csv if suffix == ".csv" else _write_xlsx
+        write = write_csv if suffix == ".csv" else write_xlsx
         try:
             done = write(ctx, tmp, EXPORT_COLUMNS, batches, len(ids))
             tmp.replace(out)
