@@ -23,6 +23,7 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
@@ -130,6 +131,7 @@ class MainWindow(QMainWindow):
         self.pages: dict[str, BasePage] = {}
         self.history = NavigationHistory(Location(OverviewPage.key))
         self._restoring = False  # moving through the history: do not record
+        self.search_dialog = None  # made on the first search
         self._build_pages()
         self._build_layout()
         self._build_status_bar()
@@ -173,6 +175,17 @@ class MainWindow(QMainWindow):
         side = QVBoxLayout()
         side.setContentsMargins(0, 0, 0, 6)
         side.addWidget(self._build_history_bar())
+        self.search_edit = QLineEdit(self)
+        self.search_edit.setPlaceholderText("搜索消息和评价 Ctrl+F")
+        self.search_edit.setClearButtonEnabled(True)
+        self.search_edit.setFixedWidth(150)
+        self.search_edit.returnPressed.connect(lambda: self.open_search(self.search_edit.text()))
+        find = QAction(self)
+        find.setShortcut(QKeySequence(QKeySequence.StandardKey.Find))
+        find.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        find.triggered.connect(lambda: self.open_search())
+        self.addAction(find)
+        side.addWidget(self.search_edit)
         side.addWidget(self.nav, 1)
         self.analyze_button = QPushButton("分析数据", self)
         self.analyze_button.setToolTip("分析新导入或需要重算的数据（情感等）；每次导入后也会自动运行")
@@ -226,6 +239,22 @@ class MainWindow(QMainWindow):
 
     def current_page_key(self) -> str:
         return self.page_keys()[self.stack.currentIndex()]
+
+    def open_search(self, text: str = "") -> None:
+        """Full-text search over messages and reviews in its own window (kept between searches)."""
+        from ui.widgets.search_panel import SearchDialog
+
+        if self.search_dialog is None:
+            self.search_dialog = SearchDialog(self.store, open_session=self.open_session, parent=self)
+            self.sig_data_changed.connect(self.search_dialog.panel.reload_shops)
+        dialog = self.search_dialog
+        dialog.show()
+        dialog.raise_()
+        dialog.activateWindow()
+        if text.strip():
+            dialog.panel.set_query(text.strip())
+        else:
+            dialog.panel.query_edit.setFocus()
 
     def open_session(self, session_id: int, message_id: int | None = None) -> bool:
         """Show the 会话 page on ``session_id``, scrolled to ``message_id`` (the API other pages use)."""

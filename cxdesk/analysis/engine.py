@@ -24,6 +24,7 @@ from cxdesk.analysis.aspect_stage import run_aspect_stage
 from cxdesk.analysis.chat_tone import default_tone
 from cxdesk.analysis.no_content import is_no_content
 from cxdesk.analysis.risk import run_abuse_model_stage, run_risk_stage, run_service_time_stage
+from cxdesk.analysis.search_stage import run_search_index_stage
 from cxdesk.analysis.sentiment import SentimentModel
 from cxdesk.analysis.calibration import calibrate_shops
 from cxdesk.analysis.stage import StageResult
@@ -206,7 +207,8 @@ def analyze(ctx: JobContext, db_path: str | Path, *, workers: int | None = None)
         summary.stages.append(run_risk_stage(SubContext(ctx, 800, 80, 1000), store, _run_chunks, workers))
         summary.stages.append(run_abuse_model_stage(SubContext(ctx, 880, 50, 1000), store, _run_chunks, workers))
         # Session flags and risk scores use every flag above: last.
-        summary.stages.append(run_service_time_stage(SubContext(ctx, 930, 70, 1000), store))
+        summary.stages.append(run_service_time_stage(SubContext(ctx, 930, 40, 1000), store))
+        summary.stages.append(run_search_index_stage(SubContext(ctx, 970, 30, 1000), store, _run_chunks, workers))
         ctx.progress(1000, 1000, "分析完成")
     summary.seconds = time.perf_counter() - started
     return summary

@@ -19,8 +19,8 @@ from __future__ import annotations
 from PySide6.QtCore import QItemSelection, Qt, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView, QHeaderView, QLabel, QSplitter, QStackedWidget, QStyle, QTableView, QTabWidget,
-    QVBoxLayout, QWidget,
+    QAbstractItemView, QHeaderView, QLabel, QMessageBox, QPushButton, QSplitter, QStackedWidget, QStyle,
+    QTableView, QTabWidget, QVBoxLayout, QWidget,
 )
 
 from cxdesk.analysis.voc import EmergingResult
@@ -56,6 +56,7 @@ class ReviewsPage(BasePage):
     empty_how_to = "先在「导入」页导入商品评价，然后运行分析。"
 
     sig_loaded = Signal()
+    sig_open_session = Signal(int, object)  # from the buyer timeline: the main window opens 会话
     sig_charts_loaded = Signal()
     sig_emerging_loaded = Signal()
 
@@ -138,9 +139,19 @@ class ReviewsPage(BasePage):
         self.list_tabs.addTab(top, "评价列表")
         self.list_tabs.addTab(self.shift_list, "追评转差")
         self.list_tabs.setTabToolTip(SHIFT_TAB, "初评正面、追评转为负面的评价：质量问题的早期信号")
+        self.timeline_button = QPushButton("买家时间线", parent)
+        self.timeline_button.setToolTip("这位买家的会话（和之前接待的客服）、订单、评价和风险，按时间排列")
+        self.timeline_button.setEnabled(False)
+        self.timeline_button.clicked.connect(self.open_timeline)
+        detail_box = QWidget(parent)
+        detail_layout = QVBoxLayout(detail_box)
+        detail_layout.setContentsMargins(0, 0, 0, 0)
+        detail_layout.setSpacing(2)
+        detail_layout.addWidget(self.detail, 1)
+        detail_layout.addWidget(self.timeline_button, 0, Qt.AlignmentFlag.AlignRight)
         split = QSplitter(Qt.Orientation.Vertical, parent)
         split.addWidget(self.list_tabs)
-        split.addWidget(self.detail)
+        split.addWidget(detail_box)
         split.setSizes([430, 260])
         return split
 
@@ -249,7 +260,27 @@ class ReviewsPage(BasePage):
         self._show_detail(row.id if row else None)
 
     def _show_detail(self, review_id: int | None) -> None:
+        self.shown_review_id = review_id
+        self.timeline_button.setEnabled(review_id is not None)
         self.detail.show_review(self.ctx.store.voc.detail(review_id) if review_id is not None else None)
+
+    def open_timeline(self) -> None:
+        """The buyer's timeline behind the shown review: the chats and agent before it, one click away."""
+        from cxdesk.errors import CxdeskError
+        from ui.widgets.customer_timeline import CustomerTimelineDialog
+
+        if getattr(self, "shown_review_id", None) is None:
+            return
+        try:
+            dialog = CustomerTimelineDialog.for_target(
+                self.ctx.store, "review", self.shown_review_id,
+                open_session=lambda s, m: self.sig_open_session.emit(s, m), parent=self)
+        except CxdeskError as exc:
+            QMessageBox.warning(self, "买家时间线", str(exc))
+            return
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        self.timeline_dialog = dialog
 
     def select_row(self, row: int) -> None:
         """Select a list row (the detail view follows)."""

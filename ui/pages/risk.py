@@ -87,6 +87,7 @@ class RiskPage(BasePage):
         self.detail.sig_triage.connect(self.triage)
         self.detail.sig_save_note.connect(self.save_note)
         self.detail.sig_open_session.connect(self.sig_open_session)
+        self.detail.sig_open_timeline.connect(self.open_timeline)
         self.detail.handler_edit.setText(self.settings.get(RISK_HANDLER))
         self.detail.handler_edit.editingFinished.connect(self._remember_handler)
         self.split = QSplitter(Qt.Orientation.Horizontal, content)
@@ -195,6 +196,22 @@ class RiskPage(BasePage):
         """Next (1) or previous (-1) row of the queue."""
         current = self.queue.current_row()
         self.queue.go_to(max(0, current + delta) if current >= 0 else 0)
+
+    def open_timeline(self, flag_id: int) -> None:
+        """The buyer's timeline behind this flag, in its own window."""
+        from cxdesk.errors import CxdeskError
+        from ui.widgets.customer_timeline import CustomerTimelineDialog
+
+        try:
+            dialog = CustomerTimelineDialog.for_target(
+                self.ctx.store, "flag", flag_id, open_session=lambda s, m: self.sig_open_session.emit(s, m),
+                parent=self)
+        except CxdeskError as exc:
+            QMessageBox.warning(self, "买家时间线", str(exc))
+            return
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        self.timeline_dialog = dialog
 
     # --- triage ---------------------------------------------------------------------------
 

@@ -78,6 +78,7 @@ class FlagDetailWidget(QWidget):
     sig_triage = Signal(str)
     sig_save_note = Signal(str)
     sig_open_session = Signal(int, object)  # (session id, message id or None)
+    sig_open_timeline = Signal(int)  # flag id: the buyer's timeline
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -112,6 +113,10 @@ class FlagDetailWidget(QWidget):
         self.open_session_button.setToolTip("在「会话」页打开这段对话（定位到命中的消息），可用 Alt+← 回到这里")
         self.open_session_button.clicked.connect(self._open_session)
         triage.addWidget(self.open_session_button)
+        self.timeline_button = QPushButton("买家时间线", self)
+        self.timeline_button.setToolTip("这位买家的全部会话、订单、评价和风险，按时间排列")
+        self.timeline_button.clicked.connect(lambda: self.flag is not None and self.sig_open_timeline.emit(self.flag.id))
+        triage.addWidget(self.timeline_button)
         note_row = QHBoxLayout()
         note_row.addWidget(QLabel("备注", self))
         self.note_edit = QLineEdit(self)
@@ -178,7 +183,7 @@ class FlagDetailWidget(QWidget):
         self.header.setText(header_html(flag))
 
     def _enable(self, on: bool) -> None:
-        for w in (*self.buttons.values(), self.note_edit, self.save_note_button):
+        for w in (*self.buttons.values(), self.note_edit, self.save_note_button, self.timeline_button):
             w.setEnabled(on)
         self.open_session_button.setEnabled(on and self._session_target is not None)
 
