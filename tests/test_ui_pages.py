@@ -21,7 +21,6 @@ from ui.widgets.error_dialog import ErrorDialog
 
 EMPTY_STATE_TITLES = {
     "faq": "还没有整理出常见问题",
-    "agents": "还没有客服绩效数据",
 }
 # Digits that are part of a metric's name, not a figure.
 ALLOWED_DIGIT_PHRASES = ("3分钟",)

@@ -10,10 +10,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     from cxdesk.cli import add_db_option
 
     p = sub.add_parser("export", help="导出评价、聊天消息、会话（含风险分）或风险旗标到 CSV / XLSX")
-    p.add_argument("kind", choices=["reviews", "messages", "sessions", "flags"],
-                   help="reviews（评价）、messages（聊天消息）、sessions（会话及风险分）或 flags（风险旗标）")
+    p.add_argument("kind", choices=["reviews", "messages", "sessions", "flags", "agents"],
+                   help="reviews（评价）、messages（聊天消息）、sessions（会话及风险分）、flags（风险旗标）"
+                        "或 agents（客服绩效）")
     add_db_option(p)
     p.add_argument("--out", required=True, metavar="FILE", help="输出文件，.csv 或 .xlsx")
+    p.add_argument("--period", choices=["day", "week", "month", "all"], default="all",
+                   help="agents：按日 / 周 / 月 / 全部统计（默认 all）")
     p.add_argument("--quiet", action="store_true", help="不显示进度")
     p.set_defaults(func=run)
 
@@ -22,6 +25,11 @@ def run(args: argparse.Namespace) -> int:
     from cxdesk.exports import export_table
     from cxdesk.paths import default_db_path
 
-    summary = run_cli_job(export_table, args.db or default_db_path(), args.kind, args.out, quiet=args.quiet)
+    if args.kind == "agents":
+        from cxdesk.agent_export import export_agents
+
+        summary = run_cli_job(export_agents, args.db or default_db_path(), args.period, args.out, quiet=args.quiet)
+    else:
+        summary = run_cli_job(export_table, args.db or default_db_path(), args.kind, args.out, quiet=args.quiet)
     print(summary.describe())
     return 0

@@ -90,7 +90,10 @@ class SettingsPage(BasePage):
         body_layout.addWidget(heading)
         body_layout.addLayout(self.form)
         body_layout.addWidget(self._build_rules(body), 1)
-        body.setMinimumHeight(620)  # below that the page scrolls: the rule table keeps ~8 rows
+        from ui.widgets.capability_weights import CapabilityWeightsWidget
+
+        body_layout.addWidget(CapabilityWeightsWidget(body))
+        body.setMinimumHeight(760)  # below that the page scrolls: the rule table keeps ~8 rows
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)

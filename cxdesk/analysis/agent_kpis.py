@@ -1,0 +1,468 @@
+"""客服绩效: KPIs per agent and team, per day / week / month, from the chat timestamps.
+
+Computed on demand, not stored: :func:`load_frames` reads the store once
+(~1–3 s at 1M messages, in a background job) and :func:`kpi_table` then
+aggregates any period, shop and conversion window in well under a second,
+so changing an option never means re-running the analysis. Definitions are
+in ``docs/metrics.md`` and in :data:`METRICS` (the app's tooltips).
+
+Every session's figures count in the period of the session's start (its
+first buyer or agent message with a time). Team rows count every session
+of the selected shops, also those no agent answered.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from cxdesk.analysis.agent_frames import DAY_S, AgentFrames, build_frames
+from cxdesk.errors import CxdeskError
+from cxdesk.paths import resource_path
+from cxdesk.store import open_reader
+from cxdesk.store.agents import AgentsRepo
+from cxdesk.tasks import JobContext
+
+PERIODS = {"all": "全部", "day": "按日", "week": "按周", "month": "按月"}
+WINDOWS = {"same_day": "当日", "next_day": "次日"}
+ALL_PERIOD = "全部"
+NO_TIME = "无时间"
+TEAM = "团队"
+TEAM_CODE = -2
+
+
+@dataclass(frozen=True)
+class Metric:
+    key: str
+    name: str
+    unit: str
+    formula: str
+    better: int = 0  # +1 higher is better, -1 lower is better, 0 neither
+    orders: bool = False
+
+    @property
+    def column(self) -> str:
+        """The export column, e.g. ``首次响应时间(秒)``."""
+        return f"{self.name}({self.unit})" if self.unit else self.name
+
+
+METRICS: tuple[Metric, ...] = (
+    Metric("buyers", "接待人数", "人", "客服发过消息的会话中的不同买家数（团队：所有来咨询的不同买家）", 0),
+    Metric("sessions", "会话数", "个", "客服发过消息的会话数（团队：所有会话）", 0),
+    Metric("buyer_msgs", "买家消息数", "条", "该客服负责的买家轮次中的买家消息数（不含系统、机器人消息）", 0),
+    Metric("agent_msgs", "客服消息数", "条", "该客服发出的消息数", 0),
+    Metric("answer_ratio", "答问比", "", "客服消息数 ÷ 买家消息数", 1),
+    Metric("chars", "客服字数", "字", "该客服消息的字符数之和", 0),
+    Metric("first_resp", "首次响应时间", "秒", "会话中买家第一条消息 → 客服第一条回复的间隔，取平均（计入回复的客服）", -1),
+    Metric("first_resp_median", "首次响应时间中位数", "秒", "同上，取中位数", -1),
+    Metric("avg_resp", "平均响应时间", "秒", "每个买家轮次的第一条消息 → 客服第一条回复的间隔，取平均", -1),
+    Metric("rate_3min", "3分钟回复率", "%", "180 秒内回复的买家轮次 ÷ 有时间的买家轮次（未回复的、需要回复的轮次算未达标）", 1),
+    Metric("rate_30s", "30秒回复率", "%", "30 秒内回复的买家轮次 ÷ 同上", 1),
+    Metric("slow", "慢响应次数", "次", "等待超过平台慢回复阈值的回复数（service_time.json，淘宝 100 秒；拼多多只计 8–23 点）", -1),
+    Metric("unanswered", "未回复人数", "人", "有需要回复（提问，或整段会话没有客服回复）而没有得到回复的买家数", -1),
+    Metric("reply_rate", "回复率", "%", "(接待人数 − 未回复人数) ÷ 接待人数", 1),
+    Metric("avg_duration", "平均会话时长", "秒", "会话中该客服负责部分的第一条到最后一条消息的时长，取平均（团队：整段会话）", 0),
+    Metric("long_buyers", "长接待人数", "人", "会话时长超过 long_session_s（capability.json，默认 900 秒）的不同买家数", 0),
+    Metric("transfers", "转接次数", "次", "会话从该客服转给另一位客服的次数（连续两条客服消息换了人）", -1),
+    Metric("max_concurrent", "最大同时接待数", "个", "该客服同一时刻进行中的会话数的最大值（会话按该客服负责部分的起止时间）", 0),
+    Metric("inquiry_buyers", "询单人数", "人", "咨询前 inquiry_lookback_days 天内没有在本店下过单的咨询买家数（按会话最后接待的客服计）", 0, True),
+    Metric("order_rate", "询单→下单转化率", "%", "咨询后在转化窗口内（当日或次日结束前）下单的询单人数 ÷ 询单人数", 1, True),
+    Metric("pay_rate", "询单→付款转化率", "%", "咨询后在转化窗口内下单并付款的询单人数 ÷ 询单人数", 1, True),
+    Metric("sales", "客服销售额", "元", "这些付款订单的金额之和", 1, True),
+    Metric("avg_order_value", "客单价", "元", "客服销售额 ÷ 付款人数", 1, True),
+    Metric("refund_rate", "退款率", "%", "这些付款订单中有退款（退款中、退款成功）的订单 ÷ 付款订单数", -1, True),
+)
+METRIC = {m.key: m for m in METRICS}
+RATE_KEYS = tuple(m.key for m in METRICS if m.unit == "%")
+TIME_KEYS = ("first_resp", "first_resp_median", "avg_resp", "rate_3min", "rate_30s", "slow", "avg_duration",
+             "long_buyers", "max_concurrent")
+
+
+# --- configuration -----------------------------------------------------------------------
+
+@lru_cache(maxsize=8)
+def _read(path: str, mtime: float) -> dict:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return json.load(fh)
+    except (OSError, json.JSONDecodeError) as exc:
+        raise CxdeskError(f"客服能力模型配置“{path}”无法读取：{exc}。请修正或删除该文件。") from exc
+
+
+def config_path() -> Path:
+    return resource_path("rules", "capability.json")
+
+
+def load_config() -> dict:
+    """capability.json (the user's copy in the data folder wins); re-read when the file changes."""
+    path = config_path()
+    return _read(str(path), path.stat().st_mtime if path.exists() else 0.0)
+
+
+# --- loading (a job: runs off the GUI thread) -------------------------------------------------
+
+def load_frames(ctx: JobContext | None, db_path: str | Path, config: dict | None = None) -> AgentFrames:
+    """Read the store once and build every frame the KPIs need (read-only connection)."""
+    config = config or load_config()
+    conn = open_reader(db_path)
+    try:
+        repo = AgentsRepo(conn)
+        _step(ctx, 0, "读取聊天记录")
+        messages = repo.messages()
+        _step(ctx, 1, "读取会话、订单与风险标记")
+        sessions, orders = repo.sessions(), repo.orders()
+        flags = repo.agent_message_flags(config.get("agent_flag_categories", []))
+        repeated = repo.repeated_sessions()
+        has_sentiment, has_risk = repo.has_sentiment(), repo.has_risk_run()
+        _step(ctx, 2, "计算买家轮次与响应时间")
+        frames = build_frames(messages, sessions, orders, config, flags=flags, repeated=repeated,
+                              labels_of=repo.message_labels, has_sentiment=has_sentiment, has_risk=has_risk)
+    finally:
+        conn.close()
+    _step(ctx, 3, "完成")
+    return frames
+
+
+def _step(ctx: JobContext | None, done: int, message: str) -> None:
+    if ctx is not None:
+        ctx.check()
+        ctx.progress(done, 3, message)
+
+
+# --- periods -------------------------------------------------------------------------------------
+
+def period_keys(start: np.ndarray, period: str) -> np.ndarray:
+    """The period each session belongs to: '2024-06-01' (day, or the Monday of a week), '2024-06' (month)."""
+    if period == "all":
+        return np.full(len(start), ALL_PERIOD, dtype=object)
+    if period not in PERIODS:
+        raise CxdeskError(f"不支持的统计周期“{period}”，可选：all、day、week、month")
+    out = np.full(len(start), NO_TIME, dtype=object)
+    ok = ~np.isnan(start)
+    day = np.floor(start[ok] / DAY_S).astype(np.int64)
+    if period == "week":
+        day = day - (day + 3) % 7  # 1970-01-01 was a Thursday
+    dates = day.astype("datetime64[D]")
+    if period == "month":
+        dates = dates.astype("datetime64[M]")
+    uniq, inv = np.unique(dates, return_inverse=True)
+    out[ok] = np.array([str(u) for u in uniq], dtype=object)[inv] if len(uniq) else []
+    return out
+
+
+# --- aggregation -----------------------------------------------------------------------------------
+
+@dataclass
+class _Scope:
+    """The frames of the selected shops, with each row's period and buyer key."""
+
+    sessions: pd.DataFrame
+    parts: pd.DataFrame
+    turns: pd.DataFrame
+    handoffs: pd.DataFrame
+    conversion: pd.DataFrame | None
+
+
+def scope(frames: AgentFrames, period: str, shop_ids=None, window: str = "same_day",
+          config: dict | None = None) -> _Scope:
+    config = config or load_config()
+    s = frames.sessions.copy()
+    s["pkey"] = period_keys(s["start"].to_numpy(float), period)
+    keep = s["shop_id"].isin(shop_ids).to_numpy() if shop_ids else np.ones(len(s), dtype=bool)
+    s["keep"] = keep
+
+    def attach(df: pd.DataFrame) -> pd.DataFrame:
+        out = df[keep[df["sx"].to_numpy()]] if len(df) else df
+        at = out["sx"].to_numpy()
+        return out.assign(pkey=s["pkey"].to_numpy()[at], bkey=s["bkey"].to_numpy()[at])
+
+    conv = conversion_sessions(frames, s[keep], window, config)
+    parts = attach(frames.parts)
+    at = parts["sx"].to_numpy()
+    label = s["end_label"].to_numpy()[at]
+    parts = parts.assign(end_known=pd.notna(label), end_negative=label == "负面",
+                         repeated=s["repeated"].to_numpy()[at])
+    return _Scope(s[keep], parts, attach(frames.turns), attach(frames.handoffs), conv)
+
+
+def kpi_table(frames: AgentFrames, period: str = "all", *, shop_ids=None, window: str = "same_day",
+              config: dict | None = None) -> pd.DataFrame:
+    """One row per agent and period, plus the team's rows (agent ``团队``); columns are metric keys.
+
+    Rates are fractions (0–1); times are seconds; time KPIs are NaN (empty),
+    never 0, when the messages have no times.
+    """
+    config = config or load_config()
+    sc = scope(frames, period, shop_ids, window, config)
+    long_s = float(config.get("long_session_s", 900))
+    agent_parts = sc.parts[sc.parts["code"] >= 0]
+    team_parts = _team_parts(sc.parts)
+    rows = []
+    for parts, turns, handoffs, conv, code in (
+            (agent_parts, sc.turns[sc.turns["owner"] >= 0].rename(columns={"owner": "code"}),
+             sc.handoffs.rename(columns={"from_code": "code"}),
+             None if sc.conversion is None else sc.conversion[sc.conversion["code"] >= 0], None),
+            (team_parts, sc.turns.assign(code=TEAM_CODE), sc.handoffs.assign(code=TEAM_CODE),
+             None if sc.conversion is None else sc.conversion.assign(code=TEAM_CODE), TEAM_CODE)):
+        rows.append(_aggregate(parts, turns, handoffs, conv, long_s))
+    table = pd.concat(rows, ignore_index=True)
+    for m in METRICS:
+        if m.key not in table:
+            table[m.key] = np.nan
+    names = np.array(list(frames.agents) + [TEAM], dtype=object)
+    codes = table["code"].to_numpy(np.int64) if len(table) else np.zeros(0, np.int64)
+    table.insert(0, "agent", names[np.where(codes == TEAM_CODE, len(names) - 1, codes)])
+    table["is_team"] = table["code"] == TEAM_CODE
+    from cxdesk.analysis.capability import add_scores
+
+    add_scores(table, config, frames)
+    return table.sort_values(["is_team", "period", "agent"], kind="stable").reset_index(drop=True)
+
+
+def _team_parts(parts: pd.DataFrame) -> pd.DataFrame:
+    """Whole sessions as the team's parts (a transferred session counts once)."""
+    if parts.empty:
+        return parts.assign(code=TEAM_CODE)
+    g = parts.groupby("sx")
+    out = g.agg(buyer_msgs=("buyer_msgs", "sum"), agent_msgs=("agent_msgs", "sum"), chars=("chars", "sum"),
+                start=("start", "min"), end=("end", "max"), courtesy=("courtesy", "sum"),
+                greeted=("greeted", "any"), closed=("closed", "any"), flagged=("flagged", "any"),
+                rude=("rude", "any"), flags=("flags", "sum"), pkey=("pkey", "first"), bkey=("bkey", "first"),
+                end_known=("end_known", "first"), end_negative=("end_negative", "first"),
+                repeated=("repeated", "first")).reset_index()
+    out["duration"] = out["end"] - out["start"]
+    out["code"] = TEAM_CODE
+    return out
+
+
+def _aggregate(parts: pd.DataFrame, turns: pd.DataFrame, handoffs: pd.DataFrame, conv: pd.DataFrame | None,
+               long_s: float) -> pd.DataFrame:
+    keys = ["code", "pkey"]
+    if parts.empty:
+        return pd.DataFrame(columns=["code", "period"])
+    parts = parts.assign(unresolved=parts["end_negative"] | parts["repeated"])
+    g = parts.groupby(keys)
+    out = g.agg(buyers=("bkey", "nunique"), sessions=("sx", "nunique"), buyer_msgs=("buyer_msgs", "sum"),
+                agent_msgs=("agent_msgs", "sum"), chars=("chars", "sum"), avg_duration=("duration", "mean"),
+                timed_parts=("duration", "count"), greeted=("greeted", "sum"), courtesy=("courtesy", "sum"),
+                closed=("closed", "sum"), flagged=("flagged", "sum"), rude=("rude", "sum"),
+                end_known=("end_known", "sum"), end_negative=("end_negative", "sum"),
+                repeated=("repeated", "sum"), unresolved=("unresolved", "sum"))
+    out["answer_ratio"] = out["agent_msgs"] / out["buyer_msgs"].where(out["buyer_msgs"] > 0)
+    out["long_buyers"] = parts[parts["duration"] > long_s].groupby(keys)["bkey"].nunique().reindex(out.index).fillna(0)
+    out.loc[out["timed_parts"] == 0, "long_buyers"] = np.nan
+    out["max_concurrent"] = _max_concurrent(parts).reindex(out.index)
+    timed = turns[turns["start"].notna()]
+    answered = timed[timed["answered"] & timed["wait"].notna()]
+    first = answered[answered["first"]]
+    out["first_resp"] = first.groupby(keys)["wait"].mean()
+    out["first_resp_median"] = first.groupby(keys)["wait"].median()
+    out["avg_resp"] = answered.groupby(keys)["wait"].mean()
+    base = timed[(timed["answered"] & timed["wait"].notna()) | timed["needs_reply"]]
+    n_base = base.groupby(keys).size().reindex(out.index)
+    n_base = n_base.where(n_base > 0)
+    out["rate_3min"] = answered[answered["wait"] <= 180].groupby(keys).size().reindex(out.index).fillna(0) / n_base
+    out["rate_30s"] = answered[answered["wait"] <= 30].groupby(keys).size().reindex(out.index).fillna(0) / n_base
+    out["slow"] = answered[answered["slow"]].groupby(keys).size().reindex(out.index).fillna(0)
+    out.loc[n_base.isna(), "slow"] = np.nan
+    out["unanswered"] = turns[turns["needs_reply"]].groupby(keys)["bkey"].nunique().reindex(out.index).fillna(0)
+    out["reply_rate"] = (out["buyers"] - out["unanswered"]) / out["buyers"].where(out["buyers"] > 0)
+    out["transfers"] = handoffs.groupby(keys).size().reindex(out.index).fillna(0) if len(handoffs) else 0
+    _capability_inputs(out, turns, keys)
+    if conv is not None:
+        _conversion_kpis(out, conv, keys)
+    out = out.reset_index().rename(columns={"pkey": "period"})
+    return out
+
+
+def _capability_inputs(out: pd.DataFrame, turns: pd.DataFrame, keys: list[str]) -> None:
+    q = turns[turns["question"] & turns["answered"]]
+    out["questions"] = q.groupby(keys).size().reindex(out.index).fillna(0)
+    bad = q[q["deferred"] | q["away"]]
+    out["deferred"] = bad.groupby(keys).size().reindex(out.index).fillna(0)
+
+
+def _max_concurrent(parts: pd.DataFrame) -> pd.Series:
+    """Per (code, period): the most sessions one agent had open at once (closed intervals)."""
+    p = parts[parts["start"].notna() & parts["end"].notna()]
+    if p.empty:
+        return pd.Series(dtype=float)
+    n = len(p)
+    code = np.r_[p["code"].to_numpy(), p["code"].to_numpy()]
+    time = np.r_[p["start"].to_numpy(), p["end"].to_numpy()]
+    kind = np.r_[np.zeros(n, np.int8), np.ones(n, np.int8)]  # starts before ends at the same second
+    delta = np.r_[np.ones(n, np.int64), -np.ones(n, np.int64)]
+    order = np.lexsort((kind, time, code))
+    running = np.cumsum(delta[order])  # each agent's events sum to 0: no reset needed between agents
+    at = np.empty(2 * n, np.int64)
+    at[order] = running
+    res = pd.DataFrame({"code": p["code"].to_numpy(), "pkey": p["pkey"].to_numpy(), "c": at[:n]})
+    return res.groupby(["code", "pkey"])["c"].max().astype(float)
+
+
+# --- conversion -------------------------------------------------------------------------------------
+
+def conversion_sessions(frames: AgentFrames, sessions: pd.DataFrame, window: str, config: dict) -> pd.DataFrame | None:
+    """Inquiry sessions (询单) with what followed: ordered, paid, sales, paid and refunded orders.
+
+    ``None`` when the selected shops have no orders at all (the KPIs are then empty).
+    """
+    if window not in WINDOWS:
+        raise CxdeskError(f"不支持的转化窗口“{window}”，可选：same_day（当日）、next_day（次日）")
+    orders = frames.orders
+    orders = orders[orders["shop_id"].isin(sessions["shop_id"].unique()) & orders["created"].notna()]
+    if orders.empty:
+        return None
+    conv_conf = config.get("conversion", {})
+    lookback = float(conv_conf.get("inquiry_lookback_days", 30)) * DAY_S
+    refund_states = set(conv_conf.get("refund_statuses", []))
+    s = sessions[sessions["start"].notna()][["sx", "shop_id", "buyer", "start", "pkey", "bkey", "last_agent"]]
+    s = s.sort_values("start")
+    o = orders.sort_values("created")
+    prior = pd.merge_asof(s, o[["shop_id", "buyer", "created"]].rename(columns={"created": "before"}),
+                          left_on="start", right_on="before", by=["shop_id", "buyer"], direction="backward",
+                          allow_exact_matches=False)
+    inquiry = prior[prior["before"].isna() | (prior["start"] - prior["before"] > lookback)].drop(columns="before")
+    days = 2 if window == "next_day" else 1
+    inquiry = inquiry.assign(until=(np.floor(inquiry["start"] / DAY_S) + days) * DAY_S)
+    # Each order goes to the buyer's latest inquiry that started before it, if inside its window.
+    att = pd.merge_asof(o, inquiry.sort_values("start")[["shop_id", "buyer", "start", "until", "sx"]],
+                        left_on="created", right_on="start", by=["shop_id", "buyer"], direction="backward")
+    att = att[att["sx"].notna() & (att["created"] < att["until"])]
+    att = att.assign(sx=att["sx"].astype(np.int64),
+                     is_paid=att["paid"].notna() & (att["paid"] < att["until"]))
+    att = att.assign(refunded=att["is_paid"] & att["refund_status"].isin(refund_states),
+                     paid_amount=np.where(att["is_paid"], att["amount"].fillna(0.0), 0.0))
+    per = att.groupby("sx").agg(orders=("created", "size"), paid_orders=("is_paid", "sum"),
+                                refunded=("refunded", "sum"), sales=("paid_amount", "sum"))
+    out = inquiry.set_index("sx").join(per).fillna({"orders": 0, "paid_orders": 0, "refunded": 0, "sales": 0.0})
+    out = out.reset_index().rename(columns={"last_agent": "code"})
+    return out
+
+
+def _conversion_kpis(out: pd.DataFrame, conv: pd.DataFrame, keys: list[str]) -> None:
+    g = conv.groupby(keys)
+    inquiry = g["bkey"].nunique().reindex(out.index)
+    ordered = conv[conv["orders"] > 0].groupby(keys)["bkey"].nunique().reindex(out.index).fillna(0)
+    paying = conv[conv["paid_orders"] > 0].groupby(keys)["bkey"].nunique().reindex(out.index).fillna(0)
+    sales = g["sales"].sum().reindex(out.index).fillna(0.0)
+    paid = g["paid_orders"].sum().reindex(out.index).fillna(0)
+    refunded = g["refunded"].sum().reindex(out.index).fillna(0)
+    out["inquiry_buyers"] = inquiry.fillna(0)
+    out["order_rate"] = ordered / inquiry.where(inquiry > 0)
+    out["pay_rate"] = paying / inquiry.where(inquiry > 0)
+    out["sales"] = sales
+    out["paying_buyers"] = paying
+    out["avg_order_value"] = sales / paying.where(paying > 0)
+    out["refund_rate"] = refunded / paid.where(paid > 0)
+
+
+# --- drill-down: the sessions behind a number ----------------------------------------------------------
+
+DRILL_COLUMNS = ("session_id", "sx", "when", "detail", "seq", "reply_seq", "wait")
+
+
+def drill(frames: AgentFrames, key: str, agent: str | None, period_kind: str, period: str, *,
+          shop_ids=None, window: str = "same_day", config: dict | None = None) -> pd.DataFrame:
+    """The sessions (or turns) behind one cell of :func:`kpi_table`, worst first where that means something.
+
+    ``agent`` is the account (``None`` or ``团队`` for the team row). Columns:
+    session_id (store id), when (seconds), detail (words), seq / reply_seq (the
+    buyer turn and the reply, for slow replies), wait (seconds).
+    """
+    config = config or load_config()
+    sc = scope(frames, period_kind, shop_ids, window, config)
+    team = agent in (None, TEAM)
+    code = None if team else (frames.agents.index(agent) if agent in frames.agents else -99)
+    sid = sc.sessions.set_index("sx")["session_id"]
+
+    def mine(df: pd.DataFrame, col: str = "code") -> pd.DataFrame:
+        df = df[df["pkey"] == period] if len(df) else df
+        return df if team else df[df[col] == code]
+
+    def out(df: pd.DataFrame, when: str, detail, seq=None, reply=None, wait=None) -> pd.DataFrame:
+        if df.empty:
+            return pd.DataFrame(columns=list(DRILL_COLUMNS))
+        res = pd.DataFrame({"session_id": sid.reindex(df["sx"]).to_numpy(), "sx": df["sx"].to_numpy(),
+                            "when": df[when].to_numpy(), "detail": list(detail(df)),
+                            "seq": df[seq].to_numpy() if seq else -1, "reply_seq": df[reply].to_numpy() if reply else -1,
+                            "wait": df[wait].to_numpy() if wait else np.nan})
+        return res.reset_index(drop=True)
+
+    parts = mine(sc.parts if not team else _team_parts(sc.parts))
+    turns = mine(sc.turns, "owner")
+    timed = turns[turns["start"].notna()]
+    answered = timed[timed["answered"] & timed["wait"].notna()]
+    long_s = float(config.get("long_session_s", 900))
+
+    def waits(df: pd.DataFrame) -> pd.DataFrame:
+        return out(df.sort_values("wait", ascending=False), "start",
+                   lambda d: [f"等待 {w:.0f} 秒（第 {s} 条 → 第 {r} 条）" if r >= 0 else f"第 {s} 条起没有得到回复"
+                              for w, s, r in zip(d["wait"], d["first_seq"], d["reply_seq"])],
+                   "first_seq", "reply_seq", "wait")
+
+    def sessions_of(df: pd.DataFrame, text=None) -> pd.DataFrame:
+        text = text or (lambda d: [f"买家消息 {b} 条，客服消息 {a} 条，时长 {_dur(x)}" for b, a, x in
+                                   zip(d["buyer_msgs"], d["agent_msgs"], d["duration"])])
+        return out(df.sort_values("start"), "start", text)
+
+    if key in ("first_resp", "first_resp_median"):
+        return waits(answered[answered["first"]])
+    if key in ("avg_resp", "speed"):
+        return waits(answered)
+    if key in ("rate_3min", "rate_30s"):
+        limit = 180 if key == "rate_3min" else 30
+        missed = timed[(timed["answered"] & (timed["wait"] > limit)) | timed["needs_reply"]]
+        return waits(missed.assign(wait=missed["wait"].fillna(np.inf)))
+    if key == "slow":
+        return waits(answered[answered["slow"]])
+    if key in ("unanswered", "reply_rate"):
+        left = turns[turns["needs_reply"]].sort_values("start")
+        return out(left, "start", lambda d: [f"第 {s} 条起的买家消息没有得到回复" for s in d["first_seq"]], "first_seq")
+    if key in ("avg_duration", "long_buyers"):
+        df = parts[parts["duration"] > long_s] if key == "long_buyers" else parts
+        return sessions_of(df.sort_values("duration", ascending=False))
+    if key == "transfers":
+        h = mine(sc.handoffs.rename(columns={"from_code": "code"}) if not team else sc.handoffs.assign(code=0))
+        h = h.assign(start=sc.sessions.set_index("sx")["start"].reindex(h["sx"]).to_numpy())
+        names = frames.agents
+        return out(h, "start", lambda d: [f"第 {s} 条转给 {names[c]}" for s, c in zip(d["seq"], d["to_code"])], "seq")
+    if key == "expertise":
+        q = answered[answered["question"] & (answered["deferred"] | answered["away"])]
+        return out(q, "start", lambda d: ["回复含推脱用语" if x else "提问后转给了其他客服" for x in d["deferred"]],
+                   "first_seq", "reply_seq", "wait")
+    if key == "compliance":
+        return sessions_of(parts[parts["flagged"]], lambda d: [f"客服违规/辱骂标记 {int(n)} 处" for n in d["flags"]])
+    if key == "resolution":
+        bad = parts[parts["end_negative"] | parts["repeated"]]
+        return sessions_of(bad, lambda d: ["、".join(x for x, on in (("买家负面结束", a), ("48 小时内再次咨询同一问题", b)) if on)
+                                           for a, b in zip(d["end_negative"], d["repeated"])])
+    if key == "attitude":
+        bad = parts[~parts["greeted"] | parts["rude"] | parts["end_negative"]]
+        return sessions_of(bad, lambda d: ["、".join(x for x, on in (("没有问候", not g), ("不当言语", r), ("买家负面结束", e)) if on)
+                                           for g, r, e in zip(d["greeted"], d["rude"], d["end_negative"])])
+    if METRIC.get(key) is not None and METRIC[key].orders or key == "conversion":
+        conv = sc.conversion
+        if conv is None:
+            return pd.DataFrame(columns=list(DRILL_COLUMNS))
+        conv = mine(conv)
+        if key in ("pay_rate", "sales", "avg_order_value", "conversion"):
+            conv = conv[conv["paid_orders"] > 0]
+        elif key == "order_rate":
+            conv = conv[conv["orders"] > 0]
+        elif key == "refund_rate":
+            conv = conv[conv["refunded"] > 0]
+        return out(conv.sort_values("start"), "start",
+                   lambda d: [f"下单 {int(o)} 笔，付款 {int(p)} 笔，金额 {s:.2f} 元" + (f"，退款 {int(r)} 笔" if r else "")
+                              for o, p, s, r in zip(d["orders"], d["paid_orders"], d["sales"], d["refunded"])])
+    return sessions_of(parts)
+
+
+def _dur(seconds: float) -> str:
+    if seconds is None or pd.isna(seconds):
+        return "—"
+    return f"{seconds / 60:.1f} 分钟" if seconds >= 90 else f"{seconds:.0f} 秒"

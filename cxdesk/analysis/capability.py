@@ -1,0 +1,188 @@
+"""能力模型: six dimensions per agent (0–100) with the numbers behind each, and a weighted score.
+
+Each dimension is a share of the agent's own sessions, turns or messages
+(so it reads as "85 = 85% of the time"), except 响应速度, which also scores
+the mean wait on a line from ``avg_wait_best_s`` (100) to
+``avg_wait_worst_s`` (0). Weights live in ``resources/rules/capability.json``
+(editable on 设置); a dimension without data (no orders, analysis not run)
+is left out and the other weights are scaled up, never scored as 0.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from cxdesk.errors import CxdeskError
+from cxdesk.paths import resources_dir, user_resources_dir
+
+DIMENSIONS = {
+    "speed": "响应速度",
+    "attitude": "服务态度",
+    "expertise": "专业度",
+    "resolution": "问题解决",
+    "compliance": "合规",
+    "conversion": "转化",
+}
+SCORE = "score"
+SCORE_LABEL = "综合得分"
+
+
+def _ratio(num: pd.Series, den: pd.Series) -> pd.Series:
+    return num / den.where(den > 0)
+
+
+def _weighted(parts: dict[str, pd.Series], weights: dict[str, float]) -> pd.Series:
+    """Weighted mean of the parts that are not NaN (per row), NaN when none is known."""
+    total = wsum = None
+    for key, series in parts.items():
+        w = float(weights.get(key, 0))
+        if w <= 0:
+            continue
+        known = series.notna()
+        part = series.fillna(0) * w
+        total = part if total is None else total + part
+        wk = known.astype(float) * w
+        wsum = wk if wsum is None else wsum + wk
+    if total is None or wsum is None:
+        return pd.Series(np.nan, index=next(iter(parts.values())).index)
+    return total / wsum.where(wsum > 0)
+
+
+def dimension_parts(table: pd.DataFrame, config: dict, frames) -> dict[str, dict[str, pd.Series]]:
+    """Each dimension's parts as fractions 0–1 (NaN where unknown)."""
+    speed = config.get("speed", {})
+    best, worst = float(speed.get("avg_wait_best_s", 15)), float(speed.get("avg_wait_worst_s", 180))
+    avg_wait = ((worst - table["avg_resp"]) / max(worst - best, 1e-9)).clip(0, 1)
+    no_risk = not getattr(frames, "has_risk", True)
+    no_sentiment = not getattr(frames, "has_sentiment", True)
+    nan = pd.Series(np.nan, index=table.index)
+    buyer_end = nan if no_sentiment else 1 - _ratio(table["end_negative"], table["end_known"])
+    resolution = 1 - _ratio(table["unresolved"], table["sessions"])
+    if no_sentiment and no_risk:
+        resolution = nan
+    full = float(config.get("conversion", {}).get("full_marks_rate", 0.6))
+    return {
+        "speed": {"rate_30s": table["rate_30s"], "rate_3min": table["rate_3min"], "avg_wait": avg_wait},
+        "attitude": {"greeting": _ratio(table["greeted"], table["sessions"]),
+                     "closing": _ratio(table["closed"], table["sessions"]),
+                     "courtesy": _ratio(table["courtesy"], table["agent_msgs"]),
+                     "no_rude": nan if no_risk else 1 - _ratio(table["rude"], table["sessions"]),
+                     "buyer_end": buyer_end},
+        "expertise": {"answered": 1 - _ratio(table["deferred"], table["questions"])},
+        "resolution": {"resolved": resolution},
+        "compliance": {"clean": nan if no_risk else 1 - _ratio(table["flagged"], table["sessions"])},
+        "conversion": {"pay": (table["pay_rate"] / max(full, 1e-9)).clip(upper=1)},
+    }
+
+
+def add_scores(table: pd.DataFrame, config: dict, frames=None) -> None:
+    """Add one 0–100 column per dimension and ``score`` (weighted over the dimensions known)."""
+    if table.empty:
+        for key in (*DIMENSIONS, SCORE):
+            table[key] = pd.Series(dtype=float)
+        return
+    parts = dimension_parts(table, config, frames)
+    inner = {"speed": config.get("speed", {}).get("parts", {}),
+             "attitude": config.get("attitude", {}).get("parts", {})}
+    for dim, items in parts.items():
+        weights = inner.get(dim) or {k: 1.0 for k in items}
+        table[dim] = (_weighted(items, weights) * 100).round(1)
+    table[SCORE] = (_weighted({d: table[d] for d in DIMENSIONS}, config.get("weights", {}))).round(1)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One dimension of one row, with the numbers it was made from."""
+
+    key: str
+    label: str
+    score: float | None
+    detail: str
+
+
+def _pct(x: float) -> str:
+    return "—" if x is None or pd.isna(x) else f"{x * 100:.1f}%"
+
+
+def _n(x: float) -> str:
+    return "—" if x is None or pd.isna(x) else f"{int(x):,}"
+
+
+def _sec(x: float) -> str:
+    return "—" if x is None or pd.isna(x) else f"{x:.1f} 秒"
+
+
+def explain(row: pd.Series) -> list[Evidence]:
+    """The numbers behind each dimension of one table row, in words."""
+    details = {
+        "speed": f"30秒回复率 {_pct(row['rate_30s'])}，3分钟回复率 {_pct(row['rate_3min'])}，"
+                 f"平均响应 {_sec(row['avg_resp'])}",
+        "attitude": f"问候 {_n(row['greeted'])}/{_n(row['sessions'])} 个会话，结束语 {_n(row['closed'])}/"
+                    f"{_n(row['sessions'])}，礼貌用语消息 {_n(row['courtesy'])}/{_n(row['agent_msgs'])}，"
+                    f"不当言语会话 {_n(row['rude'])}，买家以负面情绪结束 {_n(row['end_negative'])}/{_n(row['end_known'])}",
+        "expertise": f"回答的买家提问 {_n(row['questions'])} 个，其中推脱（不清楚/我问一下…）或转走 {_n(row['deferred'])} 个",
+        "resolution": f"{_n(row['sessions'])} 个会话中，买家负面结束或 48 小时内为同一问题再来 {_n(row['unresolved'])} 个",
+        "compliance": f"{_n(row['sessions'])} 个会话中，有客服违规/辱骂标记（误报除外）的 {_n(row['flagged'])} 个",
+        "conversion": f"询单 {_n(row['inquiry_buyers'])} 人，付款 {_n(row.get('paying_buyers'))} 人，"
+                      f"询单→付款 {_pct(row['pay_rate'])}",
+    }
+    out = []
+    for key, label in DIMENSIONS.items():
+        value = row.get(key)
+        out.append(Evidence(key, label, None if pd.isna(value) else float(value), details[key]))
+    return out
+
+
+# --- the weights: read and written by the settings page ------------------------------------------------
+
+def user_config_path() -> Path:
+    return user_resources_dir() / "rules" / "capability.json"
+
+
+def save_weights(weights: dict[str, float]) -> Path:
+    """Write the composite weights to the user's copy of capability.json (keeps everything else).
+
+    Raises
+    ------
+    CxdeskError
+        A weight is negative or not a number, or all are zero, or the file cannot be written.
+    """
+    clean: dict[str, float] = {}
+    for key in DIMENSIONS:
+        try:
+            value = float(weights.get(key, 0))
+        except (TypeError, ValueError) as exc:
+            raise CxdeskError(f"「{DIMENSIONS[key]}」的权重不是数字。") from exc
+        if value < 0 or value != value:
+            raise CxdeskError(f"「{DIMENSIONS[key]}」的权重不能为负数。")
+        clean[key] = value
+    if not any(clean.values()):
+        raise CxdeskError("权重不能全部为 0：至少给一个维度设置大于 0 的权重。")
+    from cxdesk.analysis.agent_kpis import load_config
+
+    config = dict(load_config())
+    config["weights"] = clean
+    path = user_config_path()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".part")
+        tmp.write_text(json.dumps(config, ensure_ascii=False, indent=2), encoding="utf-8")
+        tmp.replace(path)
+    except OSError as exc:
+        raise CxdeskError(f"无法保存权重到“{path}”：{exc.strerror or exc}") from exc
+    return path
+
+
+def reset_weights() -> None:
+    """Back to the shipped weights; anything else the user changed in their copy stays."""
+    if user_config_path().exists():
+        save_weights(shipped_weights())
+
+
+def shipped_weights() -> dict[str, float]:
+    with open(resources_dir() / "rules" / "capability.json", encoding="utf-8") as fh:
+        return {k: float(v) for k, v in json.load(fh)["weights"].items()}
