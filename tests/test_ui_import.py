@@ -235,7 +235,7 @@ def test_cancel_rolls_back_current_file_and_skips_the_rest(
         raise AssertionError("not cancelled")
 
     add_and_preview(qtbot, page, SELLER, QIANNIU)
-    monkeypatch.setattr(_tasks, "import_file", slow_import)
+    monkeypatch.setattr(_tasks.importers, "import_file", slow_import)
     page.start_button.click()
     assert page.progress_bar.isVisible() and page.cancel_button.isVisible()
     qtbot.waitUntil(lambda: "正在导入 seller_reviews.csv" in page.progress_label.text(), timeout=WAIT_MS)

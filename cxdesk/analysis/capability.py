@@ -9,26 +9,13 @@ is left out and the other weights are scaled up, never scored as 0.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from cxdesk.errors import CxdeskError
-from cxdesk.paths import resources_dir, user_resources_dir
 
-DIMENSIONS = {
-    "speed": "响应速度",
-    "attitude": "服务态度",
-    "expertise": "专业度",
-    "resolution": "问题解决",
-    "compliance": "合规",
-    "conversion": "转化",
-}
-SCORE = "score"
-SCORE_LABEL = "综合得分"
+from cxdesk.analysis.agent_metrics import DIMENSIONS, SCORE, SCORE_LABEL  # noqa: E402,F401  (re-exported)
 
 
 def _ratio(num: pd.Series, den: pd.Series) -> pd.Series:
@@ -139,50 +126,6 @@ def explain(row: pd.Series) -> list[Evidence]:
 
 # --- the weights: read and written by the settings page ------------------------------------------------
 
-def user_config_path() -> Path:
-    return user_resources_dir() / "rules" / "capability.json"
-
-
-def save_weights(weights: dict[str, float]) -> Path:
-    """Write the composite weights to the user's copy of capability.json (keeps everything else).
-
-    Raises
-    ------
-    CxdeskError
-        A weight is negative or not a number, or all are zero, or the file cannot be written.
-    """
-    clean: dict[str, float] = {}
-    for key in DIMENSIONS:
-        try:
-            value = float(weights.get(key, 0))
-        except (TypeError, ValueError) as exc:
-            raise CxdeskError(f"「{DIMENSIONS[key]}」的权重不是数字。") from exc
-        if value < 0 or value != value:
-            raise CxdeskError(f"「{DIMENSIONS[key]}」的权重不能为负数。")
-        clean[key] = value
-    if not any(clean.values()):
-        raise CxdeskError("权重不能全部为 0：至少给一个维度设置大于 0 的权重。")
-    from cxdesk.analysis.agent_kpis import load_config
-
-    config = dict(load_config())
-    config["weights"] = clean
-    path = user_config_path()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".part")
-        tmp.write_text(json.dumps(config, ensure_ascii=False, indent=2), encoding="utf-8")
-        tmp.replace(path)
-    except OSError as exc:
-        raise CxdeskError(f"无法保存权重到“{path}”：{exc.strerror or exc}") from exc
-    return path
-
-
-def reset_weights() -> None:
-    """Back to the shipped weights; anything else the user changed in their copy stays."""
-    if user_config_path().exists():
-        save_weights(shipped_weights())
-
-
-def shipped_weights() -> dict[str, float]:
-    with open(resources_dir() / "rules" / "capability.json", encoding="utf-8") as fh:
-        return {k: float(v) for k, v in json.load(fh)["weights"].items()}
+from cxdesk.analysis.capability_config import (  # noqa: E402,F401  (re-exported)
+    reset_weights, save_weights, shipped_weights, user_config_path,
+)

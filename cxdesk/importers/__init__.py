@@ -20,8 +20,23 @@ from cxdesk.importers._columns import FIELD_LABELS
 from cxdesk.importers._model import (
     KIND_LABELS, KINDS, Detection, ImportSummary, Reject,
 )
-from cxdesk.importers._pipeline import TooManyBadRows, detect, file_sha256, import_file, preview, resolve
-from cxdesk.importers.registry import FORMATS
+
+# The readers (pandas, numpy, openpyxl) load on first use, not when the GUI starts:
+# ``from cxdesk.importers import detect`` still works (PEP 562 module __getattr__).
+_LAZY = {name: "_pipeline" for name in ("TooManyBadRows", "detect", "file_sha256", "import_file", "preview",
+                                         "resolve")}
+_LAZY["FORMATS"] = "registry"
+
+
+def __getattr__(name: str):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'cxdesk.importers' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f"cxdesk.importers.{module}"), name)
+    globals()[name] = value
+    return value
 
 __all__ = [
     "FIELD_ALIASES", "FIELD_LABELS", "FORMATS", "KINDS", "KIND_LABELS", "Detection", "ImportSummary", "Reject",

@@ -11,11 +11,10 @@ import hashlib
 import time
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cxdesk.errors import ImportFormatError
 from cxdesk.importers import registry, table_generic
-from cxdesk.importers._chatproc import FreshChatLoad, ReaderProcess
 from cxdesk.importers._columns import apply_override, auto_map, require_fields
 from cxdesk.importers._prefetch import prefetch
 from cxdesk.importers._model import (
@@ -25,6 +24,9 @@ from cxdesk.importers._sniff import probe
 from cxdesk.importers._writers import make_writer
 from cxdesk.store import PLATFORMS, Store
 from cxdesk.tasks import JobContext
+
+if TYPE_CHECKING:  # the reader-process module loads pandas: imported when a large file needs it
+    from cxdesk.importers._chatproc import ReaderProcess
 
 TABULAR_FORMATS = ("table", "qianniu_csv", "douyin_reviews")
 # Chat files at least this big are read in a second process when the shop has no
@@ -193,6 +195,8 @@ def import_file(
         reader = None
         if _use_reader_process(reader_process, final_kind, spec, path) and not store.chats.shop_has_sessions(
                 plat, shop_name):
+            from cxdesk.importers._chatproc import ReaderProcess
+
             reader = ReaderProcess(opts, det.format_id, session_gap_minutes)
             stack.callback(reader.close)
         s = _import(ctx, store, path, det, spec, opts, plat, shop_name, synthetic, session_gap_minutes,
@@ -223,6 +227,8 @@ def _import(ctx: JobContext, store: Store, path: Path, det: Detection, spec: Any
             reader.close()  # sessions appeared since the check: the in-process writer joins them
             reader = None
         if reader is not None:
+            from cxdesk.importers._chatproc import FreshChatLoad
+
             writer: Any = FreshChatLoad(store, shop_row.id, s.batch_id, reader)
             chunks = reader.chunks(ctx)
         else:

@@ -6,10 +6,11 @@ shop, buyer and start time are looked up once per list through
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from datetime import datetime, timezone
 from typing import Any
 
-import pandas as pd
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
 Index = QModelIndex | QPersistentModelIndex
@@ -17,8 +18,21 @@ COLUMNS = ("时间", "店铺", "买家", "说明", "会话")
 MAX_ROWS = 5000
 
 
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+def _missing(value) -> bool:
+    """None, NaN or pandas' NA (without importing pandas)."""
+    if value is None:
+        return True
+    try:
+        return bool(value != value)
+    except TypeError:  # pd.NA
+        return True
+
 def when_text(seconds: float) -> str:
-    if seconds is None or pd.isna(seconds):
+    if _missing(seconds):
         return "无时间"
     return datetime.fromtimestamp(float(seconds), tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
 

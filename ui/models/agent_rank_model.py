@@ -7,15 +7,16 @@ that are empty (no times, no orders) show —, never 0.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
-from cxdesk.analysis.agent_kpis import METRIC, METRICS, TEAM
-from cxdesk.analysis.capability import DIMENSIONS, SCORE, SCORE_LABEL
+from cxdesk.analysis.agent_metrics import DIMENSIONS, METRIC, METRICS, SCORE, SCORE_LABEL, TEAM
 from ui.models.flag_queue_model import short_agent
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 Index = QModelIndex | QPersistentModelIndex
 # The KPIs that tell agents' habits apart come first, so they are visible without scrolling.
@@ -35,7 +36,7 @@ TEAM_BACKGROUND = QColor("#f3f6fa")
 
 def format_value(key: str, value: Any) -> str:
     """A KPI value as the table shows it: — for empty, % for rates, one decimal for seconds."""
-    if value is None or (isinstance(value, float) and pd.isna(value)):
+    if value is None or (isinstance(value, float) and value != value):
         return "—"
     metric = METRIC.get(key)
     unit = metric.unit if metric else "分"
@@ -57,7 +58,7 @@ class AgentRankModel(QAbstractTableModel):
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        self._table = pd.DataFrame(columns=list(KEYS))
+        self._table = None  # a pandas DataFrame once set (pandas is not imported at start-up)
         self._sort: tuple[int, Qt.SortOrder] = (1, Qt.SortOrder.DescendingOrder)
 
     def set_table(self, table: pd.DataFrame) -> None:
@@ -67,17 +68,19 @@ class AgentRankModel(QAbstractTableModel):
         self.endResetModel()
 
     def row_data(self, row: int) -> pd.Series | None:
-        return self._table.iloc[row] if 0 <= row < len(self._table) else None
+        return self._table.iloc[row] if self._table is not None and 0 <= row < len(self._table) else None
 
     def row_of(self, agent: str) -> int:
-        hits = self._table.index[self._table["agent"] == agent] if len(self._table) else []
+        if self._table is None or not len(self._table):
+            return -1
+        hits = self._table.index[self._table["agent"] == agent]
         return int(hits[0]) if len(hits) else -1
 
     def key(self, column: int) -> str:
         return KEYS[column]
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._table)
+        return 0 if parent.isValid() or self._table is None else len(self._table)
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(COLUMNS)
@@ -124,8 +127,10 @@ class AgentRankModel(QAbstractTableModel):
 
     def _apply_sort(self) -> None:
         """Sort agents by the column (empty cells last); the team row stays at the bottom."""
-        if self._table.empty:
+        if self._table is None or self._table.empty:
             return
+        import pandas as pd
+
         column, order = self._sort
         key = KEYS[column]
         table = self._table

@@ -11,15 +11,14 @@ user's copy); the page re-reads them whenever it is shown.
 from __future__ import annotations
 
 from html import escape
+from typing import TYPE_CHECKING
 
-import pandas as pd
 from PySide6.QtCore import QItemSelection, QModelIndex, Qt, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QFrame, QHeaderView, QLabel, QScrollArea, QSplitter,
                                QStackedWidget, QStyle, QTableView, QVBoxLayout, QWidget)
 
-from cxdesk.analysis.agent_kpis import METRIC, NO_TIME, TEAM, drill, kpi_table, load_config, load_frames
-from cxdesk.analysis.capability import DIMENSIONS, SCORE, SCORE_LABEL, explain
+from cxdesk.analysis.agent_metrics import DIMENSIONS, METRIC, NO_TIME, SCORE, SCORE_LABEL, TEAM
 from cxdesk.store.agents import AgentsRepo
 from cxdesk.store.risk_queue import RiskQueueRepo
 from ui.models.agent_rank_model import COLUMNS, AgentRankModel, format_value
@@ -32,10 +31,36 @@ from ui.widgets.compact_chart import CompactChartWidget
 from ui.widgets.empty_state import EmptyStateWidget
 from ui.workers import Job
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 RADAR_HEIGHT = 300
 TREND_HEIGHT = 205
 DRILL_NOTES = {"agent": "该客服的会话", SCORE: "该客服的会话"}
 
+
+
+def _kpis():
+    """The KPI computation, imported when first needed (it loads pandas: ~1 s of start-up otherwise)."""
+    from cxdesk.analysis import agent_kpis
+
+    return agent_kpis
+
+
+def _capability():
+    from cxdesk.analysis import capability
+
+    return capability
+
+
+def _missing(value) -> bool:
+    """None, NaN or pandas' NA (without importing pandas)."""
+    if value is None:
+        return True
+    try:
+        return bool(value != value)
+    except TypeError:  # pd.NA
+        return True
 
 class AgentsPage(BasePage):
     """Option bar; ranking table with the capability explained below; radar and trend on the right."""
@@ -158,7 +183,7 @@ class AgentsPage(BasePage):
         """Read the store in the background; the table fills when the job ends."""
         self._stale = False
         self.filter_bar.status_label.setText("正在计算客服指标…")
-        job = Job(self, load_frames, str(self.ctx.store.path), label="计算客服绩效").without_progress_dialog()
+        job = Job(self, _kpis().load_frames, str(self.ctx.store.path), label="计算客服绩效").without_progress_dialog()
         job.on_success(self._loaded)
         self.ctx.jobs.start(self.key, job)
 
@@ -173,10 +198,10 @@ class AgentsPage(BasePage):
         """Aggregate the loaded frames for the bar's shop, period kind and conversion window."""
         if self.frames is None:
             return
-        self.config = load_config()
+        self.config = _kpis().load_config()
         self._trend_cache.clear()
         bar = self.filter_bar
-        self.table = kpi_table(self.frames, bar.period_kind(), shop_ids=bar.shop_ids(), window=bar.window(),
+        self.table = _kpis().kpi_table(self.frames, bar.period_kind(), shop_ids=bar.shop_ids(), window=bar.window(),
                                config=self.config)
         keys = sorted(set(self.table["period"]) - {NO_TIME}, reverse=True)
         if NO_TIME in set(self.table["period"]):
@@ -233,7 +258,7 @@ class AgentsPage(BasePage):
         agents = period_rows[~period_rows["is_team"]]
         name = TEAM if row["is_team"] else short_agent(str(row["agent"]))
         labels = list(DIMENSIONS.values())
-        mine = [None if pd.isna(row[k]) else float(row[k]) for k in DIMENSIONS]
+        mine = [None if _missing(row[k]) else float(row[k]) for k in DIMENSIONS]
         team = [None if agents[k].isna().all() else float(agents[k].mean()) for k in DIMENSIONS]
         self.radar.set_figure(radar_figure(labels, mine, team, name))
         self.capability_label.setText(self._capability_html(row, name))
@@ -242,7 +267,7 @@ class AgentsPage(BasePage):
     def _capability_html(self, row: pd.Series, name: str) -> str:
         score = format_value(SCORE, row[SCORE])
         lines = [f"<b>{escape(name)}</b> 的能力模型（{escape(str(row['period']))}）：{SCORE_LABEL} <b>{score}</b>"]
-        for ev in explain(row):
+        for ev in _capability().explain(row):
             value = "无数据" if ev.score is None else f"{ev.score:.0f}"
             lines.append(f"<b>{ev.label} {value}</b>：{escape(ev.detail)}")
         return "<br>".join(lines)
@@ -252,7 +277,7 @@ class AgentsPage(BasePage):
         kind = bar.period_kind() if bar.period_kind() != "all" else "week"
         cache_key = (kind, tuple(bar.shop_ids() or ()), bar.window())
         if cache_key not in self._trend_cache:
-            self._trend_cache[cache_key] = kpi_table(self.frames, kind, shop_ids=bar.shop_ids(), window=bar.window(),
+            self._trend_cache[cache_key] = _kpis().kpi_table(self.frames, kind, shop_ids=bar.shop_ids(), window=bar.window(),
                                                      config=self.config)
         table = self._trend_cache[cache_key]
         table = table[table["period"] != NO_TIME]
@@ -264,8 +289,8 @@ class AgentsPage(BasePage):
         label = bar.trend_box.currentText()
         unit = METRIC[key].unit if key in METRIC else "分"
         title = f"{label}（{unit}，{'按周' if kind == 'week' else bar.kind_box.currentText()}）"
-        self.trend.set_figure(trend_figure(periods, [None if pd.isna(v) else v * scale for v in agent],
-                                           [None if pd.isna(v) else v * scale for v in team], title, name))
+        self.trend.set_figure(trend_figure(periods, [None if _missing(v) else v * scale for v in agent],
+                                           [None if _missing(v) else v * scale for v in team], title, name))
 
     # --- drill-down ---------------------------------------------------------------------------------
 
@@ -279,7 +304,7 @@ class AgentsPage(BasePage):
         key = self.model.key(column)
         bar = self.filter_bar
         agent = None if data["is_team"] else str(data["agent"])
-        rows = drill(self.frames, key, agent, bar.period_kind(), str(data["period"]), shop_ids=bar.shop_ids(),
+        rows = _kpis().drill(self.frames, key, agent, bar.period_kind(), str(data["period"]), shop_ids=bar.shop_ids(),
                      window=bar.window(), config=self.config)
         heads = self.repo.session_heads(rows["session_id"].head(5000).tolist())
         who = TEAM if agent is None else short_agent(agent)

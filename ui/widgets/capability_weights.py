@@ -9,8 +9,8 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QDoubleSpinBox, QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from cxdesk.analysis.agent_kpis import load_config
-from cxdesk.analysis.capability import DIMENSIONS, reset_weights, save_weights, user_config_path
+from cxdesk.analysis.agent_metrics import DIMENSIONS
+from cxdesk.analysis.capability_config import load_config, reset_weights, save_weights, user_config_path
 from cxdesk.errors import CxdeskError
 
 

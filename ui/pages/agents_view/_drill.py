@@ -7,10 +7,11 @@ with the waiting buyer message and the late reply marked, the way the
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from collections.abc import Callable
 from dataclasses import replace
 
-import pandas as pd
 from PySide6.QtCore import QItemSelection, Qt
 from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QHeaderView, QLabel, QSplitter,
                                QTableView, QVBoxLayout, QWidget)
@@ -21,6 +22,19 @@ from ui.widgets.conversation_view import ConversationViewWidget
 
 FLAG_FIELDS = FlagRow.__dataclass_fields__
 
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+def _missing(value) -> bool:
+    """None, NaN or pandas' NA (without importing pandas)."""
+    if value is None:
+        return True
+    try:
+        return bool(value != value)
+    except TypeError:  # pd.NA
+        return True
 
 def view_flag(row: pd.Series, conv: Conversation, agent: str | None) -> FlagRow | None:
     """A flag (never stored) that makes the conversation view mark this row's buyer turn and reply."""
@@ -33,7 +47,7 @@ def view_flag(row: pd.Series, conv: Conversation, agent: str | None) -> FlagRow 
     if reply >= 0:
         rule = "service.slow_reply"
         evidence.update(reply_seq=reply, agent=agent)
-        if pd.notna(row["wait"]):
+        if not _missing(row["wait"]):
             evidence["wait_s"] = float(row["wait"])
     values = {name: None for name in FLAG_FIELDS}
     values.update(id=-1, target_type="session", target_id=conv.session.id, rule_id=rule, category="服务时效",

@@ -4,8 +4,8 @@ from __future__ import annotations
 from PySide6.QtCore import QSignalBlocker, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QWidget
 
-from cxdesk.analysis.agent_kpis import ALL_PERIOD, METRICS, NO_TIME, PERIODS, WINDOWS
-from cxdesk.analysis.capability import DIMENSIONS, SCORE, SCORE_LABEL
+from cxdesk.analysis.agent_metrics import (ALL_PERIOD, DIMENSIONS, METRICS, NO_TIME, PERIODS, SCORE, SCORE_LABEL,
+                                          WINDOWS)
 from cxdesk.store import PLATFORMS
 from cxdesk.store.agents import ShopRow
 from ui.widgets.flow_layout import FlowLayout

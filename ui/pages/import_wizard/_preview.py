@@ -5,7 +5,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from cxdesk.errors import CxdeskError
-from cxdesk.importers import FIELD_ALIASES, resolve
+import cxdesk.importers as importers
+from cxdesk.importers import FIELD_ALIASES
 from ui.pages.import_wizard._file_list import FileEntry
 from ui.pages.import_wizard._labels import HIDDEN_PREVIEW_KEYS, REJECT_KEYS, ROLE_LABELS, field_label
 
@@ -58,6 +59,6 @@ def proposed_mapping(entry: FileEntry) -> dict[str, str]:
     if entry.kind == det.kind:
         return dict(det.mapping)
     try:
-        return resolve(det, entry.kind, None)[1]
+        return importers.resolve(det, entry.kind, None)[1]
     except CxdeskError:
         return {}

@@ -12,9 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from cxdesk.errors import Cancelled, CxdeskError
-from cxdesk.importers import (
-    Detection, ImportSummary, detect, import_file, preview, undo_batch, write_rejects_csv,
-)
+import cxdesk.importers as importers
+from cxdesk.importers import Detection, ImportSummary, undo_batch, write_rejects_csv
 from cxdesk.store import open_store
 from cxdesk.tasks import JobContext
 
@@ -76,7 +75,7 @@ def detect_job(ctx: JobContext, path: Path) -> Detection | str:
     message comes back as a value; only bugs reach the Job's error dialog.
     """
     try:
-        return detect(path)
+        return importers.detect(path)
     except CxdeskError as exc:
         return str(exc)
 
@@ -86,7 +85,7 @@ def preview_job(
 ) -> list[dict[str, Any]] | str:
     """The first records as they would be stored, or why they cannot be (Chinese)."""
     try:
-        return preview(path, detection, mapping, PREVIEW_ROWS, kind=kind)
+        return importers.preview(path, detection, mapping, PREVIEW_ROWS, kind=kind)
     except CxdeskError as exc:
         return str(exc)
 
@@ -112,7 +111,7 @@ def import_job(ctx: JobContext, db_path: Path, tasks: list[FileTask]) -> RunResu
 
 def _import_one(ctx: _FileContext, store: Any, task: FileTask) -> FileOutcome:
     try:
-        summary = import_file(
+        summary = importers.import_file(
             ctx, store, task.path, kind=task.kind, platform=task.platform, shop=task.shop,
             mapping=task.mapping, session_gap_minutes=task.session_gap_minutes,
             detection=task.detection,
