@@ -91,6 +91,7 @@ def main() -> int:
     ap.add_argument("--messages", type=int, default=1_000_000)
     ap.add_argument("--reviews", type=int, default=200_000)
     ap.add_argument("--snownlp-sample", type=int, default=1000)
+    ap.add_argument("--keep", type=Path, metavar="FILE", help="also copy the analysed database to FILE")
     args = ap.parse_args()
     print(f"machine: {os.cpu_count()} cores, Python {platform.python_version()}, {platform.platform()}")
     chats, reviews, source = real_texts()
@@ -119,6 +120,13 @@ def main() -> int:
         t0 = time.perf_counter()
         again = analyze(TaskContext(), db)
         print(f"analyze, nothing new: {time.perf_counter() - t0:.2f} s ({again.processed} rows)")
+        for stage in again.stages:
+            print(f"  {stage.stage:22s} {stage.seconds:6.2f} s")
+        if args.keep:
+            import shutil
+
+            shutil.copyfile(db, args.keep)
+            print(f"analysed database kept as {args.keep}")
     rows = args.messages + args.reviews
     rate = snownlp_reference(chats + reviews, args.snownlp_sample)
     print(f"naive SnowNLP(text).sentiments per row: {rate:,.0f} texts/s on a {args.snownlp_sample}-text sample "

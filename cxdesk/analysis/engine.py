@@ -162,13 +162,29 @@ def _sentiment_stage(ctx: JobContext, store, target_type: str, base: SentimentMo
     started = time.perf_counter()
     stage = f"sentiment.{target_type}"
     tasks = []
+    # Ids only grow (AUTOINCREMENT), so a plan fully scored by its model up to id N has nothing to
+    # do below N: the watermark saves the 1M-row anti-join on a run with nothing new.
+    marks: list[tuple[str, str, int]] = []  # (prefix, key, top id)
     for plan in (p for p in _plans(store, base) if p.target_type == target_type):
+        prefix = f"sentiment.done_to.{target_type}.{plan.shop_id}.{plan.rated}."
+        key = prefix + plan.version
+        after = int(store.meta.get(key, "0") or 0)
+        top = store.results.max_text_id(target_type, shop_id=plan.shop_id, rated=plan.rated)
         ids = store.results.sentiment_pending_ids(target_type, plan.version, shop_id=plan.shop_id,
-                                                  rated=plan.rated)
+                                                  rated=plan.rated, after_id=after) if top > after else []
+        marks.append((prefix, key, top))
         tasks += [(str(store.path), target_type, list(part), plan.shop_model)
                   for part in chunked(ids, CHUNK_SIZE)]
     total = sum(len(t[2]) for t in tasks)
+
+    def remember() -> None:
+        with store.transaction():
+            for prefix, key, top in marks:
+                store.meta.delete_prefix(prefix)  # the marks of models no longer in use
+                store.meta.set(key, str(top))
+
     if not total:
+        remember()
         return StageResult(stage, base.version, 0, time.perf_counter() - started)
     run_id = store.results.start_run(stage, base.version)
     done = 0
@@ -185,6 +201,7 @@ def _sentiment_stage(ctx: JobContext, store, target_type: str, base: SentimentMo
         _run_chunks(ctx, score_sentiment_chunk, tasks, store_rows, total_texts=total,
                     initializer=init_sentiment_worker, workers=workers)
         status = "done"
+        remember()
     except Cancelled:
         status = "cancelled"
         raise

@@ -23,15 +23,27 @@ class ResultsRepo:
 
     # --- sentiment ------------------------------------------------------------
 
+    def max_text_id(self, target_type: str, *, shop_id: int | None = None, rated: bool | None = None) -> int:
+        """The highest id of these texts (0 when there are none)."""
+        table, _ = _TEXT_SOURCES[target_type]
+        where, params = ["1"], []
+        if shop_id is not None:
+            where.append("shop_id = ?")
+            params.append(shop_id)
+        if rated is not None:
+            where.append("rating IS NOT NULL" if rated else "rating IS NULL")
+        return int(self._conn.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table} WHERE {' AND '.join(where)}",
+                                      params).fetchone()[0])
+
     def sentiment_pending_ids(self, target_type: str, model: str, *, shop_id: int | None = None,
-                              rated: bool | None = None) -> list[int]:
+                              rated: bool | None = None, after_id: int = 0) -> list[int]:
         """Ids of texts with no sentiment yet, or one made by another model.
 
         ``shop_id`` limits to one shop; ``rated`` (reviews only) to reviews
-        with (True) or without (False) a star rating.
+        with (True) or without (False) a star rating; ``after_id`` to ids above it.
         """
         table, _ = _TEXT_SOURCES[target_type]
-        where, params = ["(s.target_id IS NULL OR s.model <> ?)"], [target_type, model]
+        where, params = ["(s.target_id IS NULL OR s.model <> ?)", "t.id > ?"], [target_type, model, after_id]
         if shop_id is not None:
             where.append("t.shop_id = ?")
             params.append(shop_id)
