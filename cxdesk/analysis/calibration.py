@@ -60,7 +60,9 @@ def calibrate_shops(ctx: JobContext, store, base: SentimentModel) -> StageResult
         labels = [None if is_no_content(t) else y for t, y in zip(texts, stars_to_labels([r for _, r in rows]))]
         labels = _cap_per_class(labels, MAX_PER_CLASS, seed=shop.id)
         try:
-            model, accuracy = fit_shop_model(texts, labels, base)
+            # The model served is the one the held-out accuracy was measured on (one fit, not two:
+            # liblinear on 20k reviews is the slowest part of a first analysis).
+            model, accuracy = fit_shop_model(texts, labels, base, refit_all=False)
         except CalibrationError:
             if info is not None:  # e.g. reviews were undone: the old model no longer has its basis
                 with store.transaction():
