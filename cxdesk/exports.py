@@ -16,7 +16,8 @@ from cxdesk.store.exports import columns
 from cxdesk.tasks import JobContext
 
 KINDS = ("reviews", "messages", "sessions", "flags")
-KIND_LABELS = {"reviews": "条评价", "messages": "条聊天消息", "sessions": "个会话", "flags": "条风险旗标"}
+KIND_LABELS = {"reviews": "条评价", "messages": "条聊天消息", "sessions": "个会话", "flags": "条风险旗标",
+               "faq": "个常见问题", "faq-members": "个买家问题"}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -39,7 +40,11 @@ class ExportSummary:
 
 def export_table(ctx: JobContext, db_path: str | Path, kind: str, out: str | Path) -> ExportSummary:
     """Job: write every review or message with its results to ``out`` (.csv or .xlsx)."""
-    if kind not in KINDS:
+    from cxdesk.store.faq_exports import FAQ_KINDS, export_faq
+
+    if kind in FAQ_KINDS:
+        return export_faq(ctx, db_path, kind, out)
+    if kind not in KINDS:  # faq / faq-members are handled above
         raise CxdeskError(f"不支持导出“{kind}”，可选：reviews（评价）、messages（聊天消息）、"
                           "sessions（会话及风险分）、flags（风险旗标）")
     out = Path(out)

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from cxdesk.analysis.aspect_stage import run_aspect_stage
 from cxdesk.analysis.chat_tone import default_tone
+from cxdesk.analysis.faq_stage import run_faq_stage
 from cxdesk.analysis.no_content import is_no_content
 from cxdesk.analysis.risk import run_abuse_model_stage, run_risk_stage, run_service_time_stage
 from cxdesk.analysis.search_stage import run_search_index_stage
@@ -220,7 +221,9 @@ def analyze(ctx: JobContext, db_path: str | Path, *, workers: int | None = None)
         summary.stages.append(_sentiment_stage(SubContext(ctx, 100, 150, 1000), store, "review", model, workers))
         # Aspects read the first review's sentiment: after review sentiment.
         summary.stages.append(run_aspect_stage(SubContext(ctx, 250, 80, 1000), store, _run_chunks, workers))
-        summary.stages.append(_sentiment_stage(SubContext(ctx, 330, 470, 1000), store, "message", model, workers))
+        summary.stages.append(_sentiment_stage(SubContext(ctx, 330, 400, 1000), store, "message", model, workers))
+        # FAQ answers are ranked by the buyer's end sentiment: after message sentiment.
+        summary.stages.append(run_faq_stage(SubContext(ctx, 730, 70, 1000), store, _run_chunks, workers))
         summary.stages.append(run_risk_stage(SubContext(ctx, 800, 80, 1000), store, _run_chunks, workers))
         summary.stages.append(run_abuse_model_stage(SubContext(ctx, 880, 50, 1000), store, _run_chunks, workers))
         # Session flags and risk scores use every flag above: last.

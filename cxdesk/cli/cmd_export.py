@@ -10,9 +10,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     from cxdesk.cli import add_db_option
 
     p = sub.add_parser("export", help="导出评价、聊天消息、会话（含风险分）或风险旗标到 CSV / XLSX")
-    p.add_argument("kind", choices=["reviews", "messages", "sessions", "flags", "agents"],
-                   help="reviews（评价）、messages（聊天消息）、sessions（会话及风险分）、flags（风险旗标）"
-                        "或 agents（客服绩效）")
+    p.add_argument("kind", choices=["reviews", "messages", "sessions", "flags", "agents", "faq", "faq-members"],
+                   help="reviews（评价）、messages（聊天消息）、sessions（会话及风险分）、flags（风险旗标）、"
+                        "agents（客服绩效）、faq（常见问题，每类一行）或 faq-members（每个提取出的问题一行）")
     add_db_option(p)
     p.add_argument("--out", required=True, metavar="FILE", help="输出文件，.csv 或 .xlsx")
     p.add_argument("--period", choices=["day", "week", "month", "all"], default="all",

@@ -19,6 +19,7 @@ from cxdesk.store._schema import connect
 from cxdesk.store.batches import Batch, BatchesRepo
 from cxdesk.store.chats import ChatsRepo
 from cxdesk.store.exports import ExportsRepo
+from cxdesk.store.faq import FaqRepo
 from cxdesk.store.flags import FlagsRepo
 from cxdesk.store.meta import MetaRepo
 from cxdesk.store.migrations import CURRENT_VERSION
@@ -67,6 +68,7 @@ class Store:
         self.shop_models = ShopModelsRepo(conn)
         self.flags = FlagsRepo(conn)
         self.voc = VocRepo(conn)
+        self.faq = FaqRepo(conn)
 
     @property
     def schema_version(self) -> int:

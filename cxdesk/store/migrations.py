@@ -278,5 +278,40 @@ CREATE TABLE risk_scores (
 CREATE INDEX risk_scores_level ON risk_scores(target_type, score DESC);
 """
 
-MIGRATIONS: list[str] = [_V1_CORE, _V2_RESULTS, _V3_SHOP_MODELS, _V4_ASPECTS_AND_SCORES]
+# v5: FAQ clusters that last through re-runs (cxdesk/analysis/faq_stage.py, cxdesk/store/faq.py).
+# - faq_clusters: label_manual (renamed by the user: never relabelled), the most
+#   central member, keywords as JSON, the stored centroid (top TF-IDF terms, see
+#   faq_cluster.encode_centroid) that new questions are matched against, when
+#   the recommended answer was saved.
+# - faq_members: the question as asked (cut from the message), its session, time,
+#   the first agent reply after it, the product the session is about (when one
+#   is known) and manual = 1 when the user moved it (never moved automatically).
+#   cluster_id NULL = not (yet) like any other question.
+# - faq_model: the stage's state (IDF of the hashed features, rules version, how
+#   far the buyer messages were scanned).
+_V5_FAQ = """
+ALTER TABLE faq_clusters ADD COLUMN label_manual INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE faq_clusters ADD COLUMN central_message_id INTEGER;
+ALTER TABLE faq_clusters ADD COLUMN centroid BLOB;
+ALTER TABLE faq_clusters ADD COLUMN answer_saved_at TEXT;
+ALTER TABLE faq_members ADD COLUMN question TEXT;
+ALTER TABLE faq_members ADD COLUMN session_id INTEGER;
+ALTER TABLE faq_members ADD COLUMN asked_at TEXT;
+ALTER TABLE faq_members ADD COLUMN answer_id INTEGER;
+ALTER TABLE faq_members ADD COLUMN product TEXT;
+ALTER TABLE faq_members ADD COLUMN manual INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX faq_members_session ON faq_members(session_id);
+-- (cluster_id, asked_at) serves every cluster_id lookup: the v2 index would only slow writes.
+DROP INDEX faq_members_cluster;
+CREATE INDEX faq_members_asked ON faq_members(cluster_id, asked_at);
+CREATE INDEX faq_members_product ON faq_members(product) WHERE product IS NOT NULL;
+
+CREATE TABLE faq_model (
+    key   TEXT PRIMARY KEY,
+    value TEXT,
+    data  BLOB
+);
+"""
+
+MIGRATIONS: list[str] = [_V1_CORE, _V2_RESULTS, _V3_SHOP_MODELS, _V4_ASPECTS_AND_SCORES, _V5_FAQ]
 CURRENT_VERSION = len(MIGRATIONS)

@@ -1,0 +1,161 @@
+"""Clustering any list of texts with the FAQ method (the ``cluster`` command, the benchmark).
+
+:func:`cluster_texts` normalises every text (masks, no punctuation), collapses
+identical normalised forms, clusters the distinct forms
+(:func:`cxdesk.analysis.faq_cluster.cluster_vectors`) and labels each
+cluster with its most central text and keywords. No question filter: every
+text gets a cluster (a text like no other is a cluster of one).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from cxdesk.analysis.faq_cluster import Vectoriser, cluster_vectors, summarise
+from cxdesk.analysis.faq_text import FaqRules
+from cxdesk.tasks import JobContext, NullContext
+
+
+def make_words(extra_words: Sequence[str] = ()) -> Callable[[str], list[str]]:
+    """A word splitter (jieba with the user dictionary and ``extra_words``) for features and keywords."""
+    from cxdesk.textprep import Tokenizer
+
+    tokenizer = Tokenizer(extra_words)
+    return tokenizer.tokens
+
+
+@dataclass
+class TextClusters:
+    """Cluster number of each input text (0 = largest cluster) and each cluster's label."""
+
+    labels: list[int]
+    names: dict[int, str] = field(default_factory=dict)
+    keywords: dict[int, list[str]] = field(default_factory=dict)
+    sizes: dict[int, int] = field(default_factory=dict)
+    distinct: int = 0
+
+    @property
+    def n_clusters(self) -> int:
+        return len(self.sizes)
+
+
+def label_text(central: str, keywords: Sequence[str]) -> str:
+    """「central question（kw1 / kw2 / kw3）」: what a cluster is called until a user renames it."""
+    kws = [k for k in keywords if k not in central][:3]
+    return f"{central}（{' / '.join(kws)}）" if kws else central
+
+
+def cluster_texts(texts: Sequence[str | None], *, rules: FaqRules | None = None,
+                  ctx: JobContext | None = None, words: Callable[[str], list[str]] | None = None,
+                  ) -> TextClusters:
+    """Cluster every text; empty texts (after normalisation) share cluster -1."""
+    ctx = ctx or NullContext()
+    rules = rules or FaqRules.load()
+    params = rules.cluster
+    ctx.progress(0, 4, "规范化文本")
+    norms = [rules.normalise(t) if t else "" for t in texts]
+    index: dict[str, int] = {}
+    inverse = np.empty(len(norms), dtype=np.int64)
+    shown: list[str] = []
+    for i, norm in enumerate(norms):
+        j = index.setdefault(norm, len(index))
+        if j == len(shown):
+            shown.append((texts[i] or "").strip())
+        inverse[i] = j
+    distinct = list(index)
+    counts = np.bincount(inverse, minlength=len(distinct))
+    ctx.check()
+    if words is None:
+        words = make_words()  # keywords always; features only when params.words
+    vec = Vectoriser(params, words)
+    raw = vec.counts(distinct)
+    vec.fit_idf(raw)
+    v = vec.weigh(raw)
+    ctx.progress(1, 4, "聚类")
+    groups = cluster_vectors(v, params, check=ctx.check)
+    ctx.progress(3, 4, "生成标签")
+    # Number clusters by size (most texts first), empty normalised texts apart.
+    empty = index.get("")
+    text_groups = groups[inverse]
+    order = np.argsort(-np.bincount(text_groups), kind="stable")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    result = TextClusters(labels=[], distinct=len(distinct))
+    final = rank[groups]
+    if empty is not None:
+        final[empty] = -1
+    result.labels = final[inverse].tolist()
+    members_of: dict[int, list[int]] = {}
+    for d, c in enumerate(final.tolist()):
+        members_of.setdefault(c, []).append(d)
+    for c, members in members_of.items():
+        result.sizes[c] = int(counts[members].sum())
+        if c < 0:
+            result.names[c] = ""
+            continue
+        s = summarise(np.asarray(members), v, distinct, counts, words, rules.stopwords, params)
+        result.keywords[c] = s.keywords
+        result.names[c] = label_text(shown[s.central], s.keywords)
+    ctx.progress(4, 4, "完成")
+    return result
+
+
+@dataclass
+class ClusterFileSummary:
+    rows: int
+    clusters: int
+    out: str
+
+    def describe(self) -> str:
+        return f"已把 {self.rows:,} 行分成 {self.clusters:,} 组，写入“{self.out}”。"
+
+
+def _read_table(path: str):
+    import pandas as pd
+
+    from cxdesk.errors import CxdeskError
+
+    if path.lower().endswith((".xlsx", ".xls")):
+        return pd.read_excel(path, dtype=str, keep_default_na=False)
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding)
+        except UnicodeDecodeError:
+            continue
+        except FileNotFoundError as exc:
+            raise CxdeskError(f"找不到文件“{path}”。") from exc
+    raise CxdeskError(f"无法识别“{path}”的编码（试过 UTF-8 与 GB18030）。")
+
+
+def cluster_file(ctx: JobContext, path: str, column: str, out: str, preset: str | None = None) -> ClusterFileSummary:
+    """Job: cluster every row of one text column of a CSV/XLSX; write the rows back with
+    ``cluster_id`` and ``cluster_label`` (``cluster_id`` 0 is the largest group, -1 an empty text)."""
+    from pathlib import Path
+
+    from cxdesk.errors import CxdeskError
+    from cxdesk.exports import neutralise
+
+    if not out.lower().endswith((".csv", ".xlsx")):
+        raise CxdeskError(f"输出文件须以 .csv 或 .xlsx 结尾：{out}")
+    frame = _read_table(path)
+    if column not in frame.columns:
+        raise CxdeskError(f"“{path}”中没有列“{column}”。现有的列：{'、'.join(map(str, frame.columns))}")
+    rules = FaqRules.load().with_preset(preset)
+    result = cluster_texts(frame[column].tolist(), rules=rules, ctx=ctx)
+    frame["cluster_id"] = result.labels
+    frame["cluster_label"] = [result.names.get(c, "") for c in result.labels]
+    frame = frame.map(neutralise)
+    tmp = Path(out + ".part")
+    try:
+        if out.lower().endswith(".csv"):
+            frame.to_csv(tmp, index=False, encoding="utf-8-sig")
+        else:
+            frame.to_excel(tmp, index=False, engine="xlsxwriter")
+        tmp.replace(out)
+    except OSError as exc:
+        raise CxdeskError(f"无法写入“{out}”：{exc.strerror or exc}") from exc
+    finally:
+        tmp.unlink(missing_ok=True)
+    return ClusterFileSummary(len(frame), result.n_clusters, out)

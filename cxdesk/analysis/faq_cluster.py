@@ -1,0 +1,244 @@
+"""Clustering short texts without being told how many groups there are.
+
+1. **Near-duplicates collapse** first: texts with the same normalised form
+   (:meth:`FaqRules.normalise`: masks, no punctuation or greeting) are one
+   node, carrying how many times it was asked.
+2. **Features**: hashed char 1–2-grams plus jieba words (product words
+   known), sublinear TF × IDF, L2-normalised. Masks (``{订单号}``) are one
+   symbol each. Hashing keeps the feature space fixed, so the IDF and the
+   cluster centroids stored in the database stay valid for later runs; terms
+   seen in fewer than ``min_df`` distinct texts get no weight (names, typos).
+3. **Graph**: each node's ``neighbours`` most similar nodes (cosine ≥
+   ``edge_min_similarity``), found block by block with sparse products, so
+   memory is O(n·k), never O(n²) (time is quadratic in the distinct texts:
+   above ``search_prune_above`` of them, terms shared by more than
+   ``search_max_df`` leave the search, which keeps 60k distinct questions
+   near 15 s).
+4. **Communities**: Louvain modularity optimisation (:mod:`.faq_louvain`) on
+   that graph; the number of groups falls out of the data, and
+   ``resolution`` sets how fine they are.
+
+New texts later join an existing cluster when their cosine to its stored
+centroid reaches ``assign_min_similarity`` (:func:`assign`).
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from cxdesk.analysis.faq_louvain import louvain
+from cxdesk.analysis.faq_text import ClusterParams
+
+_MASK_SYMBOLS = "\ue000\ue001\ue002\ue003\ue004\ue005\ue006\ue007\ue008\ue009\ue00a\ue00b\ue00c"
+_MASKS = ("{订单号}", "{电话}", "{金额}", "{日期}", "{时间}", "{地址}", "{姓名}", "{链接}", "{数字}", "{其他}",
+          "{型号}")
+_TO_SYMBOL = {m: s for m, s in zip(_MASKS, _MASK_SYMBOLS)}
+_MASK_RE = re.compile(r"\{[^{}]{1,4}\}")
+
+
+def _symbolise(text: str) -> str:
+    if "{" in text:
+        for mask, symbol in _TO_SYMBOL.items():
+            text = text.replace(mask, symbol)
+    return text
+
+
+class Vectoriser:
+    """Hashed char n-grams (+ words) → sublinear TF-IDF rows, L2-normalised."""
+
+    def __init__(self, params: ClusterParams, words: Callable[[str], list[str]] | None = None,
+                 idf: np.ndarray | None = None) -> None:
+        self.params = params
+        self.n_features = 1 << params.hash_bits
+        self._words = words if params.words else None
+        self.idf = idf
+
+    def _analyse(self, text: str) -> list[str]:
+        text = _symbolise(text)
+        lo, hi = self.params.char_ngrams
+        grams = [text[i:i + n] for n in range(lo, hi + 1) for i in range(len(text) - n + 1)]
+        if self._words is not None:
+            grams += ["\x01" + w for w in self._words(text) if len(w) > 1]
+        return grams
+
+    def counts(self, texts: Sequence[str]) -> sp.csr_matrix:
+        if len(texts) == 0:  # HashingVectorizer cannot transform an empty list
+            return sp.csr_matrix((0, self.n_features), dtype=np.float32)
+        from sklearn.feature_extraction.text import HashingVectorizer
+
+        hv = HashingVectorizer(analyzer=self._analyse, n_features=self.n_features, alternate_sign=False,
+                               norm=None, dtype=np.float32)
+        return hv.transform(texts).tocsr()
+
+    def fit_idf(self, counts: sp.csr_matrix) -> np.ndarray:
+        """Smooth IDF over the distinct texts; terms in fewer than ``min_df`` texts get 0."""
+        n = counts.shape[0]
+        df = np.bincount(counts.indices, minlength=self.n_features).astype(np.float64)
+        idf = np.log((1 + n) / (1 + df)) + 1.0
+        idf[df < self.params.min_df] = 0.0
+        self.idf = idf.astype(np.float32)
+        return self.idf
+
+    def weigh(self, counts: sp.csr_matrix) -> sp.csr_matrix:
+        """Sublinear TF × IDF, L2-normalised (rows without any known term stay zero)."""
+        from sklearn.preprocessing import normalize
+
+        if self.idf is None:
+            raise ValueError("IDF not fitted")
+        m = counts.copy()
+        m.data = (1.0 + np.log(m.data)) * self.idf[m.indices]
+        m.eliminate_zeros()
+        return normalize(m, copy=False)
+
+    def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
+        return self.weigh(self.counts(texts))
+
+
+# --- graph and communities ------------------------------------------------------------------
+
+
+def _block_rows(n: int) -> int:
+    return int(max(16, min(4096, 20_000_000 // max(n, 1))))
+
+
+def knn_graph(v: sp.csr_matrix, k: int, min_sim: float, check: Callable[[], None] | None = None) -> sp.csr_matrix:
+    """Symmetric graph of each row's ``k`` most similar rows with cosine ≥ ``min_sim``."""
+    n = v.shape[0]
+    vt = v.T.tocsc()
+    rows, cols, vals = [], [], []
+    step = _block_rows(n)
+    kk = min(k, n - 1)
+    if kk <= 0:
+        return sp.csr_matrix((n, n), dtype=np.float32)
+    for start in range(0, n, step):
+        if check is not None:
+            check()
+        block = (v[start:start + step] @ vt).toarray()
+        idx = np.arange(block.shape[0])
+        block[idx, idx + start] = 0.0
+        top = np.argpartition(-block, kk - 1, axis=1)[:, :kk]
+        sims = np.take_along_axis(block, top, axis=1)
+        keep = sims >= min_sim
+        rows.append(np.repeat(idx + start, kk)[keep.ravel()])
+        cols.append(top[keep])
+        vals.append(sims[keep])
+    g = sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(n, n),
+                      dtype=np.float32)
+    return g.maximum(g.T).tocsr()
+
+
+def _search_features(nodes: sp.csr_matrix, params: ClusterParams) -> sp.csr_matrix:
+    """Above ``search_prune_above`` nodes, terms in more than ``search_max_df`` of them leave the neighbour search.
+
+    A char like 的 or a word every question shares (花呗 in a 花呗 help desk) makes the
+    sparse products nearly dense, and says little about which question is which:
+    dropping them made the search 4× faster on 20k distinct questions.
+    """
+    from sklearn.preprocessing import normalize
+
+    n = nodes.shape[0]
+    if n <= params.search_prune_above:
+        return nodes
+    df = np.bincount(nodes.indices, minlength=nodes.shape[1])
+    keep = (df <= params.search_max_df * n).astype(np.float32)
+    pruned = nodes.multiply(keep[None, :]).tocsr()
+    pruned.eliminate_zeros()
+    return normalize(pruned)
+
+
+def cluster_vectors(v: sp.csr_matrix, params: ClusterParams,
+                    check: Callable[[], None] | None = None) -> np.ndarray:
+    """Community number of each row of ``v`` (distinct texts); rows with no feature are singletons."""
+    n = v.shape[0]
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    graph = knn_graph(_search_features(v, params), params.neighbours, params.edge_min_similarity, check=check)
+    if check is not None:
+        check()
+    return louvain(graph, resolution=params.resolution, seed=params.seed)
+
+
+# --- what a cluster shows ---------------------------------------------------------------------
+
+
+@dataclass
+class ClusterSummary:
+    central: int  # index of the most central text
+    keywords: list[str]
+    centroid: bytes
+
+
+def encode_centroid(row: sp.csr_matrix, terms: int) -> bytes:
+    """Top ``terms`` weights of a centroid row, renormalised: int32 indices then float32 values."""
+    idx, val = row.indices, row.data.astype(np.float32)
+    if len(val) > terms:
+        keep = np.argpartition(-val, terms - 1)[:terms]
+        idx, val = idx[keep], val[keep]
+    order = np.argsort(idx)
+    idx, val = idx[order].astype(np.int32), val[order]
+    norm = float(np.sqrt((val.astype(np.float64) ** 2).sum())) or 1.0
+    val = (val / norm).astype(np.float32)
+    return np.int32(len(idx)).tobytes() + idx.tobytes() + val.tobytes()
+
+
+def decode_centroids(blobs: Sequence[bytes], n_features: int) -> sp.csr_matrix:
+    """Stored centroids as rows of one sparse matrix."""
+    indptr = [0]
+    indices, values = [], []
+    for blob in blobs:
+        k = int(np.frombuffer(blob[:4], dtype=np.int32)[0])
+        indices.append(np.frombuffer(blob[4:4 + 4 * k], dtype=np.int32))
+        values.append(np.frombuffer(blob[4 + 4 * k:4 + 8 * k], dtype=np.float32))
+        indptr.append(indptr[-1] + k)
+    if not blobs:
+        return sp.csr_matrix((0, n_features), dtype=np.float32)
+    return sp.csr_matrix((np.concatenate(values), np.concatenate(indices), np.array(indptr)),
+                         shape=(len(blobs), n_features))
+
+
+def assign(v: sp.csr_matrix, centroids: sp.csr_matrix, min_sim: float,
+           batch: int = 4096) -> tuple[np.ndarray, np.ndarray]:
+    """(row of the best centroid or -1, its cosine) for each row of ``v``."""
+    n = v.shape[0]
+    best = np.full(n, -1, dtype=np.int64)
+    sims = np.zeros(n, dtype=np.float32)
+    if centroids.shape[0] == 0 or n == 0:
+        return best, sims
+    ct = centroids.T.tocsc()
+    for start in range(0, n, batch):
+        s = (v[start:start + batch] @ ct).toarray()
+        arg = s.argmax(axis=1)
+        val = s[np.arange(len(arg)), arg]
+        hit = val >= min_sim
+        best[start:start + len(arg)] = np.where(hit, arg, -1)
+        sims[start:start + len(arg)] = val
+    return best, sims
+
+
+def summarise(members: np.ndarray, v: sp.csr_matrix, texts: Sequence[str], counts: np.ndarray,
+              words: Callable[[str], list[str]] | None, stopwords: frozenset[str], params: ClusterParams,
+              ) -> ClusterSummary:
+    """Centroid, most central text (cosine to the centroid, ties to the most asked) and keywords."""
+    sub = v[members]
+    w = counts[members].astype(np.float32)
+    centroid = sp.csr_matrix(sub.multiply(w[:, None]).sum(axis=0))
+    norm = float(np.sqrt(centroid.multiply(centroid).sum())) or 1.0
+    centroid = centroid / norm
+    sims = np.asarray((sub @ centroid.T).todense()).ravel()
+    score = sims + 1e-6 * np.log1p(w)
+    central = int(members[int(np.argmax(score))])
+    keywords: list[str] = []
+    if words is not None:
+        top = members[np.argsort(-w)[:50]]
+        tally: Counter[str] = Counter()
+        for i in top:
+            for word in set(words(_MASK_RE.sub(" ", texts[i]))):
+                if len(word) > 1 and word not in stopwords:
+                    tally[word] += int(counts[i])
+        keywords = [wd for wd, _ in tally.most_common(params.keywords)]
+    return ClusterSummary(central, keywords, encode_centroid(centroid.tocsr(), params.centroid_terms))

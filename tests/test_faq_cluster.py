@@ -1,0 +1,107 @@
+"""Clustering without k: Louvain, the kNN graph, assignment to stored centroids, the cluster command."""
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+from cxdesk.analysis.faq_louvain import louvain
+from cxdesk.analysis.faq import cluster_texts
+from cxdesk.analysis.faq_cluster import Vectoriser, assign, decode_centroids, encode_centroid, knn_graph
+from cxdesk.analysis.faq_text import FaqRules
+
+SHIP = ["什么时候发货", "什么时候发货啊", "今天能发货吗", "几天发货", "下单后多久发货", "啥时候发货呢"]
+INVOICE = ["可以开发票吗", "能开增值税发票吗", "发票怎么开", "开个发票可以吗", "电子发票在哪里下载", "发票抬头写公司可以吗"]
+ADDRESS = ["地址可以修改吗", "收货地址填错了能改吗", "能帮我改一下地址吗", "怎么修改收货地址", "地址写错了怎么办",
+           "改地址可以吗"]
+
+
+def test_louvain_finds_two_cliques_joined_by_one_weak_edge() -> None:
+    n = 10
+    a = np.zeros((n, n))
+    a[:5, :5] = 1.0
+    a[5:, 5:] = 1.0
+    np.fill_diagonal(a, 0)
+    a[4, 5] = a[5, 4] = 0.1
+    labels = louvain(sp.csr_matrix(a))
+    assert len(set(labels[:5])) == 1 and len(set(labels[5:])) == 1 and labels[0] != labels[9]
+
+
+def test_paraphrases_share_a_cluster_and_topics_do_not() -> None:
+    texts = SHIP + INVOICE + ADDRESS
+    result = cluster_texts(texts)
+    labels = result.labels
+    topics = [labels[:6], labels[6:12], labels[12:]]
+    majority = [max(set(t), key=t.count) for t in topics]
+    assert len(set(majority)) == 3
+    assert sum(t.count(m) for t, m in zip(topics, majority)) >= 15  # at most 3 of 18 stray
+    assert all(result.names[m] for m in majority)
+
+
+def test_near_duplicates_collapse_before_clustering() -> None:
+    result = cluster_texts(["订单123456789012 什么时候发货", "订单456789012345什么时候发货？", "什么时候发货"])
+    assert result.distinct == 1
+    assert result.labels == [0, 0, 0] and result.sizes == {0: 3}
+
+
+def test_knn_graph_keeps_at_most_k_neighbours_per_row() -> None:
+    rules = FaqRules.load()
+    vec = Vectoriser(rules.cluster)
+    raw = vec.counts(SHIP + INVOICE + ADDRESS)
+    vec.fit_idf(raw)
+    v = vec.weigh(raw)
+    g = knn_graph(v, 2, 0.0)
+    assert (g != g.T).nnz == 0
+    # symmetrised top-2: each row has its own two plus rows that chose it
+    assert g.shape == (18, 18) and g.nnz >= 18 and g.diagonal().sum() == 0
+
+
+def test_assign_matches_new_texts_to_stored_centroids_only_above_threshold() -> None:
+    rules = FaqRules.load()
+    vec = Vectoriser(rules.cluster)
+    raw = vec.counts(SHIP + INVOICE)
+    vec.fit_idf(raw)
+    v = vec.weigh(raw)
+    blobs = [encode_centroid(sp.csr_matrix(v[:6].sum(axis=0)), 300), encode_centroid(sp.csr_matrix(v[6:].sum(axis=0)), 300)]
+    cents = decode_centroids(blobs, vec.n_features)
+    best, sims = assign(vec.transform(["请问什么时候能发货", "发票可以开吗", "你们家猫粮好吃吗"]), cents, 0.35)
+    assert best.tolist()[:2] == [0, 1]
+    assert best[2] == -1 and sims[2] < 0.35
+
+
+def _cluster_cli(argv: list[str]) -> int:
+    """The ``cluster`` subcommand through its own parser (registered in cxdesk.cli by the lead)."""
+    import argparse
+
+    from cxdesk.cli import cmd_cluster
+
+    parser = argparse.ArgumentParser()
+    cmd_cluster.add_parser(parser.add_subparsers())
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+def test_cluster_command_writes_rows_back_with_cluster_id_and_label(tmp_path: Path) -> None:
+    import pytest
+
+    from cxdesk.errors import CxdeskError
+
+    src = tmp_path / "in.csv"
+    with src.open("w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["编号", "问题"])
+        for i, t in enumerate(SHIP + INVOICE + ADDRESS):
+            w.writerow([i, t])
+    out = tmp_path / "out.csv"
+    assert _cluster_cli(["cluster", str(src), "--column", "问题", "--out", str(out), "--quiet"]) == 0
+    rows = list(csv.DictReader(out.read_text(encoding="utf-8-sig").splitlines()))
+    assert [r["问题"] for r in rows] == SHIP + INVOICE + ADDRESS
+    assert set(rows[0]) == {"编号", "问题", "cluster_id", "cluster_label"}
+    topics = [[r["cluster_id"] for r in rows[i:i + 6]] for i in (0, 6, 12)]
+    majority = [max(set(t), key=t.count) for t in topics]
+    assert all(t.count(m) >= 5 for t, m in zip(topics, majority)) and len(set(majority)) == 3
+    assert all(r["cluster_label"] for r in rows)
+    with pytest.raises(CxdeskError, match="没有列“没有这列”"):
+        _cluster_cli(["cluster", str(src), "--column", "没有这列", "--out", str(out), "--quiet"])

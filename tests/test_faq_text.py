@@ -1,0 +1,59 @@
+"""Question extraction and normalisation on real JDDC buyer lines (tests/fixtures/faq)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cxdesk.analysis.faq_text import FaqRules
+
+FIXTURE = Path(__file__).parent / "fixtures" / "faq" / "buyer_lines.tsv"
+
+
+@pytest.fixture(scope="module")
+def rules() -> FaqRules:
+    return FaqRules.load()
+
+
+def _labelled() -> list[tuple[bool, str]]:
+    rows = [line.rstrip("\n").split("\t", 1) for line in FIXTURE.read_text(encoding="utf-8").splitlines() if not line.startswith("#")]
+    return [(e == "1", t) for e, t in rows[1:]]
+
+
+def test_detector_agrees_with_hand_labels_on_real_buyer_lines(rules: FaqRules) -> None:
+    rows = _labelled()
+    assert len(rows) >= 40 and sum(e for e, _ in rows) >= 20
+    wrong = [(e, t, rules.question(t)) for e, t in rows if (rules.question(t) is not None) != e]
+    assert wrong == []
+
+
+@pytest.mark.parametrize("text", ["你好", "在吗？", "谢谢！", "好的呢", "[订单x]", "123456789012345", "😀😀👍",
+                                  "https://item.taobao.com/item.htm?id=123", "为什么", "那怎么办", "要多久"])
+def test_skips_greetings_thanks_numbers_links_emoji_and_contextless(rules: FaqRules, text: str) -> None:
+    assert rules.question(text) is None
+
+
+def test_order_numbers_amounts_dates_and_codes_are_masked(rules: FaqRules) -> None:
+    a = rules.normalise(rules.question("订单123456789012 什么时候发货"))
+    b = rules.normalise(rules.question("订单456789012345什么时候发货？"))
+    assert a == b == "什么时候发货"
+    assert rules.normalise("订单123456789012什么时候发货") == "什么时候发货"
+    assert rules.normalise("你好，请问199元包邮吗") == "{金额}包邮吗"
+    assert rules.normalise("5月3号能到吗") == rules.normalise("6月12日能到吗") == "{日期}能到吗"
+    assert rules.normalise("XL-2030有货吗") == rules.normalise("ab9981有货吗") == "{型号}有货吗"
+    assert rules.normalise("打13812345678联系我可以吗") == "打{电话}联系我可以吗"
+    assert rules.normalise("[订单x]的发票开了吗") == "的发票开了吗"
+    assert rules.normalise("[数字x]件能便宜吗") == "{数字}件能便宜吗"
+
+
+def test_question_is_the_asking_sentence_with_short_context(rules: FaqRules) -> None:
+    assert rules.question("你好，我买的这个皮带头 请问今晚能送到吗 我要转人工") == "请问今晚能送到吗"
+    assert rules.question("这个裤子 多久?") == "这个裤子 多久?"
+    assert rules.question("我可以退款么  等不了") == "我可以退款么"
+
+
+def test_a_broken_rules_file_says_so_in_chinese(tmp_path: Path) -> None:
+    bad = tmp_path / "faq.json"
+    bad.write_text('{"version": "x", "masks": [{"pattern": "("}]}', encoding="utf-8")
+    with pytest.raises(Exception, match="常见问题规则文件"):
+        FaqRules.load(bad)
