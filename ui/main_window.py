@@ -11,6 +11,11 @@ message_id or None)``; the window connects every page that has it to
 :meth:`MainWindow.open_session`, which shows the 会话 page on that session,
 scrolled to the message. Back/forward (the ← → buttons, Alt+←/→) walk the
 pages and sessions shown, like a browser.
+
+Opening a page with a filter (总览's tiles and charts): a page declares
+``sig_open_page = Signal(str, object)`` and emits ``(page key, filters)``;
+:meth:`MainWindow.open_page` shows that page and hands the filters to it
+(see there). 导出报告 (Ctrl+Shift+E) opens 总览's report dialog.
 """
 from __future__ import annotations
 
@@ -155,6 +160,9 @@ class MainWindow(QMainWindow):
             open_session = getattr(page, "sig_open_session", None)
             if open_session is not None:
                 open_session.connect(self.open_session)
+            open_page = getattr(page, "sig_open_page", None)
+            if open_page is not None:
+                open_page.connect(lambda key, filters: self.open_page(key, **(filters or {})))
         self.pages["sessions"].sig_session_shown.connect(
             lambda sid, mid: self._record(Location("sessions", sid, mid)))
         self.pages["sessions"].sig_open_faq.connect(self.open_faq_cluster)
@@ -191,6 +199,11 @@ class MainWindow(QMainWindow):
         self.analyze_button.setToolTip("分析新导入或需要重算的数据（情感等）；每次导入后也会自动运行")
         self.analyze_button.clicked.connect(self.run_analysis)
         side.addWidget(self.analyze_button)
+        self.report_action = QAction("导出报告…", self)
+        self.report_action.setShortcut(QKeySequence("Ctrl+Shift+E"))
+        self.report_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.report_action.triggered.connect(self.export_report)
+        self.addAction(self.report_action)
         layout.addLayout(side)
         layout.addWidget(self.stack, 1)
         self.setCentralWidget(central)
@@ -262,6 +275,45 @@ class MainWindow(QMainWindow):
             self.show_page("sessions")
         return self.pages["sessions"].open_session(int(session_id),  # type: ignore[attr-defined]
                                                    None if message_id is None else int(message_id))
+
+    def open_page(self, key: str, **filters: object) -> bool:
+        """Show page ``key`` with ``filters``; whether the page took them.
+
+        The page decides what a filter means: ``apply_filters(**filters)`` when
+        it has one; else ``filter=`` goes to its ``filter_bar.set_filter`` (评价分析
+        takes a ``VocFilter``, 风险 a ``FlagFilter``), ``cluster_id=`` to
+        ``open_cluster`` and ``shop_id=`` to the filter bar's shop chooser ``shop_box``
+        (客服绩效; only once that page has listed its shops).
+        Unknown keys show nothing; filters a page cannot take are ignored.
+        """
+        if key not in self.pages:
+            return False
+        self.show_page(key)
+        page = self.pages[key]
+        apply = getattr(page, "apply_filters", None)
+        if callable(apply):
+            apply(**filters)
+            return True
+        taken = False
+        bar = getattr(page, "filter_bar", None)
+        if filters.get("filter") is not None and bar is not None and hasattr(bar, "set_filter"):
+            bar.set_filter(filters["filter"])
+            taken = True
+        if filters.get("cluster_id") is not None and callable(getattr(page, "open_cluster", None)):
+            page.open_cluster(filters["cluster_id"])  # type: ignore[attr-defined]
+            taken = True
+        shop_box = getattr(bar, "shop_box", None)
+        if filters.get("shop_id") is not None and shop_box is not None:
+            index = shop_box.findData(filters["shop_id"])
+            if index >= 0:
+                shop_box.setCurrentIndex(index)
+                taken = True
+        return taken
+
+    def export_report(self) -> None:
+        """导出报告: the dialog of 总览 (its period and shop are the defaults)."""
+        self.show_page("overview")
+        self.pages["overview"].export_report()  # type: ignore[attr-defined]
 
     def open_faq_cluster(self, cluster_id: int) -> None:
         """A FAQ mark in a conversation was clicked: show the FAQ page on that cluster (when it offers one)."""

@@ -12,10 +12,10 @@ import sys
 from collections.abc import Sequence
 
 from cxdesk import __version__
-from cxdesk.cli import cmd_analyze, cmd_demo, cmd_export, cmd_import, cmd_stats
+from cxdesk.cli import cmd_analyze, cmd_cluster, cmd_demo, cmd_export, cmd_import, cmd_report, cmd_stats
 from cxdesk.errors import Cancelled, CxdeskError
 
-_COMMAND_MODULES = [cmd_import, cmd_analyze, cmd_export, cmd_demo, cmd_stats]
+_COMMAND_MODULES = [cmd_import, cmd_analyze, cmd_export, cmd_cluster, cmd_report, cmd_demo, cmd_stats]
 
 
 def build_parser() -> argparse.ArgumentParser:

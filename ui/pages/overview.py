@@ -1,20 +1,27 @@
-"""总览: a welcome panel on an empty store, real figures once there is data.
+"""总览: a welcome panel on an empty store, the dashboard once there is data.
 
 On an empty store the user's two ways forward are offered: generate the
 synthetic demo shop (through the background job helper) or go to 导入.
-With data, only figures that the store really returns are shown, and
-synthetic data is labelled as such so nobody mistakes it for their shop.
+With data: the period's figures against the period before, the sentiment
+and risk charts (:mod:`ui.pages.overview_view`), every one of them a link
+to the page behind it with the matching filter (``sig_open_page``); the
+store's totals below; 导出报告 writes the same figures to a file. Synthetic
+data is labelled as such so nobody mistakes it for their shop.
 """
 from __future__ import annotations
 
 from typing import Any
 
+from pathlib import Path
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QGridLayout,
+    QFrame,
     QHBoxLayout,
     QLabel,
+    QMessageBox,
     QPushButton,
+    QScrollArea,
     QStackedWidget,
     QStyle,
     QVBoxLayout,
@@ -22,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.pages.base import BasePage, PageContext
-from ui.widgets.stat_card import StatCardWidget
+from ui.pages.overview_view import DashboardWidget
 from ui.workers import Job
 
 
@@ -35,10 +42,10 @@ START_TEXT = (
     "数据库里还没有数据。可以先生成一份合成的演示数据来体验各项功能，"
     "或者导入您从平台后台导出的评价、聊天记录和订单文件。"
 )
-MAX_PANEL_WIDTH = 900  # readable line length on wide windows
+MAX_PANEL_WIDTH = 900  # readable line length on wide windows (the welcome text)
 SYNTHETIC_BANNER = "当前为演示数据（合成），仅供体验，不代表任何真实店铺。"
 
-# (StoreCounts field, caption) in display order.
+# (StoreCounts field, caption) in display order: the store's totals under the dashboard.
 _STATS = (
     ("shops", "店铺"),
     ("import_batches", "导入批次"),
@@ -69,10 +76,13 @@ class OverviewPage(BasePage):
     icon = QStyle.StandardPixmap.SP_ComputerIcon
 
     sig_demo_built = Signal()
+    sig_open_page = Signal(str, object)  # (page key, filters): a tile or chart element was clicked
+    sig_report_written = Signal(object)  # ReportSummary
 
     def __init__(self, ctx: PageContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
         self._demo_summary = ""
+        self.last_report: Any = None
         self.panels = QStackedWidget(self)
         self.welcome_panel = self._build_welcome()
         self.summary_panel = self._build_summary()
@@ -118,35 +128,45 @@ class OverviewPage(BasePage):
         return panel
 
     def _build_summary(self) -> QWidget:
-        panel = QWidget(self)
-        panel.setMaximumWidth(MAX_PANEL_WIDTH)
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        panel = QWidget(scroll)
         self.synthetic_banner = _wrapped(SYNTHETIC_BANNER, panel, bold=True)
         self.synthetic_banner.setStyleSheet(
-            "background: #fff3cd; color: #7a5a00; border: 1px solid #f0d98c; padding: 8px;"
+            "background: #fff3cd; color: #7a5a00; border: 1px solid #f0d98c; padding: 4px 8px;"
         )
-        self.cards = {field: StatCardWidget(caption, panel) for field, caption in _STATS}
-        grid = QGridLayout()
-        for i, card in enumerate(self.cards.values()):
-            grid.addWidget(card, i // 3, i % 3)
+        self.dashboard = DashboardWidget(self.ctx, panel)
+        self.dashboard.sig_open_page.connect(self.sig_open_page)
+        self.dashboard.sig_export.connect(self.export_report)
+        self.cards = {field: _TotalWidget(caption, panel) for field, caption in _STATS}
+        totals = QHBoxLayout()
+        totals.setSpacing(18)
+        totals.addWidget(QLabel("数据库合计：", panel))
+        for card in self.cards.values():
+            totals.addWidget(card)
+        totals.addStretch(1)
         self.shops_label = _wrapped("", panel)
         self.shops_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.shops_label.setStyleSheet("color: #555;")
         self.demo_summary_label = _wrapped("", panel)
         self.demo_summary_label.setStyleSheet("color: #444;")
         layout = QVBoxLayout(panel)
-        layout.setContentsMargins(40, 32, 40, 32)
-        layout.setSpacing(16)
-        layout.addWidget(_wrapped("数据总览", panel, point_size=20, bold=True))
+        layout.setContentsMargins(16, 10, 16, 10)
+        layout.setSpacing(8)
         layout.addWidget(self.synthetic_banner)
-        layout.addLayout(grid)
+        layout.addWidget(self.dashboard)
+        layout.addLayout(totals)
         layout.addWidget(self.shops_label)
         layout.addWidget(self.demo_summary_label)
         layout.addStretch(1)
-        return panel
+        scroll.setWidget(panel)
+        return scroll
 
     # --- data ------------------------------------------------------------------
 
     def refresh(self) -> None:
-        """Show the welcome panel on an empty store, else the real counts."""
+        """Show the welcome panel on an empty store, else the dashboard (loaded in the background) and totals."""
         store = self.ctx.store
         if store.is_empty():
             self.panels.setCurrentWidget(self.welcome_panel)
@@ -161,6 +181,41 @@ class OverviewPage(BasePage):
         self.demo_summary_label.setText(self._demo_summary)
         self.demo_summary_label.setVisible(bool(self._demo_summary))
         self.panels.setCurrentWidget(self.summary_panel)
+        self.dashboard.reset_options()
+        self.dashboard.load()
+
+    # --- report ---------------------------------------------------------------------
+
+    def export_report(self) -> None:
+        """Ask for the period, format and file, then write the report in the background."""
+        from ui.widgets.report_dialog import ReportDialog
+
+        data = self.dashboard.data
+        flt = data.filter if data is not None else self.dashboard.filter_bar.filter()
+        scope = data.scope_label if data is not None else "全部店铺"
+        dialog = ReportDialog(flt, scope, self._report_folder(), self)
+        if dialog.exec() == ReportDialog.DialogCode.Accepted:
+            self.start_report(dialog.params())
+
+    def start_report(self, params: Any) -> Job:
+        from cxdesk.reports.build import build_report
+
+        self.dashboard.export_button.setEnabled(False)
+        job = Job(self, build_report, self.ctx.store.path, params, label="生成报告")
+        job.on_success(self._report_done)
+        job.sig_finished.connect(lambda: self.dashboard.export_button.setEnabled(True))
+        self.ctx.jobs.start(f"{self.key}.report", job)
+        return job
+
+    def _report_done(self, summary: Any) -> None:
+        self.last_report = summary
+        self.sig_report_written.emit(summary)
+        if self.isVisible():
+            QMessageBox.information(self, "导出报告", summary.describe())
+
+    def _report_folder(self) -> Path:
+        docs = Path.home() / "Documents"
+        return docs if docs.is_dir() else Path.home()
 
     # --- demo data ----------------------------------------------------------------
 
@@ -185,6 +240,27 @@ class OverviewPage(BasePage):
     def _show_welcome_note(self, text: str) -> None:
         self.welcome_note.setText(text)
         self.welcome_note.show()
+
+
+class _TotalWidget(QWidget):
+    """「评价 1,234」 in one line: the store's total of one table (the figures above are per period)."""
+
+    def __init__(self, caption: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.caption_label = QLabel(caption, self)
+        self.caption_label.setStyleSheet("color: #666;")
+        self.value_label = QLabel("", self)
+        font = self.value_label.font()
+        font.setBold(True)
+        self.value_label.setFont(font)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(4)
+        row.addWidget(self.caption_label)
+        row.addWidget(self.value_label)
+
+    def set_value(self, value: int) -> None:
+        self.value_label.setText(f"{value:,}")
 
 
 if __name__ == "__main__":

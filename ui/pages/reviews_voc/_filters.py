@@ -178,7 +178,15 @@ class FilterBarWidget(QWidget):
         )
 
     def set_filter(self, f: VocFilter) -> None:
-        """Show ``f`` in the widgets and announce it now (chart clicks, 「清除筛选」)."""
+        """Show ``f`` in the widgets and announce it now (chart clicks, 「清除筛选」, links from 总览).
+
+        A shop, platform or product the combos do not list yet (the page's options load in the
+        background) is added, so a filter set before the first load is not lost.
+        """
+        for combo, value in ((self.shop_combo, f.shop_id), (self.platform_combo, f.platform),
+                             (self.product_combo, f.product)):
+            if value is not None and combo.findData(value) < 0:
+                combo.addItem(PLATFORMS.get(value, value) if combo is self.platform_combo else str(value), value)
         _select(self.shop_combo, f.shop_id)
         _select(self.platform_combo, f.platform)
         _select(self.product_combo, f.product)

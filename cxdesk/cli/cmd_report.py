@@ -1,0 +1,43 @@
+"""``report``: the summary report of a period (figures, charts, agents, risks, FAQ, aspects, complaints)."""
+from __future__ import annotations
+
+import argparse
+from datetime import date
+from pathlib import Path
+
+from cxdesk.errors import CxdeskError
+from cxdesk.tasks import run_cli_job
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    from cxdesk.cli import add_db_option
+
+    p = sub.add_parser("report", help="生成一段期间的报告（Excel / 网页 / PDF）：概览、图表、客服、风险、常见问题、方面、新抱怨")
+    add_db_option(p)
+    p.add_argument("--from", dest="date_from", required=True, metavar="YYYY-MM-DD", help="开始日期（含）")
+    p.add_argument("--to", dest="date_to", required=True, metavar="YYYY-MM-DD", help="结束日期（含）")
+    p.add_argument("--out", required=True, metavar="FILE", help="输出文件：.xlsx、.html 或 .pdf（按扩展名决定格式）")
+    p.add_argument("--shop", type=int, metavar="ID", help="只看这个店铺（店铺编号见 stats 子命令）")
+    p.add_argument("--platform", metavar="NAME", help="只看这个平台的店铺，如 taobao、jd、pdd、douyin")
+    p.add_argument("--keep-personal", action="store_true",
+                   help="保留买家昵称、电话、地址等个人信息（默认隐藏；报告外传时请勿使用）")
+    p.add_argument("--quiet", action="store_true", help="不显示进度")
+    p.set_defaults(func=run)
+
+
+def _day(text: str, option: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise CxdeskError(f"{option} 的日期“{text}”格式不对，应为 YYYY-MM-DD，例如 2024-06-01。") from None
+
+
+def run(args: argparse.Namespace) -> int:
+    from cxdesk.paths import default_db_path
+    from cxdesk.reports.build import ReportParams, build_report
+
+    params = ReportParams(_day(args.date_from, "--from"), _day(args.date_to, "--to"), Path(args.out),
+                          shop_id=args.shop, platform=args.platform, keep_personal=args.keep_personal)
+    summary = run_cli_job(build_report, args.db or default_db_path(), params, quiet=args.quiet)
+    print(summary.describe())
+    return 0

@@ -1,0 +1,84 @@
+"""The report job: ``build_report(ctx, db_path, params)`` writes one XLSX, HTML or PDF file.
+
+The CLI (``python main.py report``) and the 导出报告 button call the same job.
+The file is written next to the target under a temporary name and renamed at
+the end, so a failed or cancelled report never leaves half a file behind.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from cxdesk.errors import CxdeskError
+from cxdesk.store.dashboard import DashboardFilter
+from cxdesk.tasks import JobContext
+
+FORMATS = {".xlsx": "Excel 工作簿", ".html": "网页（HTML）", ".htm": "网页（HTML）", ".pdf": "PDF"}
+MAX_DAYS = 3660
+
+
+@dataclass(frozen=True)
+class ReportParams:
+    """What to report on and where to write it (a plain snapshot taken on the GUI thread)."""
+
+    date_from: date
+    date_to: date
+    out: Path
+    shop_id: int | None = None
+    platform: str | None = None
+    keep_personal: bool = False
+
+    def filter(self) -> DashboardFilter:
+        return DashboardFilter(self.date_from, self.date_to, self.shop_id, self.platform)
+
+
+@dataclass(frozen=True)
+class ReportSummary:
+    path: Path
+    format: str
+    masked: bool
+
+    def describe(self) -> str:
+        note = "个人信息已隐藏" if self.masked else "包含未隐藏的个人信息"
+        return f"已生成报告“{self.path}”（{FORMATS[self.format]}，{note}）。"
+
+
+def check_params(params: ReportParams) -> str:
+    """The output format (suffix), or a :class:`CxdeskError` with a Chinese message."""
+    suffix = Path(params.out).suffix.lower()
+    if suffix not in FORMATS:
+        raise CxdeskError(f"报告文件须以 .xlsx、.html 或 .pdf 结尾：{Path(params.out).name}")
+    if params.date_to < params.date_from:
+        raise CxdeskError(f"结束日期 {params.date_to} 早于开始日期 {params.date_from}。")
+    if (params.date_to - params.date_from).days + 1 > MAX_DAYS:
+        raise CxdeskError("报告期间最长 10 年，请缩短日期范围。")
+    if not Path(params.out).parent.exists():
+        raise CxdeskError(f"文件夹不存在：{Path(params.out).parent}")
+    return suffix
+
+
+def build_report(ctx: JobContext, db_path: str | Path, params: ReportParams) -> ReportSummary:
+    """Job: collect the report's content for ``params`` and write it in the format of ``params.out``."""
+    from cxdesk.reports.content import collect
+    from cxdesk.reports.writers import write_html, write_pdf, write_xlsx
+
+    suffix = check_params(params)
+    if not Path(db_path).exists():
+        raise CxdeskError(f"数据库文件不存在：{db_path}")
+    content = collect(ctx, db_path, params.filter(), keep_personal=params.keep_personal)
+    ctx.check()
+    ctx.progress(85, 100, "写出报告")
+    out = Path(params.out)
+    tmp = out.with_name(out.name + ".part")
+    writer = {".xlsx": write_xlsx, ".pdf": write_pdf}.get(suffix, write_html)
+    try:
+        writer(content, tmp)
+        ctx.check()
+        tmp.replace(out)
+    except OSError as exc:
+        raise CxdeskError(f"无法写入“{out}”：{exc.strerror or exc}") from exc
+    finally:
+        tmp.unlink(missing_ok=True)
+    ctx.progress(100, 100, "完成")
+    return ReportSummary(out, suffix, not params.keep_personal)

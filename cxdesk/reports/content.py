@@ -1,0 +1,211 @@
+"""What a report holds, as plain tables and figures; the XLSX, HTML and PDF writers only lay it out.
+
+Sections: summary figures (the 总览 tiles), charts, agents, top risks, FAQ,
+aspects, emerging complaints. Buyers' personal data (nicks, phone numbers,
+addresses, names in texts) is masked unless the caller asks to keep it:
+reports leave the computer (mail, chat groups), the app's screens do not.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cxdesk.privacy import mask_nick, mask_text
+from cxdesk.reports.data import DashboardData, Tile, load_dashboard, tiles
+from cxdesk.store import open_store
+from cxdesk.store.dashboard import DashboardFilter
+from cxdesk.store.risk_queue import OPEN_STATUSES, TARGET_LABELS, FlagFilter, RiskQueueRepo
+from cxdesk.store.voc import VocFilter
+from cxdesk.tasks import JobContext, SubContext
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+TOP_RISKS = 20
+TOP_FAQ = 15
+MAX_TEXT = 80  # characters of a message or review quoted in a table cell
+
+
+@dataclass
+class Table:
+    """A titled table; ``note`` says what it is or why it is empty."""
+
+    title: str
+    header: list[str]
+    rows: list[list[Any]]
+    note: str = ""
+    widths: list[int] = field(default_factory=list)  # relative column widths (characters)
+
+
+@dataclass
+class ReportContent:
+    title: str
+    period: str
+    compared: str
+    scope: str
+    generated: str
+    masked: bool
+    tiles: list[Tile]
+    tables: list[Table]
+    figures: list[tuple[str, Figure]]  # (caption, figure)
+    synthetic: bool = False
+
+    def table(self, title: str) -> Table:
+        return next(t for t in self.tables if t.title == title)
+
+
+def _short(text: str | None, keep: bool) -> str:
+    text = (text or "").replace("\n", " ").strip()
+    text = text if keep else mask_text(text)
+    return text if len(text) <= MAX_TEXT else text[:MAX_TEXT] + "…"
+
+
+def _num(value: Any, digits: int = 1) -> Any:
+    """A finite float rounded, else None (empty cell)."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return None
+    if v != v:
+        return None
+    return int(round(v)) if digits == 0 else round(v, digits)
+
+
+def collect(ctx: JobContext, db_path: str | Path, flt: DashboardFilter, *, keep_personal: bool = False) -> ReportContent:
+    """Job part: read everything a report shows for ``flt`` (progress 0–80 of 100)."""
+    from cxdesk.reports.aggregate import refresh_dashboard
+    from cxdesk.reports.figures import risk_figure, sentiment_figure
+
+    ctx.progress(0, 100, "汇总客服数据")
+    refresh_dashboard(SubContext(ctx, 0, 10, 100), db_path)
+    ctx.check()
+    with open_store(db_path) as store:
+        ctx.progress(10, 100, "读取总览数据")
+        data = load_dashboard(store, flt)
+        synthetic = store.batches.any_synthetic()
+        risks = _risk_table(store, data, keep_personal)
+        faq = _faq_table(data, keep_personal)
+        ctx.progress(20, 100, "统计评价方面")
+        voc = VocFilter(shop_id=flt.shop_id, platform=flt.platform, date_from=flt.date_from, date_to=flt.date_to)
+        aspects = store.voc.aspect_counts(voc)
+        ctx.check()
+        ctx.progress(30, 100, "查找新出现的抱怨")
+        emerging = _emerging_table(store, voc, keep_personal)
+    ctx.check()
+    ctx.progress(45, 100, "计算客服绩效")
+    agents = _agents_table(ctx, db_path, data)
+    ctx.progress(75, 100, "绘制图表")
+    from cxdesk.charts import aspect_figure
+
+    aspect_chart = aspect_figure(aspects)
+    if aspects:  # the app's title invites a click; a report cannot be clicked
+        aspect_chart.axes[0].set_title("各方面的正面 / 负面提及", fontsize=10.5, loc="left")
+    figures = [("评价情感", sentiment_figure(data, 7.0, 3.0, clickable=False)),
+               ("风险", risk_figure(data, 7.0, 3.0, clickable=False)), ("评价方面", aspect_chart)]
+    prev = data.previous_filter
+    return ReportContent(
+        title="评价与客服报告",
+        period=f"{flt.date_from.isoformat()} 至 {flt.date_to.isoformat()}（{flt.days} 天）",
+        compared=f"{prev.date_from.isoformat()} 至 {prev.date_to.isoformat()}",
+        scope=data.scope_label,
+        generated=datetime.now().strftime("%Y-%m-%d %H:%M"),
+        masked=not keep_personal,
+        tiles=tiles(data),
+        tables=[agents, risks, faq, _aspect_table(aspects), emerging],
+        figures=figures,
+        synthetic=synthetic,
+    )
+
+
+def _risk_table(store, data: DashboardData, keep: bool) -> Table:
+    f = data.filter
+    flt = FlagFilter(statuses=OPEN_STATUSES, shop_id=f.shop_id, date_from=f.date_from.isoformat(),
+                     date_to=f.date_to.isoformat())
+    rows = RiskQueueRepo(store.conn).page(flt, 0, TOP_RISKS * 5 if f.platform else TOP_RISKS, sort="level_time")
+    if f.platform:
+        rows = [r for r in rows if r.platform == f.platform][:TOP_RISKS]
+    # Highest level first, then the risk score; the query's order (newest first) breaks ties.
+    rows.sort(key=lambda r: ("高中低".index(r.level), -(r.score if r.score is not None else -1)))
+    out = [[r.level, r.category, TARGET_LABELS.get(r.target_type, r.target_type), (r.event_at or "")[:16],
+            r.shop or "", (r.buyer or "") if keep else mask_nick(r.buyer), r.agent or "", r.score,
+            _short(r.text, keep), r.status] for r in rows]
+    return Table("未处理的主要风险", ["等级", "类别", "对象", "时间", "店铺", "买家", "客服", "风险分", "内容", "状态"],
+                 out, "" if out else "所选期间没有未处理的风险。", [4, 10, 6, 16, 12, 10, 14, 6, 40, 6])
+
+
+def _faq_table(data: DashboardData, keep: bool) -> Table:
+    header = ["常见问题", "本期提问", "上期提问", "变化"]
+    if not data.faq_analysed:
+        return Table("常见问题", header, [], "常见问题尚未分析：运行「分析数据」后，这里列出本期被问得最多的问题。")
+    rows = []
+    for t in data.faq[:TOP_FAQ]:
+        change = "新出现" if not t.previous else f"{(t.current - t.previous) / t.previous * 100:+.0f}%"
+        rows.append([_short(t.label, keep), t.current, t.previous, change + ("（上升）" if data.is_rising(t) else "")])
+    return Table("常见问题", header, rows, "" if rows else "所选期间没有归入常见问题的提问。", [40, 8, 8, 14])
+
+
+def _aspect_table(aspects) -> Table:
+    rows = [[a.aspect, a.mentions, a.positive, a.neutral, a.negative,
+             _num(a.negative / a.mentions * 100 if a.mentions else None)] for a in aspects]
+    return Table("评价方面", ["方面", "提及", "正面", "中性", "负面", "负面占比%"], rows,
+                 "" if rows else "所选期间没有方面提及（或方面分析尚未运行）。", [12, 8, 8, 8, 8, 10])
+
+
+def _emerging_table(store, voc: VocFilter, keep: bool) -> Table:
+    from cxdesk.analysis.voc import emerging_complaints
+
+    header = ["类型", "词 / 方面", "本期提及", "本期负面", "上期提及", "上期负面", "说明"]
+    result = emerging_complaints(store.voc, voc, store.voc.last_date(), store.voc.has_aspects())
+    rows = [["方面" if e.kind == "aspect" else "关键词", e.term if keep else mask_text(e.term), e.mentions,
+             e.negative, e.previous_mentions, e.previous_negative, e.change()] for e in result.items]
+    note = "" if rows else "与上一个同样长的期间相比，没有明显增多的抱怨。"
+    return Table("新出现的抱怨", header, rows, note, [6, 12, 8, 8, 8, 8, 34])
+
+
+def _agents_table(ctx: JobContext, db_path: str | Path, data: DashboardData) -> Table:
+    header = ["客服", "会话数", "接待人数", "首次响应(秒)", "平均响应(秒)", "3分钟回复率%", "回复率%", "慢响应次数"]
+    if data.has_orders:
+        header += ["询单转化率%", "客服销售额(元)"]
+    header.append("综合得分")
+    if not data.has_chats:
+        return Table("客服绩效", header, [], "还没有聊天记录。")
+    table = agent_kpis_for(ctx, db_path, data.filter)
+    rows = []
+    for _, r in table.iterrows():
+        row = [r["agent"], int(r.get("sessions") or 0), int(r.get("buyers") or 0), _num(r.get("first_resp"), 0),
+               _num(r.get("avg_resp"), 0), _num(r.get("rate_3min", float("nan")) * 100),
+               _num(r.get("reply_rate", float("nan")) * 100), _num(r.get("slow"), 0)]
+        if data.has_orders:
+            row += [_num(r.get("order_rate", float("nan")) * 100), _num(r.get("sales"), 2)]
+        row.append(_num(r.get("score")))
+        rows.append(row)
+    note = "" if rows else "所选期间没有会话。"
+    return Table("客服绩效", header, rows, note, [18, 7, 7, 9, 9, 9, 7, 7, 9, 10, 7][:len(header)])
+
+
+def agent_kpis_for(ctx: JobContext, db_path: str | Path, flt: DashboardFilter):
+    """The 客服绩效 table (agents, then the team) over exactly ``flt``'s dates and shops.
+
+    ``kpi_table`` scopes by shop; sessions that started outside the dates get
+    a shop id no filter selects, so the same code counts only the period.
+    """
+    import numpy as np
+
+    from cxdesk.analysis.agent_frames import DAY_S
+    from cxdesk.analysis.agent_kpis import load_config, load_frames, kpi_table
+
+    config = load_config()
+    frames = load_frames(ctx, db_path, config)
+    with open_store(db_path) as store:
+        from cxdesk.store.dashboard import DashboardRepo
+
+        shops = DashboardRepo(store.conn).shop_ids(flt)
+    start = frames.sessions["start"].to_numpy(float)
+    lo = (np.datetime64(flt.date_from) - np.datetime64("1970-01-01")).astype("timedelta64[D]").astype(float) * DAY_S
+    hi = lo + flt.days * DAY_S
+    inside = (start >= lo) & (start < hi)
+    sessions = frames.sessions.assign(shop_id=np.where(inside, frames.sessions["shop_id"].to_numpy(), -1))
+    return kpi_table(replace(frames, sessions=sessions), "all", shop_ids=shops or [-2], config=config)
+

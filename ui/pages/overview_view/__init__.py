@@ -1,0 +1,167 @@
+"""The 总览 dashboard: filter bar, tiles with the change against the previous period, two charts.
+
+Figures come from :func:`cxdesk.reports.data.load_dashboard`, read on the GUI
+thread: with the pre-aggregates it is ~75 ms at 1M messages (bench/README.md),
+less than a job's hand-off, and the figures are there the moment the page is;
+tiles and chart elements carry a
+:class:`cxdesk.reports.data.Link`, and a click is announced as
+``sig_open_page(page key, filters)`` for the main window to follow. When the
+pre-aggregates are stale (after an import or an analysis run) a second job
+brings them up to date and the figures are read again; until then the
+figures come from the live queries and the service tiles say they are being
+computed.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from cxdesk.reports.data import DashboardData, Link, Tile, tiles
+from cxdesk.store.dashboard import DashboardRepo
+from ui.pages.base import PageContext
+from ui.pages.overview_view._filters import DashboardFilterBarWidget
+from cxdesk.reports.data import load_dashboard
+from ui.pages.overview_view._tasks import refresh_job
+from ui.pages.overview_view._tiles import TileWidget
+from ui.widgets.pick_chart import PickChartWidget
+from ui.workers import Job
+
+__all__ = ["DashboardWidget", "TileWidget"]
+
+TILE_COLUMNS = 4
+CHART_HEIGHT = 270
+
+
+class DashboardWidget(QWidget):
+    """Everything of 总览 but the welcome panel and the store totals."""
+
+    sig_open_page = Signal(str, object)  # (page key, {filter name: value})
+    sig_loaded = Signal()
+    sig_export = Signal()
+
+    def __init__(self, ctx: PageContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.data: DashboardData | None = None
+        self._loading = False
+        self._refresh_checked = False
+        self.filter_bar = DashboardFilterBarWidget(self)
+        self.filter_bar.sig_changed.connect(lambda _f: self.load())
+        self.export_button = QPushButton("导出报告…", self)
+        self.export_button.setToolTip("把所选期间的概览、图表、客服、风险、常见问题、方面和新抱怨导出为 Excel、网页或 PDF")
+        self.export_button.clicked.connect(self.sig_export.emit)
+        self.period_label = QLabel("", self)
+        self.period_label.setStyleSheet("color: #666;")
+        self.tile_widgets: list[TileWidget] = []
+        self.tile_grid = QGridLayout()
+        self.tile_grid.setSpacing(8)
+        self.sentiment_chart = PickChartWidget(self)
+        self.risk_chart = PickChartWidget(self)
+        for chart in (self.sentiment_chart, self.risk_chart):
+            chart.setFixedHeight(CHART_HEIGHT)
+            chart.sig_picked.connect(self._on_pick)
+        bar = QHBoxLayout()
+        bar.addWidget(self.filter_bar)
+        bar.addStretch(1)
+        bar.addWidget(self.export_button)
+        charts = QHBoxLayout()
+        charts.addWidget(self.sentiment_chart, 1)
+        charts.addWidget(self.risk_chart, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(8)
+        layout.addLayout(bar)
+        layout.addWidget(self.period_label)
+        layout.addLayout(self.tile_grid)
+        layout.addLayout(charts)
+
+    # --- loading -----------------------------------------------------------------------
+
+    def reset_options(self) -> None:
+        """Re-read the shops and the newest data day (cheap index look-ups) into the filter bar."""
+        repo = DashboardRepo(self.ctx.store.conn)
+        self.filter_bar.set_options(repo.shops(), repo.last_day())
+        self._refresh_checked = False
+
+    def load(self) -> None:
+        """Read the figures for the filter bar's filter; the charts follow on the next turn of the event loop."""
+        self._loading = True
+        self._apply(load_dashboard(self.ctx.store, self.filter_bar.filter()))
+
+    def is_loaded(self) -> bool:
+        return not self._loading and self.data is not None
+
+    def _apply(self, data: DashboardData) -> None:
+        self.data = data
+        f, p = data.filter, data.previous_filter
+        self.period_label.setText(
+            f"{data.scope_label}，{f.date_from:%Y-%m-%d} 至 {f.date_to:%Y-%m-%d}（{f.days} 天），"
+            f"与上期 {p.date_from:%Y-%m-%d} 至 {p.date_to:%Y-%m-%d} 相比")
+        self._show_tiles(tiles(data))
+        # The charts after the tiles are painted: the first one imports matplotlib (~0.6 s at start-up).
+        QTimer.singleShot(0, lambda: self._show_charts(data))
+        if not self._refresh_checked:
+            self._refresh_checked = True
+            self._check_aggregates()
+
+    def _show_charts(self, data: DashboardData) -> None:
+        if data is not self.data:
+            return
+        from cxdesk.reports.figures import risk_figure, sentiment_figure
+
+        width = max(self.width() / 2 - 10, 300) / 100
+        self.sentiment_chart.set_figure(sentiment_figure(data, width, CHART_HEIGHT / 100))
+        self.risk_chart.set_figure(risk_figure(data, width, CHART_HEIGHT / 100))
+        self._loading = False
+        self.sig_loaded.emit()
+
+    def _show_tiles(self, items: list[Tile]) -> None:
+        while len(self.tile_widgets) < len(items):
+            tile = TileWidget(self)
+            tile.sig_clicked.connect(lambda t: self.follow(t.link))
+            i = len(self.tile_widgets)
+            self.tile_grid.addWidget(tile, i // TILE_COLUMNS, i % TILE_COLUMNS)
+            self.tile_widgets.append(tile)
+        for widget, tile in zip(self.tile_widgets, items):
+            widget.show_tile(tile)
+            widget.show()
+        for widget in self.tile_widgets[len(items):]:
+            widget.hide()
+
+    # --- pre-aggregates ---------------------------------------------------------------------
+
+    def _check_aggregates(self) -> None:
+        from cxdesk.reports.aggregate import needs_refresh
+
+        if needs_refresh(self.ctx.store.conn):
+            self._refresh_aggregates()
+
+    def _refresh_aggregates(self) -> None:
+        job = Job(self, refresh_job, self.ctx.store.path, label="汇总总览数据")
+        job.without_progress_dialog().on_success(lambda changed: changed and self.load())
+        self.ctx.jobs.start("overview.aggregate", job)
+
+    # --- links --------------------------------------------------------------------------------
+
+    def follow(self, link: Link | None) -> None:
+        if link is not None:
+            self.sig_open_page.emit(link.page, dict(link.filters))
+
+    def _on_pick(self, gid: str) -> None:
+        from cxdesk.reports.figures import link_for
+
+        if self.data is not None:
+            self.follow(link_for(self.data, gid))
+
+    def tile(self, key: str) -> TileWidget | None:
+        return next((w for w in self.tile_widgets if w.tile is not None and w.tile.key == key and w.isVisible()),
+                    None)
+
+    def tile_keys(self) -> list[str]:
+        return [w.tile.key for w in self.tile_widgets if w.tile is not None and not w.isHidden()]
+
+    def current_link(self, key: str) -> Any:
+        widget = self.tile(key)
+        return None if widget is None or widget.tile is None else widget.tile.link
