@@ -313,5 +313,65 @@ CREATE TABLE faq_model (
 );
 """
 
-MIGRATIONS: list[str] = [_V1_CORE, _V2_RESULTS, _V3_SHOP_MODELS, _V4_ASPECTS_AND_SCORES, _V5_FAQ]
+# v6: the full-text search index (contentless FTS5, one token per CJK character; see
+# cxdesk/store/search_index.py) and the 会话 page's reviewed marks and notes. Both were created
+# on first use with IF NOT EXISTS before this migration, so it keeps IF NOT EXISTS.
+_V6_SEARCH_AND_SESSION_REVIEWS = """
+CREATE VIRTUAL TABLE IF NOT EXISTS search_messages USING fts5(
+    body, meta, content='', columnsize=0, tokenize='unicode61 remove_diacritics 2');
+CREATE VIRTUAL TABLE IF NOT EXISTS search_reviews USING fts5(
+    body, append, meta, content='', columnsize=0, tokenize='unicode61 remove_diacritics 2');
+
+-- Per target type: every id <= last_id has been indexed with tokenizer ``version``.
+CREATE TABLE IF NOT EXISTS search_index_state (
+    target_type TEXT PRIMARY KEY CHECK (target_type = 'message' OR target_type = 'review'),
+    last_id     INTEGER NOT NULL,
+    version     TEXT NOT NULL
+);
+
+-- Old text of indexed rows deleted (undo) or edited since: what FTS5 needs to drop them.
+CREATE TABLE IF NOT EXISTS search_purge (
+    target_type TEXT NOT NULL CHECK (target_type = 'message' OR target_type = 'review'),
+    target_id   INTEGER NOT NULL,
+    body        TEXT,
+    append      TEXT,
+    meta        TEXT,
+    PRIMARY KEY (target_type, target_id)
+) WITHOUT ROWID;
+
+CREATE TRIGGER IF NOT EXISTS search_purge_message_delete AFTER DELETE ON chat_messages
+WHEN old.id <= (SELECT last_id FROM search_index_state WHERE target_type = 'message')
+BEGIN
+    INSERT OR IGNORE INTO search_purge VALUES ('message', old.id, old.content, NULL, COALESCE('m' || substr(old.sent_at, 1, 4) || substr(old.sent_at, 6, 2) || ' ', '') || 's' || old.shop_id || ' r' || old.role);
+END;
+CREATE TRIGGER IF NOT EXISTS search_purge_message_update AFTER UPDATE OF content ON chat_messages
+WHEN old.content IS NOT new.content
+ AND old.id <= (SELECT last_id FROM search_index_state WHERE target_type = 'message')
+BEGIN
+    INSERT OR IGNORE INTO search_purge VALUES ('message', old.id, old.content, NULL, COALESCE('m' || substr(old.sent_at, 1, 4) || substr(old.sent_at, 6, 2) || ' ', '') || 's' || old.shop_id || ' r' || old.role);
+END;
+CREATE TRIGGER IF NOT EXISTS search_purge_review_delete AFTER DELETE ON reviews
+WHEN old.id <= (SELECT last_id FROM search_index_state WHERE target_type = 'review')
+BEGIN
+    INSERT OR IGNORE INTO search_purge VALUES ('review', old.id, old.content, old.append_content, COALESCE('m' || substr(old.created_at, 1, 4) || substr(old.created_at, 6, 2) || ' ', '') || 's' || old.shop_id);
+END;
+CREATE TRIGGER IF NOT EXISTS search_purge_review_update AFTER UPDATE OF content, append_content ON reviews
+WHEN (old.content IS NOT new.content OR old.append_content IS NOT new.append_content)
+ AND old.id <= (SELECT last_id FROM search_index_state WHERE target_type = 'review')
+BEGIN
+    INSERT OR IGNORE INTO search_purge VALUES ('review', old.id, old.content, old.append_content, COALESCE('m' || substr(old.created_at, 1, 4) || substr(old.created_at, 6, 2) || ' ', '') || 's' || old.shop_id);
+END;
+
+CREATE TABLE IF NOT EXISTS session_reviews (
+    session_id  INTEGER PRIMARY KEY REFERENCES chat_sessions(id) ON DELETE CASCADE,
+    reviewed    INTEGER NOT NULL DEFAULT 0,
+    reviewer    TEXT,
+    reviewed_at TEXT,
+    note        TEXT,
+    updated_at  TEXT NOT NULL DEFAULT (datetime('now', 'localtime'))
+);
+"""
+
+MIGRATIONS: list[str] = [_V1_CORE, _V2_RESULTS, _V3_SHOP_MODELS, _V4_ASPECTS_AND_SCORES, _V5_FAQ,
+                         _V6_SEARCH_AND_SESSION_REVIEWS]
 CURRENT_VERSION = len(MIGRATIONS)

@@ -9,9 +9,9 @@ every deleted (or edited) indexed row into ``search_purge``, and the search
 stage removes those index rows and re-indexes edited ones. Until it runs,
 queries still never show a deleted text: every hit is joined to its row.
 
-``SCHEMA`` is the migration (v6). Until it is in ``migrations.py``,
-:meth:`SearchIndexRepo.ensure_schema` creates the same objects with
-``IF NOT EXISTS`` when the search stage first runs.
+``SCHEMA`` was copied into migration v6 (``migrations.py``), which now creates
+these objects; :meth:`SearchIndexRepo.ensure_schema` (``IF NOT EXISTS``) stays
+as a no-op safety net. Changing ``SCHEMA`` now needs a new migration.
 """
 from __future__ import annotations
 
