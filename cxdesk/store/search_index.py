@@ -135,12 +135,17 @@ class SearchIndexRepo:
 
     def ensure_schema(self) -> None:
         """Create the index objects if this database has none yet (before migration v6 exists)."""
-        if not self.is_built():
+        if not self._has_tables():
             self._conn.executescript(SCHEMA)
 
-    def is_built(self) -> bool:
+    def _has_tables(self) -> bool:
         return self._conn.execute(
             "SELECT 1 FROM sqlite_master WHERE type='table' AND name='search_index_state'").fetchone() is not None
+
+    def is_built(self) -> bool:
+        """The search stage has indexed something (the tables alone exist from schema v6 on)."""
+        return self._has_tables() and self._conn.execute(
+            "SELECT 1 FROM search_index_state LIMIT 1").fetchone() is not None
 
     def state(self, target_type: str) -> tuple[int, str] | None:
         """(last indexed id, tokenizer version) or ``None`` when nothing was indexed."""
