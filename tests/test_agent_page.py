@@ -117,3 +117,19 @@ def test_weights_editor_saves_checks_and_resets(qtbot) -> None:
     assert "不能全部为 0" in widget.message.text()
     widget.reset()
     assert load_config()["weights"]["speed"] == 25 and widget.boxes["speed"].value() == 25
+
+
+def test_drill_down_opens_the_conversation_on_the_sessions_page(qtbot, store: Store) -> None:
+    load_fixture(store)
+    window, page = _open(qtbot, store)
+    row = next(r for r in range(page.model.rowCount()) if page.model.index(r, 0).data() == "阿强")
+    dialog = page.open_drill(row, KEYS.index("slow"))
+    qtbot.addWidget(dialog)
+    assert dialog.open_session_button.isEnabled()
+    session_id, message_id = dialog._target
+    with qtbot.waitSignal(page.sig_open_session) as blocker:
+        dialog.open_session_button.click()
+    assert blocker.args == [session_id, message_id]
+    assert window.current_page_key() == "sessions"
+    content = store.conn.execute("SELECT content FROM chat_messages WHERE id = ?", (message_id,)).fetchone()[0]
+    assert content == "明天到"  # the slow reply itself (180 s after 好)

@@ -77,6 +77,7 @@ class AgentsPage(BasePage):
 
     sig_loaded = Signal()
     sig_drill_opened = Signal(object)
+    sig_open_session = Signal(int, object)  # from a drill-down: the main window shows it on 会话
 
     def __init__(self, ctx: PageContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
@@ -316,6 +317,7 @@ class AgentsPage(BasePage):
             self.drill_dialog.close()
         self.drill_dialog = AgentDrillDialog(f"{header} 背后的会话 — {who}", note, rows, heads,
                                              conversations.conversation, agent, self)
+        self.drill_dialog.sig_open_session.connect(self.sig_open_session)
         self.drill_dialog.show()
         self.sig_drill_opened.emit(self.drill_dialog)
         return self.drill_dialog

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from collections.abc import Callable
 from dataclasses import replace
 
-from PySide6.QtCore import QItemSelection, Qt
+from PySide6.QtCore import QItemSelection, Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QHeaderView, QLabel, QSplitter,
                                QTableView, QVBoxLayout, QWidget)
 
@@ -56,7 +56,9 @@ def view_flag(row: pd.Series, conv: Conversation, agent: str | None) -> FlagRow 
 
 
 class AgentDrillDialog(QDialog):
-    """List on top, the selected conversation below."""
+    """List on top, the selected conversation below; 「在会话中打开」 shows it on the 会话 page."""
+
+    sig_open_session = Signal(int, object)  # (session id, message id or None)
 
     def __init__(self, title: str, note: str, rows: pd.DataFrame, heads: dict,
                  load: Callable[[int], Conversation | None], agent: str | None = None,
@@ -87,6 +89,12 @@ class AgentDrillDialog(QDialog):
         split.addWidget(self.conversation)
         split.setSizes([240, 380])
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        buttons.button(QDialogButtonBox.StandardButton.Close).setText("关闭")
+        self.open_session_button = buttons.addButton("在会话中打开", QDialogButtonBox.ButtonRole.ActionRole)
+        self.open_session_button.setToolTip("在「会话」页打开这段对话（定位到相关的消息），可用 Alt+← 回到这里")
+        self.open_session_button.setEnabled(False)
+        self.open_session_button.clicked.connect(self._open_session)
+        self._target: tuple[int, int | None] | None = None
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(self.count_label)
@@ -102,8 +110,19 @@ class AgentDrillDialog(QDialog):
         if row is not None:
             self.show_row(row)
 
+    def _open_session(self) -> None:
+        if self._target is not None:
+            self.sig_open_session.emit(*self._target)
+
     def show_row(self, row: pd.Series) -> None:
         conv = self._load(int(row["session_id"]))
+        self._target = None
+        self.open_session_button.setEnabled(conv is not None)
+        if conv is not None:
+            # The agent's reply when the number is about a reply (a slow one), else the buyer's message.
+            seq = next((int(row[k]) for k in ("reply_seq", "seq") if k in row and not _missing(row[k])), None)
+            message = next((m.id for m in conv.messages if seq is not None and m.seq == seq), None)
+            self._target = (int(row["session_id"]), message)
         if conv is None:
             self.conversation.clear_view("<p style='color:#888'>这个会话已不在数据库中（可能已撤销导入）。</p>")
             return
