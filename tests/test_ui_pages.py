@@ -20,7 +20,6 @@ from ui.testing import no_leftover_jobs  # noqa: F401  (autouse fixture)
 from ui.widgets.error_dialog import ErrorDialog
 
 EMPTY_STATE_TITLES = {
-    "faq": "还没有整理出常见问题",
 }
 # Digits that are part of a metric's name, not a figure.
 ALLOWED_DIGIT_PHRASES = ("3分钟",)

@@ -351,6 +351,24 @@ class FaqRepo:
             "SELECT product, COUNT(*) FROM faq_members WHERE product IS NOT NULL AND cluster_id IS NOT NULL "
             "GROUP BY product ORDER BY COUNT(*) DESC, product").fetchall()
 
+    def message_sessions(self, message_ids: Sequence[int]) -> dict[int, int]:
+        """The store's session id (``chat_sessions.id``) of each of these questions' messages."""
+        return dict(self._conn.execute(
+            "SELECT id, session_id FROM chat_messages WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps([int(i) for i in message_ids]),)).fetchall())
+
+    def question_count(self, cluster_id: int | None, *, product: str | None = None) -> int:
+        """Questions of a cluster (None: unclustered), of ``product`` when given."""
+        pfilter = "AND product = ?" if product else ""
+        return int(self._conn.execute(f"SELECT COUNT(*) FROM faq_members WHERE cluster_id IS ? {pfilter}",
+                                      (cluster_id, *([product] if product else []))).fetchone()[0])
+
+    def cluster_labels(self, *, include_hidden: bool = True) -> list[tuple[int, str, int]]:
+        """(id, label, size) of every cluster with questions, largest first: the choices of 「移到…」."""
+        where = "" if include_hidden else "AND hidden = 0"
+        return self._conn.execute(
+            f"SELECT id, label, size FROM faq_clusters WHERE size > 0 {where} ORDER BY size DESC, id").fetchall()
+
     def counts(self) -> tuple[int, int, int]:
         """(questions, clustered questions, visible clusters)."""
         q, c = self._conn.execute("SELECT COUNT(*), COUNT(cluster_id) FROM faq_members").fetchone()

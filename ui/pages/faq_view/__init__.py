@@ -1,0 +1,1 @@
+"""Parts of the 常见问题 page: background loads, filter bar, detail pane, figures, screenshot."""

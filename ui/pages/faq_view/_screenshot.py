@@ -1,0 +1,83 @@
+"""Render the 常见问题 documentation screenshot, offscreen.
+
+``python -m ui.pages.faq_view._screenshot [--db FILE] [--out PNG]`` shows the
+main window at 1366×728 (a 1366×768 laptop screen minus the taskbar) on the
+常见问题 page, sorted by size, with a cluster selected whose detail has its
+questions and the agents' answers loaded. Without ``--db`` the demo shop is
+built and analysed in a temporary folder.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[3]
+SIZE = (1366, 728)
+
+
+def _settle(app: object, until: Callable[[], bool] = lambda: False, timeout: float = 30.0) -> None:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        app.processEvents()  # type: ignore[attr-defined]
+        if until():
+            break
+        time.sleep(0.02)
+    for _ in range(10):
+        app.processEvents()  # type: ignore[attr-defined]
+        time.sleep(0.02)
+
+
+def render(db_path: Path, out: Path, row: int = 2) -> Path:
+    from PySide6.QtWidgets import QApplication
+
+    from cxdesk.store import open_store
+    from ui.app import configure_application, create_main_window
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    configure_application(app)  # type: ignore[arg-type]
+    with open_store(db_path) as store:
+        window = create_main_window(store)
+        window.resize(*SIZE)
+        window.show()
+        window.show_page("faq")
+        page = window.pages["faq"]
+        _settle(app, lambda: page.result is not None)
+        page.view.selectRow(min(row, page.model.rowCount() - 1))
+        cid = page.current_cluster().id
+        _settle(app, lambda: page.detail.cluster_id == cid and page.detail.answers.rowCount() > 0)
+        page.detail.select_questions([0])
+        out.parent.mkdir(parents=True, exist_ok=True)
+        window.grab().save(str(out))
+        window.close()
+    return out
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="渲染「常见问题」页截图（离屏）")
+    parser.add_argument("--db", type=Path, default=None, help="数据库文件（默认：临时生成并分析演示数据）")
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots" / "faq.png")
+    parser.add_argument("--row", type=int, default=2, help="选中列表中的第几行（从 0 起）")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    with tempfile.TemporaryDirectory(prefix="cxdesk-faq-shot-") as tmp:
+        os.environ.setdefault("CXDESK_DATA_DIR", str(Path(tmp) / "data"))
+        db = args.db
+        if db is None:
+            from cxdesk.analysis.engine import analyze
+            from cxdesk.demo import DEFAULT_SEED, build_demo
+            from cxdesk.tasks import TaskContext
+
+            db = Path(tmp) / "demo.sqlite3"
+            build_demo(TaskContext(), db, seed=DEFAULT_SEED)
+            analyze(TaskContext(), db)
+        print(render(db, args.out, args.row))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
