@@ -52,3 +52,14 @@ def test_user_copy_changes_the_cues_and_a_broken_file_is_refused(model):
                     encoding="utf-8")
     with pytest.raises(CxdeskError, match="聊天语气词表"):
         ChatTone.load()
+
+
+def test_an_agent_handling_a_return_is_not_negative_but_a_buyer_asking_for_one_is(model):
+    tone = ChatTone.load(resources_dir() / "lexicons" / "chat_tone.json")
+    texts = ["亲，可以在订单里申请退货，运费险会赔付", "我要退货退款"]
+    scores = tone.adjust(texts, model.predict_scores(texts), model.neg_below, model.pos_above,
+                         roles=["agent", "buyer"])
+    assert model.labels(scores).tolist() == ["中性", "负面"]
+    rude = ["爱买不买，垃圾"]
+    assert model.labels(tone.adjust(rude, model.predict_scores(rude), model.neg_below, model.pos_above,
+                                    roles=["agent"])).tolist() == ["负面"]

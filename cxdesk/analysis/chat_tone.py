@@ -44,6 +44,7 @@ class ChatTone:
     window: int
     band: tuple[float, float]
     sure_positive: float
+    agent_ignored: re.Pattern | None = None
 
     @classmethod
     def load(cls, path: Path | None = None) -> ChatTone:
@@ -62,23 +63,33 @@ class ChatTone:
                 window=int(data.get("negation_window", 2)),
                 band=(low, high),
                 sure_positive=float(data.get("sure_positive", 0.9)),
+                agent_ignored=re.compile(word_pattern(fold(w) for w in data.get("agent_ignored_cues", [])))
+                if data.get("agent_ignored_cues") else None,
             )
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise CxdeskError(f"聊天语气词表 {path} 有误：{exc}") from exc
 
-    def _has(self, pattern: re.Pattern, text: str) -> bool:
+    def _has(self, pattern: re.Pattern, text: str, ignored: re.Pattern | None = None) -> bool:
         for m in pattern.finditer(text):
+            if ignored is not None and ignored.fullmatch(m.group()):
+                continue
             if not self.negators.search(text, max(0, m.start() - self.window), m.start()):
                 return True
         return False
 
-    def adjust(self, texts: list[str], scores: np.ndarray, neg_below: float, pos_above: float) -> np.ndarray:
-        """Scores of chat messages after gating (a new array; labels follow from the usual thresholds)."""
+    def adjust(self, texts: list[str], scores: np.ndarray, neg_below: float, pos_above: float,
+               roles: list[str] | None = None) -> np.ndarray:
+        """Scores of chat messages after gating (a new array; labels follow from the usual thresholds).
+
+        ``roles`` (buyer/agent/…) per text: an agent talking about 退货 or 补发 is doing the job,
+        so ``agent_ignored_cues`` do not make an agent's line negative.
+        """
         out = np.asarray(scores, dtype=np.float64).copy()
         low, high = self.band
         for i, (text, score) in enumerate(zip(texts, out.tolist())):
+            ignored = self.agent_ignored if roles is not None and roles[i] == "agent" else None
             if score < neg_below:
-                if not self._has(self.negative, fold(text)):
+                if not self._has(self.negative, fold(text), ignored):
                     out[i] = low + (high - low) * score / max(neg_below, 1e-9) * 0.5
             elif score > pos_above:
                 if score < self.sure_positive and not self._has(self.positive, fold(text)):

@@ -98,6 +98,7 @@ def score_sentiment_chunk(task: tuple[str, str, list[int], int | None]) -> list[
     try:
         model = _model_for(conn, shop_model)
         rows = ResultsRepo(conn).texts(target_type, ids)
+        roles = ResultsRepo(conn).message_roles(ids) if target_type == "message" else None
     finally:
         conn.close()
     texts = [t or "" for _, t in rows]
@@ -106,7 +107,7 @@ def score_sentiment_chunk(task: tuple[str, str, list[int], int | None]) -> list[
     version = model.version
     if target_type == "message":
         tone = default_tone()
-        scores = tone.adjust(texts, scores, model.neg_below, model.pos_above)
+        scores = tone.adjust(texts, scores, model.neg_below, model.pos_above, roles=roles)
         version = message_version(model.version)
     labels = model.labels(scores)
     return [

@@ -65,6 +65,12 @@ class ResultsRepo:
             (json.dumps(list(ids)),),
         ).fetchall()
 
+    def message_roles(self, ids: Sequence[int]) -> list[str]:
+        """The sender role of these chat messages, in id order."""
+        return [r[0] for r in self._conn.execute(
+            "SELECT role FROM chat_messages WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id",
+            (json.dumps(list(ids)),))]
+
     def upsert_sentiment(self, rows: Iterable[tuple]) -> int:
         """Store (target_type, target_id, score, label, no_content, model, content_hash) rows."""
         before = self._conn.total_changes
