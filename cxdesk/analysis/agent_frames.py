@@ -95,8 +95,12 @@ class _Texts:
         """``fn(distinct texts) -> bool array`` for the texts at ``positions``."""
         if not len(positions):
             return np.zeros(0, dtype=bool)
-        needed, inverse = np.unique(self.codes[positions], return_inverse=True)
-        return np.asarray(fn(self.uniques.iloc[needed].reset_index(drop=True)), dtype=bool)[inverse]
+        codes = self.codes[positions]
+        # The distinct texts needed, by counting instead of sorting (np.unique sorts: ~0.3 s at 450k).
+        needed = np.flatnonzero(np.bincount(codes, minlength=len(self.uniques)))
+        lookup = np.empty(len(self.uniques), dtype=np.int64)
+        lookup[needed] = np.arange(len(needed))
+        return np.asarray(fn(self.uniques.iloc[needed].reset_index(drop=True)), dtype=bool)[lookup[codes]]
 
     def contains(self, positions: np.ndarray, pattern: re.Pattern | None) -> np.ndarray:
         if pattern is None:
@@ -170,14 +174,15 @@ def build_frames(messages: dict[str, list], sessions: dict[str, list], orders: d
     last messages (only those are needed).
     """
     service = service or load_service_config()
-    cols = {k: np.asarray(messages.get(k, []), dtype=object) for k in
-            ("id", "session_id", "seq", "role", "sender", "sent_at", "content")}
-    is_agent_role = cols["role"] == "agent"
+    cols = {k: np.asarray(messages.get(k, []), dtype=dtype) for k, dtype in (
+        ("id", np.int64), ("session_id", np.int64), ("seq", np.int64), ("is_agent", bool), ("t", np.float64),
+        ("sender", object), ("content", object))}
+    is_agent_role = cols["is_agent"]
     keep = ~is_agent_role
     keep[is_agent_role] = ~_is_bot_sender(pd.Series(cols["sender"][is_agent_role], dtype=object), config)
-    ids = cols["id"].astype(np.int64)[keep]
-    sid = cols["session_id"].astype(np.int64)[keep]
-    seq = cols["seq"].astype(np.int64)[keep]
+    ids = cols["id"][keep]
+    sid = cols["session_id"][keep]
+    seq = cols["seq"][keep]
     order = None
     # Messages usually come in session and sequence order already: check (~10 ms) before sorting (~0.3 s).
     if len(sid) > 1 and not np.all((sid[1:] > sid[:-1]) | ((sid[1:] == sid[:-1]) & (seq[1:] >= seq[:-1]))):
@@ -192,9 +197,9 @@ def build_frames(messages: dict[str, list], sessions: dict[str, list], orders: d
     sess_tab = pd.DataFrame(sessions).set_index("id") if len(sessions.get("id", [])) else pd.DataFrame(
         columns=["shop_id", "platform", "buyer", "transferred"])
     n = len(sid)
-    is_b = column("role") == "buyer"
-    is_a = ~is_b
-    t = _seconds(column("sent_at"))
+    is_a = column("is_agent")
+    is_b = ~is_a
+    t = column("t")
     senders = column("sender")[is_a]
     senders[pd.isna(senders)] = "（未署名客服）"
     codes_all, agents = pd.factorize(senders) if is_a.any() else (np.zeros(0, np.int64), pd.Index([]))
@@ -242,9 +247,12 @@ def build_frames(messages: dict[str, list], sessions: dict[str, list], orders: d
     wait = t_reply - t_start
     counted = wait.copy()
     warn = np.empty(n_turns)
-    for plat in np.unique(platform[turn_sx]) if n_turns else []:
+    # Per session first, then per turn: np.unique over 370k strings sorts Python objects (~0.3 s).
+    plat_codes, plats = pd.factorize(platform)
+    turn_plat = plat_codes[turn_sx]
+    for i, plat in enumerate(plats if n_turns else []):
         timing = timing_for(str(plat), service)
-        sel = platform[turn_sx] == plat
+        sel = turn_plat == i
         warn[sel] = timing.warn_s
         counted[sel] = counted_waits(t_start[sel], t_reply[sel], timing.counted_hours)
     last_pos = last_b[k]

@@ -19,7 +19,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("import", help="导入评价、客服聊天记录或订单导出文件（CSV/XLSX/JSON/TXT）")
     add_db_option(p)
     p.add_argument("files", nargs="*", metavar="FILE", help="要导入的文件（可多个）")
-    p.add_argument("--kind", choices=("reviews", "chats", "orders"), help="导入类型（默认自动识别）")
+    from cxdesk.importers._model import KINDS
+
+    p.add_argument("--kind", choices=KINDS, help="导入类型（默认自动识别；agent_report = 平台客服日报）")
     p.add_argument("--platform", help=f"平台：{'、'.join(PLATFORMS)}（默认自动识别）")
     p.add_argument("--shop", help="店铺名（默认由平台或千牛子账号推断）")
     p.add_argument("--map", action="append", default=[], metavar="字段=列名",

@@ -24,7 +24,10 @@ def undo_batch(store: Store, batch_id: int) -> int:
         raise CxdeskError(f"没有编号为 {batch_id} 的导入批次。")
     if batch.status == "undone":
         raise CxdeskError(f"批次 {batch_id}（{batch.file_name}）已于 {batch.undone_at} 撤销过。")
-    repo = {"reviews": store.reviews, "chats": store.chats, "orders": store.orders}[batch.kind]
+    from cxdesk.store.agent_reports import AgentReportsRepo
+
+    repo = {"reviews": store.reviews, "chats": store.chats, "orders": store.orders,
+            "agent_report": AgentReportsRepo(store.conn)}[batch.kind]
     with store.transaction():
         removed = repo.delete_batch(batch_id)
         store.batches.mark_undone(batch_id)

@@ -55,6 +55,24 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "status": ("订单状态", "交易状态", "status"),
         "refund_status": ("退款状态", "售后状态", "退款", "refundstatus"),
     },
+    # A platform's per-agent daily KPI report (飞鸽/抖店, 千牛/赤兔-style exports), compared with
+    # the computed KPIs on 客服绩效. Headers are normalised (units in brackets dropped, "->" → ">").
+    "agent_report": {
+        "day": ("日期", "统计日期", "时间", "数据日期", "date", "day"),
+        "agent": ("客服昵称", "客服账号", "客服", "客服名称", "客服旺旺", "旺旺", "子账号", "客服子账号", "旺旺子账号",
+                  "账号", "昵称", "客服名", "agent"),
+        "sessions": ("接待会话量", "接待会话数", "会话量", "会话数", "接待会话", "咨询会话数"),
+        "buyers": ("接待人数", "接待客户数", "咨询人数", "接待买家数", "接待量"),
+        "first_response_s": ("全天首响时长", "首响时长", "平均首响时长", "首次响应", "平均首次响应时间",
+                             "平均首次响应时长", "首响时间", "首次响应时长", "首响"),
+        "avg_response_s": ("全天平响时长", "平响时长", "平均响应时长", "平均响应", "平均响应时间", "平响"),
+        "rate_3min": ("全天3分钟回复率", "3分钟回复率", "三分钟回复率", "3分钟人工回复率", "3min回复率"),
+        "inquiry_buyers": ("询单人数", "询单客户数"),
+        "paid_buyers": ("支付人数", "付款人数", "最终付款人数", "询单付款人数", "询单支付人数"),
+        "conversion": ("询单转化率", "询单>最终付款转化率", "询单>最终付款成功率", "询单>付款转化率",
+                       "询单>支付转化率", "询单最终付款转化率", "询单付款转化率", "询单支付转化率"),
+        "sales": ("客服销售额", "销售额", "询单支付金额", "支付金额", "付款金额"),
+    },
 }
 
 # Chinese names of the fields, for the wizard's mapping table and messages.
@@ -67,6 +85,10 @@ FIELD_LABELS: dict[str, dict[str, str]] = {
               "sent_at": "发送时间", "content": "消息内容", "seq": "消息序号"},
     "orders": {"order_id": "订单号", "buyer_nick": "买家昵称", "created_at": "下单时间", "paid_at": "付款时间",
                "amount": "实付金额", "status": "订单状态", "refund_status": "退款状态"},
+    "agent_report": {"day": "日期", "agent": "客服", "sessions": "接待会话量", "buyers": "接待人数",
+                     "first_response_s": "首响时长", "avg_response_s": "平响时长", "rate_3min": "3分钟回复率",
+                     "inquiry_buyers": "询单人数", "paid_buyers": "支付人数", "conversion": "询单转化率",
+                     "sales": "客服销售额"},
 }
 
 # Fields a kind cannot do without, and fields that point strongly at it.
@@ -74,11 +96,14 @@ REQUIRED = {
     "reviews": (("content", "rating", "rating_text"),),
     "chats": (("content",), ("buyer", "session_id", "sender")),
     "orders": (("order_id",),),
+    "agent_report": (("day",), ("agent",), ("sessions", "buyers", "first_response_s", "avg_response_s", "rate_3min",
+                                            "conversion")),
 }
 _SIGNATURE = {
     "reviews": ("content", "append_content", "rating", "seller_reply", "rating_text", "sku"),
     "chats": ("role", "session_id", "sent_at", "sender", "buyer", "seq"),
     "orders": ("paid_at", "amount", "status", "refund_status", "created_at"),
+    "agent_report": ("sessions", "buyers", "first_response_s", "avg_response_s", "rate_3min", "conversion"),
 }
 _PLATFORM_HINTS = (
     ("taobao", re.compile(r"旺旺|淘宝|天猫|千牛|宝贝")),
@@ -91,7 +116,7 @@ _PLATFORM_HINTS = (
 def norm(name: object) -> str:
     """Header as compared: lower case, no spaces/underscores/brackets' units."""
     s = str(name or "").strip().lstrip("\ufeff").lower()
-    s = re.sub(r"[（(\[【].*?[)）\]】]", "", s)
+    s = re.sub(r"[（(\[【].*?[)）\]】]", "", s).replace("→", ">")
     return re.sub(r"[\s_\-:：/]", "", s)
 
 
@@ -171,4 +196,4 @@ def require_fields(kind: str, mapping: dict[str, str], columns: list[str], label
             )
 
 
-_KIND_CN = {"reviews": "评价", "chats": "聊天记录", "orders": "订单"}
+_KIND_CN = {"reviews": "评价", "chats": "聊天记录", "orders": "订单", "agent_report": "客服日报"}

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-KINDS = ("reviews", "chats", "orders")
-KIND_LABELS = {"reviews": "评价", "chats": "客服聊天记录", "orders": "订单"}
+KINDS = ("reviews", "chats", "orders", "agent_report")
+KIND_LABELS = {"reviews": "评价", "chats": "客服聊天记录", "orders": "订单", "agent_report": "客服日报"}
 PLATFORM_SHOP_NAMES = {
     "taobao": "淘宝店铺",
     "jd": "京东店铺",

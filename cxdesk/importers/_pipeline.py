@@ -28,7 +28,7 @@ from cxdesk.tasks import JobContext
 if TYPE_CHECKING:  # the reader-process module loads pandas: imported when a large file needs it
     from cxdesk.importers._chatproc import ReaderProcess
 
-TABULAR_FORMATS = ("table", "qianniu_csv", "douyin_reviews")
+TABULAR_FORMATS = ("table", "qianniu_csv", "douyin_reviews", "agent_report")
 # Chat files at least this big are read in a second process when the shop has no
 # sessions yet (starting it costs ~0.5 s; below ~100k messages that is not won back).
 READER_PROCESS_MIN_BYTES = 8_000_000
@@ -89,7 +89,8 @@ def _unknown_text_message(p: Probe) -> str:
 def resolve(det: Detection, kind: str | None, mapping: dict[str, str] | None) -> tuple[str, dict[str, str]]:
     """The kind to import as and the final field → column mapping, or a Chinese error."""
     if kind is not None and kind not in KINDS:
-        raise ImportFormatError(f"导入类型“{kind}”无效，应为 reviews（评价）、chats（聊天）或 orders（订单）。")
+        raise ImportFormatError(f"导入类型“{kind}”无效，应为 reviews（评价）、chats（聊天）、orders（订单）"
+                                "或 agent_report（客服日报）。")
     table = det.format_id == table_generic.FORMAT.id
     if kind is not None and det.kind is not None and kind != det.kind and not (table and det.confidence < 0.5):
         cols = f"，列：{'、'.join(det.columns[:8])}" if det.columns else ""
@@ -124,7 +125,7 @@ def preview(path: str | Path, detection: Detection | None = None, mapping: dict[
     """
     det = detection or detect(path)
     final_kind, final_mapping = resolve(det, kind, mapping)
-    spec = registry.get(det.format_id)
+    spec = _spec(det, final_kind)
     good: list[dict[str, Any]] = []
     bad: list[dict[str, Any]] = []
     reader = spec.read(ReadOptions(det, final_kind, final_mapping, chunk_size=max(limit, 1)))
@@ -137,6 +138,15 @@ def preview(path: str | Path, detection: Detection | None = None, mapping: dict[
     finally:
         getattr(reader, "close", lambda: None)()
     return (good + bad)[:limit]
+
+
+def _spec(det: Detection, kind: str) -> Any:
+    """The reader: a generic table imported as 客服日报 (--kind agent_report) uses the report reader."""
+    if kind == "agent_report" and det.format_id == table_generic.FORMAT.id:
+        from cxdesk.importers import agent_report
+
+        return agent_report.FORMAT
+    return registry.get(det.format_id)
 
 
 def _as_dict(r: Any) -> dict[str, Any]:
@@ -189,7 +199,7 @@ def import_file(
     final_kind, final_mapping = resolve(det, kind, mapping)
     plat = _platform(platform, det)
     shop_name = shop or det.shop_hint or PLATFORM_SHOP_NAMES[plat]
-    spec = registry.get(det.format_id)
+    spec = _spec(det, final_kind)
     opts = ReadOptions(det, final_kind, final_mapping, chunk_size=chunk_size)
     with contextlib.ExitStack() as stack:
         reader = None

@@ -18,7 +18,7 @@ class Writer(Protocol):
 
 
 class _RowsWriter:
-    """Reviews and orders: one executemany per chunk, deduplicated by the store."""
+    """Reviews, orders and agent reports: one executemany per chunk, deduplicated by the store."""
 
     def __init__(self, repo: Any, shop_id: int, batch_id: int) -> None:
         self._repo, self._shop, self._batch = repo, shop_id, batch_id
@@ -37,5 +37,9 @@ class _RowsWriter:
 def make_writer(kind: str, store: Store, shop_id: int, batch_id: int, gap_minutes: float) -> Writer:
     if kind == "chats":
         return ChatWriter(store, shop_id, batch_id, gap_minutes)
+    if kind == "agent_report":
+        from cxdesk.store.agent_reports import AgentReportsRepo
+
+        return _RowsWriter(AgentReportsRepo(store.conn), shop_id, batch_id)
     repo = store.reviews if kind == "reviews" else store.orders
     return _RowsWriter(repo, shop_id, batch_id)

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from cxdesk.errors import ImportFormatError
 from cxdesk.importers import (
-    douyin_reviews, jd_chat_json, jd_reviews_json, jddc_tsv, pdd_json, qianniu_csv, qianniu_txt,
+    agent_report, douyin_reviews, jd_chat_json, jd_reviews_json, jddc_tsv, pdd_json, qianniu_csv, qianniu_txt,
     table_generic, taobao_json,
 )
 from cxdesk.importers._model import FormatSpec, Guess, Probe
 
 FORMATS: list[FormatSpec] = [
     qianniu_csv.FORMAT,
+    agent_report.FORMAT,
     douyin_reviews.FORMAT,
     jddc_tsv.FORMAT,
     qianniu_txt.FORMAT,

@@ -372,6 +372,40 @@ CREATE TABLE IF NOT EXISTS session_reviews (
 );
 """
 
+# v7: platforms' own per-agent daily reports (客服日报: 飞鸽, 千牛/赤兔), shown beside the computed
+# KPIs on 客服绩效; import_batches.kind gains 'agent_report'. SQLite cannot alter a CHECK
+# constraint, and rebuilding import_batches would need foreign keys off (impossible inside the
+# migration's transaction). Widening a CHECK is the case sqlite.org/lang_altertable.html allows
+# through writable_schema: existing rows still satisfy it, the file format does not change; RESET
+# makes this connection re-read the schema and the CREATE TABLE below bumps the schema cookie
+# for every other connection.
+_V7_AGENT_REPORTS = """
+PRAGMA writable_schema = ON;
+UPDATE sqlite_schema
+   SET sql = replace(sql, 'OR kind = ''orders'')', 'OR kind = ''orders'' OR kind = ''agent_report'')')
+ WHERE type = 'table' AND name = 'import_batches' AND instr(sql, 'agent_report') = 0;
+PRAGMA writable_schema = RESET;
+
+CREATE TABLE agent_reports (
+    id               INTEGER PRIMARY KEY,
+    shop_id          INTEGER NOT NULL REFERENCES shops(id),
+    batch_id         INTEGER REFERENCES import_batches(id),
+    day              TEXT NOT NULL,   -- YYYY-MM-DD
+    agent            TEXT NOT NULL,   -- as in the report (昵称, 子账号 or 店铺名:子账号)
+    sessions         INTEGER,         -- 接待会话量
+    buyers           INTEGER,         -- 接待人数
+    first_response_s REAL,            -- 首响时长, seconds
+    avg_response_s   REAL,            -- 平响时长, seconds
+    rate_3min        REAL,            -- 3分钟回复率, 0..1
+    inquiry_buyers   INTEGER,         -- 询单人数
+    paid_buyers      INTEGER,         -- 支付人数
+    conversion       REAL,            -- 询单转化率, 0..1
+    sales            REAL,            -- 客服销售额, yuan
+    UNIQUE (shop_id, day, agent)
+);
+CREATE INDEX agent_reports_batch ON agent_reports(batch_id);
+"""
+
 MIGRATIONS: list[str] = [_V1_CORE, _V2_RESULTS, _V3_SHOP_MODELS, _V4_ASPECTS_AND_SCORES, _V5_FAQ,
-                         _V6_SEARCH_AND_SESSION_REVIEWS]
+                         _V6_SEARCH_AND_SESSION_REVIEWS, _V7_AGENT_REPORTS]
 CURRENT_VERSION = len(MIGRATIONS)

@@ -19,6 +19,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QFrame, QHeaderVi
                                QStackedWidget, QStyle, QTableView, QVBoxLayout, QWidget)
 
 from cxdesk.analysis.agent_metrics import DIMENSIONS, METRIC, NO_TIME, SCORE, SCORE_LABEL, TEAM
+from cxdesk.analysis.agent_report_compare import compare, difference
+from cxdesk.store.agent_reports import AgentReportsRepo
 from cxdesk.store.agents import AgentsRepo
 from cxdesk.store.risk_queue import RiskQueueRepo
 from ui.models.agent_rank_model import COLUMNS, AgentRankModel, format_value
@@ -82,6 +84,8 @@ class AgentsPage(BasePage):
     def __init__(self, ctx: PageContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
         self.repo = AgentsRepo(ctx.store.conn)
+        self.reports = AgentReportsRepo(ctx.store.conn)
+        self.comparison = None
         self.frames = None
         self.table: pd.DataFrame | None = None
         self._trend_cache: dict[tuple, pd.DataFrame] = {}
@@ -135,6 +139,14 @@ class AgentsPage(BasePage):
         left_layout.addWidget(self.view, 1)
         left_layout.addWidget(hint)
         left_layout.addWidget(self.capability_label)
+        self.report_label = QLabel("", content)
+        self.report_label.setObjectName("platformReport")
+        self.report_label.setWordWrap(True)
+        self.report_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.report_label.setToolTip("导入的平台客服日报（飞鸽、千牛/赤兔等）与本软件按聊天记录计算的指标对照；"
+                                     "差 = 计算 − 平台。口径不同（平台可能剔除机器人接待、按自然日统计等）会造成差异。")
+        self.report_label.hide()
+        left_layout.addWidget(self.report_label)
         self.radar = CompactChartWidget(RADAR_HEIGHT, "选中一位客服查看能力雷达图", content)
         self.trend = CompactChartWidget(TREND_HEIGHT, "", content)
         charts = QWidget(content)
@@ -225,8 +237,21 @@ class AgentsPage(BasePage):
         if rows["inquiry_buyers"].isna().all() if len(rows) else True:
             notes.append("没有订单：转化指标为空")
         self.filter_bar.status_label.setText("；".join(notes))
+        self._show_reports(rows)
         row = self.model.row_of(selected) if selected else -1
         self.select_row(row if row >= 0 else 0)
+
+    def _show_reports(self, rows: pd.DataFrame) -> None:
+        """The platform's own daily report for this period beside the computed figures, if imported."""
+        reports = self.reports.rows(self.filter_bar.shop_ids()) if self.reports.exists() else []
+        self.comparison = compare(rows.to_dict("records"), reports, self.filter_bar.period_kind(),
+                                  self.filter_bar.period()) if reports else None
+        if self.comparison is None or self.comparison.empty:
+            self.report_label.hide()
+            self.report_label.setText("")
+            return
+        self.report_label.setText(report_html(self.comparison))
+        self.report_label.show()
 
     # --- selection and charts -------------------------------------------------------------------
 
@@ -337,6 +362,42 @@ class AgentsPage(BasePage):
                   shop_ids=bar.shop_ids(), window=bar.window(), label="导出客服绩效")
         job.on_success(lambda summary: self.filter_bar.status_label.setText(summary.describe()))
         return self.ctx.jobs.start(f"{self.key}.export", job)
+
+
+def report_html(c) -> str:
+    """The comparison block: per agent, each KPI as 计算 / 平台 / 差."""
+    head = "".join(f"<th colspan=3 nowrap>{escape(label)}</th>" for label, _k, _f in c.pairs)
+    sub = "<th nowrap>计算</th><th nowrap>平台</th><th nowrap>差</th>" * len(c.pairs)
+    body = []
+    for line in c.lines:
+        cells = []
+        for _label, key, _f in c.pairs:
+            mine, theirs = line.values[key]
+            diff = difference(key, mine, theirs)
+            shown = "—" if diff is None else _diff_text(key, diff)
+            cells.append(f"<td nowrap>{format_value(key, mine)}</td><td nowrap>{format_value(key, theirs)}</td>"
+                         f"<td nowrap style='color:#777'>{shown}</td>")
+        name = escape(short_agent(line.agent))
+        body.append(f"<tr><td nowrap>{name}</td>{''.join(cells)}</tr>")
+    span = "" if c.days is None else (c.days[0] if c.days[0] == c.days[1] else f"{c.days[0]} 至 {c.days[1]}")
+    html = [f"<b>平台客服日报对照</b>（日报日期 {span}；{len(c.lines)} 位客服已对应；差 = 计算 − 平台，比率的差为百分点）",
+            f"<table border=0 cellspacing=0 cellpadding=2><tr><th rowspan=2 nowrap>客服</th>{head}</tr><tr>{sub}</tr>"
+            f"{''.join(body)}</table>"]
+    if c.unmatched:
+        html.append("<span style='color:#b35900'>日报中这些客服没有对应的聊天记录（按子账号匹配，未能对应）："
+                    f"{escape('、'.join(c.unmatched))}</span>")
+    if c.without_report:
+        html.append(f"<span style='color:#777'>日报中没有这些客服：{escape('、'.join(map(short_agent, c.without_report)))}</span>")
+    return "<br>".join(html)
+
+
+def _diff_text(key: str, diff: float) -> str:
+    metric = METRIC.get(key)
+    if metric is not None and metric.unit == "%":
+        return f"{diff * 100:+.1f}"  # percentage points (said in the block's title)
+    if metric is not None and metric.unit in ("秒", "元"):
+        return f"{diff:+.1f}"
+    return f"{diff:+.0f}"
 
 
 if __name__ == "__main__":
