@@ -133,3 +133,23 @@ def test_drill_down_opens_the_conversation_on_the_sessions_page(qtbot, store: St
     assert window.current_page_key() == "sessions"
     content = store.conn.execute("SELECT content FROM chat_messages WHERE id = ?", (message_id,)).fetchone()[0]
     assert content == "明天到"  # the slow reply itself (180 s after 好)
+
+
+def test_dashboard_period_narrows_the_kpis_to_those_days(qtbot, store: Store) -> None:
+    from datetime import date
+
+    load_fixture(store)
+    window, page = _open(qtbot, store)
+    team = next(r for r in range(page.model.rowCount()) if page.model.index(r, 0).data() == "团队")
+    all_sessions = page.model.row_data(team)["sessions"]
+    window.open_page("agents", shop_id=None, date_from=date(2024, 6, 3), date_to=date(2024, 6, 3))
+    assert page.filter_bar.date_check.isChecked() and page.filter_bar.date_range() == (date(2024, 6, 3),
+                                                                                          date(2024, 6, 3))
+    team = next(r for r in range(page.model.rowCount()) if page.model.index(r, 0).data() == "团队")
+    one_day = page.model.row_data(team)["sessions"]
+    assert 0 < one_day < all_sessions
+    agents = {page.model.index(r, 0).data() for r in range(page.model.rowCount())}
+    assert "小美" not in agents  # 小美 only worked on 06-01 and 06-02
+    page.filter_bar.set_date_range(None, None)
+    team = next(r for r in range(page.model.rowCount()) if page.model.index(r, 0).data() == "团队")
+    assert page.model.row_data(team)["sessions"] == all_sessions

@@ -99,12 +99,27 @@ class _Scope:
     conversion: pd.DataFrame | None
 
 
+def _day_start(day) -> float:
+    """Epoch seconds of a day's 00:00 in the same clock as the frames' times (SQLite unixepoch of the text)."""
+    import calendar
+
+    return float(calendar.timegm(day.timetuple()))
+
+
 def scope(frames: AgentFrames, period: str, shop_ids=None, window: str = "same_day",
-          config: dict | None = None) -> _Scope:
+          config: dict | None = None, *, date_from=None, date_to=None) -> _Scope:
+    """Sessions of these shops that started in [date_from, date_to] (both days included, either open)."""
     config = config or load_config()
     s = frames.sessions.copy()
     s["pkey"] = period_keys(s["start"].to_numpy(float), period)
     keep = s["shop_id"].isin(shop_ids).to_numpy() if shop_ids else np.ones(len(s), dtype=bool)
+    if date_from is not None or date_to is not None:
+        start = s["start"].to_numpy(float)
+        known = ~np.isnan(start)
+        if date_from is not None:
+            keep &= known & (start >= _day_start(date_from))
+        if date_to is not None:
+            keep &= known & (start < _day_start(date_to) + DAY_S)
     s["keep"] = keep
 
     def attach(df: pd.DataFrame) -> pd.DataFrame:
@@ -122,14 +137,14 @@ def scope(frames: AgentFrames, period: str, shop_ids=None, window: str = "same_d
 
 
 def kpi_table(frames: AgentFrames, period: str = "all", *, shop_ids=None, window: str = "same_day",
-              config: dict | None = None) -> pd.DataFrame:
+              config: dict | None = None, date_from=None, date_to=None) -> pd.DataFrame:
     """One row per agent and period, plus the team's rows (agent ``团队``); columns are metric keys.
 
     Rates are fractions (0–1); times are seconds; time KPIs are NaN (empty),
     never 0, when the messages have no times.
     """
     config = config or load_config()
-    sc = scope(frames, period, shop_ids, window, config)
+    sc = scope(frames, period, shop_ids, window, config, date_from=date_from, date_to=date_to)
     long_s = float(config.get("long_session_s", 900))
     agent_parts = sc.parts[sc.parts["code"] >= 0]
     team_parts = _team_parts(sc.parts)
@@ -299,7 +314,8 @@ DRILL_COLUMNS = ("session_id", "sx", "when", "detail", "seq", "reply_seq", "wait
 
 
 def drill(frames: AgentFrames, key: str, agent: str | None, period_kind: str, period: str, *,
-          shop_ids=None, window: str = "same_day", config: dict | None = None) -> pd.DataFrame:
+          shop_ids=None, window: str = "same_day", config: dict | None = None, date_from=None,
+          date_to=None) -> pd.DataFrame:
     """The sessions (or turns) behind one cell of :func:`kpi_table`, worst first where that means something.
 
     ``agent`` is the account (``None`` or ``团队`` for the team row). Columns:
@@ -307,7 +323,7 @@ def drill(frames: AgentFrames, key: str, agent: str | None, period_kind: str, pe
     buyer turn and the reply, for slow replies), wait (seconds).
     """
     config = config or load_config()
-    sc = scope(frames, period_kind, shop_ids, window, config)
+    sc = scope(frames, period_kind, shop_ids, window, config, date_from=date_from, date_to=date_to)
     team = agent in (None, TEAM)
     code = None if team else (frames.agents.index(agent) if agent in frames.agents else -99)
     sid = sc.sessions.set_index("sx")["session_id"]

@@ -250,7 +250,8 @@ def _faq_tile(data: DashboardData) -> Tile:
 
 
 def _team_tiles(data: DashboardData) -> list[Tile]:
-    link = Link("agents", {"shop_id": data.filter.shop_id})
+    link = Link("agents", {"shop_id": data.filter.shop_id, "date_from": data.filter.date_from,
+                           "date_to": data.filter.date_to})
     if not data.has_chats:
         return [Tile("first_response", "首次响应时间", "—", "", None, "还没有聊天记录", link)]
     if not data.team_ready:

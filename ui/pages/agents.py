@@ -13,7 +13,7 @@ from __future__ import annotations
 from html import escape
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QItemSelection, QModelIndex, Qt, Signal
+from PySide6.QtCore import QItemSelection, QModelIndex, QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QFrame, QHeaderView, QLabel, QScrollArea, QSplitter,
                                QStackedWidget, QStyle, QTableView, QVBoxLayout, QWidget)
@@ -88,6 +88,7 @@ class AgentsPage(BasePage):
         self.comparison = None
         self.frames = None
         self.table: pd.DataFrame | None = None
+        self._pending_shop: int | None = None
         self._trend_cache: dict[tuple, pd.DataFrame] = {}
         self._stale = True
         self.drill_dialog: AgentDrillDialog | None = None
@@ -204,18 +205,36 @@ class AgentsPage(BasePage):
         self.frames = frames
         self._trend_cache.clear()
         self.filter_bar.set_shops(self.repo.shops())
+        if self._pending_shop is not None:  # asked for by 总览 before the shops were listed
+            index = self.filter_bar.shop_box.findData(self._pending_shop)
+            if index >= 0:
+                with QSignalBlocker(self.filter_bar.shop_box):
+                    self.filter_bar.shop_box.setCurrentIndex(index)
+            self._pending_shop = None
         self.recompute()
         self.sig_loaded.emit()
 
+    def apply_filters(self, shop_id: int | None = None, date_from=None, date_to=None, **_other) -> None:
+        """Open on this shop (None: all) and these days (总览's tiles pass their period)."""
+        bar = self.filter_bar
+        index = bar.shop_box.findData(shop_id if shop_id is not None else 0)
+        if index >= 0:
+            with QSignalBlocker(bar.shop_box):
+                bar.shop_box.setCurrentIndex(index)
+        else:
+            self._pending_shop = shop_id
+        bar.set_date_range(date_from, date_to)  # recomputes once
+
     def recompute(self) -> None:
-        """Aggregate the loaded frames for the bar's shop, period kind and conversion window."""
+        """Aggregate the loaded frames for the bar's shop, period kind, conversion window and days."""
         if self.frames is None:
             return
         self.config = _kpis().load_config()
         self._trend_cache.clear()
         bar = self.filter_bar
+        date_from, date_to = bar.date_range()
         self.table = _kpis().kpi_table(self.frames, bar.period_kind(), shop_ids=bar.shop_ids(), window=bar.window(),
-                               config=self.config)
+                                       date_from=date_from, date_to=date_to, config=self.config)
         keys = sorted(set(self.table["period"]) - {NO_TIME}, reverse=True)
         if NO_TIME in set(self.table["period"]):
             keys.append(NO_TIME)
@@ -301,10 +320,11 @@ class AgentsPage(BasePage):
     def _update_trend(self, row: pd.Series, name: str) -> None:
         bar = self.filter_bar
         kind = bar.period_kind() if bar.period_kind() != "all" else "week"
-        cache_key = (kind, tuple(bar.shop_ids() or ()), bar.window())
+        cache_key = (kind, tuple(bar.shop_ids() or ()), bar.window(), bar.date_range())
         if cache_key not in self._trend_cache:
             self._trend_cache[cache_key] = _kpis().kpi_table(self.frames, kind, shop_ids=bar.shop_ids(), window=bar.window(),
-                                                     config=self.config)
+                                                             date_from=bar.date_range()[0],
+                                                             date_to=bar.date_range()[1], config=self.config)
         table = self._trend_cache[cache_key]
         table = table[table["period"] != NO_TIME]
         key = bar.trend_key()
@@ -331,7 +351,8 @@ class AgentsPage(BasePage):
         bar = self.filter_bar
         agent = None if data["is_team"] else str(data["agent"])
         rows = _kpis().drill(self.frames, key, agent, bar.period_kind(), str(data["period"]), shop_ids=bar.shop_ids(),
-                     window=bar.window(), config=self.config)
+                             date_from=bar.date_range()[0], date_to=bar.date_range()[1],
+                             window=bar.window(), config=self.config)
         heads = self.repo.session_heads(rows["session_id"].head(5000).tolist())
         who = TEAM if agent is None else short_agent(agent)
         header = COLUMNS[column][1]
