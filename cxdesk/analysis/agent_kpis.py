@@ -106,6 +106,18 @@ def _day_start(day) -> float:
     return float(calendar.timegm(day.timetuple()))
 
 
+def date_bounds(frames: AgentFrames):
+    """(first day, last day) of the sessions' start times, or (None, None) without times."""
+    from datetime import datetime, timezone
+
+    start = frames.sessions["start"].to_numpy(float)
+    start = start[~np.isnan(start)]
+    if not len(start):
+        return None, None
+    day = lambda t: datetime.fromtimestamp(float(t), tz=timezone.utc).date()  # noqa: E731  (unixepoch clock)
+    return day(start.min()), day(start.max())
+
+
 def scope(frames: AgentFrames, period: str, shop_ids=None, window: str = "same_day",
           config: dict | None = None, *, date_from=None, date_to=None) -> _Scope:
     """Sessions of these shops that started in [date_from, date_to] (both days included, either open)."""

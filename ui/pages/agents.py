@@ -205,6 +205,7 @@ class AgentsPage(BasePage):
         self.frames = frames
         self._trend_cache.clear()
         self.filter_bar.set_shops(self.repo.shops())
+        self.filter_bar.set_date_bounds(*_kpis().date_bounds(frames))
         if self._pending_shop is not None:  # asked for by 总览 before the shops were listed
             index = self.filter_bar.shop_box.findData(self._pending_shop)
             if index >= 0:

@@ -132,6 +132,17 @@ class AgentFilterBarWidget(QWidget):
             return None, None
         return self.date_from_edit.date().toPython(), self.date_to_edit.date().toPython()
 
+    def set_date_bounds(self, first: date | None, last: date | None) -> None:
+        """The days the data covers: the date boxes start there and cannot go beyond."""
+        if first is None or last is None:
+            return
+        with QSignalBlocker(self.date_from_edit), QSignalBlocker(self.date_to_edit):
+            for edit in (self.date_from_edit, self.date_to_edit):
+                edit.setDateRange(QDate(first.year, first.month, first.day), QDate(last.year, last.month, last.day))
+            if not self.date_check.isChecked():
+                self.date_from_edit.setDate(QDate(first.year, first.month, first.day))
+                self.date_to_edit.setDate(QDate(last.year, last.month, last.day))
+
     def set_date_range(self, date_from: date | None, date_to: date | None) -> None:
         """Tick 日期 with these days (one change signal), or untick it when both are None."""
         with QSignalBlocker(self.date_check), QSignalBlocker(self.date_from_edit), \
