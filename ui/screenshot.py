@@ -13,7 +13,7 @@ import argparse
 import os
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 SIZE = (1280, 800)
@@ -47,6 +47,40 @@ def render(outdir: Path, db_path: Path, main_png: Path | None = None) -> list[Pa
             written.append(main_png)
         window.close()
     return written
+
+
+def analysed_demo_db(folder: Path) -> Path:
+    """Build the demo shop in ``folder`` and analyse it (what the page screenshots show)."""
+    from cxdesk.analysis.engine import analyze
+    from cxdesk.demo import DEFAULT_SEED, build_demo
+    from cxdesk.tasks import TaskContext
+
+    db = folder / "demo.sqlite3"
+    build_demo(TaskContext(), db, seed=DEFAULT_SEED)
+    analyze(TaskContext(), db)
+    return db
+
+
+def page_shot_main(argv: Sequence[str] | None, *, description: str, default_out: Path, prefix: str,
+                   render: Callable[[Path, Path, argparse.Namespace], Path],
+                   add_arguments: Callable[[argparse.ArgumentParser], None] | None = None) -> int:
+    """The command line of a page's screenshot script (``python -m ui.pages.<page>._screenshot``).
+
+    ``--db`` (default: a fresh demo, analysed) and ``--out``; offscreen, in a
+    temporary data folder unless ``CXDESK_DATA_DIR`` is set. ``render(db, out,
+    args)`` draws the page and returns the PNG path.
+    """
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--db", type=Path, default=None, help="数据库文件（默认：临时生成并分析演示数据）")
+    parser.add_argument("--out", type=Path, default=default_out)
+    if add_arguments is not None:
+        add_arguments(parser)
+    args = parser.parse_args(argv)
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        os.environ.setdefault("CXDESK_DATA_DIR", str(Path(tmp) / "data"))
+        print(render(args.db or analysed_demo_db(Path(tmp)), args.out, args))
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -8,10 +8,7 @@ built and analysed in a temporary folder.
 """
 from __future__ import annotations
 
-import argparse
-import os
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -58,25 +55,11 @@ def render(db_path: Path, out: Path, row: int = 2) -> Path:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="渲染「常见问题」页截图（离屏）")
-    parser.add_argument("--db", type=Path, default=None, help="数据库文件（默认：临时生成并分析演示数据）")
-    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots" / "faq.png")
-    parser.add_argument("--row", type=int, default=2, help="选中列表中的第几行（从 0 起）")
-    args = parser.parse_args(argv)
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    with tempfile.TemporaryDirectory(prefix="cxdesk-faq-shot-") as tmp:
-        os.environ.setdefault("CXDESK_DATA_DIR", str(Path(tmp) / "data"))
-        db = args.db
-        if db is None:
-            from cxdesk.analysis.engine import analyze
-            from cxdesk.demo import DEFAULT_SEED, build_demo
-            from cxdesk.tasks import TaskContext
+    from ui.screenshot import page_shot_main
 
-            db = Path(tmp) / "demo.sqlite3"
-            build_demo(TaskContext(), db, seed=DEFAULT_SEED)
-            analyze(TaskContext(), db)
-        print(render(db, args.out, args.row))
-    return 0
+    return page_shot_main(argv, description="渲染「常见问题」页截图（离屏）", default_out=ROOT / "docs" / "screenshots" / "faq.png",
+                          prefix="cxdesk-faq-shot-", render=lambda db, out, args: render(db, out, args.row),
+                          add_arguments=lambda p: p.add_argument("--row", type=int, default=2, help="选中列表中的第几行（从 0 起）"))
 
 
 if __name__ == "__main__":

@@ -8,10 +8,7 @@ in a temporary folder, so nothing of the user's is touched or shown.
 """
 from __future__ import annotations
 
-import argparse
-import os
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -72,27 +69,11 @@ def render(db_path: Path, out: Path) -> Path:
     return out
 
 
-def _demo_db(folder: Path) -> Path:
-    from cxdesk.analysis.engine import analyze
-    from cxdesk.demo import build_demo
-    from cxdesk.tasks import TaskContext
-
-    db = folder / "demo.sqlite3"
-    build_demo(TaskContext(), db, out_dir=folder / "files")
-    analyze(TaskContext(), db)
-    return db
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="渲染评价分析页截图（离屏）")
-    parser.add_argument("--db", type=Path, default=None, help="已分析的数据库（默认：临时生成演示数据）")
-    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots" / "reviews.png")
-    args = parser.parse_args(argv)
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    with tempfile.TemporaryDirectory(prefix="cxdesk-reviews-shot-") as tmp:
-        os.environ["CXDESK_DATA_DIR"] = str(Path(tmp) / "data")
-        print(render(args.db or _demo_db(Path(tmp)), args.out))
-    return 0
+    from ui.screenshot import page_shot_main
+
+    return page_shot_main(argv, description="渲染评价分析页截图（离屏）", default_out=ROOT / "docs" / "screenshots" / "reviews.png",
+                          prefix="cxdesk-reviews-shot-", render=lambda db, out, args: render(db, out))
 
 
 if __name__ == "__main__":

@@ -9,10 +9,7 @@ analysed in a temporary folder.
 """
 from __future__ import annotations
 
-import argparse
-import os
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -79,24 +76,10 @@ def render(db_path: Path, out: Path) -> Path:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="渲染「会话」页截图（离屏）")
-    parser.add_argument("--db", type=Path, default=None, help="数据库文件（默认：临时生成并分析演示数据）")
-    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots" / "sessions.png")
-    args = parser.parse_args(argv)
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    with tempfile.TemporaryDirectory(prefix="cxdesk-sessions-shot-") as tmp:
-        os.environ.setdefault("CXDESK_DATA_DIR", str(Path(tmp) / "data"))
-        db = args.db
-        if db is None:
-            from cxdesk.analysis.engine import analyze
-            from cxdesk.demo import DEFAULT_SEED, build_demo
-            from cxdesk.tasks import TaskContext
+    from ui.screenshot import page_shot_main
 
-            db = Path(tmp) / "demo.sqlite3"
-            build_demo(TaskContext(), db, seed=DEFAULT_SEED)
-            analyze(TaskContext(), db)
-        print(render(db, args.out))
-    return 0
+    return page_shot_main(argv, description="渲染「会话」页截图（离屏）", default_out=ROOT / "docs" / "screenshots" / "sessions.png",
+                          prefix="cxdesk-sessions-shot-", render=lambda db, out, args: render(db, out))
 
 
 if __name__ == "__main__":
