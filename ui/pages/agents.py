@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QItemSelection, QModelIndex, QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QFrame, QHeaderView, QLabel, QScrollArea, QSplitter,
-                               QStackedWidget, QStyle, QTableView, QVBoxLayout, QWidget)
+                               QStyle, QTableView, QVBoxLayout, QWidget)
 
 from cxdesk.analysis.agent_metrics import DIMENSIONS, METRIC, NO_TIME, SCORE, SCORE_LABEL, TEAM
 from cxdesk.analysis.agent_report_compare import compare, difference
@@ -30,7 +30,6 @@ from ui.pages.agents_view._figures import radar_figure, trend_figure
 from ui.pages.agents_view._filters import AgentFilterBarWidget
 from ui.pages.base import BasePage, PageContext
 from ui.widgets.compact_chart import CompactChartWidget
-from ui.widgets.empty_state import EmptyStateWidget
 from ui.workers import Job
 
 if TYPE_CHECKING:
@@ -92,15 +91,7 @@ class AgentsPage(BasePage):
         self._trend_cache: dict[tuple, pd.DataFrame] = {}
         self._stale = True
         self.drill_dialog: AgentDrillDialog | None = None
-        self.empty_state = EmptyStateWidget(self.empty_title, self.empty_description, self.empty_how_to, self)
-        self.action_button = self.empty_state.add_button("去导入数据")
-        self.action_button.clicked.connect(lambda: self.ctx.navigate("import"))
-        self.stack = QStackedWidget(self)
-        self.stack.addWidget(self.empty_state)
-        self.stack.addWidget(self._build_content())
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.stack)
+        self.build_faces(self._build_content())
         self.refresh()
 
     # --- building ----------------------------------------------------------------------------

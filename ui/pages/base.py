@@ -47,6 +47,25 @@ class BasePage(QWidget):
     def refresh(self) -> None:
         """Re-read what the page shows from the store; pages override this."""
 
+    def build_faces(self, content: QWidget) -> None:
+        """The two faces of a data page, in ``self.stack``: an empty state that sends the user to
+        导入 (``self.empty_state``, ``self.action_button``; index 0) and ``content`` (index 1).
+
+        Pages set ``empty_title``, ``empty_description`` and ``empty_how_to`` as class attributes.
+        """
+        from PySide6.QtWidgets import QStackedWidget
+
+        self.empty_state = EmptyStateWidget(self.empty_title, self.empty_description,  # type: ignore[attr-defined]
+                                            self.empty_how_to, self)  # type: ignore[attr-defined]
+        self.action_button = self.empty_state.add_button("去导入数据")
+        self.action_button.clicked.connect(lambda: self.ctx.navigate("import"))
+        self.stack = QStackedWidget(self)
+        self.stack.addWidget(self.empty_state)
+        self.stack.addWidget(content)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.stack)
+
 
 class EmptyStatePage(BasePage):
     """A page whose feature is not built yet: says what it will show, never fakes it."""

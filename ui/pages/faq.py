@@ -20,8 +20,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QItemSelection, QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView, QHBoxLayout, QHeaderView, QInputDialog, QLabel, QMessageBox, QPushButton, QSplitter,
-    QStackedWidget, QStyle, QTableView, QVBoxLayout, QWidget,
+    QAbstractItemView, QHBoxLayout, QHeaderView, QInputDialog, QLabel, QMessageBox, QPushButton, QSplitter, QStyle, QTableView, QVBoxLayout, QWidget,
 )
 
 from cxdesk.store.faq import FaqCluster
@@ -31,7 +30,6 @@ from ui.pages.faq_view._detail import FaqDetailWidget
 from ui.pages.faq_view._filters import FaqFilterBarWidget
 from ui.pages.faq_view._tasks import AnswersResult, DetailResult, FaqQuery, ListResult, load_answers, load_detail, load_list
 from ui.widgets.compact_chart import CompactChartWidget
-from ui.widgets.empty_state import EmptyStateWidget
 from ui.workers import Job
 
 NO_FAQ_WITH_DATA = "已导入数据，但还没有整理出常见问题：导入客服聊天记录后点左下角「分析数据」，完成后这里列出买家反复问的问题。"
@@ -65,15 +63,7 @@ class FaqPage(BasePage):
         self.confirm: Callable[[str, str], bool] = self._ask
         self.ask_text: Callable[[str, str, str], str | None] = self._ask_text
         self.ask_choice: Callable[[str, str, list[str]], int | None] = self._ask_choice
-        self.empty_state = EmptyStateWidget(self.empty_title, self.empty_description, self.empty_how_to, self)
-        self.action_button = self.empty_state.add_button("去导入数据")
-        self.action_button.clicked.connect(lambda: self.ctx.navigate("import"))
-        self.stack = QStackedWidget(self)
-        self.stack.addWidget(self.empty_state)
-        self.stack.addWidget(self._build_content())
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.stack)
+        self.build_faces(self._build_content())
         self.refresh()
 
     # --- building -----------------------------------------------------------------------

@@ -19,7 +19,7 @@ from __future__ import annotations
 from PySide6.QtCore import QItemSelection, Qt, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView, QHeaderView, QLabel, QMessageBox, QPushButton, QSplitter, QStackedWidget, QStyle,
+    QAbstractItemView, QHeaderView, QLabel, QMessageBox, QPushButton, QSplitter, QStyle,
     QTableView, QTabWidget, QVBoxLayout, QWidget,
 )
 
@@ -33,7 +33,6 @@ from ui.pages.reviews_voc._shifts import ShiftListWidget
 from ui.pages.reviews_voc._tasks import (
     ChartData, VocSnapshot, load_charts, load_emerging, load_page, load_snapshot,
 )
-from ui.widgets.empty_state import EmptyStateWidget
 from ui.widgets.review_detail import ReviewDetailWidget
 from ui.workers import Job
 
@@ -66,15 +65,7 @@ class ReviewsPage(BasePage):
         self.chart_data: ChartData | None = None
         self.emerging: EmergingResult | None = None
         self._stale = True
-        self.empty_state = EmptyStateWidget(self.empty_title, self.empty_description, self.empty_how_to, self)
-        self.action_button = self.empty_state.add_button("去导入数据")
-        self.action_button.clicked.connect(lambda: self.ctx.navigate("import"))
-        self.stack = QStackedWidget(self)
-        self.stack.addWidget(self.empty_state)
-        self.stack.addWidget(self._build_content())
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.stack)
+        self.build_faces(self._build_content())
         self.refresh()
 
     # --- building ------------------------------------------------------------------

@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QItemSelection, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
-from PySide6.QtWidgets import QMessageBox, QSplitter, QStackedWidget, QStyle, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QMessageBox, QSplitter, QStyle, QVBoxLayout, QWidget
 
 from cxdesk.store.risk_queue import FlagFilter, FlagRow, RiskQueueRepo
 from ui.models.flag_queue_model import PAGE_SIZE, FlagQueueModel
@@ -28,7 +28,6 @@ from ui.pages.risk_queue._figures import counts_figure
 from ui.pages.risk_queue._filters import RiskFilterBarWidget
 from ui.pages.risk_queue._queue import QueuePanelWidget
 from ui.settings import Option, UiSettings
-from ui.widgets.empty_state import EmptyStateWidget
 
 RISK_HANDLER = Option("risk/handler", str, "")
 NO_FLAGS_WITH_DATA = "数据已导入，但还没有运行风险检查：点左下角「分析数据」，完成后这里列出需要跟进的风险。"
@@ -59,15 +58,7 @@ class RiskPage(BasePage):
         # Injectable for tests: asks before a bulk change of every filtered flag.
         self.confirm: Callable[[str], bool] = self._ask
         self._stale = True
-        self.empty_state = EmptyStateWidget(self.empty_title, self.empty_description, self.empty_how_to, self)
-        self.action_button = self.empty_state.add_button("去导入数据")
-        self.action_button.clicked.connect(lambda: self.ctx.navigate("import"))
-        self.stack = QStackedWidget(self)
-        self.stack.addWidget(self.empty_state)
-        self.stack.addWidget(self._build_content())
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.stack)
+        self.build_faces(self._build_content())
         self._build_shortcuts()
         self.refresh()
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from PySide6.QtCore import QItemSelection, QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView, QApplication, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QPushButton, QSplitter, QStackedWidget,
+    QAbstractItemView, QApplication, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QPushButton, QSplitter,
     QStyle, QTableView, QVBoxLayout, QWidget,
 )
 
@@ -36,7 +36,6 @@ from ui.pages.sessions_view._filters import SessionFilterBarWidget
 from ui.pages.sessions_view._tasks import ListResult, export_sessions, load_list
 from ui.settings import LAST_EXPORT_DIR, MASK_PERSONAL, UiSettings
 from ui.widgets.chat_html import conversation_text
-from ui.widgets.empty_state import EmptyStateWidget
 from ui.workers import Job
 
 COLUMN_WIDTHS = {"started": 112, "buyer": 96, "agents": 84, "messages": 40, "first_response": 70,
@@ -74,15 +73,7 @@ class SessionsPage(BasePage):
         self._pending: int | None = None  # a session to select once the list has loaded
         # Injectable for tests: where to export (None: cancelled).
         self.ask_export_path: Callable[[], Path | None] = self._ask_export_path
-        self.empty_state = EmptyStateWidget(self.empty_title, self.empty_description, self.empty_how_to, self)
-        self.action_button = self.empty_state.add_button("去导入数据")
-        self.action_button.clicked.connect(lambda: self.ctx.navigate("import"))
-        self.stack = QStackedWidget(self)
-        self.stack.addWidget(self.empty_state)
-        self.stack.addWidget(self._build_content())
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.stack)
+        self.build_faces(self._build_content())
         self.refresh()
 
     # --- building ---------------------------------------------------------------------
