@@ -82,3 +82,16 @@ class FlowLayout(QLayout):
             x += hint.width() + self._h_spacing
             line_height = max(line_height, hint.height())
         return y + line_height - rect.y() + m.bottom()
+
+
+def group_widgets(parent: QWidget, *widgets: QWidget, spacing: int = 4) -> QWidget:
+    """Controls that belong together (a label and its box, 从 … 至 …) as one unit that wraps whole."""
+    from PySide6.QtWidgets import QHBoxLayout
+
+    group = QWidget(parent)
+    row = QHBoxLayout(group)
+    row.setContentsMargins(0, 0, 0, 0)
+    row.setSpacing(spacing)
+    for widget in widgets:
+        row.addWidget(widget)
+    return group

@@ -17,12 +17,12 @@ from typing import Any
 
 from PySide6.QtCore import QDate, QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDateEdit, QHBoxLayout, QLabel, QLineEdit, QPushButton, QToolButton, QWidget,
+    QCheckBox, QComboBox, QDateEdit, QLabel, QLineEdit, QPushButton, QToolButton, QWidget,
 )
 
 from cxdesk.store import PLATFORMS
 from cxdesk.store.voc import NO_RATING, POLARITIES, VocFilter, VocOptions
-from ui.widgets.flow_layout import FlowLayout
+from ui.widgets.flow_layout import FlowLayout, group_widgets
 
 DEBOUNCE_MS = 300
 NO_DATE = QDate(2000, 1, 1)  # shown as 「不限」 through specialValueText
@@ -123,21 +123,11 @@ class FilterBarWidget(QWidget):
         flow = FlowLayout(self)
         for widget in (self.shop_combo, self.platform_combo, self.product_combo, self.sku_edit, self.text_edit):
             flow.addWidget(widget)
-        flow.addWidget(self._group(QLabel("日期", self), self.date_from, QLabel("至", self), self.date_to))
-        flow.addWidget(self._group(QLabel("评分", self), *self.rating_buttons.values()))
-        flow.addWidget(self._group(self.aspect_combo, self.polarity_combo))
+        flow.addWidget(group_widgets(self, QLabel("日期", self), self.date_from, QLabel("至", self), self.date_to))
+        flow.addWidget(group_widgets(self, QLabel("评分", self), *self.rating_buttons.values()))
+        flow.addWidget(group_widgets(self, self.aspect_combo, self.polarity_combo))
         flow.addWidget(self.shift_check)
         flow.addWidget(self.reset_button)
-
-    def _group(self, *widgets: QWidget) -> QWidget:
-        """Controls that belong together and wrap as one unit."""
-        group = QWidget(self)
-        row = QHBoxLayout(group)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.setSpacing(4)
-        for widget in widgets:
-            row.addWidget(widget)
-        return group
 
     # --- options -------------------------------------------------------------------
 

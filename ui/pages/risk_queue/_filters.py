@@ -9,12 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QDate, QSignalBlocker, Qt, Signal
-from PySide6.QtWidgets import QCheckBox, QComboBox, QDateEdit, QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QDateEdit, QLabel, QPushButton, QWidget
 
 from cxdesk.store import PLATFORMS
 from cxdesk.store.risk_queue import LEVELS, OPEN_STATUSES, SORT_LABELS, STATUSES, FlagFilter, QueueOptions
 from ui.models.flag_queue_model import short_agent
-from ui.widgets.flow_layout import FlowLayout
+from ui.widgets.flow_layout import FlowLayout, group_widgets
 
 # Combo data are plain strings ("+"-joined values): Qt compares them reliably in findData.
 STATUS_CHOICES = (("未处理", "+".join(OPEN_STATUSES)), *((s, s) for s in STATUSES), ("全部状态", ""))
@@ -82,7 +82,7 @@ class RiskFilterBarWidget(QWidget):
         flow = FlowLayout(self)
         for combo in (self.level, self.category, self.status, self.agent, self.shop):
             flow.addWidget(combo)
-        flow.addWidget(self._group(self.use_dates, self.date_from, QLabel("至", self), self.date_to))
+        flow.addWidget(group_widgets(self, self.use_dates, self.date_from, QLabel("至", self), self.date_to))
         flow.addWidget(self.sort)
         flow.addWidget(self.reset_button)
         for combo in (self.level, self.category, self.status, self.agent, self.shop, self.sort):
@@ -91,16 +91,6 @@ class RiskFilterBarWidget(QWidget):
         self.date_from.dateChanged.connect(self._emit)
         self.date_to.dateChanged.connect(self._emit)
         self.reset_button.clicked.connect(lambda: self.set_filter(FlagFilter()))
-
-    def _group(self, *widgets: QWidget) -> QWidget:
-        """Controls that belong together and wrap as one unit."""
-        group = QWidget(self)
-        row = QHBoxLayout(group)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.setSpacing(4)
-        for widget in widgets:
-            row.addWidget(widget)
-        return group
 
     # --- reading and writing -----------------------------------------------------
 

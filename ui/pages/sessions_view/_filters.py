@@ -11,12 +11,12 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QDate, QSignalBlocker, Qt, QTimer, Signal
-from PySide6.QtWidgets import QCheckBox, QComboBox, QDateEdit, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QDateEdit, QLabel, QLineEdit, QPushButton, QWidget
 
 from cxdesk.store import PLATFORMS
 from cxdesk.store.sessions_browse import NOT_ANALYSED, SENTIMENTS, BrowseOptions, SessionFilter
 from ui.models.flag_queue_model import short_agent
-from ui.widgets.flow_layout import FlowLayout
+from ui.widgets.flow_layout import FlowLayout, group_widgets
 
 DATE_FORMAT = "yyyy-MM-dd"
 DEBOUNCE_MS = 400
@@ -88,10 +88,10 @@ class SessionFilterBarWidget(QWidget):
         self.mask = QCheckBox("隐藏个人信息", self)
         self.mask.setToolTip("把手机号、身份证号、地址、收货人姓名、邮箱和买家昵称部分打码（列表、对话、复制和导出）")
         flow = FlowLayout(self)
-        flow.addWidget(self._group(self.use_dates, self.date_from, QLabel("至", self), self.date_to))
+        flow.addWidget(group_widgets(self, self.use_dates, self.date_from, QLabel("至", self), self.date_to))
         for widget in (self.shop, self.agent, self.risk, self.sentiment, self.reviewed):
             flow.addWidget(widget)
-        flow.addWidget(self._group(self.unanswered, self.transferred, self.has_order))
+        flow.addWidget(group_widgets(self, self.unanswered, self.transferred, self.has_order))
         flow.addWidget(self.text)
         flow.addWidget(self.reset_button)
         flow.addWidget(self.mask)
@@ -110,16 +110,6 @@ class SessionFilterBarWidget(QWidget):
         self.date_to.dateChanged.connect(self._emit)
         self.reset_button.clicked.connect(lambda: self.set_filter(SessionFilter()))
         self.mask.toggled.connect(self.sig_mask_changed)
-
-    def _group(self, *widgets: QWidget) -> QWidget:
-        """Controls that belong together and wrap as one unit."""
-        group = QWidget(self)
-        row = QHBoxLayout(group)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.setSpacing(4)
-        for widget in widgets:
-            row.addWidget(widget)
-        return group
 
     # --- reading and writing --------------------------------------------------------
 
