@@ -9,19 +9,18 @@ the page binds to the store's query repository (no SQL here).
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush
 
 from cxdesk.store.voc import ShiftRow
+from ui.models.paged_rows import PAGE_SIZE, Index, PagedRowsModel  # noqa: F401  (PAGE_SIZE re-exported)
 from ui.models.review_list_model import LABEL_COLORS
 
-Index = QModelIndex | QPersistentModelIndex
 Fetch = Callable[[int, int], list[ShiftRow]]  # fetch(offset, limit) -> rows
 
-PAGE_SIZE = 200
 COLUMNS = (  # the texts first: they are what the owner reads; the product last, stretched
     ("created_at", "初评日期"), ("label", "初评情感"), ("content", "初评内容"),
     ("append_at", "追评日期"), ("append_label", "追评情感"), ("append_content", "追评内容"), ("product", "商品"),
@@ -30,53 +29,13 @@ MAX_CELL_CHARS = 60
 _SCORES = {"label": "score", "append_label": "append_score"}
 
 
-class AppendShiftModel(QAbstractTableModel):
+class AppendShiftModel(PagedRowsModel[ShiftRow]):
     """Read-only, lazily filled table of :class:`cxdesk.store.voc.ShiftRow`."""
 
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self._fetch: Fetch | None = None
-        self._rows: list[ShiftRow] = []
-        self._total = 0
-
-    def set_result(self, fetch: Fetch | None, total: int, first_rows: Sequence[ShiftRow]) -> None:
-        self.beginResetModel()
-        self._fetch, self._total, self._rows = fetch, total, list(first_rows)
-        self.endResetModel()
-
-    @property
-    def total(self) -> int:
-        return self._total
+    COLUMNS = COLUMNS
 
     def shift(self, row: int) -> ShiftRow | None:
-        return self._rows[row] if 0 <= row < len(self._rows) else None
-
-    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
-        return not parent.isValid() and self._fetch is not None and len(self._rows) < self._total
-
-    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
-        if not self.canFetchMore(parent):
-            return
-        assert self._fetch is not None
-        more = self._fetch(len(self._rows), PAGE_SIZE)
-        if not more:
-            self._total = len(self._rows)
-            return
-        start = len(self._rows)
-        self.beginInsertRows(QModelIndex(), start, start + len(more) - 1)
-        self._rows.extend(more)
-        self.endInsertRows()
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return COLUMNS[section][1]
-        return None
+        return self.row_at(row)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():

@@ -8,19 +8,17 @@ until the next query and the reviewer keeps their place in the queue.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from cxdesk.store.risk_queue import FlagRow
+from ui.models.paged_rows import PAGE_SIZE, Index, PagedRowsModel  # noqa: F401  (PAGE_SIZE re-exported)
 
-Index = QModelIndex | QPersistentModelIndex
-Fetch = Callable[[int, int], list[FlagRow]]
 
-PAGE_SIZE = 200
 COLUMNS = (("level", "等级"), ("category", "类别"), ("status", "状态"), ("time", "时间"),
            ("who", "客服 / 买家"), ("excerpt", "内容"), ("score", "风险分"))
 SCORE_COLUMN = len(COLUMNS) - 1
@@ -70,33 +68,13 @@ def excerpt(row: FlagRow) -> str:
     return f"{prefix}：{text}"
 
 
-class FlagQueueModel(QAbstractTableModel):
+class FlagQueueModel(PagedRowsModel[FlagRow]):
     """Read-mostly table of :class:`cxdesk.store.risk_queue.FlagRow`."""
 
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self._fetch: Fetch | None = None
-        self._rows: list[FlagRow] = []
-        self._total = 0
-
-    # --- feeding -----------------------------------------------------------------
-
-    def set_result(self, fetch: Fetch, total: int, first_rows: Sequence[FlagRow]) -> None:
-        self.beginResetModel()
-        self._fetch, self._total, self._rows = fetch, total, list(first_rows)
-        self.endResetModel()
-
-    def clear(self) -> None:
-        self.beginResetModel()
-        self._fetch, self._total, self._rows = None, 0, []
-        self.endResetModel()
-
-    @property
-    def total(self) -> int:
-        return self._total
+    COLUMNS = COLUMNS
 
     def flag(self, row: int) -> FlagRow | None:
-        return self._rows[row] if 0 <= row < len(self._rows) else None
+        return self.row_at(row)
 
     def row_of(self, flag_id: int) -> int:
         return next((i for i, r in enumerate(self._rows) if r.id == flag_id), -1)
@@ -112,36 +90,7 @@ class FlagQueueModel(QAbstractTableModel):
         self._rows[row] = flag
         self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
 
-    # --- lazy loading --------------------------------------------------------------
-
-    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
-        return not parent.isValid() and self._fetch is not None and len(self._rows) < self._total
-
-    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
-        if not self.canFetchMore(parent):
-            return
-        assert self._fetch is not None
-        more = self._fetch(len(self._rows), PAGE_SIZE)
-        if not more:
-            self._total = len(self._rows)
-            return
-        start = len(self._rows)
-        self.beginInsertRows(QModelIndex(), start, start + len(more) - 1)
-        self._rows.extend(more)
-        self.endInsertRows()
-
     # --- QAbstractTableModel -------------------------------------------------------
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return COLUMNS[section][1]
-        return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
