@@ -13,8 +13,10 @@ import argparse
 import os
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 SIZE = (1280, 800)
 
@@ -47,6 +49,34 @@ def render(outdir: Path, db_path: Path, main_png: Path | None = None) -> list[Pa
             written.append(main_png)
         window.close()
     return written
+
+
+@contextmanager
+def page_window(db_path: Path, key: str, size: tuple[int, int]) -> Iterator[tuple[Any, Any, Any]]:
+    """(app, main window, page) with page ``key`` shown on ``db_path``, offscreen; closed afterwards."""
+    from PySide6.QtWidgets import QApplication
+
+    from cxdesk.store import open_store
+    from ui.app import configure_application, create_main_window
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    configure_application(app)  # type: ignore[arg-type]
+    with open_store(db_path) as store:
+        window = create_main_window(store)
+        window.resize(*size)
+        window.show()
+        window.show_page(key)
+        try:
+            yield app, window, window.pages[key]
+        finally:
+            window.close()
+
+
+def save_window(window: Any, out: Path) -> Path:
+    """Grab the whole window into ``out`` (folders created)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    window.grab().save(str(out))
+    return out
 
 
 def analysed_demo_db(folder: Path) -> Path:

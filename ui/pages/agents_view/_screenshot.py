@@ -7,7 +7,6 @@ Without ``--db`` the demo is built and analysed in a temporary folder.
 """
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,19 +23,9 @@ def _settle(app: object, seconds: float = 0.6) -> None:
 
 
 def render(db_path: Path, out: Path, agent_hint: str = "老周") -> Path:
-    from PySide6.QtWidgets import QApplication
+    from ui.screenshot import page_window, save_window
 
-    from cxdesk.store import open_store
-    from ui.app import configure_application, create_main_window
-
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    configure_application(app)  # type: ignore[arg-type]
-    with open_store(db_path) as store:
-        window = create_main_window(store)
-        window.resize(*SIZE)
-        window.show()
-        window.show_page("agents")
-        page = window.pages["agents"]
+    with page_window(db_path, "agents", SIZE) as (app, window, page):
         deadline = time.monotonic() + 60
         while page.table is None and time.monotonic() < deadline:
             _settle(app, 0.1)
@@ -44,10 +33,7 @@ def render(db_path: Path, out: Path, agent_hint: str = "老周") -> Path:
             if agent_hint in str(page.model.row_data(row)["agent"]):
                 page.select_row(row)
         _settle(app)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        window.grab().save(str(out))
-        window.close()
-    return out
+        return save_window(window, out)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

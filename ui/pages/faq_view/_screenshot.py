@@ -8,7 +8,6 @@ built and analysed in a temporary folder.
 """
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -30,28 +29,15 @@ def _settle(app: object, until: Callable[[], bool] = lambda: False, timeout: flo
 
 
 def render(db_path: Path, out: Path, row: int = 2) -> Path:
-    from PySide6.QtWidgets import QApplication
+    from ui.screenshot import page_window, save_window
 
-    from cxdesk.store import open_store
-    from ui.app import configure_application, create_main_window
-
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    configure_application(app)  # type: ignore[arg-type]
-    with open_store(db_path) as store:
-        window = create_main_window(store)
-        window.resize(*SIZE)
-        window.show()
-        window.show_page("faq")
-        page = window.pages["faq"]
+    with page_window(db_path, "faq", SIZE) as (app, window, page):
         _settle(app, lambda: page.result is not None)
         page.view.selectRow(min(row, page.model.rowCount() - 1))
         cid = page.current_cluster().id
         _settle(app, lambda: page.detail.cluster_id == cid and page.detail.answers.rowCount() > 0)
         page.detail.select_questions([0])
-        out.parent.mkdir(parents=True, exist_ok=True)
-        window.grab().save(str(out))
-        window.close()
-    return out
+        return save_window(window, out)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

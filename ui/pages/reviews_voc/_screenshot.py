@@ -8,7 +8,6 @@ in a temporary folder, so nothing of the user's is touched or shown.
 """
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -30,21 +29,11 @@ def _wait(app: object, done: Callable[[], bool], timeout: float = 120.0) -> None
 
 
 def render(db_path: Path, out: Path) -> Path:
-    from PySide6.QtWidgets import QApplication
-
-    from cxdesk.store import open_store
-    from ui.app import configure_application, create_main_window
     from ui.pages.reviews import SHIFT_TAB
+    from ui.screenshot import page_window, save_window
     from ui.workers import active_jobs
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    configure_application(app)  # type: ignore[arg-type]
-    with open_store(db_path) as store:
-        window = create_main_window(store)
-        window.resize(*SIZE)
-        window.show()
-        window.show_page("reviews")
-        page = window.pages["reviews"]
+    with page_window(db_path, "reviews", SIZE) as (app, window, page):
         _wait(app, lambda: not active_jobs() and None not in (page.snapshot, page.chart_data, page.emerging))
         model = page.model
         rows = [model.review(i) for i in range(model.rowCount())]
@@ -63,10 +52,7 @@ def render(db_path: Path, out: Path) -> Path:
         else:
             page.select_row(max(range(len(rows)), key=score, default=0))
         _wait(app, lambda: True)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        window.grab().save(str(out))
-        window.close()
-    return out
+        return save_window(window, out)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -8,7 +8,6 @@ Without ``--db`` the demo shop is built and analysed in a temporary folder.
 """
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -41,27 +40,14 @@ def _pick_row(page: object) -> int:
 
 
 def render(db_path: Path, out: Path) -> Path:
-    from PySide6.QtWidgets import QApplication
+    from ui.screenshot import page_window, save_window
 
-    from cxdesk.store import open_store
-    from ui.app import configure_application, create_main_window
-
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    configure_application(app)  # type: ignore[arg-type]
-    with open_store(db_path) as store:
-        window = create_main_window(store)
-        window.resize(*SIZE)
-        window.show()
-        window.show_page("risk")
+    with page_window(db_path, "risk", SIZE) as (app, window, page):
         _settle(app)
-        page = window.pages["risk"]
         page.queue.go_to(_pick_row(page))
         page.queue.focus_table()
         _settle(app)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        window.grab().save(str(out))
-        window.close()
-    return out
+        return save_window(window, out)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

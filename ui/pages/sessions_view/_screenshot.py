@@ -9,7 +9,6 @@ analysed in a temporary folder.
 """
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -50,29 +49,16 @@ def pick_session(page: object) -> tuple[int, int] | None:
 
 
 def render(db_path: Path, out: Path) -> Path:
-    from PySide6.QtWidgets import QApplication
+    from ui.screenshot import page_window, save_window
 
-    from cxdesk.store import open_store
-    from ui.app import configure_application, create_main_window
-
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    configure_application(app)  # type: ignore[arg-type]
-    with open_store(db_path) as store:
-        window = create_main_window(store)
-        window.resize(*SIZE)
-        window.show()
-        window.show_page("sessions")
-        page = window.pages["sessions"]
+    with page_window(db_path, "sessions", SIZE) as (app, window, page):
         _settle(app, 40)
         target = pick_session(page)
         if target is None:
             raise SystemExit("数据库里没有同时有慢回复和风险命中的会话，无法截图。")
         window.open_session(*target)
         _settle(app, 40)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        window.grab().save(str(out))
-        window.close()
-    return out
+        return save_window(window, out)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
