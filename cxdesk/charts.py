@@ -12,7 +12,7 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from cxdesk.fonts import setup_matplotlib_fonts
+from cxdesk.fonts import new_figure
 from cxdesk.store.voc import NO_RATING, AspectCount, VocFilter, WeekPoint
 
 if TYPE_CHECKING:
@@ -36,24 +36,24 @@ def rating_label(rating: int) -> str:
 
 
 def _figure(width: float = 5.0, height: float = 2.8) -> Figure:
-    """A standalone Figure with the CJK font set (cached after the first call)."""
-    from matplotlib.figure import Figure
-
-    setup_matplotlib_fonts()
-    return Figure(figsize=(width, height), dpi=100, layout="constrained")
+    return new_figure(width, height)
 
 
-def _tidy(ax: Axes, title: str) -> None:
-    ax.set_title(title, fontsize=TITLE_SIZE, loc="left")
-    ax.tick_params(labelsize=TICK_SIZE)
+def tidy_axes(ax: Axes, title: str, *, title_size: float = TITLE_SIZE, tick_size: float = TICK_SIZE) -> None:
+    """Title on the left, small ticks, no top/right frame: the look every chart of the app shares."""
+    ax.set_title(title, fontsize=title_size, loc="left")
+    ax.tick_params(labelsize=tick_size)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
 
 
-def _nothing(ax: Axes, title: str, text: str) -> None:
-    _tidy(ax, title)
+def empty_axes(ax: Axes, title: str, text: str, *, title_size: float = TITLE_SIZE, tick_size: float = TICK_SIZE,
+               text_size: float = 10) -> None:
+    """A chart with nothing to draw: its title and a grey sentence saying why."""
+    tidy_axes(ax, title, title_size=title_size, tick_size=tick_size)
     ax.set_axis_off()
-    ax.text(0.5, 0.5, text, ha="center", va="center", fontsize=10, color="#777", transform=ax.transAxes)
+    ax.text(0.5, 0.5, text, ha="center", va="center", fontsize=text_size, color="#777", transform=ax.transAxes)
+
 
 
 def _clickable(bars: Any, gids: Sequence[str]) -> None:
@@ -68,7 +68,7 @@ def rating_figure(counts: Mapping[int, int], selected: Collection[int] = ()) -> 
     """Reviews per star plus 「无评分」; bars outside a rating filter are greyed."""
     fig = _figure()
     ax = fig.add_subplot()
-    _tidy(ax, "评分分布（点击柱子筛选）")
+    tidy_axes(ax, "评分分布（点击柱子筛选）")
     colors = [RATING_COLORS[r] if not selected or r in selected else "#e3e3e3" for r in RATING_ORDER]
     bars = ax.bar(range(len(RATING_ORDER)), [counts.get(r, 0) for r in RATING_ORDER], color=colors, width=0.7)
     _clickable(bars, [f"rating:{r}" for r in RATING_ORDER])
@@ -85,9 +85,9 @@ def trend_figure(points: Sequence[WeekPoint]) -> Figure:
     ax = fig.add_subplot()
     title = "每周情感趋势（点击某周筛选）"
     if not points:
-        _nothing(ax, title, "所选范围内没有已分析情感的评价")
+        empty_axes(ax, title, "所选范围内没有已分析情感的评价")
         return fig
-    _tidy(ax, title)
+    tidy_axes(ax, title)
     xs = range(len(points))
     bars = ax.bar(xs, [p.negative_share * 100 for p in points], color=NEGATIVE, alpha=0.75, width=0.7,
                   label="负面占比")
@@ -118,9 +118,9 @@ def aspect_figure(counts: Sequence[AspectCount], limit: int = MAX_ASPECT_BARS) -
     title = "各方面的正面 / 负面提及（点击筛选）"
     shown = list(counts)[:limit]
     if not shown:
-        _nothing(ax, title, "所选范围内没有方面提及")
+        empty_axes(ax, title, "所选范围内没有方面提及")
         return fig
-    _tidy(ax, title)
+    tidy_axes(ax, title)
     height = 0.38
     ys = range(len(shown))
     for polarity, offset, color, attr in (("正面", -height / 2, POSITIVE, "positive"),

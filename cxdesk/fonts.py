@@ -25,3 +25,11 @@ def setup_matplotlib_fonts() -> str:
     matplotlib.rcParams["font.sans-serif"] = [CJK_FAMILY, "DejaVu Sans"]
     matplotlib.rcParams["axes.unicode_minus"] = False
     return CJK_FAMILY
+
+
+def new_figure(width: float, height: float):
+    """A standalone matplotlib Figure (no pyplot) in inches, with the CJK font set and a layout that fits."""
+    from matplotlib.figure import Figure
+
+    setup_matplotlib_fonts()
+    return Figure(figsize=(width, height), dpi=100, layout="constrained")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
-from cxdesk.charts import LINE, NEGATIVE, TICK_SIZE, _clickable, _nothing, _tidy
+from cxdesk.charts import LINE, NEGATIVE, TICK_SIZE, _clickable, empty_axes, tidy_axes
 from cxdesk.fonts import setup_matplotlib_fonts
 from cxdesk.reports.data import DashboardData, Link, _flags, _voc, bucket_label, bucket_range
 from cxdesk.store.dashboard import LEVELS
@@ -45,9 +45,9 @@ def sentiment_figure(data: DashboardData, width: float = 5.2, height: float = 2.
     title = f"评价情感（按{BUCKET_NAMES[data.bucket][0]}{'，点击柱子查看评价' if clickable else ''}）"
     points = data.series
     if not any(p.analysed for p in points):
-        _nothing(ax, title, "所选期间没有已分析情感的评价")
+        empty_axes(ax, title, "所选期间没有已分析情感的评价")
         return fig
-    _tidy(ax, title)
+    tidy_axes(ax, title)
     xs = list(range(len(points)))
     shares = [p.negative_share * 100 for p in points]
     bars = ax.bar(xs, shares, color=NEGATIVE, alpha=0.75, width=0.75, label="负面占比 %")
@@ -74,9 +74,9 @@ def risk_figure(data: DashboardData, width: float = 5.2, height: float = 2.9, cl
     title = f"风险（按{BUCKET_NAMES[data.bucket][0]}{'，点击查看这些风险' if clickable else ''}）"
     series = data.risk_series()
     if not any(sum(per.values()) for _s, _e, per in series):
-        _nothing(ax, title, "所选期间没有风险标记")
+        empty_axes(ax, title, "所选期间没有风险标记")
         return fig
-    _tidy(ax, title)
+    tidy_axes(ax, title)
     xs = list(range(len(series)))
     bottom = [0] * len(series)
     for level in LEVELS:

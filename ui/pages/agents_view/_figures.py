@@ -9,7 +9,7 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from cxdesk.fonts import setup_matplotlib_fonts
+from cxdesk.fonts import new_figure
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -20,11 +20,7 @@ TICK = 8
 TITLE = 9.5
 
 
-def _figure(width: float, height: float) -> Figure:
-    from matplotlib.figure import Figure
-
-    setup_matplotlib_fonts()
-    return Figure(figsize=(width, height), dpi=100, layout="constrained")
+_figure = new_figure
 
 
 def radar_figure(labels: Sequence[str], agent: Sequence[float | None], team: Sequence[float | None],

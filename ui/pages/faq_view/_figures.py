@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from cxdesk.fonts import setup_matplotlib_fonts
+from cxdesk.fonts import new_figure
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -40,10 +40,7 @@ def _period_tick(period: str, bucket: str) -> str:
 def timeline_figure(rows: Sequence[tuple[str, int, int]], labels: Mapping[int, str], bucket: str = "week",
                     width: float = 5.6, height: float = 1.9) -> Figure:
     """Questions per period of the top clusters, one line each (``labels``: cluster id → label, in rank order)."""
-    from matplotlib.figure import Figure
-
-    setup_matplotlib_fonts()
-    fig = Figure(figsize=(width, height), dpi=100, layout="constrained")
+    fig = new_figure(width, height)
     ax = fig.add_subplot()
     title = f"问得最多的 {len(labels)} 类问题{BUCKET_NAMES.get(bucket, '')}次数"
     ax.set_title(title, fontsize=TITLE, loc="left")

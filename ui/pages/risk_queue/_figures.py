@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from functools import partial
 from typing import TYPE_CHECKING
 
-from cxdesk.fonts import setup_matplotlib_fonts
+from cxdesk.charts import empty_axes, tidy_axes
+from cxdesk.fonts import new_figure
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -24,24 +26,9 @@ TICK = 8
 TITLE = 9.5
 
 
-def _figure(width: float, height: float) -> Figure:
-    from matplotlib.figure import Figure
-
-    setup_matplotlib_fonts()
-    return Figure(figsize=(width, height), dpi=100, layout="constrained")
-
-
-def _tidy(ax: Axes, title: str) -> None:
-    ax.set_title(title, fontsize=TITLE, loc="left")
-    ax.tick_params(labelsize=TICK)
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
-
-
-def _nothing(ax: Axes, title: str, text: str) -> None:
-    _tidy(ax, title)
-    ax.set_axis_off()
-    ax.text(0.5, 0.5, text, ha="center", va="center", fontsize=9, color="#777", transform=ax.transAxes)
+_figure = new_figure
+_tidy = partial(tidy_axes, title_size=TITLE, tick_size=TICK)
+_nothing = partial(empty_axes, title_size=TITLE, tick_size=TICK, text_size=9)
 
 
 def counts_figure(by_category: Sequence[tuple[str, str, int]], by_day: Sequence[tuple[str, str, int]],
