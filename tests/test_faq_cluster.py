@@ -105,3 +105,19 @@ def test_cluster_command_writes_rows_back_with_cluster_id_and_label(tmp_path: Pa
     assert all(r["cluster_label"] for r in rows)
     with pytest.raises(CxdeskError, match="没有列“没有这列”"):
         _cluster_cli(["cluster", str(src), "--column", "没有这列", "--out", str(out), "--quiet"])
+
+
+def test_keywords_name_what_sets_a_cluster_apart_without_trailing_particles() -> None:
+    # 时候 is in every topic, more often than 起球 in its own; trailing 哈/亲 must not glue onto words (账哈).
+    pill = ["什么时候会起球", "洗的时候起球吗", "穿的时候起球吗", "什么时候起球了", "这个时候还起球吗",
+            "洗的时候会掉毛吗", "穿的时候会掉毛吗👌"]
+    refund = ["多久能退到账哈", "退款什么时候到账", "退款什么时候到账亲", "退到账要几天哈", "退款多久能到账哈"]
+    ship = ["什么时候发货", "啥时候发货", "今天什么时候能发", "什么时候能发出", "明天什么时候发货", "什么时候发呢"]
+    result = cluster_texts(pill + refund + ship)
+    pill_cluster, refund_cluster = result.labels[0], result.labels[len(pill)]
+    assert pill_cluster != refund_cluster
+    assert result.keywords[pill_cluster][0] == "起球", result.keywords[pill_cluster]
+    every = [k for c in (pill_cluster, refund_cluster) for k in result.keywords[c]]
+    assert not any(k.endswith(("哈", "亲")) for k in every), every
+    assert all("👌" not in name for name in result.names.values())  # labels show no emoji
+    assert FaqRules.display("什么时候发货👌  呢❤️") == "什么时候发货 呢"

@@ -62,7 +62,7 @@ def cluster_texts(texts: Sequence[str | None], *, rules: FaqRules | None = None,
     for i, norm in enumerate(norms):
         j = index.setdefault(norm, len(index))
         if j == len(shown):
-            shown.append((texts[i] or "").strip())
+            shown.append(rules.display(texts[i] or ""))
         inverse[i] = j
     distinct = list(index)
     counts = np.bincount(inverse, minlength=len(distinct))
@@ -95,7 +95,7 @@ def cluster_texts(texts: Sequence[str | None], *, rules: FaqRules | None = None,
         if c < 0:
             result.names[c] = ""
             continue
-        s = summarise(np.asarray(members), v, distinct, counts, words, rules.stopwords, params)
+        s = summarise(np.asarray(members), v, distinct, counts, words, rules.stopwords, params, vec.rarity)
         result.keywords[c] = s.keywords
         result.names[c] = label_text(shown[s.central], s.keywords)
     ctx.progress(4, 4, "完成")

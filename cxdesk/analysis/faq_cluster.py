@@ -98,6 +98,19 @@ class Vectoriser:
     def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
         return self.weigh(self.counts(texts))
 
+    def rarity(self, words: Sequence[str]) -> np.ndarray:
+        """How rare each word is among all the texts: the IDF of its rarest char n-gram.
+
+        Ranks a cluster's keywords: 起球 or 发票 says what a cluster is about,
+        一点 or 时候 appears in every cluster. Terms below ``min_df`` count as
+        rare only if they are not typos of one text (IDF 0), so they rank last.
+        """
+        if self.idf is None or not words:
+            return np.ones(len(words), dtype=np.float32)
+        m = self.counts(words)
+        m.data = self.idf[m.indices]
+        return np.asarray(m.max(axis=1).todense()).ravel()
+
 
 # --- graph and communities ------------------------------------------------------------------
 
@@ -220,10 +233,18 @@ def assign(v: sp.csr_matrix, centroids: sp.csr_matrix, min_sim: float,
     return best, sims
 
 
+_TRAILING_PARTICLES = re.compile(r"[哈亲呀啊呢嘛哦吧啦噢喔]+$")
+
+
 def summarise(members: np.ndarray, v: sp.csr_matrix, texts: Sequence[str], counts: np.ndarray,
               words: Callable[[str], list[str]] | None, stopwords: frozenset[str], params: ClusterParams,
-              ) -> ClusterSummary:
-    """Centroid, most central text (cosine to the centroid, ties to the most asked) and keywords."""
+              rarity: Callable[[Sequence[str]], np.ndarray] | None = None) -> ClusterSummary:
+    """Centroid, most central text (cosine to the centroid, ties to the most asked) and keywords.
+
+    Keywords are the words the cluster's most asked texts use most, weighted by
+    how rare they are overall (``rarity``, e.g. :meth:`Vectoriser.rarity`), so a
+    cluster is named by what sets it apart rather than by words every cluster has.
+    """
     sub = v[members]
     w = counts[members].astype(np.float32)
     centroid = sp.csr_matrix(sub.multiply(w[:, None]).sum(axis=0))
@@ -237,8 +258,11 @@ def summarise(members: np.ndarray, v: sp.csr_matrix, texts: Sequence[str], count
         top = members[np.argsort(-w)[:50]]
         tally: Counter[str] = Counter()
         for i in top:
-            for word in set(words(_MASK_RE.sub(" ", texts[i]))):
+            for word in set(words(_TRAILING_PARTICLES.sub("", _MASK_RE.sub(" ", texts[i])))):
                 if len(word) > 1 and word not in stopwords:
                     tally[word] += int(counts[i])
-        keywords = [wd for wd, _ in tally.most_common(params.keywords)]
+        found = list(tally)
+        weight = rarity(found) if rarity is not None and found else np.ones(len(found))
+        score = np.array([tally[w] for w in found], dtype=np.float64) * weight
+        keywords = [found[i] for i in np.argsort(-score, kind="stable")[:params.keywords] if score[i] > 0]
     return ClusterSummary(central, keywords, encode_centroid(centroid.tocsr(), params.centroid_terms))

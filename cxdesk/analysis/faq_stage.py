@@ -202,7 +202,7 @@ class _Placer:
                 shown.setdefault(d, (r[1], r[3]))
             v = self.vec.transform(distinct)
             s = summarise(np.arange(len(distinct)), v, distinct, counts, self.words, self.rules.stopwords,
-                          self.params)
+                          self.params, self.vec.rarity)
             central_id, central_text = shown[s.central]
             self.repo.update_summary(cid, label_text(central_text, s.keywords), s.keywords, s.centroid, central_id)
 

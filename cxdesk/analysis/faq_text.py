@@ -110,6 +110,11 @@ class FaqRules:
         text = text.translate(_FULL_TO_HALF).lower()
         return _EMOJI.sub(" ", text).strip()
 
+    @staticmethod
+    def display(text: str) -> str:
+        """A text as a cluster label shows it: original wording without emoji or runs of spaces."""
+        return _SPACE_RUN.sub(" ", _EMOJI.sub("", text)).strip()
+
     def is_question_sentence(self, sentence: str) -> bool:
         s = sentence.strip()
         if not s:
