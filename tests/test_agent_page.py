@@ -143,7 +143,7 @@ def test_dashboard_period_narrows_the_kpis_to_those_days(qtbot, store: Store) ->
     team = next(r for r in range(page.model.rowCount()) if page.model.index(r, 0).data() == "团队")
     all_sessions = page.model.row_data(team)["sessions"]
     window.open_page("agents", shop_id=None, date_from=date(2024, 6, 3), date_to=date(2024, 6, 3))
-    assert page.filter_bar.date_check.isChecked() and page.filter_bar.date_range() == (date(2024, 6, 3),
+    assert page.filter_bar.dates.check.isChecked() and page.filter_bar.date_range() == (date(2024, 6, 3),
                                                                                           date(2024, 6, 3))
     team = next(r for r in range(page.model.rowCount()) if page.model.index(r, 0).data() == "团队")
     one_day = page.model.row_data(team)["sessions"]

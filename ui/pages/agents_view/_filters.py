@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import QDate, QSignalBlocker, Signal
-from PySide6.QtWidgets import QCheckBox, QComboBox, QDateEdit, QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtCore import QSignalBlocker, Signal
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from cxdesk.analysis.agent_metrics import (ALL_PERIOD, DIMENSIONS, METRICS, NO_TIME, PERIODS, SCORE, SCORE_LABEL,
                                           WINDOWS)
 from cxdesk.store import PLATFORMS
 from cxdesk.store.agents import ShopRow
+from ui.widgets.date_range import DateRangeEdit
 from ui.widgets.flow_layout import FlowLayout
 
 TREND_CHOICES = ((SCORE, SCORE_LABEL), *((m.key, m.name) for m in METRICS if m.key != "first_resp_median"),
@@ -21,6 +22,14 @@ def _combo(parent: QWidget, width: int) -> QComboBox:
     combo.setFixedWidth(width)
     combo.setMaxVisibleItems(24)
     return combo
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day is not None else None
+
+
+def _day(iso: str | None) -> date | None:
+    return date.fromisoformat(iso) if iso else None
 
 
 def period_text(kind: str, key: str) -> str:
@@ -55,16 +64,9 @@ class AgentFilterBarWidget(QWidget):
         self.trend_box = _combo(self, 130)
         for key, label in TREND_CHOICES:
             self.trend_box.addItem(label, key)
-        self.date_check = QCheckBox("日期", self)
-        self.date_check.setToolTip("只统计在这段日期内开始的会话（总览的卡片会带着它的期间打开本页）")
-        self.date_from_edit = QDateEdit(self)
-        self.date_to_edit = QDateEdit(self)
-        for edit in (self.date_from_edit, self.date_to_edit):
-            edit.setCalendarPopup(True)
-            edit.setDisplayFormat("yyyy-MM-dd")
-            edit.setEnabled(False)
-        self.date_check.toggled.connect(self.date_from_edit.setEnabled)
-        self.date_check.toggled.connect(self.date_to_edit.setEnabled)
+        # Qt's own box widths and spacing here (the other bars fix them).
+        self.dates = DateRangeEdit(self, tooltip="只统计在这段日期内开始的会话（总览的卡片会带着它的期间打开本页）",
+                                   edit_width=None, spacing=None)
         self.export_button = QPushButton("导出…", self)
         self.export_button.setToolTip("把当前周期的排名表导出为 CSV 或 Excel（每位客服一行）")
         self.status_label = QLabel("", self)
@@ -81,14 +83,7 @@ class AgentFilterBarWidget(QWidget):
                 row.addWidget(QLabel(text, group))
             row.addWidget(box)
             layout.addWidget(group)
-        dates = QWidget(self)
-        dates_row = QHBoxLayout(dates)
-        dates_row.setContentsMargins(0, 0, 0, 0)
-        dates_row.addWidget(self.date_check)
-        dates_row.addWidget(self.date_from_edit)
-        dates_row.addWidget(QLabel("至", dates))
-        dates_row.addWidget(self.date_to_edit)
-        layout.addWidget(dates)
+        layout.addWidget(self.dates)
         layout.addWidget(self.export_button)
         layout.addWidget(self.status_label)
         self.shop_box.currentIndexChanged.connect(lambda _i: self.sig_options_changed.emit())
@@ -97,9 +92,7 @@ class AgentFilterBarWidget(QWidget):
         self.period_box.currentIndexChanged.connect(lambda _i: self.sig_period_changed.emit())
         self.trend_box.currentIndexChanged.connect(lambda _i: self.sig_trend_changed.emit())
         self.export_button.clicked.connect(self.sig_export.emit)
-        self.date_check.toggled.connect(lambda _on: self.sig_options_changed.emit())
-        self.date_from_edit.dateChanged.connect(lambda _d: self.date_check.isChecked() and self.sig_options_changed.emit())
-        self.date_to_edit.dateChanged.connect(lambda _d: self.date_check.isChecked() and self.sig_options_changed.emit())
+        self.dates.changed.connect(self.sig_options_changed.emit)
 
     def set_shops(self, shops: list[ShopRow]) -> None:
         current = self.shop_box.currentData()
@@ -128,33 +121,16 @@ class AgentFilterBarWidget(QWidget):
 
     def date_range(self) -> tuple[date | None, date | None]:
         """(first day, last day) when 日期 is ticked, else (None, None)."""
-        if not self.date_check.isChecked():
-            return None, None
-        return self.date_from_edit.date().toPython(), self.date_to_edit.date().toPython()
+        date_from, date_to = self.dates.span()
+        return _day(date_from), _day(date_to)
 
     def set_date_bounds(self, first: date | None, last: date | None) -> None:
         """The days the data covers: the date boxes start there and cannot go beyond."""
-        if first is None or last is None:
-            return
-        with QSignalBlocker(self.date_from_edit), QSignalBlocker(self.date_to_edit):
-            for edit in (self.date_from_edit, self.date_to_edit):
-                edit.setDateRange(QDate(first.year, first.month, first.day), QDate(last.year, last.month, last.day))
-            if not self.date_check.isChecked():
-                self.date_from_edit.setDate(QDate(first.year, first.month, first.day))
-                self.date_to_edit.setDate(QDate(last.year, last.month, last.day))
+        self.dates.offer(_iso(first), _iso(last), bound=True)
 
     def set_date_range(self, date_from: date | None, date_to: date | None) -> None:
         """Tick 日期 with these days (one change signal), or untick it when both are None."""
-        with QSignalBlocker(self.date_check), QSignalBlocker(self.date_from_edit), \
-                QSignalBlocker(self.date_to_edit):
-            on = date_from is not None or date_to is not None
-            self.date_check.setChecked(on)
-            self.date_from_edit.setEnabled(on)
-            self.date_to_edit.setEnabled(on)
-            if date_from is not None:
-                self.date_from_edit.setDate(QDate(date_from.year, date_from.month, date_from.day))
-            if date_to is not None:
-                self.date_to_edit.setDate(QDate(date_to.year, date_to.month, date_to.day))
+        self.dates.set_span(_iso(date_from), _iso(date_to))
         self.sig_options_changed.emit()
 
     def period_kind(self) -> str:

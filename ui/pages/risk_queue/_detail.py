@@ -7,6 +7,7 @@ writes to the store itself.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -72,6 +73,32 @@ def _message_of(flag: FlagRow, conv: Conversation) -> int | None:
     return next((m.id for m in conv.messages if seq is not None and m.seq == int(seq)), None)
 
 
+def detail_layout(pane: QWidget, header: QLabel, view: QWidget) -> QVBoxLayout:
+    """The column of a detail pane (风险, 会话): the header, then the conversation taking the spare height."""
+    layout = QVBoxLayout(pane)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.setSpacing(4)
+    layout.addWidget(header)
+    layout.addWidget(view, 1)
+    return layout
+
+
+def add_note_row(layout: QVBoxLayout, parent: QWidget, placeholder: str,
+                 on_save: Callable[[], None]) -> tuple[QLineEdit, QPushButton]:
+    """「备注」 [note] [保存备注] at the foot of a detail pane; Enter in the box or the button calls ``on_save``."""
+    row = QHBoxLayout()
+    row.addWidget(QLabel("备注", parent))
+    edit = QLineEdit(parent)
+    edit.setPlaceholderText(placeholder)
+    edit.returnPressed.connect(on_save)
+    row.addWidget(edit, 1)
+    button = QPushButton("保存备注", parent)
+    button.clicked.connect(on_save)
+    row.addWidget(button)
+    layout.addLayout(row)
+    return edit, button
+
+
 class FlagDetailWidget(QWidget):
     """Header, conversation (or review), the buyer's sentiment, the order, triage controls."""
 
@@ -117,24 +144,12 @@ class FlagDetailWidget(QWidget):
         self.timeline_button.setToolTip("这位买家的全部会话、订单、评价和风险，按时间排列")
         self.timeline_button.clicked.connect(lambda: self.flag is not None and self.sig_open_timeline.emit(self.flag.id))
         triage.addWidget(self.timeline_button)
-        note_row = QHBoxLayout()
-        note_row.addWidget(QLabel("备注", self))
-        self.note_edit = QLineEdit(self)
-        self.note_edit.setPlaceholderText("处理说明，如：已电话安抚，补发一件")
-        self.note_edit.returnPressed.connect(self._save_note)
-        note_row.addWidget(self.note_edit, 1)
-        self.save_note_button = QPushButton("保存备注", self)
-        self.save_note_button.clicked.connect(self._save_note)
-        note_row.addWidget(self.save_note_button)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(4)
-        layout.addWidget(self.header)
-        layout.addWidget(self.view, 1)
+        layout = detail_layout(self, self.header, self.view)
         layout.addWidget(self.chart)
         layout.addWidget(self.orders)
         layout.addLayout(triage)
-        layout.addLayout(note_row)
+        self.note_edit, self.save_note_button = add_note_row(layout, self, "处理说明，如：已电话安抚，补发一件",
+                                                             self._save_note)
         self.show_nothing()
 
     # --- showing -------------------------------------------------------------------

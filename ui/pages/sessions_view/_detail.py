@@ -10,7 +10,7 @@ from html import escape
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QComboBox, QHBoxLayout, QLabel, QLineEdit, QMenu, QPushButton, QToolButton, QVBoxLayout, QWidget,
+    QComboBox, QHBoxLayout, QLabel, QMenu, QPushButton, QToolButton, QWidget,
 )
 
 from cxdesk.analysis.service_time import PlatformTiming
@@ -20,7 +20,7 @@ from cxdesk.store.risk_queue import Conversation, FlagRow, OrderLink
 from cxdesk.store.sessions_browse import FaqMark, ReviewState, SessionRow
 from ui.models.flag_queue_model import SERVICE_LABELS, short_agent, wait_text
 from ui.models.session_list_model import duration_text
-from ui.pages.risk_queue._detail import orders_html
+from ui.pages.risk_queue._detail import add_note_row, detail_layout, orders_html
 from ui.widgets.chat_html import reply_waits
 from ui.widgets.chat_view import ChatViewWidget
 from ui.widgets.flow_layout import FlowLayout
@@ -125,22 +125,10 @@ class SessionDetailWidget(QWidget):
         flag_row.addWidget(self.status_button)
         actions.addWidget(flag_box)
         actions.addWidget(self.review_label)
-        note_row = QHBoxLayout()
-        note_row.addWidget(QLabel("备注", self))
-        self.note_edit = QLineEdit(self)
-        self.note_edit.setPlaceholderText("给这个会话写一句备注，如：已回访，买家满意")
-        self.note_edit.returnPressed.connect(self._save_note)
-        note_row.addWidget(self.note_edit, 1)
-        self.save_note_button = QPushButton("保存备注", self)
-        self.save_note_button.clicked.connect(self._save_note)
-        note_row.addWidget(self.save_note_button)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(4)
-        layout.addWidget(self.header)
-        layout.addWidget(self.view, 1)
+        layout = detail_layout(self, self.header, self.view)
         layout.addLayout(actions)
-        layout.addLayout(note_row)
+        self.note_edit, self.save_note_button = add_note_row(layout, self, "给这个会话写一句备注，如：已回访，买家满意",
+                                                             self._save_note)
         self.show_nothing()
 
     # --- showing ----------------------------------------------------------------------
