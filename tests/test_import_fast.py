@@ -180,3 +180,23 @@ def test_few_value_hashes_equal_per_cell_hashes():
 
     values = np.array(["买家", None, "店:小王", "买家", "", "nan", "店:小王 "] * 50, dtype=object)
     assert (value_hashes(values, few=True) == value_hashes(values)).all()
+
+
+def test_reads_get_smaller_near_the_end_of_the_file():
+    """The last part is inserted after the reader is done: it stays a quarter chunk at most."""
+    from cxdesk.importers._fastchat import _next_rows
+
+    assert _next_rows(100_000, 0, 0, 86_000_000) == 100_000
+    assert _next_rows(100_000, 500_000, 43_000_000, 86_000_000) == 100_000
+    assert _next_rows(100_000, 900_000, 80_000_000, 86_000_000) == 33_750  # ~67k rows left: half of them
+    assert _next_rows(100_000, 990_000, 86_000_000, 86_000_000) == 25_000  # all read ahead: a quarter chunk
+    assert _next_rows(3, 10, 10, 100) == 3  # tiny chunks as asked
+
+
+@pytest.mark.parametrize("values", [["a", "b"], ["a", None, "b"], [None, None], [], ["a", "x\x00y", None]])
+def test_reader_process_text_columns_round_trip(values):
+    import numpy as np
+
+    from cxdesk.importers._chatproc import _pack, _unpack
+
+    assert _unpack(_pack(np.array(values, dtype=object))) == values

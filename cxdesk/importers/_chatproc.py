@@ -26,7 +26,8 @@ import queue
 import threading
 import traceback
 from collections.abc import Iterator
-from typing import Any
+from itertools import compress
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -34,8 +35,10 @@ import pandas as pd
 from cxdesk.errors import ImportFormatError
 from cxdesk.importers._model import Chunk, ReadOptions
 from cxdesk.importers._sessions import ChatWriter, _derived
-from cxdesk.store import Store
-from cxdesk.tasks import JobContext
+
+if TYPE_CHECKING:  # the reader process never touches the store
+    from cxdesk.store import Store
+    from cxdesk.tasks import JobContext
 
 _SEP = "\x00"
 _NO_STATS = (None, None, 0, 0, 0, None, None)  # started, ended, counts, agent, agents before a refresh
@@ -54,16 +57,16 @@ class _LocalSessions(ChatWriter):
         self._new: list[tuple] = []
         self._out: dict[str, Any] = {}
 
-    def _resolve_ids(self, new_states: Any) -> None:
-        for st in new_states:
-            i = self._ids.get(st.key)
-            if i is None:  # same rule as INSERT OR IGNORE on (shop_id, session_key)
-                i = self._ids[st.key] = len(self._ids) + 1
-                self._new.append((i, st.key, st.sid, st.buyer, int(bool(st.transferred)), int(bool(st.repeat))))
-            else:
-                self._continued.add(i)
-            st.db_id = i
-        self.sessions_added = len(self._ids)
+    def _resolve_ids(self, rows: list[tuple]) -> list[int]:
+        ids = self._ids  # same rule as INSERT OR IGNORE on (shop_id, session_key): a known key keeps its id
+        before = len(ids)
+        got = np.array([ids.setdefault(row[0], len(ids) + 1) for row in rows], dtype=np.int64)
+        first = got > np.maximum.accumulate(np.append(before, got[:-1]))  # new keys take the next ids in order
+        self._continued.update(got[~first].tolist())
+        self._new.extend((i, key, sid, buyer, int(tr), int(rep))
+                         for i, (key, sid, buyer, tr, rep) in zip(got[first].tolist(), compress(rows, first)))
+        self.sessions_added = len(ids)
+        return got.tolist()
 
     def _emit(self, columns: tuple[np.ndarray, ...], continued: np.ndarray) -> int:
         sess, seq, role, sender, sent, content, hashes = columns
@@ -100,16 +103,17 @@ def _codes(values: np.ndarray) -> tuple[np.ndarray, list]:
 def _pack(values: np.ndarray) -> tuple:
     """Texts (or None) as one NUL-joined string plus the None positions."""
     values = np.asarray(values, dtype=object)
-    null = pd.isna(values)
-    if null.all():
-        return ("none", len(values))
-    if null.any():
-        values = values.copy()
-        values[null] = ""
-    joined = _SEP.join(values.tolist())
+    null = None
+    try:
+        joined = _SEP.join(values.tolist())  # no None at all: the usual case, no scan for them
+    except TypeError:
+        null = pd.isna(values)
+        if null.all():
+            return ("none", len(values))
+        joined = _SEP.join(np.where(null, "", values).tolist())
     if joined.count(_SEP) != len(values) - 1:  # a NUL inside a text: send the list itself
-        return ("list", np.where(null, None, values).tolist())
-    return ("joined", joined, np.flatnonzero(null) if null.any() else None)
+        return ("list", values.tolist() if null is None else np.where(null, None, values).tolist())
+    return ("joined", joined, None if null is None else np.flatnonzero(null))
 
 
 def _unpack(packed: tuple) -> list:

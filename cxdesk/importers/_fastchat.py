@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from cxdesk.importers._model import Chunk, ReadOptions, Reject
-from cxdesk.importers._msgframe import NAT, TIME_FORMAT, base_hashes, time_seconds
+from cxdesk.importers._msgframe import NAT, TIME_FORMAT, coded_hashes, combine_hashes, time_seconds, value_hashes
 from cxdesk.importers._rows import chat_mapper, map_chunks
 from cxdesk.importers._tabular import CountingReader, column_index, open_text
 from cxdesk.importers._values import is_bot_sender, parse_time, role_from_word, text_or_none
@@ -38,23 +38,44 @@ CHUNK_ROWS = 100_000  # rows per pandas chunk, whatever the caller's chunk size 
 
 def _chunks(opts: ReadOptions, *, sep: str, skip: int, quoting: int) -> tuple[Iterator[pd.DataFrame], CountingReader]:
     det = opts.detection
+    total = det.path.stat().st_size
     raw = CountingReader(open(det.path, "rb"))
     fh = io.BufferedReader(raw, 1 << 20)
+    chunk = max(1, min(opts.chunk_size, CHUNK_ROWS))
     try:
         reader = pd.read_csv(
             fh, sep=sep, header=None, skiprows=skip, dtype=object, na_filter=False, skip_blank_lines=False,
             quoting=quoting, engine="c", encoding=det.encoding or "utf-8", encoding_errors="replace",
-            chunksize=max(1, min(opts.chunk_size, CHUNK_ROWS)), low_memory=False,
+            chunksize=chunk, low_memory=False,
         )
     except pd.errors.EmptyDataError:
         fh.close()
         return iter(()), raw
 
     def gen() -> Iterator[pd.DataFrame]:
+        rows = 0
         with fh, reader:
-            yield from reader
+            while True:
+                try:
+                    df = reader.get_chunk(_next_rows(chunk, rows, raw.count, total))
+                except StopIteration:
+                    return
+                rows += len(df)
+                yield df
 
     return gen(), raw
+
+
+def _next_rows(chunk: int, rows: int, consumed: int, total: int) -> int:
+    """Rows for the next read: whole chunks, then smaller ones over the last rows of the file.
+
+    The last part is what the store inserts after the reading is over (nothing
+    overlaps it), so it is kept to a quarter chunk; a few more reads cost less."""
+    smallest = chunk // 4
+    if not rows or not consumed or not smallest:
+        return chunk
+    left = (total - consumed) * rows // consumed  # rows still on disk (an estimate; buffers run ahead)
+    return chunk if left >= chunk else max(smallest, left // 2)
 
 
 def _line_breaks(cols: list[np.ndarray]) -> np.ndarray | None:
@@ -83,27 +104,45 @@ def _may_have_quotes(det: Any) -> bool:
     return False
 
 
-def _distinct(values: np.ndarray, *fns: Any) -> list[np.ndarray]:
-    """Each ``fn`` applied once per distinct value, spread back over the rows (None → fn(None))."""
+def _coded(values: np.ndarray | None, n: int, fn: Any) -> tuple[np.ndarray, np.ndarray]:
+    """``fn`` of each distinct cell, once: (row codes, mapped distinct values plus a last None).
+    A column the mapping lacks is all code -1, i.e. None."""
+    if values is None:
+        return np.full(n, -1, dtype=np.intp), np.array([None], dtype=object)
     codes, uniq = pd.factorize(values)
-    out = []
-    for fn in fns:
-        mapped = np.empty(len(uniq) + 1, dtype=object)
-        mapped[:-1] = [fn(u) for u in uniq]
-        mapped[-1] = fn(None)
-        out.append(mapped[codes])
-    return out
+    texts = np.empty(len(uniq) + 1, dtype=object)
+    texts[:-1] = [fn(u) for u in uniq]
+    return codes, texts
+
+
+def _has_none(texts: np.ndarray, codes: np.ndarray) -> bool:
+    """Whether any row's mapped value is None (checked on the distinct values)."""
+    if any(t is None for t in texts[:-1].tolist()):
+        return True
+    return bool(len(codes)) and bool((codes < 0).any())
 
 
 def _message_frame(n: int, **cols: Any) -> pd.DataFrame:
-    frame = pd.DataFrame({
+    return pd.DataFrame({
         "record_no": cols["record_no"], "buyer": cols["buyer"], "role": cols["role"], "sender": cols["sender"],
         "sent_at": cols["sent_at"], "content": cols["content"], "source_session_id": cols["sid"],
         "mid": np.full(n, None, dtype=object), "transferred": cols["transferred"],
-        "repeat_consult": cols["repeat"], "_t": cols["t"],
+        "repeat_consult": cols["repeat"], "_t": cols["t"], "_h": cols["h"],
     })
-    frame["_h"] = base_hashes(frame)
-    return frame
+
+
+def _few_hashes(codes: np.ndarray | None, texts: np.ndarray, values: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """Hashes of the kept rows of a repeating column: per distinct text while ``codes``
+    still describe ``values``, else by value."""
+    if codes is None:
+        return value_hashes(values[keep], few=True)
+    return coded_hashes(codes[keep], texts[:-1])
+
+
+def _time_hashes(sent: np.ndarray, t: np.ndarray) -> np.ndarray:
+    no_time = t == NAT  # the only rows that may lack a time text
+    no_time[no_time] = pd.isna(sent[no_time])
+    return value_hashes(sent, null=no_time)
 
 
 def _per_code(codes: np.ndarray, texts: np.ndarray, rows: np.ndarray, fn: Any) -> np.ndarray:
@@ -159,7 +198,8 @@ def read_chat_table(opts: ReadOptions) -> Iterator[Chunk]:
 def _empty_cols() -> dict[str, Any]:
     e = np.empty(0, dtype=object)
     return dict(record_no=np.empty(0, np.int64), buyer=e, role=e, sender=e, sent_at=e, content=e, sid=e,
-                transferred=np.empty(0, bool), repeat=np.empty(0, bool), t=np.empty(0, np.int64))
+                transferred=np.empty(0, bool), repeat=np.empty(0, bool), t=np.empty(0, np.int64),
+                h=np.empty(0, np.uint64))
 
 
 def _rest_by_rows(opts: ReadOptions, skip_records: int, total: int) -> Iterator[Chunk]:
@@ -188,10 +228,17 @@ def _rest_by_rows(opts: ReadOptions, skip_records: int, total: int) -> Iterator[
     return map_chunks(rows(), mapper)
 
 
+_ROLES = np.array(["buyer", "agent", "system", "bot", None], dtype=object)  # role codes; -1 is None
+_ROLE_CODE = {r: i for i, r in enumerate(_ROLES[:-1].tolist())}
+_BUYER, _AGENT, _BOT = _ROLE_CODE["buyer"], _ROLE_CODE["agent"], _ROLE_CODE["bot"]
+
+
 def map_chat_columns(cols: list[np.ndarray], index: dict[str, int], line_nos: np.ndarray) -> tuple[pd.DataFrame, list[Reject]]:
-    """Vectorised :func:`._rows.chat_mapper`: raw cell columns → (message frame, rejects)."""
+    """Vectorised :func:`._rows.chat_mapper`: raw cell columns → (message frame, rejects).
+
+    Buyers, senders and roles repeat: they are mapped (and hashed) once per
+    distinct cell and handled as codes; ``bad`` tracks the rows with a reason."""
     n = len(line_nos)
-    none = np.full(n, None, dtype=object)
 
     def get(field: str) -> np.ndarray | None:
         i = index.get(field)
@@ -199,69 +246,85 @@ def map_chat_columns(cols: list[np.ndarray], index: dict[str, int], line_nos: np
 
     reason = np.full(n, None, dtype=object)
     content_raw = get("content")
-    content = none.copy() if content_raw is None else np.array([s.strip() for s in content_raw], dtype=object)
-    empty = pd.isna(content) | (content == "")
+    if content_raw is None:
+        content, empty = np.full(n, None, dtype=object), np.ones(n, dtype=bool)
+    else:
+        stripped = list(map(str.strip, content_raw))
+        content = np.array(stripped, dtype=object)
+        empty = content == "" if "" in stripped else np.zeros(n, dtype=bool)
     blank_row = empty & np.logical_and.reduce([c == "" for c in cols]) if empty.any() else empty
     reason[empty] = "消息内容为空"
+    bad = empty.copy()
 
-    sender_raw = get("sender")
-    if sender_raw is None:
-        sender, s_codes, s_text = none, np.full(n, -1, np.int64), np.array([None], dtype=object)
-    else:  # senders repeat: map each distinct one once
-        s_codes, s_uniq = pd.factorize(sender_raw)
-        s_text = np.array([*[text_or_none(u) for u in s_uniq], None], dtype=object)
-        sender = s_text[s_codes]
-    sid = none if get("session_id") is None else _distinct(get("session_id"), text_or_none)[0]
-    buyer = none.copy() if get("buyer") is None else _distinct(get("buyer"), text_or_none)[0]
-    no_buyer = pd.isna(buyer)
-    if no_buyer.any():
+    s_codes, s_text = _coded(get("sender"), n, text_or_none)
+    sender = s_text[s_codes]
+    sid_codes, sid_text = _coded(get("session_id"), n, text_or_none)
+    sid = sid_text[sid_codes]
+    b_codes, b_text = _coded(get("buyer"), n, text_or_none)
+    buyer = b_text[b_codes]
+    if _has_none(b_text, b_codes):
+        no_buyer = pd.isna(buyer)
         has_sid = no_buyer & ~pd.isna(sid)
         buyer[has_sid] = ["会话" + s for s in sid[has_sid]]
-        reason[no_buyer & ~has_sid & pd.isna(reason)] = "缺少客户（买家）名称"
+        b_codes = None  # changed: hashed by value
+        missing = no_buyer & ~has_sid & ~bad
+        reason[missing] = "缺少客户（买家）名称"
+        bad |= missing
 
     role_cell = get("role")
-    role = none.copy() if role_cell is None else _distinct(role_cell, role_from_word)[0]
-    no_role = pd.isna(role)
+    r_codes, r_words = _coded(role_cell, n, role_from_word)
+    role = np.array([-1 if w is None else _ROLE_CODE[w] for w in r_words.tolist()], dtype=np.int8)[r_codes]
+    no_role = role < 0
     if no_role.any():
-        sender_none = pd.isna(sender)
-        is_self = no_role & ~sender_none & (sender == buyer)
-        role[is_self] = "buyer"
-        role[no_role & ~is_self & _per_code(s_codes, s_text, no_role & ~is_self, _has_colon)] = "agent"
-        for i in np.flatnonzero(pd.isna(role) & pd.isna(reason)):
+        is_self = no_role & ~pd.isna(sender) & (sender == buyer)
+        role[is_self] = _BUYER
+        rest = no_role & ~is_self
+        role[rest & _per_code(s_codes, s_text, rest, _has_colon)] = _AGENT
+        unknown = (role < 0) & ~bad
+        for i in np.flatnonzero(unknown):
             rc = role_cell[i] if role_cell is not None else None
             reason[i] = (f"无法判断发送方角色（角色列为“{rc or ''}”，发送账号为空）" if sender[i] is None
                          else f"无法判断发送方角色（角色“{rc or ''}”，发送账号“{sender[i]}”）")
-    agent = role == "agent"
+        bad |= role < 0
+    agent = role == _AGENT
     if agent.any():
-        role[agent & _per_code(s_codes, s_text, agent, _is_bot)] = "bot"
-    fill = (role == "buyer") & pd.isna(sender)
-    if fill.any():
-        sender = sender.copy()
-        sender[fill] = buyer[fill]
+        role[agent & _per_code(s_codes, s_text, agent, _is_bot)] = _BOT
+    if _has_none(s_text, s_codes):
+        fill = (role == _BUYER) & pd.isna(sender)
+        if fill.any():
+            sender = sender.copy()
+            sender[fill] = buyer[fill]
+            s_codes = None  # changed: hashed by value
 
-    sent, t = _times(get("sent_at"), reason)
-    bad = ~pd.isna(reason) & ~blank_row
+    sent, t, failed = _times(get("sent_at"), reason)
+    bad |= failed
     rejects = [Reject(int(line_nos[i]), str(reason[i]), ",".join(str(c[i]) for c in cols)[:500])
-               for i in np.flatnonzero(bad)]
-    keep = pd.isna(reason)
+               for i in np.flatnonzero(bad & ~blank_row)]
+    keep = ~bad
     k = int(keep.sum())
+    sent, t, role, content = sent[keep], t[keep], role[keep], content[keep]
+    h = combine_hashes([_few_hashes(b_codes, b_text, buyer, keep), _time_hashes(sent, t),
+                        coded_hashes(role, _ROLES[:-1]), _few_hashes(s_codes, s_text, sender, keep),
+                        value_hashes(content, null=np.zeros(k, dtype=bool))])
     frame = _message_frame(
-        k, record_no=line_nos[keep], buyer=buyer[keep], role=role[keep], sender=sender[keep],
-        sent_at=sent[keep], content=content[keep], sid=sid[keep], transferred=np.zeros(k, bool),
-        repeat=np.zeros(k, bool), t=t[keep])
+        k, record_no=line_nos[keep], buyer=buyer[keep], role=_ROLES[role], sender=sender[keep],
+        sent_at=sent, content=content, sid=sid[keep], transferred=np.zeros(k, bool),
+        repeat=np.zeros(k, bool), t=t, h=h)
     return frame, rejects
 
 
-def _times(raw: np.ndarray | None, reason: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """parse_time over a column; canonical times (the usual case) stay as they are."""
+def _times(raw: np.ndarray | None, reason: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """parse_time over a column: (texts, epoch seconds, rows whose time is invalid, with their
+    reason set unless they had one); canonical times (the usual case) stay as they are."""
     n = len(reason)
+    failed = np.zeros(n, dtype=bool)
     if raw is None:
-        return np.full(n, None, dtype=object), np.full(n, NAT, dtype=np.int64)
+        return np.full(n, None, dtype=object), np.full(n, NAT, dtype=np.int64), failed
     parsed = pd.to_datetime(pd.Series(raw, dtype=object), format=TIME_FORMAT, errors="coerce")
     t = parsed.to_numpy("datetime64[s]").view(np.int64).copy()
     ok = t != NAT
     if ok.all() and len("".join(raw)) == 19 * n:
-        return raw, t
+        return raw, t, failed
     ok &= np.fromiter((len(s) == 19 for s in raw), bool, n)
     sent = raw.copy()
     redo = np.flatnonzero(~ok)
@@ -270,10 +333,11 @@ def _times(raw: np.ndarray | None, reason: np.ndarray) -> tuple[np.ndarray, np.n
             sent[i] = parse_time(raw[i])
         except ValueError as exc:
             sent[i] = None
+            failed[i] = True
             if reason[i] is None:
                 reason[i] = str(exc)
     t[redo] = time_seconds(sent[redo])
-    return sent, t
+    return sent, t, failed
 
 
 # --- JDDC TSV -------------------------------------------------------------------------------
@@ -310,9 +374,10 @@ def map_jddc_columns(cols: list[np.ndarray], first_line: int) -> tuple[pd.DataFr
     sid, customer, waiter, tr, rep, _sku, content_raw = cols
     n = len(sid)
     flags_ok = ((waiter == "0") | (waiter == "1")) & ((tr == "0") | (tr == "1")) & ((rep == "0") | (rep == "1"))
-    content = np.array([s.strip() for s in content_raw], dtype=object)
+    stripped = list(map(str.strip, content_raw))
+    content = np.array(stripped, dtype=object)
     rejects: list[Reject] = []
-    bad = ~flags_ok | (content == "")
+    bad = ~flags_ok | (content == "") if "" in stripped else ~flags_ok
     for i in np.flatnonzero(bad):
         fields = [c[i] for c in cols]
         line = "\t".join(fields).rstrip("\t")
@@ -325,12 +390,16 @@ def map_jddc_columns(cols: list[np.ndarray], first_line: int) -> tuple[pd.DataFr
     keep = ~bad
     k = int(keep.sum())
     is_agent = waiter[keep] == "1"
-    role = np.where(is_agent, "agent", "buyer").astype(object)
+    role = np.where(is_agent, _AGENT, _BUYER).astype(np.int8)
     buyer = customer[keep]
+    b_codes, b_uniq = pd.factorize(buyer)
     sender = buyer.copy()
     sender[is_agent] = None
+    sent, t, content = np.full(k, None, dtype=object), np.full(k, NAT, dtype=np.int64), content[keep]
+    h = combine_hashes([coded_hashes(b_codes, b_uniq), _time_hashes(sent, t), coded_hashes(role, _ROLES[:-1]),
+                        coded_hashes(np.where(is_agent, -1, b_codes), b_uniq),
+                        value_hashes(content, null=np.zeros(k, dtype=bool))])
     frame = _message_frame(
-        k, record_no=(np.flatnonzero(keep) + first_line + 1), buyer=buyer, role=role, sender=sender,
-        sent_at=np.full(k, None, dtype=object), content=content[keep], sid=sid[keep],
-        transferred=tr[keep] == "1", repeat=rep[keep] == "1", t=np.full(k, NAT, dtype=np.int64))
+        k, record_no=(np.flatnonzero(keep) + first_line + 1), buyer=buyer, role=_ROLES[role], sender=sender,
+        sent_at=sent, content=content, sid=sid[keep], transferred=tr[keep] == "1", repeat=rep[keep] == "1", t=t, h=h)
     return frame, rejects

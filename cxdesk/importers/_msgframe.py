@@ -53,26 +53,40 @@ def time_seconds(sent_at: np.ndarray) -> np.ndarray:
     return t.to_numpy("datetime64[s]").view(np.int64)
 
 
-def value_hashes(values: np.ndarray, few: bool = False) -> np.ndarray:
+def value_hashes(values: np.ndarray, few: bool = False, null: np.ndarray | None = None) -> np.ndarray:
     """uint64 SipHash of each cell's text (pandas ``hash_array``); None has its own constant.
 
     ``few``: the column repeats a few values (roles, buyers, senders): hash each
     distinct value once (``categorize=True``, same hashes, checked in tests).
+    ``null``: the None cells when the caller knows them (saves a scan).
     """
     values = np.asarray(values, dtype=object)
+    null = pd.isna(values) if null is None else null
+    if null.all():
+        return np.full(len(values), _NULL, dtype=np.uint64)
     h = pd.util.hash_array(values, categorize=few)
-    null = pd.isna(values)
     if null.any():
         h[null] = _NULL
     return h
 
 
+def coded_hashes(codes: np.ndarray, uniques: np.ndarray) -> np.ndarray:
+    """:func:`value_hashes` of ``uniques[codes]`` (code -1 is None), each distinct value hashed once."""
+    return np.append(value_hashes(uniques), _NULL)[codes]
+
+
+def combine_hashes(parts: list[np.ndarray]) -> np.ndarray:
+    """The base hash of each row from its cells' hashes, in :data:`HASH_COLUMNS` order."""
+    h = np.full(len(parts[0]), _SEED, dtype=np.uint64)
+    for part in parts:
+        h = _mix(h ^ part)
+    return h
+
+
 def base_hashes(frame: pd.DataFrame) -> np.ndarray:
     """uint64 hash of (buyer, sent_at, role, sender, content) per row."""
-    h = np.full(len(frame), _SEED, dtype=np.uint64)
-    for name in HASH_COLUMNS:
-        h = _mix(h ^ value_hashes(frame[name].to_numpy(dtype=object), few=name in _FEW))
-    return h
+    return combine_hashes([value_hashes(frame[name].to_numpy(dtype=object), few=name in _FEW)
+                           for name in HASH_COLUMNS])
 
 
 def _mix(x: np.ndarray) -> np.ndarray:

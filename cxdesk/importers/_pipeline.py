@@ -32,6 +32,10 @@ TABULAR_FORMATS = ("table", "qianniu_csv", "douyin_reviews", "agent_report")
 # Chat files at least this big are read in a second process when the shop has no
 # sessions yet (starting it costs ~0.5 s; below ~100k messages that is not won back).
 READER_PROCESS_MIN_BYTES = 8_000_000
+# SQLite page cache (MiB) while the reader process feeds a fresh shop: its inserts append, so
+# a cache smaller than the new pages spills them to the WAL while the reader is still working
+# and the final commit has less left to write (per 1M messages ~0.3 s instead of ~0.5 s).
+FRESH_LOAD_CACHE_MB = 64
 _PLATFORM_ALIASES = {"淘宝": "taobao", "天猫": "taobao", "tmall": "taobao", "京东": "jd", "拼多多": "pdd",
                      "抖店": "douyin", "抖音": "douyin", "其他": "other"}
 
@@ -227,7 +231,7 @@ def _import(ctx: JobContext, store: Store, path: Path, det: Detection, spec: Any
     sha = file_sha256(path)
     s = ImportSummary(None, path, opts.kind, plat, shop_name, det.format_id,
                       det.format_label, det.encoding, unit=spec.unit)
-    with store.bulk_load(), store.transaction():
+    with store.bulk_load() if reader is None else store.bulk_load(FRESH_LOAD_CACHE_MB), store.transaction():
         shop_row = store.shops.get_or_create(plat, shop_name)
         s.previous_batch_id = store.batches.find_done_by_sha(sha, opts.kind)
         s.batch_id = store.batches.create(kind=opts.kind, file_name=path.name, file_sha256=sha,

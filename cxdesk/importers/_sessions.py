@@ -23,41 +23,53 @@ The open session of each buyer carries over chunk boundaries.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
 from hashlib import sha1
 from itertools import repeat
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from cxdesk.importers._msgframe import NAT, base_hashes, frame_from_messages, message_hashes, time_seconds
 from cxdesk.records import content_key
-from cxdesk.store import Store
+
+if TYPE_CHECKING:  # the reader process never touches the store
+    from cxdesk.store import Store
+    from cxdesk.store.chats import SessionRow
 
 
-@dataclass(slots=True)
-class _Open:
-    """The session a buyer is currently in, while the file streams past."""
+class _OpenSessions:
+    """The session each buyer is currently in, while the file streams past: one slot
+    per buyer (writer-wide index), as arrays so a chunk updates them all at once."""
 
-    gid: int  # writer-local id, for occurrence counts
-    key: str
-    buyer: str
-    sid: str | None
-    transferred: bool
-    repeat: bool
-    db_id: int | None = None
-    seq: int = 0
-    last: int | None = None  # epoch seconds of the last message with a time
+    def __init__(self) -> None:
+        self.index: dict[str, int] = {}
+        self.gid = np.full(0, -1, dtype=np.int64)  # writer-local session id, for occurrence counts; -1: none
+        self.db = np.zeros(0, dtype=np.int64)  # chat_sessions.id
+        self.sid = np.empty(0, dtype=object)  # source session id
+        self.seq = np.zeros(0, dtype=np.int64)  # messages so far
+        self.last = np.zeros(0, dtype=np.int64)  # epoch seconds of the last message with a time, NAT for none
+
+    def slots(self, buyers: list[str]) -> np.ndarray:
+        """Each buyer's slot, adding slots (no open session) for buyers not seen before."""
+        ix = self.index
+        slots = np.fromiter((ix.setdefault(b, len(ix)) for b in buyers), dtype=np.int64, count=len(buyers))
+        if len(ix) > len(self.gid):
+            more = max(len(ix), 2 * len(self.gid)) - len(self.gid)
+            self.gid = np.concatenate([self.gid, np.full(more, -1, dtype=np.int64)])
+            self.db = np.concatenate([self.db, np.zeros(more, dtype=np.int64)])
+            self.sid = np.concatenate([self.sid, np.full(more, None, dtype=object)])
+            self.seq = np.concatenate([self.seq, np.zeros(more, dtype=np.int64)])
+            self.last = np.concatenate([self.last, np.full(more, NAT, dtype=np.int64)])
+        return slots
 
 
-def session_key(buyer: str, sid: str | None, first_time: str | None) -> str:
-    if sid is not None:
-        return f"sid:{sid}"
-    if first_time is not None:  # = content_key("session", buyer, first_time), inlined: once per session
-        return sha1(f"session\x1f{buyer}\x1f{first_time}".encode("utf-8")).hexdigest()
-    return content_key("session", buyer)
+def session_keys(buyers: list[str], sids: list, first_times: list) -> list[str]:
+    """Each session's key: the source session id, else buyer + first message time
+    (= content_key("session", buyer, first_time), inlined), else the buyer alone."""
+    return [f"sid:{s}" if s is not None
+            else sha1(f"session\x1f{b}\x1f{t}".encode("utf-8")).hexdigest() if t is not None
+            else content_key("session", b) for b, s, t in zip(buyers, sids, first_times)]
 
 
 def _object(values: Any) -> np.ndarray:
@@ -79,7 +91,7 @@ class ChatWriter:
         self._gap_minutes = gap_minutes
         self._gap_s = float(gap_minutes) * 60.0
         self._join = join
-        self._open: dict[str, _Open] = {}
+        self._open = _OpenSessions()
         self._gids = 0
         # (session gid, base hash) of every message of a still-open session, for
         # occurrence counts across chunks; _alive[gid] is False once a buyer moved on.
@@ -91,8 +103,8 @@ class ChatWriter:
         # while streaming (so finish() needs no GROUP BY over the new messages).
         self._max_before = max_before
         self._exact = True
-        self._stats: list[pd.DataFrame] = []
-        self._agents: list[pd.DataFrame] = []
+        self._stats: list[dict[str, np.ndarray]] = []
+        self._agents: list[dict[str, np.ndarray]] = []
         self.touched: set[int] = set()
         self.added = self.duplicate = self.sessions_added = 0
 
@@ -115,11 +127,13 @@ class ChatWriter:
         first_b = np.ones(n, dtype=bool)
         first_b[1:] = c[1:] != c[:-1]
 
-        states = [self._open.get(b) for b in uniq.tolist()]
-        has_state = np.fromiter((s is not None for s in states), dtype=bool, count=len(states))[c]
-        st_sid = _object([s.sid if s is not None else None for s in states])
-        st_last = np.fromiter((s.last if s is not None and s.last is not None else NAT for s in states),
-                              dtype=np.int64, count=len(states))
+        buyers = uniq.tolist()
+        op = self._open
+        slot = op.slots(buyers)  # per buyer code
+        had = op.gid[slot] >= 0
+        has_state = had[c]
+        st_sid = op.sid[slot]
+        st_last = op.last[slot]
 
         # Break by source session id (None equals None), against the open session for a buyer's first row.
         prev_sid = np.empty(n, dtype=object)
@@ -145,6 +159,8 @@ class ChatWriter:
         ok = has_t & (prev_last != NAT) & sid_none & ~sid_break
         gap_break = ok & ((np.where(ok, t, 0) - np.where(ok, prev_last, 0)) > self._gap_s)
 
+        # Groups: runs of one buyer's rows in one session. A buyer's first group may
+        # continue the session open before this chunk; every other group starts one.
         new_sess = (first_b & ~has_state) | sid_break | gap_break
         g_start = np.flatnonzero(new_sess | first_b)
         ng = len(g_start)
@@ -152,44 +168,43 @@ class ChatWriter:
         g_end = np.empty(ng, dtype=np.int64)
         g_end[:-1] = g_start[1:] - 1
         g_end[-1] = n - 1
-        g_size = (g_end - g_start + 1).tolist()
-        g_last = ff[g_end].tolist()
-        g_new = new_sess[g_start].tolist()
-        g_code = c[g_start].tolist()
-        first_sid = sid[g_start].tolist()
-        first_sent = sent[g_start].tolist()
-        transferred = frame["transferred"].to_numpy()[order][g_start].tolist()
-        repeat_ = frame["repeat_consult"].to_numpy()[order][g_start].tolist()
-        buyers = uniq.tolist()
+        g_new = new_sess[g_start]
+        g_code = c[g_start]
+        g_slot = slot[g_code]
+        g_gid = op.gid[g_slot].copy()
+        g_db = op.db[g_slot].copy()
+        g_seq0 = np.where(g_new, 0, op.seq[g_slot])
+        new = np.flatnonzero(g_new)
+        if len(new):
+            g_gid[new] = self._gids + np.arange(len(new))
+            self._gids += len(new)
+            if self._gids > len(self._alive):
+                self._alive = np.concatenate([self._alive, np.zeros(max(self._gids, len(self._alive)), dtype=bool)])
+            g_db[new], g_seq0[new] = self._start(
+                [buyers[i] for i in g_code[new].tolist()], sid[g_start[new]].tolist(), sent[g_start[new]].tolist(),
+                frame["transferred"].to_numpy()[order][g_start[new]].tolist(),
+                frame["repeat_consult"].to_numpy()[order][g_start[new]].tolist())
 
-        g_states: list[_Open] = []
-        g_seq0 = np.empty(ng, dtype=np.int64)
-        for k in range(ng):
-            if g_new[k]:
-                st = self._start(buyers[g_code[k]], first_sid[k], first_sent[k],
-                                 bool(transferred[k]), bool(repeat_[k]))
-            else:
-                st = states[g_code[k]]
-                assert st is not None
-            g_seq0[k] = st.seq
-            st.seq += g_size[k]
-            if g_last[k] != NAT:
-                st.last = int(g_last[k])
-            self._open[st.buyer] = st
-            g_states.append(st)
-        self._resolve_ids({id(st): st for st in g_states if st.db_id is None}.values())
-        g_db = np.fromiter((st.db_id for st in g_states), dtype=np.int64, count=ng)
-        g_gid = np.fromiter((st.gid for st in g_states), dtype=np.int64, count=ng)
+        # Each buyer's last group is its open session now (earlier ones are closed).
+        last_g = np.ones(ng, dtype=bool)
+        last_g[:-1] = g_code[1:] != g_code[:-1]
+        b = g_slot[last_g]
+        g_last = ff[g_end[last_g]]
+        self._alive[op.gid[slot[had]]] = False
+        self._alive[g_gid[last_g]] = True
+        op.last[b] = np.where(g_last != NAT, g_last, np.where(g_new[last_g], NAT, op.last[b]))
+        op.gid[b], op.db[b], op.sid[b] = g_gid[last_g], g_db[last_g], sid[g_start[last_g]]
+        op.seq[b] = g_seq0[last_g] + (g_end - g_start + 1)[last_g]
         self.touched.update(g_db.tolist())
 
         seq = pos - g_start[g_row] + 1 + g_seq0[g_row]
         gid = g_gid[g_row]
         h_base = frame["_h"].to_numpy(np.uint64)[order] if "_h" in frame else base_hashes(frame)[order]
-        occ = self._occurrences(gid, h_base, g_gid[~np.asarray(g_new, dtype=bool)])
+        occ = self._occurrences(gid, h_base, g_gid[~g_new])
         hashes = message_hashes(h_base, occ, col("mid"))
 
         new = self._emit((g_db[g_row], seq, col("role"), col("sender"), sent, col("content"), hashes),
-                         g_db[~np.asarray(g_new, dtype=bool)])
+                         g_db[~g_new])
         self.added += new
         self.duplicate += n - new
         if self._exact:
@@ -210,18 +225,18 @@ class ChatWriter:
                  t: np.ndarray, seq: np.ndarray, g_row: np.ndarray) -> None:
         """Per-run counts, first/last time, and agent message counts, for finish()."""
         has_t = t != NAT
-        big = np.iinfo(np.int64).max
-        self._stats.append(pd.DataFrame({
-            "s": g_db, "n": np.add.reduceat(np.ones(len(t), np.int64), g_start),
+        is_agent = role == "agent"
+        self._stats.append({
+            "s": g_db, "n": np.diff(np.append(g_start, len(t))),
             "nb": np.add.reduceat((role == "buyer").astype(np.int64), g_start),
-            "na": np.add.reduceat((role == "agent").astype(np.int64), g_start),
-            "mn": np.minimum.reduceat(np.where(has_t, t, big), g_start),
+            "na": np.add.reduceat(is_agent.astype(np.int64), g_start),
+            "mn": np.minimum.reduceat(np.where(has_t, t, _BIG), g_start),
             "mx": np.maximum.reduceat(np.where(has_t, t, NAT), g_start),
-        }))
-        is_agent = (role == "agent") & ~pd.isna(sender)
+        })
+        is_agent &= ~pd.isna(sender)
         if is_agent.any():
-            a = pd.DataFrame({"s": g_db[g_row[is_agent]], "sender": sender[is_agent], "seq": seq[is_agent]})
-            self._agents.append(a.groupby(["s", "sender"], sort=False)["seq"].agg(["size", "min"]).reset_index())
+            self._agents.append(_agent_counts(g_db[g_row[is_agent]], sender[is_agent],
+                                              np.ones(int(is_agent.sum()), dtype=np.int64), seq[is_agent]))
 
     def finish(self) -> None:
         """Recompute agent, times and counts of every session this file touched.
@@ -256,37 +271,55 @@ class ChatWriter:
         self._carry_h = np.concatenate([self._carry_h, h[keep_new]])
         return occ
 
-    def _start(self, buyer: str, sid: str | None, sent_at: str | None, transferred: bool, repeat_: bool) -> _Open:
-        old = self._open.get(buyer)
-        if old is not None:
-            self._alive[old.gid] = False
-        gid = self._gids
-        self._gids += 1
-        if gid >= len(self._alive):
-            self._alive = np.concatenate([self._alive, np.zeros(len(self._alive), dtype=bool)])
-        self._alive[gid] = True
-        st = _Open(gid, session_key(buyer, sid, sent_at), buyer, sid, transferred, repeat_)
-        if self._join and sid is None and sent_at is not None:
-            near = self._store.chats.find_session_near(self._shop, buyer, sent_at, self._gap_minutes)
-            if near is not None:
-                st.db_id, found_key, max_seq = near
-                st.seq = 0 if found_key == st.key else max_seq
-                st.key = found_key
-                self.touched.add(st.db_id)
-        return st
+    def _start(self, buyers: list[str], sids: list, sent_at: list, transferred: list,
+               repeat_: list) -> tuple[np.ndarray, np.ndarray]:
+        """Ids and first sequence numbers of the sessions starting in a chunk, in order.
 
-    def _resolve_ids(self, new_states: Iterable[_Open]) -> None:
-        states = list(new_states)
-        if not states:
-            return
-        ids, added = self._store.chats.ensure_sessions(self._shop, self._batch, [
-            (st.key, st.sid, st.buyer, st.transferred, st.repeat) for st in states])
+        A session without a source id joins the stored session its first message
+        falls into (joining shops only); the rest get their ids by key.
+        """
+        keys = session_keys(buyers, sids, sent_at)
+        ids = np.zeros(len(keys), dtype=np.int64)
+        seq0 = np.zeros(len(keys), dtype=np.int64)
+        if self._join:
+            for i, (buyer, sid, t) in enumerate(zip(buyers, sids, sent_at)):
+                near = None if sid is not None or t is None else self._store.chats.find_session_near(
+                    self._shop, buyer, t, self._gap_minutes)
+                if near is not None:
+                    ids[i], found_key, max_seq = near
+                    seq0[i] = 0 if found_key == keys[i] else max_seq
+                    keys[i] = found_key
+                    self.touched.add(int(ids[i]))
+        rows = list(zip(keys, sids, buyers, map(bool, transferred), map(bool, repeat_)))
+        todo = np.flatnonzero(ids == 0)
+        if len(todo):
+            ids[todo] = self._resolve_ids(rows if len(todo) == len(rows) else [rows[i] for i in todo.tolist()])
+        return ids, seq0
+
+    def _resolve_ids(self, rows: list[SessionRow]) -> list[int]:
+        """The session ids of these (key, source id, buyer, transferred, repeat), inserting the new ones."""
+        ids, added = self._store.chats.ensure_sessions(self._shop, self._batch, rows)
         self.sessions_added += added
-        for st in states:
-            st.db_id = ids[st.key]
+        return [ids[row[0]] for row in rows]
 
 
-def _derived(stats: list[pd.DataFrame], agents: list[pd.DataFrame], above: int,
+_BIG = np.iinfo(np.int64).max
+
+
+def _agent_counts(s: np.ndarray, sender: np.ndarray, k: np.ndarray, first: np.ndarray) -> dict[str, np.ndarray]:
+    """Sum ``k`` and take the smallest ``first`` per (session, sender), in order of first appearance."""
+    s_codes, s_uniq = pd.factorize(s)
+    n_codes, n_uniq = pd.factorize(sender)
+    codes, uniq = pd.factorize(s_codes.astype(np.int64) * max(len(n_uniq), 1) + n_codes)
+    lowest = np.full(len(uniq), _BIG, dtype=np.int64)
+    np.minimum.at(lowest, codes, first)
+    at = np.empty(len(uniq), dtype=np.int64)
+    at[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)  # first row of each pair
+    return {"s": s[at], "sender": sender[at], "k": np.bincount(codes, weights=k, minlength=len(uniq)).astype(np.int64),
+            "first": lowest}
+
+
+def _derived(stats: list[dict[str, np.ndarray]], agents: list[dict[str, np.ndarray]], above: int,
              only: np.ndarray | None = None) -> list[tuple]:
     """(started_at, ended_at, count, buyer count, agent count, agent, agents, id) of sessions
     with id > above (and in ``only`` when given).
@@ -294,29 +327,37 @@ def _derived(stats: list[pd.DataFrame], agents: list[pd.DataFrame], above: int,
     Same rules as the store's refresh: the agent is the account with the most
     agent messages (ties: who spoke first); ``agents`` in order of first reply.
     """
-    def keep(s: pd.Series) -> pd.Series:
-        return (s > above) if only is None else (s > above) & s.isin(only)
+    def kept(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+        cols = {c: np.concatenate([p[c] for p in parts]) for c in parts[0]}
+        keep = cols["s"] > above
+        if only is not None:
+            keep &= np.isin(cols["s"], only)
+        return {c: v[keep] for c, v in cols.items()}
 
-    st = pd.concat(stats, ignore_index=True)
-    st = st[keep(st["s"])].groupby("s", sort=True).agg(
-        n=("n", "sum"), nb=("nb", "sum"), na=("na", "sum"), mn=("mn", "min"), mx=("mx", "max"))
-    ids = st.index.to_numpy()
+    st = kept(stats)
+    ids, inv = np.unique(st["s"], return_inverse=True)
+    total = {c: np.bincount(inv, weights=st[c], minlength=len(ids)).astype(np.int64) for c in ("n", "nb", "na")}
+    mn = np.full(len(ids), _BIG, dtype=np.int64)
+    mx = np.full(len(ids), NAT, dtype=np.int64)
+    np.minimum.at(mn, inv, st["mn"])
+    np.maximum.at(mx, inv, st["mx"])
     best: dict[int, str] = {}
     listed: dict[int, str] = {}
     if agents:
-        a = pd.concat(agents, ignore_index=True)
-        a = a[keep(a["s"])].groupby(["s", "sender"], sort=False).agg(k=("size", "sum"), first=("min", "min"))
-        a = a.reset_index()
-        sid_all, k, first = a["s"].to_numpy(), a["k"].to_numpy(), a["first"].to_numpy()
+        a = kept(agents)
+        if len(agents) > 1:  # a session's counts may come from several chunks
+            a = _agent_counts(a["s"], a["sender"], a["k"], a["first"])
+        sid_all, k, first, names = a["s"], a["k"], a["first"], a["sender"]
         # (session, first seq) is unique: seq numbers are unique within a session
         by_first = np.lexsort((first, sid_all))
-        listed = _joined_per_session(sid_all[by_first], a["sender"].to_numpy(dtype=object)[by_first])
+        listed = _joined_per_session(sid_all[by_first], names[by_first])
         top = np.lexsort((first, -k, sid_all))
         head = np.r_[True, sid_all[top][1:] != sid_all[top][:-1]] if len(top) else np.zeros(0, bool)
-        best = dict(zip(sid_all[top][head].tolist(), a["sender"].to_numpy(dtype=object)[top][head].tolist()))
-    mn, mx = _text_times(st["mn"].to_numpy()), _text_times(st["mx"].to_numpy())
-    return list(zip(mn, mx, st["n"].tolist(), st["nb"].tolist(), st["na"].tolist(),
-                    [best.get(i) for i in ids.tolist()], [listed.get(i) for i in ids.tolist()], ids.tolist()))
+        best = dict(zip(sid_all[top][head].tolist(), names[top][head].tolist()))
+    times = _text_times(np.concatenate([mn, mx]))
+    id_list = ids.tolist()
+    return list(zip(times[:len(ids)], times[len(ids):], total["n"].tolist(), total["nb"].tolist(),
+                    total["na"].tolist(), [best.get(i) for i in id_list], [listed.get(i) for i in id_list], id_list))
 
 
 def _joined_per_session(sid: np.ndarray, names: np.ndarray) -> dict[int, str]:
