@@ -63,9 +63,11 @@ def test_filters_narrow_the_results(panel, opened):
 
 
 def test_date_filter(panel):
-    panel.date_check.setChecked(True)
-    panel.date_from.setDate(panel.date_from.date().fromString("2024-01-01", "yyyy-MM-dd"))
-    panel.date_to.setDate(panel.date_to.date().fromString("2024-01-31", "yyyy-MM-dd"))
+    assert panel.current_filters().date_from is None and not panel.dates.date_from.isEnabled()
+    panel.dates.check.setChecked(True)
+    assert panel.dates.date_from.isEnabled()
+    panel.dates.date_from.setDate(panel.dates.date_from.date().fromString("2024-01-01", "yyyy-MM-dd"))
+    panel.dates.date_to.setDate(panel.dates.date_to.date().fromString("2024-01-31", "yyyy-MM-dd"))
     panel.set_query("退")
     assert panel.model.rowCount() == 3
     assert {panel.model.hit(i).at[:7] for i in range(3)} == {"2024-01"}

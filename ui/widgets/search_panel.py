@@ -11,15 +11,13 @@ Query mistakes and a missing index show inline, in red, never as a dialog.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 
-from PySide6.QtCore import QDate, QModelIndex, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAbstractTextDocumentLayout, QKeySequence, QPalette, QShortcut, QTextDocument
 from PySide6.QtWidgets import (
     QApplication,
-    QCheckBox,
     QComboBox,
-    QDateEdit,
     QDialog,
     QHBoxLayout,
     QLabel,
@@ -37,6 +35,7 @@ from cxdesk.errors import CxdeskError
 from cxdesk.search import COUNT_CAP, SearchCursor, SearchFilters, SearchHit, SearchPage, search
 from cxdesk.store import PLATFORMS, Store
 from ui.models.search_results_model import HIT_ROLE, HTML_ROLE, SearchResultsModel
+from ui.widgets.date_range import DateRangeEdit
 
 DEBOUNCE_MS = 300
 PAGE = 50
@@ -119,14 +118,12 @@ class SearchPanel(QWidget):
         self.role_combo = self._combo(ROLE_CHOICES)
         self.shop_combo = QComboBox(self)
         self.shop_combo.currentIndexChanged.connect(self._filters_changed)
-        self.date_check = QCheckBox("日期", self)
-        self.date_check.toggled.connect(self._filters_changed)
-        last = self.store.voc.last_date()  # the data's last day, not today: imports lag behind
-        end = QDate(last.year, last.month, last.day) if last else QDate.currentDate()
-        self.date_from = self._date_edit(end.addDays(-DEFAULT_DAYS))
-        self.date_to = self._date_edit(end)
-        for w in (self.kind_combo, self.role_combo, self.shop_combo, self.date_check, self.date_from,
-                  QLabel("至", self), self.date_to):
+        self.dates = DateRangeEdit(self, edit_width=None, spacing=None)
+        # Unticked, the boxes show the data's last DEFAULT_DAYS (its last day, not today: imports lag behind).
+        end = self.store.voc.last_date() or date.today()
+        self.dates.offer((end - timedelta(days=DEFAULT_DAYS)).isoformat(), end.isoformat())
+        self.dates.changed.connect(self._filters_changed)
+        for w in (self.kind_combo, self.role_combo, self.shop_combo, self.dates):
             row.addWidget(w)
         row.addStretch(1)
         layout.addLayout(row)
@@ -164,14 +161,6 @@ class SearchPanel(QWidget):
         combo.currentIndexChanged.connect(self._filters_changed)
         return combo
 
-    def _date_edit(self, value: QDate) -> QDateEdit:
-        edit = QDateEdit(value, self)
-        edit.setCalendarPopup(True)
-        edit.setDisplayFormat("yyyy-MM-dd")
-        edit.setEnabled(False)
-        edit.dateChanged.connect(self._filters_changed)
-        return edit
-
     def reload_shops(self) -> None:
         """Fill the shop filter: all shops, each platform present, each shop."""
         current = self.shop_combo.currentData()
@@ -197,13 +186,12 @@ class SearchPanel(QWidget):
 
     def current_filters(self) -> SearchFilters:
         what, _, value = (self.shop_combo.currentData() or "").partition(":")
-        dated = self.date_check.isChecked()
+        date_from, date_to = self.dates.span()
         return SearchFilters(
             kind=self.kind_combo.currentData(), role=self.role_combo.currentData(),
             shop_ids=(int(value),) if what == "shop" else None,
             platform=value if what == "platform" else None,
-            date_from=_to_date(self.date_from.date()) if dated else None,
-            date_to=_to_date(self.date_to.date()) if dated else None)
+            date_from=_to_date(date_from), date_to=_to_date(date_to))
 
     def run_search(self) -> None:
         self._timer.stop()
@@ -239,9 +227,6 @@ class SearchPanel(QWidget):
         self.model.append_page(generation, page.hits, page.next_cursor)
 
     def _filters_changed(self, *_args: object) -> None:
-        dated = self.date_check.isChecked()
-        self.date_from.setEnabled(dated)
-        self.date_to.setEnabled(dated)
         if self.query_edit.text().strip():
             self._timer.start()
 
@@ -308,8 +293,8 @@ class SearchDialog(QDialog):
         dialog.show()
 
 
-def _to_date(q: QDate) -> date:
-    return date(q.year(), q.month(), q.day())
+def _to_date(day: str | None) -> date | None:
+    return date.fromisoformat(day) if day else None
 
 
 def _summary(page: SearchPage) -> str:

@@ -4,20 +4,16 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from PySide6.QtCore import QDate, QSignalBlocker, Signal
-from PySide6.QtWidgets import QComboBox, QDateEdit, QHBoxLayout, QLabel, QWidget
+from PySide6.QtWidgets import QDateEdit, QHBoxLayout, QLabel, QWidget
 
 from cxdesk.reports.data import DEFAULT_DAYS, PERIOD_CHOICES
 from cxdesk.store import PLATFORMS
 from cxdesk.store.dashboard import DashboardFilter
+from ui.widgets.filter_combo import filter_combo, refill_combo
 
 CUSTOM = 0
 DATE_FORMAT = "yyyy-MM-dd"
-
-
-def _combo(parent: QWidget, width: int) -> QComboBox:
-    combo = QComboBox(parent)
-    combo.setFixedWidth(width)
-    return combo
+PERIOD_ITEMS = (*((text, days) for days, text in PERIOD_CHOICES.items()), ("自定义", CUSTOM))
 
 
 class DashboardFilterBarWidget(QWidget):
@@ -28,10 +24,7 @@ class DashboardFilterBarWidget(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.last_day: date = date.today()
-        self.period_combo = _combo(self, 96)
-        for days, text in PERIOD_CHOICES.items():
-            self.period_combo.addItem(text, days)
-        self.period_combo.addItem("自定义", CUSTOM)
+        self.period_combo = filter_combo(self, PERIOD_ITEMS, 96, max_visible=None, popup_extra=None)
         self.period_combo.setCurrentIndex(self.period_combo.findData(DEFAULT_DAYS))
         self.date_from, self.date_to = QDateEdit(self), QDateEdit(self)
         for edit in (self.date_from, self.date_to):
@@ -39,10 +32,8 @@ class DashboardFilterBarWidget(QWidget):
             edit.setCalendarPopup(True)
             edit.setFixedWidth(104)
             edit.dateChanged.connect(self._dates_edited)
-        self.shop_combo = _combo(self, 190)
-        self.shop_combo.addItem("全部店铺", None)
-        self.platform_combo = _combo(self, 96)
-        self.platform_combo.addItem("全部平台", None)
+        self.shop_combo = filter_combo(self, [("全部店铺", None)], 190, max_visible=None, popup_extra=None)
+        self.platform_combo = filter_combo(self, [("全部平台", None)], 96, max_visible=None, popup_extra=None)
         self.period_combo.currentIndexChanged.connect(self._preset_chosen)
         self.shop_combo.currentIndexChanged.connect(self._emit)
         self.platform_combo.currentIndexChanged.connect(self._emit)
@@ -57,15 +48,8 @@ class DashboardFilterBarWidget(QWidget):
     def set_options(self, shops: list[tuple[int, str, str]], last_day: date | None) -> None:
         """Offer the store's shops and platforms; presets end at ``last_day``. Keeps the choices."""
         self.last_day = last_day or date.today()
-        for combo, items in ((self.shop_combo, [(f"{n}（{PLATFORMS.get(p, p)}）", i) for i, n, p in shops]),
-                             (self.platform_combo, [(PLATFORMS.get(p, p), p) for p in sorted({p for _, _, p in shops})])):
-            current = combo.currentData()
-            with QSignalBlocker(combo):
-                while combo.count() > 1:
-                    combo.removeItem(1)
-                for text, data in items:
-                    combo.addItem(text, data)
-                combo.setCurrentIndex(max(combo.findData(current), 0))
+        refill_combo(self.shop_combo, [(f"{n}（{PLATFORMS.get(p, p)}）", i) for i, n, p in shops])
+        refill_combo(self.platform_combo, [(PLATFORMS.get(p, p), p) for p in sorted({p for _, _, p in shops})])
         self.platform_combo.setVisible(len({p for _, _, p in shops}) > 1)
         self._apply_preset()
 

@@ -12,16 +12,16 @@ not per keystroke (STYLE §15).
 """
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QDate, QSignalBlocker, Qt, QTimer, Signal
+from PySide6.QtCore import QDate, QSignalBlocker, QTimer, Signal
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDateEdit, QLabel, QLineEdit, QPushButton, QToolButton, QWidget,
+    QCheckBox, QDateEdit, QLabel, QLineEdit, QPushButton, QToolButton, QWidget,
 )
 
 from cxdesk.store import PLATFORMS
 from cxdesk.store.voc import NO_RATING, POLARITIES, VocFilter, VocOptions
+from ui.widgets.filter_combo import filter_combo, refill_combo, select_data
 from ui.widgets.flow_layout import FlowLayout, group_widgets
 
 DEBOUNCE_MS = 300
@@ -31,33 +31,6 @@ MAX_PRODUCT_CHARS = 22
 PRODUCT_POPUP_WIDTH = 420  # the list may be wider than the combo: titles are long
 SHIFT_TIP = "只看初评正面、追评转为负面的评价：常常是用了一段时间才发现的质量问题。"
 SHIFT_NOT_RUN = "方面分析尚未运行：运行后才能找出追评转差的评价。"
-
-
-def _combo(parent: QWidget, everything: str, width: int) -> QComboBox:
-    combo = QComboBox(parent)
-    combo.addItem(everything, None)
-    combo.setFixedWidth(width)  # fixed: options arriving later must not reflow the bar
-    combo.setMaxVisibleItems(20)
-    return combo
-
-
-def _refill(combo: QComboBox, items: list[tuple[str, Any]], tooltip: Callable[[Any], str] | None = None) -> None:
-    """Replace all but the 「全部」 item, keeping the selection if it still exists."""
-    current = combo.currentData()
-    with QSignalBlocker(combo):
-        while combo.count() > 1:
-            combo.removeItem(1)
-        for text, data in items:
-            combo.addItem(text, data)
-            if tooltip is not None:
-                combo.setItemData(combo.count() - 1, tooltip(data), Qt.ItemDataRole.ToolTipRole)
-        index = combo.findData(current)
-        combo.setCurrentIndex(max(index, 0))
-
-
-def _select(combo: QComboBox, value: Any) -> None:
-    with QSignalBlocker(combo):
-        combo.setCurrentIndex(max(combo.findData(value), 0))
 
 
 def _date_edit(parent: QWidget) -> QDateEdit:
@@ -85,9 +58,9 @@ class FilterBarWidget(QWidget):
     # --- building ----------------------------------------------------------------
 
     def _build(self) -> None:
-        self.shop_combo = _combo(self, "全部店铺", 150)
-        self.platform_combo = _combo(self, "全部平台", 90)
-        self.product_combo = _combo(self, "全部商品", 240)
+        self.shop_combo = filter_combo(self, [("全部店铺", None)], 150, popup_extra=None)
+        self.platform_combo = filter_combo(self, [("全部平台", None)], 90, popup_extra=None)
+        self.product_combo = filter_combo(self, [("全部商品", None)], 240, popup_extra=None)
         self.product_combo.view().setMinimumWidth(PRODUCT_POPUP_WIDTH)
         self.sku_edit = QLineEdit(self, placeholderText="SKU 包含…", clearButtonEnabled=True)
         self.sku_edit.setFixedWidth(130)
@@ -95,10 +68,9 @@ class FilterBarWidget(QWidget):
         self.text_edit.setFixedWidth(170)
         self.date_from, self.date_to = _date_edit(self), _date_edit(self)
         self.rating_buttons = {value: self._rating_button(text) for value, text in RATING_BUTTONS}
-        self.aspect_combo = _combo(self, "全部方面", 100)
-        self.polarity_combo = _combo(self, "全部倾向", 90)
-        for p in POLARITIES:
-            self.polarity_combo.addItem(p, p)
+        self.aspect_combo = filter_combo(self, [("全部方面", None)], 100, popup_extra=None)
+        self.polarity_combo = filter_combo(self, [("全部倾向", None), *((p, p) for p in POLARITIES)], 90,
+                                           popup_extra=None)
         self.polarity_combo.setToolTip("选了方面时指该方面的提及倾向，否则指整条评价的情感")
         self.shift_check = QCheckBox("追评转差", self)
         self.shift_check.setToolTip(SHIFT_TIP)
@@ -133,12 +105,12 @@ class FilterBarWidget(QWidget):
 
     def set_options(self, options: VocOptions) -> None:
         """Offer what the store holds; keeps current choices that still exist."""
-        _refill(self.shop_combo, [(name, sid) for sid, name, _ in options.shops])
-        _refill(self.platform_combo, [(PLATFORMS.get(p, p), p) for p in options.platforms])
+        refill_combo(self.shop_combo, [(name, sid) for sid, name, _ in options.shops])
+        refill_combo(self.platform_combo, [(PLATFORMS.get(p, p), p) for p in options.platforms])
         self._product_titles = {key: title for key, title, _ in options.products}
-        _refill(self.product_combo, [(self._short(t), k) for k, t, _ in options.products],
-                tooltip=lambda key: self._product_titles.get(key, ""))
-        _refill(self.aspect_combo, [(a, a) for a in options.aspects])
+        refill_combo(self.product_combo, [(self._short(t), k) for k, t, _ in options.products],
+                     tooltip=lambda key: self._product_titles.get(key, ""))
+        refill_combo(self.aspect_combo, [(a, a) for a in options.aspects])
         self.aspect_combo.setEnabled(options.has_aspects)
         self.aspect_combo.setToolTip("" if options.has_aspects else "方面分析尚未运行")
         # Stays usable while ticked, so a filter set earlier can always be cleared.
@@ -177,13 +149,13 @@ class FilterBarWidget(QWidget):
                              (self.product_combo, f.product)):
             if value is not None and combo.findData(value) < 0:
                 combo.addItem(PLATFORMS.get(value, value) if combo is self.platform_combo else str(value), value)
-        _select(self.shop_combo, f.shop_id)
-        _select(self.platform_combo, f.platform)
-        _select(self.product_combo, f.product)
+        select_data(self.shop_combo, f.shop_id)
+        select_data(self.platform_combo, f.platform)
+        select_data(self.product_combo, f.product)
         if f.aspect and self.aspect_combo.findData(f.aspect) < 0:
             self.aspect_combo.addItem(f.aspect, f.aspect)
-        _select(self.aspect_combo, f.aspect)
-        _select(self.polarity_combo, f.polarity)
+        select_data(self.aspect_combo, f.aspect)
+        select_data(self.polarity_combo, f.polarity)
         for edit, text in ((self.sku_edit, f.sku), (self.text_edit, f.text)):
             with QSignalBlocker(edit):
                 edit.setText(text)

@@ -6,16 +6,16 @@ announces the new filter once, so a chart click runs one query.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
-from PySide6.QtCore import QSignalBlocker, Qt, Signal
-from PySide6.QtWidgets import QComboBox, QPushButton, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QPushButton, QWidget
 
 from cxdesk.store import PLATFORMS
 from cxdesk.store.risk_queue import LEVELS, OPEN_STATUSES, SORT_LABELS, STATUSES, FlagFilter, QueueOptions
 from ui.models.flag_queue_model import short_agent
 from ui.widgets.date_range import DateRangeEdit
+from ui.widgets.filter_combo import filter_combo, refill_combo, select_data
 from ui.widgets.flow_layout import FlowLayout
 
 # Combo data are plain strings ("+"-joined values): Qt compares them reliably in findData.
@@ -23,36 +23,8 @@ STATUS_CHOICES = (("未处理", "+".join(OPEN_STATUSES)), *((s, s) for s in STAT
 LEVEL_CHOICES = (("全部等级", ""), ("高", "高"), ("高+中", "高+中"), ("中", "中"), ("低", "低"))
 
 
-def filter_combo(parent: QWidget, items: Iterable[tuple[str, Any]], width: int) -> QComboBox:
-    """A combo of the 风险 and 会话 bars: (text, data) items, a fixed width, a wide open list."""
-    combo = QComboBox(parent)
-    for text, data in items:
-        combo.addItem(text, data)
-    combo.setFixedWidth(width)  # fixed: options arriving later must not reflow the bar
-    combo.setMaxVisibleItems(20)
-    combo.view().setMinimumWidth(width + 60)  # the open list shows whole names
-    return combo
-
-
-def refill_combo(combo: QComboBox, items: Iterable[tuple[str, Any]]) -> None:
-    """Replace all but the first (「全部」) item, keeping the selection if it still exists."""
-    current = combo.currentData()
-    with QSignalBlocker(combo):
-        while combo.count() > 1:
-            combo.removeItem(1)
-        for text, data in items:
-            combo.addItem(text, data)
-        combo.setCurrentIndex(max(combo.findData(current), 0))
-
-
 def _values(data: Any) -> tuple[str, ...]:
     return tuple(data.split("+")) if data else ()
-
-
-def select_data(combo: QComboBox, value: Any) -> None:
-    """Select the item with this data (else the first), without a signal."""
-    with QSignalBlocker(combo):
-        combo.setCurrentIndex(max(combo.findData(value), 0))
 
 
 class RiskFilterBarWidget(QWidget):
@@ -116,10 +88,8 @@ class RiskFilterBarWidget(QWidget):
     def set_options(self, options: QueueOptions) -> None:
         """Offer the categories, agents, shops and date range that exist."""
         refill_combo(self.category, [(c, c) for c in options.categories])
-        refill_combo(self.agent, [(short_agent(a), a) for a in options.agents])
+        refill_combo(self.agent, [(short_agent(a), a) for a in options.agents], tooltip=str)  # the full 店铺:子账号
         refill_combo(self.shop, [(f"{name}（{PLATFORMS.get(p, p)}）", sid) for sid, name, p in options.shops])
-        for i in range(1, self.agent.count()):
-            self.agent.setItemData(i, self.agent.itemData(i), Qt.ItemDataRole.ToolTipRole)  # the full 店铺:子账号
         self.dates.offer(options.first_day, options.last_day)
 
     # --- internals -------------------------------------------------------------------

@@ -8,14 +8,14 @@ how things are shown (``sig_mask_changed``).
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Signal
+from PySide6.QtCore import QSignalBlocker, QTimer, Signal
 from PySide6.QtWidgets import QCheckBox, QLineEdit, QPushButton, QWidget
 
 from cxdesk.store import PLATFORMS
 from cxdesk.store.sessions_browse import NOT_ANALYSED, SENTIMENTS, BrowseOptions, SessionFilter
 from ui.models.flag_queue_model import short_agent
-from ui.pages.risk_queue._filters import filter_combo, refill_combo, select_data
 from ui.widgets.date_range import DateRangeEdit
+from ui.widgets.filter_combo import filter_combo, refill_combo, select_data
 from ui.widgets.flow_layout import FlowLayout, group_widgets
 
 DEBOUNCE_MS = 400
@@ -114,9 +114,7 @@ class SessionFilterBarWidget(QWidget):
     def set_options(self, options: BrowseOptions) -> None:
         """Offer the shops, agents and date range that exist."""
         refill_combo(self.shop, [(f"{name}（{PLATFORMS.get(p, p)}）", sid) for sid, name, p in options.shops])
-        refill_combo(self.agent, [(short_agent(a), a) for a in options.agents])
-        for i in range(1, self.agent.count()):
-            self.agent.setItemData(i, self.agent.itemData(i), Qt.ItemDataRole.ToolTipRole)  # the full 店铺:子账号
+        refill_combo(self.agent, [(short_agent(a), a) for a in options.agents], tooltip=str)  # the full 店铺:子账号
         self.dates.offer(options.first_day, options.last_day)
 
     def set_mask(self, on: bool) -> None:
