@@ -5,7 +5,8 @@ applied to all messages at once with numpy instead of one Python loop per
 session:
 
 * system and bot messages are left out (and agent-role messages from
-  accounts that are really bots or the platform, listed in ``capability.json``);
+  accounts that are really bots or the platform: those of ``lexicons/roles.json``,
+  which older imports stored as agents, and of ``capability.json``'s ``not_agent_*``);
 * a buyer's consecutive messages form one turn, starting at its first message;
 * the reply to a turn is the agent's first message after it; the wait runs
   from the turn's first message to that reply;
@@ -27,6 +28,7 @@ import pandas as pd
 
 from cxdesk.analysis.service_time import load_config as load_service_config
 from cxdesk.analysis.service_time import timing_for
+from cxdesk.importers._values import role_rules
 
 DAY_S = 86_400
 _PUNCT = r"[\s\W_]+"
@@ -125,10 +127,15 @@ def _contains(texts: pd.Series, pattern: re.Pattern | None) -> np.ndarray:
 
 
 def _is_bot_sender(senders: pd.Series, config: dict) -> np.ndarray:
+    """Agent-role senders that are not agents: the bot and system accounts of ``roles.json`` (the
+    importers store their new messages as bot/system already; stores imported before hold
+    them as agents) and the extra names of capability.json's ``not_agent_*`` lists."""
     names = set(config.get("not_agent_senders", []))
     suffixes = tuple(config.get("not_agent_sender_suffixes", []))
+    rules = role_rules()
     return _on_unique(senders, lambda u: np.array(
-        [isinstance(s, str) and (s in names or s.endswith(suffixes)) for s in u], dtype=bool))
+        [isinstance(s, str) and (s in names or s.endswith(suffixes) or rules.sender_role(s) is not None)
+         for s in u], dtype=bool))
 
 
 def _closing(texts: _Texts, positions: np.ndarray, service: dict) -> np.ndarray:

@@ -31,7 +31,7 @@ from cxdesk.importers._model import Chunk, ReadOptions, Reject
 from cxdesk.importers._msgframe import NAT, TIME_FORMAT, coded_hashes, combine_hashes, time_seconds, value_hashes
 from cxdesk.importers._rows import chat_mapper, map_chunks
 from cxdesk.importers._tabular import CountingReader, column_index, open_text
-from cxdesk.importers._values import is_bot_sender, parse_time, role_from_word, text_or_none
+from cxdesk.importers._values import RoleRules, parse_time, role_rules, text_or_none
 
 CHUNK_ROWS = 100_000  # rows per pandas chunk, whatever the caller's chunk size (memory ~ 100 MB)
 
@@ -161,8 +161,16 @@ def _has_colon(s: str | None) -> bool:
     return s is not None and (":" in s or "：" in s)
 
 
-def _is_bot(s: str | None) -> bool:
-    return is_bot_sender(text_or_none(s))
+def _sender_roles(codes: np.ndarray, texts: np.ndarray, rows: np.ndarray, rules: RoleRules) -> np.ndarray:
+    """Role code of each row's sender when it is a bot or system account, else -1; decided
+    once per distinct sender among ``rows`` (other rows are -1)."""
+    out = np.full(len(codes), -1, dtype=np.int8)
+    if rows.any():
+        used = np.unique(codes[rows])
+        per = np.full(len(texts), -1, dtype=np.int8)
+        per[used] = [_ROLE_CODE.get(rules.sender_role(texts[c]), -1) for c in used.tolist()]
+        out[rows] = per[codes[rows]]
+    return out
 
 
 # --- chat tables (Qianniu exporter CSV, generic chat CSV/TSV) -------------------------------
@@ -230,7 +238,7 @@ def _rest_by_rows(opts: ReadOptions, skip_records: int, total: int) -> Iterator[
 
 _ROLES = np.array(["buyer", "agent", "system", "bot", None], dtype=object)  # role codes; -1 is None
 _ROLE_CODE = {r: i for i, r in enumerate(_ROLES[:-1].tolist())}
-_BUYER, _AGENT, _BOT = _ROLE_CODE["buyer"], _ROLE_CODE["agent"], _ROLE_CODE["bot"]
+_BUYER, _AGENT = _ROLE_CODE["buyer"], _ROLE_CODE["agent"]
 
 
 def map_chat_columns(cols: list[np.ndarray], index: dict[str, int], line_nos: np.ndarray) -> tuple[pd.DataFrame, list[Reject]]:
@@ -271,8 +279,9 @@ def map_chat_columns(cols: list[np.ndarray], index: dict[str, int], line_nos: np
         reason[missing] = "缺少客户（买家）名称"
         bad |= missing
 
+    rules = role_rules()
     role_cell = get("role")
-    r_codes, r_words = _coded(role_cell, n, role_from_word)
+    r_codes, r_words = _coded(role_cell, n, rules.word_role)
     role = np.array([-1 if w is None else _ROLE_CODE[w] for w in r_words.tolist()], dtype=np.int8)[r_codes]
     no_role = role < 0
     if no_role.any():
@@ -280,6 +289,8 @@ def map_chat_columns(cols: list[np.ndarray], index: dict[str, int], line_nos: np
         role[is_self] = _BUYER
         rest = no_role & ~is_self
         role[rest & _per_code(s_codes, s_text, rest, _has_colon)] = _AGENT
+        account = rest & (role < 0)  # no role, not the buyer, no 店铺:子账号: a bot or system account?
+        role[account] = _sender_roles(s_codes, s_text, account, rules)[account]
         unknown = (role < 0) & ~bad
         for i in np.flatnonzero(unknown):
             rc = role_cell[i] if role_cell is not None else None
@@ -288,7 +299,8 @@ def map_chat_columns(cols: list[np.ndarray], index: dict[str, int], line_nos: np
         bad |= role < 0
     agent = role == _AGENT
     if agent.any():
-        role[agent & _per_code(s_codes, s_text, agent, _is_bot)] = _BOT
+        platform = _sender_roles(s_codes, s_text, agent, rules)
+        role[platform >= 0] = platform[platform >= 0]  # 京小智, 店铺:店小蜜, 系统消息 … on the agent side
     if _has_none(s_text, s_codes):
         fill = (role == _BUYER) & pd.isna(sender)
         if fill.any():

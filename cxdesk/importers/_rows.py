@@ -12,7 +12,7 @@ from typing import Any
 from cxdesk.importers._model import Chunk, RawMessage, Reject
 from cxdesk.importers._tabular import RowChunk
 from cxdesk.importers._values import (
-    decide_role, id_text, parse_amount, parse_rating, parse_time, text_or_none,
+    id_text, parse_amount, parse_rating, parse_time, role_rules, text_or_none,
 )
 from cxdesk.records import OrderRecord, ReviewRecord, content_key
 
@@ -112,6 +112,8 @@ def chat_mapper(index: dict[str, int]) -> RowMapper:
     """Rows → RawMessage; the buyer falls back to the session id's owner or sender."""
     i_content, i_buyer, i_sender, i_time, i_sid, i_role = (
         index.get(f, -1) for f in ("content", "buyer", "sender", "sent_at", "session_id", "role"))
+
+    decide_role = role_rules().decide
 
     def cell(cells: list[Any], i: int) -> Any:
         return cells[i] if 0 <= i < len(cells) else None

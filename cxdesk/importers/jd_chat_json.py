@@ -3,15 +3,18 @@
 Each item: ``mid, sid, created, waiterSend (bool), content, customer, waiter``;
 ``created`` is epoch milliseconds in API dumps and a datetime string in
 some exporters. ``mid`` is the platform message id, so it is the dedup key.
+``waiterSend`` lines of the bot (京小智 / JIMI) or the system (系统 …) get
+those roles, by ``lexicons/roles.json``.
 """
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 from cxdesk.importers._jsonsrc import find_list, head_has, item_chunks, load_json
 from cxdesk.importers._model import Chunk, FormatSpec, Guess, Probe, RawMessage, ReadOptions
-from cxdesk.importers._values import is_bot_sender, parse_time, text_or_none
+from cxdesk.importers._values import RoleRules, parse_time, role_rules, text_or_none
 
 
 def sniff(p: Probe) -> Guess | None:
@@ -24,7 +27,7 @@ def _truthy(v: Any) -> bool:
     return v is True or str(v).strip().lower() in ("1", "true", "yes", "是")
 
 
-def convert(no: int, item: dict) -> RawMessage:
+def convert(no: int, item: dict, rules: RoleRules) -> RawMessage:
     content = text_or_none(item.get("content"))
     if not content:
         raise ValueError("消息内容为空")
@@ -33,7 +36,7 @@ def convert(no: int, item: dict) -> RawMessage:
         raise ValueError("缺少顾客（customer）")
     waiter = text_or_none(item.get("waiter"))
     if _truthy(item.get("waiterSend")):
-        role, sender = ("bot" if is_bot_sender(waiter) else "agent"), waiter
+        role, sender = rules.agent_role(waiter), waiter
     else:
         role, sender = "buyer", customer
     return RawMessage(no, customer, role, sender, parse_time(item.get("created")), content,
@@ -43,7 +46,7 @@ def convert(no: int, item: dict) -> RawMessage:
 def read(opts: ReadOptions) -> Iterator[Chunk]:
     data = load_json(opts.detection.path, opts.detection.encoding)
     items = find_list(data, ("chatLogMessageList",)) or []
-    return item_chunks(items, convert, opts.chunk_size)
+    return item_chunks(items, partial(convert, rules=role_rules()), opts.chunk_size)
 
 
 FORMAT = FormatSpec("jd_chat_json", "京麦聊天记录（JSON）", ("json",), sniff, read, unit="条")

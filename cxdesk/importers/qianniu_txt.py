@@ -4,8 +4,9 @@ Each message starts with a header line ``昵称 2023-5-1 10:20:33`` (agents:
 ``店铺名:子账号 2023-05-01 10:20:33``, sometimes without the space) followed
 by its text lines. ``已读``/``未读`` and ``xxx 撤回了一条消息`` are client
 noise and dropped; ``由 服务助手 转交给 …`` is kept as a system message.
-The buyer of the conversation is the sender without a ``:``; agent lines
-before the buyer's first line wait for it.
+The buyer of the conversation is the sender without a ``:`` that is not a
+bot or system account (``lexicons/roles.json``: 店铺:店小蜜, 系统消息 …); agent
+lines before the buyer's first line wait for it.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from collections.abc import Iterator
 
 from cxdesk.importers._model import Chunk, FormatSpec, Guess, Probe, RawMessage, ReadOptions
 from cxdesk.importers._tabular import open_text
-from cxdesk.importers._values import is_bot_sender, parse_time
+from cxdesk.importers._values import RoleRules, parse_time, role_rules
 
 HEADER = re.compile(r"^(?P<sender>\S.*?)\s*(?P<time>\d{4}[-/]\d{1,2}[-/]\d{1,2}\s+\d{1,2}:\d{2}(?::\d{2})?)\s*$")
 _NOISE = re.compile(r"^(已读|未读|\S.{0,40}撤回了一条消息)$")
@@ -44,7 +45,8 @@ def is_agent_account(sender: str) -> bool:
 class _Conversation:
     """Turns (sender, time, text) messages into RawMessages with the right buyer."""
 
-    def __init__(self) -> None:
+    def __init__(self, rules: RoleRules) -> None:
+        self.rules = rules
         self.buyer: str | None = None
         self.waiting: list[tuple[int, str | None, str, str | None, str]] = []
         self.out: list[RawMessage] = []
@@ -53,9 +55,9 @@ class _Conversation:
         if system:
             role = "system"
         elif sender is not None and is_agent_account(sender):
-            role = "bot" if is_bot_sender(sender) else "agent"
-        elif sender is not None and is_bot_sender(sender):
-            role = "bot"
+            role = self.rules.agent_role(sender)
+        elif sender is not None and (platform := self.rules.sender_role(sender)) is not None:
+            role = platform
         else:
             role = "buyer"
             if sender != self.buyer:
@@ -65,14 +67,14 @@ class _Conversation:
         if self.buyer is None:
             self.waiting.append(item)
         else:
-            self.out.append(RawMessage(no, self.buyer, role, sender if role != "system" else None, sent_at, text))
+            self.out.append(RawMessage(no, self.buyer, role, sender, sent_at, text))
 
     def flush(self, final: bool = False) -> None:
         buyer = self.buyer or (UNKNOWN_BUYER if final else None)
         if buyer is None:
             return
         for no, sender, role, sent_at, text in self.waiting:
-            self.out.append(RawMessage(no, buyer, role, sender if role != "system" else None, sent_at, text))
+            self.out.append(RawMessage(no, buyer, role, sender, sent_at, text))
         self.waiting = []
 
 
@@ -80,7 +82,7 @@ def read(opts: ReadOptions) -> Iterator[Chunk]:
     path = opts.detection.path
     total = path.stat().st_size
     text, raw = open_text(path, opts.detection.encoding)
-    conv = _Conversation()
+    conv = _Conversation(role_rules())
     with text:
         current: list = []  # [no, sender, sent_at, lines]
         for no, line in enumerate(text, start=1):
