@@ -121,3 +121,36 @@ def test_keywords_name_what_sets_a_cluster_apart_without_trailing_particles() ->
     assert not any(k.endswith(("哈", "亲")) for k in every), every
     assert all("👌" not in name for name in result.names.values())  # labels show no emoji
     assert FaqRules.display("什么时候发货👌  呢❤️") == "什么时候发货 呢"
+
+
+def test_split_chained_cuts_a_community_of_two_unlike_topics_and_keeps_a_cohesive_one() -> None:
+    from dataclasses import replace
+
+    from cxdesk.analysis.faq_cluster import split_chained
+
+    rules = FaqRules.load()
+    params = replace(rules.cluster, split_max_similarity=0.25, split_min_size=3)
+    vec = Vectoriser(params)
+    texts = SHIP + INVOICE + ADDRESS
+    vec.fit_idf(vec.counts(texts))
+    v = vec.transform(texts)
+    glued = np.zeros(len(texts), dtype=np.int64)  # as if modularity had chained all three topics
+    cut = split_chained(v, glued, params)
+    topics = [cut[:6].tolist(), cut[6:12].tolist(), cut[12:].tolist()]
+    majority = [max(set(t), key=t.count) for t in topics]
+    assert len(set(majority)) == 3, cut
+    assert sum(t.count(m) for t, m in zip(topics, majority)) >= 15
+    # One topic alone is not cut: its halves are alike.
+    ship = vec.transform(SHIP * 2)
+    assert len(set(split_chained(ship, np.zeros(12, dtype=np.int64), params).tolist())) == 1
+    # Switched off (split_max_similarity 0), nothing is cut.
+    assert split_chained(v, glued, replace(params, split_max_similarity=0.0)).tolist() == glued.tolist()
+
+
+def test_coarse_preset_splits_what_the_coarse_graph_chains() -> None:
+    rules = FaqRules.load().with_preset("coarse")
+    assert rules.cluster.split_max_similarity > 0
+    result = cluster_texts(SHIP + INVOICE + ADDRESS, rules=rules)
+    topics = [result.labels[:6], result.labels[6:12], result.labels[12:]]
+    majority = [max(set(t), key=t.count) for t in topics]
+    assert len(set(majority)) == 3

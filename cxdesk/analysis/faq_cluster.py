@@ -17,6 +17,13 @@
 4. **Communities**: Louvain modularity optimisation (:mod:`.faq_louvain`) on
    that graph; the number of groups falls out of the data, and
    ``resolution`` sets how fine they are.
+5. **Splitting chained communities** (when ``split_max_similarity`` > 0, as in
+   the ``coarse`` preset): modularity joins groups that touch
+   through a few look-alike questions (发货时间 and 物流 via 「几天」, 火车 and
+   航班 via shared city names). Each community is cut in two by spherical
+   2-means (best of ``split_restarts`` starts); the cut is kept when the two
+   halves' centroids have a cosine below ``split_max_similarity`` and both
+   hold ``split_min_size`` texts, and the halves are tried again (bisecting).
 
 New texts later join an existing cluster when their cosine to its stored
 centroid reaches ``assign_min_similarity`` (:func:`assign`).
@@ -173,7 +180,82 @@ def cluster_vectors(v: sp.csr_matrix, params: ClusterParams,
     graph = knn_graph(_search_features(v, params), params.neighbours, params.edge_min_similarity, check=check)
     if check is not None:
         check()
-    return louvain(graph, resolution=params.resolution, seed=params.seed)
+    groups = louvain(graph, resolution=params.resolution, seed=params.seed)
+    if params.split_max_similarity > 0:
+        groups = split_chained(v, groups, params, check=check)
+    return groups
+
+
+def _unit_centroid(rows: sp.csr_matrix) -> np.ndarray:
+    c = np.asarray(rows.sum(axis=0), dtype=np.float64).ravel()
+    norm = float(np.linalg.norm(c))
+    return c / norm if norm else c
+
+
+def _two_means(rows: sp.csr_matrix, restarts: int, rng: np.random.Generator,
+               iterations: int = 15) -> tuple[np.ndarray, float] | None:
+    """Spherical 2-means of the rows: (side 0/1 of each row, cosine of the two centroids), or None.
+
+    Each start takes a random row and, as the second seed, a row drawn with odds
+    growing with its distance from the first (k-means++); the cut with the most
+    total similarity to its centroids wins.
+    """
+    n = rows.shape[0]
+    used = np.unique(rows.indices)
+    rows = rows[:, used]  # only the community's own terms: small dense centroids
+    best: tuple[float, np.ndarray, float] | None = None
+    for _ in range(restarts):
+        a = int(rng.integers(n))
+        far = np.clip(1.0 - np.asarray((rows @ rows[a].T).todense()).ravel(), 0.0, None)
+        if far.sum() <= 0:
+            return None  # all rows alike
+        b = int(rng.choice(n, p=far / far.sum()))
+        centres = np.vstack([rows[a].toarray().ravel(), rows[b].toarray().ravel()])
+        side = np.zeros(n, dtype=np.int64)
+        for _ in range(iterations):
+            side = np.asarray(rows @ centres.T).argmax(axis=1)
+            if side.min() == side.max():
+                break
+            moved = np.vstack([_unit_centroid(rows[side == k]) for k in (0, 1)])
+            if np.allclose(moved, centres):
+                break
+            centres = moved
+        if side.min() == side.max():
+            continue
+        fit = float(np.asarray(rows @ centres.T)[np.arange(n), side].sum())
+        if best is None or fit > best[0]:
+            best = (fit, side, float(centres[0] @ centres[1]))
+    return None if best is None else (best[1], best[2])
+
+
+def split_chained(v: sp.csr_matrix, groups: np.ndarray, params: ClusterParams,
+                  check: Callable[[], None] | None = None, max_depth: int = 8) -> np.ndarray:
+    """Bisect communities whose two halves are unlike (centroid cosine < ``split_max_similarity``)."""
+    out = groups.copy()
+    next_id = int(out.max()) + 1 if len(out) else 0
+    rng = np.random.default_rng(params.seed)
+    order = np.argsort(out, kind="stable")
+    bounds = np.flatnonzero(np.diff(out[order])) + 1
+    stack = [(members, 0) for members in np.split(order, bounds)]
+    min_size = max(1, params.split_min_size)
+    while stack:
+        members, depth = stack.pop()
+        if len(members) < 2 * min_size or depth >= max_depth:
+            continue
+        if check is not None:
+            check()
+        cut = _two_means(v[members], params.split_restarts, rng)
+        if cut is None:
+            continue
+        side, similarity = cut
+        if similarity >= params.split_max_similarity or min(int(side.sum()), int((1 - side).sum())) < min_size:
+            continue
+        out[members[side == 1]] = next_id
+        next_id += 1
+        stack.append((members[side == 0], depth + 1))
+        stack.append((members[side == 1], depth + 1))
+    _, out = np.unique(out, return_inverse=True)
+    return out.astype(np.int64)
 
 
 # --- what a cluster shows ---------------------------------------------------------------------

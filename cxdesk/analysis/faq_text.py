@@ -50,6 +50,9 @@ class ClusterParams:
     neighbours: int = 20
     edge_min_similarity: float = 0.3
     resolution: float = 1.0
+    split_max_similarity: float = 0.0
+    split_min_size: int = 5
+    split_restarts: int = 4
     assign_min_similarity: float = 0.35
     search_prune_above: int = 5_000
     search_max_df: float = 0.05
