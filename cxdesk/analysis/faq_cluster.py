@@ -17,8 +17,8 @@
 4. **Communities**: Louvain modularity optimisation (:mod:`.faq_louvain`) on
    that graph; the number of groups falls out of the data, and
    ``resolution`` sets how fine they are.
-5. **Splitting chained communities** (when ``split_max_similarity`` > 0, as in
-   the ``coarse`` preset): modularity joins groups that touch
+5. **Splitting chained communities** (when ``split_max_similarity`` > 0, the
+   shipped setting): modularity joins groups that touch
    through a few look-alike questions (发货时间 and 物流 via 「几天」, 火车 and
    航班 via shared city names). Each community is cut in two by spherical
    2-means (best of ``split_restarts`` starts); the cut is kept when the two
