@@ -11,6 +11,7 @@ from cxdesk.analysis.agent_metrics import (ALL_PERIOD, DIMENSIONS, METRICS, NO_T
 from cxdesk.store import PLATFORMS
 from cxdesk.store.agents import ShopRow
 from ui.widgets.date_range import DateRangeEdit
+from ui.widgets.filter_combo import filter_combo
 from ui.widgets.flow_layout import FlowLayout
 
 TREND_CHOICES = ((SCORE, SCORE_LABEL), *((m.key, m.name) for m in METRICS if m.key != "first_resp_median"),
@@ -18,10 +19,7 @@ TREND_CHOICES = ((SCORE, SCORE_LABEL), *((m.key, m.name) for m in METRICS if m.k
 
 
 def _combo(parent: QWidget, width: int) -> QComboBox:
-    combo = QComboBox(parent)
-    combo.setFixedWidth(width)
-    combo.setMaxVisibleItems(24)
-    return combo
+    return filter_combo(parent, [], width, max_visible=24, popup_extra=None)
 
 
 def _iso(day: date | None) -> str | None:
