@@ -46,6 +46,13 @@ def test_order_numbers_amounts_dates_and_codes_are_masked(rules: FaqRules) -> No
     assert rules.normalise("[数字x]件能便宜吗") == "{数字}件能便宜吗"
 
 
+def test_emoticon_codes_are_not_part_of_the_question(rules: FaqRules) -> None:
+    assert rules.normalise("能快点吗[流泪]") == rules.normalise("能快点吗") == "能快点吗"
+    assert rules.normalise("[商品快照]能便宜吗") == "能便宜吗"
+    assert rules.normalise("尺码[1]对吗") == "尺码{数字}对吗"  # a bracketed number is content, not an emoticon
+    assert rules.question("能快点吗[流泪]") == "能快点吗[流泪]"  # the buyer's wording is kept for display
+
+
 def test_question_is_the_asking_sentence_with_short_context(rules: FaqRules) -> None:
     assert rules.question("你好，我买的这个皮带头 请问今晚能送到吗 我要转人工") == "请问今晚能送到吗"
     assert rules.question("这个裤子 多久?") == "这个裤子 多久?"
