@@ -109,8 +109,9 @@ class Vectoriser:
         """How rare each word is among all the texts: the IDF of its rarest char n-gram.
 
         Ranks a cluster's keywords: 起球 or 发票 says what a cluster is about,
-        一点 or 时候 appears in every cluster. Terms below ``min_df`` count as
-        rare only if they are not typos of one text (IDF 0), so they rank last.
+        一点 or 时候 appears in every cluster. A word whose every n-gram is in
+        fewer than ``min_df`` texts (a name, a one-off typo) gets 0 and is never
+        a keyword.
         """
         if self.idf is None or not words:
             return np.ones(len(words), dtype=np.float32)
