@@ -200,3 +200,16 @@ def test_reader_process_text_columns_round_trip(values):
     from cxdesk.importers._chatproc import _pack, _unpack
 
     assert _unpack(_pack(np.array(values, dtype=object))) == values
+
+
+def test_session_keys_inline_the_stored_content_key_format() -> None:
+    # session_keys spells content_key("session", buyer, first_time) out for speed: stores
+    # imported earlier hold keys made by content_key, so the two must never drift apart.
+    from cxdesk.importers._sessions import session_keys
+    from cxdesk.records import content_key
+
+    buyers = ["买家甲", "tb_12345", "买家乙"]
+    times = ["2024-05-01 10:20:33", "2024-06-30 23:59:59", None]
+    assert session_keys(buyers, [None, None, None], times) == [content_key("session", b, t) for b, t in
+                                                                zip(buyers, times)]
+    assert session_keys(["买家甲"], ["S-9"], ["2024-05-01 10:20:33"]) == ["sid:S-9"]
