@@ -210,6 +210,7 @@ def test_session_keys_inline_the_stored_content_key_format() -> None:
 
     buyers = ["买家甲", "tb_12345", "买家乙"]
     times = ["2024-05-01 10:20:33", "2024-06-30 23:59:59", None]
-    assert session_keys(buyers, [None, None, None], times) == [content_key("session", b, t) for b, t in
-                                                                zip(buyers, times)]
+    expected = [content_key("session", b, t) if t is not None else content_key("session", b)  # no time: buyer only
+                for b, t in zip(buyers, times)]
+    assert session_keys(buyers, [None, None, None], times) == expected
     assert session_keys(["买家甲"], ["S-9"], ["2024-05-01 10:20:33"]) == ["sid:S-9"]
