@@ -4,7 +4,7 @@ In one run:
 
 * ``smp2017_ecdt`` (3,069 utterances, 31 intents): NMI / ARI of
   ``cluster_texts`` (k not given; the default FAQ setting and the ``coarse``
-  preset) against the reference TF-IDF (char 1–2) + KMeans given the true k
+  and ``strict`` presets) against the reference TF-IDF (char 1–2) + KMeans given the true k
   (seeds 0–2, mean).
 * ``atec`` pairs: every distinct question clustered once; the share of
   same-intent pairs (label 1) that land in one cluster and of
@@ -78,7 +78,7 @@ def quality() -> None:
     print(f"smp2017_ecdt: {len(texts):,} texts, {len(set(labels))} intents")
     print(f"  reference TF-IDF char 1-2 + KMeans(k={len(set(labels))}), mean of 3 seeds: "
           f"NMI {ref[0]:.3f}  ARI {ref[1]:.3f}")
-    for preset in (None, "coarse"):
+    for preset in (None, "coarse", "strict"):
         rules = FaqRules.load().with_preset(preset)
         t0 = time.perf_counter()
         r = cluster_texts(texts, rules=rules, words=words)
@@ -88,7 +88,7 @@ def quality() -> None:
               f"ARI {adjusted_rand_score(labels, r.labels):.3f}  ({dt:.1f} s)")
     pairs = atec()
     questions = sorted({q for a, b, _ in pairs for q in (a, b)})
-    for preset in (None, "coarse"):
+    for preset in (None, "coarse", "strict"):
         rules = FaqRules.load().with_preset(preset)
         t0 = time.perf_counter()
         r = cluster_texts(questions, rules=rules, words=words)

@@ -154,3 +154,27 @@ def test_coarse_preset_splits_what_the_coarse_graph_chains() -> None:
     topics = [result.labels[:6], result.labels[6:12], result.labels[12:]]
     majority = [max(set(t), key=t.count) for t in topics]
     assert len(set(majority)) == 3
+
+
+def test_consensus_graph_keeps_the_edges_the_runs_agree_on() -> None:
+    from dataclasses import replace
+
+    from cxdesk.analysis.faq_cluster import consensus_graph
+
+    rules = FaqRules.load()
+    params = replace(rules.cluster, consensus_runs=3, consensus_min_agreement=0.8, split_max_similarity=0.0)
+    n = 10
+    a = np.zeros((n, n))
+    a[:5, :5] = 1.0
+    a[5:, 5:] = 1.0
+    np.fill_diagonal(a, 0)
+    a[4, 5] = a[5, 4] = 0.1  # the bridge every run cuts
+    kept = consensus_graph(sp.csr_matrix((n, 1)), sp.csr_matrix(a), params).toarray()
+    assert kept[4, 5] == 0 and kept[5, 4] == 0
+    assert (kept[:5, :5] > 0).sum() == 20 and (kept[5:, 5:] > 0).sum() == 20
+    # Through the whole pipeline (the strict preset's setting), topics still come out apart.
+    strict = FaqRules.load().with_preset("strict")
+    assert strict.cluster.consensus_runs > 1
+    result = cluster_texts(SHIP + INVOICE + ADDRESS, rules=strict)
+    topics = [result.labels[:6], result.labels[6:12], result.labels[12:]]
+    assert len({max(set(t), key=t.count) for t in topics}) == 3

@@ -24,6 +24,9 @@
    2-means (best of ``split_restarts`` starts); the cut is kept when the two
    halves' centroids have a cosine below ``split_max_similarity`` and both
    hold ``split_min_size`` texts, and the halves are tried again (bisecting).
+6. **Consensus** (``consensus_runs`` > 1, the ``strict`` preset): steps 4–5
+   run with several seeds; only edges that most runs keep inside one group
+   stay (:func:`consensus_graph`), and steps 4–5 run once more on them.
 
 New texts later join an existing cluster when their cosine to its stored
 centroid reaches ``assign_min_similarity`` (:func:`assign`).
@@ -33,7 +36,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import scipy.sparse as sp
@@ -181,10 +184,38 @@ def cluster_vectors(v: sp.csr_matrix, params: ClusterParams,
     graph = knn_graph(_search_features(v, params), params.neighbours, params.edge_min_similarity, check=check)
     if check is not None:
         check()
-    groups = louvain(graph, resolution=params.resolution, seed=params.seed)
+    if params.consensus_runs > 1:
+        graph = consensus_graph(v, graph, params, check=check)
+    return _communities(v, graph, params, params.seed, check)
+
+
+def _communities(v: sp.csr_matrix, graph: sp.csr_matrix, params: ClusterParams, seed: int,
+                 check: Callable[[], None] | None) -> np.ndarray:
+    groups = louvain(graph, resolution=params.resolution, seed=seed)
     if params.split_max_similarity > 0:
-        groups = split_chained(v, groups, params, check=check)
+        groups = split_chained(v, groups, replace(params, seed=seed), check=check)
     return groups
+
+
+def consensus_graph(v: sp.csr_matrix, graph: sp.csr_matrix, params: ClusterParams,
+                    check: Callable[[], None] | None = None) -> sp.csr_matrix:
+    """The graph's edges that ``consensus_runs`` clusterings (seeds ``seed``, ``seed`` + 1, …) agree on.
+
+    Louvain's result depends on the order it visits the nodes; an edge kept here
+    joins two texts that at least ``consensus_min_agreement`` of the runs put in
+    one group, weighted by that share. Texts the runs disagree about end up in
+    small groups of their own instead of tipping a large one.
+    """
+    coo = graph.tocoo()
+    agree = np.zeros(len(coo.data), dtype=np.float64)
+    for i in range(params.consensus_runs):
+        if check is not None:
+            check()
+        groups = _communities(v, graph, params, params.seed + i, check)
+        agree += groups[coo.row] == groups[coo.col]
+    agree /= params.consensus_runs
+    keep = agree >= params.consensus_min_agreement
+    return sp.csr_matrix(((coo.data * agree)[keep], (coo.row[keep], coo.col[keep])), shape=graph.shape)
 
 
 def _unit_centroid(rows: sp.csr_matrix) -> np.ndarray:

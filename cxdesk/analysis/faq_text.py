@@ -53,6 +53,8 @@ class ClusterParams:
     split_max_similarity: float = 0.0
     split_min_size: int = 5
     split_restarts: int = 4
+    consensus_runs: int = 1
+    consensus_min_agreement: float = 0.8
     assign_min_similarity: float = 0.35
     search_prune_above: int = 5_000
     search_max_df: float = 0.05

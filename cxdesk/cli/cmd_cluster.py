@@ -12,7 +12,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--column", required=True, metavar="COL", help="要分组的文本列名")
     p.add_argument("--out", required=True, metavar="OUT", help="输出文件，.csv 或 .xlsx（原有各列 + cluster_id + cluster_label）")
     p.add_argument("--granularity", default=None, metavar="PRESET",
-                   help="聚类粒度预设（resources/lexicons/faq.json 的 presets，如 coarse：先按较松的相似度连成大类，再把由两类拼成的组拆开）；默认与常见问题相同")
+                   help="聚类粒度预设（resources/lexicons/faq.json 的 presets，如 coarse：先按较松的相似度连成大类，再把由两类拼成的组拆开；strict：在 coarse 之上只保留 5 次聚类都认同的分组，拿不准的文本自成小组）；默认与常见问题相同")
     p.add_argument("--quiet", action="store_true", help="不显示进度")
     p.set_defaults(func=run)
 
