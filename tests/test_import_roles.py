@@ -16,7 +16,7 @@ from cxdesk.analysis.agent_kpis import TEAM, kpi_table, load_frames
 from cxdesk.analysis.capability_config import load_config
 from cxdesk.errors import CxdeskError
 from cxdesk.importers import import_file, registry
-from cxdesk.importers._values import ROLES_FILE, role_rules
+from cxdesk.roles import ROLES_FILE, role_rules
 from cxdesk.paths import resources_dir, user_resources_dir
 from cxdesk.tasks import NullContext
 

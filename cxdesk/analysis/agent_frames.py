@@ -28,7 +28,7 @@ import pandas as pd
 
 from cxdesk.analysis.service_time import load_config as load_service_config
 from cxdesk.analysis.service_time import timing_for
-from cxdesk.importers._values import role_rules
+from cxdesk.roles import role_rules
 
 DAY_S = 86_400
 _PUNCT = r"[\s\W_]+"

@@ -31,7 +31,8 @@ from cxdesk.importers._model import Chunk, ReadOptions, Reject
 from cxdesk.importers._msgframe import NAT, TIME_FORMAT, coded_hashes, combine_hashes, time_seconds, value_hashes
 from cxdesk.importers._rows import chat_mapper, map_chunks
 from cxdesk.importers._tabular import CountingReader, column_index, open_text
-from cxdesk.importers._values import RoleRules, parse_time, role_rules, text_or_none
+from cxdesk.importers._values import parse_time, text_or_none
+from cxdesk.roles import RoleRules, role_rules
 
 CHUNK_ROWS = 100_000  # rows per pandas chunk, whatever the caller's chunk size (memory ~ 100 MB)
 

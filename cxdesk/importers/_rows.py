@@ -11,10 +11,9 @@ from typing import Any
 
 from cxdesk.importers._model import Chunk, RawMessage, Reject
 from cxdesk.importers._tabular import RowChunk
-from cxdesk.importers._values import (
-    id_text, parse_amount, parse_rating, parse_time, role_rules, text_or_none,
-)
+from cxdesk.importers._values import id_text, parse_amount, parse_rating, parse_time, text_or_none
 from cxdesk.records import OrderRecord, ReviewRecord, content_key
+from cxdesk.roles import role_rules
 
 RowMapper = Callable[[int, list[Any]], Any]
 

@@ -14,7 +14,8 @@ from typing import Any
 
 from cxdesk.importers._jsonsrc import find_list, head_has, item_chunks, load_json
 from cxdesk.importers._model import Chunk, FormatSpec, Guess, Probe, RawMessage, ReadOptions
-from cxdesk.importers._values import RoleRules, parse_time, role_rules, text_or_none
+from cxdesk.importers._values import parse_time, text_or_none
+from cxdesk.roles import RoleRules, role_rules
 
 
 def sniff(p: Probe) -> Guess | None:

@@ -15,7 +15,8 @@ from collections.abc import Iterator
 
 from cxdesk.importers._model import Chunk, FormatSpec, Guess, Probe, RawMessage, ReadOptions
 from cxdesk.importers._tabular import open_text
-from cxdesk.importers._values import RoleRules, parse_time, role_rules
+from cxdesk.importers._values import parse_time
+from cxdesk.roles import RoleRules, role_rules
 
 HEADER = re.compile(r"^(?P<sender>\S.*?)\s*(?P<time>\d{4}[-/]\d{1,2}[-/]\d{1,2}\s+\d{1,2}:\d{2}(?::\d{2})?)\s*$")
 _NOISE = re.compile(r"^(已读|未读|\S.{0,40}撤回了一条消息)$")
