@@ -52,10 +52,11 @@ class AnalyzeSummary:
         return sum(s.processed for s in self.stages)
 
     def describe(self) -> str:
+        warnings = "".join(f"\n注意：{w}" for s in self.stages for w in s.warnings)
         if not self.processed:
-            return f"分析完成：没有新的或需要重算的数据（用时 {self.seconds:.1f} 秒）。"
+            return f"分析完成：没有新的或需要重算的数据（用时 {self.seconds:.1f} 秒）。{warnings}"
         parts = [f"{s.stage} {s.processed:,} {s.unit}" for s in self.stages if s.processed]
-        return f"分析完成：{'，'.join(parts)}（用时 {self.seconds:.1f} 秒）。"
+        return f"分析完成：{'，'.join(parts)}（用时 {self.seconds:.1f} 秒）。{warnings}"
 
 
 # --- worker side (top level: spawn pickles functions by name) ------------------------

@@ -310,7 +310,8 @@ def run_risk_stage(ctx: JobContext, store, run_chunks, workers: int | None) -> S
                     store.meta.delete_prefix("risk.abuse_scanned_to.")
             store.meta.set(key, str(ids[-1]))
         scanned += len(ids)
-    return StageResult("risk.rules", pack.version, scanned, time.perf_counter() - started)
+    return StageResult("risk.rules", pack.version, scanned, time.perf_counter() - started,
+                       warnings=tuple(p.describe() for p in pack.problems))
 
 
 def run_service_time_stage(ctx: JobContext, store) -> StageResult:

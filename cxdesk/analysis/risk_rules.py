@@ -11,28 +11,37 @@ rules are compiled into one alternation; a hit is mapped back to its rules
 by the word. Words made only of ASCII letters/digits must stand alone
 ("sb" does not fire inside "usb"). Phrases the caller protects (product
 titles, SKU values) are blanked out first, so "防破损手机壳" never fires 破损.
+
+Rule ``patterns`` are matched with RE2, never with Python's backtracking
+``re`` (see :mod:`cxdesk.analysis.rule_patterns`: syntax, what is refused).
+
+A rule already stored never stops an analysis: a rule of the user's copy of
+the pack or of ``user_rules.json`` that is not valid (a hand edit, or a
+pattern a newer cxdesk refuses) is skipped and listed in
+:attr:`RulePack.problems` (logged, shown after the analysis and in 设置); a
+user's copy of the pack that cannot be read is replaced by the bundled one.
+Only the bundled pack itself must be valid.
 """
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from cxdesk.errors import CxdeskError
-from cxdesk.paths import resource_path, user_resources_dir
+from cxdesk.analysis.rule_patterns import (  # noqa: F401  (RuleError, check_pattern: this module's API)
+    RuleError, RulePattern, any_matcher, check_pattern, encode_text)
+from cxdesk.paths import resource_path, resources_dir, user_resources_dir
 from cxdesk.textprep import word_pattern
 
 LEVELS = ("高", "中", "低")
 ROLES = ("buyer", "agent", "review")
-_MAX_PATTERN = 200  # characters: user patterns are kept short and simple
-_NESTED_QUANTIFIER = re.compile(r"\([^)]*[+*}][^)]*\)\s*[+*{]")
+PACK_FILE = "risk_rules.json"
 _BLANK = "\u3000"  # same length, matches nothing
-
-
-class RuleError(CxdeskError):
-    """A rule pack or a user rule is not valid; the message says which and why."""
+log = logging.getLogger("cxdesk.rules")
+_logged: set[tuple[str, str, str]] = set()  # problems already logged by this process
 
 
 @dataclass(frozen=True)
@@ -57,52 +66,82 @@ class Hit:
     text: str
 
 
-def check_pattern(pattern: str, rule_id: str = "") -> re.Pattern:
-    """Compile a user pattern, refusing what could hang the analysis or never match."""
-    where = f"规则 {rule_id} 的" if rule_id else ""
-    if len(pattern) > _MAX_PATTERN:
-        raise RuleError(f"{where}正则过长（{len(pattern)} 个字符，最多 {_MAX_PATTERN}）：{pattern[:40]}…")
-    if _NESTED_QUANTIFIER.search(pattern) or re.search(r"\\\d", pattern):
-        raise RuleError(f"{where}正则含嵌套重复或反向引用，可能让分析卡死，请改写：{pattern}")
-    try:
-        compiled = re.compile(pattern)
-    except re.error as exc:
-        raise RuleError(f"{where}正则无法识别（{exc}）：{pattern}") from None
-    if compiled.match(""):
-        raise RuleError(f"{where}正则会匹配空文本，每条消息都会命中：{pattern}")
-    return compiled
+def _lower(text: str) -> str:
+    """``text`` lower-cased character by character: offsets into it are offsets into ``text``
+    ("İ".lower() is two characters: such a character is kept as it is)."""
+    low = text.lower()
+    if len(low) == len(text):
+        return low
+    return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+
+
+@dataclass(frozen=True)
+class RuleProblem:
+    """A rule (``rule_id``) or a whole file (``rule_id`` "") that the pack skipped; analysis goes on."""
+
+    source: str  # the file, as the user finds it
+    rule_id: str
+    reason: str
+
+    @property
+    def short(self) -> str:
+        """The reason in a few words, for a table cell (已停用（…）)."""
+        text = re.sub(r"^规则 \S+ 的", "", self.reason).split("不能使用：", 1)[-1]
+        return text if len(text) <= 24 else text[:24] + "…"
+
+    def describe(self) -> str:
+        """One line for the user: what was skipped, that the rest ran, what to do."""
+        if not self.rule_id:
+            return f"{self.reason}（其余规则照常使用）"
+        fix = ("请在“设置 → 风险规则”中编辑或删除它" if self.rule_id.startswith(USER_RULE_PREFIX)
+               else f"请改正文件 {self.source}")
+        return f"已停用规则 {self.rule_id}：{self.reason}。本次分析没有使用这条规则，其余规则照常；{fix}。"
+
+
+def _texts(d: dict, key: str, rid: str) -> tuple[str, ...]:
+    """A list field of a rule as texts (a single text counts as a list of one)."""
+    value = d.get(key) or ()
+    if isinstance(value, str):
+        value = (value,)
+    if not isinstance(value, (list, tuple)) or any(isinstance(x, (dict, list)) for x in value):
+        raise RuleError(f"规则 {rid} 的 {key} 应为文字列表")
+    return tuple(str(x) for x in value)
 
 
 def _rule_from(d: dict, source: str) -> Rule:
+    if not isinstance(d, dict):
+        raise RuleError(f"{source} 中有一条规则不是 {{…}} 对象：{str(d)[:40]}")
     rid = str(d.get("id") or "").strip()
     if not rid:
         raise RuleError(f"{source} 中有一条规则缺少 id")
     level = d.get("level")
     if level not in LEVELS:
         raise RuleError(f"规则 {rid} 的级别“{level}”无效，应为 高/中/低")
-    roles = tuple(d.get("applies_to") or ())
+    roles = _texts(d, "applies_to", rid)
     if not roles or any(r not in ROLES for r in roles):
         raise RuleError(f"规则 {rid} 的适用对象 {list(roles)} 无效，可选 buyer/agent/review")
-    words = tuple(w for w in (str(x).strip() for x in d.get("words") or ()) if w)
-    patterns = tuple(str(p) for p in d.get("patterns") or ())
+    words = tuple(w for w in (x.strip() for x in _texts(d, "words", rid)) if w)
+    patterns = _texts(d, "patterns", rid)
     for p in patterns:
         check_pattern(p, rid)
     if not words and not patterns:
         raise RuleError(f"规则 {rid} 没有触发词也没有正则")
     return Rule(rid, str(d.get("category") or "其他"), level, roles, words, patterns,
-                tuple(str(x) for x in d.get("exclude") or ()), bool(d.get("negatable", False)))
+                _texts(d, "exclude", rid), bool(d.get("negatable", False)))
 
 
 class RulePack:
     """All active rules, compiled for one-pass matching per role."""
 
-    def __init__(self, rules: list[Rule], negators: list[str], window: int, version: str) -> None:
+    def __init__(self, rules: list[Rule], negators: list[str], window: int, version: str,
+                 problems: tuple[RuleProblem, ...] = ()) -> None:
         ids = [r.id for r in rules]
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:
             raise RuleError(f"规则 id 重复：{'、'.join(dupes)}")
         self.rules = {r.id: r for r in rules}
         self.version = version
+        self.problems = problems  # rules and files skipped while loading (see load_pack)
         self._window = window
         self._negators = tuple(sorted(set(negators), key=len, reverse=True))
         self._by_role = {role: self._compile([r for r in rules if role in r.applies_to]) for role in ROLES}
@@ -119,30 +158,37 @@ class RulePack:
         alts = [word_pattern(other)] if other else []
         alts += [f"(?<![a-z0-9]){re.escape(w)}(?![a-z0-9])" for w in ascii_words]
         big = re.compile("|".join(alts)) if alts else None
-        extra = [(r, re.compile(p)) for r in rules for p in r.patterns]
-        return big, by_word, extra
+        # Rule patterns run on RE2 (linear time), over the text encoded once as UTF-8.
+        extra: list[tuple[Rule, RulePattern]] = [(r, check_pattern(p, r.id)) for r in rules for p in r.patterns]
+        return big, by_word, extra, any_matcher([rx for _, rx in extra])
 
     def match(self, text: str, role: str, protected: tuple[str, ...] = ()) -> list[Hit]:
-        """Every rule hit in ``text`` for a sender of ``role`` (one hit per rule: the first)."""
+        """Every rule hit in ``text`` for a sender of ``role`` (one hit per rule: the first).
+
+        Hits are ``str`` character offsets into ``text`` (the evidence highlighting uses them).
+        """
         if not text:
             return []
-        work = text.lower()
-        big, by_word, extra = self._by_role[role]
+        work = _lower(text)
+        big, by_word, extra, any_extra = self._by_role[role]
+        data = encode_text(work) if extra else b""
         # Most messages hit nothing: find that out before blanking the protected phrases.
-        if not ((big is not None and big.search(work)) or any(rx.search(work) for _, rx in extra)):
+        if not ((big is not None and big.search(work)) or any_extra(data)):
             return []
         for phrase in protected:
-            if phrase and phrase.lower() in work:
-                work = work.replace(phrase.lower(), _BLANK * len(phrase))
+            low = _lower(phrase or "")
+            if low and low in work:
+                work = work.replace(low, _BLANK * len(low))
+                data = encode_text(work) if extra else b""
         found: dict[str, Hit] = {}
         candidates = []
         if big is not None:
-            candidates += [(r, m) for m in big.finditer(work) for r in by_word[m.group()]]
-        candidates += [(r, m) for r, rx in extra for m in rx.finditer(work)]
-        for rule, m in candidates:
-            if rule.id in found or self._cancelled(rule, work, m.start(), m.end()):
+            candidates += [(r, m.start(), m.end()) for m in big.finditer(work) for r in by_word[m.group()]]
+        candidates += [(r, start, end) for r, rx in extra for start, end in rx.spans_in(data)]
+        for rule, start, end in candidates:
+            if rule.id in found or start == end or self._cancelled(rule, work, start, end):
                 continue
-            found[rule.id] = Hit(rule.id, rule.category, rule.level, m.start(), m.end(), text[m.start():m.end()])
+            found[rule.id] = Hit(rule.id, rule.category, rule.level, start, end, text[start:end])
         return sorted(found.values(), key=lambda h: (h.start, h.rule_id))
 
     def _cancelled(self, rule: Rule, work: str, start: int, end: int) -> bool:
@@ -157,29 +203,101 @@ class RulePack:
         return False
 
 
+def _read_pack(path: Path, what: str) -> tuple[bytes, dict]:
+    """A rule file's bytes and JSON object; :class:`RuleError` says why it cannot be used."""
+    try:
+        raw = path.read_bytes()
+        data = json.loads(raw.decode("utf-8-sig"))
+    except OSError as exc:
+        raise RuleError(f"{what}“{path}”无法读取（{exc.strerror or exc}）") from None
+    except (ValueError, RecursionError) as exc:  # not UTF-8, not JSON, nested too deep
+        raise RuleError(f"{what}“{path}”不是有效的 JSON（{str(exc)[:80] or '嵌套过深'}）") from None
+    if not isinstance(data, dict) or not isinstance(data.get("rules", []), list):
+        raise RuleError(f"{what}“{path}”格式不对：应为 {{\"rules\": [...]}}")
+    return raw, data
+
+
+def _pack_files(problems: list[RuleProblem]) -> list[tuple[Path, bytes, dict, bool]]:
+    """(path, bytes, data, strict) of the pack (the user's copy, else the bundled one) and the user's rules."""
+    files = []
+    override = user_resources_dir() / "rules" / PACK_FILE
+    if override.exists():
+        try:
+            files.append((override, *_read_pack(override, "规则包副本"), False))
+        except RuleError as exc:
+            problems.append(RuleProblem(str(override), "", f"{exc}，本次改用内置规则包；请改正或删除这个文件"))
+    if not files:
+        bundled = resources_dir() / "rules" / PACK_FILE
+        if not bundled.exists():
+            raise RuleError(f"找不到风险规则包：{bundled}（安装不完整，请重新安装 cxdesk）")
+        files.append((bundled, *_read_pack(bundled, "内置风险规则包"), True))
+    mine = user_rules_path()
+    if mine.exists():
+        try:
+            files.append((mine, *_read_pack(mine, "自定义规则文件"), False))
+        except RuleError as exc:
+            problems.append(RuleProblem(str(mine), "", f"{exc}，其中的自定义规则本次都没有使用；请改正该文件，"
+                                                       "或删除它后在“设置 → 风险规则”中重新添加"))
+    return files
+
+
+def _add_rules(data: dict, path: Path, strict: bool, rules: list[Rule], problems: list[RuleProblem]) -> None:
+    """Append the file's valid rules; a bad one raises (``strict``) or becomes a problem."""
+    seen = {r.id for r in rules}
+    for item in data.get("rules", []):
+        try:
+            rule = _rule_from(item, path.name)
+            if rule.id in seen:
+                raise RuleError(f"规则 id “{rule.id}”与另一条规则重复")
+        except RuleError as exc:
+            if strict:
+                raise
+            rid = str(item.get("id") or "").strip() if isinstance(item, dict) else ""
+            problems.append(RuleProblem(str(path), rid or "（无 id）", str(exc)))
+            continue
+        rules.append(rule)
+        seen.add(rule.id)
+
+
+def _negation(data: dict, path: Path, strict: bool, window: int, problems: list[RuleProblem]) -> tuple[list, int]:
+    """The file's negators (non-empty texts) and negation window (0–20 characters, else ``window``)."""
+    negators, new_window = data.get("negators", []), data.get("negation_window", window)
+    bad = []
+    if not isinstance(negators, list) or not all(isinstance(n, str) for n in negators):
+        negators, bad = [], bad + ["negators 应为文字列表"]
+    if not isinstance(new_window, int) or isinstance(new_window, bool) or not 0 <= new_window <= 20:
+        new_window, bad = window, bad + ["negation_window 应为 0–20 的整数"]
+    if bad and strict:
+        raise RuleError(f"{path.name}：{'；'.join(bad)}")
+    if bad:
+        problems.append(RuleProblem(str(path), "", f"文件 {path} 的{'；'.join(bad)}，已按默认处理"))
+    return [n for n in negators if n], new_window
+
+
 def load_pack() -> RulePack:
-    """The built-in pack (or the user's override copy) plus the user's own rules."""
-    base_path = resource_path("rules", "risk_rules.json")
-    user_path = user_resources_dir() / "rules" / "user_rules.json"
+    """The built-in pack (or the user's copy of it) plus the user's own rules.
+
+    Only the bundled pack must be valid; what is wrong in the user's files is
+    skipped, logged and listed in :attr:`RulePack.problems` (see the module doc).
+    """
+    problems: list[RuleProblem] = []
     digest = hashlib.sha256()
     rules: list[Rule] = []
     negators: list[str] = []
     window = 4
-    for path, required in ((base_path, True), (user_path, False)):
-        if not path.exists():
-            if required:
-                raise RuleError(f"找不到风险规则包：{path}")
-            continue
-        raw = path.read_bytes()
+    for path, raw, data, strict in _pack_files(problems):
         digest.update(raw)
-        try:
-            data = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise RuleError(f"风险规则文件“{path.name}”不是有效的 JSON：{exc}") from None
-        rules += [_rule_from(d, path.name) for d in data.get("rules", [])]
-        negators += list(data.get("negators", []))
-        window = int(data.get("negation_window", window))
-    return RulePack(rules, negators, window, f"rules-{digest.hexdigest()[:10]}")
+        _add_rules(data, path, strict, rules, problems)
+        more, window = _negation(data, path, strict, window, problems)
+        negators += more
+    if problems:  # a skipped rule changes what the pack raises: a new version
+        digest.update(json.dumps([[p.source, p.rule_id] for p in problems], ensure_ascii=False).encode())
+    for problem in problems:
+        key = (problem.source, problem.rule_id, problem.reason)
+        if key not in _logged:
+            _logged.add(key)
+            log.info("风险规则：%s", problem.describe())  # INFO: the CLI prints it once in the summary
+    return RulePack(rules, negators, window, f"rules-{digest.hexdigest()[:10]}", tuple(problems))
 
 
 def pack_file(name: str = "risk_rules.json") -> Path:
@@ -195,16 +313,29 @@ def user_rules_path() -> Path:
     return user_resources_dir() / "rules" / "user_rules.json"
 
 
-def read_user_rules() -> list[dict]:
-    """The user's rules as stored (dicts with id, category, level, applies_to, words, ...)."""
+def _stored_user_rules() -> list:
+    """The ``rules`` list of user_rules.json exactly as stored (RuleError if it cannot be read)."""
     path = user_rules_path()
     if not path.exists():
         return []
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise RuleError(f"自定义规则文件“{path}”不是有效的 JSON：{exc}") from None
-    return list(data.get("rules", []))
+        return list(_read_pack(path, "自定义规则文件")[1].get("rules", []))
+    except RuleError as exc:
+        raise RuleError(f"{exc}。文件没有改动；请用文本编辑器改正它，或把它移走后重新添加规则。") from None
+
+
+def read_user_rules() -> list[dict]:
+    """The user's rules as stored (dicts with id, category, level, applies_to, words, ...)."""
+    return [r for r in _stored_user_rules() if isinstance(r, dict)]
+
+
+def user_rule_problem(rule_id: str) -> str | None:
+    """Why a stored user rule is skipped by the analysis (已停用), or None when it is in use."""
+    try:
+        problems = load_pack().problems
+    except RuleError:  # the bundled pack itself is broken: said wherever the pack is used
+        return None
+    return next((p.reason for p in problems if p.rule_id == rule_id), None)
 
 
 def _write_user_rules(rules: list[dict]) -> None:
@@ -231,11 +362,12 @@ def save_user_rule(rule: dict) -> Rule:
     checked = _rule_from(rule, "自定义规则")
     if any(len(w) < 2 and not re.fullmatch(r"[a-z0-9]", w.lower()) for w in checked.words):
         raise RuleError("触发词至少两个字：单个汉字会命中太多消息")
-    rules = [r for r in read_user_rules() if r.get("id") != rule["id"]] + [rule]
-    previous = read_user_rules() if user_rules_path().exists() else None
-    _write_user_rules(rules)
+    previous = _stored_user_rules() if user_rules_path().exists() else None
+    _write_user_rules([r for r in previous or [] if not (isinstance(r, dict) and r.get("id") == rule["id"])] + [rule])
     try:
-        load_pack()
+        problem = next((p for p in load_pack().problems if p.rule_id == rule["id"]), None)
+        if problem is not None:
+            raise RuleError(problem.reason)
     except RuleError:
         if previous is None:
             user_rules_path().unlink(missing_ok=True)
@@ -246,8 +378,8 @@ def save_user_rule(rule: dict) -> Rule:
 
 
 def delete_user_rule(rule_id: str) -> bool:
-    rules = read_user_rules()
-    kept = [r for r in rules if r.get("id") != rule_id]
+    rules = _stored_user_rules()
+    kept = [r for r in rules if not (isinstance(r, dict) and r.get("id") == rule_id)]
     if len(kept) == len(rules):
         return False
     if kept:

@@ -11,3 +11,4 @@ class StageResult:
     processed: int
     seconds: float
     unit: str = "条"
+    warnings: tuple[str, ...] = ()  # said to the user after the run (e.g. a risk rule skipped)

@@ -220,6 +220,11 @@ class SettingsPage(BasePage):
             for rule in pack.rules.values():
                 known.append((rule.id, rule.category, rule.level))
                 tips[rule.id] = "触发词：" + "、".join(rule.words[:20]) + ("…" if len(rule.words) > 20 else "")
+            for problem in pack.problems:  # stored rules the analysis skips: listed as 已停用 with the reason
+                if problem.rule_id:
+                    known.append((problem.rule_id, f"已停用（{problem.short}）", "—"))
+                    tips[problem.rule_id] = problem.describe()
+            note += "".join(f"\n注意：{problem.describe()}" for problem in pack.problems)
         self.rules_note.setText(note)
         self.rule_stats.set_stats(RiskQueueRepo(self.ctx.store.conn).rule_stats(known), tips)
         header = self.rules_view.horizontalHeader()
