@@ -1,8 +1,10 @@
 """Dialog to add or edit one of the user's own risk rules (设置 → 风险规则).
 
 The dialog only collects the fields; :func:`cxdesk.analysis.risk_rules.save_user_rule`
-checks them (levels, roles, patterns that could hang the analysis, single
-characters) and the dialog shows its message and stays open on a refusal.
+checks them (levels, roles, patterns RE2 cannot run or that match empty text,
+single characters) and the dialog shows its message and stays open on a refusal.
+Patterns are entered one per line (a pattern may itself hold "," or "、", as in
+``退.{0,3}钱``). Editing a stored rule the analysis skips (已停用) shows why.
 """
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cxdesk.analysis.risk_rules import LEVELS, USER_RULE_PREFIX, RuleError, save_user_rule
+from cxdesk.analysis.risk_rules import LEVELS, USER_RULE_PREFIX, RuleError, save_user_rule, user_rule_problem
 
 ROLE_LABELS = {"buyer": "买家消息", "agent": "客服消息", "review": "评价"}
 _SPLIT = re.compile(r"[\n、，,;；]+")
@@ -30,6 +32,17 @@ _SPLIT = re.compile(r"[\n、，,;；]+")
 
 def _words(text: str) -> list[str]:
     return [w.strip() for w in _SPLIT.split(text) if w.strip()]
+
+
+def _lines(text: str) -> list[str]:
+    """Patterns: one per line (only the line break separates them; spaces at either end dropped)."""
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def _items(rule: dict, key: str) -> list[str]:
+    """A stored list field as texts (a hand-edited file may hold a single text or numbers)."""
+    value = rule.get(key) or []
+    return [str(value)] if isinstance(value, str) else [str(x) for x in value] if isinstance(value, list) else []
 
 
 class UserRuleDialog(QDialog):
@@ -54,23 +67,27 @@ class UserRuleDialog(QDialog):
         self.role_checks: dict[str, QCheckBox] = {}
         for role, label in ROLE_LABELS.items():
             check = QCheckBox(label, roles_row)
-            check.setChecked(role in rule.get("applies_to", ["buyer"]))
+            check.setChecked(role in (_items(rule, "applies_to") if rule else ["buyer"]))
             self.role_checks[role] = check
             roles_layout.addWidget(check)
         roles_layout.addStretch(1)
-        self.words_edit = QPlainTextEdit("\n".join(rule.get("words", [])), self)
+        self.words_edit = QPlainTextEdit("\n".join(_items(rule, "words")), self)
         self.words_edit.setPlaceholderText("一行一个，或用顿号分开；至少两个字")
         self.words_edit.setFixedHeight(80)
-        self.exclude_edit = QLineEdit("、".join(rule.get("exclude", [])), self)
+        self.exclude_edit = QLineEdit("、".join(_items(rule, "exclude")), self)
         self.exclude_edit.setPlaceholderText("包含触发词但不算风险的说法，如：没有发错颜色")
-        self.patterns_edit = QLineEdit("、".join(rule.get("patterns", [])), self)
-        self.patterns_edit.setPlaceholderText("可不填；正则表达式，如：退.{0,3}钱")
+        self.patterns_edit = QPlainTextEdit("\n".join(_items(rule, "patterns")), self)
+        self.patterns_edit.setPlaceholderText("可不填；正则表达式（RE2 语法），一行一个，如：退.{0,3}钱")
+        self.patterns_edit.setFixedHeight(56)
         self.negatable_check = QCheckBox("触发词前有「不/没/不会」等否定词时不算（如「不会给差评」）", self)
         self.negatable_check.setChecked(bool(rule.get("negatable", True)))
         self.error_label = QLabel("", self)
         self.error_label.setObjectName("ruleError")
         self.error_label.setStyleSheet("color: #c62828;")
         self.error_label.setWordWrap(True)
+        problem = user_rule_problem(str(rule["id"])) if rule.get("id") else None
+        if problem:
+            self.error_label.setText(f"这条规则已停用，分析时没有使用：{problem}。改正后保存即可恢复。")
         form = QFormLayout()
         form.addRow("规则名称：", self.name_edit)
         form.addRow("风险类别：", self.category_box)
@@ -100,7 +117,7 @@ class UserRuleDialog(QDialog):
             "applies_to": [r for r, c in self.role_checks.items() if c.isChecked()],
             "words": _words(self.words_edit.toPlainText()),
             "exclude": _words(self.exclude_edit.text()),
-            "patterns": _words(self.patterns_edit.text()),
+            "patterns": _lines(self.patterns_edit.toPlainText()),
             "negatable": self.negatable_check.isChecked(),
         }
 
