@@ -3,6 +3,15 @@
 Start-up stays cheap on purpose: matplotlib (~0.6 s) and the analysis
 libraries are imported only when a page first needs them (see
 ``ui.widgets.chart_widget``), never here.
+
+The database file: a damaged store found at start is refused with an offer
+to restore the newest backup; a store only partly checked at open (a big
+file, see :mod:`cxdesk.store.integrity`) is checked in full in the
+background, and if it turns out damaged the window stops writing to it and
+says how to restore. 设置 → 数据库备份 → 恢复 goes through
+:func:`restore_and_reopen`, which replaces the window with a new one on the
+restored file (every page holds the old connection, so a new window is the
+one clean way to reopen).
 """
 from __future__ import annotations
 
@@ -12,18 +21,21 @@ import threading
 import traceback
 from types import TracebackType
 
+import shiboken6
 from PySide6.QtCore import QLibraryInfo, QObject, QTranslator, Signal
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from cxdesk import APP_NAME
-from cxdesk.errors import StoreError
+from cxdesk.errors import CxdeskError, StoreError
 from cxdesk.logs import setup_logging
-from cxdesk.paths import cjk_font_path
+from cxdesk.paths import cjk_font_path, default_db_path
 from cxdesk.store import Store, open_store
+from cxdesk.store.failures import CorruptStoreError, corrupt_message, user_error
 from ui.main_window import MainWindow
 from ui.settings import UiSettings
-from ui.widgets.error_dialog import ErrorDialog, show_error_dialog
+from ui.widgets.error_dialog import ErrorDialog, show_error_dialog, show_warning
+from ui.workers import Job
 
 log = logging.getLogger("cxdesk")
 
@@ -70,16 +82,25 @@ class _ExceptionRelay(QObject):
     """Carries an uncaught exception to the GUI thread, where dialogs may be shown."""
 
     sig_exception = Signal(str, str)
+    sig_warning = Signal(str, str)  # title, message: a database or disk problem, not a bug
 
     def __init__(self) -> None:
         super().__init__()
-        self.dialog: ErrorDialog | None = None
+        self.dialog: ErrorDialog | QMessageBox | None = None
         self.sig_exception.connect(self._show)
+        self.sig_warning.connect(self._warn)
+
+    def _busy(self) -> bool:
+        """One at a time: a failing timer must not open a hundred dialogs (a closed one is already deleted)."""
+        return self.dialog is not None and shiboken6.isValid(self.dialog) and self.dialog.isVisible()
 
     def _show(self, summary: str, details: str) -> None:
-        if self.dialog is not None and self.dialog.isVisible():
-            return  # one at a time: a failing timer must not open a hundred dialogs
-        self.dialog = show_error_dialog(QApplication.activeWindow(), summary, details)
+        if not self._busy():
+            self.dialog = show_error_dialog(QApplication.activeWindow(), summary, details)
+
+    def _warn(self, title: str, message: str) -> None:
+        if not self._busy():
+            self.dialog = show_warning(QApplication.activeWindow(), title, message)
 
 
 _relay: _ExceptionRelay | None = None
@@ -92,6 +113,11 @@ def _excepthook(
         sys.__excepthook__(exc_type, exc, tb)
         return
     details = "".join(traceback.format_exception(exc_type, exc, tb))
+    found = user_error(exc)
+    if found is not None and _relay is not None:  # a damaged, full or locked database: say so, no traceback
+        log.info("数据库或磁盘问题\n%s", details)
+        _relay.sig_warning.emit("数据库出错", str(found))
+        return
     log.error("未处理的异常\n%s", details)
     if _relay is None:
         sys.__excepthook__(exc_type, exc, tb)
@@ -119,7 +145,85 @@ def create_main_window(store: Store, settings: UiSettings | None = None) -> Main
     app = QApplication.instance()
     if isinstance(app, QApplication):
         configure_application(app)
-    return MainWindow(store, settings=settings)
+    window = MainWindow(store, settings=settings)
+    panel = getattr(window.pages.get("settings"), "backup_panel", None)
+    if panel is not None:
+        panel.restore_handler = lambda backup_id: restore_and_reopen(window, backup_id)
+    return window
+
+
+# Windows shown by run() or made by a restore; the last one is the live one (its store is closed at exit).
+_windows: list[MainWindow] = []
+
+
+def restore_and_reopen(window: MainWindow, backup_id: str) -> Job:
+    """Stop the window's jobs, close its store, restore ``backup_id`` in the background, then reopen.
+
+    The new window replaces ``window`` (same settings and place) and shows
+    设置; if the restore fails the old file is reopened and the reason shown.
+    """
+    path = window.store.path
+    window.jobs.shutdown()
+    window.setEnabled(False)  # its pages hold the connection that is about to close
+    window.store.close()
+    from cxdesk.store.backups import restore_backup_job
+
+    job = Job(None, restore_backup_job, path, backup_id, label="恢复备份")
+    job.on_success(lambda result: _reopen(window, path, result.describe(), None))
+    job.on_failure(lambda exc: _reopen(window, path, None, exc))
+    return job.run()
+
+
+def _reopen(old: MainWindow, path, note: str | None, error: BaseException | None) -> MainWindow | None:
+    try:
+        store = open_store(path)
+    except CxdeskError as exc:
+        detail = f"{error}\n\n{exc}" if error is not None else str(exc)
+        show_warning(old, "无法重新打开数据库", f"{detail}\n\n请关闭程序后重新打开。")
+        return None
+    window = create_main_window(store, settings=old.settings)
+    window.setGeometry(old.geometry())
+    window.show()
+    window.show_page("settings")
+    if note:
+        window.statusBar().showMessage(note, 30_000)
+    if error is not None:
+        show_warning(window, "没有恢复备份", str(_as_message(error)))
+    _windows[:] = [w for w in _windows if w is not old] + [window]
+    old.close()
+    old.deleteLater()
+    return window
+
+
+def _as_message(error: BaseException) -> object:
+    return error if isinstance(error, CxdeskError) else f"{type(error).__name__}: {error}"
+
+
+def check_in_background(window: MainWindow) -> Job | None:
+    """The whole integrity check after a partial one at open; a damaged file stops the window writing."""
+    from cxdesk.store import integrity
+
+    store = window.store
+    if store.read_only or integrity.is_verified(store.path):
+        return None
+    job = Job(window, integrity.full_check_job, store.path, label="检查数据库").without_progress_dialog()
+    job.on_success(lambda outcome: _checked(window, *outcome))
+    job.on_failure(lambda exc: log.warning("后台检查数据库失败：%s", exc))
+    return window.jobs.start("integrity-check", job)
+
+
+def _checked(window: MainWindow, result, state: list[int]) -> None:
+    from cxdesk.store import integrity
+
+    path = window.store.path
+    if not result.problems:
+        integrity.mark_verified(path, state)
+        return
+    first = result.problems[0].replace("*** in database main ***", "").strip().splitlines()[0][:160]
+    integrity.mark_damaged(path, first)
+    window.store.refuse_writes("数据库文件已损坏")
+    show_warning(window, "数据库已损坏", corrupt_message(path, f"SQLite 完整性检查发现：{first}")
+                 + "\n\n在恢复之前，程序只显示数据，不再写入。")
 
 
 def _fill_first_run_demo(window: MainWindow, store: Store) -> None:
@@ -159,19 +263,57 @@ def run(db_path: str | None = None) -> int:
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv)
     configure_application(app)
     install_excepthook()
-    try:
-        store = open_store(db_path)
-    except StoreError as exc:
-        log.error("无法打开数据库：%s", exc)
-        QMessageBox.critical(None, "无法打开数据库", str(exc))
+    store = _open_at_start(db_path)
+    if store is None:
         return 1
     if not store.is_empty():
         _preload_charts()
     try:
         window = create_main_window(store)
+        _windows.append(window)
         window.show()
         if db_path is None:
             _fill_first_run_demo(window, store)
+        check_in_background(window)
         return app.exec()
     finally:
+        for shown in _windows:
+            shown.store.close()
+        _windows.clear()
         store.close()
+
+
+def _open_at_start(db_path: str | None) -> Store | None:
+    """The store, or None after telling the user why not; a damaged one may be restored from a backup here."""
+    try:
+        return open_store(db_path)
+    except StoreError as exc:
+        log.error("无法打开数据库：%s", exc)
+        if isinstance(exc, CorruptStoreError) and _offer_restore(db_path, exc):
+            return _open_at_start(db_path)
+        QMessageBox.critical(None, "无法打开数据库", str(exc))
+        return None
+
+
+def _offer_restore(db_path: str | None, exc: CorruptStoreError) -> bool:
+    """Ask to restore the newest backup of a damaged store; whether it was restored."""
+    from cxdesk.store.backups import list_backups, restore_backup
+
+    path = default_db_path() if db_path is None else db_path
+    backups = list_backups(path)
+    if not backups:
+        return False
+    newest = backups[0]
+    box = QMessageBox(QMessageBox.Icon.Critical, "数据库已损坏",
+                      f"{exc}\n\n要现在用最近的备份（{newest.time_text}，{newest.label}）恢复吗？")
+    restore = box.addButton("恢复最近的备份", QMessageBox.ButtonRole.AcceptRole)
+    box.addButton("退出", QMessageBox.ButtonRole.RejectRole)
+    box.exec()
+    if box.clickedButton() is not restore:
+        return False
+    try:
+        restore_backup(path, newest.id)
+    except CxdeskError as failed:
+        QMessageBox.critical(None, "没有恢复备份", str(failed))
+        return False
+    return True

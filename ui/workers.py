@@ -37,7 +37,7 @@ from PySide6.QtWidgets import QWidget
 
 from cxdesk.errors import Cancelled, CxdeskError
 from cxdesk.tasks import TaskContext
-from ui.widgets.error_dialog import format_traceback, show_error_dialog, show_warning
+from ui.widgets.error_dialog import as_user_error, format_traceback, show_error_dialog, show_warning
 from ui.widgets.progress_dialog import JobProgressDialog
 
 log = logging.getLogger("cxdesk")
@@ -286,6 +286,7 @@ class Job(QObject):
             self._deliver_failure(error)
 
     def _deliver_failure(self, error: BaseException) -> None:
+        error = as_user_error(error, self.label)  # a damaged/full/locked database: a message, not a traceback
         self.state, self.error = "failed", error
         if not isinstance(error, CxdeskError):
             log.error("后台任务「%s」出错\n%s", self.label, format_traceback(error))

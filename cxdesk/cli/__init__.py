@@ -4,18 +4,36 @@ Each subcommand lives in its own ``cmd_*.py`` module exposing
 ``add_parser(subparsers)`` (which sets ``func``) and calls the same core
 functions the GUI calls. Subcommand names, options and output columns are a
 contract other tools rely on: extend them, never rename them.
+
+A subcommand that only reads declares ``set_defaults(store_mode="auto")``:
+every store it opens is then opened read-only when the file or folder cannot
+be written (with a note on stderr) instead of being refused. A damaged
+database, a full disk, a read-only or locked file end in a Chinese message
+and exit code 1 (:func:`cxdesk.store.failures.user_error`), never a traceback.
 """
 from __future__ import annotations
 
 import argparse
+import logging
+import sqlite3
 import sys
 from collections.abc import Sequence
 
 from cxdesk import __version__
-from cxdesk.cli import cmd_analyze, cmd_cluster, cmd_demo, cmd_export, cmd_import, cmd_report, cmd_stats
+from cxdesk.cli import (
+    cmd_analyze,
+    cmd_backup,
+    cmd_cluster,
+    cmd_demo,
+    cmd_export,
+    cmd_import,
+    cmd_report,
+    cmd_stats,
+)
 from cxdesk.errors import Cancelled, CxdeskError
 
-_COMMAND_MODULES = [cmd_import, cmd_analyze, cmd_export, cmd_cluster, cmd_report, cmd_demo, cmd_stats]
+_COMMAND_MODULES = [cmd_import, cmd_analyze, cmd_export, cmd_cluster, cmd_report, cmd_demo, cmd_stats, cmd_backup]
+log = logging.getLogger("cxdesk")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -44,7 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return int(args.func(args) or 0)
+        return _run(args)
     except Cancelled:
         print("已取消。", file=sys.stderr)
         return 130
@@ -54,3 +72,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\n已中断。", file=sys.stderr)
         return 130
+    except (sqlite3.DatabaseError, OSError) as exc:
+        return _report_store_failure(exc, args)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from cxdesk.store import store_mode
+
+    with store_mode(getattr(args, "store_mode", "rw"), on_note=lambda text: print(text, file=sys.stderr)):
+        return int(args.func(args) or 0)
+
+
+def _report_store_failure(exc: BaseException, args: argparse.Namespace) -> int:
+    """A database or disk failure as a message (exit 1); anything else stays a bug with its traceback."""
+    from cxdesk.store.failures import user_error
+
+    found = user_error(exc, path=getattr(args, "db", None))
+    if found is None:
+        raise exc
+    log.info("命令 %s 因数据库或磁盘问题未完成：%s", getattr(args, "command", ""), exc, exc_info=exc)
+    print(f"错误：{found}", file=sys.stderr)
+    return 1

@@ -22,7 +22,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("stats", help="显示数据库中各表的行数")
     add_db_option(p)
     p.add_argument("--json", action="store_true", help="以 JSON 输出（供其他工具读取）")
-    p.set_defaults(func=run)
+    p.set_defaults(func=run, store_mode="auto")  # only reads: a read-only database is opened read-only
 
 
 def run(args: argparse.Namespace) -> int:

@@ -37,6 +37,8 @@ REVIEW_AGGREGATE_MIN = 20_000
 def refresh_review_daily(db_path: str | Path, *, force: bool = False) -> bool:
     """Recompute the reviews' per-shop-day pre-aggregate if stale (~0.5 s per 200k reviews); whether it ran."""
     with open_store(db_path) as store:
+        if store.read_only:  # a read-only database is reported from what it holds (the live query)
+            return False
         repo = DashboardRepo(store.conn)
         if not force and (repo.review_count() < REVIEW_AGGREGATE_MIN or repo.review_daily() is not None):
             return False
@@ -69,7 +71,7 @@ def refresh_team_daily(ctx: JobContext, db_path: str | Path, *, force: bool = Fa
     """Job: recompute the pre-aggregate if the chats or orders changed; the rows written (0: was current)."""
     with open_store(db_path) as store:
         repo = DashboardRepo(store.conn)
-        if not force and repo.team_is_current(VERSION):
+        if store.read_only or (not force and repo.team_is_current(VERSION)):  # read-only: keep what is stored
             return 0
         fingerprint = repo.team_fingerprint()
         has_chats = repo.has_chats()

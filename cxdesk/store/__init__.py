@@ -4,18 +4,31 @@
 ``batches``, ``reviews``, ``chats``, ``orders``) each own one table family.
 Writes are grouped with ``with store.transaction():`` which rolls back on any
 exception, so a failed import leaves the database exactly as before.
+
+``open_store(path, mode=...)`` opens for writing (``"rw"``, the default),
+only for reading (``"ro"``: the file is never changed), or ``"auto"``
+(read-only when the file or folder cannot be written; ``store.read_only_reason``
+says why). Commands that only read run inside ``with store_mode("auto"):``
+so every store they open, however deep, is opened that way. A store that
+fails the integrity check is refused (:mod:`cxdesk.store.integrity`);
+backups live in :mod:`cxdesk.store.backups`.
 """
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 
+from cxdesk.errors import ReadOnlyStoreError
 from cxdesk.paths import default_db_path
-from cxdesk.store._schema import connect
+from cxdesk.store import integrity
+from cxdesk.store._schema import open_connection
+from cxdesk.store.backups import Backup
 from cxdesk.store.batches import Batch, BatchesRepo
 from cxdesk.store.chats import ChatsRepo
 from cxdesk.store.exports import ExportsRepo
@@ -32,7 +45,34 @@ from cxdesk.store.voc import VocRepo
 
 __all__ = [
     "Batch", "CURRENT_VERSION", "PLATFORMS", "Shop", "Store", "StoreCounts", "open_reader", "open_store",
+    "store_mode",
 ]
+
+log = logging.getLogger("cxdesk")
+
+# The mode ``open_store`` uses when none is given, and who hears read-only notes (see store_mode).
+_default_mode: ContextVar[tuple[str, Callable[[str], None] | None]] = ContextVar(
+    "cxdesk_store_mode", default=("rw", None))
+
+
+@contextmanager
+def store_mode(mode: str, on_note: Callable[[str], None] | None = None) -> Iterator[None]:
+    """Open every store in this block (this thread) in ``mode`` unless a caller names one.
+
+    ``on_note(text)`` hears, once per file, why a store was opened read-only.
+    """
+    heard: set[str] = set()
+
+    def note_once(text: str) -> None:
+        if on_note is not None and text not in heard:
+            heard.add(text)
+            on_note(text)
+
+    token = _default_mode.set((mode, note_once))
+    try:
+        yield
+    finally:
+        _default_mode.reset(token)
 
 
 @dataclass(frozen=True)
@@ -53,9 +93,14 @@ class StoreCounts:
 class Store:
     """A cxdesk database and its repositories."""
 
-    def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
+    def __init__(self, path: Path, conn: sqlite3.Connection, *, read_only: bool = False,
+                 read_only_reason: str | None = None) -> None:
         self.path = path
         self.conn = conn
+        self.read_only = read_only
+        self.read_only_reason = read_only_reason  # why it had to be read-only; None when by choice
+        self._closed = False
+        integrity.store_opened(path)
         self._lock = threading.RLock()
         self.shops = ShopsRepo(conn)
         self.batches = BatchesRepo(conn)
@@ -80,16 +125,48 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction; rolls back on any exception (also Cancelled)."""
+        """One write transaction; rolls back on any exception (also Cancelled, and a failed COMMIT).
+
+        A read-only store refuses before anything starts.
+        """
+        self._refuse_if_read_only()
         with self._lock:
             self.conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self.conn
-            except BaseException:
-                self.conn.execute("ROLLBACK")
-                raise
-            else:
                 self.conn.execute("COMMIT")
+            except BaseException:
+                self._rollback()
+                raise
+
+    def _refuse_if_read_only(self) -> None:
+        if self.read_only:
+            why = self.read_only_reason or "它是以只读方式打开的"
+            raise ReadOnlyStoreError(f"数据库“{self.path}”不能修改：{why}。这次操作没有进行，数据库未被修改。"
+                                     "请检查文件和文件夹的权限，或把数据库复制到可写的位置后用 --db 指定。")
+
+    def refuse_writes(self, reason: str) -> None:
+        """From now on this store only reads (a check found the file damaged while it was open)."""
+        self.read_only, self.read_only_reason = True, reason
+        with self._lock:
+            self.conn.execute("PRAGMA query_only = ON")
+
+    def backup(self, reason: str) -> Backup:
+        """Back up this store before a risky change (see :mod:`cxdesk.store.backups`); refused when read-only."""
+        from cxdesk.store.backups import create_backup
+
+        self._refuse_if_read_only()
+        with self._lock:
+            return create_backup(self.path, reason, source=self.conn, check=False)
+
+    def _rollback(self) -> None:
+        """Roll back what is open; SQLite may already have done it (a full disk), which is not a second error."""
+        if not self.conn.in_transaction:
+            return
+        try:
+            self.conn.execute("ROLLBACK")
+        except sqlite3.Error as exc:
+            log.warning("回滚数据库事务失败：%s", exc)
 
     @contextmanager
     def bulk_load(self, mebibytes: int = 256) -> Iterator[None]:
@@ -128,7 +205,11 @@ class Store:
         return c.reviews == 0 and c.chat_messages == 0 and c.orders == 0
 
     def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
         self.conn.close()
+        integrity.store_closed(self.path)
 
     def __enter__(self) -> Store:
         return self
@@ -147,10 +228,18 @@ def open_reader(path: str | Path) -> sqlite3.Connection:
     return conn
 
 
-def open_store(path: str | Path | None = None) -> Store:
-    """Open (create, migrate) the database at ``path`` or the default location.
+def open_store(path: str | Path | None = None, mode: str | None = None, *, read_only: bool = False) -> Store:
+    """Open the database at ``path`` or the default location.
 
-    Raises the :mod:`cxdesk.errors` store errors with a user-facing message.
+    ``mode``: ``"rw"`` (create, migrate, write), ``"ro"`` (read only, never
+    changes the file; also ``read_only=True``) or ``"auto"``; default: the
+    one set by :func:`store_mode`, else ``"rw"``. Raises the
+    :mod:`cxdesk.errors` store errors with a user-facing message.
     """
     db_path = Path(path) if path is not None else default_db_path()
-    return Store(db_path, connect(db_path))
+    default, on_note = _default_mode.get()
+    chosen = "ro" if read_only else (mode or default)
+    conn, reason, is_read_only = open_connection(db_path, chosen)
+    if reason and on_note is not None:
+        on_note(f"注意：{reason}，已以只读方式打开“{db_path}”，不会修改它。")
+    return Store(db_path, conn, read_only=is_read_only, read_only_reason=reason)

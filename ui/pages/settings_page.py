@@ -93,6 +93,10 @@ class SettingsPage(BasePage):
         from ui.widgets.capability_weights import CapabilityWeightsWidget
 
         body_layout.addWidget(CapabilityWeightsWidget(body))
+        from ui.widgets.backup_panel import BackupPanel
+
+        self.backup_panel = BackupPanel(ctx.store, body)  # 数据库备份: list, back up now, restore (ui.app reopens)
+        body_layout.addWidget(self.backup_panel)
         body.setMinimumHeight(760)  # below that the page scrolls: the rule table keeps ~8 rows
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)

@@ -4,9 +4,14 @@ Expected problems (``CxdeskError``) get a plain warning with their message;
 this dialog is for bugs, where the user needs the traceback to report them.
 It is shown with ``open()`` (never ``exec()``) so that neither the event
 loop nor a test ever blocks on it.
+
+A damaged database, a full disk, a read-only or locked file are not bugs:
+:func:`as_user_error` turns their ``sqlite3``/``OSError`` into the Chinese
+message of :func:`cxdesk.store.failures.user_error`, shown as a warning.
 """
 from __future__ import annotations
 
+import logging
 import traceback
 
 from PySide6.QtCore import Qt
@@ -21,6 +26,20 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+
+log = logging.getLogger("cxdesk")
+
+
+def as_user_error(exc: BaseException, where: str = "本次操作") -> BaseException:
+    """``exc`` as a :class:`cxdesk.errors.CxdeskError` when it is a database or disk condition, else unchanged."""
+    from cxdesk.store.failures import user_error
+
+    found = user_error(exc, where=where)
+    if found is None or found is exc:
+        return exc
+    log.info("%s因数据库或磁盘问题未完成\n%s", where, format_traceback(exc))
+    return found
 
 
 def format_traceback(exc: BaseException) -> str:

@@ -1,0 +1,72 @@
+"""``backup``: list, make and restore backups of the database (the same as 设置 → 备份).
+
+Backups are made automatically before a schema upgrade and before an import
+batch is undone; the newest three are kept in the ``backups`` folder next to
+the database. These commands work on the files, so they also work when the
+database itself is damaged and cannot be opened.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from cxdesk.errors import CxdeskError
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    from cxdesk.cli import add_db_option
+
+    p = sub.add_parser("backup", help="列出、创建或恢复数据库备份（升级结构前和撤销导入前会自动备份，保留最近 3 个）")
+    p.add_argument("action", choices=["list", "create", "restore"],
+                   help="list（列出备份）、create（立即备份）或 restore（用一个备份替换当前数据库）")
+    p.add_argument("backup_id", nargs="?", metavar="ID", help="restore：要恢复的备份编号（见 list 的第一列）")
+    add_db_option(p)
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from cxdesk.paths import default_db_path
+
+    db = args.db or default_db_path()
+    if args.action == "list":
+        return _list(db)
+    if args.action == "create":
+        return _create(db)
+    if not args.backup_id:
+        raise CxdeskError("请给出要恢复的备份编号，例如 python main.py backup restore 20240601-101530；"
+                          "编号见 python main.py backup list。")
+    return _restore(db, args.backup_id)
+
+
+def _list(db) -> int:
+    from cxdesk.store.backups import backup_dir, list_backups
+
+    backups = list_backups(db)
+    if not backups:
+        print(f"数据库“{db}”还没有备份（备份文件夹：{backup_dir(db)}）。")
+        return 0
+    print(f"数据库“{db}”的备份（在 {backup_dir(db)}，最新的在前）：")
+    print(f"{'编号':<18}{'时间':<20}{'大小':>10}  原因")  # each CJK character is two columns wide
+    for b in backups:
+        print(f"{b.id:<20}{b.time_text:<22}{b.size_text:>12}  {b.label}")
+    return 0
+
+
+def _create(db) -> int:
+    from pathlib import Path
+
+    from cxdesk.store.backups import create_backup
+
+    if not Path(db).is_file():
+        raise CxdeskError(f"数据库文件“{db}”不存在，没有可备份的内容。")
+    backup = create_backup(db, "manual")
+    print(f"已备份到“{backup.path}”（编号 {backup.id}，{backup.size_text}）。")
+    return 0
+
+
+def _restore(db, backup_id: str) -> int:
+    from cxdesk.store.backups import restore_backup
+
+    result = restore_backup(db, backup_id, progress=lambda message: print(f"{message}…", file=sys.stderr))
+    print(result.describe())
+    return 0
