@@ -29,6 +29,7 @@ import pandas as pd
 from cxdesk.analysis.service_time import load_config as load_service_config
 from cxdesk.analysis.service_time import timing_for
 from cxdesk.roles import role_rules
+from cxdesk.times import plausible_epoch_range
 
 DAY_S = 86_400
 _PUNCT = r"[\s\W_]+"
@@ -53,10 +54,11 @@ class AgentFrames:
 
 
 def _seconds(values) -> np.ndarray:
-    """'YYYY-MM-DD HH:MM:SS…' strings → float seconds (NaN for missing or unreadable).
+    """'YYYY-MM-DD HH:MM:SS…' strings → float seconds (NaN for missing, unreadable or implausible).
 
     numpy parses the usual exact format ~10× faster than pandas; anything else
     (fractions, stray text) goes through pandas with the first 19 characters.
+    Times outside :func:`cxdesk.times.plausible_range` (0001-01-01 of an older store) count as missing.
     """
     arr = np.asarray(values, dtype=object)
     try:
@@ -64,13 +66,13 @@ def _seconds(values) -> np.ndarray:
             parsed = arr.astype("datetime64[s]")
         out = parsed.astype(np.int64).astype(np.float64)
         out[np.isnat(parsed)] = np.nan
-        return out
     except (ValueError, TypeError, OverflowError):
-        pass
-    s = pd.Series(arr, dtype=object).str.slice(0, 19)
-    dt = pd.to_datetime(s, format="%Y-%m-%d %H:%M:%S", errors="coerce")
-    out = dt.to_numpy(dtype="datetime64[s]").astype(np.int64).astype(np.float64)
-    out[dt.isna().to_numpy()] = np.nan
+        s = pd.Series(arr, dtype=object).str.slice(0, 19)
+        dt = pd.to_datetime(s, format="%Y-%m-%d %H:%M:%S", errors="coerce")
+        out = dt.to_numpy(dtype="datetime64[s]").astype(np.int64).astype(np.float64)
+        out[dt.isna().to_numpy()] = np.nan
+    lo, hi = plausible_epoch_range()
+    out[(out < lo) | (out > hi)] = np.nan
     return out
 
 

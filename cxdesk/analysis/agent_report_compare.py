@@ -15,7 +15,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from cxdesk.analysis.agent_metrics import ALL_PERIOD
+from cxdesk.analysis.agent_metrics import ALL_PERIOD, NO_TIME
+from cxdesk.times import stored_date
 
 # (label, computed KPI key, report field)
 PAIRS: tuple[tuple[str, str, str], ...] = (
@@ -39,15 +40,18 @@ def agent_key(name: object) -> str:
 
 
 def period_of(day: str, kind: str) -> str:
-    """The 客服绩效 period a report day belongs to (same keys as ``agent_kpis.period_keys``)."""
+    """The 客服绩效 period a report day belongs to (same keys as ``agent_kpis.period_keys``);
+    a day an older version stored unchecked (2024-02-30) belongs to 无时间, like a chat without times."""
     if kind == "all":
         return ALL_PERIOD
+    d = stored_date(day)
+    if d is None:
+        return NO_TIME
     if kind == "month":
-        return day[:7]
+        return d.isoformat()[:7]
     if kind == "week":
-        d = dt.date.fromisoformat(day[:10])
         return (d - dt.timedelta(days=d.weekday())).isoformat()
-    return day[:10]
+    return d.isoformat()
 
 
 def _present(v: Any) -> bool:

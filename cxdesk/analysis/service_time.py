@@ -10,13 +10,12 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from functools import lru_cache
 
 from cxdesk.analysis.turns import Turn
 from cxdesk.paths import resource_path
-
-_FORMAT = "%Y-%m-%d %H:%M:%S"
+from cxdesk.times import stored_datetime
 
 
 @dataclass(frozen=True)
@@ -51,9 +50,12 @@ def timing_for(platform: str, config: dict | None = None) -> PlatformTiming:
     return PlatformTiming(float(p["warn_s"]), float(p["limit_s"]), hours)  # type: ignore[arg-type]
 
 
-def counted_seconds(start: str, end: str, hours: tuple[int, int] | None) -> float:
-    """Seconds between two times, counting only ``hours`` (from, to) of each day if given."""
-    a, b = datetime.strptime(start[:19], _FORMAT), datetime.strptime(end[:19], _FORMAT)
+def counted_seconds(start: str | None, end: str | None, hours: tuple[int, int] | None) -> float | None:
+    """Seconds between two times, counting only ``hours`` (from, to) of each day if given;
+    None when either time is missing, unreadable or implausible (an older store may hold such)."""
+    a, b = stored_datetime(start), stored_datetime(end)
+    if a is None or b is None:
+        return None
     if hours is None or b <= a:
         return (b - a).total_seconds()
     total = 0.0
@@ -96,8 +98,8 @@ def session_flags(turns: list[Turn], platform: str, config: dict | None = None) 
         t = next(t for t in turns if not t.answered and needs_answer(t.last_text, conf))
         flags.append(ServiceFlag("service.unanswered", "服务时效", conf["unanswered_level"],
                                  {"seq": t.first_seq, "started_at": t.started_at}))
-    waits = [(counted_seconds(t.started_at, t.reply_at, timing.counted_hours), t) for t in turns
-             if t.answered and t.started_at and t.reply_at]
+    waits = [(wait, t) for t in turns if t.answered
+             and (wait := counted_seconds(t.started_at, t.reply_at, timing.counted_hours)) is not None]
     if waits:
         worst, turn = max(waits, key=lambda w: w[0])
         evidence = {"seq": turn.first_seq, "reply_seq": turn.reply_seq, "wait_s": worst, "agent": turn.replied_by}

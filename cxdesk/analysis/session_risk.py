@@ -25,15 +25,15 @@ import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 
 from cxdesk.errors import CxdeskError
 from cxdesk.paths import resource_path
+from cxdesk.times import stored_datetime
 
 SCORE_FILE = ("rules", "risk_score.json")
-_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 
 @dataclass(frozen=True)
@@ -177,25 +177,16 @@ def topics_of(texts: Iterable[str], config: ScoreConfig) -> set[str]:
     return found
 
 
-def _parse(t: str | None) -> datetime | None:
-    if not t:
-        return None
-    try:
-        return datetime.strptime(t[:19], _FORMAT)
-    except ValueError:
-        return None
-
-
 def repeat_contact(started_at: str | None, topics: set[str],
                    earlier: Sequence[tuple[int, str | None, set[str]]], config: ScoreConfig) -> dict | None:
     """Evidence of a 重复咨询 when an earlier session (id, ended_at, topics) of the same buyer and shop
     ended at most ``window_hours`` before this one started and shares a topic; the latest such one."""
-    start = _parse(started_at)
+    start = stored_datetime(started_at)
     if start is None or not topics:
         return None
     best = None
     for sid, ended_at, their_topics in earlier:
-        end = _parse(ended_at)
+        end = stored_datetime(ended_at)
         if end is None or end > start or start - end > config.repeat_window:
             continue
         shared = topics & their_topics

@@ -10,15 +10,15 @@ Definitions (shared by the risk flags for slow replies and the agent KPIs):
 * agent messages before the first buyer message (the agent speaks first)
   answer nothing;
 * a turn with no agent message after it is **unanswered**;
-* messages without a time give turns without waits (``None``), never zero.
+* messages without a time give turns without waits (``None``), never zero; so do
+  unreadable or implausible stored times (:func:`cxdesk.times.stored_datetime`).
 """
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
-_FORMAT = "%Y-%m-%d %H:%M:%S"
+from cxdesk.times import stored_datetime
 
 
 @dataclass(frozen=True)
@@ -39,15 +39,6 @@ class Turn:
         return self.reply_seq is not None
 
 
-def _parse(t: str | None) -> datetime | None:
-    if not t:
-        return None
-    try:
-        return datetime.strptime(t[:19], _FORMAT)
-    except ValueError:
-        return None
-
-
 def buyer_turns(messages: Iterable[Sequence]) -> list[Turn]:
     """Turns of one session from its messages ``(seq, role, sender, sent_at[, content])`` in order."""
     turns: list[Turn] = []
@@ -59,7 +50,7 @@ def buyer_turns(messages: Iterable[Sequence]) -> list[Turn]:
             open_turn["messages"] += 1
             open_turn["last_text"] = content[0] if content else None
         elif role == "agent" and open_turn is not None:
-            start, reply = _parse(open_turn["started_at"]), _parse(sent_at)
+            start, reply = stored_datetime(open_turn["started_at"]), stored_datetime(sent_at)
             wait = (reply - start).total_seconds() if start and reply else None
             turns.append(Turn(open_turn["first_seq"], open_turn["started_at"], open_turn["messages"],
                               seq, sent_at, sender, wait, open_turn["last_text"]))

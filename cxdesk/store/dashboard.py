@@ -32,11 +32,15 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
+from cxdesk.store._days import edge_day
+from cxdesk.times import stored_date
+
 OPEN_STATUSES = ("待处理", "处理中")
 LEVELS = ("高", "中", "低")
 TEAM_AGENT = "团队"
 TEAM_PERIOD = "day"
 TEAM_PREFIX = "team."
+_DATED = (("reviews", "created_at"), ("chat_sessions", "started_at"))
 # The sums and counts of the pre-aggregate (per shop and day); rates are built from them.
 TEAM_METRICS = (
     "sessions", "first_resp_sum", "first_resp_n", "reply3_hits", "reply3_base",
@@ -198,17 +202,11 @@ class DashboardRepo:
                 if (f.shop_id is None or sid == f.shop_id) and (not f.platform or platform == f.platform)]
 
     def last_day(self) -> date | None:
-        """The newest day with a review, a chat session or an order (index look-ups)."""
-        row = self._conn.execute(
-            "SELECT MAX(d) FROM (SELECT MAX(created_at) AS d FROM reviews UNION ALL "
-            "SELECT MAX(started_at) FROM chat_sessions)").fetchone()
-        return date.fromisoformat(row[0][:10]) if row and row[0] else None
+        """The newest day with a review or a chat session (index look-ups; unreadable stored times passed over)."""
+        return edge_day(self._conn, _DATED, newest=True)
 
     def first_day(self) -> date | None:
-        row = self._conn.execute(
-            "SELECT MIN(d) FROM (SELECT MIN(created_at) AS d FROM reviews UNION ALL "
-            "SELECT MIN(started_at) FROM chat_sessions)").fetchone()
-        return date.fromisoformat(row[0][:10]) if row and row[0] else None
+        return edge_day(self._conn, _DATED, newest=False)
 
     # --- reviews ---------------------------------------------------------------------------
 
@@ -287,8 +285,9 @@ class DashboardRepo:
             "  FROM reviews r JOIN risk_flags fl ON fl.target_type = 'review' AND fl.target_id = r.id "
             "  WHERE r.created_at >= ?1 AND r.created_at < ?2 AND r.shop_id IN (SELECT value FROM json_each(?3))"
             ") GROUP BY d, level, open ORDER BY d")
-        return [RiskDay(date.fromisoformat(d), level, bool(is_open), int(n))
-                for d, level, is_open, n in self._conn.execute(sql, (lo, hi, shops))]
+        return [RiskDay(day, level, bool(is_open), int(n))
+                for d, level, is_open, n in self._conn.execute(sql, (lo, hi, shops))
+                if (day := stored_date(d)) is not None]  # an unreadable stored day counts as no time
 
     # --- FAQ -------------------------------------------------------------------------------
 
@@ -370,8 +369,10 @@ class DashboardRepo:
 def _days_in(rows: Iterable[list], f: DashboardFilter, shop_ids: Sequence[int]) -> Iterable[tuple[date, list]]:
     shops, lo, hi = set(shop_ids), f.date_from.isoformat(), f.date_to.isoformat()
     for row in rows:
-        if row[0] in shops and lo <= row[1] <= hi:
-            yield date.fromisoformat(row[1]), row
+        if row[0] in shops and row[1] is not None and lo <= row[1] <= hi:
+            day = stored_date(row[1])  # None for a day like 2024-02-30 that an older version stored
+            if day is not None:
+                yield day, row
 
 
 def review_stats_from(rows: Iterable[list], f: DashboardFilter, shop_ids: Sequence[int]) -> ReviewStats:

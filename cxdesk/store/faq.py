@@ -14,6 +14,8 @@ import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+from cxdesk.times import plausible_text_range
+
 _SPACES = re.compile(r"\s+")
 
 
@@ -182,10 +184,12 @@ class FaqRepo:
     # --- reading (the 常见问题 page) -------------------------------------------------------
 
     def periods(self, period_days: int = 7) -> FaqPeriods:
-        """The latest period (ending at the newest question) and the one before it."""
+        """The latest period (ending at the newest question) and the one before it; a time outside
+        the plausible range (9999-12-31, stored by an older version) is not the newest question."""
         row = self._conn.execute(
-            "SELECT MAX(asked_at), datetime(MAX(asked_at), ?), datetime(MAX(asked_at), ?) FROM faq_members",
-            (f"-{int(period_days)} days", f"-{2 * int(period_days)} days")).fetchone()
+            "SELECT MAX(asked_at), datetime(MAX(asked_at), ?), datetime(MAX(asked_at), ?) FROM faq_members "
+            "WHERE asked_at BETWEEN ? AND ?",
+            (f"-{int(period_days)} days", f"-{2 * int(period_days)} days", *plausible_text_range())).fetchone()
         return FaqPeriods(*row)
 
     def _filters(self, search: str, product: str | None, include_hidden: bool) -> tuple[str, list]:

@@ -18,8 +18,11 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
+
+from cxdesk.store._days import edge_day_text
+from cxdesk.times import stored_datetime
 
 LEVELS = ("高", "中", "低")
 STATUSES = ("待处理", "处理中", "已处理", "误报")
@@ -289,7 +292,7 @@ class RiskQueueRepo:
             f"({_BASE})) ORDER BY id")]
         categories = [r[0] for r in q("SELECT DISTINCT category FROM risk_flags ORDER BY category")]
         agents = [r[0] for r in q(f"SELECT DISTINCT agent FROM ({_BASE}) WHERE agent IS NOT NULL ORDER BY agent")]
-        first, last = q(f"SELECT MIN(substr(event_at, 1, 10)), MAX(substr(event_at, 1, 10)) FROM ({_BASE})").fetchone()
+        first, last = (edge_day_text(self._conn, ((f"({_BASE})", "event_at"),), newest=n) for n in (False, True))
         has_scores = q("SELECT EXISTS (SELECT 1 FROM risk_scores)").fetchone()[0] == 1
         return QueueOptions(int(total), shops, categories, agents,  # type: ignore[arg-type]
                             first, last, bool(has_scores))
@@ -425,10 +428,9 @@ class RiskQueueRepo:
                     return OrderLink("mentioned", "按会话中提到的订单号关联。", orders)
         if not row.buyer or not row.event_at:
             return OrderLink("none", "没有订单号，也没有买家昵称和时间可用于匹配订单。", [])
-        try:
-            at = datetime.strptime(row.event_at[:19], "%Y-%m-%d %H:%M:%S")
-        except ValueError:
-            return OrderLink("none", "时间格式无法识别，未匹配订单。", [])
+        at = stored_datetime(row.event_at)
+        if at is None:
+            return OrderLink("none", "时间无法识别（不是有效日期或不在合理范围内），未匹配订单。", [])
         lo = (at - timedelta(days=days_before)).strftime("%Y-%m-%d %H:%M:%S")
         hi = (at + timedelta(days=days_after)).strftime("%Y-%m-%d %H:%M:%S")
         orders = self._orders("o.buyer_nick = ? AND o.created_at BETWEEN ? AND ?", [row.shop_id, row.buyer, lo, hi])

@@ -37,6 +37,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from cxdesk.store._days import edge_day_text
 from cxdesk.store.exports import SESSION_COLUMNS
 
 RISK_LEVELS = ("高", "中", "低", "无")
@@ -83,6 +84,7 @@ _ORDER = f"""(
       AND o.created_at BETWEEN datetime(c.started_at, '-{ORDER_DAYS_BEFORE} days')
                            AND datetime(c.started_at, '+{ORDER_DAYS_AFTER} days'))"""
 _DURATION = "(strftime('%s', c.ended_at) - strftime('%s', c.started_at))"
+_STARTED = (("chat_sessions", "started_at"),)  # for the first and last day offered
 _TRANSFERRED = "(c.transferred = 1 OR instr(COALESCE(c.agents, ''), ',') > 0)"
 _UNANSWERED = """EXISTS (
     SELECT 1 FROM risk_flags f WHERE f.target_type = 'session' AND f.target_id = c.id
@@ -334,8 +336,7 @@ class SessionsBrowseRepo:
         agents: set[str] = set()
         for (value,) in q("SELECT DISTINCT COALESCE(agents, agent) FROM chat_sessions WHERE agent IS NOT NULL"):
             agents.update(a for a in (value or "").split(",") if a)
-        first, last = q("SELECT MIN(substr(started_at, 1, 10)), MAX(substr(started_at, 1, 10)) "
-                        "FROM chat_sessions").fetchone()
+        first, last = (edge_day_text(self._conn, _STARTED, newest=n) for n in (False, True))
         has_sentiment = q("SELECT EXISTS (SELECT 1 FROM sentiment WHERE target_type = 'message')").fetchone()[0]
         has_scores = q("SELECT EXISTS (SELECT 1 FROM risk_scores WHERE target_type = 'session')").fetchone()[0]
         has_faq = q("SELECT EXISTS (SELECT 1 FROM faq_members WHERE cluster_id IS NOT NULL)").fetchone()[0]

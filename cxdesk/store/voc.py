@@ -23,6 +23,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
+from cxdesk.store._days import edge_day, plausible_sql
+
 NO_RATING = 0
 POLARITIES = ("正面", "中性", "负面")
 
@@ -58,6 +60,7 @@ JOIN review_text_state t ON t.review_id = r.id AND t.shift = 1
 LEFT JOIN sentiment s ON s.target_type = 'review' AND s.target_id = r.id
 """
 
+_REVIEW_TIMES = (("reviews", "created_at"),)
 _WEEK_START = "date(r.created_at, '-' || ((CAST(strftime('%w', r.created_at) AS INTEGER) + 6) % 7) || ' days')"
 
 
@@ -279,7 +282,7 @@ class VocRepo:
 
     def last_date(self) -> date | None:
         """The newest review's day (index lookup: cheaper than :meth:`options`)."""
-        return _to_date(self._one("SELECT MAX(created_at) FROM reviews"))
+        return edge_day(self._conn, _REVIEW_TIMES, newest=True)
 
     def has_text_state(self) -> bool:
         return bool(self._one("SELECT EXISTS (SELECT 1 FROM review_text_state)"))
@@ -291,13 +294,14 @@ class VocRepo:
         products = [tuple(r) for r in q(
             "SELECT COALESCE(product_id, product_title) AS k, MAX(COALESCE(product_title, product_id)), COUNT(*) "
             "FROM reviews WHERE k IS NOT NULL GROUP BY k ORDER BY COUNT(*) DESC")]
-        first, last, total = q("SELECT MIN(created_at), MAX(created_at), COUNT(*) FROM reviews").fetchone()
+        total = q("SELECT COUNT(*) FROM reviews").fetchone()[0]
+        first, last = (edge_day(self._conn, _REVIEW_TIMES, newest=n) for n in (False, True))
         return VocOptions(
             shops=shops,  # type: ignore[arg-type]
             platforms=sorted({s[2] for s in shops}),
             products=products,  # type: ignore[arg-type]
             aspects=[r[0] for r in q("SELECT aspect FROM review_aspects GROUP BY aspect ORDER BY COUNT(*) DESC")],
-            first_date=_to_date(first), last_date=_to_date(last), reviews=int(total),
+            first_date=first, last_date=last, reviews=int(total),
             has_sentiment=self.has_sentiment(), has_aspects=self.has_aspects(),
             has_text_state=self.has_text_state(),
         )
@@ -358,10 +362,11 @@ class VocRepo:
     def weekly_trend(self, f: VocFilter) -> list[WeekPoint]:
         """Per ISO week: reviews with sentiment, how many 负面, mean score (no_content=1 left out)."""
         where, params = build_where(f)
+        real, bounds = plausible_sql("r.created_at")  # an older store may hold 2024-02-30: left out
         rows = self._conn.execute(
             f"SELECT {_WEEK_START} AS wk, COUNT(*), SUM(s.label = '负面'), AVG(s.score) FROM reviews r "
             "JOIN sentiment s ON s.target_type = 'review' AND s.target_id = r.id AND s.no_content = 0 "
-            f"WHERE {where} AND r.created_at IS NOT NULL GROUP BY wk ORDER BY wk", params)
+            f"WHERE {where} AND {real} GROUP BY wk ORDER BY wk", [*params, *bounds])
         return [WeekPoint(date.fromisoformat(wk), int(n), int(neg or 0), mean) for wk, n, neg, mean in rows]
 
     def aspect_counts(self, f: VocFilter) -> list[AspectCount]:
@@ -415,7 +420,3 @@ class VocRepo:
             "LEFT JOIN sentiment s ON s.target_type = 'review' AND s.target_id = r.id "
             f"WHERE {where}", params)
         return [(text, bool(neg)) for text, neg in rows]
-
-
-def _to_date(value: str | None) -> date | None:
-    return date.fromisoformat(value[:10]) if value else None
