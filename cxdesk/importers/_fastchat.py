@@ -19,7 +19,6 @@ exactly as before, only slower.
 from __future__ import annotations
 
 import csv
-import io
 from collections.abc import Iterator
 from itertools import chain
 from typing import Any
@@ -27,31 +26,37 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cxdesk.importers._decode import DecodedText, LineTooLong
+from cxdesk.importers._fastcheck import LineRecheck, flag_long, flag_undecodable, longest_text, suspect_rows
+from cxdesk.importers._limits import MAX_CELL_CHARS, visible
 from cxdesk.importers._model import Chunk, ReadOptions, Reject
 from cxdesk.importers._msgframe import NAT, TIME_FORMAT, coded_hashes, combine_hashes, time_seconds, value_hashes
 from cxdesk.importers._rows import chat_mapper, map_chunks
-from cxdesk.importers._tabular import CountingReader, column_index, open_text
+from cxdesk.importers._tabular import column_index, iter_delimited, open_text
 from cxdesk.importers._values import parse_time, text_or_none
 from cxdesk.roles import RoleRules, role_rules
 
 CHUNK_ROWS = 100_000  # rows per pandas chunk, whatever the caller's chunk size (memory ~ 100 MB)
 
 
-def _chunks(opts: ReadOptions, *, sep: str, skip: int, quoting: int) -> tuple[Iterator[pd.DataFrame], CountingReader]:
+def _chunks(opts: ReadOptions, *, sep: str, skip: int, quoting: int) -> tuple[Iterator[pd.DataFrame], DecodedText]:
+    """pandas chunks over the file as :class:`._decode.DecodedText` gives it (mixed encodings
+    decoded line by line, undecodable bytes marked); they raise LineTooLong at an over-long line."""
     det = opts.detection
     total = det.path.stat().st_size
-    raw = CountingReader(open(det.path, "rb"))
-    fh = io.BufferedReader(raw, 1 << 20)
+    fh, raw = open_text(det.path, det.encoding)
     chunk = max(1, min(opts.chunk_size, CHUNK_ROWS))
     try:
         reader = pd.read_csv(
             fh, sep=sep, header=None, skiprows=skip, dtype=object, na_filter=False, skip_blank_lines=False,
-            quoting=quoting, engine="c", encoding=det.encoding or "utf-8", encoding_errors="replace",
-            chunksize=chunk, low_memory=False,
+            quoting=quoting, engine="c", encoding="utf-8", chunksize=chunk, low_memory=False,
         )
     except pd.errors.EmptyDataError:
         fh.close()
         return iter(()), raw
+    except (pd.errors.ParserError, LineTooLong) as exc:  # in the first rows: the caller reads by rows
+        fh.close()
+        return _raising(exc), raw
 
     def gen() -> Iterator[pd.DataFrame]:
         rows = 0
@@ -65,6 +70,11 @@ def _chunks(opts: ReadOptions, *, sep: str, skip: int, quoting: int) -> tuple[It
                 yield df
 
     return gen(), raw
+
+
+def _raising(exc: Exception) -> Iterator[pd.DataFrame]:
+    raise exc
+    yield  # a generator (with close()), like gen() above
 
 
 def _next_rows(chunk: int, rows: int, consumed: int, total: int) -> int:
@@ -178,30 +188,54 @@ def _sender_roles(codes: np.ndarray, texts: np.ndarray, rows: np.ndarray, rules:
 
 
 def read_chat_table(opts: ReadOptions) -> Iterator[Chunk]:
+    """Chat rows by pandas chunks; from a chunk pandas cannot read (a ragged row, an over-long
+    line) or with a row that is an unclosed quote's runaway cell, on by the row reader, which
+    reads such a file exactly (:mod:`._records`)."""
     det = opts.detection
     total = det.path.stat().st_size
     index = column_index(det.columns, opts.mapping)
-    chunks, raw = _chunks(opts, sep=det.delimiter or ",", skip=det.header_row, quoting=csv.QUOTE_MINIMAL)
+    sep = det.delimiter or ","
+    chunks, raw = _chunks(opts, sep=sep, skip=det.header_row, quoting=csv.QUOTE_MINIMAL)
     line = det.header_row  # physical line of the last record read
     consumed = 0
     quoted = _may_have_quotes(det)  # no quote character: no cell can hold a line break
-    while True:
-        try:
-            df = next(chunks)
-        except StopIteration:
-            break
-        except pd.errors.ParserError:
-            chunks.close()  # type: ignore[attr-defined]
-            yield from _rest_by_rows(opts, consumed, total)
-            return
-        cols = [df[k].to_numpy(dtype=object) for k in df.columns]
-        breaks = _line_breaks(cols) if quoted else None
-        ends = line + np.arange(1, len(df) + 1) if breaks is None else line + np.cumsum(1 + breaks)
-        good, bad = map_chat_columns(cols, index, ends)
-        consumed += len(df)
-        line = int(ends[-1]) if len(ends) else line
-        yield Chunk(good, bad, raw.count, total)
-    yield Chunk(_message_frame(0, **_empty_cols()), [], total, total)
+    recheck: list[LineRecheck] = []  # opened at the first suspect row
+    try:
+        while True:
+            try:
+                df = next(chunks)
+            except StopIteration:
+                break
+            except (pd.errors.ParserError, LineTooLong):
+                chunks.close()  # type: ignore[attr-defined]
+                yield from _rest_by_rows(opts, consumed)
+                return
+            cols = [df[k].to_numpy(dtype=object) for k in df.columns]
+            breaks = _line_breaks(cols) if quoted else None
+            ends = line + np.arange(1, len(df) + 1) if breaks is None else line + np.cumsum(1 + breaks)
+            if breaks is not None and not _multiline_rows_ok(det, cols, breaks, ends, recheck):
+                chunks.close()  # type: ignore[attr-defined]
+                yield from _rest_by_rows(opts, consumed)
+                return
+            long_cells = raw.long_lines or (breaks is not None and bool(breaks.any()))
+            good, bad = map_chat_columns(cols, index, ends, marked=raw.undecodable > 0, long_cells=long_cells)
+            consumed += len(df)
+            line = int(ends[-1]) if len(ends) else line
+            yield Chunk(good, bad, raw.count, total)
+        yield Chunk(_message_frame(0, **_empty_cols()), [], total, total)
+    finally:
+        for r in recheck:
+            r.close()
+
+
+def _multiline_rows_ok(det: Any, cols: list[np.ndarray], breaks: np.ndarray, ends: np.ndarray,
+                       recheck: list[LineRecheck]) -> bool:
+    """Whether every suspect multi-line row of a chunk is a real row, not a runaway cell."""
+    sep = det.delimiter or ","
+    suspects = suspect_rows(cols, breaks, sep, len(det.columns))
+    if suspects and not recheck:
+        recheck.append(LineRecheck(det.path, det.encoding))
+    return all(recheck[0].well_formed(int(ends[i] - breaks[i]), int(ends[i]), sep) for i in suspects)
 
 
 def _empty_cols() -> dict[str, Any]:
@@ -211,30 +245,11 @@ def _empty_cols() -> dict[str, Any]:
                 h=np.empty(0, np.uint64))
 
 
-def _rest_by_rows(opts: ReadOptions, skip_records: int, total: int) -> Iterator[Chunk]:
+def _rest_by_rows(opts: ReadOptions, skip_records: int) -> Iterator[Chunk]:
     """Continue with the csv module from record ``skip_records`` (after the header)."""
     det = opts.detection
     mapper = chat_mapper(column_index(det.columns, opts.mapping))
-
-    def rows() -> Iterator[tuple[list, int, int]]:
-        text, raw = open_text(det.path, det.encoding)
-        with text:
-            reader = csv.reader(text, delimiter=det.delimiter or ",")
-            seen = 0
-            chunk: list = []
-            for cells in reader:
-                if reader.line_num <= det.header_row:
-                    continue
-                seen += 1
-                if seen <= skip_records or not cells:
-                    continue
-                chunk.append((reader.line_num, cells))
-                if len(chunk) >= opts.chunk_size:
-                    yield chunk, raw.count, total
-                    chunk = []
-            yield chunk, total, total
-
-    return map_chunks(rows(), mapper)
+    return map_chunks(iter_delimited(det, opts.chunk_size, skip_records), mapper)
 
 
 _ROLES = np.array(["buyer", "agent", "system", "bot", None], dtype=object)  # role codes; -1 is None
@@ -242,11 +257,14 @@ _ROLE_CODE = {r: i for i, r in enumerate(_ROLES[:-1].tolist())}
 _BUYER, _AGENT = _ROLE_CODE["buyer"], _ROLE_CODE["agent"]
 
 
-def map_chat_columns(cols: list[np.ndarray], index: dict[str, int], line_nos: np.ndarray) -> tuple[pd.DataFrame, list[Reject]]:
+def map_chat_columns(cols: list[np.ndarray], index: dict[str, int], line_nos: np.ndarray,
+                     marked: bool = False, long_cells: bool = True) -> tuple[pd.DataFrame, list[Reject]]:
     """Vectorised :func:`._rows.chat_mapper`: raw cell columns → (message frame, rejects).
 
     Buyers, senders and roles repeat: they are mapped (and hashed) once per
-    distinct cell and handled as codes; ``bad`` tracks the rows with a reason."""
+    distinct cell and handled as codes; ``bad`` tracks the rows with a reason.
+    ``marked``: the file had undecodable bytes (look for them in every cell);
+    ``long_cells`` False: no cell can be over the size limit (all lines are shorter)."""
     n = len(line_nos)
 
     def get(field: str) -> np.ndarray | None:
@@ -261,6 +279,7 @@ def map_chat_columns(cols: list[np.ndarray], index: dict[str, int], line_nos: np
         stripped = list(map(str.strip, content_raw))
         content = np.array(stripped, dtype=object)
         empty = content == "" if "" in stripped else np.zeros(n, dtype=bool)
+    longest = max(map(len, content_raw), default=0) if long_cells and content_raw is not None else 0
     blank_row = empty & np.logical_and.reduce([c == "" for c in cols]) if empty.any() else empty
     reason[empty] = "消息内容为空"
     bad = empty.copy()
@@ -271,6 +290,7 @@ def map_chat_columns(cols: list[np.ndarray], index: dict[str, int], line_nos: np
     sid = sid_text[sid_codes]
     b_codes, b_text = _coded(get("buyer"), n, text_or_none)
     buyer = b_text[b_codes]
+    longest = max(longest, longest_text(s_text, sid_text, b_text)) if long_cells else 0
     if _has_none(b_text, b_codes):
         no_buyer = pd.isna(buyer)
         has_sid = no_buyer & ~pd.isna(sid)
@@ -309,10 +329,17 @@ def map_chat_columns(cols: list[np.ndarray], index: dict[str, int], line_nos: np
             sender[fill] = buyer[fill]
             s_codes = None  # changed: hashed by value
 
-    sent, t, failed = _times(get("sent_at"), reason)
+    times = get("sent_at")
+    if longest > MAX_CELL_CHARS:  # as _limits.check_row: any mapped cell, in column order, first
+        long = flag_long([cols[i] for i in sorted(set(index.values())) if i < len(cols)], reason, bad)
+        times = None if times is None else np.where(long, "", times)  # not parsed at all
+    sent, t, failed = _times(times, reason)
     bad |= failed
-    rejects = [Reject(int(line_nos[i]), str(reason[i]), ",".join(str(c[i]) for c in cols)[:500])
-               for i in np.flatnonzero(bad & ~blank_row)]
+    if marked:
+        flag_undecodable(cols, reason, bad)
+    raw = (lambda i: visible(",".join(str(c[i]) for c in cols))) if marked else (
+        lambda i: ",".join(str(c[i]) for c in cols))
+    rejects = [Reject(int(line_nos[i]), str(reason[i]), raw(i)[:500]) for i in np.flatnonzero(bad & ~blank_row)]
     keep = ~bad
     k = int(keep.sum())
     sent, t, role, content = sent[keep], t[keep], role[keep], content[keep]
@@ -328,14 +355,19 @@ def map_chat_columns(cols: list[np.ndarray], index: dict[str, int], line_nos: np
 
 def _times(raw: np.ndarray | None, reason: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """parse_time over a column: (texts, epoch seconds, rows whose time is invalid, with their
-    reason set unless they had one); canonical times (the usual case) stay as they are."""
+    reason set unless they had one); canonical times (the usual case) stay as they are.
+    pandas takes any real date of 1677–2262: times outside :func:`cxdesk.times.plausible_range`
+    go to parse_time too, which refuses them with the reason."""
+    from cxdesk.times import plausible_range
+
     n = len(reason)
     failed = np.zeros(n, dtype=bool)
     if raw is None:
         return np.full(n, None, dtype=object), np.full(n, NAT, dtype=np.int64), failed
     parsed = pd.to_datetime(pd.Series(raw, dtype=object), format=TIME_FORMAT, errors="coerce")
     t = parsed.to_numpy("datetime64[s]").view(np.int64).copy()
-    ok = t != NAT
+    lo, hi = (np.datetime64(b, "s").astype(np.int64) for b in plausible_range())
+    ok = (t >= lo) & (t <= hi)  # NAT (the int64 minimum) is below lo
     if ok.all() and len("".join(raw)) == 19 * n:
         return raw, t, failed
     ok &= np.fromiter((len(s) == 19 for s in raw), bool, n)
@@ -371,19 +403,22 @@ def read_jddc(opts: ReadOptions) -> Iterator[Chunk]:
                 raise pd.errors.ParserError("not 7 columns")
         except StopIteration:
             break
-        except pd.errors.ParserError:
+        except (pd.errors.ParserError, LineTooLong):
             chunks.close()  # type: ignore[attr-defined]
             for ch in jddc_tsv.read(opts, skip_lines=consumed):
                 yield ch
             return
         cols = [df[k].to_numpy(dtype=object) for k in df.columns]
-        good, bad = map_jddc_columns(cols, consumed)
+        good, bad = map_jddc_columns(cols, consumed, marked=raw.undecodable > 0, long_cells=raw.long_lines)
         consumed += len(df)
         yield Chunk(good, bad, raw.count, total)
     yield Chunk(_message_frame(0, **_empty_cols()), [], total, total)
 
 
-def map_jddc_columns(cols: list[np.ndarray], first_line: int) -> tuple[pd.DataFrame, list[Reject]]:
+def map_jddc_columns(cols: list[np.ndarray], first_line: int, marked: bool = False,
+                     long_cells: bool = True) -> tuple[pd.DataFrame, list[Reject]]:
+    """Vectorised :func:`.jddc_tsv.read` (same rejects, in the same order of checks); ``marked``
+    and ``long_cells`` as for :func:`map_chat_columns`."""
     sid, customer, waiter, tr, rep, _sku, content_raw = cols
     n = len(sid)
     flags_ok = ((waiter == "0") | (waiter == "1")) & ((tr == "0") | (tr == "1")) & ((rep == "0") | (rep == "1"))
@@ -391,12 +426,21 @@ def map_jddc_columns(cols: list[np.ndarray], first_line: int) -> tuple[pd.DataFr
     content = np.array(stripped, dtype=object)
     rejects: list[Reject] = []
     bad = ~flags_ok | (content == "") if "" in stripped else ~flags_ok
+    b_all, b_uniq = pd.factorize(customer)
+    reason = np.full(n, None, dtype=object)
+    if long_cells and max(max(map(len, stripped), default=0), max(map(len, sid), default=0),
+                          longest_text(b_uniq)) > MAX_CELL_CHARS:
+        flag_long([customer, content, sid], reason, bad, first=False)  # as jddc_tsv._message
+    if marked:
+        flag_undecodable(cols, reason, bad)
     for i in np.flatnonzero(bad):
         fields = [c[i] for c in cols]
         line = "\t".join(fields).rstrip("\t")
         if not line.strip():
             continue  # blank line
-        if not flags_ok[i]:
+        if reason[i] is not None:
+            rejects.append(Reject(first_line + i + 1, reason[i], visible(line)[:500]))
+        elif not flags_ok[i]:
             rejects.append(Reject(first_line + i + 1, _JDDC_COLS.format(n=len(line.split("\t"))), line[:500]))
         else:
             rejects.append(Reject(first_line + i + 1, "消息内容为空", line[:500]))
@@ -404,8 +448,7 @@ def map_jddc_columns(cols: list[np.ndarray], first_line: int) -> tuple[pd.DataFr
     k = int(keep.sum())
     is_agent = waiter[keep] == "1"
     role = np.where(is_agent, _AGENT, _BUYER).astype(np.int8)
-    buyer = customer[keep]
-    b_codes, b_uniq = pd.factorize(buyer)
+    buyer, b_codes = customer[keep], b_all[keep]
     sender = buyer.copy()
     sender[is_agent] = None
     sent, t, content = np.full(k, None, dtype=object), np.full(k, NAT, dtype=np.int64), content[keep]

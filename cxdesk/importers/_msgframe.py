@@ -46,7 +46,10 @@ def frame_from_messages(messages: list[RawMessage]) -> pd.DataFrame:
 
 
 def time_seconds(sent_at: np.ndarray) -> np.ndarray:
-    """Canonical ``YYYY-MM-DD HH:MM:SS`` strings (or None) → int64 epoch seconds, NAT for none."""
+    """Canonical ``YYYY-MM-DD HH:MM:SS`` strings (or None) → int64 epoch seconds, NAT for none.
+
+    The strings come from :func:`._values.parse_time`, which already refused impossible and
+    implausible times, so every one of them is within pandas' range and none turns into NAT."""
     if not len(sent_at) or pd.isna(sent_at).all():
         return np.full(len(sent_at), NAT, dtype=np.int64)
     t = pd.to_datetime(pd.Series(sent_at, dtype=object), format=TIME_FORMAT, errors="coerce")

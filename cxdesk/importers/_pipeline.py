@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from cxdesk.errors import ImportFormatError
 from cxdesk.importers import registry, table_generic
 from cxdesk.importers._columns import apply_override, auto_map, require_fields
+from cxdesk.importers._guard import guarded, unexpected_as_format_error
 from cxdesk.importers._prefetch import prefetch
 from cxdesk.importers._model import (
     KIND_LABELS, KINDS, PLATFORM_SHOP_NAMES, Detection, ImportSummary, Probe, ReadOptions, Reject,
@@ -56,16 +57,18 @@ def detect(path: str | Path) -> Detection:
     Raises
     ------
     ImportFormatError
-        Empty, binary (image, PDF, archive) or undecodable files.
+        Empty, binary (image, PDF, archive), undecodable, broken or hostile files; any
+        unexpected error of a reader, too (see :mod:`._guard`).
     """
     path = Path(path)
     if not path.is_file():
         raise ImportFormatError(f"找不到文件“{path}”。")
-    p = probe(path)
-    found = registry.best(p)
-    if (found is None or found[0] is table_generic.FORMAT) and p.container == "json":
-        _json_columns(p)
+    with unexpected_as_format_error(path):
+        p = probe(path)
         found = registry.best(p)
+        if (found is None or found[0] is table_generic.FORMAT) and p.container == "json":
+            _json_columns(p)
+            found = registry.best(p)
     if found is None:
         raise ImportFormatError(_unknown_text_message(p))
     spec, g = found
@@ -125,22 +128,24 @@ def preview(path: str | Path, detection: Detection | None = None, mapping: dict[
 
     Reviews and orders come as canonical record dicts, chats as one dict per
     message (buyer_nick, role, sender, sent_at, content, source_session_id).
-    Rejected rows follow as ``{"record_no", "error", "raw"}``.
+    Rejected rows follow as ``{"record_no", "error", "raw"}``. Raises ImportFormatError
+    (never another exception) for a file that cannot be read.
     """
     det = detection or detect(path)
     final_kind, final_mapping = resolve(det, kind, mapping)
     spec = _spec(det, final_kind)
     good: list[dict[str, Any]] = []
     bad: list[dict[str, Any]] = []
-    reader = spec.read(ReadOptions(det, final_kind, final_mapping, chunk_size=max(limit, 1)))
-    try:
-        for chunk in islice(reader, 3):
-            good.extend(_as_dict(r) for r in chunk.records)
-            bad.extend({"record_no": r.record_no, "error": r.reason, "raw": r.raw} for r in chunk.rejects)
-            if len(good) + len(bad) >= limit:
-                break
-    finally:
-        getattr(reader, "close", lambda: None)()
+    with unexpected_as_format_error(det.path):
+        reader = spec.read(ReadOptions(det, final_kind, final_mapping, chunk_size=max(limit, 1)))
+        try:
+            for chunk in islice(reader, 3):
+                good.extend(_as_dict(r) for r in chunk.records)
+                bad.extend({"record_no": r.record_no, "error": r.reason, "raw": r.raw} for r in chunk.rejects)
+                if len(good) + len(bad) >= limit:
+                    break
+        finally:
+            getattr(reader, "close", lambda: None)()
     return (good + bad)[:limit]
 
 
@@ -191,20 +196,24 @@ def import_file(
     Raises
     ------
     ImportFormatError
-        Wrong kind of file, unreadable file, no data, or more than
-        ``max_bad_share`` of the rows rejected (:class:`TooManyBadRows`). Nothing is written.
+        Wrong kind of file, unreadable file (also any unexpected error of a reader, see
+        :mod:`._guard`), no data, or more than ``max_bad_share`` of the rows rejected
+        (:class:`TooManyBadRows`). Nothing is written.
     Cancelled
         ``ctx`` asked to stop; the transaction is rolled back.
+    Other exceptions
+        From the store and the writers, unchanged; the transaction is rolled back.
     """
     started = time.perf_counter()
     path = Path(path)
     ctx.progress(0, 0, f"正在识别 {path.name}")
-    det = detection or detect(path)
-    final_kind, final_mapping = resolve(det, kind, mapping)
-    plat = _platform(platform, det)
-    shop_name = shop or det.shop_hint or PLATFORM_SHOP_NAMES[plat]
-    spec = _spec(det, final_kind)
-    opts = ReadOptions(det, final_kind, final_mapping, chunk_size=chunk_size)
+    with unexpected_as_format_error(path):  # the reading itself is guarded chunk by chunk in _import
+        det = detection or detect(path)
+        final_kind, final_mapping = resolve(det, kind, mapping)
+        plat = _platform(platform, det)
+        shop_name = shop or det.shop_hint or PLATFORM_SHOP_NAMES[plat]
+        spec = _spec(det, final_kind)
+        opts = ReadOptions(det, final_kind, final_mapping, chunk_size=chunk_size)
     with contextlib.ExitStack() as stack:
         reader = None
         if _use_reader_process(reader_process, final_kind, spec, path) and not store.chats.shop_has_sessions(
@@ -248,7 +257,7 @@ def _import(ctx: JobContext, store: Store, path: Path, det: Detection, spec: Any
         else:
             writer = make_writer(opts.kind, store, shop_row.id, s.batch_id, gap)
             chunks = prefetch((spec.bulk_read or spec.read)(opts))
-        for chunk in chunks:
+        for chunk in guarded(chunks, path, spec.unit):  # a reader's surprise: a message naming the row
             ctx.check()
             writer.write(chunk.records)
             s.rows_read += len(chunk.records) + len(chunk.rejects)
@@ -268,7 +277,8 @@ def _import(ctx: JobContext, store: Store, path: Path, det: Detection, spec: Any
 def _check_bad_share(s: ImportSummary, max_bad_share: float) -> None:
     bad = len(s.rejects)
     if s.rows_read == 0:
-        raise ImportFormatError(f"“{s.file.name}”（{s.format_label}）中没有可导入的数据行。")
+        raise ImportFormatError(f"“{s.file.name}”（{s.format_label}）中没有可导入的数据行或记录（只有表头、空行，"
+                                "或记录列表是空的），数据库未改动。请确认选择的文件（和工作表）是否正确。")
     if bad > max_bad_share * s.rows_read:
         first = "；".join(f"第 {r.record_no} {s.unit}：{r.reason}" for r in s.rejects[:3])
         raise TooManyBadRows(

@@ -2,13 +2,17 @@
 
 Shared by every tabular format (seller-tool CSV/XLSX, 抖店 xlsx, Qianniu
 exporter CSV, generic chat/order tables, generic JSON lists). Each mapper
-raises ValueError with a Chinese reason for a row that cannot be used.
+raises ValueError with a Chinese reason for a row that cannot be used,
+including a row whose time is impossible or whose rating is no star count
+(:mod:`._values`): the row comes back rejected, never kept with the value
+silently dropped.
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from cxdesk.importers._limits import check_row
 from cxdesk.importers._model import Chunk, RawMessage, Reject
 from cxdesk.importers._tabular import RowChunk
 from cxdesk.importers._values import id_text, parse_amount, parse_rating, parse_time, text_or_none
@@ -79,7 +83,7 @@ def review_mapper(index: dict[str, int]) -> RowMapper:
             "content": clean_review_text(get(cells, "content")),
             "created_at": parse_time(get(cells, "created_at")),
             "append_content": clean_review_text(get(cells, "append_content")) or None,
-            "append_at": parse_time(get(cells, "append_at")),
+            "append_at": parse_time(get(cells, "append_at"), "追评时间"),
             "seller_reply": text_or_none(get(cells, "seller_reply")),
         }
         return finish_review(r)
@@ -97,8 +101,8 @@ def order_mapper(index: dict[str, int]) -> RowMapper:
         return {
             "order_id": order_id,
             "buyer_nick": text_or_none(get(cells, "buyer_nick")),
-            "created_at": parse_time(get(cells, "created_at")),
-            "paid_at": parse_time(get(cells, "paid_at")),
+            "created_at": parse_time(get(cells, "created_at"), "下单时间"),
+            "paid_at": parse_time(get(cells, "paid_at"), "付款时间"),
             "amount": parse_amount(get(cells, "amount")),
             "status": text_or_none(get(cells, "status")),
             "refund_status": text_or_none(get(cells, "refund_status")),
@@ -146,7 +150,7 @@ def map_chunks(chunks: Iterator[RowChunk], mapper: RowMapper) -> Iterator[Chunk]
         bad: list[Reject] = []
         for no, cells in rows:
             try:
-                good.append(mapper(no, cells))
+                good.append(mapper(no, check_row(cells)))  # _limits: broken row, cell size, bad bytes
             except ValueError as exc:
                 bad.append(Reject(no, str(exc), _raw(cells)))
         yield Chunk(good, bad, done, total)

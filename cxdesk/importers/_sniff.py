@@ -3,18 +3,20 @@
 Reads only the head of the file (64 KB, or the first rows of a sheet), so
 the wizard can show what it found before anything heavy runs. Users never
 pick an encoding: UTF-8 (with or without BOM) and GB18030 cover what Chinese
-tools write; charset-normalizer is the fallback for anything else.
+tools write (a head mixing the two is read line by line, see :mod:`._decode`),
+UTF-16 is recognised with or without its BOM (by the zero bytes of its ASCII
+characters); charset-normalizer is the fallback for anything else.
 """
 from __future__ import annotations
 
 import codecs
 import csv
 import io
-import zipfile
 from pathlib import Path
 
 from cxdesk.errors import ImportFormatError
 from cxdesk.importers._columns import ALIASES, norm
+from cxdesk.importers._decode import decode_bytes
 from cxdesk.importers._model import Probe
 
 HEAD_BYTES = 64 * 1024
@@ -59,7 +61,8 @@ def _refuse_binary(path: Path, head: bytes) -> None:
         what = "WebP 图片"
     else:
         what = next((label for magic, label in _MAGIC if head.startswith(magic)), None)
-        if what is None and head[:2] not in (b"\xff\xfe", b"\xfe\xff") and b"\x00" in head[:4096]:
+        if (what is None and head[:2] not in (b"\xff\xfe", b"\xfe\xff") and b"\x00" in head[:4096]
+                and utf16_without_bom(head) is None):
             what = "二进制文件"
     if what:
         hint = "请在 Excel 中另存为 .xlsx 或 CSV 后再导入。" if "Office" in what else ""
@@ -70,9 +73,13 @@ def _refuse_binary(path: Path, head: bytes) -> None:
 
 
 def detect_encoding(head: bytes, path: Path | None = None) -> str:
-    """utf-8-sig, then gb18030 (fast paths), then charset-normalizer."""
+    """UTF-16 (BOM, or its zero bytes), utf-8-sig, then gb18030 (fast paths), a head mixing
+    UTF-8 and GB18030 lines, then charset-normalizer."""
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "utf-16"
+    wide = utf16_without_bom(head)
+    if wide:
+        return wide
     for enc in ("utf-8-sig", "gb18030"):
         try:
             _decode_head(head, enc, complete=False, strict=True)
@@ -81,6 +88,9 @@ def detect_encoding(head: bytes, path: Path | None = None) -> str:
             return enc
         except UnicodeDecodeError:
             continue
+    mixed = _mixed_utf8_gb(head)
+    if mixed:
+        return mixed
     from charset_normalizer import from_bytes
 
     best = from_bytes(head).best()
@@ -90,16 +100,65 @@ def detect_encoding(head: bytes, path: Path | None = None) -> str:
     return best.encoding
 
 
+def utf16_without_bom(head: bytes) -> str | None:
+    """The UTF-16 ("utf-16-le" or "utf-16-be") the head is written in without a BOM, or None.
+
+    Text files hold ASCII (digits, delimiters, line breaks), which UTF-16 writes with a zero
+    byte on one side: zeros at odd offsets mean little-endian, at even ones big-endian.
+    Binary files have zeros on both sides, or do not decode to printable text."""
+    pairs = min(len(head), 4096) // 2
+    sample = head[: pairs * 2]
+    if pairs < 4:
+        return None
+    zeros_even, zeros_odd = sample[0::2].count(0), sample[1::2].count(0)
+    for enc, zeros, other in (("utf-16-le", zeros_odd, zeros_even), ("utf-16-be", zeros_even, zeros_odd)):
+        if zeros >= max(2, pairs // 20) and other <= pairs // 100:
+            try:
+                text = codecs.getincrementaldecoder(enc)("strict").decode(sample, final=False)
+            except UnicodeDecodeError:
+                return None
+            shown = sum(ch.isprintable() or ch in "\r\n\t" for ch in text)
+            return enc if "\x00" not in text and shown >= 0.95 * len(text) else None
+    return None
+
+
+def _mixed_utf8_gb(head: bytes) -> str | None:
+    """For a head whose lines are UTF-8 or GB18030 (two files stitched together), with at most
+    one in fifty that neither reads (their rows are rejected): the encoding of most of its
+    non-ASCII lines; the others are decoded in theirs (:mod:`._decode`)."""
+    lines = head.splitlines()[:-1] or head.splitlines()  # the last line may be cut
+    votes = {"utf-8": 0, "gb18030": 0}
+    unread = 0
+    for line in lines:
+        if line.isascii():
+            continue
+        for enc in votes:
+            try:
+                line.decode(enc)
+            except UnicodeDecodeError:
+                continue
+            votes[enc] += 1
+            break
+        else:
+            unread += 1
+    if unread > max(1, sum(votes.values()) // 50) or not any(votes.values()):
+        return None
+    return max(votes, key=votes.get)
+
+
 def _decode_head(head: bytes, encoding: str, *, complete: bool, strict: bool = False) -> str:
-    """Decode a head that may end in the middle of a multi-byte character."""
-    dec = codecs.getincrementaldecoder(encoding)("strict" if strict else "replace")
+    """Decode a head that may end in the middle of a multi-byte character (or of a line).
+    Not strict: lines in another encoding are decoded in theirs, as the readers will."""
+    if not strict:
+        return decode_bytes(head, encoding, final=complete)
+    dec = codecs.getincrementaldecoder(encoding)("strict")
     return dec.decode(head, final=complete)
 
 
 def _looks_jsonp(text: str) -> bool:
-    head = text[:200]
-    paren = head.find("(")
-    return 0 < paren < 80 and head[:paren].replace("_", "").replace(".", "").isalnum() and "{" in head
+    from cxdesk.importers._jsonsrc import looks_wrapped  # cb({...}), /**/cb({...}), var x = {...};
+
+    return looks_wrapped(text)
 
 
 def _sniff_delimiter(lines: list[str]) -> str | None:
@@ -139,40 +198,41 @@ def find_header(rows: list[list[object]]) -> tuple[int, list[str]]:
 def header_names(row: list[object]) -> list[str]:
     """Header cells as unique, non-empty names (列3 for a blank third cell)."""
     names: list[str] = []
+    seen: set[str] = set()  # a set: a sheet may claim 16,384 columns
     for i, c in enumerate(row):
         name = str(c).strip().lstrip("\ufeff") if c is not None and str(c).strip() else f"列{i + 1}"
-        while name in names:
+        while name in seen:
             name += "_2"
         names.append(name)
+        seen.add(name)
     return names
 
 
 def _probe_xlsx(path: Path, size: int) -> Probe:
-    try:
-        with zipfile.ZipFile(path) as zf:
-            names = set(zf.namelist())
-    except zipfile.BadZipFile:
-        raise ImportFormatError(f"文件“{path.name}”看起来是 XLSX，但已损坏，无法打开。") from None
-    if "xl/workbook.xml" not in names:
-        what = "Word 文档" if "word/document.xml" in names else "ZIP 压缩包"
-        raise ImportFormatError(
-            f"文件“{path.name}”是{what}，不是 Excel 表格或 CSV。请先解压或另存为 XLSX/CSV 后再导入。"
-        )
-    from openpyxl import load_workbook
+    """The first sheet's first rows; a broken or hostile workbook is refused (see :mod:`._xlsxsafe`)."""
+    from cxdesk.importers._xlsxsafe import XLSX_ERRORS, first_sheet, open_workbook, unreadable
 
-    wb = load_workbook(path, read_only=True, data_only=True)
-    try:
-        ws = wb.worksheets[0]
-        rows = [list(r) for _, r in zip(range(15), ws.iter_rows(values_only=True))]
+    with open_workbook(path) as wb:
+        ws = first_sheet(path, wb)
+        try:
+            rows = [_without_trailing_blanks(r) for _, r in zip(range(15), ws.iter_rows(values_only=True))]
+        except XLSX_ERRORS as exc:
+            raise unreadable(path, exc) from exc
         sheet = ws.title
-    finally:
-        wb.close()
     if not any(any(c is not None for c in r) for r in rows):
         raise ImportFormatError(f"表格“{path.name}”的第一个工作表是空的，没有可导入的内容。")
     p = Probe(path, size, "xlsx", None, sheet=sheet)
     p.header_row, p.columns = find_header(rows)
     p.columns = _trim_trailing_blank(p.columns)
     return p
+
+
+def _without_trailing_blanks(row: tuple[object, ...]) -> list[object]:
+    """The cells up to the last non-empty one (a sheet claiming A1:XFD1048576 pads every row)."""
+    end = len(row)
+    while end and (row[end - 1] is None or row[end - 1] == ""):
+        end -= 1
+    return list(row[:end])
 
 
 def _trim_trailing_blank(columns: list[str]) -> list[str]:

@@ -7,63 +7,45 @@ rows for sheets and items for JSON.
 """
 from __future__ import annotations
 
-import csv
-import io
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from cxdesk.importers._decode import DecodedText
 from cxdesk.importers._model import Detection
+from cxdesk.importers._records import records
 
 Row = tuple[int, list[Any]]
 RowChunk = tuple[list[Row], int, int]  # rows, done, total
-
-csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # chat exports hold long pasted texts
-
-
-class CountingReader(io.RawIOBase):
-    """A raw binary reader that counts bytes read, for progress by bytes."""
-
-    def __init__(self, fh: io.BufferedReader) -> None:
-        self._fh = fh
-        self.count = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buf: Any) -> int:
-        n = self._fh.readinto(buf)
-        self.count += n or 0
-        return n
-
-    def close(self) -> None:
-        self._fh.close()
-        super().close()
+# A sheet's rows come in a (maybe empty) chunk at least every this many sheet rows, blank or not.
+XLSX_SCAN_ROWS = 50_000
 
 
-def open_text(path: Path, encoding: str | None) -> tuple[io.TextIOWrapper, CountingReader]:
-    """A text stream over ``path`` plus its byte counter.
+def open_text(path: Path, encoding: str | None) -> tuple[DecodedText, DecodedText]:
+    """A text stream over ``path`` plus its byte counter (the same object: ``.count``).
 
-    Undecodable bytes deep in a file become U+FFFD instead of failing the
-    whole import: the head already proved the encoding.
+    Lines in another encoding than the detected one are decoded in theirs; bytes no
+    encoding reads become :data:`._limits.UNDECODABLE` (the importers reject their row),
+    and an over-long line comes as a :class:`._decode.LongLine` (see :mod:`._decode`).
     """
-    raw = CountingReader(open(path, "rb"))
-    text = io.TextIOWrapper(io.BufferedReader(raw, 1 << 20), encoding=encoding or "utf-8",
-                            errors="replace", newline="")
-    return text, raw
+    text = DecodedText(path, encoding)
+    return text, text
 
 
-def iter_delimited(det: Detection, chunk_size: int) -> Iterator[RowChunk]:
+def iter_delimited(det: Detection, chunk_size: int, skip_records: int = 0) -> Iterator[RowChunk]:
+    """Rows after the header, from the ``skip_records``-th on (blank ones count, as in pandas).
+
+    A row whose quote never closes comes as a :class:`._limits.BrokenRow` (see :mod:`._records`)."""
     total = det.path.stat().st_size
     text, raw = open_text(det.path, det.encoding)
     with text:
-        reader = csv.reader(text, delimiter=det.delimiter or ",")
-        header_row = det.header_row
         chunk: list[Row] = []
-        for cells in reader:
-            line = reader.line_num
-            if line <= header_row or not cells:
+        seen = 0
+        for line, cells in records(text, det.delimiter or ",", len(det.columns)):
+            if line <= det.header_row:
+                continue
+            seen += 1
+            if seen <= skip_records or not cells:
                 continue
             chunk.append((line, cells))
             if len(chunk) >= chunk_size:
@@ -73,24 +55,38 @@ def iter_delimited(det: Detection, chunk_size: int) -> Iterator[RowChunk]:
 
 
 def iter_xlsx(det: Detection, chunk_size: int) -> Iterator[RowChunk]:
-    from openpyxl import load_workbook
+    """Rows of the detected sheet, as wide as its header (see :mod:`._xlsxsafe` for the checks).
 
-    wb = load_workbook(det.path, read_only=True, data_only=True)
-    try:
-        ws = wb[det.sheet] if det.sheet else wb.worksheets[0]
+    A sheet's stated size (``max_row``, ``max_column``) may be a lie: 1,048,576 formatted empty
+    rows, or a dimension ``A1:XFD1048576``. Rows are cut to the header's width, so an empty
+    row costs little, and a chunk (maybe empty) comes at least every :data:`XLSX_SCAN_ROWS`
+    sheet rows so progress and cancel work through a long empty tail. A sheet that breaks part-way fails
+    as a whole (the transaction rolls back) with the last row read in the message.
+    """
+    from cxdesk.importers._xlsxsafe import XLSX_ERRORS, first_sheet, open_workbook, unreadable
+
+    with open_workbook(det.path) as wb:
+        ws = first_sheet(det.path, wb, det.sheet)
         total = max((ws.max_row or 0) - det.header_row, 0)
+        last = yielded = det.header_row
+        rows = ws.iter_rows(min_row=det.header_row + 1, max_col=len(det.columns) or None, values_only=True)
         chunk: list[Row] = []
-        for n, values in enumerate(ws.iter_rows(min_row=det.header_row + 1, values_only=True),
-                                   start=det.header_row + 1):
-            if all(v is None or v == "" for v in values):
-                continue
-            chunk.append((n, list(values)))
-            if len(chunk) >= chunk_size:
-                yield chunk, n - det.header_row, total
-                chunk = []
+        blank = None  # openpyxl fills missing rows with one shared empty tuple
+        try:
+            for n, values in enumerate(rows, start=det.header_row + 1):
+                if values is blank:
+                    pass
+                elif values.count(None) + values.count("") < len(values):  # tuple.count: C speed
+                    chunk.append((n, list(values)))
+                    last = n
+                else:
+                    blank = values
+                if len(chunk) >= chunk_size or n - yielded >= XLSX_SCAN_ROWS:
+                    yield chunk, min(n - det.header_row, total), total
+                    chunk, yielded = [], n
+        except XLSX_ERRORS as exc:
+            raise unreadable(det.path, exc, after_row=last) from exc
         yield chunk, total, total
-    finally:
-        wb.close()
 
 
 def iter_json_items(items: list[dict], columns: list[str], chunk_size: int) -> Iterator[RowChunk]:

@@ -89,12 +89,8 @@ def parse_day(value: Any) -> str:
         raise ValueError("缺少日期")
     s = str(value).strip() if not hasattr(value, "strftime") else None
     if s is not None and _DAY8.fullmatch(s.split(".")[0]):
-        y, m, d = _DAY8.fullmatch(s.split(".")[0]).groups()
-        return f"{y}-{m}-{d}"
-    try:
-        t = parse_time(value)
-    except ValueError:
-        t = None
+        value = int(s.split(".")[0])  # 20241130; parse_time checks it like any other day
+    t = parse_time(value, label="日期")  # impossible or implausible days are refused with the reason
     if not t:
         raise ValueError(f"日期“{value}”无法识别")
     return t[:10]

@@ -44,10 +44,14 @@ def convert(no: int, item: dict, rules: RoleRules) -> RawMessage:
                       text_or_none(item.get("sid")), text_or_none(item.get("mid")))
 
 
+# Keys read as text or numbers: a record with a list or an object there is rejected.
+SCALARS = ("mid", "sid", "created", "waiterSend", "content", "customer", "waiter")
+
+
 def read(opts: ReadOptions) -> Iterator[Chunk]:
     data = load_json(opts.detection.path, opts.detection.encoding)
     items = find_list(data, ("chatLogMessageList",)) or []
-    return item_chunks(items, partial(convert, rules=role_rules()), opts.chunk_size)
+    return item_chunks(items, partial(convert, rules=role_rules()), opts.chunk_size, SCALARS)
 
 
 FORMAT = FormatSpec("jd_chat_json", "京麦聊天记录（JSON）", ("json",), sniff, read, unit="条")

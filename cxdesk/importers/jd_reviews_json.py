@@ -41,7 +41,7 @@ def convert(no: int, it: dict) -> ReviewRecord:
         "content": clean_review_text(it.get("content")),
         "created_at": parse_time(it.get("creationTime")),
         "append_content": clean_review_text(dig(after, "hAfterUserComment", "content")) or None,
-        "append_at": parse_time(after.get("created")),
+        "append_at": parse_time(after.get("created"), "追评时间"),
         "seller_reply": _first_reply(it),
     })
 
@@ -53,9 +53,14 @@ def _first_reply(it: dict) -> str | None:
     return None
 
 
+# Keys read as text or numbers: a record with a list or an object there is rejected.
+SCALARS = ("id", "guid", "content", "creationTime", "score", "nickname", "productColor", "productSize",
+           "referenceName", "referenceId")
+
+
 def read(opts: ReadOptions) -> Iterator[Chunk]:
     items = find_list(load_json(opts.detection.path, opts.detection.encoding), ("comments",)) or []
-    return item_chunks(items, convert, opts.chunk_size)
+    return item_chunks(items, convert, opts.chunk_size, SCALARS)
 
 
 FORMAT = FormatSpec("jd_reviews_json", "京东商品评价（JSON）", ("json",), sniff, read, unit="条")

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from cxdesk.importers._decode import LongLine
+from cxdesk.importers._limits import UNDECODABLE, UNDECODABLE_REASON, long_line_reason, text_problem, visible
 from cxdesk.importers._model import Chunk, FormatSpec, Guess, Probe, RawMessage, ReadOptions, Reject
 from cxdesk.importers._tabular import open_text
 
@@ -53,6 +55,11 @@ def read(opts: ReadOptions, skip_lines: int = 0) -> Iterator[Chunk]:
 
 
 def _message(no: int, line: str) -> RawMessage | Reject:
+    """The message on line ``no``, or why it is refused (checks in the order of the bulk reader)."""
+    if type(line) is LongLine:
+        return Reject(no, long_line_reason(line.size), line[:500])
+    if UNDECODABLE in line:
+        return Reject(no, UNDECODABLE_REASON, visible(line)[:500])
     parts = _fields(line)
     if parts is None:
         n = len(line.rstrip("\r\n").split("\t"))
@@ -62,6 +69,8 @@ def _message(no: int, line: str) -> RawMessage | Reject:
     content = content.strip()
     if not content:
         return Reject(no, "消息内容为空", line[:500])
+    if problem := text_problem(customer, content, sid):
+        return Reject(no, problem, line[:500])
     role = "agent" if waiter == "1" else "buyer"
     return RawMessage(no, customer, role, customer if role == "buyer" else None, None, content, sid,
                       None, transferred == "1", repeat == "1")

@@ -45,7 +45,7 @@ def _consumer(no: int, it: dict) -> ReviewRecord:
         "content": clean_review_text(it.get("comment")),
         "created_at": parse_time(it.get("time")),
         "append_content": clean_review_text(append.get("comment")) or None,
-        "append_at": parse_time(append.get("time")),
+        "append_at": parse_time(append.get("time"), "追评时间"),
     })
 
 
@@ -67,6 +67,15 @@ def _merchant(no: int, it: dict) -> ReviewRecord:
     })
 
 
+# Keys each converter reads as text or numbers: a record with a list or an object there is rejected
+# (its main fields only: an odd reply or append must not cost the review).
+_SCALARS = {
+    _consumer: ("review_id", "goods_id", "name", "comment", "time", "stars", "score"),
+    _merchant: ("reviewId", "orderSn", "goodsId", "goodsName", "nickname", "name", "score", "descScore",
+                "comment", "createTime"),
+}
+
+
 def _spec(fid: str, label: str, keys: tuple[str, ...], convert: Callable[[int, dict], ReviewRecord]) -> FormatSpec:
     def sniff(p: Probe) -> Guess | None:
         if p.container != "json" or not head_has(p.head_text, *keys):
@@ -77,7 +86,7 @@ def _spec(fid: str, label: str, keys: tuple[str, ...], convert: Callable[[int, d
         data = load_json(opts.detection.path, opts.detection.encoding)
         items = find_list(data, ("data", "list", "reviews", "result", "reviewList")) or (
             data if isinstance(data, list) else [])
-        return item_chunks(items, convert, opts.chunk_size)
+        return item_chunks(items, convert, opts.chunk_size, _SCALARS[convert])
 
     return FormatSpec(fid, label, ("json",), sniff, read, unit="条")
 

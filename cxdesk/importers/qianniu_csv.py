@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from cxdesk.importers import table_generic
 from cxdesk.importers._columns import auto_map, norm
+from cxdesk.importers._limits import UNDECODABLE
 from cxdesk.importers._model import FormatSpec, Guess, Probe
 
 _SIGNATURE = {"客户名", "发送时间", "发送内容", "发送账号"}
@@ -24,7 +25,7 @@ def shop_from_lines(lines: list[str]) -> str | None:
     for line in lines[1:200]:
         for cell in line.split(","):
             cell = cell.strip().strip('"')
-            if ":" in cell and not cell[:1].isdigit() and len(cell) < 60:
+            if ":" in cell and not cell[:1].isdigit() and len(cell) < 60 and UNDECODABLE not in cell:
                 shop = cell.split(":", 1)[0].strip()
                 if shop:
                     return shop

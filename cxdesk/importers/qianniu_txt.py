@@ -13,7 +13,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from cxdesk.importers._model import Chunk, FormatSpec, Guess, Probe, RawMessage, ReadOptions
+from cxdesk.importers._decode import LongLine
+from cxdesk.importers._limits import (
+    MAX_CELL_CHARS, UNDECODABLE, long_line_reason, text_problem, too_long_reason, visible,
+)
+from cxdesk.importers._model import Chunk, FormatSpec, Guess, Probe, RawMessage, ReadOptions, Reject
 from cxdesk.importers._tabular import open_text
 from cxdesk.importers._values import parse_time
 from cxdesk.roles import RoleRules, role_rules
@@ -22,10 +26,18 @@ HEADER = re.compile(r"^(?P<sender>\S.*?)\s*(?P<time>\d{4}[-/]\d{1,2}[-/]\d{1,2}\
 _NOISE = re.compile(r"^(已读|未读|\S.{0,40}撤回了一条消息)$")
 _SYSTEM = re.compile(r"^(由\s*.+?\s*转交给|.*(转交给|已转接|接入了会话|结束了会话|会话已结束))")
 UNKNOWN_BUYER = "未知买家"
+# A header or system line is a name plus a time or a short notice; longer lines are message
+# text, and are not matched against the patterns above (whose cost grows with the square
+# of a line's length: 8,000 spaces took 2 s, a 64 KB line minutes).
+MAX_HEADER_CHARS = 200
+
+
+def _header(line: str) -> re.Match | None:
+    return HEADER.match(line) if line and len(line) <= MAX_HEADER_CHARS else None
 
 
 def sniff(p: Probe) -> Guess | None:
-    heads = [HEADER.match(ln.strip()) for ln in p.lines[:200] if ln.strip()]
+    heads = [_header(ln.strip()) for ln in p.lines[:200] if ln.strip()]
     hits = [h for h in heads if h]
     if len(hits) < 1 or not heads[0]:
         return None
@@ -34,7 +46,7 @@ def sniff(p: Probe) -> Guess | None:
 
 def shop_of(senders: list[str]) -> str | None:
     for s in senders:
-        if ":" in s or "：" in s:
+        if (":" in s or "：" in s) and UNDECODABLE not in s:
             return re.split("[:：]", s, maxsplit=1)[0].strip() or None
     return None
 
@@ -84,32 +96,65 @@ def read(opts: ReadOptions) -> Iterator[Chunk]:
     total = path.stat().st_size
     text, raw = open_text(path, opts.detection.encoding)
     conv = _Conversation(role_rules())
+    rejects: list[Reject] = []
     with text:
-        current: list = []  # [no, sender, sent_at, lines]
+        current: list = []  # [no, sender, sent_at, lines]; empty while skipping a refused message
+        size = 0  # characters of the current message so far
         for no, line in enumerate(text, start=1):
+            if type(line) is LongLine:
+                current = _refuse(current, no, long_line_reason(line.size), line, rejects)
+                continue
             line = line.strip()
-            m = HEADER.match(line) if line else None
+            m = _header(line)
             if m:
-                _emit(conv, current)
-                current = [no, m["sender"].strip(), parse_time(m["time"]), []]
+                _emit(conv, current, rejects)
+                current, size = _start_message(no, line, m, rejects), 0
             elif line and current and not _NOISE.match(line):
                 current[3].append(line)
+                size += len(line) + 1
+                if size > MAX_CELL_CHARS:
+                    current = _refuse(current, no, too_long_reason(None, "这条消息"), line, rejects)
             if len(conv.out) >= opts.chunk_size:
-                yield Chunk(conv.out, [], raw.count, total)
-                conv.out = []
-        _emit(conv, current)
+                yield Chunk(conv.out, rejects, raw.count, total)
+                conv.out, rejects = [], []
+        _emit(conv, current, rejects)
         conv.flush(final=True)
-        yield Chunk(conv.out, [], total, total)
+        yield Chunk(conv.out, rejects, total, total)
 
 
-def _emit(conv: _Conversation, current: list) -> None:
+def _start_message(no: int, line: str, m: re.Match, rejects: list[Reject]) -> list:
+    """A new message from its header line; a header with an impossible time refuses the
+    message (its text lines are skipped with it) and is reported at the header's line."""
+    try:
+        return [no, m["sender"].strip(), parse_time(m["time"]), []]
+    except ValueError as exc:
+        rejects.append(Reject(no, f"{exc}（这条消息未导入）", line[:500]))
+        return []
+
+
+def _refuse(current: list, no: int, why: str, line: str, rejects: list[Reject]) -> list:
+    """Refuse the message being collected because of its line ``no`` (reported at the header's
+    line; its later lines are skipped with it), or, outside a message, line ``no`` itself.
+    Returns the new (empty) current message."""
+    if current:
+        raw = visible("\n".join([current[1], *current[3][:1]]))[:500]
+        rejects.append(Reject(current[0], f"{why}（第 {no} 行；这条消息未导入）", raw))
+    else:
+        rejects.append(Reject(no, why, visible(str(line))[:500]))
+    return []
+
+
+def _emit(conv: _Conversation, current: list, rejects: list[Reject]) -> None:
     """Add the message being collected; system lines inside it become their own messages."""
     if not current:
         return
     no, sender, sent_at, lines = current
+    if problem := text_problem(sender, *lines):
+        rejects.append(Reject(no, f"{problem}（这条消息未导入）", visible("\n".join([sender, *lines]))[:500]))
+        return
     body: list[str] = []
     for line in lines:
-        if _SYSTEM.match(line):
+        if len(line) <= MAX_HEADER_CHARS and _SYSTEM.match(line):
             if body:
                 conv.add(no, sender, sent_at, "\n".join(body))
                 body = []

@@ -33,13 +33,14 @@ def _tmall(no: int, it: dict) -> ReviewRecord:
         "content": clean_review_text(it.get("rateContent")),
         "created_at": parse_time(it.get("rateDate")),
         "append_content": clean_review_text(append.get("content")) or None if isinstance(append, dict) else None,
-        "append_at": parse_time(append.get("commentTime")) if isinstance(append, dict) else None,
+        "append_at": parse_time(append.get("commentTime"), "追评时间") if isinstance(append, dict) else None,
         "seller_reply": text_or_none(it.get("reply")),
     })
 
 
 def _feed(no: int, it: dict) -> ReviewRecord:
-    appends = [a for a in it.get("appendList") or [] if isinstance(a, dict)]
+    append_list = it.get("appendList")
+    appends = [a for a in append_list if isinstance(a, dict)] if isinstance(append_list, list) else []
     user = it.get("user")
     nick = user.get("nick") if isinstance(user, dict) else user
     first_append = appends[0] if appends else {}
@@ -51,7 +52,7 @@ def _feed(no: int, it: dict) -> ReviewRecord:
         "content": clean_review_text(it.get("content")),
         "created_at": parse_time(it.get("date")),
         "append_content": "\n".join(clean_review_text(a.get("content")) for a in appends).strip() or None,
-        "append_at": parse_time(first_append.get("date")),
+        "append_at": parse_time(first_append.get("date"), "追评时间"),
         "seller_reply": text_or_none(it.get("reply")),
     })
 
@@ -70,6 +71,16 @@ def _top(no: int, it: dict) -> ReviewRecord:
     })
 
 
+# Keys each converter reads as text or numbers: a record with a list or an object there is rejected
+# (its main fields only: an odd reply or append must not cost the review).
+_SCALARS = {
+    _tmall: ("id", "tradeId", "itemId", "auctionNumId", "auctionTitle", "auctionSku", "displayUserNick",
+             "rateContent", "rateDate"),
+    _feed: ("rateId", "content", "date"),
+    _top: ("oid", "tid", "num_iid", "item_title", "nick", "result", "content", "created"),
+}
+
+
 def _spec(fid: str, label: str, keys: tuple[str, ...], list_keys: tuple[str, ...],
           convert: Callable[[int, dict], ReviewRecord]) -> FormatSpec:
     def sniff(p: Probe) -> Guess | None:
@@ -79,7 +90,7 @@ def _spec(fid: str, label: str, keys: tuple[str, ...], list_keys: tuple[str, ...
 
     def read(opts: ReadOptions) -> Iterator[Chunk]:
         items = find_list(load_json(opts.detection.path, opts.detection.encoding), list_keys) or []
-        return item_chunks(items, convert, opts.chunk_size)
+        return item_chunks(items, convert, opts.chunk_size, _SCALARS[convert])
 
     return FormatSpec(fid, label, ("json",), sniff, read, unit="条")
 
