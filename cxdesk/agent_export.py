@@ -19,6 +19,7 @@ from cxdesk.analysis.agent_kpis import METRICS, PERIODS, kpi_table, load_config,
 from cxdesk.analysis.capability import DIMENSIONS, SCORE, SCORE_LABEL
 from cxdesk.errors import CxdeskError
 from cxdesk.exports import neutralise
+from cxdesk.outpaths import atomic_output, check_output_path
 from cxdesk.tasks import JobContext
 
 PERIOD_COLUMN = "周期"
@@ -63,7 +64,7 @@ def export_agents(ctx: JobContext, db_path: str | Path, period: str, out: str | 
     """Job: compute the KPIs and write them to ``out`` (.csv or .xlsx)."""
     if period not in PERIODS:
         raise CxdeskError(f"不支持的周期“{period}”，可选：day（按日）、week（按周）、month（按月）、all（全部）")
-    out = Path(out)
+    out = check_output_path(out, store=db_path)
     suffix = out.suffix.lower()
     if suffix not in (".csv", ".xlsx"):
         raise CxdeskError(f"导出文件须以 .csv 或 .xlsx 结尾：{out.name}")
@@ -75,18 +76,8 @@ def export_agents(ctx: JobContext, db_path: str | Path, period: str, out: str | 
         raise CxdeskError("数据库里没有客服发出的聊天消息，无法计算客服绩效：请先导入客服聊天记录。")
     window = window or config.get("conversion", {}).get("order_window", "same_day")
     table = export_frame(kpi_table(frames, period, shop_ids=shop_ids, window=window, config=config))
-    tmp = out.with_name(out.name + ".part")
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        if suffix == ".csv":
-            _write_csv(tmp, table)
-        else:
-            _write_xlsx(tmp, table)
-        tmp.replace(out)
-    except OSError as exc:
-        raise CxdeskError(f"无法写入“{out}”：{exc.strerror or exc}") from exc
-    finally:
-        tmp.unlink(missing_ok=True)
+    with atomic_output(out, store=db_path, create_folder=True) as tmp:
+        (_write_csv if suffix == ".csv" else _write_xlsx)(tmp, table)
     return AgentExportSummary(out, len(table), table["agent"].nunique(), period)
 
 

@@ -70,7 +70,7 @@ def test_reviews_csv_has_the_contract_columns_and_results(analysed_db: Path, tmp
 
 def test_messages_xlsx_keeps_session_ids(analysed_db: Path, tmp_path: Path) -> None:
     out = tmp_path / "messages.xlsx"
-    export_table(TaskContext(), analysed_db, "messages", out)
+    export_table(TaskContext(), analysed_db, "messages", out, keep_personal=True)  # joined by buyer nick
     book = openpyxl.load_workbook(out, read_only=True)
     try:
         rows = list(book.active.values)
@@ -111,7 +111,7 @@ def _csv(path: Path) -> list[dict]:
 
 def test_sessions_carry_source_ids_and_risk_scores(analysed_db: Path, tmp_path: Path) -> None:
     out = tmp_path / "sessions.csv"
-    assert export_table(TaskContext(), analysed_db, "sessions", out).rows == 2
+    assert export_table(TaskContext(), analysed_db, "sessions", out, keep_personal=True).rows == 2
     rows = _csv(out)
     assert tuple(rows[0]) == SESSION_COLUMNS
     by_buyer = {r["buyer"]: r for r in rows}
@@ -129,7 +129,7 @@ def test_flags_export_names_the_session_review_rule_and_triage(analysed_db: Path
         with store.transaction():
             store.flags.set_status(flag_id, "已处理", note="已补发", handler="组长")
     out = tmp_path / "flags.xlsx"
-    summary = export_table(TaskContext(), analysed_db, "flags", out)
+    summary = export_table(TaskContext(), analysed_db, "flags", out, keep_personal=True)
     book = openpyxl.load_workbook(out, read_only=True)
     try:
         rows = list(book.active.values)

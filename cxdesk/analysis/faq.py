@@ -129,14 +129,19 @@ def _read_table(path: str):
     raise CxdeskError(f"无法识别“{path}”的编码（试过 UTF-8 与 GB18030）。")
 
 
-def cluster_file(ctx: JobContext, path: str, column: str, out: str, preset: str | None = None) -> ClusterFileSummary:
+def cluster_file(ctx: JobContext, path: str, column: str, out: str, preset: str | None = None, *,
+                 store: str | None = None, keep_personal: bool = False) -> ClusterFileSummary:
     """Job: cluster every row of one text column of a CSV/XLSX; write the rows back with
-    ``cluster_id`` and ``cluster_label`` (``cluster_id`` 0 is the largest group, -1 an empty text)."""
-    from pathlib import Path
+    ``cluster_id`` and ``cluster_label`` (``cluster_id`` 0 is the largest group, -1 an empty text).
 
+    ``out`` may not be the input file nor the database ``store``; personal data in the
+    labels is masked unless ``keep_personal`` (the input's own columns are written back as they were)."""
     from cxdesk.errors import CxdeskError
     from cxdesk.exports import neutralise
+    from cxdesk.outpaths import atomic_output, check_output_path
+    from cxdesk.privacy import mask_text
 
+    check_output_path(out, store=store, inputs=[path])
     if not out.lower().endswith((".csv", ".xlsx")):
         raise CxdeskError(f"输出文件须以 .csv 或 .xlsx 结尾：{out}")
     frame = _read_table(path)
@@ -145,17 +150,12 @@ def cluster_file(ctx: JobContext, path: str, column: str, out: str, preset: str 
     rules = FaqRules.load().with_preset(preset)
     result = cluster_texts(frame[column].tolist(), rules=rules, ctx=ctx)
     frame["cluster_id"] = result.labels
-    frame["cluster_label"] = [result.names.get(c, "") for c in result.labels]
+    names = result.names if keep_personal else {c: mask_text(n) for c, n in result.names.items()}
+    frame["cluster_label"] = [names.get(c, "") for c in result.labels]
     frame = frame.map(neutralise)
-    tmp = Path(out + ".part")
-    try:
+    with atomic_output(out, store=store, inputs=[path]) as tmp:
         if out.lower().endswith(".csv"):
             frame.to_csv(tmp, index=False, encoding="utf-8-sig")
         else:
             frame.to_excel(tmp, index=False, engine="xlsxwriter")
-        tmp.replace(out)
-    except OSError as exc:
-        raise CxdeskError(f"无法写入“{out}”：{exc.strerror or exc}") from exc
-    finally:
-        tmp.unlink(missing_ok=True)
     return ClusterFileSummary(len(frame), result.n_clusters, out)

@@ -43,6 +43,7 @@ import scipy.sparse as sp
 
 from cxdesk.analysis.faq_louvain import louvain
 from cxdesk.analysis.faq_text import ClusterParams
+from cxdesk.privacy import MASK, mask_text
 
 _MASK_SYMBOLS = "\ue000\ue001\ue002\ue003\ue004\ue005\ue006\ue007\ue008\ue009\ue00a\ue00b\ue00c"
 _MASKS = ("{订单号}", "{电话}", "{金额}", "{日期}", "{时间}", "{地址}", "{姓名}", "{链接}", "{数字}", "{其他}",
@@ -372,8 +373,10 @@ def summarise(members: np.ndarray, v: sp.csr_matrix, texts: Sequence[str], count
         top = members[np.argsort(-w)[:50]]
         tally: Counter[str] = Counter()
         for i in top:
-            for word in set(words(_TRAILING_PARTICLES.sub("", _MASK_RE.sub(" ", texts[i])))):
-                if len(word) > 1 and word not in stopwords:
+            # Personal data masked first: a receiver's name or street is never a keyword.
+            text = mask_text(texts[i], keep_place=False)
+            for word in set(words(_TRAILING_PARTICLES.sub("", _MASK_RE.sub(" ", text)))):
+                if len(word) > 1 and word not in stopwords and MASK not in word:
                     tally[word] += int(counts[i])
         found = list(tally)
         weight = rarity(found) if rarity is not None and found else np.ones(len(found))

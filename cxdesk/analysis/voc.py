@@ -168,11 +168,19 @@ def _tokenize(text: str) -> list[str]:
 
 def candidate_keywords(negative_texts: Iterable[str], stopwords: frozenset[str] = frozenset(),
                        limit: int = KEYWORD_CANDIDATES, tokenize=None) -> list[str]:
-    """The words most negative reviews contain (each review counts a word once)."""
+    """The words most negative reviews contain (each review counts a word once).
+
+    Personal data is masked before the text is cut into words (:func:`cxdesk.privacy.mask_text`, the
+    address's place too), so a receiver's name, street or district never becomes a keyword (``_WORD``
+    refuses the mask character).
+    """
+    from cxdesk.privacy import mask_text
+
     tokenize = tokenize or _tokenize
     counts: Counter[str] = Counter()
     for text in negative_texts:
-        counts.update({w for w in tokenize(text) if _WORD.match(w) and w not in stopwords})
+        words = tokenize(mask_text(text, keep_place=False))
+        counts.update({w for w in words if _WORD.match(w) and w not in stopwords})
     return [w for w, _ in counts.most_common(limit)]
 
 

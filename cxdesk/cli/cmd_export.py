@@ -1,4 +1,7 @@
-"""``export``: reviews, chat messages, sessions or risk flags with their analysis results, to CSV or XLSX."""
+"""``export``: reviews, chat messages, sessions or risk flags with their analysis results, to CSV or XLSX.
+
+Buyers' personal data is masked unless ``--keep-personal``; the output is never the database itself.
+"""
 from __future__ import annotations
 
 import argparse
@@ -17,12 +20,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", required=True, metavar="FILE", help="输出文件，.csv 或 .xlsx")
     p.add_argument("--period", choices=["day", "week", "month", "all"], default="all",
                    help="agents：按日 / 周 / 月 / 全部统计（默认 all）")
+    p.add_argument("--keep-personal", action="store_true",
+                   help="保留买家昵称、手机号、身份证号、邮箱、姓名、地址（默认隐藏；文件外传时请勿使用）")
     p.add_argument("--quiet", action="store_true", help="不显示进度")
-    p.set_defaults(func=run)
+    p.set_defaults(func=run, store_mode="auto")  # only reads: a read-only database is opened read-only
 
 
 def run(args: argparse.Namespace) -> int:
-    from cxdesk.exports import export_table
+    from cxdesk.exports import KEEP_HINT, export_table
     from cxdesk.paths import default_db_path
 
     if args.kind == "agents":
@@ -30,6 +35,9 @@ def run(args: argparse.Namespace) -> int:
 
         summary = run_cli_job(export_agents, args.db or default_db_path(), args.period, args.out, quiet=args.quiet)
     else:
-        summary = run_cli_job(export_table, args.db or default_db_path(), args.kind, args.out, quiet=args.quiet)
+        summary = run_cli_job(export_table, args.db or default_db_path(), args.kind, args.out,
+                              keep_personal=args.keep_personal, quiet=args.quiet)
     print(summary.describe())
+    if getattr(summary, "masked", None):
+        print(f"{KEEP_HINT}。")
     return 0

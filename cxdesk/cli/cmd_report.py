@@ -20,9 +20,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--shop", type=int, metavar="ID", help="只看这个店铺（店铺编号见 stats 子命令）")
     p.add_argument("--platform", metavar="NAME", help="只看这个平台的店铺，如 taobao、jd、pdd、douyin")
     p.add_argument("--keep-personal", action="store_true",
-                   help="保留买家昵称、电话、地址等个人信息（默认隐藏；报告外传时请勿使用）")
+                   help="保留买家昵称、手机号、身份证号、邮箱、姓名、地址（默认隐藏；报告外传时请勿使用）")
     p.add_argument("--quiet", action="store_true", help="不显示进度")
-    p.set_defaults(func=run)
+    p.set_defaults(func=run, store_mode="auto")  # only reads: a read-only database is opened read-only
 
 
 def _day(text: str, option: str) -> date:
@@ -33,6 +33,7 @@ def _day(text: str, option: str) -> date:
 
 
 def run(args: argparse.Namespace) -> int:
+    from cxdesk.exports import KEEP_HINT
     from cxdesk.paths import default_db_path
     from cxdesk.reports.build import ReportParams, build_report
 
@@ -40,4 +41,6 @@ def run(args: argparse.Namespace) -> int:
                           shop_id=args.shop, platform=args.platform, keep_personal=args.keep_personal)
     summary = run_cli_job(build_report, args.db or default_db_path(), params, quiet=args.quiet)
     print(summary.describe())
+    if summary.masked:
+        print(f"{KEEP_HINT}。")
     return 0

@@ -5,6 +5,7 @@ import csv
 from pathlib import Path
 
 from cxdesk.errors import CxdeskError
+from cxdesk.outpaths import atomic_output
 from cxdesk.store import Batch, Store
 
 
@@ -17,7 +18,8 @@ def undo_batch(store: Store, batch_id: int) -> int:
     """Remove exactly the rows batch ``batch_id`` added and mark it undone.
 
     Chat sessions that still hold messages from other batches survive and
-    are recomputed. Returns the number of rows removed.
+    are recomputed. The store is backed up first (``Store.backup``).
+    Returns the number of rows removed.
     """
     batch = store.batches.get(batch_id)
     if batch is None:
@@ -28,6 +30,7 @@ def undo_batch(store: Store, batch_id: int) -> int:
 
     repo = {"reviews": store.reviews, "chats": store.chats, "orders": store.orders,
             "agent_report": AgentReportsRepo(store.conn)}[batch.kind]
+    store.backup(f"undo-{batch_id}")  # the newest 3 backups are kept; 设置 → 备份 restores one
     with store.transaction():
         removed = repo.delete_batch(batch_id)
         store.batches.mark_undone(batch_id)
@@ -35,12 +38,13 @@ def undo_batch(store: Store, batch_id: int) -> int:
 
 
 def write_rejects_csv(store: Store, batch_id: int, path: str | Path) -> int:
-    """Write a batch's rejected rows as a CSV Excel opens correctly (UTF-8 BOM).
+    """Write a batch's rejected rows as a CSV Excel opens correctly (UTF-8 BOM), whole or not at all;
+    ``path`` may not be the database (:func:`cxdesk.outpaths.atomic_output`).
 
     Returns the number of rows written.
     """
     rows = store.batches.rejects(batch_id)
-    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+    with atomic_output(path, store=store.path) as tmp, open(tmp, "w", encoding="utf-8-sig", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(["行号/记录号", "原因", "原始内容"])
         w.writerows((n, reason, raw or "") for n, reason, raw in rows)

@@ -2,7 +2,9 @@
 
 The CLI (``python main.py report``) and the 导出报告 button call the same job.
 The file is written next to the target under a temporary name and renamed at
-the end, so a failed or cancelled report never leaves half a file behind.
+the end (:func:`cxdesk.outpaths.atomic_output`), so a failed or cancelled
+report never leaves half a file behind, and the database, its side files and
+backups are never a target.
 """
 from __future__ import annotations
 
@@ -11,8 +13,10 @@ from datetime import date
 from pathlib import Path
 
 from cxdesk.errors import CxdeskError
+from cxdesk.outpaths import atomic_output, check_output_path
 from cxdesk.store.dashboard import DashboardFilter
 from cxdesk.tasks import JobContext
+from cxdesk.times import plausible_range, range_text
 
 FORMATS = {".xlsx": "Excel 工作簿", ".html": "网页（HTML）", ".htm": "网页（HTML）", ".pdf": "PDF"}
 MAX_DAYS = 3660
@@ -40,12 +44,18 @@ class ReportSummary:
     masked: bool
 
     def describe(self) -> str:
-        note = "个人信息已隐藏" if self.masked else "包含未隐藏的个人信息"
-        return f"已生成报告“{self.path}”（{FORMATS[self.format]}，{note}）。"
+        note = ("个人信息已隐藏（买家昵称、手机号、身份证号、邮箱、姓名、地址）" if self.masked
+                else "报告包含未隐藏的买家个人信息，请勿外传")
+        return f"已生成报告“{self.path}”（{FORMATS[self.format]}）。{note}。"
 
 
-def check_params(params: ReportParams) -> str:
-    """The output format (suffix), or a :class:`CxdeskError` with a Chinese message."""
+def check_params(params: ReportParams, db_path: str | Path | None = None) -> str:
+    """The output format (suffix), or a :class:`CxdeskError` with a Chinese message.
+
+    With ``db_path``, an output that is that database (or its side files,
+    backups) is refused too (:func:`cxdesk.outpaths.check_output_path`).
+    """
+    check_output_path(params.out, store=db_path)
     suffix = Path(params.out).suffix.lower()
     if suffix not in FORMATS:
         raise CxdeskError(f"报告文件须以 .xlsx、.html 或 .pdf 结尾：{Path(params.out).name}")
@@ -53,6 +63,9 @@ def check_params(params: ReportParams) -> str:
         raise CxdeskError(f"结束日期 {params.date_to} 早于开始日期 {params.date_from}。")
     if (params.date_to - params.date_from).days + 1 > MAX_DAYS:
         raise CxdeskError("报告期间最长 10 年，请缩短日期范围。")
+    earliest, latest = plausible_range()
+    if params.date_from < earliest.date() or params.date_to > latest.date():
+        raise CxdeskError(f"报告期间须在 {range_text()} 之内（店铺数据的合理时间范围），未生成报告，请改日期。")
     if not Path(params.out).parent.exists():
         raise CxdeskError(f"文件夹不存在：{Path(params.out).parent}")
     return suffix
@@ -63,22 +76,16 @@ def build_report(ctx: JobContext, db_path: str | Path, params: ReportParams) -> 
     from cxdesk.reports.content import collect
     from cxdesk.reports.writers import write_html, write_pdf, write_xlsx
 
-    suffix = check_params(params)
+    suffix = check_params(params, db_path)
     if not Path(db_path).exists():
         raise CxdeskError(f"数据库文件不存在：{db_path}")
     content = collect(ctx, db_path, params.filter(), keep_personal=params.keep_personal)
     ctx.check()
     ctx.progress(85, 100, "写出报告")
     out = Path(params.out)
-    tmp = out.with_name(out.name + ".part")
     writer = {".xlsx": write_xlsx, ".pdf": write_pdf}.get(suffix, write_html)
-    try:
+    with atomic_output(out, store=db_path) as tmp:
         writer(content, tmp)
         ctx.check()
-        tmp.replace(out)
-    except OSError as exc:
-        raise CxdeskError(f"无法写入“{out}”：{exc.strerror or exc}") from exc
-    finally:
-        tmp.unlink(missing_ok=True)
     ctx.progress(100, 100, "完成")
     return ReportSummary(out, suffix, not params.keep_personal)

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 GOOD, BAD, PLAIN = "#2e7d32", "#c62828", "#555555"
-MASK_NOTE = "买家昵称、电话、地址等个人信息已隐藏。"
+MASK_NOTE = "买家个人信息已隐藏（昵称只留首尾字；手机号、身份证号、邮箱、姓名、地址打星号）。"
 KEEP_NOTE = "本报告包含买家个人信息（未隐藏），请勿外传。"
 SYNTHETIC_NOTE = "数据为合成的演示数据，不代表任何真实店铺。"
 

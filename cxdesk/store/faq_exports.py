@@ -74,31 +74,28 @@ class FaqExports:
             yield chunk
 
 
-def export_faq(ctx, db_path: str | Path, kind: str, out: str | Path):
-    """Job: write the FAQ clusters or the extracted questions to ``out`` (.csv or .xlsx)."""
+def export_faq(ctx, db_path: str | Path, kind: str, out: str | Path, *, keep_personal: bool = False):
+    """Job: write the FAQ clusters or the extracted questions to ``out`` (.csv or .xlsx).
+
+    Questions, variants and answers are buyers' and agents' words: personal
+    data in them is masked unless ``keep_personal``.
+    """
     from cxdesk.analysis.faq_text import FaqRules
     from cxdesk.errors import CxdeskError
-    from cxdesk.exports import ExportSummary, write_csv, write_xlsx
+    from cxdesk.exports import ExportSummary, masked_batches, privacy_note, write_table
+    from cxdesk.outpaths import check_output_path
     from cxdesk.store import open_store
 
-    out = Path(out)
+    out = check_output_path(out, store=db_path)
     suffix = out.suffix.lower()
     if suffix not in (".csv", ".xlsx"):
         raise CxdeskError(f"导出文件须以 .csv 或 .xlsx 结尾：{out.name}")
     rules = FaqRules.load()
-    tmp = out.with_name(out.name + ".part")
     with open_store(db_path) as store:
         src = FaqExports(store.conn, period_days=rules.period_days, rising_ratio=rules.rising_ratio,
                          rising_min_count=rules.rising_min_count)
         header = FAQ_COLUMNS if kind == "faq" else FAQ_MEMBER_COLUMNS
-        try:
-            writer = write_csv if suffix == ".csv" else write_xlsx
-            done = writer(ctx, tmp, header, src.rows(kind), src.count(kind))
-            tmp.replace(out)
-        except OSError as exc:
-            raise CxdeskError(f"无法写入“{out}”：{exc.strerror or exc}") from exc
-        finally:
-            tmp.unlink(missing_ok=True)
-    summary = ExportSummary(kind, out, done)
-    summary.describe = lambda: f"已导出 {done:,} {FAQ_LABELS[kind]}到“{out}”。"  # type: ignore[method-assign]
-    return summary
+        batches = masked_batches(header, src.rows(kind), keep_personal)
+        done = write_table(ctx, out, header, batches, src.count(kind), store=db_path,
+                           note=privacy_note(not keep_personal))
+    return ExportSummary(kind, out, done, not keep_personal)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QItemSelection, QModelIndex, QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QShowEvent
-from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QFrame, QHeaderView, QLabel, QScrollArea, QSplitter,
+from PySide6.QtWidgets import (QAbstractItemView, QFrame, QHeaderView, QLabel, QScrollArea, QSplitter,
                                QStyle, QTableView, QVBoxLayout, QWidget)
 
 from cxdesk.analysis.agent_metrics import DIMENSIONS, METRIC, NO_TIME, SCORE, SCORE_LABEL, TEAM
@@ -363,9 +363,11 @@ class AgentsPage(BasePage):
     # --- export -----------------------------------------------------------------------------------------
 
     def export(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "导出客服绩效", "客服绩效.xlsx", "Excel (*.xlsx);;CSV (*.csv)")
-        if path:
-            self.start_export(path)
+        from ui.widgets.save_path import ask_save_path
+
+        path = ask_save_path(self, "导出客服绩效", "客服绩效.xlsx", "Excel (*.xlsx);;CSV (*.csv)", self.ctx.store.path)
+        if path is not None:
+            self.start_export(str(path))
 
     def start_export(self, path: str) -> Job:
         from cxdesk.agent_export import export_agents

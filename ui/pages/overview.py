@@ -193,7 +193,7 @@ class OverviewPage(BasePage):
         data = self.dashboard.data
         flt = data.filter if data is not None else self.dashboard.filter_bar.filter()
         scope = data.scope_label if data is not None else "全部店铺"
-        dialog = ReportDialog(flt, scope, self._report_folder(), self)
+        dialog = ReportDialog(flt, scope, self._report_folder(), self, store_path=self.ctx.store.path)
         if dialog.exec() == ReportDialog.DialogCode.Accepted:
             self.start_report(dialog.params())
 

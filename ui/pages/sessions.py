@@ -21,7 +21,7 @@ from pathlib import Path
 from PySide6.QtCore import QItemSelection, QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView, QApplication, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QPushButton, QSplitter,
+    QAbstractItemView, QApplication, QHBoxLayout, QHeaderView, QLabel, QPushButton, QSplitter,
     QStyle, QTableView, QVBoxLayout, QWidget,
 )
 
@@ -306,13 +306,14 @@ class SessionsPage(BasePage):
         self.sig_exported.emit(summary)
 
     def _ask_export_path(self) -> Path | None:
+        from ui.widgets.save_path import ask_save_path
+
         folder = self.settings.get(LAST_EXPORT_DIR) or str(Path.home())
-        name, _ = QFileDialog.getSaveFileName(self, "导出会话列表", str(Path(folder) / "会话列表.xlsx"),
-                                              "Excel 文件 (*.xlsx);;CSV 文件 (*.csv)")
-        if not name:
-            return None
-        self.settings.set(LAST_EXPORT_DIR, str(Path(name).parent))
-        return Path(name)
+        path = ask_save_path(self, "导出会话列表", Path(folder) / "会话列表.xlsx",
+                             "Excel 文件 (*.xlsx);;CSV 文件 (*.csv)", self.ctx.store.path)
+        if path is not None:
+            self.settings.set(LAST_EXPORT_DIR, str(path.parent))
+        return path
 
 
 def _as_flag(row: SessionRow) -> FlagRow:

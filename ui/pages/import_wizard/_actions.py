@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtWidgets import QMessageBox
 
 from cxdesk.importers import list_batches
 from cxdesk.store import Batch
@@ -78,9 +78,8 @@ class HistoryActionsMixin:
 
     def ask_export_path(self, file_name: str) -> Path | None:
         """The save dialog (tests replace this method)."""
+        from ui.widgets.save_path import ask_save_path
+
         folder = self.settings.get(LAST_EXPORT_DIR) or str(Path.home())
         default = Path(folder) / f"{Path(file_name).stem}-错误行.csv"
-        name, _ = QFileDialog.getSaveFileName(
-            self, "导出错误行", str(default), "CSV 文件 (*.csv)"  # type: ignore[arg-type]
-        )
-        return Path(name) if name else None
+        return ask_save_path(self, "导出错误行", default, "CSV 文件 (*.csv)", self.ctx.store.path)  # type: ignore[arg-type]

@@ -11,13 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cxdesk.errors import CxdeskError
-from cxdesk.exports import ExportSummary, write_csv, write_xlsx
-from cxdesk.privacy import mask_nick
+from cxdesk.exports import ExportSummary, masked_batches, privacy_note, write_table
+from cxdesk.outpaths import check_output_path
 from cxdesk.store import open_reader
 from cxdesk.store.sessions_browse import EXPORT_COLUMNS, BrowseOptions, SessionFilter, SessionRow, SessionsBrowseRepo
 from cxdesk.tasks import JobContext
-
-_BUYER = EXPORT_COLUMNS.index("buyer")
 
 
 @dataclass(frozen=True)
@@ -50,32 +48,16 @@ def load_list(ctx: JobContext, db_path: Path, flt: SessionFilter, sort: str, des
 def export_sessions(ctx: JobContext, db_path: Path, ids: list[int], out: Path, mask: bool) -> ExportSummary:
     """Write the listed sessions with the columns of ``python main.py export sessions``, in list order.
 
-    With ``mask`` the buyer nick is masked as on screen.
+    With ``mask`` personal data is masked as in ``python main.py export sessions`` (the buyer nick as on
+    screen, phone numbers and names in the risk reasons); never written over the database.
     """
-    out = Path(out)
-    suffix = out.suffix.lower()
-    if suffix not in (".csv", ".xlsx"):
+    out = check_output_path(out, store=db_path)
+    if out.suffix.lower() not in (".csv", ".xlsx"):
         raise CxdeskError(f"导出文件须以 .csv 或 .xlsx 结尾：{out.name}")
     conn = open_reader(db_path)
-    tmp = out.with_name(out.name + ".part")
     try:
-        batches = SessionsBrowseRepo(conn).export_rows(ids)
-        if mask:
-            batches = ([_masked(r) for r in part] for part in batches)
-        write = write_csv if suffix == ".csv" else write_xlsx
-        try:
-            done = write(ctx, tmp, EXPORT_COLUMNS, batches, len(ids))
-            tmp.replace(out)
-        except OSError as exc:
-            raise CxdeskError(f"无法写入“{out}”：{exc.strerror or exc}") from exc
-        finally:
-            tmp.unlink(missing_ok=True)
+        batches = masked_batches(EXPORT_COLUMNS, SessionsBrowseRepo(conn).export_rows(ids), not mask)
+        done = write_table(ctx, out, EXPORT_COLUMNS, batches, len(ids), store=db_path, note=privacy_note(mask))
     finally:
         conn.close()
-    return ExportSummary("sessions", out, done)
-
-
-def _masked(row: tuple) -> tuple:
-    values = list(row)
-    values[_BUYER] = mask_nick(values[_BUYER])
-    return tuple(values)
+    return ExportSummary("sessions", out, done, mask)
