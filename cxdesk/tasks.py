@@ -9,6 +9,10 @@ this one protocol, so no job knows who is running it.
 CPU-bound Python (jieba, snownlp) holds the GIL, so a thread cannot keep the
 GUI responsive while it runs: :func:`map_in_processes` spreads chunks over a
 spawn-context process pool and keeps the coordinating thread free.
+
+Every child process this package starts calls :func:`exit_with_parent` first,
+so a killed app or CLI (SIGKILL, Task Manager, a crash) leaves no worker
+running on: the child notices its parent is gone within a moment and exits.
 """
 from __future__ import annotations
 
@@ -106,16 +110,69 @@ def worker_cancelled() -> bool:
     return bool(_worker_cancel_event is not None and _worker_cancel_event.is_set())
 
 
+# Windows waits on at most 63 handles at once and ProcessPoolExecutor refuses more than 61
+# workers there; each analysis worker also holds its own model copy (~80 MB). Past 32 workers
+# the start-up and memory cost more than the extra cores give back.
+MAX_POOL_WORKERS = 32
+
+# Exit status of a child that stopped because its parent died (never seen by the dead parent;
+# it tells the case apart in a debugger or in a test).
+ORPHAN_EXIT_CODE = 75
+
+
+def exit_with_parent(*, kernel_signal: bool = True) -> None:
+    """In a child process: exit at once (``os._exit``) as soon as the parent process is gone.
+
+    Call it first thing in every child this package starts. A daemon thread waits on
+    ``multiprocessing.parent_process().sentinel`` (a process handle on Windows, the pipe
+    the parent keeps open on POSIX), which fires however the parent ended, SIGKILL
+    included. On Linux ``kernel_signal`` also asks the kernel for SIGKILL when the parent
+    dies (``PR_SET_PDEATHSIG``), which works even while this process is stuck in C code
+    holding the GIL; the kernel sends it when the *thread* that started this child ends,
+    so the child must be started and reaped by one thread (pools and the import reader
+    are). Outside a multiprocessing child (no parent process known) it does nothing.
+    """
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+    if kernel_signal and sys.platform.startswith("linux"):
+        _ask_kernel_for_parent_death_signal(parent.pid)
+    watchdog = threading.Thread(target=_exit_when_gone, args=(parent,), name="cxdesk-parent-watchdog",
+                                daemon=True)
+    watchdog.start()
+
+
+def _exit_when_gone(parent: Any) -> None:
+    parent.join()  # waits on the parent's sentinel: returns only once the parent has ended
+    os._exit(ORPHAN_EXIT_CODE)
+
+
+def _ask_kernel_for_parent_death_signal(parent_pid: int | None) -> None:
+    """Linux only: SIGKILL this process when its parent dies; best effort (the watchdog stays)."""
+    import ctypes
+    import signal
+
+    pr_set_pdeathsig = 1
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(pr_set_pdeathsig, int(signal.SIGKILL), 0, 0, 0)
+    except (OSError, AttributeError):
+        return
+    if parent_pid is not None and os.getppid() != parent_pid:  # the parent died before prctl ran
+        os._exit(ORPHAN_EXIT_CODE)
+
+
 def _init_worker(cancel_event: Any, initializer: Callable[..., None] | None, initargs: tuple) -> None:
     global _worker_cancel_event
+    exit_with_parent()
     _worker_cancel_event = cancel_event
     if initializer is not None:
         initializer(*initargs)
 
 
 def default_workers() -> int:
-    """One worker per core: the GUI thread mostly sleeps while a pool runs."""
-    return max(1, os.cpu_count() or 1)
+    """One worker per core (at most :data:`MAX_POOL_WORKERS`): the GUI thread mostly sleeps."""
+    return max(1, min(os.cpu_count() or 1, MAX_POOL_WORKERS))
 
 
 def map_in_processes(
@@ -150,7 +207,7 @@ def map_in_processes(
         return []
     mp = multiprocessing.get_context("spawn")
     cancel_event = mp.Event()
-    workers = min(max_workers or default_workers(), len(chunk_list))
+    workers = max(1, min(max_workers or default_workers(), len(chunk_list), MAX_POOL_WORKERS))
     results: dict[int, R] = {}
     with ProcessPoolExecutor(
         max_workers=workers,

@@ -165,6 +165,9 @@ class _Sender:
 
 def _reader_main(conn: Any, opts: ReadOptions, format_id: str, gap_minutes: float) -> None:
     """Entry point of the reader process: parts, then "end" (or "error")."""
+    from cxdesk.tasks import exit_with_parent
+
+    exit_with_parent()  # a killed importing process must not leave this one reading on
     out = _Sender(conn)
     try:
         from cxdesk.importers import registry
