@@ -184,3 +184,13 @@ def test_preview_gives_canonical_records(imp):
     assert len(rows) == 3 and rows[0]["buyer_nick"] == "tb_alice" and rows[0]["role"] == "buyer"
     bad = preview(imp / "reviews_bad_row.csv")
     assert {"record_no": 4, "error": "时间“明天下午”无法识别", "raw": "时间坏了,5,明天下午,u3"} in bad
+
+
+def test_qianniu_export_shop_comes_from_the_agent_account_not_a_pasted_link(tmp_path):
+    path = tmp_path / "qn.csv"
+    path.write_text(
+        "客户名,消息序号,发送时间,发送内容,发送账号,账号类型\n"
+        "tb_a,1,2024-04-02 03:34:17,https://item.taobao.com/item.htm?id=1,tb_a,客户\n"
+        "tb_a,2,2024-04-02 03:34:30,几点发货 10:30 前吗,tb_a,客户\n"
+        "tb_a,3,2024-04-02 03:35:01,今天发,小棉袄童装旗舰店:小美,客服\n", encoding="utf-8")
+    assert detect(path).shop_hint == "小棉袄童装旗舰店"  # was "https", from the buyer's link
