@@ -370,7 +370,7 @@ def summarise(members: np.ndarray, v: sp.csr_matrix, texts: Sequence[str], count
     central = int(members[int(np.argmax(score))])
     keywords: list[str] = []
     if words is not None:
-        top = members[np.argsort(-w)[:50]]
+        top = members[np.argsort(-w, kind="stable")[:50]]
         tally: Counter[str] = Counter()
         for i in top:
             # Personal data masked first: a receiver's name or street is never a keyword.
@@ -378,7 +378,7 @@ def summarise(members: np.ndarray, v: sp.csr_matrix, texts: Sequence[str], count
             for word in set(words(_TRAILING_PARTICLES.sub("", _MASK_RE.sub(" ", text)))):
                 if len(word) > 1 and word not in stopwords and MASK not in word:
                     tally[word] += int(counts[i])
-        found = list(tally)
+        found = sorted(tally)  # ties keep one order whatever PYTHONHASHSEED (set order above)
         weight = rarity(found) if rarity is not None and found else np.ones(len(found))
         score = np.array([tally[w] for w in found], dtype=np.float64) * weight
         keywords = [found[i] for i in np.argsort(-score, kind="stable")[:params.keywords] if score[i] > 0]
