@@ -19,7 +19,10 @@ exporter writes them; the file order is kept when times are missing.
 The writer works on whole chunks with numpy/pandas (sort by buyer, session
 breaks by source id change or time gap, sequence numbers, occurrence
 counts, hashes); Python runs once per session (keys, joins), not per message.
-The open session of each buyer carries over chunk boundaries.
+The open session of each buyer carries over chunk boundaries; the least
+recently seen buyers' open sessions, with their messages' hashes, move to a
+temporary file beyond fixed limits (:class:`._spill.OpenSessions`), so this
+state does not grow with the file.
 """
 from __future__ import annotations
 
@@ -30,38 +33,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from cxdesk.importers._derived import BIG, agent_counts, derived_columns, refresh_in_batches
 from cxdesk.importers._msgframe import NAT, base_hashes, frame_from_messages, message_hashes, time_seconds
+from cxdesk.importers._spill import OpenSessions
 from cxdesk.records import content_key
 
 if TYPE_CHECKING:  # the reader process never touches the store
     from cxdesk.store import Store
     from cxdesk.store.chats import SessionRow
-
-
-class _OpenSessions:
-    """The session each buyer is currently in, while the file streams past: one slot
-    per buyer (writer-wide index), as arrays so a chunk updates them all at once."""
-
-    def __init__(self) -> None:
-        self.index: dict[str, int] = {}
-        self.gid = np.full(0, -1, dtype=np.int64)  # writer-local session id, for occurrence counts; -1: none
-        self.db = np.zeros(0, dtype=np.int64)  # chat_sessions.id
-        self.sid = np.empty(0, dtype=object)  # source session id
-        self.seq = np.zeros(0, dtype=np.int64)  # messages so far
-        self.last = np.zeros(0, dtype=np.int64)  # epoch seconds of the last message with a time, NAT for none
-
-    def slots(self, buyers: list[str]) -> np.ndarray:
-        """Each buyer's slot, adding slots (no open session) for buyers not seen before."""
-        ix = self.index
-        slots = np.fromiter((ix.setdefault(b, len(ix)) for b in buyers), dtype=np.int64, count=len(buyers))
-        if len(ix) > len(self.gid):
-            more = max(len(ix), 2 * len(self.gid)) - len(self.gid)
-            self.gid = np.concatenate([self.gid, np.full(more, -1, dtype=np.int64)])
-            self.db = np.concatenate([self.db, np.zeros(more, dtype=np.int64)])
-            self.sid = np.concatenate([self.sid, np.full(more, None, dtype=object)])
-            self.seq = np.concatenate([self.seq, np.zeros(more, dtype=np.int64)])
-            self.last = np.concatenate([self.last, np.full(more, NAT, dtype=np.int64)])
-        return slots
 
 
 def session_keys(buyers: list[str], sids: list, first_times: list) -> list[str]:
@@ -91,7 +70,7 @@ class ChatWriter:
         self._gap_minutes = gap_minutes
         self._gap_s = float(gap_minutes) * 60.0
         self._join = join
-        self._open = _OpenSessions()
+        self._open = OpenSessions()
         self._gids = 0
         # (session gid, base hash) of every message of a still-open session, for
         # occurrence counts across chunks; _alive[gid] is False once a buyer moved on.
@@ -105,7 +84,7 @@ class ChatWriter:
         self._exact = True
         self._stats: list[dict[str, np.ndarray]] = []
         self._agents: list[dict[str, np.ndarray]] = []
-        self.touched: set[int] = set()
+        self.touched: set[int] = set()  # stored sessions (id <= max_before) this file joined or re-imported into
         self.added = self.duplicate = self.sessions_added = 0
 
     def write(self, messages: Any) -> None:
@@ -130,6 +109,8 @@ class ChatWriter:
         buyers = uniq.tolist()
         op = self._open
         slot = op.slots(buyers)  # per buyer code
+        if op.restored:
+            self._restore_carry(op.restored)
         had = op.gid[slot] >= 0
         has_state = had[c]
         st_sid = op.sid[slot]
@@ -195,7 +176,7 @@ class ChatWriter:
         op.last[b] = np.where(g_last != NAT, g_last, np.where(g_new[last_g], NAT, op.last[b]))
         op.gid[b], op.db[b], op.sid[b] = g_gid[last_g], g_db[last_g], sid[g_start[last_g]]
         op.seq[b] = g_seq0[last_g] + (g_end - g_start + 1)[last_g]
-        self.touched.update(g_db.tolist())
+        self.touched.update(g_db[g_db <= self._max_before].tolist())
 
         seq = pos - g_start[g_row] + 1 + g_seq0[g_row]
         gid = g_gid[g_row]
@@ -211,6 +192,7 @@ class ChatWriter:
             role = col("role")
             self._exact = self.duplicate == 0 and not bool((has_t != ~pd.isna(sent)).any())
             self._collect(g_db, g_start, role, col("sender"), t, seq, g_row)
+        self._bound()
 
     def _emit(self, columns: tuple[np.ndarray, ...], continued: np.ndarray) -> int:
         """Store one chunk's messages: columns session id, seq, role, sender, sent_at,
@@ -230,12 +212,12 @@ class ChatWriter:
             "s": g_db, "n": np.diff(np.append(g_start, len(t))),
             "nb": np.add.reduceat((role == "buyer").astype(np.int64), g_start),
             "na": np.add.reduceat(is_agent.astype(np.int64), g_start),
-            "mn": np.minimum.reduceat(np.where(has_t, t, _BIG), g_start),
+            "mn": np.minimum.reduceat(np.where(has_t, t, BIG), g_start),
             "mx": np.maximum.reduceat(np.where(has_t, t, NAT), g_start),
         })
         is_agent &= ~pd.isna(sender)
         if is_agent.any():
-            self._agents.append(_agent_counts(g_db[g_row[is_agent]], sender[is_agent],
+            self._agents.append(agent_counts(g_db[g_row[is_agent]], sender[is_agent],
                                               np.ones(int(is_agent.sum()), dtype=np.int64), seq[is_agent]))
 
     def finish(self) -> None:
@@ -245,14 +227,55 @@ class ChatWriter:
         columns come from the aggregates collected while writing; sessions that
         existed before (joined, or re-imported) are recomputed by the store.
         """
-        touched = sorted(self.touched)
-        if not self._exact or not self._stats:
-            self._store.chats.refresh_sessions(touched)
+        self._open.close()
+        chats = self._store.chats
+        chats.refresh_sessions(sorted(self.touched))
+        if not self._exact or not self._stats:  # every session this file created, from the stored rows
+            refresh_in_batches(chats, range(self._max_before + 1, chats.max_session_id() + 1))
             return
-        self._store.chats.refresh_sessions([i for i in touched if i <= self._max_before])
-        self._store.chats.set_derived(_derived(self._stats, self._agents, self._max_before))
+        chats.set_derived(derived_columns(self._stats, self._agents, self._max_before))
 
     # --- internals -------------------------------------------------------------
+
+    def _bound(self) -> None:
+        """Keep the open sessions and their message hashes within HOT_BUYERS / HOT_CARRY:
+        the least recently seen buyers go to the spill file (restored by ``slots``)."""
+        op = self._open
+        if not op.over(len(self._carry_g)):
+            return
+        keep = self._alive[self._carry_g]  # closed sessions' hashes first
+        self._carry_g, self._carry_h = self._carry_g[keep], self._carry_h[keep]
+        self._carry_checked = len(self._carry_g)
+        if not op.over(len(self._carry_g)):
+            return
+        gid = op.gid[:len(op.index)]
+        u, counts = np.unique(self._carry_g, return_counts=True)
+        at = np.minimum(np.searchsorted(u, gid), max(len(u) - 1, 0))
+        sizes = np.where((gid >= 0) & (u[at] == gid), counts[at], 0) if len(u) else np.zeros(len(gid), np.int64)
+        out = op.victims(sizes)
+        if not len(out):
+            return
+        gone = gid[out]
+        gone = gone[gone >= 0]
+        is_gone = np.zeros(len(self._alive), dtype=bool)
+        is_gone[gone] = True
+        m = is_gone[self._carry_g]
+        cg, ch = self._carry_g[m], self._carry_h[m]
+        order = np.argsort(cg, kind="stable")
+        cg, ch = cg[order], ch[order]
+        starts = np.flatnonzero(np.r_[True, cg[1:] != cg[:-1]]) if len(cg) else np.zeros(0, np.int64)
+        carry = dict(zip(cg[starts].tolist(), np.split(ch, starts[1:])))
+        self._carry_g, self._carry_h = self._carry_g[~m], self._carry_h[~m]
+        self._carry_checked = len(self._carry_g)
+        self._alive[gone] = False
+        op.evict(out, carry)
+
+    def _restore_carry(self, restored: list[tuple[int, int, np.ndarray]]) -> None:
+        """Message hashes of sessions brought back from the spill file, for occurrence counts."""
+        gids = np.array([r[0] for r in restored], dtype=np.int64)
+        self._carry_g = np.concatenate([self._carry_g, np.repeat(gids, [len(r[2]) for r in restored])])
+        self._carry_h = np.concatenate([self._carry_h, *(r[2] for r in restored)])
+        self._alive[gids] = True
 
     def _occurrences(self, gid: np.ndarray, h: np.ndarray, continuing: np.ndarray) -> np.ndarray:
         """How many identical messages (same base hash) came before, per session."""
@@ -301,87 +324,3 @@ class ChatWriter:
         ids, added = self._store.chats.ensure_sessions(self._shop, self._batch, rows)
         self.sessions_added += added
         return [ids[row[0]] for row in rows]
-
-
-_BIG = np.iinfo(np.int64).max
-
-
-def _agent_counts(s: np.ndarray, sender: np.ndarray, k: np.ndarray, first: np.ndarray) -> dict[str, np.ndarray]:
-    """Sum ``k`` and take the smallest ``first`` per (session, sender), in order of first appearance."""
-    s_codes, s_uniq = pd.factorize(s)
-    n_codes, n_uniq = pd.factorize(sender)
-    codes, uniq = pd.factorize(s_codes.astype(np.int64) * max(len(n_uniq), 1) + n_codes)
-    lowest = np.full(len(uniq), _BIG, dtype=np.int64)
-    np.minimum.at(lowest, codes, first)
-    at = np.empty(len(uniq), dtype=np.int64)
-    at[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)  # first row of each pair
-    return {"s": s[at], "sender": sender[at], "k": np.bincount(codes, weights=k, minlength=len(uniq)).astype(np.int64),
-            "first": lowest}
-
-
-def _derived(stats: list[dict[str, np.ndarray]], agents: list[dict[str, np.ndarray]], above: int,
-             only: np.ndarray | None = None) -> list[tuple]:
-    """(started_at, ended_at, count, buyer count, agent count, agent, agents, id) of sessions
-    with id > above (and in ``only`` when given).
-
-    Same rules as the store's refresh: the agent is the account with the most
-    agent messages (ties: who spoke first); ``agents`` in order of first reply.
-    """
-    def kept(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
-        cols = {c: np.concatenate([p[c] for p in parts]) for c in parts[0]}
-        keep = cols["s"] > above
-        if only is not None:
-            keep &= np.isin(cols["s"], only)
-        return {c: v[keep] for c, v in cols.items()}
-
-    st = kept(stats)
-    ids, inv = np.unique(st["s"], return_inverse=True)
-    total = {c: np.bincount(inv, weights=st[c], minlength=len(ids)).astype(np.int64) for c in ("n", "nb", "na")}
-    mn = np.full(len(ids), _BIG, dtype=np.int64)
-    mx = np.full(len(ids), NAT, dtype=np.int64)
-    np.minimum.at(mn, inv, st["mn"])
-    np.maximum.at(mx, inv, st["mx"])
-    best: dict[int, str] = {}
-    listed: dict[int, str] = {}
-    if agents:
-        a = kept(agents)
-        if len(agents) > 1:  # a session's counts may come from several chunks
-            a = _agent_counts(a["s"], a["sender"], a["k"], a["first"])
-        sid_all, k, first, names = a["s"], a["k"], a["first"], a["sender"]
-        # (session, first seq) is unique: seq numbers are unique within a session
-        by_first = np.lexsort((first, sid_all))
-        listed = _joined_per_session(sid_all[by_first], names[by_first])
-        top = np.lexsort((first, -k, sid_all))
-        head = np.r_[True, sid_all[top][1:] != sid_all[top][:-1]] if len(top) else np.zeros(0, bool)
-        best = dict(zip(sid_all[top][head].tolist(), names[top][head].tolist()))
-    times = _text_times(np.concatenate([mn, mx]))
-    id_list = ids.tolist()
-    return list(zip(times[:len(ids)], times[len(ids):], total["n"].tolist(), total["nb"].tolist(),
-                    total["na"].tolist(), [best.get(i) for i in id_list], [listed.get(i) for i in id_list], id_list))
-
-
-def _joined_per_session(sid: np.ndarray, names: np.ndarray) -> dict[int, str]:
-    """Comma-joined names per session (rows grouped by session, in order); one-name sessions without a loop."""
-    if not len(sid):
-        return {}
-    starts = np.flatnonzero(np.r_[True, sid[1:] != sid[:-1]])
-    ends = np.r_[starts[1:], len(sid)]
-    single = ends - starts == 1
-    out = dict(zip(sid[starts[single]].tolist(), names[starts[single]].tolist()))
-    for a, b in zip(starts[~single].tolist(), ends[~single].tolist()):
-        out[int(sid[a])] = ",".join(names[a:b].tolist())
-    return out
-
-
-def _text_times(sec: np.ndarray) -> list[str | None]:
-    valid = (sec != NAT) & (sec != np.iinfo(np.int64).max)
-    out = np.full(len(sec), None, dtype=object)
-    if valid.any():
-        text = np.datetime_as_string(sec[valid].astype("datetime64[s]"), unit="s")  # 'YYYY-MM-DDTHH:MM:SS'
-        if (np.char.str_len(text) == 19).all():
-            text = text.astype("<U19")
-            text.view(np.uint32).reshape(-1, 19)[:, 10] = ord(" ")
-            out[valid] = text.astype(object)
-        else:  # years beyond 9999 or before 0: rare, keep it simple
-            out[valid] = [x.replace("T", " ") for x in text.tolist()]
-    return out.tolist()
