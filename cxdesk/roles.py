@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from cxdesk.errors import CxdeskError
-from cxdesk.importers._values import is_blank
+from cxdesk.importers._values import is_blank, shown_value
 from cxdesk.paths import resource_path
 
 ROLES_FILE = ("lexicons", "roles.json")
@@ -90,14 +90,14 @@ class RoleRules:
         role = self.word_role(role_cell)
         if role is None:
             if sender is None:
-                raise ValueError(f"无法判断发送方角色（角色列为“{role_cell or ''}”，发送账号为空）")
+                raise ValueError(f"无法判断发送方角色（角色列为“{shown_value(role_cell or '')}”，发送账号为空）")
             if sender == buyer:
                 return "buyer"
             if ":" in sender or "：" in sender:
                 return self.agent_role(sender)
             role = self.sender_role(sender)
             if role is None:
-                raise ValueError(f"无法判断发送方角色（角色“{role_cell or ''}”，发送账号“{sender}”）")
+                raise ValueError(f"无法判断发送方角色（角色“{shown_value(role_cell or '')}”，发送账号“{shown_value(sender)}”）")
             return role
         return self.agent_role(sender) if role == "agent" else role
 

@@ -7,7 +7,10 @@ each block with the detected encoding in one call (the usual case: nothing else 
 and only for a block that fails (or, for a GB file, that holds what looks like UTF-8)
 decodes line by line: the detected encoding, else the other of UTF-8 / GB18030. Bytes
 that no encoding reads become :data:`._limits.UNDECODABLE`, and the row holding them is
-rejected by the importer: nothing is stored as U+FFFD behind the user's back.
+rejected by the importer: nothing is stored as U+FFFD behind the user's back. NUL characters
+are marked the same way: no export writes them (they are pieces of UTF-16 text pasted into the
+file, or binary junk), the csv module would store them, and pandas' parser silently cuts the cell
+at the first one ("在吗\\0你好" became "在吗", a line of UTF-16 lost every cell but its first letter).
 
 It also bounds memory: a line longer than :data:`._limits.MAX_LINE_BYTES` is skipped while
 reading and handed out as a :class:`LongLine` (its start only), for the reader to reject.
@@ -72,9 +75,22 @@ class _Codec:
         self.main = "utf-8" if name == "utf-8-sig" else name
         self.fallbacks = [e for e in ("utf-8", "gb18030") if e != self.main]
         self.look_for_utf8 = self.main in _GB
-        self.undecodable = 0  # lines that kept unreadable bytes
+        self.undecodable = 0  # lines that kept unreadable bytes (or NUL characters)
 
     def decode(self, data: bytes) -> str:
+        text = self._decode(data)
+        if b"\x00" in data:  # memchr; a NUL byte is the NUL character in every encoding read here
+            text = self.marked_nul(text)
+        return text
+
+    def marked_nul(self, text: str) -> str:
+        """``text`` with its NUL characters as :data:`UNDECODABLE` (counted), see the module doc."""
+        if "\x00" not in text:
+            return text
+        self.undecodable += 1
+        return text.replace("\x00", UNDECODABLE)
+
+    def _decode(self, data: bytes) -> str:
         try:
             text = data.decode(self.main)
         except UnicodeDecodeError:
@@ -126,7 +142,9 @@ def decode_bytes(data: bytes, encoding: str | None, *, final: bool = True) -> st
     cut = len(data) if final else _last_line_end(data)
     text = codec.decode(data[:cut]) if cut else ""
     if cut < len(data):
-        text += codecs.getincrementaldecoder(codec.main)("replace").decode(data[cut:], final=False)
+        # the cut last line (sniffing only): marked like any other, so no U+FFFD reaches a shop name
+        text += codec.marked_nul(codecs.getincrementaldecoder(codec.main)("cxdesk-undecodable").decode(
+            data[cut:], final=False))
     return text
 
 
@@ -227,6 +245,8 @@ class DecodedText(io.TextIOBase):
         while True:
             data = self._read()
             text = dec.decode(data, final=not data)
+            if "\x00" in text:  # as _Codec.marked_nul
+                text = text.replace("\x00", UNDECODABLE)
             if UNDECODABLE in text:
                 self._wide_undecodable += 1
             if skipping is not None:

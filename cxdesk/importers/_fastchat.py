@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
-from itertools import chain
+from itertools import chain, islice
 from typing import Any
 
 import numpy as np
@@ -33,7 +33,7 @@ from cxdesk.importers._model import Chunk, ReadOptions, Reject
 from cxdesk.importers._msgframe import NAT, TIME_FORMAT, coded_hashes, combine_hashes, time_seconds, value_hashes
 from cxdesk.importers._rows import chat_mapper, map_chunks
 from cxdesk.importers._tabular import column_index, iter_delimited, open_text
-from cxdesk.importers._values import parse_time, text_or_none
+from cxdesk.importers._values import parse_time, shown_value, text_or_none
 from cxdesk.roles import RoleRules, role_rules
 
 CHUNK_ROWS = 100_000  # rows per pandas chunk, whatever the caller's chunk size (memory ~ 100 MB)
@@ -51,9 +51,9 @@ def _chunks(opts: ReadOptions, *, sep: str, skip: int, quoting: int) -> tuple[It
             fh, sep=sep, header=None, skiprows=skip, dtype=object, na_filter=False, skip_blank_lines=False,
             quoting=quoting, engine="c", encoding="utf-8", chunksize=chunk, low_memory=False,
         )
-    except pd.errors.EmptyDataError:
-        fh.close()
-        return iter(()), raw
+    except pd.errors.EmptyDataError as exc:  # nothing to read, or a blank line where the first row is (pandas
+        fh.close()                           # then finds "no columns" and would lose every row after it)
+        return _raising(pd.errors.ParserError(str(exc))), raw
     except (pd.errors.ParserError, LineTooLong) as exc:  # in the first rows: the caller reads by rows
         fh.close()
         return _raising(exc), raw
@@ -192,13 +192,16 @@ def read_chat_table(opts: ReadOptions) -> Iterator[Chunk]:
     line) or with a row that is an unclosed quote's runaway cell, on by the row reader, which
     reads such a file exactly (:mod:`._records`)."""
     det = opts.detection
+    quoted = _may_have_quotes(det)  # no quote character: no cell can hold a line break
+    if quoted and _quote_up_to_header(det):
+        yield from _rest_by_rows(opts, 0)
+        return
     total = det.path.stat().st_size
     index = column_index(det.columns, opts.mapping)
     sep = det.delimiter or ","
     chunks, raw = _chunks(opts, sep=sep, skip=det.header_row, quoting=csv.QUOTE_MINIMAL)
     line = det.header_row  # physical line of the last record read
     consumed = 0
-    quoted = _may_have_quotes(det)  # no quote character: no cell can hold a line break
     recheck: list[LineRecheck] = []  # opened at the first suspect row
     try:
         while True:
@@ -226,6 +229,14 @@ def read_chat_table(opts: ReadOptions) -> Iterator[Chunk]:
     finally:
         for r in recheck:
             r.close()
+
+
+def _quote_up_to_header(det: Any) -> bool:
+    """Whether a line up to the header (a title line, the header) holds a quote. pandas skips the
+    header by parsed records, not lines: an unclosed quote in a title made it skip, and lose, every
+    row up to the next quote, and number the rest wrongly. The row reader reads such a file exactly."""
+    with DecodedText(det.path, det.encoding) as text:
+        return any('"' in line for line in islice(text, det.header_row))
 
 
 def _multiline_rows_ok(det: Any, cols: list[np.ndarray], breaks: np.ndarray, ends: np.ndarray,
@@ -315,8 +326,8 @@ def map_chat_columns(cols: list[np.ndarray], index: dict[str, int], line_nos: np
         unknown = (role < 0) & ~bad
         for i in np.flatnonzero(unknown):
             rc = role_cell[i] if role_cell is not None else None
-            reason[i] = (f"无法判断发送方角色（角色列为“{rc or ''}”，发送账号为空）" if sender[i] is None
-                         else f"无法判断发送方角色（角色“{rc or ''}”，发送账号“{sender[i]}”）")
+            reason[i] = (f"无法判断发送方角色（角色列为“{shown_value(rc or '')}”，发送账号为空）" if sender[i] is None
+                         else f"无法判断发送方角色（角色“{shown_value(rc or '')}”，发送账号“{shown_value(sender[i])}”）")
         bad |= role < 0
     agent = role == _AGENT
     if agent.any():
@@ -433,7 +444,7 @@ def map_jddc_columns(cols: list[np.ndarray], first_line: int, marked: bool = Fal
         flag_long([customer, content, sid], reason, bad, first=False)  # as jddc_tsv._message
     if marked:
         flag_undecodable(cols, reason, bad)
-    for i in np.flatnonzero(bad):
+    for i in np.flatnonzero(bad).tolist():  # Python ints: a numpy one is stored as an 8-byte BLOB
         fields = [c[i] for c in cols]
         line = "\t".join(fields).rstrip("\t")
         if not line.strip():

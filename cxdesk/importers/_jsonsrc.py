@@ -18,7 +18,7 @@ from typing import Any
 
 from cxdesk.errors import ImportFormatError
 from cxdesk.importers._decode import decode_bytes
-from cxdesk.importers._limits import check_record
+from cxdesk.importers._limits import UNDECODABLE, check_record
 from cxdesk.logs import log
 
 # JSON is parsed whole (the standard library cannot stream it): peak memory is about five
@@ -79,7 +79,7 @@ def _loads(text: str, name: str) -> Any:
             f"{_UNCHANGED}") from None
     except _DuplicateKey as dup:
         raise ImportFormatError(
-            f"“{name}”中同一个对象（记录）里的字段“{dup.key}”出现了两次，而且两个值不同（“{_short(dup.first)}”和"
+            f"“{name}”中同一个对象（记录）里的字段“{_short(dup.key)}”出现了两次，而且两个值不同（“{_short(dup.first)}”和"
             f"“{_short(dup.second)}”），无法确定哪个是对的。{_UNCHANGED}请从平台重新导出，或删掉错误的那一个后再导入。"
         ) from None
 
@@ -89,7 +89,34 @@ def _short(value: Any) -> str:
         text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
     except (ValueError, RecursionError):
         text = type(value).__name__
+    text = _LONE_SURROGATE.sub("\ufffd", text)  # shown in a message, which must stay printable
     return text if len(text) <= 40 else text[:40] + "…"
+
+
+# "\ud800" escapes that pair with no other: JSON allows them, no text holds them, SQLite cannot store them.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _marked_surrogates(data: Any) -> Any:
+    """``data`` with each lone surrogate in its texts (keys too) as :data:`._limits.UNDECODABLE`, so
+    the record holding one is rejected like bytes no encoding reads. Iterative: as deep as parsed."""
+    def fix(value: Any) -> Any:
+        return _LONE_SURROGATE.sub(UNDECODABLE, value) if isinstance(value, str) else value
+
+    if not isinstance(data, (dict, list)):
+        return fix(data)
+    stack = [data]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            items = [(fix(k), v if isinstance(v, (dict, list)) else fix(v)) for k, v in node.items()]
+            node.clear()
+            node.update(items)
+        else:
+            node[:] = [v if isinstance(v, (dict, list)) else fix(v) for v in node]
+        stack.extend(v for v in (node.values() if isinstance(node, dict) else node) if isinstance(v, (dict, list)))
+    return data
 
 
 def parse_json_text(text: str, name: str = "文件") -> Any:
@@ -104,6 +131,8 @@ def parse_json_text(text: str, name: str = "文件") -> Any:
         data = _loads(text, name)
     except json.JSONDecodeError as exc:
         data = _json_lines(text, name, exc)
+    if _SURROGATE_ESCAPE.search(text):
+        data = _marked_surrogates(data)
     if not isinstance(data, (dict, list)):
         raise ImportFormatError(
             f"“{name}”的 JSON 只有一个单独的值（{_short(data)}），不是记录列表或对象，没有可导入的内容。{_UNCHANGED}")
@@ -111,7 +140,7 @@ def parse_json_text(text: str, name: str = "文件") -> Any:
 
 
 def _json_lines(text: str, name: str, exc: json.JSONDecodeError) -> list:
-    lines = [ln for ln in text.splitlines() if ln.strip()]
+    lines = [ln for ln in text.split("\n") if ln.strip()]  # not splitlines: a text may hold U+2028
     if len(lines) > 1:
         try:
             return [_loads(ln, name) for ln in lines]  # JSON Lines

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from cxdesk.errors import ImportFormatError
 from cxdesk.importers import registry, table_generic
-from cxdesk.importers._columns import apply_override, auto_map, require_fields
+from cxdesk.importers._columns import apply_override, auto_map, require_fields, shown_columns
 from cxdesk.importers._guard import guarded, unexpected_as_format_error
 from cxdesk.importers._prefetch import prefetch
 from cxdesk.importers._model import (
@@ -100,14 +100,14 @@ def resolve(det: Detection, kind: str | None, mapping: dict[str, str] | None) ->
                                 "或 agent_report（客服日报）。")
     table = det.format_id == table_generic.FORMAT.id
     if kind is not None and det.kind is not None and kind != det.kind and not (table and det.confidence < 0.5):
-        cols = f"，列：{'、'.join(det.columns[:8])}" if det.columns else ""
+        cols = f"，列：{shown_columns(det.columns, 8)}" if det.columns else ""
         raise ImportFormatError(
             f"“{det.path.name}”看起来是{KIND_LABELS[det.kind]}文件（识别为：{det.format_label}{cols}），"
             f"而不是{KIND_LABELS[kind]}。请确认选择的文件和导入类型。"
         )
     final_kind = kind or det.kind
     if final_kind is None:
-        shown = "、".join(det.columns[:12]) or "（无）"
+        shown = shown_columns(det.columns) or "（无）"
         raise ImportFormatError(
             f"“{det.path.name}”中找不到可识别的表头（识别为 {det.container.upper()}，第 {det.header_row} 行的列："
             f"{shown}）。应包含如“评价内容”（评价）、“发送内容”+“客户名”（聊天）、“订单号”（订单）等列；"

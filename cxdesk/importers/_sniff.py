@@ -10,14 +10,16 @@ characters); charset-normalizer is the fallback for anything else.
 from __future__ import annotations
 
 import codecs
-import csv
 import io
+from itertools import islice
 from pathlib import Path
 
 from cxdesk.errors import ImportFormatError
 from cxdesk.importers._columns import ALIASES, norm
 from cxdesk.importers._decode import decode_bytes
+from cxdesk.importers._limits import BrokenRow
 from cxdesk.importers._model import Probe
+from cxdesk.importers._records import records
 
 HEAD_BYTES = 64 * 1024
 _MAGIC = (
@@ -43,7 +45,7 @@ def probe(path: Path) -> Probe:
     if not text.strip():
         raise ImportFormatError(f"文件“{path.name}”只有空白，没有可导入的内容。")
     stripped = text.lstrip()
-    lines = text.splitlines()
+    lines = physical_lines(text)
     if stripped[:1] in "{[" or _looks_jsonp(stripped):
         return Probe(path, size, "json", encoding, text, lines)
     p = Probe(path, size, "txt", encoding, text, lines)
@@ -51,9 +53,17 @@ def probe(path: Path) -> Probe:
     if delim:
         p.container = "tsv" if delim == "\t" else "csv"
         p.delimiter = delim
-        rows = list(csv.reader(io.StringIO("\n".join(lines[:30])), delimiter=delim))
-        p.header_row, p.columns = find_header(rows)
+        numbered = list(records([ln + "\n" for ln in lines[:30]], delim))  # (line, cells); runaway quotes split off
+        index, p.columns = find_header([cells for _, cells in numbered])
+        p.header_row = numbered[index - 1][0] if numbered else 1  # the header's line, as the readers count lines
     return p
+
+
+def physical_lines(text: str) -> list[str]:
+    r"""``text`` cut where the readers cut lines: at ``\r\n``, ``\r`` and ``\n`` only. (str.splitlines also
+    cuts at \x0b, \x0c, \x1c–\x1e, \x85, U+2028/9: a title holding one made the header's line number one
+    too high, and the readers skipped the first data row without a word.)"""
+    return [line.rstrip("\r\n") for line in io.StringIO(text, newline="")]
 
 
 def _refuse_binary(path: Path, head: bytes) -> None:
@@ -162,18 +172,27 @@ def _looks_jsonp(text: str) -> bool:
 
 
 def _sniff_delimiter(lines: list[str]) -> str | None:
-    """The delimiter that splits the first lines into a steady number of fields."""
-    sample = [ln for ln in lines[:20] if ln.strip()]
-    if not sample:
-        return None
+    """The delimiter that splits most of the first records into the same number (> 1) of cells.
+
+    Records, not lines: quoted cells may span lines (an unclosed quote is split off, as the readers
+    do). A delimiter counts if the first record has it, or if it is steady in most records: a title
+    line above the header ("评价导出 2024-03-01", maybe with delimiters of its own) made a file "text",
+    or made the title's delimiter win, and the file was refused."""
+    sample = [ln + "\n" for ln in lines[:20] if ln.strip()]
     best, best_score = None, 0
     for d in ("\t", ",", ";", "|"):
-        counts = [ln.count(d) for ln in sample]
-        if min(counts) == 0 and max(counts) == 0:
+        if not any(d in ln for ln in sample):
             continue
-        steady = sum(c == counts[0] for c in counts)
-        score = steady * 10 + min(max(counts), 9)
-        if counts[0] and score > best_score:
+        widths = [len(cells) for _, cells in records(sample, d) if cells and type(cells) is not BrokenRow]
+        wide = [w for w in widths if w > 1]
+        if not wide:
+            continue
+        usual = max(set(wide), key=lambda w: (wide.count(w), w))
+        steady = widths.count(usual)
+        if d not in sample[0] and steady * 2 < len(widths):
+            continue
+        score = steady * 10 + min(usual - 1, 9)
+        if score > best_score:
             best, best_score = d, score
     return best
 
@@ -196,13 +215,19 @@ def find_header(rows: list[list[object]]) -> tuple[int, list[str]]:
 
 
 def header_names(row: list[object]) -> list[str]:
-    """Header cells as unique, non-empty names (列3 for a blank third cell)."""
+    """Header cells as unique, non-empty names (列3 for a blank third cell; a repeated name
+    gets _2, _3 …). Linear in the cells: a first line of thousands of equal cells (a data line
+    taken for the header) once took minutes, each repeat retrying every suffix before it."""
     names: list[str] = []
     seen: set[str] = set()  # a set: a sheet may claim 16,384 columns
+    next_number: dict[str, int] = {}  # name → the suffix its next repeat tries first
     for i, c in enumerate(row):
-        name = str(c).strip().lstrip("\ufeff") if c is not None and str(c).strip() else f"列{i + 1}"
-        while name in seen:
-            name += "_2"
+        name = base = str(c).strip().lstrip("\ufeff") if c is not None and str(c).strip() else f"列{i + 1}"
+        if name in seen:
+            n = next_number.get(base, 2)
+            while f"{base}_{n}" in seen:
+                n += 1
+            name, next_number[base] = f"{base}_{n}", n + 1
         names.append(name)
         seen.add(name)
     return names
@@ -210,12 +235,12 @@ def header_names(row: list[object]) -> list[str]:
 
 def _probe_xlsx(path: Path, size: int) -> Probe:
     """The first sheet's first rows; a broken or hostile workbook is refused (see :mod:`._xlsxsafe`)."""
-    from cxdesk.importers._xlsxsafe import XLSX_ERRORS, first_sheet, open_workbook, unreadable
+    from cxdesk.importers._xlsxsafe import XLSX_ERRORS, first_sheet, open_workbook, quiet_rows, unreadable
 
     with open_workbook(path) as wb:
         ws = first_sheet(path, wb)
         try:
-            rows = [_without_trailing_blanks(r) for _, r in zip(range(15), ws.iter_rows(values_only=True))]
+            rows = [_without_trailing_blanks(r) for r in islice(quiet_rows(ws.iter_rows(values_only=True), 15), 15)]
         except XLSX_ERRORS as exc:
             raise unreadable(path, exc) from exc
         sheet = ws.title

@@ -63,13 +63,13 @@ def iter_xlsx(det: Detection, chunk_size: int) -> Iterator[RowChunk]:
     sheet rows so progress and cancel work through a long empty tail. A sheet that breaks part-way fails
     as a whole (the transaction rolls back) with the last row read in the message.
     """
-    from cxdesk.importers._xlsxsafe import XLSX_ERRORS, first_sheet, open_workbook, unreadable
+    from cxdesk.importers._xlsxsafe import XLSX_ERRORS, first_sheet, open_workbook, quiet_rows, unreadable
 
     with open_workbook(det.path) as wb:
         ws = first_sheet(det.path, wb, det.sheet)
         total = max((ws.max_row or 0) - det.header_row, 0)
         last = yielded = det.header_row
-        rows = ws.iter_rows(min_row=det.header_row + 1, max_col=len(det.columns) or None, values_only=True)
+        rows = quiet_rows(ws.iter_rows(min_row=det.header_row + 1, max_col=len(det.columns) or None, values_only=True))
         chunk: list[Row] = []
         blank = None  # openpyxl fills missing rows with one shared empty tuple
         try:

@@ -36,6 +36,13 @@ _EMPTY = {"", "nan", "none", "null", "nat", "-", "--", "无"}
 _EMPTY_ANYCASE = _EMPTY | {"NaN", "NAN", "None", "NONE", "Null", "NULL", "NaT", "NAT"}
 
 
+def shown_value(value: Any, chars: int = 40) -> str:
+    """A cell as a rejected row's reason quotes it: stripped, cut to ``chars`` characters (a cell
+    may hold 20,000; the reason is read by a person, the whole row is kept with the reject)."""
+    text = str(value).strip()
+    return text if len(text) <= chars else text[:chars] + "…"
+
+
 def is_blank(value: Any) -> bool:
     if value is None:
         return True
@@ -161,7 +168,7 @@ def _from_number(n: float, original: Any, label: str = "时间") -> str:
     except (OverflowError, OSError, ValueError):
         moment = None
     if moment is None:
-        raise ValueError(f"{label}“{original}”无法识别")
+        raise ValueError(f"{label}“{shown_value(original)}”无法识别")
     return _checked(moment.replace(tzinfo=None, microsecond=0), original, label)
 
 
@@ -190,7 +197,7 @@ def parse_rating(value: Any) -> tuple[int | None, str | None]:
     if value is None:
         return None, None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return _stars(float(value), value), None
+        return _stars(_as_float(value), value), None
     s = unicodedata.normalize("NFKC", str(value)).strip()
     if s.lower() in _NO_RATING:
         return None, None
@@ -217,13 +224,25 @@ def _stars(x: float, original: Any) -> int:
 
 
 def parse_amount(value: Any) -> float | None:
-    """``¥1,234.50``, ``12.5元`` → 1234.5 / 12.5."""
+    """``¥1,234.50``, ``12.5元`` → 1234.5 / 12.5; ``inf``, ``1e400`` and the like are refused."""
     if is_blank(value):
         return None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
-    s = re.sub(r"[¥￥,，元\s]|RMB|CNY", "", str(value), flags=re.I)
+        amount = _as_float(value)
+    else:
+        s = re.sub(r"[¥￥,，元\s]|RMB|CNY", "", str(value), flags=re.I)
+        try:
+            amount = float(s)
+        except ValueError:
+            raise ValueError(f"金额“{shown_value(value)}”不是数字") from None
+    if not math.isfinite(amount):
+        raise ValueError(f"金额“{shown_value(value)}”不是有效数字")
+    return amount
+
+
+def _as_float(number: int | float) -> float:
+    """``number`` as a float; an integer too big for one (JSON keeps 4,300 digits) is infinite."""
     try:
-        return float(s)
-    except ValueError:
-        raise ValueError(f"金额“{value}”不是数字") from None
+        return float(number)
+    except OverflowError:
+        return math.inf if number > 0 else -math.inf

@@ -39,7 +39,9 @@ _REQUIRED = ("[Content_Types].xml", "xl/workbook.xml")
 _ADVICE = "请在 Excel 或 WPS 中打开它并另存为新的 .xlsx（或 CSV）后再导入；若打不开，请从平台后台重新导出。"
 _UNCHANGED = "文件未导入，数据库未改动。"
 # openpyxl warns (in English, on stderr) about what many export tools write: no default style,
-# unknown extensions, odd print settings. None of it matters to reading values.
+# unknown extensions, odd print settings, broken relationships, a date cell out of range (which it
+# then reads as "#VALUE!", rejected with its row). None of it matters to reading values; where
+# warnings are errors (the test suite), :func:`quiet_openpyxl` keeps them from failing an import.
 warnings.filterwarnings("ignore", category=UserWarning, module=r"openpyxl\.")
 # What a broken or hostile XLSX makes zipfile, zlib, the XML parser or openpyxl raise.
 XLSX_ERRORS: tuple[type[BaseException], ...] = (
@@ -47,6 +49,35 @@ XLSX_ERRORS: tuple[type[BaseException], ...] = (
     ValueError, TypeError, AttributeError, NotImplementedError, RuntimeError, RecursionError, OverflowError,
     OSError, MemoryError,
 )
+
+
+@contextlib.contextmanager
+def quiet_openpyxl() -> Iterator[None]:
+    """openpyxl's UserWarnings ignored within the block, whatever the process's warning filters."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=UserWarning, module=r"openpyxl\.")
+        yield
+
+
+def quiet_rows(rows: Iterator[Any], batch: int = 1_000) -> Iterator[Any]:
+    """A sheet's lazily parsed ``rows`` with openpyxl's warnings silenced. They are pulled ``batch``
+    at a time inside :func:`quiet_openpyxl` (warning filters are process-wide: never held across a
+    yield); an error while parsing is raised after the rows before it, so callers name the right row."""
+    done = False
+    while not done:
+        part: list[Any] = []
+        failure: BaseException | None = None
+        with quiet_openpyxl():
+            try:
+                for _ in range(batch):
+                    part.append(next(rows))
+            except StopIteration:
+                done = True
+            except XLSX_ERRORS as exc:
+                failure = exc
+        yield from part
+        if failure is not None:
+            raise failure
 
 
 def defused_xml_active() -> bool:
@@ -61,7 +92,8 @@ def check_container(path: Path) -> None:
     try:
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError,
+            NotImplementedError):  # a damaged directory can claim a ZIP version zipfile does not read
         raise ImportFormatError(
             f"文件“{path.name}”看起来是 XLSX（ZIP 格式），但已损坏或不完整（可能下载或复制没有完成），无法打开。"
             f"{_UNCHANGED}{_ADVICE}") from None
@@ -122,7 +154,8 @@ def open_workbook(path: Path) -> Iterator[Any]:
 
     with open(path, "rb") as fh:
         try:
-            wb = load_workbook(fh, read_only=True, data_only=True)
+            with quiet_openpyxl():
+                wb = load_workbook(fh, read_only=True, data_only=True)
         except XLSX_ERRORS as exc:
             raise unreadable(path, exc) from exc
         try:

@@ -18,7 +18,7 @@ from cxdesk.importers._columns import auto_map, guess_platform
 from cxdesk.importers._model import Chunk, FormatSpec, Guess, Probe, ReadOptions
 from cxdesk.importers._rows import map_chunks
 from cxdesk.importers._tabular import column_index, iter_rows
-from cxdesk.importers._values import is_blank, parse_amount, parse_time, text_or_none
+from cxdesk.importers._values import is_blank, parse_amount, parse_time, shown_value, text_or_none
 
 KPI_FIELDS = ("sessions", "buyers", "first_response_s", "avg_response_s", "rate_3min", "inquiry_buyers",
               "paid_buyers", "conversion", "sales")
@@ -28,9 +28,14 @@ RATE_FIELDS = ("rate_3min", "conversion")
 _TOTAL_WORDS = {"合计", "汇总", "总计", "全部", "总体", "平均", "均值", "total", "sum"}
 _NONE = {"-", "--", "—", "——", "/", "无", "n/a", "na", "null", "none"}
 _CLOCK = re.compile(r"(?:(\d+):)?(\d+):(\d+(?:\.\d+)?)")
-_UNITS = re.compile(r"(?:(\d+(?:\.\d+)?)\s*(?:小时|时|h))?\s*(?:(\d+(?:\.\d+)?)\s*(?:分钟|分|m|min|′))?\s*"
-                    r"(?:(\d+(?:\.\d+)?)\s*(?:秒|s|sec|″)?)?", re.I)
+# Possessive spaces (``\s*+``, never followed by a space): with plain ``\s*`` the three optional parts
+# split a run of spaces every possible way, and ``1h`` + 20,000 spaces took 8 s per cell.
+_UNITS = re.compile(r"(?:(\d+(?:\.\d+)?)\s*+(?:小时|时|h))?\s*+(?:(\d+(?:\.\d+)?)\s*+(?:分钟|分|m|min|′))?\s*+"
+                    r"(?:(\d+(?:\.\d+)?)\s*+(?:秒|s|sec|″)?)?", re.I)
 _DAY8 = re.compile(r"(20\d\d)(\d\d)(\d\d)")
+# No agent serves more sessions or buyers in a day, nor takes longer to answer; beyond, a cell is broken.
+MAX_COUNT = 10_000_000
+MAX_SECONDS = 7 * 86_400
 
 
 def sniff(p: Probe) -> Guess | None:
@@ -92,40 +97,53 @@ def parse_day(value: Any) -> str:
         value = int(s.split(".")[0])  # 20241130; parse_time checks it like any other day
     t = parse_time(value, label="日期")  # impossible or implausible days are refused with the reason
     if not t:
-        raise ValueError(f"日期“{value}”无法识别")
+        raise ValueError(f"日期“{shown_value(value)}”无法识别")
     return t[:10]
 
 
 def parse_count(value: Any) -> int | None:
+    """A count of sessions or buyers: 0 to :data:`MAX_COUNT` (``1e30`` once crashed the import:
+    SQLite's integers stop at 2**63)."""
     if _blank(value):
         return None
     try:
         x = float(str(value).replace(",", "").replace("，", "").strip().rstrip("人个次"))
     except ValueError:
-        raise ValueError(f"数量“{value}”不是数字") from None
-    if math.isnan(x) or x < 0:
-        raise ValueError(f"数量“{value}”无效")
+        raise ValueError(f"数量“{shown_value(value)}”不是数字") from None
+    if not 0 <= x <= MAX_COUNT:  # also NaN and inf
+        raise ValueError(f"数量“{shown_value(value)}”无效（应为 0 到 {MAX_COUNT:,} 之间的数）")
     return int(round(x))
 
 
 def parse_seconds(value: Any) -> float | None:
-    """Seconds from ``25``, ``25.3秒``, ``01:05``, ``0:01:05``, ``1分5秒``, ``2小时3分``."""
-    if _blank(value):
+    """Seconds from ``25``, ``25.3秒``, ``01:05``, ``0:01:05``, ``1分5秒``, ``2小时3分``; 0 to
+    :data:`MAX_SECONDS` (a negative, endless or week-long "response time" is a broken cell)."""
+    if _blank(value) or (isinstance(value, float) and math.isnan(value)):
         return None
+    seconds = _seconds(value)
+    if not 0 <= seconds <= MAX_SECONDS:
+        raise ValueError(f"时长“{shown_value(value)}”无效（应为 0 到 {MAX_SECONDS // 86_400} 天之间的秒数或 分:秒）")
+    return seconds
+
+
+def _seconds(value: Any) -> float:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return None if math.isnan(value) else float(value)
+        return float(value) if abs(value) < 1e300 else math.inf
     if hasattr(value, "hour") and hasattr(value, "minute"):  # an Excel time cell
         return value.hour * 3600 + value.minute * 60 + value.second + getattr(value, "microsecond", 0) / 1e6
     s = str(value).strip().replace("：", ":")
-    m = _CLOCK.fullmatch(s)
-    if m:
-        h, mi, sec = m.groups()
-        return int(h or 0) * 3600 + int(mi) * 60 + float(sec)
-    m = _UNITS.fullmatch(s)
-    if m and any(m.groups()):
-        h, mi, sec = (float(g) if g else 0.0 for g in m.groups())
-        return h * 3600 + mi * 60 + sec
-    raise ValueError(f"时长“{value}”无法识别（应为秒数或 分:秒）")
+    try:  # digits beyond Python's int limit (4,300) raise ValueError in English
+        m = _CLOCK.fullmatch(s)
+        if m:
+            h, mi, sec = m.groups()
+            return int(h or 0) * 3600 + int(mi) * 60 + float(sec)
+        m = _UNITS.fullmatch(s)
+        if m and any(m.groups()):
+            h, mi, sec = (float(g) if g else 0.0 for g in m.groups())
+            return h * 3600 + mi * 60 + sec
+    except ValueError:
+        pass
+    raise ValueError(f"时长“{shown_value(value)}”无法识别（应为秒数或 分:秒）")
 
 
 def parse_rate(value: Any) -> float | None:
@@ -140,14 +158,14 @@ def parse_rate(value: Any) -> float | None:
         try:
             x = float(s.rstrip("%").strip())
         except ValueError:
-            raise ValueError(f"比率“{value}”不是数字") from None
+            raise ValueError(f"比率“{shown_value(value)}”不是数字") from None
         percent = s.endswith("%")
     if math.isnan(x):
         return None
     if percent or x > 1:  # "85.2%" or 85.2; a fraction (0.852) as Excel's percent cells give it
         x /= 100
     if not 0 <= x <= 1:
-        raise ValueError(f"比率“{value}”不在 0–100% 之间")
+        raise ValueError(f"比率“{shown_value(value)}”不在 0–100% 之间")
     return x
 
 

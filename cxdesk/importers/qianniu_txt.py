@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from cxdesk.importers._columns import guess_kind
 from cxdesk.importers._decode import LongLine
 from cxdesk.importers._limits import (
     MAX_CELL_CHARS, UNDECODABLE, long_line_reason, text_problem, too_long_reason, visible,
@@ -40,6 +41,8 @@ def sniff(p: Probe) -> Guess | None:
     heads = [_header(ln.strip()) for ln in p.lines[:200] if ln.strip()]
     hits = [h for h in heads if h]
     if len(hits) < 1 or not heads[0]:
+        return None
+    if p.columns and guess_kind(p.columns)[0] is not None:  # a table below a title like "店铺 2024-03-01 10:00"
         return None
     return Guess(0.9, "chats", "taobao", shop_hint=shop_of([h["sender"] for h in hits]))
 
