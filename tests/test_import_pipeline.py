@@ -166,6 +166,22 @@ def test_bad_row_reported_with_line_number_good_rows_kept(store, imp, tmp_path):
     assert "行号/记录号" in text and "明天下午" in text
 
 
+def test_many_rejects_go_to_the_store_and_only_the_first_stay_in_memory(store, tmp_path, monkeypatch):
+    from cxdesk.importers import _pipeline
+
+    monkeypatch.setattr(_pipeline, "REJECTS_KEPT_IN_MEMORY", 10)
+    f = tmp_path / "r.csv"
+    lines = ["评价内容,评价时间"] + [f"好评{i},{'明天下午' if i % 3 == 0 else '2024-05-01 10:00:00'}" for i in range(90)]
+    f.write_text("\n".join(lines), encoding="utf-8")
+    s = import_file(NullContext(), store, f, chunk_size=7)  # rejects arrive over many chunks
+    assert (s.rows_read, s.rows_added, s.rows_rejected, len(s.rejects)) == (90, 60, 30, 10)
+    stored = store.batches.rejects(s.batch_id)
+    assert len(stored) == 30 and [n for n, _, _ in stored] == list(range(2, 92, 3))
+    assert "另有 25 条错误" in s.describe()
+    out = tmp_path / "err.csv"
+    assert write_rejects_csv(store, s.batch_id, out) == 30
+
+
 def test_mostly_bad_file_fails_and_writes_nothing(store, imp):
     before = store.counts()
     with pytest.raises(TooManyBadRows, match="超过 50%") as exc:

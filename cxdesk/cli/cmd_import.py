@@ -77,7 +77,7 @@ def _import_all(store: object, args: argparse.Namespace) -> int:
             print(("" if args.quiet else "\n") + f"失败：{name}：{exc}", file=sys.stderr)
             continue
         print(summary.describe())
-        if args.errors_csv and summary.rejects:
+        if args.errors_csv and summary.rows_rejected:
             out = args.errors_csv if len(args.files) == 1 else f"{args.errors_csv}.{summary.batch_id}.csv"
             write_rejects_csv(store, summary.batch_id, out)  # type: ignore[arg-type]
             print(f"  错误清单已写入 {out}")

@@ -159,7 +159,7 @@ class ImportSummary:
     rows_duplicate: int = 0
     rows_rejected: int = 0
     sessions_added: int = 0
-    rejects: list[Reject] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)  # the first ones (all are in the store)
     unit: str = "行"
     previous_batch_id: int | None = None
     seconds: float = 0.0
@@ -177,6 +177,6 @@ class ImportSummary:
             lines.append(f"  此文件此前已导入过（批次 {self.previous_batch_id}），重复的行已跳过。")
         for r in self.rejects[:5]:
             lines.append(f"  第 {r.record_no} {self.unit}：{r.reason}")
-        if len(self.rejects) > 5:
-            lines.append(f"  …… 另有 {len(self.rejects) - 5} 条错误，可导出错误清单查看。")
+        if self.rows_rejected > 5:
+            lines.append(f"  …… 另有 {self.rows_rejected - 5} 条错误，可导出错误清单查看。")
         return "\n".join(lines)

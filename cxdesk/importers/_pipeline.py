@@ -37,6 +37,8 @@ READER_PROCESS_MIN_BYTES = 8_000_000
 # a cache smaller than the new pages spills them to the WAL while the reader is still working
 # and the final commit has less left to write (per 1M messages ~0.3 s instead of ~0.5 s).
 FRESH_LOAD_CACHE_MB = 64
+# Rejected rows go to the store chunk by chunk; the summary keeps this many for display.
+REJECTS_KEPT_IN_MEMORY = 1_000
 _PLATFORM_ALIASES = {"淘宝": "taobao", "天猫": "taobao", "tmall": "taobao", "京东": "jd", "拼多多": "pdd",
                      "抖店": "douyin", "抖音": "douyin", "其他": "other"}
 
@@ -261,21 +263,36 @@ def _import(ctx: JobContext, store: Store, path: Path, det: Detection, spec: Any
             ctx.check()
             writer.write(chunk.records)
             s.rows_read += len(chunk.records) + len(chunk.rejects)
-            s.rejects.extend(chunk.rejects)
+            _keep_rejects(store, s, chunk.rejects)
             ctx.progress(chunk.done, chunk.total, f"正在导入 {path.name}（已读 {s.rows_read} {spec.unit}）")
         ctx.check()
         writer.finish()
         _check_bad_share(s, max_bad_share)
         s.rows_added, s.rows_duplicate = writer.added, writer.duplicate
-        s.rows_rejected, s.sessions_added = len(s.rejects), writer.sessions_added
+        s.sessions_added = writer.sessions_added
         store.batches.set_counts(s.batch_id, read=s.rows_read, added=s.rows_added,
                                  duplicate=s.rows_duplicate, rejected=s.rows_rejected)
-        store.batches.add_rejects(s.batch_id, s.rejects)
     return s
 
 
+def _keep_rejects(store: Store, s: ImportSummary, rejects: list[Reject]) -> None:
+    """Store a chunk's rejected rows in the batch's transaction; keep only the first ones in memory.
+
+    A file of millions of bad rows must not hold them all in memory (the summary,
+    the wizard and TooManyBadRows show the first few; the error list is read back
+    from the store).
+    """
+    if not rejects:
+        return
+    store.batches.add_rejects(s.batch_id, rejects)
+    s.rows_rejected += len(rejects)
+    room = REJECTS_KEPT_IN_MEMORY - len(s.rejects)
+    if room > 0:
+        s.rejects.extend(rejects[:room])
+
+
 def _check_bad_share(s: ImportSummary, max_bad_share: float) -> None:
-    bad = len(s.rejects)
+    bad = s.rows_rejected
     if s.rows_read == 0:
         raise ImportFormatError(f"“{s.file.name}”（{s.format_label}）中没有可导入的数据行或记录（只有表头、空行，"
                                 "或记录列表是空的），数据库未改动。请确认选择的文件（和工作表）是否正确。")
