@@ -142,10 +142,8 @@ def test_zip_bomb_is_refused_from_the_directory_before_inflating(hostile, monkey
 
     monkeypatch.setattr(zipfile.ZipFile, "open", no_inflating)
     for case, limit in (("xlsx_zip_bomb_strings", "256 MB"), ("xlsx_zip_bomb_sheet", "2.0 GB")):
-        started = time.perf_counter()
         with pytest.raises(ImportFormatError, match=f"超过导入上限 {limit}"):
-            detect(hostile[case])
-        assert time.perf_counter() - started < 1
+            detect(hostile[case])  # refused from the directory: no member was opened
 
 
 @pytest.mark.parametrize("case, format_id", [
