@@ -1,4 +1,4 @@
-"""``backup``: list, make and restore backups of the database (the same as 设置 → 备份).
+"""``backup``: list, make and restore backups of the database (the same as 设置 → 数据库备份).
 
 Backups are made automatically before a schema upgrade and before an import
 batch is undone; the newest three are kept in the ``backups`` folder next to

@@ -30,7 +30,7 @@ def undo_batch(store: Store, batch_id: int) -> int:
 
     repo = {"reviews": store.reviews, "chats": store.chats, "orders": store.orders,
             "agent_report": AgentReportsRepo(store.conn)}[batch.kind]
-    store.backup(f"undo-{batch_id}")  # the newest 3 backups are kept; 设置 → 备份 restores one
+    store.backup(f"undo-{batch_id}")  # the newest 3 backups are kept; 设置 → 数据库备份 restores one
     with store.transaction():
         removed = repo.delete_batch(batch_id)
         store.batches.mark_undone(batch_id)

@@ -1,7 +1,7 @@
 """Copies of the store made before risky changes, and restoring one.
 
 A backup is made automatically before a schema migration and before an
-import batch is undone (and on request: 设置 → 备份 → 立即备份, or
+import batch is undone (and on request: 设置 → 数据库备份 → 立即备份, or
 ``python main.py backup create``). It is a whole SQLite database written with
 SQLite's online backup API (consistent even while other connections read or
 write), into the ``backups`` folder next to the store, named

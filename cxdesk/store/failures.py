@@ -40,7 +40,7 @@ class StoreBusyError(StoreError):
 def restore_hint(path: str | Path | None = None) -> str:
     """How to get the data back: the backups cxdesk keeps, in the GUI and on the command line."""
     db = f' --db "{path}"' if path else ""
-    return ("请从备份恢复：在程序的「设置 → 备份」中选择一个备份并恢复；或在命令行运行 "
+    return ("请从备份恢复：在程序的「设置 → 数据库备份」中选择一个备份并恢复；或在命令行运行 "
             f"python main.py backup list{db} 查看备份，再运行 python main.py backup restore 编号{db}。"
             "恢复前的文件会另存为一个备份，不会丢失。还没有备份时，请先把这个文件复制保存，"
             "再请技术人员用 SQLite 的 .recover 命令抢救其中的数据。")
