@@ -83,7 +83,7 @@ def test_middle_page_damage_is_refused_in_every_mode_and_the_file_never_changes(
     for mode in ("rw", "ro", "auto"):
         with pytest.raises(CorruptStoreError, match="已损坏") as err:
             open_store(damaged, mode)
-        assert "backup restore" in str(err.value) and "设置 → 备份" in str(err.value)
+        assert "backup restore" in str(err.value) and "设置 → 数据库备份" in str(err.value)
     assert _sha(damaged) == before
 
 
