@@ -141,6 +141,10 @@ def test_flags_export_names_the_session_review_rule_and_triage(analysed_db: Path
     assert regulator["target_type"] == "message" and regulator["buyer"] == "b2" and regulator["agent"] == "店:小李"
     assert regulator["text"] == "东西坏了，再不处理我就投诉到12315" and "12315" in regulator["evidence"]
     assert (regulator["status"], regulator["note"], regulator["handler"]) == ("已处理", "已补发", "组长")
+    # The words that fired it, and the score of the session the queue ranks it by, with its reasons.
+    assert "12315" in regulator["trigger_words"] and regulator["trigger_words"] in regulator["text"]
+    assert int(regulator["risk_score"]) >= 45 and "投诉/监管威胁·高" in regulator["risk_reasons"]
+    assert regulator["risk_level"] in ("中", "高")
     assert data[0]["level"] == "高"  # highest level first
     review_flags = [d for d in data if d["target_type"] == "review"]
     assert all(d["review_id"] in ("1001", "1002") and d["session_id"] is None for d in review_flags)

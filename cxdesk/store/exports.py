@@ -32,6 +32,9 @@ FLAG_COLUMNS = (
     "flag_id", "shop", "platform", "target_type", "session_id", "cxdesk_session_id", "review_id", "buyer",
     "agent", "time", "rule_id", "category", "level", "evidence", "text", "status", "note", "handler",
     "handled_at", "flagged_at",
+    # Added with issue 15 (extend, never rename): the words that triggered the flag, and the risk
+    # score of what the queue ranks it by (its session, or its review) with that score's reasons.
+    "trigger_words", "risk_score", "risk_level", "risk_reasons",
 )
 
 # A session's id as the source had it, else the number the importer gave it.
@@ -86,12 +89,18 @@ SELECT f.id, sh.name, sh.platform, f.target_type, {_SESSION_ID}, c.id, COALESCE(
        f.rule_id, f.category, f.level, f.evidence,
        COALESCE(m.content, CASE WHEN r.id IS NOT NULL THEN COALESCE(r.content, '') ||
                 CASE WHEN r.append_content IS NULL THEN '' ELSE char(10) || '追评：' || r.append_content END END),
-       f.status, f.note, f.handler, f.handled_at, f.created_at
+       f.status, f.note, f.handler, f.handled_at, f.created_at,
+       CASE WHEN json_valid(f.evidence) AND json_type(f.evidence) = 'array' THEN
+            (SELECT group_concat(json_extract(e.value, '$.text'), ' / ') FROM json_each(f.evidence) e
+             WHERE json_type(e.value) = 'object' AND json_extract(e.value, '$.text') IS NOT NULL) END,
+       rs.score, rs.level, rs.reasons
 FROM risk_flags f
 LEFT JOIN chat_messages m ON f.target_type = 'message' AND m.id = f.target_id
 LEFT JOIN chat_sessions c ON c.id = CASE f.target_type WHEN 'message' THEN m.session_id
                                                       WHEN 'session' THEN f.target_id END
 LEFT JOIN reviews r ON f.target_type = 'review' AND r.id = f.target_id
+LEFT JOIN risk_scores rs ON rs.target_type = CASE WHEN r.id IS NOT NULL THEN 'review' ELSE 'session' END
+                         AND rs.target_id = COALESCE(r.id, c.id)
 JOIN shops sh ON sh.id = COALESCE(c.shop_id, r.shop_id)
 ORDER BY CASE f.level WHEN '高' THEN 0 WHEN '中' THEN 1 ELSE 2 END, f.id
 """
