@@ -189,6 +189,10 @@ class Tokenizer:
         """Words of the cleaned text (no spaces or punctuation)."""
         return [w for w in self._jieba.lcut(clean(text)) if w.strip() and not _PUNCT_ONLY.match(w)]
 
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """(start, end) of every jieba word of ``text`` exactly as given (not cleaned): offsets into it."""
+        return [(start, end) for _word, start, end in self._jieba.tokenize(text)]
+
 
 _PUNCT_ONLY = re.compile(r"^[\W_]+$")
 

@@ -85,10 +85,11 @@ def test_queue_has_context_and_is_sorted_by_level_then_time(store: Store) -> Non
     assert len(rows) == q.count(FlagFilter())
     assert _rules(rows) >= {"complaint.regulator", "agent.rude", "quality.broken", "refund.dispute",
                             "emotion.strong", "service.over_limit"}
-    ranks = [("高", "中", "低").index(r.level) for r in rows]
+    # The queue's level is its session's (review's) score level (issue 15): sorted by it, then by time.
+    ranks = [("高", "中", "低").index(r.shown_level) for r in rows]
     assert ranks == sorted(ranks)
     for level in ("高", "中"):
-        times = [r.event_at for r in rows if r.level == level]
+        times = [r.event_at for r in rows if r.shown_level == level]
         assert times == sorted(times, reverse=True)
     threat = next(r for r in rows if r.rule_id == "complaint.regulator" and r.target_type == "message")
     assert (threat.shop, threat.platform, threat.buyer, threat.agent, threat.seq) == ("甲店", "taobao", "买家甲",
@@ -107,9 +108,14 @@ def test_filters_narrow_with_bound_parameters(store: Store) -> None:
     q = RiskQueueRepo(store.conn)
     b_shop = store.shops.get_or_create("jd", "乙店").id
     high = q.page(FlagFilter(levels=("高",)))
-    assert {r.level for r in high} == {"高"}
+    assert {r.shown_level for r in high} == {"高"}
     assert _rules(high) >= {"complaint.regulator", "complaint.platform", "agent.rude"}
-    assert not _rules(high) & {"refund.dispute", "quality.broken", "service.over_limit"}
+    # 高 means the session's (review's) score is 高, whatever the rule's own level: a 中 rule in a 高
+    # session is listed; the flags of lower-scored sessions are not.
+    assert all(r.score is not None and r.score >= 60 for r in high)
+    lower = [r for r in q.page(FlagFilter()) if r.shown_level != "高"]
+    assert lower and not {r.id for r in lower} & {r.id for r in high}
+    assert "refund.dispute" in _rules(lower) and "refund.dispute" not in _rules(high)
     assert {r.category for r in q.page(FlagFilter(categories=("退款退货纠纷",)))} == {"退款退货纠纷"}
     assert {r.shop for r in q.page(FlagFilter(shop_id=b_shop))} == {"乙店"}
     assert {r.agent for r in q.page(FlagFilter(agent="乙店_老周"))} == {"乙店_老周"}
@@ -127,7 +133,7 @@ def test_filters_narrow_with_bound_parameters(store: Store) -> None:
 def test_bulk_triage_one_transaction_and_open_filter(store: Store) -> None:
     q = RiskQueueRepo(store.conn)
     every = q.ids(FlagFilter(statuses=()))
-    high = q.ids(FlagFilter(levels=("高",)))
+    high = q.ids(FlagFilter(levels=("高",), target_types=("message",)))
     assert q.set_status(high, "已处理", handler="组长") == len(high)
     assert q.count(FlagFilter()) == len(every) - len(high)  # default: 未处理 only
     assert {r.status for r in q.page(FlagFilter(statuses=("已处理",)))} == {"已处理"}

@@ -6,7 +6,7 @@ import json
 import pytest
 
 from cxdesk.analysis.risk_rules import RuleError, check_pattern, load_pack
-from cxdesk.paths import user_resources_dir
+from cxdesk.paths import resources_dir, user_resources_dir
 
 
 @pytest.fixture
@@ -102,3 +102,30 @@ def test_user_rules_are_checked_saved_and_used_by_the_pack():
     assert [r["id"] for r in read_user_rules()] == ["user.发错颜色"]
     assert delete_user_rule("user.发错颜色") and read_user_rules() == []
     assert load_pack().version == before
+
+
+def test_exclude_patterns_cancel_the_hits_they_cover_and_bad_ones_are_refused() -> None:
+    from cxdesk.analysis.risk_rules import delete_user_rule, save_user_rule
+
+    save_user_rule({"id": "发错颜色", "category": "质量/假货", "level": "中", "applies_to": ["buyer"],
+                    "words": ["发错颜色"], "exclude_patterns": ["(?:没有|没)[^，。]{0,3}发错颜色"]})
+    pack = load_pack()
+    assert _ids(pack, "你们发错颜色了") == ["user.发错颜色"]
+    assert _ids(pack, "这次没有再发错颜色，谢谢") == []
+    assert _ids(pack, "上次没问题，这次发错颜色了") == ["user.发错颜色"]  # the match must cover the hit
+    with pytest.raises(RuleError, match="反向引用"):
+        save_user_rule({"id": "x", "level": "中", "applies_to": ["buyer"], "words": ["退钱"],
+                        "exclude_patterns": ["(a)\\1"]})
+    assert delete_user_rule("user.发错颜色")
+
+
+def test_the_packs_fear_and_doubt_lists_are_checked_like_the_negators() -> None:
+    data = json.loads((resources_dir() / "rules" / "risk_rules.json").read_text(encoding="utf-8"))
+    assert "怕" in data["hypothetical_markers"] and "恐怕" in data["hypothetical_not"]
+    data["hypothetical_markers"] = "怕"  # a hand edit: not a list
+    folder = user_resources_dir() / "rules"
+    folder.mkdir(parents=True)
+    (folder / "risk_rules.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    pack = load_pack()
+    assert any("hypothetical_markers 应为文字列表" in p.reason for p in pack.problems)
+    assert _ids(pack, "怕坏了", role="review") == ["quality.broken"]  # no markers: the hit stays

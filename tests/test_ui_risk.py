@@ -58,7 +58,7 @@ def test_queue_fills_sorted_with_first_row_open(window: MainWindow, flagged: Sto
     expected = RiskQueueRepo(flagged.conn).count(FlagFilter())
     assert expected > 5 and page.model.rowCount() == expected
     assert page.queue.count_label.text() == f"筛选出 {expected:,} 条风险"
-    levels = [page.model.flag(i).level for i in range(page.model.rowCount())]
+    levels = [page.model.flag(i).shown_level for i in range(page.model.rowCount())]
     assert levels == sorted(levels, key=("高", "中", "低").index)
     assert page.queue.current_row() == 0 and page.detail.flag is not None
     assert page.detail.flag.id == page.model.flag(0).id
@@ -74,7 +74,7 @@ def test_filter_narrows_the_queue(qtbot, window: MainWindow) -> None:
     with qtbot.waitSignal(page.sig_loaded):
         page.filter_bar.level.setCurrentIndex(page.filter_bar.level.findText("高"))
     rows = [page.model.flag(i) for i in range(page.model.rowCount())]
-    assert 0 < len(rows) < before and {r.level for r in rows} == {"高"}
+    assert 0 < len(rows) < before and {r.shown_level for r in rows} == {"高"}
     with qtbot.waitSignal(page.sig_loaded):
         page.filter_bar.shop.setCurrentIndex(page.filter_bar.shop.findText("乙店（京东）"))
     assert page.model.rowCount() == 0  # 乙店 has no 高 flag
@@ -181,7 +181,7 @@ def test_bulk_on_every_filtered_flag_asks_first(qtbot, window: MainWindow, flagg
 
 def test_risk_score_column_appears_with_scores(qtbot, window: MainWindow, flagged: Store) -> None:
     page = window.pages["risk"]
-    flag = page.model.flag(0)
+    flag = next(page.model.flag(i) for i in range(page.model.rowCount()) if page.model.flag(i).session_id)
     with flagged.transaction():
         flagged.conn.execute("DELETE FROM risk_scores")
     with qtbot.waitSignal(page.sig_loaded):

@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 
 from cxdesk.analysis.risk_rules import RulePack, load_pack
+from cxdesk.analysis.risk_words import calm, praises
 from cxdesk.analysis.session_risk import (FlagInfo, ScoreConfig, default_config, repeat_contact, score_review,
                                           score_session, strong_emotion, topics_of)
 from cxdesk.analysis.service_time import load_config, session_flags
+from cxdesk.analysis.session_course import course_of
 from cxdesk.analysis.turns import buyer_turns
 from cxdesk.analysis.stage import StageResult
 from cxdesk.store import open_reader
@@ -39,69 +42,81 @@ def init_risk_worker() -> None:
     _protected.clear()
 
 
-def scan_chunk(task: tuple[str, str, list[int]]) -> list[tuple]:
-    """(db path, target type, ids) → flag rows for every rule hit."""
-    db_path, target_type, ids = task
+def scan_chunk(task: tuple) -> list[tuple]:
+    """(db path, target type, ids[, flags' version]) → flag rows for every rule hit.
+
+    A review that praises its product (its stars and stored sentiment: :func:`praises`) gets
+    no flags from the pack's ``skip_in_praise`` rules; in one not read as negative (:func:`calm`)
+    a doubt (不知道是不是正品) is no 质量/假货 flag.
+    """
+    db_path, target_type, ids, *rest = task
     if _pack is None:
         init_risk_worker()
     assert _pack is not None
+    version = rest[0] if rest else _pack.version
     conn = open_reader(db_path)
     try:
         repo = FlagsRepo(conn)
         rows = repo.texts(target_type, ids)
         for shop_id in {r[3] for r in rows} - set(_protected):
             _protected[shop_id] = tuple(repo.protected_phrases(shop_id))
+        praise = {rid: (praises(rating, label), calm(rating, label)) for rid, rating, label, _shift
+                  in RiskScoresRepo(conn).review_inputs(ids)} if target_type == "review" else {}
     finally:
         conn.close()
     out = []
     for tid, role, text, shop_id in rows:
-        for hit in _pack.match(text or "", role, _protected[shop_id]):
+        praised, calm_review = praise.get(tid, (False, False))
+        for hit in _pack.match(text or "", role, _protected[shop_id], praise=praised, calm=calm_review):
             evidence = json.dumps([{"start": hit.start, "end": hit.end, "text": hit.text}], ensure_ascii=False)
-            out.append((target_type, tid, hit.rule_id, hit.category, hit.level, evidence, _pack.version))
+            out.append((target_type, tid, hit.rule_id, hit.category, hit.level, evidence, version))
     return out
 
 
-# --- abusive language by the COLD classifier ----------------------------------------------------
+# --- abusive language by the COLD classifier, confirmed by an abusive word (cxdesk.analysis.abuse) ---
 
-ABUSE_LEVELS = {"agent": "高", "buyer": "中"}  # an agent insulting a buyer is the worse case
-_offensive = None
+_judge = None
 
 
 def init_abuse_worker() -> None:
-    global _offensive
+    global _judge
+    from cxdesk.analysis.abuse import AbuseJudge
     from cxdesk.analysis.offensive import OffensiveModel
 
-    _offensive = OffensiveModel.load()
+    _judge = AbuseJudge(load_pack(), OffensiveModel.load())
+    _protected.clear()
 
 
 def abuse_chunk(task: tuple[str, list[int]]) -> list[tuple]:
-    """(db path, message ids) → 辱骂 flags for messages the classifier finds offensive."""
+    """(db path, message ids) → 辱骂 flags for messages with an abusive word the classifier confirms;
+    the evidence is that word's span and the score."""
+    from cxdesk.analysis.abuse import ABUSE_CATEGORY, ABUSE_LEVELS
+
     db_path, ids = task
-    if _offensive is None:
+    if _judge is None:
         init_abuse_worker()
-    assert _offensive is not None
+    assert _judge is not None
     conn = open_reader(db_path)
     try:
-        rows = FlagsRepo(conn).texts("message", ids)
+        repo = FlagsRepo(conn)
+        rows = repo.texts("message", ids)
+        for shop_id in {r[3] for r in rows} - set(_protected):
+            _protected[shop_id] = tuple(repo.protected_phrases(shop_id))
     finally:
         conn.close()
-    scores = _offensive.predict_scores([t or "" for _, _, t, _ in rows])
-    out = []
-    for (tid, role, text, _shop), score, hit in zip(rows, scores.tolist(), _offensive.is_offensive(scores).tolist()):
-        if hit and role in ABUSE_LEVELS:
-            evidence = json.dumps([{"start": 0, "end": len(text), "text": text[:40], "score": round(score, 3)}],
-                                  ensure_ascii=False)
-            out.append(("message", tid, f"abuse.model.{role}", "辱骂", ABUSE_LEVELS[role], evidence,
-                        _offensive.version))
-    return out
+    found = _judge.judge([(text or "", role) for _, role, text, _ in rows], [_protected[r[3]] for r in rows])
+    return [("message", tid, f"abuse.model.{role}", ABUSE_CATEGORY, ABUSE_LEVELS[role],
+             json.dumps(finding.evidence(), ensure_ascii=False), _judge.version)
+            for (tid, role, _text, _shop), finding in zip(rows, found) if finding is not None]
 
 
 def run_abuse_model_stage(ctx: JobContext, store, run_chunks, workers: int | None) -> StageResult:
-    """Score buyer and agent messages not yet scored by this classifier version; flag the offensive ones."""
+    """Judge buyer and agent messages not yet judged by this classifier and rule pack; flag the abusive ones."""
+    from cxdesk.analysis.abuse import AbuseJudge
     from cxdesk.analysis.offensive import OffensiveModel
 
     started = time.perf_counter()
-    version = OffensiveModel.load().version
+    version = AbuseJudge(load_pack(), OffensiveModel.load()).version
     key = f"risk.abuse_scanned_to.{version}"
     after = int(store.meta.get(key, "0") or 0)
     ids = store.flags.ids_after("message", after)
@@ -142,25 +157,32 @@ def _sessions_version(pack_version: str, config: ScoreConfig) -> str:
 
 
 def _flag_infos(flags: list[tuple]) -> list[FlagInfo]:
+    """(rule id, category, level, status, evidence JSON) rows → flags with the words that triggered
+    them: the evidence span's text (a rule hit stores exactly the matched words), a 服务时效
+    flag's wait, or the topics a 重复咨询 shares with the earlier session."""
     out = []
-    for category, level, status, evidence in flags:
-        text = ""
+    for rule_id, category, level, status, evidence in flags:
+        text, wait = "", None
         try:
             ev = json.loads(evidence) if evidence else None
             if isinstance(ev, list) and ev and isinstance(ev[0], dict):
                 text = str(ev[0].get("text", ""))
+            elif isinstance(ev, dict) and isinstance(ev.get("wait_s"), (int, float)):
+                wait = float(ev["wait_s"])
+            elif isinstance(ev, dict) and isinstance(ev.get("topics"), list):  # 重复咨询: the shared topics
+                text = "、".join(str(t) for t in ev["topics"])
         except ValueError:
             pass
-        out.append(FlagInfo(category, level, status, text))
+        out.append(FlagInfo(category, level, status, text, rule_id or "", wait))
     return out
 
 
-def _ends_with_buyer(messages: list[tuple]) -> bool:
-    """True when the last buyer/agent message (``(seq, role, ...)`` tuples in order) is the buyer's."""
-    for _seq, role, *_ in reversed(messages):
-        if role in ("buyer", "agent"):
-            return role == "buyer"
-    return False
+def _topic_only(config: ScoreConfig) -> Callable[[str, float], bool]:
+    """A buyer line negative only for naming a topic (「我要退款」): no tone in the score's course."""
+    from cxdesk.analysis.chat_tone import default_tone
+
+    tone, below = default_tone(), float(config.session["tone"]["negative_below"])
+    return lambda text, score: score < below and tone.topic_only(text)
 
 
 def scan_sessions(ctx: JobContext, store, pack_version: str) -> int:
@@ -182,8 +204,10 @@ def scan_sessions(ctx: JobContext, store, pack_version: str) -> int:
         by_session: dict[int, list] = {}
         platform: dict[int, str] = {}
         buyer: dict[int, list[tuple[int, float]]] = {}
+        spoken: dict[int, list[tuple]] = {}  # (role, content, score): the course the score reads
         for sid, plat, seq, role, sender, sent_at, content, score in repo.session_rows(part):
             by_session.setdefault(sid, []).append((seq, role, sender, sent_at, content))
+            spoken.setdefault(sid, []).append((role, content, score))
             platform[sid] = plat
             if role == "buyer" and score is not None:
                 buyer.setdefault(sid, []).append((seq, score))
@@ -213,8 +237,7 @@ def scan_sessions(ctx: JobContext, store, pack_version: str) -> int:
                 ("session", sid, sc.score, sc.level, sc.reasons, version)
                 for sid in by_session
                 for sc in [score_session(_flag_infos(flags_by_session.get(sid, [])),
-                                         [s for _, s in buyer.get(sid, [])], config,
-                                         ends_with_buyer=_ends_with_buyer(by_session[sid]))])
+                                         course_of(spoken[sid], _topic_only(config)), config)])
         ctx.progress((n_done + 1) * 5000, len(sessions), "会话风险")
     with store.transaction():
         store.meta.set(key, str(top))
@@ -269,18 +292,24 @@ def rescore(store, target_type: str, target_ids: list[int]) -> None:
                 for sc in [score_review(_flag_infos(flags.get(rid, [])), rating, label, bool(shift), config)]]
     else:
         flags = repo.session_flags(target_ids)
-        buyer: dict[int, list[float]] = {}
-        msgs: dict[int, list[tuple]] = {}
-        for sid, _p, seq, role, _s, _t, _c, score in repo.session_rows(target_ids):
-            msgs.setdefault(sid, []).append((seq, role))
-            if role == "buyer" and score is not None:
-                buyer.setdefault(sid, []).append(score)
+        topic = _topic_only(config)
+        spoken: dict[int, list[tuple]] = {}
+        for sid, _p, _seq, role, _s, _t, content, score in repo.session_rows(target_ids):
+            spoken.setdefault(sid, []).append((role, content, score))
         rows = [("session", sid, sc.score, sc.level, sc.reasons, versions.get(sid, ""))
                 for sid in target_ids
-                for sc in [score_session(_flag_infos(flags.get(sid, [])), buyer.get(sid, []), config,
-                                         ends_with_buyer=_ends_with_buyer(msgs.get(sid, [])))]]
+                for sc in [score_session(_flag_infos(flags.get(sid, [])), course_of(spoken.get(sid, []), topic), config)]]
     with store.transaction():
         repo.upsert(rows)
+
+
+def _review_sentiment_version(store) -> str:
+    """A digest of the sentiment models the stored review labels come from."""
+    import hashlib
+
+    models = [r[0] for r in store.conn.execute(
+        "SELECT DISTINCT model FROM sentiment WHERE target_type = 'review' ORDER BY model")]
+    return "sent-" + hashlib.sha256("\n".join(models).encode()).hexdigest()[:10]
 
 
 def run_risk_stage(ctx: JobContext, store, run_chunks, workers: int | None) -> StageResult:
@@ -289,12 +318,15 @@ def run_risk_stage(ctx: JobContext, store, run_chunks, workers: int | None) -> S
     pack = load_pack()  # also validates the pack (and user rules) before any work starts
     scanned = 0
     for target_type in ("message", "review"):
-        key = f"risk.scanned_to.{target_type}.{pack.version}"
+        # Review flags also depend on the reviews' sentiment (praise skips weak triggers): a new
+        # sentiment model (a shop calibrated) is a new version and rescans the reviews.
+        version = pack.version if target_type == "message" else f"{pack.version}|{_review_sentiment_version(store)}"
+        key = f"risk.scanned_to.{target_type}.{version}"
         after = int(store.meta.get(key, "0") or 0)
         ids = store.flags.ids_after(target_type, after)
         if not ids:
             continue
-        tasks = [(str(store.path), target_type, list(part)) for part in chunked(ids, CHUNK_SIZE)]
+        tasks = [(str(store.path), target_type, list(part), version) for part in chunked(ids, CHUNK_SIZE)]
 
         def store_rows(rows: list, label: str = TARGET_LABELS[target_type]) -> None:
             with store.transaction():
@@ -305,7 +337,7 @@ def run_risk_stage(ctx: JobContext, store, run_chunks, workers: int | None) -> S
                    initializer=init_risk_worker, workers=workers)
         with store.transaction():
             if after == 0:
-                store.flags.prune_untouched(target_type, pack.version)
+                store.flags.prune_untouched(target_type, version)
                 if target_type == "message":  # the prune also dropped the classifier's untriaged flags
                     store.meta.delete_prefix("risk.abuse_scanned_to.")
             store.meta.set(key, str(ids[-1]))

@@ -4,7 +4,12 @@ A pack is a JSON resource (``rules/risk_rules.json``; users override it, or
 add rules in ``rules/user_rules.json`` in their data folder). Each rule has
 an id, a category, a level (高/中/低), the roles it applies to (buyer, agent,
 review), trigger words and optional regular expressions, exclusion phrases,
-and whether a negation right before a trigger cancels it ("不会给差评").
+and whether a negation right before a trigger cancels it ("不会给差评", "无破损"), or a
+fear/doubt marker earlier in its clause ("怕坏了", ``hypothetical``), or a match of one of
+its ``exclude_patterns`` around it ("给小孩摔坏了", "垃圾袋").
+Word-aware rules (辱骂) count a trigger only as a whole word and never inside an
+allow-listed phrase ("滚" not in "财源滚滚"); rules marked ``skip_in_praise`` do
+not fire in reviews that praise their product: see :mod:`cxdesk.analysis.risk_words`.
 
 Matching is one pass per text and role: all trigger words of the roles'
 rules are compiled into one alternation; a hit is mapped back to its rules
@@ -31,10 +36,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from cxdesk.analysis.risk_words import WordAware, hypothetical, read_phrases, state_negated
 from cxdesk.analysis.rule_patterns import (  # noqa: F401  (RuleError, check_pattern: this module's API)
     RuleError, RulePattern, any_matcher, check_pattern, encode_text)
 from cxdesk.paths import resource_path, resources_dir, user_resources_dir
-from cxdesk.textprep import word_pattern
+from cxdesk.textprep import USER_DICT_FILE, word_pattern
 
 LEVELS = ("高", "中", "低")
 ROLES = ("buyer", "agent", "review")
@@ -54,6 +60,10 @@ class Rule:
     patterns: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     negatable: bool = False
+    word_aware: bool = False  # a hit must be a whole word, outside the allow-list (risk_words)
+    skip_in_praise: bool = False  # no hit in a review that praises its product (risk_words.praises)
+    exclude_patterns: tuple[str, ...] = ()  # RE2 patterns: a hit inside a match does not count (摔坏了 by a child)
+    hypothetical: bool = False  # a fear/doubt/condition marker earlier in the clause cancels a hit (怕坏了)
 
 
 @dataclass(frozen=True)
@@ -122,19 +132,24 @@ def _rule_from(d: dict, source: str) -> Rule:
         raise RuleError(f"规则 {rid} 的适用对象 {list(roles)} 无效，可选 buyer/agent/review")
     words = tuple(w for w in (x.strip() for x in _texts(d, "words", rid)) if w)
     patterns = _texts(d, "patterns", rid)
-    for p in patterns:
+    exclude_patterns = _texts(d, "exclude_patterns", rid)
+    for p in patterns + exclude_patterns:
         check_pattern(p, rid)
     if not words and not patterns:
         raise RuleError(f"规则 {rid} 没有触发词也没有正则")
     return Rule(rid, str(d.get("category") or "其他"), level, roles, words, patterns,
-                _texts(d, "exclude", rid), bool(d.get("negatable", False)))
+                _texts(d, "exclude", rid), bool(d.get("negatable", False)), bool(d.get("word_aware", False)),
+                bool(d.get("skip_in_praise", False)), exclude_patterns, bool(d.get("hypothetical", False)))
 
 
 class RulePack:
     """All active rules, compiled for one-pass matching per role."""
 
     def __init__(self, rules: list[Rule], negators: list[str], window: int, version: str,
-                 problems: tuple[RuleProblem, ...] = ()) -> None:
+                 problems: tuple[RuleProblem, ...] = (), *, state_negators: tuple[str, ...] = (),
+                 fillers: tuple[str, ...] = (), allow: tuple[str, ...] = (),
+                 hypothetical_markers: tuple[str, ...] = (), hypothetical_not: tuple[str, ...] = (),
+                 doubt_markers: tuple[str, ...] = ()) -> None:
         ids = [r.id for r in rules]
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:
@@ -144,6 +159,15 @@ class RulePack:
         self.problems = problems  # rules and files skipped while loading (see load_pack)
         self._window = window
         self._negators = tuple(sorted(set(negators), key=len, reverse=True))
+        self._state_negators = tuple(sorted(set(state_negators), key=len, reverse=True))
+        self._fillers = tuple(sorted(set(fillers), key=len, reverse=True))
+        self._hypothetical = tuple(sorted(set(hypothetical_markers), key=len, reverse=True))
+        self._hypothetical_not = tuple(sorted(set(hypothetical_not), key=len, reverse=True))
+        self._doubt = tuple(sorted(set(doubt_markers), key=len, reverse=True))
+        self._exclude_rx = {r.id: tuple(check_pattern(p, r.id) for p in r.exclude_patterns)
+                            for r in rules if r.exclude_patterns}
+        self.allow = allow  # phrases word-aware rules never fire in (lexicons/abuse_allow.txt)
+        self._words = WordAware((w for r in rules if r.word_aware for w in r.words), allow)
         self._by_role = {role: self._compile([r for r in rules if role in r.applies_to]) for role in ROLES}
 
     @staticmethod
@@ -152,28 +176,32 @@ class RulePack:
         for r in rules:
             for w in r.words:
                 by_word.setdefault(w.lower(), []).append(r)
-        # Words as a trie (one test per character, not per word); ASCII words must stand alone.
-        ascii_words = sorted((w for w in by_word if re.fullmatch(r"[a-z0-9]+", w)), key=len, reverse=True)
-        other = [w for w in by_word if w not in set(ascii_words)]
-        alts = [word_pattern(other)] if other else []
-        alts += [f"(?<![a-z0-9]){re.escape(w)}(?![a-z0-9])" for w in ascii_words]
-        big = re.compile("|".join(alts)) if alts else None
+        # Word-aware rules get their own regex: their words are searched at every position, so a
+        # rejected or overlapping hit of another rule never hides one (什么破|逼规定 → 破逼).
+        plain = _words_regex({w.lower() for r in rules if not r.word_aware for w in r.words})
+        aware = _words_regex({w.lower() for r in rules if r.word_aware for w in r.words})
         # Rule patterns run on RE2 (linear time), over the text encoded once as UTF-8.
         extra: list[tuple[Rule, RulePattern]] = [(r, check_pattern(p, r.id)) for r in rules for p in r.patterns]
-        return big, by_word, extra, any_matcher([rx for _, rx in extra])
+        return plain, aware, by_word, extra, any_matcher([rx for _, rx in extra])
 
-    def match(self, text: str, role: str, protected: tuple[str, ...] = ()) -> list[Hit]:
+    def match(self, text: str, role: str, protected: tuple[str, ...] = (), *, praise: bool = False,
+              calm: bool = False) -> list[Hit]:
         """Every rule hit in ``text`` for a sender of ``role`` (one hit per rule: the first).
 
         Hits are ``str`` character offsets into ``text`` (the evidence highlighting uses them).
+        ``praise``: the text is a review that praises its product (rules marked
+        ``skip_in_praise`` do not fire; see :func:`cxdesk.analysis.risk_words.praises`).
+        ``calm``: a review not read as negative (:func:`cxdesk.analysis.risk_words.calm`; praise
+        is calm too): a doubt (the pack's ``doubt_markers``: 不知道是不是正品) cancels a
+        ``hypothetical`` rule's hit.
         """
         if not text:
             return []
         work = _lower(text)
-        big, by_word, extra, any_extra = self._by_role[role]
+        plain, aware, by_word, extra, any_extra = self._by_role[role]
         data = encode_text(work) if extra else b""
         # Most messages hit nothing: find that out before blanking the protected phrases.
-        if not ((big is not None and big.search(work)) or any_extra(data)):
+        if not (any(rx.search(work) for rx in plain) or any(rx.search(work) for rx in aware) or any_extra(data)):
             return []
         for phrase in protected:
             low = _lower(phrase or "")
@@ -182,25 +210,62 @@ class RulePack:
                 data = encode_text(work) if extra else b""
         found: dict[str, Hit] = {}
         candidates = []
-        if big is not None:
-            candidates += [(r, m.start(), m.end()) for m in big.finditer(work) for r in by_word[m.group()]]
+        for rx in plain:
+            candidates += [(r, m.start(), m.end()) for m in rx.finditer(work) for r in by_word[m.group()]
+                           if not r.word_aware]
+        for rx in aware:
+            candidates += [(r, m.start(), m.end()) for m in _every_match(rx, work) for r in by_word[m.group()]
+                           if r.word_aware]
         candidates += [(r, start, end) for r, rx in extra for start, end in rx.spans_in(data)]
+        candidates.sort(key=lambda c: c[1])
         for rule, start, end in candidates:
-            if rule.id in found or start == end or self._cancelled(rule, work, start, end):
+            if rule.id in found or start == end \
+                    or (praise and rule.skip_in_praise) \
+                    or self._cancelled(rule, work, start, end, praise or calm):
                 continue
             found[rule.id] = Hit(rule.id, rule.category, rule.level, start, end, text[start:end])
         return sorted(found.values(), key=lambda h: (h.start, h.rule_id))
 
-    def _cancelled(self, rule: Rule, work: str, start: int, end: int) -> bool:
+    def _cancelled(self, rule: Rule, work: str, start: int, end: int, calm: bool = False) -> bool:
         for phrase in rule.exclude:
             p = phrase.lower()
             i = work.find(p, max(0, start - len(p)), end + len(p))
             if i != -1 and i < end and i + len(p) > start:
                 return True
+        for rx in self._exclude_rx.get(rule.id, ()):
+            if any(a < end and b > start for a, b in rx.spans(work)):
+                return True
+        if rule.hypothetical and (hypothetical(work, start, self._hypothetical, self._hypothetical_not)
+                                  or (calm and hypothetical(work, end, self._doubt, ()))):
+            return True
         if rule.negatable:
             before = work[max(0, start - self._window - 4):start]
-            return any(n in before[-(self._window + len(n)):] for n in self._negators)
-        return False
+            if any(n in before[-(self._window + len(n)):] for n in self._negators):
+                return True
+            if state_negated(work, start, self._state_negators, self._fillers):
+                return True
+        return rule.word_aware and not self._words.keeps(work, start, end)
+
+
+def _words_regex(words: set[str]) -> tuple[re.Pattern, ...]:
+    """Regexes finding ``words``: the non-ASCII ones as a trie (one test per character, not per
+    word); the ASCII ones in a second regex, only where they stand alone ("sb" not in "usb").
+    Two regexes, not one alternation: a branch starting with a lookbehind costs the regex its
+    first-character scan, which made the one alternation ~15x slower on reviews."""
+    ascii_words = sorted((w for w in words if re.fullmatch(r"[a-z0-9]+", w)), key=len, reverse=True)
+    other = [w for w in words if w not in set(ascii_words)]
+    out = [re.compile(word_pattern(other))] if other else []
+    if ascii_words:
+        out.append(re.compile(f"(?<![a-z0-9])(?:{'|'.join(map(re.escape, ascii_words))})(?![a-z0-9])"))
+    return tuple(out)
+
+
+def _every_match(rx: re.Pattern, text: str):
+    """The longest match of ``rx`` at every position where one starts (overlapping ones too)."""
+    m = rx.search(text)
+    while m is not None:
+        yield m
+        m = rx.search(text, m.start() + 1)
 
 
 def _read_pack(path: Path, what: str) -> tuple[bytes, dict]:
@@ -259,19 +324,27 @@ def _add_rules(data: dict, path: Path, strict: bool, rules: list[Rule], problems
         seen.add(rule.id)
 
 
-def _negation(data: dict, path: Path, strict: bool, window: int, problems: list[RuleProblem]) -> tuple[list, int]:
-    """The file's negators (non-empty texts) and negation window (0–20 characters, else ``window``)."""
-    negators, new_window = data.get("negators", []), data.get("negation_window", window)
-    bad = []
-    if not isinstance(negators, list) or not all(isinstance(n, str) for n in negators):
-        negators, bad = [], bad + ["negators 应为文字列表"]
+NEGATION_LISTS = ("negators", "state_negators", "negation_fillers", "hypothetical_markers", "hypothetical_not",
+                  "doubt_markers")
+
+
+def _negation(data: dict, path: Path, strict: bool, window: int,
+              problems: list[RuleProblem]) -> tuple[dict[str, list[str]], int]:
+    """The file's negation word lists (:data:`NEGATION_LISTS`, non-empty texts) and negation
+    window (0–20 characters, else ``window``)."""
+    lists, new_window, bad = {}, data.get("negation_window", window), []
+    for key in NEGATION_LISTS:
+        words = data.get(key, [])
+        if not isinstance(words, list) or not all(isinstance(n, str) for n in words):
+            words, bad = [], bad + [f"{key} 应为文字列表"]
+        lists[key] = [n for n in words if n]
     if not isinstance(new_window, int) or isinstance(new_window, bool) or not 0 <= new_window <= 20:
         new_window, bad = window, bad + ["negation_window 应为 0–20 的整数"]
     if bad and strict:
         raise RuleError(f"{path.name}：{'；'.join(bad)}")
     if bad:
         problems.append(RuleProblem(str(path), "", f"文件 {path} 的{'；'.join(bad)}，已按默认处理"))
-    return [n for n in negators if n], new_window
+    return lists, new_window
 
 
 def load_pack() -> RulePack:
@@ -283,13 +356,17 @@ def load_pack() -> RulePack:
     problems: list[RuleProblem] = []
     digest = hashlib.sha256()
     rules: list[Rule] = []
-    negators: list[str] = []
+    negation: dict[str, list[str]] = {key: [] for key in NEGATION_LISTS}
     window = 4
     for path, raw, data, strict in _pack_files(problems):
         digest.update(raw)
         _add_rules(data, path, strict, rules, problems)
         more, window = _negation(data, path, strict, window, problems)
-        negators += more
+        for key, words in more.items():
+            negation[key] += words
+    allow_raw, allow = read_phrases()  # the allow-list and the jieba dictionary decide word-aware hits
+    digest.update(allow_raw)
+    digest.update(resource_path(*USER_DICT_FILE).read_bytes() if resource_path(*USER_DICT_FILE).exists() else b"")
     if problems:  # a skipped rule changes what the pack raises: a new version
         digest.update(json.dumps([[p.source, p.rule_id] for p in problems], ensure_ascii=False).encode())
     for problem in problems:
@@ -297,7 +374,11 @@ def load_pack() -> RulePack:
         if key not in _logged:
             _logged.add(key)
             log.info("风险规则：%s", problem.describe())  # INFO: the CLI prints it once in the summary
-    return RulePack(rules, negators, window, f"rules-{digest.hexdigest()[:10]}", tuple(problems))
+    return RulePack(rules, negation["negators"], window, f"rules-{digest.hexdigest()[:10]}", tuple(problems),
+                    state_negators=tuple(negation["state_negators"]), fillers=tuple(negation["negation_fillers"]),
+                    allow=allow, hypothetical_markers=tuple(negation["hypothetical_markers"]),
+                    hypothetical_not=tuple(negation["hypothetical_not"]),
+                    doubt_markers=tuple(negation["doubt_markers"]))
 
 
 def pack_file(name: str = "risk_rules.json") -> Path:

@@ -31,6 +31,14 @@ TARGET_LABELS = {"message": "聊天消息", "session": "会话", "review": "评�
 # An order number someone typed into the chat: a long run of digits.
 _ORDER_NO = re.compile(r"\d{10,25}")
 
+# The level the queue shows, filters and sorts by: the level of the risk score of the flag's session
+# (or review), derived from the score (rules/risk_score.json ``levels``), so that a 高 never has a
+# lower score than a 中 beside it. A score below the lowest level (flags triaged as 误报) shows as 低;
+# a flag whose target has no score yet shows its rule's level. The rule's own level stays in
+# ``level`` (the conversation and review views mark each flag with it).
+_QUEUE_LEVEL = ("CASE WHEN rs.score IS NULL THEN f.level WHEN rs.level IN ('高', '中', '低') THEN rs.level "
+                "ELSE '低' END")
+
 # One row per flag with its context; the queue filters and sorts on its columns.
 _BASE = """
 SELECT f.id AS id, f.target_type AS target_type, f.target_id AS target_id, f.rule_id AS rule_id,
@@ -43,7 +51,9 @@ SELECT f.id AS id, f.target_type AS target_type, f.target_id AS target_id, f.rul
        m.seq AS seq, m.role AS role,
        CASE f.target_type WHEN 'message' THEN m.content WHEN 'review' THEN r.content ELSE NULL END AS text,
        rs.score AS score, rs.level AS score_level, rs.reasons AS score_reasons,
-       CASE f.level WHEN '高' THEN 0 WHEN '中' THEN 1 ELSE 2 END AS level_rank
+       {queue_level} AS queue_level,
+       CASE f.level WHEN '高' THEN 0 WHEN '中' THEN 1 ELSE 2 END AS level_rank,
+       CASE {queue_level} WHEN '高' THEN 0 WHEN '中' THEN 1 ELSE 2 END AS queue_rank
 FROM risk_flags f
 LEFT JOIN chat_messages m ON f.target_type = 'message' AND m.id = f.target_id
 LEFT JOIN reviews r ON f.target_type = 'review' AND r.id = f.target_id
@@ -53,12 +63,12 @@ LEFT JOIN shops sh ON sh.id = COALESCE(m.shop_id, r.shop_id, s.shop_id)
 LEFT JOIN risk_scores rs
        ON rs.target_type = CASE f.target_type WHEN 'review' THEN 'review' ELSE 'session' END
       AND rs.target_id = COALESCE(s.id, r.id)
-"""
+""".format(queue_level=_QUEUE_LEVEL)
 
 SORTS = {
-    "level_time": "level_rank, event_at DESC, id DESC",
-    "time": "event_at DESC, level_rank, id DESC",
-    "score": "COALESCE(score, -1) DESC, level_rank, event_at DESC, id DESC",
+    "level_time": "queue_rank, event_at DESC, id DESC",
+    "time": "event_at DESC, queue_rank, id DESC",
+    "score": "COALESCE(score, -1) DESC, queue_rank, event_at DESC, id DESC",
 }
 SORT_LABELS = {"level_time": "按等级、时间", "time": "按时间（新→旧）", "score": "按风险分"}
 
@@ -83,7 +93,7 @@ class FlagFilter:
         """The WHERE clause over the queue's columns and its parameters."""
         parts: list[str] = []
         params: list[Any] = []
-        for column, values in (("level", self.levels), ("category", self.categories),
+        for column, values in (("queue_level", self.levels), ("category", self.categories),
                                ("status", self.statuses), ("target_type", self.target_types)):
             if values:
                 parts.append(f"{column} IN (SELECT value FROM json_each(?))")
@@ -131,6 +141,12 @@ class FlagRow:
     score: int | None
     score_level: str | None
     score_reasons: str | None
+    #: the level the queue shows: its session's (review's) score level, else the rule's (``_QUEUE_LEVEL``)
+    queue_level: str | None = None
+
+    @property
+    def shown_level(self) -> str:
+        return self.queue_level or self.level
 
     @property
     def spans(self) -> list[tuple[int, int]]:
@@ -141,7 +157,7 @@ class FlagRow:
 
 
 def _row(r: sqlite3.Row | tuple) -> FlagRow:
-    values = list(r)[:24]
+    values = list(r)[:25]
     try:
         values[10] = json.loads(values[10]) if values[10] else None
     except json.JSONDecodeError:
@@ -300,19 +316,19 @@ class RiskQueueRepo:
     # --- counts --------------------------------------------------------------------
 
     def category_counts(self, flt: FlagFilter) -> list[tuple[str, str, int]]:
-        """(category, level, flags) for the filter, most flags first."""
+        """(category, queue level, flags) for the filter, most flags first."""
         where, params = flt.where()
         return [tuple(r) for r in self._conn.execute(
-            f"SELECT category, level, COUNT(*) FROM ({_BASE}){where} GROUP BY category, level "
-            "ORDER BY SUM(COUNT(*)) OVER (PARTITION BY category) DESC, category, level_rank",
+            f"SELECT category, queue_level, COUNT(*) FROM ({_BASE}){where} GROUP BY category, queue_level "
+            "ORDER BY SUM(COUNT(*)) OVER (PARTITION BY category) DESC, category, queue_rank",
             params)]  # type: ignore[misc]
 
     def daily_counts(self, flt: FlagFilter) -> list[tuple[str, str, int]]:
-        """(day, level, flags) for the filter, by day (flags without a time are left out)."""
+        """(day, queue level, flags) for the filter, by day (flags without a time are left out)."""
         where, params = flt.where()
         return [tuple(r) for r in self._conn.execute(
-            f"SELECT substr(event_at, 1, 10) AS day, level, COUNT(*) FROM ({_BASE}){where} "
-            "GROUP BY day, level HAVING day IS NOT NULL ORDER BY day, level_rank", params)]  # type: ignore[misc]
+            f"SELECT substr(event_at, 1, 10) AS day, queue_level, COUNT(*) FROM ({_BASE}){where} "
+            "GROUP BY day, queue_level HAVING day IS NOT NULL ORDER BY day, queue_rank", params)]  # type: ignore[misc]
 
     def rule_stats(self, known: Sequence[tuple[str, str, str]] = ()) -> list[RuleStat]:
         """Hits and triage outcome per rule; ``known`` (id, category, level) rules appear even with no hits."""

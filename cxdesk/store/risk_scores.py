@@ -54,15 +54,15 @@ class RiskScoresRepo:
             out.setdefault(sid, []).append(text)
         return out
 
-    def session_flags(self, session_ids: Sequence[int]) -> dict[int, list[tuple[str, str, str, str | None]]]:
-        """session id → (category, level, status, evidence) of its own flags and its messages' flags."""
+    def session_flags(self, session_ids: Sequence[int]) -> dict[int, list[tuple[str, str, str, str, str | None]]]:
+        """session id → (rule id, category, level, status, evidence) of its own flags and its messages' flags."""
         out: dict[int, list] = {}
         ids = _ids(session_ids)
         for sid, *flag in self._conn.execute(
-                "SELECT m.session_id, f.category, f.level, f.status, f.evidence FROM risk_flags f "
+                "SELECT m.session_id, f.rule_id, f.category, f.level, f.status, f.evidence FROM risk_flags f "
                 "JOIN chat_messages m ON f.target_type = 'message' AND f.target_id = m.id "
                 "WHERE m.session_id IN (SELECT value FROM json_each(?)) "
-                "UNION ALL SELECT f.target_id, f.category, f.level, f.status, f.evidence FROM risk_flags f "
+                "UNION ALL SELECT f.target_id, f.rule_id, f.category, f.level, f.status, f.evidence FROM risk_flags f "
                 "WHERE f.target_type = 'session' AND f.target_id IN (SELECT value FROM json_each(?))",
                 (ids, ids)):
             out.setdefault(sid, []).append(tuple(flag))
@@ -81,10 +81,11 @@ class RiskScoresRepo:
             "LEFT JOIN review_text_state t ON t.review_id = r.id "
             "WHERE r.id IN (SELECT value FROM json_each(?)) ORDER BY r.id", (_ids(review_ids),)).fetchall()
 
-    def review_flags(self, review_ids: Sequence[int]) -> dict[int, list[tuple[str, str, str, str | None]]]:
+    def review_flags(self, review_ids: Sequence[int]) -> dict[int, list[tuple[str, str, str, str, str | None]]]:
+        """review id → (rule id, category, level, status, evidence) of its flags."""
         out: dict[int, list] = {}
         for rid, *flag in self._conn.execute(
-                "SELECT target_id, category, level, status, evidence FROM risk_flags WHERE target_type = 'review' "
+                "SELECT target_id, rule_id, category, level, status, evidence FROM risk_flags WHERE target_type = 'review' "
                 "AND target_id IN (SELECT value FROM json_each(?))", (_ids(review_ids),)):
             out.setdefault(rid, []).append(tuple(flag))
         return out

@@ -1,5 +1,9 @@
 """The 风险 queue: a lazy table over the filtered, SQL-sorted flags.
 
+The 等级 column shows the level of the flag's session (review) risk score, the level the store
+filters and sorts by (:attr:`FlagRow.shown_level`), so levels and scores agree down the queue;
+its tooltip gives the score and the flag's own rule level.
+
 Rows arrive page by page (``canFetchMore``/``fetchMore``, STYLE §14–15)
 through a ``fetch(offset, limit)`` callable the page binds to the store and
 the current filter; the model holds no SQL. Triage changes a row in place
@@ -103,7 +107,7 @@ class FlagQueueModel(PagedRowsModel[FlagRow]):
             return _tooltip(row, key)
         if role == Qt.ItemDataRole.ForegroundRole:
             if key == "level":
-                return QBrush(LEVEL_COLORS.get(row.level, QColor("#333")))
+                return QBrush(LEVEL_COLORS.get(row.shown_level, QColor("#333")))
             if key == "status":
                 return QBrush(STATUS_COLORS.get(row.status, QColor("#333")))
             if row.status in ("已处理", "误报"):
@@ -117,6 +121,14 @@ class FlagQueueModel(PagedRowsModel[FlagRow]):
         return None
 
 
+def level_tip(row: FlagRow) -> str:
+    """Why the row shows its level: the score it follows from, and the flag's own rule level."""
+    what = "评价" if row.target_type == "review" else "会话"
+    if row.score is None:
+        return f"规则等级：{row.level}（{what}还没有风险分）"
+    return f"{what}风险分 {row.score} → {row.shown_level}（等级由风险分得出）；本条规则等级：{row.level}"
+
+
 def _text(row: FlagRow, key: str) -> str:
     if key == "time":
         return (row.event_at or "")[5:16]
@@ -128,6 +140,8 @@ def _text(row: FlagRow, key: str) -> str:
         return excerpt(row)
     if key == "score":
         return "" if row.score is None else str(row.score)
+    if key == "level":
+        return row.shown_level or ""
     return str(getattr(row, key) or "")
 
 
@@ -140,6 +154,8 @@ def _tooltip(row: FlagRow, key: str) -> str:
         return row.text or excerpt(row)
     if key == "score" and row.score is not None:
         return f"风险分 {row.score}（{row.score_level}）：{row.score_reasons or ''}"
+    if key == "level":
+        return level_tip(row)
     if key == "status" and row.handler:
         return f"{row.status} · {row.handler} · {row.handled_at or ''}" + (f"\n备注：{row.note}" if row.note else "")
     return f"规则：{row.rule_id}" if key == "category" else ""
