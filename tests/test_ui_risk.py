@@ -12,6 +12,7 @@ from store_helpers import add_review
 from test_risk_queue_store import build_flagged_db
 from ui.app import create_main_window
 from ui.main_window import MainWindow
+from ui.models.flag_queue_model import excerpt
 from ui.testing import no_leftover_jobs  # noqa: F401  (autouse fixture)
 from ui.widgets.conversation_view import CURRENT_MARK, OTHER_MARK, highlight
 
@@ -62,6 +63,14 @@ def test_queue_fills_sorted_with_first_row_open(window: MainWindow, flagged: Sto
     assert levels == sorted(levels, key=("高", "中", "低").index)
     assert page.queue.current_row() == 0 and page.detail.flag is not None
     assert page.detail.flag.id == page.model.flag(0).id
+    # The detail's badge is the level the table shows; the rule's own level is named beside it.
+    first = page.model.flag(0)
+    header = page.detail.header.text()
+    assert f"&nbsp;{first.shown_level}&nbsp;" in header and f"规则等级 {first.level}" in header
+    # Session flags say what happened in words, never their rule id.
+    session_rows = [page.model.flag(i) for i in range(page.model.rowCount())
+                    if page.model.flag(i).target_type == "session"]
+    assert session_rows and all(excerpt(f) and f.rule_id not in excerpt(f) for f in session_rows)
     assert page.queue.chart.figure is not None  # counts per category and per day
     # The 风险分 column shows only when the engine wrote risk scores.
     assert page.queue.view.isColumnHidden(6) == (not RiskQueueRepo(flagged.conn).options().has_scores)

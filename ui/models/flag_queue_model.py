@@ -19,6 +19,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
+from cxdesk.analysis.session_risk import FLAG_LABELS
 from cxdesk.store.risk_queue import FlagRow
 from ui.models.paged_rows import PAGE_SIZE, Index, PagedRowsModel  # noqa: F401  (PAGE_SIZE re-exported)
 
@@ -30,12 +31,8 @@ LEVEL_COLORS = {"高": QColor("#c62828"), "中": QColor("#b26a00"), "低": QColo
 STATUS_COLORS = {"待处理": QColor("#c62828"), "处理中": QColor("#1f5fa8"), "已处理": QColor("#2e7d32"),
                  "误报": QColor("#8a8a8a")}
 ROLE_LABELS = {"buyer": "买家", "agent": "客服", "system": "系统", "bot": "机器人"}
-SERVICE_LABELS = {
-    "service.no_agent_reply": "整段会话没有客服回复",
-    "service.unanswered": "买家的提问没有得到回复",
-    "service.over_limit": "客服回复超过时限",
-    "service.slow_reply": "客服回复偏慢",
-}
+# What a session flag (no words of its own) says: the same labels the risk score's reasons use.
+SERVICE_LABELS = dict(FLAG_LABELS)
 MAX_CELL_CHARS = 80
 
 

@@ -27,9 +27,11 @@ MAX_ORDERS_SHOWN = 3
 
 
 def header_html(flag: FlagRow) -> str:
-    color = LEVEL_COLORS.get(flag.level, "#777")
-    title = (f"<span style='background:{color}; color:white'>&nbsp;{escape(flag.level)}&nbsp;</span> "
-             f"<b>{escape(flag.category)}</b> <span style='color:#777'>{escape(flag.rule_id)}</span>"
+    # The badge is the queue's level (the risk score's, as in the table); the rule's own level is named.
+    color = LEVEL_COLORS.get(flag.shown_level, "#777")
+    title = (f"<span style='background:{color}; color:white'>&nbsp;{escape(flag.shown_level)}&nbsp;</span> "
+             f"<b>{escape(flag.category)}</b> <span style='color:#777'>{escape(flag.rule_id)}"
+             f" · 规则等级 {escape(flag.level)}</span>"
              f" · 状态：<b>{escape(flag.status)}</b>")
     if flag.handler or flag.handled_at:
         who = f"{flag.handler or ''} {(flag.handled_at or '')[:16]}"
