@@ -129,8 +129,8 @@ def test_every_part_of_a_reason_names_its_trigger_and_its_points(config):
     assert "服务时效·中 客服回复超过时限（等待 5 分钟） +25" in parts
     assert any(re.fullmatch(r"买家负面 2/3 轮，最重“垃圾，我要投诉” 0\.02 \+\d+", p) for p in parts)
     for part in parts:
-        assert re.search(r"(“[^”]+”( \d\.\d\d)?|（等待 [^）]+）|\d\.\d\d→\d\.\d\d) \+\d+", part), part
-    assert sum(int(p.rsplit("+", 1)[1].split("（")[0]) for p in parts) == sc.score
+        assert re.search(r"(“[^”]+”( \d\.\d\d)?|（等待 [^）]+）|\d\.\d\d→\d\.\d\d) (\+\d+|不再加分（)", part), part
+    assert sum(int(p.rsplit("+", 1)[1].split("（")[0]) for p in parts if "+" in p) == sc.score
 
 
 def test_a_buyer_who_ends_by_closing_the_matter_takes_points_off(config):

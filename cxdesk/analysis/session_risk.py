@@ -82,6 +82,8 @@ class Part:
     note: str = ""  # "（封顶 60）" when a cap cut it
 
     def describe(self) -> str:
+        if self.note and int(round(self.points)) == 0:  # cut to nothing by a cap: say so, not "+0"
+            return f"{self.label} 不再加分{self.note}"
         sign = "−" if self.points < 0 else "+"
         return f"{self.label} {sign}{abs(int(round(self.points)))}{self.note}"
 
