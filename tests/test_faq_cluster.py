@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 import csv
+import re
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
 
 from cxdesk.analysis.faq_louvain import louvain
-from cxdesk.analysis.faq import cluster_texts
+from cxdesk.analysis.faq import cluster_texts, label_text
 from cxdesk.analysis.faq_cluster import Vectoriser, assign, decode_centroids, encode_centroid, knn_graph
 from cxdesk.analysis.faq_text import FaqRules
 
@@ -187,3 +189,62 @@ def test_keywords_with_equal_weight_come_out_in_one_order_whatever_the_hash_seed
     v = sp.csr_matrix(np.ones((2, 3), dtype=np.float64))
     s = summarise(np.array([0, 1]), v, texts, np.array([1, 1]), str.split, frozenset(), ClusterParams())
     assert s.keywords[:3] == sorted(["发货", "退款", "发票"])  # was set order: changed with PYTHONHASHSEED
+
+
+# --- question frames and platform boilerplate (issue 16) ----------------------------------------
+
+FRAME_SHIP = ["什么时候发货", "几时发货啊", "啥时候能发货", "今天能发货吗", "怎么还不发货"]
+FRAME_REFUND = ["什么时候退款到账", "退款多久能到账", "退款到账了吗", "钱什么时候退到账", "退款怎么还没到账"]
+FRAME_INSTALL = ["什么时候上门安装", "安装师傅什么时候来", "怎么预约安装", "能帮我安排安装吗", "安装要多久"]
+FRAME_ONLY = ["什么时候给我", "怎么操作", "怎么操作啊", "[数字x]到哪里了", "可以吗", "到哪里了呢"]
+
+
+def _cosine(vec: Vectoriser, a: str, b: str) -> float:
+    rules = FaqRules.load()
+    m = vec.transform([rules.normalise(a), rules.normalise(b)])
+    return float((m[0] @ m[1].T).toarray()[0, 0])
+
+
+def test_topic_words_weigh_more_than_question_frames() -> None:
+    rules = FaqRules.load()
+    texts = [rules.normalise(t) for t in FRAME_SHIP + FRAME_REFUND + FRAME_INSTALL + FRAME_ONLY]
+    vec = Vectoriser(rules.cluster)
+    vec.fit_idf(vec.counts(texts))
+    assert _cosine(vec, "什么时候发货", "几时发货啊") > _cosine(vec, "什么时候发货", "什么时候退款到账")
+    assert _cosine(vec, "什么时候发货", "什么时候退款到账") < rules.cluster.edge_min_similarity
+    # The same texts without the frame list: the shared frame makes them neighbours (what this fixes).
+    plain = Vectoriser(replace(rules.cluster, frame_words=()))
+    plain.fit_idf(plain.counts(texts))
+    assert _cosine(plain, "什么时候发货", "什么时候退款到账") > _cosine(vec, "什么时候发货", "什么时候退款到账")
+    # Nothing but a frame (or a mask): no features at all.
+    assert vec.transform([rules.normalise("怎么操作"), rules.normalise("[数字x]到哪里了")]).nnz == 0
+
+
+def test_clusters_share_a_topic_and_a_frame_alone_never_makes_one() -> None:
+    texts = FRAME_SHIP + FRAME_REFUND + FRAME_INSTALL + FRAME_ONLY
+    result = cluster_texts(texts)
+    of = dict(zip(texts, result.labels))
+    assert of["什么时候发货"] == of["几时发货啊"]
+    assert of["什么时候发货"] != of["什么时候退款到账"]
+    assert of["什么时候上门安装"] not in (of["什么时候发货"], of["什么时候退款到账"])
+    ship, refund = [of[t] for t in FRAME_SHIP], [of[t] for t in FRAME_REFUND]
+    assert ship.count(of["什么时候发货"]) >= 4 and refund.count(of["什么时候退款到账"]) >= 4
+    for t in FRAME_ONLY:  # each frame-only text stays alone
+        assert result.sizes[of[t]] == 1, (t, [u for u in texts if of[u] == of[t]])
+
+
+def test_order_cards_form_no_cluster_and_labels_show_no_mask_or_repeat() -> None:
+    card = "咨询订单号:[订单x] 订单金额:[金额x] 下单时间:[日期x]"
+    web = "[订单编号:[订单x]，订单金额:[金额x]，下单时间:[日期x] [时间x]]"
+    texts = [card] * 3 + [web] * 2 + [f"{card} 什么时候发货", f"{web} 几时发货啊", "啥时候能发货",
+                                      f"退款多久能到账 {card}", "退款到账了吗", "钱什么时候退到账",
+                                      "[数字x]到哪里了 [数字x]到哪里了", "快递到哪里了", "快递[数字x]到哪里了"]
+    result = cluster_texts(texts)
+    assert result.labels[:5] == [-1] * 5  # a card alone is an empty text
+    assert len({result.labels[5], result.labels[6], result.labels[7]}) == 1
+    assert len({result.labels[8], result.labels[9], result.labels[10]}) == 1
+    names = [n for c, n in result.names.items() if c >= 0]
+    assert names and not any(re.search(r"\[|\]|\{|\}|订单金额|下单时间", n) for n in names), names
+    assert label_text("[数字x]到哪里了 [数字x]到哪里了", ["快递", "快递员", "到哪里", "物流"]) == "到哪里了（快递 / 物流）"
+    assert label_text("什么时候发货什么时候发货", ["发货", "今天"]) == "什么时候发货（今天）"
+    assert label_text("{数字}", ["快递", "物流"]) == "快递 / 物流"

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -197,3 +198,23 @@ def test_faq_export_has_one_row_per_visible_cluster(store, tmp_path: Path) -> No
     assert summary.rows == len(rows) - 1 == len(repo.list_clusters())
     assert "48小时内发货" in [r[2] for r in rows[1:]]
     assert sum(r[3] for r in rows[1:]) == 24
+
+
+def test_cards_frames_and_masks_make_no_cluster_and_no_label(store) -> None:
+    card = "咨询订单号:[订单x] 订单金额:[金额x] 下单时间:[日期x]"
+    web = "顾客通过点击web咚咚[站点x]信息发送:[订单编号:[订单x]，订单金额:[金额x]，下单时间:[日期x] [时间x]]"
+    specs = [(f"s{i}", q, "48小时内发货", "好", T0) for i, q in enumerate(SHIP)]
+    specs += [(f"p{i}", f"{card} {q}" if i % 2 else f"{q} {web}", "48小时内发货", "好", T0) for i, q in enumerate(SHIP)]
+    specs += [(f"i{i}", q, "可以开电子发票", "好", T0) for i, q in enumerate(INVOICE * 2)]
+    specs += [(f"k{i}", card, "您好", "好", T0) for i in range(6)]  # a card alone, pasted again and again
+    specs += [(f"w{i}", web, "您好", "好", T0) for i in range(6)]
+    specs += [(f"f{i}", q, "您说", "好", T0) for i, q in enumerate(["怎么操作?", "怎么操作", "[数字x]到哪里了"] * 4)]
+    _sessions(store, specs, "bp")
+    _stage(store)
+    repo = FaqRepo(store.conn)
+    questions = [r[0] for r in store.conn.execute("SELECT question FROM faq_members")]
+    assert not any("订单金额" in q or "咚咚" in q for q in questions), questions
+    assert _cluster_of(repo, SHIP[0]) == _cluster_of(repo, SHIP[1].lower()) is not None
+    assert {_cluster_of(repo, q) for q in ["怎么操作?", "怎么操作", "[数字x]到哪里了"]} == {None}
+    labels = [c.label for c in repo.list_clusters()]
+    assert labels and not any(re.search(r"[\[\]{}]|订单金额", label) for label in labels), labels

@@ -64,3 +64,45 @@ def test_a_broken_rules_file_says_so_in_chinese(tmp_path: Path) -> None:
     bad.write_text('{"version": "x", "masks": [{"pattern": "("}]}', encoding="utf-8")
     with pytest.raises(Exception, match="常见问题规则文件"):
         FaqRules.load(bad)
+
+
+# Real JDDC shapes of pasted order/product cards and platform texts (mask tokens as in the data).
+CARD = "咨询订单号:[订单x] 订单金额:[金额x] 下单时间:[日期x]"
+CARD_WEB = "顾客通过点击web咚咚[站点x]信息发送:[订单编号:[订单x]，订单金额:[金额x]，下单时间:[日期x] [时间x]]"
+CARD_ITEM = "咨询订单号:[订单x]    商品ID:[数字x] 订单业务咨询"
+
+
+@pytest.mark.parametrize("text", [CARD, CARD_WEB, CARD_ITEM, f"{CARD_WEB} {CARD_WEB}",
+                                  "[订单编号:[数字x]，订单金额:，下单时间:]",
+                                  "[订单编号:[数字x]，订单金额:[金额x]，下单时间:NaN-NaN-NaN NaN:NaN]"])
+def test_a_pasted_order_card_alone_is_no_question(rules: FaqRules, text: str) -> None:
+    assert rules.question(text) is None
+    assert rules.normalise(text) == ""
+
+
+def test_order_cards_and_platform_texts_are_stripped_from_the_question(rules: FaqRules) -> None:
+    assert rules.question(f"{CARD} 你好") is None  # a greeting after a card is still no question
+    assert rules.question(f"{CARD_WEB} 这两个订单的发票是开在一起吗?") == "这两个订单的发票是开在一起吗?"
+    assert rules.normalise(rules.question(f"这个可以开票么 {CARD}")) == "这个可以开票么"
+    asked = rules.question(f"{CARD_ITEM} 你好，请问我付款的话，是不是可以正常发货的?")
+    assert "商品id" not in asked and "咨询" not in asked and asked.endswith("是不是可以正常发货的?")
+    assert rules.normalise("留的电话号码可以改吗 京东快递(移动端)") == "留的电话号码可以改吗"
+    # The words themselves stay when they are the buyer's own (not a card field).
+    assert rules.normalise("订单金额不对吗") == "订单金额不对吗"
+
+
+def test_frame_words_are_a_user_overridable_list_in_the_rules_file(rules: FaqRules, tmp_path: Path) -> None:
+    import json
+
+    assert {"什么时候", "怎么", "可以", "到哪里了", "怎么操作"} <= set(rules.cluster.frame_words)
+    assert 0 < rules.cluster.frame_weight < 1
+    assert "什么时候" in rules.stopwords  # never a keyword
+    from cxdesk.paths import resource_path
+
+    data = json.loads(Path(resource_path("lexicons", "faq.json")).read_text(encoding="utf-8"))
+    data["frame_words"] = ["几时"]
+    data["cluster"]["frame_weight"] = 0.2
+    path = tmp_path / "faq.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    own = FaqRules.load(path)
+    assert own.cluster.frame_words == ("几时",) and own.cluster.frame_weight == 0.2

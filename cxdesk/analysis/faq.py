@@ -8,6 +8,7 @@ text gets a cluster (a text like no other is a cluster of one).
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -41,9 +42,33 @@ class TextClusters:
         return len(self.sizes)
 
 
+# Platform masks ([数字x], [订单x] …) and the normal form's ({数字} …): never shown in a label.
+_LABEL_MASK = re.compile(r"\[[^\[\]\s]{1,8}[xX]\]|\{[^{}]{1,4}\}")
+_REPEATED = re.compile(r"(.{2,}?)(?:[\s,，。.!！?？~～]*\1)+")
+_SPACES = re.compile(r"\s+")
+
+
+def clean_label(text: str) -> str:
+    """A label's question without mask tokens and with a phrase said twice said once."""
+    text = _SPACES.sub(" ", _LABEL_MASK.sub(" ", text)).strip()
+    return _REPEATED.sub(r"\1", text)
+
+
 def label_text(central: str, keywords: Sequence[str]) -> str:
-    """「central question（kw1 / kw2 / kw3）」: what a cluster is called until a user renames it."""
-    kws = [k for k in keywords if k not in central][:3]
+    """「central question（kw1 / kw2 / kw3）」: what a cluster is called until a user renames it.
+
+    No mask token, no phrase twice: a keyword already in the question, or inside
+    (or around) a keyword already shown, is left out."""
+    central = clean_label(central)
+    kws: list[str] = []
+    for k in keywords:
+        if _LABEL_MASK.search(k) or k in central or any(k in s or s in k for s in kws):
+            continue
+        kws.append(k)
+        if len(kws) == 3:
+            break
+    if not central:
+        return " / ".join(kws)
     return f"{central}（{' / '.join(kws)}）" if kws else central
 
 
@@ -62,7 +87,7 @@ def cluster_texts(texts: Sequence[str | None], *, rules: FaqRules | None = None,
     for i, norm in enumerate(norms):
         j = index.setdefault(norm, len(index))
         if j == len(shown):
-            shown.append(rules.display(texts[i] or ""))
+            shown.append(rules.display(rules.strip_boilerplate(texts[i] or "")))
         inverse[i] = j
     distinct = list(index)
     counts = np.bincount(inverse, minlength=len(distinct))

@@ -8,6 +8,10 @@
    symbol each. Hashing keeps the feature space fixed, so the IDF and the
    cluster centroids stored in the database stay valid for later runs; terms
    seen in fewer than ``min_df`` distinct texts get no weight (names, typos).
+   N-grams inside question-frame words (``frame_words``: 什么时候, 怎么,
+   到哪里了 …) and masks are columns of their own weighing ``frame_weight`` ×
+   IDF, so 「什么时候发货」 and 「什么时候退款到账」 are no neighbours; a text
+   with nothing else (「怎么操作」, 「{数字}到哪里了」) gets no features at all.
 3. **Graph**: each node's ``neighbours`` most similar nodes (cosine ≥
    ``edge_min_similarity``), found block by block with sparse products, so
    memory is O(n·k), never O(n²) (time is quadratic in the distinct texts:
@@ -68,11 +72,40 @@ class Vectoriser:
         self.n_features = 1 << params.hash_bits
         self._words = words if params.words else None
         self.idf = idf
+        frame = sorted({w for w in params.frame_words if w}, key=len, reverse=True)
+        # Mask symbols count as frame: 「{数字}到哪里了」 says nothing about what is asked.
+        self._frame_re = re.compile("|".join([re.escape(w) for w in frame] + [f"[{_MASK_SYMBOLS}]"])) \
+            if frame else None
+        self.frame_columns = self._frame_columns(frame) if frame else np.zeros(self.n_features, dtype=bool)
+
+    def _frame_columns(self, frame: list[str]) -> np.ndarray:
+        """Columns that frame n-grams (``\\x02``-marked) hash to: every n-gram inside one frame word
+        or mask symbol, and across two of them (「怎么」+「可以」)."""
+        units = frame + list(_MASK_SYMBOLS)
+        grams = {w[i:i + n] for w in units for n in range(1, 3) for i in range(len(w) - n + 1)}
+        lo, hi = self.params.char_ngrams
+        if hi >= 2:
+            grams |= {a[-1] + b[0] for a in units for b in units}
+        grams = sorted(g for g in grams if lo <= len(g) <= hi)
+        from sklearn.feature_extraction.text import HashingVectorizer
+
+        hv = HashingVectorizer(analyzer=lambda g: ["\x02" + g], n_features=self.n_features, alternate_sign=False,
+                               norm=None)
+        cols = np.zeros(self.n_features, dtype=bool)
+        if grams:
+            cols[hv.transform(grams).indices] = True
+        return cols
 
     def _analyse(self, text: str) -> list[str]:
         text = _symbolise(text)
         lo, hi = self.params.char_ngrams
-        grams = [text[i:i + n] for n in range(lo, hi + 1) for i in range(len(text) - n + 1)]
+        if self._frame_re is None:
+            grams = [text[i:i + n] for n in range(lo, hi + 1) for i in range(len(text) - n + 1)]
+        else:
+            # An n-gram wholly inside frame words is marked (its own column, weighed down).
+            flags = self._frame_re.sub(lambda m: "\x02" * len(m.group(0)), text)
+            grams = [("\x02" + text[i:i + n]) if flags[i:i + n] == "\x02" * n else text[i:i + n]
+                     for n in range(lo, hi + 1) for i in range(len(text) - n + 1)]
         if self._words is not None:
             grams += ["\x01" + w for w in self._words(text) if len(w) > 1]
         return grams
@@ -92,6 +125,7 @@ class Vectoriser:
         df = np.bincount(counts.indices, minlength=self.n_features).astype(np.float64)
         idf = np.log((1 + n) / (1 + df)) + 1.0
         idf[df < self.params.min_df] = 0.0
+        idf[self.frame_columns] *= self.params.frame_weight
         self.idf = idf.astype(np.float32)
         return self.idf
 
@@ -103,6 +137,11 @@ class Vectoriser:
             raise ValueError("IDF not fitted")
         m = counts.copy()
         m.data = (1.0 + np.log(m.data)) * self.idf[m.indices]
+        if self._frame_re is not None and m.nnz:
+            # Only frame words (and masks) left: no features, so a frame alone never makes a cluster.
+            row = np.repeat(np.arange(m.shape[0]), np.diff(m.indptr))
+            topical = np.bincount(row[(m.data > 0) & ~self.frame_columns[m.indices]], minlength=m.shape[0]) > 0
+            m.data[~topical[row]] = 0.0
         m.eliminate_zeros()
         return normalize(m, copy=False)
 
@@ -366,7 +405,9 @@ def summarise(members: np.ndarray, v: sp.csr_matrix, texts: Sequence[str], count
     norm = float(np.sqrt(centroid.multiply(centroid).sum())) or 1.0
     centroid = centroid / norm
     sims = np.asarray((sub @ centroid.T).todense()).ravel()
-    score = sims + 1e-6 * np.log1p(w)
+    # A question with a mask token ({数字}到哪里了) names the cluster only when no other is close.
+    masked = np.array([bool(_MASK_RE.search(texts[i])) for i in members.tolist()], dtype=bool)
+    score = sims - 0.1 * masked + 1e-6 * np.log1p(w)
     central = int(members[int(np.argmax(score))])
     keywords: list[str] = []
     if words is not None:

@@ -39,7 +39,7 @@ from cxdesk.tasks import JobContext, SubContext, chunked
 from cxdesk.textprep import fold, product_words, word_pattern
 
 STAGE = "faq"
-ALGORITHM = "faq-louvain-1"
+ALGORITHM = "faq-louvain-2"  # 2: frame words weighed down, topic-less questions in no cluster
 CHUNK_SESSIONS = 5_000
 
 _worker: dict[str, object] = {}
@@ -182,6 +182,9 @@ class _Placer:
             groups = cluster_vectors(v[rest], self.params, check=ctx.check)
             asked = np.bincount(inverse, minlength=len(distinct))
             sizes = np.bincount(groups, weights=asked[rest])
+            # A question with no topic left (only frame words: 怎么操作, {数字}到哪里了) has no
+            # features; however often it is asked, it is no cluster of its own.
+            sizes[groups[v[rest].getnnz(axis=1) == 0]] = 0
             new_ids: dict[int, int] = {}
             for g in np.flatnonzero(sizes >= self.params.min_cluster_size).tolist():
                 new_ids[g] = self.repo.create_cluster("")

@@ -12,6 +12,12 @@ other numbers (``{订单号}`` …), drops order references (「订单{订单号
 nothing about what is asked), greetings such as 你好/请问 and all
 punctuation, so 「订单123 什么时候发货」 and 「订单456什么时候发货？」 are the
 same question. Near-duplicates are collapsed on that form before clustering.
+
+Platform boilerplate (``boilerplate``: pasted order/product cards such as
+「咨询订单号:[订单x] 订单金额:[金额x] 下单时间:[日期x]」, channel tags, auto-texts)
+is cut out when a text is folded, so a card is never a question nor part of one.
+``frame_words`` (什么时候, 怎么, 可以, 到哪里了 …) are how a question is asked,
+not what about: the clustering weighs them down (:class:`ClusterParams`).
 """
 from __future__ import annotations
 
@@ -62,6 +68,10 @@ class ClusterParams:
     min_cluster_size: int = 2
     keywords: int = 5
     seed: int = 0
+    # Question-frame words (什么时候, 怎么, 可以…吗): their n-grams weigh ``frame_weight`` × IDF,
+    # and a text with nothing but frame words (and masks) gets no features (never a cluster).
+    frame_weight: float = 1.0
+    frame_words: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -90,6 +100,7 @@ class FaqRules:
     qwords_re: re.Pattern
     mask_trigger: re.Pattern | None
     presets: dict
+    boilerplate_re: re.Pattern | None = None
 
     def with_preset(self, name: str | None) -> FaqRules:
         """These rules with a named clustering preset of ``faq.json`` (e.g. 'coarse') applied."""
@@ -113,7 +124,13 @@ class FaqRules:
 
     def fold(self, text: str) -> str:
         text = text.translate(_FULL_TO_HALF).lower()
-        return _EMOJI.sub(" ", text).strip()
+        return self.strip_boilerplate(_EMOJI.sub(" ", text)).strip()
+
+    def strip_boilerplate(self, text: str) -> str:
+        """The text without pasted order/product cards and platform auto-texts (``boilerplate``)."""
+        if self.boilerplate_re is None:
+            return text
+        return self.boilerplate_re.sub(" ", text)
 
     @staticmethod
     def display(text: str) -> str:
@@ -193,7 +210,9 @@ def _load(path: str) -> FaqRules:
         c = dict(data.get("cluster", {}))
         if "char_ngrams" in c:
             c["char_ngrams"] = tuple(c["char_ngrams"])
+        c["frame_words"] = tuple(data.get("frame_words", ()))
         cluster = ClusterParams(**c)
+        boilerplate = data.get("boilerplate", [])
         trend = data.get("trend", {})
         answers = data.get("answers", {})
         return FaqRules(
@@ -207,7 +226,7 @@ def _load(path: str) -> FaqRules:
             masks=masks,
             min_chars=int(data.get("min_question_chars", 2)),
             max_chars=int(data.get("max_question_chars", 80)),
-            stopwords=frozenset(data.get("keyword_stopwords", [])),
+            stopwords=frozenset(data.get("keyword_stopwords", [])) | frozenset(data.get("frame_words", [])),
             cluster=cluster,
             period_days=int(trend.get("period_days", 7)),
             rising_ratio=float(trend.get("rising_ratio", 1.5)),
@@ -220,6 +239,8 @@ def _load(path: str) -> FaqRules:
             drop_re=re.compile("|".join(data["drop_after_mask"])) if data.get("drop_after_mask") else None,
             presets={k: {kk: tuple(vv) if isinstance(vv, list) else vv for kk, vv in v.items()}
                      for k, v in data.get("presets", {}).items()},
+            boilerplate_re=re.compile("|".join(f"(?:{p})" for p in boilerplate), re.IGNORECASE)
+            if boilerplate else None,
         )
     except (ValueError, KeyError, TypeError, re.error) as exc:
         raise CxdeskError(f"常见问题规则文件“{path}”格式有误：{exc}。请改正或删除数据目录里的覆盖文件。") from exc
