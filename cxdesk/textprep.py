@@ -189,6 +189,11 @@ class Tokenizer:
         """Words of the cleaned text (no spaces or punctuation)."""
         return [w for w in self._jieba.lcut(clean(text)) if w.strip() and not _PUNCT_ONLY.match(w)]
 
+    def dictionary(self) -> dict[str, int]:
+        """jieba's word frequencies (its dictionary with the user words added), loaded on first use."""
+        self._jieba.check_initialized()
+        return self._jieba.FREQ
+
     def spans(self, text: str) -> list[tuple[int, int]]:
         """(start, end) of every jieba word of ``text`` exactly as given (not cleaned): offsets into it."""
         return [(start, end) for _word, start, end in self._jieba.tokenize(text)]

@@ -26,7 +26,26 @@ then
 4. a negator (不, 没有, 不太 …) at most ``negation_window`` characters before
    a polar word, with no other lexicon word in between, flips it: 「不太满意」
    is negative, 「没有异味」 and 「不油腻」 positive;
-5. questions (是正品吗？) and triggers without any opinion give no mention.
+5. questions (是正品吗？) and triggers without any opinion give no mention;
+6. a one-character lexicon word (好, 差, 烂, 假, 慢 …), alone or after
+   degree words (很快, 太差), counts only when it is a word of its own: the
+   jieba token around it is the character itself or the character with
+   degree words and particles (很好, 太差, 慢了), so 暑假, 灿烂, 很快乐 and
+   差点 judge nothing;
+7. two triggers of different aspects written together (「配送员态度」,
+   「瓶子塑料」) are one thing: the first names whose it is, so the mention
+   is of the first one's aspect only (「颜色尺码都不错」 with 都/也 stays two);
+8. contrast words (就是, 但是, 不过, 可惜, 只是 …) start a new clause and a
+   *complaint scope* that lasts to the end of the sentence: there a trigger
+   without an opinion but with a hedge (有点, 比较, 太, 略 …) is a complaint
+   about its aspect (「就是瓶子比较硬」 is 包装 负面);
+9. a trigger without an opinion that is missing (「没有礼盒包装」, 「连盒子都没有」,
+   「啥赠品都没」) is a complaint about its aspect.
+
+Category packs (``packs`` in the taxonomy, e.g. ``aspects_food.json``) add
+aspects and re-assign words for one shop category; a review is read with a
+pack when it contains one of the pack's *cues* (好吃, 米饭, 外卖 …), so
+「味道很好」 is 口味 for a meal and 气味 for a cream.
 
 Spans are character offsets into the text that was read, so the UI can
 highlight the clause and the opinion words in the original review.
@@ -42,13 +61,19 @@ from pathlib import Path
 
 from cxdesk.errors import CxdeskError
 from cxdesk.paths import resource_path
-from cxdesk.textprep import fold, split_clauses, word_pattern
+from cxdesk.textprep import Tokenizer, fold, split_clauses, word_pattern
 
 ASPECTS_FILE = ("lexicons", "aspects.json")
 POLARITIES = ("正面", "中性", "负面")
 _FLIP = {"正面": "负面", "负面": "正面", "中性": "中性"}
 _QUESTION_END = "?？"
 _TAKE_OVER_GAP = 3  # characters between a trigger and a judging phrase of another aspect (很/也/有点)
+# Characters a one-character opinion may share its jieba token with (很好, 太差, 好贵, 慢了, 差死了).
+_MODIFIERS = frozenset("很太好真挺超蛮巨特最不没较更还也都就极贼忒老这那么了的啊呀啦死爆吧哦呢得有")
+_COORDINATION = "都也和跟与及、"
+_ABSENT = ("没有", "没", "无", "没有了")
+_ABSENT_AFTER = re.compile(r"(?:都|也)(?:没有|没)了?[啊呀的]?")
+_SENTENCE_END = re.compile(r"[。！!~～\n]")
 
 # Kinds of lexicon words.
 _TRIGGER, _JUDGING, _OPINION, _IGNORE = 0, 1, 2, 3
@@ -75,50 +100,60 @@ class _Word:
 class AspectLexicon:
     """The taxonomy compiled for reading: one regular expression and a word table."""
 
-    def __init__(self, data: dict, source: str = "") -> None:
+    def __init__(self, data: dict, source: str = "", packs: list[dict] | None = None) -> None:
         try:
             self.version = str(data["version"])
             self.overall = str(data.get("overall", "整体"))
             self.window = int(data.get("negation_window", 4))
             negators = [str(w) for w in data.get("negators", [])]
             self.question_words = tuple(str(w) for w in data.get("question_marks", []))
+            contrast = [str(w) for w in data.get("contrast_words", [])]
+            hedges = [str(w) for w in data.get("complaint_hedges", [])]
             table: dict[str, _Word] = {}
-            names = []
-            for aspect in data["aspects"]:
-                name = str(aspect["name"]).strip()
-                if not name:
-                    raise ValueError("方面名称为空")
-                names.append(name)
-                for word in aspect.get("triggers", []):
-                    table.setdefault(fold(word), _Word(_TRIGGER, name, None))
-                for polarity, key in (("正面", "positive"), ("负面", "negative"), ("中性", "neutral")):
-                    for word in aspect.get(key, []):
-                        table[fold(word)] = _Word(_JUDGING, name, polarity)
-            for word in data.get("ignore", []):
-                table.setdefault(fold(word), _Word(_IGNORE, None, None))
-            for polarity, words in data.get("opinions", {}).items():
-                if polarity not in POLARITIES:
-                    raise ValueError(f"未知的褒贬类别「{polarity}」")
-                for word in words:
-                    table.setdefault(fold(word), _Word(_OPINION, None, polarity))
+            names = _fill_table(table, data)
+            self.packs: list[tuple[str, re.Pattern, dict[str, _Word], re.Pattern, frozenset[str]]] = []
+            for pack in packs or []:
+                pack_table = dict(table)
+                names += _fill_table(pack_table, pack, override=True)
+                cues = [fold(str(w)) for w in pack.get("cues", [])]
+                if not cues:
+                    raise ValueError(f"类别词表「{pack.get('category', '')}」没有 cues")
+                self.packs.append((str(pack.get("category", "")), re.compile(word_pattern(cues)), pack_table,
+                                   re.compile(word_pattern(pack_table)), _core_words(pack_table)))
         except (KeyError, TypeError, ValueError) as exc:
             raise CxdeskError(f"方面词表 {source or ''} 格式不对：{exc}") from exc
         self.aspects = tuple(dict.fromkeys(names + [self.overall]))
         self._table = table
         self._words = re.compile(word_pattern(table))
+        self._core = _core_words(table)
         self._negators = re.compile(word_pattern(fold(w) for w in negators))
         self._questions = re.compile(word_pattern(self.question_words)) if self.question_words else None
-        digest = hashlib.sha256(json.dumps(data, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:8]
+        self._contrast = re.compile("(?<=[\u4e00-\u9fff])(?=" + word_pattern(fold(w) for w in contrast) + ")") \
+            if contrast else None
+        self._contrast_start = re.compile(word_pattern(fold(w) for w in contrast)) if contrast else None
+        self._hedges = re.compile(word_pattern(fold(w) for w in hedges)) if hedges else None
+        self._tokenizer: Tokenizer | None = None  # jieba, loaded on the first one-character word
+        self._last_tokens: tuple[str, list[tuple[int, int]]] = ("", [])
+        self._dictionary: dict[str, int] = {}
+        payload = [data] + list(packs or [])
+        digest = hashlib.sha256(json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:8]
         self.fingerprint = f"{self.version}-{digest}"
 
     @classmethod
     def load(cls, path: Path | None = None) -> AspectLexicon:
+        """The taxonomy at ``path`` (default: the user's copy, else the bundled one) with its category packs.
+
+        A pack named in ``packs`` is looked up next to ``path`` when ``path``
+        is given, else like the taxonomy (the user's copy first).
+        """
+        given = path is not None
         path = path or resource_path(*ASPECTS_FILE)
-        try:
-            data = json.loads(path.read_text(encoding="utf-8-sig"))
-        except (OSError, ValueError) as exc:
-            raise CxdeskError(f"读不了方面词表 {path}：{exc}") from exc
-        return cls(data, str(path))
+        data = _read_json(path)
+        packs = []
+        for name in data.get("packs", []) if isinstance(data, dict) else []:
+            pack_path = path.parent / str(name) if given else resource_path(ASPECTS_FILE[0], str(name))
+            packs.append(_read_json(pack_path))
+        return cls(data, str(path), packs)
 
     # --- reading --------------------------------------------------------------------------
 
@@ -127,14 +162,75 @@ class AspectLexicon:
         if not text:
             return []
         folded = fold(text)
-        if self._words.search(folded) is None:
+        table, words, core = self._table, self._words, self._core
+        for _category, cues, pack_table, pack_words, pack_core in self.packs:
+            if cues.search(folded) is not None:
+                table, words, core = pack_table, pack_words, pack_core
+                break
+        if words.search(folded) is None:
             return []
         out: list[Mention] = []
-        for start, end in split_clauses(text):
+        contrast = self._contrast_start is not None and self._contrast_start.search(folded) is not None
+        in_contrast = False
+        previous_end = 0
+        for start, end in self._clauses(text, folded) if contrast else split_clauses(text):
+            if contrast:
+                if _SENTENCE_END.search(folded, previous_end, start):
+                    in_contrast = False
+                previous_end = end
+                if self._contrast_start.match(folded, start):
+                    in_contrast = True
             if self._is_question(folded, start, end):
                 continue
-            out.extend(self._clause(folded, start, end))
+            out.extend(self._clause(folded, start, end, table, words, core, in_contrast))
         return out
+
+    def _clauses(self, text: str, folded: str) -> list[tuple[int, int]]:
+        spans = split_clauses(text)
+        out = []
+        for a, b in spans:
+            cuts = [a] + [m.start() for m in self._contrast.finditer(folded, a, b) if m.start() > a] + [b]
+            out += [(x, y) for x, y in zip(cuts, cuts[1:]) if y > x]
+        return out
+
+    def _is_word(self, folded: str, start: int, end: int, pos: int) -> bool:
+        """Whether the one character at ``pos`` is a word of its own in the clause (see rule 6)."""
+        if self._tokenizer is None:
+            self._tokenizer = Tokenizer()
+            self._dictionary = self._tokenizer.dictionary()  # with the user words added
+        if not self._in_dictionary_word(folded, start, end, pos):
+            return True  # jieba would make it a word of its own: no need to cut the clause
+        clause = folded[start:end]
+        if self._last_tokens[0] != clause:
+            self._last_tokens = (clause, self._tokenizer.spans(clause))
+        for a, b in self._last_tokens[1]:
+            if a <= pos - start < b:
+                token = folded[start + a:start + b]
+                return len(token) == 1 or all(ch in _MODIFIERS for i, ch in enumerate(token) if i != pos - start - a)
+        return True
+
+    def _in_dictionary_word(self, folded: str, start: int, end: int, pos: int) -> bool:
+        """Whether a dictionary word of 2–4 characters of the clause holds the character at ``pos`` and
+        another that is not a degree word, or the character is doubled (坏坏的, 慢慢)."""
+        if folded[pos] in folded[max(start, pos - 1):pos] + folded[pos + 1:min(end, pos + 2)]:
+            return True
+        for size in (2, 3, 4):
+            for a in range(max(start, pos - size + 1), min(pos, end - size) + 1):
+                piece = folded[a:a + size]
+                if self._dictionary.get(piece) and not all(ch in _MODIFIERS for i, ch in enumerate(piece)
+                                                           if a + i != pos):
+                    return True
+        return False
+
+    def _absence(self, folded: str, start: int, end: int, s: int, e: int) -> tuple[int, int] | None:
+        """Span of 「没有 X」 or 「X 都没有」 around the trigger at ``s:e`` (rule 9), else None."""
+        for n in self._negators.finditer(folded, max(start, s - 3), s):
+            if n.end() == s and folded[n.start():s] in _ABSENT:
+                return n.start(), e
+        m = _ABSENT_AFTER.match(folded, e, end)
+        if m is not None and m.end() == end:
+            return s, m.end()
+        return None
 
     def _is_question(self, folded: str, start: int, end: int) -> bool:
         if end < len(folded) and folded[end] in _QUESTION_END:
@@ -143,11 +239,25 @@ class AspectLexicon:
             return True
         return self._questions is not None and self._questions.search(folded, start, end) is not None
 
-    def _clause(self, folded: str, start: int, end: int) -> list[Mention]:
+    def _scan(self, words: re.Pattern, core: frozenset[str], folded: str, start: int, end: int) -> list[re.Match]:
+        """Lexicon words of the clause, leaving out one-character words inside other words (rule 6)."""
+        found: list[re.Match] = []
+        pos = start
+        while True:
+            for m in words.finditer(folded, pos, end):
+                if m.group() in core and not self._is_word(folded, start, end, m.end() - 1):
+                    pos = m.start() + 1  # 「很好闻」: not 很好, but 好闻 one character on
+                    break
+                found.append(m)
+            else:
+                return found
+
+    def _clause(self, folded: str, start: int, end: int, table: dict[str, _Word], words: re.Pattern,
+                core: frozenset[str], in_contrast: bool) -> list[Mention]:
         hits = []  # (start, end, word, polarity after negation, opinion start)
         last_end = start
-        for m in self._words.finditer(folded, start, end):
-            word = self._table[m.group()]
+        for m in self._scan(words, core, folded, start, end):
+            word = table[m.group()]
             polarity, op_start = word.polarity, m.start()
             if polarity is not None and polarity != "中性":
                 gap_from = max(last_end, m.start() - self.window)
@@ -160,6 +270,13 @@ class AspectLexicon:
             last_end = m.end()
         if not hits:
             return []
+        # 「配送员态度」「瓶子塑料」: triggers written together name one thing, of the first one's aspect.
+        for i in range(len(hits) - 1):
+            s0, e0, w0, _, _ = hits[i]
+            s1, e1, w1, p1, o1 = hits[i + 1]
+            if w0.kind == _TRIGGER and w1.kind == _TRIGGER and w0.aspect != w1.aspect \
+                    and folded[e0:s1] in ("", "的") and not any(ch in _COORDINATION for ch in folded[e1:e1 + 2]):
+                hits[i + 1] = (s1, e1, w0, p1, o1)
         mentions: list[Mention] = []
         opinions = [h for h in hits if h[2].kind == _OPINION]
         used: set[int] = set()
@@ -178,10 +295,23 @@ class AspectLexicon:
                 before = [h for h in opinions if h[1] <= s]
                 chosen = after[0] if after else (before[-1] if before else None)
                 if chosen is None:
+                    absent = self._absence(folded, start, end, s, e)
+                    if absent is not None:  # 「没有礼盒包装」「连盒子都没有」「啥赠品都没」
+                        mentions.append(Mention(word.aspect, folded[absent[0]:absent[1]], "负面", absent[0],
+                                                absent[1], start, end))
                     continue
                 used.add(chosen[0])
                 mentions.append(Mention(word.aspect, folded[chosen[4]:chosen[1]], chosen[3], chosen[4], chosen[1],
                                         start, end))
+        if in_contrast and not opinions and self._hedges is not None:
+            # 「…，就是瓶子比较硬」: after a contrast word a hedged trigger is the complaint.
+            hedge = self._hedges.search(folded, start, end)
+            if hedge is not None:
+                for s, e, word, _, _ in hits:
+                    if word.kind == _TRIGGER and s < hedge.start() \
+                            and not any(m.aspect == word.aspect for m in mentions):
+                        mentions.append(Mention(word.aspect, folded[hedge.start():end], "负面", hedge.start(), end,
+                                                start, end))
         left = [h for h in opinions if h[0] not in used]
         if left and not any(m.aspect == self.overall for m in mentions):
             score = sum(1 if h[3] == "正面" else -1 if h[3] == "负面" else 0 for h in left)
@@ -191,6 +321,48 @@ class AspectLexicon:
         # Two triggers of one aspect sharing an opinion (「客服回复很及时」) are one mention.
         unique = {(m.aspect, m.span_start): m for m in mentions}
         return sorted(unique.values(), key=lambda m: (m.span_start, m.aspect))
+
+
+def _core_words(table: dict[str, _Word]) -> frozenset[str]:
+    """Words that are one lexicon character, alone or after degree words (快, 很快, 太差): checked on tokens."""
+    return frozenset(w for w, word in table.items() if word.kind != _IGNORE and (
+        len(w) == 1 or (w[-1] in table and all(ch in _MODIFIERS for ch in w[:-1]))))
+
+
+def _fill_table(table: dict[str, _Word], data: dict, override: bool = False) -> list[str]:
+    """Add the words of a taxonomy (or a category pack, whose words win) to ``table``; the aspect names."""
+    names = []
+    for aspect in data.get("aspects", []):
+        name = str(aspect["name"]).strip()
+        if not name:
+            raise ValueError("方面名称为空")
+        names.append(name)
+        for word in aspect.get("triggers", []):
+            if override:
+                table[fold(word)] = _Word(_TRIGGER, name, None)
+            else:
+                table.setdefault(fold(word), _Word(_TRIGGER, name, None))
+        for polarity, key in (("正面", "positive"), ("负面", "negative"), ("中性", "neutral")):
+            for word in aspect.get(key, []):
+                table[fold(word)] = _Word(_JUDGING, name, polarity)
+    for word in data.get("ignore", []):
+        table.setdefault(fold(word), _Word(_IGNORE, None, None))
+    for polarity, words in data.get("opinions", {}).items():
+        if polarity not in POLARITIES:
+            raise ValueError(f"未知的褒贬类别「{polarity}」")
+        for word in words:
+            if override:
+                table[fold(word)] = _Word(_OPINION, None, polarity)
+            else:
+                table.setdefault(fold(word), _Word(_OPINION, None, polarity))
+    return names
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8-sig"))
+    except (OSError, ValueError) as exc:
+        raise CxdeskError(f"读不了方面词表 {path}：{exc}") from exc
 
 
 @lru_cache(maxsize=1)
