@@ -16,6 +16,7 @@ In one run:
   questions were imported (assignment to existing clusters).
 
     python bench/faq_eval.py [--messages 1000000] [--skip-speed | --skip-quality]
+    python bench/faq_eval.py --coherence   (only: topic coherence on jddc_sample, bench/faq_coherence.py)
 
 Not a test: figures go to bench/README.md ("## FAQ clusters").
 """
@@ -188,7 +189,14 @@ def main() -> int:
     ap.add_argument("--messages", type=int, default=1_000_000)
     ap.add_argument("--skip-speed", action="store_true")
     ap.add_argument("--skip-quality", action="store_true", help="speed only (peak RSS then covers the stage alone)")
+    ap.add_argument("--coherence", action="store_true",
+                    help="only the topic coherence of the JDDC clusters against hand-labelled questions")
     args = ap.parse_args()
+    if args.coherence:
+        sys.path.insert(0, str(ROOT / "bench"))
+        from faq_coherence import main as coherence_main
+
+        return coherence_main([])
     if not (SHARED / "smp2017_ecdt").exists():
         print(f"{SHARED} not found: nothing to measure.")
         return 0
