@@ -220,6 +220,30 @@ def test_topic_words_weigh_more_than_question_frames() -> None:
     assert vec.transform([rules.normalise("怎么操作"), rules.normalise("[数字x]到哪里了")]).nnz == 0
 
 
+APPLY = ["申请发票", "申请退款", "发票开了吗", "退款到账了吗", "发票怎么开", "怎么申请", "退款申请了吗", "怎么申请售后"]
+
+
+def test_topic_words_outweigh_the_action_and_the_frame() -> None:
+    rules = FaqRules.load()
+    assert rules.cluster.topic_weight > 1.0 and {"发票", "退款", "发货"} <= set(rules.cluster.topic_words)
+    texts = [rules.normalise(t) for t in SHIP + INVOICE + FRAME_SHIP + FRAME_REFUND + FRAME_ONLY + APPLY]
+    vec = Vectoriser(rules.cluster)
+    vec.fit_idf(vec.counts(texts))
+    assert vec.topic_columns.any()
+    assert _cosine(vec, "发票怎么开", "发票开了吗") > _cosine(vec, "发票怎么开", "怎么申请")
+    # 申请 is what is done, 发票 / 退款 what about: the topic decides.
+    assert _cosine(vec, "申请发票", "发票开了吗") > _cosine(vec, "申请发票", "申请退款")
+    # Without topic weights the shared action wins (what this fixes).
+    plain = Vectoriser(replace(rules.cluster, topic_weight=1.0))
+    plain.fit_idf(plain.counts(texts))
+    assert plain.topic_columns.sum() == 0
+    assert _cosine(plain, "申请发票", "发票开了吗") < _cosine(plain, "申请发票", "申请退款")
+    # A topic word that is also a frame word is a topic (not weighed down, not dropped as frame-only).
+    both = Vectoriser(replace(rules.cluster, frame_words=rules.cluster.frame_words + ("发票",)))
+    both.fit_idf(both.counts(texts))
+    assert both.transform([rules.normalise("发票呢")]).nnz > 0
+
+
 def test_clusters_share_a_topic_and_a_frame_alone_never_makes_one() -> None:
     texts = FRAME_SHIP + FRAME_REFUND + FRAME_INSTALL + FRAME_ONLY
     result = cluster_texts(texts)

@@ -12,6 +12,10 @@
    到哪里了 …) and masks are columns of their own weighing ``frame_weight`` ×
    IDF, so 「什么时候发货」 and 「什么时候退款到账」 are no neighbours; a text
    with nothing else (「怎么操作」, 「{数字}到哪里了」) gets no features at all.
+   N-grams inside topic words (``topic_words``: 发货, 退款, 发票, 安装 …) are
+   columns of their own too, weighing ``topic_weight`` × IDF: what is asked
+   outweighs the action and the frame (「申请发票」 is nearer 「发票开了吗」 than
+   「申请退款」).
 3. **Graph**: each node's ``neighbours`` most similar nodes (cosine ≥
    ``edge_min_similarity``), found block by block with sparse products, so
    memory is O(n·k), never O(n²) (time is quadratic in the distinct texts:
@@ -73,15 +77,23 @@ class Vectoriser:
         self._words = words if params.words else None
         self.idf = idf
         frame = sorted({w for w in params.frame_words if w}, key=len, reverse=True)
+        # Topic words (发货, 退款, 发票 …) weigh ``topic_weight`` × IDF; a word on both lists is a topic.
+        topic = sorted({w for w in params.topic_words if w} if params.topic_weight != 1.0 else set(),
+                       key=len, reverse=True)
+        frame = [w for w in frame if w not in set(topic)]
+        self._topic = frozenset(topic)
         # Mask symbols count as frame: 「{数字}到哪里了」 says nothing about what is asked.
-        self._frame_re = re.compile("|".join([re.escape(w) for w in frame] + [f"[{_MASK_SYMBOLS}]"])) \
-            if frame else None
-        self.frame_columns = self._frame_columns(frame) if frame else np.zeros(self.n_features, dtype=bool)
+        # One alternation, longest word first, so 「到账」 (topic) is not cut by 「到」 of a frame word.
+        units = sorted(frame + topic, key=len, reverse=True)
+        self._frame_re = re.compile("|".join([re.escape(w) for w in units] + [f"[{_MASK_SYMBOLS}]"])) \
+            if units else None
+        self.frame_columns = self._columns(frame + list(_MASK_SYMBOLS), "\x02") if units \
+            else np.zeros(self.n_features, dtype=bool)
+        self.topic_columns = self._columns(topic, "\x03") if topic else np.zeros(self.n_features, dtype=bool)
 
-    def _frame_columns(self, frame: list[str]) -> np.ndarray:
-        """Columns that frame n-grams (``\\x02``-marked) hash to: every n-gram inside one frame word
-        or mask symbol, and across two of them (「怎么」+「可以」)."""
-        units = frame + list(_MASK_SYMBOLS)
+    def _columns(self, units: list[str], mark: str) -> np.ndarray:
+        """Columns that ``mark``-ed n-grams hash to: every n-gram inside one unit (frame word or mask
+        symbol, or topic word), and across two of them (「怎么」+「可以」, 「退款」+「到账」)."""
         grams = {w[i:i + n] for w in units for n in range(1, 3) for i in range(len(w) - n + 1)}
         lo, hi = self.params.char_ngrams
         if hi >= 2:
@@ -89,12 +101,16 @@ class Vectoriser:
         grams = sorted(g for g in grams if lo <= len(g) <= hi)
         from sklearn.feature_extraction.text import HashingVectorizer
 
-        hv = HashingVectorizer(analyzer=lambda g: ["\x02" + g], n_features=self.n_features, alternate_sign=False,
+        hv = HashingVectorizer(analyzer=lambda g: [mark + g], n_features=self.n_features, alternate_sign=False,
                                norm=None)
         cols = np.zeros(self.n_features, dtype=bool)
         if grams:
             cols[hv.transform(grams).indices] = True
         return cols
+
+    def _mark(self, m: re.Match) -> str:
+        word = m.group(0)
+        return ("\x03" if word in self._topic else "\x02") * len(word)
 
     def _analyse(self, text: str) -> list[str]:
         text = _symbolise(text)
@@ -102,10 +118,11 @@ class Vectoriser:
         if self._frame_re is None:
             grams = [text[i:i + n] for n in range(lo, hi + 1) for i in range(len(text) - n + 1)]
         else:
-            # An n-gram wholly inside frame words is marked (its own column, weighed down).
-            flags = self._frame_re.sub(lambda m: "\x02" * len(m.group(0)), text)
-            grams = [("\x02" + text[i:i + n]) if flags[i:i + n] == "\x02" * n else text[i:i + n]
-                     for n in range(lo, hi + 1) for i in range(len(text) - n + 1)]
+            # An n-gram wholly inside frame words is marked (its own column, weighed down); one wholly
+            # inside topic words too (its own column, weighed up).
+            flags = self._frame_re.sub(self._mark, text)
+            grams = [(flags[i] + text[i:i + n]) if flags[i] in "\x02\x03" and flags[i:i + n] == flags[i] * n
+                     else text[i:i + n] for n in range(lo, hi + 1) for i in range(len(text) - n + 1)]
         if self._words is not None:
             grams += ["\x01" + w for w in self._words(text) if len(w) > 1]
         return grams
@@ -126,6 +143,7 @@ class Vectoriser:
         idf = np.log((1 + n) / (1 + df)) + 1.0
         idf[df < self.params.min_df] = 0.0
         idf[self.frame_columns] *= self.params.frame_weight
+        idf[self.topic_columns] *= self.params.topic_weight
         self.idf = idf.astype(np.float32)
         return self.idf
 

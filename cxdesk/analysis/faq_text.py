@@ -17,7 +17,8 @@ Platform boilerplate (``boilerplate``: pasted order/product cards such as
 「咨询订单号:[订单x] 订单金额:[金额x] 下单时间:[日期x]」, channel tags, auto-texts)
 is cut out when a text is folded, so a card is never a question nor part of one.
 ``frame_words`` (什么时候, 怎么, 可以, 到哪里了 …) are how a question is asked,
-not what about: the clustering weighs them down (:class:`ClusterParams`).
+not what about: the clustering weighs them down, and ``topic_words`` (发货, 退款, 发票 …) up
+(:class:`ClusterParams`).
 """
 from __future__ import annotations
 
@@ -72,6 +73,10 @@ class ClusterParams:
     # and a text with nothing but frame words (and masks) gets no features (never a cluster).
     frame_weight: float = 1.0
     frame_words: tuple[str, ...] = ()
+    # Topic words (发货, 退款, 发票 …): their n-grams weigh ``topic_weight`` × IDF, so what is asked
+    # outweighs how it is asked.
+    topic_weight: float = 1.0
+    topic_words: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -211,6 +216,7 @@ def _load(path: str) -> FaqRules:
         if "char_ngrams" in c:
             c["char_ngrams"] = tuple(c["char_ngrams"])
         c["frame_words"] = tuple(data.get("frame_words", ()))
+        c["topic_words"] = tuple(data.get("topic_words", ()))
         cluster = ClusterParams(**c)
         boilerplate = data.get("boilerplate", [])
         trend = data.get("trend", {})
