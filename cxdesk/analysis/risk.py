@@ -132,9 +132,7 @@ def run_abuse_model_stage(ctx: JobContext, store, run_chunks, workers: int | Non
                    workers=workers)
         with store.transaction():
             if after == 0:  # a new classifier: drop the old one's untriaged flags it no longer raises
-                store.conn.execute(
-                    "DELETE FROM risk_flags WHERE target_type = 'message' AND rule_id LIKE 'abuse.model.%' "
-                    "AND rules_version <> ? AND status = '待处理' AND note IS NULL AND handler IS NULL", (version,))
+                store.flags.prune_untouched("message", version, rule_prefix="abuse.model.")
             store.meta.set(key, str(ids[-1]))
     return StageResult("risk.abuse_model", version, len(ids), time.perf_counter() - started)
 
@@ -266,11 +264,7 @@ def rescore_flagged(store, flag_ids: list[int]) -> None:
     """Recompute the scores of the sessions and reviews these flags belong to (after triage)."""
     if not flag_ids:
         return
-    rows = store.conn.execute(
-        "SELECT DISTINCT CASE f.target_type WHEN 'review' THEN 'review' ELSE 'session' END, "
-        "CASE f.target_type WHEN 'message' THEN m.session_id ELSE f.target_id END "
-        "FROM risk_flags f LEFT JOIN chat_messages m ON f.target_type = 'message' AND m.id = f.target_id "
-        "WHERE f.id IN (SELECT value FROM json_each(?))", (json.dumps([int(i) for i in flag_ids]),)).fetchall()
+    rows = RiskScoresRepo(store.conn).targets_of_flags([int(i) for i in flag_ids])
     for target_type in ("session", "review"):
         ids = [tid for kind, tid in rows if kind == target_type and tid is not None]
         for part in chunked(ids, 5000):
@@ -307,8 +301,7 @@ def _review_sentiment_version(store) -> str:
     """A digest of the sentiment models the stored review labels come from."""
     import hashlib
 
-    models = [r[0] for r in store.conn.execute(
-        "SELECT DISTINCT model FROM sentiment WHERE target_type = 'review' ORDER BY model")]
+    models = store.results.sentiment_models("review")
     return "sent-" + hashlib.sha256("\n".join(models).encode()).hexdigest()[:10]
 
 

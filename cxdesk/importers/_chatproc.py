@@ -20,7 +20,6 @@ sessions, ids, messages, hashes and rejects (tests/test_import_fast.py).
 """
 from __future__ import annotations
 
-import json
 import multiprocessing
 import pickle
 import queue
@@ -305,7 +304,7 @@ class FreshChatLoad:
     """Inserts the reader process's parts; same counts and contract as the chat writer."""
 
     def __init__(self, store: Store, shop_id: int, batch_id: int, reader: ReaderProcess) -> None:
-        self._chats, self._conn = store.chats, store.conn
+        self._chats = store.chats
         self._shop, self._batch, self._reader = shop_id, batch_id, reader
         self._base = store.chats.max_session_id()
         self._refresh: list[np.ndarray] = []  # sessions recomputed at the end (rare; see _LocalSessions)
@@ -354,9 +353,7 @@ class FreshChatLoad:
     def _derived_from_store(self, ids: list[int]) -> list[tuple]:
         """Derived columns of these sessions from their stored messages in insert order, with the
         writer's aggregation (same ties as the thread path, which keeps every aggregate in memory)."""
-        rows = self._conn.execute(
-            "SELECT session_id, seq, role, sender, sent_at FROM chat_messages "
-            "WHERE session_id IN (SELECT value FROM json_each(?)) ORDER BY id", (json.dumps(ids),)).fetchall()
+        rows = self._chats.message_heads(ids)
         if not rows:
             return []
         session, seq, role, sender, sent = (np.array(c, dtype=object) for c in zip(*rows))

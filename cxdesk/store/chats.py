@@ -149,6 +149,13 @@ class ChatsRepo:
     def max_session_id(self) -> int:
         return int(self._conn.execute("SELECT COALESCE(MAX(id), 0) FROM chat_sessions").fetchone()[0])
 
+    def message_heads(self, session_ids: Sequence[int]) -> list[tuple]:
+        """(session id, seq, role, sender, sent_at) of these sessions' messages in insert order."""
+        return self._conn.execute(
+            "SELECT session_id, seq, role, sender, sent_at FROM chat_messages "
+            "WHERE session_id IN (SELECT value FROM json_each(?)) ORDER BY id",
+            (json.dumps([int(i) for i in session_ids]),)).fetchall()
+
     def set_derived(self, rows: list[tuple]) -> None:
         """Set the derived columns computed by an importer: (started_at, ended_at,
         message_count, buyer_messages, agent_messages, agent, agents, id) per session."""

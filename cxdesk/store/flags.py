@@ -58,11 +58,13 @@ class FlagsRepo:
             rows)
         return self._conn.total_changes - before
 
-    def prune_untouched(self, target_type: str, rules_version: str) -> int:
-        """Drop flags an older rule pack raised that nobody triaged and the new pack does not raise."""
+    def prune_untouched(self, target_type: str, rules_version: str, rule_prefix: str = "") -> int:
+        """Drop flags an older rule pack (or classifier) raised that nobody triaged and the new one
+        does not raise; ``rule_prefix``: only flags whose rule id starts with it."""
         return self._conn.execute(
             "DELETE FROM risk_flags WHERE target_type=? AND rules_version<>? AND status='待处理' "
-            "AND note IS NULL AND handler IS NULL", (target_type, rules_version)).rowcount
+            "AND note IS NULL AND handler IS NULL AND substr(rule_id, 1, ?) = ?",
+            (target_type, rules_version, len(rule_prefix), rule_prefix)).rowcount
 
     def sessions_touched_after(self, message_id: int) -> list[int]:
         """Sessions that gained messages with an id above ``message_id``."""

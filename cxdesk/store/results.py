@@ -88,6 +88,11 @@ class ResultsRepo:
             (target_type,),
         ).fetchall())
 
+    def sentiment_models(self, target_type: str) -> list[str]:
+        """The models the stored sentiment of these texts comes from, sorted."""
+        return [r[0] for r in self._conn.execute(
+            "SELECT DISTINCT model FROM sentiment WHERE target_type = ? ORDER BY model", (target_type,))]
+
     # --- runs -----------------------------------------------------------------
 
     def start_run(self, stage: str, version: str) -> int:

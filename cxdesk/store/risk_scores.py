@@ -20,6 +20,15 @@ class RiskScoresRepo:
 
     # --- inputs ----------------------------------------------------------------------------
 
+    def targets_of_flags(self, flag_ids: Sequence[int]) -> list[tuple[str, int | None]]:
+        """(``session`` or ``review``, id) of what these flags' risk scores belong to: a message
+        flag's session, a session flag's session, a review flag's review."""
+        return self._conn.execute(
+            "SELECT DISTINCT CASE f.target_type WHEN 'review' THEN 'review' ELSE 'session' END, "
+            "CASE f.target_type WHEN 'message' THEN m.session_id ELSE f.target_id END "
+            "FROM risk_flags f LEFT JOIN chat_messages m ON f.target_type = 'message' AND m.id = f.target_id "
+            "WHERE f.id IN (SELECT value FROM json_each(?))", (_ids(flag_ids),)).fetchall()
+
     def session_rows(self, session_ids: Sequence[int]) -> list[tuple]:
         """(session id, platform, seq, role, sender, sent_at, content, sentiment score) by session and seq."""
         return self._conn.execute(
