@@ -196,6 +196,7 @@ def scan_sessions(ctx: JobContext, store, pack_version: str) -> int:
     repo = RiskScoresRepo(store.conn)
     emotion_level = str(config.session["strong_emotion"].get("level", "中"))
     hours = config.repeat_window.total_seconds() / 3600
+    topic = _topic_only(config)
     for n_done, part in enumerate(chunked(sessions, 5000)):
         ctx.check()
         part = list(part)
@@ -235,7 +236,7 @@ def scan_sessions(ctx: JobContext, store, pack_version: str) -> int:
                 ("session", sid, sc.score, sc.level, sc.reasons, version)
                 for sid in by_session
                 for sc in [score_session(_flag_infos(flags_by_session.get(sid, [])),
-                                         course_of(spoken[sid], _topic_only(config)), config)])
+                                         course_of(spoken[sid], topic), config)])
         ctx.progress((n_done + 1) * 5000, len(sessions), "会话风险")
     with store.transaction():
         store.meta.set(key, str(top))
