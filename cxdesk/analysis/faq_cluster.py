@@ -80,12 +80,12 @@ class Vectoriser:
         # Topic words (发货, 退款, 发票 …) weigh ``topic_weight`` × IDF; a word on both lists is a topic.
         topic = sorted({w for w in params.topic_words if w} if params.topic_weight != 1.0 else set(),
                        key=len, reverse=True)
-        frame = [w for w in frame if w not in set(topic)]
         self._topic = frozenset(topic)
+        frame = [w for w in frame if w not in self._topic]
         # Mask symbols count as frame: 「{数字}到哪里了」 says nothing about what is asked.
         # One alternation, longest word first, so 「到账」 (topic) is not cut by 「到」 of a frame word.
         units = sorted(frame + topic, key=len, reverse=True)
-        self._frame_re = re.compile("|".join([re.escape(w) for w in units] + [f"[{_MASK_SYMBOLS}]"])) \
+        self._units_re = re.compile("|".join([re.escape(w) for w in units] + [f"[{_MASK_SYMBOLS}]"])) \
             if units else None
         self.frame_columns = self._columns(frame + list(_MASK_SYMBOLS), "\x02") if units \
             else np.zeros(self.n_features, dtype=bool)
@@ -115,12 +115,12 @@ class Vectoriser:
     def _analyse(self, text: str) -> list[str]:
         text = _symbolise(text)
         lo, hi = self.params.char_ngrams
-        if self._frame_re is None:
+        if self._units_re is None:
             grams = [text[i:i + n] for n in range(lo, hi + 1) for i in range(len(text) - n + 1)]
         else:
             # An n-gram wholly inside frame words is marked (its own column, weighed down); one wholly
             # inside topic words too (its own column, weighed up).
-            flags = self._frame_re.sub(self._mark, text)
+            flags = self._units_re.sub(self._mark, text)
             grams = [(flags[i] + text[i:i + n]) if flags[i] in "\x02\x03" and flags[i:i + n] == flags[i] * n
                      else text[i:i + n] for n in range(lo, hi + 1) for i in range(len(text) - n + 1)]
         if self._words is not None:
@@ -155,7 +155,7 @@ class Vectoriser:
             raise ValueError("IDF not fitted")
         m = counts.copy()
         m.data = (1.0 + np.log(m.data)) * self.idf[m.indices]
-        if self._frame_re is not None and m.nnz:
+        if self._units_re is not None and m.nnz:
             # Only frame words (and masks) left: no features, so a frame alone never makes a cluster.
             row = np.repeat(np.arange(m.shape[0]), np.diff(m.indptr))
             topical = np.bincount(row[(m.data > 0) & ~self.frame_columns[m.indices]], minlength=m.shape[0]) > 0
