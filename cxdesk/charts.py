@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from cxdesk.fonts import new_figure
-from cxdesk.store.voc import NO_RATING, AspectCount, VocFilter, WeekPoint
+from cxdesk.store.voc import NO_RATING, WORD_RATINGS, AspectCount, VocFilter, WeekPoint
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -24,14 +24,17 @@ NEUTRAL = "#f0ad4e"
 POSITIVE = "#4cae4c"
 MUTED = "#b8b8b8"
 LINE = "#1f5fa8"
-RATING_COLORS = {1: NEGATIVE, 2: NEGATIVE, 3: NEUTRAL, 4: POSITIVE, 5: POSITIVE, NO_RATING: MUTED}
-RATING_ORDER = (1, 2, 3, 4, 5, NO_RATING)
+RATING_COLORS = {1: NEGATIVE, 2: NEGATIVE, 3: NEUTRAL, 4: POSITIVE, 5: POSITIVE, NO_RATING: MUTED,
+                 11: NEGATIVE, 12: NEUTRAL, 13: POSITIVE}
+RATING_ORDER = (1, 2, 3, 4, 5, 11, 12, 13, NO_RATING)
 MAX_ASPECT_BARS = 10
 TITLE_SIZE = 10.5
 TICK_SIZE = 8.5
 
 
 def rating_label(rating: int) -> str:
+    if rating in WORD_RATINGS:
+        return WORD_RATINGS[rating]  # rated in words only (评价等级 好评/中评/差评)
     return "无评分" if rating == NO_RATING else f"{rating}星"
 
 
@@ -65,15 +68,17 @@ def _clickable(bars: Any, gids: Sequence[str]) -> None:
 
 
 def rating_figure(counts: Mapping[int, int], selected: Collection[int] = ()) -> Figure:
-    """Reviews per star plus 「无评分」; bars outside a rating filter are greyed."""
+    """Reviews per star, per 评价等级 word (好评/中评/差评, only when some reviews have words and no
+    stars) and 「无评分」; bars outside a rating filter are greyed."""
     fig = _figure()
     ax = fig.add_subplot()
     tidy_axes(ax, "评分分布（点击柱子筛选）")
-    colors = [RATING_COLORS[r] if not selected or r in selected else "#e3e3e3" for r in RATING_ORDER]
-    bars = ax.bar(range(len(RATING_ORDER)), [counts.get(r, 0) for r in RATING_ORDER], color=colors, width=0.7)
-    _clickable(bars, [f"rating:{r}" for r in RATING_ORDER])
+    order = [r for r in RATING_ORDER if r not in WORD_RATINGS or counts.get(r, 0) or r in selected]
+    colors = [RATING_COLORS[r] if not selected or r in selected else "#e3e3e3" for r in order]
+    bars = ax.bar(range(len(order)), [counts.get(r, 0) for r in order], color=colors, width=0.7)
+    _clickable(bars, [f"rating:{r}" for r in order])
     ax.bar_label(bars, fmt="{:,.0f}", fontsize=TICK_SIZE, padding=2)
-    ax.set_xticks(range(len(RATING_ORDER)), [rating_label(r) for r in RATING_ORDER])
+    ax.set_xticks(range(len(order)), [rating_label(r) for r in order])
     ax.set_ylabel("评价数", fontsize=TICK_SIZE)
     ax.margins(y=0.15)
     return fig

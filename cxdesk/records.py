@@ -24,6 +24,7 @@ class ReviewRecord(TypedDict, total=False):
     buyer_nick: str | None
     rating: int | None  # 1..5
     rating_text: str | None  # the platform's own words: good/neutral/bad, 好评 …
+    rating_class: int | None  # 1 差评, 2 中评, 3 好评: from the stars, else the words (cxdesk.ratings)
     content: str
     created_at: str | None
     append_content: str | None

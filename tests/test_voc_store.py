@@ -120,8 +120,10 @@ def test_values_are_parameters_not_sql(small: Store) -> None:
 
 
 def test_rating_distribution(small: Store) -> None:
-    assert small.voc.rating_distribution(VocFilter()) == {1: 1, 2: 1, 3: 0, 4: 1, 5: 2, NO_RATING: 1}
-    assert small.voc.rating_distribution(VocFilter(platform="jd")) == {1: 0, 2: 1, 3: 0, 4: 1, 5: 1, NO_RATING: 0}
+    words = {11: 0, 12: 0, 13: 0}  # no review here is rated in words only
+    assert small.voc.rating_distribution(VocFilter()) == {1: 1, 2: 1, 3: 0, 4: 1, 5: 2, NO_RATING: 1, **words}
+    assert small.voc.rating_distribution(VocFilter(platform="jd")) == {1: 0, 2: 1, 3: 0, 4: 1, 5: 1, NO_RATING: 0,
+                                                                        **words}
 
 
 def test_weekly_trend_by_hand(small: Store) -> None:

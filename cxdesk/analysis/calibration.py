@@ -16,9 +16,10 @@ from dataclasses import dataclass
 
 from cxdesk.analysis.no_content import is_no_content
 from cxdesk.analysis.sentiment import (
-    MIN_PER_CLASS, CalibrationError, SentimentModel, fit_shop_model, stars_to_labels,
+    MIN_PER_CLASS, CalibrationError, SentimentModel, fit_shop_model,
 )
 from cxdesk.analysis.stage import StageResult
+from cxdesk.ratings import calibration_label
 from cxdesk.store.shop_models import ShopModelInfo
 from cxdesk.tasks import JobContext
 
@@ -57,7 +58,8 @@ def calibrate_shops(ctx: JobContext, store, base: SentimentModel) -> StageResult
             continue
         rows = store.shop_models.rated_reviews(shop.id)
         texts = [t or "" for t, _ in rows]
-        labels = [None if is_no_content(t) else y for t, y in zip(texts, stars_to_labels([r for _, r in rows]))]
+        # 差评 → negative, 好评 → positive, 中评 unused: stars and 评价等级 words alike (cxdesk.ratings).
+        labels = [None if is_no_content(t) else calibration_label(c) for t, (_, c) in zip(texts, rows)]
         labels = _cap_per_class(labels, MAX_PER_CLASS, seed=shop.id)
         try:
             # The model served is the one the held-out accuracy was measured on (one fit, not two:

@@ -23,6 +23,7 @@ from cxdesk.analysis.service_time import load_config, session_flags
 from cxdesk.analysis.session_course import course_of
 from cxdesk.analysis.turns import buyer_turns
 from cxdesk.analysis.stage import StageResult
+from cxdesk.ratings import RATINGS_VERSION
 from cxdesk.store import open_reader
 from cxdesk.store.flags import FlagsRepo
 from cxdesk.store.risk_scores import RiskScoresRepo
@@ -60,7 +61,7 @@ def scan_chunk(task: tuple) -> list[tuple]:
         rows = repo.texts(target_type, ids)
         for shop_id in {r[3] for r in rows} - set(_protected):
             _protected[shop_id] = tuple(repo.protected_phrases(shop_id))
-        praise = {rid: (praises(rating, label), calm(rating, label)) for rid, rating, label, _shift
+        praise = {rid: (praises(rating, label, cls), calm(rating, label, cls)) for rid, rating, label, _shift, cls
                   in RiskScoresRepo(conn).review_inputs(ids)} if target_type == "review" else {}
     finally:
         conn.close()
@@ -255,9 +256,9 @@ def score_reviews(ctx: JobContext, store, pack_version: str) -> int:
         flags = repo.review_flags(part)
         with store.transaction():
             repo.upsert(("review", rid, sc.score, sc.level, sc.reasons, version)
-                        for rid, rating, label, shift in repo.review_inputs(part)
+                        for rid, rating, label, shift, cls in repo.review_inputs(part)
                         for sc in [score_review(_flag_infos(flags.get(rid, [])), rating, label, bool(shift),
-                                                config)])
+                                                config, cls)])
     return len(ids)
 
 
@@ -283,8 +284,8 @@ def rescore(store, target_type: str, target_ids: list[int]) -> None:
     if target_type == "review":
         flags = repo.review_flags(target_ids)
         rows = [("review", rid, sc.score, sc.level, sc.reasons, versions.get(rid, ""))
-                for rid, rating, label, shift in repo.review_inputs(target_ids)
-                for sc in [score_review(_flag_infos(flags.get(rid, [])), rating, label, bool(shift), config)]]
+                for rid, rating, label, shift, cls in repo.review_inputs(target_ids)
+                for sc in [score_review(_flag_infos(flags.get(rid, [])), rating, label, bool(shift), config, cls)]]
     else:
         flags = repo.session_flags(target_ids)
         topic = _topic_only(config)
@@ -314,7 +315,9 @@ def run_risk_stage(ctx: JobContext, store, run_chunks, workers: int | None) -> S
     for target_type in ("message", "review"):
         # Review flags also depend on the reviews' sentiment (praise skips weak triggers): a new
         # sentiment model (a shop calibrated) is a new version and rescans the reviews.
-        version = pack.version if target_type == "message" else f"{pack.version}|{_review_sentiment_version(store)}"
+        # RATINGS_VERSION: how ratings in words (评价等级) count as praise (cxdesk.ratings).
+        version = pack.version if target_type == "message" else \
+            f"{pack.version}|{_review_sentiment_version(store)}|{RATINGS_VERSION}"
         key = f"risk.scanned_to.{target_type}.{version}"
         after = int(store.meta.get(key, "0") or 0)
         ids = store.flags.ids_after(target_type, after)

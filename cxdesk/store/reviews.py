@@ -9,7 +9,7 @@ from cxdesk.records import ReviewRecord
 _FIELDS = (
     "review_key", "platform_review_id", "order_id", "product_id", "product_title", "sku",
     "buyer_nick", "rating", "rating_text", "content", "created_at", "append_content",
-    "append_at", "seller_reply",
+    "append_at", "seller_reply", "rating_class",
 )
 _INSERT = (
     f"INSERT OR IGNORE INTO reviews(shop_id, batch_id, {', '.join(_FIELDS)}) "

@@ -83,9 +83,9 @@ class RiskScoresRepo:
             "WHERE s.target_id IS NULL OR s.version <> ? ORDER BY r.id", (version,))]
 
     def review_inputs(self, review_ids: Sequence[int]) -> list[tuple]:
-        """(id, rating, sentiment label, 追评 shift) per review."""
+        """(id, rating, sentiment label, 追评 shift, rating class) per review."""
         return self._conn.execute(
-            "SELECT r.id, r.rating, s.label, COALESCE(t.shift, 0) FROM reviews r "
+            "SELECT r.id, r.rating, s.label, COALESCE(t.shift, 0), r.rating_class FROM reviews r "
             "LEFT JOIN sentiment s ON s.target_type = 'review' AND s.target_id = r.id "
             "LEFT JOIN review_text_state t ON t.review_id = r.id "
             "WHERE r.id IN (SELECT value FROM json_each(?)) ORDER BY r.id", (_ids(review_ids),)).fetchall()

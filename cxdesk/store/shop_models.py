@@ -29,14 +29,15 @@ class ShopModelsRepo:
     def rated_fingerprint(self, shop_id: int) -> str:
         """Changes whenever the shop's set of rated reviews changes (import or undo)."""
         n, top = self._conn.execute(
-            "SELECT COUNT(*), COALESCE(MAX(id), 0) FROM reviews WHERE shop_id=? AND rating IS NOT NULL",
+            "SELECT COUNT(*), COALESCE(MAX(id), 0) FROM reviews WHERE shop_id=? AND rating_class IS NOT NULL",
             (shop_id,)).fetchone()
         return f"{n}:{top}"
 
     def rated_reviews(self, shop_id: int) -> list[tuple[str, int]]:
-        """(content, rating) of the shop's rated reviews, in id order."""
+        """(content, rating class) of the shop's rated reviews — by stars or by 评价等级 words
+        (1 差评, 2 中评, 3 好评; cxdesk.ratings) — in id order."""
         return self._conn.execute(
-            "SELECT content, rating FROM reviews WHERE shop_id=? AND rating IS NOT NULL ORDER BY id",
+            "SELECT content, rating_class FROM reviews WHERE shop_id=? AND rating_class IS NOT NULL ORDER BY id",
             (shop_id,)).fetchall()
 
     def info(self, shop_id: int) -> ShopModelInfo | None:

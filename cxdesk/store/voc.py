@@ -8,7 +8,8 @@ Filter semantics worth knowing:
 
 - ``product`` is the product id, or the title when the export had no id.
 - ``date_to`` is inclusive (the whole day).
-- ``ratings`` holds stars 1–5 and :data:`NO_RATING` (0) for reviews without one.
+- ``ratings`` holds stars 1–5, :data:`WORD_RATINGS` keys (11 差评, 12 中评, 13 好评) for
+  reviews rated only in words (评价等级), and :data:`NO_RATING` (0) for reviews with neither.
 - ``polarity`` applies to the ``aspect`` mention when an aspect is chosen
   (「物流」 + 负面 = reviews that complain about logistics); without an
   aspect it is the review's overall sentiment label.
@@ -26,6 +27,11 @@ from typing import Any
 from cxdesk.store._days import edge_day, plausible_sql
 
 NO_RATING = 0
+# Reviews without stars whose 评价等级 words give a class (cxdesk.ratings): 10 + the class.
+WORD_RATINGS = {11: "差评", 12: "中评", 13: "好评"}
+# The rating key of a review, as the chart and the filter use it.
+_RATING_KEY = ("CASE WHEN r.rating IS NOT NULL THEN r.rating "
+               "WHEN r.rating_class IS NOT NULL THEN 10 + r.rating_class ELSE 0 END")
 POLARITIES = ("正面", "中性", "负面")
 
 # List columns the user may sort by -> SQL expression (a whitelist: never user text).
@@ -43,7 +49,7 @@ _ROW_SELECT = """
 SELECT r.id, r.created_at, sh.name, COALESCE(r.product_title, r.product_id, ''), COALESCE(r.sku, ''),
        r.rating, s.label, s.score, r.content,
        COALESCE(r.append_content, '') <> '', COALESCE(r.seller_reply, '') <> '', COALESCE(s.no_content, 0),
-       COALESCE(t.shift, 0)
+       COALESCE(t.shift, 0), r.rating_class
 FROM reviews r
 JOIN shops sh ON sh.id = r.shop_id
 LEFT JOIN sentiment s ON s.target_type = 'review' AND s.target_id = r.id
@@ -101,6 +107,7 @@ class ReviewRow:
     has_reply: bool
     no_content: bool = False  # analysed, but there was no text to judge
     shift: bool = False  # the 追评 turned negative after a positive first review
+    rating_class: int | None = None  # 1 差评, 2 中评, 3 好评 (from stars, else the 评价等级 words)
 
 
 @dataclass(frozen=True)
@@ -156,6 +163,7 @@ class ReviewDetail:
     append_score: float | None = None
     shift: bool = False
     aspects: list[AspectMention] = field(default_factory=list)
+    rating_class: int | None = None
 
     def mentions(self, part: str) -> list[AspectMention]:
         """The mentions found in the first review ('content') or in the 追评 ('append')."""
@@ -253,12 +261,15 @@ def build_where(f: VocFilter) -> tuple[str, list[Any]]:
 
 
 def _add_ratings(ratings: tuple[int, ...], clauses: list[str], params: list[Any]) -> None:
-    stars = sorted({int(r) for r in ratings if r != NO_RATING})
+    stars = sorted({int(r) for r in ratings if 1 <= int(r) <= 5})
+    words = sorted({int(r) - 10 for r in ratings if int(r) in WORD_RATINGS})
     parts = [f"r.rating IN ({', '.join('?' * len(stars))})"] if stars else []
+    if words:
+        parts.append(f"(r.rating IS NULL AND r.rating_class IN ({', '.join('?' * len(words))}))")
     if NO_RATING in ratings:
-        parts.append("r.rating IS NULL")
-    clauses.append(f"({' OR '.join(parts)})")
-    params.extend(stars)
+        parts.append("(r.rating IS NULL AND r.rating_class IS NULL)")
+    clauses.append(f"({' OR '.join(parts) or '0'})")
+    params.extend(stars + words)
 
 
 class VocRepo:
@@ -320,7 +331,7 @@ class VocRepo:
         order = f"{SORT_KEYS[sort]} {direction}, r.id {direction}"
         rows = self._conn.execute(
             f"{_ROW_SELECT} WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?", [*params, limit, offset])
-        return [ReviewRow(*r[:9], bool(r[9]), bool(r[10]), bool(r[11]), bool(r[12])) for r in rows]
+        return [ReviewRow(*r[:9], bool(r[9]), bool(r[10]), bool(r[11]), bool(r[12]), r[13]) for r in rows]
 
     def shift_page(self, f: VocFilter, offset: int = 0, limit: int = 200) -> list[ShiftRow]:
         """Reviews of ``f`` whose 追评 turned negative, newest 追评 first."""
@@ -335,7 +346,7 @@ class VocRepo:
             "SELECT r.id, sh.name, sh.platform, COALESCE(r.product_title, r.product_id, ''), COALESCE(r.sku, ''), "
             "r.rating, r.created_at, r.content, COALESCE(r.append_content, ''), r.append_at, "
             "COALESCE(r.seller_reply, ''), s.label, s.score, t.append_label, t.append_score, "
-            "COALESCE(t.shift, 0) "
+            "COALESCE(t.shift, 0), r.rating_class "
             "FROM reviews r JOIN shops sh ON sh.id = r.shop_id "
             "LEFT JOIN sentiment s ON s.target_type = 'review' AND s.target_id = r.id "
             "LEFT JOIN review_text_state t ON t.review_id = r.id WHERE r.id = ?",
@@ -346,16 +357,17 @@ class VocRepo:
             "SELECT aspect, opinion, polarity, span_start, span_end, part, clause_start, clause_end "
             "FROM review_aspects WHERE review_id = ? "
             "ORDER BY part = 'append', COALESCE(clause_start, span_start), span_start", (review_id,))]
-        return ReviewDetail(*row[:15], bool(row[15]), aspects=aspects)
+        return ReviewDetail(*row[:15], bool(row[15]), aspects=aspects, rating_class=row[16])
 
     # --- charts -------------------------------------------------------------
 
     def rating_distribution(self, f: VocFilter) -> dict[int, int]:
-        """Reviews per star (1–5) and :data:`NO_RATING`; every key present."""
+        """Reviews per star (1–5), per 评价等级 word class without stars (:data:`WORD_RATINGS`) and
+        :data:`NO_RATING`; every key present."""
         where, params = build_where(f)
-        counts = dict.fromkeys((1, 2, 3, 4, 5, NO_RATING), 0)
+        counts = dict.fromkeys((1, 2, 3, 4, 5, *WORD_RATINGS, NO_RATING), 0)
         for rating, n in self._conn.execute(
-                f"SELECT COALESCE(r.rating, 0), COUNT(*) FROM reviews r WHERE {where} GROUP BY 1", params):
+                f"SELECT {_RATING_KEY}, COUNT(*) FROM reviews r WHERE {where} GROUP BY 1", params):
             counts[int(rating)] = int(n)
         return counts
 

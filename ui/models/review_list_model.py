@@ -19,6 +19,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 
+from cxdesk.ratings import rating_shown
 from cxdesk.store.voc import ReviewRow
 
 Index = QModelIndex | QPersistentModelIndex
@@ -147,7 +148,7 @@ def _text(row: ReviewRow, key: str) -> str:
     if key == "date":
         return (row.created_at or "")[:10]
     if key == "rating":
-        return f"{row.rating}星" if row.rating else "无评分"
+        return rating_shown(row.rating, row.rating_class)
     if key == "sentiment":
         return row.label or ("无内容" if row.no_content else "未分析")
     if key == "content":

@@ -11,6 +11,7 @@ from html import escape
 
 from PySide6.QtWidgets import QTextBrowser, QWidget
 
+from cxdesk.ratings import rating_shown
 from cxdesk.analysis.voc import highlight_segments
 from cxdesk.store.voc import AspectMention, ReviewDetail
 
@@ -47,7 +48,7 @@ def _sentiment(label: str | None, score: float | None, missing: str) -> str:
 
 
 def _header(d: ReviewDetail) -> str:
-    rating = f"{d.rating}星" if d.rating else "无评分"
+    rating = rating_shown(d.rating, d.rating_class)
     bits = [escape(b) for b in (d.shop, d.product, d.sku, (d.created_at or "")[:16], rating) if b]
     bits.append("初评 " + _sentiment(d.label, d.score, "情感未分析"))
     if d.shift:

@@ -20,13 +20,15 @@ from PySide6.QtWidgets import (
 )
 
 from cxdesk.store import PLATFORMS
-from cxdesk.store.voc import NO_RATING, POLARITIES, VocFilter, VocOptions
+from cxdesk.store.voc import NO_RATING, POLARITIES, WORD_RATINGS, VocFilter, VocOptions
 from ui.widgets.filter_combo import filter_combo, refill_combo, select_data
 from ui.widgets.flow_layout import FlowLayout, group_widgets
 
 DEBOUNCE_MS = 300
 NO_DATE = QDate(2000, 1, 1)  # shown as 「不限」 through specialValueText
-RATING_BUTTONS = ((1, "1星"), (2, "2星"), (3, "3星"), (4, "4星"), (5, "5星"), (NO_RATING, "无评分"))
+RATING_BUTTONS = ((1, "1星"), (2, "2星"), (3, "3星"), (4, "4星"), (5, "5星"),
+                  *((key, WORD_RATINGS[key]) for key in (13, 12, 11)), (NO_RATING, "无评分"))
+WORD_RATING_TIP = "没有星级、只有评价等级文字（{0}）的评价"
 MAX_PRODUCT_CHARS = 22
 PRODUCT_POPUP_WIDTH = 420  # the list may be wider than the combo: titles are long
 SHIFT_TIP = "只看初评正面、追评转为负面的评价：常常是用了一段时间才发现的质量问题。"
@@ -68,6 +70,8 @@ class FilterBarWidget(QWidget):
         self.text_edit.setFixedWidth(170)
         self.date_from, self.date_to = _date_edit(self), _date_edit(self)
         self.rating_buttons = {value: self._rating_button(text) for value, text in RATING_BUTTONS}
+        for value, text in WORD_RATINGS.items():
+            self.rating_buttons[value].setToolTip(WORD_RATING_TIP.format(text))
         self.aspect_combo = filter_combo(self, [("全部方面", None)], 100, popup_extra=None)
         self.polarity_combo = filter_combo(self, [("全部倾向", None), *((p, p) for p in POLARITIES)], 90,
                                            popup_extra=None)
