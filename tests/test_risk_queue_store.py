@@ -104,6 +104,31 @@ def test_queue_has_context_and_is_sorted_by_level_then_time(store: Store) -> Non
     assert slow.evidence["seq"] == 3 and slow.evidence["wait_s"] == 300
 
 
+def test_queue_items_one_per_session_or_review(store: Store) -> None:
+    """The morning queue lists each session (its messages' flags and its own) or review once."""
+    q = RiskQueueRepo(store.conn)
+    items = q.item_page(FlagFilter())
+    assert q.item_count(FlagFilter()) == len(items) == 3 and q.count(FlagFilter()) == 8
+    by_kind = {(i.target_type == "review", i.session_id): i for i in items}
+    session = next(i for i in items if i.target_type != "review" and len(i.flag_ids) == 5)
+    # Shown by its strongest flag (rule level 高, the newest of them), every picked flag listed.
+    assert session.rule_id == "agent.rude" and session.category == "客服违规"
+    assert {q.flag(i).rule_id for i in session.flag_ids} == {
+        "agent.rude", "complaint.platform", "complaint.regulator", "quality.broken", "service.over_limit"}
+    assert session.item_categories[0] == "客服违规" and len(set(session.item_categories)) == 4
+    assert session.item_at == "2024-05-01 10:10:00" and len(by_kind) == 3
+    # The filter picks flags first: a category keeps only that category's flags in the item.
+    slow = q.item_page(FlagFilter(categories=("服务时效",)))
+    assert len(slow) == 1 and len(slow[0].flag_ids) == 1 and q.flag(slow[0].flag_ids[0]).rule_id == "service.over_limit"
+    # Handling the whole item takes it out of the open queue.
+    q.set_status(session.flag_ids, "已处理")
+    assert q.item_count(FlagFilter()) == 2
+    assert session.session_id not in {i.session_id for i in q.item_page(FlagFilter())}
+    assert q.item_count(FlagFilter(statuses=("已处理",))) == 1
+    for sort in ("time", "score", "level_time"):
+        assert len(q.item_page(FlagFilter(statuses=()), sort=sort)) == 3
+
+
 def test_filters_narrow_with_bound_parameters(store: Store) -> None:
     q = RiskQueueRepo(store.conn)
     b_shop = store.shops.get_or_create("jd", "乙店").id

@@ -50,15 +50,29 @@ def _status(store: Store, flag_id: int) -> str:
 
 
 def _row_of_rule(page, rule_id: str) -> int:
-    return next(i for i in range(page.model.rowCount()) if page.model.flag(i).rule_id == rule_id)
+    """The queue row (a session or review) holding a flag of ``rule_id``."""
+    repo = page.repo
+    return next(i for i in range(page.model.rowCount())
+                if any(repo.flag(f).rule_id == rule_id for f in page.model.flag(i).flag_ids))
 
 
 def test_queue_fills_sorted_with_first_row_open(window: MainWindow, flagged: Store) -> None:
     page = window.pages["risk"]
     assert page.stack.currentIndex() == 1
-    expected = RiskQueueRepo(flagged.conn).count(FlagFilter())
-    assert expected > 5 and page.model.rowCount() == expected
-    assert page.queue.count_label.text() == f"筛选出 {expected:,} 条风险"
+    repo = RiskQueueRepo(flagged.conn)
+    flags, expected = repo.count(FlagFilter()), repo.item_count(FlagFilter())
+    # One row per session or review: 8 flags on two sessions and one review are 3 items.
+    assert (flags, expected) == (8, 3) and page.model.rowCount() == expected
+    assert page.queue.count_label.text() == f"筛选出 {expected:,} 个会话/评价（{flags:,} 条风险）"
+    items = [page.model.flag(i) for i in range(expected)]
+    assert sorted(i for item in items for i in item.flag_ids) == sorted(repo.ids(FlagFilter()))
+    assert len({(f.target_type == "review", f.target_id if f.target_type == "review" else f.session_id)
+                 for f in items}) == expected
+    # The 类别 column names every category of the item and how many flags it holds.
+    session = next(f for f in items if len(f.flag_ids) == 5)
+    text = page.model.data(page.model.index(items.index(session), 1))
+    assert text.endswith("（5 条）") and {"投诉/监管威胁", "服务时效", "质量/假货", "客服违规"} <= set(
+        text.removesuffix("（5 条）").split("、"))
     levels = [page.model.flag(i).shown_level for i in range(page.model.rowCount())]
     assert levels == sorted(levels, key=("高", "中", "低").index)
     assert page.queue.current_row() == 0 and page.detail.flag is not None
@@ -68,8 +82,7 @@ def test_queue_fills_sorted_with_first_row_open(window: MainWindow, flagged: Sto
     header = page.detail.header.text()
     assert f"&nbsp;{first.shown_level}&nbsp;" in header and f"规则等级 {first.level}" in header
     # Session flags say what happened in words, never their rule id.
-    session_rows = [page.model.flag(i) for i in range(page.model.rowCount())
-                    if page.model.flag(i).target_type == "session"]
+    session_rows = [f for f in repo.page(FlagFilter()) if f.target_type == "session"]
     assert session_rows and all(excerpt(f) and f.rule_id not in excerpt(f) for f in session_rows)
     assert page.queue.chart.figure is not None  # counts per category and per day
     # The 风险分 column shows only when the engine wrote risk scores.
@@ -99,21 +112,22 @@ def test_keyboard_triage_marks_and_moves_on(qtbot, window: MainWindow, flagged: 
     view.setFocus()
     first, second, third = (page.model.flag(i) for i in range(3))
     qtbot.keyClick(view, Qt.Key.Key_H)
-    assert _status(flagged, first.id) == "已处理"
+    # Handling an item handles every flag of its session (review).
+    assert {_status(flagged, i) for i in first.flag_ids} == {"已处理"}
     assert page.queue.current_row() == 1 and page.detail.flag.id == second.id
     assert page.model.data(page.model.index(0, 2)) == "已处理"
     qtbot.keyClick(view, Qt.Key.Key_F)
-    assert _status(flagged, second.id) == "误报" and page.queue.current_row() == 2
+    assert {_status(flagged, i) for i in second.flag_ids} == {"误报"} and page.queue.current_row() == 2
     qtbot.keyClick(view, Qt.Key.Key_K)
     assert page.queue.current_row() == 1
     qtbot.keyClick(view, Qt.Key.Key_J)
     qtbot.keyClick(view, Qt.Key.Key_P)
-    assert _status(flagged, third.id) == "处理中" and page.queue.current_row() == 3
+    assert {_status(flagged, i) for i in third.flag_ids} == {"处理中"} and page.queue.current_row() == 2
     # Letters typed into the note box are text, not shortcuts.
     page.detail.note_edit.setFocus()
     current = page.detail.flag
     qtbot.keyClicks(page.detail.note_edit, "HF")
-    assert page.detail.note_edit.text().endswith("HF") and _status(flagged, current.id) == "待处理"
+    assert page.detail.note_edit.text().endswith("HF") and _status(flagged, current.id) == "处理中"
     qtbot.keyClick(page.detail.note_edit, Qt.Key.Key_Return)
     assert RiskQueueRepo(flagged.conn).flag(current.id).note == page.detail.note_edit.text()
 
@@ -131,15 +145,16 @@ def test_detail_shows_conversation_with_highlighted_span(window: MainWindow) -> 
     page = window.pages["risk"]
     page.queue.go_to(_row_of_rule(page, "complaint.regulator"))
     detail = page.detail
-    assert detail.flag.rule_id == "complaint.regulator"
+    # The session's row shows its strongest flag (高, newest): the agent's 爱买不买.
+    assert detail.flag.rule_id == "agent.rude"
     doc = detail.view.document()
     text = doc.toPlainText()
     assert "你好，订单号1234567890123什么时候发货？" in text and "爱买不买" in text  # whole conversation
-    cursor = doc.find("12315")
-    assert not cursor.isNull()
-    assert cursor.charFormat().background().color().name() == CURRENT_MARK
-    rude = doc.find("爱买不买")  # another flag in the same session: lighter mark
-    assert rude.charFormat().background().color().name() == OTHER_MARK
+    rude = doc.find("爱买不买")
+    assert not rude.isNull()
+    assert rude.charFormat().background().color().name() == CURRENT_MARK
+    cursor = doc.find("12315")  # another flag in the same session: lighter mark
+    assert cursor.charFormat().background().color().name() == OTHER_MARK
     assert "甲店" in detail.header.text() and "买家甲" in detail.header.text()
     assert "1234567890123" in detail.orders.text() and "会话中提到的订单号" in detail.orders.text()
     assert detail.chart.isVisible() and detail.chart.figure is not None
@@ -160,16 +175,16 @@ def test_detail_shows_review_with_followup(window: MainWindow) -> None:
 def test_bulk_action_marks_every_selected_row(window: MainWindow, flagged: Store) -> None:
     page = window.pages["risk"]
     selection = page.queue.view.selectionModel()
-    flags = [page.model.flag(i) for i in (1, 2, 3)]
+    items = [page.model.flag(i) for i in (1, 2)]
     selection.clearSelection()
-    for i in (1, 2, 3):
+    for i in (1, 2):
         selection.select(page.model.index(i, 0),
                          QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows)
-    assert page.queue.selection_label.text() == "已选 3 条："
+    assert page.queue.selection_label.text() == "已选 2 条："
     page.queue.bulk_buttons["已处理"].click()
-    assert [_status(flagged, f.id) for f in flags] == ["已处理"] * 3
-    assert _status(flagged, page.model.flag(0).id) == "待处理"
-    assert page.queue.current_row() == 4
+    assert {_status(flagged, i) for item in items for i in item.flag_ids} == {"已处理"}
+    assert {_status(flagged, i) for i in page.model.flag(0).flag_ids} == {"待处理"}
+    assert page.queue.current_row() == 2
 
 
 def test_bulk_on_every_filtered_flag_asks_first(qtbot, window: MainWindow, flagged: Store) -> None:
@@ -178,10 +193,11 @@ def test_bulk_on_every_filtered_flag_asks_first(qtbot, window: MainWindow, flagg
     with qtbot.waitSignal(page.sig_loaded):
         page.filter_bar.category.setCurrentIndex(page.filter_bar.category.findText("服务时效"))
     n = page.model.rowCount()
+    flags = repo.count(FlagFilter(categories=("服务时效",)))
     asked: list[str] = []
     page.confirm = lambda q: asked.append(q) or False
     page.triage_matching("误报")
-    assert asked and f"{n:,}" in asked[0] and repo.count(FlagFilter(categories=("服务时效",))) == n
+    assert asked and f"{n:,} 个会话/评价（共 {flags:,} 条风险）" in asked[0] and n == 1
     page.confirm = lambda q: True
     with qtbot.waitSignal(page.sig_loaded):
         page.triage_matching("误报")
@@ -202,7 +218,7 @@ def test_risk_score_column_appears_with_scores(qtbot, window: MainWindow, flagge
     with qtbot.waitSignal(page.sig_loaded):
         page.refresh()
     assert not page.queue.view.isColumnHidden(6)
-    row = page.model.row_of(flag.id)
+    row = next(i for i in range(page.model.rowCount()) if page.model.flag(i).session_id == flag.session_id)
     assert page.model.data(page.model.index(row, 6)) == "87"
     page.queue.go_to(row)
     assert "风险分 <b>87</b>" in page.detail.header.text() and "客服回复超时" in page.detail.header.text()
@@ -251,10 +267,10 @@ def test_false_alarm_takes_the_flag_out_of_the_risk_score(qtbot, window: MainWin
         return flagged.conn.execute("SELECT COUNT(*) FROM risk_flags WHERE target_type = 'session' AND target_id = ? "
                                     "AND category = '服务时效'", (f.target_id,)).fetchone()[0] == 1
 
-    row = next(i for i in range(page.model.rowCount())
-               if page.model.flag(i).target_type == "session" and page.model.flag(i).category == "服务时效"
-               and only_one(page.model.flag(i)))
-    flag = page.model.flag(row)
+    row = _row_of_rule(page, "service.over_limit")
+    flag = page.repo.flag(next(i for i in page.model.flag(row).flag_ids
+                               if page.repo.flag(i).rule_id == "service.over_limit"))
+    assert only_one(flag)
     before = scores.get("session", flag.target_id)
     assert before is not None and "服务时效" in before[2]
     page.queue.go_to(row)

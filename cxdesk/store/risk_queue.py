@@ -70,6 +70,26 @@ SORTS = {
     "time": "event_at DESC, queue_rank, id DESC",
     "score": "COALESCE(score, -1) DESC, queue_rank, event_at DESC, id DESC",
 }
+# The morning queue lists one item per session or review (a message's flags belong to its
+# session): the filter picks flags, the flags are grouped by item, and each item is shown by its
+# strongest flag (rule level, then newest) with the ids and categories of all its picked flags.
+# Items sort like flags, by their newest flag's time.
+_ITEM_KEY = "CASE WHEN target_type = 'review' THEN 'r' || target_id ELSE 's' || session_id END"
+_ITEMS = """
+SELECT * FROM (
+  SELECT q.*, ROW_NUMBER() OVER (PARTITION BY item ORDER BY level_rank, event_at DESC, id DESC) AS item_rank,
+         COUNT(*) OVER (PARTITION BY item) AS item_flags,
+         json_group_array(id) OVER (PARTITION BY item) AS item_ids,
+         json_group_array(category) OVER (PARTITION BY item) AS item_categories,
+         MAX(event_at) OVER (PARTITION BY item) AS item_at
+  FROM (SELECT *, {item_key} AS item FROM ({base}){{where}}) q
+) WHERE item_rank = 1
+""".format(item_key=_ITEM_KEY, base=_BASE)
+ITEM_SORTS = {
+    "level_time": "queue_rank, item_at DESC, id DESC",
+    "time": "item_at DESC, queue_rank, id DESC",
+    "score": "COALESCE(score, -1) DESC, queue_rank, item_at DESC, id DESC",
+}
 SORT_LABELS = {"level_time": "按等级、时间", "time": "按时间（新→旧）", "score": "按风险分"}
 
 
@@ -143,6 +163,15 @@ class FlagRow:
     score_reasons: str | None
     #: the level the queue shows: its session's (review's) score level, else the rule's (``_QUEUE_LEVEL``)
     queue_level: str | None = None
+    #: as a queue item (:meth:`RiskQueueRepo.item_page`): every picked flag of its session or review
+    item_flag_ids: tuple[int, ...] = ()
+    item_categories: tuple[str, ...] = ()  # distinct, strongest flag's first
+    item_at: str | None = None  # the newest flag's time
+
+    @property
+    def flag_ids(self) -> tuple[int, ...]:
+        """The flags a triage of this row marks: all of its item's, or just itself."""
+        return self.item_flag_ids or (self.id,)
 
     @property
     def shown_level(self) -> str:
@@ -163,6 +192,17 @@ def _row(r: sqlite3.Row | tuple) -> FlagRow:
     except json.JSONDecodeError:
         values[10] = None
     return FlagRow(*values)
+
+
+def _item(r: sqlite3.Row | tuple) -> FlagRow:
+    """A queue item: its strongest flag, with the ids and categories of all its picked flags."""
+    values = list(r)
+    row = _row(values)
+    # columns after _BASE's 27: item, item_rank, item_flags, item_ids, item_categories, item_at
+    ids, categories, at = values[30], values[31], values[32]
+    cats = tuple(dict.fromkeys([row.category, *json.loads(categories or "[]")]))
+    return replace(row, item_flag_ids=tuple(int(i) for i in json.loads(ids or "[]")), item_categories=cats,
+                   item_at=at)
 
 
 @dataclass(frozen=True)
@@ -291,6 +331,21 @@ class RiskQueueRepo:
         rows = self._conn.execute(f"SELECT * FROM ({_BASE}){where} ORDER BY {order} LIMIT ? OFFSET ?",
                                   [*params, int(limit), int(offset)])
         return [_row(r) for r in rows]
+
+    def item_count(self, flt: FlagFilter) -> int:
+        """Sessions and reviews with at least one flag the filter picks (the queue's rows)."""
+        where, params = flt.where()
+        return int(self._conn.execute(
+            f"SELECT COUNT(DISTINCT {_ITEM_KEY}) FROM ({_BASE}){where}", params).fetchone()[0])
+
+    def item_page(self, flt: FlagFilter, offset: int = 0, limit: int = 200,
+                  sort: str = "level_time") -> list[FlagRow]:
+        """One row per session or review (see ``_ITEMS``), in the queue's order."""
+        where, params = flt.where()
+        order = ITEM_SORTS[sort]  # KeyError on an unknown sort: never splice caller text
+        rows = self._conn.execute(f"{_ITEMS.format(where=where)} ORDER BY {order} LIMIT ? OFFSET ?",
+                                  [*params, int(limit), int(offset)])
+        return [_item(r) for r in rows]
 
     def ids(self, flt: FlagFilter) -> list[int]:
         where, params = flt.where()

@@ -1,4 +1,7 @@
-"""The 风险 queue: a lazy table over the filtered, SQL-sorted flags.
+"""The 风险 queue: a lazy table over the filtered, SQL-sorted queue items.
+
+One row per session or review (:meth:`RiskQueueRepo.item_page`): the row is its strongest flag, the
+类别 column lists every category of its picked flags, and triage marks all of them.
 
 The 等级 column shows the level of the flag's session (review) risk score, the level the store
 filters and sorts by (:attr:`FlagRow.shown_level`), so levels and scores agree down the queue;
@@ -139,7 +142,16 @@ def _text(row: FlagRow, key: str) -> str:
         return "" if row.score is None else str(row.score)
     if key == "level":
         return row.shown_level or ""
+    if key == "category":
+        return categories_text(row)
     return str(getattr(row, key) or "")
+
+
+def categories_text(row: FlagRow) -> str:
+    """「退款退货纠纷、服务时效（3 条）」: every category of the item, and its flags when more than one."""
+    cats = row.item_categories or (row.category,)
+    n = len(row.flag_ids)
+    return "、".join(cats) + (f"（{n} 条）" if n > 1 else "")
 
 
 def _tooltip(row: FlagRow, key: str) -> str:

@@ -15,6 +15,7 @@ while it is shown.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from PySide6.QtCore import QItemSelection, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
@@ -136,10 +137,13 @@ class RiskPage(BasePage):
         sort = self.filter_bar.sort_key()
         repo = self.repo
         by_category = repo.category_counts(flt)
-        total = sum(n for _cat, _level, n in by_category)  # saves a COUNT(*) over the same rows
-        self.model.set_result(lambda offset, limit: repo.page(flt, offset, limit, sort), total,
-                              repo.page(flt, 0, PAGE_SIZE, sort))
-        self.queue.count_label.setText(f"筛选出 {total:,} 条风险")
+        flags = sum(n for _cat, _level, n in by_category)  # saves a COUNT(*) over the same rows
+        # One row per session or review, with all its flags (a session with three matched rules is
+        # one item to handle, not three).
+        total = repo.item_count(flt) if flags else 0
+        self.model.set_result(lambda offset, limit: repo.item_page(flt, offset, limit, sort), total,
+                              repo.item_page(flt, 0, PAGE_SIZE, sort))
+        self.queue.count_label.setText(f"筛选出 {total:,} 个会话/评价（{flags:,} 条风险）")
         self.queue.chart.set_figure(counts_figure(by_category, repo.daily_counts(flt)))
         if total:
             self.queue.go_to(0)
@@ -211,23 +215,26 @@ class RiskPage(BasePage):
         rows = self.queue.selected_rows()
         if not rows:
             return
-        flags = [f for f in (self.model.flag(r) for r in rows) if f is not None]
+        items = [f for f in (self.model.flag(r) for r in rows) if f is not None]
+        ids = [i for item in items for i in item.flag_ids]  # handling an item handles all its flags
         handler = self.detail.handler_edit.text().strip() or None
-        self.repo.set_status([f.id for f in flags], status, handler=handler)
+        self.repo.set_status(ids, status, handler=handler)
         from cxdesk.analysis.risk import rescore_flagged
 
-        rescore_flagged(self.ctx.store, [f.id for f in flags])  # a 误报 no longer counts in the risk score
+        rescore_flagged(self.ctx.store, ids)  # a 误报 no longer counts in the risk score
         self.model.mark(rows, status, handler=handler)
         self.queue.go_to(rows[-1] + 1 if rows[-1] + 1 < self.model.rowCount() or self.model.canFetchMore()
                          else rows[-1])
         self.queue.focus_table()
-        self.sig_triaged.emit(len(flags))
+        self.sig_triaged.emit(len(ids))
 
     def triage_matching(self, status: str) -> None:
         """Mark every flag the filter matches, after asking (it can be thousands)."""
         flt = self.filter_bar.filter()
         total = self.repo.count(flt)
-        if not total or not self.confirm(f"把当前筛选出的全部 {total:,} 条风险标记为「{status}」？"):
+        items = self.repo.item_count(flt) if total else 0
+        if not total or not self.confirm(
+                f"把当前筛选出的全部 {items:,} 个会话/评价（共 {total:,} 条风险）标记为「{status}」？"):
             return
         handler = self.detail.handler_edit.text().strip() or None
         from cxdesk.analysis.risk import rescore_flagged
@@ -243,10 +250,13 @@ class RiskPage(BasePage):
         if flag is None:
             return
         handler = self.detail.handler_edit.text().strip() or None
-        self.repo.set_note(flag.id, note, handler)
+        for flag_id in flag.flag_ids:  # the note is the item's: every flag of it carries it
+            self.repo.set_note(flag_id, note, handler)
         row = self.model.row_of(flag.id)
         fresh = self.repo.flag(flag.id)
         if fresh is not None:
+            fresh = replace(fresh, item_flag_ids=flag.item_flag_ids, item_categories=flag.item_categories,
+                            item_at=flag.item_at)
             if row >= 0:
                 self.model.replace_row(row, fresh)
             self.detail.update_flag(fresh)
