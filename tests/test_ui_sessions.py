@@ -99,7 +99,9 @@ def test_conversation_marks_waits_flags_sentiment_and_faq(qtbot, window: MainWin
     text = page.detail.view.toPlainText()
     assert "等待 5 分 0 秒 · 超过时限 3 分 0 秒" in text
     tips = "\n".join(chat.tips.values())
-    assert "complaint.regulator" in tips and "投诉/监管威胁" in tips and "客服回复超过时限" in tips
+    # Rules by their Chinese names, never their ids (issue 17, point 5).
+    assert "买家要向监管部门投诉" in tips and "投诉/监管威胁" in tips and "客服回复超过时限" in tips
+    assert "complaint.regulator" not in tips
     assert any(k.startswith("sent:") for k in chat.tips)
     # The FAQ mark links to its cluster: the window is asked to show the FAQ page.
     assert page.open_session(_sid(db, "s2"))
@@ -192,7 +194,9 @@ def test_export_writes_the_filtered_list(qtbot, window: MainWindow, db: Store, t
 def test_risk_page_opens_the_session_and_back_forward_return(qtbot, window: MainWindow, db: Store) -> None:
     risk = window.pages["risk"]
     window.show_page("risk")
-    threat_row = next(i for i in range(risk.model.rowCount()) if risk.model.flag(i).rule_id == "complaint.regulator")
+    # The session's queue row (one per session) holding the 投诉 flag.
+    threat_row = next(i for i in range(risk.model.rowCount())
+                      if any(risk.repo.flag(f).rule_id == "complaint.regulator" for f in risk.model.flag(i).flag_ids))
     risk.queue.go_to(threat_row)
     flag = risk.model.flag(threat_row)
     risk.detail.open_session_button.click()

@@ -22,6 +22,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
+from cxdesk.analysis.rule_labels import rule_label
 from cxdesk.analysis.session_risk import FLAG_LABELS
 from cxdesk.store.risk_queue import FlagRow
 from ui.models.paged_rows import PAGE_SIZE, Index, PagedRowsModel  # noqa: F401  (PAGE_SIZE re-exported)
@@ -58,7 +59,7 @@ def wait_text(seconds: float) -> str:
 def excerpt(row: FlagRow) -> str:
     """One line saying what was flagged."""
     if row.target_type == "session":
-        label = SERVICE_LABELS.get(row.rule_id, row.rule_id)
+        label = rule_label(row.rule_id, row.category)
         ev = row.evidence if isinstance(row.evidence, dict) else {}
         if "wait_s" in ev:
             return f"{label}：等待 {wait_text(float(ev['wait_s']))}（第 {ev.get('seq')} 条消息）"
@@ -167,4 +168,7 @@ def _tooltip(row: FlagRow, key: str) -> str:
         return level_tip(row)
     if key == "status" and row.handler:
         return f"{row.status} · {row.handler} · {row.handled_at or ''}" + (f"\n备注：{row.note}" if row.note else "")
-    return f"规则：{row.rule_id}" if key == "category" else ""
+    if key == "category":
+        return "规则：" + rule_label(row.rule_id, row.category) + (
+            f"\n本行共 {len(row.flag_ids)} 条风险，处理时一并标记" if len(row.flag_ids) > 1 else "")
+    return ""

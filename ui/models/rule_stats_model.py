@@ -12,6 +12,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
+from cxdesk.analysis.rule_labels import rule_label
 from cxdesk.store.risk_queue import RuleStat
 
 Index = QModelIndex | QPersistentModelIndex
@@ -63,6 +64,8 @@ class RuleStatsModel(QAbstractTableModel):
         stat = self._rows[index.row()]
         key = COLUMNS[index.column()][0]
         if role == Qt.ItemDataRole.DisplayRole:
+            if key == "rule_id":  # people read the rule's name; its id stays in files and exports
+                return rule_label(stat.rule_id, stat.category)
             return _share_text(stat) if key == "false_share" else str(getattr(stat, key))
         if role == Qt.ItemDataRole.ToolTipRole:
             if key == "false_share":

@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from html import escape
 
+from cxdesk.analysis.rule_labels import rule_label
 from cxdesk.analysis.service_time import PlatformTiming, counted_seconds
 from cxdesk.analysis.turns import buyer_turns
 from cxdesk.privacy import mask_nick, mask_text
@@ -76,7 +77,7 @@ def reply_waits(messages: Sequence[Message], timing: PlatformTiming) -> list[Wai
 
 def flag_tip(f: FlagRow) -> str:
     """What a flag is, for hover text: rule, level, status and who handled it."""
-    rule = SERVICE_LABELS.get(f.rule_id, f.rule_id)
+    rule = rule_label(f.rule_id, f.category)
     tip = f"风险：{f.category}（{f.level}）· 规则 {rule}\n状态：{f.status}"
     if f.handler:
         tip += f"（{f.handler} {(f.handled_at or '')[:16]}）"

@@ -13,8 +13,9 @@ from html import escape
 
 from PySide6.QtWidgets import QTextBrowser, QWidget
 
+from cxdesk.analysis.rule_labels import rule_label
 from cxdesk.store.risk_queue import Conversation, FlagRow, Message, ReviewText
-from ui.models.flag_queue_model import ROLE_LABELS, SERVICE_LABELS, short_agent, wait_text
+from ui.models.flag_queue_model import ROLE_LABELS, short_agent, wait_text
 
 CURRENT_MARK = "#ffb4b4"
 OTHER_MARK = "#ffe3b3"
@@ -64,7 +65,7 @@ def _sentiment(m: Message) -> str:
 def _service_marks(flag: FlagRow) -> dict[int, str]:
     """seq → note for a 服务时效 flag: the waiting message and the reply that came late."""
     ev = flag.evidence if isinstance(flag.evidence, dict) else {}
-    label = SERVICE_LABELS.get(flag.rule_id, flag.rule_id)
+    label = rule_label(flag.rule_id, flag.category)
     marks: dict[int, str] = {}
     if "seq" in ev:
         if "wait_s" in ev:

@@ -13,6 +13,7 @@ from html import escape
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
+from cxdesk.analysis.rule_labels import rule_label
 from cxdesk.store import PLATFORMS
 from cxdesk.store.risk_queue import Conversation, FlagRow, OrderLink, ReviewText
 from ui.models.flag_queue_model import short_agent
@@ -30,7 +31,7 @@ def header_html(flag: FlagRow) -> str:
     # The badge is the queue's level (the risk score's, as in the table); the rule's own level is named.
     color = LEVEL_COLORS.get(flag.shown_level, "#777")
     title = (f"<span style='background:{color}; color:white'>&nbsp;{escape(flag.shown_level)}&nbsp;</span> "
-             f"<b>{escape(flag.category)}</b> <span style='color:#777'>{escape(flag.rule_id)}"
+             f"<b>{escape(flag.category)}</b> <span style='color:#777'>{escape(rule_label(flag.rule_id, flag.category))}"
              f" · 规则等级 {escape(flag.level)}</span>"
              f" · 状态：<b>{escape(flag.status)}</b>")
     if flag.handler or flag.handled_at:

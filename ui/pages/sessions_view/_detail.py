@@ -13,12 +13,13 @@ from PySide6.QtWidgets import (
     QComboBox, QHBoxLayout, QLabel, QMenu, QPushButton, QToolButton, QWidget,
 )
 
+from cxdesk.analysis.rule_labels import rule_label
 from cxdesk.analysis.service_time import PlatformTiming
 from cxdesk.privacy import mask_nick
 from cxdesk.store import PLATFORMS
 from cxdesk.store.risk_queue import Conversation, FlagRow, OrderLink
 from cxdesk.store.sessions_browse import FaqMark, ReviewState, SessionRow
-from ui.models.flag_queue_model import SERVICE_LABELS, short_agent, wait_text
+from ui.models.flag_queue_model import short_agent, wait_text
 from ui.models.session_list_model import duration_text
 from ui.pages.risk_queue._detail import add_note_row, detail_layout, orders_html
 from ui.widgets.chat_html import reply_waits
@@ -44,7 +45,7 @@ class SessionDetail:
 
 def flag_label(f: FlagRow) -> str:
     where = f"第 {f.seq} 条" if f.seq is not None else "整段会话"
-    rule = SERVICE_LABELS.get(f.rule_id, f.rule_id)
+    rule = rule_label(f.rule_id, f.category)
     return f"{f.level}·{f.category}（{rule}，{where}）· {f.status}"
 
 
