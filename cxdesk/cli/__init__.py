@@ -27,12 +27,14 @@ from cxdesk.cli import (
     cmd_demo,
     cmd_export,
     cmd_import,
+    cmd_lexicon,
     cmd_report,
     cmd_stats,
 )
 from cxdesk.errors import Cancelled, CxdeskError
 
-_COMMAND_MODULES = [cmd_import, cmd_analyze, cmd_export, cmd_cluster, cmd_report, cmd_demo, cmd_stats, cmd_backup]
+_COMMAND_MODULES = [cmd_import, cmd_analyze, cmd_export, cmd_cluster, cmd_report, cmd_demo, cmd_stats, cmd_backup,
+                    cmd_lexicon]
 log = logging.getLogger("cxdesk")
 
 

@@ -5,6 +5,8 @@ is "which database and which rule files is it using?", and this page
 answers it. It also lists each risk rule's hits and the share of them
 people marked 误报, so noisy rules stand out (re-read whenever the page is
 shown: triage on 风险 changes the shares without a data-changed signal).
+评价方面词表 opens :class:`ui.widgets.aspect_lexicon_dialog.AspectLexiconDialog`
+(category packs on/off, the shop's own words; cxdesk.analysis.aspect_lexicon_edit).
 Folder opening goes through an injectable ``open_url`` so tests never
 launch a file manager.
 """
@@ -90,6 +92,7 @@ class SettingsPage(BasePage):
         body_layout.addWidget(heading)
         body_layout.addLayout(self.form)
         body_layout.addWidget(self._build_rules(body), 1)
+        body_layout.addWidget(self._build_lexicon(body))
         from ui.widgets.capability_weights import CapabilityWeightsWidget
 
         body_layout.addWidget(CapabilityWeightsWidget(body))
@@ -97,7 +100,7 @@ class SettingsPage(BasePage):
 
         self.backup_panel = BackupPanel(ctx.store, body)  # 数据库备份: list, back up now, restore (ui.app reopens)
         body_layout.addWidget(self.backup_panel)
-        body.setMinimumHeight(760)  # below that the page scrolls: the rule table keeps ~8 rows
+        body.setMinimumHeight(840)  # below that the page scrolls: the rule table keeps ~8 rows
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
@@ -153,6 +156,41 @@ class SettingsPage(BasePage):
         layout.addLayout(buttons)
         return box
 
+    def _build_lexicon(self, parent: QWidget) -> QWidget:
+        """评价方面词表: what the lexicon holds now, and the button opening its editor."""
+        box = QWidget(parent)
+        title = QLabel("评价方面词表", box)
+        font = title.font()
+        font.setBold(True)
+        title.setFont(font)
+        self.lexicon_label = _selectable("", box)
+        self.lexicon_label.setObjectName("lexiconSummary")
+        self.lexicon_label.setStyleSheet("color: #666;")
+        self.lexicon_button = QPushButton("编辑评价方面词表…", box)
+        self.lexicon_button.setObjectName("editLexicon")
+        self.lexicon_button.clicked.connect(self.edit_lexicon)
+        row = QHBoxLayout()
+        row.addWidget(self.lexicon_label, 1)
+        row.addWidget(self.lexicon_button, 0, Qt.AlignmentFlag.AlignTop)
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(0, 8, 0, 0)
+        layout.setSpacing(4)
+        layout.addWidget(title)
+        layout.addLayout(row)
+        return box
+
+    def refresh_lexicon(self) -> None:
+        from cxdesk.analysis.aspect_lexicon_edit import summary
+
+        self.lexicon_label.setText(summary() + "\n按店铺类目开启词表（如卖吃的开启「餐饮/食品」），或添加本店评价里常见的说法。")
+
+    def edit_lexicon(self) -> None:
+        from ui.widgets.aspect_lexicon_dialog import AspectLexiconDialog
+
+        dialog = AspectLexiconDialog(self)
+        self.run_dialog(dialog)
+        self.refresh_lexicon()
+
     # --- the user's own rules ------------------------------------------------------------------
 
     # Injectable for tests: runs the dialog and returns whether it saved.
@@ -204,6 +242,7 @@ class SettingsPage(BasePage):
         self.schema_label.setText(str(store.schema_version))
         self.models_label.setText(self._models_text())
         self.refresh_rule_stats()
+        self.refresh_lexicon()
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
