@@ -157,4 +157,4 @@ def test_cli_analyze(db_path: Path) -> None:
     out = subprocess.run([sys.executable, "main.py", "analyze", "--db", str(db_path), "--quiet"],
                          cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
-    assert "分析完成" in out.stdout and "sentiment.review 4" in out.stdout
+    assert "分析完成" in out.stdout and "评价情感 4" in out.stdout and "sentiment.review" not in out.stdout

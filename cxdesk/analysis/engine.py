@@ -55,7 +55,7 @@ class AnalyzeSummary:
         warnings = "".join(f"\n注意：{w}" for s in self.stages for w in s.warnings)
         if not self.processed:
             return f"分析完成：没有新的或需要重算的数据（用时 {self.seconds:.1f} 秒）。{warnings}"
-        parts = [f"{s.stage} {s.processed:,} {s.unit}" for s in self.stages if s.processed]
+        parts = [f"{s.label} {s.processed:,} {s.unit}" for s in self.stages if s.processed]
         return f"分析完成：{'，'.join(parts)}（用时 {self.seconds:.1f} 秒）。{warnings}"
 
 
