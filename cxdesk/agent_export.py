@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from cxdesk.analysis.agent_kpis import METRICS, PERIODS, kpi_table, load_config, load_frames
-from cxdesk.analysis.capability import DIMENSIONS, SCORE, SCORE_LABEL
+from cxdesk.analysis.capability import DIMENSIONS, SCORE, SCORE_LABEL, SCORE_MISSING
 from cxdesk.errors import CxdeskError
 from cxdesk.exports import neutralise
 from cxdesk.outpaths import atomic_output, check_output_path
@@ -39,7 +39,8 @@ class AgentExportSummary:
 def export_columns() -> list[tuple[str, str]]:
     """(table key, column header) in file order."""
     return [("agent", "agent"), ("period", PERIOD_COLUMN), *((m.key, m.column) for m in METRICS),
-            *((k, f"{v}(分)") for k, v in DIMENSIONS.items()), (SCORE, f"{SCORE_LABEL}(分)")]
+            *((k, f"{v}(分)") for k, v in DIMENSIONS.items()), (SCORE, f"{SCORE_LABEL}(分)"),
+            (SCORE_MISSING, f"{SCORE_LABEL}缺少的维度")]
 
 
 def export_frame(table: pd.DataFrame) -> pd.DataFrame:

@@ -184,3 +184,30 @@ def test_period_keys() -> None:
     start = np.array([0.0, 86_400 * 4, np.nan])  # 1970-01-01 (Thu), 01-05 (Mon)
     assert period_keys(start, "week").tolist() == ["1969-12-29", "1970-01-05", "无时间"]
     assert period_keys(start, "month").tolist() == ["1970-01", "1970-01", "无时间"]
+
+
+def test_partial_composite_names_the_missing_dimensions(store: Store, db_path: Path) -> None:
+    """Issue 17, point 8: a composite from fewer dimensions says which ones it lacks."""
+    from cxdesk.analysis.capability import score_note
+    from cxdesk.analysis.capability_config import load_config
+    from cxdesk.analysis.agent_metrics import SCORE_MISSING
+    from cxdesk.agent_export import export_frame
+
+    load_fixture(store, times=False, orders=False)
+    t = kpi_table(load_frames(None, db_path), "all")
+    xm = row(t, XM)
+    assert not math.isnan(xm.score) and math.isnan(xm.speed) and math.isnan(xm.conversion)
+    missing = xm[SCORE_MISSING].split("、")
+    # No times: no 响应速度; no orders: no 转化; no risk analysis: no 问题解决, 合规.
+    assert {"响应速度", "转化", "问题解决", "合规"} <= set(missing) and "服务态度" not in missing
+    note = score_note(xm, load_config())
+    assert note.startswith(f"按 {6 - len(missing)}/6 个维度计算") and "响应速度" in note
+    assert export_frame(t)["综合得分缺少的维度"].iloc[0] == xm[SCORE_MISSING]
+
+
+def test_complete_composite_has_no_note(frames) -> None:
+    from cxdesk.analysis.agent_metrics import SCORE_MISSING
+
+    t = kpi_table(frames, "all")
+    # With times and orders only the risk-based dimensions are missing (no risk run in this fixture).
+    assert set(row(t, XM)[SCORE_MISSING].split("、")) == {"问题解决", "合规"}

@@ -73,3 +73,4 @@ DIMENSIONS = {
 }
 SCORE = "score"
 SCORE_LABEL = "综合得分"
+SCORE_MISSING = "score_missing"  # weighted dimensions the composite lacks, 「响应速度、转化」; "" when complete

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 
-from cxdesk.analysis.agent_metrics import DIMENSIONS, SCORE, SCORE_LABEL  # noqa: E402,F401  (re-exported)
+from cxdesk.analysis.agent_metrics import DIMENSIONS, SCORE, SCORE_LABEL, SCORE_MISSING  # noqa: E402,F401  (re-exported)
 
 
 def _ratio(num: pd.Series, den: pd.Series) -> pd.Series:
@@ -71,6 +71,7 @@ def add_scores(table: pd.DataFrame, config: dict, frames=None) -> None:
     if table.empty:
         for key in (*DIMENSIONS, SCORE):
             table[key] = pd.Series(dtype=float)
+        table[SCORE_MISSING] = pd.Series(dtype=object)
         return
     parts = dimension_parts(table, config, frames)
     inner = {"speed": config.get("speed", {}).get("parts", {}),
@@ -78,7 +79,26 @@ def add_scores(table: pd.DataFrame, config: dict, frames=None) -> None:
     for dim, items in parts.items():
         weights = inner.get(dim) or {k: 1.0 for k in items}
         table[dim] = (_weighted(items, weights) * 100).round(1)
-    table[SCORE] = (_weighted({d: table[d] for d in DIMENSIONS}, config.get("weights", {}))).round(1)
+    weights = config.get("weights", {})
+    table[SCORE] = (_weighted({d: table[d] for d in DIMENSIONS}, weights)).round(1)
+    # A composite made from fewer dimensions than weighted says so (data without times has no 响应速度,
+    # without orders no 转化): the names of the weighted dimensions it lacks, "" when complete.
+    weighted = [d for d in DIMENSIONS if float(weights.get(d, 0)) > 0]
+    missing = pd.Series("", index=table.index, dtype=object)
+    for d in weighted:
+        gap = table[d].isna() & table[SCORE].notna()
+        missing[gap] = missing[gap].where(missing[gap] == "", missing[gap] + "、") + DIMENSIONS[d]
+    table[SCORE_MISSING] = missing
+
+
+def score_note(row: pd.Series, config: dict) -> str:
+    """「按 4/6 个维度计算，缺少：响应速度、转化」 for a partial composite; "" when it is complete."""
+    missing = str(row.get(SCORE_MISSING) or "")
+    if not missing:
+        return ""
+    weighted = [d for d in DIMENSIONS if float(config.get("weights", {}).get(d, 0)) > 0]
+    known = len(weighted) - len(missing.split("、"))
+    return f"按 {known}/{len(weighted)} 个维度计算，缺少：{missing}（数据中没有，不计入、不按 0 分算）"
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
-from cxdesk.analysis.agent_metrics import DIMENSIONS, METRIC, METRICS, SCORE, SCORE_LABEL, TEAM
+from cxdesk.analysis.agent_metrics import DIMENSIONS, METRIC, METRICS, SCORE, SCORE_LABEL, SCORE_MISSING, TEAM
 from ui.models.flag_queue_model import short_agent
 
 if TYPE_CHECKING:
@@ -32,6 +32,14 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
 KEYS = tuple(c[0] for c in COLUMNS)
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 TEAM_BACKGROUND = QColor("#f3f6fa")
+
+
+def partial_note(row: Any) -> str:
+    """「按 4/6 个维度计算，缺少：…」 for a composite made from fewer dimensions."""
+    from cxdesk.analysis.capability import score_note
+    from cxdesk.analysis.capability_config import load_config
+
+    return score_note(row, load_config())
 
 
 def format_value(key: str, value: Any) -> str:
@@ -102,12 +110,16 @@ class AgentRankModel(QAbstractTableModel):
         value = row.get(key)
         team = bool(row.get("is_team"))
         if role == Qt.ItemDataRole.DisplayRole:
+            if key == SCORE and row.get(SCORE_MISSING):
+                return format_value(key, value) + "*"  # made from fewer dimensions: the tooltip names them
             return (TEAM if team else short_agent(str(value))) if key == "agent" else format_value(key, value)
         if role == SORT_ROLE:
             return value
         if role == Qt.ItemDataRole.ToolTipRole:
             if key == "agent":
                 return "所选店铺的全部会话（含无人回复的）" if team else str(value)
+            if key == SCORE and row.get(SCORE_MISSING):
+                return f"{COLUMNS[index.column()][2]}\n* 本行{partial_note(row)}"
             return f"{COLUMNS[index.column()][2]}\n双击列出背后的会话"
         if role == Qt.ItemDataRole.TextAlignmentRole and key != "agent":
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)

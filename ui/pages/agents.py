@@ -23,7 +23,7 @@ from cxdesk.analysis.agent_report_compare import compare, difference
 from cxdesk.store.agent_reports import AgentReportsRepo
 from cxdesk.store.agents import AgentsRepo
 from cxdesk.store.risk_queue import RiskQueueRepo
-from ui.models.agent_rank_model import COLUMNS, AgentRankModel, format_value
+from ui.models.agent_rank_model import COLUMNS, AgentRankModel, format_value, partial_note
 from ui.models.flag_queue_model import short_agent
 from ui.pages.agents_view._drill import AgentDrillDialog
 from ui.pages.agents_view._figures import radar_figure, trend_figure
@@ -304,6 +304,9 @@ class AgentsPage(BasePage):
     def _capability_html(self, row: pd.Series, name: str) -> str:
         score = format_value(SCORE, row[SCORE])
         lines = [f"<b>{escape(name)}</b> 的能力模型（{escape(str(row['period']))}）：{SCORE_LABEL} <b>{score}</b>"]
+        note = partial_note(row)
+        if note:  # a composite from fewer dimensions says so beside the number
+            lines[0] += f" <span style='color:#b26a00'>（{escape(note)}）</span>"
         for ev in _capability().explain(row):
             value = "无数据" if ev.score is None else f"{ev.score:.0f}"
             lines.append(f"<b>{ev.label} {value}</b>：{escape(ev.detail)}")
