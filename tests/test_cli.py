@@ -29,6 +29,20 @@ def test_stats_on_new_database(tmp_path: Path) -> None:
     data = json.loads(out.stdout)
     assert data["reviews"] == 0 and data["chat_messages"] == 0 and data["schema_version"] >= 1
     assert db.exists()
+    assert data["shop_list"] == []
+
+
+def test_stats_lists_the_shop_ids_report_takes(tmp_path: Path) -> None:
+    from cxdesk.store import open_store
+
+    db = tmp_path / "shops.sqlite3"
+    with open_store(db) as store, store.transaction():
+        store.shops.get_or_create("jd", "京东小店")
+    out = _run("stats", "--db", str(db))
+    assert out.returncode == 0, out.stderr
+    assert "店铺编号" in out.stdout and "京东小店" in out.stdout and "京东" in out.stdout
+    data = json.loads(_run("stats", "--db", str(db), "--json").stdout)
+    assert data["shop_list"] == [{"id": 1, "platform": "jd", "name": "京东小店"}]
 
 
 def test_db_option_before_subcommand(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QItemSelection, QModelIndex, QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QShowEvent
-from PySide6.QtWidgets import (QAbstractItemView, QFrame, QHeaderView, QLabel, QScrollArea, QSplitter,
+from PySide6.QtWidgets import (QAbstractItemView, QFrame, QHBoxLayout, QHeaderView, QLabel, QScrollArea, QSplitter,
                                QStyle, QTableView, QVBoxLayout, QWidget)
 
 from cxdesk.analysis.agent_metrics import DIMENSIONS, METRIC, NO_TIME, SCORE, SCORE_LABEL, TEAM
@@ -23,6 +23,7 @@ from cxdesk.analysis.agent_report_compare import compare, difference
 from cxdesk.store.agent_reports import AgentReportsRepo
 from cxdesk.store.agents import AgentsRepo
 from cxdesk.store.risk_queue import RiskQueueRepo
+from ui.widgets.help_button import HelpButton
 from ui.models.agent_rank_model import COLUMNS, AgentRankModel, format_value, partial_note
 from ui.models.flag_queue_model import short_agent
 from ui.pages.agents_view._drill import AgentDrillDialog
@@ -118,8 +119,14 @@ class AgentsPage(BasePage):
         self.view.selectionModel().selectionChanged.connect(self._on_selection)
         self.view.doubleClicked.connect(self._on_double_click)
         self.view.horizontalHeader().sectionClicked.connect(self._on_header_click)
-        hint = QLabel("双击任一数字：列出背后的会话并查看对话；表头悬停看公式（docs/metrics.md）。", content)
-        hint.setStyleSheet("color: #777;")
+        hint_text = QLabel("双击任一数字：列出背后的会话并查看对话；表头悬停看公式，点 ? 看全部定义。", content)
+        hint_text.setStyleSheet("color: #777;")
+        self.help_button = HelpButton("agents", content)
+        hint = QWidget(content)
+        hint_row = QHBoxLayout(hint)
+        hint_row.setContentsMargins(0, 0, 0, 0)
+        hint_row.addWidget(hint_text, 1)
+        hint_row.addWidget(self.help_button)
         self.capability_label = QLabel("", content)
         self.capability_label.setObjectName("capabilityDetail")
         self.capability_label.setWordWrap(True)

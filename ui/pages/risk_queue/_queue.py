@@ -8,6 +8,7 @@ from PySide6.QtWidgets import (
 )
 
 from cxdesk.store.risk_queue import STATUSES
+from ui.widgets.help_button import HelpButton
 from ui.models.flag_queue_model import SCORE_COLUMN, FlagQueueModel
 from ui.widgets.compact_chart import CompactChartWidget
 from ui.widgets.flow_layout import FlowLayout
@@ -50,6 +51,8 @@ class QueuePanelWidget(QWidget):
             action.triggered.connect(lambda _=False, s=status: self.sig_bulk_matching.emit(s))
         self.matching_button.setMenu(menu)
         top.addWidget(self.matching_button)
+        self.help_button = HelpButton("risk", self)  # how the risk score and its level are made
+        top.addWidget(self.help_button)
         self.view = QTableView(self)
         self.view.setModel(model)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
