@@ -14,6 +14,7 @@ from platformdirs import user_data_dir
 
 DATA_DIR_ENV = "CXDESK_DATA_DIR"
 DB_FILE_NAME = "cxdesk.sqlite3"
+DEMO_DB_FILE_NAME = "demo.sqlite3"
 
 
 def data_dir() -> Path:
@@ -27,6 +28,19 @@ def data_dir() -> Path:
 def default_db_path() -> Path:
     """The database used when no ``--db`` is given."""
     return data_dir() / DB_FILE_NAME
+
+
+def demo_db_path() -> Path:
+    """The synthetic demo shop's own database, beside the user's (never the user's store itself)."""
+    return data_dir() / DEMO_DB_FILE_NAME
+
+
+def is_demo_db(path: str | Path) -> bool:
+    """True when ``path`` is the demo's own database file (see :func:`demo_db_path`)."""
+    try:
+        return Path(path).resolve() == demo_db_path().resolve()
+    except OSError:
+        return False
 
 
 def resources_dir() -> Path:

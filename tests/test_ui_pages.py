@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import re
 import sys
-import types
 from pathlib import Path
 
 import pytest
@@ -36,7 +35,7 @@ def window(qtbot, store: Store) -> MainWindow:
 def test_empty_overview_offers_demo_and_import(window: MainWindow) -> None:
     overview = window.pages["overview"]
     assert overview.panels.currentWidget() is overview.welcome_panel
-    assert overview.demo_button.text() == "生成演示数据" and overview.demo_button.isVisible()
+    assert overview.demo_button.text() == "查看演示数据" and overview.demo_button.isVisible()
     overview.import_button.click()
     assert window.current_page_key() == "import"
 
@@ -64,35 +63,7 @@ def test_overview_marks_synthetic_data(qtbot, store: Store) -> None:
     assert banner.isVisible() and "当前为演示数据（合成），仅供体验" in banner.text()
 
 
-class FakeSummary:
-    def describe(self) -> str:
-        return "已生成演示数据：测试小店，评价若干。"
-
-
-def fake_build_demo(ctx: TaskContext, db_path: Path, *, seed: int) -> FakeSummary:
-    ctx.progress(1, 2, "生成评价")
-    with open_store(db_path) as store:
-        add_review(store, synthetic=True)
-    ctx.progress(2, 2, "完成")
-    return FakeSummary()
-
-
-def test_generate_demo_runs_in_background_and_refreshes(
-    qtbot, window: MainWindow, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    fake = types.ModuleType("cxdesk.demo")
-    fake.DEFAULT_SEED = 7  # type: ignore[attr-defined]
-    fake.build_demo = fake_build_demo  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "cxdesk.demo", fake)
-    overview = window.pages["overview"]
-    with qtbot.waitSignal(window.jobs.sig_job_finished, timeout=10_000):
-        overview.demo_button.click()
-        assert not overview.demo_button.isEnabled()
-    assert overview.panels.currentWidget() is overview.summary_panel
-    assert overview.demo_summary_label.text() == FakeSummary().describe()
-    assert overview.synthetic_banner.isVisible()
-    assert window.synthetic_label.isVisible()
-    assert window.counts_label.text() == "评价 1 · 消息 0 · 会话 0"
+# Opening the demo (its own database), clearing a demo from a user's store: tests/test_demo_store_ui.py.
 
 
 def _label_texts(widget) -> list[str]:
@@ -206,39 +177,6 @@ def test_screenshot_script_renders_every_page(tmp_path: Path) -> None:
         "overview", "import", "reviews", "sessions", "risk", "faq", "agents", "settings"]
     image = QImage(str(written[0]))
     assert (image.width(), image.height()) == (1280, 800)
-
-
-def test_generate_demo_with_the_real_builder(qtbot, window: MainWindow) -> None:
-    """End to end through the GUI and the real importers."""
-    overview = window.pages["overview"]
-    with qtbot.waitSignal(window.jobs.sig_job_finished, timeout=60_000):
-        overview.demo_button.click()
-    assert overview.panels.currentWidget() is overview.summary_panel
-    assert overview.synthetic_banner.isVisible() and window.synthetic_label.isVisible()
-    counts = window.store.counts()
-    assert counts.reviews > 0 and counts.chat_messages > 0
-    assert overview.cards["reviews"].value_label.text() == f"{counts.reviews:,}"
-    assert overview.demo_summary_label.text()
-
-
-def test_first_start_on_default_database_fills_the_demo(qtbot, window: MainWindow) -> None:
-    """The README's first command opens the app on the demo shop, once."""
-    from cxdesk.demo import first_run_demo_wanted
-    from ui.app import _fill_first_run_demo
-
-    assert first_run_demo_wanted(window.store)
-    with qtbot.waitSignal(window.jobs.sig_job_finished, timeout=60_000):
-        _fill_first_run_demo(window, window.store)
-    assert window.current_page_key() == "overview"
-    assert window.store.counts().chat_sessions > 2000
-    assert window.synthetic_label.isVisible()
-    # Undoing every demo batch leaves an empty store that is not refilled.
-    from cxdesk.importers import undo_batch
-
-    for batch in window.store.batches.all():
-        undo_batch(window.store, batch.id)
-    assert window.store.is_empty()
-    assert not first_run_demo_wanted(window.store)
 
 
 def test_settings_page_shows_the_active_sentiment_model_per_shop(qtbot, db_path: Path, tmp_path: Path) -> None:

@@ -11,7 +11,10 @@ background, and if it turns out damaged the window stops writing to it and
 says how to restore. 设置 → 数据库备份 → 恢复 goes through
 :func:`restore_and_reopen`, which replaces the window with a new one on the
 restored file (every page holds the old connection, so a new window is the
-one clean way to reopen).
+one clean way to reopen). Switching between the user's store and the demo's
+own database (查看演示数据 / 返回我的数据) replaces the window the same way
+(:func:`switch_store`). A first start opens the user's store, empty: 总览
+welcomes with 查看演示数据 and 导入数据; the demo never goes into that store.
 """
 from __future__ import annotations
 
@@ -149,6 +152,7 @@ def create_main_window(store: Store, settings: UiSettings | None = None) -> Main
     panel = getattr(window.pages.get("settings"), "backup_panel", None)
     if panel is not None:
         panel.restore_handler = lambda backup_id: restore_and_reopen(window, backup_id)
+    window.store_switcher = lambda path, page: switch_store(window, path, page)
     return window
 
 
@@ -226,17 +230,31 @@ def _checked(window: MainWindow, result, state: list[int]) -> None:
                  + "\n\n在恢复之前，程序只显示数据，不再写入。")
 
 
-def _fill_first_run_demo(window: MainWindow, store: Store) -> None:
-    """First start on the default database: show the synthetic demo shop at once.
+def switch_store(old: MainWindow, path, page: str = "overview") -> MainWindow | None:
+    """Replace ``old`` with a window on the store at ``path`` (the demo's or the user's own), showing ``page``.
 
-    Only for the default database (an explicit ``--db`` means the user wants
-    that file as it is) and only once (see ``first_run_demo_wanted``).
+    The new store is opened first: if that fails the old window stays as it
+    was and the reason is shown. Otherwise the old window's jobs are stopped,
+    it closes and its store is closed.
     """
-    from cxdesk.demo import first_run_demo_wanted
-
-    if first_run_demo_wanted(store):
-        window.show_page("overview")
-        window.pages["overview"].generate_demo()
+    try:
+        store = open_store(path)
+    except CxdeskError as exc:
+        show_warning(old, "无法打开数据库", str(exc))
+        return None
+    old.jobs.shutdown()
+    window = create_main_window(store, settings=old.settings)
+    if window.is_demo:
+        window.own_store_path = old.own_store_path  # 返回我的数据 goes back to the store the user had open
+    window.setGeometry(old.geometry())
+    window.show()
+    window.show_page(page)
+    _windows[:] = [w for w in _windows if w is not old] + [window]
+    old.close()
+    old.store.close()
+    old.deleteLater()
+    check_in_background(window)
+    return window
 
 
 def _preload_charts() -> None:
@@ -272,8 +290,6 @@ def run(db_path: str | None = None) -> int:
         window = create_main_window(store)
         _windows.append(window)
         window.show()
-        if db_path is None:
-            _fill_first_run_demo(window, store)
         check_in_background(window)
         return app.exec()
     finally:

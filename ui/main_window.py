@@ -16,12 +16,20 @@ Opening a page with a filter (总览's tiles and charts): a page declares
 ``sig_open_page = Signal(str, object)`` and emits ``(page key, filters)``;
 :meth:`MainWindow.open_page` shows that page and hands the filters to it
 (see there). 导出报告 (Ctrl+Shift+E) opens 总览's report dialog.
+
+The demo shop has a database of its own (:func:`cxdesk.paths.demo_db_path`):
+查看演示数据 (总览's welcome, the button under the page list) builds it the
+first time, then ``store_switcher`` (set by :func:`ui.app.create_main_window`)
+replaces this window with one on that file; 返回我的数据 switches back. While
+the demo is open the title says so, and 导入 first asks to switch to the
+user's own store: demo and own data are never mixed.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -32,6 +40,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QMessageBox,
     QPushButton,
     QStackedWidget,
     QStyle,
@@ -40,6 +49,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cxdesk.paths import default_db_path, demo_db_path, is_demo_db
 from cxdesk.store import Store
 from ui.pages.agents import AgentsPage
 from ui.pages.base import BasePage, PageContext
@@ -65,6 +75,8 @@ PAGE_CLASSES: tuple[type[BasePage], ...] = (
 )
 
 DEFAULT_SIZE = QSize(1200, 700)  # fits a 1366×768 screen with the taskbar
+WINDOW_TITLE = "cxdesk · 评价与客服会话分析"
+DEMO_WINDOW_TITLE = "cxdesk · 演示数据（合成，非真实店铺） · 评价与客服会话分析"
 HISTORY_LIMIT = 100
 
 
@@ -130,7 +142,12 @@ class MainWindow(QMainWindow):
         self.store = store
         self.jobs = jobs or JobRunner(self)
         self.settings = settings or UiSettings()
-        self.setWindowTitle("cxdesk · 评价与客服会话分析")
+        self.is_demo = is_demo_db(store.path)  # the demo's own database (not the user's store)
+        # Where 返回我的数据 goes: the store this window replaced when it shows the demo (see ui.app.switch_store).
+        self.own_store_path: Path = default_db_path() if self.is_demo else Path(store.path)
+        # (path, page key) -> the window that replaces this one on that store; None: switching is not offered.
+        self.store_switcher: Callable[[Path, str], MainWindow | None] | None = None
+        self.setWindowTitle(DEMO_WINDOW_TITLE if self.is_demo else WINDOW_TITLE)
         self.nav = QListWidget(self)
         self.stack = QStackedWidget(self)
         self.pages: dict[str, BasePage] = {}
@@ -166,9 +183,12 @@ class MainWindow(QMainWindow):
         self.pages["sessions"].sig_session_shown.connect(
             lambda sid, mid: self._record(Location("sessions", sid, mid)))
         self.pages["sessions"].sig_open_faq.connect(self.open_faq_cluster)
-        # Every import (and the demo build) is followed by an analysis run.
+        # Every import (and clearing the demo) is followed by an analysis run.
         self.pages["import"].sig_import_finished.connect(self._analyse_after_import)
-        self.pages["overview"].sig_demo_built.connect(self.run_analysis)
+        overview = self.pages["overview"]
+        overview.sig_open_demo.connect(self.open_demo)
+        overview.sig_open_own_data.connect(lambda: self.open_own_data())
+        overview.sig_demo_cleared.connect(self._on_demo_cleared)
 
     def _build_layout(self) -> None:
         self.nav.setFixedWidth(150)
@@ -199,6 +219,11 @@ class MainWindow(QMainWindow):
         self.analyze_button.setToolTip("分析新导入或需要重算的数据（情感等）；每次导入后也会自动运行")
         self.analyze_button.clicked.connect(self.run_analysis)
         side.addWidget(self.analyze_button)
+        self.demo_switch_button = QPushButton("返回我的数据" if self.is_demo else "查看演示数据", self)
+        self.demo_switch_button.setToolTip(
+            "回到您自己的数据库" if self.is_demo else "打开单独存放的演示数据库（合成的示例店铺），不影响您的数据")
+        self.demo_switch_button.clicked.connect(lambda: self.open_own_data() if self.is_demo else self.open_demo())
+        side.addWidget(self.demo_switch_button)
         self.report_action = QAction("导出报告…", self)
         self.report_action.setShortcut(QKeySequence("Ctrl+Shift+E"))
         self.report_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
@@ -341,6 +366,9 @@ class MainWindow(QMainWindow):
         self._update_history_actions()
 
     def _on_nav_row(self, row: int) -> None:
+        if self.is_demo and self.page_keys()[row] == "import":
+            self._import_from_demo()
+            return
         self.stack.setCurrentIndex(row)
         key = self.page_keys()[row]
         session = self.pages["sessions"].current_session_id() if key == "sessions" else None  # type: ignore[attr-defined]
@@ -362,6 +390,63 @@ class MainWindow(QMainWindow):
     def _update_history_actions(self) -> None:
         self.back_action.setEnabled(self.history.can_go_back())
         self.forward_action.setEnabled(self.history.can_go_forward())
+
+    # --- the demo's own database ----------------------------------------------------
+
+    def open_demo(self) -> None:
+        """查看演示数据: switch to the demo's database, building it in the background the first time."""
+        from cxdesk.demo import DEFAULT_SEED, build_demo, demo_store_ready  # lazy: generators not needed at start
+
+        path = demo_db_path()
+        if demo_store_ready(path):
+            self.switch_store(path, analyse=True)
+            return
+        job = Job(self, build_demo, path, seed=DEFAULT_SEED, label="生成演示数据")
+        job.on_success(lambda summary: self.switch_store(path, analyse=True, note=summary.describe()))
+        job.sig_finished.connect(lambda: self.demo_switch_button.setEnabled(True))
+        self.demo_switch_button.setEnabled(False)
+        self.jobs.start("demo", job)
+
+    def open_own_data(self, page: str = "overview") -> MainWindow | None:
+        """返回我的数据: switch to the user's own database (the one open before the demo, else the default)."""
+        return self.switch_store(self.own_store_path, page)
+
+    def switch_store(self, path: Path, page: str = "overview", *, analyse: bool = False,
+                     note: str = "") -> MainWindow | None:
+        """Replace this window with one on ``path`` showing ``page``; the new window, or None."""
+        if self.store_switcher is None:
+            return None
+        window = self.store_switcher(Path(path), page)
+        if window is None:
+            return None
+        if note:
+            window.pages["overview"].show_demo_summary(note)  # type: ignore[attr-defined]
+            window.statusBar().showMessage("演示数据已生成，正在分析…", 15_000)
+        if analyse:
+            window.run_analysis()  # incremental: a fraction of a second on a demo analysed before
+        return window
+
+    def _import_from_demo(self) -> None:
+        """导入 while the demo is open: stay on the page shown, and offer to switch to the user's store first."""
+        self.nav.blockSignals(True)
+        self.nav.setCurrentRow(self.stack.currentIndex())
+        self.nav.blockSignals(False)
+        if self.ask_switch_for_import():
+            self.open_own_data("import")
+
+    def ask_switch_for_import(self) -> bool:
+        """The question (tests replace this method)."""
+        box = QMessageBox(QMessageBox.Icon.Question, "导入数据",
+                          "当前打开的是演示数据（合成）。导入的文件应放进您自己的数据库，不能和演示数据混在一起。\n\n"
+                          "要先切换到您自己的数据，再导入吗？", parent=self)
+        switch = box.addButton("切换到我的数据并导入", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton("留在演示数据", QMessageBox.ButtonRole.RejectRole)
+        box.exec()
+        return box.clickedButton() is switch
+
+    def _on_demo_cleared(self, summary: object) -> None:
+        self.statusBar().showMessage(getattr(summary, "describe", lambda: "已清除演示数据")(), 30_000)
+        self.run_analysis()
 
     # --- data --------------------------------------------------------------------
 
@@ -404,6 +489,8 @@ class MainWindow(QMainWindow):
         if geometry.isEmpty() or not self.restoreGeometry(geometry):
             self.resize(DEFAULT_SIZE)
         key = self.settings.get(CURRENT_PAGE)
+        if self.is_demo and key == "import":
+            key = OverviewPage.key
         with self._quiet_history():
             self.show_page(key if key in self.pages else OverviewPage.key)
         self.history = NavigationHistory(Location(self.current_page_key()))  # history starts here

@@ -80,12 +80,19 @@ def save_window(window: Any, out: Path) -> Path:
 
 
 def analysed_demo_db(folder: Path) -> Path:
-    """Build the demo shop in ``folder`` and analyse it (what the page screenshots show)."""
+    """Build the demo shop and analyse it (what the page screenshots show).
+
+    It goes to the demo's own database when the data folder is inside
+    ``folder`` (the temporary one of :func:`page_shot_main`), so the window
+    labels it as the demo; else to ``folder/demo.sqlite3``.
+    """
     from cxdesk.analysis.engine import analyze
     from cxdesk.demo import DEFAULT_SEED, build_demo
+    from cxdesk.paths import demo_db_path
     from cxdesk.tasks import TaskContext
 
-    db = folder / "demo.sqlite3"
+    demo = demo_db_path()
+    db = demo if demo.resolve().is_relative_to(folder.resolve()) else folder / "demo.sqlite3"
     build_demo(TaskContext(), db, seed=DEFAULT_SEED)
     analyze(TaskContext(), db)
     return db

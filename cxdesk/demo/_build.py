@@ -3,6 +3,8 @@
 Each file is imported by :func:`cxdesk.importers.import_file`, the same path a
 user's own exports take, one transaction (one undoable batch) per file:
 cancelling rolls back the file being imported; files already imported stay.
+The app builds it into the demo's own database (:func:`cxdesk.paths.demo_db_path`),
+never into the user's store.
 """
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from pathlib import Path
 
 from cxdesk.demo._generate import generate
 from cxdesk.demo._model import DemoFile, DemoSummary
+from cxdesk.demo._store import DEMO_BUILT_KEY
 from cxdesk.demo._writers import write_platform_files
 from cxdesk.paths import data_dir
 from cxdesk.store import Store, open_store
@@ -18,16 +21,6 @@ from cxdesk.importers import file_sha256, import_file
 from cxdesk.tasks import JobContext, SubContext
 
 DEFAULT_SEED = 20240630
-DEMO_BUILT_KEY = "demo_built_seed"
-
-
-def first_run_demo_wanted(store: Store) -> bool:
-    """True for a database that never held data nor a demo: the app fills it on start.
-
-    Once a demo was built the key stays, so a user who undid the demo batches
-    to start clean does not get them back on the next start.
-    """
-    return store.is_empty() and store.meta.get(DEMO_BUILT_KEY) is None and not store.batches.all()
 
 
 def default_out_dir(seed: int) -> Path:

@@ -1,15 +1,22 @@
 """总览: a welcome panel on an empty store, the dashboard once there is data.
 
-On an empty store the user's two ways forward are offered: generate the
-synthetic demo shop (through the background job helper) or go to 导入.
+On an empty store the user's two ways forward are offered: look at the
+synthetic demo shop (its own database, opened by the window: ``sig_open_demo``)
+or go to 导入.
 With data: the period's figures against the period before, the sentiment
 and risk charts (:mod:`ui.pages.overview_view`), every one of them a link
 to the page behind it with the matching filter (``sig_open_page``); the
 store's totals below; 导出报告 writes the same figures to a file. Synthetic
-data is labelled as such so nobody mistakes it for their shop.
+data is labelled as such so nobody mistakes it for their shop: in the demo's
+own database the banner offers 返回我的数据 (``sig_open_own_data``); in any
+other store that holds demo batches (older versions built the demo into the
+user's store) it offers 清除演示数据, which asks, then removes exactly those
+batches in the background (:func:`cxdesk.demo.clear_demo`, backed up first)
+and emits ``sig_demo_cleared``.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from pathlib import Path
@@ -28,6 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cxdesk.paths import is_demo_db
 from ui.pages.base import BasePage, PageContext
 from ui.pages.overview_view import DashboardWidget
 from ui.workers import Job
@@ -39,11 +47,17 @@ WELCOME_TEXT = (
     "所有数据只保存在本机，不会上传。"
 )
 START_TEXT = (
-    "数据库里还没有数据。可以先生成一份合成的演示数据来体验各项功能，"
-    "或者导入您从平台后台导出的评价、聊天记录和订单文件。"
+    "您的数据库里还没有数据。可以先查看演示数据（一家合成的示例店铺，单独存放，不会混进您的数据）"
+    "来体验各项功能，或者导入您从平台后台导出的评价、聊天记录和订单文件。"
 )
 MAX_PANEL_WIDTH = 900  # readable line length on wide windows (the welcome text)
 SYNTHETIC_BANNER = "当前为演示数据（合成），仅供体验，不代表任何真实店铺。"
+# The banner in the demo's own database, and in a user's store that holds demo batches (all, or beside own data).
+DEMO_STORE_BANNER = SYNTHETIC_BANNER + "演示数据单独存放，您自己的数据不在这里，也不受影响。"
+DEMO_ONLY_BANNER = (SYNTHETIC_BANNER + "这份演示数据在您自己的数据库里（旧版本首次启动时放入）；"
+                    "清除后，演示数据改为从「查看演示数据」单独打开。")
+DEMO_MIXED_BANNER = ("当前数据库中既有您导入的数据，也有演示数据（合成，旧版本首次启动时放入），"
+                     "各页的数字把两者算在了一起。「清除演示数据」只删除演示数据，您导入的数据保留。")
 
 # (StoreCounts field, caption) in display order: the store's totals under the dashboard.
 _STATS = (
@@ -54,6 +68,14 @@ _STATS = (
     ("chat_messages", "消息"),
     ("orders", "订单"),
 )
+
+
+def report_params(flt: Any, params: Any) -> Any:
+    """全部 on 总览 with the dialog's dates left as shown (the span of the dated rows): a 全部 report
+    (no dates: rows without a time included); any other choice is a dated report."""
+    if getattr(flt, "all_data", False) and (params.date_from, params.date_to) == (flt.date_from, flt.date_to):
+        return replace(params, date_from=None, date_to=None)
+    return params
 
 
 def _wrapped(text: str, parent: QWidget, *, point_size: int = 0, bold: bool = False) -> QLabel:
@@ -75,7 +97,9 @@ class OverviewPage(BasePage):
     title = "总览"
     icon = QStyle.StandardPixmap.SP_ComputerIcon
 
-    sig_demo_built = Signal()
+    sig_open_demo = Signal()  # 查看演示数据: the window opens the demo's own database (building it first)
+    sig_open_own_data = Signal()  # 返回我的数据 (in the demo's database)
+    sig_demo_cleared = Signal(object)  # ClearDemoSummary: demo batches removed from this store
     sig_open_page = Signal(str, object)  # (page key, filters): a tile or chart element was clicked
     sig_report_written = Signal(object)  # ReportSummary
 
@@ -97,10 +121,11 @@ class OverviewPage(BasePage):
     def _build_welcome(self) -> QWidget:
         panel = QWidget(self)
         panel.setMaximumWidth(MAX_PANEL_WIDTH)
-        self.demo_button = QPushButton("生成演示数据", panel)
+        self.demo_button = QPushButton("查看演示数据", panel)
+        self.demo_button.setToolTip("打开单独存放的演示数据库（合成的示例店铺）；您的数据库保持为空")
         self.demo_button.setDefault(True)
         self.demo_button.setMinimumHeight(36)
-        self.demo_button.clicked.connect(self.generate_demo)
+        self.demo_button.clicked.connect(self.open_demo)
         self.import_button = QPushButton("导入数据", panel)
         self.import_button.setMinimumHeight(36)
         self.import_button.clicked.connect(lambda: self.ctx.navigate("import"))
@@ -132,10 +157,19 @@ class OverviewPage(BasePage):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         panel = QWidget(scroll)
-        self.synthetic_banner = _wrapped(SYNTHETIC_BANNER, panel, bold=True)
-        self.synthetic_banner.setStyleSheet(
-            "background: #fff3cd; color: #7a5a00; border: 1px solid #f0d98c; padding: 4px 8px;"
+        self.banner_frame = QFrame(panel)
+        self.banner_frame.setObjectName("demoBanner")
+        self.banner_frame.setStyleSheet(
+            "#demoBanner { background: #fff3cd; border: 1px solid #f0d98c; }"
         )
+        self.synthetic_banner = _wrapped(SYNTHETIC_BANNER, self.banner_frame, bold=True)
+        self.synthetic_banner.setStyleSheet("color: #7a5a00;")
+        self.banner_button = QPushButton("", self.banner_frame)
+        self.banner_button.clicked.connect(self._banner_clicked)
+        banner_row = QHBoxLayout(self.banner_frame)
+        banner_row.setContentsMargins(8, 4, 8, 4)
+        banner_row.addWidget(self.synthetic_banner, 1)
+        banner_row.addWidget(self.banner_button, 0, Qt.AlignmentFlag.AlignVCenter)
         self.dashboard = DashboardWidget(self.ctx, panel)
         self.dashboard.sig_open_page.connect(self.sig_open_page)
         self.dashboard.sig_export.connect(self.export_report)
@@ -154,7 +188,7 @@ class OverviewPage(BasePage):
         layout = QVBoxLayout(panel)
         layout.setContentsMargins(16, 10, 16, 10)
         layout.setSpacing(8)
-        layout.addWidget(self.synthetic_banner)
+        layout.addWidget(self.banner_frame)
         layout.addWidget(self.dashboard)
         layout.addLayout(totals)
         layout.addWidget(self.shops_label)
@@ -174,7 +208,7 @@ class OverviewPage(BasePage):
         counts = store.counts()
         for field, card in self.cards.items():
             card.set_value(getattr(counts, field))
-        self.synthetic_banner.setVisible(store.batches.any_synthetic())
+        self._update_banner(store)
         shops = store.shops.all()
         names = "、".join(f"{s.name}（{s.platform_label}）" for s in shops)
         self.shops_label.setText(f"店铺：{names}" if shops else "")
@@ -195,7 +229,7 @@ class OverviewPage(BasePage):
         scope = data.scope_label if data is not None else "全部店铺"
         dialog = ReportDialog(flt, scope, self._report_folder(), self, store_path=self.ctx.store.path)
         if dialog.exec() == ReportDialog.DialogCode.Accepted:
-            self.start_report(dialog.params())
+            self.start_report(report_params(flt, dialog.params()))
 
     def start_report(self, params: Any) -> Job:
         from cxdesk.reports.build import build_report
@@ -219,23 +253,73 @@ class OverviewPage(BasePage):
 
     # --- demo data ----------------------------------------------------------------
 
-    def generate_demo(self) -> None:
-        """Build the synthetic demo shop into this database in the background."""
-        # Lazy: the demo builder pulls in generators nobody needs at start-up.
-        from cxdesk.demo import DEFAULT_SEED, build_demo
+    def is_demo_store(self) -> bool:
+        """Whether this page shows the demo's own database."""
+        return is_demo_db(self.ctx.store.path)
 
+    def _update_banner(self, store: Any) -> None:
+        """The banner and its button: 返回我的数据 in the demo's database, 清除演示数据 where demo batches sit."""
+        if self.is_demo_store():
+            text, button = DEMO_STORE_BANNER, "返回我的数据"
+        elif store.batches.any_synthetic():
+            mixed = any(not b.synthetic and b.status == "done" for b in store.batches.all())
+            text, button = (DEMO_MIXED_BANNER if mixed else DEMO_ONLY_BANNER), "清除演示数据…"
+        else:
+            self.banner_frame.hide()
+            return
+        self.synthetic_banner.setText(text)
+        self.banner_button.setText(button)
+        self.banner_frame.show()
+
+    def _banner_clicked(self) -> None:
+        if self.is_demo_store():
+            self.sig_open_own_data.emit()
+        else:
+            self.clear_demo()
+
+    def open_demo(self) -> None:
+        """查看演示数据: the window opens the demo's own database (built in the background the first time)."""
         self.welcome_note.hide()
-        self.demo_button.setEnabled(False)
-        job = Job(self, build_demo, self.ctx.store.path, seed=DEFAULT_SEED, label="生成演示数据")
-        job.on_success(self._on_demo_built)
-        job.sig_finished.connect(lambda: self.demo_button.setEnabled(True))
-        self.ctx.jobs.start(self.key, job)
+        self.sig_open_demo.emit()
 
-    def _on_demo_built(self, summary: Any) -> None:
-        describe = getattr(summary, "describe", None)
-        self._demo_summary = describe() if callable(describe) else ""
+    def show_demo_summary(self, text: str) -> None:
+        """What the demo build made (shown under the totals after the first build)."""
+        self._demo_summary = text
+        self.refresh()
+
+    def clear_demo(self) -> Job | None:
+        """清除演示数据: ask, then remove this store's demo batches in the background (backed up first)."""
+        from cxdesk.demo import demo_batches, own_batches
+
+        store = self.ctx.store
+        demo = demo_batches(store)
+        if not demo or not self.confirm_clear_demo(sum(b.rows_added for b in demo), len(own_batches(store))):
+            return None
+        from cxdesk.demo import clear_demo
+
+        self.banner_button.setEnabled(False)
+        job = Job(self, clear_demo, store.path, label="清除演示数据")
+        job.on_success(self._on_demo_cleared)
+        job.sig_finished.connect(lambda: self.banner_button.setEnabled(True))
+        self.ctx.jobs.start(f"{self.key}.clear-demo", job)
+        return job
+
+    def confirm_clear_demo(self, demo_rows: int, own: int) -> bool:
+        """The confirm dialog (tests replace this method)."""
+        kept = f"您自己导入的 {own} 个批次保留不动。" if own else "您还没有导入自己的数据，清除后数据库为空。"
+        answer = QMessageBox.question(
+            self, "清除演示数据",
+            f"确定从这个数据库中清除演示数据吗？\n\n将删除演示数据的 {demo_rows:,} 条记录及其分析结果；{kept}\n"
+            "清除前会自动备份数据库，可在 设置 → 数据库备份 中恢复。之后仍可随时「查看演示数据」（单独存放）。",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
+    def _on_demo_cleared(self, summary: Any) -> None:
+        self._demo_summary = ""
         self.ctx.data_changed()
-        self.sig_demo_built.emit()
+        self.sig_demo_cleared.emit(summary)
 
     def _show_welcome_note(self, text: str) -> None:
         self.welcome_note.setText(text)
