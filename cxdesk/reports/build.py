@@ -5,6 +5,10 @@ The file is written next to the target under a temporary name and renamed at
 the end (:func:`cxdesk.outpaths.atomic_output`), so a failed or cancelled
 report never leaves half a file behind, and the database, its side files and
 backups are never a target.
+
+Without dates (``date_from`` and ``date_to`` both ``None``) the report covers
+全部: every row, those without a time too, and no previous period. With one
+end only, the other is the first or last day of the data.
 """
 from __future__ import annotations
 
@@ -24,17 +28,31 @@ MAX_DAYS = 3660
 
 @dataclass(frozen=True)
 class ReportParams:
-    """What to report on and where to write it (a plain snapshot taken on the GUI thread)."""
+    """What to report on and where to write it (a plain snapshot taken on the GUI thread).
 
-    date_from: date
-    date_to: date
+    No dates at all: 全部 (every row, undated ones too); one date: the other end is the data's edge.
+    """
+
+    date_from: date | None
+    date_to: date | None
     out: Path
     shop_id: int | None = None
     platform: str | None = None
     keep_personal: bool = False
 
-    def filter(self) -> DashboardFilter:
-        return DashboardFilter(self.date_from, self.date_to, self.shop_id, self.platform)
+    @property
+    def all_data(self) -> bool:
+        return self.date_from is None and self.date_to is None
+
+    def filter(self, first_day: date | None = None, last_day: date | None = None) -> DashboardFilter:
+        """The dashboard filter; a missing end is the data's first / last day (then the other end)."""
+        if self.all_data:
+            last = last_day or date.today()
+            first = min(first_day or last, last)
+            return DashboardFilter(first, last, self.shop_id, self.platform, all_data=True)
+        start = self.date_from or min(first_day or self.date_to, self.date_to)
+        end = self.date_to or max(last_day or self.date_from, self.date_from)
+        return DashboardFilter(start, end, self.shop_id, self.platform)
 
 
 @dataclass(frozen=True)
@@ -59,12 +77,14 @@ def check_params(params: ReportParams, db_path: str | Path | None = None) -> str
     suffix = Path(params.out).suffix.lower()
     if suffix not in FORMATS:
         raise CxdeskError(f"报告文件须以 .xlsx、.html 或 .pdf 结尾：{Path(params.out).name}")
-    if params.date_to < params.date_from:
-        raise CxdeskError(f"结束日期 {params.date_to} 早于开始日期 {params.date_from}。")
-    if (params.date_to - params.date_from).days + 1 > MAX_DAYS:
-        raise CxdeskError("报告期间最长 10 年，请缩短日期范围。")
+    if params.date_from is not None and params.date_to is not None:
+        if params.date_to < params.date_from:
+            raise CxdeskError(f"结束日期 {params.date_to} 早于开始日期 {params.date_from}。")
+        if (params.date_to - params.date_from).days + 1 > MAX_DAYS:
+            raise CxdeskError("报告期间最长 10 年，请缩短日期范围。")
     earliest, latest = plausible_range()
-    if params.date_from < earliest.date() or params.date_to > latest.date():
+    if ((params.date_from is not None and params.date_from < earliest.date())
+            or (params.date_to is not None and params.date_to > latest.date())):
         raise CxdeskError(f"报告期间须在 {range_text()} 之内（店铺数据的合理时间范围），未生成报告，请改日期。")
     if not Path(params.out).parent.exists():
         raise CxdeskError(f"文件夹不存在：{Path(params.out).parent}")
@@ -79,7 +99,7 @@ def build_report(ctx: JobContext, db_path: str | Path, params: ReportParams) -> 
     suffix = check_params(params, db_path)
     if not Path(db_path).exists():
         raise CxdeskError(f"数据库文件不存在：{db_path}")
-    content = collect(ctx, db_path, params.filter(), keep_personal=params.keep_personal)
+    content = collect(ctx, db_path, _resolve(db_path, params), keep_personal=params.keep_personal)
     ctx.check()
     ctx.progress(85, 100, "写出报告")
     out = Path(params.out)
@@ -89,3 +109,19 @@ def build_report(ctx: JobContext, db_path: str | Path, params: ReportParams) -> 
         ctx.check()
     ctx.progress(100, 100, "完成")
     return ReportSummary(out, suffix, not params.keep_personal)
+
+
+def _resolve(db_path: str | Path, params: ReportParams) -> DashboardFilter:
+    """``params.filter()`` with a missing end filled from the data's first / last day (index look-ups)."""
+    if params.date_from is not None and params.date_to is not None:
+        return params.filter()
+    from cxdesk.store import open_store
+    from cxdesk.store.dashboard import DashboardRepo
+
+    with open_store(db_path) as store:
+        repo = DashboardRepo(store.conn)
+        first, last = repo.first_day(), repo.last_day()
+    flt = params.filter(first, last)
+    if flt.days > MAX_DAYS and not flt.all_data:
+        raise CxdeskError("报告期间最长 10 年，请缩短日期范围。")
+    return flt

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cxdesk.privacy import mask_nick, mask_text
-from cxdesk.reports.data import DashboardData, Tile, load_dashboard, tiles
+from cxdesk.reports.data import DashboardData, Tile, load_dashboard, tiles, undated_note
 from cxdesk.store import open_store
 from cxdesk.store.dashboard import DashboardFilter
 from cxdesk.store.risk_queue import OPEN_STATUSES, TARGET_LABELS, FlagFilter, RiskQueueRepo
@@ -51,6 +51,7 @@ class ReportContent:
     tables: list[Table]
     figures: list[tuple[str, Figure]]  # (caption, figure)
     synthetic: bool = False
+    notes: list[str] = field(default_factory=list)  # under the period: rows without a time, in words
 
     def table(self, title: str) -> Table:
         return next(t for t in self.tables if t.title == title)
@@ -88,11 +89,12 @@ def collect(ctx: JobContext, db_path: str | Path, flt: DashboardFilter, *, keep_
         risks = _risk_table(store, data, keep_personal)
         faq = _faq_table(data, keep_personal)
         ctx.progress(20, 100, "统计评价方面")
-        voc = VocFilter(shop_id=flt.shop_id, platform=flt.platform, date_from=flt.date_from, date_to=flt.date_to)
+        dates = (None, None) if flt.all_data else (flt.date_from, flt.date_to)  # 全部: undated reviews too
+        voc = VocFilter(shop_id=flt.shop_id, platform=flt.platform, date_from=dates[0], date_to=dates[1])
         aspects = store.voc.aspect_counts(voc)
         ctx.check()
         ctx.progress(30, 100, "查找新出现的抱怨")
-        emerging = _emerging_table(store, voc, keep_personal)
+        emerging = _emerging_table(store, voc, keep_personal, flt.all_data)
     ctx.check()
     ctx.progress(45, 100, "计算客服绩效")
     agents = _agents_table(ctx, db_path, data)
@@ -105,10 +107,11 @@ def collect(ctx: JobContext, db_path: str | Path, flt: DashboardFilter, *, keep_
     figures = [("评价情感", sentiment_figure(data, 7.0, 3.0, clickable=False)),
                ("风险", risk_figure(data, 7.0, 3.0, clickable=False)), ("评价方面", aspect_chart)]
     prev = data.previous_filter
+    note = undated_note(data)
     return ReportContent(
         title="评价与客服报告",
-        period=f"{flt.date_from.isoformat()} 至 {flt.date_to.isoformat()}（{flt.days} 天）",
-        compared=f"{prev.date_from.isoformat()} 至 {prev.date_to.isoformat()}",
+        period=data.period_text,
+        compared="" if flt.all_data else f"{prev.date_from.isoformat()} 至 {prev.date_to.isoformat()}",
         scope=data.scope_label,
         generated=datetime.now().strftime("%Y-%m-%d %H:%M"),
         masked=not keep_personal,
@@ -116,13 +119,14 @@ def collect(ctx: JobContext, db_path: str | Path, flt: DashboardFilter, *, keep_
         tables=[agents, risks, faq, _aspect_table(aspects), emerging],
         figures=figures,
         synthetic=synthetic,
+        notes=[note] if note else [],
     )
 
 
 def _risk_table(store, data: DashboardData, keep: bool) -> Table:
     f = data.filter
-    flt = FlagFilter(statuses=OPEN_STATUSES, shop_id=f.shop_id, date_from=f.date_from.isoformat(),
-                     date_to=f.date_to.isoformat())
+    dates = (None, None) if f.all_data else (f.date_from.isoformat(), f.date_to.isoformat())
+    flt = FlagFilter(statuses=OPEN_STATUSES, shop_id=f.shop_id, date_from=dates[0], date_to=dates[1])
     rows = RiskQueueRepo(store.conn).page(flt, 0, TOP_RISKS * 5 if f.platform else TOP_RISKS, sort="level_time")
     if f.platform:
         rows = [r for r in rows if r.platform == f.platform][:TOP_RISKS]
@@ -139,6 +143,9 @@ def _faq_table(data: DashboardData, keep: bool) -> Table:
     header = ["常见问题", "本期提问", "上期提问", "变化"]
     if not data.faq_analysed:
         return Table("常见问题", header, [], "常见问题尚未分析：运行「分析数据」后，这里列出本期被问得最多的问题。")
+    if data.all_data:  # no previous period: how often each was asked in all the data
+        rows = [[_short(t.label, keep), t.current] for t in data.faq[:TOP_FAQ]]
+        return Table("常见问题", ["常见问题", "提问次数"], rows, "" if rows else "没有归入常见问题的提问。", [40, 10])
     rows = []
     for t in data.faq[:TOP_FAQ]:
         change = "新出现" if not t.previous else f"{(t.current - t.previous) / t.previous * 100:+.0f}%"
@@ -153,10 +160,13 @@ def _aspect_table(aspects) -> Table:
                  "" if rows else "所选期间没有方面提及（或方面分析尚未运行）。", [12, 8, 8, 8, 8, 10])
 
 
-def _emerging_table(store, voc: VocFilter, keep: bool) -> Table:
+def _emerging_table(store, voc: VocFilter, keep: bool, all_data: bool = False) -> Table:
     from cxdesk.analysis.voc import emerging_complaints
 
     header = ["类型", "词 / 方面", "本期提及", "本期负面", "上期提及", "上期负面", "说明"]
+    if all_data:  # "new" needs a period before: 全部 has none
+        return Table("新出现的抱怨", header, [], "全部数据无上期对比：新出现的抱怨只在选定期间的报告中列出。",
+                     [6, 12, 8, 8, 8, 8, 34])
     result = emerging_complaints(store.voc, voc, store.voc.last_date(), store.voc.has_aspects())
     rows = [["方面" if e.kind == "aspect" else "关键词", e.term if keep else mask_text(e.term), e.mentions,
              e.negative, e.previous_mentions, e.previous_negative, e.change()] for e in result.items]
@@ -181,7 +191,8 @@ def _agents_table(ctx: JobContext, db_path: str | Path, data: DashboardData) -> 
             row += [_num(r.get("order_rate", float("nan")) * 100), _num(r.get("sales"), 2)]
         row.append(_num(r.get("score")))
         rows.append(row)
-    note = "" if rows else "所选期间没有会话。"
+    note = "" if rows else "所选期间没有会话。" + (
+        "没有时间的会话只计入「全部」。" if data.undated.sessions and not data.all_data else "")
     return Table("客服绩效", header, rows, note, [18, 7, 7, 9, 9, 9, 7, 7, 9, 10, 7][:len(header)])
 
 
@@ -202,6 +213,8 @@ def agent_kpis_for(ctx: JobContext, db_path: str | Path, flt: DashboardFilter):
         from cxdesk.store.dashboard import DashboardRepo
 
         shops = DashboardRepo(store.conn).shop_ids(flt)
+    if flt.all_data:  # every session, those without a time too
+        return kpi_table(frames, "all", shop_ids=shops or [-2], config=config)
     start = frames.sessions["start"].to_numpy(float)
     lo = (np.datetime64(flt.date_from) - np.datetime64("1970-01-01")).astype("timedelta64[D]").astype(float) * DAY_S
     hi = lo + flt.days * DAY_S

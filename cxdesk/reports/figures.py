@@ -44,8 +44,8 @@ def sentiment_figure(data: DashboardData, width: float = 5.2, height: float = 2.
     ax = fig.add_subplot()
     title = f"评价情感（按{BUCKET_NAMES[data.bucket][0]}{'，点击柱子查看评价' if clickable else ''}）"
     points = data.series
-    if not any(p.analysed for p in points):
-        empty_axes(ax, title, "所选期间没有已分析情感的评价")
+    if not any(p.analysed for p in points):  # nothing to click: no click hint in the title
+        empty_axes(ax, f"评价情感（按{BUCKET_NAMES[data.bucket][0]}）", _empty_text(data, "已分析情感的评价", data.undated.reviews, "条评价"))
         return fig
     tidy_axes(ax, title)
     xs = list(range(len(points)))
@@ -74,7 +74,8 @@ def risk_figure(data: DashboardData, width: float = 5.2, height: float = 2.9, cl
     title = f"风险（按{BUCKET_NAMES[data.bucket][0]}{'，点击查看这些风险' if clickable else ''}）"
     series = data.risk_series()
     if not any(sum(per.values()) for _s, _e, per in series):
-        empty_axes(ax, title, "所选期间没有风险标记")
+        undated = data.undated_flags() if data.all_data else 0
+        empty_axes(ax, f"风险（按{BUCKET_NAMES[data.bucket][0]}）", _empty_text(data, "风险标记", undated, "个风险标记"))
         return fig
     tidy_axes(ax, title)
     xs = list(range(len(series)))
@@ -91,12 +92,23 @@ def risk_figure(data: DashboardData, width: float = 5.2, height: float = 2.9, cl
     return fig
 
 
+def _empty_text(data: DashboardData, what: str, undated: int, unit: str) -> str:
+    """Why a trend chart is empty: nothing in the period, or the rows have no time (never "not analysed")."""
+    if data.all_data:
+        if undated:
+            return f"{undated:,} {unit}没有时间，无法按时间画趋势"
+        return f"没有{what}"
+    if data.undated.reviews or data.undated.sessions:
+        return f"所选期间没有{what}\n（没有时间的数据只计入「全部」）"
+    return f"所选期间没有{what}"
+
+
 def link_for(data: DashboardData, gid: str) -> Link | None:
     """The page and filter a click on chart element ``gid`` opens; ``None`` for anything else."""
     kind, _, rest = gid.partition(":")
     if kind == "sentiment":
         start, end = bucket_range(date.fromisoformat(rest), data.bucket, data.filter)
-        return _voc(data.filter.changed(date_from=start, date_to=end))
+        return _voc(data.filter.changed(date_from=start, date_to=end, all_data=False))
     if kind == "risk":
         day, _, level = rest.partition(":")
         start, end = bucket_range(date.fromisoformat(day), data.bucket, data.filter)

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from cxdesk.exports import neutralise
 from cxdesk.reports.content import ReportContent, Table
+from cxdesk.reports.data import NO_PREVIOUS
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -36,8 +37,8 @@ def png(fig: Figure, dpi: int = 150) -> bytes:
 
 
 def _meta_lines(c: ReportContent) -> list[str]:
-    lines = [f"期间：{c.period}（对比上期 {c.compared}）", f"范围：{c.scope}", f"生成时间：{c.generated}",
-             MASK_NOTE if c.masked else KEEP_NOTE]
+    period = f"期间：{c.period}（对比上期 {c.compared}）" if c.compared else f"期间：{c.period}（{NO_PREVIOUS}）"
+    lines = [period, *c.notes, f"范围：{c.scope}", f"生成时间：{c.generated}", MASK_NOTE if c.masked else KEEP_NOTE]
     if c.synthetic:
         lines.append(SYNTHETIC_NOTE)
     return lines

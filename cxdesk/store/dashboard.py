@@ -11,6 +11,13 @@ half a second:
   periods (flags on messages are found from the flag side: messages have no
   time index, and flags are few);
 - FAQ: questions per cluster in both periods, from ``faq_members.asked_at``;
+- 全部 (``DashboardFilter.all_data``): every row, those without a time too
+  (JDDC chats, review exports without a date); there is no previous period.
+  Rows without a time are counted apart (:meth:`DashboardRepo.undated`: one
+  indexed ``IS NULL`` count per table), so a dated period can say how many
+  rows it cannot show; 全部's risk flags, dated or not, come from one pass
+  over the flags (:meth:`DashboardRepo.risk_all`), its FAQ counts from the
+  cluster index;
 - reviews per shop and day (count, ratings, sentiment sums) are also kept
   pre-aggregated, as one JSON value in ``meta`` (~1,100 rows for a year of
   three shops) tagged with a fingerprint of the reviews and analysis runs;
@@ -48,23 +55,41 @@ TEAM_METRICS = (
 )
 FINGERPRINT_KEY = "dashboard.team_daily"
 REVIEW_DAILY_KEY = "dashboard.review_daily"
+# Part of the reviews' fingerprint: a stored pre-aggregate of another row shape is stale.
+REVIEW_DAILY_SHAPE = "shop-day-9-undated"
+_REVIEW_DAY_SELECT = (
+    "SELECT r.shop_id, substr(r.created_at, 1, 10) AS d, COUNT(*), COUNT(r.rating), "
+    "COALESCE(SUM(r.rating), 0), COALESCE(SUM(s.no_content = 0), 0), "
+    "COALESCE(SUM(s.no_content = 0 AND s.label = '负面'), 0), "
+    "COALESCE(SUM(CASE WHEN s.no_content = 0 THEN s.score END), 0), COUNT(s.target_id) "
+    "FROM reviews r LEFT JOIN sentiment s ON s.target_type = 'review' AND s.target_id = r.id")
 
 
 @dataclass(frozen=True)
 class DashboardFilter:
-    """A date range (both ends inclusive) and optionally one shop or one platform."""
+    """A date range (both ends inclusive) and optionally one shop or one platform.
+
+    ``all_data`` (全部): no date bounds at all, rows without a time included;
+    ``date_from``/``date_to`` then only span the dated rows (the trend charts).
+    """
 
     date_from: date
     date_to: date
     shop_id: int | None = None
     platform: str | None = None
+    all_data: bool = False
 
     @property
     def days(self) -> int:
         return (self.date_to - self.date_from).days + 1
 
     def previous(self) -> DashboardFilter:
-        """The period of the same length that ends the day before this one starts."""
+        """The period of the same length that ends the day before this one starts.
+
+        全部 has no previous period: it is returned itself, and callers show no comparison.
+        """
+        if self.all_data:
+            return self
         end = self.date_from - timedelta(days=1)
         return replace(self, date_from=end - timedelta(days=self.days - 1), date_to=end)
 
@@ -72,7 +97,12 @@ class DashboardFilter:
         return replace(self, **changes)
 
     def bounds(self) -> tuple[str, str]:
-        """``[from, to + 1 day)`` as text, for ``created_at >= ? AND created_at < ?``."""
+        """``[from, to + 1 day)`` as text, for ``created_at >= ? AND created_at < ?``.
+
+        For 全部: bounds every stored time passes (text times start with a digit); NULL still fails.
+        """
+        if self.all_data:
+            return "", "~"
         return self.date_from.isoformat(), (self.date_to + timedelta(days=1)).isoformat()
 
 
@@ -83,6 +113,7 @@ class ReviewStats:
     rating_sum: float
     analysed: int  # with a sentiment and some text
     negative: int
+    scored: int = 0  # with a sentiment result at all (text or not): 0 means the analysis has not seen them
 
     @property
     def avg_rating(self) -> float | None:
@@ -91,6 +122,17 @@ class ReviewStats:
     @property
     def negative_share(self) -> float | None:
         return self.negative / self.analysed if self.analysed else None
+
+
+@dataclass(frozen=True)
+class UndatedCounts:
+    """Rows of the filter's shops without a time: only 全部 counts them."""
+
+    reviews: int = 0
+    sessions: int = 0
+
+    def __bool__(self) -> bool:
+        return bool(self.reviews or self.sessions)
 
 
 @dataclass(frozen=True)
@@ -211,16 +253,16 @@ class DashboardRepo:
     # --- reviews ---------------------------------------------------------------------------
 
     def review_days(self, f: DashboardFilter) -> list[list]:
-        """Live: [shop, day, reviews, rated, rating_sum, analysed, negative, score_sum] per shop and day of ``f``."""
-        lo, hi = f.bounds()
-        return [list(r) for r in self._conn.execute(
-            "SELECT r.shop_id, substr(r.created_at, 1, 10) AS d, COUNT(*), COUNT(r.rating), "
-            "COALESCE(SUM(r.rating), 0), COALESCE(SUM(s.no_content = 0), 0), "
-            "COALESCE(SUM(s.no_content = 0 AND s.label = '负面'), 0), "
-            "COALESCE(SUM(CASE WHEN s.no_content = 0 THEN s.score END), 0) "
-            "FROM reviews r LEFT JOIN sentiment s ON s.target_type = 'review' AND s.target_id = r.id "
-            "WHERE r.created_at >= ? AND r.created_at < ? AND r.shop_id IN (SELECT value FROM json_each(?)) "
-            "GROUP BY r.shop_id, d", (lo, hi, _in(self.shop_ids(f))))]
+        """Live: [shop, day, reviews, rated, rating_sum, analysed, negative, score_sum, scored] per shop and
+        day of ``f`` (for 全部 also the rows without a time: day ``None``)."""
+        shops = _in(self.shop_ids(f))
+        if f.all_data:
+            where, params = "r.shop_id IN (SELECT value FROM json_each(?))", (shops,)
+        else:
+            where = "r.created_at >= ? AND r.created_at < ? AND r.shop_id IN (SELECT value FROM json_each(?))"
+            params = (*f.bounds(), shops)
+        return [list(r) for r in self._conn.execute(f"{_REVIEW_DAY_SELECT} WHERE {where} GROUP BY r.shop_id, d",
+                                                    params)]
 
     def review_stats(self, f: DashboardFilter) -> ReviewStats:
         return review_stats_from(self.review_days(f), f, self.shop_ids(f))
@@ -234,20 +276,16 @@ class DashboardRepo:
         return int(self._conn.execute("SELECT COUNT(*) FROM reviews").fetchone()[0])
 
     def review_fingerprint(self) -> str:
-        """Changes with every review import or undo and every analysis run (sentiment may change)."""
+        """Changes with every review import or undo and every analysis run (sentiment may change),
+        and with the pre-aggregate's row shape (:data:`REVIEW_DAILY_SHAPE`)."""
         q = self._conn.execute
         return json.dumps([*q("SELECT COUNT(*), COALESCE(MAX(id), 0) FROM reviews").fetchone(),
-                           q("SELECT COALESCE(MAX(id), 0) FROM analysis_runs").fetchone()[0]])
+                           q("SELECT COALESCE(MAX(id), 0) FROM analysis_runs").fetchone()[0], REVIEW_DAILY_SHAPE])
 
     def compute_review_daily(self) -> list[list]:
-        """[shop, day, reviews, rated, rating_sum, analysed, negative, score_sum] for every shop and day."""
-        return [list(r) for r in self._conn.execute(
-            "SELECT r.shop_id, substr(r.created_at, 1, 10) AS d, COUNT(*), COUNT(r.rating), "
-            "COALESCE(SUM(r.rating), 0), COALESCE(SUM(s.no_content = 0), 0), "
-            "COALESCE(SUM(s.no_content = 0 AND s.label = '负面'), 0), "
-            "COALESCE(SUM(CASE WHEN s.no_content = 0 THEN s.score END), 0) "
-            "FROM reviews r LEFT JOIN sentiment s ON s.target_type = 'review' AND s.target_id = r.id "
-            "WHERE r.created_at IS NOT NULL GROUP BY r.shop_id, d")]
+        """[shop, day, reviews, rated, rating_sum, analysed, negative, score_sum, scored] for every shop and
+        day; the reviews without a time make one row per shop with day ``None`` (counted in 全部 only)."""
+        return [list(r) for r in self._conn.execute(f"{_REVIEW_DAY_SELECT} GROUP BY r.shop_id, d")]
 
     def store_review_daily(self, rows: list[list], fingerprint: str) -> None:
         """Keep the pre-aggregate; call inside a transaction."""
@@ -263,6 +301,47 @@ class DashboardRepo:
             return None
         stored = json.loads(row[0])
         return stored["rows"] if stored.get("fingerprint") == self.review_fingerprint() else None
+
+    # --- rows without a time ------------------------------------------------------------------
+
+    def undated(self, f: DashboardFilter) -> UndatedCounts:
+        """Reviews and chat sessions of ``f``'s shops without a time (``IS NULL`` look-ups on the time indexes)."""
+        q = self._conn.execute
+        if f.shop_id is None and not f.platform:  # every shop: the count reads the time index only
+            where, params = "", ()
+        else:
+            where, params = " AND shop_id IN (SELECT value FROM json_each(?))", (_in(self.shop_ids(f)),)
+        return UndatedCounts(
+            int(q(f"SELECT COUNT(*) FROM reviews WHERE created_at IS NULL{where}", params).fetchone()[0]),
+            int(q(f"SELECT COUNT(*) FROM chat_sessions WHERE started_at IS NULL{where}", params).fetchone()[0]))
+
+    def risk_all(self, f: DashboardFilter) -> tuple[list[RiskDay], list[tuple[str, bool, int]]]:
+        """全部: every flag of ``f``'s shops in one pass from the flag side (flags are few; messages have no
+        time index): per day of the event as :meth:`risk_days`, and (level, open, flags) of those whose
+        message, session or review has no (readable) time."""
+        sql = (
+            "SELECT d, level, open, COUNT(*) FROM ("
+            "  SELECT substr(m.sent_at, 1, 10) AS d, fl.level AS level, fl.status IN ('待处理', '处理中') AS open "
+            "  FROM risk_flags fl JOIN chat_messages m ON m.id = fl.target_id "
+            "  WHERE fl.target_type = 'message' AND m.shop_id IN (SELECT value FROM json_each(?1)) "
+            "  UNION ALL "
+            "  SELECT substr(s.started_at, 1, 10), fl.level, fl.status IN ('待处理', '处理中') "
+            "  FROM risk_flags fl JOIN chat_sessions s ON s.id = fl.target_id "
+            "  WHERE fl.target_type = 'session' AND s.shop_id IN (SELECT value FROM json_each(?1)) "
+            "  UNION ALL "
+            "  SELECT substr(r.created_at, 1, 10), fl.level, fl.status IN ('待处理', '处理中') "
+            "  FROM risk_flags fl JOIN reviews r ON r.id = fl.target_id "
+            "  WHERE fl.target_type = 'review' AND r.shop_id IN (SELECT value FROM json_each(?1))"
+            ") GROUP BY d, level, open ORDER BY d")
+        dated: list[RiskDay] = []
+        undated: dict[tuple[str, bool], int] = {}
+        for d, level, is_open, n in self._conn.execute(sql, (_in(self.shop_ids(f)),)):
+            day = stored_date(d)
+            if day is not None:
+                dated.append(RiskDay(day, level, bool(is_open), int(n)))
+            else:
+                undated[(level, bool(is_open))] = undated.get((level, bool(is_open)), 0) + int(n)
+        return dated, [(level, is_open, n) for (level, is_open), n in sorted(undated.items())]
 
     # --- risk ------------------------------------------------------------------------------
 
@@ -302,6 +381,19 @@ class DashboardRepo:
         """Visible clusters asked in ``f`` or the period before: questions in each, most asked now first."""
         if not self.faq_analysed():
             return []
+        if f.all_data and f.shop_id is None and not f.platform:  # every question: counted on the cluster index
+            rows = self._conn.execute(
+                "SELECT c.id, c.label, m.n FROM (SELECT cluster_id, COUNT(*) AS n FROM faq_members "
+                "GROUP BY cluster_id) m JOIN faq_clusters c ON c.id = m.cluster_id AND c.hidden = 0 "
+                "ORDER BY m.n DESC, c.id LIMIT ?", (int(limit),)).fetchall()
+            return [FaqTrend(cid, label, int(n or 0), 0) for cid, label, n in rows]
+        if f.all_data:  # every question of the shops, those of sessions without a time too; no previous period
+            rows = self._conn.execute(
+                "SELECT c.id, c.label, COUNT(*) FROM faq_members m "
+                "JOIN faq_clusters c ON c.id = m.cluster_id AND c.hidden = 0 "
+                "JOIN chat_sessions s ON s.id = m.session_id WHERE s.shop_id IN (SELECT value FROM json_each(?)) "
+                "GROUP BY c.id ORDER BY 3 DESC, c.id LIMIT ?", (_in(self.shop_ids(f)), int(limit))).fetchall()
+            return [FaqTrend(cid, label, int(n or 0), 0) for cid, label, n in rows]
         prev = f.previous()
         lo, mid = prev.bounds()[0], f.bounds()[0]
         hi = f.bounds()[1]
@@ -317,11 +409,13 @@ class DashboardRepo:
     # --- team KPIs (pre-aggregated) ----------------------------------------------------------
 
     def team_totals(self, f: DashboardFilter) -> TeamTotals:
+        """Sums of the team pre-aggregate over ``f``'s days (sessions without a time are not in it)."""
+        lo, hi = ("", "~") if f.all_data else (f.date_from.isoformat(), f.date_to.isoformat())
         rows = self._conn.execute(
             "SELECT substr(metric, ?), SUM(value) FROM agent_metrics "
             "WHERE agent = ? AND period = ? AND period_start >= ? AND period_start <= ? "
             "AND shop_id IN (SELECT value FROM json_each(?)) AND substr(metric, 1, ?) = ? GROUP BY metric",
-            (len(TEAM_PREFIX) + 1, TEAM_AGENT, TEAM_PERIOD, f.date_from.isoformat(), f.date_to.isoformat(),
+            (len(TEAM_PREFIX) + 1, TEAM_AGENT, TEAM_PERIOD, lo, hi,
              _in(self.shop_ids(f)), len(TEAM_PREFIX), TEAM_PREFIX)).fetchall()
         return TeamTotals({k: float(v or 0.0) for k, v in rows})
 
@@ -367,6 +461,14 @@ class DashboardRepo:
 
 
 def _days_in(rows: Iterable[list], f: DashboardFilter, shop_ids: Sequence[int]) -> Iterable[tuple[date, list]]:
+    """The rows of dated days in ``f`` (for 全部: every readable day)."""
+    if f.all_data:
+        shops = set(shop_ids)
+        for row in rows:
+            day = stored_date(row[1]) if row[0] in shops else None
+            if day is not None:
+                yield day, row
+        return
     shops, lo, hi = set(shop_ids), f.date_from.isoformat(), f.date_to.isoformat()
     for row in rows:
         if row[0] in shops and row[1] is not None and lo <= row[1] <= hi:
@@ -376,12 +478,21 @@ def _days_in(rows: Iterable[list], f: DashboardFilter, shop_ids: Sequence[int]) 
 
 
 def review_stats_from(rows: Iterable[list], f: DashboardFilter, shop_ids: Sequence[int]) -> ReviewStats:
-    """Sum the per-shop-day rows of ``f`` (live or pre-aggregated: same shape)."""
-    acc = [0, 0, 0.0, 0, 0]
-    for _day, row in _days_in(rows, f, shop_ids):
+    """Sum the per-shop-day rows of ``f`` (live or pre-aggregated: same shape).
+
+    全部 sums every row of the shops: those without a time (day ``None``) or with an unreadable one too.
+    """
+    if f.all_data:
+        shops = set(shop_ids)
+        chosen: Iterable[list] = (row for row in rows if row[0] in shops)
+    else:
+        chosen = (row for _day, row in _days_in(rows, f, shop_ids))
+    acc = [0, 0, 0.0, 0, 0, 0]
+    for row in chosen:
         for i in range(5):
             acc[i] += row[2 + i]
-    return ReviewStats(int(acc[0]), int(acc[1]), float(acc[2]), int(acc[3]), int(acc[4]))
+        acc[5] += row[8]
+    return ReviewStats(int(acc[0]), int(acc[1]), float(acc[2]), int(acc[3]), int(acc[4]), int(acc[5]))
 
 
 def series_from(rows: Iterable[list], f: DashboardFilter, kind: str, shop_ids: Sequence[int]) -> list[SeriesPoint]:

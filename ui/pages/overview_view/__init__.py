@@ -10,6 +10,10 @@ pre-aggregates are stale (after an import or an analysis run) a second job
 brings them up to date and the figures are read again; until then the
 figures come from the live queries and the service tiles say they are being
 computed.
+
+全部 covers every row, those without a time too, with no comparison; under
+the period line a note says how many rows have no time (a dated period cannot
+show them, 全部 cannot chart them: :func:`cxdesk.reports.data.undated_note`).
 """
 from __future__ import annotations
 
@@ -18,7 +22,7 @@ from typing import Any
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from cxdesk.reports.data import DashboardData, Link, Tile, tiles
+from cxdesk.reports.data import NO_PREVIOUS, DashboardData, Link, Tile, tiles, undated_note
 from cxdesk.store.dashboard import DashboardRepo
 from ui.pages.base import PageContext
 from ui.pages.overview_view._filters import DashboardFilterBarWidget
@@ -54,6 +58,10 @@ class DashboardWidget(QWidget):
         self.export_button.clicked.connect(self.sig_export.emit)
         self.period_label = QLabel("", self)
         self.period_label.setStyleSheet("color: #666;")
+        self.undated_label = QLabel("", self)  # rows without a time, in words (hidden when there are none)
+        self.undated_label.setWordWrap(True)
+        self.undated_label.setStyleSheet("color: #7a5a00;")
+        self.undated_label.hide()
         self.tile_widgets: list[TileWidget] = []
         self.tile_grid = QGridLayout()
         self.tile_grid.setSpacing(8)
@@ -74,6 +82,7 @@ class DashboardWidget(QWidget):
         layout.setSpacing(8)
         layout.addLayout(bar)
         layout.addWidget(self.period_label)
+        layout.addWidget(self.undated_label)
         layout.addLayout(self.tile_grid)
         layout.addLayout(charts)
 
@@ -82,7 +91,7 @@ class DashboardWidget(QWidget):
     def reset_options(self) -> None:
         """Re-read the shops and the newest data day (cheap index look-ups) into the filter bar."""
         repo = DashboardRepo(self.ctx.store.conn)
-        self.filter_bar.set_options(repo.shops(), repo.last_day())
+        self.filter_bar.set_options(repo.shops(), repo.last_day(), repo.first_day(), all_if_undated=True)
         self._refresh_checked = False
 
     def load(self) -> None:
@@ -96,9 +105,15 @@ class DashboardWidget(QWidget):
     def _apply(self, data: DashboardData) -> None:
         self.data = data
         f, p = data.filter, data.previous_filter
-        self.period_label.setText(
-            f"{data.scope_label}，{f.date_from:%Y-%m-%d} 至 {f.date_to:%Y-%m-%d}（{f.days} 天），"
-            f"与上期 {p.date_from:%Y-%m-%d} 至 {p.date_to:%Y-%m-%d} 相比")
+        if f.all_data:
+            self.period_label.setText(f"{data.scope_label}，{data.period_text}，{NO_PREVIOUS}")
+        else:
+            self.period_label.setText(
+                f"{data.scope_label}，{f.date_from:%Y-%m-%d} 至 {f.date_to:%Y-%m-%d}（{f.days} 天），"
+                f"与上期 {p.date_from:%Y-%m-%d} 至 {p.date_to:%Y-%m-%d} 相比")
+        note = undated_note(data)
+        self.undated_label.setText(note)
+        self.undated_label.setVisible(bool(note))
         self._show_tiles(tiles(data))
         # The charts after the tiles are painted: the first one imports matplotlib (~0.6 s at start-up).
         QTimer.singleShot(0, lambda: self._show_charts(data))
