@@ -75,8 +75,11 @@ def _adopt(qtbot, window: MainWindow) -> MainWindow:
     return window
 
 
-def test_first_start_opens_an_empty_user_store_on_the_welcome_page(qtbot, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The README's first command: a window with the welcome page; no demo rows in the user's store."""
+def test_first_start_opens_the_demo_and_keeps_the_users_store_empty(
+    qtbot, monkeypatch: pytest.MonkeyPatch, fake_builder: list[Path], analyses: list[Path]
+) -> None:
+    """The README's first command: the demo's own database opens (built in the background), labelled;
+    the user's store stays empty and offers 查看演示数据 / 导入数据 on its welcome page."""
     seen: dict[str, object] = {}
 
     def fake_exec(*_args) -> int:
@@ -87,7 +90,13 @@ def test_first_start_opens_an_empty_user_store_on_the_welcome_page(qtbot, monkey
                     buttons=(overview.demo_button.text(), overview.import_button.text()),
                     visible=overview.demo_button.isVisible(), jobs=[j.label for j in window.jobs.running()],
                     title=window.windowTitle())
-        for job in window.jobs.running():  # the background integrity check, if any
+        with qtbot.waitSignal(window.jobs.sig_job_finished, timeout=20_000,
+                              check_params_cb=lambda *a: True):
+            pass
+        qtbot.waitUntil(lambda: app_module._windows[-1] is not window, timeout=20_000)
+        demo = _adopt(qtbot, app_module._windows[-1])
+        seen.update(demo_window=(demo.is_demo, demo.store.path, "演示数据（合成" in demo.windowTitle()))
+        for job in demo.jobs.running():  # the background integrity check, if any
             job.wait()
         return 0
 
@@ -99,11 +108,11 @@ def test_first_start_opens_an_empty_user_store_on_the_welcome_page(qtbot, monkey
     assert seen["path"] == default_db_path() and seen["demo"] is False
     assert seen["page"] == "overview" and seen["welcome"] and seen["visible"]
     assert seen["buttons"] == ("查看演示数据", "导入数据")
-    assert "生成演示数据" not in seen["jobs"]  # type: ignore[operator]
+    assert "生成演示数据" in seen["jobs"]  # type: ignore[operator]
     assert "演示" not in str(seen["title"])
+    assert seen["demo_window"] == (True, demo_db_path(), True) and fake_builder == [demo_db_path()]
     with open_store(default_db_path()) as store:
         assert store.is_empty() and not store.batches.all()
-    assert not demo_db_path().exists()
 
 
 def test_demo_opens_from_its_own_file_labelled_and_never_mixes_with_own_data(

@@ -13,8 +13,10 @@ says how to restore. 设置 → 数据库备份 → 恢复 goes through
 restored file (every page holds the old connection, so a new window is the
 one clean way to reopen). Switching between the user's store and the demo's
 own database (查看演示数据 / 返回我的数据) replaces the window the same way
-(:func:`switch_store`). A first start opens the user's store, empty: 总览
-welcomes with 查看演示数据 and 导入数据; the demo never goes into that store.
+(:func:`switch_store`). A start on the default database while nothing has been
+imported into it opens the demo's own database (building it in the background
+the first time); the user's store stays empty and 返回我的数据 leads to its
+welcome page (查看演示数据 / 导入数据). The demo never goes into that store.
 """
 from __future__ import annotations
 
@@ -291,6 +293,11 @@ def run(db_path: str | None = None) -> int:
         _windows.append(window)
         window.show()
         check_in_background(window)
+        if db_path is None and store.is_empty() and not store.batches.all():
+            # Nothing imported yet: open the demo (its own database, built in the background the first
+            # time) so the first start has something to show; 返回我的数据 leads to the empty store's
+            # welcome page with 导入数据. The user's store never receives demo rows.
+            window.open_demo()
         return app.exec()
     finally:
         for shown in _windows:
