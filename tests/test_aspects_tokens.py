@@ -42,6 +42,13 @@ WORDS_INSIDE_WORDS = [
     "好像是新款",
     "跟棒球帽一起买的",
     "坏坏的表情包送给朋友",
+    # one-character complaints of texture and feel (粘, 辣, 厚, 脏, 油, 闷) inside other words
+    "粘贴在墙上",
+    "买了辣椒酱",
+    "面膜收到了，老板很厚道",
+    "不许说脏话",
+    "洗面奶用完了，去加油站旁边的超市买的",
+    "闷声发大财",
 ]
 
 
@@ -53,8 +60,8 @@ def test_one_character_words_inside_other_words_give_no_aspect(lexicon, text):
 @pytest.mark.parametrize("text, expected", [
     ("质量很差", {("质量", "负面")}),
     ("味道很好", {("气味", "正面")}),  # a cream: 味道 is its smell
-    ("太慢了", {("整体", "负面")}),
-    ("很快", {("整体", "正面")}),
+    ("太慢了", {("物流/快递", "负面")}),  # speed words alone judge the delivery
+    ("很快", {("物流/快递", "正面")}),
     ("真的好贵", {("价格/性价比", "负面")}),
     ("好假", {("正品/真伪", "负面")}),
     ("很棒", {("整体", "正面")}),
@@ -140,3 +147,53 @@ def test_a_missing_thing_is_a_complaint_about_its_aspect(lexicon):
     assert _pairs(lexicon, "没有色差") == {("颜色/外观", "正面")}
     assert _pairs(lexicon, "一点问题都没有") == {("整体", "正面")}
     assert _pairs(lexicon, "还没用过效果不知道") == set()
+
+
+def test_the_issue_s_delivery_example_is_a_delivery_complaint(lexicon):
+    # Delivered in hours: a meal, so 味道 is taste; the complaint is the delivery's, not 整体's.
+    found = lexicon.mentions("味道不错，就是速度太慢了，两个半小时才送到")
+    assert {(m.aspect, m.polarity) for m in found} == {("口味", "正面"), ("物流/快递", "负面")}
+    assert _pairs(lexicon, "三天才到") == {("物流/快递", "负面")}
+    assert _pairs(lexicon, "发货很快") == {("物流/快递", "正面")}
+    assert _pairs(lexicon, "吸收很快") == {("使用体验", "正面")}  # a trigger still takes a speed word
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("不保湿", {("效果/功能", "负面")}),  # a negated function is a complaint about it
+    ("感觉不怎么补水", {("效果/功能", "负面")}),
+    ("效果不如以前", {("效果/功能", "负面")}),  # comparisons with before
+    ("没有之前的好用", {("整体", "负面")}),
+    ("和想象的不一样", {("整体", "负面")}),
+    ("不腻也不干", {("使用体验", "正面")}),  # the 不 of 不腻 does not flip 不干 again
+    ("不是特别油腻", {("使用体验", "正面")}),  # 特别 (an ignore word) does not hide the 不是
+    ("不然脸会干", set()),
+])
+def test_negated_praise_and_comparisons(lexicon, text, expected):
+    assert _pairs(lexicon, text) == expected
+
+
+def test_verbs_and_wishes_are_no_opinions(lexicon):
+    assert _pairs(lexicon, "可以放心购买") == {("正品/真伪", "正面")}  # not 整体 from 可以
+    assert _pairs(lexicon, "适合冬天用") == set()
+    assert _pairs(lexicon, "希望好用") == set()
+    # … while the same words as opinions still count.
+    assert _pairs(lexicon, "质量可以") == {("质量", "正面")}
+    assert _pairs(lexicon, "很适合我") == {("整体", "正面")}
+    assert _pairs(lexicon, "不太适合油皮") == {("整体", "负面")}
+    assert _pairs(lexicon, "物流很快呢") == {("物流/快递", "正面")}  # 呢 ends statements too
+
+
+def test_middling_and_intensified_middling(lexicon):
+    assert _pairs(lexicon, "一般") == {("整体", "中性")}
+    assert _pairs(lexicon, "很一般") == {("整体", "负面")}
+
+
+def test_cosmetics_reviews_read_with_the_beauty_pack(lexicon):
+    assert _pairs(lexicon, "粉底很细腻") == {("使用体验", "正面")}  # the feel on the skin
+    assert _pairs(lexicon, "面料很细腻") == {("做工/材质", "正面")}  # no beauty cue: the fabric
+    assert _pairs(lexicon, "粉底有点厚") == {("使用体验", "负面")}
+    assert _pairs(lexicon, "衣服有点厚") == set()
+    assert _pairs(lexicon, "隔离霜不错") == {("整体", "正面")}  # a product name, not its function
+    assert _pairs(lexicon, "洗面奶泡沫很丰富，颜色很自然") >= {("使用体验", "正面"), ("效果/功能", "正面")}
+    # Skin types describe the buyer: 「我是干皮」 is no complaint.
+    assert _pairs(lexicon, "我是干皮，用着很滋润") == {("使用体验", "正面")}

@@ -40,12 +40,22 @@ then
    without an opinion but with a hedge (有点, 比较, 太, 略 …) is a complaint
    about its aspect (「就是瓶子比较硬」 is 包装 负面);
 9. a trigger without an opinion that is missing (「没有礼盒包装」, 「连盒子都没有」,
-   「啥赠品都没」) is a complaint about its aspect.
+   「啥赠品都没」) or negated right before it (「不保湿」, 「不怎么补水」) is a
+   complaint about its aspect;
+10. a polar word that starts with its own negator (不腻, 没效果) is not flipped
+    again by an earlier one (「不腻也不干」), and an ignore word does not hide a
+    negator before it (「不是特别油腻」 is praise);
+11. 可以 and 适合 followed by another word are verbs, not opinions (「可以放心购买」,
+    「适合冬天用」; but 「可以的」, 「很适合我」, 「不适合油皮」); a clause ending in 呢 is a
+    statement unless it has a question word, and wishes (希望好用, in
+    ``question_marks``) judge nothing.
 
 Category packs (``packs`` in the taxonomy, e.g. ``aspects_food.json``) add
 aspects and re-assign words for one shop category; a review is read with a
 pack when it contains one of the pack's *cues* (好吃, 米饭, 外卖 …), so
-「味道很好」 is 口味 for a meal and 气味 for a cream.
+「味道很好」 is 口味 for a meal and 气味 for a cream; the first pack whose cue is
+found is used (``aspects_food.json``, then ``aspects_beauty.json``, where 细腻 is
+the feel on the skin and 显白 the effect).
 
 Spans are character offsets into the text that was read, so the UI can
 highlight the clause and the opinion words in the original review.
@@ -73,6 +83,9 @@ _MODIFIERS = frozenset("很太好真挺超蛮巨特最不没较更还也都就�
 _COORDINATION = "都也和跟与及、"
 _ABSENT = ("没有", "没", "无", "没有了")
 _ABSENT_AFTER = re.compile(r"(?:都|也)(?:没有|没)了?[啊呀的]?")
+# Opinions that are verbs when a word follows them, and the characters that may follow them as opinions.
+_PARTICLES = "吧的啊呀哦啦了呢哈滴噢嘛哟"
+_MODAL = {"可以": frozenset(_PARTICLES), "适合": frozenset(_PARTICLES + "我")}
 _SENTENCE_END = re.compile(r"[。！!~～\n]")
 
 # Kinds of lexicon words.
@@ -232,10 +245,17 @@ class AspectLexicon:
             return s, m.end()
         return None
 
+    def _negated(self, folded: str, after: int, s: int, e: int) -> tuple[int, int] | None:
+        """Span of a negator written right before the trigger at ``s:e`` (「不保湿」「不太吸收」), else None."""
+        for n in self._negators.finditer(folded, max(after, s - 4), s):
+            if n.end() == s:
+                return n.start(), e
+        return None
+
     def _is_question(self, folded: str, start: int, end: int) -> bool:
         if end < len(folded) and folded[end] in _QUESTION_END:
             return True
-        if folded[end - 1] in "吗么嘛呢":
+        if folded[end - 1] in "吗么嘛":  # (呢 ends statements too: 「物流很快呢」)
             return True
         return self._questions is not None and self._questions.search(folded, start, end) is not None
 
@@ -256,18 +276,28 @@ class AspectLexicon:
                 core: frozenset[str], in_contrast: bool) -> list[Mention]:
         hits = []  # (start, end, word, polarity after negation, opinion start)
         last_end = start
+        skipped: list[tuple[int, int]] = []  # ignore words: no negator starts inside them (无论, 非常)
         for m in self._scan(words, core, folded, start, end):
             word = table[m.group()]
+            if m.group() in _MODAL and m.end() < end and _is_cjk(folded[m.end()]) \
+                    and folded[m.end()] not in _MODAL[m.group()] \
+                    and self._negated(folded, start, m.start(), m.end()) is None:
+                continue  # 「可以放心购买」「适合冬天用」: a verb with its object, not 「还可以」「很适合我」「不适合油皮」
             polarity, op_start = word.polarity, m.start()
-            if polarity is not None and polarity != "中性":
+            if polarity is not None and polarity != "中性" and self._negators.match(folded, m.start()) is None:
+                # (a word that starts with its own negator, 不腻 or 没效果, is not flipped again)
                 gap_from = max(last_end, m.start() - self.window)
                 neg = None
                 for n in self._negators.finditer(folded, gap_from, m.start()):
-                    neg = n
+                    if not any(a <= n.start() < b for a, b in skipped):
+                        neg = n
                 if neg is not None:
                     polarity, op_start = _FLIP[polarity], neg.start()
             hits.append((m.start(), m.end(), word, polarity, op_start))
-            last_end = m.end()
+            if word.kind == _IGNORE:
+                skipped.append((m.start(), m.end()))  # 「不是特别油腻」: 特别 does not hide the 不是
+            else:
+                last_end = m.end()
         if not hits:
             return []
         # 「配送员态度」「瓶子塑料」: triggers written together name one thing, of the first one's aspect.
@@ -279,6 +309,7 @@ class AspectLexicon:
                 hits[i + 1] = (s1, e1, w0, p1, o1)
         mentions: list[Mention] = []
         opinions = [h for h in hits if h[2].kind == _OPINION]
+        hedge = self._hedges.search(folded, start, end) if in_contrast and self._hedges is not None else None
         used: set[int] = set()
         taken: set[int] = set()  # judging phrases a trigger right before them took over
         for i, (s, e, word, polarity, op_start) in enumerate(hits):
@@ -296,22 +327,24 @@ class AspectLexicon:
                 chosen = after[0] if after else (before[-1] if before else None)
                 if chosen is None:
                     absent = self._absence(folded, start, end, s, e)
-                    if absent is not None:  # 「没有礼盒包装」「连盒子都没有」「啥赠品都没」
+                    if absent is None:
+                        absent = self._negated(folded, hits[i - 1][1] if i else start, s, e)
+                    if absent is not None:  # 「没有礼盒包装」「连盒子都没有」「啥赠品都没」「不保湿」
                         mentions.append(Mention(word.aspect, folded[absent[0]:absent[1]], "负面", absent[0],
                                                 absent[1], start, end))
                     continue
                 used.add(chosen[0])
                 mentions.append(Mention(word.aspect, folded[chosen[4]:chosen[1]], chosen[3], chosen[4], chosen[1],
                                         start, end))
-        if in_contrast and not opinions and self._hedges is not None:
+        if in_contrast and not opinions:
             # 「…，就是瓶子比较硬」: after a contrast word a hedged trigger is the complaint.
-            hedge = self._hedges.search(folded, start, end)
             if hedge is not None:
-                for s, e, word, _, _ in hits:
-                    if word.kind == _TRIGGER and s < hedge.start() \
-                            and not any(m.aspect == word.aspect for m in mentions):
-                        mentions.append(Mention(word.aspect, folded[hedge.start():end], "负面", hedge.start(), end,
-                                                start, end))
+                # the trigger nearest before the hedge, unless a judging phrase after the hedge is the complaint
+                before = [h for h in hits if h[2].kind == _TRIGGER and h[0] < hedge.start()]
+                judged = any(h[2].kind == _JUDGING and h[0] >= hedge.start() for h in hits)
+                if before and not judged and not any(m.aspect == before[-1][2].aspect for m in mentions):
+                    mentions.append(Mention(before[-1][2].aspect, folded[hedge.start():end], "负面", hedge.start(),
+                                            end, start, end))
         left = [h for h in opinions if h[0] not in used]
         if left and not any(m.aspect == self.overall for m in mentions):
             score = sum(1 if h[3] == "正面" else -1 if h[3] == "负面" else 0 for h in left)
@@ -321,6 +354,10 @@ class AspectLexicon:
         # Two triggers of one aspect sharing an opinion (「客服回复很及时」) are one mention.
         unique = {(m.aspect, m.span_start): m for m in mentions}
         return sorted(unique.values(), key=lambda m: (m.span_start, m.aspect))
+
+
+def _is_cjk(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff"
 
 
 def _core_words(table: dict[str, _Word]) -> frozenset[str]:
