@@ -67,7 +67,7 @@ def test_xlsx_has_a_sheet_per_section_and_neutralises_formulas(report_db: Path, 
     quoted = [v for v in cells if "HYPERLINK" in v]
     assert quoted and all(v.startswith("'=") for v in quoted)
     overview = {row[0].value: row[1].value for row in book["概览"].iter_rows() if row[0].value}
-    assert overview["评价数"] == "1"
+    assert overview["评价数"] == 1  # a number, not the text "1"
 
 
 def test_pdf_embeds_the_cjk_font(report_db: Path, tmp_path: Path) -> None:

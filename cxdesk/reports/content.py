@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cxdesk.privacy import mask_nick, mask_text
-from cxdesk.reports.data import DashboardData, Tile, load_dashboard, tiles, undated_note
+from cxdesk.reports.data import DashboardData, Tile, format_number, load_dashboard, tiles, undated_note
+from cxdesk.reports.summary import risk_overview, summary_sentences
 from cxdesk.store import open_store
 from cxdesk.store.dashboard import DashboardFilter
 from cxdesk.store.risk_queue import OPEN_STATUSES, TARGET_LABELS, FlagFilter, RiskQueueRepo
@@ -36,7 +37,20 @@ class Table:
     header: list[str]
     rows: list[list[Any]]
     note: str = ""
-    widths: list[int] = field(default_factory=list)  # relative column widths (characters)
+    widths: list[int] = field(default_factory=list)  # relative column widths (characters), for XLSX
+    #: per column, a :data:`~cxdesk.reports.data.NUMBER_FORMATS` key for its numbers ("" = as is)
+    formats: list[str] = field(default_factory=list)
+    #: columns of names (categories, statuses) a layout wraps only between names, never inside one
+    keep_words: tuple[int, ...] = ()
+
+    def format_of(self, col: int) -> str:
+        return self.formats[col] if col < len(self.formats) else ""
+
+    def text(self, value: Any, col: int) -> str:
+        """A cell as the HTML and PDF show it (numbers in the column's format)."""
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return format_number(value, self.format_of(col) or ("int" if isinstance(value, int) else ""))
+        return "" if value is None else str(value)
 
 
 @dataclass
@@ -52,6 +66,7 @@ class ReportContent:
     figures: list[tuple[str, Figure]]  # (caption, figure)
     synthetic: bool = False
     notes: list[str] = field(default_factory=list)  # under the period: rows without a time, in words
+    summary: list[str] = field(default_factory=list)  # the written summary (:mod:`cxdesk.reports.summary`)
 
     def table(self, title: str) -> Table:
         return next(t for t in self.tables if t.title == title)
@@ -87,6 +102,7 @@ def collect(ctx: JobContext, db_path: str | Path, flt: DashboardFilter, *, keep_
         data = load_dashboard(store, flt)
         synthetic = store.batches.any_synthetic()
         risks = _risk_table(store, data, keep_personal)
+        summary = summary_sentences(data, risk_overview(store, data))
         faq = _faq_table(data, keep_personal)
         ctx.progress(20, 100, "统计评价方面")
         dates = (None, None) if flt.all_data else (flt.date_from, flt.date_to)  # 全部: undated reviews too
@@ -99,11 +115,9 @@ def collect(ctx: JobContext, db_path: str | Path, flt: DashboardFilter, *, keep_
     ctx.progress(45, 100, "计算客服绩效")
     agents = _agents_table(ctx, db_path, data)
     ctx.progress(75, 100, "绘制图表")
-    from cxdesk.charts import aspect_figure
+    from cxdesk.reports.figures import report_aspect_figure
 
-    aspect_chart = aspect_figure(aspects)
-    if aspects:  # the app's title invites a click; a report cannot be clicked
-        aspect_chart.axes[0].set_title("各方面的正面 / 负面提及", fontsize=10.5, loc="left")
+    aspect_chart = report_aspect_figure(aspects, flt.all_data)
     figures = [("评价情感", sentiment_figure(data, 7.0, 3.0, clickable=False)),
                ("风险", risk_figure(data, 7.0, 3.0, clickable=False)), ("评价方面", aspect_chart)]
     prev = data.previous_filter
@@ -116,27 +130,37 @@ def collect(ctx: JobContext, db_path: str | Path, flt: DashboardFilter, *, keep_
         generated=datetime.now().strftime("%Y-%m-%d %H:%M"),
         masked=not keep_personal,
         tiles=tiles(data),
-        tables=[agents, risks, faq, _aspect_table(aspects), emerging],
+        tables=[agents, risks, faq, _aspect_table(aspects, flt.all_data), emerging],
         figures=figures,
         synthetic=synthetic,
         notes=[note] if note else [],
+        summary=summary,
     )
 
 
+def categories_text(row) -> str:
+    """「退款退货纠纷、服务时效（3 条）」: every category of a queue item, and its flags when more than one."""
+    cats = row.item_categories or (row.category,)
+    n = len(row.flag_ids)
+    return "、".join(cats) + (f"（{n} 条）" if n > 1 else "")
+
+
 def _risk_table(store, data: DashboardData, keep: bool) -> Table:
+    """The open risks, one row per session or review (as the 风险 page lists them), strongest first."""
     f = data.filter
     dates = (None, None) if f.all_data else (f.date_from.isoformat(), f.date_to.isoformat())
     flt = FlagFilter(statuses=OPEN_STATUSES, shop_id=f.shop_id, date_from=dates[0], date_to=dates[1])
-    rows = RiskQueueRepo(store.conn).page(flt, 0, TOP_RISKS * 5 if f.platform else TOP_RISKS, sort="level_time")
+    rows = RiskQueueRepo(store.conn).item_page(flt, 0, TOP_RISKS * 5 if f.platform else TOP_RISKS, sort="level_time")
     if f.platform:
         rows = [r for r in rows if r.platform == f.platform][:TOP_RISKS]
     # Highest level first, then the risk score; the query's order (newest first) breaks ties.
-    rows.sort(key=lambda r: ("高中低".index(r.level), -(r.score if r.score is not None else -1)))
-    out = [[r.level, r.category, TARGET_LABELS.get(r.target_type, r.target_type), (r.event_at or "")[:16],
-            r.shop or "", (r.buyer or "") if keep else mask_nick(r.buyer), r.agent or "", r.score,
-            _short(r.text, keep), r.status] for r in rows]
+    rows.sort(key=lambda r: ("高中低".index(r.shown_level), -(r.score if r.score is not None else -1)))
+    out = [[r.shown_level, categories_text(r), TARGET_LABELS.get(r.target_type, r.target_type),
+            (r.item_at or r.event_at or "")[:16], r.shop or "", (r.buyer or "") if keep else mask_nick(r.buyer),
+            r.agent or "", r.score, _short(r.text, keep), r.status] for r in rows]
     return Table("未处理的主要风险", ["等级", "类别", "对象", "时间", "店铺", "买家", "客服", "风险分", "内容", "状态"],
-                 out, "" if out else "所选期间没有未处理的风险。", [4, 10, 6, 16, 12, 10, 14, 6, 40, 6])
+                 out, "" if out else f"{'全部数据中' if f.all_data else '所选期间'}没有未处理的风险。",
+                 [4, 16, 6, 16, 12, 10, 14, 6, 40, 6], ["", "", "", "", "", "", "", "int"], keep_words=(0, 1, 2, 4, 9))
 
 
 def _faq_table(data: DashboardData, keep: bool) -> Table:
@@ -145,55 +169,65 @@ def _faq_table(data: DashboardData, keep: bool) -> Table:
         return Table("常见问题", header, [], "常见问题尚未分析：运行「分析数据」后，这里列出本期被问得最多的问题。")
     if data.all_data:  # no previous period: how often each was asked in all the data
         rows = [[_short(t.label, keep), t.current] for t in data.faq[:TOP_FAQ]]
-        return Table("常见问题", ["常见问题", "提问次数"], rows, "" if rows else "没有归入常见问题的提问。", [40, 10])
+        return Table("常见问题", ["常见问题", "提问次数"], rows, "" if rows else "没有归入常见问题的提问。", [40, 10],
+                     ["", "int"])
     rows = []
-    for t in data.faq[:TOP_FAQ]:
-        change = "新出现" if not t.previous else f"{(t.current - t.previous) / t.previous * 100:+.0f}%"
-        rows.append([_short(t.label, keep), t.current, t.previous, change + ("（上升）" if data.is_rising(t) else "")])
-    return Table("常见问题", header, rows, "" if rows else "所选期间没有归入常见问题的提问。", [40, 8, 8, 14])
+    for t in data.faq[:TOP_FAQ]:  # the change is a number (a ratio); 「新出现」「上升」 are words beside it
+        change = (t.current - t.previous) / t.previous if t.previous else None
+        note = "新出现" if not t.previous else ""
+        if data.is_rising(t):
+            note = "、".join(p for p in (note, "上升") if p)
+        rows.append([_short(t.label, keep), t.current, t.previous, change, note])
+    return Table("常见问题", [*header, "说明"], rows, "" if rows else "所选期间没有归入常见问题的提问。",
+                 [40, 8, 8, 8, 12], ["", "int", "int", "signed_pct", ""])
 
 
-def _aspect_table(aspects) -> Table:
+def _aspect_table(aspects, all_data: bool = False) -> Table:
     rows = [[a.aspect, a.mentions, a.positive, a.neutral, a.negative,
-             _num(a.negative / a.mentions * 100 if a.mentions else None)] for a in aspects]
-    return Table("评价方面", ["方面", "提及", "正面", "中性", "负面", "负面占比%"], rows,
-                 "" if rows else "所选期间没有方面提及（或方面分析尚未运行）。", [12, 8, 8, 8, 8, 10])
+             _num(a.negative / a.mentions if a.mentions else None, 4)] for a in aspects]
+    return Table("评价方面", ["方面", "提及", "正面", "中性", "负面", "负面占比"], rows,
+                 "" if rows else f"{'全部数据中' if all_data else '所选期间'}没有方面提及（或方面分析尚未运行）。",
+                 [12, 8, 8, 8, 8, 10], ["", "int", "int", "int", "int", "pct"])
 
 
 def _emerging_table(store, voc: VocFilter, keep: bool, all_data: bool = False) -> Table:
     from cxdesk.analysis.voc import emerging_complaints
 
     header = ["类型", "词 / 方面", "本期提及", "本期负面", "上期提及", "上期负面", "说明"]
+    formats = ["", "", "int", "int", "int", "int", ""]
     if all_data:  # "new" needs a period before: 全部 has none
         return Table("新出现的抱怨", header, [], "全部数据无上期对比：新出现的抱怨只在选定期间的报告中列出。",
-                     [6, 12, 8, 8, 8, 8, 34])
+                     [6, 12, 8, 8, 8, 8, 34], formats)
     result = emerging_complaints(store.voc, voc, store.voc.last_date(), store.voc.has_aspects())
     rows = [["方面" if e.kind == "aspect" else "关键词", e.term if keep else mask_text(e.term), e.mentions,
              e.negative, e.previous_mentions, e.previous_negative, e.change()] for e in result.items]
     note = "" if rows else "与上一个同样长的期间相比，没有明显增多的抱怨。"
-    return Table("新出现的抱怨", header, rows, note, [6, 12, 8, 8, 8, 8, 34])
+    return Table("新出现的抱怨", header, rows, note, [6, 12, 8, 8, 8, 8, 34], formats)
 
 
 def _agents_table(ctx: JobContext, db_path: str | Path, data: DashboardData) -> Table:
-    header = ["客服", "会话数", "接待人数", "首次响应(秒)", "平均响应(秒)", "3分钟回复率%", "回复率%", "慢响应次数"]
+    header = ["客服", "会话数", "接待人数", "首次响应(秒)", "平均响应(秒)", "3分钟回复率", "回复率", "慢响应次数"]
+    formats = ["", "int", "int", "int", "int", "pct", "pct", "int"]
     if data.has_orders:
-        header += ["询单转化率%", "客服销售额(元)"]
+        header += ["询单转化率", "客服销售额(元)"]
+        formats += ["pct", "float2"]
     header.append("综合得分")
+    formats.append("float1")
     if not data.has_chats:
         return Table("客服绩效", header, [], "还没有聊天记录。")
     table = agent_kpis_for(ctx, db_path, data.filter)
     rows = []
     for _, r in table.iterrows():
         row = [r["agent"], int(r.get("sessions") or 0), int(r.get("buyers") or 0), _num(r.get("first_resp"), 0),
-               _num(r.get("avg_resp"), 0), _num(r.get("rate_3min", float("nan")) * 100),
-               _num(r.get("reply_rate", float("nan")) * 100), _num(r.get("slow"), 0)]
+               _num(r.get("avg_resp"), 0), _num(r.get("rate_3min", float("nan")), 4),
+               _num(r.get("reply_rate", float("nan")), 4), _num(r.get("slow"), 0)]
         if data.has_orders:
-            row += [_num(r.get("order_rate", float("nan")) * 100), _num(r.get("sales"), 2)]
+            row += [_num(r.get("order_rate", float("nan")), 4), _num(r.get("sales"), 2)]
         row.append(_num(r.get("score")))
         rows.append(row)
     note = "" if rows else "所选期间没有会话。" + (
         "没有时间的会话只计入「全部」。" if data.undated.sessions and not data.all_data else "")
-    return Table("客服绩效", header, rows, note, [18, 7, 7, 9, 9, 9, 7, 7, 9, 10, 7][:len(header)])
+    return Table("客服绩效", header, rows, note, [18, 7, 7, 9, 9, 9, 7, 7, 9, 10, 7][:len(header)], formats)
 
 
 def agent_kpis_for(ctx: JobContext, db_path: str | Path, flt: DashboardFilter):

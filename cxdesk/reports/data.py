@@ -81,6 +81,37 @@ class Tile:
     good: bool | None = None  # the change is good news (True), bad (False), neither (None)
     note: str = ""  # a second line: what the figure is, or why it is empty
     link: Link | None = None
+    # The same figures as numbers, for writers that store numbers (XLSX): ``value`` and ``delta``
+    # are their display text. Formats are keys of :data:`NUMBER_FORMATS` (the writer maps them).
+    number: float | None = None
+    number_format: str = ""
+    change: float | None = None  # a ratio (signed_pct) or a difference in the value's unit
+    change_format: str = ""
+
+
+# What a tile's or table cell's number is, so each writer shows it alike: Python format for text,
+# Excel number format for XLSX (percentages are fractions: 0.54 shows as 54%).
+NUMBER_FORMATS: dict[str, tuple[str, str]] = {
+    "int": ("{:,.0f}", "#,##0"),
+    "float1": ("{:,.1f}", "#,##0.0"),
+    "float2": ("{:,.2f}", "#,##0.00"),
+    "pct": ("{:.1%}", "0.0%"),
+    "pct0": ("{:.0%}", "0%"),
+    "signed_pct": ("{:+.0%}", "+0%;-0%;0%"),
+    "stars": ("{:.2f} 星", '0.00" 星"'),
+    "seconds": ("{:.0f} 秒", '0" 秒"'),
+    "signed_pp": ("{:+.1f} 个百分点", '+0.0" 个百分点";-0.0" 个百分点";0.0" 个百分点"'),
+    "signed_stars": ("{:+.2f} 星", '+0.00" 星";-0.00" 星";0.00" 星"'),
+}
+
+
+def format_number(value: float | None, fmt: str) -> str:
+    """``value`` as text in the format ``fmt`` (a :data:`NUMBER_FORMATS` key); ``""`` for ``None``."""
+    if value is None:
+        return ""
+    if fmt in NUMBER_FORMATS:
+        return NUMBER_FORMATS[fmt][0].format(value)
+    return f"{value:,}" if isinstance(value, int) else str(value)
 
 
 @dataclass
@@ -262,6 +293,15 @@ def _change(now: float | None, before: float | None, *, relative: bool, higher_i
     return text, good
 
 
+def _change_value(now: float | None, before: float | None, relative: bool) -> float | None:
+    """The number behind :func:`_change`'s text: a ratio (relative) or a difference; ``None`` if none."""
+    if now is None or before is None:
+        return None
+    if relative:
+        return (now - before) / before if before else (0.0 if not now else None)
+    return now - before
+
+
 def _voc(f: DashboardFilter, **extra: Any) -> Link:
     """The 评价分析 page over ``f`` (全部: no dates, so reviews without a time are listed too)."""
     dates = (None, None) if f.all_data else (f.date_from, f.date_to)
@@ -302,25 +342,29 @@ def tiles(data: DashboardData) -> list[Tile]:
         note = (f"全部评价，其中 {data.undated.reviews:,} 条没有时间" if data.undated.reviews else "全部评价")
     else:
         note = "所选期间收到的评价"
-    out.append(Tile("reviews", "评价数", f"{cur.reviews:,}", delta, good, note, _voc(f)))
+    out.append(Tile("reviews", "评价数", f"{cur.reviews:,}", delta, good, note, _voc(f), cur.reviews, "int",
+                    _change_value(cur.reviews, prev.reviews, True), "signed_pct"))
     avg = cur.avg_rating
     delta, good = _change(avg, prev.avg_rating, relative=False, higher_is_good=True, unit="星")
     out.append(Tile("rating", "平均评分", "—" if avg is None else f"{avg:.2f} 星", delta, good,
-                    f"{cur.rated:,} 条有评分" if cur.rated else "没有带评分的评价", _voc(f)))
+                    f"{cur.rated:,} 条有评分" if cur.rated else "没有带评分的评价", _voc(f), avg, "stars",
+                    _change_value(avg, prev.avg_rating, False), "signed_stars"))
     share, before = cur.negative_share, prev.negative_share
     delta, good = _change(None if share is None else share * 100, None if before is None else before * 100,
                           relative=False, higher_is_good=False, unit="个百分点")
     out.append(Tile("negative", "负面评价占比", _pct(share), delta, good, _negative_note(data),
-                    _voc(f, polarity="负面")))
+                    _voc(f, polarity="负面"), share, "pct",
+                    _change_value(None if share is None else share * 100,
+                                  None if before is None else before * 100, False), "signed_pp"))
     high, high_before = data.open_high(), data.open_high(previous=True)
     delta, good = _change(high, high_before, relative=True, higher_is_good=False)
     out.append(Tile("risk_high", "未处理高风险", f"{high:,}", delta, good,
                     "待处理 + 处理中，含没有时间的" if data.all_data else "待处理 + 处理中，按发生时间",
-                    _flags(f, levels=("高",))))
+                    _flags(f, levels=("高",)), high, "int", _change_value(high, high_before, True), "signed_pct"))
     out.append(_faq_tile(data))
     out += _team_tiles(data)
     if data.all_data:  # no previous period: no change to show
-        out = [replace(t, delta="", good=None) if t.key != "faq" else t for t in out]
+        out = [replace(t, delta="", good=None, change=None) if t.key != "faq" else t for t in out]
     return out
 
 
@@ -359,17 +403,23 @@ def _team_tiles(data: DashboardData) -> list[Tile]:
     note = f"团队平均，{team.sessions:,} 个会话"
     if undated:  # the response times need times: sessions without one are not in these figures
         note = f"团队平均 {team.sessions:,} 个会话；{undated:,} 个没有时间"
-    out.append(Tile("first_response", "首次响应时间", _seconds(team.first_response), delta, good, note, link))
+    out.append(Tile("first_response", "首次响应时间", _seconds(team.first_response), delta, good, note, link,
+                    team.first_response, "seconds",
+                    _change_value(team.first_response, before.first_response, True), "signed_pct"))
     r3, r3b = team.reply_rate_3min, before.reply_rate_3min
     delta, good = _change(None if r3 is None else r3 * 100, None if r3b is None else r3b * 100, relative=False,
                           higher_is_good=True, unit="个百分点")
-    out.append(Tile("reply3", "3分钟回复率", _pct(r3), delta, good, "180 秒内回复的买家轮次", link))
+    out.append(Tile("reply3", "3分钟回复率", _pct(r3), delta, good, "180 秒内回复的买家轮次", link, r3, "pct",
+                    _change_value(None if r3 is None else r3 * 100, None if r3b is None else r3b * 100, False),
+                    "signed_pp"))
     if data.has_orders:
         c, cb = team.conversion, before.conversion
         delta, good = _change(None if c is None else c * 100, None if cb is None else cb * 100, relative=False,
                               higher_is_good=True, unit="个百分点")
         out.append(Tile("conversion", "询单转化率", _pct(c), delta, good,
-                        f"{int(team.get('ordered')):,} / {int(team.get('inquiry')):,} 询单（按日）", link))
+                        f"{int(team.get('ordered')):,} / {int(team.get('inquiry')):,} 询单（按日）", link, c, "pct",
+                        _change_value(None if c is None else c * 100, None if cb is None else cb * 100, False),
+                        "signed_pp"))
     return out
 
 

@@ -92,6 +92,24 @@ def risk_figure(data: DashboardData, width: float = 5.2, height: float = 2.9, cl
     return fig
 
 
+ASPECT_TITLE = "各方面的正面 / 负面提及"  # the report's title: nothing in a report can be clicked
+
+
+def report_aspect_figure(aspects, all_data: bool = False) -> Figure:
+    """The app's aspect chart with a title that does not invite a click; empty: why it is empty."""
+    from cxdesk.charts import TITLE_SIZE, aspect_figure
+    from cxdesk.fonts import new_figure
+
+    if not aspects:
+        fig = new_figure(5.0, 2.8)
+        where = "全部数据中" if all_data else "所选期间"
+        empty_axes(fig.add_subplot(), ASPECT_TITLE, f"{where}没有方面提及\n（没有评价，或方面分析尚未运行）")
+        return fig
+    fig = aspect_figure(aspects)
+    fig.axes[0].set_title(ASPECT_TITLE, fontsize=TITLE_SIZE, loc="left")
+    return fig
+
+
 def _empty_text(data: DashboardData, what: str, undated: int, unit: str) -> str:
     """Why a trend chart is empty: nothing in the period, or the rows have no time (never "not analysed")."""
     if data.all_data:
