@@ -84,6 +84,24 @@ def test_open_high_risks_count_open_flags_by_event_time(june_store: Store) -> No
     assert isinstance(flt, FlagFilter) and flt.levels == ("高",) and flt.date_from == "2024-06-01"
 
 
+def test_open_high_counts_queue_items_at_their_score_level(june_store: Store) -> None:
+    """「未处理高风险」 counts what the 风险 queue lists under 高: one per review, at its score's level."""
+    from cxdesk.store.risk_queue import RiskQueueRepo
+
+    rid = june_store.conn.execute("SELECT id FROM reviews WHERE created_at = '2024-06-30 23:59:00'").fetchone()[0]
+    _flag(june_store, rid, "高", rule="r3")  # a second open 高 flag on the same review: still one item
+    assert load_dashboard(june_store, JUNE).open_high() == 1
+    other = june_store.conn.execute("SELECT id FROM reviews WHERE created_at = '2024-06-01 09:00:00'").fetchone()[0]
+    _flag(june_store, other, "高", rule="r1")
+    with june_store.transaction():  # its score says 中: the queue lists it under 中, and so does the tile
+        june_store.conn.execute("INSERT INTO risk_scores(target_type, target_id, score, level, reasons, version) "
+                                "VALUES ('review', ?, 45, '中', '', 't')", (other,))
+    data = load_dashboard(june_store, JUNE)
+    assert data.open_high() == 1
+    june = FlagFilter(levels=("高",), date_from="2024-06-01", date_to="2024-06-30")
+    assert RiskQueueRepo(june_store.conn).item_count(june) == data.open_high()
+
+
 def test_series_buckets_cover_the_period_including_empty_ones(june_store: Store) -> None:
     data = load_dashboard(june_store, JUNE)
     assert data.bucket == "day" and len(data.series) == 30

@@ -7,9 +7,10 @@ period's rows through an index (reviews by ``created_at``, sessions by
 half a second:
 
 - reviews, ratings and sentiment: one range scan per period;
-- risk flags: grouped per day, level and open/closed in one query over both
-  periods (flags on messages are found from the flag side: messages have no
-  time index, and flags are few);
+- risk: the 风险 queue's items (one per session or review, at its risk-score
+  level) per day, level and open/closed in one query over both periods
+  (flags on messages are found from the flag side: messages have no time
+  index, and flags are few);
 - FAQ: questions per cluster in both periods, from ``faq_members.asked_at``;
 - 全部 (``DashboardFilter.all_data``): every row, those without a time too
   (JDDC chats, review exports without a date); there is no previous period.
@@ -153,9 +154,9 @@ class SeriesPoint:
 @dataclass(frozen=True)
 class RiskDay:
     day: date
-    level: str
+    level: str  # the queue's level: the session's (review's) risk-score level
     open: bool
-    flags: int
+    flags: int  # risk items (sessions and reviews with flags), as the 风险 queue counts them
 
 
 @dataclass(frozen=True)
@@ -224,6 +225,40 @@ def bucket_end(start: date, kind: str) -> date:
 
 def _in(ids: Sequence[int]) -> str:
     return json.dumps([int(i) for i in ids])
+
+
+# A flag's level as the 风险 queue shows it: its session's (review's) risk-score level, the rule's
+# own level while there is no score, 低 for a score under the lowest level (cxdesk.store.risk_queue).
+_ITEM_LEVEL = ("CASE WHEN rs.score IS NULL THEN fl.level WHEN rs.level IN ('高', '中', '低') THEN rs.level "
+               "ELSE '低' END")
+
+
+def _risk_items_sql(message_where: str, session_where: str, review_where: str) -> str:
+    """(day, level, open, items): the 风险 queue's items — one per session (its messages' flags and its
+    own) or review — of the flags each WHERE picks. An item's day is its earliest flag's, its level the
+    queue's (``_ITEM_LEVEL``; the strongest while unscored), open when any of its flags is open; so
+    「未处理高风险」 on 总览 counts what the queue lists under 高."""
+    status = "fl.status IN ('待处理', '处理中')"
+    rank = f"CASE {_ITEM_LEVEL} WHEN '高' THEN 0 WHEN '中' THEN 1 ELSE 2 END"
+    return (
+        "SELECT d, CASE r WHEN 0 THEN '高' WHEN 1 THEN '中' ELSE '低' END, open, COUNT(*) FROM ("
+        "  SELECT item, MIN(d) AS d, MIN(r) AS r, MAX(open) AS open FROM ("
+        f"    SELECT 's' || m.session_id AS item, substr(m.sent_at, 1, 10) AS d, {rank} AS r, {status} AS open "
+        "    FROM risk_flags fl JOIN chat_messages m ON m.id = fl.target_id "
+        "    LEFT JOIN risk_scores rs ON rs.target_type = 'session' AND rs.target_id = m.session_id "
+        f"    WHERE {message_where} "
+        "    UNION ALL "
+        f"    SELECT 's' || s.id, substr(s.started_at, 1, 10), {rank}, {status} "
+        "    FROM risk_flags fl JOIN chat_sessions s ON s.id = fl.target_id "
+        "    LEFT JOIN risk_scores rs ON rs.target_type = 'session' AND rs.target_id = s.id "
+        f"    WHERE {session_where} "
+        "    UNION ALL "
+        f"    SELECT 'r' || r.id, substr(r.created_at, 1, 10), {rank}, {status} "
+        "    FROM risk_flags fl JOIN reviews r ON r.id = fl.target_id "
+        "    LEFT JOIN risk_scores rs ON rs.target_type = 'review' AND rs.target_id = r.id "
+        f"    WHERE {review_where} "
+        "  ) GROUP BY item"
+        ") GROUP BY d, r, open ORDER BY d")
 
 
 class DashboardRepo:
@@ -316,23 +351,13 @@ class DashboardRepo:
             int(q(f"SELECT COUNT(*) FROM chat_sessions WHERE started_at IS NULL{where}", params).fetchone()[0]))
 
     def risk_all(self, f: DashboardFilter) -> tuple[list[RiskDay], list[tuple[str, bool, int]]]:
-        """全部: every flag of ``f``'s shops in one pass from the flag side (flags are few; messages have no
-        time index): per day of the event as :meth:`risk_days`, and (level, open, flags) of those whose
+        """全部: every risk item of ``f``'s shops in one pass from the flag side (flags are few; messages
+        have no time index): per day as :meth:`risk_days`, and (level, open, items) of those whose
         message, session or review has no (readable) time."""
-        sql = (
-            "SELECT d, level, open, COUNT(*) FROM ("
-            "  SELECT substr(m.sent_at, 1, 10) AS d, fl.level AS level, fl.status IN ('待处理', '处理中') AS open "
-            "  FROM risk_flags fl JOIN chat_messages m ON m.id = fl.target_id "
-            "  WHERE fl.target_type = 'message' AND m.shop_id IN (SELECT value FROM json_each(?1)) "
-            "  UNION ALL "
-            "  SELECT substr(s.started_at, 1, 10), fl.level, fl.status IN ('待处理', '处理中') "
-            "  FROM risk_flags fl JOIN chat_sessions s ON s.id = fl.target_id "
-            "  WHERE fl.target_type = 'session' AND s.shop_id IN (SELECT value FROM json_each(?1)) "
-            "  UNION ALL "
-            "  SELECT substr(r.created_at, 1, 10), fl.level, fl.status IN ('待处理', '处理中') "
-            "  FROM risk_flags fl JOIN reviews r ON r.id = fl.target_id "
-            "  WHERE fl.target_type = 'review' AND r.shop_id IN (SELECT value FROM json_each(?1))"
-            ") GROUP BY d, level, open ORDER BY d")
+        sql = _risk_items_sql(
+            "fl.target_type = 'message' AND m.shop_id IN (SELECT value FROM json_each(?1))",
+            "fl.target_type = 'session' AND s.shop_id IN (SELECT value FROM json_each(?1))",
+            "fl.target_type = 'review' AND r.shop_id IN (SELECT value FROM json_each(?1))")
         dated: list[RiskDay] = []
         undated: dict[tuple[str, bool], int] = {}
         for d, level, is_open, n in self._conn.execute(sql, (_in(self.shop_ids(f)),)):
@@ -346,26 +371,17 @@ class DashboardRepo:
     # --- risk ------------------------------------------------------------------------------
 
     def risk_days(self, f: DashboardFilter) -> list[RiskDay]:
-        """Flags per day of their event, level and open/closed, over ``f`` (see the module notes)."""
+        """Risk items per day, level and open/closed, over ``f`` (see the module notes and ``_risk_items_sql``)."""
         lo, hi = f.bounds()
-        shops = _in(self.shop_ids(f))
-        sql = (
-            "SELECT d, level, open, COUNT(*) FROM ("
-            "  SELECT substr(m.sent_at, 1, 10) AS d, fl.level AS level, fl.status IN ('待处理', '处理中') AS open "
-            "  FROM risk_flags fl JOIN chat_messages m ON m.id = fl.target_id "
-            "  WHERE fl.target_type = 'message' AND m.sent_at >= ?1 AND m.sent_at < ?2 "
-            "    AND m.shop_id IN (SELECT value FROM json_each(?3)) "
-            "  UNION ALL "
-            "  SELECT substr(s.started_at, 1, 10), fl.level, fl.status IN ('待处理', '处理中') "
-            "  FROM chat_sessions s JOIN risk_flags fl ON fl.target_type = 'session' AND fl.target_id = s.id "
-            "  WHERE s.started_at >= ?1 AND s.started_at < ?2 AND s.shop_id IN (SELECT value FROM json_each(?3)) "
-            "  UNION ALL "
-            "  SELECT substr(r.created_at, 1, 10), fl.level, fl.status IN ('待处理', '处理中') "
-            "  FROM reviews r JOIN risk_flags fl ON fl.target_type = 'review' AND fl.target_id = r.id "
-            "  WHERE r.created_at >= ?1 AND r.created_at < ?2 AND r.shop_id IN (SELECT value FROM json_each(?3))"
-            ") GROUP BY d, level, open ORDER BY d")
+        sql = _risk_items_sql(
+            "fl.target_type = 'message' AND m.sent_at >= ?1 AND m.sent_at < ?2 "
+            "AND m.shop_id IN (SELECT value FROM json_each(?3))",
+            "fl.target_type = 'session' AND s.started_at >= ?1 AND s.started_at < ?2 "
+            "AND s.shop_id IN (SELECT value FROM json_each(?3))",
+            "fl.target_type = 'review' AND r.created_at >= ?1 AND r.created_at < ?2 "
+            "AND r.shop_id IN (SELECT value FROM json_each(?3))")
         return [RiskDay(day, level, bool(is_open), int(n))
-                for d, level, is_open, n in self._conn.execute(sql, (lo, hi, shops))
+                for d, level, is_open, n in self._conn.execute(sql, (lo, hi, _in(self.shop_ids(f))))
                 if (day := stored_date(d)) is not None]  # an unreadable stored day counts as no time
 
     # --- FAQ -------------------------------------------------------------------------------
