@@ -1,7 +1,7 @@
 """Render every page of the main window to PNG files, offscreen.
 
-``python -m ui.screenshot OUTDIR [--db PATH] [--main PATH]`` writes
-``OUTDIR/<page>.png`` for each page; with ``--main`` it also saves the
+``python -m ui.screenshot OUTDIR [--db PATH] [--main PATH] [--size WxH]``
+writes ``OUTDIR/<page>.png`` for each page (at 1280×800 unless ``--size``); with ``--main`` it also saves the
 overview page there (the README screenshot). Without ``--db`` it uses a
 fresh empty store. Unless ``CXDESK_DATA_DIR`` is set, the data folder (and
 with it the UI settings) is a temporary one, so rendering never changes the
@@ -21,33 +21,40 @@ from typing import Any
 SIZE = (1280, 800)
 
 
-def render(outdir: Path, db_path: Path, main_png: Path | None = None) -> list[Path]:
-    """Save one PNG per page; returns the written paths."""
+def render(outdir: Path, db_path: Path, main_png: Path | None = None,
+           size: tuple[int, int] = SIZE) -> list[Path]:
+    """Save one PNG per page at ``size``; returns the written paths.
+
+    Several sizes and screen scales, with a list of what is cut: ``python -m ui.layout_check``.
+    """
     from PySide6.QtWidgets import QApplication
 
     from cxdesk.store import open_store
-    from ui.app import create_main_window
+    from ui.app import configure_application, create_main_window
+    from ui.layout_check import settle
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    configure_application(app)  # type: ignore[arg-type]  # the bundled CJK font
     outdir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     with open_store(db_path) as store:
         window = create_main_window(store)
-        window.resize(*SIZE)
+        window.resize(*size)
         window.show()
         for key in window.page_keys():
             window.show_page(key)
-            app.processEvents()
+            settle(app)  # the page's background loads, then the layout
             target = outdir / f"{key}.png"
             window.grab().save(str(target))
             written.append(target)
         if main_png is not None:
             window.show_page("overview")
-            app.processEvents()
+            settle(app)
             main_png.parent.mkdir(parents=True, exist_ok=True)
             window.grab().save(str(main_png))
             written.append(main_png)
         window.close()
+        settle(app)
     return written
 
 
@@ -125,12 +132,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("outdir", type=Path, help="输出文件夹")
     parser.add_argument("--db", type=Path, default=None, help="数据库文件（默认：新建空库）")
     parser.add_argument("--main", type=Path, default=None, help="另存总览页截图到此路径")
+    parser.add_argument("--size", default=f"{SIZE[0]}x{SIZE[1]}",
+                        help="窗口尺寸，如 1366x768（多个尺寸和缩放比例：python -m ui.layout_check）")
     args = parser.parse_args(argv)
+    width, _, height = args.size.lower().partition("x")
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     with tempfile.TemporaryDirectory(prefix="cxdesk-shot-") as tmp:
         os.environ.setdefault("CXDESK_DATA_DIR", str(Path(tmp) / "data"))
         db = args.db or Path(tmp) / "empty.sqlite3"
-        for path in render(args.outdir, db, args.main):
+        for path in render(args.outdir, db, args.main, (int(width), int(height))):
             print(path)
     return 0
 

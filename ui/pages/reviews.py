@@ -34,10 +34,16 @@ from ui.pages.reviews_voc._tasks import (
     ChartData, VocSnapshot, load_charts, load_emerging, load_page, load_snapshot,
 )
 from ui.widgets.review_detail import ReviewDetailWidget
+from ui.widgets.table_columns import TextColumnKeeper, fit_columns
 from ui.workers import Job
 
 NOT_ANALYSED = "尚未分析，点左下角「分析数据」：分析后才有情感标签和情感趋势。"
-COLUMN_WIDTHS = (80, 84, 116, 100, 46, 52)  # the content column takes the rest
+COLUMN_WIDTHS = (80, 84, 100, 80, 46, 52)  # the content column takes the rest
+# The narrow columns get their content's width (any font, any scale): the widest value each can show.
+COLUMN_SAMPLES = {0: ("2024-06-30",), 4: ("5星", "好评", "无评分"), 5: ("正面", "未分析", "无内容")}
+CONTENT_COLUMN = 6
+MIN_CONTENT_WIDTH = 300  # about 22 characters; below it 店铺, then SKU, give way (the detail shows both)
+OPTIONAL_COLUMNS = (1, 3)
 LIST_TAB, SHIFT_TAB = 0, 1
 
 
@@ -89,7 +95,11 @@ class ReviewsPage(BasePage):
         self.main_split = QSplitter(Qt.Orientation.Horizontal, content)
         self.main_split.addWidget(left)
         self.main_split.addWidget(self._build_list(content))
-        self.main_split.setSizes([470, 670])
+        # The reviews get the larger share (at 1200×700: charts ~370 px, list ~660 px); a wider window
+        # widens mostly the list.
+        self.main_split.setStretchFactor(0, 1)
+        self.main_split.setStretchFactor(1, 2)
+        self.main_split.setSizes([400, 740])
         layout = QVBoxLayout(content)
         layout.setContentsMargins(8, 8, 8, 4)
         layout.addWidget(self.filter_bar)
@@ -116,6 +126,8 @@ class ReviewsPage(BasePage):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
             self.view.setColumnWidth(column, width)
         self.view.setSortingEnabled(True)
+        fit_columns(self.view, COLUMN_SAMPLES)
+        self.column_keeper = TextColumnKeeper(self.view, CONTENT_COLUMN, MIN_CONTENT_WIDTH, OPTIONAL_COLUMNS)
         self.view.selectionModel().selectionChanged.connect(self._on_selection)
         self.count_label = QLabel(parent)
         self.shift_list = ShiftListWidget(parent)

@@ -87,7 +87,7 @@ class RiskPage(BasePage):
         self.split.addWidget(self.detail)
         self.split.setStretchFactor(0, 1)
         self.split.setStretchFactor(1, 1)
-        self.split.setSizes([560, 520])
+        self.split.setSizes([600, 440])  # the queue's 内容 column gets the room; the detail's buttons wrap
         layout = QVBoxLayout(content)
         layout.setContentsMargins(8, 8, 8, 4)
         layout.addWidget(self.filter_bar)

@@ -36,11 +36,19 @@ from ui.pages.sessions_view._filters import SessionFilterBarWidget
 from ui.pages.sessions_view._tasks import ListResult, export_sessions, load_list
 from ui.settings import LAST_EXPORT_DIR, MASK_PERSONAL, UiSettings
 from ui.widgets.chat_html import conversation_text
+from ui.widgets.table_columns import fit_columns
 from ui.workers import Job
 
 COLUMN_WIDTHS = {"started": 112, "buyer": 96, "agents": 84, "messages": 40, "first_response": 70,
                  "sentiment": 62, "risk": 52, "reviewed": 40, "duration": 52, "faq": 110, "order": 130,
                  "shop": 130, "platform": 60}
+# The narrow columns get their content's width (any font, any scale): the widest value each can show.
+COLUMN_SAMPLES = {"started": ("2024-06-30 23:46",), "messages": ("999",), "first_response": ("59 分 59 秒", "未回复"),
+                  "sentiment": ("正面",), "risk": ("高 100",), "reviewed": ("✓", "✎"),
+                  "duration": ("59 分", "9.9 时")}
+# The list shows at least the columns up to 风险 when the conversation keeps this much room.
+KEY_COLUMNS_END = "risk"
+MIN_DETAIL_WIDTH = 440
 NO_SESSIONS_WITH_DATA = "已导入的数据里还没有客服聊天记录：在「导入」页导入聊天记录后，这里列出每个会话。"
 
 
@@ -102,6 +110,7 @@ class SessionsPage(BasePage):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
             self.view.setColumnWidth(column, COLUMN_WIDTHS[key])
         self.view.setSortingEnabled(True)
+        fit_columns(self.view, {COLUMN_KEYS.index(key): samples for key, samples in COLUMN_SAMPLES.items()})
         self.view.selectionModel().selectionChanged.connect(self._on_selection)
         self.count_label = QLabel(content)
         self.export_button = QPushButton("导出列表…", content)
@@ -127,6 +136,7 @@ class SessionsPage(BasePage):
         self.split.setStretchFactor(0, 1)
         self.split.setStretchFactor(1, 1)
         self.split.setSizes([560, 560])
+        self._split_sized = False
         layout = QVBoxLayout(content)
         layout.setContentsMargins(8, 8, 8, 4)
         layout.addWidget(self.filter_bar)
@@ -155,8 +165,23 @@ class SessionsPage(BasePage):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
+        if not self._split_sized:
+            self._size_split()
         if self._stale:
             self.load(self._current_filter())
+
+    def _size_split(self) -> None:
+        """First show: the list as wide as its columns up to 风险, if the conversation keeps
+        :data:`MIN_DETAIL_WIDTH` (else half and half); the user's dragging wins afterwards."""
+        total = self.split.width() if self.split.width() > 100 else self.width() - 16
+        if total <= 100:
+            return
+        self._split_sized = True
+        header = self.view.horizontalHeader()
+        need = sum(header.sectionSize(c) for c in range(COLUMN_KEYS.index(KEY_COLUMNS_END) + 1))
+        need += self.view.verticalScrollBar().sizeHint().width() + 2 * self.view.frameWidth() + 2
+        left = max(total // 2, min(need, total - MIN_DETAIL_WIDTH))
+        self.split.setSizes([left, total - left])
 
     def _current_filter(self) -> SessionFilter:
         return self.filter_bar.filter()

@@ -27,6 +27,7 @@ class CompactChartWidget(QWidget):
         self._layout.setContentsMargins(0, 0, 0, 0)
         self.placeholder = QLabel(placeholder, self)
         self.placeholder.setStyleSheet("color: #888;")
+        self.placeholder.setWordWrap(True)  # a long message wraps inside the chart's width
         self._layout.addWidget(self.placeholder)
         self.canvas: Any = None
         self.figure: Figure | None = None

@@ -103,6 +103,9 @@ class FaqDetailWidget(QWidget):
         tab = QWidget(self)
         self.variants = QListWidget(tab)
         self.variants.setToolTip("相似问法：归一后相同的问题算一种问法，括号里是问过的次数")
+        # A long wording is shortened in the middle (the count stays; the tooltip has it all), not scrolled sideways.
+        self.variants.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.variants.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.variants_title = QLabel("<b>相似问法</b>", tab)
         self.question_model = FaqQuestionModel(self)
         self.questions = QTableView(tab)

@@ -133,6 +133,10 @@ class EmergingPanelWidget(QWidget):
         self.period_label.setWordWrap(True)
         self.period_label.setStyleSheet("color: #666;")
         self.list = QListWidget(self)
+        # Entries wrap in a narrow pane (1366×768 at 125 %) instead of scrolling sideways.
+        self.list.setWordWrap(True)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.setResizeMode(QListWidget.ResizeMode.Adjust)
         self.list.itemClicked.connect(self._on_clicked)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)

@@ -106,7 +106,8 @@ def sentiment_figure(points: Sequence[tuple[int, float]], marked: Sequence[int] 
     """The buyer's sentiment (0 负面 – 1 正面) message by message; flagged messages in red."""
     fig = _figure(width, height)
     ax = fig.add_subplot()
-    title = "买家情感走势（0 负面 – 1 正面，按消息序号；红点为命中风险的消息）"
+    # Short enough for the detail pane of a 1093 px wide window (1366×768 at 125 %): a longer title is cut.
+    title = "买家情感逐条走势（0 负面–1 正面；红点：命中风险）"
     if not points:
         _nothing(ax, title, "这段会话的买家消息还没有情感分析结果")
         return fig

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView, QHeaderView, QLabel, QMenu, QPushButton, QTableView, QToolButton, QVBoxLayout,
+    QAbstractItemView, QHeaderView, QLabel, QMenu, QPushButton, QTableView, QVBoxLayout,
     QWidget,
 )
 
@@ -12,9 +12,12 @@ from ui.widgets.help_button import HelpButton
 from ui.models.flag_queue_model import SCORE_COLUMN, FlagQueueModel
 from ui.widgets.compact_chart import CompactChartWidget
 from ui.widgets.flow_layout import FlowLayout
+from ui.widgets.table_columns import fit_columns
 
 COLUMN_WIDTHS = (38, 92, 52, 84, 96)  # 内容 stretches; 风险分 follows it
 SCORE_WIDTH = 52
+# The narrow columns get their content's width (any font, any scale): the widest value each can show.
+COLUMN_SAMPLES = {0: ("高",), 2: ("待处理", "处理中"), 3: ("06-30 22:58",), SCORE_COLUMN: ("100",)}
 CHART_HEIGHT = 176
 SHORTCUTS_TEXT = "快捷键：J / ↓ 下一条 · K / ↑ 上一条 · H 已处理 · F 误报 · P 处理中（对所有选中的行）"
 
@@ -41,10 +44,8 @@ class QueuePanelWidget(QWidget):
             button.clicked.connect(lambda _=False, s=status: self.sig_bulk.emit(s))
             self.bulk_buttons[status] = button
             top.addWidget(button)
-        self.matching_button = QToolButton(self)
-        self.matching_button.setText("全部筛选结果…")
+        self.matching_button = QPushButton("全部筛选结果…", self)  # its size counts the menu arrow
         self.matching_button.setToolTip("把当前筛选出的全部风险（不只是已加载的行）一次标记为某个状态")
-        self.matching_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         menu = QMenu(self.matching_button)
         for status in STATUSES:
             action = menu.addAction(f"全部标为{status}")
@@ -70,6 +71,7 @@ class QueuePanelWidget(QWidget):
         header.setSectionResizeMode(len(COLUMN_WIDTHS), QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(SCORE_COLUMN, QHeaderView.ResizeMode.Fixed)
         self.view.setColumnWidth(SCORE_COLUMN, SCORE_WIDTH)
+        fit_columns(self.view, COLUMN_SAMPLES)
         self.chart = CompactChartWidget(CHART_HEIGHT, "", self)
         self.hint = QLabel(SHORTCUTS_TEXT, self)
         self.hint.setStyleSheet("color: #555;")

@@ -10,7 +10,7 @@ from html import escape
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QComboBox, QHBoxLayout, QLabel, QMenu, QPushButton, QToolButton, QWidget,
+    QComboBox, QHBoxLayout, QLabel, QMenu, QPushButton, QWidget,
 )
 
 from cxdesk.analysis.rule_labels import rule_label
@@ -104,9 +104,8 @@ class SessionDetailWidget(QWidget):
         self.flags = QComboBox(self)
         self.flags.setFixedWidth(250)
         self.flags.setToolTip("这个会话里的风险；点对话中高亮的文字也会选中它")
-        self.status_button = QToolButton(self)
-        self.status_button.setText("设置状态")
-        self.status_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        # A push button's size counts its menu arrow (a QToolButton's does not: the arrow covered 「态」).
+        self.status_button = QPushButton("设置状态", self)
         menu = QMenu(self.status_button)
         for status, text in STATUS_ACTIONS:
             action = menu.addAction(text)
