@@ -113,3 +113,14 @@ def test_faq_empty_state_wraps_inside_the_window(qtbot, store: Store) -> None:
     assert window.rect().contains(rect)
     # The whole sentence is laid out: its wrapped height fits the label's width.
     assert label.height() >= label.heightForWidth(label.width())
+
+
+def test_the_first_window_fits_a_scaled_laptop_screen() -> None:
+    from PySide6.QtCore import QSize
+
+    from ui.main_window import DEFAULT_SIZE, default_size
+
+    assert default_size(None) == DEFAULT_SIZE
+    assert default_size(QSize(1920, 1040)) == DEFAULT_SIZE
+    small = default_size(QSize(1093, 584))  # 1366×768 at 125 %, taskbar taken off
+    assert small.width() <= 1093 and small.height() <= 584 and small.width() > 1000

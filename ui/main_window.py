@@ -75,6 +75,15 @@ PAGE_CLASSES: tuple[type[BasePage], ...] = (
 )
 
 DEFAULT_SIZE = QSize(1200, 700)  # fits a 1366×768 screen with the taskbar
+
+
+def default_size(available: QSize | None) -> QSize:
+    """The first window: :data:`DEFAULT_SIZE`, shrunk to the screen's free area (a 1366×768 laptop at
+    125 % has 1093×~580 logical pixels left beside the taskbar)."""
+    if available is None or available.isEmpty():
+        return DEFAULT_SIZE
+    return QSize(min(DEFAULT_SIZE.width(), int(available.width() * 0.96)),
+                 min(DEFAULT_SIZE.height(), int(available.height() * 0.94)))
 WINDOW_TITLE = "cxdesk · 评价与客服会话分析"
 DEMO_WINDOW_TITLE = "cxdesk · 演示数据（合成，非真实店铺） · 评价与客服会话分析"
 HISTORY_LIMIT = 100
@@ -487,7 +496,7 @@ class MainWindow(QMainWindow):
     def _restore_state(self) -> None:
         geometry = self.settings.get(WINDOW_GEOMETRY)
         if geometry.isEmpty() or not self.restoreGeometry(geometry):
-            self.resize(DEFAULT_SIZE)
+            self.resize(default_size(self.screen().availableGeometry().size() if self.screen() else None))
         key = self.settings.get(CURRENT_PAGE)
         if self.is_demo and key == "import":
             key = OverviewPage.key
