@@ -13,10 +13,10 @@ TOPICS: dict[str, tuple[str, ...]] = {
     "overview": ("总览与报告的期间", "评分类别", "风险分"),
     "risk": ("风险分",),
     "agents": ("基本规则", "指标", "能力模型", "与平台报表的差别"),
-    "reviews": ("评分类别",),
+    "reviews": ("评价情感与方面", "评分类别"),
 }
 TITLES = {"overview": "总览的数字怎么算", "risk": "风险分怎么算", "agents": "客服绩效的指标怎么算",
-          "reviews": "评分类别怎么算"}
+          "reviews": "评价分析的数字怎么算"}
 
 
 def metrics_path() -> Path:

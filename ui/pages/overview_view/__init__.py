@@ -24,6 +24,7 @@ from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QVB
 
 from cxdesk.reports.data import NO_PREVIOUS, DashboardData, Link, Tile, tiles, undated_note
 from cxdesk.store.dashboard import DashboardRepo
+from ui.widgets.help_button import HelpButton
 from ui.pages.base import PageContext
 from ui.pages.overview_view._filters import DashboardFilterBarWidget
 from cxdesk.reports.data import load_dashboard
@@ -73,6 +74,8 @@ class DashboardWidget(QWidget):
         bar = QHBoxLayout()
         bar.addWidget(self.filter_bar)
         bar.addStretch(1)
+        self.help_button = HelpButton("overview", self)  # how each tile's number is made (docs/metrics.md)
+        bar.addWidget(self.help_button)
         bar.addWidget(self.export_button)
         charts = QHBoxLayout()
         charts.addWidget(self.sentiment_chart, 1)

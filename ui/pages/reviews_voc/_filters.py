@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from cxdesk.store import PLATFORMS
 from cxdesk.store.voc import NO_RATING, POLARITIES, WORD_RATINGS, VocFilter, VocOptions
+from ui.widgets.help_button import HelpButton
 from ui.widgets.filter_combo import filter_combo, refill_combo, select_data
 from ui.widgets.flow_layout import FlowLayout, group_widgets
 
@@ -104,6 +105,8 @@ class FilterBarWidget(QWidget):
         flow.addWidget(group_widgets(self, self.aspect_combo, self.polarity_combo))
         flow.addWidget(self.shift_check)
         flow.addWidget(self.reset_button)
+        self.help_button = HelpButton("reviews", self)  # 评分类别, sentiment and aspects defined
+        flow.addWidget(self.help_button)
 
     # --- options -------------------------------------------------------------------
 
