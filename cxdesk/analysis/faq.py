@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from cxdesk.analysis.faq_cluster import Vectoriser, cluster_vectors, summarise
+from cxdesk.analysis.faq_cluster import Vectoriser, cluster_vectors, join_vectors, summarise, vector_mean, vector_text
 from cxdesk.analysis.faq_text import FaqRules
 from cxdesk.tasks import JobContext, NullContext
 
@@ -74,8 +74,14 @@ def label_text(central: str, keywords: Sequence[str]) -> str:
 
 def cluster_texts(texts: Sequence[str | None], *, rules: FaqRules | None = None,
                   ctx: JobContext | None = None, words: Callable[[str], list[str]] | None = None,
+                  vectors: Callable[[Sequence[str]], np.ndarray] | None = None,
                   ) -> TextClusters:
-    """Cluster every text; empty texts (after normalisation) share cluster -1."""
+    """Cluster every text; empty texts (after normalisation) share cluster -1.
+
+    ``vectors``: sentence vectors of a list of texts (e.g.
+    :func:`cxdesk.analysis.sentence_vectors.encode`); given, and ``vector_weight`` > 0, each
+    distinct normalised text's vector joins its TF-IDF row (:func:`join_vectors`).
+    """
     ctx = ctx or NullContext()
     rules = rules or FaqRules.load()
     params = rules.cluster
@@ -98,8 +104,13 @@ def cluster_texts(texts: Sequence[str | None], *, rules: FaqRules | None = None,
     raw = vec.counts(distinct)
     vec.fit_idf(raw)
     v = vec.weigh(raw)
+    dense = None
+    if vectors is not None and params.vector_weight > 0 and distinct:
+        ctx.progress(0, 4, "计算语义向量")
+        sv = np.asarray(vectors([vector_text(d) for d in distinct]), dtype=np.float32)
+        v, dense = join_vectors(v, sv, vector_mean(sv), params.vector_weight)
     ctx.progress(1, 4, "聚类")
-    groups = cluster_vectors(v, params, check=ctx.check)
+    groups = cluster_vectors(v, params, check=ctx.check, dense=dense)
     ctx.progress(3, 4, "生成标签")
     # Number clusters by size (most texts first), empty normalised texts apart.
     empty = index.get("")
@@ -120,11 +131,32 @@ def cluster_texts(texts: Sequence[str | None], *, rules: FaqRules | None = None,
         if c < 0:
             result.names[c] = ""
             continue
-        s = summarise(np.asarray(members), v, distinct, counts, words, rules.stopwords, params, vec.rarity)
+        s = summarise(np.asarray(members), v, distinct, counts, words, rules.stopwords, params, vec.rarity, dense)
         result.keywords[c] = s.keywords
         result.names[c] = label_text(shown[s.central], s.keywords)
     ctx.progress(4, 4, "完成")
     return result
+
+
+def sentence_encoder(ctx: JobContext) -> Callable[[Sequence[str]], np.ndarray] | None:
+    """:func:`cxdesk.analysis.sentence_vectors.encode` with progress and cancel, or None without the encoder."""
+    from cxdesk.analysis import sentence_vectors
+
+    if not sentence_vectors.available():
+        return None
+
+    def encode(texts: Sequence[str]) -> np.ndarray:
+        def progress(done: int, total: int) -> None:
+            # the first quarter of cluster_texts' progress
+            ctx.progress(done, 4 * total, f"计算语义向量 {done:,}/{total:,}")
+
+        def cancelled() -> bool:
+            ctx.check()
+            return False
+
+        return sentence_vectors.encode(texts, progress=progress, cancelled=cancelled)
+
+    return encode
 
 
 @dataclass
@@ -173,7 +205,7 @@ def cluster_file(ctx: JobContext, path: str, column: str, out: str, preset: str 
     if column not in frame.columns:
         raise CxdeskError(f"“{path}”中没有列“{column}”。现有的列：{'、'.join(map(str, frame.columns))}")
     rules = FaqRules.load().with_preset(preset)
-    result = cluster_texts(frame[column].tolist(), rules=rules, ctx=ctx)
+    result = cluster_texts(frame[column].tolist(), rules=rules, ctx=ctx, vectors=sentence_encoder(ctx))
     frame["cluster_id"] = result.labels
     names = result.names if keep_personal else {c: mask_text(n) for c, n in result.names.items()}
     frame["cluster_label"] = [names.get(c, "") for c in result.labels]

