@@ -44,7 +44,6 @@ from cxdesk.analysis.stage import StageResult
 from cxdesk.errors import Cancelled
 from cxdesk.store import open_reader
 from cxdesk.store.faq import FaqRepo
-from cxdesk.store.text_vectors import text_key
 from cxdesk.tasks import JobContext, SubContext, chunked
 from cxdesk.textprep import fold, product_words, word_pattern
 
@@ -152,12 +151,6 @@ def encode_chunk(texts: list[str]) -> tuple[list[str], np.ndarray]:
     return texts, sentence_vectors.encode(texts)
 
 
-def _cache_key(text: str) -> bytes:
-    # The key cached_vectors uses (it keys the stripped text cut to MAX_CHARS; " " for an empty one).
-    text = text.strip()
-    return text_key(text[:sentence_vectors.MAX_CHARS] if text else " ")
-
-
 def question_vectors(ctx: JobContext, store, texts: Sequence[str], run_chunks: Callable,
                      workers: int | None) -> dict[str, np.ndarray]:
     """Sentence vector of each distinct text, through the store's cache.
@@ -169,9 +162,9 @@ def question_vectors(ctx: JobContext, store, texts: Sequence[str], run_chunks: C
     texts = list(dict.fromkeys(texts))
     if not texts:
         return {}
-    known = store.text_vectors.get_many(sentence_vectors.MODEL_ID, [_cache_key(t) for t in texts],
+    known = store.text_vectors.get_many(sentence_vectors.MODEL_ID, [sentence_vectors.cache_key(t) for t in texts],
                                         sentence_vectors.DIM)
-    missing = [t for t in texts if _cache_key(t) not in known]
+    missing = [t for t in texts if sentence_vectors.cache_key(t) not in known]
     del known
     done = 0
     if missing and workers != 1 and len(missing) * VECTOR_COST >= _pool_threshold():
@@ -181,7 +174,7 @@ def question_vectors(ctx: JobContext, store, texts: Sequence[str], run_chunks: C
 
         def keep(result: tuple[list[str], np.ndarray]) -> None:
             part, vectors = result
-            fresh.extend(zip((_cache_key(t) for t in part), vectors))
+            fresh.extend(zip((sentence_vectors.cache_key(t) for t in part), vectors))
             sub.progress(len(fresh), len(missing), f"计算语义向量 {len(fresh):,}/{len(missing):,}")
 
         try:

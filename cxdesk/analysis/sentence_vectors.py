@@ -76,6 +76,11 @@ def _prepare(text: str) -> str:
     return text[:MAX_CHARS] if text else " "
 
 
+def cache_key(text: str) -> bytes:
+    """The key of ``text``'s vector in the store's cache (the text as encoded: stripped, cut)."""
+    return text_key(_prepare(text))
+
+
 def encode(texts: Sequence[str], *, progress: Callable[[int, int], None] | None = None,
            cancelled: Callable[[], bool] | None = None) -> np.ndarray:
     """Vectors of ``texts`` as float32 rows of unit length, shape ``(len(texts), DIM)``.
@@ -107,7 +112,7 @@ def cached_vectors(store: Store, texts: Sequence[str], *,
     New vectors are written in one transaction at the end (a read-only store is only read).
     ``progress`` counts the texts that had to be encoded.
     """
-    keys = [text_key(_prepare(t)) for t in texts]
+    keys = [cache_key(t) for t in texts]
     cached = store.text_vectors.get_many(MODEL_ID, keys, DIM)
     missing: dict[bytes, str] = {}
     for key, text in zip(keys, texts):
