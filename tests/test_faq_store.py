@@ -181,6 +181,30 @@ def test_product_filter_from_links_and_title_words(store) -> None:
     assert sum(sizes.values()) == 3
 
 
+def test_shop_filter_keeps_each_shops_questions_apart(store) -> None:
+    """Issue 17, point 10: with two shops, a shop's list counts only its own questions."""
+    _sessions(store, [(f"a{i}", SHIP[i], "明天发", "好", T0) for i in range(6)]
+              + [(f"b{i}", INVOICE[i], "可以开", "好", T0) for i in range(6)], "a")
+    with store.transaction():  # the invoice sessions belong to a second shop
+        other = store.shops.get_or_create("jd", "第二家店")
+        store.conn.execute("UPDATE chat_sessions SET shop_id = ? WHERE buyer_nick LIKE 'b%'", (other.id,))
+        store.conn.execute("UPDATE chat_messages SET shop_id = ? WHERE session_id IN "
+                           "(SELECT id FROM chat_sessions WHERE shop_id = ?)", (other.id, other.id))
+    _stage(store)
+    repo = FaqRepo(store.conn)
+    first = store.shops.get_or_create("taobao", "测试小店").id
+    assert [name for _id, name, _p in repo.shops()] == ["测试小店", "第二家店"]
+    ship, invoice = _cluster_of(repo, SHIP[0]), _cluster_of(repo, INVOICE[0])
+    mine = {c.id: c.size for c in repo.list_clusters(shop_id=first)}
+    theirs = {c.id: c.size for c in repo.list_clusters(shop_id=other.id)}
+    assert ship in mine and invoice not in mine and sum(mine.values()) == 6
+    assert invoice in theirs and ship not in theirs and sum(theirs.values()) == 6
+    assert {c.id for c in repo.list_clusters()} >= {ship, invoice}
+    assert repo.question_count(invoice, shop_id=first) == 0 and repo.question_count(invoice, shop_id=other.id) == 6
+    assert {q.question for q in repo.questions(invoice, shop_id=other.id)} == set(INVOICE)
+    assert repo.questions(invoice, shop_id=first) == []
+
+
 def test_faq_export_has_one_row_per_visible_cluster(store, tmp_path: Path) -> None:
     _sessions(store, [(f"b{i}", q, "48小时内发货", "好", T0) for i, q in enumerate(SHIP * 2 + INVOICE * 2)], "e")
     _stage(store)

@@ -72,6 +72,18 @@ class FaqPeriods:
 _CLUSTER_COLS = "c.id, c.label, c.keywords, c.pinned, c.hidden, c.recommended_answer, c.label_manual"
 
 
+def _member_filter(product: str | None, shop_id: int | None) -> tuple[str, list]:
+    """``AND …`` over ``faq_members m`` keeping one product's and/or one shop's questions."""
+    parts, args = [], []
+    if product:
+        parts.append("m.product = ?")
+        args.append(product)
+    if shop_id is not None:
+        parts.append("m.session_id IN (SELECT id FROM chat_sessions WHERE shop_id = ?)")
+        args.append(int(shop_id))
+    return "".join(f" AND {p}" for p in parts), args
+
+
 class FaqRepo:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
@@ -205,17 +217,18 @@ class FaqRepo:
 
     def list_clusters(self, *, sort: str = "size", search: str = "", product: str | None = None,
                       include_hidden: bool = False, period_days: int = 7, rising_ratio: float = 1.5,
-                      rising_min_count: int = 5, limit: int | None = None, offset: int = 0) -> list[FaqCluster]:
+                      rising_min_count: int = 5, limit: int | None = None, offset: int = 0,
+                      shop_id: int | None = None) -> list[FaqCluster]:
         """Clusters with size, share and trend; pinned first, then by ``sort``.
 
         ``sort``: 'size' (most asked), 'trend' (rising fastest: current vs previous period),
         'recent' (most asked in the latest period) or 'label'. ``product`` counts only
-        questions from sessions about that product (clusters without any are left out).
+        questions from sessions about that product (clusters without any are left out); ``shop_id``
+        likewise counts only that shop's questions (two shops' clusters never share one list).
         """
         per = self.periods(period_days)
         where, params = self._filters(search, product, include_hidden)
-        pfilter = "AND m.product = ?" if product else ""
-        pparams = [product] if product else []
+        pfilter, pparams = _member_filter(product, shop_id)
         total = self._conn.execute(
             f"SELECT COUNT(*) FROM faq_members m WHERE m.cluster_id IS NOT NULL {pfilter}", pparams).fetchone()[0]
         order = {
@@ -265,16 +278,17 @@ class FaqRepo:
             "GROUP BY question_norm ORDER BY COUNT(*) DESC, MIN(message_id) LIMIT ?", (cluster_id, limit)).fetchall()
 
     def questions(self, cluster_id: int | None, *, search: str = "", product: str | None = None,
-                  limit: int = 200, offset: int = 0) -> list[FaqQuestion]:
-        """Questions of a cluster (None: the unclustered ones), newest first."""
+                  limit: int = 200, offset: int = 0, shop_id: int | None = None) -> list[FaqQuestion]:
+        """Questions of a cluster (None: the unclustered ones), newest first; of ``product`` / ``shop_id``."""
         where = ["m.cluster_id IS ?"]
         args: list = [cluster_id]
         if search:
             where.append("m.question LIKE ?")
             args.append(f"%{search}%")
-        if product:
-            where.append("m.product = ?")
-            args.append(product)
+        extra, extra_args = _member_filter(product, shop_id)
+        if extra:
+            where.append(extra.strip().removeprefix("AND "))
+            args += extra_args
         rows = self._conn.execute(
             "SELECT m.message_id, COALESCE(s.source_session_id, CAST(s.id AS TEXT)), COALESCE(m.question, ''), "
             "msg.content, m.asked_at, m.product, m.manual FROM faq_members m "
@@ -351,11 +365,18 @@ class FaqRepo:
             "GROUP BY p, cluster_id ORDER BY p, cluster_id",
             (json.dumps(list(cluster_ids)), *([product] if product else []))).fetchall()
 
-    def products(self) -> list[tuple[str, int]]:
-        """(product, questions) for the per-product filter, most asked first."""
+    def products(self, shop_id: int | None = None) -> list[tuple[str, int]]:
+        """(product, questions) for the per-product filter, most asked first (of one shop when given)."""
+        extra, args = _member_filter(None, shop_id)
         return self._conn.execute(
-            "SELECT product, COUNT(*) FROM faq_members WHERE product IS NOT NULL AND cluster_id IS NOT NULL "
-            "GROUP BY product ORDER BY COUNT(*) DESC, product").fetchall()
+            "SELECT product, COUNT(*) FROM faq_members m WHERE product IS NOT NULL AND cluster_id IS NOT NULL "
+            f"{extra} GROUP BY product ORDER BY COUNT(*) DESC, product", args).fetchall()
+
+    def shops(self) -> list[tuple[int, str, str]]:
+        """(id, name, platform) of the shops with questions: the page's shop filter."""
+        return self._conn.execute(
+            "SELECT id, name, platform FROM shops WHERE id IN (SELECT shop_id FROM chat_sessions WHERE id IN "
+            "(SELECT DISTINCT session_id FROM faq_members)) ORDER BY id").fetchall()
 
     def message_sessions(self, message_ids: Sequence[int]) -> dict[int, int]:
         """The store's session id (``chat_sessions.id``) of each of these questions' messages."""
@@ -363,11 +384,12 @@ class FaqRepo:
             "SELECT id, session_id FROM chat_messages WHERE id IN (SELECT value FROM json_each(?))",
             (json.dumps([int(i) for i in message_ids]),)).fetchall())
 
-    def question_count(self, cluster_id: int | None, *, product: str | None = None) -> int:
-        """Questions of a cluster (None: unclustered), of ``product`` when given."""
-        pfilter = "AND product = ?" if product else ""
-        return int(self._conn.execute(f"SELECT COUNT(*) FROM faq_members WHERE cluster_id IS ? {pfilter}",
-                                      (cluster_id, *([product] if product else []))).fetchone()[0])
+    def question_count(self, cluster_id: int | None, *, product: str | None = None,
+                       shop_id: int | None = None) -> int:
+        """Questions of a cluster (None: unclustered), of ``product`` / ``shop_id`` when given."""
+        extra, args = _member_filter(product, shop_id)
+        return int(self._conn.execute(f"SELECT COUNT(*) FROM faq_members m WHERE cluster_id IS ? {extra}",
+                                      (cluster_id, *args)).fetchone()[0])
 
     def cluster_labels(self, *, include_hidden: bool = True) -> list[tuple[int, str, int]]:
         """(id, label, size) of every cluster with questions, largest first: the choices of 「移到…」."""
