@@ -267,3 +267,22 @@ def test_chart_module_is_qt_free_and_draws_lines(tmp_path: Path) -> None:
     import ui.pages.faq_view._figures as mod
 
     assert "PySide6" not in Path(mod.__file__).read_text(encoding="utf-8")
+
+
+def test_shop_filter_shows_one_shops_questions(qtbot, faq_store: Store) -> None:
+    """Issue 17, point 10: with two shops, the shop box keeps their clusters apart."""
+    with faq_store.transaction():  # the address questions come from a second shop
+        other = faq_store.shops.get_or_create("jd", "京东小店")
+        faq_store.conn.execute("UPDATE chat_sessions SET shop_id = ? WHERE buyer_nick LIKE 't%'", (other.id,))
+    w = create_main_window(faq_store)
+    qtbot.addWidget(w)
+    w.resize(1366, 728)
+    w.show()
+    page = _show(qtbot, w)
+    box = page.filter_bar.shop
+    assert box.isVisible() and box.count() == 3 and box.itemText(2) == "京东小店（京东）"
+    _wait_loaded(qtbot, page, lambda: box.setCurrentIndex(box.findData(other.id)))
+    assert sum(c.size for c in page.model.clusters) == 12  # the 12 address questions only
+    assert all(q.question in ADDRESS for c in page.model.clusters for q in page.repo.questions(c.id))
+    _wait_loaded(qtbot, page, lambda: box.setCurrentIndex(0))
+    assert sum(c.size for c in page.model.clusters) > 12

@@ -353,17 +353,17 @@ class FaqRepo:
         return out[:limit]
 
     def timeline(self, cluster_ids: Sequence[int] | None = None, *, top: int = 5, bucket: str = "day",
-                 product: str | None = None) -> list[tuple[str, int, int]]:
+                 product: str | None = None, shop_id: int | None = None) -> list[tuple[str, int, int]]:
         """(period start, cluster id, questions) for these clusters or the ``top`` largest visible ones."""
         fmt = {"day": "%Y-%m-%d", "week": "%Y-%W", "month": "%Y-%m"}[bucket]
         if cluster_ids is None:
-            cluster_ids = [c.id for c in self.list_clusters(product=product, limit=top)]
-        pfilter = "AND product = ?" if product else ""
+            cluster_ids = [c.id for c in self.list_clusters(product=product, limit=top, shop_id=shop_id)]
+        pfilter, pargs = _member_filter(product, shop_id)
         return self._conn.execute(
-            f"SELECT strftime('{fmt}', asked_at) AS p, cluster_id, COUNT(*) FROM faq_members "
+            f"SELECT strftime('{fmt}', asked_at) AS p, cluster_id, COUNT(*) FROM faq_members m "
             f"WHERE asked_at IS NOT NULL AND cluster_id IN (SELECT value FROM json_each(?)) {pfilter} "
             "GROUP BY p, cluster_id ORDER BY p, cluster_id",
-            (json.dumps(list(cluster_ids)), *([product] if product else []))).fetchall()
+            (json.dumps(list(cluster_ids)), *pargs)).fetchall()
 
     def products(self, shop_id: int | None = None) -> list[tuple[str, int]]:
         """(product, questions) for the per-product filter, most asked first (of one shop when given)."""

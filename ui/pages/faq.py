@@ -20,7 +20,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QItemSelection, QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView, QHBoxLayout, QHeaderView, QInputDialog, QLabel, QMessageBox, QPushButton, QSplitter, QStyle, QTableView, QVBoxLayout, QWidget,
+    QAbstractItemView, QHBoxLayout, QHeaderView, QInputDialog, QMessageBox, QPushButton, QSplitter, QStyle, QTableView, QVBoxLayout, QWidget,
 )
 
 from cxdesk.store.faq import FaqCluster
@@ -166,6 +166,7 @@ class FaqPage(BasePage):
     def _apply_list(self, result: ListResult) -> None:
         self.result = result
         self.filter_bar.set_products(result.products)
+        self.filter_bar.set_shops(list(result.shops))
         keep = self._pending if self._pending is not None else self.detail.cluster_id
         self._pending = None
         with QSignalBlocker(self.view.selectionModel()):
@@ -174,7 +175,7 @@ class FaqPage(BasePage):
         shown = len(result.clusters)
         self.filter_bar.summary.setText(
             f"{visible:,} 类问题，共 {clustered:,} 次提问" if shown == visible and not result.query.search
-            and not result.query.product else f"显示 {shown:,} 类（共 {visible:,} 类，{clustered:,} 次提问）")
+            and not result.query.product and result.query.shop_id is None else f"显示 {shown:,} 类（共 {visible:,} 类，{clustered:,} 次提问）")
         self._draw_chart(result)
         row = self.model.row_of(keep) if keep is not None else -1
         if row < 0 and shown:
@@ -226,7 +227,8 @@ class FaqPage(BasePage):
 
     def load_detail(self, cluster_id: int) -> None:
         product = self.result.query.product if self.result else None
-        job = Job(self, load_detail, self.ctx.store.path, cluster_id, product, label="读取问题详情")
+        shop_id = self.result.query.shop_id if self.result else None
+        job = Job(self, load_detail, self.ctx.store.path, cluster_id, product, shop_id, label="读取问题详情")
         job.without_progress_dialog().on_success(self._apply_detail)
         self.ctx.jobs.start(f"{self.key}.detail", job)
 

@@ -1,4 +1,4 @@
-"""The filter bar of 常见问题: search, product, sort, chart bucket and 「显示已隐藏」 → one :class:`FaqQuery`.
+"""The filter bar of 常见问题: search, shop, product, sort, chart bucket and 「显示已隐藏」 → one :class:`FaqQuery`.
 
 Search waits 300 ms after the last key so typing runs one query.
 """
@@ -24,6 +24,11 @@ class FaqFilterBarWidget(QWidget):
         self.search.setPlaceholderText("搜索问题或关键词，如 发票、尺码")
         self.search.setClearButtonEnabled(True)
         self.search.setFixedWidth(220)
+        self.shop = QComboBox(self)
+        self.shop.addItem("全部店铺", None)
+        self.shop.setToolTip("只看这个店铺的买家提问（几个店铺的问题不混在一个列表里）")
+        self.shop.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.shop.hide()  # shown when there is more than one shop to choose from
         self.product = QComboBox(self)
         self.product.addItem("全部商品", None)
         self.product.setFixedWidth(230)
@@ -41,7 +46,7 @@ class FaqFilterBarWidget(QWidget):
         self.summary = QLabel(self)
         self.summary.setStyleSheet("color: #555;")
         flow = FlowLayout(self)
-        for w in (self.search, self.product, self.sort, self.bucket, self.show_hidden, self.summary):
+        for w in (self.search, self.shop, self.product, self.sort, self.bucket, self.show_hidden, self.summary):
             flow.addWidget(w)
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
@@ -49,14 +54,27 @@ class FaqFilterBarWidget(QWidget):
         self._debounce.timeout.connect(self._emit)
         self.search.textChanged.connect(lambda _t: self._debounce.start())
         self.search.returnPressed.connect(self._emit)
-        for combo in (self.product, self.sort, self.bucket):
+        for combo in (self.shop, self.product, self.sort, self.bucket):
             combo.currentIndexChanged.connect(self._emit)
         self.show_hidden.toggled.connect(self._emit)
 
     def query(self) -> FaqQuery:
         return FaqQuery(sort=str(self.sort.currentData()), search=self.search.text().strip(),
                         product=self.product.currentData(), include_hidden=self.show_hidden.isChecked(),
-                        bucket=str(self.bucket.currentData()))
+                        bucket=str(self.bucket.currentData()), shop_id=self.shop.currentData())
+
+    def set_shops(self, shops: list[tuple[int, str, str]]) -> None:
+        """Offer the shops with questions (the box shows only when there are two or more)."""
+        from cxdesk.store import PLATFORMS
+
+        current = self.shop.currentData()
+        with QSignalBlocker(self.shop):
+            while self.shop.count() > 1:
+                self.shop.removeItem(1)
+            for sid, name, platform in shops:
+                self.shop.addItem(f"{name}（{PLATFORMS.get(platform, platform)}）", sid)
+            self.shop.setCurrentIndex(max(self.shop.findData(current), 0))
+        self.shop.setVisible(len(shops) > 1 or self.shop.currentIndex() > 0)
 
     def set_products(self, products: list[tuple[str, int]]) -> None:
         """Refill the product choices, keeping the current one when it still has questions."""

@@ -29,6 +29,7 @@ class FaqQuery:
     product: str | None = None
     include_hidden: bool = False
     bucket: str = "week"
+    shop_id: int | None = None  # one shop's questions only (two shops never share one list)
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class ListResult:
     periods: FaqPeriods
     timeline: list[tuple[str, int, int]]  # (period, cluster id, questions) of the chart's clusters
     chart_labels: dict[int, str]
+    shops: tuple[tuple[int, str, str], ...] | list = ()  # (id, name, platform) of the shops with questions
 
 
 @dataclass(frozen=True)
@@ -64,19 +66,21 @@ def load_list(ctx: JobContext, db_path: Path, query: FaqQuery) -> ListResult:
     repo = FaqRepo(conn)
     try:
         clusters = repo.list_clusters(sort=query.sort, search=query.search, product=query.product,
-                                      include_hidden=query.include_hidden)
+                                      include_hidden=query.include_hidden, shop_id=query.shop_id)
         ctx.check()
-        top = [c for c in repo.list_clusters(product=query.product, search=query.search)
+        top = [c for c in repo.list_clusters(product=query.product, search=query.search, shop_id=query.shop_id)
                if not c.hidden][:CHART_TOP]
-        timeline = repo.timeline([c.id for c in top], bucket=query.bucket, product=query.product) if top else []
-        return ListResult(query, clusters, repo.products(), repo.counts(), repo.periods(), timeline,
-                          {c.id: c.label for c in top})
+        timeline = repo.timeline([c.id for c in top], bucket=query.bucket, product=query.product,
+                                 shop_id=query.shop_id) if top else []
+        return ListResult(query, clusters, repo.products(query.shop_id), repo.counts(), repo.periods(), timeline,
+                          {c.id: c.label for c in top}, repo.shops())
     finally:
         conn.close()
 
 
-def load_detail(ctx: JobContext, db_path: Path, cluster_id: int, product: str | None) -> DetailResult:
-    """One cluster's row, its wordings and its newest questions (of ``product`` when given)."""
+def load_detail(ctx: JobContext, db_path: Path, cluster_id: int, product: str | None,
+                shop_id: int | None = None) -> DetailResult:
+    """One cluster's row, its wordings and its newest questions (of ``product`` / ``shop_id`` when given)."""
     conn = open_reader(db_path)
     repo = FaqRepo(conn)
     try:
@@ -85,8 +89,9 @@ def load_detail(ctx: JobContext, db_path: Path, cluster_id: int, product: str | 
             return DetailResult(cluster_id, None, [], [], 0)
         variants = repo.variants(cluster_id, limit=30)
         ctx.check()
-        questions = repo.questions(cluster_id, product=product, limit=QUESTIONS_SHOWN)
-        total = cluster["size"] if not product else repo.question_count(cluster_id, product=product)
+        questions = repo.questions(cluster_id, product=product, limit=QUESTIONS_SHOWN, shop_id=shop_id)
+        total = cluster["size"] if not product and shop_id is None else \
+            repo.question_count(cluster_id, product=product, shop_id=shop_id)
         return DetailResult(cluster_id, cluster, variants, questions, total)
     finally:
         conn.close()
