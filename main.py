@@ -8,6 +8,12 @@ import sys
 def _main() -> int:
     # Must run first: in a frozen build, spawned worker processes re-enter here.
     multiprocessing.freeze_support()
+    from cxdesk.cli import prepare_streams
+
+    prepare_streams()  # the windowed exe has no stdout/stderr; redirected output must take Chinese
+    from cxdesk.caches import configure_caches
+
+    configure_caches()  # before matplotlib or jieba load: their caches live in the app's cache folder
     from cxdesk.logs import install_excepthook
 
     install_excepthook()

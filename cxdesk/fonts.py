@@ -14,7 +14,17 @@ CJK_FAMILY = "WenQuanYi Micro Hei"
 
 @lru_cache(maxsize=1)
 def setup_matplotlib_fonts() -> str:
-    """Register the bundled font with matplotlib and make it the default."""
+    """Register the bundled font with matplotlib and make it the default.
+
+    Its font list is cached in the app's cache folder (:mod:`cxdesk.caches`),
+    so the frozen program does not rebuild it at every launch.
+    """
+    import sys
+
+    if "matplotlib" not in sys.modules:  # the entry points do it first; this covers other callers
+        from cxdesk.caches import configure_caches
+
+        configure_caches()
     import matplotlib
     from matplotlib import font_manager
 

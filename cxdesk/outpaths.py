@@ -6,6 +6,10 @@ goes to ``NAME.part`` next to the target and is renamed over it only when
 complete, so a failure, a full disk or a cancel never leaves half a file
 and never touches an existing one.
 
+Re-exporting over a file that is open in Excel or WPS fails on Windows when
+the finished file is renamed over it: that becomes :class:`FileInUseError`,
+whose message asks the user to close the file (the old file stays as it was).
+
 Before anything is written, :func:`check_output_path` refuses a target that
 would destroy data (:class:`OutputPathError`, a message in Chinese):
 
@@ -37,6 +41,10 @@ _CASE_INSENSITIVE = os.name == "nt" or sys.platform == "darwin"
 
 class OutputPathError(CxdeskError):
     """The output path would overwrite the database, its backups or the input; nothing was written."""
+
+
+class FileInUseError(CxdeskError):
+    """The output file is open in another program (Excel, WPS) and cannot be replaced; close it and retry."""
 
 
 def _key(path: Path) -> str:
@@ -120,7 +128,7 @@ def check_output_path(out: str | Path, *, store: str | Path | None = None, input
     return out
 
 
-def _write_error(out: Path, exc: BaseException, existed: bool) -> CxdeskError | None:
+def _write_error(out: Path, exc: BaseException, existed: bool, *, replacing: bool = False) -> CxdeskError | None:
     """The user's message for a failed write (None: not a write failure)."""
     if isinstance(exc, OSError):
         cause: BaseException = exc
@@ -130,9 +138,25 @@ def _write_error(out: Path, exc: BaseException, existed: bool) -> CxdeskError | 
         return None
     reason = cause.strerror if isinstance(cause, OSError) and cause.strerror else str(cause)
     kept = "原有的同名文件未改动" if existed else "没有留下不完整的文件"
-    hint = ("文件可能正被 Excel / WPS 打开：关闭后重试。" if isinstance(cause, PermissionError)
+    if replacing and existed and _held_open(cause):
+        return FileInUseError(
+            f"无法写入“{out}”：这个文件正被别的程序打开（多半是 Excel 或 WPS），系统不允许覆盖它（{reason}）。"
+            f"请先在 Excel / WPS 里关闭“{out.name}”，再重新导出；或者换一个文件名导出。{kept}。")
+    hint = ("请检查这个文件夹是否允许写入（或文件是否只读），然后重试。" if _held_open(cause)
             else "请检查磁盘空间、文件夹是否存在以及写入权限，然后重试。")
     return CxdeskError(f"无法写入“{out}”：{reason}。{kept}。{hint}")
+
+
+# Windows: ERROR_ACCESS_DENIED, ERROR_SHARING_VIOLATION, ERROR_LOCK_VIOLATION (Excel keeps an open
+# workbook locked, so renaming over it fails with one of these).
+_IN_USE_WINERRORS = (5, 32, 33)
+
+
+def _held_open(cause: BaseException) -> bool:
+    """True when the write failed because another program holds the file (or it is write-protected)."""
+    if isinstance(cause, PermissionError):
+        return True
+    return isinstance(cause, OSError) and getattr(cause, "winerror", None) in _IN_USE_WINERRORS
 
 
 @contextmanager
@@ -156,11 +180,13 @@ def atomic_output(out: str | Path, *, store: str | Path | None = None, inputs: I
         tmp.touch()
     except OSError as exc:
         raise _write_error(out, exc, existed) from exc  # type: ignore[misc]
+    replacing = False  # the rename over the old file is where a file open in Excel / WPS refuses
     try:
         yield tmp
+        replacing = True
         tmp.replace(out)
     except Exception as exc:
-        error = _write_error(out, exc, existed)
+        error = _write_error(out, exc, existed, replacing=replacing)
         if error is None:
             raise
         raise error from exc

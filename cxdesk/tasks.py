@@ -111,9 +111,11 @@ def worker_cancelled() -> bool:
 
 
 # Windows waits on at most 63 handles at once and ProcessPoolExecutor refuses more than 61
-# workers there; each analysis worker also holds its own model copy (~80 MB). Past 32 workers
-# the start-up and memory cost more than the extra cores give back.
-MAX_POOL_WORKERS = 32
+# workers there (WINDOWS_MAX_WORKERS); each analysis worker also holds its own model copy
+# (~80 MB) and spawning one costs about a second in the frozen program. A shop owner's PC gains
+# little past 8 workers while memory and start-up keep growing, so 8 is the cap everywhere.
+WINDOWS_MAX_WORKERS = 61
+MAX_POOL_WORKERS = 8
 
 # Exit status of a child that stopped because its parent died (never seen by the dead parent;
 # it tells the case apart in a debugger or in a test).
@@ -172,7 +174,7 @@ def _init_worker(cancel_event: Any, initializer: Callable[..., None] | None, ini
 
 def default_workers() -> int:
     """One worker per core (at most :data:`MAX_POOL_WORKERS`): the GUI thread mostly sleeps."""
-    return max(1, min(os.cpu_count() or 1, MAX_POOL_WORKERS))
+    return max(1, min(os.cpu_count() or 1, MAX_POOL_WORKERS, WINDOWS_MAX_WORKERS))
 
 
 def map_in_processes(
@@ -276,11 +278,17 @@ def run_cli_job(job: Callable[..., R], *args: Any, quiet: bool = False, **kwargs
         if now - last[0] < 0.2 and done != total:
             return
         last[0] = now
+        stream = sys.stderr
+        if stream is None:  # the windowed program on Windows has no console
+            return
         pct = f"{100 * done / total:5.1f}%" if total else "     "
-        sys.stderr.write(f"\r{pct} {message} {done}/{total}   ")
-        if total and done >= total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
+        try:
+            stream.write(f"\r{pct} {message} {done}/{total}   ")
+            if total and done >= total:
+                stream.write("\n")
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe or console: progress is only a courtesy
+            pass
 
     return job(TaskContext(show), *args, **kwargs)
 

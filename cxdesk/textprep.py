@@ -175,7 +175,10 @@ class Tokenizer:
         import jieba  # lazy: about a second to load its dictionary
 
         jieba.setLogLevel(logging.WARNING)
+        from cxdesk.caches import jieba_cache_dir
+
         self._jieba = jieba.Tokenizer()
+        self._jieba.tmp_dir = jieba_cache_dir()  # its dictionary cache: the app's cache folder, not %TEMP%
         self.words = sorted(set(extra_words) | set(user_dict_words(user_dict)))
         for word in self.words:
             self._jieba.add_word(word, freq=max(2000, 500 * len(word)))

@@ -14,7 +14,9 @@ and exit code 1 (:func:`cxdesk.store.failures.user_error`), never a traceback.
 from __future__ import annotations
 
 import argparse
+import io
 import logging
+import os
 import sqlite3
 import sys
 from collections.abc import Sequence
@@ -57,7 +59,38 @@ def add_db_option(p: argparse.ArgumentParser) -> None:
                    help="数据库文件（默认：用户数据目录下的 cxdesk.sqlite3）")
 
 
+def prepare_streams() -> None:
+    """Make printing safe wherever the program runs; call it before any output.
+
+    The windowed Windows program has no console: ``sys.stdout`` and
+    ``sys.stderr`` are ``None`` there, so they become sinks (the log file
+    keeps what matters). Output redirected to a file, or a console whose
+    locale cannot encode Chinese or emoji, is written as UTF-8 (no BOM) with
+    unencodable characters replaced, so printing never ends a command.
+    """
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name)
+        if stream is None:
+            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115 - lives as long as the process
+            continue
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is None:
+            continue
+        encoding = (getattr(stream, "encoding", "") or "").lower().replace("_", "-")
+        try:
+            if encoding not in ("utf-8", "utf8"):
+                reconfigure(encoding="utf-8", errors="replace")
+            elif getattr(stream, "errors", "strict") == "strict":
+                reconfigure(errors="replace")
+        except (ValueError, OSError, io.UnsupportedOperation):
+            pass  # a stream that cannot change keeps its settings
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    prepare_streams()
+    from cxdesk.caches import configure_caches
+
+    configure_caches()
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

@@ -10,7 +10,9 @@ refuses a file or folder it cannot write; ``"ro"`` only reads (SQLite's
 ``mode=ro``; ``immutable=1`` when a read-only folder keeps SQLite from
 creating the ``-shm`` a WAL database needs) and never changes the file;
 ``"auto"`` is ``"rw"`` when the file and its folder are writable, else
-``"ro"`` with a note saying why. Before a migration the file is backed up
+``"ro"`` with a note saying why. A file on a network share or mapped network drive that
+fails to open is reported as such (:class:`NetworkStoreError`: SQLite is unsafe
+there), not as damaged. Before a migration the file is backed up
 (:mod:`cxdesk.store.backups`). A writable open marks analysis runs left
 "running" by a killed process as interrupted (:func:`recover_interrupted_runs`).
 """
@@ -30,6 +32,75 @@ log = logging.getLogger("cxdesk")
 SQLITE_MAGIC = b"SQLite format 3\x00"
 MODES = ("rw", "ro", "auto")
 INTERRUPTED_RUN_NOTE = "中断：分析在完成前被关闭或终止；下次分析会接着处理未完成的部分"
+
+
+class NetworkStoreError(StoreError):
+    """The database is on a network share and could not be read safely; the file itself may be fine."""
+
+
+# GetDriveTypeW's answer for a network drive; file systems that are a network share on Linux/macOS.
+DRIVE_REMOTE = 4
+_NETWORK_FILE_SYSTEMS = {"nfs", "nfs4", "cifs", "smb3", "smbfs", "afs", "ncpfs", "fuse.sshfs", "davfs",
+                         "fuse.davfs2", "fuse.rclone"}
+
+
+def is_network_path(path: str | Path) -> bool:
+    """True when ``path`` is on a network share: a UNC path (``\\\\server\\share``), a mapped network
+    drive (Windows ``GetDriveTypeW`` = ``DRIVE_REMOTE``) or an NFS/SMB mount. Best effort: False when unsure."""
+    text = str(path)
+    if _is_unc(text):
+        return True
+    try:
+        if os.name == "nt":
+            return _on_remote_drive(os.path.abspath(text))
+        return _mount_type(os.path.realpath(text)) in _NETWORK_FILE_SYSTEMS
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def _on_remote_drive(absolute: str) -> bool:
+    """Windows: ``absolute`` is on a UNC share or a drive letter mapped to one."""
+    import ntpath
+
+    drive = ntpath.splitdrive(absolute)[0]
+    return _is_unc(drive) or (bool(drive) and _drive_type(drive + "\\") == DRIVE_REMOTE)
+
+
+def _is_unc(text: str) -> bool:
+    if text.startswith(("\\\\?\\", "\\\\.\\")):  # extended-length and device paths: UNC only as \\?\UNC\
+        return text[4:8].upper() == "UNC\\"
+    return text.startswith("\\\\")
+
+
+def _drive_type(root: str) -> int:
+    import ctypes
+
+    return int(ctypes.windll.kernel32.GetDriveTypeW(root))  # type: ignore[attr-defined]
+
+
+def _mount_type(real: str) -> str:
+    """The file system type of the mount holding ``real`` (Linux: /proc/self/mounts; elsewhere "")."""
+    try:
+        with open("/proc/self/mounts", encoding="utf-8", errors="replace") as fh:
+            mounts = [line.split()[1:3] for line in fh if len(line.split()) >= 3]
+    except OSError:
+        return ""
+    best, kind = "", ""
+    for point, fs in mounts:
+        point = point.replace("\\040", " ")
+        inside = real == point or real.startswith(point.rstrip("/") + "/")
+        if inside and len(point) > len(best):
+            best, kind = point, fs
+    return kind
+
+
+def network_message(path: Path, detail: str) -> str:
+    return (f"数据库“{path}”在网络共享或映射的网络驱动器上，读取时出错（{detail}）。"
+            "SQLite 数据库放在网络盘上并不安全：网络文件系统的文件锁不可靠，网络一断或两台电脑同时打开，"
+            "写入就可能只完成一半，读出的内容会像是“已损坏”，继续使用还可能真的损坏数据。"
+            "这个文件本身未必损坏，本程序没有修改它。请把数据库文件复制到本机磁盘（例如“文档”文件夹）"
+            "后用 --db 指定，或在程序中打开本机上的副本；要和别人共用数据，请复制文件或备份，"
+            "不要让几台电脑同时打开同一个文件。")
 
 
 def open_read_only(path: Path) -> sqlite3.Connection:
@@ -187,6 +258,20 @@ def open_connection(path: Path, mode: str = "rw", *, migrate_to_current: bool = 
     if mode not in MODES:
         raise ValueError(f"unknown store mode {mode!r}")
     path = Path(path)
+    try:
+        return _open_connection(path, mode, migrate_to_current)
+    except StoreError as exc:
+        # "Damaged" or an I/O error on a network share is most often the share, not the file.
+        disk_trouble = isinstance(exc, CorruptStoreError) or (
+            type(exc) is StoreError and isinstance(exc.__cause__, (sqlite3.Error, OSError)))
+        if disk_trouble and is_network_path(path):
+            detail = str(exc.__cause__)[:160] if exc.__cause__ is not None else "SQLite 的完整性检查没有通过"
+            raise NetworkStoreError(network_message(path, detail)) from exc
+        raise
+
+
+def _open_connection(path: Path, mode: str, migrate_to_current: bool
+                     ) -> tuple[sqlite3.Connection, str | None, bool]:
     _refuse_folder(path)
     exists = path.exists() and path.stat().st_size > 0
     reason = read_only_reason(path) if exists else None
