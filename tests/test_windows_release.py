@@ -337,3 +337,14 @@ def test_modules_left_out_of_the_frozen_program_are_never_imported_by_it() -> No
     found = [f"{p.relative_to(ROOT)}: {m.group(0).strip()}" for p in sources
              for m in pattern.finditer(p.read_text(encoding="utf-8"))]
     assert not found
+
+
+def test_the_app_windows_carry_the_icon(qtbot) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    from ui.app import configure_application
+
+    app = QApplication.instance()
+    app.setProperty("cxdeskConfigured", None)  # configure again in this test
+    configure_application(app)
+    assert not app.windowIcon().isNull()

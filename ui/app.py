@@ -57,6 +57,18 @@ def configure_application(app: QApplication) -> None:
     app.setApplicationDisplayName("cxdesk")
     _install_qt_translator(app)
     _install_font(app)
+    _install_icon(app)
+
+
+def _install_icon(app: QApplication) -> None:
+    """The app icon (resources/icon.png, the same drawing as the exe's icon.ico) on every window."""
+    from PySide6.QtGui import QIcon
+
+    from cxdesk.paths import resource_path
+
+    path = resource_path("icon.png")
+    if path.exists():
+        app.setWindowIcon(QIcon(str(path)))
 
 
 def _install_qt_translator(app: QApplication) -> None:
