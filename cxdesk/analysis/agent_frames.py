@@ -21,7 +21,7 @@ nobody (a session no agent answered belongs only to the team). An agent's
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -51,6 +51,9 @@ class AgentFrames:
     orders: pd.DataFrame
     has_sentiment: bool
     has_risk: bool
+    # KPI tables already aggregated from these frames (agent_kpis.cached_kpi_table); they go with the frames,
+    # which are rebuilt on every data change.
+    tables: dict = field(default_factory=dict, repr=False, compare=False)
 
 
 def _seconds(values) -> np.ndarray:

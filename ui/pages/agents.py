@@ -2,8 +2,11 @@
 
 The store is read once per data change, in a background job
 (:func:`cxdesk.analysis.agent_kpis.load_frames`, ~1 s at the demo's 34k
-messages, a few seconds at 1M); period, shop and conversion-window changes
-only re-aggregate those frames on the GUI thread (tens of ms at the demo).
+messages, ~5 s at 1M), which also aggregates the bar's current table and
+trend; period, shop and conversion-window changes re-aggregate those frames
+on the GUI thread (tens of ms at the demo, ~0.5 s at 1M) unless the frames
+already hold that table (:func:`~cxdesk.analysis.agent_kpis.cached_kpi_table`).
+A repeat visit redraws nothing unless the capability weights changed.
 Double-clicking a number opens the sessions behind it and each conversation
 read-only. Capability weights come from ``capability.json`` (设置 edits the
 user's copy); the page re-reads them whenever it is shown.
@@ -13,7 +16,7 @@ from __future__ import annotations
 from html import escape
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QItemSelection, QModelIndex, QSignalBlocker, Qt, Signal
+from PySide6.QtCore import QItemSelection, QModelIndex, QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (QAbstractItemView, QFrame, QHBoxLayout, QHeaderView, QLabel, QScrollArea, QSplitter,
                                QStyle, QTableView, QVBoxLayout, QWidget)
@@ -31,11 +34,16 @@ from ui.pages.agents_view._figures import radar_figure, trend_figure
 from ui.pages.agents_view._filters import AgentFilterBarWidget
 from ui.pages.base import BasePage, PageContext
 from ui.widgets.compact_chart import CompactChartWidget
-from ui.workers import Job
+from ui.workers import Job, active_jobs
 
 if TYPE_CHECKING:
     import pandas as pd
 
+# On a big store the page loads its frames in a child process (the window never stutters) and does so
+# before its first visit (~5 s at 1M messages), once no other job runs: the first visit then only shows
+# tables from memory. Small stores load in a thread, on the visit.
+PREFETCH_MIN_MESSAGES = 200_000
+PREFETCH_DELAY_MS = 2_000
 RADAR_HEIGHT = 300
 TREND_HEIGHT = 205
 DRILL_NOTES = {"agent": "该客服的会话", SCORE: "该客服的会话"}
@@ -47,6 +55,13 @@ def _kpis():
     from cxdesk.analysis import agent_kpis
 
     return agent_kpis
+
+
+def _load_frames(ctx, db_path: str, views: list[dict], in_process: bool):
+    """The loading job: pandas is imported here, off the GUI thread (~0.5 s on a first visit)."""
+    if in_process:
+        return _kpis().load_frames_in_process(ctx, db_path, views)
+    return _kpis().load_frames(ctx, db_path, views=views)
 
 
 def _capability():
@@ -89,8 +104,15 @@ class AgentsPage(BasePage):
         self.frames = None
         self.table: pd.DataFrame | None = None
         self._pending_shop: int | None = None
-        self._trend_cache: dict[tuple, pd.DataFrame] = {}
+        self._config_key: str | None = None  # the capability configuration the table was scored with
+        self._selecting = False  # select_row draws the charts once, not also from the selection signal
         self._stale = True
+        self._unshown = False  # frames loaded while hidden: the table is filled on the next show
+        self._generation = 0  # bumped by every data change: a load started before it is not used
+        self._prefetch_timer = QTimer(self)
+        self._prefetch_timer.setSingleShot(True)
+        self._prefetch_timer.setInterval(PREFETCH_DELAY_MS)
+        self._prefetch_timer.timeout.connect(self._prefetch)
         self.drill_dialog: AgentDrillDialog | None = None
         self.build_faces(self._build_content())
         self.refresh()
@@ -181,27 +203,65 @@ class AgentsPage(BasePage):
             self.empty_state.how_to_label.setText("已导入的数据里没有客服发出的聊天消息：请导入客服聊天记录。")
         self._stale = has_chats
         self.frames = None
+        self._unshown = False
+        self._generation += 1
         if has_chats and self.isVisible():
             self.reload()
+        elif has_chats and self._big():
+            self._prefetch_timer.start()
+
+    def _big(self) -> bool:
+        return self.ctx.store.counts().chat_messages >= PREFETCH_MIN_MESSAGES
+
+    def _prefetch(self) -> None:
+        """Load while hidden, once the other pages' jobs have finished (never slowing the page in front)."""
+        if not self._stale or self.isVisible():
+            return
+        if active_jobs():
+            self._prefetch_timer.start()
+            return
+        self.reload()
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         if self._stale:
             self.reload()
-        elif self.frames is not None:
-            self.recompute()  # the weights may have changed on 设置
+        elif self._unshown:
+            self._show_loaded()
+        elif self.frames is not None and _kpis().config_key(_kpis().load_config()) != self._config_key:
+            self.recompute()  # the weights were changed on 设置; otherwise the page shows what it showed
 
     def reload(self) -> None:
         """Read the store in the background; the table fills when the job ends."""
         self._stale = False
         self.filter_bar.status_label.setText("正在计算客服指标…")
-        job = Job(self, _kpis().load_frames, str(self.ctx.store.path), label="计算客服绩效").without_progress_dialog()
-        job.on_success(self._loaded)
+        job = Job(self, _load_frames, str(self.ctx.store.path), self._views(), self._big(),
+                  label="计算客服绩效").without_progress_dialog()
+        generation = self._generation
+        job.on_success(lambda frames: self._loaded(frames) if generation == self._generation else None)
         self.ctx.jobs.start(self.key, job)
+
+    def _views(self) -> list[dict]:
+        """The tables the bar shows now (ranking and trend), aggregated in the loading job."""
+        bar = self.filter_bar
+        date_from, date_to = bar.date_range()
+        view = dict(shop_ids=bar.shop_ids(), window=bar.window(), date_from=date_from, date_to=date_to)
+        kinds = [bar.period_kind()] + ([] if bar.period_kind() == "week" else [self._trend_kind()])
+        return [dict(view, period=kind) for kind in kinds]
+
+    def _trend_kind(self) -> str:
+        kind = self.filter_bar.period_kind()
+        return kind if kind != "all" else "week"
 
     def _loaded(self, frames) -> None:
         self.frames = frames
-        self._trend_cache.clear()
+        self._unshown = not self.isVisible()
+        if not self._unshown:  # else filling the table and drawing the charts wait for the visit
+            self._show_loaded()
+
+    def _show_loaded(self) -> None:
+        self._unshown = False
+        frames = self.frames
         self.filter_bar.set_shops(self.repo.shops())
         self.filter_bar.set_date_bounds(*_kpis().date_bounds(frames))
         if self._pending_shop is not None:  # asked for by 总览 before the shops were listed
@@ -229,11 +289,12 @@ class AgentsPage(BasePage):
         if self.frames is None:
             return
         self.config = _kpis().load_config()
-        self._trend_cache.clear()
+        self._config_key = _kpis().config_key(self.config)
         bar = self.filter_bar
         date_from, date_to = bar.date_range()
-        self.table = _kpis().kpi_table(self.frames, bar.period_kind(), shop_ids=bar.shop_ids(), window=bar.window(),
-                                       date_from=date_from, date_to=date_to, config=self.config)
+        self.table = _kpis().cached_kpi_table(self.frames, bar.period_kind(), shop_ids=bar.shop_ids(),
+                                              window=bar.window(), date_from=date_from, date_to=date_to,
+                                              config=self.config)
         keys = sorted(set(self.table["period"]) - {NO_TIME}, reverse=True)
         if NO_TIME in set(self.table["period"]):
             keys.append(NO_TIME)
@@ -275,7 +336,11 @@ class AgentsPage(BasePage):
 
     def select_row(self, row: int) -> None:
         if 0 <= row < self.model.rowCount():
-            self.view.selectRow(row)
+            self._selecting = True
+            try:
+                self.view.selectRow(row)
+            finally:
+                self._selecting = False
         self.update_charts()
 
     def selected_agent(self) -> str | None:
@@ -284,7 +349,8 @@ class AgentsPage(BasePage):
         return None if data is None else str(data["agent"])
 
     def _on_selection(self, _s: QItemSelection, _d: QItemSelection) -> None:
-        self.update_charts()
+        if not self._selecting:
+            self.update_charts()
 
     def _on_header_click(self, section: int) -> None:
         key = self.model.key(section)
@@ -321,13 +387,10 @@ class AgentsPage(BasePage):
 
     def _update_trend(self, row: pd.Series, name: str) -> None:
         bar = self.filter_bar
-        kind = bar.period_kind() if bar.period_kind() != "all" else "week"
-        cache_key = (kind, tuple(bar.shop_ids() or ()), bar.window(), bar.date_range())
-        if cache_key not in self._trend_cache:
-            self._trend_cache[cache_key] = _kpis().kpi_table(self.frames, kind, shop_ids=bar.shop_ids(), window=bar.window(),
-                                                             date_from=bar.date_range()[0],
-                                                             date_to=bar.date_range()[1], config=self.config)
-        table = self._trend_cache[cache_key]
+        kind = self._trend_kind()
+        table = _kpis().cached_kpi_table(self.frames, kind, shop_ids=bar.shop_ids(), window=bar.window(),
+                                         date_from=bar.date_range()[0], date_to=bar.date_range()[1],
+                                         config=self.config)
         table = table[table["period"] != NO_TIME]
         key = bar.trend_key()
         periods = sorted(set(table["period"]))
