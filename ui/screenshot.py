@@ -42,6 +42,8 @@ def render(outdir: Path, db_path: Path, main_png: Path | None = None,
         window.resize(*size)
         window.show()
         for key in window.page_keys():
+            if key == "import" and window.is_demo:
+                continue  # in the demo, 导入 asks (modally) to switch to the user's own store first
             window.show_page(key)
             settle(app)  # the page's background loads, then the layout
             target = outdir / f"{key}.png"
