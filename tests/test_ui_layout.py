@@ -11,15 +11,13 @@ same checks to PNGs at more sizes and scales.
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from PySide6.QtCore import QPoint, QRect
 from PySide6.QtWidgets import QApplication
 
-from cxdesk.store import Store, open_store
+from cxdesk.store import Store
 from store_helpers import add_review
-from test_risk_queue_store import build_flagged_db
+from test_ui_risk import flagged, template  # noqa: F401  (the risk page's analysed store, reused)
 from ui.app import create_main_window
 from ui.layout_check import find_problems, text_columns
 from ui.main_window import MainWindow
@@ -29,22 +27,6 @@ from ui.testing import no_leftover_jobs  # noqa: F401  (autouse fixture)
 from ui.workers import active_jobs
 
 SIZE = (1200, 700)  # MainWindow.DEFAULT_SIZE
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("layout") / "template.sqlite3"
-    build_flagged_db(path)
-    return path
-
-
-@pytest.fixture
-def flagged(template: Path, tmp_path: Path):
-    path = tmp_path / "layout.sqlite3"
-    path.write_bytes(template.read_bytes())
-    s = open_store(path)
-    yield s
-    s.close()
 
 
 @pytest.fixture
