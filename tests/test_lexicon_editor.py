@@ -228,6 +228,25 @@ def test_a_newer_bundled_lexicon_keeps_the_shops_changes(tmp_path, monkeypatch):
     assert NEW_WORD in words and removed not in words  # the shop's changes, applied again
 
 
+def test_the_analysis_applies_the_shops_changes_to_a_newer_bundled_lexicon(tmp_path, monkeypatch):
+    """After an upgrade the analysis reads new bundled words plus the shop's own, before any save."""
+    import cxdesk.paths as paths
+
+    draft = load_draft()
+    draft.add_word(MAIN, LOGISTICS, "negative", NEW_WORD)
+    save_draft(draft)
+    newer = tmp_path / "resources"
+    shutil.copytree(resources_dir(), newer)
+    data = json.loads((newer / "lexicons" / MAIN).read_text(encoding="utf-8"))
+    next(a for a in data["aspects"] if a["name"] == "包装")["negative"].append("像被大象坐过")
+    (newer / "lexicons" / MAIN).write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    monkeypatch.setattr(paths, "resources_dir", lambda: newer)
+    assert ("包装", "负面") in _read("包装像被大象坐过")  # the newer bundled word
+    assert (LOGISTICS, "负面") in _read(f"快递{NEW_WORD}")  # the shop's word, still there
+    monkeypatch.undo()
+    assert ("包装", "负面") not in _read("包装像被大象坐过")  # the same copy over the old bundled file
+
+
 def test_a_save_the_analysis_could_not_read_puts_the_previous_file_back(monkeypatch):
     draft = load_draft()
     draft.add_word(MAIN, LOGISTICS, "negative", NEW_WORD)

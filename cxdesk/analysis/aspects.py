@@ -161,11 +161,11 @@ class AspectLexicon:
         """
         given = path is not None
         path = path or resource_path(*ASPECTS_FILE)
-        data = _read_json(path)
+        data = _read_lexicon_file(path)
         packs = []
         for name in data.get("packs", []) if isinstance(data, dict) else []:
             pack_path = path.parent / str(name) if given else resource_path(ASPECTS_FILE[0], str(name))
-            packs.append(_read_json(pack_path))
+            packs.append(_read_lexicon_file(pack_path))
         return cls(data, str(path), packs)
 
     # --- reading --------------------------------------------------------------------------
@@ -393,6 +393,31 @@ def _fill_table(table: dict[str, _Word], data: dict, override: bool = False) -> 
             else:
                 table.setdefault(fold(word), _Word(_OPINION, None, polarity))
     return names
+
+
+def _read_lexicon_file(path: Path) -> dict:
+    """A lexicon file as the analysis uses it. A copy the 设置 editor wrote records the shop's changes
+    against the bundled file it was made from (``editor_changes``); when a newer cxdesk ships a
+    different bundled file, those changes are applied to the new one, so the shop keeps its words and
+    gets the new ones without opening the editor (:mod:`cxdesk.analysis.aspect_lexicon_edit`)."""
+    from cxdesk.paths import resources_dir
+
+    data = _read_json(path)
+    changes = data.get("editor_changes") if isinstance(data, dict) else None
+    if not isinstance(changes, dict) or not changes.get("based_on"):
+        return data
+    bundled = resources_dir() / ASPECTS_FILE[0] / path.name
+    try:
+        if not bundled.exists() or bundled.resolve() == Path(path).resolve():
+            return data
+        raw = bundled.read_bytes()
+    except OSError:
+        return data
+    if hashlib.sha256(raw).hexdigest()[:16] == changes["based_on"]:
+        return data
+    from cxdesk.analysis.aspect_lexicon_edit import apply_changes  # the editor's own rule, one place
+
+    return apply_changes(json.loads(raw.decode("utf-8-sig")), changes)
 
 
 def _read_json(path: Path) -> dict:
