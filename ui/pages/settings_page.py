@@ -139,7 +139,7 @@ class SettingsPage(BasePage):
         self.add_rule_button.clicked.connect(lambda: self.edit_user_rule(None))
         self.edit_rule_button.clicked.connect(lambda: self.edit_user_rule(self._selected_user_rule()))
         self.delete_rule_button.clicked.connect(self.delete_selected_rule)
-        hint = QLabel("自定义规则名称以 user. 开头，只能编辑和删除这些规则；内置规则可在自定义资源文件夹中替换规则包。", box)
+        hint = QLabel("只能编辑和删除您自己添加的规则；要改内置规则，可把规则包复制到自定义资源文件夹后修改。", box)
         hint.setStyleSheet("color: #666;")
         hint.setWordWrap(True)
         buttons.addWidget(self.add_rule_button)
