@@ -17,7 +17,7 @@ import pytest
 
 from cxdesk.importers import _chatproc, _spill, import_file, registry
 from cxdesk.importers._model import Chunk
-from cxdesk.importers._spill import BloomFilter, SpillMap, text_hashes
+from cxdesk.store.spill import BloomFilter, SpillMap, text_hashes
 from cxdesk.store import open_store
 from cxdesk.tasks import NullContext
 

@@ -38,7 +38,7 @@ from cxdesk.importers._derived import (
     REFRESH_BATCH, derived_columns, derived_of_messages, refresh_in_batches, settle_closed,
 )
 from cxdesk.importers._sessions import ChatWriter
-from cxdesk.importers._spill import SpillMap
+from cxdesk.store.spill import SpillMap
 
 if TYPE_CHECKING:  # the reader process never touches the store
     from cxdesk.store import Store
