@@ -18,16 +18,15 @@ from pathlib import Path
 
 from platformdirs import user_cache_dir
 
+from cxdesk.paths import app_dir
+
 CACHE_DIR_ENV = "CXDESK_CACHE_DIR"
 MPLCONFIGDIR_ENV = "MPLCONFIGDIR"
 
 
 def cache_dir() -> Path:
     """The app's cache folder (created on first use); deleting it only costs time at the next start."""
-    override = os.environ.get(CACHE_DIR_ENV)
-    path = Path(override) if override else Path(user_cache_dir("cxdesk", appauthor=False))
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return app_dir(CACHE_DIR_ENV, user_cache_dir)
 
 
 def _sub(name: str) -> Path | None:

@@ -17,12 +17,18 @@ DB_FILE_NAME = "cxdesk.sqlite3"
 DEMO_DB_FILE_NAME = "demo.sqlite3"
 
 
-def data_dir() -> Path:
-    """The user's cxdesk data folder (created on first use)."""
-    override = os.environ.get(DATA_DIR_ENV)
-    path = Path(override) if override else Path(user_data_dir("cxdesk", appauthor=False))
+def app_dir(env: str, platform_dir) -> Path:
+    """The folder named by environment variable ``env``, else ``platform_dir("cxdesk")`` (a
+    platformdirs function); created on first use. Data and cache folders both come from here."""
+    override = os.environ.get(env)
+    path = Path(override) if override else Path(platform_dir("cxdesk", appauthor=False))
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def data_dir() -> Path:
+    """The user's cxdesk data folder (created on first use)."""
+    return app_dir(DATA_DIR_ENV, user_data_dir)
 
 
 def default_db_path() -> Path:

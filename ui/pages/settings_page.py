@@ -43,6 +43,15 @@ from ui.pages.base import BasePage, PageContext
 from ui.settings import settings_path
 
 
+def _section_title(text: str, parent: QWidget) -> QLabel:
+    """A bold section heading of the page (风险规则…, 评价方面词表)."""
+    title = QLabel(text, parent)
+    font = title.font()
+    font.setBold(True)
+    title.setFont(font)
+    return title
+
+
 def _selectable(text: str, parent: QWidget, *, wrap: bool = True) -> QLabel:
     label = QLabel(text, parent)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -112,10 +121,7 @@ class SettingsPage(BasePage):
 
     def _build_rules(self, parent: QWidget) -> QWidget:
         box = QWidget(parent)
-        title = QLabel("风险规则：命中次数与误报占比", box)
-        font = title.font()
-        font.setBold(True)
-        title.setFont(font)
+        title = _section_title("风险规则：命中次数与误报占比", box)
         self.rules_note = _selectable("", box)
         self.rules_note.setStyleSheet("color: #666;")
         self.rule_stats = RuleStatsModel(self)
@@ -159,10 +165,7 @@ class SettingsPage(BasePage):
     def _build_lexicon(self, parent: QWidget) -> QWidget:
         """评价方面词表: what the lexicon holds now, and the button opening its editor."""
         box = QWidget(parent)
-        title = QLabel("评价方面词表", box)
-        font = title.font()
-        font.setBold(True)
-        title.setFont(font)
+        title = _section_title("评价方面词表", box)
         self.lexicon_label = _selectable("", box)
         self.lexicon_label.setObjectName("lexiconSummary")
         self.lexicon_label.setStyleSheet("color: #666;")
