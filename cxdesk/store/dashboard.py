@@ -41,6 +41,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from cxdesk.store._days import edge_day
+from cxdesk.store.risk_queue import queue_level_sql
 from cxdesk.times import stored_date
 
 OPEN_STATUSES = ("待处理", "处理中")
@@ -227,10 +228,8 @@ def _in(ids: Sequence[int]) -> str:
     return json.dumps([int(i) for i in ids])
 
 
-# A flag's level as the 风险 queue shows it: its session's (review's) risk-score level, the rule's
-# own level while there is no score, 低 for a score under the lowest level (cxdesk.store.risk_queue).
-_ITEM_LEVEL = ("CASE WHEN rs.score IS NULL THEN fl.level WHEN rs.level IN ('高', '中', '低') THEN rs.level "
-               "ELSE '低' END")
+# A flag's level as the 风险 queue shows it (its target's risk-score level; cxdesk.store.risk_queue).
+_ITEM_LEVEL = queue_level_sql("fl", "rs")
 
 
 def _risk_items_sql(message_where: str, session_where: str, review_where: str) -> str:

@@ -36,8 +36,14 @@ _ORDER_NO = re.compile(r"\d{10,25}")
 # lower score than a 中 beside it. A score below the lowest level (flags triaged as 误报) shows as 低;
 # a flag whose target has no score yet shows its rule's level. The rule's own level stays in
 # ``level`` (the conversation and review views mark each flag with it).
-_QUEUE_LEVEL = ("CASE WHEN rs.score IS NULL THEN f.level WHEN rs.level IN ('高', '中', '低') THEN rs.level "
-                "ELSE '低' END")
+def queue_level_sql(flag: str = "f", score: str = "rs") -> str:
+    """The SQL of that level, for a query naming the flag ``flag`` and its target's risk score ``score``
+    (总览's risk counts use it too: :mod:`cxdesk.store.dashboard`)."""
+    return (f"CASE WHEN {score}.score IS NULL THEN {flag}.level WHEN {score}.level IN ('高', '中', '低') "
+            f"THEN {score}.level ELSE '低' END")
+
+
+_QUEUE_LEVEL = queue_level_sql()
 
 # One row per flag with its context; the queue filters and sorts on its columns.
 _BASE = """
