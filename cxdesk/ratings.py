@@ -9,6 +9,7 @@ the platforms do (1–2★ 差评, 3★ 中评, 4–5★ 好评); words map thro
 from __future__ import annotations
 
 import json
+import time
 import unicodedata
 from functools import lru_cache
 
@@ -32,14 +33,23 @@ def _config(path: str, mtime: float) -> tuple[dict[int, int], dict[str, int]]:
     return stars, words
 
 
+_RECHECK_S = 2.0  # the file is looked up again at most this often (it is read per review row at import)
+_loaded: tuple[float, tuple[dict[int, int], dict[str, int]]] | None = None
+
+
 def _load() -> tuple[dict[int, int], dict[str, int]]:
+    global _loaded
+    now = time.monotonic()
+    if _loaded is not None and now - _loaded[0] < _RECHECK_S:
+        return _loaded[1]
     path = resource_path(*RESOURCE)
     try:
-        return _config(str(path), path.stat().st_mtime)
+        value = _config(str(path), path.stat().st_mtime)
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         # A broken user copy must not stop an import: fall back to the platforms' own division.
-        return ({1: BAD, 2: BAD, 3: NEUTRAL, 4: GOOD, 5: GOOD},
-                {"好评": GOOD, "中评": NEUTRAL, "差评": BAD})
+        value = ({1: BAD, 2: BAD, 3: NEUTRAL, 4: GOOD, 5: GOOD}, {"好评": GOOD, "中评": NEUTRAL, "差评": BAD})
+    _loaded = (now, value)
+    return value
 
 
 def _norm(text: str) -> str:
