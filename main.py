@@ -1,4 +1,5 @@
 """cxdesk launcher: the CLI when given a subcommand, else the desktop app."""
+
 from __future__ import annotations
 
 import multiprocessing

@@ -18,6 +18,7 @@ message scoring at or above the threshold):
 
 Evaluation data only: nothing here is shipped or trained on.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -76,9 +77,12 @@ def main(argv: list[str] | None = None) -> int:
     lines = list(csv.DictReader(args.set.open(encoding="utf-8")))
     texts, roles = [r["text"] for r in lines], [r["role"] for r in lines]
     labels = np.array([r["label"] for r in lines])
-    print(f"labelled set: {args.set.relative_to(ROOT)}: {len(lines)} lines, "
-          + ", ".join(f"{k} {v}" for k, v in Counter(labels.tolist()).items())
-          + "; roles " + ", ".join(f"{k} {v}" for k, v in Counter(roles).items()))
+    print(
+        f"labelled set: {args.set.relative_to(ROOT)}: {len(lines)} lines, "
+        + ", ".join(f"{k} {v}" for k, v in Counter(labels.tolist()).items())
+        + "; roles "
+        + ", ".join(f"{k} {v}" for k, v in Counter(roles).items())
+    )
     have_data = (args.data / "cold" / "test.csv").exists() and (args.data / "jddc_sample" / "chat_0.1per.txt").exists()
     for name, pack in packs():
         run = flagger(pack, model, old=(name == "HEAD"))
@@ -90,16 +94,24 @@ def main(argv: list[str] | None = None) -> int:
         tp = int(np.sum(flag & truth))
         p, r = tp / max(int(flag.sum()), 1), tp / max(int(truth.sum()), 1)
         print(f"\n== {what} ({pack.version}), {seconds:.2f} s")
-        print(f"辱骂 on the labelled set: precision {p:.3f} ({tp}/{int(flag.sum())}), recall {r:.3f} "
-              f"({tp}/{int(truth.sum())})  (target precision >= 0.9 at recall >= 0.7)")
+        print(
+            f"辱骂 on the labelled set: precision {p:.3f} ({tp}/{int(flag.sum())}), recall {r:.3f} "
+            f"({tp}/{int(truth.sum())})  (target precision >= 0.9 at recall >= 0.7)"
+        )
         for role in ("buyer", "agent"):
             sel = np.array(roles) == role
             tpr = int(np.sum(flag & truth & sel))
-            print(f"  {role}: precision {tpr / max(int(np.sum(flag & sel)), 1):.3f}, "
-                  f"recall {tpr / max(int(np.sum(truth & sel)), 1):.3f}")
-        print("  flagged per label: " + ", ".join(
-            f"{lab} {int(np.sum(flag & (labels == lab)))}/{int(np.sum(labels == lab))}"
-            for lab in ("abuse", "angry_civil", "idiom", "polite")))
+            print(
+                f"  {role}: precision {tpr / max(int(np.sum(flag & sel)), 1):.3f}, "
+                f"recall {tpr / max(int(np.sum(truth & sel)), 1):.3f}"
+            )
+        print(
+            "  flagged per label: "
+            + ", ".join(
+                f"{lab} {int(np.sum(flag & (labels == lab)))}/{int(np.sum(labels == lab))}"
+                for lab in ("abuse", "angry_civil", "idiom", "polite")
+            )
+        )
         for i in np.flatnonzero(flag & ~truth):
             print(f"    false 辱骂 [{labels[i]}/{roles[i]}] {words[i]}  {texts[i][:40]}")
         for i in np.flatnonzero(~flag & truth):
@@ -107,15 +119,23 @@ def main(argv: list[str] | None = None) -> int:
         if name == "now":
             civil = [i for i in range(len(lines)) if labels[i] == "angry_civil"]
             other = Counter(c for i in civil for c in {h.category for h in pack.match(texts[i], roles[i])})
-            print(f"  angry_civil lines with any other flag: "
-                  f"{sum(bool(pack.match(texts[i], roles[i])) for i in civil)}/{len(civil)}; "
-                  + ", ".join(f"{c} {n}" for c, n in other.most_common()))
+            print(
+                f"  angry_civil lines with any other flag: "
+                f"{sum(bool(pack.match(texts[i], roles[i])) for i in civil)}/{len(civil)}; "
+                + ", ".join(f"{c} {n}" for c, n in other.most_common())
+            )
         if not have_data:
             continue
         import pandas as pd
 
-        jddc = pd.read_csv(args.data / "jddc_sample" / "chat_0.1per.txt", sep="\t", header=None, quoting=3,
-                           dtype=str, keep_default_na=False)
+        jddc = pd.read_csv(
+            args.data / "jddc_sample" / "chat_0.1per.txt",
+            sep="\t",
+            header=None,
+            quoting=3,
+            dtype=str,
+            keep_default_na=False,
+        )
         for who, code in (("agent", "1"), ("buyer", "0")):
             jt = jddc.loc[jddc[2] == code, 6].tolist()
             jflag, jwords = run(jt, [who] * len(jt))
@@ -137,8 +157,10 @@ def main(argv: list[str] | None = None) -> int:
         cflag = model.is_offensive(model.predict_scores(cold["TEXT"].astype(str).tolist()))
         tp = int(np.sum(cflag & y))
         cp, cr = tp / max(int(cflag.sum()), 1), tp / max(int(y.sum()), 1)
-        print(f"\nCOLD test ({len(y):,} comments), classifier alone at its threshold: precision {cp:.3f}, "
-              f"recall {cr:.3f}, F1 {2 * cp * cr / (cp + cr):.3f}  (target F1 >= 0.75)")
+        print(
+            f"\nCOLD test ({len(y):,} comments), classifier alone at its threshold: precision {cp:.3f}, "
+            f"recall {cr:.3f}, F1 {2 * cp * cr / (cp + cr):.3f}  (target F1 >= 0.75)"
+        )
     else:
         print("\n(COLD and JDDC not found under --data: only the labelled set was measured)")
     return 0

@@ -13,6 +13,7 @@ demo generator's texts, then times, in this process:
 
 Not a test: figures go to bench/README.md ("## Agent KPIs").
 """
+
 from __future__ import annotations
 
 import argparse
@@ -63,8 +64,16 @@ def build_db(db: Path, n_messages: int) -> float:
                 def add(role: str, sender: str | None, text: str) -> None:
                     nonlocal seq
                     seq += 1
-                    msgs.append({"msg_hash": seq, "seq": seq, "role": role, "sender": sender,
-                                 "sent_at": at.strftime("%Y-%m-%d %H:%M:%S"), "content": text})
+                    msgs.append(
+                        {
+                            "msg_hash": seq,
+                            "seq": seq,
+                            "role": role,
+                            "sender": sender,
+                            "sent_at": at.strftime("%Y-%m-%d %H:%M:%S"),
+                            "content": text,
+                        }
+                    )
 
                 add("bot", "基准店:店小蜜", "您好，欢迎光临")
                 for turn in range(rnd.randint(2, 5)):
@@ -80,11 +89,22 @@ def build_db(db: Path, n_messages: int) -> float:
                 done += len(msgs)
                 s += 1
             store.chats.insert_sessions(shop.id, None, sessions)
-        store.orders.insert_many(shop.id, None, [
-            {"order_id": f"o{i}", "buyer_nick": f"b{rnd.randrange(60000)}",
-             "created_at": (start + timedelta(seconds=rnd.randrange(s * 70))).strftime("%Y-%m-%d %H:%M:%S"),
-             "paid_at": None, "amount": round(rnd.uniform(20, 300), 2), "status": "交易成功", "refund_status": None}
-            for i in range(30_000)])
+        store.orders.insert_many(
+            shop.id,
+            None,
+            [
+                {
+                    "order_id": f"o{i}",
+                    "buyer_nick": f"b{rnd.randrange(60000)}",
+                    "created_at": (start + timedelta(seconds=rnd.randrange(s * 70))).strftime("%Y-%m-%d %H:%M:%S"),
+                    "paid_at": None,
+                    "amount": round(rnd.uniform(20, 300), 2),
+                    "status": "交易成功",
+                    "refund_status": None,
+                }
+                for i in range(30_000)
+            ],
+        )
     return time.perf_counter() - t0
 
 
@@ -114,12 +134,19 @@ def main() -> int:
         t3 = time.perf_counter()
         rows = drill(frames, "slow", frames.agents[-1], "all", "全部")
         t4 = time.perf_counter()
-        for k, v in (("load_frames", t1 - t0), ("kpi_table(all)", t2 - t1), ("load + all", t2 - t0),
-                     ("day+week+month", t3 - t2), ("drill", t4 - t3)):
+        for k, v in (
+            ("load_frames", t1 - t0),
+            ("kpi_table(all)", t2 - t1),
+            ("load + all", t2 - t0),
+            ("day+week+month", t3 - t2),
+            ("drill", t4 - t3),
+        ):
             best[k] = min(best.get(k, 1e9), v)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"{n:,} messages, {len(frames.sessions):,} sessions, {len(frames.turns):,} buyer turns, "
-          f"{len(frames.agents)} agents; rows: " + ", ".join(f"{p} {len(t)}" for p, t in tables.items()))
+    print(
+        f"{n:,} messages, {len(frames.sessions):,} sessions, {len(frames.turns):,} buyer turns, "
+        f"{len(frames.agents)} agents; rows: " + ", ".join(f"{p} {len(t)}" for p, t in tables.items())
+    )
     for k, v in best.items():
         print(f"{k:>14}: {v:.2f} s (best of {args.repeat})")
     print(f"slow replies of the slowest agent: {len(rows):,}; peak RSS {peak:.0f} MB")

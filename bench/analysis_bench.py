@@ -15,6 +15,7 @@ demo generator's texts. Then, in the same run:
 
 Not a test: figures go to bench/README.md ("## Analysis speed").
 """
+
 from __future__ import annotations
 
 import argparse
@@ -65,13 +66,27 @@ def build_db(db: Path, n_messages: int, n_reviews: int, chats: list[str], review
         for start in range(0, n_messages, batch):
             sessions = []
             for s in range(start // 10, (start + batch) // 10):
-                msgs = [{"msg_hash": i, "seq": i, "role": "buyer" if i % 2 == 0 else "agent",
-                         "sender": None, "sent_at": None, "content": rnd.choice(chats)} for i in range(10)]
+                msgs = [
+                    {
+                        "msg_hash": i,
+                        "seq": i,
+                        "role": "buyer" if i % 2 == 0 else "agent",
+                        "sender": None,
+                        "sent_at": None,
+                        "content": rnd.choice(chats),
+                    }
+                    for i in range(10)
+                ]
                 sessions.append({"session_key": f"s{s}", "buyer_nick": f"b{s}", "messages": msgs})
             store.chats.insert_sessions(shop.id, None, sessions)
-        store.reviews.insert_many(shop.id, None, [
-            {"review_key": f"r{i}", "content": rnd.choice(reviews), "rating": rnd.choice([1, 2, 4, 5, 5, None])}
-            for i in range(n_reviews)])
+        store.reviews.insert_many(
+            shop.id,
+            None,
+            [
+                {"review_key": f"r{i}", "content": rnd.choice(reviews), "rating": rnd.choice([1, 2, 4, 5, 5, None])}
+                for i in range(n_reviews)
+            ],
+        )
     return time.perf_counter() - t0
 
 
@@ -113,10 +128,11 @@ def main() -> int:
         print(f"  peak RSS: coordinating process {self_mb:.0f} MB, largest worker {child_mb:.0f} MB")
         for stage in summary.stages:
             print(f"  {stage.stage:22s} {stage.seconds:6.1f} s  {stage.processed:>9,} {stage.unit}")
-        core = sum(s.seconds for s in summary.stages
-                   if s.stage.startswith(("calibration", "sentiment", "aspects")))
-        print(f"  sentiment + aspects (incl. calibration): {core:.1f} s; risk stages: "
-              f"{sum(s.seconds for s in summary.stages if s.stage.startswith('risk')):.1f} s")
+        core = sum(s.seconds for s in summary.stages if s.stage.startswith(("calibration", "sentiment", "aspects")))
+        print(
+            f"  sentiment + aspects (incl. calibration): {core:.1f} s; risk stages: "
+            f"{sum(s.seconds for s in summary.stages if s.stage.startswith('risk')):.1f} s"
+        )
         t0 = time.perf_counter()
         again = analyze(TaskContext(), db)
         print(f"analyze, nothing new: {time.perf_counter() - t0:.2f} s ({again.processed} rows)")
@@ -129,8 +145,10 @@ def main() -> int:
             print(f"analysed database kept as {args.keep}")
     rows = args.messages + args.reviews
     rate = snownlp_reference(chats + reviews, args.snownlp_sample)
-    print(f"naive SnowNLP(text).sentiments per row: {rate:,.0f} texts/s on a {args.snownlp_sample}-text sample "
-          f"→ {rows / rate / 60:.0f} min for {rows:,} texts; engine is {rows / rate / wall:.0f}× faster")
+    print(
+        f"naive SnowNLP(text).sentiments per row: {rate:,.0f} texts/s on a {args.snownlp_sample}-text sample "
+        f"→ {rows / rate / 60:.0f} min for {rows:,} texts; engine is {rows / rate / wall:.0f}× faster"
+    )
     return 0
 
 

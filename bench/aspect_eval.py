@@ -14,6 +14,7 @@ The lexicon was written by hand and then checked against reviews with an
 id ≤ 1600 (the "dev" half); the "held-out" half (id > 1600) was not looked
 at while writing it. Both halves are reported.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,9 +27,18 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 CATEGORY_MAP = {
-    "整体": "整体", "使用体验": "使用体验", "效果/功能": "功效", "价格/性价比": "价格", "物流/快递": "物流",
-    "气味": "气味", "包装": "包装", "正品/真伪": "真伪", "客服/服务": "服务", "成分": "成分",
-    "尺码/大小": "尺寸", "新鲜度/保质期": "新鲜度",
+    "整体": "整体",
+    "使用体验": "使用体验",
+    "效果/功能": "功效",
+    "价格/性价比": "价格",
+    "物流/快递": "物流",
+    "气味": "气味",
+    "包装": "包装",
+    "正品/真伪": "真伪",
+    "客服/服务": "服务",
+    "成分": "成分",
+    "尺码/大小": "尺寸",
+    "新鲜度/保质期": "新鲜度",
 }
 DEV_MAX_ID = 1600
 
@@ -78,17 +88,22 @@ def evaluate(data: Path, show: int = 0) -> dict:
     }
     per_cat = {}
     for cat in sorted({c for g in gold.values() for c, _ in g}):
-        per_cat[cat] = score([({p for p in predicted[i] if p[0] == cat}, {g for g in gold[i] if g[0] == cat})
-                              for i in texts])
+        per_cat[cat] = score(
+            [({p for p in predicted[i] if p[0] == cat}, {g for g in gold[i] if g[0] == cat}) for i in texts]
+        )
     out["per_category"] = per_cat
-    for key, ids in (("recall_by_polarity", list(texts)), ("held_out_recall_by_polarity",
-                                                          [i for i in texts if i > DEV_MAX_ID])):
+    for key, ids in (
+        ("recall_by_polarity", list(texts)),
+        ("held_out_recall_by_polarity", [i for i in texts if i > DEV_MAX_ID]),
+    ):
         polarity_hits = Counter()
         for i in ids:
             for cat, pol in gold[i]:
                 polarity_hits[(pol, (cat, pol) in predicted[i])] += 1
-        out[key] = {pol: polarity_hits[(pol, True)] / max(1, polarity_hits[(pol, True)] + polarity_hits[(pol, False)])
-                    for pol in ("正面", "中性", "负面")}
+        out[key] = {
+            pol: polarity_hits[(pol, True)] / max(1, polarity_hits[(pol, True)] + polarity_hits[(pol, False)])
+            for pol in ("正面", "中性", "负面")
+        }
     if show:
         shown = 0
         for i in texts:
@@ -132,8 +147,10 @@ def learned_combination(data: Path, add_at: float = 0.5, drop_below: float = 0.0
         model[i] = {p for p, pr in probs.items() if pr[k] >= 0.4}
         pred = predict(lexicon, texts[i]) | {p for p, pr in probs.items() if pr[k] >= add_at}
         combined[i] = {p for p in pred if p not in probs or probs[p][k] >= drop_below}
-    out = {"model": score([(model[i], gold[i]) for i in held]),
-           "combined": score([(combined[i], gold[i]) for i in held])}
+    out = {
+        "model": score([(model[i], gold[i]) for i in held]),
+        "combined": score([(combined[i], gold[i]) for i in held]),
+    }
     hits = Counter((pol, (cat, pol) in combined[i]) for i in held for cat, pol in gold[i])
     out["combined_negative_recall"] = hits[("负面", True)] / max(1, hits[("负面", True)] + hits[("负面", False)])
     return out
@@ -163,10 +180,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     parser.add_argument("--show", type=int, default=0, help="print N dev reviews where prediction ≠ labels")
-    parser.add_argument("--learned", action="store_true",
-                        help="also score the experiment lexicon + model trained on ids ≤ 1600 (not shipped)")
-    parser.add_argument("--speed", type=int, default=0, metavar="N",
-                        help="only time the reader on N reviews sampled from online_shopping_10_cats")
+    parser.add_argument(
+        "--learned",
+        action="store_true",
+        help="also score the experiment lexicon + model trained on ids ≤ 1600 (not shipped)",
+    )
+    parser.add_argument(
+        "--speed",
+        type=int,
+        default=0,
+        metavar="N",
+        help="only time the reader on N reviews sampled from online_shopping_10_cats",
+    )
     args = parser.parse_args()
     if not (args.data / "zhijiang_opinion").exists():
         raise SystemExit(f"zhijiang_opinion not found under {args.data}")

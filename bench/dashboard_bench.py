@@ -21,6 +21,7 @@ process so nothing is cached in Python:
 
 Not a test: figures go to bench/README.md ("## Dashboard and start-up").
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,7 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,17 +54,22 @@ def build(db: Path, messages: int, reviews: int) -> None:
     rnd = random.Random(3)
     t0 = time.perf_counter()
     with open_store(db) as store, store.transaction():
-        heads = store.conn.execute(
-            "SELECT shop_id, buyer_nick, started_at FROM chat_sessions ORDER BY id").fetchall()
+        heads = store.conn.execute("SELECT shop_id, buyer_nick, started_at FROM chat_sessions ORDER BY id").fetchall()
         per_shop: dict[int, list] = {}
         for i, (shop_id, buyer, started) in enumerate(rnd.sample(heads, min(N_ORDERS, len(heads)))):
             at = datetime.fromisoformat(started) + timedelta(minutes=rnd.randint(5, 600))
             paid = at + timedelta(minutes=2) if rnd.random() < 0.85 else None
-            per_shop.setdefault(shop_id, []).append({
-                "order_id": f"o{i}", "buyer_nick": buyer, "created_at": at.strftime("%Y-%m-%d %H:%M:%S"),
-                "paid_at": paid.strftime("%Y-%m-%d %H:%M:%S") if paid else None,
-                "amount": round(rnd.uniform(19, 399), 2), "status": "交易成功" if paid else "等待买家付款",
-                "refund_status": "退款成功" if paid and rnd.random() < 0.05 else None})
+            per_shop.setdefault(shop_id, []).append(
+                {
+                    "order_id": f"o{i}",
+                    "buyer_nick": buyer,
+                    "created_at": at.strftime("%Y-%m-%d %H:%M:%S"),
+                    "paid_at": paid.strftime("%Y-%m-%d %H:%M:%S") if paid else None,
+                    "amount": round(rnd.uniform(19, 399), 2),
+                    "status": "交易成功" if paid else "等待买家付款",
+                    "refund_status": "退款成功" if paid and rnd.random() < 0.05 else None,
+                }
+            )
         for shop_id, rows in per_shop.items():
             store.orders.insert_many(shop_id, None, rows)
     print(f"orders: {time.perf_counter() - t0:.1f} s")
@@ -77,8 +83,14 @@ def build(db: Path, messages: int, reviews: int) -> None:
 
 def _child(code: str, db: Path, env: dict | None = None) -> dict:
     """Run ``code`` in a fresh interpreter; it prints one JSON line last."""
-    out = subprocess.run([sys.executable, "-c", code, str(db)], cwd=ROOT, capture_output=True, text=True,
-                         env={**os.environ, **(env or {})}, timeout=600)
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(db)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=600,
+    )
     if out.returncode != 0:
         raise SystemExit(f"child failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -190,23 +202,32 @@ def main() -> int:
     if args.build_only:
         return 0
     agg = _child(_AGGREGATE, db)
-    print(f"pre-aggregates from nothing: reviews {agg['reviews']:.2f} s; team KPIs {agg['seconds']:.2f} s "
-          f"({agg['rows']:,} rows)")
+    print(
+        f"pre-aggregates from nothing: reviews {agg['reviews']:.2f} s; team KPIs {agg['seconds']:.2f} s "
+        f"({agg['rows']:,} rows)"
+    )
     load = _child(_LOAD.replace("sys.argv[2]) if len(sys.argv) > 2 else 20", str(args.repeat) + ")"), db)
     times = [t * 1000 for t in load["times"]]
     print(f"period {load['period'][0]} – {load['period'][1]} ({load['reviews']:,} reviews)")
-    print(f"load_dashboard: import {load['import'] * 1000:.0f} ms; first call {load['first'] * 1000:.0f} ms; "
-          f"then p50 {statistics.median(times):.0f} ms, p95 {pct(times, 0.95):.0f} ms")
+    print(
+        f"load_dashboard: import {load['import'] * 1000:.0f} ms; first call {load['first'] * 1000:.0f} ms; "
+        f"then p50 {statistics.median(times):.0f} ms, p95 {pct(times, 0.95):.0f} ms"
+    )
     print("  parts (first call): " + ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in load["parts"].items()))
     page = _child(_PAGE, db)
     ptimes = [t * 1000 for t in page["times"]]
-    print(f"总览 page refresh → painted: first {ptimes[0]:.0f} ms, then p50 {statistics.median(ptimes[1:]):.0f} ms, "
-          f"max {max(ptimes[1:]):.0f} ms")
+    print(
+        f"总览 page refresh → painted: first {ptimes[0]:.0f} ms, then p50 {statistics.median(ptimes[1:]):.0f} ms, "
+        f"max {max(ptimes[1:]):.0f} ms"
+    )
     starts = []
     for _ in range(3):
         # A private settings folder: the window opens on 总览 with the default size, like a first start.
-        starts.append(_child(_STARTUP, db, {"CX_START": str(time.time()),
-                                            "XDG_CONFIG_HOME": tempfile.mkdtemp(prefix="cxdesk-cfg-")}))
+        starts.append(
+            _child(
+                _STARTUP, db, {"CX_START": str(time.time()), "XDG_CONFIG_HOME": tempfile.mkdtemp(prefix="cxdesk-cfg-")}
+            )
+        )
     for s in starts:
         print(f"start-up: window shown {s['window']:.2f} s, 总览 filled {s['dashboard']:.2f} s")
     return 0

@@ -17,6 +17,7 @@
 questions from each of the ``--top`` largest clusters) with an empty topic column, to label by
 hand. Evaluation data only: nothing is trained on it.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -100,8 +101,10 @@ def coherence(members, clusters) -> None:
             per[where[r["question"]].most_common(1)[0][0]].append(r["topic"])
         else:
             unplaced += 1
-    print(f"hand-labelled questions: {len(labelled)} ({len(set(r['topic'] for r in labelled))} topics); "
-          f"{len(labelled) - unplaced} placed in {len(per)} clusters, {unplaced} not in any cluster")
+    print(
+        f"hand-labelled questions: {len(labelled)} ({len(set(r['topic'] for r in labelled))} topics); "
+        f"{len(labelled) - unplaced} placed in {len(per)} clusters, {unplaced} not in any cluster"
+    )
     print(f"{'size':>5} {'n':>3}  {'majority topic':<10} {'share':>6}  {'label→topic':<10} {'share':>6}  label")
     hit = n_all = label_hit = label_n = unmapped = 0
     weighted = weight = 0.0
@@ -124,10 +127,11 @@ def coherence(members, clusters) -> None:
         weighted += size * k / len(topics)
         weight += size
         mix = ", ".join(f"{t} {c}" for t, c in Counter(topics).most_common()[1:4])
-        print(f"{size:5d} {len(topics):3d}  {major:<10} {k / len(topics):6.0%}  {lt:<10} {ls:>6}  {label}"
-              + (f"  [others: {mix}]" if mix else ""))
-    print(f"coherence (members with their cluster's majority hand topic): {hit / max(n_all, 1):.3f} "
-          f"({hit}/{n_all})")
+        print(
+            f"{size:5d} {len(topics):3d}  {major:<10} {k / len(topics):6.0%}  {lt:<10} {ls:>6}  {label}"
+            + (f"  [others: {mix}]" if mix else "")
+        )
+    print(f"coherence (members with their cluster's majority hand topic): {hit / max(n_all, 1):.3f} ({hit}/{n_all})")
     print(f"coherence weighted by cluster size (each cluster's share × its size): {weighted / max(weight, 1):.3f}")
     # Without the questions that carry no topic of their own (「什么意思」, 「能快点么」): a cluster of
     # bare frames would otherwise count as coherent.
@@ -137,11 +141,15 @@ def coherence(members, clusters) -> None:
         if topical:
             t_hit += Counter(topical).most_common(1)[0][1]
             t_all += len(topical)
-    print(f"coherence without '{OTHER}' questions (majority among topical members): "
-          f"{t_hit / max(t_all, 1):.3f} ({t_hit}/{t_all})")
+    print(
+        f"coherence without '{OTHER}' questions (majority among topical members): "
+        f"{t_hit / max(t_all, 1):.3f} ({t_hit}/{t_all})"
+    )
     if label_n:
-        print(f"label fit (members with the topic the cluster label names): {label_hit / label_n:.3f} "
-              f"({label_hit}/{label_n}; {unmapped} in clusters whose label the map lacks)")
+        print(
+            f"label fit (members with the topic the cluster label names): {label_hit / label_n:.3f} "
+            f"({label_hit}/{label_n}; {unmapped} in clusters whose label the map lacks)"
+        )
     else:
         print("label fit: no cluster label of this run is in the label → topic map")
 
@@ -166,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         members, clusters = faq_run(Path(tmp))
     if args.list_labels:
-        for cid in sorted(clusters, key=lambda c: (-clusters[c][1], c))[:args.top]:
+        for cid in sorted(clusters, key=lambda c: (-clusters[c][1], c))[: args.top]:
             print(f"{clusters[cid][1]:5d}  {clusters[cid][0]}")
     if args.draft:
         draft(members, clusters, args.draft, args.top, args.per_cluster, args.seed)

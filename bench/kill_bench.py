@@ -19,6 +19,7 @@ equal an uninterrupted run's.
 
 Not a test: the figures go to bench/README.md ("## Kill test"). Exit status 1 if anything failed.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,8 +38,16 @@ for extra in (ROOT, ROOT / "tests", ROOT / "bench"):
     if str(extra) not in sys.path:
         sys.path.insert(0, str(extra))
 
-from kill_harness import (PROC_READABLE, Scenario, Tally, cli_env, kill_scenario, mark_like_a_user,  # noqa: E402
-                          measure_reference, user_marks)
+from kill_harness import (  # noqa: E402  (after the path set-up above)
+    PROC_READABLE,
+    Scenario,
+    Tally,
+    cli_env,
+    kill_scenario,
+    mark_like_a_user,  # noqa: E402
+    measure_reference,
+    user_marks,
+)
 
 NEW_SHOP = "某某旗舰店"
 SHARES = {"import-new": 0.25, "import-join": 0.2, "analyze": 0.3, "undo": 0.25}
@@ -46,8 +55,10 @@ SHARES = {"import-new": 0.25, "import-join": 0.2, "analyze": 0.3, "undo": 0.25}
 
 def _machine() -> str:
     load = os.getloadavg()
-    return (f"{os.cpu_count()} cores, Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, "
-            f"{platform.platform()}, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+    return (
+        f"{os.cpu_count()} cores, Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, "
+        f"{platform.platform()}, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
+    )
 
 
 def _build_inputs(work: Path, messages: int) -> tuple[Path, Path, str, str]:
@@ -64,9 +75,12 @@ def _build_inputs(work: Path, messages: int) -> tuple[Path, Path, str, str]:
     big = work / "new_shop_chats.csv"
     gen_qianniu_csv(big, messages)
     other = [f for f in write_platform_files(generate(7), work / "demo-7") if f.format_id == "qianniu_csv"][0]
-    print(f"inputs: demo store ({base.stat().st_size / 1e6:.0f} MB, {marked} flags marked by hand), "
-          f"{big.name} ({messages:,} messages, {big.stat().st_size / 1e6:.1f} MB), "
-          f"{other.path.name} ({other.rows:,} messages)", flush=True)
+    print(
+        f"inputs: demo store ({base.stat().st_size / 1e6:.0f} MB, {marked} flags marked by hand), "
+        f"{big.name} ({messages:,} messages, {big.stat().st_size / 1e6:.1f} MB), "
+        f"{other.path.name} ({other.rows:,} messages)",
+        flush=True,
+    )
     return base, big, str(other.path), other.shop_name
 
 
@@ -84,38 +98,67 @@ def _scenarios(work: Path, env: dict[str, str], messages: int) -> list[Scenario]
 
     imported = "SELECT 1 FROM import_batches WHERE file_sha256=? AND status='done'"  # the demo has a same-named file
     big_sha, other_sha = file_sha256(big), file_sha256(other)
-    new = measure_reference(Scenario("import-new", ["import", "--db", "{db}", "--quiet", "--shop", NEW_SHOP, str(big)],
-                                     base, is_done=lambda db: _batch(db, imported, big_sha)), work, env)
-    join = measure_reference(Scenario("import-join", ["import", "--db", "{db}", "--quiet", "--shop", other_shop, other],
-                                      base, is_done=lambda db: _batch(db, imported, other_sha)), work, env)
+    new = measure_reference(
+        Scenario(
+            "import-new",
+            ["import", "--db", "{db}", "--quiet", "--shop", NEW_SHOP, str(big)],
+            base,
+            is_done=lambda db: _batch(db, imported, big_sha),
+        ),
+        work,
+        env,
+    )
+    join = measure_reference(
+        Scenario(
+            "import-join",
+            ["import", "--db", "{db}", "--quiet", "--shop", other_shop, other],
+            base,
+            is_done=lambda db: _batch(db, imported, other_sha),
+        ),
+        work,
+        env,
+    )
     ana = measure_reference(Scenario("analyze", ["analyze", "--db", "{db}", "--quiet"], new.reference_db), work, env)
     conn = sqlite3.connect(ana.reference_db)
     big_batch = conn.execute("SELECT id FROM import_batches WHERE file_name=?", (big.name,)).fetchone()[0]
     conn.close()
-    undo = measure_reference(Scenario("undo", ["import", "--db", "{db}", "--undo", str(big_batch)], ana.reference_db,
-                                      is_done=lambda db: _batch(db, "SELECT 1 FROM import_batches WHERE id=? AND "
-                                                                    "status='undone'", big_batch)), work, env)
+    undo = measure_reference(
+        Scenario(
+            "undo",
+            ["import", "--db", "{db}", "--undo", str(big_batch)],
+            ana.reference_db,
+            is_done=lambda db: _batch(db, "SELECT 1 FROM import_batches WHERE id=? AND status='undone'", big_batch),
+        ),
+        work,
+        env,
+    )
     for sc in (new, join, ana, undo):
         print(f"uninterrupted {sc.name}: {sc.duration:.1f} s", flush=True)
     return [new, join, ana, undo]
 
 
 def _report(tallies: list[Tally], scenarios: list[Scenario], seconds: float) -> int:
-    print(f"\n| command | kills | kills with child processes running | ended by itself | chains | recoveries OK | "
-          f"integrity failures | other store problems | processes left after 3 s | runs left running | "
-          f"uninterrupted run | seconds |")
+    print(
+        "\n| command | kills | kills with child processes running | ended by itself | chains | recoveries OK | "
+        "integrity failures | other store problems | processes left after 3 s | runs left running | "
+        "uninterrupted run | seconds |"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for t, sc in zip(tallies, scenarios):
         store = len(t.problems["store"]) - t.integrity_failures
-        print(f"| {t.name} | {t.kills} | {t.kills_with_children} | {t.ended_by_itself} | {t.chains} | "
-              f"{t.recovered}/{t.chains} | "
-              f"{t.integrity_failures} | {store} | {len(t.problems['processes'])}"
-              f"{'' if PROC_READABLE else ' (not checked)'} | {t.running_left} | {sc.duration:.1f} s | {t.seconds:.0f} |")
+        print(
+            f"| {t.name} | {t.kills} | {t.kills_with_children} | {t.ended_by_itself} | {t.chains} | "
+            f"{t.recovered}/{t.chains} | "
+            f"{t.integrity_failures} | {store} | {len(t.problems['processes'])}"
+            f"{'' if PROC_READABLE else ' (not checked)'} | {t.running_left} | {sc.duration:.1f} s | {t.seconds:.0f} |"
+        )
     total = sum(t.kills for t in tallies)
     problems = [p for t in tallies for kind in t.problems.values() for p in kind]
-    print(f"\n{total} kills, {sum(t.recovered for t in tallies)}/{sum(t.chains for t in tallies)} chains recovered, "
-          f"{sum(t.integrity_failures for t in tallies)} integrity failures, {len(problems)} problems, "
-          f"{seconds:.0f} s in all")
+    print(
+        f"\n{total} kills, {sum(t.recovered for t in tallies)}/{sum(t.chains for t in tallies)} chains recovered, "
+        f"{sum(t.integrity_failures for t in tallies)} integrity failures, {len(problems)} problems, "
+        f"{seconds:.0f} s in all"
+    )
     for p in problems[:20]:
         print("  -", p)
     return 1 if problems or any(t.running_left for t in tallies) else 0
@@ -142,11 +185,15 @@ def main() -> int:
     tallies = []
     for sc in scenarios:
         kills = max(1, round(args.kills * SHARES[sc.name]))
-        tallies.append(kill_scenario(sc, kills, rng, work, env, marks=user_marks(sc.start),
-                                     chain_length=lambda: rng.randint(1, 3)))
+        tallies.append(
+            kill_scenario(sc, kills, rng, work, env, marks=user_marks(sc.start), chain_length=lambda: rng.randint(1, 3))
+        )
         t = tallies[-1]
-        print(f"{sc.name}: {t.kills} kills, {t.recovered}/{t.chains} chains recovered, "
-              f"{sum(map(len, t.problems.values()))} problems, {t.seconds:.0f} s", flush=True)
+        print(
+            f"{sc.name}: {t.kills} kills, {t.recovered}/{t.chains} chains recovered, "
+            f"{sum(map(len, t.problems.values()))} problems, {t.seconds:.0f} s",
+            flush=True,
+        )
     code = _report(tallies, scenarios, time.perf_counter() - started)
     print(f"machine after: {_machine()}")
     if not args.keep:

@@ -24,6 +24,7 @@ The store is opened read-write (a v7 store is migrated): pass a copy.
 Targets (issue 17, point 9): repeat visit ≤ 300 ms, first visit ≤ 1 s.
 Not a test: figures go to bench/README.md ("## Page speed").
 """
+
 from __future__ import annotations
 
 import argparse
@@ -111,10 +112,17 @@ def main() -> None:
     parser.add_argument("--db", required=True, help="a copy of a big store (it is opened read-write)")
     parser.add_argument("--rounds", type=int, default=2, help="visits of every page (1st = first visit)")
     parser.add_argument("--no-vectors", action="store_true", help="sentence vectors unavailable")
-    parser.add_argument("--no-prefetch", action="store_true",
-                        help="客服绩效 loads on its first visit only (not in the background before it)")
-    parser.add_argument("--dwell", type=float, default=0.0,
-                        help="seconds spent on each page after its data is shown (a user reading it)")
+    parser.add_argument(
+        "--no-prefetch",
+        action="store_true",
+        help="客服绩效 loads on its first visit only (not in the background before it)",
+    )
+    parser.add_argument(
+        "--dwell",
+        type=float,
+        default=0.0,
+        help="seconds spent on each page after its data is shown (a user reading it)",
+    )
     args = parser.parse_args()
     os.environ["CXDESK_DATA_DIR"] = tempfile.mkdtemp(prefix="cxdesk-pagespeed-")  # own settings file
 
@@ -134,12 +142,16 @@ def main() -> None:
 
         agents.PREFETCH_MIN_MESSAGES = float("inf")
 
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-          f"{platform.system()} {platform.release()}; load average before: "
-          + " ".join(f"{v:.2f}" for v in os.getloadavg()))
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"{platform.system()} {platform.release()}; load average before: "
+        + " ".join(f"{v:.2f}" for v in os.getloadavg())
+    )
     print("command: " + " ".join([Path(sys.executable).name, *sys.argv]))
     store = open_store(args.db)
-    counts = store.conn.execute("SELECT (SELECT COUNT(*) FROM chat_messages), (SELECT COUNT(*) FROM reviews)").fetchone()
+    counts = store.conn.execute(
+        "SELECT (SELECT COUNT(*) FROM chat_messages), (SELECT COUNT(*) FROM reviews)"
+    ).fetchone()
     print(f"store: {args.db}: {counts[0]:,} messages, {counts[1]:,} reviews")
     t0 = time.perf_counter()
     window = create_main_window(store)
@@ -153,15 +165,20 @@ def main() -> None:
         for key in PAGES:
             shown, done, gap = visit(app, window, key)
             results[key].append((shown, done, gap))
-            print(f"  round {round_no + 1} {key:<9} shown {shown * 1000:6.0f} ms, jobs done {done * 1000:6.0f} ms"
-                  f"  (longest GUI gap {gap:5.0f} ms)", flush=True)
+            print(
+                f"  round {round_no + 1} {key:<9} shown {shown * 1000:6.0f} ms, jobs done {done * 1000:6.0f} ms"
+                f"  (longest GUI gap {gap:5.0f} ms)",
+                flush=True,
+            )
             end = time.perf_counter() + args.dwell
             while time.perf_counter() < end:
                 app.processEvents()
                 time.sleep(0.01)
     print()
-    print("first: 总览 from building the window, the others round 1; repeat: median of the later visits.\n"
-          "shown = the page's model filled; done = no background job left (e.g. 常见问题's answers panel).")
+    print(
+        "first: 总览 from building the window, the others round 1; repeat: median of the later visits.\n"
+        "shown = the page's model filled; done = no background job left (e.g. 常见问题's answers panel)."
+    )
     print(f"{'page':<8} {'first shown/done':>18} {'repeat shown/done':>19}  {'max GUI gap':>11}")
     for key in PAGES:
         runs = results[key]
@@ -170,9 +187,12 @@ def main() -> None:
         def median(i: int) -> float:
             values = sorted(r[i] * 1000 for r in later)
             return values[len(values) // 2]
+
         repeat = f"{median(0):7.0f} /{median(1):6.0f} ms" if later else "      —"
-        print(f"{window.pages[key].title:<6} {runs[0][0] * 1000:7.0f} /{runs[0][1] * 1000:6.0f} ms {repeat}"
-              f"  {max(r[2] for r in runs):8.0f} ms")
+        print(
+            f"{window.pages[key].title:<6} {runs[0][0] * 1000:7.0f} /{runs[0][1] * 1000:6.0f} ms {repeat}"
+            f"  {max(r[2] for r in runs):8.0f} ms"
+        )
     print("load average after: " + " ".join(f"{v:.2f}" for v in os.getloadavg()))
     window.jobs.shutdown()
     window.close()

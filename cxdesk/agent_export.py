@@ -7,6 +7,7 @@ data" (no timestamps, no orders), never zero. The team rows are not written:
 a spreadsheet can sum agents, and the team's distinct-buyer counts are on
 the 客服绩效 page.
 """
+
 from __future__ import annotations
 
 import csv
@@ -33,14 +34,19 @@ class AgentExportSummary:
     period: str
 
     def describe(self) -> str:
-        return (f"已导出 {self.agents} 位客服、{self.rows:,} 行（{PERIODS[self.period]}）的客服绩效到“{self.path}”。")
+        return f"已导出 {self.agents} 位客服、{self.rows:,} 行（{PERIODS[self.period]}）的客服绩效到“{self.path}”。"
 
 
 def export_columns() -> list[tuple[str, str]]:
     """(table key, column header) in file order."""
-    return [("agent", "agent"), ("period", PERIOD_COLUMN), *((m.key, m.column) for m in METRICS),
-            *((k, f"{v}(分)") for k, v in DIMENSIONS.items()), (SCORE, f"{SCORE_LABEL}(分)"),
-            (SCORE_MISSING, f"{SCORE_LABEL}缺少的维度")]
+    return [
+        ("agent", "agent"),
+        ("period", PERIOD_COLUMN),
+        *((m.key, m.column) for m in METRICS),
+        *((k, f"{v}(分)") for k, v in DIMENSIONS.items()),
+        (SCORE, f"{SCORE_LABEL}(分)"),
+        (SCORE_MISSING, f"{SCORE_LABEL}缺少的维度"),
+    ]
 
 
 def export_frame(table: pd.DataFrame) -> pd.DataFrame:
@@ -60,8 +66,15 @@ def export_frame(table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def export_agents(ctx: JobContext, db_path: str | Path, period: str, out: str | Path, *,
-                  shop_ids: list[int] | None = None, window: str | None = None) -> AgentExportSummary:
+def export_agents(
+    ctx: JobContext,
+    db_path: str | Path,
+    period: str,
+    out: str | Path,
+    *,
+    shop_ids: list[int] | None = None,
+    window: str | None = None,
+) -> AgentExportSummary:
     """Job: compute the KPIs and write them to ``out`` (.csv or .xlsx)."""
     if period not in PERIODS:
         raise CxdeskError(f"不支持的周期“{period}”，可选：day（按日）、week（按周）、month（按月）、all（全部）")
@@ -83,8 +96,10 @@ def export_agents(ctx: JobContext, db_path: str | Path, period: str, out: str | 
 
 
 def _cells(table: pd.DataFrame) -> list[list]:
-    return [[None if (isinstance(v, float) and v != v) else neutralise(v) for v in row]
-            for row in table.astype(object).itertuples(index=False)]
+    return [
+        [None if (isinstance(v, float) and v != v) else neutralise(v) for v in row]
+        for row in table.astype(object).itertuples(index=False)
+    ]
 
 
 def _write_csv(path: Path, table: pd.DataFrame) -> None:

@@ -10,6 +10,7 @@ folder (``%LOCALAPPDATA%\\cxdesk\\Cache`` on Windows), or the folder named by
 purpose: a cache per test would rebuild jieba's dictionary in every test.
 From a checkout matplotlib keeps its own (already lasting) cache folder.
 """
+
 from __future__ import annotations
 
 import os

@@ -6,6 +6,7 @@ objects without Qt (STYLE §18). Clickable artists carry a ``gid`` such as
 :func:`pick_filter` turns a picked gid into the filter the list should
 show, so the page only forwards pick events.
 """
+
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
@@ -24,8 +25,17 @@ NEUTRAL = "#f0ad4e"
 POSITIVE = "#4cae4c"
 MUTED = "#b8b8b8"
 LINE = "#1f5fa8"
-RATING_COLORS = {1: NEGATIVE, 2: NEGATIVE, 3: NEUTRAL, 4: POSITIVE, 5: POSITIVE, NO_RATING: MUTED,
-                 11: NEGATIVE, 12: NEUTRAL, 13: POSITIVE}
+RATING_COLORS = {
+    1: NEGATIVE,
+    2: NEGATIVE,
+    3: NEUTRAL,
+    4: POSITIVE,
+    5: POSITIVE,
+    NO_RATING: MUTED,
+    11: NEGATIVE,
+    12: NEUTRAL,
+    13: POSITIVE,
+}
 RATING_ORDER = (1, 2, 3, 4, 5, 11, 12, 13, NO_RATING)
 MAX_ASPECT_BARS = 10
 TITLE_SIZE = 10.5
@@ -50,13 +60,19 @@ def tidy_axes(ax: Axes, title: str, *, title_size: float = TITLE_SIZE, tick_size
         ax.spines[side].set_visible(False)
 
 
-def empty_axes(ax: Axes, title: str, text: str, *, title_size: float = TITLE_SIZE, tick_size: float = TICK_SIZE,
-               text_size: float = 10) -> None:
+def empty_axes(
+    ax: Axes,
+    title: str,
+    text: str,
+    *,
+    title_size: float = TITLE_SIZE,
+    tick_size: float = TICK_SIZE,
+    text_size: float = 10,
+) -> None:
     """A chart with nothing to draw: its title and a grey sentence saying why."""
     tidy_axes(ax, title, title_size=title_size, tick_size=tick_size)
     ax.set_axis_off()
     ax.text(0.5, 0.5, text, ha="center", va="center", fontsize=text_size, color="#777", transform=ax.transAxes)
-
 
 
 def _clickable(bars: Any, gids: Sequence[str]) -> None:
@@ -94,8 +110,7 @@ def trend_figure(points: Sequence[WeekPoint]) -> Figure:
         return fig
     tidy_axes(ax, title)
     xs = range(len(points))
-    bars = ax.bar(xs, [p.negative_share * 100 for p in points], color=NEGATIVE, alpha=0.75, width=0.7,
-                  label="负面占比")
+    bars = ax.bar(xs, [p.negative_share * 100 for p in points], color=NEGATIVE, alpha=0.75, width=0.7, label="负面占比")
     _clickable(bars, [f"week:{p.week_start.isoformat()}" for p in points])
     ax.set_ylabel("负面占比 %", fontsize=TICK_SIZE)
     top = max(10.0, max(p.negative_share * 100 for p in points) * 1.4)
@@ -128,10 +143,11 @@ def aspect_figure(counts: Sequence[AspectCount], limit: int = MAX_ASPECT_BARS) -
     tidy_axes(ax, title)
     height = 0.38
     ys = range(len(shown))
-    for polarity, offset, color, attr in (("正面", -height / 2, POSITIVE, "positive"),
-                                          ("负面", height / 2, NEGATIVE, "negative")):
-        bars = ax.barh([y + offset for y in ys], [getattr(c, attr) for c in shown], height, color=color,
-                       label=polarity)
+    for polarity, offset, color, attr in (
+        ("正面", -height / 2, POSITIVE, "positive"),
+        ("负面", height / 2, NEGATIVE, "negative"),
+    ):
+        bars = ax.barh([y + offset for y in ys], [getattr(c, attr) for c in shown], height, color=color, label=polarity)
         _clickable(bars, [f"aspect:{c.aspect}:{polarity}" for c in shown])
     ax.set_yticks(range(len(shown)), [c.aspect for c in shown])
     ax.invert_yaxis()

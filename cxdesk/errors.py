@@ -3,6 +3,7 @@
 The CLI prints ``str(err)`` and exits non-zero; the GUI shows it inline or in
 a dialog. ``Cancelled`` is not an error to report: callers swallow it.
 """
+
 from __future__ import annotations
 
 

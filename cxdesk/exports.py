@@ -10,6 +10,7 @@ numbers, e-mail addresses, receivers' names and street addresses in every
 free-text column (:mod:`cxdesk.privacy`). A CSV stays a plain table (other
 tools read it); an XLSX says which it is on a second sheet, 说明.
 """
+
 from __future__ import annotations
 
 import csv
@@ -25,13 +26,33 @@ from cxdesk.store.exports import columns
 from cxdesk.tasks import JobContext
 
 KINDS = ("reviews", "messages", "sessions", "flags")
-KIND_LABELS = {"reviews": "条评价", "messages": "条聊天消息", "sessions": "个会话", "flags": "条风险旗标",
-               "faq": "个常见问题", "faq-members": "个买家问题"}
+KIND_LABELS = {
+    "reviews": "条评价",
+    "messages": "条聊天消息",
+    "sessions": "个会话",
+    "flags": "条风险旗标",
+    "faq": "个常见问题",
+    "faq-members": "个买家问题",
+}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # Export columns that can hold a buyer's personal data (every kind, FAQ included).
 NICK_COLUMNS = frozenset({"buyer_nick", "buyer"})
-TEXT_COLUMNS = frozenset({"content", "append_content", "seller_reply", "evidence", "text", "note", "risk_reasons",
-                          "问题", "相似问法", "推荐回答", "question", "cluster_label"})
+TEXT_COLUMNS = frozenset(
+    {
+        "content",
+        "append_content",
+        "seller_reply",
+        "evidence",
+        "text",
+        "note",
+        "risk_reasons",
+        "问题",
+        "相似问法",
+        "推荐回答",
+        "question",
+        "cluster_label",
+    }
+)
 MASKED_NOTE = "已隐藏个人信息（买家昵称、手机号、身份证号、邮箱、姓名、地址）"
 KEPT_NOTE = "文件包含未隐藏的买家个人信息（昵称、手机号、姓名、地址等），请勿外传"
 KEEP_HINT = "如需保留请加 --keep-personal"
@@ -89,8 +110,9 @@ class ExportSummary:
         return f"已导出 {self.rows:,} {KIND_LABELS[self.kind]}到“{self.path}”。" + (f"{note}。" if note else "")
 
 
-def export_table(ctx: JobContext, db_path: str | Path, kind: str, out: str | Path, *,
-                 keep_personal: bool = False) -> ExportSummary:
+def export_table(
+    ctx: JobContext, db_path: str | Path, kind: str, out: str | Path, *, keep_personal: bool = False
+) -> ExportSummary:
     """Job: write every row of ``kind`` with its results to ``out`` (.csv or .xlsx), personal data masked
     unless ``keep_personal``."""
     from cxdesk.store.faq_exports import FAQ_KINDS, export_faq
@@ -98,8 +120,10 @@ def export_table(ctx: JobContext, db_path: str | Path, kind: str, out: str | Pat
     if kind in FAQ_KINDS:
         return export_faq(ctx, db_path, kind, out, keep_personal=keep_personal)
     if kind not in KINDS:  # faq / faq-members are handled above
-        raise CxdeskError(f"不支持导出“{kind}”，可选：reviews（评价）、messages（聊天消息）、"
-                          "sessions（会话及风险分）、flags（风险旗标）")
+        raise CxdeskError(
+            f"不支持导出“{kind}”，可选：reviews（评价）、messages（聊天消息）、"
+            "sessions（会话及风险分）、flags（风险旗标）"
+        )
     out = check_output_path(out, store=db_path)
     suffix = out.suffix.lower()
     if suffix not in (".csv", ".xlsx"):
@@ -112,8 +136,9 @@ def export_table(ctx: JobContext, db_path: str | Path, kind: str, out: str | Pat
     return ExportSummary(kind, out, done, not keep_personal)
 
 
-def write_table(ctx: JobContext, out: Path, header, batches, total: int, *, store: str | Path | None,
-                note: str = "") -> int:
+def write_table(
+    ctx: JobContext, out: Path, header, batches, total: int, *, store: str | Path | None, note: str = ""
+) -> int:
     """Write a .csv or .xlsx ``out`` whole or not at all (:func:`cxdesk.outpaths.atomic_output`); rows written."""
     with atomic_output(out, store=store) as tmp:
         if out.suffix.lower() == ".csv":
@@ -144,8 +169,9 @@ def write_xlsx(ctx: JobContext, path: Path, header, batches, total: int, note: s
     import xlsxwriter
 
     done = 0
-    book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
-                                           "strings_to_urls": False})
+    book = xlsxwriter.Workbook(
+        str(path), {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
+    )
     try:
         sheet = book.add_worksheet("data")
         sheet.write_row(0, 0, header)

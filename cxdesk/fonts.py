@@ -3,6 +3,7 @@
 The target machines (and CI) may have no Chinese font at all; without this,
 chart labels render as empty boxes.
 """
+
 from __future__ import annotations
 
 from functools import lru_cache

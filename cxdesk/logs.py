@@ -8,6 +8,7 @@ second cxdesk window, a CLI run, a pool worker) cannot be renamed, so
 rotation fails there: :class:`SharedRotatingFileHandler` then keeps writing
 to the current file and tries again later, instead of losing every record.
 """
+
 from __future__ import annotations
 
 import logging

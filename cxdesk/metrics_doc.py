@@ -3,6 +3,7 @@
 The same text the repository documents is what the app shows: a page asks for its topic and gets
 the Markdown of the matching sections (a ``##`` section with its ``###`` subsections).
 """
+
 from __future__ import annotations
 
 import sys
@@ -15,8 +16,12 @@ TOPICS: dict[str, tuple[str, ...]] = {
     "agents": ("基本规则", "指标", "能力模型", "与平台报表的差别"),
     "reviews": ("评价情感与方面", "评分类别"),
 }
-TITLES = {"overview": "总览的数字怎么算", "risk": "风险分怎么算", "agents": "客服绩效的指标怎么算",
-          "reviews": "评价分析的数字怎么算"}
+TITLES = {
+    "overview": "总览的数字怎么算",
+    "risk": "风险分怎么算",
+    "agents": "客服绩效的指标怎么算",
+    "reviews": "评价分析的数字怎么算",
+}
 
 
 def metrics_path() -> Path:

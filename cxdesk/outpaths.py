@@ -24,6 +24,7 @@ would destroy data (:class:`OutputPathError`, a message in Chinese):
 - a file inside the database's backup folder (:mod:`cxdesk.store.backups`);
 - a file the same command reads (``cluster`` reading and writing one file).
 """
+
 from __future__ import annotations
 
 import os
@@ -71,7 +72,7 @@ def _is_sqlite(path: Path) -> bool:
 
 
 def _store_part(out: Path, store: Path) -> str | None:
-    """"数据库" or "数据库的 -wal 文件" when ``out`` is the store or one of its side files, else None."""
+    """ "数据库" or "数据库的 -wal 文件" when ``out`` is the store or one of its side files, else None."""
     if _same_file(out, store):
         return "数据库"
     for suffix in SIDE_SUFFIXES:
@@ -141,9 +142,13 @@ def _write_error(out: Path, exc: BaseException, existed: bool, *, replacing: boo
     if replacing and existed and _held_open(cause):
         return FileInUseError(
             f"无法写入“{out}”：这个文件正被别的程序打开（多半是 Excel 或 WPS），系统不允许覆盖它（{reason}）。"
-            f"请先在 Excel / WPS 里关闭“{out.name}”，再重新导出；或者换一个文件名导出。{kept}。")
-    hint = ("请检查这个文件夹是否允许写入（或文件是否只读），然后重试。" if _held_open(cause)
-            else "请检查磁盘空间、文件夹是否存在以及写入权限，然后重试。")
+            f"请先在 Excel / WPS 里关闭“{out.name}”，再重新导出；或者换一个文件名导出。{kept}。"
+        )
+    hint = (
+        "请检查这个文件夹是否允许写入（或文件是否只读），然后重试。"
+        if _held_open(cause)
+        else "请检查磁盘空间、文件夹是否存在以及写入权限，然后重试。"
+    )
     return CxdeskError(f"无法写入“{out}”：{reason}。{kept}。{hint}")
 
 
@@ -160,8 +165,9 @@ def _held_open(cause: BaseException) -> bool:
 
 
 @contextmanager
-def atomic_output(out: str | Path, *, store: str | Path | None = None, inputs: Iterable[str | Path] = (),
-                  create_folder: bool = False) -> Iterator[Path]:
+def atomic_output(
+    out: str | Path, *, store: str | Path | None = None, inputs: Iterable[str | Path] = (), create_folder: bool = False
+) -> Iterator[Path]:
     """Check ``out``, yield a temporary path beside it, rename it over ``out`` when the block succeeds.
 
     On any exception the temporary file is removed and ``out`` is left as it

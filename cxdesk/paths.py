@@ -4,6 +4,7 @@ The data directory is the per-user application folder (platformdirs), or the
 folder named by the ``CXDESK_DATA_DIR`` environment variable, which tests and
 portable installs use.
 """
+
 from __future__ import annotations
 
 import os

@@ -21,6 +21,7 @@ do (``tb1234567`` → ``t***7``); nicks are never span-indexed.
 
 No Qt here: the CLI and tests use it directly.
 """
+
 from __future__ import annotations
 
 import re
@@ -50,31 +51,39 @@ _SURNAMES = (
     "戈伏鹿薄邸雍辜羊乌母裘亓修邰赫杭况宿鲜印逯隆茹诸战慕危玉银亢嵇湛宾戎勾茅利於揭干尉冶斯元束檀衣展阴昝智幸"
     "奉植衡富尧闭"
 )
-_COMPOUND_SURNAMES = "欧阳|司马|诸葛|上官|东方|皇甫|令狐|慕容|司徒|夏侯|尉迟|公孙|长孙|宇文|端木|独孤|南宫|申屠|呼延|澹台"
+_COMPOUND_SURNAMES = (
+    "欧阳|司马|诸葛|上官|东方|皇甫|令狐|慕容|司徒|夏侯|尉迟|公孙|长孙|宇文|端木|独孤|南宫|申屠|呼延|澹台"
+)
 # A name after a label: 收货人：张三 / 姓名是李小明 / 收件人 王五 / 收货人张三丰电话…; given name 1–2 characters.
 _NAME = re.compile(
     r"(?<!\[)(收货人|收件人|联系人|签收人|取件人|提货人|持卡人|开户人|户名|姓名|名字)(\s*(?:[:：]|是|为|叫)?\s*)"
-    rf"((?:{_COMPOUND_SURNAMES}|[{_SURNAMES}])(?:(?!电话|手机|联系|地址|号码|先生|女士|小姐|收)[\u4e00-\u9fff·]){{1,2}})")
+    rf"((?:{_COMPOUND_SURNAMES}|[{_SURNAMES}])(?:(?!电话|手机|联系|地址|号码|先生|女士|小姐|收)[\u4e00-\u9fff·]){{1,2}})"
+)
 # A labelled address runs to the end of the clause. ``[地址x]`` is a placeholder of an anonymised export.
 _LABELLED_ADDRESS = re.compile(
     r"(?<!\[)(收货地址|收件地址|详细地址|新地址|地址|住址|寄到|送到|发到)(\s*(?:[:：]|是|为|改成|改为)?\s*)"
-    r"((?:(?!电话|手机|联系人|收货人|收件人|姓名)[^，,。；;！!？?\n]){4,80})")
+    r"((?:(?!电话|手机|联系人|收货人|收件人|姓名)[^，,。；;！!？?\n]){4,80})"
+)
 # An unlabelled street address: …路/街/巷/弄 + number, then building, unit and room.
 _STREET_ADDRESS = re.compile(
     r"[\u4e00-\u9fff\dA-Za-z]{1,12}(?:路|街|大街|大道|巷|弄|胡同)\s*\d+\s*(?:号|弄)"
-    r"(?:\s*[\dA-Za-z\-]+\s*(?:号楼|栋|幢|座|单元|楼|层|室|号))*")
+    r"(?:\s*[\dA-Za-z\-]+\s*(?:号楼|栋|幢|座|单元|楼|层|室|号))*"
+)
 # 区 of a district, not of a compound (小区, 社区, 园区, 校区: the detail of an address).
 _DISTRICT = "(?<![小社园校])区"
 # An unlabelled address that starts with two levels of place (省+市, 市+区, 市+县 …): 陕西省西安市高陵区泾勤路….
 _PLACE_ADDRESS = re.compile(
-    rf"[\u4e00-\u9fff]{{2,8}}?(?:省|自治区|市|自治州)[\u4e00-\u9fff]{{1,8}}?(?:市|{_DISTRICT}|县|旗)[^\s，,。；;！!？?*]{{2,60}}")
+    rf"[\u4e00-\u9fff]{{2,8}}?(?:省|自治区|市|自治州)[\u4e00-\u9fff]{{1,8}}?(?:市|{_DISTRICT}|县|旗)[^\s，,。；;！!？?*]{{2,60}}"
+)
 # Where a place starts inside a labelled address (a province, or a name ending in 省/市/区/县 …).
 _PLACE_START = re.compile(
     r"北京|天津|上海|重庆|河北|山西|辽宁|吉林|黑龙江|江苏|浙江|安徽|福建|江西|山东|河南|湖北|湖南|广东|海南|四川|"
-    rf"贵州|云南|陕西|甘肃|青海|台湾|内蒙古|广西|西藏|宁夏|新疆|香港|澳门|[\u4e00-\u9fff]{{2,8}}?(?:省|自治区|市|自治州|{_DISTRICT}|县|旗)")
+    rf"贵州|云南|陕西|甘肃|青海|台湾|内蒙古|广西|西藏|宁夏|新疆|香港|澳门|[\u4e00-\u9fff]{{2,8}}?(?:省|自治区|市|自治州|{_DISTRICT}|县|旗)"
+)
 # What only an address's detail has: a road, a village, a compound, a building, a number with 号/栋/室 ….
 _ADDRESS_DETAIL = re.compile(
-    r"路|街|巷|弄|胡同|村|组|小区|社区|大厦|花园|公寓|苑|栋|幢|单元|号楼|\d+\s*(?:号|栋|幢|座|单元|楼|层|室|弄)|\d+-\d+")
+    r"路|街|巷|弄|胡同|村|组|小区|社区|大厦|花园|公寓|苑|栋|幢|单元|号楼|\d+\s*(?:号|栋|幢|座|单元|楼|层|室|弄)|\d+-\d+"
+)
 # A space-separated part that can continue an address: a place, road or building word, or a bare number.
 _ADDRESS_PART = re.compile(rf"{_ADDRESS_DETAIL.pattern}|省|市|区|县|镇|乡|旗|^[\dA-Za-z#\-]+$")
 # Without a place before it, only a house number makes a text an address: 送到村里吗 is not one.
@@ -84,8 +93,10 @@ _NOT_ADDRESS_START = "在不是哪的只我你您他她它们也都就还可能�
 # Words after a name label that are not a name: 收货人信息, 姓名写错了.
 _NOT_NAMES = ("信息", "地址", "电话", "手机", "是谁", "写错", "改", "填")
 # Where the place part of an address ends: what comes before it is kept.
-_PLACE = re.compile(r"(?:[\u4e00-\u9fff]{1,8}?(?:省|自治区))?(?:[\u4e00-\u9fff]{1,8}?(?:市|自治州|地区|盟))?"
-                    rf"(?:[\u4e00-\u9fff]{{1,8}}?(?:{_DISTRICT}|县|旗|市))?")
+_PLACE = re.compile(
+    r"(?:[\u4e00-\u9fff]{1,8}?(?:省|自治区))?(?:[\u4e00-\u9fff]{1,8}?(?:市|自治州|地区|盟))?"
+    rf"(?:[\u4e00-\u9fff]{{1,8}}?(?:{_DISTRICT}|县|旗|市))?"
+)
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 
@@ -98,7 +109,7 @@ def _keep_ends(s: str, head: int, tail: int) -> str:
     """``s`` with everything but ``head`` leading and ``tail`` trailing characters starred."""
     if len(s) <= head + tail:
         return _stars(s)
-    return s[:head] + _stars(s[head:len(s) - tail]) + (s[len(s) - tail:] if tail else "")
+    return s[:head] + _stars(s[head : len(s) - tail]) + (s[len(s) - tail :] if tail else "")
 
 
 def _is_id(number: str) -> bool:

@@ -6,6 +6,7 @@ the charts, the risk score and the shop's sentiment calibration need. Stars map 
 the platforms do (1–2★ 差评, 3★ 中评, 4–5★ 好评); words map through
 ``resources/lexicons/rating_words.json`` (users may override it). See docs/metrics.md (评分类别).
 """
+
 from __future__ import annotations
 
 import json

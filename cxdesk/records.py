@@ -5,6 +5,7 @@ these TypedDicts document the keys. Times are local-time ISO strings
 ``YYYY-MM-DD HH:MM:SS`` or ``None`` when the source has no time: time-based
 metrics are then left empty, never invented.
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -4,6 +4,7 @@ The importers decide each message's role with these rules; the agent KPIs use
 the same accounts to leave out bot and system messages that stores imported
 before the rules existed still hold as agent messages.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -34,8 +35,8 @@ class RoleRules:
 
     version: str
     words: dict[str, tuple[str, ...]]
-    names: dict[str, str]                      # folded account or 子账号 → 'system' / 'bot'
-    suffixes: tuple[tuple[str, str], ...]      # (folded suffix, role), system first
+    names: dict[str, str]  # folded account or 子账号 → 'system' / 'bot'
+    suffixes: tuple[tuple[str, str], ...]  # (folded suffix, role), system first
     contains: tuple[tuple[re.Pattern, str], ...]
     _word_cache: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
 
@@ -97,7 +98,9 @@ class RoleRules:
                 return self.agent_role(sender)
             role = self.sender_role(sender)
             if role is None:
-                raise ValueError(f"无法判断发送方角色（角色“{shown_value(role_cell or '')}”，发送账号“{shown_value(sender)}”）")
+                raise ValueError(
+                    f"无法判断发送方角色（角色“{shown_value(role_cell or '')}”，发送账号“{shown_value(sender)}”）"
+                )
             return role
         return self.agent_role(sender) if role == "agent" else role
 
@@ -116,8 +119,11 @@ class RoleRules:
         for r in ("bot", "system"):  # a name on both lists is a system account
             names.update((w, r) for w in folded(r, "names"))
         suffixes = tuple((w, r) for r in ("system", "bot") for w in folded(r, "suffixes"))
-        contains = tuple((re.compile("|".join(map(re.escape, sorted(ws, key=len, reverse=True)))), r)
-                         for r in ("bot", "system") if (ws := folded(r, "contains")))
+        contains = tuple(
+            (re.compile("|".join(map(re.escape, sorted(ws, key=len, reverse=True)))), r)
+            for r in ("bot", "system")
+            if (ws := folded(r, "contains"))
+        )
         return cls(version, words, names, suffixes, contains)
 
 
@@ -147,4 +153,3 @@ def _load_roles(path: str, _stamp: int) -> RoleRules:
         return RoleRules.from_data(data, f"{data.get('version', 'roles')}-{digest}")
     except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError, re.error) as exc:
         raise CxdeskError(f"角色词表“{path}”格式有误：{exc}。请改正或删除数据目录里的覆盖文件。") from exc
-

@@ -12,6 +12,7 @@ Results come newest-first by id (import order) with a LIMIT, so a query that
 matches half the database still answers after reading one page of its
 doclist; counts stop at :data:`COUNT_CAP`.
 """
+
 from __future__ import annotations
 
 import heapq
@@ -32,8 +33,14 @@ ROLES = ("buyer", "agent")
 
 # Characters indexed one per token: kana, CJK ideographs (+ ext. A, compatibility),
 # Hangul syllables and digits (so part of an order or phone number matches too).
-_SINGLE_RANGES = ((0x3040, 0x3100), (0x3400, 0x4DC0), (0x4E00, 0xA000), (0xF900, 0xFB00), (0xAC00, 0xD7B0),
-                  (0x30, 0x3A))
+_SINGLE_RANGES = (
+    (0x3040, 0x3100),
+    (0x3400, 0x4DC0),
+    (0x4E00, 0xA000),
+    (0xF900, 0xFB00),
+    (0xAC00, 0xD7B0),
+    (0x30, 0x3A),
+)
 # Full-width ASCII (Ｉｐｈｏｎｅ１３) is folded to ASCII first; full-width digits become single tokens.
 _FULLWIDTH = range(0xFF01, 0xFF5F)
 
@@ -246,8 +253,15 @@ class SearchPage:
 _START = 1 << 62  # above any id: the first page
 
 
-def search(store, text: str, filters: SearchFilters | None = None, *, limit: int = 50,
-           cursor: SearchCursor | None = None, with_count: bool = True) -> SearchPage:
+def search(
+    store,
+    text: str,
+    filters: SearchFilters | None = None,
+    *,
+    limit: int = 50,
+    cursor: SearchCursor | None = None,
+    with_count: bool = True,
+) -> SearchPage:
     """Search messages and/or reviews, newest first.
 
     Each (kind, shop) is one id-ordered stream; the streams are merged by
@@ -284,12 +298,21 @@ def search(store, text: str, filters: SearchFilters | None = None, *, limit: int
     hits = [h for _, h in zip(range(limit), merged)]
     next_cursor = _next_cursor(cursor, hits, fetched, limit)
     kinds_searched = sorted({k for k, _, _ in cursor.streams})
-    counts = ({k: repo.count(k, query.match, filters, shop_ids, COUNT_CAP + 1) for k in kinds_searched}
-              if with_count else {})
+    counts = (
+        {k: repo.count(k, query.match, filters, shop_ids, COUNT_CAP + 1) for k in kinds_searched} if with_count else {}
+    )
     total = sum(counts.values())
     # A hit the highlighter cannot find is a stale index row (text changed since indexing): leave it out.
-    return SearchPage(query, [h for h in hits if h.spans], min(total, COUNT_CAP), total > COUNT_CAP, next_cursor,
-                      repo.not_indexed(), time.perf_counter() - started, counts)
+    return SearchPage(
+        query,
+        [h for h in hits if h.spans],
+        min(total, COUNT_CAP),
+        total > COUNT_CAP,
+        next_cursor,
+        repo.not_indexed(),
+        time.perf_counter() - started,
+        counts,
+    )
 
 
 class SearchIndexMissing(CxdeskError):
@@ -306,8 +329,9 @@ def _shop_ids(store, filters: SearchFilters) -> tuple[int, ...] | None:
     return ids
 
 
-def _next_cursor(cursor: SearchCursor, hits: list[SearchHit], fetched: dict[tuple[str, int], int],
-                 limit: int) -> SearchCursor | None:
+def _next_cursor(
+    cursor: SearchCursor, hits: list[SearchHit], fetched: dict[tuple[str, int], int], limit: int
+) -> SearchCursor | None:
     """Each stream continues below its last shown hit; a stream shown to its end is done."""
     left = []
     for kind, shop, before in cursor.streams:
@@ -321,12 +345,25 @@ def _next_cursor(cursor: SearchCursor, hits: list[SearchHit], fetched: dict[tupl
 def _hit(kind: str, row: tuple, query: SearchQuery) -> SearchHit:
     if kind == "message":
         mid, session_id, shop_id, shop, platform, role, sender, sent_at, content, buyer = row
-        return SearchHit("message", mid, shop_id, shop, platform, sent_at, content,
-                         tuple(highlight_spans(content, query)), buyer, role, sender, session_id)
+        return SearchHit(
+            "message",
+            mid,
+            shop_id,
+            shop,
+            platform,
+            sent_at,
+            content,
+            tuple(highlight_spans(content, query)),
+            buyer,
+            role,
+            sender,
+            session_id,
+        )
     rid, shop_id, shop, platform, created_at, content, append, buyer, rating = row
     spans = highlight_spans(content, query)
-    hit = SearchHit("review", rid, shop_id, shop, platform, created_at, content, tuple(spans), buyer,
-                    "buyer", rating=rating)
+    hit = SearchHit(
+        "review", rid, shop_id, shop, platform, created_at, content, tuple(spans), buyer, "buyer", rating=rating
+    )
     if not spans and append:
         hit = replace(hit, text=append, spans=tuple(highlight_spans(append, query)), part="append")
     return hit

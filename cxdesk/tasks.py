@@ -14,6 +14,7 @@ Every child process this package starts calls :func:`exit_with_parent` first,
 so a killed app or CLI (SIGKILL, Task Manager, a crash) leaves no worker
 running on: the child notices its parent is gone within a moment and exits.
 """
+
 from __future__ import annotations
 
 import multiprocessing
@@ -139,8 +140,7 @@ def exit_with_parent(*, kernel_signal: bool = True) -> None:
         return
     if kernel_signal and sys.platform.startswith("linux"):
         _ask_kernel_for_parent_death_signal(parent.pid)
-    watchdog = threading.Thread(target=_exit_when_gone, args=(parent,), name="cxdesk-parent-watchdog",
-                                daemon=True)
+    watchdog = threading.Thread(target=_exit_when_gone, args=(parent,), name="cxdesk-parent-watchdog", daemon=True)
     watchdog.start()
 
 

@@ -19,6 +19,7 @@
 The sentiment model has its own, frozen normaliser (``analysis/_text_norm``):
 its weights were trained on exactly that function's output.
 """
+
 from __future__ import annotations
 
 import logging
@@ -39,14 +40,16 @@ _FULL_TO_HALF[0x3000] = 0x20
 _NUMBERS = re.compile(r"(?<![0-9a-z])(?:\d[\d-]{8,}\d)(?![0-9a-z])")
 # Emoji and pictographs, variation selectors, zero-width joiners.
 _EMOJI = re.compile(
-    "[\U0001F000-\U0001FAFF\U00002600-\U000027BF\U0001F900-\U0001F9FF\uFE0F\u200D\u2B50\u2B55\u231A-\u231B]+")
+    "[\U0001f000-\U0001faff\U00002600-\U000027bf\U0001f900-\U0001f9ff\ufe0f\u200d\u2b50\u2b55\u231a-\u231b]+"
+)
 _SPACES = re.compile(r"\s+")
 
 # Clause boundaries: punctuation and line breaks (kept out of the clause), and
 # contrast words (kept at the start of the next clause: 「但是质量一般」).
 _CLAUSE_PUNCT = re.compile(
     r"[，,。．！!？?；;～~…\n\r\t]+|(?<![0-9])\.(?![0-9])|\s{2,}"
-    r"|(?<=[\u4e00-\u9fff]) (?=\S)|(?<=\S) (?=[\u4e00-\u9fff])")
+    r"|(?<=[\u4e00-\u9fff]) (?=\S)|(?<=\S) (?=[\u4e00-\u9fff])"
+)
 _HAS_SPACE = re.compile(r"\s")
 _CONTRAST = re.compile(r"(?<=[\u4e00-\u9fff])(?=但是|不过|可是|然而|只是|就是有点|就是太)")
 
@@ -84,8 +87,11 @@ def split_clauses(text: str | None) -> list[tuple[int, int]]:
     if start < len(text):
         spans.append((start, len(text)))
     if _HAS_SPACE.search(text):
-        spans = [(a + len(text[a:b]) - len(text[a:b].lstrip()), b - len(text[a:b]) + len(text[a:b].rstrip()))
-                 for a, b in spans if text[a:b].strip()]
+        spans = [
+            (a + len(text[a:b]) - len(text[a:b].lstrip()), b - len(text[a:b]) + len(text[a:b].rstrip()))
+            for a, b in spans
+            if text[a:b].strip()
+        ]
     if _CONTRAST.search(text):
         spans = [part for a, b in spans for part in _cut_at_contrast(text, a, b)]
     return spans
@@ -103,8 +109,9 @@ _SKU_VALUE = re.compile(r"[:：]([^;；:：]+)")
 _WORDISH = re.compile(r"^[\u4e00-\u9fffa-z0-9][\u4e00-\u9fffa-z0-9.\-]*$")
 
 
-def product_words(titles: Iterable[str | None], skus: Iterable[str | None], *,
-                  min_len: int = 2, max_len: int = 10) -> list[str]:
+def product_words(
+    titles: Iterable[str | None], skus: Iterable[str | None], *, min_len: int = 2, max_len: int = 10
+) -> list[str]:
     """Product, brand and SKU words from imported titles and SKUs, for the tokenizer.
 
     - SKU values (``颜色分类:鹅黄色;尺码:130cm`` → 鹅黄色, 130cm);

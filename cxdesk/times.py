@@ -10,6 +10,7 @@ implausible: a store written by an older version, which accepted ``2024-02-30``
 or ``0001-01-01``, still analyses; such a time simply counts as missing (like a
 JDDC chat, which has no times at all).
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta

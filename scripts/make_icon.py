@@ -4,6 +4,7 @@ A blue rounded square holding a white speech bubble (customer service) with thre
 rising bars (analysis). Drawn from code with Pillow, no third-party artwork:
 ``python scripts/make_icon.py`` rebuilds both files.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -34,8 +35,10 @@ def main() -> None:
     big = draw()
     png = big.resize((256, 256), Image.LANCZOS)
     png.save(ROOT / "resources" / "icon.png", optimize=True)
-    png.save(ROOT / "resources" / "icon.ico", sizes=[(16, 16), (24, 24), (32, 32), (48, 48), (64, 64),
-                                                     (128, 128), (256, 256)])
+    png.save(
+        ROOT / "resources" / "icon.ico",
+        sizes=[(16, 16), (24, 24), (32, 32), (48, 48), (64, 64), (128, 128), (256, 256)],
+    )
     print("wrote resources/icon.png and resources/icon.ico")
 
 

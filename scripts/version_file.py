@@ -5,6 +5,7 @@ build.spec calls :func:`write` itself, so the exe's file properties always show 
 version ``python main.py --version`` prints. The version is read from
 cxdesk/__init__.py as text: nothing of the app is imported.
 """
+
 from __future__ import annotations
 
 import re

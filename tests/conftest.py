@@ -5,6 +5,7 @@ The UI keeps its QSettings in an INI file inside the data directory, so
 pointing CXDESK_DATA_DIR at tmp_path isolates both the database and the
 settings of every test.
 """
+
 from __future__ import annotations
 
 import os

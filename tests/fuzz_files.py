@@ -28,6 +28,7 @@ Files stay small (≤ 64 KB, or up to :data:`MAX_BYTES` when grown past the dete
 so a case takes milliseconds. Everything here depends only on the standard library,
 openpyxl, xlsxwriter and hypothesis, never on the importers under test.
 """
+
 from __future__ import annotations
 
 import copy
@@ -82,29 +83,139 @@ class FuzzCase:
 # --- hostile values ----------------------------------------------------------------------------
 
 HOSTILE_TEXTS: tuple[str, ...] = (
-    "", " ", "\u3000", "x" * 20_001, "好" * 7_000, "a" * 300,
-    "=cmd|' /C calc'!A0", '=HYPERLINK("http://example.invalid","点我")', "+1+1", "-2+3", "@SUM(A1:A9)", "=1/0",
-    "2024-02-30 10:00:00", "0001-01-01 00:00:00", "9999-12-31 23:59:59", "1899-12-30", "2024-13-01 00:00:00",
-    "2024-00-10 25:61:61", "20240230", "2023年5月1日 10时20分33秒", "2023-05-01T10:20:33+08:00", "2023/5/1",
-    "1700000000", "1700000000000", "45000", "1e308", "-1", "99999999999999999999", "2023-05-01 10:20:33" * 3,
-    "-3", "7", "0", "NaN", "nan", "inf", "-inf", "五", "五星好评", "★★★★★", "★★★☆☆", "☆☆", "4.5分", "５",
-    "abc", "1e400", "好评", "None", "NULL", "-", "无", "合计",
-    "😀👍🏻", "👨\u200d👩\u200d👧", "\u202e反向", "\u200b", "\ufeff", "\ufffd", "\ufdd0", "\U0010ffff",
-    "\x00", "\x01\x02\x1b[31m", "\x7f", "\x0b\x0c", "\u2028\u2029", "\x85",
-    '"', '""', 'a"b', '"未闭合', ",,,", "\t", "\r", "\n", "\r\n", "第一行\n第二行",
-    "<script>alert(1)</script>", "某某旗舰店:小美", "tb_buyer01", "店铺:店小蜜", "系统消息", "买家", "客服",
-    "由 服务助手 转交给 某某旗舰店:小刚", "tb_x 2023-5-1 10:20:33", "١٢٣", "０１２", "1,234.50元", "¥12",
-    "\udc80", "\ud83d",  # lone surrogates: bytes no UTF codec writes (surrogatepass/escape when encoded)
+    "",
+    " ",
+    "\u3000",
+    "x" * 20_001,
+    "好" * 7_000,
+    "a" * 300,
+    "=cmd|' /C calc'!A0",
+    '=HYPERLINK("http://example.invalid","点我")',
+    "+1+1",
+    "-2+3",
+    "@SUM(A1:A9)",
+    "=1/0",
+    "2024-02-30 10:00:00",
+    "0001-01-01 00:00:00",
+    "9999-12-31 23:59:59",
+    "1899-12-30",
+    "2024-13-01 00:00:00",
+    "2024-00-10 25:61:61",
+    "20240230",
+    "2023年5月1日 10时20分33秒",
+    "2023-05-01T10:20:33+08:00",
+    "2023/5/1",
+    "1700000000",
+    "1700000000000",
+    "45000",
+    "1e308",
+    "-1",
+    "99999999999999999999",
+    "2023-05-01 10:20:33" * 3,
+    "-3",
+    "7",
+    "0",
+    "NaN",
+    "nan",
+    "inf",
+    "-inf",
+    "五",
+    "五星好评",
+    "★★★★★",
+    "★★★☆☆",
+    "☆☆",
+    "4.5分",
+    "５",
+    "abc",
+    "1e400",
+    "好评",
+    "None",
+    "NULL",
+    "-",
+    "无",
+    "合计",
+    "😀👍🏻",
+    "👨\u200d👩\u200d👧",
+    "\u202e反向",
+    "\u200b",
+    "\ufeff",
+    "\ufffd",
+    "\ufdd0",
+    "\U0010ffff",
+    "\x00",
+    "\x01\x02\x1b[31m",
+    "\x7f",
+    "\x0b\x0c",
+    "\u2028\u2029",
+    "\x85",
+    '"',
+    '""',
+    'a"b',
+    '"未闭合',
+    ",,,",
+    "\t",
+    "\r",
+    "\n",
+    "\r\n",
+    "第一行\n第二行",
+    "<script>alert(1)</script>",
+    "某某旗舰店:小美",
+    "tb_buyer01",
+    "店铺:店小蜜",
+    "系统消息",
+    "买家",
+    "客服",
+    "由 服务助手 转交给 某某旗舰店:小刚",
+    "tb_x 2023-5-1 10:20:33",
+    "١٢٣",
+    "０１２",
+    "1,234.50元",
+    "¥12",
+    "\udc80",
+    "\ud83d",  # lone surrogates: bytes no UTF codec writes (surrogatepass/escape when encoded)
     # Long runs that make a careless pattern backtrack (each under the 20,000-character cell limit).
-    "(" * 12_000, "【" * 6_000, "1h" + " " * 18_000 + "x", "1" * 19_000 + "x", " " * 19_000 + "1", "2023-" * 3_000,
-    "由" + " " * 15_000, "tb " * 6_000,
+    "(" * 12_000,
+    "【" * 6_000,
+    "1h" + " " * 18_000 + "x",
+    "1" * 19_000 + "x",
+    " " * 19_000 + "1",
+    "2023-" * 3_000,
+    "由" + " " * 15_000,
+    "tb " * 6_000,
     # Shapes: a row of 10,000 cells, 20,000 line breaks, a run of quotes.
-    "," * 10_000, "\t" * 10_000, "\n" * 20_000, "\r" * 5_000, '"' * 10_000, '",' * 5_000,
+    "," * 10_000,
+    "\t" * 10_000,
+    "\n" * 20_000,
+    "\r" * 5_000,
+    '"' * 10_000,
+    '",' * 5_000,
 )
 HOSTILE_BYTES: tuple[bytes, ...] = (
-    b"\xed\xa0\x80", b"\xed\xb2\x80", b"\xff\xfe", b"\xfe\xff", b"\xef\xbb\xbf", b"\x80", b"\xc3", b"\xe4\xb8",
-    b"\x00", b"\x00\x00\x00", b"\xef\xbf\xbd", b"\x81\x30", b"\xa1", b"\x84\x31\xa4\x37", b"\xc0\xaf",
-    b"\xf4\x90\x80\x80", b"\x1a", b"\r", b"\n", b"\r\r\n", b'"', b"\t", b",", b";", b"|",
+    b"\xed\xa0\x80",
+    b"\xed\xb2\x80",
+    b"\xff\xfe",
+    b"\xfe\xff",
+    b"\xef\xbb\xbf",
+    b"\x80",
+    b"\xc3",
+    b"\xe4\xb8",
+    b"\x00",
+    b"\x00\x00\x00",
+    b"\xef\xbf\xbd",
+    b"\x81\x30",
+    b"\xa1",
+    b"\x84\x31\xa4\x37",
+    b"\xc0\xaf",
+    b"\xf4\x90\x80\x80",
+    b"\x1a",
+    b"\r",
+    b"\n",
+    b"\r\r\n",
+    b'"',
+    b"\t",
+    b",",
+    b";",
+    b"|",
 )
 ENCODINGS = ("utf-8", "gb18030", "gbk", "utf-16-le", "utf-16-be", "utf-16")
 
@@ -124,6 +235,7 @@ def encode(text: str, encoding: str) -> bytes:
 
 # --- seeds -------------------------------------------------------------------------------------
 
+
 def _csv_text(rows: list[tuple[str, ...]], delimiter: str = ",") -> str:
     return "".join(delimiter.join(row) + "\n" for row in rows)
 
@@ -133,23 +245,30 @@ XLSX_ORDERS = ("订单号", "买家昵称", "下单时间", "付款时间", "实
 
 def _generated_seeds() -> dict[str, bytes]:
     """Valid files of formats without a text fixture (agent report, 抖店 CSV, JSON list, chat TSV)."""
-    agent = [hf.AGENT_HEADER] + [(f"2024-03-0{d}", f"小{n}", str(20 + d), "00:35", "12.5秒", "85.2%")
-                                 for d in range(1, 4) for n in "甲乙"]
-    douyin = [hf.DOUYIN_HEADER] + [(f"2024-03-0{i} 10:00:00", f"49000000000{i}", "3600", "坚果礼盒", "口味:混合",
-                                    str(i + 2), f"第{i}条：好吃") for i in range(1, 4)]
+    agent = [hf.AGENT_HEADER] + [
+        (f"2024-03-0{d}", f"小{n}", str(20 + d), "00:35", "12.5秒", "85.2%") for d in range(1, 4) for n in "甲乙"
+    ]
+    douyin = [hf.DOUYIN_HEADER] + [
+        (f"2024-03-0{i} 10:00:00", f"49000000000{i}", "3600", "坚果礼盒", "口味:混合", str(i + 2), f"第{i}条：好吃")
+        for i in range(1, 4)
+    ]
     table_json = json.dumps([dict(zip(hf.REVIEW_HEADER, row)) for row in hf.review_rows(3)[1:]], ensure_ascii=False)
     chat_tsv = [("买家昵称", "发送时间", "发送内容", "角色")] + [
-        (f"buyer_{i // 2}", f"2024-03-01 10:0{i}:00", f"消息{i}", "买家" if i % 2 == 0 else "客服") for i in range(6)]
+        (f"buyer_{i // 2}", f"2024-03-01 10:0{i}:00", f"消息{i}", "买家" if i % 2 == 0 else "客服") for i in range(6)
+    ]
     return {
         "gen_agent_report.csv": _csv_text(agent).encode("utf-8"),
         "gen_douyin_reviews.csv": _csv_text(douyin).encode("utf-8"),
         "gen_reviews_list.json": table_json.encode("utf-8"),
         "gen_chats.tsv": _csv_text(chat_tsv, "\t").encode("utf-8"),
         "gen_reviews_semicolon.csv": _csv_text(hf.review_rows(4), ";").encode("utf-8"),
-        "gen_orders_pipe.txt": _csv_text([XLSX_ORDERS] + [(f"{i}", f"买家{i}", "2024-03-01 10:00:00", "", f"{i}.5", "交易成功")
-                                                       for i in range(1, 4)], "|").encode("gb18030"),
+        "gen_orders_pipe.txt": _csv_text(
+            [XLSX_ORDERS]
+            + [(f"{i}", f"买家{i}", "2024-03-01 10:00:00", "", f"{i}.5", "交易成功") for i in range(1, 4)],
+            "|",
+        ).encode("gb18030"),
         "gen_orders_gbk.csv": "订单号,买家昵称,下单时间,付款时间,实付金额,订单状态\n1,张三,2024-03-01 10:00:00,"
-                              "2024-03-01 10:01:00,￥12.50,交易成功\n2,李四,2024-03-02,,3,已关闭\n".encode("gbk"),
+        "2024-03-01 10:01:00,￥12.50,交易成功\n2,李四,2024-03-02,,3,已关闭\n".encode("gbk"),
     }
 
 
@@ -162,22 +281,52 @@ def _load_seeds() -> dict[str, bytes]:
 SEEDS: dict[str, bytes] = _load_seeds()
 # What each seed is (format id, and the kind for generic tables); tests check the fixtures detect so.
 SEED_FORMATS: dict[str, str] = {
-    "chats_generic.csv": "table/chats", "chats_no_time.csv": "table/chats", "douyin_reviews.xlsx": "douyin_reviews",
-    "empty.csv": "(empty)", "feige_agent_daily.xlsx": "agent_report", "image_renamed.csv": "(image)",
-    "jd_chat.json": "jd_chat_json", "jd_chat_bot.json": "jd_chat_json", "jd_comments.json": "jd_reviews_json",
-    "jddc_chat_200.txt": "jddc_tsv", "no_header.xlsx": "table/unknown", "orders.csv": "table/orders",
-    "orders_en.csv": "table/orders", "pdd_consumer.json": "pdd_consumer_json", "pdd_merchant.json": "pdd_merchant_json",
-    "qianniu.txt": "qianniu_txt", "qianniu_bot_system.csv": "qianniu_csv", "qianniu_export.csv": "qianniu_csv",
-    "reviews_bad_row.csv": "table/reviews", "reviews_mostly_bad.csv": "table/reviews",
-    "seller_reviews.csv": "table/reviews", "seller_reviews.xlsx": "table/reviews", "seller_reviews_bom.csv": "table/reviews",
-    "seller_reviews_gbk.csv": "table/reviews", "taobao_feed.json": "taobao_feed_json",
-    "taobao_top.json": "taobao_top_json", "tmall_rate.json": "tmall_rate_json",
-    "gen_agent_report.csv": "agent_report", "gen_douyin_reviews.csv": "douyin_reviews",
-    "gen_reviews_list.json": "table/reviews", "gen_chats.tsv": "table/chats", "gen_orders_gbk.csv": "table/orders",
-    "gen_reviews_semicolon.csv": "table/reviews", "gen_orders_pipe.txt": "table/orders",
-    **{f"{w}:{k}": f for w in ("openpyxl", "xlsxwriter", "parts") for k, f in (
-        ("reviews", "table/reviews"), ("douyin", "douyin_reviews"), ("agent_report", "agent_report"),
-        ("qianniu", "qianniu_csv"), ("orders", "table/orders"), ("unknown", "table/unknown"))},
+    "chats_generic.csv": "table/chats",
+    "chats_no_time.csv": "table/chats",
+    "douyin_reviews.xlsx": "douyin_reviews",
+    "empty.csv": "(empty)",
+    "feige_agent_daily.xlsx": "agent_report",
+    "image_renamed.csv": "(image)",
+    "jd_chat.json": "jd_chat_json",
+    "jd_chat_bot.json": "jd_chat_json",
+    "jd_comments.json": "jd_reviews_json",
+    "jddc_chat_200.txt": "jddc_tsv",
+    "no_header.xlsx": "table/unknown",
+    "orders.csv": "table/orders",
+    "orders_en.csv": "table/orders",
+    "pdd_consumer.json": "pdd_consumer_json",
+    "pdd_merchant.json": "pdd_merchant_json",
+    "qianniu.txt": "qianniu_txt",
+    "qianniu_bot_system.csv": "qianniu_csv",
+    "qianniu_export.csv": "qianniu_csv",
+    "reviews_bad_row.csv": "table/reviews",
+    "reviews_mostly_bad.csv": "table/reviews",
+    "seller_reviews.csv": "table/reviews",
+    "seller_reviews.xlsx": "table/reviews",
+    "seller_reviews_bom.csv": "table/reviews",
+    "seller_reviews_gbk.csv": "table/reviews",
+    "taobao_feed.json": "taobao_feed_json",
+    "taobao_top.json": "taobao_top_json",
+    "tmall_rate.json": "tmall_rate_json",
+    "gen_agent_report.csv": "agent_report",
+    "gen_douyin_reviews.csv": "douyin_reviews",
+    "gen_reviews_list.json": "table/reviews",
+    "gen_chats.tsv": "table/chats",
+    "gen_orders_gbk.csv": "table/orders",
+    "gen_reviews_semicolon.csv": "table/reviews",
+    "gen_orders_pipe.txt": "table/orders",
+    **{
+        f"{w}:{k}": f
+        for w in ("openpyxl", "xlsxwriter", "parts")
+        for k, f in (
+            ("reviews", "table/reviews"),
+            ("douyin", "douyin_reviews"),
+            ("agent_report", "agent_report"),
+            ("qianniu", "qianniu_csv"),
+            ("orders", "table/orders"),
+            ("unknown", "table/unknown"),
+        )
+    },
 }
 XLSX_SEEDS = tuple(n for n, d in SEEDS.items() if d.startswith(b"PK\x03\x04"))
 TEXT_SEEDS = tuple(n for n in SEEDS if n not in XLSX_SEEDS)
@@ -195,7 +344,8 @@ def _parse_json_seed(data: bytes) -> tuple[bytes, Any, bytes] | None:
 
 
 JSON_SEEDS: dict[str, tuple[bytes, Any, bytes]] = {
-    n: parsed for n in TEXT_SEEDS if n.endswith(".json") and (parsed := _parse_json_seed(SEEDS[n])) is not None}
+    n: parsed for n in TEXT_SEEDS if n.endswith(".json") and (parsed := _parse_json_seed(SEEDS[n])) is not None
+}
 
 
 def _suffix(name: str) -> str:
@@ -211,9 +361,13 @@ def _delimiter(data: bytes) -> bytes:
 
 _pos = st.integers(0, 1 << 16)
 _value = st.one_of(
-    st.tuples(st.just("text"), st.sampled_from(HOSTILE_TEXTS), st.sampled_from(("utf-8", "utf-8", "gb18030", "gbk",
-                                                                              "utf-16-le"))),
-    st.tuples(st.just("bytes"), st.sampled_from(HOSTILE_BYTES), st.just("")))
+    st.tuples(
+        st.just("text"),
+        st.sampled_from(HOSTILE_TEXTS),
+        st.sampled_from(("utf-8", "utf-8", "gb18030", "gbk", "utf-16-le")),
+    ),
+    st.tuples(st.just("bytes"), st.sampled_from(HOSTILE_BYTES), st.just("")),
+)
 _ending = st.sampled_from((b"\n", b"\r\n", b"\r", b"", b"\n\n", b"\r\r\n"))
 
 BYTE_OPS = st.one_of(
@@ -266,11 +420,11 @@ def _mutated(data: bytes, op: tuple, delimiter: bytes) -> bytes:
         j = op[2] % len(lines)
         lines[i], lines[j] = lines[j], lines[i]
     elif kind == "repeat":  # never more than MAX_BYTES: repeating a 60 KB XML part 700 times is 42 MB
-        lines[i:i + 1] = [lines[i]] * min(op[2], max(2, MAX_BYTES // max(len(lines[i]), 1) + 1))
+        lines[i : i + 1] = [lines[i]] * min(op[2], max(2, MAX_BYTES // max(len(lines[i]), 1) + 1))
     elif kind == "insert_line":
         lines.insert(i, delimiter.join(_value_bytes(v) for v in op[2]) + b"\n")
     elif kind == "cell":
-        ending = lines[i][len(lines[i].rstrip(b"\r\n")):]
+        ending = lines[i][len(lines[i].rstrip(b"\r\n")) :]
         cells = lines[i].rstrip(b"\r\n").split(delimiter)
         cells[op[2] % len(cells)] = _csv_cell(_value_bytes(op[3]), delimiter, op[4])
         lines[i] = delimiter.join(cells) + ending
@@ -284,10 +438,10 @@ def _mutated(data: bytes, op: tuple, delimiter: bytes) -> bytes:
     elif kind == "line_enc":
         lines[i] = encode(lines[i].decode("utf-8", "surrogateescape"), op[2])
     elif kind == "truncate":
-        return data[:op[1] % (len(data) + 1)]
+        return data[: op[1] % (len(data) + 1)]
     elif kind == "delete":
         at = op[1] % (len(data) + 1)
-        return data[:at] + data[at + op[2]:]
+        return data[:at] + data[at + op[2] :]
     elif kind == "grow":
         return _grow(data, HEAD_BYTES + op[1])
     return b"".join(lines)
@@ -311,6 +465,7 @@ def _describe(op: tuple) -> str:
             return "[" + ",".join(short(y) for y in x) + "]"
         r = repr(x)
         return r if len(r) <= 24 else f"{r[:16]}…({len(x) if hasattr(x, '__len__') else '?'})"
+
     return short(op)
 
 
@@ -319,6 +474,7 @@ def _cap(data: bytes) -> bytes:
 
 
 # --- text files --------------------------------------------------------------------------------
+
 
 @st.composite
 def text_files(draw: st.DrawFn, seeds: tuple[str, ...] = TEXT_SEEDS, max_ops: int = 6) -> FuzzCase:
@@ -340,13 +496,55 @@ def text_files(draw: st.DrawFn, seeds: tuple[str, ...] = TEXT_SEEDS, max_ops: in
 # --- JSON as a tree ------------------------------------------------------------------------------
 
 _JSON_VALUES: tuple[Any, ...] = (
-    *HOSTILE_TEXTS[:60], 10 ** 30, -1, 0, 1.5, -0.0, 2 ** 63, float("nan"), float("inf"), float("-inf"), 1e308,
-    True, False, None, [], {}, ["x"], {"a": 1}, [None], [[1]], {"content": {"content": "嵌套"}},
-    "@@DEEP:50@@", "@@DEEP:3000@@", "@@DEEP:30000@@", "@@BIGINT:5000@@", "@@BIGINT:4300@@", "\ud800", "\ufffd",
+    *HOSTILE_TEXTS[:60],
+    10**30,
+    -1,
+    0,
+    1.5,
+    -0.0,
+    2**63,
+    float("nan"),
+    float("inf"),
+    float("-inf"),
+    1e308,
+    True,
+    False,
+    None,
+    [],
+    {},
+    ["x"],
+    {"a": 1},
+    [None],
+    [[1]],
+    {"content": {"content": "嵌套"}},
+    "@@DEEP:50@@",
+    "@@DEEP:3000@@",
+    "@@DEEP:30000@@",
+    "@@BIGINT:5000@@",
+    "@@BIGINT:4300@@",
+    "\ud800",
+    "\ufffd",
 )
-_JSON_KEYS = ("content", "id", "rateContent", "creationTime", "score", "comments", "chatLogMessageList",
-              "created", "customer", "waiterSend", "review_id", "comment", "time", "rateList", "评价内容", "",
-              "(" * 12_000, "评价内容" * 3_000)
+_JSON_KEYS = (
+    "content",
+    "id",
+    "rateContent",
+    "creationTime",
+    "score",
+    "comments",
+    "chatLogMessageList",
+    "created",
+    "customer",
+    "waiterSend",
+    "review_id",
+    "comment",
+    "time",
+    "rateList",
+    "评价内容",
+    "",
+    "(" * 12_000,
+    "评价内容" * 3_000,
+)
 JSON_OPS = st.one_of(
     st.tuples(st.just("set"), st.lists(_pos, max_size=6), st.sampled_from(_JSON_VALUES)),
     st.tuples(st.just("del"), st.lists(_pos, min_size=1, max_size=6)),
@@ -403,11 +601,21 @@ def _dump_json(obj: Any, ensure_ascii: bool, indent: Any) -> str:
     def expand(m: re.Match) -> str:
         n = int(m[2])
         return "[" * n + "1" + "]" * n if m[1] == "DEEP" else "9" * n
+
     return _PLACEHOLDER.sub(expand, text).replace('"@@DUP@@', '"')
 
 
-_WRAPS = (("", ""), ("", ""), ("", ""), ("jsonp128(", ");"), ("/**/jsonp1(", ")"), ("var data = ", ";"),
-          ("cb(", ""), ("\ufeff", ""), ("lines", ""))
+_WRAPS = (
+    ("", ""),
+    ("", ""),
+    ("", ""),
+    ("jsonp128(", ");"),
+    ("/**/jsonp1(", ")"),
+    ("var data = ", ";"),
+    ("cb(", ""),
+    ("\ufeff", ""),
+    ("lines", ""),
+)
 
 
 @st.composite
@@ -449,10 +657,23 @@ XLSX_HEADERS: dict[str, tuple[str, ...]] = {
     "unknown": ("名称", "数量", "备注"),
 }
 _CELLS = st.one_of(
-    st.sampled_from(HOSTILE_TEXTS), st.integers(-10 ** 20, 10 ** 20), st.floats(allow_nan=True, allow_infinity=True),
-    st.sampled_from((datetime(1, 1, 1), datetime(9999, 12, 31, 23, 59, 59), datetime(2024, 3, 1, 10, 0),
-                     datetime(1900, 2, 28), date(2024, 2, 29), time(0, 0, 35), time(23, 59, 59, 999999))),
-    st.datetimes(min_value=datetime(1900, 3, 1), max_value=datetime(2100, 1, 1)), st.booleans(), st.none(),
+    st.sampled_from(HOSTILE_TEXTS),
+    st.integers(-(10**20), 10**20),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from(
+        (
+            datetime(1, 1, 1),
+            datetime(9999, 12, 31, 23, 59, 59),
+            datetime(2024, 3, 1, 10, 0),
+            datetime(1900, 2, 28),
+            date(2024, 2, 29),
+            time(0, 0, 35),
+            time(23, 59, 59, 999999),
+        )
+    ),
+    st.datetimes(min_value=datetime(1900, 3, 1), max_value=datetime(2100, 1, 1)),
+    st.booleans(),
+    st.none(),
     st.text(max_size=12),
 )
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -475,8 +696,16 @@ def _xlsxwriter_bytes(rows: list[list[Any]]) -> bytes:
     import xlsxwriter
 
     buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "nan_inf_to_errors": True, "strings_to_numbers": False,
-                                   "strings_to_formulas": True, "strings_to_urls": False})
+    wb = xlsxwriter.Workbook(
+        buf,
+        {
+            "in_memory": True,
+            "nan_inf_to_errors": True,
+            "strings_to_numbers": False,
+            "strings_to_formulas": True,
+            "strings_to_urls": False,
+        },
+    )
     ws = wb.add_worksheet("Sheet1")
     for r, row in enumerate(rows):
         for c, v in enumerate(row):
@@ -494,17 +723,25 @@ def _parts_bytes(rows: list[list[Any]]) -> bytes:
     """By hand: inline strings, control characters left in (invalid XML on purpose)."""
     text_rows = [tuple("" if v is None else str(v) for v in row) for row in rows]
     parts = hf.xlsx_parts(text_rows)
-    return hf.xlsx_bytes({name: encode(body, "utf-8") if isinstance(body, str) else body
-                          for name, body in parts.items()})
+    return hf.xlsx_bytes(
+        {name: encode(body, "utf-8") if isinstance(body, str) else body for name, body in parts.items()}
+    )
 
 
 _WRITERS = {"openpyxl": _openpyxl_bytes, "xlsxwriter": _xlsxwriter_bytes, "parts": _parts_bytes}
 _xml_edit = st.one_of(
     BYTE_OPS,
     st.tuples(st.just("xml_value"), _pos, st.sampled_from(HOSTILE_TEXTS)),
-    st.tuples(st.just("doctype"), st.sampled_from((
-        '<!DOCTYPE x [<!ENTITY e "ee">]>', '<!DOCTYPE x SYSTEM "file:///etc/passwd">',
-        hf.billion_laughs_doctype("worksheet", 3)))),
+    st.tuples(
+        st.just("doctype"),
+        st.sampled_from(
+            (
+                '<!DOCTYPE x [<!ENTITY e "ee">]>',
+                '<!DOCTYPE x SYSTEM "file:///etc/passwd">',
+                hf.billion_laughs_doctype("worksheet", 3),
+            )
+        ),
+    ),
     st.tuples(st.just("dimension"), st.sampled_from(("A1:XFD1048576", "A1", "ZZ0:A1", "", "A1:C1048576"))),
 )
 ZIP_OPS = st.one_of(
@@ -520,8 +757,17 @@ def _members(data: bytes) -> list[tuple[str, bytes]] | None:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             return [(i.filename, zf.read(i)) for i in zf.infolist()]
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, OSError, EOFError, ValueError, KeyError,
-            RuntimeError, NotImplementedError):
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        zlib.error,
+        OSError,
+        EOFError,
+        ValueError,
+        KeyError,
+        RuntimeError,
+        NotImplementedError,
+    ):
         return None
 
 
@@ -541,7 +787,7 @@ def _edit_xml(body: bytes, op: tuple) -> bytes:
             return body
         at = spots[op[1] % len(spots)]
         end = body.find(b"<", at)
-        return body[:at] + encode(op[2], "utf-8") + body[end if end >= 0 else at:]
+        return body[:at] + encode(op[2], "utf-8") + body[end if end >= 0 else at :]
     if kind == "doctype":
         m = re.search(rb"<(?!\?)", body)
         at = m.start() if m else 0
@@ -555,9 +801,9 @@ def apply_zip_op(data: bytes, op: tuple) -> bytes:
     kind = op[0]
     if kind == "flip":
         at = op[1] % max(len(data), 1)
-        return data[:at] + bytes([op[2]]) + data[at + 1:]
+        return data[:at] + bytes([op[2]]) + data[at + 1 :]
     if kind == "truncate":
-        return data[:op[1] % (len(data) + 1)]
+        return data[: op[1] % (len(data) + 1)]
     members = _members(data)
     if not members:
         return data
@@ -597,7 +843,14 @@ def xlsx_files(draw: st.DrawFn) -> FuzzCase:
 # --- random bytes after a plausible header ---------------------------------------------------------
 
 _HEADER_LINES = tuple(",".join(h) for h in XLSX_HEADERS.values()) + (
-    "", "[", "{", "jsonp(", "PK\x03\x04", "tb_buyer01 2023-5-1 10:20:33", "0000b82c62117aa4497508bb1bdfb53a\tU\t0\t0\t0\t")
+    "",
+    "[",
+    "{",
+    "jsonp(",
+    "PK\x03\x04",
+    "tb_buyer01 2023-5-1 10:20:33",
+    "0000b82c62117aa4497508bb1bdfb53a\tU\t0\t0\t0\t",
+)
 
 
 @st.composite
@@ -606,15 +859,21 @@ def random_files(draw: st.DrawFn) -> FuzzCase:
     enc = draw(st.sampled_from(("utf-8", "gbk", "utf-16-le")))
     body = draw(st.binary(max_size=4096))
     data = encode(header + "\n", enc) + body if header else body
-    return FuzzCase("random", header[:12] or "(none)", draw(st.sampled_from((".csv", ".txt", ".json", ".xlsx"))),
-                    data, (f"header in {enc}", f"{len(body)} random bytes"))
+    return FuzzCase(
+        "random",
+        header[:12] or "(none)",
+        draw(st.sampled_from((".csv", ".txt", ".json", ".xlsx"))),
+        data,
+        (f"header in {enc}", f"{len(body)} random bytes"),
+    )
 
 
 # Lightly changed files (mostly imported, with rejected rows) weigh as much as heavily changed ones;
 # one file in five is imported as a type the user chose (``--kind``) instead of the detected one.
 _KINDS = st.sampled_from((None,) * 16 + ("reviews", "chats", "orders", "agent_report"))
-FILES = st.tuples(st.one_of(text_files(), text_files(max_ops=2), json_files(), xlsx_files(), random_files()),
-                  _KINDS).map(lambda ck: dataclasses.replace(ck[0], kind=ck[1]))
+FILES = st.tuples(
+    st.one_of(text_files(), text_files(max_ops=2), json_files(), xlsx_files(), random_files()), _KINDS
+).map(lambda ck: dataclasses.replace(ck[0], kind=ck[1]))
 CHAT_SEEDS = tuple(n for n in TEXT_SEEDS if SEED_FORMATS.get(n, "") in ("table/chats", "qianniu_csv", "jddc_tsv"))
 # Chat tables (CSV/TSV, JDDC): what the import reader process reads.
 CHAT_FILES = text_files(seeds=CHAT_SEEDS, max_ops=3)
@@ -623,9 +882,12 @@ CHAT_FILES = text_files(seeds=CHAT_SEEDS, max_ops=3)
 # --- a title line above a table's header ----------------------------------------------------------
 
 # Text tables whose header is their first line (in the seed's own encoding: GBK for *_gbk*).
-TABLE_SEEDS = tuple(n for n in TEXT_SEEDS if SEED_FORMATS.get(n, "").startswith(("table/", "qianniu_csv", "douyin",
-                                                                                  "agent_report"))
-                    and not n.endswith(".json"))
+TABLE_SEEDS = tuple(
+    n
+    for n in TEXT_SEEDS
+    if SEED_FORMATS.get(n, "").startswith(("table/", "qianniu_csv", "douyin", "agent_report"))
+    and not n.endswith(".json")
+)
 # No line break (it would be two lines) and no NUL (in the first 4 KB it makes any file "binary").
 _TITLES = tuple(t for t in HOSTILE_TEXTS if not set(t) & set("\r\n\x00") and len(t) <= 300)
 
@@ -651,7 +913,7 @@ def titled_tables(draw: st.DrawFn) -> TitledTable:
     name = draw(st.sampled_from(TABLE_SEEDS))
     data = SEEDS[name]
     bom = b"\xef\xbb\xbf" if data.startswith(b"\xef\xbb\xbf") else b""
-    body = data[len(bom):]
+    body = data[len(bom) :]
     header = body.split(b"\n", 1)[0]
     delimiter = max((b"\t", b",", b";", b"|"), key=header.count)
     text = draw(st.sampled_from(_TITLES))
@@ -666,8 +928,9 @@ def titled_tables(draw: st.DrawFn) -> TitledTable:
 # --- what a file may legitimately hold -------------------------------------------------------------
 
 _MARKS = ("\ufffd", "\ufdd0")  # the replacement character, and the importers' "undecodable" marker
-_MARK_BYTES = tuple({c.encode(e) for c in _MARKS for e in ("utf-8", "gb18030", "utf-16-le", "utf-16-be",
-                                                             "utf-32-le", "utf-32-be")})
+_MARK_BYTES = tuple(
+    {c.encode(e) for c in _MARKS for e in ("utf-8", "gb18030", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be")}
+)
 _MARK_ESCAPES = re.compile(rb"\\u(?:fffd|fdd0)|&#(?:65533|64976|x0*fffd|x0*fdd0);", re.I)
 
 

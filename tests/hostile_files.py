@@ -13,6 +13,7 @@ it imports with the bad records rejected (line number and reason);
 ``ACCEPTED`` the odd-but-valid ones that must import cleanly. Each case is
 written with :func:`extension` (``.xlsx``, ``.zip`` or ``.json``).
 """
+
 from __future__ import annotations
 
 import io
@@ -62,10 +63,14 @@ WORKBOOK_RELS = (
     'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"/>'
     '</Relationships>'
 )
-SHARED_STRINGS = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-                  '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="0"/>')
-SHEET_HEAD = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-              '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">')
+SHARED_STRINGS = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="0"/>'
+)
+SHEET_HEAD = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+)
 REVIEW_HEADER = ("评价内容", "评分", "评价时间", "用户昵称")
 
 
@@ -75,17 +80,16 @@ AGENT_HEADER = ("日期", "客服昵称", "接待会话量", "全天平响时长
 
 def review_rows(n: int) -> list[tuple[str, ...]]:
     """The header and ``n`` plausible review rows."""
-    return [REVIEW_HEADER] + [(f"第{i}条：质量不错，物流很快", "5", f"2024-03-{1 + i % 28:02d} 10:00:00",
-                               f"买家{i}") for i in range(1, n + 1)]
+    return [REVIEW_HEADER] + [
+        (f"第{i}条：质量不错，物流很快", "5", f"2024-03-{1 + i % 28:02d} 10:00:00", f"买家{i}") for i in range(1, n + 1)
+    ]
 
 
-def sheet_xml(rows: list[tuple[str, ...]], *, doctype: str = "", dimension: str = "",
-              tail_rows: str = "") -> str:
+def sheet_xml(rows: list[tuple[str, ...]], *, doctype: str = "", dimension: str = "", tail_rows: str = "") -> str:
     """A worksheet with inline-string cells (``t="inlineStr"``), one ``<row>`` per row."""
     body = []
     for r, row in enumerate(rows, start=1):
-        cells = "".join(f'<c r="{_col(c)}{r}" t="inlineStr"><is><t>{escape(v)}</t></is></c>'
-                        for c, v in enumerate(row))
+        cells = "".join(f'<c r="{_col(c)}{r}" t="inlineStr"><is><t>{escape(v)}</t></is></c>' for c, v in enumerate(row))
         body.append(f'<row r="{r}">{cells}</row>')
     head = SHEET_HEAD if not doctype else SHEET_HEAD.replace("<worksheet", doctype + "<worksheet", 1)
     dim = f'<dimension ref="{dimension}"/>' if dimension else ""
@@ -104,8 +108,11 @@ def _col(i: int) -> str:
 def xlsx_parts(rows: list[tuple[str, ...]] | None = None) -> dict[str, str | bytes]:
     """The parts of a small valid review workbook; edit the dict to break it."""
     return {
-        "[Content_Types].xml": CONTENT_TYPES, "_rels/.rels": ROOT_RELS, "xl/workbook.xml": WORKBOOK,
-        "xl/_rels/workbook.xml.rels": WORKBOOK_RELS, "xl/sharedStrings.xml": SHARED_STRINGS,
+        "[Content_Types].xml": CONTENT_TYPES,
+        "_rels/.rels": ROOT_RELS,
+        "xl/workbook.xml": WORKBOOK,
+        "xl/_rels/workbook.xml.rels": WORKBOOK_RELS,
+        "xl/sharedStrings.xml": SHARED_STRINGS,
         "xl/worksheets/sheet1.xml": sheet_xml(rows if rows is not None else review_rows(3)),
     }
 
@@ -134,10 +141,34 @@ def raw_zip(members: list[tuple[str, bytes, int, int]]) -> bytes:
     for name, data, size, crc in members:
         raw_name = name.encode("utf-8")
         offset = out.tell()
-        out.write(struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0x800, 8, 0, 0, crc, len(data), size,
-                              len(raw_name), 0) + raw_name + data)
-        central.append(struct.pack("<4s6H3L5H2L", b"PK\x01\x02", 20, 20, 0x800, 8, 0, 0, crc, len(data), size,
-                                   len(raw_name), 0, 0, 0, 0, 0, offset) + raw_name)
+        out.write(
+            struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0x800, 8, 0, 0, crc, len(data), size, len(raw_name), 0)
+            + raw_name
+            + data
+        )
+        central.append(
+            struct.pack(
+                "<4s6H3L5H2L",
+                b"PK\x01\x02",
+                20,
+                20,
+                0x800,
+                8,
+                0,
+                0,
+                crc,
+                len(data),
+                size,
+                len(raw_name),
+                0,
+                0,
+                0,
+                0,
+                0,
+                offset,
+            )
+            + raw_name
+        )
     start = out.tell()
     cd = b"".join(central)
     out.write(cd)
@@ -165,9 +196,16 @@ def deflated_repeat(block: bytes, times: int, prefix: bytes = b"", suffix: bytes
 def _zip_bomb(path: Path, member: str, mebibytes: int, prefix: str, suffix: str) -> Path:
     parts = xlsx_parts()
     block = b"a" * (1 << 20)
-    members = [(n, deflated(d.encode("utf-8") if isinstance(d, str) else d), len(d.encode("utf-8")
-               if isinstance(d, str) else d), zlib.crc32(d.encode("utf-8") if isinstance(d, str) else d))
-               for n, d in parts.items() if n != member]
+    members = [
+        (
+            n,
+            deflated(d.encode("utf-8") if isinstance(d, str) else d),
+            len(d.encode("utf-8") if isinstance(d, str) else d),
+            zlib.crc32(d.encode("utf-8") if isinstance(d, str) else d),
+        )
+        for n, d in parts.items()
+        if n != member
+    ]
     pre, suf = prefix.encode("utf-8"), suffix.encode("utf-8")
     bomb = deflated_repeat(block, mebibytes, pre, suf)
     # The CRC is not computed (it would mean hashing GiBs): the file must be refused on
@@ -178,6 +216,7 @@ def _zip_bomb(path: Path, member: str, mebibytes: int, prefix: str, suffix: str)
 
 
 # -------------------------------------------------------------- XLSX cases
+
 
 def xlsx_sheet_cut_early(path: Path) -> Path:
     """The sheet XML ends inside the header row (a download cut short, re-zipped)."""
@@ -202,14 +241,21 @@ def xlsx_sheet_cut_late(path: Path) -> Path:
 
 def xlsx_douyin_cut_late(path: Path) -> Path:
     """A 抖店 review export that stops mid-row (read by the douyin_reviews format)."""
-    return _cut_late(path, [DOUYIN_HEADER] + [("2024-03-01 10:00:00", f"69000{i}", "3001", "T恤", "黑色;XL", "5",
-                                               f"第{i}条：不错") for i in range(1, 401)])
+    return _cut_late(
+        path,
+        [DOUYIN_HEADER]
+        + [
+            ("2024-03-01 10:00:00", f"69000{i}", "3001", "T恤", "黑色;XL", "5", f"第{i}条：不错") for i in range(1, 401)
+        ],
+    )
 
 
 def xlsx_agent_report_cut_late(path: Path) -> Path:
     """A 飞鸽 daily agent report that stops mid-row (read by the agent_report format)."""
-    return _cut_late(path, [AGENT_HEADER] + [(f"2024-03-{1 + i % 28:02d}", f"客服{i}", "30", "25", "12", "95%")
-                                             for i in range(1, 401)])
+    return _cut_late(
+        path,
+        [AGENT_HEADER] + [(f"2024-03-{1 + i % 28:02d}", f"客服{i}", "30", "25", "12", "95%") for i in range(1, 401)],
+    )
 
 
 def xlsx_truncated_zip(path: Path) -> Path:
@@ -263,8 +309,7 @@ def xlsx_xxe_workbook(path: Path) -> Path:
 
 
 def billion_laughs_doctype(root: str, levels: int = 9) -> str:
-    ents = ['<!ENTITY lol0 "lol">'] + [f'<!ENTITY lol{i} "{("&lol%d;" % (i - 1)) * 10}">'
-                                      for i in range(1, levels + 1)]
+    ents = ['<!ENTITY lol0 "lol">'] + [f'<!ENTITY lol{i} "{("&lol%d;" % (i - 1)) * 10}">' for i in range(1, levels + 1)]
     return f"<!DOCTYPE {root} [{''.join(ents)}]>"
 
 
@@ -272,9 +317,11 @@ def xlsx_billion_laughs(path: Path) -> Path:
     """Nested entities in sharedStrings.xml that expand to ~3 GB if expanded."""
     parts = xlsx_parts()
     parts["xl/sharedStrings.xml"] = (
-        '<?xml version="1.0" encoding="UTF-8"?>' + billion_laughs_doctype("sst")
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        + billion_laughs_doctype("sst")
         + '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1">'
-        '<si><t>&lol9;</t></si></sst>')
+        '<si><t>&lol9;</t></si></sst>'
+    )
     return write_xlsx(path, parts)
 
 
@@ -287,9 +334,14 @@ def xlsx_billion_laughs_sheet(path: Path) -> Path:
 
 def xlsx_zip_bomb_strings(path: Path, mebibytes: int = 2048) -> Path:
     """sharedStrings.xml that inflates to ``mebibytes`` MiB of one string (2 GiB by default)."""
-    return _zip_bomb(path, "xl/sharedStrings.xml", mebibytes,
-                     '<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/'
-                     'spreadsheetml/2006/main" count="1"><si><t>', "</t></si></sst>")
+    return _zip_bomb(
+        path,
+        "xl/sharedStrings.xml",
+        mebibytes,
+        '<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/'
+        'spreadsheetml/2006/main" count="1"><si><t>',
+        "</t></si></sst>",
+    )
 
 
 def xlsx_zip_bomb_sheet(path: Path, mebibytes: int = 3500) -> Path:
@@ -330,8 +382,10 @@ def xlsx_dimension_lie(path: Path) -> Path:
 def xlsx_bad_cell_values(path: Path) -> Path:
     """Well-formed XML whose values are not (a number cell holding text …), after 300 good rows."""
     parts = xlsx_parts()
-    tail = ('<row r="302"><c r="A302" t="n"><v>不是数字</v></c><c r="B302" t="s"><v>99</v></c>'
-            '<c r="C302" t="d"><v>2024-13-45T99:00</v></c><c r="D302" t="b"><v>maybe</v></c></row>')
+    tail = (
+        '<row r="302"><c r="A302" t="n"><v>不是数字</v></c><c r="B302" t="s"><v>99</v></c>'
+        '<c r="C302" t="d"><v>2024-13-45T99:00</v></c><c r="D302" t="b"><v>maybe</v></c></row>'
+    )
     parts["xl/worksheets/sheet1.xml"] = sheet_xml(review_rows(300), dimension="A1:D302", tail_rows=tail)
     return write_xlsx(path, parts)
 
@@ -346,6 +400,7 @@ def plain_zip(path: Path) -> Path:
 
 # -------------------------------------------------------------- JSON cases
 
+
 def deep_json(depth: int, inner: str = "1", open_: str = "[", close: str = "]") -> str:
     return open_ * depth + inner + close * depth
 
@@ -355,16 +410,20 @@ def _write_text(path: Path, text: str, encoding: str = "utf-8") -> Path:
     return path
 
 
-JD_ITEM = ('{"id": %s, "content": %s, "creationTime": %s, "score": %s, "nickname": %s, '
-           '"referenceName": "手机"}')
+JD_ITEM = '{"id": %s, "content": %s, "creationTime": %s, "score": %s, "nickname": %s, "referenceName": "手机"}'
 
 
 def jd_json(*items: str) -> str:
     return '{"comments": [%s]}' % ", ".join(items)
 
 
-def jd_item(id_: str = "1", content: str = '"很好"', created: str = '"2024-03-01 10:00:00"',
-            score: str = "5", nick: str = '"买家"') -> str:
+def jd_item(
+    id_: str = "1",
+    content: str = '"很好"',
+    created: str = '"2024-03-01 10:00:00"',
+    score: str = "5",
+    nick: str = '"买家"',
+) -> str:
     return JD_ITEM % (id_, content, created, score, nick)
 
 
@@ -425,14 +484,23 @@ def json_list_of_lists(path: Path) -> Path:
 
 def json_huge_numbers(path: Path) -> Path:
     """A 5,000-digit id (over Python's int-string limit), 1e999 times and scores."""
-    return _write_text(path, jd_json(jd_item("9" * 5000, created="1e999", score="1e400"),
-                                     jd_item("2", created="-1e999", score="123456789012345678901234567890")))
+    return _write_text(
+        path,
+        jd_json(
+            jd_item("9" * 5000, created="1e999", score="1e400"),
+            jd_item("2", created="-1e999", score="123456789012345678901234567890"),
+        ),
+    )
 
 
 def json_nan_infinity(path: Path) -> Path:
     """NaN / Infinity literals (not JSON, but Python's json reads them) in every field."""
-    return _write_text(path, jd_json(jd_item("NaN", "NaN", "Infinity", "-Infinity", "NaN"),
-                                     jd_item("Infinity", '"好"', "NaN", "NaN", "Infinity")))
+    return _write_text(
+        path,
+        jd_json(
+            jd_item("NaN", "NaN", "Infinity", "-Infinity", "NaN"), jd_item("Infinity", '"好"', "NaN", "NaN", "Infinity")
+        ),
+    )
 
 
 def json_duplicate_keys(path: Path) -> Path:
@@ -451,60 +519,84 @@ def json_jsonp_empty(path: Path) -> Path:
 
 def json_odd_shapes_jd(path: Path) -> Path:
     """JD reviews where every field has the wrong type (lists, objects, booleans)."""
-    return _write_text(path, jd_json(
-        '{"id": [1], "content": {"t": 1}, "creationTime": [2024], "score": {"v": 5}, "nickname": true, '
-        '"afterUserComment": [1, 2], "replies": "谢谢", "productColor": [], "referenceId": {}}',
-        '{"content": "好", "creationTime": "2024-03-01 10:00:00", "score": 5, "afterUserComment": '
-        '{"created": [1], "hAfterUserComment": "追评"}, "replies": [[1]]}'))
+    return _write_text(
+        path,
+        jd_json(
+            '{"id": [1], "content": {"t": 1}, "creationTime": [2024], "score": {"v": 5}, "nickname": true, '
+            '"afterUserComment": [1, 2], "replies": "谢谢", "productColor": [], "referenceId": {}}',
+            '{"content": "好", "creationTime": "2024-03-01 10:00:00", "score": 5, "afterUserComment": '
+            '{"created": [1], "hAfterUserComment": "追评"}, "replies": [[1]]}',
+        ),
+    )
 
 
 def json_odd_shapes_taobao(path: Path) -> Path:
     """Tmall and feed reviews with appendComment / appendList / user of the wrong type."""
-    return _write_text(path, '{"rateDetail": {"rateList": ['
-                       '{"rateContent": "好", "rateDate": "2024-03-01 10:00:00", "appendComment": [1], '
-                       '"auctionSku": {"a": 1}, "displayUserNick": ["x"], "id": {"n": 1}}, '
-                       '{"rateContent": {"x": 1}, "rateDate": 20240301, "appendComment": "追评", "reply": []}'
-                       ']}}')
+    return _write_text(
+        path,
+        '{"rateDetail": {"rateList": ['
+        '{"rateContent": "好", "rateDate": "2024-03-01 10:00:00", "appendComment": [1], '
+        '"auctionSku": {"a": 1}, "displayUserNick": ["x"], "id": {"n": 1}}, '
+        '{"rateContent": {"x": 1}, "rateDate": 20240301, "appendComment": "追评", "reply": []}'
+        ']}}',
+    )
 
 
 def json_odd_shapes_feed(path: Path) -> Path:
-    return _write_text(path, '{"comments": [{"rateId": 1, "content": "好", "date": "2024年3月1日 10:00", '
-                       '"appendList": 5, "user": [1], "auction": "x"}, '
-                       '{"rateId": 2, "content": "好", "date": "2024年3月1日 10:00", '
-                       '"appendList": [{"content": {"a": 1}, "date": []}], "user": {"nick": {"a": 1}}}]}')
+    return _write_text(
+        path,
+        '{"comments": [{"rateId": 1, "content": "好", "date": "2024年3月1日 10:00", '
+        '"appendList": 5, "user": [1], "auction": "x"}, '
+        '{"rateId": 2, "content": "好", "date": "2024年3月1日 10:00", '
+        '"appendList": [{"content": {"a": 1}, "date": []}], "user": {"nick": {"a": 1}}}]}',
+    )
 
 
 def json_odd_shapes_pdd(path: Path) -> Path:
-    return _write_text(path, '{"data": [{"review_id": [1], "comment": "好", "time": "abc", '
-                       '"specs": "[{\\"spec_key\\": 1}", "append": [1], "stars": {"a": 1}}, '
-                       '{"review_id": 2, "comment": ["好"], "time": 1700000000, "specs": {"a": 1}, '
-                       '"append": {"comment": [1], "time": {"t": 1}}}]}')
+    return _write_text(
+        path,
+        '{"data": [{"review_id": [1], "comment": "好", "time": "abc", '
+        '"specs": "[{\\"spec_key\\": 1}", "append": [1], "stars": {"a": 1}}, '
+        '{"review_id": 2, "comment": ["好"], "time": 1700000000, "specs": {"a": 1}, '
+        '"append": {"comment": [1], "time": {"t": 1}}}]}',
+    )
 
 
 def json_odd_shapes_jd_chat(path: Path) -> Path:
-    return _write_text(path, '{"chatLogMessageList": [{"mid": [1], "sid": {}, "created": [], '
-                       '"waiterSend": [true], "content": {"t": "你好"}, "customer": ["c"], "waiter": 5}, '
-                       '{"mid": 2, "created": 1700000000000, "content": "你好", "customer": "c1", '
-                       '"waiterSend": {"a": 1}, "waiter": ["w"]}]}')
+    return _write_text(
+        path,
+        '{"chatLogMessageList": [{"mid": [1], "sid": {}, "created": [], '
+        '"waiterSend": [true], "content": {"t": "你好"}, "customer": ["c"], "waiter": 5}, '
+        '{"mid": 2, "created": 1700000000000, "content": "你好", "customer": "c1", '
+        '"waiterSend": {"a": 1}, "waiter": ["w"]}]}',
+    )
 
 
 def json_envelope_wrong_type(path: Path) -> Path:
     """The record list key holds an object / a string instead of a list."""
-    return _write_text(path, '{"chatLogMessageList": {"mid": 1, "content": "你好"}, '
-                       '"comments": "none", "creationTime": 1, "score": 2}')
+    return _write_text(
+        path, '{"chatLogMessageList": {"mid": 1, "content": "你好"}, "comments": "none", "creationTime": 1, "score": 2}'
+    )
 
 
 # ------------------------------------------------------- tolerated variants
 
+
 def json_jsonp_comment_prefix(path: Path) -> Path:
     """``/**/jsonp128({...});`` as Taobao's API serves it (must import)."""
-    return _write_text(path, '\r\n/**/jsonp128({"rateDetail": {"rateList": [{"id": 7, "rateContent": "面料舒服", '
-                       '"rateDate": "2024-03-01 10:00:00", "displayUserNick": "t***1"}]}});\r\n')
+    return _write_text(
+        path,
+        '\r\n/**/jsonp128({"rateDetail": {"rateList": [{"id": 7, "rateContent": "面料舒服", '
+        '"rateDate": "2024-03-01 10:00:00", "displayUserNick": "t***1"}]}});\r\n',
+    )
 
 
 def json_jsonp_plain(path: Path) -> Path:
-    return _write_text(path, 'jsonp128({"rateDetail": {"rateList": [{"id": 8, "rateContent": "好评", '
-                       '"rateDate": "2024-03-02 10:00:00", "displayUserNick": "t***2"}]}})')
+    return _write_text(
+        path,
+        'jsonp128({"rateDetail": {"rateList": [{"id": 8, "rateContent": "好评", '
+        '"rateDate": "2024-03-02 10:00:00", "displayUserNick": "t***2"}]}})',
+    )
 
 
 def json_big_int_ids(path: Path) -> Path:
@@ -512,25 +604,67 @@ def json_big_int_ids(path: Path) -> Path:
     return _write_text(path, jd_json(jd_item("123456789012345678901234567890"), jd_item("9223372036854775807")))
 
 
-REFUSED: dict[str, Builder] = {f.__name__: f for f in (
-    xlsx_sheet_cut_early, xlsx_sheet_cut_late, xlsx_douyin_cut_late, xlsx_agent_report_cut_late,
-    xlsx_truncated_zip, xlsx_workbook_cut, xlsx_no_content_types,
-    xlsx_missing_sheet_part, xlsx_sheet_not_xml, xlsx_xxe_sheet, xlsx_xxe_workbook, xlsx_billion_laughs,
-    xlsx_billion_laughs_sheet, xlsx_zip_bomb_strings, xlsx_zip_bomb_sheet, xlsx_million_empty_rows,
-    xlsx_bad_cell_values, plain_zip,
-    json_deep_array, json_deep_object, json_deep_in_record, json_utf32, json_top_scalar_number,
-    json_top_scalar_string, json_top_null, json_empty_list, json_list_of_scalars, json_list_of_lists,
-    json_huge_numbers, json_nan_infinity, json_duplicate_keys, json_jsonp_unterminated, json_jsonp_empty,
-    json_odd_shapes_jd, json_odd_shapes_taobao, json_odd_shapes_pdd, json_odd_shapes_jd_chat,
-    json_envelope_wrong_type,
-)}
+REFUSED: dict[str, Builder] = {
+    f.__name__: f
+    for f in (
+        xlsx_sheet_cut_early,
+        xlsx_sheet_cut_late,
+        xlsx_douyin_cut_late,
+        xlsx_agent_report_cut_late,
+        xlsx_truncated_zip,
+        xlsx_workbook_cut,
+        xlsx_no_content_types,
+        xlsx_missing_sheet_part,
+        xlsx_sheet_not_xml,
+        xlsx_xxe_sheet,
+        xlsx_xxe_workbook,
+        xlsx_billion_laughs,
+        xlsx_billion_laughs_sheet,
+        xlsx_zip_bomb_strings,
+        xlsx_zip_bomb_sheet,
+        xlsx_million_empty_rows,
+        xlsx_bad_cell_values,
+        plain_zip,
+        json_deep_array,
+        json_deep_object,
+        json_deep_in_record,
+        json_utf32,
+        json_top_scalar_number,
+        json_top_scalar_string,
+        json_top_null,
+        json_empty_list,
+        json_list_of_scalars,
+        json_list_of_lists,
+        json_huge_numbers,
+        json_nan_infinity,
+        json_duplicate_keys,
+        json_jsonp_unterminated,
+        json_jsonp_empty,
+        json_odd_shapes_jd,
+        json_odd_shapes_taobao,
+        json_odd_shapes_pdd,
+        json_odd_shapes_jd_chat,
+        json_envelope_wrong_type,
+    )
+}
 # Imported, with the unreadable records back as rejected rows (line number + Chinese reason).
-PARTIAL: dict[str, Builder] = {f.__name__: f for f in (
-    json_depth_just_parsable, json_invalid_utf8_late, json_odd_shapes_feed,
-)}
-ACCEPTED: dict[str, Builder] = {f.__name__: f for f in (
-    json_jsonp_comment_prefix, json_jsonp_plain, json_big_int_ids, xlsx_dimension_lie,
-)}
+PARTIAL: dict[str, Builder] = {
+    f.__name__: f
+    for f in (
+        json_depth_just_parsable,
+        json_invalid_utf8_late,
+        json_odd_shapes_feed,
+    )
+}
+ACCEPTED: dict[str, Builder] = {
+    f.__name__: f
+    for f in (
+        json_jsonp_comment_prefix,
+        json_jsonp_plain,
+        json_big_int_ids,
+        xlsx_dimension_lie,
+    )
+}
 ALL: dict[str, Builder] = {**REFUSED, **PARTIAL, **ACCEPTED}
 
 

@@ -22,6 +22,7 @@ After every kill:
 A run that ends by itself before its kill must exit 0. After the final run,
 no analysis run may be left marked "running".
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -54,8 +55,10 @@ _VOLATILE = {
     "faq_clusters": {"created_at", "updated_at"},
     "shop_models": {"fitted_at"},
 }
-_FTS_PROBES = {"search_messages": ("meta:rbuyer", "meta:ragent", "body:好", "body:发", "body:码"),
-               "search_reviews": ("body:好", "body:质", "body:穿")}
+_FTS_PROBES = {
+    "search_messages": ("meta:rbuyer", "meta:ragent", "body:好", "body:发", "body:码"),
+    "search_reviews": ("body:好", "body:质", "body:穿"),
+}
 
 
 # --- processes -----------------------------------------------------------------------------
@@ -84,13 +87,21 @@ def cli_env(data_dir: Path) -> dict[str, str]:
     return env
 
 
-def run_cli(args: Sequence[str], env: dict[str, str], log: Path, *, kill_after: float | None = None,
-            timeout: float = 600.0) -> Run:
+def run_cli(
+    args: Sequence[str], env: dict[str, str], log: Path, *, kill_after: float | None = None, timeout: float = 600.0
+) -> Run:
     """Run ``python main.py ARGS`` in a new process group; SIGKILL its main process after ``kill_after`` s."""
     started = time.perf_counter()
     with open(log, "wb") as out:
-        proc = subprocess.Popen([sys.executable, str(MAIN), *args], cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
-                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            [sys.executable, str(MAIN), *args],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
         rc = proc.wait(timeout=kill_after if kill_after is not None else timeout)
         killed = False
@@ -104,8 +115,15 @@ def run_cli(args: Sequence[str], env: dict[str, str], log: Path, *, kill_after: 
     seconds = time.perf_counter() - started
     leftovers = _wait_group_gone(proc.pid, LEFTOVER_GRACE_S) if killed else []
     _kill_group(proc.pid)  # whatever the check found, nothing of this run outlives it
-    return Run(kill_after if killed else None, killed, rc, seconds, log.read_text("utf-8", "replace"), leftovers,
-               children if killed else 0)
+    return Run(
+        kill_after if killed else None,
+        killed,
+        rc,
+        seconds,
+        log.read_text("utf-8", "replace"),
+        leftovers,
+        children if killed else 0,
+    )
 
 
 def _kill_group(pgid: int) -> None:
@@ -125,7 +143,7 @@ def _processes() -> list[tuple[int, str, int, int]]:
             stat = (entry / "stat").read_text()
         except OSError:
             continue
-        fields = stat[stat.rindex(")") + 2:].split()  # state ppid pgrp …, after "pid (comm) "
+        fields = stat[stat.rindex(")") + 2 :].split()  # state ppid pgrp …, after "pid (comm) "
         out.append((int(entry.name), fields[0], int(fields[1]), int(fields[2])))
     return out
 
@@ -167,12 +185,22 @@ def mark_like_a_user(db: Path, batch_id: int = 1) -> int:
 
     with open_store(db) as store:
         q = store.conn.execute
-        message_flags = [r[0] for r in q(
-            "SELECT f.id FROM risk_flags f JOIN chat_messages m ON f.target_type='message' AND m.id=f.target_id "
-            "WHERE m.batch_id=? ORDER BY f.id LIMIT 3", (batch_id,))]
-        session_flags = [r[0] for r in q(
-            "SELECT f.id FROM risk_flags f JOIN chat_sessions s ON f.target_type='session' AND s.id=f.target_id "
-            "WHERE s.batch_id=? ORDER BY f.id LIMIT 2", (batch_id,))]
+        message_flags = [
+            r[0]
+            for r in q(
+                "SELECT f.id FROM risk_flags f JOIN chat_messages m ON f.target_type='message' AND m.id=f.target_id "
+                "WHERE m.batch_id=? ORDER BY f.id LIMIT 3",
+                (batch_id,),
+            )
+        ]
+        session_flags = [
+            r[0]
+            for r in q(
+                "SELECT f.id FROM risk_flags f JOIN chat_sessions s ON f.target_type='session' AND s.id=f.target_id "
+                "WHERE s.batch_id=? ORDER BY f.id LIMIT 2",
+                (batch_id,),
+            )
+        ]
         sessions = [r[0] for r in q("SELECT id FROM chat_sessions WHERE batch_id=? ORDER BY id LIMIT 2", (batch_id,))]
         queue, browse = RiskQueueRepo(store.conn), SessionsBrowseRepo(store.conn)
         for flag_id, status in zip(message_flags + session_flags, ("已处理", "误报", "处理中", "已处理", "误报")):
@@ -235,12 +263,16 @@ def batch_problems(db: Path) -> list[str]:
                 problems.append(f"batch {bid} holds {n_rej} rejected rows, counted {rejected}")
         for table in (*BATCH_TABLES.values(), "chat_sessions"):
             if _has_table(conn, table):
-                orphans = q(f"SELECT count(*) FROM {table} WHERE batch_id IS NOT NULL AND batch_id NOT IN "
-                            "(SELECT id FROM import_batches)").fetchone()[0]
+                orphans = q(
+                    f"SELECT count(*) FROM {table} WHERE batch_id IS NOT NULL AND batch_id NOT IN "
+                    "(SELECT id FROM import_batches)"
+                ).fetchone()[0]
                 if orphans:
                     problems.append(f"{orphans} rows of {table} belong to no batch")
-        empty = q("SELECT count(*) FROM chat_sessions s WHERE NOT EXISTS "
-                  "(SELECT 1 FROM chat_messages m WHERE m.session_id = s.id)").fetchone()[0]
+        empty = q(
+            "SELECT count(*) FROM chat_sessions s WHERE NOT EXISTS "
+            "(SELECT 1 FROM chat_messages m WHERE m.session_id = s.id)"
+        ).fetchone()[0]
         if empty:
             problems.append(f"{empty} chat sessions without messages")
         return problems
@@ -254,9 +286,15 @@ def user_marks(db: Path) -> tuple:
     try:
         flags = conn.execute(
             "SELECT target_type, target_id, rule_id, status, note, handler, handled_at FROM risk_flags "
-            "WHERE status <> '待处理' OR note IS NOT NULL OR handler IS NOT NULL ORDER BY 1, 2, 3").fetchall()
-        sessions = conn.execute("SELECT session_id, reviewed, reviewer, reviewed_at, note FROM session_reviews "
-                                "ORDER BY 1").fetchall() if _has_table(conn, "session_reviews") else []
+            "WHERE status <> '待处理' OR note IS NOT NULL OR handler IS NOT NULL ORDER BY 1, 2, 3"
+        ).fetchall()
+        sessions = (
+            conn.execute(
+                "SELECT session_id, reviewed, reviewer, reviewed_at, note FROM session_reviews ORDER BY 1"
+            ).fetchall()
+            if _has_table(conn, "session_reviews")
+            else []
+        )
         return tuple(flags), tuple(sessions)
     finally:
         conn.close()
@@ -280,8 +318,7 @@ def store_digest(db: Path) -> dict[str, tuple[int, str]]:
         for table in tables:
             if table in _SKIP_TABLES or table.startswith(_SKIP_PREFIXES):
                 continue
-            cols = [r[1] for r in conn.execute(f'PRAGMA table_info("{table}")')
-                    if r[1] not in _VOLATILE.get(table, ())]
+            cols = [r[1] for r in conn.execute(f'PRAGMA table_info("{table}")') if r[1] not in _VOLATILE.get(table, ())]
             quoted = ", ".join('"' + c + '"' for c in cols)
             rows = conn.execute(f'SELECT {quoted} FROM "{table}"').fetchall()
             out[table] = _rows_digest(rows)
@@ -359,8 +396,16 @@ def measure_reference(sc: Scenario, workdir: Path, env: dict[str, str]) -> Scena
     return sc
 
 
-def kill_scenario(sc: Scenario, kills: int, rng: random.Random, workdir: Path, env: dict[str, str], *,
-                  marks: tuple, chain_length: Callable[[], int] = lambda: 3) -> Tally:
+def kill_scenario(
+    sc: Scenario,
+    kills: int,
+    rng: random.Random,
+    workdir: Path,
+    env: dict[str, str],
+    *,
+    marks: tuple,
+    chain_length: Callable[[], int] = lambda: 3,
+) -> Tally:
     """SIGKILL ``sc``'s command ``kills`` times, in chains from fresh copies of its start store.
 
     A chain's store is deleted when it showed no problem and kept in ``workdir`` otherwise.
@@ -384,8 +429,16 @@ def kill_scenario(sc: Scenario, kills: int, rng: random.Random, workdir: Path, e
     return tally
 
 
-def _kill_chain(sc: Scenario, db: Path, budget: int, rng: random.Random, env: dict[str, str], workdir: Path,
-                marks: tuple, tally: Tally) -> None:
+def _kill_chain(
+    sc: Scenario,
+    db: Path,
+    budget: int,
+    rng: random.Random,
+    env: dict[str, str],
+    workdir: Path,
+    marks: tuple,
+    tally: Tally,
+) -> None:
     """Up to ``budget`` killed runs on ``db``, each checked; stops when a run ends by itself."""
     killed_here = 0
     while killed_here < budget and not (sc.is_done and sc.is_done(db)):
@@ -396,7 +449,8 @@ def _kill_chain(sc: Scenario, db: Path, budget: int, rng: random.Random, env: di
             tally.ended_by_itself += 1
             if run.returncode != 0:
                 tally.problems["recovery"].append(
-                    f"{where}: ended by itself with exit {run.returncode}: {run.output[-800:]}")
+                    f"{where}: ended by itself with exit {run.returncode}: {run.output[-800:]}"
+                )
             return
         tally.kills += 1
         killed_here += 1
@@ -415,7 +469,8 @@ def _check_after_kill(db: Path, run: Run, where: str, marks: tuple, tally: Tally
         tally.kills_with_children += run.children > 0
         if run.leftovers:
             tally.problems["processes"].append(
-                f"{where}: processes {run.leftovers} still running {LEFTOVER_GRACE_S:.0f} s after the kill")
+                f"{where}: processes {run.leftovers} still running {LEFTOVER_GRACE_S:.0f} s after the kill"
+            )
 
 
 def _finish_chain(sc: Scenario, db: Path, env: dict[str, str], workdir: Path, tally: Tally) -> None:

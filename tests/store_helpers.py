@@ -1,4 +1,5 @@
 """Small store writers shared by several test modules."""
+
 from __future__ import annotations
 
 from cxdesk.store import Store

@@ -1,4 +1,5 @@
 """The abusive-language classifier in the engine: 辱骂 flags on buyer and agent messages."""
+
 from __future__ import annotations
 
 import json
@@ -9,23 +10,40 @@ from cxdesk.paths import resources_dir, user_resources_dir
 from cxdesk.store import open_store
 from cxdesk.tasks import TaskContext
 
-LINES = [("buyer", "你们这群骗子，脑子有病吧"), ("agent", "亲，在的，请问有什么可以帮您"),
-         ("agent", "你是不是傻，看不懂字吗"), ("buyer", "好的谢谢")]
+LINES = [
+    ("buyer", "你们这群骗子，脑子有病吧"),
+    ("agent", "亲，在的，请问有什么可以帮您"),
+    ("agent", "你是不是傻，看不懂字吗"),
+    ("buyer", "好的谢谢"),
+]
 
 
 def _model_flags(db: Path) -> dict[str, str]:
     with open_store(db) as store:
-        return {content: level for content, level in store.conn.execute(
-            "SELECT m.content, f.level FROM risk_flags f JOIN chat_messages m ON f.target_type = 'message' "
-            "AND f.target_id = m.id WHERE f.rule_id LIKE 'abuse.model.%'")}
+        return {
+            content: level
+            for content, level in store.conn.execute(
+                "SELECT m.content, f.level FROM risk_flags f JOIN chat_messages m ON f.target_type = 'message' "
+                "AND f.target_id = m.id WHERE f.rule_id LIKE 'abuse.model.%'"
+            )
+        }
 
 
 def test_classifier_flags_insults_of_either_side_and_survives_a_rule_pack_change(tmp_path: Path):
     db = tmp_path / "a.sqlite3"
     with open_store(db) as store:
         shop = store.shops.get_or_create("taobao", "测试店")
-        msgs = [{"msg_hash": i, "seq": i, "role": role, "sender": "店:小美" if role == "agent" else "买家",
-                 "sent_at": f"2024-05-01 10:0{i}:00", "content": text} for i, (role, text) in enumerate(LINES)]
+        msgs = [
+            {
+                "msg_hash": i,
+                "seq": i,
+                "role": role,
+                "sender": "店:小美" if role == "agent" else "买家",
+                "sent_at": f"2024-05-01 10:0{i}:00",
+                "content": text,
+            }
+            for i, (role, text) in enumerate(LINES)
+        ]
         with store.transaction():
             store.chats.insert_sessions(shop.id, None, [{"session_key": "s", "buyer_nick": "买家", "messages": msgs}])
     first = analyze(TaskContext(), db, workers=1)

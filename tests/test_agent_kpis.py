@@ -6,6 +6,7 @@ reply in the same second (s2), a transfer with bot and system lines in
 between (s2), a session nobody answered (s3) and an unanswered question
 (s4). Times are Taobao's: slow from 100 s.
 """
+
 from __future__ import annotations
 
 import json
@@ -26,8 +27,10 @@ def load_fixture(store: Store, *, times: bool = True, orders: bool = True, name:
     data = json.loads(FIXTURE.read_text(encoding="utf-8"))
     sessions = []
     for s in data["sessions"]:
-        msgs = [{"msg_hash": i, "seq": i, "role": role, "sender": sender, "sent_at": at if times else None,
-                 "content": text} for i, (role, sender, at, text) in enumerate(s["messages"], start=1)]
+        msgs = [
+            {"msg_hash": i, "seq": i, "role": role, "sender": sender, "sent_at": at if times else None, "content": text}
+            for i, (role, sender, at, text) in enumerate(s["messages"], start=1)
+        ]
         sessions.append({"session_key": s["key"], "buyer_nick": s["buyer"], "messages": msgs})
     with store.transaction():
         shop = store.shops.get_or_create("taobao", name)
@@ -123,8 +126,16 @@ def test_file_without_times_gives_empty_time_kpis_not_zero(store: Store, db_path
     t = kpi_table(load_frames(None, db_path), "all")
     xm = row(t, XM)
     assert xm.sessions == 2 and xm.agent_msgs == 4  # counts still work
-    for key in ("first_resp", "avg_resp", "rate_3min", "rate_30s", "slow", "avg_duration", "max_concurrent",
-                "long_buyers"):
+    for key in (
+        "first_resp",
+        "avg_resp",
+        "rate_3min",
+        "rate_30s",
+        "slow",
+        "avg_duration",
+        "max_concurrent",
+        "long_buyers",
+    ):
         assert math.isnan(xm[key]), key
     assert set(kpi_table(load_frames(None, db_path), "day")["period"]) == {"无时间"}
 
@@ -150,11 +161,16 @@ def test_agent_flags_and_repeat_feed_compliance_and_resolution(store: Store, db_
     s1 = conn.execute("SELECT id FROM chat_sessions WHERE session_key = 's1'").fetchone()[0]
     s4 = conn.execute("SELECT id FROM chat_sessions WHERE session_key = 's4'").fetchone()[0]
     with store.transaction():
-        conn.execute("INSERT INTO risk_flags(target_type, target_id, rule_id, category, level, rules_version) "
-                     "VALUES ('message', ?, 'agent.rude', '客服违规', '高', 't')", (msg,))
-        conn.execute("INSERT INTO risk_flags(target_type, target_id, rule_id, category, level, evidence, rules_version) "
-                     "VALUES ('session', ?, 'repeat.same_issue', '重复咨询', '中', ?, 't')",
-                     (s4, json.dumps({"previous_session": s1})))
+        conn.execute(
+            "INSERT INTO risk_flags(target_type, target_id, rule_id, category, level, rules_version) "
+            "VALUES ('message', ?, 'agent.rude', '客服违规', '高', 't')",
+            (msg,),
+        )
+        conn.execute(
+            "INSERT INTO risk_flags(target_type, target_id, rule_id, category, level, evidence, rules_version) "
+            "VALUES ('session', ?, 'repeat.same_issue', '重复咨询', '中', ?, 't')",
+            (s4, json.dumps({"previous_session": s1})),
+        )
         store.meta.set("risk.scanned_to.message.t", "1")
     t = kpi_table(load_frames(None, db_path), "all")
     assert row(t, AQ).compliance == 50.0  # 1 of 阿强's 2 sessions has an agent flag

@@ -1,4 +1,5 @@
 """客服绩效 page, drill-down dialog, weights editor and ``export agents`` on the hand-worked fixture."""
+
 from __future__ import annotations
 
 import csv
@@ -11,7 +12,7 @@ from cxdesk.analysis.agent_kpis import load_config
 from cxdesk.errors import CxdeskError
 from cxdesk.store import Store
 from cxdesk.tasks import TaskContext
-from test_agent_kpis import AQ, load_fixture
+from test_agent_kpis import load_fixture
 from ui.app import create_main_window
 from ui.models.agent_rank_model import KEYS
 from ui.testing import no_leftover_jobs  # noqa: F401  (autouse fixture)
@@ -143,8 +144,10 @@ def test_dashboard_period_narrows_the_kpis_to_those_days(qtbot, store: Store) ->
     team = next(r for r in range(page.model.rowCount()) if page.model.index(r, 0).data() == "团队")
     all_sessions = page.model.row_data(team)["sessions"]
     window.open_page("agents", shop_id=None, date_from=date(2024, 6, 3), date_to=date(2024, 6, 3))
-    assert page.filter_bar.dates.check.isChecked() and page.filter_bar.date_range() == (date(2024, 6, 3),
-                                                                                          date(2024, 6, 3))
+    assert page.filter_bar.dates.check.isChecked() and page.filter_bar.date_range() == (
+        date(2024, 6, 3),
+        date(2024, 6, 3),
+    )
     team = next(r for r in range(page.model.rowCount()) if page.model.index(r, 0).data() == "团队")
     one_day = page.model.row_data(team)["sessions"]
     assert 0 < one_day < all_sessions

@@ -5,6 +5,7 @@ line above the header, 日期 as an Excel date and as text, 平响 as ``00:25`` 
 rates as ``100.00%``, ``-`` for missing figures, and a 合计 row. Its agents 小美 and 阿强 are
 the chat senders ``店:小美`` / ``店:阿强`` of tests/fixtures/agents/hand_worked.json; 老王 has no chats.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -52,7 +53,11 @@ def test_preview_parses_times_rates_and_refuses_the_totals_row() -> None:
     rows = preview(FEIGE)
     good = [r for r in rows if "error" not in r]
     assert [(r["day"], r["agent"]) for r in good] == [
-        ("2024-06-02", "小美"), ("2024-06-02", "阿强"), ("2024-06-03", "阿强"), ("2024-06-02", "老王")]
+        ("2024-06-02", "小美"),
+        ("2024-06-02", "阿强"),
+        ("2024-06-03", "阿强"),
+        ("2024-06-02", "老王"),
+    ]
     xm, aq = good[0], good[1]
     assert (xm["avg_response_s"], xm["first_response_s"], xm["rate_3min"], xm["conversion"]) == (25.0, 18.0, 1.0, 0.5)
     assert (aq["avg_response_s"], aq["first_response_s"], aq["rate_3min"]) == (65.0, 65.5, 0.0)
@@ -61,15 +66,28 @@ def test_preview_parses_times_rates_and_refuses_the_totals_row() -> None:
     assert len(bad) == 1 and bad[0]["record_no"] == 7 and "合计" in bad[0]["error"]
 
 
-@pytest.mark.parametrize("value, seconds", [
-    ("00:25", 25), ("0:01:05", 65), ("1分5秒", 65), ("12.5秒", 12.5), ("40", 40), (33, 33), ("2分钟", 120),
-    ("-", None), (dt.time(0, 1, 30), 90)])
+@pytest.mark.parametrize(
+    "value, seconds",
+    [
+        ("00:25", 25),
+        ("0:01:05", 65),
+        ("1分5秒", 65),
+        ("12.5秒", 12.5),
+        ("40", 40),
+        (33, 33),
+        ("2分钟", 120),
+        ("-", None),
+        (dt.time(0, 1, 30), 90),
+    ],
+)
 def test_durations(value, seconds) -> None:
     assert parse_seconds(value) == seconds
 
 
-@pytest.mark.parametrize("value, rate", [("85.5%", 0.855), ("85.5", 0.855), (0.855, 0.855), ("100%", 1.0),
-                                         (1, 1.0), ("--", None), ("0.00%", 0.0)])
+@pytest.mark.parametrize(
+    "value, rate",
+    [("85.5%", 0.855), ("85.5", 0.855), (0.855, 0.855), ("100%", 1.0), (1, 1.0), ("--", None), ("0.00%", 0.0)],
+)
 def test_rates(value, rate) -> None:
     assert parse_rate(value) == pytest.approx(rate) if rate is not None else parse_rate(value) is None
 
@@ -131,8 +149,10 @@ def test_cli_imports_with_kind(db_path: Path, capsys) -> None:
 def test_match_on_sub_account_and_aggregate_days() -> None:
     assert agent_key("店铺名:小美") == agent_key("小美") == agent_key("店铺名：小美 ") == "小美"
     assert period_of("2024-06-02", "week") == "2024-05-27" and period_of("2024-06-02", "month") == "2024-06"
-    rows = [{"sessions": 3, "avg_response_s": 20.0, "rate_3min": 1.0, "inquiry_buyers": 2, "paid_buyers": 1},
-            {"sessions": 1, "avg_response_s": 60.0, "rate_3min": 0.0, "inquiry_buyers": 2, "paid_buyers": 2}]
+    rows = [
+        {"sessions": 3, "avg_response_s": 20.0, "rate_3min": 1.0, "inquiry_buyers": 2, "paid_buyers": 1},
+        {"sessions": 1, "avg_response_s": 60.0, "rate_3min": 0.0, "inquiry_buyers": 2, "paid_buyers": 2},
+    ]
     agg = aggregate(rows)
     assert agg["sessions"] == 4 and agg["avg_response_s"] == 30.0 and agg["rate_3min"] == 0.75
     assert agg["conversion"] == 0.75  # (1 + 2) / (2 + 2)
@@ -150,8 +170,12 @@ def test_comparison_with_computed_kpis(store: Store, db_path: Path) -> None:
     assert aq["avg_resp"] == (180.0, 65.0) and aq["rate_3min"] == (1.0, 0.0) and aq["sessions"] == (1, 1)
     assert "sales" not in aq  # the report has no sales column
     # 2024-06-01 has chats but no report: nothing to compare.
-    assert compare(table[table["period"] == "2024-06-01"].to_dict("records"),
-                   AgentReportsRepo(store.conn).rows(), "day", "2024-06-01").empty
+    assert compare(
+        table[table["period"] == "2024-06-01"].to_dict("records"),
+        AgentReportsRepo(store.conn).rows(),
+        "day",
+        "2024-06-01",
+    ).empty
 
 
 def test_agents_page_shows_the_report_beside_computed(qtbot, store: Store) -> None:
@@ -180,12 +204,19 @@ def test_message_read_survives_a_separator_in_a_text(store: Store) -> None:
     """The texts travel joined by U+001F; a text holding it makes the reader fall back to one row per message."""
     from cxdesk.store.agents import AgentsRepo
 
-    msgs = [{"msg_hash": 1, "seq": 1, "role": "buyer", "sender": "b", "sent_at": "2024-06-01 10:00:00",
-             "content": "在吗\x1f有货吗"},
-            {"msg_hash": 2, "seq": 2, "role": "system", "sender": None, "sent_at": None, "content": "转接"},
-            {"msg_hash": 3, "seq": 3, "role": "agent", "sender": None, "sent_at": "2024-06-01 10:00:30",
-             "content": "有的"},
-            {"msg_hash": 4, "seq": 4, "role": "agent", "sender": "店:小美", "sent_at": "不是时间", "content": ""}]
+    msgs = [
+        {
+            "msg_hash": 1,
+            "seq": 1,
+            "role": "buyer",
+            "sender": "b",
+            "sent_at": "2024-06-01 10:00:00",
+            "content": "在吗\x1f有货吗",
+        },
+        {"msg_hash": 2, "seq": 2, "role": "system", "sender": None, "sent_at": None, "content": "转接"},
+        {"msg_hash": 3, "seq": 3, "role": "agent", "sender": None, "sent_at": "2024-06-01 10:00:30", "content": "有的"},
+        {"msg_hash": 4, "seq": 4, "role": "agent", "sender": "店:小美", "sent_at": "不是时间", "content": ""},
+    ]
     with store.transaction():
         shop = store.shops.get_or_create("taobao", "店")
         store.chats.insert_sessions(shop.id, None, [{"session_key": "s", "buyer_nick": "b", "messages": msgs}])

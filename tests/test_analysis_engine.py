@@ -1,4 +1,5 @@
 """The analysis engine: incremental, versioned, cancellable, same results in processes."""
+
 from __future__ import annotations
 
 import subprocess
@@ -34,14 +35,27 @@ MESSAGES = [
 def _fill(store: Store, n_sessions: int = 1) -> None:
     shop = store.shops.get_or_create("taobao", "测试店")
     with store.transaction():
-        store.reviews.insert_many(shop.id, None, [
-            {"review_key": content_key(i, text), "content": text, "rating": rating}
-            for i, (text, rating) in enumerate(REVIEWS)])
+        store.reviews.insert_many(
+            shop.id,
+            None,
+            [
+                {"review_key": content_key(i, text), "content": text, "rating": rating}
+                for i, (text, rating) in enumerate(REVIEWS)
+            ],
+        )
         sessions = []
         for s in range(n_sessions):
-            msgs = [{"msg_hash": s * 100 + i, "seq": i, "role": role, "sender": "店:小美" if role == "agent" else "b",
-                     "sent_at": f"2024-05-01 10:{i:02d}:00", "content": text}
-                    for i, (role, text) in enumerate(MESSAGES)]
+            msgs = [
+                {
+                    "msg_hash": s * 100 + i,
+                    "seq": i,
+                    "role": role,
+                    "sender": "店:小美" if role == "agent" else "b",
+                    "sent_at": f"2024-05-01 10:{i:02d}:00",
+                    "content": text,
+                }
+                for i, (role, text) in enumerate(MESSAGES)
+            ]
             sessions.append({"session_key": f"s{s}", "buyer_nick": f"b{s}", "messages": msgs})
         store.chats.insert_sessions(shop.id, None, sessions)
 
@@ -55,7 +69,9 @@ def _sentiment(store: Store, target: str) -> dict[str, tuple]:
     table = "reviews" if target == "review" else "chat_messages"
     rows = store.conn.execute(
         f"SELECT t.content, s.score, s.label, s.no_content, s.model FROM sentiment s "
-        f"JOIN {table} t ON t.id = s.target_id WHERE s.target_type = ?", (target,)).fetchall()
+        f"JOIN {table} t ON t.id = s.target_id WHERE s.target_type = ?",
+        (target,),
+    ).fetchall()
     return {r[0]: r[1:] for r in rows}
 
 
@@ -113,7 +129,8 @@ def test_new_rows_and_a_new_model_version_are_picked_up(db_path: Path, monkeypat
 
 
 def test_cancel_keeps_finished_chunks_and_the_next_run_continues(
-        db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(engine, "CHUNK_SIZE", 2)
     with open_store(db_path) as store:
         _fill(store, n_sessions=5)  # 20 messages = 10 chunks
@@ -154,7 +171,12 @@ def test_worker_processes_give_the_same_results(tmp_path: Path, monkeypatch: pyt
 def test_cli_analyze(db_path: Path) -> None:
     with open_store(db_path) as store:
         _fill(store)
-    out = subprocess.run([sys.executable, "main.py", "analyze", "--db", str(db_path), "--quiet"],
-                         cwd=ROOT, capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "main.py", "analyze", "--db", str(db_path), "--quiet"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 0, out.stderr
     assert "分析完成" in out.stdout and "评价情感 4" in out.stdout and "sentiment.review" not in out.stdout

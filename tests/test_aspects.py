@@ -1,4 +1,5 @@
 """Aspect mentions: taxonomy words, negation, clause spans; the stage in the engine."""
+
 from __future__ import annotations
 
 import json
@@ -20,19 +21,22 @@ def lexicon() -> AspectLexicon:
 
 
 def _read(lexicon: AspectLexicon, text: str) -> list[tuple[str, str, str]]:
-    return [(m.aspect, m.polarity, text[m.span_start:m.span_end]) for m in lexicon.mentions(text)]
+    return [(m.aspect, m.polarity, text[m.span_start : m.span_end]) for m in lexicon.mentions(text)]
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("不太满意", [("整体", "负面", "不太满意")]),
-    ("没有异味，不油腻", [("气味", "正面", "没有异味"), ("使用体验", "正面", "不油腻")]),
-    ("物流很快，但是尺码偏小", [("物流/快递", "正面", "物流很快"), ("尺码/大小", "负面", "偏小")]),
-    ("颜色、尺码都不错", [("尺码/大小", "正面", "不错"), ("颜色/外观", "正面", "不错")]),
-    ("价格不算贵", [("价格/性价比", "正面", "不算贵")]),
-    ("质量特别好", [("质量", "正面", "好")]),  # the 别 of 特别 is not a negator
-    ("保质期太短了", [("新鲜度/保质期", "负面", "太短")]),  # not 尺码: the trigger takes it over
-    ("客服回复很及时", [("客服/服务", "正面", "及时")]),  # one mention for two triggers
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("不太满意", [("整体", "负面", "不太满意")]),
+        ("没有异味，不油腻", [("气味", "正面", "没有异味"), ("使用体验", "正面", "不油腻")]),
+        ("物流很快，但是尺码偏小", [("物流/快递", "正面", "物流很快"), ("尺码/大小", "负面", "偏小")]),
+        ("颜色、尺码都不错", [("尺码/大小", "正面", "不错"), ("颜色/外观", "正面", "不错")]),
+        ("价格不算贵", [("价格/性价比", "正面", "不算贵")]),
+        ("质量特别好", [("质量", "正面", "好")]),  # the 别 of 特别 is not a negator
+        ("保质期太短了", [("新鲜度/保质期", "负面", "太短")]),  # not 尺码: the trigger takes it over
+        ("客服回复很及时", [("客服/服务", "正面", "及时")]),  # one mention for two triggers
+    ],
+)
 def test_mentions_with_polarity_and_negation(lexicon, text, expected):
     assert sorted(_read(lexicon, text)) == sorted(expected)
 
@@ -49,10 +53,10 @@ def test_spans_index_the_original_text_with_full_width_characters(lexicon):
     found = lexicon.mentions(text)
     assert [(m.aspect, m.polarity) for m in found] == [("包装", "正面"), ("颜色/外观", "负面")]
     pack, colour = found
-    assert text[pack.clause_start:pack.clause_end] == "包装很严实"
-    assert text[pack.span_start:pack.span_end] == "严实"
-    assert text[colour.clause_start:colour.clause_end] == "就是有点色差"
-    assert text[colour.span_start:colour.span_end] == "色差"
+    assert text[pack.clause_start : pack.clause_end] == "包装很严实"
+    assert text[pack.span_start : pack.span_end] == "严实"
+    assert text[colour.clause_start : colour.clause_end] == "就是有点色差"
+    assert text[colour.span_start : colour.span_end] == "色差"
 
 
 def test_user_copy_of_the_taxonomy_overrides_the_bundled_one_and_bad_files_are_refused(tmp_path):
@@ -64,7 +68,9 @@ def test_user_copy_of_the_taxonomy_overrides_the_bundled_one_and_bad_files_are_r
     lexicon = AspectLexicon.load()
     assert "表带" in lexicon.aspects
     assert [(m.aspect, m.polarity) for m in lexicon.mentions("表带很好，就是勒手腕")] == [
-        ("表带", "正面"), ("表带", "负面")]
+        ("表带", "正面"),
+        ("表带", "负面"),
+    ]
     assert lexicon.fingerprint != AspectLexicon.load(resources_dir() / "lexicons" / "aspects.json").fingerprint
     broken = tmp_path / "broken.json"
     broken.write_text('{"version": "x", "aspects": [{"triggers": ["a"]}]}', encoding="utf-8")
@@ -88,16 +94,22 @@ def _fill(db_path):
     with open_store(db_path) as store:
         shop = store.shops.get_or_create("taobao", "测试店")
         with store.transaction():
-            store.reviews.insert_many(shop.id, None, [
-                {"review_key": content_key(i, text), "content": text, "rating": rating, "append_content": append}
-                for i, (text, rating, append) in enumerate(REVIEWS)])
+            store.reviews.insert_many(
+                shop.id,
+                None,
+                [
+                    {"review_key": content_key(i, text), "content": text, "rating": rating, "append_content": append}
+                    for i, (text, rating, append) in enumerate(REVIEWS)
+                ],
+            )
 
 
 def _rows(db_path):
     with open_store(db_path) as store:
         mentions = store.conn.execute(
             "SELECT r.content, a.part, a.aspect, a.polarity, a.clause_start, a.clause_end FROM review_aspects a "
-            "JOIN reviews r ON r.id = a.review_id ORDER BY a.review_id, a.part, a.span_start").fetchall()
+            "JOIN reviews r ON r.id = a.review_id ORDER BY a.review_id, a.part, a.span_start"
+        ).fetchall()
         shifts = [r[5] for r in store.results.followup_shifts()]
         states = store.conn.execute("SELECT COUNT(*), SUM(shift) FROM review_text_state").fetchone()
     return mentions, shifts, states

@@ -1,4 +1,5 @@
 """Aspect reading on tokens: words inside other words, contrast clauses, food and delivery wording."""
+
 from __future__ import annotations
 
 import json
@@ -57,18 +58,21 @@ def test_one_character_words_inside_other_words_give_no_aspect(lexicon, text):
     assert lexicon.mentions(text) == []
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("质量很差", {("质量", "负面")}),
-    ("味道很好", {("气味", "正面")}),  # a cream: 味道 is its smell
-    ("太慢了", {("物流/快递", "负面")}),  # speed words alone judge the delivery
-    ("很快", {("物流/快递", "正面")}),
-    ("真的好贵", {("价格/性价比", "负面")}),
-    ("好假", {("正品/真伪", "负面")}),
-    ("很棒", {("整体", "正面")}),
-    ("差", {("整体", "负面")}),
-    ("味道很好闻", {("气味", "正面")}),  # 很好 is no word here, 好闻 is
-    ("还挺好用的", {("整体", "正面")}),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("质量很差", {("质量", "负面")}),
+        ("味道很好", {("气味", "正面")}),  # a cream: 味道 is its smell
+        ("太慢了", {("物流/快递", "负面")}),  # speed words alone judge the delivery
+        ("很快", {("物流/快递", "正面")}),
+        ("真的好贵", {("价格/性价比", "负面")}),
+        ("好假", {("正品/真伪", "负面")}),
+        ("很棒", {("整体", "正面")}),
+        ("差", {("整体", "负面")}),
+        ("味道很好闻", {("气味", "正面")}),  # 很好 is no word here, 好闻 is
+        ("还挺好用的", {("整体", "正面")}),
+    ],
+)
 def test_true_one_character_opinions_still_count(lexicon, text, expected):
     assert _pairs(lexicon, text) == expected
 
@@ -98,14 +102,17 @@ def test_mild_praise_reads_positive(lexicon):
     assert _pairs(lexicon, "一般般") == {("整体", "中性")}
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("味道很好，分量很足", {("口味", "正面"), ("分量", "正面")}),
-    ("很好吃，就是米饭少", {("口味", "正面"), ("分量", "负面")}),
-    ("米饭少，菜也凉了", {("分量", "负面"), ("温度", "负面")}),
-    ("味道不错，就是送餐太慢了", {("口味", "正面"), ("物流/快递", "负面")}),
-    ("外卖送来还是热乎的，菜很新鲜", {("温度", "正面"), ("新鲜度/保质期", "正面")}),
-    ("炒饭太咸了，没味道的汤", {("口味", "负面")}),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("味道很好，分量很足", {("口味", "正面"), ("分量", "正面")}),
+        ("很好吃，就是米饭少", {("口味", "正面"), ("分量", "负面")}),
+        ("米饭少，菜也凉了", {("分量", "负面"), ("温度", "负面")}),
+        ("味道不错，就是送餐太慢了", {("口味", "正面"), ("物流/快递", "负面")}),
+        ("外卖送来还是热乎的，菜很新鲜", {("温度", "正面"), ("新鲜度/保质期", "正面")}),
+        ("炒饭太咸了，没味道的汤", {("口味", "负面")}),
+    ],
+)
 def test_food_reviews_read_with_the_food_pack(lexicon, text, expected):
     assert _pairs(lexicon, text) == expected
 
@@ -124,8 +131,11 @@ def test_a_user_pack_adds_a_category_and_changes_the_fingerprint(tmp_path):
     data = json.loads((folder / "aspects.json").read_text(encoding="utf-8"))
     data["packs"] = ["aspects_pet.json"]
     (tmp_path / "aspects.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-    pack = {"category": "宠物", "cues": ["猫粮", "狗粮"],
-            "aspects": [{"name": "适口性", "triggers": ["适口性"], "positive": ["爱吃"], "negative": ["不吃"]}]}
+    pack = {
+        "category": "宠物",
+        "cues": ["猫粮", "狗粮"],
+        "aspects": [{"name": "适口性", "triggers": ["适口性"], "positive": ["爱吃"], "negative": ["不吃"]}],
+    }
     (tmp_path / "aspects_pet.json").write_text(json.dumps(pack, ensure_ascii=False), encoding="utf-8")
     pet = AspectLexicon.load(tmp_path / "aspects.json")
     assert _pairs(pet, "猫粮买了三袋，猫咪很爱吃") == {("适口性", "正面")}
@@ -158,16 +168,19 @@ def test_the_issue_s_delivery_example_is_a_delivery_complaint(lexicon):
     assert _pairs(lexicon, "吸收很快") == {("使用体验", "正面")}  # a trigger still takes a speed word
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("不保湿", {("效果/功能", "负面")}),  # a negated function is a complaint about it
-    ("感觉不怎么补水", {("效果/功能", "负面")}),
-    ("效果不如以前", {("效果/功能", "负面")}),  # comparisons with before
-    ("没有之前的好用", {("整体", "负面")}),
-    ("和想象的不一样", {("整体", "负面")}),
-    ("不腻也不干", {("使用体验", "正面")}),  # the 不 of 不腻 does not flip 不干 again
-    ("不是特别油腻", {("使用体验", "正面")}),  # 特别 (an ignore word) does not hide the 不是
-    ("不然脸会干", set()),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("不保湿", {("效果/功能", "负面")}),  # a negated function is a complaint about it
+        ("感觉不怎么补水", {("效果/功能", "负面")}),
+        ("效果不如以前", {("效果/功能", "负面")}),  # comparisons with before
+        ("没有之前的好用", {("整体", "负面")}),
+        ("和想象的不一样", {("整体", "负面")}),
+        ("不腻也不干", {("使用体验", "正面")}),  # the 不 of 不腻 does not flip 不干 again
+        ("不是特别油腻", {("使用体验", "正面")}),  # 特别 (an ignore word) does not hide the 不是
+        ("不然脸会干", set()),
+    ],
+)
 def test_negated_praise_and_comparisons(lexicon, text, expected):
     assert _pairs(lexicon, text) == expected
 

@@ -1,4 +1,5 @@
 """The core never loads Qt: checked by importing every module fresh, and by import-linter."""
+
 from __future__ import annotations
 
 import pkgutil
@@ -35,9 +36,15 @@ def test_importing_every_core_module_loads_no_qt() -> None:
 def test_import_contracts_hold() -> None:
     """import-linter contracts from pyproject.toml (core forbids PySide6 and ui; ui above cxdesk)."""
     out = subprocess.run(
-        [sys.executable, "-c", "import sys; from importlinter.cli import lint_imports_command; sys.exit(lint_imports_command())",
-         "--no-cache"],
-        cwd=ROOT, capture_output=True, text=True,
+        [
+            sys.executable,
+            "-c",
+            "import sys; from importlinter.cli import lint_imports_command; sys.exit(lint_imports_command())",
+            "--no-cache",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
     )
     assert out.returncode == 0, out.stdout + out.stderr
     assert "Contracts: 2 kept, 0 broken" in out.stdout, out.stdout

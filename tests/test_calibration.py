@@ -1,4 +1,5 @@
 """Shop calibration inside the engine: fitted on rated reviews, used for unrated texts."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -25,11 +26,17 @@ def test_demo_shops_get_calibrated_models_used_for_unrated_texts(db_path: Path, 
         for info in infos:
             assert info.base_version == base and info.n_neg >= 30 and info.n_pos >= 30
             assert 0.7 <= info.heldout_accuracy <= 1.0 and info.heldout_n > 0
-            shop_msgs = _versions(store, f"SELECT DISTINCT s.model FROM sentiment s JOIN chat_messages m "
-                                         f"ON s.target_type='message' AND s.target_id=m.id WHERE m.shop_id={info.shop_id}")
+            shop_msgs = _versions(
+                store,
+                f"SELECT DISTINCT s.model FROM sentiment s JOIN chat_messages m "
+                f"ON s.target_type='message' AND s.target_id=m.id WHERE m.shop_id={info.shop_id}",
+            )
             assert shop_msgs == {message_version(info.version)}
-        rated = _versions(store, "SELECT DISTINCT s.model FROM sentiment s JOIN reviews r "
-                                 "ON s.target_type='review' AND s.target_id=r.id WHERE r.rating IS NOT NULL")
+        rated = _versions(
+            store,
+            "SELECT DISTINCT s.model FROM sentiment s JOIN reviews r "
+            "ON s.target_type='review' AND s.target_id=r.id WHERE r.rating IS NOT NULL",
+        )
         assert rated == {base}
         status = model_status(store, base)
     assert [s.calibrated for s in status] == [True, True]
@@ -42,9 +49,14 @@ def test_too_few_rated_reviews_means_no_shop_model(db_path: Path) -> None:
     with open_store(db_path) as store:
         shop = store.shops.get_or_create("pdd", "小店")
         with store.transaction():
-            store.reviews.insert_many(shop.id, None, [
-                {"review_key": f"k{i}", "content": "很好用" if i % 2 else "太差了", "rating": 5 if i % 2 else 1}
-                for i in range(20)])
+            store.reviews.insert_many(
+                shop.id,
+                None,
+                [
+                    {"review_key": f"k{i}", "content": "很好用" if i % 2 else "太差了", "rating": 5 if i % 2 else 1}
+                    for i in range(20)
+                ],
+            )
     analyze(TaskContext(), db_path)
     with open_store(db_path) as store:
         assert store.shop_models.all_info() == []

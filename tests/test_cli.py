@@ -1,4 +1,5 @@
 """The CLI entry point, run as a user runs it: ``python main.py ...``."""
+
 from __future__ import annotations
 
 import hashlib
@@ -11,8 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "main.py", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=300)
+    return subprocess.run([sys.executable, "main.py", *args], cwd=ROOT, capture_output=True, text=True, timeout=300)
 
 
 def test_help_lists_subcommands() -> None:

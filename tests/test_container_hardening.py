@@ -7,12 +7,12 @@ The wizard's calls (detect, preview) raise ImportFormatError or nothing. The las
 guard in the pipeline turns a reader's surprise into a message and rolls back, but lets
 the store's own errors and a cancel through.
 """
+
 from __future__ import annotations
 
 import re
 import shutil
 import sqlite3
-import time
 from pathlib import Path
 
 import pytest
@@ -25,7 +25,9 @@ from cxdesk.store import open_store
 from cxdesk.tasks import NullContext
 
 CHINESE = re.compile("[\u4e00-\u9fff]")
-BASE_CSV = "评价内容,评分,评价时间,用户昵称\n质量很好,5,2024-03-01 10:00:00,买家甲\n有点小,3,2024-03-02 11:00:00,买家乙\n"
+BASE_CSV = (
+    "评价内容,评分,评价时间,用户昵称\n质量很好,5,2024-03-01 10:00:00,买家甲\n有点小,3,2024-03-02 11:00:00,买家乙\n"
+)
 
 
 @pytest.fixture(scope="module")
@@ -89,8 +91,12 @@ def test_cli_imports_the_readable_records_and_rejects_the_rest(case, hostile, db
     assert rejects and all(no and CHINESE.search(reason) for no, reason, _ in rejects)
 
 
-ACCEPTED_REVIEWS = {"json_jsonp_comment_prefix": 1, "json_jsonp_plain": 1, "json_big_int_ids": 2,
-                    "xlsx_dimension_lie": 3}  # the last one claims A1:XFD1048576
+ACCEPTED_REVIEWS = {
+    "json_jsonp_comment_prefix": 1,
+    "json_jsonp_plain": 1,
+    "json_big_int_ids": 2,
+    "xlsx_dimension_lie": 3,
+}  # the last one claims A1:XFD1048576
 
 
 @pytest.mark.parametrize("case", sorted(hf.ACCEPTED))
@@ -146,9 +152,14 @@ def test_zip_bomb_is_refused_from_the_directory_before_inflating(hostile, monkey
             detect(hostile[case])  # refused from the directory: no member was opened
 
 
-@pytest.mark.parametrize("case, format_id", [
-    ("xlsx_sheet_cut_late", "table"), ("xlsx_douyin_cut_late", "douyin_reviews"),
-    ("xlsx_agent_report_cut_late", "agent_report")])
+@pytest.mark.parametrize(
+    "case, format_id",
+    [
+        ("xlsx_sheet_cut_late", "table"),
+        ("xlsx_douyin_cut_late", "douyin_reviews"),
+        ("xlsx_agent_report_cut_late", "agent_report"),
+    ],
+)
 def test_a_sheet_cut_short_names_the_last_row_read(case, format_id, hostile, store):
     det = detect(hostile[case])  # the head is intact: detection works
     assert det.format_id == format_id
@@ -171,8 +182,11 @@ def test_json_over_the_size_limit_is_refused_before_reading(hostile, monkeypatch
 
 
 def test_json_refusals_say_why(hostile):
-    expected = {"json_deep_array": "嵌套层数过多", "json_duplicate_keys": "“content”出现了两次",
-                "json_jsonp_unterminated": "不是有效的 JSON"}
+    expected = {
+        "json_deep_array": "嵌套层数过多",
+        "json_duplicate_keys": "“content”出现了两次",
+        "json_jsonp_unterminated": "不是有效的 JSON",
+    }
     for case, words in expected.items():
         with pytest.raises(ImportFormatError, match=words):
             preview(hostile[case])
@@ -199,8 +213,7 @@ def _fail_table_reader(monkeypatch: pytest.MonkeyPatch, exc: BaseException) -> N
     monkeypatch.setitem(registry._BY_ID, table_generic.FORMAT.id, spec)
 
 
-def test_a_readers_surprise_becomes_a_message_rolled_back_and_logged(db, tmp_path, monkeypatch,
-                                                                       _private_data_dir):
+def test_a_readers_surprise_becomes_a_message_rolled_back_and_logged(db, tmp_path, monkeypatch, _private_data_dir):
     f = _review_csv(tmp_path)
     _fail_table_reader(monkeypatch, KeyError("买家"))
     before = _state(db)

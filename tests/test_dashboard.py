@@ -1,4 +1,5 @@
 """总览 figures: the store queries, the pre-aggregates and the tiles, on small hand-made stores."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -21,15 +22,22 @@ def _reviews(store: Store, shop: str, rows: list[tuple[str, int | None, str | No
     """(created_at, rating, sentiment label, score) per review; returns the review ids."""
     with store.transaction():
         s = store.shops.get_or_create("taobao" if shop != "京东店" else "jd", shop)
-        store.reviews.insert_many(s.id, None, [
-            {"review_key": f"{shop}{at}{i}", "content": f"评价{i}", "rating": rating, "created_at": at}
-            for i, (at, rating, _label, _score) in enumerate(rows)])
-        ids = [r[0] for r in store.conn.execute(
-            "SELECT id FROM reviews WHERE shop_id = ? ORDER BY id", (s.id,))][-len(rows):]
+        store.reviews.insert_many(
+            s.id,
+            None,
+            [
+                {"review_key": f"{shop}{at}{i}", "content": f"评价{i}", "rating": rating, "created_at": at}
+                for i, (at, rating, _label, _score) in enumerate(rows)
+            ],
+        )
+        ids = [r[0] for r in store.conn.execute("SELECT id FROM reviews WHERE shop_id = ? ORDER BY id", (s.id,))][
+            -len(rows) :
+        ]
         store.conn.executemany(
             "INSERT INTO sentiment(target_type, target_id, score, label, no_content, model, content_hash) "
             "VALUES ('review', ?, ?, ?, 0, 't', 'h')",
-            [(rid, score, label) for rid, (_at, _r, label, score) in zip(ids, rows) if label])
+            [(rid, score, label) for rid, (_at, _r, label, score) in zip(ids, rows) if label],
+        )
     return ids
 
 
@@ -37,18 +45,27 @@ def _flag(store: Store, review_id: int, level: str, status: str = "待处理", r
     with store.transaction():
         store.conn.execute(
             "INSERT INTO risk_flags(target_type, target_id, rule_id, category, level, status, rules_version) "
-            "VALUES ('review', ?, ?, '投诉', ?, ?, 'v')", (review_id, rule, level, status))
+            "VALUES ('review', ?, ?, '投诉', ?, ?, 'v')",
+            (review_id, rule, level, status),
+        )
 
 
 @pytest.fixture
 def june_store(store: Store) -> Store:
     # June: 4 reviews (ratings 5, 4, 1, none), 1 negative of 3 analysed; May (the previous 30 days): 2 reviews.
-    ids = _reviews(store, "小店", [
-        ("2024-06-01 09:00:00", 5, "正面", 0.9), ("2024-06-10 10:00:00", 4, "正面", 0.8),
-        ("2024-06-30 23:59:00", 1, "负面", 0.1), ("2024-06-15 12:00:00", None, None, 0.0),
-        ("2024-05-20 08:00:00", 2, "负面", 0.2), ("2024-05-02 08:00:00", 2, "负面", 0.3),
-        ("2024-04-01 08:00:00", 5, "正面", 0.9),  # before both periods
-    ])
+    ids = _reviews(
+        store,
+        "小店",
+        [
+            ("2024-06-01 09:00:00", 5, "正面", 0.9),
+            ("2024-06-10 10:00:00", 4, "正面", 0.8),
+            ("2024-06-30 23:59:00", 1, "负面", 0.1),
+            ("2024-06-15 12:00:00", None, None, 0.0),
+            ("2024-05-20 08:00:00", 2, "负面", 0.2),
+            ("2024-05-02 08:00:00", 2, "负面", 0.3),
+            ("2024-04-01 08:00:00", 5, "正面", 0.9),  # before both periods
+        ],
+    )
     _flag(store, ids[2], "高")
     _flag(store, ids[2], "中", rule="r2")
     _flag(store, ids[1], "高", status="已处理")
@@ -94,8 +111,11 @@ def test_open_high_counts_queue_items_at_their_score_level(june_store: Store) ->
     other = june_store.conn.execute("SELECT id FROM reviews WHERE created_at = '2024-06-01 09:00:00'").fetchone()[0]
     _flag(june_store, other, "高", rule="r1")
     with june_store.transaction():  # its score says 中: the queue lists it under 中, and so does the tile
-        june_store.conn.execute("INSERT INTO risk_scores(target_type, target_id, score, level, reasons, version) "
-                                "VALUES ('review', ?, 45, '中', '', 't')", (other,))
+        june_store.conn.execute(
+            "INSERT INTO risk_scores(target_type, target_id, score, level, reasons, version) "
+            "VALUES ('review', ?, 45, '中', '', 't')",
+            (other,),
+        )
     data = load_dashboard(june_store, JUNE)
     assert data.open_high() == 1
     june = FlagFilter(levels=("高",), date_from="2024-06-01", date_to="2024-06-30")

@@ -4,6 +4,7 @@ The store: the JDDC fixture (15 chat sessions, no times at all), three dated
 reviews in June 2024 and four reviews without a date, all analysed; flags on
 an undated session and an undated review.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -16,8 +17,15 @@ import pytest
 from cxdesk.importers import import_file
 from cxdesk.reports.aggregate import refresh_review_daily
 from cxdesk.reports.build import ReportParams, build_report, check_params
-from cxdesk.reports.data import ALL_PERIOD, PERIOD_CHOICES, all_filter, default_filter, load_dashboard, tiles, \
-    undated_note
+from cxdesk.reports.data import (
+    ALL_PERIOD,
+    PERIOD_CHOICES,
+    all_filter,
+    default_filter,
+    load_dashboard,
+    tiles,
+    undated_note,
+)
 from cxdesk.reports.figures import link_for
 from cxdesk.store import Store
 from cxdesk.store.dashboard import REVIEW_DAILY_KEY, DashboardFilter, DashboardRepo
@@ -33,17 +41,29 @@ def _session_flag(store: Store, session_id: int, level: str) -> None:
     with store.transaction():
         store.conn.execute(
             "INSERT INTO risk_flags(target_type, target_id, rule_id, category, level, rules_version) "
-            "VALUES ('session', ?, 's1', '投诉', ?, 'v')", (session_id, level))
+            "VALUES ('session', ?, 's1', '投诉', ?, 'v')",
+            (session_id, level),
+        )
 
 
 @pytest.fixture
 def undated_store(store: Store, fixtures_dir: Path) -> Store:
     summary = import_file(NullContext(), store, fixtures_dir / "import" / "jddc_chat_200.txt")
     assert summary.sessions_added == 15
-    _reviews(store, "小店", [("2024-06-01 09:00:00", 5, "正面", 0.9), ("2024-06-20 10:00:00", 1, "负面", 0.1),
-                           ("2024-06-30 10:00:00", 4, "正面", 0.8)])
-    undated = _reviews(store, "小店", [(None, None, "负面", 0.1), (None, None, "负面", 0.2),
-                                     (None, 5, "正面", 0.9), (None, None, "负面", 0.3)])
+    _reviews(
+        store,
+        "小店",
+        [
+            ("2024-06-01 09:00:00", 5, "正面", 0.9),
+            ("2024-06-20 10:00:00", 1, "负面", 0.1),
+            ("2024-06-30 10:00:00", 4, "正面", 0.8),
+        ],
+    )
+    undated = _reviews(
+        store,
+        "小店",
+        [(None, None, "负面", 0.1), (None, None, "负面", 0.2), (None, 5, "正面", 0.9), (None, None, "负面", 0.3)],
+    )
     _flag(store, undated[0], "高")
     sid = store.conn.execute("SELECT MIN(id) FROM chat_sessions").fetchone()[0]
     _session_flag(store, sid, "高")
@@ -100,8 +120,10 @@ def test_the_pre_aggregate_counts_undated_reviews_like_the_live_query(undated_st
     # A pre-aggregate of the older row shape (no undated bucket) is stale: the live query is used instead.
     fingerprint = repo.review_fingerprint()
     with undated_store.transaction():
-        undated_store.conn.execute("UPDATE meta SET value = json_set(value, '$.fingerprint', ?) WHERE key = ?",
-                                   (fingerprint.replace(', "shop-day-9-undated"', ""), REVIEW_DAILY_KEY))
+        undated_store.conn.execute(
+            "UPDATE meta SET value = json_set(value, '$.fingerprint', ?) WHERE key = ?",
+            (fingerprint.replace(', "shop-day-9-undated"', ""), REVIEW_DAILY_KEY),
+        )
     assert repo.review_daily() is None
     assert load_dashboard(undated_store, all_filter(undated_store)).current.reviews == 7
 
@@ -128,6 +150,7 @@ def test_an_older_store_without_undated_rows_shows_no_note(store: Store) -> None
 
 
 # --- the report ------------------------------------------------------------------------------------
+
 
 def _text(path: Path) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", re.sub(r"<img[^>]*>", "", path.read_text("utf-8"))))
@@ -156,8 +179,12 @@ def test_report_without_dates_is_all_data(undated_store: Store, db_path: Path, t
 
 def test_report_of_a_period_names_the_undated_rows(undated_store: Store, db_path: Path, tmp_path: Path) -> None:
     out = tmp_path / "六月.html"
-    assert _cli(["report", "--db", str(db_path), "--from", "2024-06-01", "--to", "2024-06-30", "--out", str(out),
-                 "--quiet"]) == 0
+    assert (
+        _cli(
+            ["report", "--db", str(db_path), "--from", "2024-06-01", "--to", "2024-06-30", "--out", str(out), "--quiet"]
+        )
+        == 0
+    )
     text = _text(out)
     assert "对比上期 2024-05-02 至 2024-05-31" in text and "评价数 3 " in text
     assert "另有 4 条评价、15 个会话没有时间，只计入「全部」。" in text

@@ -1,4 +1,5 @@
 """The synthetic demo: deterministic, realistic in the ways analysis relies on, loadable."""
+
 from __future__ import annotations
 
 import csv
@@ -88,7 +89,9 @@ def test_agent_habits_differ(data: DemoData) -> None:
             buyer = next((m for m in msgs if m["role"] == "buyer"), None)
             agent = next((m for m in msgs if m["role"] == "agent"), None)
             if buyer and agent:
-                first_reply[style[agent["sender"]]].append((_t(agent["sent_at"]) - _t(buyer["sent_at"])).total_seconds())
+                first_reply[style[agent["sender"]]].append(
+                    (_t(agent["sent_at"]) - _t(buyer["sent_at"])).total_seconds()
+                )
             for m in msgs:
                 if m["role"] == "agent":
                     lengths[style[m["sender"]]].append(len(m["content"]))
@@ -146,8 +149,19 @@ def test_written_files_parse_back(data: DemoData, tmp_path: Path) -> None:
     assert len(rows) == sum(len(x["messages"]) for x in data.shops[0].sessions)
     assert by["taobao", "reviews"].path.read_bytes()[:3] != b"\xef\xbb\xbf"
     header, rows = _read_csv(by["taobao", "reviews"].path, "gb18030")
-    assert header == ["订单号", "商品ID", "商品名称", "SKU", "用户昵称", "评分", "评价内容", "日期", "追评", "追评时间",
-                      "商家回复"]
+    assert header == [
+        "订单号",
+        "商品ID",
+        "商品名称",
+        "SKU",
+        "用户昵称",
+        "评分",
+        "评价内容",
+        "日期",
+        "追评",
+        "追评时间",
+        "商家回复",
+    ]
     assert all(r[3].startswith("颜色分类:") for r in rows)
     for kind_key, enc in ((("taobao", "orders"), "utf-8-sig"), (("jd", "orders"), "utf-8")):
         header, rows = _read_csv(by[kind_key].path, enc)
@@ -161,8 +175,17 @@ def test_written_files_parse_back(data: DemoData, tmp_path: Path) -> None:
     assert all(isinstance(i["created"], int) and isinstance(i["waiterSend"], bool) for i in items)
     assert len({i["mid"] for i in items}) == len(items)
     comments = json.loads(by["jd", "reviews"].path.read_text(encoding="utf-8"))["comments"]
-    base = {"id", "content", "creationTime", "score", "nickname", "productColor", "productSize", "referenceName",
-            "referenceId"}
+    base = {
+        "id",
+        "content",
+        "creationTime",
+        "score",
+        "nickname",
+        "productColor",
+        "productSize",
+        "referenceName",
+        "referenceId",
+    }
     assert all(set(c) in (base, base | {"afterUserComment"}) for c in comments)
     assert any(c["content"] == "此用户未填写评价内容" for c in comments)
     follow = [c for c in comments if "afterUserComment" in c]
@@ -183,7 +206,12 @@ def test_build_demo_loads_and_is_idempotent(db_path: Path, tmp_path: Path) -> No
     with open_store(db_path) as store:
         c = store.counts()
         assert (c.shops, c.chat_sessions, c.chat_messages, c.reviews, c.orders) == (
-            summary.shops, summary.sessions, summary.messages, summary.reviews, summary.orders)
+            summary.shops,
+            summary.sessions,
+            summary.messages,
+            summary.reviews,
+            summary.orders,
+        )
         batches = store.batches.all()
         assert len(batches) == summary.files_written == 6
         assert all(b.synthetic for b in batches) and store.batches.any_synthetic()

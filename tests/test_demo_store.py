@@ -1,4 +1,5 @@
 """The demo's own database, and 清除演示数据 on a store that holds demo batches beside the user's own."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -58,8 +59,9 @@ def mixed_store(db_path: Path, demo_files: list[DemoFile], tmp_path: Path, monke
         import_file(ctx, store, FIXTURES / "seller_reviews.csv", kind="reviews", platform="taobao", shop="我的小店")
         for kind, rows in (("reviews", 150), ("chats", 400)):
             f = _demo_file(demo_files, kind, "taobao")
-            import_file(ctx, store, _head(f, tmp_path, rows), kind=f.kind, platform=f.platform, shop=f.shop_name,
-                        synthetic=True)
+            import_file(
+                ctx, store, _head(f, tmp_path, rows), kind=f.kind, platform=f.platform, shop=f.shop_name, synthetic=True
+            )
         import_file(ctx, store, FIXTURES / "qianniu_export.csv", kind="chats", platform="taobao", shop="我的小店")
     analyze(ctx, db_path)
     return db_path
@@ -78,9 +80,12 @@ def test_clear_demo_removes_every_demo_row_and_keeps_the_users_own(mixed_store: 
         assert len(own_ids) == 2 and len(demo_ids) == 2
         own_reviews = _rows(store, f"SELECT review_key, content FROM reviews WHERE batch_id IN {tuple(own_ids)}")
         own_messages = _rows(store, OWN_MESSAGES + f" WHERE m.batch_id IN {tuple(own_ids)}")
-        own_sentiment = _rows(store, "SELECT target_type, target_id, score FROM sentiment WHERE target_id IN "
-                                     f"(SELECT id FROM reviews WHERE batch_id IN {tuple(own_ids)})"
-                                     " AND target_type = 'review'")
+        own_sentiment = _rows(
+            store,
+            "SELECT target_type, target_id, score FROM sentiment WHERE target_id IN "
+            f"(SELECT id FROM reviews WHERE batch_id IN {tuple(own_ids)})"
+            " AND target_type = 'review'",
+        )
         assert own_reviews and own_messages and own_sentiment
         counts = store.counts()
         assert counts.reviews > len(own_reviews) and counts.chat_messages > len(own_messages)
@@ -99,14 +104,21 @@ def test_clear_demo_removes_every_demo_row_and_keeps_the_users_own(mixed_store: 
         # Exactly the user's rows remain, with their analysis; nothing of the demo's.
         assert _rows(store, OWN_REVIEWS) == own_reviews
         assert _rows(store, OWN_MESSAGES) == own_messages
-        assert _rows(store, "SELECT target_type, target_id, score FROM sentiment WHERE target_type = 'review'") \
+        assert (
+            _rows(store, "SELECT target_type, target_id, score FROM sentiment WHERE target_type = 'review'")
             == own_sentiment
-        assert store.conn.execute("SELECT COUNT(*) FROM chat_sessions WHERE id NOT IN "
-                                  "(SELECT session_id FROM chat_messages)").fetchone()[0] == 0
+        )
+        assert (
+            store.conn.execute(
+                "SELECT COUNT(*) FROM chat_sessions WHERE id NOT IN (SELECT session_id FROM chat_messages)"
+            ).fetchone()[0]
+            == 0
+        )
         for table, kind in (("reviews", "review"), ("chat_messages", "message"), ("chat_sessions", "session")):
             orphans = store.conn.execute(
                 f"SELECT COUNT(*) FROM risk_flags WHERE target_type = ? AND target_id NOT IN (SELECT id FROM {table})",
-                (kind,)).fetchone()[0]
+                (kind,),
+            ).fetchone()[0]
             assert orphans == 0, table
         assert store.counts().reviews == len(own_reviews)
     # One backup, taken before anything went, holds the demo rows.

@@ -1,4 +1,5 @@
 """The demo in the app: the user's store starts empty, the demo opens from its own file, 清除演示数据."""
+
 from __future__ import annotations
 
 import sys
@@ -85,13 +86,17 @@ def test_first_start_opens_the_demo_and_keeps_the_users_store_empty(
     def fake_exec(*_args) -> int:
         window = _adopt(qtbot, app_module._windows[-1])
         overview = window.pages["overview"]
-        seen.update(path=window.store.path, page=window.current_page_key(), demo=window.is_demo,
-                    welcome=overview.panels.currentWidget() is overview.welcome_panel,
-                    buttons=(overview.demo_button.text(), overview.import_button.text()),
-                    visible=overview.demo_button.isVisible(), jobs=[j.label for j in window.jobs.running()],
-                    title=window.windowTitle())
-        with qtbot.waitSignal(window.jobs.sig_job_finished, timeout=20_000,
-                              check_params_cb=lambda *a: True):
+        seen.update(
+            path=window.store.path,
+            page=window.current_page_key(),
+            demo=window.is_demo,
+            welcome=overview.panels.currentWidget() is overview.welcome_panel,
+            buttons=(overview.demo_button.text(), overview.import_button.text()),
+            visible=overview.demo_button.isVisible(),
+            jobs=[j.label for j in window.jobs.running()],
+            title=window.windowTitle(),
+        )
+        with qtbot.waitSignal(window.jobs.sig_job_finished, timeout=20_000, check_params_cb=lambda *a: True):
             pass
         qtbot.waitUntil(lambda: app_module._windows[-1] is not window, timeout=20_000)
         demo = _adopt(qtbot, app_module._windows[-1])
@@ -164,10 +169,12 @@ def _store_with_demo_and_own_reviews(path: Path) -> Store:
 
     store = open_store(path)
     # What an older version put in on a first start (any export loaded as synthetic stands for it here).
-    import_file(TaskContext(), store, FIXTURES / "orders.csv", kind="orders", platform="taobao", shop="演示小店",
-                synthetic=True)
-    import_file(TaskContext(), store, FIXTURES / "seller_reviews.csv", kind="reviews", platform="taobao",
-                shop="我的小店")
+    import_file(
+        TaskContext(), store, FIXTURES / "orders.csv", kind="orders", platform="taobao", shop="演示小店", synthetic=True
+    )
+    import_file(
+        TaskContext(), store, FIXTURES / "seller_reviews.csv", kind="reviews", platform="taobao", shop="我的小店"
+    )
     return store
 
 
@@ -175,8 +182,9 @@ def test_clear_demo_from_the_banner_keeps_the_users_rows(
     qtbot, db_path: Path, analyses: list[Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     store = _store_with_demo_and_own_reviews(db_path)
-    own_rows = store.conn.execute("SELECT review_key, content FROM reviews WHERE batch_id = "
-                                  "(SELECT MAX(id) FROM import_batches)").fetchall()
+    own_rows = store.conn.execute(
+        "SELECT review_key, content FROM reviews WHERE batch_id = (SELECT MAX(id) FROM import_batches)"
+    ).fetchall()
     window = _adopt(qtbot, create_main_window(store))
     window.show()
     overview = window.pages["overview"]
@@ -184,7 +192,9 @@ def test_clear_demo_from_the_banner_keeps_the_users_rows(
     assert overview.banner_button.text() == "清除演示数据…"
     asked: list[tuple[int, int]] = []
 
-    monkeypatch.setattr(type(overview), "confirm_clear_demo", lambda self, rows, own: asked.append((rows, own)) or False)
+    monkeypatch.setattr(
+        type(overview), "confirm_clear_demo", lambda self, rows, own: asked.append((rows, own)) or False
+    )
     assert overview.clear_demo() is None  # said no: nothing changes
     demo_rows = store.counts().orders
     assert store.batches.any_synthetic() and demo_rows > 0 and asked == [(demo_rows, 1)]

@@ -1,4 +1,5 @@
 """export reviews|messages|sessions|flags: the column contract, results joined, formulas neutralised."""
+
 from __future__ import annotations
 
 import csv
@@ -24,24 +25,78 @@ def analysed_db(db_path: Path) -> Path:
     with open_store(db_path) as store:
         shop = store.shops.get_or_create("jd", "京东小店")
         with store.transaction():
-            store.reviews.insert_many(shop.id, None, [
-                {"review_key": "r1", "platform_review_id": "1001", "content": "质量很好，推荐", "rating": 5,
-                 "sku": "颜色:白;尺码:L", "buyer_nick": "j***1"},
-                {"review_key": "r2", "platform_review_id": "1002", "content": "=HYPERLINK(\"x\")差评", "rating": 1},
-            ])
-            store.chats.insert_sessions(shop.id, None, [{
-                "session_key": "buyer2-1", "buyer_nick": "b2", "messages": [
-                    {"msg_hash": 1, "seq": 1, "role": "buyer", "sender": "b2", "sent_at": "2024-05-01 10:00:00",
-                     "content": "东西坏了，再不处理我就投诉到12315"},
-                    {"msg_hash": 2, "seq": 2, "role": "agent", "sender": "店:小李", "sent_at": "2024-05-01 10:01:00",
-                     "content": "亲，马上为您处理"},
-                ]}])
-            store.chats.insert_sessions(shop.id, None, [{
-                "session_key": "sid:S9", "source_session_id": "S9", "buyer_nick": "b1", "messages": [
-                    {"msg_hash": 1, "seq": 1, "role": "buyer", "sender": "b1", "sent_at": None, "content": "在吗"},
-                    {"msg_hash": 2, "seq": 2, "role": "agent", "sender": "店:小李", "sent_at": None,
-                     "content": "-在的亲"},
-                ]}])
+            store.reviews.insert_many(
+                shop.id,
+                None,
+                [
+                    {
+                        "review_key": "r1",
+                        "platform_review_id": "1001",
+                        "content": "质量很好，推荐",
+                        "rating": 5,
+                        "sku": "颜色:白;尺码:L",
+                        "buyer_nick": "j***1",
+                    },
+                    {"review_key": "r2", "platform_review_id": "1002", "content": "=HYPERLINK(\"x\")差评", "rating": 1},
+                ],
+            )
+            store.chats.insert_sessions(
+                shop.id,
+                None,
+                [
+                    {
+                        "session_key": "buyer2-1",
+                        "buyer_nick": "b2",
+                        "messages": [
+                            {
+                                "msg_hash": 1,
+                                "seq": 1,
+                                "role": "buyer",
+                                "sender": "b2",
+                                "sent_at": "2024-05-01 10:00:00",
+                                "content": "东西坏了，再不处理我就投诉到12315",
+                            },
+                            {
+                                "msg_hash": 2,
+                                "seq": 2,
+                                "role": "agent",
+                                "sender": "店:小李",
+                                "sent_at": "2024-05-01 10:01:00",
+                                "content": "亲，马上为您处理",
+                            },
+                        ],
+                    }
+                ],
+            )
+            store.chats.insert_sessions(
+                shop.id,
+                None,
+                [
+                    {
+                        "session_key": "sid:S9",
+                        "source_session_id": "S9",
+                        "buyer_nick": "b1",
+                        "messages": [
+                            {
+                                "msg_hash": 1,
+                                "seq": 1,
+                                "role": "buyer",
+                                "sender": "b1",
+                                "sent_at": None,
+                                "content": "在吗",
+                            },
+                            {
+                                "msg_hash": 2,
+                                "seq": 2,
+                                "role": "agent",
+                                "sender": "店:小李",
+                                "sent_at": None,
+                                "content": "-在的亲",
+                            },
+                        ],
+                    }
+                ],
+            )
     analyze(TaskContext(), db_path)
     return db_path
 
@@ -94,13 +149,32 @@ def test_bad_output_name_is_refused(analysed_db: Path, tmp_path: Path) -> None:
 
 def test_cli_export(analysed_db: Path, tmp_path: Path) -> None:
     out = tmp_path / "m.csv"
-    res = subprocess.run([sys.executable, "main.py", "export", "messages", "--db", str(analysed_db),
-                          "--out", str(out), "--quiet"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    res = subprocess.run(
+        [sys.executable, "main.py", "export", "messages", "--db", str(analysed_db), "--out", str(out), "--quiet"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert res.returncode == 0, res.stderr
     assert "已导出 4 条聊天消息" in res.stdout and out.exists()
-    res = subprocess.run([sys.executable, "main.py", "export", "flags", "--db", str(analysed_db),
-                          "--out", str(tmp_path / "f.csv"), "--quiet"], cwd=ROOT, capture_output=True, text=True,
-                         timeout=120)
+    res = subprocess.run(
+        [
+            sys.executable,
+            "main.py",
+            "export",
+            "flags",
+            "--db",
+            str(analysed_db),
+            "--out",
+            str(tmp_path / "f.csv"),
+            "--quiet",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert res.returncode == 0 and "条风险旗标" in res.stdout, res.stderr
 
 

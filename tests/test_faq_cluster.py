@@ -1,4 +1,5 @@
 """Clustering without k: Louvain, the kNN graph, assignment to stored centroids, the cluster command."""
+
 from __future__ import annotations
 
 import csv
@@ -15,9 +16,22 @@ from cxdesk.analysis.faq_cluster import Vectoriser, assign, decode_centroids, en
 from cxdesk.analysis.faq_text import FaqRules
 
 SHIP = ["什么时候发货", "什么时候发货啊", "今天能发货吗", "几天发货", "下单后多久发货", "啥时候发货呢"]
-INVOICE = ["可以开发票吗", "能开增值税发票吗", "发票怎么开", "开个发票可以吗", "电子发票在哪里下载", "发票抬头写公司可以吗"]
-ADDRESS = ["地址可以修改吗", "收货地址填错了能改吗", "能帮我改一下地址吗", "怎么修改收货地址", "地址写错了怎么办",
-           "改地址可以吗"]
+INVOICE = [
+    "可以开发票吗",
+    "能开增值税发票吗",
+    "发票怎么开",
+    "开个发票可以吗",
+    "电子发票在哪里下载",
+    "发票抬头写公司可以吗",
+]
+ADDRESS = [
+    "地址可以修改吗",
+    "收货地址填错了能改吗",
+    "能帮我改一下地址吗",
+    "怎么修改收货地址",
+    "地址写错了怎么办",
+    "改地址可以吗",
+]
 
 
 def test_louvain_finds_two_cliques_joined_by_one_weak_edge() -> None:
@@ -66,7 +80,10 @@ def test_assign_matches_new_texts_to_stored_centroids_only_above_threshold() -> 
     raw = vec.counts(SHIP + INVOICE)
     vec.fit_idf(raw)
     v = vec.weigh(raw)
-    blobs = [encode_centroid(sp.csr_matrix(v[:6].sum(axis=0)), 300), encode_centroid(sp.csr_matrix(v[6:].sum(axis=0)), 300)]
+    blobs = [
+        encode_centroid(sp.csr_matrix(v[:6].sum(axis=0)), 300),
+        encode_centroid(sp.csr_matrix(v[6:].sum(axis=0)), 300),
+    ]
     cents = decode_centroids(blobs, vec.n_features)
     best, sims = assign(vec.transform(["请问什么时候能发货", "发票可以开吗", "你们家猫粮好吃吗"]), cents, 0.35)
     assert best.tolist()[:2] == [0, 1]
@@ -101,7 +118,7 @@ def test_cluster_command_writes_rows_back_with_cluster_id_and_label(tmp_path: Pa
     rows = list(csv.DictReader(out.read_text(encoding="utf-8-sig").splitlines()))
     assert [r["问题"] for r in rows] == SHIP + INVOICE + ADDRESS
     assert set(rows[0]) == {"编号", "问题", "cluster_id", "cluster_label"}
-    topics = [[r["cluster_id"] for r in rows[i:i + 6]] for i in (0, 6, 12)]
+    topics = [[r["cluster_id"] for r in rows[i : i + 6]] for i in (0, 6, 12)]
     majority = [max(set(t), key=t.count) for t in topics]
     assert all(t.count(m) >= 5 for t, m in zip(topics, majority)) and len(set(majority)) == 3
     assert all(r["cluster_label"] for r in rows)
@@ -111,8 +128,15 @@ def test_cluster_command_writes_rows_back_with_cluster_id_and_label(tmp_path: Pa
 
 def test_keywords_name_what_sets_a_cluster_apart_without_trailing_particles() -> None:
     # 时候 is in every topic, more often than 起球 in its own; trailing 哈/亲 must not glue onto words (账哈).
-    pill = ["什么时候会起球", "洗的时候起球吗", "穿的时候起球吗", "什么时候起球了", "这个时候还起球吗",
-            "洗的时候会掉毛吗", "穿的时候会掉毛吗👌"]
+    pill = [
+        "什么时候会起球",
+        "洗的时候起球吗",
+        "穿的时候起球吗",
+        "什么时候起球了",
+        "这个时候还起球吗",
+        "洗的时候会掉毛吗",
+        "穿的时候会掉毛吗👌",
+    ]
     refund = ["多久能退到账哈", "退款什么时候到账", "退款什么时候到账亲", "退到账要几天哈", "退款多久能到账哈"]
     ship = ["什么时候发货", "啥时候发货", "今天什么时候能发", "什么时候能发出", "明天什么时候发货", "什么时候发呢"]
     result = cluster_texts(pill + refund + ship)
@@ -260,15 +284,29 @@ def test_clusters_share_a_topic_and_a_frame_alone_never_makes_one() -> None:
 def test_order_cards_form_no_cluster_and_labels_show_no_mask_or_repeat() -> None:
     card = "咨询订单号:[订单x] 订单金额:[金额x] 下单时间:[日期x]"
     web = "[订单编号:[订单x]，订单金额:[金额x]，下单时间:[日期x] [时间x]]"
-    texts = [card] * 3 + [web] * 2 + [f"{card} 什么时候发货", f"{web} 几时发货啊", "啥时候能发货",
-                                      f"退款多久能到账 {card}", "退款到账了吗", "钱什么时候退到账",
-                                      "[数字x]到哪里了 [数字x]到哪里了", "快递到哪里了", "快递[数字x]到哪里了"]
+    texts = (
+        [card] * 3
+        + [web] * 2
+        + [
+            f"{card} 什么时候发货",
+            f"{web} 几时发货啊",
+            "啥时候能发货",
+            f"退款多久能到账 {card}",
+            "退款到账了吗",
+            "钱什么时候退到账",
+            "[数字x]到哪里了 [数字x]到哪里了",
+            "快递到哪里了",
+            "快递[数字x]到哪里了",
+        ]
+    )
     result = cluster_texts(texts)
     assert result.labels[:5] == [-1] * 5  # a card alone is an empty text
     assert len({result.labels[5], result.labels[6], result.labels[7]}) == 1
     assert len({result.labels[8], result.labels[9], result.labels[10]}) == 1
     names = [n for c, n in result.names.items() if c >= 0]
     assert names and not any(re.search(r"\[|\]|\{|\}|订单金额|下单时间", n) for n in names), names
-    assert label_text("[数字x]到哪里了 [数字x]到哪里了", ["快递", "快递员", "到哪里", "物流"]) == "到哪里了（快递 / 物流）"
+    assert (
+        label_text("[数字x]到哪里了 [数字x]到哪里了", ["快递", "快递员", "到哪里", "物流"]) == "到哪里了（快递 / 物流）"
+    )
     assert label_text("什么时候发货什么时候发货", ["发货", "今天"]) == "什么时候发货（今天）"
     assert label_text("{数字}", ["快递", "物流"]) == "快递 / 物流"

@@ -1,4 +1,5 @@
 """The FAQ stage over a store: extraction, lasting curation, incremental placement, trend, answers, exports."""
+
 from __future__ import annotations
 
 import csv
@@ -18,9 +19,22 @@ from cxdesk.tasks import NullContext
 
 FIXTURES = Path(__file__).parent / "fixtures" / "faq"
 SHIP = ["什么时候发货", "什么时候能发货呀", "啥时候发货呢", "今天能发货吗", "下单后多久发货", "几天发货"]
-INVOICE = ["可以开发票吗", "能开增值税发票吗", "发票怎么开", "开个发票可以吗", "电子发票在哪里下载", "发票抬头写公司可以吗"]
-ADDRESS = ["地址可以修改吗", "收货地址填错了能改吗", "能帮我改一下地址吗", "怎么修改收货地址", "地址写错了怎么办",
-           "改地址可以吗"]
+INVOICE = [
+    "可以开发票吗",
+    "能开增值税发票吗",
+    "发票怎么开",
+    "开个发票可以吗",
+    "电子发票在哪里下载",
+    "发票抬头写公司可以吗",
+]
+ADDRESS = [
+    "地址可以修改吗",
+    "收货地址填错了能改吗",
+    "能帮我改一下地址吗",
+    "怎么修改收货地址",
+    "地址写错了怎么办",
+    "改地址可以吗",
+]
 T0 = datetime(2024, 5, 1, 10, 0, 0)
 
 
@@ -33,11 +47,24 @@ def _sessions(store, specs: list[tuple], key_prefix: str) -> None:
     sessions = []
     for i, (buyer, question, answer, last, at) in enumerate(specs):
         lines = [("buyer", question), ("agent", answer), ("buyer", last)]
-        sessions.append({"session_key": f"{key_prefix}{i}", "source_session_id": f"SRC-{key_prefix}{i}",
-                         "buyer_nick": buyer, "messages": [
-                             {"msg_hash": j + 1, "seq": j, "role": role, "sender": "店:小美" if role == "agent" else buyer,
-                              "sent_at": (at + timedelta(seconds=30 * j)).strftime("%Y-%m-%d %H:%M:%S"), "content": text}
-                             for j, (role, text) in enumerate(lines)]})
+        sessions.append(
+            {
+                "session_key": f"{key_prefix}{i}",
+                "source_session_id": f"SRC-{key_prefix}{i}",
+                "buyer_nick": buyer,
+                "messages": [
+                    {
+                        "msg_hash": j + 1,
+                        "seq": j,
+                        "role": role,
+                        "sender": "店:小美" if role == "agent" else buyer,
+                        "sent_at": (at + timedelta(seconds=30 * j)).strftime("%Y-%m-%d %H:%M:%S"),
+                        "content": text,
+                    }
+                    for j, (role, text) in enumerate(lines)
+                ],
+            }
+        )
     with store.transaction():
         shop = store.shops.get_or_create("taobao", "测试小店")
         store.chats.insert_sessions(shop.id, None, sessions)
@@ -60,10 +87,15 @@ def test_real_jddc_sessions_give_questions_with_the_agents_first_reply(db_path: 
         assert result.processed == questions >= 25
         row = store.conn.execute(
             "SELECT a.content FROM faq_members m JOIN chat_messages a ON a.id = m.answer_id "
-            "WHERE m.question = '地址可以帮我修改下吗'").fetchone()
+            "WHERE m.question = '地址可以帮我修改下吗'"
+        ).fetchone()
         assert row[0].startswith("[订单x]还请您稍等")
-        roles = {r[0] for r in store.conn.execute(
-            "SELECT msg.role FROM faq_members m JOIN chat_messages msg ON msg.id = m.message_id")}
+        roles = {
+            r[0]
+            for r in store.conn.execute(
+                "SELECT msg.role FROM faq_members m JOIN chat_messages msg ON msg.id = m.message_id"
+            )
+        }
         assert roles == {"buyer"}
         assert clustered >= 10
         assert _stage(store).processed == 0  # nothing new
@@ -71,8 +103,9 @@ def test_real_jddc_sessions_give_questions_with_the_agents_first_reply(db_path: 
     summary = export_faq(NullContext(), db_path, "faq-members", out)
     rows = list(csv.DictReader(out.read_text(encoding="utf-8-sig").splitlines()))
     assert summary.rows == len(rows) == questions and tuple(rows[0]) == FAQ_MEMBER_COLUMNS
-    assert {r["session_id"] for r in rows} <= {line.split("\t")[0] for line in
-                                              (FIXTURES / "jddc_sessions.txt").read_text(encoding="utf-8").splitlines()}
+    assert {r["session_id"] for r in rows} <= {
+        line.split("\t")[0] for line in (FIXTURES / "jddc_sessions.txt").read_text(encoding="utf-8").splitlines()
+    }
 
 
 def test_curation_survives_new_imports_and_rule_changes(store, tmp_path: Path) -> None:
@@ -89,8 +122,9 @@ def test_curation_survives_new_imports_and_rule_changes(store, tmp_path: Path) -
         repo.save_answer(ship, "现货48小时内发出，预售按页面时间。")
         repo.pin(ship)
         repo.hide(invoice)
-        moved = [r[0] for r in store.conn.execute(
-            "SELECT message_id FROM faq_members WHERE question = ?", (ADDRESS[4],))]
+        moved = [
+            r[0] for r in store.conn.execute("SELECT message_id FROM faq_members WHERE question = ?", (ADDRESS[4],))
+        ]
         split = repo.move_questions(moved, new_label="地址写错了")
         other = _cluster_of(repo, INVOICE[1])
         merged_rows = repo.merge(address, [other]) if other != invoice else repo.merge(ship, [invoice])
@@ -98,8 +132,14 @@ def test_curation_survives_new_imports_and_rule_changes(store, tmp_path: Path) -
     merged_away = other if other != invoice else invoice
 
     # New questions later: one paraphrase per topic, a week on.
-    _sessions(store, [("e1", "请问什么时候发货啊", "48小时内", "好的", T0 + timedelta(days=7)),
-                      ("e2", "收货地址能改吗", "可以", "好", T0 + timedelta(days=7))], "n")
+    _sessions(
+        store,
+        [
+            ("e1", "请问什么时候发货啊", "48小时内", "好的", T0 + timedelta(days=7)),
+            ("e2", "收货地址能改吗", "可以", "好", T0 + timedelta(days=7)),
+        ],
+        "n",
+    )
     assert _stage(store).processed == 2
     # A changed rules file (user override) re-extracts everything: curation must stay.
     rules = json.loads(Path("resources/lexicons/faq.json").read_text(encoding="utf-8"))
@@ -125,24 +165,45 @@ def test_curation_survives_new_imports_and_rule_changes(store, tmp_path: Path) -
 
 def test_trend_answers_outcome_conversion_and_timeline(store) -> None:
     end = T0 + timedelta(days=13)
-    specs = [(f"p{i}", SHIP[i % 6], "亲，48小时内发货哦", "谢谢，很满意", end - timedelta(days=i % 5)) for i in range(8)]
+    specs = [
+        (f"p{i}", SHIP[i % 6], "亲，48小时内发货哦", "谢谢，很满意", end - timedelta(days=i % 5)) for i in range(8)
+    ]
     specs += [(f"q{i}", SHIP[i % 6], "不清楚，等通知吧", "太慢了，垃圾", end - timedelta(days=8 + i)) for i in range(3)]
     specs += [(f"r{i}", INVOICE[i % 6], "可以开电子发票", "好", end - timedelta(days=i)) for i in range(4)]
     specs += [(f"s{i}", INVOICE[i % 6], "可以开电子发票", "好", end - timedelta(days=8 + i)) for i in range(4)]
     _sessions(store, specs, "t")
     with store.transaction():
         shop = store.shops.get_or_create("taobao", "测试小店")
-        store.orders.insert_many(shop.id, None, [
-            {"order_id": f"o{i}", "buyer_nick": f"p{i}",
-             "created_at": (end - timedelta(days=i % 5) + timedelta(hours=2)).strftime("%Y-%m-%d %H:%M:%S")}
-            for i in range(4)])
+        store.orders.insert_many(
+            shop.id,
+            None,
+            [
+                {
+                    "order_id": f"o{i}",
+                    "buyer_nick": f"p{i}",
+                    "created_at": (end - timedelta(days=i % 5) + timedelta(hours=2)).strftime("%Y-%m-%d %H:%M:%S"),
+                }
+                for i in range(4)
+            ],
+        )
         last_buyer = store.conn.execute(
             "SELECT m.id, c.buyer_nick FROM chat_messages m JOIN chat_sessions c ON c.id = m.session_id "
-            "WHERE m.role='buyer' AND m.seq = 2").fetchall()
-        store.results.upsert_sentiment([
-            ("message", mid, 0.9 if nick.startswith("p") else 0.1 if nick.startswith("q") else 0.5,
-             "正面" if nick.startswith("p") else "负面" if nick.startswith("q") else "中性", 0, "t", "h")
-            for mid, nick in last_buyer])
+            "WHERE m.role='buyer' AND m.seq = 2"
+        ).fetchall()
+        store.results.upsert_sentiment(
+            [
+                (
+                    "message",
+                    mid,
+                    0.9 if nick.startswith("p") else 0.1 if nick.startswith("q") else 0.5,
+                    "正面" if nick.startswith("p") else "负面" if nick.startswith("q") else "中性",
+                    0,
+                    "t",
+                    "h",
+                )
+                for mid, nick in last_buyer
+            ]
+        )
     _stage(store)
     repo = FaqRepo(store.conn)
     ship, invoice = _cluster_of(repo, SHIP[0]), _cluster_of(repo, INVOICE[0])
@@ -168,12 +229,20 @@ def test_trend_answers_outcome_conversion_and_timeline(store) -> None:
 def test_product_filter_from_links_and_title_words(store) -> None:
     with store.transaction():
         shop = store.shops.get_or_create("taobao", "测试小店")
-        store.reviews.insert_many(shop.id, None, [
-            {"review_key": "r1", "product_id": "6543210", "product_title": "小熊纯棉睡衣 儿童款", "content": "好"},
-            {"review_key": "r2", "product_id": "7777777", "product_title": "保温杯 316不锈钢", "content": "好"}])
-    _sessions(store, [(f"x{i}", f"https://item.taobao.com/item.htm?id=6543210 {SHIP[i]}", "明天发", "好", T0)
-                      for i in range(6)] + [(f"y{i}", f"保温杯{SHIP[i]}", "今天发", "好", T0) for i in range(3)],
-              "p")
+        store.reviews.insert_many(
+            shop.id,
+            None,
+            [
+                {"review_key": "r1", "product_id": "6543210", "product_title": "小熊纯棉睡衣 儿童款", "content": "好"},
+                {"review_key": "r2", "product_id": "7777777", "product_title": "保温杯 316不锈钢", "content": "好"},
+            ],
+        )
+    _sessions(
+        store,
+        [(f"x{i}", f"https://item.taobao.com/item.htm?id=6543210 {SHIP[i]}", "明天发", "好", T0) for i in range(6)]
+        + [(f"y{i}", f"保温杯{SHIP[i]}", "今天发", "好", T0) for i in range(3)],
+        "p",
+    )
     _stage(store)
     repo = FaqRepo(store.conn)
     assert dict(repo.products()) == {"小熊纯棉睡衣 儿童款": 6, "保温杯 316不锈钢": 3}
@@ -183,13 +252,19 @@ def test_product_filter_from_links_and_title_words(store) -> None:
 
 def test_shop_filter_keeps_each_shops_questions_apart(store) -> None:
     """Issue 17, point 10: with two shops, a shop's list counts only its own questions."""
-    _sessions(store, [(f"a{i}", SHIP[i], "明天发", "好", T0) for i in range(6)]
-              + [(f"b{i}", INVOICE[i], "可以开", "好", T0) for i in range(6)], "a")
+    _sessions(
+        store,
+        [(f"a{i}", SHIP[i], "明天发", "好", T0) for i in range(6)]
+        + [(f"b{i}", INVOICE[i], "可以开", "好", T0) for i in range(6)],
+        "a",
+    )
     with store.transaction():  # the invoice sessions belong to a second shop
         other = store.shops.get_or_create("jd", "第二家店")
         store.conn.execute("UPDATE chat_sessions SET shop_id = ? WHERE buyer_nick LIKE 'b%'", (other.id,))
-        store.conn.execute("UPDATE chat_messages SET shop_id = ? WHERE session_id IN "
-                           "(SELECT id FROM chat_sessions WHERE shop_id = ?)", (other.id, other.id))
+        store.conn.execute(
+            "UPDATE chat_messages SET shop_id = ? WHERE session_id IN (SELECT id FROM chat_sessions WHERE shop_id = ?)",
+            (other.id, other.id),
+        )
     _stage(store)
     repo = FaqRepo(store.conn)
     first = store.shops.get_or_create("taobao", "测试小店").id

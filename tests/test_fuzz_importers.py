@@ -25,6 +25,7 @@ nothing but the line numbers. The suite runs small fixed-seed samples and the CL
 ``bench/fuzz_importers.py`` runs ≥ 5,000 cases and compares the chat readers with each other.
 Files found by fuzzing that once failed are kept as plain regression tests (:mod:`fuzz_found`).
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -60,8 +61,12 @@ CASE_SECONDS = 30  # generous: a case takes ~50 ms; a hang fails after this, a s
 TEMPLATE_SOURCE = ff.FIXTURES / "qianniu_export.csv"  # the "one small import" every case's store holds
 DATA_TABLES = ("shops", "reviews", "chat_sessions", "chat_messages", "orders", "agent_reports")
 KIND_TABLE = {"reviews": "reviews", "chats": "chat_messages", "orders": "orders", "agent_report": "agent_reports"}
-TIME_COLUMNS = {"reviews": ("created_at", "append_at"), "chat_messages": ("sent_at",),
-                "chat_sessions": ("started_at", "ended_at"), "orders": ("created_at", "paid_at")}
+TIME_COLUMNS = {
+    "reviews": ("created_at", "append_at"),
+    "chat_messages": ("sent_at",),
+    "chat_sessions": ("started_at", "ended_at"),
+    "orders": ("created_at", "paid_at"),
+}
 CHINESE = re.compile("[\u4e00-\u9fff]")
 # A rejected row's reason and an error message are read by a person: they quote a bad cell, not all of it.
 MAX_REASON_CHARS = 400
@@ -80,8 +85,10 @@ def hang_guard(seconds: float = CASE_SECONDS) -> Iterator[None]:
     faulthandler.dump_traceback_later(seconds * 2, exit=True)
     alarm = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
     if alarm:
+
         def on_alarm(signum: int, frame: object) -> None:
             raise CaseHang(f"case still running after {seconds} s")
+
         previous = signal.signal(signal.SIGALRM, on_alarm)
         signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
@@ -109,6 +116,7 @@ def no_last_resort() -> Iterator[list[BaseException]]:
 
 # --- the store every case imports into ---------------------------------------------------------
 
+
 def build_template(folder: Path) -> bytes:
     """The bytes of a store holding one small chat import (copied for every case)."""
     db = folder / "template.sqlite3"
@@ -129,10 +137,12 @@ def fresh_store(folder: Path, template: bytes) -> Path:
 def snapshot(store) -> tuple[dict[str, int], list[tuple]]:
     """Row counts of every table an import writes, and the batch list."""
     q = store.conn.execute
-    counts = {t: q(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in (*DATA_TABLES, "import_batches",
-                                                                       "import_rejects")}
-    batches = q("SELECT id, status, kind, rows_read, rows_added, rows_duplicate, rows_rejected "
-                "FROM import_batches ORDER BY id").fetchall()
+    counts = {
+        t: q(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in (*DATA_TABLES, "import_batches", "import_rejects")
+    }
+    batches = q(
+        "SELECT id, status, kind, rows_read, rows_added, rows_duplicate, rows_rejected FROM import_batches ORDER BY id"
+    ).fetchall()
     return counts, batches
 
 
@@ -161,7 +171,8 @@ def check_stored_values(store, marks_allowed: bool, nul_allowed: bool = False) -
     assert kinds <= {"integer", "null"}, f"rejected rows numbered by {kinds}"
     wrong = conn.execute(
         "SELECT s.id, s.message_count, COUNT(m.id) FROM chat_sessions s LEFT JOIN chat_messages m "
-        "ON m.session_id = s.id GROUP BY s.id HAVING s.message_count != COUNT(m.id) OR COUNT(m.id) = 0").fetchall()
+        "ON m.session_id = s.id GROUP BY s.id HAVING s.message_count != COUNT(m.id) OR COUNT(m.id) = 0"
+    ).fetchall()
     assert not wrong, f"sessions whose message_count is not their messages (id, count, messages): {wrong[:5]}"
 
 
@@ -175,6 +186,7 @@ def check_message(exc: ImportFormatError) -> str:
 
 
 # --- the property ----------------------------------------------------------------------------------
+
 
 @dataclass
 class Outcome:
@@ -256,11 +268,13 @@ def check_summary(store, s, before: tuple[dict[str, int], list[tuple]]) -> None:
     assert grown[table] == s.rows_added, (table, grown, s.describe())
     assert grown["chat_sessions"] == s.sessions_added
     assert grown["import_rejects"] == s.rows_rejected and grown["import_batches"] == 1
-    assert all(n == 0 for t, n in grown.items() if t not in (table, "chat_sessions", "import_rejects",
-                                                             "import_batches", "shops")), grown
+    assert all(
+        n == 0
+        for t, n in grown.items()
+        if t not in (table, "chat_sessions", "import_rejects", "import_batches", "shops")
+    ), grown
     assert batches[:-1] == old_batches
-    assert batches[-1] == (s.batch_id, "done", s.kind, s.rows_read, s.rows_added, s.rows_duplicate,
-                           s.rows_rejected)
+    assert batches[-1] == (s.batch_id, "done", s.kind, s.rows_read, s.rows_added, s.rows_duplicate, s.rows_rejected)
     for r in s.rejects:
         assert isinstance(r.reason, str) and CHINESE.search(r.reason), r
         assert len(r.reason) <= MAX_REASON_CHARS, f"a reason of {len(r.reason):,} characters: {r.reason[:300]}…"
@@ -310,14 +324,21 @@ def _imported(case: ff.FuzzCase, folder: Path, template: bytes) -> tuple | None:
     if check_case(case, folder, template).result != "imported":
         return None
     with open_store(folder / "store.sqlite3") as store:
-        batch = store.conn.execute("SELECT id, source_format, kind, rows_read, rows_added, rows_duplicate "
-                                   "FROM import_batches ORDER BY id DESC LIMIT 1").fetchone()
-        lines = [n for (n,) in store.conn.execute(
-            "SELECT record_no FROM import_rejects WHERE batch_id = ? ORDER BY rowid", (batch[0],))]
+        batch = store.conn.execute(
+            "SELECT id, source_format, kind, rows_read, rows_added, rows_duplicate "
+            "FROM import_batches ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+        lines = [
+            n
+            for (n,) in store.conn.execute(
+                "SELECT record_no FROM import_rejects WHERE batch_id = ? ORDER BY rowid", (batch[0],)
+            )
+        ]
     return (*batch[1:], lines)
 
 
 # --- the suite's runs --------------------------------------------------------------------------------
+
 
 class Template(bytes):
     """The template store's bytes, shown briefly when hypothesis prints a failing example."""
@@ -336,8 +357,12 @@ def casedir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("fuzz-cases")
 
 
-_SUITE = dict(deadline=None, database=None, derandomize=True,
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example])
+_SUITE = dict(
+    deadline=None,
+    database=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example],
+)
 
 
 def test_seeds_are_the_formats_they_stand_for(casedir: Path) -> None:
@@ -363,19 +388,22 @@ def test_generated_files_import_cleanly_or_fail_clearly(case: ff.FuzzCase, templ
 
 @settings(max_examples=20, **_SUITE)
 @given(pair=ff.titled_tables())
-def test_a_title_line_above_the_header_changes_only_line_numbers(pair: ff.TitledTable, template: bytes,
-                                                                 casedir: Path) -> None:
+def test_a_title_line_above_the_header_changes_only_line_numbers(
+    pair: ff.TitledTable, template: bytes, casedir: Path
+) -> None:
     check_title_keeps_rows(pair, casedir, template)
 
 
 @settings(max_examples=6, **_SUITE)
 @given(case=ff.FILES)
-def test_cli_imports_generated_files_or_refuses_them_without_a_traceback(case: ff.FuzzCase, template: bytes,
-                                                                        casedir: Path) -> None:
+def test_cli_imports_generated_files_or_refuses_them_without_a_traceback(
+    case: ff.FuzzCase, template: bytes, casedir: Path
+) -> None:
     check_cli(case, casedir, template)
 
 
 # --- files fuzzing found: each once failed the property (kept so they stay fixed, see fuzz_found) -----
+
 
 @pytest.mark.parametrize("name", sorted(FOUND))
 def test_files_found_by_fuzzing(name: str, template: bytes, casedir: Path) -> None:
@@ -385,7 +413,8 @@ def test_files_found_by_fuzzing(name: str, template: bytes, casedir: Path) -> No
     assert found.read is None or outcome.rows_read == found.read, outcome
     if found.rejected is not None:
         with open_store(casedir / "store.sqlite3") as store:
-            rejects = store.conn.execute("SELECT record_no, reason FROM import_rejects "
-                                         "WHERE batch_id = (SELECT MAX(id) FROM import_batches)").fetchall()
+            rejects = store.conn.execute(
+                "SELECT record_no, reason FROM import_rejects WHERE batch_id = (SELECT MAX(id) FROM import_batches)"
+            ).fetchall()
         assert tuple(sorted(n for n, _ in rejects)) == found.rejected, rejects
         assert all(found.reason in why for _, why in rejects), rejects

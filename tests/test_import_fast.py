@@ -1,4 +1,5 @@
 """The vectorised chat path (pandas readers + chunk-wise ChatWriter) against the row path."""
+
 from __future__ import annotations
 
 import csv
@@ -11,10 +12,14 @@ from cxdesk.importers import import_file, registry
 from cxdesk.store import open_store
 from cxdesk.tasks import NullContext
 
-SESSIONS = ("SELECT buyer_nick, session_key, source_session_id, started_at, ended_at, message_count, "
-            "buyer_messages, agent_messages, agent, agents, transferred, repeat_consult FROM chat_sessions ORDER BY id")
-MESSAGES = ("SELECT s.session_key, m.seq, m.role, m.sender, m.sent_at, m.content, m.msg_hash FROM chat_messages m "
-            "JOIN chat_sessions s ON s.id = m.session_id ORDER BY s.session_key, m.seq")
+SESSIONS = (
+    "SELECT buyer_nick, session_key, source_session_id, started_at, ended_at, message_count, "
+    "buyer_messages, agent_messages, agent, agents, transferred, repeat_consult FROM chat_sessions ORDER BY id"
+)
+MESSAGES = (
+    "SELECT s.session_key, m.seq, m.role, m.sender, m.sent_at, m.content, m.msg_hash FROM chat_messages m "
+    "JOIN chat_sessions s ON s.id = m.session_id ORDER BY s.session_key, m.seq"
+)
 
 
 @pytest.fixture
@@ -38,19 +43,19 @@ def _bad_chat_csv(path: Path) -> Path:
     rows = [
         ["b1", "买家", "b1", "2023-05-01 10:00:00", "你好"],
         ["b1", "客服", "店:小王", "2023-05-01 10:00:30", "  在的  "],
-        ["b1", "", "", "2023-05-01 10:01:00", "角色和账号都没有"],        # no role, no sender
-        ["b1", "路人", "某人", "2023-05-01 10:01:00", "角色不明"],        # unknown role and sender
-        ["", "买家", "x", "2023-05-01 10:02:00", "没有买家"],              # no buyer
-        ["b1", "买家", "b1", "明天下午", "时间坏了"],                       # bad time
-        ["b1", "买家", "b1", "2023-05-01 10:03:00", "   "],                # empty content
-        ["b1", "买家", "b1", "2023/5/1 10:04", "宽松时间"],                 # loose time, parsed
-        ["b1", "客服", "店:店小蜜", "2023-05-01 10:04:30", "自动回复"],      # bot by sender
-        ["b2", "", "b2", "2023-05-01 11:00:00", "多行\n内容"],              # buyer by own nick, 2 lines
+        ["b1", "", "", "2023-05-01 10:01:00", "角色和账号都没有"],  # no role, no sender
+        ["b1", "路人", "某人", "2023-05-01 10:01:00", "角色不明"],  # unknown role and sender
+        ["", "买家", "x", "2023-05-01 10:02:00", "没有买家"],  # no buyer
+        ["b1", "买家", "b1", "明天下午", "时间坏了"],  # bad time
+        ["b1", "买家", "b1", "2023-05-01 10:03:00", "   "],  # empty content
+        ["b1", "买家", "b1", "2023/5/1 10:04", "宽松时间"],  # loose time, parsed
+        ["b1", "客服", "店:店小蜜", "2023-05-01 10:04:30", "自动回复"],  # bot by sender
+        ["b2", "", "b2", "2023-05-01 11:00:00", "多行\n内容"],  # buyer by own nick, 2 lines
         ["b2", "", "店：小李", "2023-05-01 11:00:10", "全角冒号客服"],
         ["b2", "买家", "", "", "没有时间"],
         ["b1", "买家", "b1", "2023-05-01 13:00:00", "隔了很久，新会话"],
         ["b2", "买家", "b2", "2023-05-01 11:00:20", "好的"],
-        ["b2", "买家", "b2", "2023-05-01 11:00:20", "好的"],              # same again: a second message
+        ["b2", "买家", "b2", "2023-05-01 11:00:20", "好的"],  # same again: a second message
     ]
     with open(path, "w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh)
@@ -59,8 +64,9 @@ def _bad_chat_csv(path: Path) -> Path:
     return path
 
 
-@pytest.mark.parametrize("name", ["qianniu_export.csv", "jddc_chat_200.txt", "chats_generic.csv",
-                                  "chats_no_time.csv", "bad"])
+@pytest.mark.parametrize(
+    "name", ["qianniu_export.csv", "jddc_chat_200.txt", "chats_generic.csv", "chats_no_time.csv", "bad"]
+)
 def test_vectorised_path_equals_row_path(tmp_path, imp, monkeypatch, name):
     path = _bad_chat_csv(tmp_path / "bad.csv") if name == "bad" else imp / name
     fast = _load(tmp_path, "fast", path)
@@ -69,7 +75,10 @@ def test_vectorised_path_equals_row_path(tmp_path, imp, monkeypatch, name):
     assert fast[0] == slow[0] and fast[1] == slow[1]
     assert fast[2].rejects == slow[2].rejects
     assert (fast[2].rows_read, fast[2].rows_added, fast[2].sessions_added) == (
-        slow[2].rows_read, slow[2].rows_added, slow[2].sessions_added)
+        slow[2].rows_read,
+        slow[2].rows_added,
+        slow[2].sessions_added,
+    )
     if name == "bad":
         assert [r.record_no for r in fast[2].rejects] == [4, 5, 6, 7, 8]
         assert len([m for m in fast[1] if m[5] == "好的"]) == 2
@@ -121,8 +130,10 @@ def test_reimport_across_chunks_and_duplicates_in_a_session(tmp_path):
 # --- the reader process (big files into a shop without sessions) ------------------------
 
 IDS_SESSIONS = "SELECT id, shop_id, batch_id, " + SESSIONS.split("SELECT ", 1)[1]
-IDS_MESSAGES = ("SELECT id, session_id, shop_id, batch_id, seq, role, sender, sent_at, content, msg_hash "
-                "FROM chat_messages ORDER BY id")
+IDS_MESSAGES = (
+    "SELECT id, session_id, shop_id, batch_id, seq, role, sender, sent_at, content, msg_hash "
+    "FROM chat_messages ORDER BY id"
+)
 
 
 def _load_ids(tmp_path: Path, name: str, path: Path, **kw) -> tuple[list, list, object]:
@@ -131,8 +142,9 @@ def _load_ids(tmp_path: Path, name: str, path: Path, **kw) -> tuple[list, list, 
         return store.conn.execute(IDS_SESSIONS).fetchall(), store.conn.execute(IDS_MESSAGES).fetchall(), s
 
 
-@pytest.mark.parametrize("name", ["qianniu_export.csv", "jddc_chat_200.txt", "chats_generic.csv",
-                                  "chats_no_time.csv", "bad"])
+@pytest.mark.parametrize(
+    "name", ["qianniu_export.csv", "jddc_chat_200.txt", "chats_generic.csv", "chats_no_time.csv", "bad"]
+)
 @pytest.mark.parametrize("chunk", [3, 100_000])
 def test_reader_process_stores_exactly_what_the_thread_path_stores(tmp_path, imp, name, chunk):
     path = _bad_chat_csv(tmp_path / "bad.csv") if name == "bad" else imp / name
@@ -141,7 +153,11 @@ def test_reader_process_stores_exactly_what_the_thread_path_stores(tmp_path, imp
     assert there[0] == here[0] and there[1] == here[1]  # same ids, derived columns, hashes
     assert there[2].rejects == here[2].rejects and there[2].rejects is not here[2].rejects
     assert (there[2].rows_read, there[2].rows_added, there[2].rows_duplicate, there[2].sessions_added) == (
-        here[2].rows_read, here[2].rows_added, here[2].rows_duplicate, here[2].sessions_added)
+        here[2].rows_read,
+        here[2].rows_added,
+        here[2].rows_duplicate,
+        here[2].sessions_added,
+    )
 
 
 def test_reader_process_sessions_spanning_chunks_and_reused_ids(tmp_path):
@@ -210,7 +226,9 @@ def test_session_keys_inline_the_stored_content_key_format() -> None:
 
     buyers = ["买家甲", "tb_12345", "买家乙"]
     times = ["2024-05-01 10:20:33", "2024-06-30 23:59:59", None]
-    expected = [content_key("session", b, t) if t is not None else content_key("session", b)  # no time: buyer only
-                for b, t in zip(buyers, times)]
+    expected = [
+        content_key("session", b, t) if t is not None else content_key("session", b)  # no time: buyer only
+        for b, t in zip(buyers, times)
+    ]
     assert session_keys(buyers, [None, None, None], times) == expected
     assert session_keys(["买家甲"], ["S-9"], ["2024-05-01 10:20:33"]) == ["sid:S-9"]

@@ -1,4 +1,5 @@
 """Each known export format, read from a small hand-made fixture."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -24,7 +25,8 @@ def _reviews(store) -> dict[str, dict]:
 def _messages(store) -> list[tuple]:
     return store.conn.execute(
         "SELECT s.buyer_nick, m.role, m.sender, m.sent_at, m.content FROM chat_messages m "
-        "JOIN chat_sessions s ON s.id = m.session_id ORDER BY m.id").fetchall()
+        "JOIN chat_sessions s ON s.id = m.session_id ORDER BY m.id"
+    ).fetchall()
 
 
 def test_tmall_rate_jsonp(store, imp):
@@ -81,9 +83,16 @@ def test_pdd_merchant_json(store, imp):
     assert det.format_id == "pdd_merchant_json"
     import_file(NullContext(), store, imp / "pdd_merchant.json")
     rows = store.conn.execute(
-        "SELECT order_id, product_title, rating, content, seller_reply, created_at FROM reviews ORDER BY id").fetchall()
-    assert rows[0] == ("230501-123456789012345", "加厚保温杯 500ml", 2, "杯盖漏水", "亲，已为您补发杯盖",
-                       "2023-05-01 10:20:33")
+        "SELECT order_id, product_title, rating, content, seller_reply, created_at FROM reviews ORDER BY id"
+    ).fetchall()
+    assert rows[0] == (
+        "230501-123456789012345",
+        "加厚保温杯 500ml",
+        2,
+        "杯盖漏水",
+        "亲，已为您补发杯盖",
+        "2023-05-01 10:20:33",
+    )
     assert rows[1][2] == 5 and rows[1][4] is None
 
 
@@ -163,7 +172,8 @@ def test_jddc_real_sample(store, imp):
     assert store.conn.execute("SELECT COUNT(*) FROM chat_messages WHERE sent_at IS NOT NULL").fetchone()[0] == 0
     first = store.conn.execute(
         "SELECT buyer_nick, message_count, buyer_messages, agent_messages FROM chat_sessions "
-        "WHERE source_session_id='0000b82c62117aa4497508bb1bdfb53a'").fetchone()
+        "WHERE source_session_id='0000b82c62117aa4497508bb1bdfb53a'"
+    ).fetchone()
     assert first == ("USERID_10480447", 10, 5, 5)
     assert store.conn.execute("SELECT SUM(repeat_consult) FROM chat_sessions").fetchone()[0] >= 1
 
@@ -171,10 +181,21 @@ def test_jddc_real_sample(store, imp):
 def test_orders_csv_chinese_and_english(store, imp):
     import_file(NullContext(), store, imp / "orders.csv")
     import_file(NullContext(), store, imp / "orders_en.csv")
-    rows = {r[0]: r for r in store.conn.execute(
-        "SELECT order_id, buyer_nick, created_at, paid_at, amount, status, refund_status FROM orders")}
-    assert rows["1000000001"] == ("1000000001", "o***1", "2023-05-01 09:00:00", "2023-05-01 09:01:00",
-                                  1299.0, "交易成功", "无退款")
+    rows = {
+        r[0]: r
+        for r in store.conn.execute(
+            "SELECT order_id, buyer_nick, created_at, paid_at, amount, status, refund_status FROM orders"
+        )
+    }
+    assert rows["1000000001"] == (
+        "1000000001",
+        "o***1",
+        "2023-05-01 09:00:00",
+        "2023-05-01 09:01:00",
+        1299.0,
+        "交易成功",
+        "无退款",
+    )
     assert rows["1000000003"][2] == "2023-05-03 11:00:00" and rows["1000000003"][4] == 88.5
     assert rows["E-1"][1:5] == ("en_buyer", "2023-06-01 08:00:00", "2023-06-01 08:05:00", 10.5)
 
@@ -192,5 +213,7 @@ def test_qianniu_export_shop_comes_from_the_agent_account_not_a_pasted_link(tmp_
         "客户名,消息序号,发送时间,发送内容,发送账号,账号类型\n"
         "tb_a,1,2024-04-02 03:34:17,https://item.taobao.com/item.htm?id=1,tb_a,客户\n"
         "tb_a,2,2024-04-02 03:34:30,几点发货 10:30 前吗,tb_a,客户\n"
-        "tb_a,3,2024-04-02 03:35:01,今天发,小棉袄童装旗舰店:小美,客服\n", encoding="utf-8")
+        "tb_a,3,2024-04-02 03:35:01,今天发,小棉袄童装旗舰店:小美,客服\n",
+        encoding="utf-8",
+    )
     assert detect(path).shop_hint == "小棉袄童装旗舰店"  # was "https", from the buyer's link

@@ -5,6 +5,7 @@ are shrunk to a handful so a small file crosses them hundreds of times; the
 reader process's code runs in this process (a spawned one would not see the
 patched limits) and must store exactly what the unbounded thread path stores.
 """
+
 from __future__ import annotations
 
 import csv
@@ -21,9 +22,11 @@ from cxdesk.store.spill import BloomFilter, SpillMap, text_hashes
 from cxdesk.store import open_store
 from cxdesk.tasks import NullContext
 
-SESSIONS = ("SELECT id, batch_id, buyer_nick, session_key, source_session_id, started_at, ended_at, message_count, "
-            "buyer_messages, agent_messages, agent, agents, transferred, repeat_consult FROM chat_sessions ORDER BY id")
-MESSAGES = ("SELECT id, session_id, seq, role, sender, sent_at, content, msg_hash FROM chat_messages ORDER BY id")
+SESSIONS = (
+    "SELECT id, batch_id, buyer_nick, session_key, source_session_id, started_at, ended_at, message_count, "
+    "buyer_messages, agent_messages, agent, agents, transferred, repeat_consult FROM chat_sessions ORDER BY id"
+)
+MESSAGES = "SELECT id, session_id, seq, role, sender, sent_at, content, msg_hash FROM chat_messages ORDER BY id"
 
 
 class _ReaderHere:
@@ -40,8 +43,13 @@ class _ReaderHere:
         spec = registry.get(format_id)
         for chunk in spec.bulk_read(opts):
             msg = sessions.part(chunk.records)
-            msg.update(t="part", rejects=chunk.rejects, read=len(chunk.records) + len(chunk.rejects),
-                       done=chunk.done, total=chunk.total)
+            msg.update(
+                t="part",
+                rejects=chunk.rejects,
+                read=len(chunk.records) + len(chunk.rejects),
+                done=chunk.done,
+                total=chunk.total,
+            )
             msg = pickle.loads(pickle.dumps(msg))
             yield Chunk(_chatproc._Part(msg), msg["rejects"], msg["done"], msg["total"])
         self.end = pickle.loads(pickle.dumps({"t": "end", **sessions.end()}))
@@ -63,8 +71,9 @@ def _interleaved_chats(path: Path, buyers: int = 40, seed: int = 3, timeless: bo
             sid = f"S{b % 7}-{k % 3}" if b % 5 == 0 else ""
             who = rnd.random() < 0.5
             text = rnd.choice(["好的", "在吗", "好的", f"问题{b}-{k}"])
-            rows.append((t, [sid, "买家" if who else "客服", f"b{b}" if who else f"店:客服{b % 3}", f"b{b}",
-                             _fmt(t), text]))
+            rows.append(
+                (t, [sid, "买家" if who else "客服", f"b{b}" if who else f"店:客服{b % 3}", f"b{b}", _fmt(t), text])
+            )
     rows.sort(key=lambda r: r[0])
     out = [r[1] for r in rows]
     for i in range(0, len(out) if timeless else 0, 9):  # a buyer without times, all over the file

@@ -1,4 +1,5 @@
 """Import pipeline: encodings, mapping, sessions, idempotency, undo, errors, atomicity."""
+
 from __future__ import annotations
 
 import csv
@@ -9,7 +10,12 @@ import pytest
 
 from cxdesk.errors import Cancelled, ImportFormatError
 from cxdesk.importers import (
-    TooManyBadRows, detect, import_file, list_batches, undo_batch, write_rejects_csv,
+    TooManyBadRows,
+    detect,
+    import_file,
+    list_batches,
+    undo_batch,
+    write_rejects_csv,
 )
 from cxdesk.tasks import NullContext, TaskContext
 
@@ -40,16 +46,23 @@ def _chat_rows(n_buyers: int, per_buyer: int) -> list[list[str]]:
 
 # --- encodings and columns -------------------------------------------------------
 
-@pytest.mark.parametrize("name, encoding", [
-    ("seller_reviews_gbk.csv", "gb18030"), ("seller_reviews_bom.csv", "utf-8-sig"),
-    ("seller_reviews.csv", "utf-8"),
-])
+
+@pytest.mark.parametrize(
+    "name, encoding",
+    [
+        ("seller_reviews_gbk.csv", "gb18030"),
+        ("seller_reviews_bom.csv", "utf-8-sig"),
+        ("seller_reviews.csv", "utf-8"),
+    ],
+)
 def test_encoding_detected(store, imp, name, encoding):
     det = detect(imp / name)
     assert det.encoding == encoding and det.kind == "reviews"
     s = import_file(NullContext(), store, imp / name)
     assert s.encoding == encoding and s.rows_added == 3
-    assert store.conn.execute("SELECT content FROM reviews WHERE buyer_nick='s***2'").fetchone()[0] == "有线头，做工一般"
+    assert (
+        store.conn.execute("SELECT content FROM reviews WHERE buyer_nick='s***2'").fetchone()[0] == "有线头，做工一般"
+    )
 
 
 def test_columns_auto_detected_and_overridden(store, tmp_path):
@@ -58,8 +71,7 @@ def test_columns_auto_detected_and_overridden(store, tmp_path):
     det = detect(f)
     assert det.kind == "reviews" and det.mapping["content"] == "评论"
     import_file(NullContext(), store, f, mapping={"content": "评语"})
-    assert store.conn.execute("SELECT content, created_at FROM reviews").fetchone() == (
-        "不好看", "2023-05-01 10:00:00")
+    assert store.conn.execute("SELECT content, created_at FROM reviews").fetchone() == ("不好看", "2023-05-01 10:00:00")
 
 
 def test_override_unknown_column_is_a_chinese_error(store, imp):
@@ -69,11 +81,12 @@ def test_override_unknown_column_is_a_chinese_error(store, imp):
 
 # --- sessions --------------------------------------------------------------------------
 
+
 def test_sessions_split_by_gap_and_agent_is_who_answered_most(store, imp):
     s = import_file(NullContext(), store, imp / "chats_generic.csv")
     rows = store.conn.execute(
-        "SELECT buyer_nick, started_at, ended_at, message_count, agent, agents FROM chat_sessions "
-        "ORDER BY started_at").fetchall()
+        "SELECT buyer_nick, started_at, ended_at, message_count, agent, agents FROM chat_sessions ORDER BY started_at"
+    ).fetchall()
     assert s.sessions_added == 3
     # buyer_a: 10:00, 10:05 (one session) and 11:00 (a second one, > 30 min later)
     assert rows[0] == ("buyer_a", "2023-05-01 10:00:00", "2023-05-01 10:05:20", 6, "店:小李", "店:小王,店:小李")
@@ -97,8 +110,20 @@ def test_no_timestamps_one_session_per_buyer(store, imp):
 
 # --- idempotency -----------------------------------------------------------------------
 
-@pytest.mark.parametrize("name", ["qianniu.txt", "qianniu_export.csv", "jddc_chat_200.txt", "jd_chat.json",
-                                  "chats_no_time.csv", "seller_reviews.csv", "orders.csv", "tmall_rate.json"])
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "qianniu.txt",
+        "qianniu_export.csv",
+        "jddc_chat_200.txt",
+        "jd_chat.json",
+        "chats_no_time.csv",
+        "seller_reviews.csv",
+        "orders.csv",
+        "tmall_rate.json",
+    ],
+)
 def test_reimport_adds_nothing(store, imp, name):
     first = import_file(NullContext(), store, imp / name)
     before = store.counts()
@@ -107,7 +132,11 @@ def test_reimport_adds_nothing(store, imp, name):
     assert again.rows_added == 0 and again.sessions_added == 0
     assert again.rows_duplicate == first.rows_added and again.previous_batch_id == first.batch_id
     assert (after.reviews, after.chat_sessions, after.chat_messages, after.orders) == (
-        before.reviews, before.chat_sessions, before.chat_messages, before.orders)
+        before.reviews,
+        before.chat_sessions,
+        before.chat_messages,
+        before.orders,
+    )
 
 
 def test_newer_overlapping_export_adds_only_new_messages(store, tmp_path):
@@ -118,8 +147,7 @@ def test_newer_overlapping_export_adds_only_new_messages(store, tmp_path):
     s = import_file(NullContext(), store, new)
     assert (s.rows_added, s.rows_duplicate, s.sessions_added) == (11, 8, 2)
     assert store.counts().chat_sessions == 4 and store.counts().chat_messages == 19
-    counts = store.conn.execute(
-        "SELECT buyer_nick, message_count FROM chat_sessions ORDER BY buyer_nick").fetchall()
+    counts = store.conn.execute("SELECT buyer_nick, message_count FROM chat_sessions ORDER BY buyer_nick").fetchall()
     assert counts == [("buyer0", 6), ("buyer1", 6), ("buyer2", 6), ("buyer9", 1)]
 
 
@@ -129,7 +157,8 @@ def test_newer_export_starting_mid_session_joins_stored_session(store, tmp_path)
     s = import_file(NullContext(), store, _write_chat(tmp_path / "b.csv", rows[2:]))
     assert (s.rows_added, s.rows_duplicate, s.sessions_added) == (2, 2, 0)
     assert store.conn.execute("SELECT message_count, ended_at FROM chat_sessions").fetchall() == [
-        (6, "2023-05-01 10:05:00")]
+        (6, "2023-05-01 10:05:00")
+    ]
 
 
 def test_undo_restores_counts_and_keeps_shared_sessions(store, tmp_path, imp):
@@ -141,7 +170,9 @@ def test_undo_restores_counts_and_keeps_shared_sessions(store, tmp_path, imp):
     assert undo_batch(store, b1.batch_id) == 6
     # sessions survive with the messages batch 2 added, and are recomputed
     assert store.conn.execute("SELECT message_count, started_at FROM chat_sessions ORDER BY id").fetchall() == [
-        (3, "2023-05-01 10:03:00"), (3, "2023-05-01 10:03:00")]
+        (3, "2023-05-01 10:03:00"),
+        (3, "2023-05-01 10:03:00"),
+    ]
     undo_batch(store, b2.batch_id)
     assert store.counts().chat_messages == base.chat_messages and store.counts().chat_sessions == 0
     assert {b.status for b in list_batches(store)} == {"undone"}
@@ -153,6 +184,7 @@ def test_undo_restores_counts_and_keeps_shared_sessions(store, tmp_path, imp):
 
 
 # --- errors ---------------------------------------------------------------------------
+
 
 def test_bad_row_reported_with_line_number_good_rows_kept(store, imp, tmp_path):
     s = import_file(NullContext(), store, imp / "reviews_bad_row.csv")
@@ -171,7 +203,9 @@ def test_many_rejects_go_to_the_store_and_only_the_first_stay_in_memory(store, t
 
     monkeypatch.setattr(_pipeline, "REJECTS_KEPT_IN_MEMORY", 10)
     f = tmp_path / "r.csv"
-    lines = ["评价内容,评价时间"] + [f"好评{i},{'明天下午' if i % 3 == 0 else '2024-05-01 10:00:00'}" for i in range(90)]
+    lines = ["评价内容,评价时间"] + [
+        f"好评{i},{'明天下午' if i % 3 == 0 else '2024-05-01 10:00:00'}" for i in range(90)
+    ]
     f.write_text("\n".join(lines), encoding="utf-8")
     s = import_file(NullContext(), store, f, chunk_size=7)  # rejects arrive over many chunks
     assert (s.rows_read, s.rows_added, s.rows_rejected, len(s.rejects)) == (90, 60, 30, 10)
@@ -193,13 +227,16 @@ def test_mostly_bad_file_fails_and_writes_nothing(store, imp):
     assert s.rows_added == 1
 
 
-@pytest.mark.parametrize("name, kind, message", [
-    ("orders.csv", "reviews", "看起来是订单文件"),
-    ("qianniu.txt", "reviews", "看起来是客服聊天记录文件"),
-    ("image_renamed.csv", None, "PNG 图片"),
-    ("empty.csv", None, "是空的"),
-    ("no_header.xlsx", None, "找不到可识别的表头"),
-])
+@pytest.mark.parametrize(
+    "name, kind, message",
+    [
+        ("orders.csv", "reviews", "看起来是订单文件"),
+        ("qianniu.txt", "reviews", "看起来是客服聊天记录文件"),
+        ("image_renamed.csv", None, "PNG 图片"),
+        ("empty.csv", None, "是空的"),
+        ("no_header.xlsx", None, "找不到可识别的表头"),
+    ],
+)
 def test_wrong_files_get_chinese_messages(store, imp, name, kind, message):
     with pytest.raises(ImportFormatError, match=message):
         import_file(NullContext(), store, imp / name, kind=kind)
@@ -261,9 +298,9 @@ def test_shop_and_platform_override(store, imp, tmp_path):
 
 # --- the reader process: atomic like the thread path ------------------------------------
 
+
 def test_reader_process_failure_mid_file_leaves_store_unchanged(store, tmp_path, monkeypatch):
-    import_file(NullContext(), store, imp_seed := _write_chat(tmp_path / "seed.csv", _chat_rows(1, 2)),
-                shop="另一家店")
+    import_file(NullContext(), store, imp_seed := _write_chat(tmp_path / "seed.csv", _chat_rows(1, 2)), shop="另一家店")
     before = store.counts()
     f = _write_chat(tmp_path / "big.csv", _chat_rows(50, 10))
     real = store.chats.insert_message_columns

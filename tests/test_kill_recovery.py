@@ -6,6 +6,7 @@ command's measured uninterrupted duration; the machinery and the checks are in
 tests/kill_harness.py (bench/kill_bench.py runs 100 and more on the demo store). Also: the
 parent-death watchdog of pool workers and of the import reader process.
 """
+
 from __future__ import annotations
 
 import os
@@ -20,8 +21,19 @@ from pathlib import Path
 
 import pytest
 
-from kill_harness import (PROC_READABLE, ROOT, Scenario, Tally, children_of, cli_env, group_members,
-                          kill_scenario, mark_like_a_user, measure_reference, user_marks)
+from kill_harness import (
+    PROC_READABLE,
+    ROOT,
+    Scenario,
+    Tally,
+    children_of,
+    cli_env,
+    group_members,
+    kill_scenario,
+    mark_like_a_user,
+    measure_reference,
+    user_marks,
+)
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="SIGKILL and process groups are POSIX")
 
@@ -48,10 +60,12 @@ def _build_base(db: Path) -> None:
 def _has_batch(file_name: str, status: str):
     def done(db: Path) -> bool:
         with sqlite3.connect(db) as conn:
-            row = conn.execute("SELECT 1 FROM import_batches WHERE file_name=? AND status=?",
-                               (file_name, status)).fetchone()
+            row = conn.execute(
+                "SELECT 1 FROM import_batches WHERE file_name=? AND status=?", (file_name, status)
+            ).fetchone()
         conn.close()
         return row is not None
+
     return done
 
 
@@ -61,6 +75,7 @@ def _undone(batch_id: int):
             row = conn.execute("SELECT status FROM import_batches WHERE id=?", (batch_id,)).fetchone()
         conn.close()
         return row is not None and row[0] == "undone"
+
     return done
 
 
@@ -72,17 +87,26 @@ def kills(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Tally]:
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("CXDESK_DATA_DIR", str(work / "data"))
         _build_base(base)
-    imp = measure_reference(Scenario(
-        "import", ["import", "--db", "{db}", "--quiet", "--shop", SHOP, str(FIXTURES / "chats_b.csv")], base,
-        is_done=_has_batch("chats_b.csv", "done")), work, env)
+    imp = measure_reference(
+        Scenario(
+            "import",
+            ["import", "--db", "{db}", "--quiet", "--shop", SHOP, str(FIXTURES / "chats_b.csv")],
+            base,
+            is_done=_has_batch("chats_b.csv", "done"),
+        ),
+        work,
+        env,
+    )
     ana = measure_reference(Scenario("analyze", ["analyze", "--db", "{db}", "--quiet"], imp.reference_db), work, env)
-    undo = measure_reference(Scenario("undo", ["import", "--db", "{db}", "--undo", "2"], ana.reference_db,
-                                      is_done=_undone(2)), work, env)
+    undo = measure_reference(
+        Scenario("undo", ["import", "--db", "{db}", "--undo", "2"], ana.reference_db, is_done=_undone(2)), work, env
+    )
     rng = random.Random(SEED)
     out = {}
     for sc in (imp, undo, ana):
-        out[sc.name] = kill_scenario(sc, KILLS[sc.name], rng, work, env, marks=user_marks(sc.start),
-                                     chain_length=lambda: 4)
+        out[sc.name] = kill_scenario(
+            sc, KILLS[sc.name], rng, work, env, marks=user_marks(sc.start), chain_length=lambda: 4
+        )
     return out
 
 
@@ -150,8 +174,14 @@ def test_workers_exit_within_two_seconds_of_their_parent_being_killed(tmp_path: 
     script = tmp_path / "orphans.py"
     script.write_text(_ORPHANS, encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, str(script)], cwd=tmp_path, env=env, start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, str(script)],
+        cwd=tmp_path,
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 30
         while len(workers := [p for p in children_of(proc.pid) if _is_spawned_worker(p)]) < 3:
@@ -161,8 +191,9 @@ def test_workers_exit_within_two_seconds_of_their_parent_being_killed(tmp_path: 
         os.kill(proc.pid, signal.SIGKILL)  # the parent only
         proc.wait()
         killed_at = time.monotonic()
-        while (alive := [p for p in group_members(proc.pid) or [] if p in workers]) and \
-                time.monotonic() - killed_at < 10.0:  # without the watchdog they wait forever
+        while (
+            alive := [p for p in group_members(proc.pid) or [] if p in workers]
+        ) and time.monotonic() - killed_at < 10.0:  # without the watchdog they wait forever
             time.sleep(0.02)
         assert not alive, f"workers {alive} outlived their killed parent by 10 s"
     finally:

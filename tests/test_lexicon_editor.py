@@ -1,4 +1,5 @@
 """设置 → 评价方面词表: editing the aspect lexicon and its category packs (cxdesk side, no Qt)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -74,15 +75,18 @@ def test_removing_a_bundled_word_is_recorded_and_read():
     assert _user_copy()["editor_changes"]["removed"] == {LOGISTICS: {"negative": [word]}}
 
 
-@pytest.mark.parametrize("kind, word, message", [
-    ("negative", "", "差评说法不能为空"),
-    ("negative", "   ", "不能为空"),
-    ("negative", "送" * 13, "太长"),
-    ("negative", "太慢，差评", "只能包含汉字、字母和数字"),
-    ("negative", "慢", "只有一个字"),
-    ("positive", "很好", "是通用评价词"),  # judges any aspect: not one aspect's word
-    ("negative", "不太", "是否定词"),
-])
+@pytest.mark.parametrize(
+    "kind, word, message",
+    [
+        ("negative", "", "差评说法不能为空"),
+        ("negative", "   ", "不能为空"),
+        ("negative", "送" * 13, "太长"),
+        ("negative", "太慢，差评", "只能包含汉字、字母和数字"),
+        ("negative", "慢", "只有一个字"),
+        ("positive", "很好", "是通用评价词"),  # judges any aspect: not one aspect's word
+        ("negative", "不太", "是否定词"),
+    ],
+)
 def test_bad_words_are_refused_with_a_message(kind, word, message):
     draft = load_draft()
     with pytest.raises(LexiconEditError, match=message):
@@ -112,8 +116,13 @@ def test_duplicates_and_a_word_both_positive_and_negative_are_refused():
 
 def test_new_aspect_rules_and_an_empty_aspect_blocks_saving():
     draft = load_draft()
-    for name, message in [("", "请填写方面名称"), ("整体", "没有指明方面"), (LOGISTICS, "已经有方面"),
-                          ("售后/退换货服务与保障说明", "最多 12 个字"), ("售后！", "只能用汉字")]:
+    for name, message in [
+        ("", "请填写方面名称"),
+        ("整体", "没有指明方面"),
+        (LOGISTICS, "已经有方面"),
+        ("售后/退换货服务与保障说明", "最多 12 个字"),
+        ("售后！", "只能用汉字"),
+    ]:
         with pytest.raises(LexiconEditError, match=message):
             draft.add_aspect(name)
     draft.add_aspect("售后")

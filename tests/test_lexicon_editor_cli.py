@@ -1,4 +1,5 @@
 """``python main.py lexicon``: the same edits as 设置 → 评价方面词表, from the command line."""
+
 from __future__ import annotations
 
 from cxdesk.analysis.aspect_lexicon_edit import MAIN, load_draft

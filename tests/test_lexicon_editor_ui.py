@@ -1,4 +1,5 @@
 """设置 → 评价方面词表: the editor dialog adds words, toggles packs and saves (offscreen, pytest-qt)."""
+
 from __future__ import annotations
 
 import json
@@ -92,8 +93,9 @@ def test_pack_checkbox_new_aspect_and_restore(qtbot):
     assert answers == ["恢复内置词表"]
     assert not (user_resources_dir() / "lexicons" / MAIN).exists()
     assert dialog.pack_checks[food].isChecked()
-    assert ("售后", MAIN) not in [dialog.aspect_list.item(i).data(Qt.ItemDataRole.UserRole)
-                                 for i in range(dialog.aspect_list.count())]
+    assert ("售后", MAIN) not in [
+        dialog.aspect_list.item(i).data(Qt.ItemDataRole.UserRole) for i in range(dialog.aspect_list.count())
+    ]
 
 
 def test_closing_with_unsaved_changes_asks_first(qtbot):

@@ -1,4 +1,5 @@
 """Each number's definition opens from its page: the ? buttons show docs/metrics.md (issue 17, point 5)."""
+
 from __future__ import annotations
 
 from cxdesk.metrics_doc import TOPICS, metrics_path, sections, topic_markdown

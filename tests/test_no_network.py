@@ -6,6 +6,7 @@ in every child it starts (the import reader process and the analysis pool are fo
 Local AF_UNIX sockets (multiprocessing's socket pairs) are allowed. Qt's own networking would not
 pass through Python's sockets: the GUI part also checks that no QtNetwork module was loaded.
 """
+
 from __future__ import annotations
 
 import os
@@ -96,8 +97,9 @@ def test_the_hook_catches_network_use_here_and_in_children(network_log: Path) ->
     assert events == {(True, "socket.getaddrinfo"), (True, "socket.__new__"), (False, "socket.getaddrinfo")}
 
 
-def test_cli_commands_and_their_workers_stay_offline(network_log: Path, tmp_path: Path,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_commands_and_their_workers_stay_offline(
+    network_log: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from cxdesk.analysis import engine
     from cxdesk.cli import main
     from cxdesk.importers import _pipeline
@@ -110,14 +112,16 @@ def test_cli_commands_and_their_workers_stay_offline(network_log: Path, tmp_path
     assert main(["analyze", "--db", db, "--quiet"]) == 0
     # What the analysis pool's workers do on a big store (a small one is scored in-process):
     chunks = [(db, "message", list(range(1, 351)), None), (db, "message", list(range(351, 701)), None)]
-    scored = map_in_processes(engine.score_sentiment_chunk, chunks, TaskContext(), max_workers=2,
-                              initializer=engine.init_sentiment_worker)
+    scored = map_in_processes(
+        engine.score_sentiment_chunk, chunks, TaskContext(), max_workers=2, initializer=engine.init_sentiment_worker
+    )
     assert sum(map(len, scored)) == 700
     for what, ext in (("messages", "csv"), ("sessions", "xlsx"), ("reviews", "csv"), ("flags", "csv")):
         assert main(["export", what, "--db", db, "--quiet", "--out", str(tmp_path / f"{what}.{ext}")]) == 0
     report = tmp_path / "report.html"
-    assert main(["report", "--db", db, "--quiet", "--from", "2024-04-01", "--to", "2024-06-30",
-                 "--out", str(report)]) == 0
+    assert (
+        main(["report", "--db", db, "--quiet", "--from", "2024-04-01", "--to", "2024-06-30", "--out", str(report)]) == 0
+    )
     assert _calls(network_log) == []
     children = Path(f"{network_log}.children").read_text(encoding="utf-8").split()
     assert len(children) >= 3, "the reader process and two pool workers ran under the hook"

@@ -2,6 +2,7 @@
 
 Hand-written sentences only; nothing from ../shared/data.
 """
+
 from __future__ import annotations
 
 import numpy as np

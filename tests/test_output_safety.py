@@ -4,6 +4,7 @@ One small store seeded with known personal data (a phone number, an ID
 number, an e-mail, a receiver's name and street) serves every test; nothing
 is analysed, the exports join what there is.
 """
+
 from __future__ import annotations
 
 import csv
@@ -34,25 +35,69 @@ EXPORT_KINDS = ("reviews", "messages", "sessions", "flags", "faq", "faq-members"
 def _seed(path: Path) -> None:
     with open_store(path) as store, store.transaction():
         shop = store.shops.get_or_create("taobao", "测试小店")
-        reviews = [{"review_key": f"n{i}", "content": f"衣服起球严重，{LEAK}", "rating": 1, "buyer_nick": NICK,
-                    "created_at": f"2024-06-{10 + i:02d} 10:00:00"} for i in range(6)]
-        reviews.append({"review_key": "old", "content": "起球一点点", "rating": 4, "buyer_nick": "lisi",
-                        "created_at": "2024-05-20 10:00:00"})
+        reviews = [
+            {
+                "review_key": f"n{i}",
+                "content": f"衣服起球严重，{LEAK}",
+                "rating": 1,
+                "buyer_nick": NICK,
+                "created_at": f"2024-06-{10 + i:02d} 10:00:00",
+            }
+            for i in range(6)
+        ]
+        reviews.append(
+            {
+                "review_key": "old",
+                "content": "起球一点点",
+                "rating": 4,
+                "buyer_nick": "lisi",
+                "created_at": "2024-05-20 10:00:00",
+            }
+        )
         store.reviews.insert_many(shop.id, None, reviews)
-        store.chats.insert_sessions(shop.id, None, [{"session_key": "s1", "buyer_nick": NICK, "messages": [
-            {"msg_hash": 1, "seq": 1, "role": "buyer", "sender": NICK, "sent_at": "2024-06-12 10:00:00",
-             "content": LEAK + " 不处理我就投诉"},
-            {"msg_hash": 2, "seq": 2, "role": "agent", "sender": "店:小李", "sent_at": "2024-06-12 10:01:00",
-             "content": "亲，马上为您处理"}]}])
+        store.chats.insert_sessions(
+            shop.id,
+            None,
+            [
+                {
+                    "session_key": "s1",
+                    "buyer_nick": NICK,
+                    "messages": [
+                        {
+                            "msg_hash": 1,
+                            "seq": 1,
+                            "role": "buyer",
+                            "sender": NICK,
+                            "sent_at": "2024-06-12 10:00:00",
+                            "content": LEAK + " 不处理我就投诉",
+                        },
+                        {
+                            "msg_hash": 2,
+                            "seq": 2,
+                            "role": "agent",
+                            "sender": "店:小李",
+                            "sent_at": "2024-06-12 10:01:00",
+                            "content": "亲，马上为您处理",
+                        },
+                    ],
+                }
+            ],
+        )
         mid = store.conn.execute("SELECT id FROM chat_messages WHERE seq = 1").fetchone()[0]
-        store.conn.execute("INSERT INTO risk_flags(target_type, target_id, rule_id, category, level, evidence, note, "
-                           "rules_version) VALUES ('message', ?, 'r', '投诉', '高', ?, ?, 'v')",
-                           (mid, f"电话{PHONE}", f"已回电 {PHONE}"))
-        cid = store.conn.execute("INSERT INTO faq_clusters(label, keywords, size, recommended_answer) "
-                                 "VALUES (?, ?, 1, ?)", (f"能改地址吗 电话{PHONE}", json.dumps(["改地址"]),
-                                                         f"已改好，收件人{NAME}，电话{PHONE}")).lastrowid
-        store.conn.execute("INSERT INTO faq_members(message_id, cluster_id, question_norm, question, asked_at) "
-                           "VALUES (?, ?, '能改地址吗', ?, '2024-06-12 10:00:00')", (mid, cid, LEAK))
+        store.conn.execute(
+            "INSERT INTO risk_flags(target_type, target_id, rule_id, category, level, evidence, note, "
+            "rules_version) VALUES ('message', ?, 'r', '投诉', '高', ?, ?, 'v')",
+            (mid, f"电话{PHONE}", f"已回电 {PHONE}"),
+        )
+        cid = store.conn.execute(
+            "INSERT INTO faq_clusters(label, keywords, size, recommended_answer) VALUES (?, ?, 1, ?)",
+            (f"能改地址吗 电话{PHONE}", json.dumps(["改地址"]), f"已改好，收件人{NAME}，电话{PHONE}"),
+        ).lastrowid
+        store.conn.execute(
+            "INSERT INTO faq_members(message_id, cluster_id, question_norm, question, asked_at) "
+            "VALUES (?, ?, '能改地址吗', ?, '2024-06-12 10:00:00')",
+            (mid, cid, LEAK),
+        )
 
 
 @pytest.fixture(scope="module")
@@ -162,15 +207,15 @@ def test_report_keywords_never_hold_a_name_or_street(keep: bool, seeded: Path) -
     assert not [t for t in terms if "*" in t or set(t) & set(NAME + STREET) or t in ("西湖区", "杭州市")], terms
 
 
-def test_report_dialog_refuses_the_database_and_asks_before_replacing(qtbot, seeded: Path, tmp_path: Path,
-                                                                      monkeypatch) -> None:
+def test_report_dialog_refuses_the_database_and_asks_before_replacing(
+    qtbot, seeded: Path, tmp_path: Path, monkeypatch
+) -> None:
     from PySide6.QtWidgets import QMessageBox
 
     from cxdesk.store.dashboard import DashboardFilter
     from ui.widgets.report_dialog import ReportDialog
 
-    dialog = ReportDialog(DashboardFilter(date(2024, 6, 1), date(2024, 6, 30)), "全部店铺", tmp_path,
-                          store_path=seeded)
+    dialog = ReportDialog(DashboardFilter(date(2024, 6, 1), date(2024, 6, 30)), "全部店铺", tmp_path, store_path=seeded)
     qtbot.addWidget(dialog)
     dialog.format_combo.setCurrentIndex(1)  # .xlsx: the store's own extension
     dialog.path_edit.setText(str(seeded))

@@ -1,4 +1,5 @@
 """总览 with rows without a time: 全部 in the period list, the note on undated rows, 全部 reports."""
+
 from __future__ import annotations
 
 from datetime import date

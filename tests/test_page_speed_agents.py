@@ -1,4 +1,5 @@
 """客服绩效 on a repeat visit reuses its KPI tables; a data change or new weights recompute them (issue 17, point 9)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -42,8 +43,7 @@ def test_memo_is_per_view_and_per_configuration(store: Store, db_path: Path, cal
     cached_kpi_table(frames, "week")
     cached_kpi_table(frames, "day", window="next_day")
     assert calls == ["day", "week", "day"]
-    save_weights({"speed": 50, "attitude": 10, "expertise": 10, "resolution": 10, "compliance": 10,
-                  "conversion": 10})
+    save_weights({"speed": 50, "attitude": 10, "expertise": 10, "resolution": 10, "compliance": 10, "conversion": 10})
     try:
         again = cached_kpi_table(frames, "day")
     finally:
@@ -54,8 +54,7 @@ def test_memo_is_per_view_and_per_configuration(store: Store, db_path: Path, cal
     assert calls[-1] == "day" and len(calls) == 5
 
 
-def test_a_child_process_returns_the_same_frames_with_the_tables(store: Store, db_path: Path,
-                                                                 calls: list[str]) -> None:
+def test_a_child_process_returns_the_same_frames_with_the_tables(store: Store, db_path: Path, calls: list[str]) -> None:
     from cxdesk.analysis.agent_kpis import load_frames_in_process
     from cxdesk.tasks import TaskContext
 
@@ -65,12 +64,12 @@ def test_a_child_process_returns_the_same_frames_with_the_tables(store: Store, d
     assert calls == ["day"]  # the child aggregated its table (the counter only sees this process)
     theirs = cached_kpi_table(frames, "day")
     assert calls == ["day"]  # from the memo that came back with the frames
-    assert theirs[["agent", "period", "sessions", "first_resp"]].equals(mine[["agent", "period", "sessions",
-                                                                             "first_resp"]])
+    assert theirs[["agent", "period", "sessions", "first_resp"]].equals(
+        mine[["agent", "period", "sessions", "first_resp"]]
+    )
 
 
-def test_repeat_visit_reuses_the_tables_and_a_data_change_recomputes(qtbot, store: Store,
-                                                                      calls: list[str]) -> None:
+def test_repeat_visit_reuses_the_tables_and_a_data_change_recomputes(qtbot, store: Store, calls: list[str]) -> None:
     load_fixture(store)
     window = create_main_window(store)
     qtbot.addWidget(window)
@@ -94,8 +93,7 @@ def test_repeat_visit_reuses_the_tables_and_a_data_change_recomputes(qtbot, stor
     assert len(calls) == after_day and page.table is table
     # New weights saved on 设置: the next visit scores again.
     window.show_page("settings")
-    save_weights({"speed": 50, "attitude": 10, "expertise": 10, "resolution": 10, "compliance": 10,
-                  "conversion": 10})
+    save_weights({"speed": 50, "attitude": 10, "expertise": 10, "resolution": 10, "compliance": 10, "conversion": 10})
     try:
         window.show_page("agents")
         assert len(calls) > after_day and page.table is not table
@@ -110,8 +108,9 @@ def test_repeat_visit_reuses_the_tables_and_a_data_change_recomputes(qtbot, stor
     assert _team_sessions(page) == 2 * sessions
 
 
-def test_a_big_store_loads_before_the_first_visit(qtbot, store: Store, calls: list[str],
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_big_store_loads_before_the_first_visit(
+    qtbot, store: Store, calls: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     from ui.pages import agents as agents_page
     from ui.workers import active_jobs
 

@@ -1,4 +1,5 @@
 """Ratings in words (评价等级 = 好评/中评/差评, 五星, ★★★★☆): counted, shown, used (issue 17, point 2)."""
+
 from __future__ import annotations
 
 import sqlite3
@@ -39,8 +40,10 @@ def rated(tmp_path: Path):
 
 
 def _by_buyer(store) -> dict[str, tuple]:
-    return {b: (r, t, c) for b, r, t, c in store.conn.execute(
-        "SELECT buyer_nick, rating, rating_text, rating_class FROM reviews")}
+    return {
+        b: (r, t, c)
+        for b, r, t, c in store.conn.execute("SELECT buyer_nick, rating, rating_text, rating_class FROM reviews")
+    }
 
 
 def test_words_become_classes_and_star_words_become_stars(rated) -> None:
@@ -48,8 +51,8 @@ def test_words_become_classes_and_star_words_become_stars(rated) -> None:
     assert got["a***1"] == (None, "好评", GOOD)
     assert got["b***2"] == (None, "差评", BAD)
     assert got["c***3"] == (None, "中评", NEUTRAL)
-    assert got["d***4"][0] == 5 and got["d***4"][2] == GOOD      # 五星 is stars, not words
-    assert got["e***5"][0] == 4 and got["e***5"][2] == GOOD      # ★★★★☆
+    assert got["d***4"][0] == 5 and got["d***4"][2] == GOOD  # 五星 is stars, not words
+    assert got["e***5"][0] == 4 and got["e***5"][2] == GOOD  # ★★★★☆
     assert got["f***6"] == (None, "追加好评", GOOD)
     assert got["g***7"] == (None, None, None)
     assert got["h***8"] == (None, "Bad", BAD)
@@ -110,5 +113,7 @@ def test_older_store_gets_classes_on_upgrade(tmp_path: Path) -> None:
     """)
     conn.close()
     with open_store(path) as store:
-        got = dict(((k, (r, c)) for k, r, c in store.conn.execute("SELECT review_key, rating, rating_class FROM reviews")))
+        got = dict(
+            ((k, (r, c)) for k, r, c in store.conn.execute("SELECT review_key, rating, rating_class FROM reviews"))
+        )
     assert got == {"k1": (None, 1), "k2": (None, 3), "k3": (3, 2), "k4": (2, 1), "k5": (5, 3), "k6": (None, None)}

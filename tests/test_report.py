@@ -1,4 +1,5 @@
 """Reports: XLSX / HTML / PDF from the same content; personal data masked by default; formulas neutralised."""
+
 from __future__ import annotations
 
 import re
@@ -19,15 +20,32 @@ PHONE = "13812345678"
 def report_db(store: Store, db_path: Path) -> Path:
     with store.transaction():
         shop = store.shops.get_or_create("taobao", "测试小店")
-        store.reviews.insert_many(shop.id, None, [
-            {"review_key": "a", "content": f"=HYPERLINK(\"x\") 差评 电话{PHONE}", "rating": 1,
-             "buyer_nick": "tb_zhangsan88", "created_at": "2024-06-20 10:00:00"},
-            {"review_key": "b", "content": "很好", "rating": 5, "buyer_nick": "lisi", "created_at": "2024-05-20 10:00:00"},
-        ])
+        store.reviews.insert_many(
+            shop.id,
+            None,
+            [
+                {
+                    "review_key": "a",
+                    "content": f"=HYPERLINK(\"x\") 差评 电话{PHONE}",
+                    "rating": 1,
+                    "buyer_nick": "tb_zhangsan88",
+                    "created_at": "2024-06-20 10:00:00",
+                },
+                {
+                    "review_key": "b",
+                    "content": "很好",
+                    "rating": 5,
+                    "buyer_nick": "lisi",
+                    "created_at": "2024-05-20 10:00:00",
+                },
+            ],
+        )
         rid = store.conn.execute("SELECT id FROM reviews WHERE review_key = 'a'").fetchone()[0]
         store.conn.execute(
             "INSERT INTO risk_flags(target_type, target_id, rule_id, category, level, rules_version) "
-            "VALUES ('review', ?, 'r', '投诉', '高', 'v')", (rid,))
+            "VALUES ('review', ?, 'r', '投诉', '高', 'v')",
+            (rid,),
+        )
     return db_path
 
 
@@ -95,11 +113,13 @@ def test_cli_report(report_db: Path, tmp_path: Path, capsys) -> None:
     parser = argparse.ArgumentParser()
     cmd_report.add_parser(parser.add_subparsers())
     out = tmp_path / "r.pdf"
-    args = parser.parse_args(["report", "--db", str(report_db), "--from", "2024-06-01", "--to", "2024-06-30",
-                              "--out", str(out), "--quiet"])
+    args = parser.parse_args(
+        ["report", "--db", str(report_db), "--from", "2024-06-01", "--to", "2024-06-30", "--out", str(out), "--quiet"]
+    )
     assert args.func(args) == 0 and out.exists()
     assert "已生成报告" in capsys.readouterr().out
-    args = parser.parse_args(["report", "--db", str(report_db), "--from", "6/1", "--to", "2024-06-30",
-                              "--out", str(out)])
+    args = parser.parse_args(
+        ["report", "--db", str(report_db), "--from", "6/1", "--to", "2024-06-30", "--out", str(out)]
+    )
     with pytest.raises(CxdeskError, match="格式不对"):
         args.func(args)

@@ -4,6 +4,7 @@ A tiny store: 测试小店 has three dated reviews in June 2024, one in May and 
 Review a carries two open flags (投诉/监管威胁 高, 差评威胁 中): one queue item, two categories.
 Review c has an open 退款退货纠纷 高 flag, the May review a 高 flag (found in the previous period).
 """
+
 from __future__ import annotations
 
 import re
@@ -29,21 +30,53 @@ CHANGE_WORDS = ("上期", "上升", "增加", "减少", "比上", "较上")
 def summary_db(store: Store, db_path: Path) -> Path:
     with store.transaction():
         shop = store.shops.get_or_create("taobao", "测试小店")
-        store.reviews.insert_many(shop.id, None, [
-            {"review_key": "a", "content": "再不退款我就去12315投诉", "rating": 1, "buyer_nick": "tb_zhangsan88",
-             "created_at": "2024-06-20 10:00:00"},
-            {"review_key": "b", "content": "很好", "rating": 5, "buyer_nick": "lisi", "created_at": "2024-06-21 10:00:00"},
-            {"review_key": "c", "content": "退货运费谁出", "rating": 2, "buyer_nick": "wangwu",
-             "created_at": "2024-06-22 10:00:00"},
-            {"review_key": "m", "content": "假货", "rating": 1, "buyer_nick": "zhao", "created_at": "2024-05-20 10:00:00"},
-            {"review_key": "u", "content": "没有时间的评价", "rating": 4, "buyer_nick": "qian"},
-        ])
+        store.reviews.insert_many(
+            shop.id,
+            None,
+            [
+                {
+                    "review_key": "a",
+                    "content": "再不退款我就去12315投诉",
+                    "rating": 1,
+                    "buyer_nick": "tb_zhangsan88",
+                    "created_at": "2024-06-20 10:00:00",
+                },
+                {
+                    "review_key": "b",
+                    "content": "很好",
+                    "rating": 5,
+                    "buyer_nick": "lisi",
+                    "created_at": "2024-06-21 10:00:00",
+                },
+                {
+                    "review_key": "c",
+                    "content": "退货运费谁出",
+                    "rating": 2,
+                    "buyer_nick": "wangwu",
+                    "created_at": "2024-06-22 10:00:00",
+                },
+                {
+                    "review_key": "m",
+                    "content": "假货",
+                    "rating": 1,
+                    "buyer_nick": "zhao",
+                    "created_at": "2024-05-20 10:00:00",
+                },
+                {"review_key": "u", "content": "没有时间的评价", "rating": 4, "buyer_nick": "qian"},
+            ],
+        )
         ids = dict(store.conn.execute("SELECT review_key, id FROM reviews"))
-        for key, rule, category, level in (("a", "r1", "投诉/监管威胁", "高"), ("a", "r2", "差评威胁", "中"),
-                                           ("c", "r3", "退款退货纠纷", "高"), ("m", "r4", "质量/假货", "高")):
+        for key, rule, category, level in (
+            ("a", "r1", "投诉/监管威胁", "高"),
+            ("a", "r2", "差评威胁", "中"),
+            ("c", "r3", "退款退货纠纷", "高"),
+            ("m", "r4", "质量/假货", "高"),
+        ):
             store.conn.execute(
                 "INSERT INTO risk_flags(target_type, target_id, rule_id, category, level, rules_version) "
-                "VALUES ('review', ?, ?, ?, ?, 'v')", (ids[key], rule, category, level))
+                "VALUES ('review', ?, ?, ?, ?, 'v')",
+                (ids[key], rule, category, level),
+            )
     return db_path
 
 
@@ -118,13 +151,15 @@ def test_summary_is_in_every_format(summary_db: Path, tmp_path: Path) -> None:
 
 def test_risk_table_lists_one_row_per_review_with_all_its_categories(summary_db: Path, tmp_path: Path) -> None:
     table = _content(summary_db, ReportParams(date(2024, 6, 1), date(2024, 6, 30), tmp_path / "r.pdf")).table(
-        "未处理的主要风险")
+        "未处理的主要风险"
+    )
     assert len(table.rows) == 2
     categories = sorted(r[1] for r in table.rows)
     assert categories == ["投诉/监管威胁、差评威胁（2 条）", "退款退货纠纷"]
 
 
 # --- XLSX: numbers are numbers -----------------------------------------------------------------
+
 
 def _numeric_text(value: object) -> bool:
     return isinstance(value, str) and re.fullmatch(r"'?[+-]?[\d,]+(\.\d+)?%?", value.strip()) is not None
@@ -136,8 +171,13 @@ def test_xlsx_stores_numbers_as_numbers_with_formats(summary_db: Path, tmp_path:
     out = tmp_path / "r.xlsx"
     build_report(TaskContext(), summary_db, ReportParams(date(2024, 6, 1), date(2024, 6, 30), out))
     book = openpyxl.load_workbook(out)
-    texts = [(ws.title, c.coordinate, c.value) for ws in book.worksheets for row in ws.iter_rows() for c in row
-             if _numeric_text(c.value)]
+    texts = [
+        (ws.title, c.coordinate, c.value)
+        for ws in book.worksheets
+        for row in ws.iter_rows()
+        for c in row
+        if _numeric_text(c.value)
+    ]
     assert texts == []
     tiles = {row[0].value: row for row in book["概览"].iter_rows() if row[0].value}
     reviews = tiles["评价数"]
@@ -153,16 +193,28 @@ def test_xlsx_stores_numbers_as_numbers_with_formats(summary_db: Path, tmp_path:
 def test_xlsx_writer_writes_ratios_and_changes_as_formatted_numbers(tmp_path: Path) -> None:
     import openpyxl
 
-    table = Table("常见问题", ["常见问题", "本期提问", "上期提问", "变化", "说明"],
-                  [["能便宜点吗", 54, 35, 0.54, "上升"], ["新问题", 3, 0, None, "新出现"]], formats=[
-                      "", "int", "int", "signed_pct", ""])
+    table = Table(
+        "常见问题",
+        ["常见问题", "本期提问", "上期提问", "变化", "说明"],
+        [["能便宜点吗", 54, 35, 0.54, "上升"], ["新问题", 3, 0, None, "新出现"]],
+        formats=["", "int", "int", "signed_pct", ""],
+    )
     aspects = Table("评价方面", ["方面", "负面占比"], [["物流", 0.125]], formats=["", "pct"])
-    content = ReportContent("报告", "2024-06-01 至 2024-06-30（30 天）", "2024-05-02 至 2024-05-31", "全部店铺",
-                            "2024-07-01 09:00", True,
-                            [Tile("reviews", "评价数", "1,540", "较上期 +54%", None, "", None, 1540, "int", 0.54,
-                                  "signed_pct"),
-                             Tile("negative", "负面评价占比", "8.5%", "上期无数据", None, "", None, 0.085, "pct")],
-                            [table, aspects], [], summary=["一句话。"])
+    content = ReportContent(
+        "报告",
+        "2024-06-01 至 2024-06-30（30 天）",
+        "2024-05-02 至 2024-05-31",
+        "全部店铺",
+        "2024-07-01 09:00",
+        True,
+        [
+            Tile("reviews", "评价数", "1,540", "较上期 +54%", None, "", None, 1540, "int", 0.54, "signed_pct"),
+            Tile("negative", "负面评价占比", "8.5%", "上期无数据", None, "", None, 0.085, "pct"),
+        ],
+        [table, aspects],
+        [],
+        summary=["一句话。"],
+    )
     out = tmp_path / "t.xlsx"
     write_xlsx(content, out)
     book = openpyxl.load_workbook(out)
@@ -183,14 +235,16 @@ def test_xlsx_writer_writes_ratios_and_changes_as_formatted_numbers(tmp_path: Pa
 
 # --- figures: nothing in a report is clickable -------------------------------------------------
 
+
 def _figure_texts(fig) -> str:
     from matplotlib.text import Text
 
     return " ".join(t.get_text() for t in fig.findobj(Text))
 
 
-@pytest.mark.parametrize("dates", [(date(2024, 6, 1), date(2024, 6, 30)), (None, None),
-                                   (date(2024, 1, 1), date(2024, 1, 31))])
+@pytest.mark.parametrize(
+    "dates", [(date(2024, 6, 1), date(2024, 6, 30)), (None, None), (date(2024, 1, 1), date(2024, 1, 31))]
+)
 def test_report_figures_never_say_click(summary_db: Path, tmp_path: Path, dates) -> None:
     content = _content(summary_db, ReportParams(*dates, tmp_path / "r.pdf"))
     assert [c for c, _ in content.figures] == ["评价情感", "风险", "评价方面"]
@@ -208,15 +262,39 @@ def test_app_aspect_chart_keeps_its_click_hint() -> None:
 
 # --- PDF layout: no cell is cut --------------------------------------------------------------
 
-CATEGORIES = ["投诉/监管威胁", "退款退货纠纷", "差评威胁", "质量/假货", "客服违规", "服务时效", "重复咨询",
-              "激烈情绪", "收费纠纷", "沟通破裂", "催办无果", "辱骂"]
+CATEGORIES = [
+    "投诉/监管威胁",
+    "退款退货纠纷",
+    "差评威胁",
+    "质量/假货",
+    "客服违规",
+    "服务时效",
+    "重复咨询",
+    "激烈情绪",
+    "收费纠纷",
+    "沟通破裂",
+    "催办无果",
+    "辱骂",
+]
 
 
 def test_risk_table_layout_keeps_every_category_and_status_whole() -> None:
     header = ["等级", "类别", "对象", "时间", "店铺", "买家", "客服", "风险分", "内容", "状态"]
-    rows = [["高", "、".join(CATEGORIES[i:i + 4]) + "（4 条）", "聊天消息", "2024-06-30 08:37", "京选家居京东自营专营店",
-             "j***4", "小棉袄童装旗舰店:阿强", "100", "不给退我就打12315投诉，" * 4, status]
-            for i, status in zip(range(0, 9), ("待处理", "处理中") * 5)]
+    rows = [
+        [
+            "高",
+            "、".join(CATEGORIES[i : i + 4]) + "（4 条）",
+            "聊天消息",
+            "2024-06-30 08:37",
+            "京选家居京东自营专营店",
+            "j***4",
+            "小棉袄童装旗舰店:阿强",
+            "100",
+            "不给退我就打12315投诉，" * 4,
+            status,
+        ]
+        for i, status in zip(range(0, 9), ("待处理", "处理中") * 5)
+    ]
     table = Table("未处理的主要风险", header, rows, keep_words=(0, 1, 2, 4, 9))
     layout = table_layout(table)
     assert layout.fits()

@@ -1,4 +1,5 @@
 """Review flags respect negation right before a trigger and the review's own praise (issue 15)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -21,8 +22,17 @@ def _cats(pack, text: str, role: str = "review", praise: bool = False, calm: boo
     return {h.category for h in pack.match(text, role, praise=praise, calm=calm)}
 
 
-@pytest.mark.parametrize("text", ["包装很好，无破损！！！！", "没有破损的，甜，实惠", "没有破损也是新品",
-                                  "没有任何破损，很新鲜", "没发现有破损", "不是假货，放心买"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "包装很好，无破损！！！！",
+        "没有破损的，甜，实惠",
+        "没有破损也是新品",
+        "没有任何破损，很新鲜",
+        "没发现有破损",
+        "不是假货，放心买",
+    ],
+)
 def test_a_negated_state_is_no_quality_flag(pack, text: str) -> None:
     assert "质量/假货" not in _cats(pack, text)
 
@@ -32,16 +42,27 @@ def test_a_negation_not_touching_the_trigger_keeps_the_flag(pack, text: str) -> 
     assert "质量/假货" in _cats(pack, text)
 
 
-@pytest.mark.parametrize("text", ["怕坏了所以多买了一个", "放冰箱了，夏天太热了怕坏了", "就担心是假货",
-                                  "以前总怕买到假货，这次放心了", "还以为坏了，原来是水压不够", "万一坏了呢？有保修吗",
-                                  "如果不是正品，京东也不会卖", "我买这个不怕过期"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "怕坏了所以多买了一个",
+        "放冰箱了，夏天太热了怕坏了",
+        "就担心是假货",
+        "以前总怕买到假货，这次放心了",
+        "还以为坏了，原来是水压不够",
+        "万一坏了呢？有保修吗",
+        "如果不是正品，京东也不会卖",
+        "我买这个不怕过期",
+    ],
+)
 def test_fear_conditions_and_mistaken_beliefs_are_no_quality_flag(pack, text: str) -> None:
     assert "质量/假货" not in _cats(pack, text)
     assert "质量/假货" not in _cats(pack, text, "buyer")
 
 
-@pytest.mark.parametrize("text", ["恐怕是假货", "怕什么来什么，收到就坏了", "以为是正品，结果是假货",
-                                  "包装这么差，不怕摔坏吗？结果真的碎了"])
+@pytest.mark.parametrize(
+    "text", ["恐怕是假货", "怕什么来什么，收到就坏了", "以为是正品，结果是假货", "包装这么差，不怕摔坏吗？结果真的碎了"]
+)
 def test_a_fear_marker_outside_the_clause_or_probably_keeps_the_flag(pack, text: str) -> None:
     assert "质量/假货" in _cats(pack, text)
 
@@ -65,14 +86,17 @@ def test_calm_means_not_read_as_negative_and_not_low_stars() -> None:
     assert not calm(None, "负面") and not calm(2, "中性") and not calm(5, "负面") and not calm(None, None)
 
 
-@pytest.mark.parametrize("text", ["京东应该买不到假的吧", "希望京东严格把控，不卖假货", "不像假货，放心",
-                                  "也不能说是假的，就是和超市的不一样"])
+@pytest.mark.parametrize(
+    "text",
+    ["京东应该买不到假的吧", "希望京东严格把控，不卖假货", "不像假货，放心", "也不能说是假的，就是和超市的不一样"],
+)
 def test_more_state_negations(pack, text: str) -> None:
     assert "质量/假货" not in _cats(pack, text)
 
 
-@pytest.mark.parametrize("text", ["垃圾袋很结实，装得多", "垃圾桶做工不错", "放在垃圾箱旁边也不占地方",
-                                  "垃圾分类用的，挺好"])
+@pytest.mark.parametrize(
+    "text", ["垃圾袋很结实，装得多", "垃圾桶做工不错", "放在垃圾箱旁边也不占地方", "垃圾分类用的，挺好"]
+)
 def test_trash_compounds_are_no_strong_emotion(pack, text: str) -> None:
     assert "激烈情绪" not in _cats(pack, text)
 
@@ -82,16 +106,37 @@ def test_trash_as_a_verdict_still_flags(pack, text: str) -> None:
     assert "激烈情绪" in _cats(pack, text)
 
 
-@pytest.mark.parametrize("text", ["安装师傅装了一天累坏了", "女儿乐坏了", "我的心都碎了", "2020年过期，能用完",
-                                  "超过期望", "之前一部给小孩摔坏了，又买了一台", "不小心把屏幕摔碎了",
-                                  "手机掉水里屏坏了", "原来的那个坏了，就又买了一个", "过期时间写得很清楚"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "安装师傅装了一天累坏了",
+        "女儿乐坏了",
+        "我的心都碎了",
+        "2020年过期，能用完",
+        "超过期望",
+        "之前一部给小孩摔坏了，又买了一台",
+        "不小心把屏幕摔碎了",
+        "手机掉水里屏坏了",
+        "原来的那个坏了，就又买了一个",
+        "过期时间写得很清楚",
+    ],
+)
 def test_no_quality_flag_for_idioms_own_damage_or_an_older_item(pack, text: str) -> None:
     assert "质量/假货" not in _cats(pack, text)
 
 
-@pytest.mark.parametrize("text", ["快递给摔坏了", "一不小心就坏了，太薄了", "收到时已经过期了", "快过期了还发给我",
-                                  "屏幕被摔烂了，京东应该给个交代", "裤子穿了一个月就烂了，买到的最差的一次",
-                                  "坏了两个，买了这么多次第一次遇到"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "快递给摔坏了",
+        "一不小心就坏了，太薄了",
+        "收到时已经过期了",
+        "快过期了还发给我",
+        "屏幕被摔烂了，京东应该给个交代",
+        "裤子穿了一个月就烂了，买到的最差的一次",
+        "坏了两个，买了这么多次第一次遇到",
+    ],
+)
 def test_damage_by_others_or_on_arrival_still_flags(pack, text: str) -> None:
     assert "质量/假货" in _cats(pack, text)
 
@@ -111,11 +156,14 @@ def test_roller_in_a_product_review_is_not_abuse(pack) -> None:
     assert "辱骂" not in _cats(pack, "做工好，中部滚轴转动顺滑，声音也小")
 
 
-@pytest.mark.parametrize("role, text, category", [
-    ("buyer", "不会给差评的，放心", "差评威胁"),
-    ("buyer", "没有要投诉的意思，就是问问", "投诉/监管威胁"),
-    ("review", "没有要投诉的意思，就是提个建议", "投诉/监管威胁"),
-])
+@pytest.mark.parametrize(
+    "role, text, category",
+    [
+        ("buyer", "不会给差评的，放心", "差评威胁"),
+        ("buyer", "没有要投诉的意思，就是问问", "投诉/监管威胁"),
+        ("review", "没有要投诉的意思，就是提个建议", "投诉/监管威胁"),
+    ],
+)
 def test_intent_negation_still_holds(pack, role: str, text: str, category: str) -> None:
     assert category not in _cats(pack, text, role)
 
@@ -138,18 +186,27 @@ def test_engine_uses_the_rating_and_sentiment_of_each_review(tmp_path: Path) -> 
     with open_store(db) as store:
         shop = store.shops.get_or_create("taobao", "测试店")
         with store.transaction():
-            store.reviews.insert_many(shop.id, None, [
-                {"review_key": "praise", "content": text, "rating": 5},
-                {"review_key": "low", "content": text, "rating": 2},
-                {"review_key": "broken", "content": "还没用就坏了，差评", "rating": 5},
-                {"review_key": "negated", "content": "包装很好，无破损！！！！", "rating": 3},
-                {"review_key": "doubt3", "content": "不知道是不是正品，不过东西挺多的，物流也快", "rating": 3},
-                {"review_key": "doubt2", "content": "不知道是不是正品，不过东西挺多的，物流也快", "rating": 2}])
+            store.reviews.insert_many(
+                shop.id,
+                None,
+                [
+                    {"review_key": "praise", "content": text, "rating": 5},
+                    {"review_key": "low", "content": text, "rating": 2},
+                    {"review_key": "broken", "content": "还没用就坏了，差评", "rating": 5},
+                    {"review_key": "negated", "content": "包装很好，无破损！！！！", "rating": 3},
+                    {"review_key": "doubt3", "content": "不知道是不是正品，不过东西挺多的，物流也快", "rating": 3},
+                    {"review_key": "doubt2", "content": "不知道是不是正品，不过东西挺多的，物流也快", "rating": 2},
+                ],
+            )
     analyze(TaskContext(), db, workers=1)
     with open_store(db) as store:
-        flagged = {key: cats for key, cats in store.conn.execute(
-            "SELECT r.review_key, group_concat(f.category) FROM reviews r JOIN risk_flags f "
-            "ON f.target_type = 'review' AND f.target_id = r.id GROUP BY r.review_key")}
+        flagged = {
+            key: cats
+            for key, cats in store.conn.execute(
+                "SELECT r.review_key, group_concat(f.category) FROM reviews r JOIN risk_flags f "
+                "ON f.target_type = 'review' AND f.target_id = r.id GROUP BY r.review_key"
+            )
+        }
     assert "praise" not in flagged and "negated" not in flagged
     assert "质量/假货" in flagged["low"]
     assert "质量/假货" in flagged["broken"]  # 5 stars but read as 负面: not praise
@@ -169,8 +226,9 @@ def test_new_review_sentiment_rescans_review_flags(tmp_path: Path) -> None:
 
     def quality_flags() -> int:
         with open_store(db) as store:
-            return store.conn.execute("SELECT COUNT(*) FROM risk_flags WHERE target_type = 'review' "
-                                      "AND category = '质量/假货'").fetchone()[0]
+            return store.conn.execute(
+                "SELECT COUNT(*) FROM risk_flags WHERE target_type = 'review' AND category = '质量/假货'"
+            ).fetchone()[0]
 
     assert quality_flags() == 0  # 4★ and read as 正面: praise
     with open_store(db) as store, store.transaction():  # as if another model read it as negative

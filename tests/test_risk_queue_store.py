@@ -3,6 +3,7 @@
 One small database is built and analysed by the real engine (so the flags,
 spans and 服务时效 evidence are what the product writes), then queried.
 """
+
 from __future__ import annotations
 
 import json
@@ -29,9 +30,14 @@ S2 = [  # shop 乙 (jd), buyer 买家乙, agent 乙店_老周
 
 
 def _session(key: str, buyer: str, msgs: list[tuple[str, str, str, str]], offset: int) -> dict:
-    return {"session_key": key, "buyer_nick": buyer, "messages": [
-        {"msg_hash": offset + i, "seq": i + 1, "role": role, "sender": sender, "sent_at": at, "content": text}
-        for i, (role, sender, at, text) in enumerate(msgs)]}
+    return {
+        "session_key": key,
+        "buyer_nick": buyer,
+        "messages": [
+            {"msg_hash": offset + i, "seq": i + 1, "role": role, "sender": sender, "sent_at": at, "content": text}
+            for i, (role, sender, at, text) in enumerate(msgs)
+        ],
+    }
 
 
 def build_flagged_db(db_path: Path) -> None:
@@ -42,20 +48,64 @@ def build_flagged_db(db_path: Path) -> None:
             b = store.shops.get_or_create("jd", "乙店")
             store.chats.insert_sessions(a.id, None, [_session("s1", "买家甲", S1, 0)])
             store.chats.insert_sessions(b.id, None, [_session("s2", "买家乙", S2, 100)])
-            store.reviews.insert_many(a.id, None, [{
-                "review_key": "r1", "content": "用了三天就坏了", "append_content": "客服不理人，垃圾", "rating": 1,
-                "buyer_nick": "买家丙", "order_id": "9990001", "created_at": "2024-05-02 12:00:00",
-                "product_title": "儿童睡衣", "sku": "颜色分类:蓝色"}])
-            store.orders.insert_many(a.id, None, [
-                {"order_id": "1234567890123", "buyer_nick": "买家甲", "created_at": "2024-04-28 08:00:00",
-                 "amount": 59.0, "status": "交易成功"},
-                {"order_id": "9990001", "buyer_nick": "买家丙", "created_at": "2024-04-20 08:00:00",
-                 "amount": 39.0, "status": "交易成功"}])
-            store.orders.insert_many(b.id, None, [
-                {"order_id": "555", "buyer_nick": "买家乙", "created_at": "2024-05-02 18:00:00",
-                 "amount": 199.0, "status": "完成", "refund_status": "退款中"},
-                {"order_id": "556", "buyer_nick": "买家乙", "created_at": "2024-03-01 18:00:00",
-                 "amount": 9.9, "status": "完成"}])
+            store.reviews.insert_many(
+                a.id,
+                None,
+                [
+                    {
+                        "review_key": "r1",
+                        "content": "用了三天就坏了",
+                        "append_content": "客服不理人，垃圾",
+                        "rating": 1,
+                        "buyer_nick": "买家丙",
+                        "order_id": "9990001",
+                        "created_at": "2024-05-02 12:00:00",
+                        "product_title": "儿童睡衣",
+                        "sku": "颜色分类:蓝色",
+                    }
+                ],
+            )
+            store.orders.insert_many(
+                a.id,
+                None,
+                [
+                    {
+                        "order_id": "1234567890123",
+                        "buyer_nick": "买家甲",
+                        "created_at": "2024-04-28 08:00:00",
+                        "amount": 59.0,
+                        "status": "交易成功",
+                    },
+                    {
+                        "order_id": "9990001",
+                        "buyer_nick": "买家丙",
+                        "created_at": "2024-04-20 08:00:00",
+                        "amount": 39.0,
+                        "status": "交易成功",
+                    },
+                ],
+            )
+            store.orders.insert_many(
+                b.id,
+                None,
+                [
+                    {
+                        "order_id": "555",
+                        "buyer_nick": "买家乙",
+                        "created_at": "2024-05-02 18:00:00",
+                        "amount": 199.0,
+                        "status": "完成",
+                        "refund_status": "退款中",
+                    },
+                    {
+                        "order_id": "556",
+                        "buyer_nick": "买家乙",
+                        "created_at": "2024-03-01 18:00:00",
+                        "amount": 9.9,
+                        "status": "完成",
+                    },
+                ],
+            )
     analyze(TaskContext(), db_path, workers=1)
 
 
@@ -83,8 +133,14 @@ def test_queue_has_context_and_is_sorted_by_level_then_time(store: Store) -> Non
     q = RiskQueueRepo(store.conn)
     rows = q.page(FlagFilter(), 0, 100)
     assert len(rows) == q.count(FlagFilter())
-    assert _rules(rows) >= {"complaint.regulator", "agent.rude", "quality.broken", "refund.dispute",
-                            "emotion.strong", "service.over_limit"}
+    assert _rules(rows) >= {
+        "complaint.regulator",
+        "agent.rude",
+        "quality.broken",
+        "refund.dispute",
+        "emotion.strong",
+        "service.over_limit",
+    }
     # The queue's level is its session's (review's) score level (issue 15): sorted by it, then by time.
     ranks = [("高", "中", "低").index(r.shown_level) for r in rows]
     assert ranks == sorted(ranks)
@@ -92,8 +148,13 @@ def test_queue_has_context_and_is_sorted_by_level_then_time(store: Store) -> Non
         times = [r.event_at for r in rows if r.shown_level == level]
         assert times == sorted(times, reverse=True)
     threat = next(r for r in rows if r.rule_id == "complaint.regulator" and r.target_type == "message")
-    assert (threat.shop, threat.platform, threat.buyer, threat.agent, threat.seq) == ("甲店", "taobao", "买家甲",
-                                                                                     "甲店:小美", 3)
+    assert (threat.shop, threat.platform, threat.buyer, threat.agent, threat.seq) == (
+        "甲店",
+        "taobao",
+        "买家甲",
+        "甲店:小美",
+        3,
+    )
     assert threat.event_at == "2024-05-01 10:05:00"
     start, end = threat.spans[0]
     assert S1[2][3][start:end] == "12315"
@@ -114,7 +175,12 @@ def test_queue_items_one_per_session_or_review(store: Store) -> None:
     # Shown by its strongest flag (rule level 高, the newest of them), every picked flag listed.
     assert session.rule_id == "agent.rude" and session.category == "客服违规"
     assert {q.flag(i).rule_id for i in session.flag_ids} == {
-        "agent.rude", "complaint.platform", "complaint.regulator", "quality.broken", "service.over_limit"}
+        "agent.rude",
+        "complaint.platform",
+        "complaint.regulator",
+        "quality.broken",
+        "service.over_limit",
+    }
     assert session.item_categories[0] == "客服违规" and len(set(session.item_categories)) == 4
     assert session.item_at == "2024-05-01 10:10:00" and len(by_kind) == 3
     # The filter picks flags first: a category keeps only that category's flags in the item.
@@ -167,8 +233,10 @@ def test_bulk_triage_one_transaction_and_open_filter(store: Store) -> None:
     # A failure inside the batch rolls the whole batch back.
     with pytest.raises(ValueError):
         q.set_status(every, "不存在的状态")
-    store.conn.execute("CREATE TEMP TRIGGER boom BEFORE UPDATE ON risk_flags WHEN NEW.id = "
-                       f"{every[-1]} BEGIN SELECT RAISE(ABORT, 'boom'); END")
+    store.conn.execute(
+        "CREATE TEMP TRIGGER boom BEFORE UPDATE ON risk_flags WHEN NEW.id = "
+        f"{every[-1]} BEGIN SELECT RAISE(ABORT, 'boom'); END"
+    )
     with pytest.raises(Exception, match="boom"):
         q.set_status(every, "误报")
     assert q.count(FlagFilter(statuses=("误报",))) == 0
@@ -250,9 +318,17 @@ def test_triage_survives_a_rerun_of_the_risk_stage(store: Store) -> None:
     # A user rule changes the pack version: everything is rescanned and the flags rewritten.
     folder = user_resources_dir() / "rules"
     folder.mkdir(parents=True)
-    (folder / "user_rules.json").write_text(json.dumps({"rules": [
-        {"id": "my.rule", "category": "自定义", "level": "低", "applies_to": ["buyer"], "words": ["发货"]}]},
-        ensure_ascii=False), encoding="utf-8")
+    (folder / "user_rules.json").write_text(
+        json.dumps(
+            {
+                "rules": [
+                    {"id": "my.rule", "category": "自定义", "level": "低", "applies_to": ["buyer"], "words": ["发货"]}
+                ]
+            },
+            ensure_ascii=False,
+        ),
+        encoding="utf-8",
+    )
     path = store.path
     store.close()
     analyze(TaskContext(), path, workers=1)
@@ -260,7 +336,10 @@ def test_triage_survives_a_rerun_of_the_risk_stage(store: Store) -> None:
         q2 = RiskQueueRepo(again.conn)
         after = {r.rule_id: r for r in q2.page(FlagFilter(statuses=()))}
         assert (after["agent.rude"].status, after["agent.rude"].note, after["agent.rude"].handler) == (
-            "误报", "在引用买家原话", "组长")
+            "误报",
+            "在引用买家原话",
+            "组长",
+        )
         assert after["service.over_limit"].status == "已处理"
         assert "my.rule" in after  # the re-run did happen
         assert after["agent.rude"].id == rude.id

@@ -1,4 +1,5 @@
 """Risk rule packs: one-pass matching, negation, exclusions, protected product names, bad patterns."""
+
 from __future__ import annotations
 
 import json
@@ -27,7 +28,7 @@ def test_real_threats_fire_with_spans_on_the_original_text(pack) -> None:
     text = "再不处理我就给差评，还要投诉到12315"
     hits = pack.match(text, "buyer")
     assert [h.rule_id for h in hits] == ["threat.bad_review", "complaint.platform", "complaint.regulator"]
-    assert [text[h.start:h.end] for h in hits] == ["给差评", "投诉", "12315"]
+    assert [text[h.start : h.end] for h in hits] == ["给差评", "投诉", "12315"]
     assert {h.level for h in hits} == {"高", "中"}
 
 
@@ -47,11 +48,15 @@ def test_rules_apply_only_to_their_roles(pack) -> None:
     assert _ids(pack, "爱买不买", role="agent") == ["agent.rude"]
     assert _ids(pack, "爱买不买", role="buyer") == []
     assert set(_ids(pack, "亲，好评返现5元，加我微信 wx: shop_888", role="agent")) == {
-        "agent.review_cashback", "agent.off_platform"}
+        "agent.review_cashback",
+        "agent.off_platform",
+    }
 
 
-@pytest.mark.parametrize("pattern, reason", [
-    ("(?=a)b", "前瞻断言"), ("(\\w)\\1", "反向引用"), ("[", "无法识别"), ("x*", "空文本"), ("a" * 300, "过长")])
+@pytest.mark.parametrize(
+    "pattern, reason",
+    [("(?=a)b", "前瞻断言"), ("(\\w)\\1", "反向引用"), ("[", "无法识别"), ("x*", "空文本"), ("a" * 300, "过长")],
+)
 def test_bad_user_patterns_are_refused_with_a_reason(pattern: str, reason: str) -> None:
     with pytest.raises(RuleError, match=reason):
         check_pattern(pattern, "my.rule")
@@ -60,9 +65,23 @@ def test_bad_user_patterns_are_refused_with_a_reason(pattern: str, reason: str) 
 def test_user_rules_are_added_and_change_the_version(pack) -> None:
     folder = user_resources_dir() / "rules"
     folder.mkdir(parents=True)
-    (folder / "user_rules.json").write_text(json.dumps({"rules": [
-        {"id": "my.competitor", "category": "竞品", "level": "低", "applies_to": ["buyer"], "words": ["某某家更便宜"]}]},
-        ensure_ascii=False), encoding="utf-8")
+    (folder / "user_rules.json").write_text(
+        json.dumps(
+            {
+                "rules": [
+                    {
+                        "id": "my.competitor",
+                        "category": "竞品",
+                        "level": "低",
+                        "applies_to": ["buyer"],
+                        "words": ["某某家更便宜"],
+                    }
+                ]
+            },
+            ensure_ascii=False,
+        ),
+        encoding="utf-8",
+    )
     mine = load_pack()
     assert mine.version != pack.version
     assert _ids(mine, "某某家更便宜啊") == ["my.competitor"]
@@ -71,8 +90,10 @@ def test_user_rules_are_added_and_change_the_version(pack) -> None:
 def test_a_broken_user_rule_is_reported_not_ignored() -> None:
     folder = user_resources_dir() / "rules"
     folder.mkdir(parents=True)
-    (folder / "user_rules.json").write_text(json.dumps({"rules": [
-        {"id": "bad", "level": "紧急", "applies_to": ["buyer"], "words": ["x"]}]}), encoding="utf-8")
+    (folder / "user_rules.json").write_text(
+        json.dumps({"rules": [{"id": "bad", "level": "紧急", "applies_to": ["buyer"], "words": ["x"]}]}),
+        encoding="utf-8",
+    )
     pack = load_pack()  # a stored rule never stops the analysis: skipped, and said so
     assert "bad" not in pack.rules
     assert [p.rule_id for p in pack.problems] == ["bad"] and "级别“紧急”无效" in pack.problems[0].describe()
@@ -82,8 +103,17 @@ def test_user_rules_are_checked_saved_and_used_by_the_pack():
     from cxdesk.analysis.risk_rules import RuleError, delete_user_rule, load_pack, read_user_rules, save_user_rule
 
     before = load_pack().version
-    rule = save_user_rule({"id": "发错颜色", "category": "质量/假货", "level": "中", "applies_to": ["buyer"],
-                           "words": ["发错颜色", "颜色发错"], "exclude": ["没有发错颜色"], "negatable": True})
+    rule = save_user_rule(
+        {
+            "id": "发错颜色",
+            "category": "质量/假货",
+            "level": "中",
+            "applies_to": ["buyer"],
+            "words": ["发错颜色", "颜色发错"],
+            "exclude": ["没有发错颜色"],
+            "negatable": True,
+        }
+    )
     assert rule.id == "user.发错颜色"
     pack = load_pack()
     assert pack.version != before and "user.发错颜色" in pack.rules
@@ -107,15 +137,24 @@ def test_user_rules_are_checked_saved_and_used_by_the_pack():
 def test_exclude_patterns_cancel_the_hits_they_cover_and_bad_ones_are_refused() -> None:
     from cxdesk.analysis.risk_rules import delete_user_rule, save_user_rule
 
-    save_user_rule({"id": "发错颜色", "category": "质量/假货", "level": "中", "applies_to": ["buyer"],
-                    "words": ["发错颜色"], "exclude_patterns": ["(?:没有|没)[^，。]{0,3}发错颜色"]})
+    save_user_rule(
+        {
+            "id": "发错颜色",
+            "category": "质量/假货",
+            "level": "中",
+            "applies_to": ["buyer"],
+            "words": ["发错颜色"],
+            "exclude_patterns": ["(?:没有|没)[^，。]{0,3}发错颜色"],
+        }
+    )
     pack = load_pack()
     assert _ids(pack, "你们发错颜色了") == ["user.发错颜色"]
     assert _ids(pack, "这次没有再发错颜色，谢谢") == []
     assert _ids(pack, "上次没问题，这次发错颜色了") == ["user.发错颜色"]  # the match must cover the hit
     with pytest.raises(RuleError, match="反向引用"):
-        save_user_rule({"id": "x", "level": "中", "applies_to": ["buyer"], "words": ["退钱"],
-                        "exclude_patterns": ["(a)\\1"]})
+        save_user_rule(
+            {"id": "x", "level": "中", "applies_to": ["buyer"], "words": ["退钱"], "exclude_patterns": ["(a)\\1"]}
+        )
     assert delete_user_rule("user.发错颜色")
 
 

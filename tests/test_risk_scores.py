@@ -1,4 +1,5 @@
 """Risk scores 0–100 with reasons; 重复咨询 and 激烈情绪 session flags; triage lowers a score."""
+
 from __future__ import annotations
 
 import re
@@ -9,8 +10,7 @@ import pytest
 from cxdesk.analysis.engine import analyze
 from cxdesk.analysis.risk import rescore
 from cxdesk.analysis.session_course import Course, course_of
-from cxdesk.analysis.session_risk import (FlagInfo, ScoreConfig, repeat_contact, score_review, score_session,
-                                          topics_of)
+from cxdesk.analysis.session_risk import FlagInfo, ScoreConfig, repeat_contact, score_review, score_session, topics_of
 from cxdesk.paths import resources_dir
 from cxdesk.store import open_store
 from cxdesk.store.risk_scores import RiskScoresRepo
@@ -28,8 +28,11 @@ def _calm(n: int = 2) -> Course:
 
 
 def test_each_category_counts_once_at_its_highest_level_and_false_alarms_not_at_all(config):
-    flags = [FlagInfo("投诉/监管威胁", "高", text="我要投诉"), FlagInfo("投诉/监管威胁", "中"),
-             FlagInfo("退款退货纠纷", "中", text="退款")]
+    flags = [
+        FlagInfo("投诉/监管威胁", "高", text="我要投诉"),
+        FlagInfo("投诉/监管威胁", "中"),
+        FlagInfo("退款退货纠纷", "中", text="退款"),
+    ]
     sc = score_session(flags, _calm(), config)
     # 高 35 + 中 25 = 60, cut to the rules cap of 45: the cut part says so.
     assert sc.score == 45 and sc.level == "中"
@@ -41,23 +44,54 @@ def test_each_category_counts_once_at_its_highest_level_and_false_alarms_not_at_
 
 
 def test_buyer_getting_angrier_and_ending_negative_add_to_the_score(config):
-    calm = score_session([], course_of([("buyer", "在吗", 0.6), ("agent", "在的", 0.6), ("buyer", "几天发货", 0.55),
-                                        ("agent", "48小时内", 0.5), ("buyer", "好的", 0.6)]), config)
-    angry = score_session([], course_of([("buyer", "在吗", 0.6), ("agent", "在的", 0.6), ("buyer", "几天发货", 0.55),
-                                         ("agent", "48小时内", 0.5), ("buyer", "怎么还没发", 0.3),
-                                         ("agent", "亲，在催了", 0.5), ("buyer", "垃圾店", 0.05)]), config)
+    calm = score_session(
+        [],
+        course_of(
+            [
+                ("buyer", "在吗", 0.6),
+                ("agent", "在的", 0.6),
+                ("buyer", "几天发货", 0.55),
+                ("agent", "48小时内", 0.5),
+                ("buyer", "好的", 0.6),
+            ]
+        ),
+        config,
+    )
+    angry = score_session(
+        [],
+        course_of(
+            [
+                ("buyer", "在吗", 0.6),
+                ("agent", "在的", 0.6),
+                ("buyer", "几天发货", 0.55),
+                ("agent", "48小时内", 0.5),
+                ("buyer", "怎么还没发", 0.3),
+                ("agent", "亲，在催了", 0.5),
+                ("buyer", "垃圾店", 0.05),
+            ]
+        ),
+        config,
+    )
     assert calm.score == 0 and calm.reasons == ""
     # tone: 40 × (0.5 × (0.4 − 0.05) / 0.4 + 0.5 × 2/3) = 30.8; course: 0.60 → 0.05 (first and last
     # of 4 turns) +10; answer: the last, negative turn got no reply +20.
     assert angry.score == 61 and angry.level == "高"
-    assert angry.reasons == ("买家负面 2/4 轮，最重“垃圾店” 0.05 +31；买家最后的负面消息没有得到回复“垃圾店” +20；"
-                             "买家情绪变差 0.60→0.05 +10")
+    assert angry.reasons == (
+        "买家负面 2/4 轮，最重“垃圾店” 0.05 +31；买家最后的负面消息没有得到回复“垃圾店” +20；买家情绪变差 0.60→0.05 +10"
+    )
 
 
 def test_flag_points_are_capped_and_the_total_is_at_most_100(config):
     flags = [FlagInfo(c, "高") for c in ("投诉/监管威胁", "差评威胁", "辱骂", "客服违规")]
-    angry = course_of([("buyer", "东西坏了", 0.2), ("agent", "亲，拍照看看", 0.5), ("buyer", "你们太差了", 0.02),
-                       ("agent", "亲，拍照看看", 0.5), ("buyer", "垃圾", 0.0)])
+    angry = course_of(
+        [
+            ("buyer", "东西坏了", 0.2),
+            ("agent", "亲，拍照看看", 0.5),
+            ("buyer", "你们太差了", 0.02),
+            ("agent", "亲，拍照看看", 0.5),
+            ("buyer", "垃圾", 0.0),
+        ]
+    )
     sc = score_session(flags, angry, config)
     parts = sc.reasons.split("；")
     assert sc.score == 100 and sum(int(p.split("+")[1].split("（")[0]) for p in parts if "+" in p) == 100
@@ -88,8 +122,17 @@ def test_repeat_contact_needs_the_same_topic_within_the_window(config):
 
 
 def _session(key: str, day: str, lines: list[tuple[str, str]], start_hash: int) -> dict:
-    msgs = [{"msg_hash": start_hash + i, "seq": i, "role": role, "sender": "店:小美" if role == "agent" else "买家甲",
-             "sent_at": f"{day} 10:{i:02d}:00", "content": text} for i, (role, text) in enumerate(lines)]
+    msgs = [
+        {
+            "msg_hash": start_hash + i,
+            "seq": i,
+            "role": role,
+            "sender": "店:小美" if role == "agent" else "买家甲",
+            "sent_at": f"{day} 10:{i:02d}:00",
+            "content": text,
+        }
+        for i, (role, text) in enumerate(lines)
+    ]
     return {"session_key": key, "buyer_nick": "买家甲", "messages": msgs}
 
 
@@ -98,26 +141,49 @@ def test_stage_flags_repeat_contact_scores_sessions_and_triage_lowers_the_score(
     with open_store(db) as store:
         shop = store.shops.get_or_create("taobao", "测试店")
         with store.transaction():
-            store.chats.insert_sessions(shop.id, None, [
-                _session("s1", "2024-05-01", [("buyer", "衣服尺码小了，怎么退货"), ("agent", "亲，订单里申请退货就可以")], 0),
-                _session("s2", "2024-05-02", [("buyer", "退货申请了没人处理"), ("buyer", "再不处理我就投诉到12315"),
-                                               ("agent", "亲，马上为您处理")], 100),
-                _session("s3", "2024-05-20", [("buyer", "退货到账了吗"), ("agent", "已经退款了哦")], 200),
-            ])
+            store.chats.insert_sessions(
+                shop.id,
+                None,
+                [
+                    _session(
+                        "s1",
+                        "2024-05-01",
+                        [("buyer", "衣服尺码小了，怎么退货"), ("agent", "亲，订单里申请退货就可以")],
+                        0,
+                    ),
+                    _session(
+                        "s2",
+                        "2024-05-02",
+                        [
+                            ("buyer", "退货申请了没人处理"),
+                            ("buyer", "再不处理我就投诉到12315"),
+                            ("agent", "亲，马上为您处理"),
+                        ],
+                        100,
+                    ),
+                    _session("s3", "2024-05-20", [("buyer", "退货到账了吗"), ("agent", "已经退款了哦")], 200),
+                ],
+            )
     analyze(TaskContext(), db, workers=1)
     with open_store(db) as store:
         ids = {key: sid for sid, key in store.conn.execute("SELECT id, session_key FROM chat_sessions")}
-        repeats = {r[0] for r in store.conn.execute(
-            "SELECT target_id FROM risk_flags WHERE rule_id = 'repeat.same_issue'")}
+        repeats = {
+            r[0] for r in store.conn.execute("SELECT target_id FROM risk_flags WHERE rule_id = 'repeat.same_issue'")
+        }
         assert repeats == {ids["s2"]}  # s3 is 18 days later: not a repeat
         repo = RiskScoresRepo(store.conn)
         score, level, reasons = repo.get("session", ids["s2"])
         assert score >= 70 and level == "高" and re.search("投诉/监管威胁·高“(投诉|12315)” \\+35", reasons)
         assert "重复咨询·中“退换货/退款” +25" in reasons.split("；")  # the topic both sessions share
         assert repo.get("session", ids["s3"])[1] in ("无", "低")
-        flag_ids = [r[0] for r in store.conn.execute(
-            "SELECT f.id FROM risk_flags f JOIN chat_messages m ON f.target_type = 'message' AND f.target_id = m.id "
-            "WHERE m.session_id = ? AND f.category = '投诉/监管威胁'", (ids["s2"],))]
+        flag_ids = [
+            r[0]
+            for r in store.conn.execute(
+                "SELECT f.id FROM risk_flags f JOIN chat_messages m ON f.target_type = 'message' AND f.target_id = m.id "
+                "WHERE m.session_id = ? AND f.category = '投诉/监管威胁'",
+                (ids["s2"],),
+            )
+        ]
         assert len(flag_ids) == 2  # 投诉 and 12315
         with store.transaction():
             for flag_id in flag_ids:
@@ -129,5 +195,7 @@ def test_stage_flags_repeat_contact_scores_sessions_and_triage_lowers_the_score(
     assert [s.processed for s in again.stages if s.stage == "risk.sessions"] == [0]
     with open_store(db) as store:
         assert store.conn.execute("SELECT status, note FROM risk_flags WHERE id = ?", (flag_ids[0],)).fetchone() == (
-            "误报", "买家在开玩笑")
+            "误报",
+            "买家在开玩笑",
+        )
         assert RiskScoresRepo(store.conn).get("session", ids["s2"])[0] == lowered

@@ -1,4 +1,5 @@
 """The risk stage in the engine: flags with evidence, incremental, human triage kept."""
+
 from __future__ import annotations
 
 import json
@@ -20,21 +21,53 @@ MESSAGES = [
 def _fill(store: Store, key: str = "s1", offset: int = 0) -> None:
     shop = store.shops.get_or_create("taobao", "测试店")
     with store.transaction():
-        store.chats.insert_sessions(shop.id, None, [{"session_key": key, "buyer_nick": "b", "messages": [
-            {"msg_hash": offset + i, "seq": i, "role": role, "sender": None, "sent_at": None, "content": text}
-            for i, (role, text) in enumerate(MESSAGES)]}])
-        store.reviews.insert_many(shop.id, None, [
-            {"review_key": key, "content": "用了三天就坏了", "append_content": "客服不理人，垃圾", "rating": 1,
-             "product_title": "防破损手机壳", "sku": "颜色分类:破损保护款"}])
+        store.chats.insert_sessions(
+            shop.id,
+            None,
+            [
+                {
+                    "session_key": key,
+                    "buyer_nick": "b",
+                    "messages": [
+                        {
+                            "msg_hash": offset + i,
+                            "seq": i,
+                            "role": role,
+                            "sender": None,
+                            "sent_at": None,
+                            "content": text,
+                        }
+                        for i, (role, text) in enumerate(MESSAGES)
+                    ],
+                }
+            ],
+        )
+        store.reviews.insert_many(
+            shop.id,
+            None,
+            [
+                {
+                    "review_key": key,
+                    "content": "用了三天就坏了",
+                    "append_content": "客服不理人，垃圾",
+                    "rating": 1,
+                    "product_title": "防破损手机壳",
+                    "sku": "颜色分类:破损保护款",
+                }
+            ],
+        )
 
 
 def _flags(store: Store) -> dict[tuple[str, str], dict]:
     rows = store.conn.execute(
         "SELECT f.target_type, COALESCE(m.content, r.content), f.rule_id, f.level, f.evidence, f.status, f.note "
         "FROM risk_flags f LEFT JOIN chat_messages m ON f.target_type='message' AND m.id=f.target_id "
-        "LEFT JOIN reviews r ON f.target_type='review' AND r.id=f.target_id").fetchall()
-    return {(r[1], r[2]): {"type": r[0], "level": r[3], "evidence": json.loads(r[4]), "status": r[5], "note": r[6]}
-            for r in rows}
+        "LEFT JOIN reviews r ON f.target_type='review' AND r.id=f.target_id"
+    ).fetchall()
+    return {
+        (r[1], r[2]): {"type": r[0], "level": r[3], "evidence": json.loads(r[4]), "status": r[5], "note": r[6]}
+        for r in rows
+    }
 
 
 def test_flags_with_evidence_spans(db_path: Path) -> None:
@@ -66,9 +99,17 @@ def test_rerun_is_incremental_and_keeps_triage(db_path: Path) -> None:
     # A user rule changes the pack version: everything is rescanned, the triage survives.
     folder = user_resources_dir() / "rules"
     folder.mkdir(parents=True)
-    (folder / "user_rules.json").write_text(json.dumps({"rules": [
-        {"id": "my.rule", "category": "自定义", "level": "低", "applies_to": ["buyer"], "words": ["放心"]}]},
-        ensure_ascii=False), encoding="utf-8")
+    (folder / "user_rules.json").write_text(
+        json.dumps(
+            {
+                "rules": [
+                    {"id": "my.rule", "category": "自定义", "level": "低", "applies_to": ["buyer"], "words": ["放心"]}
+                ]
+            },
+            ensure_ascii=False,
+        ),
+        encoding="utf-8",
+    )
     summary = analyze(TaskContext(), db_path)
     assert any(s.stage == "risk.rules" and s.processed == 5 for s in summary.stages)
     with open_store(db_path) as store:

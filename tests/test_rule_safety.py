@@ -8,6 +8,7 @@ skipped with a warning instead of failing the analysis. The property tests
 (hypothesis) run the checker on generated patterns; ``bench/fuzz_rules.py``
 runs the same property on ≥ 5,000 of them.
 """
+
 from __future__ import annotations
 
 import json
@@ -20,27 +21,93 @@ from hypothesis import strategies as st
 
 from cxdesk.analysis.engine import AnalyzeSummary, _run_chunks
 from cxdesk.analysis.risk import run_risk_stage
-from cxdesk.analysis.risk_rules import (RuleError, RulePattern, check_pattern, load_pack, read_user_rules,
-                                        save_user_rule)
+from cxdesk.analysis.risk_rules import RuleError, RulePattern, check_pattern, load_pack, read_user_rules, save_user_rule
 from cxdesk.paths import resources_dir, user_resources_dir
 from cxdesk.store import open_store
 from cxdesk.tasks import TaskContext
 
 LONG_A = "a" * 40 + "b"
-BACKTRACKERS = ["((a+))+$", "(?:(?:a)+)+$", "(a|a)+$", "(a*)*", "(a|aa)+", "(.*a){20}", "(a+)+$",
-                "(\\w+\\s?)+$", "([a-z]+)*c$", "(a|a?)+b$", "(?:a|ab|b)*c"]
+BACKTRACKERS = [
+    "((a+))+$",
+    "(?:(?:a)+)+$",
+    "(a|a)+$",
+    "(a*)*",
+    "(a|aa)+",
+    "(.*a){20}",
+    "(a+)+$",
+    "(\\w+\\s?)+$",
+    "([a-z]+)*c$",
+    "(a|a?)+b$",
+    "(?:a|ab|b)*c",
+]
 
 
 # --- generated patterns (shared with bench/fuzz_rules.py) ----------------------------------------
 
 CHARS = "()[]{}*+?|^$.\\-,:=!<>#PEQpxuUwWdDsSbBzZCN0123456789ab退款钱中文"
-TOKENS = ["(", ")", "(?:", "(?=", "(?!", "(?<=", "(?<!", "(?>", "(?P<n>", "(?P=n)", "(?i)", "(?x)", "(?#c)",
-          "(?(1)", "[", "[^", "]", "[:alpha:]", "{2}", "{2,5}", "{,3}", "{1000}", "{,}", "*", "+", "?", "*?",
-          "++", "|", "^", "$", ".", "\\", "\\1", "\\w", "\\W", "\\d", "\\s", "\\S", "\\b", "\\Z", "\\C",
-          "\\u4e00", "\\u12", "\\p{Han}", "\\pN", "\\x{4e00}", "\\Q", "\\E", "\\N{X}", "a", "b", "退", "款",
-          "中文", "😀", "\ud800", "-", ",", "、"]
-PATTERNS = st.one_of(st.text(alphabet=CHARS, max_size=30),
-                     st.lists(st.sampled_from(TOKENS), max_size=12).map("".join))
+TOKENS = [
+    "(",
+    ")",
+    "(?:",
+    "(?=",
+    "(?!",
+    "(?<=",
+    "(?<!",
+    "(?>",
+    "(?P<n>",
+    "(?P=n)",
+    "(?i)",
+    "(?x)",
+    "(?#c)",
+    "(?(1)",
+    "[",
+    "[^",
+    "]",
+    "[:alpha:]",
+    "{2}",
+    "{2,5}",
+    "{,3}",
+    "{1000}",
+    "{,}",
+    "*",
+    "+",
+    "?",
+    "*?",
+    "++",
+    "|",
+    "^",
+    "$",
+    ".",
+    "\\",
+    "\\1",
+    "\\w",
+    "\\W",
+    "\\d",
+    "\\s",
+    "\\S",
+    "\\b",
+    "\\Z",
+    "\\C",
+    "\\u4e00",
+    "\\u12",
+    "\\p{Han}",
+    "\\pN",
+    "\\x{4e00}",
+    "\\Q",
+    "\\E",
+    "\\N{X}",
+    "a",
+    "b",
+    "退",
+    "款",
+    "中文",
+    "😀",
+    "\ud800",
+    "-",
+    ",",
+    "、",
+]
+PATTERNS = st.one_of(st.text(alphabet=CHARS, max_size=30), st.lists(st.sampled_from(TOKENS), max_size=12).map("".join))
 # Long runs of one letter (the classic backtracking trap), Chinese, emoji, digits, spaces, line breaks.
 ADVERSARIAL = (LONG_A + "中文退款了钱１２３ \n😀_ab" + "a" * 60 + "退" * 30 + "ab" * 40 + "。") * 20
 ADVERSARIAL = ADVERSARIAL[:2000]
@@ -69,6 +136,7 @@ def test_generated_patterns_are_refused_or_matched_safely(pattern: str) -> None:
 
 # --- the patterns of the issue -----------------------------------------------------------------
 
+
 @pytest.mark.parametrize("pattern", BACKTRACKERS)
 def test_backtracking_patterns_are_refused_or_run_linearly(pattern: str) -> None:
     rule = {"id": "回溯", "level": "中", "applies_to": ["buyer"], "patterns": [pattern]}
@@ -82,13 +150,26 @@ def test_backtracking_patterns_are_refused_or_run_linearly(pattern: str) -> None
     hits = pack.match(LONG_A, "buyer")  # RE2 cannot backtrack: returns at once
     expected = re.search(pattern, "aaab")  # on a short line Python agrees (and is quick)
     assert bool(pack.match("aaab", "buyer")) == bool(expected and expected.end() > expected.start())
-    assert all(LONG_A[h.start:h.end] == h.text for h in hits)
+    assert all(LONG_A[h.start : h.end] == h.text for h in hits)
 
 
 def test_refusals_name_the_construct_and_suggest_a_rewrite() -> None:
-    cases = {"(?<!不)退款": "后顾断言", "退款(?!了)": "前瞻断言", "(哈)\\1": "反向引用", "(?P<x>a)(?P=x)": "反向引用",
-             "(?>ab)c": "原子分组", "a++": "占有量词", "\\C": "半个", "[\\W]": "方括号", "x*": "空文本",
-             "a|": "空文本", "\\w{0,50}": "太复杂", "退" * 201: "过长", "(退款": "括号没有配对", "a{1001}": "重复次数"}
+    cases = {
+        "(?<!不)退款": "后顾断言",
+        "退款(?!了)": "前瞻断言",
+        "(哈)\\1": "反向引用",
+        "(?P<x>a)(?P=x)": "反向引用",
+        "(?>ab)c": "原子分组",
+        "a++": "占有量词",
+        "\\C": "半个",
+        "[\\W]": "方括号",
+        "x*": "空文本",
+        "a|": "空文本",
+        "\\w{0,50}": "太复杂",
+        "退" * 201: "过长",
+        "(退款": "括号没有配对",
+        "a{1001}": "重复次数",
+    }
     for pattern, reason in cases.items():
         with pytest.raises(RuleError, match=reason):
             check_pattern(pattern, "user.x")
@@ -97,8 +178,13 @@ def test_refusals_name_the_construct_and_suggest_a_rewrite() -> None:
 def test_python_escapes_keep_their_meaning_on_chinese_text() -> None:
     # \w \d \s are Unicode in Python, ASCII in RE2: rewritten. Compare Latin, CJK punctuation, full-width
     # forms and every 7th BMP character, all but U+0345 (a combining mark that case folding turns into ι).
-    codes = {*range(0x250), *range(0x2000, 0x2070), *range(0x3000, 0x3040), *range(0xFF00, 0xFFF0),
-             *range(0, 0x10000, 7)} - {*range(0xD800, 0xE000), 0x345}
+    codes = {
+        *range(0x250),
+        *range(0x2000, 0x2070),
+        *range(0x3000, 0x3040),
+        *range(0xFF00, 0xFFF0),
+        *range(0, 0x10000, 7),
+    } - {*range(0xD800, 0xE000), 0x345}
     chars = "".join(map(chr, sorted(codes)))
     for escape in ("\\w", "\\W", "\\d", "\\D", "\\s", "\\S", "[\\w-]", "[^\\d\\s]"):
         assert [s for s, _ in check_pattern(escape).spans(chars)] == [m.start() for m in re.finditer(escape, chars)]
@@ -110,6 +196,7 @@ def test_python_escapes_keep_their_meaning_on_chinese_text() -> None:
 
 
 # --- offsets -------------------------------------------------------------------------------------
+
 
 def test_hit_offsets_are_character_offsets_after_multibyte_text() -> None:
     text = "亲😀，é收到的货破了！我要退了钱，Ａ退款退钱"  # 1-, 2-, 3- and 4-byte UTF-8 characters before the hits
@@ -125,6 +212,7 @@ def test_hit_offsets_are_character_offsets_after_multibyte_text() -> None:
 
 # --- a stored rule never stops the analysis ------------------------------------------------------
 
+
 def _store_user_rules(rules: list) -> Path:
     folder = user_resources_dir() / "rules"
     folder.mkdir(parents=True, exist_ok=True)
@@ -137,32 +225,47 @@ def _fill(db_path: Path, lines: list[str]) -> None:
     with open_store(db_path) as store:
         shop = store.shops.get_or_create("taobao", "测试店")
         with store.transaction():
-            store.chats.insert_sessions(shop.id, None, [{"session_key": "s1", "buyer_nick": "b", "messages": [
-                {"msg_hash": i, "seq": i, "role": "buyer", "sender": None, "sent_at": None, "content": line}
-                for i, line in enumerate(lines)]}])
+            store.chats.insert_sessions(
+                shop.id,
+                None,
+                [
+                    {
+                        "session_key": "s1",
+                        "buyer_nick": "b",
+                        "messages": [
+                            {"msg_hash": i, "seq": i, "role": "buyer", "sender": None, "sent_at": None, "content": line}
+                            for i, line in enumerate(lines)
+                        ],
+                    }
+                ],
+            )
 
 
 def test_stored_unsafe_rules_are_skipped_and_reported_not_fatal(db_path: Path) -> None:
-    _store_user_rules([
-        {"id": "user.old", "level": "中", "applies_to": ["buyer"], "patterns": ["((a+))+$"]},  # safe on RE2 now
-        {"id": "user.look", "level": "高", "applies_to": ["buyer"], "patterns": ["(?<!不)退款"]},
-        {"id": "user.ref", "level": "高", "applies_to": ["buyer"], "patterns": ["(a)\\1+$"]},
-        {"id": "user.empty", "level": "低", "applies_to": ["buyer"], "patterns": ["x*"]},
-        "不是规则",
-        {"id": "user.ok", "level": "中", "applies_to": ["buyer"], "patterns": ["退.{0,3}钱"]}])
+    _store_user_rules(
+        [
+            {"id": "user.old", "level": "中", "applies_to": ["buyer"], "patterns": ["((a+))+$"]},  # safe on RE2 now
+            {"id": "user.look", "level": "高", "applies_to": ["buyer"], "patterns": ["(?<!不)退款"]},
+            {"id": "user.ref", "level": "高", "applies_to": ["buyer"], "patterns": ["(a)\\1+$"]},
+            {"id": "user.empty", "level": "低", "applies_to": ["buyer"], "patterns": ["x*"]},
+            "不是规则",
+            {"id": "user.ok", "level": "中", "applies_to": ["buyer"], "patterns": ["退.{0,3}钱"]},
+        ]
+    )
     lines = [LONG_A, "你好😀，我要退点钱"]
     _fill(db_path, lines)
     with open_store(db_path) as store:
         result = run_risk_stage(TaskContext(), store, _run_chunks, workers=1)
-        flags = store.conn.execute("SELECT m.content, f.rule_id, f.evidence FROM risk_flags f "
-                                   "JOIN chat_messages m ON m.id = f.target_id").fetchall()
+        flags = store.conn.execute(
+            "SELECT m.content, f.rule_id, f.evidence FROM risk_flags f JOIN chat_messages m ON m.id = f.target_id"
+        ).fetchall()
     assert result.processed == 2
     assert {p.rule_id for p in load_pack().problems} == {"user.look", "user.ref", "user.empty", "（无 id）"}
     said = AnalyzeSummary(db_path, [result]).describe()
     assert "注意：已停用规则 user.look" in said and "后顾断言" in said and "设置 → 风险规则" in said
     by_rule = {rule: (content, json.loads(ev)[0]) for content, rule, ev in flags}
     assert by_rule["user.ok"][1]["text"] == "退点钱"
-    assert lines[1][by_rule["user.ok"][1]["start"]:by_rule["user.ok"][1]["end"]] == "退点钱"
+    assert lines[1][by_rule["user.ok"][1]["start"] : by_rule["user.ok"][1]["end"]] == "退点钱"
     assert "user.old" not in by_rule  # the line of a's ends in b: no hit, and no hang
 
 

@@ -1,4 +1,5 @@
 """Full-text search: tokenising, queries, filters, paging, and keeping the index in step with the store."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -26,9 +27,21 @@ from cxdesk.tasks import TaskContext
 
 
 def _session(key: str, buyer: str, day: str, lines: list[tuple[str, str]]) -> dict:
-    return {"session_key": key, "buyer_nick": buyer, "messages": [
-        {"msg_hash": i, "seq": i, "role": role, "sender": None if role == "buyer" else "店:小美",
-         "sent_at": f"{day} 10:{i:02d}:00", "content": text} for i, (role, text) in enumerate(lines)]}
+    return {
+        "session_key": key,
+        "buyer_nick": buyer,
+        "messages": [
+            {
+                "msg_hash": i,
+                "seq": i,
+                "role": role,
+                "sender": None if role == "buyer" else "店:小美",
+                "sent_at": f"{day} 10:{i:02d}:00",
+                "content": text,
+            }
+            for i, (role, text) in enumerate(lines)
+        ],
+    }
 
 
 def build(store) -> dict[str, int]:
@@ -38,21 +51,50 @@ def build(store) -> dict[str, int]:
         a = store.shops.get_or_create("taobao", "甲店")
         jd = store.shops.get_or_create("jd", "京东乙店")
         batches["a"] = store.batches.create(kind="chats", file_name="a.csv", file_sha256="a", shop_id=a.id)
-        store.chats.insert_sessions(a.id, batches["a"], [
-            _session("s1", "o***3", "2024-01-05", [("buyer", "我要退款，质量太差"), ("agent", "亲，可以申请退货退款")]),
-            _session("s2", "b***1", "2024-03-10", [("buyer", "发票怎么开？"), ("agent", "订单详情里申请发票")]),
-            _session("s3", "c***2", "2024-03-11", [("buyer", "我的ＩＰｈｏｎｅ１３到了吗"), ("agent", "iPhone13 已发货")]),
-        ])
+        store.chats.insert_sessions(
+            a.id,
+            batches["a"],
+            [
+                _session(
+                    "s1", "o***3", "2024-01-05", [("buyer", "我要退款，质量太差"), ("agent", "亲，可以申请退货退款")]
+                ),
+                _session("s2", "b***1", "2024-03-10", [("buyer", "发票怎么开？"), ("agent", "订单详情里申请发票")]),
+                _session(
+                    "s3", "c***2", "2024-03-11", [("buyer", "我的ＩＰｈｏｎｅ１３到了吗"), ("agent", "iPhone13 已发货")]
+                ),
+            ],
+        )
         batches["jd"] = store.batches.create(kind="chats", file_name="jd.json", file_sha256="jd", shop_id=jd.id)
-        store.chats.insert_sessions(jd.id, batches["jd"], [
-            _session("j1", "jd_x***9", "2024-02-01", [("buyer", "退 款 慢"), ("agent", "退款已经处理")]),
-        ])
+        store.chats.insert_sessions(
+            jd.id,
+            batches["jd"],
+            [
+                _session("j1", "jd_x***9", "2024-02-01", [("buyer", "退 款 慢"), ("agent", "退款已经处理")]),
+            ],
+        )
         batches["r"] = store.batches.create(kind="reviews", file_name="r.csv", file_sha256="r", shop_id=a.id)
-        store.reviews.insert_many(a.id, batches["r"], [
-            {"review_key": "r1", "content": "质量很好，物流快", "rating": 5, "buyer_nick": "o***3",
-             "created_at": "2024-01-20 08:00:00", "append_content": "用了一周就坏了，要退款", "append_at": "2024-01-27 08:00:00"},
-            {"review_key": "r2", "content": "差", "rating": 1, "buyer_nick": "d***4", "created_at": "2024-03-12 09:00:00"},
-        ])
+        store.reviews.insert_many(
+            a.id,
+            batches["r"],
+            [
+                {
+                    "review_key": "r1",
+                    "content": "质量很好，物流快",
+                    "rating": 5,
+                    "buyer_nick": "o***3",
+                    "created_at": "2024-01-20 08:00:00",
+                    "append_content": "用了一周就坏了，要退款",
+                    "append_at": "2024-01-27 08:00:00",
+                },
+                {
+                    "review_key": "r2",
+                    "content": "差",
+                    "rating": 1,
+                    "buyer_nick": "d***4",
+                    "created_at": "2024-03-12 09:00:00",
+                },
+            ],
+        )
     return batches
 
 
@@ -181,8 +223,11 @@ def test_paging_walks_every_hit_once_newest_first(indexed):
 def test_count_is_capped(store):
     with store.transaction():
         shop = store.shops.get_or_create("taobao", "大店")
-        store.chats.insert_sessions(shop.id, None, [
-            _session(f"k{i}", f"b{i}", "2024-05-01", [("buyer", "你好的"), ("agent", "在的")]) for i in range(520)])
+        store.chats.insert_sessions(
+            shop.id,
+            None,
+            [_session(f"k{i}", f"b{i}", "2024-05-01", [("buyer", "你好的"), ("agent", "在的")]) for i in range(520)],
+        )
     index(store)
     page = search(store, "的")
     assert page.total == COUNT_CAP and page.total_capped and len(page.hits) == 50
@@ -222,7 +267,10 @@ def test_undo_drops_the_rows_from_results_at_once_and_from_the_index_on_the_next
     # The FTS rows are really gone: a raw MATCH no longer sees them, and the index is consistent.
     raw = store.conn.execute("SELECT rowid FROM search_messages WHERE search_messages MATCH '\"发 票\"'").fetchall()
     assert raw == []
-    assert store.conn.execute("SELECT COUNT(*) FROM search_reviews WHERE search_reviews MATCH '\"质 量\"'").fetchone()[0] == 0
+    assert (
+        store.conn.execute("SELECT COUNT(*) FROM search_reviews WHERE search_reviews MATCH '\"质 量\"'").fetchone()[0]
+        == 0
+    )
     _integrity(store)
     assert texts(search(store, "退")) == ["退款已经处理", "退 款 慢"]
 
@@ -239,7 +287,9 @@ def test_an_edited_text_is_reindexed(indexed):
 
 def test_a_new_tokenizer_version_rebuilds_the_index(indexed, monkeypatch):
     store, _ = indexed
-    total = store.conn.execute("SELECT (SELECT COUNT(*) FROM chat_messages) + (SELECT COUNT(*) FROM reviews)").fetchone()[0]
+    total = store.conn.execute(
+        "SELECT (SELECT COUNT(*) FROM chat_messages) + (SELECT COUNT(*) FROM reviews)"
+    ).fetchone()[0]
     monkeypatch.setattr(search_stage, "TOKENIZER_VERSION", "test-2")
     assert index(store) == total
     assert SearchIndexRepo(store.conn).state("message")[1] == "test-2"
@@ -256,14 +306,17 @@ def test_index_build_in_worker_processes_matches_in_process(store, monkeypatch):
         from cxdesk.tasks import map_in_processes
 
         calls["tasks"] = len(tasks)
-        map_in_processes(func, tasks, ctx, max_workers=2, initializer=initializer,
-                         on_result=lambda _i, rows: store_rows(rows))
+        map_in_processes(
+            func, tasks, ctx, max_workers=2, initializer=initializer, on_result=lambda _i, rows: store_rows(rows)
+        )
 
     run_search_index_stage(TaskContext(), store, in_pool, 2)
     assert calls["tasks"] >= 4
     assert len(search(store, "退").hits) == 5
-    assert SearchIndexRepo(store.conn).state("message")[0] == store.conn.execute(
-        "SELECT MAX(id) FROM chat_messages").fetchone()[0]
+    assert (
+        SearchIndexRepo(store.conn).state("message")[0]
+        == store.conn.execute("SELECT MAX(id) FROM chat_messages").fetchone()[0]
+    )
     _integrity(store)
 
 

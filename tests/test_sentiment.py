@@ -2,6 +2,7 @@
 
 Hand-written sentences only; nothing from ../shared/data.
 """
+
 from __future__ import annotations
 
 import random
@@ -181,6 +182,7 @@ def test_fit_shop_model_refuses_too_few(model):
 # Contrast clauses (issue 16). Weighing the clause after 就是/但是/不过 … was measured and not
 # shipped (it lowered online_shopping and chnsenticorp_htl: bench/README.md, "Another domain and
 # contrast clauses"); these pin what the shipped model does with them.
+
 
 @pytest.mark.parametrize("text", ["价格有点贵，但是质量很好", "物流有点慢，不过东西很好，很满意"])
 def test_contrast_with_praise_after_it_stays_positive(model, text):

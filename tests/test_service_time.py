@@ -1,4 +1,5 @@
 """服务时效 flags from buyer turns, with platform thresholds as data."""
+
 from __future__ import annotations
 
 from cxdesk.analysis.service_time import counted_seconds, session_flags, timing_for
@@ -24,11 +25,16 @@ def test_pdd_counts_only_working_hours() -> None:
 
 def test_slow_and_over_limit_replies_on_taobao() -> None:
     slow = _session(("buyer", "2024-05-01 10:00:00"), ("agent", "2024-05-01 10:02:00"))  # 120 s
-    over = _session(("buyer", "2024-05-01 10:00:00"), ("agent", "2024-05-01 10:00:20"),
-                    ("buyer", "2024-05-01 10:05:00"), ("agent", "2024-05-01 10:10:00"))  # worst 300 s
+    over = _session(
+        ("buyer", "2024-05-01 10:00:00"),
+        ("agent", "2024-05-01 10:00:20"),
+        ("buyer", "2024-05-01 10:05:00"),
+        ("agent", "2024-05-01 10:10:00"),
+    )  # worst 300 s
     fast = _session(("buyer", "2024-05-01 10:00:00"), ("agent", "2024-05-01 10:00:30"))
     assert [(f.rule_id, f.level, f.evidence["wait_s"]) for f in session_flags(slow, "taobao")] == [
-        ("service.slow_reply", "低", 120.0)]
+        ("service.slow_reply", "低", 120.0)
+    ]
     flags = session_flags(over, "taobao")
     assert [(f.rule_id, f.evidence["seq"], f.evidence["wait_s"]) for f in flags] == [("service.over_limit", 3, 300.0)]
     assert session_flags(fast, "taobao") == []
@@ -40,8 +46,9 @@ def test_the_same_wait_is_fine_on_pdd() -> None:
 
 
 def test_unanswered_and_no_agent_reply() -> None:
-    left = _session(("buyer", "2024-05-01 10:00:00"), ("agent", "2024-05-01 10:00:10"),
-                    ("buyer", "2024-05-01 10:01:00"))
+    left = _session(
+        ("buyer", "2024-05-01 10:00:00"), ("agent", "2024-05-01 10:00:10"), ("buyer", "2024-05-01 10:01:00")
+    )
     ignored = _session(("buyer", "2024-05-01 10:00:00"), ("buyer", "2024-05-01 10:03:00"))
     assert [f.rule_id for f in session_flags(left, "jd")] == ["service.unanswered"]
     assert [(f.rule_id, f.level) for f in session_flags(ignored, "jd")] == [("service.no_agent_reply", "高")]
@@ -53,9 +60,11 @@ def test_sessions_without_times_get_no_timing_flags() -> None:
 
 
 def test_a_closing_thank_you_needs_no_answer() -> None:
-    msgs = [(1, "buyer", "b", "2024-05-01 10:00:00", "什么时候发货"),
-            (2, "agent", "s", "2024-05-01 10:00:20", "今天发"),
-            (3, "buyer", "b", "2024-05-01 10:00:40", "好的，谢谢！")]
+    msgs = [
+        (1, "buyer", "b", "2024-05-01 10:00:00", "什么时候发货"),
+        (2, "agent", "s", "2024-05-01 10:00:20", "今天发"),
+        (3, "buyer", "b", "2024-05-01 10:00:40", "好的，谢谢！"),
+    ]
     assert session_flags(buyer_turns(msgs), "taobao") == []
     msgs[2] = (3, "buyer", "b", "2024-05-01 10:00:40", "那运费险有吗")
     assert [f.rule_id for f in session_flags(buyer_turns(msgs), "taobao")] == ["service.unanswered"]

@@ -5,6 +5,7 @@ level agrees with its score.
 Unit checks go through :func:`score_session` and :func:`course_of`; the pipeline checks import small
 sessions written here, run the real ``analyze`` and read ``risk_scores`` and the 风险 queue.
 """
+
 from __future__ import annotations
 
 import re
@@ -43,8 +44,9 @@ def tone() -> ChatTone:
 
 
 def _labels(model, tone: ChatTone, texts: list[str], role: str) -> list[str]:
-    scores = tone.adjust(texts, model.predict_scores(texts), model.neg_below, model.pos_above,
-                         roles=[role] * len(texts))
+    scores = tone.adjust(
+        texts, model.predict_scores(texts), model.neg_below, model.pos_above, roles=[role] * len(texts)
+    )
     return model.labels(scores).tolist()
 
 
@@ -72,8 +74,9 @@ def test_a_refund_request_is_a_topic_not_tone(tone):
 
 def test_an_unanswered_negative_last_line_counts_once(config):
     """服务时效 (unanswered) and the negative last turn are one fact: the answer cause, counted once."""
-    course = course_of([("buyer", "衣服什么时候发货", 0.5), ("agent", "亲，48小时内发货", 0.5),
-                        ("buyer", "都三天了还没发货吗", 0.1)])
+    course = course_of(
+        [("buyer", "衣服什么时候发货", 0.5), ("agent", "亲，48小时内发货", 0.5), ("buyer", "都三天了还没发货吗", 0.1)]
+    )
     unanswered = FlagInfo("服务时效", "高", rule_id="service.unanswered")
     sc = score_session([unanswered], course, config)
     answer = [p for p in sc.reasons.split("；") if "没有得到回复" in p]
@@ -85,12 +88,24 @@ def test_an_unanswered_negative_last_line_counts_once(config):
 
 def test_a_repeated_stock_answer_is_no_answer(config):
     stock = "亲，已经为您催促了哦"
-    course = course_of([("buyer", "快递怎么还没到", 0.3), ("agent", stock, 0.5), ("buyer", "还是没到，太慢了", 0.1),
-                        ("agent", stock, 0.5)])
+    course = course_of(
+        [
+            ("buyer", "快递怎么还没到", 0.3),
+            ("agent", stock, 0.5),
+            ("buyer", "还是没到，太慢了", 0.1),
+            ("agent", stock, 0.5),
+        ]
+    )
     assert course.last is not None and course.last.answered and not course.last.really_answered
     assert "买家最后的负面消息只得到重复的回复“还是没到，太慢了” +20" in score_session([], course, config).reasons
-    fresh = course_of([("buyer", "快递怎么还没到", 0.3), ("agent", stock, 0.5), ("buyer", "还是没到，太慢了", 0.1),
-                       ("agent", "亲，已联系快递加急，明天送到，给您补偿5元", 0.5)])
+    fresh = course_of(
+        [
+            ("buyer", "快递怎么还没到", 0.3),
+            ("agent", stock, 0.5),
+            ("buyer", "还是没到，太慢了", 0.1),
+            ("agent", "亲，已联系快递加急，明天送到，给您补偿5元", 0.5),
+        ]
+    )
     assert "没有得到回复" not in score_session([], fresh, config).reasons
     assert "只得到重复的回复" not in score_session([], fresh, config).reasons
 
@@ -109,20 +124,33 @@ def test_tone_counts_how_negative_and_how_many_turns_up_to_full_turns(config):
 
 def test_a_refund_request_counts_once_as_its_rule(config, tone):
     below = float(config.session["tone"]["negative_below"])
-    course = course_of([("buyer", "我要退款", 0.02), ("agent", "好的亲，马上处理", 0.5)],
-                       lambda text, score: score < below and tone.topic_only(text))
+    course = course_of(
+        [("buyer", "我要退款", 0.02), ("agent", "好的亲，马上处理", 0.5)],
+        lambda text, score: score < below and tone.topic_only(text),
+    )
     sc = score_session([FlagInfo("退款退货纠纷", "中", text="我要退款", rule_id="refund.dispute")], course, config)
     assert sc.reasons == "退款退货纠纷·中“我要退款” +25" and sc.score == 25
-    angry = course_of([("buyer", "我要退款，垃圾店", 0.02), ("agent", "好的亲，马上处理", 0.5)],
-                      lambda text, score: score < below and tone.topic_only(text))
+    angry = course_of(
+        [("buyer", "我要退款，垃圾店", 0.02), ("agent", "好的亲，马上处理", 0.5)],
+        lambda text, score: score < below and tone.topic_only(text),
+    )
     assert "买家负面 1/1 轮" in score_session([], angry, config).reasons
 
 
 def test_every_part_of_a_reason_names_its_trigger_and_its_points(config):
-    flags = [FlagInfo("投诉/监管威胁", "高", text="我要投诉", rule_id="complaint.platform"),
-             FlagInfo("服务时效", "中", rule_id="service.over_limit", wait_s=300.0)]
-    course = course_of([("buyer", "在吗", 0.5), ("agent", "在的", 0.5), ("buyer", "怎么还没发货", 0.3),
-                        ("agent", "在催了", 0.5), ("buyer", "垃圾，我要投诉", 0.02)])
+    flags = [
+        FlagInfo("投诉/监管威胁", "高", text="我要投诉", rule_id="complaint.platform"),
+        FlagInfo("服务时效", "中", rule_id="service.over_limit", wait_s=300.0),
+    ]
+    course = course_of(
+        [
+            ("buyer", "在吗", 0.5),
+            ("agent", "在的", 0.5),
+            ("buyer", "怎么还没发货", 0.3),
+            ("agent", "在催了", 0.5),
+            ("buyer", "垃圾，我要投诉", 0.02),
+        ]
+    )
     sc = score_session(flags, course, config)
     parts = sc.reasons.split("；")
     assert "投诉/监管威胁·高“我要投诉” +35" in parts
@@ -147,8 +175,9 @@ def test_a_buyer_who_ends_by_closing_the_matter_takes_points_off(config):
     for last in ("还没解决，好几天了", "质量不好的话怎么办", "还是没收到了"):
         unsolved = score_session(flags, course_of(start + [("buyer", last, 0.1)]), config)
         assert "买家最后说" not in unsolved.reasons, last
-    calm = score_session([], course_of([("buyer", "几天发货", 0.5), ("agent", "48小时内", 0.5),
-                                         ("buyer", "好的谢谢", 0.8)]), config)
+    calm = score_session(
+        [], course_of([("buyer", "几天发货", 0.5), ("agent", "48小时内", 0.5), ("buyer", "好的谢谢", 0.8)]), config
+    )
     assert (calm.score, calm.reasons) == (0, "")
 
 
@@ -171,12 +200,27 @@ def _build(db: Path) -> dict[str, int]:
         for n, (key, lines) in enumerate(SESSIONS.items()):
             msgs = []
             for i, text in enumerate(lines):
-                msgs.append({"msg_hash": n * 100 + 2 * i, "seq": 2 * i, "role": "buyer", "sender": f"买家{n}",
-                             "sent_at": f"2024-05-0{n + 1} 10:{2 * i:02d}:00", "content": text})
+                msgs.append(
+                    {
+                        "msg_hash": n * 100 + 2 * i,
+                        "seq": 2 * i,
+                        "role": "buyer",
+                        "sender": f"买家{n}",
+                        "sent_at": f"2024-05-0{n + 1} 10:{2 * i:02d}:00",
+                        "content": text,
+                    }
+                )
                 if key != "waiting" or i == 0:  # the waiting buyer's last line gets no answer
-                    msgs.append({"msg_hash": n * 100 + 2 * i + 1, "seq": 2 * i + 1, "role": "agent",
-                                 "sender": "测试店:小美", "sent_at": f"2024-05-0{n + 1} 10:{2 * i:02d}:30",
-                                 "content": ["亲，在的", "亲，马上为您处理", "好的亲"][i % 3]})
+                    msgs.append(
+                        {
+                            "msg_hash": n * 100 + 2 * i + 1,
+                            "seq": 2 * i + 1,
+                            "role": "agent",
+                            "sender": "测试店:小美",
+                            "sent_at": f"2024-05-0{n + 1} 10:{2 * i:02d}:30",
+                            "content": ["亲，在的", "亲，马上为您处理", "好的亲"][i % 3],
+                        }
+                    )
             sessions.append({"session_key": key, "buyer_nick": f"买家{n}", "messages": msgs})
         with store.transaction():
             store.chats.insert_sessions(shop.id, None, sessions)
@@ -230,9 +274,11 @@ def test_the_queue_level_follows_the_score(scored):
         angry = [r for r in rows if r.session_id == ids["angry"]]
         assert angry and {r.shown_level for r in angry} == {"高"} and "高" in {r.level for r in angry}
         assert {r.id for r in q.page(FlagFilter(levels=("高",), statuses=()))} == {r.id for r in angry} | {
-            r.id for r in rows if r.shown_level == "高"}
+            r.id for r in rows if r.shown_level == "高"
+        }
         # Triaged as 误报 everywhere: the score drops, and so does the level the queue shows.
         from cxdesk.analysis.risk import rescore
+
         q.set_status([r.id for r in angry], "误报", handler="组长")
         rescore(store, "session", [ids["angry"]])
         after = [r for r in q.page(every, 0, 500) if r.session_id == ids["angry"]]
@@ -241,16 +287,26 @@ def test_the_queue_level_follows_the_score(scored):
 
 def test_the_worked_example_of_docs_metrics(config):
     """The example of docs/metrics.md (风险分 → 例子), number for number."""
-    course = course_of([("buyer", "衣服什么时候发货", 0.5), ("agent", "亲，48小时内发货", 0.5),
-                        ("buyer", "都三天了还没发", 0.2), ("agent", "亲，48小时内发货", 0.5),
-                        ("buyer", "垃圾店，我要投诉", 0.02)])
-    flags = [FlagInfo("投诉/监管威胁", "高", text="我要投诉", rule_id="complaint.platform"),
-             FlagInfo("服务时效", "高", rule_id="service.unanswered")]
+    course = course_of(
+        [
+            ("buyer", "衣服什么时候发货", 0.5),
+            ("agent", "亲，48小时内发货", 0.5),
+            ("buyer", "都三天了还没发", 0.2),
+            ("agent", "亲，48小时内发货", 0.5),
+            ("buyer", "垃圾店，我要投诉", 0.02),
+        ]
+    )
+    flags = [
+        FlagInfo("投诉/监管威胁", "高", text="我要投诉", rule_id="complaint.platform"),
+        FlagInfo("服务时效", "高", rule_id="service.unanswered"),
+    ]
     sc = score_session(flags, course, config)
     assert (sc.score, sc.level) == (100, "高")
-    assert sc.reasons == ("投诉/监管威胁·高“我要投诉” +35；买家负面 2/3 轮，最重“垃圾店，我要投诉” 0.02 +32；"
-                          "服务时效·高 买家的提问没有得到回复“垃圾店，我要投诉” +25（封顶 25）；"
-                          "买家情绪变差 0.50→0.02 +8（总分封顶 100）")
+    assert sc.reasons == (
+        "投诉/监管威胁·高“我要投诉” +35；买家负面 2/3 轮，最重“垃圾店，我要投诉” 0.02 +32；"
+        "服务时效·高 买家的提问没有得到回复“垃圾店，我要投诉” +25（封顶 25）；"
+        "买家情绪变差 0.50→0.02 +8（总分封顶 100）"
+    )
     doc = (Path(__file__).resolve().parent.parent / "docs" / "metrics.md").read_text(encoding="utf-8")
     assert sc.reasons in doc
 

@@ -4,6 +4,7 @@ A small database is built and analysed by the real engine (flags, sentiment,
 risk scores are what the product writes); one FAQ cluster is added by hand,
 as the FAQ stage is not built yet.
 """
+
 from __future__ import annotations
 
 import csv
@@ -35,9 +36,14 @@ S3 = [  # 甲店: a question nobody answered
 
 
 def _session(key: str, buyer: str, msgs: list[tuple[str, str, str, str]], offset: int) -> dict:
-    return {"session_key": key, "buyer_nick": buyer, "messages": [
-        {"msg_hash": offset + i, "seq": i + 1, "role": role, "sender": sender, "sent_at": at, "content": text}
-        for i, (role, sender, at, text) in enumerate(msgs)]}
+    return {
+        "session_key": key,
+        "buyer_nick": buyer,
+        "messages": [
+            {"msg_hash": offset + i, "seq": i + 1, "role": role, "sender": sender, "sent_at": at, "content": text}
+            for i, (role, sender, at, text) in enumerate(msgs)
+        ],
+    }
 
 
 def build_sessions_db(db_path: Path) -> None:
@@ -45,20 +51,27 @@ def build_sessions_db(db_path: Path) -> None:
         with store.transaction():
             a = store.shops.get_or_create("taobao", "甲店")
             b = store.shops.get_or_create("jd", "乙店")
-            store.chats.insert_sessions(a.id, None, [_session("s1", "买家甲", S1, 0),
-                                                     _session("s3", "买家丙", S3, 200)])
+            store.chats.insert_sessions(
+                a.id, None, [_session("s1", "买家甲", S1, 0), _session("s3", "买家丙", S3, 200)]
+            )
             store.chats.insert_sessions(b.id, None, [_session("s2", "买家乙", S2, 100)])
-            store.orders.insert_many(a.id, None, [
-                {"order_id": "A-NEAR", "buyer_nick": "买家甲", "created_at": "2024-04-30 08:00:00", "amount": 59.0},
-                {"order_id": "A-FAR", "buyer_nick": "买家甲", "created_at": "2024-04-25 08:00:00", "amount": 9.0},
-                {"order_id": "A-OLD", "buyer_nick": "买家丙", "created_at": "2024-03-01 08:00:00", "amount": 9.0}])
+            store.orders.insert_many(
+                a.id,
+                None,
+                [
+                    {"order_id": "A-NEAR", "buyer_nick": "买家甲", "created_at": "2024-04-30 08:00:00", "amount": 59.0},
+                    {"order_id": "A-FAR", "buyer_nick": "买家甲", "created_at": "2024-04-25 08:00:00", "amount": 9.0},
+                    {"order_id": "A-OLD", "buyer_nick": "买家丙", "created_at": "2024-03-01 08:00:00", "amount": 9.0},
+                ],
+            )
     analyze(TaskContext(), db_path, workers=1)
     with open_store(db_path) as store, store.transaction():
         # A cluster someone named by hand (the FAQ stage made its own ones during analyze).
         store.conn.execute("INSERT INTO faq_clusters(id, label, size) VALUES (9007, '开发票', 1)")
         store.conn.execute(
             "INSERT OR REPLACE INTO faq_members(message_id, cluster_id, question_norm) SELECT m.id, 9007, m.content "
-            "FROM chat_messages m WHERE m.content = '可以开发票吗'")
+            "FROM chat_messages m WHERE m.content = '可以开发票吗'"
+        )
 
 
 @pytest.fixture(scope="module")
@@ -93,24 +106,27 @@ def test_default_order_is_newest_first(store: Store) -> None:
     assert repo.count(SessionFilter()) == 3
 
 
-@pytest.mark.parametrize("flt, expected", [
-    (SessionFilter(date_from="2024-05-02", date_to="2024-05-04"), {"s2"}),
-    (SessionFilter(agent="乙店_婷婷"), {"s2"}),  # the second agent of a transferred session counts
-    (SessionFilter(transferred=True), {"s2"}),
-    (SessionFilter(unanswered=True), {"s3"}),
-    (SessionFilter(has_order=True), {"s1"}),  # 买家丙's order is two months older than the session
-    (SessionFilter(text="12315"), {"s1"}),
-    (SessionFilter(text="买家乙"), {"s2"}),  # the buyer nick matches too
-    (SessionFilter(risk_levels=("高",)), {"s1"}),
-    # s3, a question nobody answered: 服务时效 in the 回应 cause, 25 points → 低 (docs/metrics.md 风险分).
-    (SessionFilter(risk_levels=("高", "低")), {"s1", "s3"}),
-    (SessionFilter(risk_levels=("中", "低")), {"s3"}),
-    (SessionFilter(risk_levels=("无",)), {"s2"}),
-    (SessionFilter(sentiment="正面"), {"s2"}),
-    (SessionFilter(sentiment="未分析"), set()),
-    (SessionFilter(reviewed=True), set()),
-    (SessionFilter(reviewed=False), {"s1", "s2", "s3"}),
-])
+@pytest.mark.parametrize(
+    "flt, expected",
+    [
+        (SessionFilter(date_from="2024-05-02", date_to="2024-05-04"), {"s2"}),
+        (SessionFilter(agent="乙店_婷婷"), {"s2"}),  # the second agent of a transferred session counts
+        (SessionFilter(transferred=True), {"s2"}),
+        (SessionFilter(unanswered=True), {"s3"}),
+        (SessionFilter(has_order=True), {"s1"}),  # 买家丙's order is two months older than the session
+        (SessionFilter(text="12315"), {"s1"}),
+        (SessionFilter(text="买家乙"), {"s2"}),  # the buyer nick matches too
+        (SessionFilter(risk_levels=("高",)), {"s1"}),
+        # s3, a question nobody answered: 服务时效 in the 回应 cause, 25 points → 低 (docs/metrics.md 风险分).
+        (SessionFilter(risk_levels=("高", "低")), {"s1", "s3"}),
+        (SessionFilter(risk_levels=("中", "低")), {"s3"}),
+        (SessionFilter(risk_levels=("无",)), {"s2"}),
+        (SessionFilter(sentiment="正面"), {"s2"}),
+        (SessionFilter(sentiment="未分析"), set()),
+        (SessionFilter(reviewed=True), set()),
+        (SessionFilter(reviewed=False), {"s1", "s2", "s3"}),
+    ],
+)
 def test_filters_run_in_sql(store: Store, flt: SessionFilter, expected: set[str]) -> None:
     repo = SessionsBrowseRepo(store.conn)
     assert set(_keys(store, repo.ids(flt))) == expected

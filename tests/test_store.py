@@ -1,4 +1,5 @@
 """The SQLite store: migrations, pragmas, refusal of foreign/newer/corrupt files."""
+
 from __future__ import annotations
 
 import hashlib
@@ -23,8 +24,18 @@ def test_new_database_is_current_wal_with_foreign_keys(db_path: Path) -> None:
         assert store.journal_mode == "wal"
         assert store.conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
         tables = {r[0] for r in store.conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    for table in ("shops", "import_batches", "reviews", "chat_sessions", "chat_messages", "orders",
-                  "sentiment", "risk_flags", "faq_clusters", "agent_metrics"):
+    for table in (
+        "shops",
+        "import_batches",
+        "reviews",
+        "chat_sessions",
+        "chat_messages",
+        "orders",
+        "sentiment",
+        "risk_flags",
+        "faq_clusters",
+        "agent_metrics",
+    ):
         assert table in tables
 
 
@@ -32,8 +43,9 @@ def test_v1_database_migrates_to_current_keeping_rows(db_path: Path) -> None:
     assert CURRENT_VERSION > 1
     # Build a genuine v1 database: the first migration only, as cxdesk 0.1 wrote it.
     conn = sqlite3.connect(db_path, isolation_level=None)
-    conn.executescript("BEGIN;" + MIGRATIONS[0] + "\nINSERT INTO meta VALUES ('app', 'cxdesk');"
-                       "\nPRAGMA user_version = 1;\nCOMMIT;")
+    conn.executescript(
+        "BEGIN;" + MIGRATIONS[0] + "\nINSERT INTO meta VALUES ('app', 'cxdesk');\nPRAGMA user_version = 1;\nCOMMIT;"
+    )
     conn.execute("INSERT INTO shops(platform, name) VALUES ('taobao', '老店')")
     conn.close()
     assert sqlite3.connect(db_path).execute("PRAGMA user_version").fetchone()[0] == 1
@@ -44,7 +56,8 @@ def test_v1_database_migrates_to_current_keeping_rows(db_path: Path) -> None:
         # v2 tables exist and accept rows referencing v1 data.
         store.conn.execute(
             "INSERT INTO risk_flags(target_type, target_id, rule_id, category, level, rules_version) "
-            "VALUES ('session', 1, 'r1', '投诉/监管威胁', '高', 'test')")
+            "VALUES ('session', 1, 'r1', '投诉/监管威胁', '高', 'test')"
+        )
 
 
 def test_reopening_does_not_migrate_again(db_path: Path) -> None:
@@ -129,8 +142,9 @@ def test_read_only_check_uses_file_permissions(db_path: Path, monkeypatch: pytes
     """Runs as root too: simulate a file the OS reports as not writable."""
     open_store(db_path).close()
     real_access = os.access
-    monkeypatch.setattr(os, "access", lambda p, mode: False if Path(p) == db_path and mode == os.W_OK
-                        else real_access(p, mode))
+    monkeypatch.setattr(
+        os, "access", lambda p, mode: False if Path(p) == db_path and mode == os.W_OK else real_access(p, mode)
+    )
     with pytest.raises(ReadOnlyStoreError, match="只读"):
         open_store(db_path)
 
@@ -156,19 +170,55 @@ def test_reviews_and_orders_deduplicate_on_natural_keys(store) -> None:
 def test_session_agent_is_the_account_that_answered_most(store) -> None:
     shop = store.shops.get_or_create("taobao", "店")
     msgs = [
-        {"msg_hash": 0, "seq": 0, "role": "buyer", "sender": "买家", "sent_at": "2024-05-01 10:00:00", "content": "在吗"},
-        {"msg_hash": 1, "seq": 1, "role": "agent", "sender": "店:小王", "sent_at": "2024-05-01 10:00:20", "content": "在的"},
-        {"msg_hash": 2, "seq": 2, "role": "system", "sender": None, "sent_at": "2024-05-01 10:01:00", "content": "转交"},
-        {"msg_hash": 3, "seq": 3, "role": "agent", "sender": "店:小李", "sent_at": "2024-05-01 10:01:10", "content": "您好"},
-        {"msg_hash": 4, "seq": 4, "role": "agent", "sender": "店:小李", "sent_at": "2024-05-01 10:02:00", "content": "好的"},
+        {
+            "msg_hash": 0,
+            "seq": 0,
+            "role": "buyer",
+            "sender": "买家",
+            "sent_at": "2024-05-01 10:00:00",
+            "content": "在吗",
+        },
+        {
+            "msg_hash": 1,
+            "seq": 1,
+            "role": "agent",
+            "sender": "店:小王",
+            "sent_at": "2024-05-01 10:00:20",
+            "content": "在的",
+        },
+        {
+            "msg_hash": 2,
+            "seq": 2,
+            "role": "system",
+            "sender": None,
+            "sent_at": "2024-05-01 10:01:00",
+            "content": "转交",
+        },
+        {
+            "msg_hash": 3,
+            "seq": 3,
+            "role": "agent",
+            "sender": "店:小李",
+            "sent_at": "2024-05-01 10:01:10",
+            "content": "您好",
+        },
+        {
+            "msg_hash": 4,
+            "seq": 4,
+            "role": "agent",
+            "sender": "店:小李",
+            "sent_at": "2024-05-01 10:02:00",
+            "content": "好的",
+        },
     ]
     with store.transaction():
         added, dup, sessions = store.chats.insert_sessions(
-            shop.id, None, [{"session_key": "s1", "buyer_nick": "买家", "messages": msgs}])
+            shop.id, None, [{"session_key": "s1", "buyer_nick": "买家", "messages": msgs}]
+        )
     assert (added, dup, sessions) == (5, 0, 1)
     row = store.conn.execute(
-        "SELECT agent, agents, started_at, ended_at, message_count, buyer_messages, agent_messages "
-        "FROM chat_sessions").fetchone()
+        "SELECT agent, agents, started_at, ended_at, message_count, buyer_messages, agent_messages FROM chat_sessions"
+    ).fetchone()
     assert row == ("店:小李", "店:小王,店:小李", "2024-05-01 10:00:00", "2024-05-01 10:02:00", 5, 1, 3)
 
 

@@ -5,6 +5,7 @@ read-only stores), plus the automatic backups and restoring one from 设置.
 Stores are written through cxdesk's own repositories (what an import does),
 then damaged, filled or locked the way a user's disk would.
 """
+
 from __future__ import annotations
 
 import errno
@@ -38,11 +39,22 @@ def _make_store(path: Path, batches: int = 1, per_batch: int = 400) -> Path:
     with open_store(path) as store, store.transaction():
         shop = store.shops.get_or_create("taobao", "测试小店")
         for b in range(batches):
-            batch = store.batches.create(kind="reviews", file_name=f"r{b}.csv", file_sha256=f"{b:064d}",
-                                         shop_id=shop.id)
-            store.reviews.insert_many(shop.id, batch, [
-                {"review_key": f"{b}-{i}", "content": f"第{b}批第{i}条评价：质量很好，物流很快，客服耐心。" * 2,
-                 "rating": 1 + i % 5, "created_at": "2024-05-01 10:00:00"} for i in range(per_batch)])
+            batch = store.batches.create(
+                kind="reviews", file_name=f"r{b}.csv", file_sha256=f"{b:064d}", shop_id=shop.id
+            )
+            store.reviews.insert_many(
+                shop.id,
+                batch,
+                [
+                    {
+                        "review_key": f"{b}-{i}",
+                        "content": f"第{b}批第{i}条评价：质量很好，物流很快，客服耐心。" * 2,
+                        "rating": 1 + i % 5,
+                        "created_at": "2024-05-01 10:00:00",
+                    }
+                    for i in range(per_batch)
+                ],
+            )
     return path
 
 
@@ -63,8 +75,10 @@ def _damage_middle_page(path: Path) -> int:
 def _counts(path: Path) -> dict[str, int]:
     conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
     try:
-        return {t: conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
-                for t in ("shops", "import_batches", "reviews", "orders", "chat_messages")}
+        return {
+            t: conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
+            for t in ("shops", "import_batches", "reviews", "orders", "chat_messages")
+        }
     finally:
         conn.close()
 
@@ -78,6 +92,7 @@ def damaged(tmp_path: Path) -> Path:
 
 # --- class 4: a store damaged in the middle ------------------------------------------------------
 
+
 def test_middle_page_damage_is_refused_in_every_mode_and_the_file_never_changes(damaged: Path) -> None:
     before = _sha(damaged)
     for mode in ("rw", "ro", "auto"):
@@ -89,9 +104,11 @@ def test_middle_page_damage_is_refused_in_every_mode_and_the_file_never_changes(
 
 def test_cli_refuses_a_damaged_store_with_a_message_and_exit_1(damaged: Path, capsys) -> None:
     before = _sha(damaged)
-    for argv in (["stats", "--db", str(damaged)],
-                 ["import", str(FIXTURES / "seller_reviews.csv"), "--db", str(damaged)],
-                 ["export", "reviews", "--db", str(damaged), "--out", str(damaged.parent / "r.csv")]):
+    for argv in (
+        ["stats", "--db", str(damaged)],
+        ["import", str(FIXTURES / "seller_reviews.csv"), "--db", str(damaged)],
+        ["export", "reviews", "--db", str(damaged), "--out", str(damaged.parent / "r.csv")],
+    ):
         assert main(argv) == 1
         err = capsys.readouterr().err
         assert "已损坏" in err and "不会写入或修改" in err and "backup list" in err
@@ -127,6 +144,7 @@ def test_quick_check_is_bounded_in_time(tmp_path: Path) -> None:
 
 
 # --- class 7: a folder as --db, a full disk ----------------------------------------------------
+
 
 def test_a_folder_as_db_is_refused_and_left_empty(tmp_path: Path, capsys) -> None:
     folder = tmp_path / "shopdata"
@@ -178,6 +196,7 @@ def test_out_of_space_oserror_is_a_message(monkeypatch, tmp_path: Path, capsys) 
 
 # --- class 10: stale runs, read-only stores --------------------------------------------------------
 
+
 def test_runs_left_running_by_a_killed_process_are_marked_interrupted(tmp_path: Path) -> None:
     db = _make_store(tmp_path / "shop.sqlite3", per_batch=5)
     with open_store(db) as store:
@@ -188,14 +207,16 @@ def test_runs_left_running_by_a_killed_process_are_marked_interrupted(tmp_path: 
     # the process "died" without finish_run; the next start marks the run
     with open_store(db) as store:
         status, note, finished = store.conn.execute(
-            "SELECT status, note, finished_at FROM analysis_runs WHERE id=?", (stale,)).fetchone()
+            "SELECT status, note, finished_at FROM analysis_runs WHERE id=?", (stale,)
+        ).fetchone()
     assert status == "failed" and "中断" in note and finished
 
 
 def _pretend_read_only(monkeypatch, db: Path) -> None:
     real = os.access
-    monkeypatch.setattr(os, "access", lambda p, mode, **kw: False if mode == os.W_OK and Path(p) == db
-                        else real(p, mode, **kw))
+    monkeypatch.setattr(
+        os, "access", lambda p, mode, **kw: False if mode == os.W_OK and Path(p) == db else real(p, mode, **kw)
+    )
 
 
 def test_read_only_file_stats_and_export_work_import_is_refused(tmp_path: Path, monkeypatch, capsys) -> None:
@@ -257,14 +278,16 @@ def test_read_only_folder_falls_back_to_immutable(tmp_path: Path, monkeypatch) -
 
 def _v1_store(path: Path) -> Path:
     conn = sqlite3.connect(path, isolation_level=None)
-    conn.executescript("BEGIN;" + MIGRATIONS[0] + "\nINSERT INTO meta VALUES ('app', 'cxdesk');"
-                       "\nPRAGMA user_version = 1;\nCOMMIT;")
+    conn.executescript(
+        "BEGIN;" + MIGRATIONS[0] + "\nINSERT INTO meta VALUES ('app', 'cxdesk');\nPRAGMA user_version = 1;\nCOMMIT;"
+    )
     conn.execute("INSERT INTO shops(platform, name) VALUES ('taobao', '老店')")
     conn.close()
     return path
 
 
 # --- backups -----------------------------------------------------------------------------------
+
 
 def test_migration_backs_up_the_old_store_first(tmp_path: Path) -> None:
     db = _v1_store(tmp_path / "old.sqlite3")
@@ -341,6 +364,7 @@ def test_restore_refuses_while_in_use_or_from_a_damaged_backup(tmp_path: Path) -
 
 
 # --- the GUI: 设置 → 数据库备份, and database errors as messages -------------------------------------
+
 
 def test_settings_panel_lists_backups_and_restores_into_a_new_window(qtbot, tmp_path: Path) -> None:
     from PySide6.QtWidgets import QScrollArea
@@ -437,8 +461,9 @@ def test_a_damage_found_while_open_stops_writes(qtbot, tmp_path: Path) -> None:
         window = QWidget()  # stands in for the main window: _checked needs its store and a parent for the box
         window.store = store
         qtbot.addWidget(window)
-        ui_app._checked(window, integrity.CheckResult(True, ("On tree page 9 cell 0: bad",), 0.1),
-                        integrity.file_state(db))
+        ui_app._checked(
+            window, integrity.CheckResult(True, ("On tree page 9 cell 0: bad",), 0.1), integrity.file_state(db)
+        )
         assert store.read_only
         with pytest.raises(sqlite3.OperationalError):
             store.conn.execute("DELETE FROM reviews")

@@ -1,4 +1,5 @@
 """The Qt-free job machinery: process pools with progress and cancel."""
+
 from __future__ import annotations
 
 import threading

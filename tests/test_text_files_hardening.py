@@ -4,6 +4,7 @@ Unclosed quotes, files mixing UTF-8 and GBK, bytes no encoding reads, over-long 
 lines, and UTF-16 without a BOM: every case ends in a clean import with the bad rows
 rejected (line number and reason), the other rows stored exactly, and no U+FFFD stored.
 """
+
 from __future__ import annotations
 
 import csv
@@ -26,8 +27,10 @@ from cxdesk.tasks import NullContext
 
 REVIEW_HEADER = "订单号,商品ID,商品名称,SKU,旺旺号,评分,评价内容,日期,追评,商家回复\n"
 CHAT_HEADER = "客户名,消息序号,发送时间,发送内容,发送账号,账号类型\n"
-STORED_TEXTS = ("SELECT content FROM reviews UNION ALL SELECT buyer_nick FROM reviews "
-                "UNION ALL SELECT content FROM chat_messages UNION ALL SELECT sender FROM chat_messages")
+STORED_TEXTS = (
+    "SELECT content FROM reviews UNION ALL SELECT buyer_nick FROM reviews "
+    "UNION ALL SELECT content FROM chat_messages UNION ALL SELECT sender FROM chat_messages"
+)
 
 
 def cell(text: str) -> str:
@@ -67,6 +70,7 @@ def _no_replacement(texts: list[str]) -> None:
 
 # --- class 5: unclosed quotes -------------------------------------------------------------
 
+
 @pytest.mark.parametrize("closed_later", [False, True], ids=["never-closed", "closed-by-a-later-quote"])
 def test_unclosed_quote_in_review_csv_rejects_its_line_and_imports_the_rest(tmp_path, closed_later):
     rows = [review_line(i) for i in range(1, 61)]
@@ -87,8 +91,9 @@ def test_unclosed_quote_in_qianniu_csv_same_on_every_chat_reader(tmp_path, monke
     """Thread (pandas) reader, reader process and row reader: the rows the runaway cell swallowed
     are all imported; only its line is rejected. Also mixed encodings, bytes no encoding reads
     and an over-long message in the same file."""
-    rows = [chat_line(i, "好的,谢谢" if i % 50 == 0 else ("第一行\n第二行" if i % 70 == 0 else None))
-            for i in range(1200)]
+    rows = [
+        chat_line(i, "好的,谢谢" if i % 50 == 0 else ("第一行\n第二行" if i % 70 == 0 else None)) for i in range(1200)
+    ]
     rows[300] = chat_line(300, raw='"在吗300号')  # runaway until the quoted cell of message 350
     rows[500] = chat_line(500, "长" * (MAX_CELL_CHARS + 1))
     utf8 = (CHAT_HEADER + "".join(rows[:900])).encode("utf-8")
@@ -97,8 +102,10 @@ def test_unclosed_quote_in_qianniu_csv_same_on_every_chat_reader(tmp_path, monke
     f = tmp_path / "qianniu.csv"
     f.write_bytes(utf8 + gbk + broken + "".join(rows[1101:]).encode("utf-8"))
     assert len(utf8) > 64 * 1024
-    results = [_import(f, tmp_path / "thread.sqlite3", reader_process=False),
-               _import(f, tmp_path / "process.sqlite3", reader_process=True)]
+    results = [
+        _import(f, tmp_path / "thread.sqlite3", reader_process=False),
+        _import(f, tmp_path / "process.sqlite3", reader_process=True),
+    ]
     _row_path(monkeypatch)
     results.append(_import(f, tmp_path / "rows.sqlite3"))
     line = {i: 2 + sum(r.count("\n") for r in rows[:i]) for i in (300, 350, 500, 1100)}  # file lines
@@ -127,8 +134,7 @@ def test_clean_multiline_messages_stay_on_the_fast_path(tmp_path, monkeypatch):
 def test_a_cell_of_thousands_of_lines_is_one_rejected_record(tmp_path):
     long_text = "".join(f"第{i}行\n" for i in range(MAX_RECORD_LINES * 2))
     f = tmp_path / "reviews.csv"
-    f.write_text(REVIEW_HEADER + review_line(1) + review_line(2, long_text) + review_line(3),
-                 encoding="utf-8")
+    f.write_text(REVIEW_HEADER + review_line(1) + review_line(2, long_text) + review_line(3), encoding="utf-8")
     s, texts = _import(f, tmp_path / "db.sqlite3")
     assert s.rows_added == 2 and len(s.rejects) == 1 and s.rejects[0].record_no == 3
     assert f"共 {MAX_RECORD_LINES * 2 + 1:,} 行" in s.rejects[0].reason
@@ -137,14 +143,23 @@ def test_a_cell_of_thousands_of_lines_is_one_rejected_record(tmp_path):
 
 def test_records_split_off_a_runaway_and_number_lines_as_before():
     text = 'a,b,c\n1,"x\ny",z\n2,"open,q\n3,r,s\n4,"t,u",v\n5,w,x\n6,"多\n行",""odd\n'
-    got = [(n, list(cells), getattr(cells, "reason", None) is not None)
-           for n, cells in records(io.StringIO(text, newline=""), ",", 3)]
-    assert got == [(1, ["a", "b", "c"], False), (3, ["1", "x\ny", "z"], False),
-                   (4, ['2,"open,q'], True), (5, ["3", "r", "s"], False), (6, ["4", "t,u", "v"], False),
-                   (7, ["5", "w", "x"], False), (9, ["6", "多\n行", "odd"], False)]  # odd, but not a runaway
+    got = [
+        (n, list(cells), getattr(cells, "reason", None) is not None)
+        for n, cells in records(io.StringIO(text, newline=""), ",", 3)
+    ]
+    assert got == [
+        (1, ["a", "b", "c"], False),
+        (3, ["1", "x\ny", "z"], False),
+        (4, ['2,"open,q'], True),
+        (5, ["3", "r", "s"], False),
+        (6, ["4", "t,u", "v"], False),
+        (7, ["5", "w", "x"], False),
+        (9, ["6", "多\n行", "odd"], False),
+    ]  # odd, but not a runaway
 
 
 # --- class 6: mixed encodings, undecodable bytes ------------------------------------------
+
 
 @pytest.mark.parametrize("first, then", [("utf-8", "gbk"), ("gbk", "utf-8")])
 def test_mixed_encodings_survive_exactly_in_every_text_format(tmp_path, first, then):
@@ -153,8 +168,13 @@ def test_mixed_encodings_survive_exactly_in_every_text_format(tmp_path, first, t
     cases = {
         "reviews.csv": ([REVIEW_HEADER] + [review_line(i) for i in range(n + 50)], "质量很好"),
         "jddc.txt": ([f"{i // 10:032x}\tUSER_{i // 10}\t{i % 2}\t0\t0\tnan\t{ask}{i}号\n" for i in range(n + 50)], ask),
-        "qianniu.txt": ([f"{'买家甲' if i % 2 == 0 else '某店:小美'} 2023-05-01 10:{i // 60 % 60:02d}:{i % 60:02d}\n"
-                         f"{ask}{i}号\n" for i in range(n + 50)], ask),
+        "qianniu.txt": (
+            [
+                f"{'买家甲' if i % 2 == 0 else '某店:小美'} 2023-05-01 10:{i // 60 % 60:02d}:{i % 60:02d}\n{ask}{i}号\n"
+                for i in range(n + 50)
+            ],
+            ask,
+        ),
     }
     for name, (lines, text) in cases.items():
         head = "".join(lines[:-50]).encode(first)
@@ -170,14 +190,23 @@ def test_mixed_encodings_survive_exactly_in_every_text_format(tmp_path, first, t
 def test_bytes_no_encoding_reads_reject_their_row(tmp_path):
     bad = b"\xff\xfe\x80"
     reviews = tmp_path / "reviews.csv"
-    reviews.write_bytes((REVIEW_HEADER + review_line(1)).encode() + review_line(2, "X").encode().replace(b"X", bad)
-                        + review_line(3).encode())
+    reviews.write_bytes(
+        (REVIEW_HEADER + review_line(1)).encode()
+        + review_line(2, "X").encode().replace(b"X", bad)
+        + review_line(3).encode()
+    )
     jddc = tmp_path / "jddc.txt"
-    jddc.write_bytes(b"".join(f"{i:032x}\tU{i}\t0\t0\t0\tnan\t{'X' if i == 1 else '在吗'}\n".encode() for i in range(3))
-                     .replace(b"X", bad))
+    jddc.write_bytes(
+        b"".join(f"{i:032x}\tU{i}\t0\t0\t0\tnan\t{'X' if i == 1 else '在吗'}\n".encode() for i in range(3)).replace(
+            b"X", bad
+        )
+    )
     txt = tmp_path / "qianniu.txt"
-    txt.write_bytes("买家甲 2023-05-01 10:00:00\n你好\n某店:小美 2023-05-01 10:00:05\nX\n买家甲 2023-05-01 10:00:09\n好的\n"
-                    .encode().replace(b"X", bad))
+    txt.write_bytes(
+        "买家甲 2023-05-01 10:00:00\n你好\n某店:小美 2023-05-01 10:00:05\nX\n买家甲 2023-05-01 10:00:09\n好的\n".encode().replace(
+            b"X", bad
+        )
+    )
     for path, line in ((reviews, 3), (jddc, 2), (txt, 3)):
         s, texts = _import(path, tmp_path / f"{path.stem}.sqlite3")
         assert [r.record_no for r in s.rejects] == [line], path.name
@@ -197,17 +226,24 @@ def test_decoding_in_small_blocks_keeps_lines_and_line_ends(tmp_path):
 
 # --- class 9: cell and line sizes ---------------------------------------------------------
 
+
 def test_over_long_cells_are_rejected_in_csv_json_and_txt(tmp_path):
     long_text = "好" * (MAX_CELL_CHARS + 1)
     reviews = tmp_path / "reviews.csv"
     reviews.write_text(REVIEW_HEADER + review_line(1) + review_line(2, long_text), encoding="utf-8")
-    items = [{"rateContent": "很好", "displayUserNick": "a", "rateDate": "2023-05-01 10:00:00", "id": "1"},
-             {"rateContent": long_text, "displayUserNick": "b", "rateDate": "2023-05-01 10:00:00", "id": "2"}]
+    items = [
+        {"rateContent": "很好", "displayUserNick": "a", "rateDate": "2023-05-01 10:00:00", "id": "1"},
+        {"rateContent": long_text, "displayUserNick": "b", "rateDate": "2023-05-01 10:00:00", "id": "2"},
+    ]
     tmall = tmp_path / "tmall.json"
     tmall.write_text(json.dumps({"rateDetail": {"rateList": items}}, ensure_ascii=False), encoding="utf-8")
     txt = tmp_path / "qianniu.txt"
-    txt.write_text("买家甲 2023-05-01 10:00:00\n你好\n某店:小美 2023-05-01 10:00:05\n"
-                   + (long_text[:5000] + "\n") * 5 + "买家甲 2023-05-01 10:00:09\n好的\n", encoding="utf-8")
+    txt.write_text(
+        "买家甲 2023-05-01 10:00:00\n你好\n某店:小美 2023-05-01 10:00:05\n"
+        + (long_text[:5000] + "\n") * 5
+        + "买家甲 2023-05-01 10:00:09\n好的\n",
+        encoding="utf-8",
+    )
     for path, no, kept in ((reviews, 3, 1), (tmall, 2, 1), (txt, 3, 2)):
         s, texts = _import(path, tmp_path / f"{path.stem}.sqlite3")
         assert [r.record_no for r in s.rejects] == [no] and s.rows_added == kept, path.name
@@ -220,8 +256,9 @@ def test_a_line_over_the_limit_is_skipped_without_holding_it(tmp_path, monkeypat
     chat = tmp_path / "chat.csv"
     chat.write_text(CHAT_HEADER + chat_line(0) + chat_line(1, huge) + chat_line(2), encoding="utf-8")
     txt = tmp_path / "qianniu.txt"
-    txt.write_text("买家甲 2023-05-01 10:00:00\n你好\n" + huge + "\n某店:小美 2023-05-01 10:00:05\n在的\n",
-                   encoding="utf-8")
+    txt.write_text(
+        "买家甲 2023-05-01 10:00:00\n你好\n" + huge + "\n某店:小美 2023-05-01 10:00:05\n在的\n", encoding="utf-8"
+    )
     for path, no, kept in ((chat, 3, 2), (txt, 1, 1)):
         s, texts = _import(path, tmp_path / f"{path.stem}.sqlite3")
         assert [r.record_no for r in s.rejects] == [no] and s.rows_added == kept, path.name
@@ -232,14 +269,16 @@ def test_a_line_over_the_limit_is_skipped_without_holding_it(tmp_path, monkeypat
 
 def test_long_lines_do_not_slow_down_the_qianniu_text_patterns(tmp_path):
     f = tmp_path / "qianniu.txt"
-    f.write_text("买家甲 2023-05-01 10:00:00\n" + "由" + " " * 8_000 + "x\n" + "a" + " " * 10_000 + "b\n",
-                 encoding="utf-8")
+    f.write_text(
+        "买家甲 2023-05-01 10:00:00\n" + "由" + " " * 8_000 + "x\n" + "a" + " " * 10_000 + "b\n", encoding="utf-8"
+    )
     assert detect(f).format_id == "qianniu_txt"  # each of these lines took seconds before
     s, _ = _import(f, tmp_path / "db.sqlite3")
     assert s.rows_added == 1
 
 
 # --- class 10: UTF-16 without BOM ---------------------------------------------------------
+
 
 @pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
 def test_utf16_without_bom_is_text(tmp_path, imp_dir, encoding):

@@ -1,11 +1,11 @@
 """Text preparation: cleaning, clause spans, product words for the tokenizer."""
+
 from __future__ import annotations
 
 import re
 
 from cxdesk.paths import user_resources_dir
-from cxdesk.textprep import (Tokenizer, clean, fold, product_words, split_clauses, user_dict_words,
-                             word_pattern)
+from cxdesk.textprep import Tokenizer, clean, fold, product_words, split_clauses, user_dict_words, word_pattern
 
 
 def _clauses(text: str) -> list[str]:
@@ -76,9 +76,14 @@ def test_tokenizer_for_a_store_learns_its_product_words(tmp_path):
     with open_store(tmp_path / "t.sqlite3") as store:
         shop = store.shops.get_or_create("taobao", "测试店")
         with store.transaction():
-            store.reviews.insert_many(shop.id, None, [
-                {"review_key": f"k{i}", "content": "好", "product_title": title, "sku": "颜色分类:雾霾蓝"}
-                for i, title in enumerate(["棉小袄童装连衣裙", "棉小袄童装短袖", "棉小袄童装短裤"])])
+            store.reviews.insert_many(
+                shop.id,
+                None,
+                [
+                    {"review_key": f"k{i}", "content": "好", "product_title": title, "sku": "颜色分类:雾霾蓝"}
+                    for i, title in enumerate(["棉小袄童装连衣裙", "棉小袄童装短袖", "棉小袄童装短裤"])
+                ],
+            )
         titles, skus = store.reviews.product_names()
         assert len(titles) == 3 and skus == ["颜色分类:雾霾蓝"]
         tok = Tokenizer.for_products(titles, skus)

@@ -1,4 +1,5 @@
 """The customer timeline: one buyer's sessions, orders, reviews, 追评 and flags; who served them before a review."""
+
 from __future__ import annotations
 
 from cxdesk.store.timeline import TimelineRepo, mask_glob
@@ -7,9 +8,21 @@ NICK = "o***3"
 
 
 def _session(key: str, buyer: str, start: str, agent: str, text: str) -> dict:
-    return {"session_key": key, "buyer_nick": buyer, "messages": [
-        {"msg_hash": 0, "seq": 0, "role": "buyer", "sent_at": f"{start}:00", "content": text},
-        {"msg_hash": 1, "seq": 1, "role": "agent", "sender": agent, "sent_at": f"{start}:30", "content": "亲，在的"}]}
+    return {
+        "session_key": key,
+        "buyer_nick": buyer,
+        "messages": [
+            {"msg_hash": 0, "seq": 0, "role": "buyer", "sent_at": f"{start}:00", "content": text},
+            {
+                "msg_hash": 1,
+                "seq": 1,
+                "role": "agent",
+                "sender": agent,
+                "sent_at": f"{start}:30",
+                "content": "亲，在的",
+            },
+        ],
+    }
 
 
 def build_buyer(store) -> dict[str, int]:
@@ -17,32 +30,83 @@ def build_buyer(store) -> dict[str, int]:
     with store.transaction():
         a = store.shops.get_or_create("taobao", "甲店")
         b = store.shops.get_or_create("jd", "乙店")
-        store.chats.insert_sessions(a.id, None, [
-            _session("old", NICK, "2024-03-01 09:00", "甲店:阿强", "很久以前的问题"),      # > 30 days before
-            _session("before1", NICK, "2024-04-12 15:36", "甲店:阿强", "什么时候发货"),
-            _session("before2", NICK, "2024-04-14 04:27", "甲店:小美", "还没到，我要投诉"),
-            _session("after", NICK, "2024-05-05 19:27", "甲店:小美", "到深圳要几天"),
-            _session("full", "ol_user3", "2024-04-13 10:00", "甲店:小美", "我是完整昵称"),   # possible match
-            _session("other", "ok***3", "2024-04-13 11:00", "甲店:小美", "另一个脱敏买家"),  # different mask
-        ])
+        store.chats.insert_sessions(
+            a.id,
+            None,
+            [
+                _session("old", NICK, "2024-03-01 09:00", "甲店:阿强", "很久以前的问题"),  # > 30 days before
+                _session("before1", NICK, "2024-04-12 15:36", "甲店:阿强", "什么时候发货"),
+                _session("before2", NICK, "2024-04-14 04:27", "甲店:小美", "还没到，我要投诉"),
+                _session("after", NICK, "2024-05-05 19:27", "甲店:小美", "到深圳要几天"),
+                _session("full", "ol_user3", "2024-04-13 10:00", "甲店:小美", "我是完整昵称"),  # possible match
+                _session("other", "ok***3", "2024-04-13 11:00", "甲店:小美", "另一个脱敏买家"),  # different mask
+            ],
+        )
         store.chats.insert_sessions(b.id, None, [_session("jd", NICK, "2024-04-13 12:00", "乙店:老周", "别家店")])
-        store.orders.insert_many(a.id, None, [
-            {"order_id": "3201", "buyer_nick": NICK, "created_at": "2024-04-09 18:49:00",
-             "paid_at": "2024-04-09 18:54:55", "amount": 79.0, "status": "交易成功"}])
-        store.reviews.insert_many(a.id, None, [
-            {"review_key": "r1", "buyer_nick": NICK, "rating": 1, "content": "质量一般，打12315也要维权！",
-             "created_at": "2024-04-23 22:58:47", "append_content": "洗了一次就坏了", "append_at": "2024-04-30 10:00:00"},
-            {"review_key": "r2", "buyer_nick": "x***1", "rating": 5, "content": "好", "created_at": "2024-04-20 10:00:00"}])
+        store.orders.insert_many(
+            a.id,
+            None,
+            [
+                {
+                    "order_id": "3201",
+                    "buyer_nick": NICK,
+                    "created_at": "2024-04-09 18:49:00",
+                    "paid_at": "2024-04-09 18:54:55",
+                    "amount": 79.0,
+                    "status": "交易成功",
+                }
+            ],
+        )
+        store.reviews.insert_many(
+            a.id,
+            None,
+            [
+                {
+                    "review_key": "r1",
+                    "buyer_nick": NICK,
+                    "rating": 1,
+                    "content": "质量一般，打12315也要维权！",
+                    "created_at": "2024-04-23 22:58:47",
+                    "append_content": "洗了一次就坏了",
+                    "append_at": "2024-04-30 10:00:00",
+                },
+                {
+                    "review_key": "r2",
+                    "buyer_nick": "x***1",
+                    "rating": 5,
+                    "content": "好",
+                    "created_at": "2024-04-20 10:00:00",
+                },
+            ],
+        )
     ids = {k: v for v, k in store.conn.execute("SELECT id, session_key FROM chat_sessions")}
     review = store.conn.execute("SELECT id FROM reviews WHERE review_key='r1'").fetchone()[0]
     msg = store.conn.execute("SELECT id FROM chat_messages WHERE content='还没到，我要投诉'").fetchone()[0]
     with store.transaction():
-        store.flags.upsert([
-            ("message", msg, "complaint.x", "投诉/监管威胁", "高", '[{"start": 4, "end": 6, "text": "投诉"}]', "v1"),
-            ("session", ids["before1"], "service.slow", "服务时效", "中", '{"seq": 1}', "v1"),
-            ("review", review, "complaint.regulator", "投诉/监管威胁", "高", '[{"start": 7, "end": 12, "text": "12315"}]', "v1"),
-            ("session", ids["other"], "service.slow", "服务时效", "中", '{"seq": 1}', "v1"),
-        ])
+        store.flags.upsert(
+            [
+                (
+                    "message",
+                    msg,
+                    "complaint.x",
+                    "投诉/监管威胁",
+                    "高",
+                    '[{"start": 4, "end": 6, "text": "投诉"}]',
+                    "v1",
+                ),
+                ("session", ids["before1"], "service.slow", "服务时效", "中", '{"seq": 1}', "v1"),
+                (
+                    "review",
+                    review,
+                    "complaint.regulator",
+                    "投诉/监管威胁",
+                    "高",
+                    '[{"start": 7, "end": 12, "text": "12315"}]',
+                    "v1",
+                ),
+                ("session", ids["other"], "service.slow", "服务时效", "中", '{"seq": 1}', "v1"),
+            ]
+        )
     return {**ids, "review": review, "message": msg, "shop_a": a.id, "shop_b": b.id}
 
 

@@ -1,4 +1,5 @@
 """Buyer turns and reply waits, on sessions whose right answers are worked out by hand."""
+
 from __future__ import annotations
 
 from cxdesk.analysis.turns import buyer_turns

@@ -1,4 +1,5 @@
 """The shared 「日期」 from … 至 … control of the filter bars."""
+
 from __future__ import annotations
 
 from PySide6.QtCore import QDate

@@ -1,4 +1,5 @@
 """常见问题 page: list, sort, search, product filter, detail, curation that survives analysis, open session."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -14,9 +15,22 @@ from ui.main_window import MainWindow
 from ui.testing import no_leftover_jobs  # noqa: F401  (autouse fixture)
 
 SHIP = ["什么时候发货", "什么时候能发货呀", "啥时候发货呢", "今天能发货吗", "下单后多久发货", "几天发货"]
-INVOICE = ["可以开发票吗", "能开增值税发票吗", "发票怎么开", "开个发票可以吗", "电子发票在哪里下载", "发票抬头写公司可以吗"]
-ADDRESS = ["地址可以修改吗", "收货地址填错了能改吗", "能帮我改一下地址吗", "怎么修改收货地址", "地址写错了怎么办",
-           "改地址可以吗"]
+INVOICE = [
+    "可以开发票吗",
+    "能开增值税发票吗",
+    "发票怎么开",
+    "开个发票可以吗",
+    "电子发票在哪里下载",
+    "发票抬头写公司可以吗",
+]
+ADDRESS = [
+    "地址可以修改吗",
+    "收货地址填错了能改吗",
+    "能帮我改一下地址吗",
+    "怎么修改收货地址",
+    "地址写错了怎么办",
+    "改地址可以吗",
+]
 END = datetime(2024, 5, 14, 10, 0, 0)
 PRODUCT = "保温杯 316不锈钢"
 
@@ -26,11 +40,24 @@ def _sessions(store: Store, specs: list[tuple], prefix: str) -> None:
     sessions = []
     for i, (buyer, question, answer, at) in enumerate(specs):
         lines = [("buyer", question), ("agent", answer), ("buyer", "好的谢谢")]
-        sessions.append({"session_key": f"{prefix}{i}", "source_session_id": f"SRC-{prefix}{i}", "buyer_nick": buyer,
-                         "messages": [{"msg_hash": j + 1, "seq": j, "role": role,
-                                       "sender": "店:小美" if role == "agent" else buyer,
-                                       "sent_at": (at + timedelta(seconds=30 * j)).strftime("%Y-%m-%d %H:%M:%S"),
-                                       "content": text} for j, (role, text) in enumerate(lines)]})
+        sessions.append(
+            {
+                "session_key": f"{prefix}{i}",
+                "source_session_id": f"SRC-{prefix}{i}",
+                "buyer_nick": buyer,
+                "messages": [
+                    {
+                        "msg_hash": j + 1,
+                        "seq": j,
+                        "role": role,
+                        "sender": "店:小美" if role == "agent" else buyer,
+                        "sent_at": (at + timedelta(seconds=30 * j)).strftime("%Y-%m-%d %H:%M:%S"),
+                        "content": text,
+                    }
+                    for j, (role, text) in enumerate(lines)
+                ],
+            }
+        )
     with store.transaction():
         shop = store.shops.get_or_create("taobao", "测试小店")
         store.chats.insert_sessions(shop.id, None, sessions)
@@ -41,8 +68,9 @@ def faq_store(store: Store) -> Store:
     """Shipping questions rising (8 this week, 3 the week before), invoices flat, addresses old; some about a product."""
     with store.transaction():
         shop = store.shops.get_or_create("taobao", "测试小店")
-        store.reviews.insert_many(shop.id, None, [
-            {"review_key": "r1", "product_id": "7777777", "product_title": PRODUCT, "content": "好"}])
+        store.reviews.insert_many(
+            shop.id, None, [{"review_key": "r1", "product_id": "7777777", "product_title": PRODUCT, "content": "好"}]
+        )
     specs = [(f"p{i}", SHIP[i % 6], "亲，48小时内发货哦", END - timedelta(days=i % 5)) for i in range(8)]
     specs += [(f"q{i}", SHIP[i % 6], "不清楚，等通知吧", END - timedelta(days=8 + i)) for i in range(3)]
     specs += [(f"r{i}", INVOICE[i % 6], "可以开电子发票", END - timedelta(days=i)) for i in range(4)]
@@ -110,8 +138,9 @@ def test_search_and_product_filter_narrow_the_list(qtbot, window: MainWindow) ->
     _wait_loaded(qtbot, page, lambda: page.filter_bar.search.setText("发票"))
     found = page.model.clusters
     assert 1 <= len(found) < everything
-    assert all("发票" in c.label or "发票" in "".join(c.keywords) or
-               page.repo.questions(c.id, search="发票") for c in found)
+    assert all(
+        "发票" in c.label or "发票" in "".join(c.keywords) or page.repo.questions(c.id, search="发票") for c in found
+    )
     _wait_loaded(qtbot, page, lambda: page.filter_bar.search.clear())
     assert len(page.model.clusters) == everything
     box = page.filter_bar.product
@@ -134,7 +163,9 @@ def test_answers_ranked_by_count_or_outcome_and_double_click_opens_session(qtbot
     # Double-click a question: the store's session id and the message id go out.
     view = page.detail.questions
     q = page.detail.question_model.question(1)
-    expected = page.repo._conn.execute("SELECT session_id FROM chat_messages WHERE id = ?", (q.message_id,)).fetchone()[0]
+    expected = page.repo._conn.execute("SELECT session_id FROM chat_messages WHERE id = ?", (q.message_id,)).fetchone()[
+        0
+    ]
     rect = view.visualRect(page.detail.question_model.index(1, 1))
     with qtbot.waitSignal(page.sig_open_session) as blocker:
         qtbot.mouseClick(view.viewport(), qtbot_button(), pos=rect.center())
@@ -165,7 +196,9 @@ def test_curation_changes_the_store_and_survives_analysis(qtbot, window: MainWin
     page.detail.answer_edit.setPlainText("现货48小时内发出。")
     assert page.detail.save_button.isEnabled()
     _wait_loaded(qtbot, page, page.detail.save_button.click)
-    assert repo.cluster(ship)["label"] == "发货时间" and repo.cluster(ship)["recommended_answer"] == "现货48小时内发出。"
+    assert (
+        repo.cluster(ship)["label"] == "发货时间" and repo.cluster(ship)["recommended_answer"] == "现货48小时内发出。"
+    )
     # Pin the address cluster: it comes first.
     with qtbot.waitSignal(page.sig_detail_loaded, timeout=10_000, check_params_cb=lambda cid: cid == address):
         page.view.selectRow(_row(page, ADDRESS[0]))
@@ -188,8 +221,10 @@ def test_curation_changes_the_store_and_survives_analysis(qtbot, window: MainWin
 
     sel = page.view.selectionModel()
     for cid in (ship, invoice):
-        sel.select(page.model.index(page.model.row_of(cid), 0),
-                   QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows)
+        sel.select(
+            page.model.index(page.model.row_of(cid), 0),
+            QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows,
+        )
     assert page.merge_button.isEnabled()
     _wait_loaded(qtbot, page, page.merge_button.click)
     assert repo.cluster(invoice) is None and answered
@@ -200,8 +235,14 @@ def test_curation_changes_the_store_and_survives_analysis(qtbot, window: MainWin
     assert len(answered) == n_confirm + 1 and repo.cluster(new)["hidden"] == 1 and page.model.row_of(new) < 0
 
     # New questions arrive and analysis runs again: every choice stays.
-    _sessions(faq_store, [("n1", "请问什么时候发货啊", "48小时内", END + timedelta(days=1)),
-                          ("n2", "可以开发票吗", "可以", END + timedelta(days=1))], "n")
+    _sessions(
+        faq_store,
+        [
+            ("n1", "请问什么时候发货啊", "48小时内", END + timedelta(days=1)),
+            ("n2", "可以开发票吗", "可以", END + timedelta(days=1)),
+        ],
+        "n",
+    )
     analyze(TaskContext(), faq_store.path, workers=1)
     _wait_loaded(qtbot, page, page.refresh)
     c = repo.cluster(ship)
@@ -239,8 +280,9 @@ def test_split_to_existing_cluster_and_cancel_changes_nothing(qtbot, window: Mai
 def test_open_cluster_clears_filters_and_selects_it(qtbot, window: MainWindow) -> None:
     page = _show(qtbot, window)
     _wait_loaded(qtbot, page, lambda: page.filter_bar.search.setText("发票"))
-    address = page.repo._conn.execute("SELECT cluster_id FROM faq_members WHERE question = ?",
-                                      (ADDRESS[0],)).fetchone()[0]
+    address = page.repo._conn.execute(
+        "SELECT cluster_id FROM faq_members WHERE question = ?", (ADDRESS[0],)
+    ).fetchone()[0]
     assert page.model.row_of(address) < 0
     with qtbot.waitSignal(page.sig_detail_loaded, timeout=10_000, check_params_cb=lambda cid: cid == address):
         window.open_faq_cluster(address)
@@ -259,8 +301,9 @@ def test_empty_store_shows_the_empty_state(qtbot, store: Store) -> None:
 def test_chart_module_is_qt_free_and_draws_lines(tmp_path: Path) -> None:
     from ui.pages.faq_view._figures import short_label, timeline_figure
 
-    fig = timeline_figure([("2024-19", 1, 3), ("2024-20", 1, 5), ("2024-20", 2, 1)], {1: "什么时候发货（发货 / 今天）",
-                                                                                      2: "可以开发票吗"})
+    fig = timeline_figure(
+        [("2024-19", 1, 3), ("2024-20", 1, 5), ("2024-20", 2, 1)], {1: "什么时候发货（发货 / 今天）", 2: "可以开发票吗"}
+    )
     lines = fig.axes[0].get_lines()
     assert [list(line.get_ydata()) for line in lines] == [[3, 5], [0, 1]]
     assert short_label("什么时候发货（发货 / 今天）") == "什么时候发货"

@@ -1,4 +1,5 @@
 """The combo helpers the filter bars share (风险, 会话, 总览, 评价分析)."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """导入 page: detect, preview, mapping, import in the background, history, undo, bad files."""
+
 from __future__ import annotations
 
 import time
@@ -76,8 +77,9 @@ def summary_cells(page: ImportPage, row: int = 0) -> list[str]:
 
 
 def no_dialogs_open() -> bool:
-    return not [w for w in QApplication.topLevelWidgets()
-                if isinstance(w, (QMessageBox, ErrorDialog)) and w.isVisible()]
+    return not [
+        w for w in QApplication.topLevelWidgets() if isinstance(w, (QMessageBox, ErrorDialog)) and w.isVisible()
+    ]
 
 
 def test_qianniu_csv_shows_detection_and_preview(qtbot, page: ImportPage) -> None:
@@ -257,12 +259,12 @@ def test_remembers_last_import_folder(qtbot, page: ImportPage) -> None:
     assert page.settings.get(LAST_IMPORT_DIR) == str(IMPORT_DIR)
 
 
-
 def test_dropping_files_adds_them(qtbot, page: ImportPage) -> None:
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(SELLER)), QUrl.fromLocalFile(str(QIANNIU))])
-    event = QDropEvent(QPointF(20, 20), Qt.DropAction.CopyAction, mime,
-                       Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
+    event = QDropEvent(
+        QPointF(20, 20), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier
+    )
     with qtbot.waitSignal(page.sig_preview_ready, timeout=WAIT_MS):
         page.dropEvent(event)
     qtbot.waitUntil(lambda: all(e.status == "ready" for e in page.entries), timeout=WAIT_MS)

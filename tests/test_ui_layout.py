@@ -9,6 +9,7 @@ scrolls sideways, a main list's text column below its minimum), then the
 cases the issue named one by one. ``python -m ui.layout_check`` renders the
 same checks to PNGs at more sizes and scales.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -17,7 +18,7 @@ from PySide6.QtWidgets import QApplication
 
 from cxdesk.store import Store
 from store_helpers import add_review
-from test_ui_risk import flagged, template  # noqa: F401  (the risk page's analysed store, reused)
+from test_ui_risk import flagged, template  # noqa: F401, F811  (the risk page's analysed store, reused)
 from ui.app import create_main_window
 from ui.layout_check import find_problems, text_columns
 from ui.main_window import MainWindow
@@ -30,7 +31,7 @@ SIZE = (1200, 700)  # MainWindow.DEFAULT_SIZE
 
 
 @pytest.fixture
-def window(qtbot, flagged: Store) -> MainWindow:
+def window(qtbot, flagged: Store) -> MainWindow:  # noqa: F811  (the fixture imported above)
     w = create_main_window(flagged)
     qtbot.addWidget(w)
     w.resize(*SIZE)

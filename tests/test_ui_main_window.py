@@ -1,4 +1,5 @@
 """The main window: navigation, status bar, remembered state, close waits for jobs."""
+
 from __future__ import annotations
 
 import time

@@ -1,4 +1,5 @@
 """总览 in the window: tiles and chart elements open the page behind them with the matching filter."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -18,8 +19,15 @@ from tests.test_dashboard import _flag, _reviews
 
 @pytest.fixture
 def window(qtbot, store: Store) -> MainWindow:
-    ids = _reviews(store, "小店", [("2024-06-01 09:00:00", 5, "正面", 0.9), ("2024-06-30 10:00:00", 1, "负面", 0.1),
-                                 ("2024-05-20 08:00:00", 2, "负面", 0.2)])
+    ids = _reviews(
+        store,
+        "小店",
+        [
+            ("2024-06-01 09:00:00", 5, "正面", 0.9),
+            ("2024-06-30 10:00:00", 1, "负面", 0.1),
+            ("2024-05-20 08:00:00", 2, "负面", 0.2),
+        ],
+    )
     _flag(store, ids[1], "高")
     w = create_main_window(store)
     qtbot.addWidget(w)

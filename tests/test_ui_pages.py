@@ -1,4 +1,5 @@
 """Pages: 总览 on empty and filled stores, honest empty states, 设置, app start-up."""
+
 from __future__ import annotations
 
 import re
@@ -18,8 +19,7 @@ from store_helpers import add_review
 from ui.testing import no_leftover_jobs  # noqa: F401  (autouse fixture)
 from ui.widgets.error_dialog import ErrorDialog
 
-EMPTY_STATE_TITLES = {
-}
+EMPTY_STATE_TITLES = {}
 # Digits that are part of a metric's name, not a figure.
 ALLOWED_DIGIT_PHRASES = ("3分钟",)
 
@@ -71,9 +71,7 @@ def _label_texts(widget) -> list[str]:
 
 
 @pytest.mark.parametrize("with_data", [False, True])
-def test_pages_under_construction_show_no_figures(
-    qtbot, store: Store, with_data: bool
-) -> None:
+def test_pages_under_construction_show_no_figures(qtbot, store: Store, with_data: bool) -> None:
     if with_data:
         add_review(store)
     w = create_main_window(store)
@@ -174,7 +172,15 @@ def test_screenshot_script_renders_every_page(tmp_path: Path) -> None:
 
     written = render(tmp_path / "shots", tmp_path / "shot.sqlite3")
     assert [p.stem for p in written] == [
-        "overview", "import", "reviews", "sessions", "risk", "faq", "agents", "settings"]
+        "overview",
+        "import",
+        "reviews",
+        "sessions",
+        "risk",
+        "faq",
+        "agents",
+        "settings",
+    ]
     image = QImage(str(written[0]))
     assert (image.width(), image.height()) == (1280, 800)
 

@@ -1,4 +1,5 @@
 """评价分析 page on the analysed demo shop: counts, filters, chart clicks, detail, aspect panels."""
+
 from __future__ import annotations
 
 import sqlite3
@@ -62,8 +63,7 @@ def _page(qtbot, store: Store) -> ReviewsPage:
 
 def _load(qtbot, page: ReviewsPage, trigger: Callable[[], None]) -> None:
     """Run ``trigger`` and wait for the three background jobs (list, charts, emerging complaints)."""
-    with qtbot.waitSignals([page.sig_loaded, page.sig_charts_loaded, page.sig_emerging_loaded],
-                           timeout=LOAD_TIMEOUT):
+    with qtbot.waitSignals([page.sig_loaded, page.sig_charts_loaded, page.sig_emerging_loaded], timeout=LOAD_TIMEOUT):
         trigger()
 
 
@@ -152,8 +152,9 @@ def test_clicking_a_week_filters_to_that_week(qtbot, page: ReviewsPage) -> None:
     _load(qtbot, page, lambda: _click_artist(canvas, f"week:{first_week.week_start.isoformat()}"))
     flt = page.filter_bar.filter()
     assert flt.date_from == first_week.week_start and (flt.date_to - flt.date_from).days == 6
-    assert all(flt.date_from.isoformat() <= row.created_at[:10] <= flt.date_to.isoformat()
-               for row in _all_rows(qtbot, page))
+    assert all(
+        flt.date_from.isoformat() <= row.created_at[:10] <= flt.date_to.isoformat() for row in _all_rows(qtbot, page)
+    )
 
 
 def test_selecting_a_review_shows_its_text_and_reply(page: ReviewsPage, demo_store: Store) -> None:
@@ -181,9 +182,11 @@ def test_aspect_panels_are_honest_then_show_bars(qtbot, bare_page: ReviewsPage, 
     ids = [r[0] for r in demo_store.conn.execute("SELECT id FROM reviews ORDER BY id LIMIT 6")]
     with demo_store.transaction() as conn:
         for n, review_id in enumerate(ids):
-            conn.execute("INSERT INTO review_aspects(review_id, aspect, opinion, polarity, span_start, span_end, "
-                         "rules_version) VALUES (?, ?, NULL, ?, 0, 2, 'test')",
-                         (review_id, "物流" if n % 2 else "质量", "负面" if n < 3 else "正面"))
+            conn.execute(
+                "INSERT INTO review_aspects(review_id, aspect, opinion, polarity, span_start, span_end, "
+                "rules_version) VALUES (?, ?, NULL, ?, 0, 2, 'test')",
+                (review_id, "物流" if n % 2 else "质量", "负面" if n < 3 else "正面"),
+            )
     _load(qtbot, page, page.refresh)
     assert charts.aspect_stack.currentWidget() is charts.aspect_chart
     assert charts.heat_stack.currentWidget() is charts.heat_view
@@ -221,17 +224,26 @@ def _mark_shifts(store: Store, how_many: int) -> list[tuple[int, str]]:
     Returns (review id, 追评 text) of the shifted reviews.
     """
     rows = store.conn.execute(
-        "SELECT id, append_content FROM reviews WHERE length(COALESCE(append_content, '')) >= 6 "
-        "ORDER BY id LIMIT ?", (how_many,)).fetchall()
+        "SELECT id, append_content FROM reviews WHERE length(COALESCE(append_content, '')) >= 6 ORDER BY id LIMIT ?",
+        (how_many,),
+    ).fetchall()
     with store.transaction() as conn:
-        conn.execute("INSERT INTO review_text_state(review_id, rules_version, content_hash, shift) "
-                     "SELECT id, 'test', 'h', 0 FROM reviews")
-        for review_id, text in rows:
-            conn.execute("UPDATE review_text_state SET shift = 1, append_label = '负面', append_score = 0.05 "
-                         "WHERE review_id = ?", (review_id,))
-            conn.execute("INSERT INTO review_aspects(review_id, aspect, opinion, polarity, span_start, span_end, "
-                         "rules_version, part, clause_start, clause_end) "
-                         "VALUES (?, '质量', NULL, '负面', 2, 4, 'test', 'append', 0, 6)", (review_id,))
+        conn.execute(
+            "INSERT INTO review_text_state(review_id, rules_version, content_hash, shift) "
+            "SELECT id, 'test', 'h', 0 FROM reviews"
+        )
+        for review_id, _text in rows:
+            conn.execute(
+                "UPDATE review_text_state SET shift = 1, append_label = '负面', append_score = 0.05 "
+                "WHERE review_id = ?",
+                (review_id,),
+            )
+            conn.execute(
+                "INSERT INTO review_aspects(review_id, aspect, opinion, polarity, span_start, span_end, "
+                "rules_version, part, clause_start, clause_end) "
+                "VALUES (?, '质量', NULL, '负面', 2, 4, 'test', 'append', 0, 6)",
+                (review_id,),
+            )
     return [(r[0], r[1]) for r in rows]
 
 
@@ -243,8 +255,7 @@ def test_shift_tab_and_filter_before_the_aspect_stage(bare_page: ReviewsPage) ->
     assert not page.filter_bar.shift_check.isEnabled()
 
 
-def test_shifted_reviews_are_listed_filtered_and_highlighted(qtbot, bare_page: ReviewsPage,
-                                                            bare_store: Store) -> None:
+def test_shifted_reviews_are_listed_filtered_and_highlighted(qtbot, bare_page: ReviewsPage, bare_store: Store) -> None:
     page = bare_page
     shifted = _mark_shifts(bare_store, 3)
     assert len(shifted) == 3
@@ -256,8 +267,10 @@ def test_shifted_reviews_are_listed_filtered_and_highlighted(qtbot, bare_page: R
     assert shifts.data(shifts.index(0, 4)) == "负面 0.05"  # the 追评's own sentiment
     assert shifts.data(shifts.index(0, 3)) != "—"  # and its date
     first = shifts.shift(0)
-    assert shifts.data(shifts.index(0, 1)).startswith(first.label) and shifts.data(shifts.index(0, 0)) == \
-        first.created_at[:10]
+    assert (
+        shifts.data(shifts.index(0, 1)).startswith(first.label)
+        and shifts.data(shifts.index(0, 0)) == first.created_at[:10]
+    )
     # The check box narrows the main list (and the charts) to the same reviews.
     _load(qtbot, page, lambda: page.filter_bar.shift_check.setChecked(True))
     assert page.filter_bar.filter().shift_only

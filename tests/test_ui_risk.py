@@ -1,4 +1,5 @@
 """The 风险 page: queue, filters, keyboard triage, detail with highlighted evidence, bulk actions."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -52,8 +53,11 @@ def _status(store: Store, flag_id: int) -> str:
 def _row_of_rule(page, rule_id: str) -> int:
     """The queue row (a session or review) holding a flag of ``rule_id``."""
     repo = page.repo
-    return next(i for i in range(page.model.rowCount())
-                if any(repo.flag(f).rule_id == rule_id for f in page.model.flag(i).flag_ids))
+    return next(
+        i
+        for i in range(page.model.rowCount())
+        if any(repo.flag(f).rule_id == rule_id for f in page.model.flag(i).flag_ids)
+    )
 
 
 def test_queue_fills_sorted_with_first_row_open(window: MainWindow, flagged: Store) -> None:
@@ -66,13 +70,16 @@ def test_queue_fills_sorted_with_first_row_open(window: MainWindow, flagged: Sto
     assert page.queue.count_label.text() == f"筛选出 {expected:,} 个会话/评价（{flags:,} 条风险）"
     items = [page.model.flag(i) for i in range(expected)]
     assert sorted(i for item in items for i in item.flag_ids) == sorted(repo.ids(FlagFilter()))
-    assert len({(f.target_type == "review", f.target_id if f.target_type == "review" else f.session_id)
-                 for f in items}) == expected
+    assert (
+        len({(f.target_type == "review", f.target_id if f.target_type == "review" else f.session_id) for f in items})
+        == expected
+    )
     # The 类别 column names every category of the item and how many flags it holds.
     session = next(f for f in items if len(f.flag_ids) == 5)
     text = page.model.data(page.model.index(items.index(session), 1))
     assert text.endswith("（5 条）") and {"投诉/监管威胁", "服务时效", "质量/假货", "客服违规"} <= set(
-        text.removesuffix("（5 条）").split("、"))
+        text.removesuffix("（5 条）").split("、")
+    )
     levels = [page.model.flag(i).shown_level for i in range(page.model.rowCount())]
     assert levels == sorted(levels, key=("高", "中", "低").index)
     assert page.queue.current_row() == 0 and page.detail.flag is not None
@@ -162,8 +169,11 @@ def test_detail_shows_conversation_with_highlighted_span(window: MainWindow) -> 
 
 def test_detail_shows_review_with_followup(window: MainWindow) -> None:
     page = window.pages["risk"]
-    row = next(i for i in range(page.model.rowCount())
-               if page.model.flag(i).target_type == "review" and page.model.flag(i).rule_id == "emotion.strong")
+    row = next(
+        i
+        for i in range(page.model.rowCount())
+        if page.model.flag(i).target_type == "review" and page.model.flag(i).rule_id == "emotion.strong"
+    )
     page.queue.go_to(row)
     doc = page.detail.view.document()
     assert "追评" in doc.toPlainText() and "用了三天就坏了" in doc.toPlainText()
@@ -178,8 +188,9 @@ def test_bulk_action_marks_every_selected_row(window: MainWindow, flagged: Store
     items = [page.model.flag(i) for i in (1, 2)]
     selection.clearSelection()
     for i in (1, 2):
-        selection.select(page.model.index(i, 0),
-                         QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows)
+        selection.select(
+            page.model.index(i, 0), QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+        )
     assert page.queue.selection_label.text() == "已选 2 条："
     page.queue.bulk_buttons["已处理"].click()
     assert {_status(flagged, i) for item in items for i in item.flag_ids} == {"已处理"}
@@ -213,8 +224,11 @@ def test_risk_score_column_appears_with_scores(qtbot, window: MainWindow, flagge
         page.refresh()
     assert page.queue.view.isColumnHidden(6)  # no scores: no column
     with flagged.transaction():
-        flagged.conn.execute("INSERT INTO risk_scores(target_type, target_id, score, level, reasons, version) "
-                             "VALUES ('session', ?, 87, '高', '投诉威胁；客服回复超时', 't')", (flag.session_id,))
+        flagged.conn.execute(
+            "INSERT INTO risk_scores(target_type, target_id, score, level, reasons, version) "
+            "VALUES ('session', ?, 87, '高', '投诉威胁；客服回复超时', 't')",
+            (flag.session_id,),
+        )
     with qtbot.waitSignal(page.sig_loaded):
         page.refresh()
     assert not page.queue.view.isColumnHidden(6)
@@ -262,14 +276,22 @@ def test_false_alarm_takes_the_flag_out_of_the_risk_score(qtbot, window: MainWin
 
     page = window.pages["risk"]
     scores = RiskScoresRepo(flagged.conn)
+
     # A session flag (服务时效) is the only flag of its kind on its session: its category leaves the reasons.
     def only_one(f) -> bool:
-        return flagged.conn.execute("SELECT COUNT(*) FROM risk_flags WHERE target_type = 'session' AND target_id = ? "
-                                    "AND category = '服务时效'", (f.target_id,)).fetchone()[0] == 1
+        return (
+            flagged.conn.execute(
+                "SELECT COUNT(*) FROM risk_flags WHERE target_type = 'session' AND target_id = ? "
+                "AND category = '服务时效'",
+                (f.target_id,),
+            ).fetchone()[0]
+            == 1
+        )
 
     row = _row_of_rule(page, "service.over_limit")
-    flag = page.repo.flag(next(i for i in page.model.flag(row).flag_ids
-                               if page.repo.flag(i).rule_id == "service.over_limit"))
+    flag = page.repo.flag(
+        next(i for i in page.model.flag(row).flag_ids if page.repo.flag(i).rule_id == "service.over_limit")
+    )
     assert only_one(flag)
     before = scores.get("session", flag.target_id)
     assert before is not None and "服务时效" in before[2]

@@ -1,4 +1,5 @@
 """The search panel: typing searches, filters narrow, hits are highlighted and open their conversation."""
+
 from __future__ import annotations
 
 import pytest
@@ -19,9 +20,12 @@ def opened():
 def panel(qtbot, store, opened):
     build(store)
     index(store)
-    p = SearchPanel(store, open_session=lambda sid, mid: opened.append(("session", sid, mid)),
-                    open_review=lambda rid: opened.append(("review", rid)),
-                    open_timeline=lambda hit: opened.append(("timeline", hit.buyer_nick)))
+    p = SearchPanel(
+        store,
+        open_session=lambda sid, mid: opened.append(("session", sid, mid)),
+        open_review=lambda rid: opened.append(("review", rid)),
+        open_timeline=lambda hit: opened.append(("timeline", hit.buyer_nick)),
+    )
     qtbot.addWidget(p)
     return p
 
@@ -46,7 +50,10 @@ def test_activating_a_message_opens_its_session_at_the_message(panel, store, ope
     hit = panel.model.hit(0)
     panel.activate(0)
     assert opened == [("session", hit.session_id, hit.target_id)]
-    assert store.conn.execute("SELECT content FROM chat_messages WHERE id=?", (hit.target_id,)).fetchone()[0] == "发票怎么开？"
+    assert (
+        store.conn.execute("SELECT content FROM chat_messages WHERE id=?", (hit.target_id,)).fetchone()[0]
+        == "发票怎么开？"
+    )
 
 
 def test_filters_narrow_the_results(panel, opened):

@@ -1,4 +1,5 @@
 """The 会话 page: lazy list, filters, the conversation with its marks, actions, masking, navigation."""
+
 from __future__ import annotations
 
 import csv
@@ -195,8 +196,11 @@ def test_risk_page_opens_the_session_and_back_forward_return(qtbot, window: Main
     risk = window.pages["risk"]
     window.show_page("risk")
     # The session's queue row (one per session) holding the 投诉 flag.
-    threat_row = next(i for i in range(risk.model.rowCount())
-                      if any(risk.repo.flag(f).rule_id == "complaint.regulator" for f in risk.model.flag(i).flag_ids))
+    threat_row = next(
+        i
+        for i in range(risk.model.rowCount())
+        if any(risk.repo.flag(f).rule_id == "complaint.regulator" for f in risk.model.flag(i).flag_ids)
+    )
     risk.queue.go_to(threat_row)
     flag = risk.model.flag(threat_row)
     risk.detail.open_session_button.click()
@@ -261,8 +265,35 @@ def test_model_reads_rows_a_block_at_a_time(qtbot) -> None:
 
     def fetch(ids):
         asked.append(list(ids))
-        return [SessionRow(i, 1, "店", "taobao", f"买家{i}", None, None, "2024-05-01 10:00:00", None, None, 2, 1, 1,
-                           False, 12.0, None, None, None, None, None, None, None, False, None) for i in ids]
+        return [
+            SessionRow(
+                i,
+                1,
+                "店",
+                "taobao",
+                f"买家{i}",
+                None,
+                None,
+                "2024-05-01 10:00:00",
+                None,
+                None,
+                2,
+                1,
+                1,
+                False,
+                12.0,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                False,
+                None,
+            )
+            for i in ids
+        ]
 
     model = SessionListModel()
     model.set_result(list(range(1, 1001)), fetch)

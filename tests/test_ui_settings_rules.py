@@ -1,4 +1,5 @@
 """设置: users add, edit and delete their own risk rules; bad rules are refused in the dialog."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """The 买家时间线 dialog: typed items, the sessions before a review one click away, details per item."""
+
 from __future__ import annotations
 
 import pytest
@@ -17,8 +18,9 @@ def opened():
 @pytest.fixture
 def dialog(qtbot, store, opened):
     ids = build_buyer(store)
-    d = CustomerTimelineDialog.for_target(store, "review", ids["review"],
-                                          open_session=lambda sid, mid: opened.append((sid, mid)))
+    d = CustomerTimelineDialog.for_target(
+        store, "review", ids["review"], open_session=lambda sid, mid: opened.append((sid, mid))
+    )
     qtbot.addWidget(d)
     d.ids = ids
     return d
@@ -42,8 +44,11 @@ def test_banner_link_opens_the_session(dialog, opened):
 
 
 def test_a_flag_on_a_message_opens_the_session_at_that_message(dialog, opened):
-    row = next(r for r in range(dialog.model.rowCount())
-               if dialog.model.item(r).kind == "flag" and dialog.model.item(r).message_id)
+    row = next(
+        r
+        for r in range(dialog.model.rowCount())
+        if dialog.model.item(r).kind == "flag" and dialog.model.item(r).message_id
+    )
     dialog.list.setCurrentIndex(dialog.model.index(row))
     text = dialog.detail.toPlainText()
     assert "等级：高" in text and "投诉/监管威胁" in text and "待处理" in text

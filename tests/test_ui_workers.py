@@ -1,4 +1,5 @@
 """ui.workers: the GUI stays live under CPU-bound jobs; cancel and errors behave."""
+
 from __future__ import annotations
 
 import time

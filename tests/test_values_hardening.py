@@ -7,6 +7,7 @@ in any usual spelling (★★★★★, 五, 4.5分, ５) are parsed. A store wr
 older version that holds such times still analyses and reports: they count as
 missing.
 """
+
 from __future__ import annotations
 
 import csv
@@ -32,16 +33,40 @@ from cxdesk.store.voc import VocFilter, VocRepo
 from cxdesk.tasks import NullContext, TaskContext
 from cxdesk.times import plausible_range, stored_date, stored_datetime
 
-IMPOSSIBLE = ["2024-02-30 10:00:00", "0001-01-01 00:00:00", "9999-12-31 23:59:59", "2024-13-45 99:99:99",
-              "garbage", "2024-06-1"]
+IMPOSSIBLE = [
+    "2024-02-30 10:00:00",
+    "0001-01-01 00:00:00",
+    "9999-12-31 23:59:59",
+    "2024-13-45 99:99:99",
+    "garbage",
+    "2024-06-1",
+]
 
 
 # --- parse_rating --------------------------------------------------------------------------
 
-@pytest.mark.parametrize("cell, stars", [
-    ("★★★★★", 5), ("★★★☆☆", 3), ("⭐⭐⭐⭐", 4), ("五", 5), ("五星", 5), ("两星", 2), ("5星", 5), ("5颗星", 5),
-    ("4.5分", 5), ("3.5", 4), ("５", 5), ("５．０", 5), (" 4 ", 4), (5, 5), (4.0, 4), (1, 1),
-])
+
+@pytest.mark.parametrize(
+    "cell, stars",
+    [
+        ("★★★★★", 5),
+        ("★★★☆☆", 3),
+        ("⭐⭐⭐⭐", 4),
+        ("五", 5),
+        ("五星", 5),
+        ("两星", 2),
+        ("5星", 5),
+        ("5颗星", 5),
+        ("4.5分", 5),
+        ("3.5", 4),
+        ("５", 5),
+        ("５．０", 5),
+        (" 4 ", 4),
+        (5, 5),
+        (4.0, 4),
+        (1, 1),
+    ],
+)
 def test_real_ratings_are_parsed(cell, stars) -> None:
     assert parse_rating(cell) == (stars, None)
 
@@ -56,11 +81,23 @@ def test_blank_is_no_rating(cell) -> None:
     assert parse_rating(cell) == (None, None)
 
 
-@pytest.mark.parametrize("cell, why", [
-    ("-3", "不在 1–5 之间"), ("7", "不在 1–5 之间"), ("７", "不在 1–5 之间"), (0, "不在 1–5 之间"),
-    (-3, "不在 1–5 之间"), ("☆☆☆☆☆", "不在 1–5 之间"), ("NaN", "无法识别"), ("inf", "无法识别"),
-    ("abc", "无法识别"), (True, "无法识别"), (float("nan"), "不是有效数字"), (float("inf"), "不是有效数字"),
-])
+@pytest.mark.parametrize(
+    "cell, why",
+    [
+        ("-3", "不在 1–5 之间"),
+        ("7", "不在 1–5 之间"),
+        ("７", "不在 1–5 之间"),
+        (0, "不在 1–5 之间"),
+        (-3, "不在 1–5 之间"),
+        ("☆☆☆☆☆", "不在 1–5 之间"),
+        ("NaN", "无法识别"),
+        ("inf", "无法识别"),
+        ("abc", "无法识别"),
+        (True, "无法识别"),
+        (float("nan"), "不是有效数字"),
+        (float("inf"), "不是有效数字"),
+    ],
+)
 def test_junk_ratings_are_refused_with_the_reason(cell, why) -> None:
     with pytest.raises(ValueError, match=f"评分“.*”{why}.*没有评分请留空"):
         parse_rating(cell)
@@ -68,13 +105,26 @@ def test_junk_ratings_are_refused_with_the_reason(cell, why) -> None:
 
 # --- parse_time ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("cell, why", [
-    ("2024-02-30 10:00:00", "不是有效日期"), ("2023-02-29 00:00:00", "不是有效日期"), ("2024-02-30", "不是有效日期"),
-    ("2024-4-31 10:00", "不是有效日期"), (20240230, "“20240230”不是有效日期"),
-    ("0001-01-01 00:00:00", "不在合理范围"), ("0001-01-01", "不在合理范围"), ("9999-12-31 23:59:59", "不在合理范围"),
-    ("9999-12-31", "不在合理范围"), ("1999-12-31 23:59:59", "不在合理范围"), (100_000_000, "不在合理范围"),
-    (date(1, 1, 1), "不在合理范围"), (datetime(9999, 1, 1), "不在合理范围"), ("明天下午", "无法识别"),
-])
+
+@pytest.mark.parametrize(
+    "cell, why",
+    [
+        ("2024-02-30 10:00:00", "不是有效日期"),
+        ("2023-02-29 00:00:00", "不是有效日期"),
+        ("2024-02-30", "不是有效日期"),
+        ("2024-4-31 10:00", "不是有效日期"),
+        (20240230, "“20240230”不是有效日期"),
+        ("0001-01-01 00:00:00", "不在合理范围"),
+        ("0001-01-01", "不在合理范围"),
+        ("9999-12-31 23:59:59", "不在合理范围"),
+        ("9999-12-31", "不在合理范围"),
+        ("1999-12-31 23:59:59", "不在合理范围"),
+        (100_000_000, "不在合理范围"),
+        (date(1, 1, 1), "不在合理范围"),
+        (datetime(9999, 1, 1), "不在合理范围"),
+        ("明天下午", "无法识别"),
+    ],
+)
 def test_impossible_and_implausible_times_are_refused(cell, why) -> None:
     with pytest.raises(ValueError, match=f"时间.*{why}"):
         parse_time(cell)
@@ -108,6 +158,7 @@ def test_stored_values_are_read_tolerantly() -> None:
 
 # --- imports ---------------------------------------------------------------------------------
 
+
 def _csv(path: Path, header: list[str], rows: list[list[str]]) -> Path:
     with open(path, "w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh)
@@ -120,11 +171,11 @@ REVIEW_ROWS = [  # content, rating, time, 追评, 追评时间, buyer; the CSV l
     ["质量很好", "★★★★★", "2024-05-01 10:00:00", "", "", "u1"],
     ["还行吧", "五", "2024-05-02 10:00:00", "", "", "u2"],
     ["一般", "4.5分", "2024-05-03 10:00:00", "", "", "u3"],
-    ["很差", "-3", "2024-05-04 10:00:00", "", "", "u4"],            # line 5: refused
-    ["不错", "NaN", "2024-05-05 10:00:00", "", "", "u5"],           # line 6: refused
-    ["好看", "inf", "2024-05-06 10:00:00", "", "", "u6"],           # line 7: refused
-    ["挺好", "５", "2024-02-30 10:00:00", "", "", "u7"],            # line 8: refused (date)
-    ["喜欢", "5星", "0001-01-01 00:00:00", "", "", "u8"],           # line 9: refused
+    ["很差", "-3", "2024-05-04 10:00:00", "", "", "u4"],  # line 5: refused
+    ["不错", "NaN", "2024-05-05 10:00:00", "", "", "u5"],  # line 6: refused
+    ["好看", "inf", "2024-05-06 10:00:00", "", "", "u6"],  # line 7: refused
+    ["挺好", "５", "2024-02-30 10:00:00", "", "", "u7"],  # line 8: refused (date)
+    ["喜欢", "5星", "0001-01-01 00:00:00", "", "", "u8"],  # line 9: refused
     ["推荐", "★★★☆☆", "2024-05-09 10:00:00", "追加", "9999-12-31", "u9"],  # line 10: refused (追评时间)
     ["好评", "好评", "2024-05-09 10:00:00", "", "", "u10"],
     ["没评分", "", "2024-05-10 10:00:00", "", "", "u11"],
@@ -149,12 +200,12 @@ def test_review_import_rejects_junk_with_line_numbers(store: Store, tmp_path: Pa
 CHAT_ROWS = [  # session, role, sender, buyer, time, text; the CSV line is the index + 2
     ["s1", "买家", "b1", "b1", "2024-05-01 10:00:00", "在吗"],
     ["s1", "客服", "店:小王", "b1", "2024-05-01 10:00:30", "在的亲"],
-    ["s1", "买家", "b1", "b1", "2024-02-30 10:01:00", "这个有货吗"],     # line 4
-    ["s1", "客服", "店:小王", "b1", "0001-01-01 00:00:00", "有的"],      # line 5
-    ["s2", "买家", "b2", "b2", "9999-12-31 23:59:59", "发货了吗"],       # line 6
-    ["s2", "客服", "店:小王", "b2", "1980-01-01 10:00:00", "已发"],       # line 7: pandas reads it, the range does not
+    ["s1", "买家", "b1", "b1", "2024-02-30 10:01:00", "这个有货吗"],  # line 4
+    ["s1", "客服", "店:小王", "b1", "0001-01-01 00:00:00", "有的"],  # line 5
+    ["s2", "买家", "b2", "b2", "9999-12-31 23:59:59", "发货了吗"],  # line 6
+    ["s2", "客服", "店:小王", "b2", "1980-01-01 10:00:00", "已发"],  # line 7: pandas reads it, the range does not
     ["s2", "买家", "b2", "b2", "2024/5/1 11:00", "谢谢"],
-    ["s2", "客服", "店:小王", "b2", "", "不客气"],                        # no time: kept, time missing
+    ["s2", "客服", "店:小王", "b2", "", "不客气"],  # no time: kept, time missing
 ]
 
 
@@ -167,35 +218,60 @@ def test_chat_import_rejects_impossible_times_in_both_readers(store: Store, tmp_
     assert [no for no, _ in rejects] == [4, 5, 6, 7]
     assert "不是有效日期" in rejects[0][1] and all("不在合理范围" in why for _, why in rejects[1:])
     assert store.conn.execute("SELECT sent_at FROM chat_messages ORDER BY id").fetchall() == [
-        ("2024-05-01 10:00:00",), ("2024-05-01 10:00:30",), ("2024-05-01 11:00:00",), (None,)]
+        ("2024-05-01 10:00:00",),
+        ("2024-05-01 10:00:30",),
+        ("2024-05-01 11:00:00",),
+        (None,),
+    ]
 
 
 def test_json_and_qianniu_imports_reject_their_rows(store: Store, tmp_path: Path) -> None:
-    comments = [{"id": i, "content": f"评价{i}", "creationTime": t, "score": score}
-                for i, (t, score) in enumerate([("2024-05-01 10:00:00", 5), ("2024-05-02 10:00:00", "abc"),
-                                                ("2024-02-30 10:00:00", 4), ("2024-05-03 10:00:00", "★★★★")], 1)]
+    comments = [
+        {"id": i, "content": f"评价{i}", "creationTime": t, "score": score}
+        for i, (t, score) in enumerate(
+            [
+                ("2024-05-01 10:00:00", 5),
+                ("2024-05-02 10:00:00", "abc"),
+                ("2024-02-30 10:00:00", 4),
+                ("2024-05-03 10:00:00", "★★★★"),
+            ],
+            1,
+        )
+    ]
     jd = tmp_path / "jd.json"
     jd.write_text(json.dumps({"comments": comments}, ensure_ascii=False), encoding="utf-8")
     s = import_file(NullContext(), store, jd)
     assert [r[0] for r in s.rejects] == [2, 3] and "评分“abc”" in s.rejects[0].reason
     assert store.conn.execute("SELECT rating FROM reviews ORDER BY platform_review_id").fetchall() == [(5,), (4,)]
     txt = tmp_path / "qn.txt"
-    txt.write_text("tb_buyer 2024-5-1 10:20:33\n你好\nshop:小美 2024-2-30 10:21:00\n坏时间的消息\n"
-                   "shop:小美 2024-05-01 10:22:00\n在的\n", encoding="utf-8")
+    txt.write_text(
+        "tb_buyer 2024-5-1 10:20:33\n你好\nshop:小美 2024-2-30 10:21:00\n坏时间的消息\n"
+        "shop:小美 2024-05-01 10:22:00\n在的\n",
+        encoding="utf-8",
+    )
     q = import_file(NullContext(), store, txt)
-    assert [(r.record_no, r.reason) for r in q.rejects] == [(3, "时间“2024-2-30 10:21:00”不是有效日期（这条消息未导入）")]
+    assert [(r.record_no, r.reason) for r in q.rejects] == [
+        (3, "时间“2024-2-30 10:21:00”不是有效日期（这条消息未导入）")
+    ]
     assert q.rows_added == 2
 
 
 # --- an older store holding such values ------------------------------------------------------------
 
+
 def _inject(db: Path) -> None:
     """Write impossible times straight into the store, as versions before the check could."""
     conn = sqlite3.connect(db)
     with conn:
-        for table, col in (("reviews", "created_at"), ("reviews", "append_at"), ("chat_messages", "sent_at"),
-                           ("chat_sessions", "started_at"), ("chat_sessions", "ended_at"), ("orders", "created_at"),
-                           ("orders", "paid_at")):
+        for table, col in (
+            ("reviews", "created_at"),
+            ("reviews", "append_at"),
+            ("chat_messages", "sent_at"),
+            ("chat_sessions", "started_at"),
+            ("chat_sessions", "ended_at"),
+            ("orders", "created_at"),
+            ("orders", "paid_at"),
+        ):
             ids = [r[0] for r in conn.execute(f"SELECT rowid FROM {table} ORDER BY rowid LIMIT ?", (len(IMPOSSIBLE),))]
             conn.executemany(f"UPDATE {table} SET {col} = ? WHERE rowid = ?", zip(IMPOSSIBLE, ids))
         conn.execute("INSERT INTO agent_reports(shop_id, day, agent, sessions) VALUES (1, '2024-02-30', '小王', 3)")
@@ -205,17 +281,33 @@ def _inject(db: Path) -> None:
 def _old_store(tmp_path: Path, n: int = 8) -> Path:
     """n sessions, reviews and orders on 2024-05-01 … 05-n; the first six of each get impossible times."""
     db = tmp_path / "old.sqlite3"
-    chats = [[f"s{b}", role, sender, f"b{b}", f"2024-05-{1 + b:02d} 10:0{i}:{5 * (role == '客服'):02d}", text]
-             for b in range(n) for i, (role, sender, text) in enumerate(
-                 [("买家", f"b{b}", "在吗"), ("客服", "店:小王", "亲，在的"), ("买家", f"b{b}", "东西坏了我要投诉")])]
-    reviews = [[f"质量{'很好' if i % 2 else '太差了'}", str(1 + i % 5), f"2024-05-{1 + i:02d} 09:00:00",
-                "追评", f"2024-05-{2 + i:02d} 09:00:00", f"b{i}"] for i in range(n)]
-    orders = [[f"o{i}", f"b{i}", f"2024-05-{1 + i:02d} 10:30:00", f"2024-05-{1 + i:02d} 10:40:00", "99"]
-              for i in range(n)]
+    chats = [
+        [f"s{b}", role, sender, f"b{b}", f"2024-05-{1 + b:02d} 10:0{i}:{5 * (role == '客服'):02d}", text]
+        for b in range(n)
+        for i, (role, sender, text) in enumerate(
+            [("买家", f"b{b}", "在吗"), ("客服", "店:小王", "亲，在的"), ("买家", f"b{b}", "东西坏了我要投诉")]
+        )
+    ]
+    reviews = [
+        [
+            f"质量{'很好' if i % 2 else '太差了'}",
+            str(1 + i % 5),
+            f"2024-05-{1 + i:02d} 09:00:00",
+            "追评",
+            f"2024-05-{2 + i:02d} 09:00:00",
+            f"b{i}",
+        ]
+        for i in range(n)
+    ]
+    orders = [
+        [f"o{i}", f"b{i}", f"2024-05-{1 + i:02d} 10:30:00", f"2024-05-{1 + i:02d} 10:40:00", "99"] for i in range(n)
+    ]
     with open_store(db) as store:
-        for f in (_csv(tmp_path / "c.csv", ["会话ID", "角色", "发送账号", "买家昵称", "发送时间", "内容"], chats),
-                  _csv(tmp_path / "r.csv", ["评价内容", "评分", "评价时间", "追评", "追评时间", "买家昵称"], reviews),
-                  _csv(tmp_path / "o.csv", ["订单号", "买家昵称", "下单时间", "付款时间", "实付金额"], orders)):
+        for f in (
+            _csv(tmp_path / "c.csv", ["会话ID", "角色", "发送账号", "买家昵称", "发送时间", "内容"], chats),
+            _csv(tmp_path / "r.csv", ["评价内容", "评分", "评价时间", "追评", "追评时间", "买家昵称"], reviews),
+            _csv(tmp_path / "o.csv", ["订单号", "买家昵称", "下单时间", "付款时间", "实付金额"], orders),
+        ):
             import_file(NullContext(), store, f, shop="小店", platform="taobao")
     _inject(db)
     return db

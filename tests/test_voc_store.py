@@ -1,4 +1,5 @@
 """评价分析 core (no Qt): filters, weekly trend, ratings, aspects, emerging complaints, charts."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -8,7 +9,11 @@ import pytest
 
 from cxdesk import charts
 from cxdesk.analysis.voc import (
-    comparison_periods, emerging_complaints, find_emerging, heat_table, highlight_segments,
+    comparison_periods,
+    emerging_complaints,
+    find_emerging,
+    heat_table,
+    highlight_segments,
 )
 from cxdesk.store import Store
 from cxdesk.store.voc import NO_RATING, AspectCount, AspectMention, VocFilter, WeekPoint
@@ -17,26 +22,45 @@ MODEL = "test-model"
 
 
 def _review(key: str, product: str, rating: int | None, content: str, created_at: str, **extra: str) -> dict:
-    return {"review_key": key, "product_id": product, "product_title": f"商品{product}", "rating": rating,
-            "content": content, "created_at": created_at, **extra}
+    return {
+        "review_key": key,
+        "product_id": product,
+        "product_title": f"商品{product}",
+        "rating": rating,
+        "content": content,
+        "created_at": created_at,
+        **extra,
+    }
 
 
-def _aspect(store: Store, review_id: int, aspect: str, polarity: str, start: int | None = None,
-            end: int | None = None, part: str = "content", clause: tuple[int, int] | None = None) -> None:
+def _aspect(
+    store: Store,
+    review_id: int,
+    aspect: str,
+    polarity: str,
+    start: int | None = None,
+    end: int | None = None,
+    part: str = "content",
+    clause: tuple[int, int] | None = None,
+) -> None:
     """One mention row shaped like the aspect stage's (schema v4)."""
     clause_start, clause_end = clause or (None, None)
     store.conn.execute(
         "INSERT INTO review_aspects(review_id, aspect, opinion, polarity, span_start, span_end, rules_version, "
         "part, clause_start, clause_end) VALUES (?, ?, NULL, ?, ?, ?, 'test', ?, ?, ?)",
-        (review_id, aspect, polarity, start, end, part, clause_start, clause_end))
+        (review_id, aspect, polarity, start, end, part, clause_start, clause_end),
+    )
 
 
-def _text_state(store: Store, review_id: int, append_label: str | None, shift: bool,
-                append_score: float | None = None) -> None:
+def _text_state(
+    store: Store, review_id: int, append_label: str | None, shift: bool, append_score: float | None = None
+) -> None:
     """The aspect stage's per-review marker: 追评 sentiment and the shift flag."""
     store.conn.execute(
         "INSERT INTO review_text_state(review_id, rules_version, content_hash, append_score, append_label, shift) "
-        "VALUES (?, 'test', 'h', ?, ?, ?)", (review_id, append_score, append_label, int(shift)))
+        "VALUES (?, 'test', 'h', ?, ?, ?)",
+        (review_id, append_score, append_label, int(shift)),
+    )
 
 
 def _ids(store: Store) -> dict[str, int]:
@@ -49,45 +73,68 @@ def small(store: Store) -> Store:
     with store.transaction():
         a = store.shops.get_or_create("taobao", "甲店")
         b = store.shops.get_or_create("jd", "乙店")
-        store.reviews.insert_many(a.id, None, [
-            _review("r1", "P1", 5, "质量很好", "2024-05-06 10:00:00", sku="颜色:红;尺码:S"),
-            _review("r2", "P1", 1, "物流太慢了", "2024-05-07 11:00:00", sku="颜色:蓝;尺码:M",
-                    append_content="追评：还是慢"),
-            _review("r3", "P2", None, "", "2024-05-08 12:00:00"),
-        ])
-        store.reviews.insert_many(b.id, None, [
-            _review("r4", "P3", 4, "还行", "2024-05-13 00:00:00"),
-            _review("r5", "P3", 2, "包装破了", "2024-05-19 23:00:00"),
-            _review("r6", "P3", 5, "很好", "2024-05-20 08:00:00"),
-        ])
+        store.reviews.insert_many(
+            a.id,
+            None,
+            [
+                _review("r1", "P1", 5, "质量很好", "2024-05-06 10:00:00", sku="颜色:红;尺码:S"),
+                _review(
+                    "r2",
+                    "P1",
+                    1,
+                    "物流太慢了",
+                    "2024-05-07 11:00:00",
+                    sku="颜色:蓝;尺码:M",
+                    append_content="追评：还是慢",
+                ),
+                _review("r3", "P2", None, "", "2024-05-08 12:00:00"),
+            ],
+        )
+        store.reviews.insert_many(
+            b.id,
+            None,
+            [
+                _review("r4", "P3", 4, "还行", "2024-05-13 00:00:00"),
+                _review("r5", "P3", 2, "包装破了", "2024-05-19 23:00:00"),
+                _review("r6", "P3", 5, "很好", "2024-05-20 08:00:00"),
+            ],
+        )
         ids = _ids(store)
-        store.results.upsert_sentiment([
-            ("review", ids["r1"], 0.9, "正面", 0, MODEL, "h"), ("review", ids["r2"], 0.1, "负面", 0, MODEL, "h"),
-            ("review", ids["r3"], None, None, 1, MODEL, "h"), ("review", ids["r4"], 0.5, "中性", 0, MODEL, "h"),
-            ("review", ids["r5"], 0.2, "负面", 0, MODEL, "h"), ("review", ids["r6"], 0.8, "正面", 0, MODEL, "h"),
-        ])
+        store.results.upsert_sentiment(
+            [
+                ("review", ids["r1"], 0.9, "正面", 0, MODEL, "h"),
+                ("review", ids["r2"], 0.1, "负面", 0, MODEL, "h"),
+                ("review", ids["r3"], None, None, 1, MODEL, "h"),
+                ("review", ids["r4"], 0.5, "中性", 0, MODEL, "h"),
+                ("review", ids["r5"], 0.2, "负面", 0, MODEL, "h"),
+                ("review", ids["r6"], 0.8, "正面", 0, MODEL, "h"),
+            ]
+        )
         _aspect(store, ids["r1"], "质量", "正面", 0, 4)
         _aspect(store, ids["r2"], "物流", "负面", 0, 5)
         _aspect(store, ids["r5"], "包装", "负面", 0, 4)
     return store
 
 
-@pytest.mark.parametrize(("flt", "expected"), [
-    (VocFilter(), 6),
-    (VocFilter(ratings=(1,)), 1),
-    (VocFilter(ratings=(NO_RATING,)), 1),
-    (VocFilter(ratings=(4, 5)), 3),
-    (VocFilter(ratings=(1, NO_RATING)), 2),
-    (VocFilter(platform="jd"), 3),
-    (VocFilter(product="P1"), 2),
-    (VocFilter(sku="蓝"), 1),
-    (VocFilter(text="还是慢"), 1),  # the 追评 is searched too
-    (VocFilter(date_from=date(2024, 5, 13), date_to=date(2024, 5, 19)), 2),  # date_to is inclusive
-    (VocFilter(polarity="负面"), 2),
-    (VocFilter(aspect="物流"), 1),
-    (VocFilter(aspect="质量", polarity="负面"), 0),
-    (VocFilter(aspect="质量", polarity="正面"), 1),
-])
+@pytest.mark.parametrize(
+    ("flt", "expected"),
+    [
+        (VocFilter(), 6),
+        (VocFilter(ratings=(1,)), 1),
+        (VocFilter(ratings=(NO_RATING,)), 1),
+        (VocFilter(ratings=(4, 5)), 3),
+        (VocFilter(ratings=(1, NO_RATING)), 2),
+        (VocFilter(platform="jd"), 3),
+        (VocFilter(product="P1"), 2),
+        (VocFilter(sku="蓝"), 1),
+        (VocFilter(text="还是慢"), 1),  # the 追评 is searched too
+        (VocFilter(date_from=date(2024, 5, 13), date_to=date(2024, 5, 19)), 2),  # date_to is inclusive
+        (VocFilter(polarity="负面"), 2),
+        (VocFilter(aspect="物流"), 1),
+        (VocFilter(aspect="质量", polarity="负面"), 0),
+        (VocFilter(aspect="质量", polarity="正面"), 1),
+    ],
+)
 def test_filters_count_the_right_reviews(small: Store, flt: VocFilter, expected: int) -> None:
     assert small.voc.count(flt) == expected
     assert len(small.voc.page(flt, limit=50)) == expected
@@ -103,8 +150,9 @@ def test_shop_filter_and_sorting(small: Store) -> None:
     assert small.voc.page(VocFilter(product="P1"), "date", descending=False)[1].has_append
 
 
-@pytest.mark.parametrize("flt", [VocFilter(aspect="物流", polarity="负面"), VocFilter(polarity="负面"),
-                                 VocFilter(shift_only=True)])
+@pytest.mark.parametrize(
+    "flt", [VocFilter(aspect="物流", polarity="负面"), VocFilter(polarity="负面"), VocFilter(shift_only=True)]
+)
 def test_filters_build_their_id_list_once(small: Store, flt: VocFilter) -> None:
     """A correlated subquery per review took minutes on 200k reviews; the plan must not have one."""
     from cxdesk.store.voc import build_where
@@ -122,15 +170,25 @@ def test_values_are_parameters_not_sql(small: Store) -> None:
 def test_rating_distribution(small: Store) -> None:
     words = {11: 0, 12: 0, 13: 0}  # no review here is rated in words only
     assert small.voc.rating_distribution(VocFilter()) == {1: 1, 2: 1, 3: 0, 4: 1, 5: 2, NO_RATING: 1, **words}
-    assert small.voc.rating_distribution(VocFilter(platform="jd")) == {1: 0, 2: 1, 3: 0, 4: 1, 5: 1, NO_RATING: 0,
-                                                                        **words}
+    assert small.voc.rating_distribution(VocFilter(platform="jd")) == {
+        1: 0,
+        2: 1,
+        3: 0,
+        4: 1,
+        5: 1,
+        NO_RATING: 0,
+        **words,
+    }
 
 
 def test_weekly_trend_by_hand(small: Store) -> None:
     points = small.voc.weekly_trend(VocFilter())
     # 05-06 week: r1 0.9 + r2 0.1 (r3 has no content and is left out); 05-13: r4 0.5 + r5 0.2; 05-20: r6.
     assert [(p.week_start, p.reviews, p.negative) for p in points] == [
-        (date(2024, 5, 6), 2, 1), (date(2024, 5, 13), 2, 1), (date(2024, 5, 20), 1, 0)]
+        (date(2024, 5, 6), 2, 1),
+        (date(2024, 5, 13), 2, 1),
+        (date(2024, 5, 20), 1, 0),
+    ]
     assert [p.mean_score for p in points] == pytest.approx([0.5, 0.35, 0.8])
     assert [p.negative_share for p in points] == [0.5, 0.5, 0.0]
 
@@ -179,7 +237,8 @@ def test_shift_filter_page_and_detail(small: Store) -> None:
     detail = small.voc.detail(ids["r2"])
     assert detail.shift and detail.append_label == "负面" and detail.append_score == 0.08
     assert [(a.aspect, a.part, a.clause_start, a.clause_end) for a in detail.mentions("append")] == [
-        ("物流", "append", 0, 5)]
+        ("物流", "append", 0, 5)
+    ]
     assert [a.part for a in detail.mentions("content")] == ["content"]
     options = small.voc.options()
     assert options.has_text_state and options.has_aspects
@@ -224,8 +283,11 @@ def _two_periods(store: Store) -> None:
             logistics_bad = i < (6 if half else 1)
             quality_bad = i < 3
             key = f"{half}-{i}"
-            rows.append(_review(key, "P1", 1 if logistics_bad else 5, "物流慢" if logistics_bad else "物流快",
-                                f"{day} 10:00:00"))
+            rows.append(
+                _review(
+                    key, "P1", 1 if logistics_bad else 5, "物流慢" if logistics_bad else "物流快", f"{day} 10:00:00"
+                )
+            )
             aspects.append((key, "物流", "负面" if logistics_bad else "正面"))
             aspects.append((key, "质量", "负面" if quality_bad else "正面"))
     with store.transaction():
@@ -266,32 +328,50 @@ def test_emerging_keywords_while_aspects_are_empty(store: Store) -> None:
     assert [(e.kind, e.term) for e in both.items if e.term == "起球"] == [("keyword", "起球")]
 
 
-def _m(aspect: str, polarity: str, span: tuple[int, int] | None, clause: tuple[int, int] | None = None,
-       part: str = "content") -> AspectMention:
+def _m(
+    aspect: str,
+    polarity: str,
+    span: tuple[int, int] | None,
+    clause: tuple[int, int] | None = None,
+    part: str = "content",
+) -> AspectMention:
     span_start, span_end = span or (None, None)
     clause_start, clause_end = clause or (None, None)
     return AspectMention(aspect, None, polarity, span_start, span_end, part, clause_start, clause_end)
 
 
 def test_highlight_segments_skip_bad_spans() -> None:
-    segs = highlight_segments("物流很快，质量太差", [_m("质量", "负面", (5, 9)), _m("物流", "正面", (0, 4)),
-                                                  _m("重叠", "负面", (3, 6)), _m("越界", "负面", (8, 99))])
+    segs = highlight_segments(
+        "物流很快，质量太差",
+        [
+            _m("质量", "负面", (5, 9)),
+            _m("物流", "正面", (0, 4)),
+            _m("重叠", "负面", (3, 6)),
+            _m("越界", "负面", (8, 99)),
+        ],
+    )
     assert [(s.text, s.polarity) for s in segs] == [("物流很快", "正面"), ("，", None), ("质量太差", "负面")]
     assert [s.text for s in highlight_segments("原文", [])] == ["原文"]
 
 
 def test_highlight_clauses_with_the_span_emphasised() -> None:
     text = "衣服好看，但是洗了一次就起球了，物流快"
-    segs = highlight_segments(text, [
-        _m("质量", "负面", (12, 14), clause=(5, 15)),  # 起球 inside 「但是洗了一次就起球了」
-        _m("物流", "正面", (18, 19), clause=(16, 19)),
-        _m("耐用", "中性", None, clause=(5, 15)),  # same clause, no span: the negative mention wins the colour
-    ])
+    segs = highlight_segments(
+        text,
+        [
+            _m("质量", "负面", (12, 14), clause=(5, 15)),  # 起球 inside 「但是洗了一次就起球了」
+            _m("物流", "正面", (18, 19), clause=(16, 19)),
+            _m("耐用", "中性", None, clause=(5, 15)),  # same clause, no span: the negative mention wins the colour
+        ],
+    )
     assert [(s.text, s.polarity, s.emphasis) for s in segs] == [
         ("衣服好看，", None, False),
-        ("但是洗了一次就", "负面", False), ("起球", "负面", True), ("了", "负面", False),
+        ("但是洗了一次就", "负面", False),
+        ("起球", "负面", True),
+        ("了", "负面", False),
         ("，", None, False),
-        ("物流", "正面", False), ("快", "正面", True),
+        ("物流", "正面", False),
+        ("快", "正面", True),
     ]
     assert segs[1].aspect == "质量、耐用"
     assert "".join(s.text for s in segs) == text  # nothing lost or repeated
@@ -313,7 +393,12 @@ def test_charts_have_the_expected_bars_and_chinese_titles(tmp_path: Path) -> Non
     assert _gids(trend, "week:") == ["week:2024-05-06", "week:2024-05-13"]
     assert "每周情感趋势" in trend.axes[0].get_title(loc="left")
     aspects = charts.aspect_figure([AspectCount("物流", 5, 0, 3), AspectCount("质量", 2, 1, 1)])
-    assert sorted(_gids(aspects, "aspect:")) == ["aspect:物流:正面", "aspect:物流:负面", "aspect:质量:正面", "aspect:质量:负面"]
+    assert sorted(_gids(aspects, "aspect:")) == [
+        "aspect:物流:正面",
+        "aspect:物流:负面",
+        "aspect:质量:正面",
+        "aspect:质量:负面",
+    ]
     widths = {a.get_gid(): a.get_width() for ax in aspects.axes for a in ax.patches if a.get_gid()}
     assert widths["aspect:物流:负面"] == 3 and widths["aspect:质量:正面"] == 2  # each bar is its own count
     assert "正面 / 负面" in aspects.axes[0].get_title(loc="left")

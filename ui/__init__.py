@@ -3,4 +3,5 @@
 Imports go one way only: ``ui`` calls ``cxdesk``; ``cxdesk`` never imports
 Qt or ``ui``. Nothing here holds SQL or analysis logic.
 """
+
 from __future__ import annotations

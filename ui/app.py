@@ -18,6 +18,7 @@ imported into it opens the demo's own database (building it in the background
 the first time); the user's store stays empty and 返回我的数据 leads to its
 welcome page (查看演示数据 / 导入数据). The demo never goes into that store.
 """
+
 from __future__ import annotations
 
 import logging
@@ -123,9 +124,7 @@ class _ExceptionRelay(QObject):
 _relay: _ExceptionRelay | None = None
 
 
-def _excepthook(
-    exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None
-) -> None:
+def _excepthook(exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
     if issubclass(exc_type, KeyboardInterrupt):
         sys.__excepthook__(exc_type, exc, tb)
         return
@@ -240,8 +239,11 @@ def _checked(window: MainWindow, result, state: list[int]) -> None:
     first = result.problems[0].replace("*** in database main ***", "").strip().splitlines()[0][:160]
     integrity.mark_damaged(path, first)
     window.store.refuse_writes("数据库文件已损坏")
-    show_warning(window, "数据库已损坏", corrupt_message(path, f"SQLite 完整性检查发现：{first}")
-                 + "\n\n在恢复之前，程序只显示数据，不再写入。")
+    show_warning(
+        window,
+        "数据库已损坏",
+        corrupt_message(path, f"SQLite 完整性检查发现：{first}") + "\n\n在恢复之前，程序只显示数据，不再写入。",
+    )
 
 
 def switch_store(old: MainWindow, path, page: str = "overview") -> MainWindow | None:
@@ -278,6 +280,7 @@ def _preload_charts() -> None:
     (~0.5 s) was most of the wait for its first paint. Only the import runs in
     the thread: figures and canvases are still made on the GUI thread.
     """
+
     def load() -> None:
         try:
             import matplotlib.backends.backend_qtagg  # noqa: F401
@@ -339,8 +342,11 @@ def _offer_restore(db_path: str | None, exc: CorruptStoreError) -> bool:
     if not backups:
         return False
     newest = backups[0]
-    box = QMessageBox(QMessageBox.Icon.Critical, "数据库已损坏",
-                      f"{exc}\n\n要现在用最近的备份（{newest.time_text}，{newest.label}）恢复吗？")
+    box = QMessageBox(
+        QMessageBox.Icon.Critical,
+        "数据库已损坏",
+        f"{exc}\n\n要现在用最近的备份（{newest.time_text}，{newest.label}）恢复吗？",
+    )
     restore = box.addButton("恢复最近的备份", QMessageBox.ButtonRole.AcceptRole)
     box.addButton("退出", QMessageBox.ButtonRole.RejectRole)
     box.exec()

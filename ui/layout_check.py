@@ -12,6 +12,7 @@ in a child process. Without ``--db`` a fresh empty store is used; the data
 folder is a temporary one unless ``CXDESK_DATA_DIR`` is set. Exit status 1
 when a problem was found (the check is also a test: tests/test_ui_layout.py).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -177,7 +178,9 @@ def _table_problems(key: str, view: Any) -> Iterable[Problem]:
             if 0 < content <= NARROW_COLUMN and width < content:
                 yield Problem(key, "窄列内容被截断", where, f"宽 {width}px，内容需要 {content}px")
     if stretch and view.horizontalScrollBar().isVisible():
-        yield Problem(key, "列表需要横向滚动", _name(view), f"各列共 {header.length()}px，可见 {view.viewport().width()}px")
+        yield Problem(
+            key, "列表需要横向滚动", _name(view), f"各列共 {header.length()}px，可见 {view.viewport().width()}px"
+        )
 
 
 def _main_list(page: Any, path: str) -> Any:
@@ -214,29 +217,59 @@ def find_problems(window: Any, key: str) -> list[Problem]:
             continue
         if isinstance(widget, QAbstractButton) and widget.text():
             if widget.sizeHint().width() > widget.width():
-                problems.append(Problem(key, "按钮文字被截断", _name(widget),
-                                        f"宽 {widget.width()}px，需要 {widget.sizeHint().width()}px"))
-            if (isinstance(widget, QToolButton) and widget.menu() is not None
-                    and widget.popupMode() == QToolButton.ToolButtonPopupMode.InstantPopup
-                    and (widget.icon().isNull() or widget.toolButtonStyle() != Qt.ToolButtonStyle.ToolButtonIconOnly)):
+                problems.append(
+                    Problem(
+                        key,
+                        "按钮文字被截断",
+                        _name(widget),
+                        f"宽 {widget.width()}px，需要 {widget.sizeHint().width()}px",
+                    )
+                )
+            if (
+                isinstance(widget, QToolButton)
+                and widget.menu() is not None
+                and widget.popupMode() == QToolButton.ToolButtonPopupMode.InstantPopup
+                and (widget.icon().isNull() or widget.toolButtonStyle() != Qt.ToolButtonStyle.ToolButtonIconOnly)
+            ):
                 # The menu arrow is drawn over the text: sizeHint does not count it.
                 arrow = widget.style().pixelMetric(QStyle.PixelMetric.PM_MenuButtonIndicator, None, widget)
                 if widget.width() < widget.sizeHint().width() + arrow:
-                    problems.append(Problem(key, "菜单箭头压住文字", _name(widget),
-                                            f"宽 {widget.width()}px，需要 {widget.sizeHint().width() + arrow}px"))
+                    problems.append(
+                        Problem(
+                            key,
+                            "菜单箭头压住文字",
+                            _name(widget),
+                            f"宽 {widget.width()}px，需要 {widget.sizeHint().width() + arrow}px",
+                        )
+                    )
         if isinstance(widget, QLabel) and widget.text() and not widget.wordWrap() and widget.pixmap().isNull():
             if widget.sizeHint().width() > widget.width() + 1:
-                problems.append(Problem(key, "文字被截断", _name(widget),
-                                        f"宽 {widget.width()}px，需要 {widget.sizeHint().width()}px"))
+                problems.append(
+                    Problem(
+                        key, "文字被截断", _name(widget), f"宽 {widget.width()}px，需要 {widget.sizeHint().width()}px"
+                    )
+                )
         if isinstance(widget, (QAbstractButton, QLabel, QComboBox, QLineEdit, QAbstractScrollArea)):
             if not _inside_scroll_content(widget, window):
                 rect, visible = _visible_rect(widget, window)
                 if visible.width() < rect.width() - 1 or visible.height() < rect.height() - 1:
-                    problems.append(Problem(key, "超出边界被裁掉", _name(widget),
-                                            f"{rect.width()}×{rect.height()} 只露出 {visible.width()}×{visible.height()}"))
+                    problems.append(
+                        Problem(
+                            key,
+                            "超出边界被裁掉",
+                            _name(widget),
+                            f"{rect.width()}×{rect.height()} 只露出 {visible.width()}×{visible.height()}",
+                        )
+                    )
         if isinstance(widget, QScrollArea) and widget.horizontalScrollBar().isVisible():
-            problems.append(Problem(key, "需要横向滚动", _name(widget),
-                                    f"内容宽 {widget.widget().minimumSizeHint().width() if widget.widget() else '?'}px"))
+            problems.append(
+                Problem(
+                    key,
+                    "需要横向滚动",
+                    _name(widget),
+                    f"内容宽 {widget.widget().minimumSizeHint().width() if widget.widget() else '?'}px",
+                )
+            )
         if isinstance(widget, QTableView):
             problems.extend(_table_problems(key, widget))
         elif isinstance(widget, QListView) and widget.horizontalScrollBar().isVisible():
@@ -247,13 +280,20 @@ def find_problems(window: Any, key: str) -> list[Problem]:
         if view is not None and _shown(view, page) and view.model() is not None and view.model().rowCount():
             for column, width in text_columns(view):
                 if width < minimum:
-                    problems.append(Problem(key, "正文列太窄", f"{_name(view)} 列「{_header_text(view, column)}」",
-                                            f"宽 {width}px，至少 {minimum}px"))
+                    problems.append(
+                        Problem(
+                            key,
+                            "正文列太窄",
+                            f"{_name(view)} 列「{_header_text(view, column)}」",
+                            f"宽 {width}px，至少 {minimum}px",
+                        )
+                    )
     return problems
 
 
-def render_all(outdir: Path, db_path: Path, sizes: Sequence[tuple[int, int]],
-               pages: Sequence[str] | None = None) -> list[Problem]:
+def render_all(
+    outdir: Path, db_path: Path, sizes: Sequence[tuple[int, int]], pages: Sequence[str] | None = None
+) -> list[Problem]:
     """PNG of every page at each size under ``outdir/<W>x<H>/``; returns the problems seen."""
     from PySide6.QtWidgets import QApplication
 
@@ -296,10 +336,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="在常见窗口尺寸和缩放比例下渲染每个页面，并列出被截断的文字和控件")
     parser.add_argument("outdir", type=Path, help="输出文件夹")
     parser.add_argument("--db", type=Path, default=None, help="数据库文件（默认：新建空库）")
-    parser.add_argument("--sizes", default=",".join(f"{w}x{h}" for w, h in DEFAULT_SIZES),
-                        help="窗口尺寸（逻辑像素），逗号分隔，如 1200x700,1366x768")
-    parser.add_argument("--scales", default=",".join(f"{s:g}" for s in DEFAULT_SCALES),
-                        help="屏幕缩放比例（QT_SCALE_FACTOR），逗号分隔，如 1,1.25,1.5")
+    parser.add_argument(
+        "--sizes",
+        default=",".join(f"{w}x{h}" for w, h in DEFAULT_SIZES),
+        help="窗口尺寸（逻辑像素），逗号分隔，如 1200x700,1366x768",
+    )
+    parser.add_argument(
+        "--scales",
+        default=",".join(f"{s:g}" for s in DEFAULT_SCALES),
+        help="屏幕缩放比例（QT_SCALE_FACTOR），逗号分隔，如 1,1.25,1.5",
+    )
     parser.add_argument("--pages", default="", help="只看这些页面（键名，逗号分隔，如 reviews,faq）")
     args = parser.parse_args(argv)
     sizes = [_size(s) for s in args.sizes.split(",") if s]
@@ -319,8 +365,20 @@ def main(argv: Sequence[str] | None = None) -> int:
                 continue
             # QT_SCALE_FACTOR is read once, when Qt starts: another scale needs another process.
             env = dict(os.environ, QT_SCALE_FACTOR=f"{scale:g}")
-            command = [sys.executable, "-m", "ui.layout_check", str(args.outdir), "--db", str(db),
-                       "--sizes", args.sizes, "--scales", f"{scale:g}", "--pages", args.pages]
+            command = [
+                sys.executable,
+                "-m",
+                "ui.layout_check",
+                str(args.outdir),
+                "--db",
+                str(db),
+                "--sizes",
+                args.sizes,
+                "--scales",
+                f"{scale:g}",
+                "--pages",
+                args.pages,
+            ]
             failed |= subprocess.run(command, env=env, check=False).returncode != 0
     return 1 if failed else 0
 

@@ -7,6 +7,7 @@ fresh empty store. Unless ``CXDESK_DATA_DIR`` is set, the data folder (and
 with it the UI settings) is a temporary one, so rendering never changes the
 user's remembered window and the 设置 page shows no personal paths.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -21,8 +22,7 @@ from typing import Any
 SIZE = (1280, 800)
 
 
-def render(outdir: Path, db_path: Path, main_png: Path | None = None,
-           size: tuple[int, int] = SIZE) -> list[Path]:
+def render(outdir: Path, db_path: Path, main_png: Path | None = None, size: tuple[int, int] = SIZE) -> list[Path]:
     """Save one PNG per page at ``size``; returns the written paths.
 
     Several sizes and screen scales, with a list of what is cut: ``python -m ui.layout_check``.
@@ -107,9 +107,15 @@ def analysed_demo_db(folder: Path) -> Path:
     return db
 
 
-def page_shot_main(argv: Sequence[str] | None, *, description: str, default_out: Path, prefix: str,
-                   render: Callable[[Path, Path, argparse.Namespace], Path],
-                   add_arguments: Callable[[argparse.ArgumentParser], None] | None = None) -> int:
+def page_shot_main(
+    argv: Sequence[str] | None,
+    *,
+    description: str,
+    default_out: Path,
+    prefix: str,
+    render: Callable[[Path, Path, argparse.Namespace], Path],
+    add_arguments: Callable[[argparse.ArgumentParser], None] | None = None,
+) -> int:
     """The command line of a page's screenshot script (``python -m ui.pages.<page>._screenshot``).
 
     ``--db`` (default: a fresh demo, analysed) and ``--out``; offscreen, in a
@@ -134,8 +140,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("outdir", type=Path, help="输出文件夹")
     parser.add_argument("--db", type=Path, default=None, help="数据库文件（默认：新建空库）")
     parser.add_argument("--main", type=Path, default=None, help="另存总览页截图到此路径")
-    parser.add_argument("--size", default=f"{SIZE[0]}x{SIZE[1]}",
-                        help="窗口尺寸，如 1366x768（多个尺寸和缩放比例：python -m ui.layout_check）")
+    parser.add_argument(
+        "--size",
+        default=f"{SIZE[0]}x{SIZE[1]}",
+        help="窗口尺寸，如 1366x768（多个尺寸和缩放比例：python -m ui.layout_check）",
+    )
     args = parser.parse_args(argv)
     width, _, height = args.size.lower().partition("x")
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")

@@ -9,6 +9,7 @@ The INI file sits in ``cxdesk.paths.data_dir()``: tests that point
 ``CXDESK_DATA_DIR`` at a temp folder get private settings for free, and a
 portable install carries its settings along.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable

@@ -3,6 +3,7 @@
 They live here rather than in ``tests/conftest.py`` (owned by the core
 team) and are imported by each UI test module. Only tests import this.
 """
+
 from __future__ import annotations
 
 import threading

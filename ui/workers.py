@@ -24,6 +24,7 @@ Why it is shaped this way (STYLE §6–11):
 - :class:`JobRunner` keeps one job per owner (starting again cancels the
   old one) and cancels and waits for all of them when the window closes.
 """
+
 from __future__ import annotations
 
 import logging

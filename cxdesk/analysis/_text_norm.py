@@ -4,6 +4,7 @@ Deliberately small and self-contained: the shipped sentiment weights were
 trained on text passed through exactly this function (``NORM_VERSION``), so
 changing it means rebuilding the model (``tools/build_sentiment_model.py``).
 """
+
 from __future__ import annotations
 
 import re
@@ -16,9 +17,7 @@ _FULL_TO_HALF[0x3000] = 0x20
 
 # URLs, platform placeholders such as [订单x] [数字x] [姓名x] (JDDC-style
 # anonymisation) and QQ/Wangwang emoticon codes like #E-s[数字x] or /:^_^.
-_NOISE = re.compile(
-    r"(?:https?://|www\.)\S+|[\[［][^\[\]［］\s]{1,8}[xX][\]］]|#[eE]-[sS]\[[^\]]*\]", re.IGNORECASE
-)
+_NOISE = re.compile(r"(?:https?://|www\.)\S+|[\[［][^\[\]［］\s]{1,8}[xX][\]］]|#[eE]-[sS]\[[^\]]*\]", re.IGNORECASE)
 # Three or more of the same character become two ("好好好好" -> "好好").
 _REPEATS = re.compile(r"(.)\1\1+")
 _SPACES = re.compile(r"\s+")

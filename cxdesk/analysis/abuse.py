@@ -16,6 +16,7 @@ is :data:`ABUSE_LEVELS`. A message with an abusive word the classifier does not 
 the rule's own flag (``abuse.buyer`` 中, ``abuse.agent`` 高 in the bundled pack): the two
 together say "abusive word" (rule) and "abusive message" (rule + classifier).
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -52,7 +53,7 @@ def without_phrases(text: str, phrases: Sequence[str]) -> str:
     for phrase in phrases:
         i = low.find(phrase)
         while i != -1:
-            keep[i:i + len(phrase)] = [False] * len(phrase)
+            keep[i : i + len(phrase)] = [False] * len(phrase)
             i = low.find(phrase, i + len(phrase))
     out, gap = [], False
     for ch, kept in zip(text, keep):
@@ -74,15 +75,21 @@ class AbuseJudge:
 
     def abusive_word(self, text: str, role: str, protected: tuple[str, ...] = ()) -> Hit | None:
         """The first hit of a word-aware 辱骂 rule in ``text`` for ``role``, or None."""
-        hits = [h for h in self.pack.match(text, role, protected)
-                if h.category == ABUSE_CATEGORY and self.pack.rules[h.rule_id].word_aware]
+        hits = [
+            h
+            for h in self.pack.match(text, role, protected)
+            if h.category == ABUSE_CATEGORY and self.pack.rules[h.rule_id].word_aware
+        ]
         return hits[0] if hits else None
 
-    def judge(self, rows: Sequence[tuple[str, str]],
-              protected: Sequence[tuple[str, ...]] | None = None) -> list[AbuseFinding | None]:
+    def judge(
+        self, rows: Sequence[tuple[str, str]], protected: Sequence[tuple[str, ...]] | None = None
+    ) -> list[AbuseFinding | None]:
         """(text, role) rows → a finding per confirmed abusive message, else None."""
-        words = [self.abusive_word(text or "", role, protected[i] if protected else ())
-                 if role in ABUSE_LEVELS else None for i, (text, role) in enumerate(rows)]
+        words = [
+            self.abusive_word(text or "", role, protected[i] if protected else ()) if role in ABUSE_LEVELS else None
+            for i, (text, role) in enumerate(rows)
+        ]
         todo = [i for i, w in enumerate(words) if w is not None]
         out: list[AbuseFinding | None] = [None] * len(rows)
         if not todo:

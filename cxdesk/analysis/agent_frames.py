@@ -18,6 +18,7 @@ spoke in the session before it (an unanswered question is theirs), else
 nobody (a session no agent answered belongs only to the team). An agent's
 *part* of a session is its own messages plus the buyer turns it owns.
 """
+
 from __future__ import annotations
 
 import re
@@ -138,9 +139,16 @@ def _is_bot_sender(senders: pd.Series, config: dict) -> np.ndarray:
     names = set(config.get("not_agent_senders", []))
     suffixes = tuple(config.get("not_agent_sender_suffixes", []))
     rules = role_rules()
-    return _on_unique(senders, lambda u: np.array(
-        [isinstance(s, str) and (s in names or s.endswith(suffixes) or rules.sender_role(s) is not None)
-         for s in u], dtype=bool))
+    return _on_unique(
+        senders,
+        lambda u: np.array(
+            [
+                isinstance(s, str) and (s in names or s.endswith(suffixes) or rules.sender_role(s) is not None)
+                for s in u
+            ],
+            dtype=bool,
+        ),
+    )
 
 
 def _closing(texts: _Texts, positions: np.ndarray, service: dict) -> np.ndarray:
@@ -176,19 +184,37 @@ def _first_in_run(keys: np.ndarray) -> np.ndarray:
     return np.r_[True, keys[1:] != keys[:-1]] if len(keys) else np.zeros(0, dtype=bool)
 
 
-def build_frames(messages: dict[str, list], sessions: dict[str, list], orders: dict[str, list],
-                 config: dict, *, flags: dict[str, list] | None = None, repeated: list[int] | None = None,
-                 labels_of=None, has_sentiment: bool = False, has_risk: bool = False,
-                 service: dict | None = None) -> AgentFrames:
+def build_frames(
+    messages: dict[str, list],
+    sessions: dict[str, list],
+    orders: dict[str, list],
+    config: dict,
+    *,
+    flags: dict[str, list] | None = None,
+    repeated: list[int] | None = None,
+    labels_of=None,
+    has_sentiment: bool = False,
+    has_risk: bool = False,
+    service: dict | None = None,
+) -> AgentFrames:
     """All frames from the store's columns (see :class:`cxdesk.store.agents.AgentsRepo`).
 
     ``labels_of(ids) -> {id: label}`` looks up the sentiment of the buyers'
     last messages (only those are needed).
     """
     service = service or load_service_config()
-    cols = {k: np.asarray(messages.get(k, []), dtype=dtype) for k, dtype in (
-        ("id", np.int64), ("session_id", np.int64), ("seq", np.int64), ("is_agent", bool), ("t", np.float64),
-        ("sender", object), ("content", object))}
+    cols = {
+        k: np.asarray(messages.get(k, []), dtype=dtype)
+        for k, dtype in (
+            ("id", np.int64),
+            ("session_id", np.int64),
+            ("seq", np.int64),
+            ("is_agent", bool),
+            ("t", np.float64),
+            ("sender", object),
+            ("content", object),
+        )
+    }
     is_agent_role = cols["is_agent"]
     keep = ~is_agent_role
     keep[is_agent_role] = ~_is_bot_sender(pd.Series(cols["sender"][is_agent_role], dtype=object), config)
@@ -206,8 +232,11 @@ def build_frames(messages: dict[str, list], sessions: dict[str, list], orders: d
         return values if order is None else values[order]
 
     msg_ids = ids
-    sess_tab = pd.DataFrame(sessions).set_index("id") if len(sessions.get("id", [])) else pd.DataFrame(
-        columns=["shop_id", "platform", "buyer", "transferred"])
+    sess_tab = (
+        pd.DataFrame(sessions).set_index("id")
+        if len(sessions.get("id", []))
+        else pd.DataFrame(columns=["shop_id", "platform", "buyer", "transferred"])
+    )
     n = len(sid)
     is_a = column("is_agent")
     is_b = ~is_a
@@ -281,16 +310,35 @@ def build_frames(messages: dict[str, list], sessions: dict[str, list], orders: d
     # --- hand-offs: consecutive agent messages of one session by different agents ------
     ap = np.flatnonzero(is_a)
     same = (sid[ap][1:] == sid[ap][:-1]) & (code[ap][1:] != code[ap][:-1])
-    handoffs = pd.DataFrame({"sx": sx[ap][1:][same], "from_code": code[ap][:-1][same],
-                             "to_code": code[ap][1:][same], "seq": seq[ap][1:][same]})
+    handoffs = pd.DataFrame(
+        {
+            "sx": sx[ap][1:][same],
+            "from_code": code[ap][:-1][same],
+            "to_code": code[ap][1:][same],
+            "seq": seq[ap][1:][same],
+        }
+    )
     away = _transferred_away(turn_sx, owner, seq[start_pos], handoffs)
 
-    turns = pd.DataFrame({
-        "sx": turn_sx, "owner": owner, "first_seq": seq[start_pos], "start": t_start, "msgs": turn_msgs[k],
-        "answered": answered, "reply_seq": np.where(answered, seq[np.maximum(rp, 0)], -1), "wait": wait,
-        "counted": counted, "slow": answered & (counted > warn), "needs_reply": needs_reply,
-        "question": question, "deferred": deferred & answered, "away": away, "first": first_turn,
-    })
+    turns = pd.DataFrame(
+        {
+            "sx": turn_sx,
+            "owner": owner,
+            "first_seq": seq[start_pos],
+            "start": t_start,
+            "msgs": turn_msgs[k],
+            "answered": answered,
+            "reply_seq": np.where(answered, seq[np.maximum(rp, 0)], -1),
+            "wait": wait,
+            "counted": counted,
+            "slow": answered & (counted > warn),
+            "needs_reply": needs_reply,
+            "question": question,
+            "deferred": deferred & answered,
+            "away": away,
+            "first": first_turn,
+        }
+    )
 
     # --- parts: (session, owner) ---------------------------------------------------------
     msg_owner = np.where(is_a, code, owner[np.maximum(turn_of - 1, 0)] if n_turns else -1)
@@ -300,12 +348,14 @@ def build_frames(messages: dict[str, list], sessions: dict[str, list], orders: d
     sessions_df = _sessions(sess_ids, sx, t, is_b, is_a, code, msg_ids, sess_tab, turns, handoffs)
     _add_session_outcomes(sessions_df, labels_of, repeated or [])
     _add_flags(parts, msg_ids, sx, code, flags, config)
-    return AgentFrames(list(map(str, agents)), sessions_df, parts, turns, handoffs,
-                       _orders(orders), has_sentiment, has_risk)
+    return AgentFrames(
+        list(map(str, agents)), sessions_df, parts, turns, handoffs, _orders(orders), has_sentiment, has_risk
+    )
 
 
-def _transferred_away(turn_sx: np.ndarray, owner: np.ndarray, first_seq: np.ndarray,
-                      handoffs: pd.DataFrame) -> np.ndarray:
+def _transferred_away(
+    turn_sx: np.ndarray, owner: np.ndarray, first_seq: np.ndarray, handoffs: pd.DataFrame
+) -> np.ndarray:
     """Whether the turn's owner handed the session to another agent after the turn began."""
     if handoffs.empty or not len(turn_sx):
         return np.zeros(len(turn_sx), dtype=bool)
@@ -317,17 +367,31 @@ def _transferred_away(turn_sx: np.ndarray, owner: np.ndarray, first_seq: np.ndar
 
 def _parts(sx, owner, is_a, code, t, content: _Texts, config: dict) -> pd.DataFrame:
     keep = owner >= -1
-    df = pd.DataFrame({"sx": sx[keep], "code": owner[keep], "is_a": is_a[keep] & (code[keep] == owner[keep]),
-                       "t": t[keep], "chars": np.where(is_a, content.lengths(np.arange(len(sx))), 0)[keep],
-                       "pos": np.arange(len(sx))[keep]})
+    df = pd.DataFrame(
+        {
+            "sx": sx[keep],
+            "code": owner[keep],
+            "is_a": is_a[keep] & (code[keep] == owner[keep]),
+            "t": t[keep],
+            "chars": np.where(is_a, content.lengths(np.arange(len(sx))), 0)[keep],
+            "pos": np.arange(len(sx))[keep],
+        }
+    )
     agent_rows = np.flatnonzero(df["is_a"].to_numpy())
     courtesy = np.zeros(len(df), dtype=bool)
-    courtesy[agent_rows] = content.contains(df["pos"].to_numpy()[agent_rows],
-                                            phrase_pattern(config.get("courtesy_words", [])))
+    courtesy[agent_rows] = content.contains(
+        df["pos"].to_numpy()[agent_rows], phrase_pattern(config.get("courtesy_words", []))
+    )
     df["courtesy"] = courtesy
     g = df.groupby(["sx", "code"], sort=True)
-    parts = g.agg(buyer_msgs=("is_a", "size"), agent_msgs=("is_a", "sum"), chars=("chars", "sum"), start=("t", "min"), end=("t", "max"),
-                  courtesy=("courtesy", "sum")).reset_index()
+    parts = g.agg(
+        buyer_msgs=("is_a", "size"),
+        agent_msgs=("is_a", "sum"),
+        chars=("chars", "sum"),
+        start=("t", "min"),
+        end=("t", "max"),
+        courtesy=("courtesy", "sum"),
+    ).reset_index()
     parts["buyer_msgs"] = parts["buyer_msgs"] - parts["agent_msgs"]
     ag = df[df["is_a"]]
     firsts = ag.groupby(["sx", "code"])["pos"].min()
@@ -349,17 +413,24 @@ def _flag_at(content: _Texts, positions: np.ndarray, pattern) -> np.ndarray:
     return out
 
 
-def _sessions(sess_ids, sx, t, is_b, is_a, code, msg_ids, sess_tab: pd.DataFrame, turns: pd.DataFrame,
-              handoffs: pd.DataFrame) -> pd.DataFrame:
+def _sessions(
+    sess_ids, sx, t, is_b, is_a, code, msg_ids, sess_tab: pd.DataFrame, turns: pd.DataFrame, handoffs: pd.DataFrame
+) -> pd.DataFrame:
     n_s = len(sess_ids)
     df = pd.DataFrame({"sx": sx, "t": t})
     g = df.groupby("sx")["t"]
     info = sess_tab.reindex(sess_ids)
-    out = pd.DataFrame({
-        "sx": np.arange(n_s), "session_id": sess_ids, "shop_id": info["shop_id"].to_numpy(), "platform": info["platform"].to_numpy(),
-        "buyer": info["buyer"].to_numpy(), "start": g.min().reindex(range(n_s)).to_numpy(),
-        "end": g.max().reindex(range(n_s)).to_numpy(),
-    })
+    out = pd.DataFrame(
+        {
+            "sx": np.arange(n_s),
+            "session_id": sess_ids,
+            "shop_id": info["shop_id"].to_numpy(),
+            "platform": info["platform"].to_numpy(),
+            "buyer": info["buyer"].to_numpy(),
+            "start": g.min().reindex(range(n_s)).to_numpy(),
+            "end": g.max().reindex(range(n_s)).to_numpy(),
+        }
+    )
     out["duration"] = out["end"] - out["start"]
     ap = np.flatnonzero(is_a)
     last_agent = np.full(n_s, -1, dtype=np.int64)
@@ -383,8 +454,7 @@ def _add_session_outcomes(sessions: pd.DataFrame, labels_of, repeated: list[int]
     sessions["repeated"] = sessions["session_id"].isin(set(repeated)).to_numpy()
 
 
-def _add_flags(parts: pd.DataFrame, msg_ids: np.ndarray, sx, code, flags: dict[str, list] | None,
-               config: dict) -> None:
+def _add_flags(parts: pd.DataFrame, msg_ids: np.ndarray, sx, code, flags: dict[str, list] | None, config: dict) -> None:
     """Agent flags (risk rules, 误报 excluded) on each part's own messages: any / rude."""
     parts["flagged"] = False
     parts["rude"] = False
@@ -395,7 +465,9 @@ def _add_flags(parts: pd.DataFrame, msg_ids: np.ndarray, sx, code, flags: dict[s
     where = pd.Series(np.arange(len(msg_ids)), index=msg_ids)
     f = f[f["message_id"].isin(where.index)]
     p = where.reindex(f["message_id"]).to_numpy()
-    hits = pd.DataFrame({"sx": sx[p], "code": code[p], "rude": f["rule_id"].isin(config.get("rude_rules", [])).to_numpy()})
+    hits = pd.DataFrame(
+        {"sx": sx[p], "code": code[p], "rude": f["rule_id"].isin(config.get("rude_rules", [])).to_numpy()}
+    )
     hits = hits[hits["code"] >= 0]
     key = pd.MultiIndex.from_frame(parts[["sx", "code"]])
     any_hit = hits.groupby(["sx", "code"]).size()
@@ -408,8 +480,16 @@ def _add_flags(parts: pd.DataFrame, msg_ids: np.ndarray, sx, code, flags: dict[s
 def _orders(orders: dict[str, list]) -> pd.DataFrame:
     o = pd.DataFrame(orders)
     if o.empty:
-        return pd.DataFrame({c: pd.Series(dtype=float) for c in ("shop_id", "buyer", "created", "paid", "amount")}
-                            ).assign(refund_status=pd.Series(dtype=object))
-    return pd.DataFrame({"shop_id": o["shop_id"], "buyer": o["buyer"], "created": _seconds(o["created_at"]),
-                         "paid": _seconds(o["paid_at"]), "amount": pd.to_numeric(o["amount"], errors="coerce"),
-                         "refund_status": o["refund_status"]})
+        return pd.DataFrame(
+            {c: pd.Series(dtype=float) for c in ("shop_id", "buyer", "created", "paid", "amount")}
+        ).assign(refund_status=pd.Series(dtype=object))
+    return pd.DataFrame(
+        {
+            "shop_id": o["shop_id"],
+            "buyer": o["buyer"],
+            "created": _seconds(o["created_at"]),
+            "paid": _seconds(o["paid_at"]),
+            "amount": pd.to_numeric(o["amount"], errors="coerce"),
+            "refund_status": o["refund_status"],
+        }
+    )

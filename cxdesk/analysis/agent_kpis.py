@@ -10,6 +10,7 @@ Every session's figures count in the period of the session's start (its
 first buyer or agent message with a time). Team rows count every session
 of the selected shops, also those no agent answered.
 """
+
 from __future__ import annotations
 
 import json
@@ -28,19 +29,32 @@ from cxdesk.tasks import JobContext
 
 # The names, units and formulas live in a module without pandas (the GUI imports them at start-up).
 from cxdesk.analysis.agent_metrics import (  # noqa: E402,F401  (re-exported)
-    ALL_PERIOD, METRIC, METRICS, NO_TIME, PERIODS, RATE_KEYS, TEAM, TEAM_CODE, TIME_KEYS, WINDOWS, Metric,
+    ALL_PERIOD,
+    METRIC,
+    METRICS,
+    NO_TIME,
+    PERIODS,
+    RATE_KEYS,
+    TEAM,
+    TEAM_CODE,
+    TIME_KEYS,
+    WINDOWS,
+    Metric,
 )
 
 
 # --- configuration (in a module without pandas: the settings page reads it at start-up) ------------
 
 from cxdesk.analysis.capability_config import _read, config_path, load_config  # noqa: E402,F401  (re-exported)
+from datetime import UTC
 
 
 # --- loading (a job: runs off the GUI thread) -------------------------------------------------
 
-def load_frames(ctx: JobContext | None, db_path: str | Path, config: dict | None = None,
-                views: Sequence[dict] = ()) -> AgentFrames:
+
+def load_frames(
+    ctx: JobContext | None, db_path: str | Path, config: dict | None = None, views: Sequence[dict] = ()
+) -> AgentFrames:
     """Read the store once and build every frame the KPIs need (read-only connection).
 
     ``views``: keyword arguments of :func:`cached_kpi_table` to aggregate here
@@ -59,8 +73,17 @@ def load_frames(ctx: JobContext | None, db_path: str | Path, config: dict | None
         repeated = repo.repeated_sessions()
         has_sentiment, has_risk = repo.has_sentiment(), repo.has_risk_run()
         _step(ctx, 2, "计算买家轮次与响应时间")
-        frames = build_frames(messages, sessions, orders, config, flags=flags, repeated=repeated,
-                              labels_of=repo.message_labels, has_sentiment=has_sentiment, has_risk=has_risk)
+        frames = build_frames(
+            messages,
+            sessions,
+            orders,
+            config,
+            flags=flags,
+            repeated=repeated,
+            labels_of=repo.message_labels,
+            has_sentiment=has_sentiment,
+            has_risk=has_risk,
+        )
     finally:
         conn.close()
     for view in views:
@@ -70,8 +93,9 @@ def load_frames(ctx: JobContext | None, db_path: str | Path, config: dict | None
     return frames
 
 
-def load_frames_in_process(ctx: JobContext, db_path: str | Path, views: Sequence[dict] = (),
-                           config: dict | None = None) -> AgentFrames:
+def load_frames_in_process(
+    ctx: JobContext, db_path: str | Path, views: Sequence[dict] = (), config: dict | None = None
+) -> AgentFrames:
     """:func:`load_frames` in a child process (a big store: ~5 s at 1M messages).
 
     Reading a million rows and building the frames holds the GIL for long
@@ -84,8 +108,9 @@ def load_frames_in_process(ctx: JobContext, db_path: str | Path, views: Sequence
     from cxdesk.tasks import map_in_processes
 
     config = config or load_config()
-    return map_in_processes(_frames_chunk, [(str(db_path), list(views), config)], ctx, max_workers=1,
-                            message="读取聊天记录并计算客服指标")[0]
+    return map_in_processes(
+        _frames_chunk, [(str(db_path), list(views), config)], ctx, max_workers=1, message="读取聊天记录并计算客服指标"
+    )[0]
 
 
 def _frames_chunk(args: tuple[str, list[dict], dict]) -> AgentFrames:
@@ -100,6 +125,7 @@ def _step(ctx: JobContext | None, done: int, message: str) -> None:
 
 
 # --- periods -------------------------------------------------------------------------------------
+
 
 def period_keys(start: np.ndarray, period: str) -> np.ndarray:
     """The period each session belongs to: '2024-06-01' (day, or the Monday of a week), '2024-06' (month)."""
@@ -122,6 +148,7 @@ def period_keys(start: np.ndarray, period: str) -> np.ndarray:
 
 # --- aggregation -----------------------------------------------------------------------------------
 
+
 @dataclass
 class _Scope:
     """The frames of the selected shops, with each row's period and buyer key."""
@@ -142,18 +169,26 @@ def _day_start(day) -> float:
 
 def date_bounds(frames: AgentFrames):
     """(first day, last day) of the sessions' start times, or (None, None) without times."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     start = frames.sessions["start"].to_numpy(float)
     start = start[~np.isnan(start)]
     if not len(start):
         return None, None
-    day = lambda t: datetime.fromtimestamp(float(t), tz=timezone.utc).date()  # noqa: E731  (unixepoch clock)
+    day = lambda t: datetime.fromtimestamp(float(t), tz=UTC).date()  # noqa: E731  (unixepoch clock)
     return day(start.min()), day(start.max())
 
 
-def scope(frames: AgentFrames, period: str, shop_ids=None, window: str = "same_day",
-          config: dict | None = None, *, date_from=None, date_to=None) -> _Scope:
+def scope(
+    frames: AgentFrames,
+    period: str,
+    shop_ids=None,
+    window: str = "same_day",
+    config: dict | None = None,
+    *,
+    date_from=None,
+    date_to=None,
+) -> _Scope:
     """Sessions of these shops that started in [date_from, date_to] (both days included, either open)."""
     config = config or load_config()
     s = frames.sessions.copy()
@@ -177,13 +212,20 @@ def scope(frames: AgentFrames, period: str, shop_ids=None, window: str = "same_d
     parts = attach(frames.parts)
     at = parts["sx"].to_numpy()
     label = s["end_label"].to_numpy()[at]
-    parts = parts.assign(end_known=pd.notna(label), end_negative=label == "负面",
-                         repeated=s["repeated"].to_numpy()[at])
+    parts = parts.assign(end_known=pd.notna(label), end_negative=label == "负面", repeated=s["repeated"].to_numpy()[at])
     return _Scope(s[keep], parts, attach(frames.turns), attach(frames.handoffs), conv)
 
 
-def kpi_table(frames: AgentFrames, period: str = "all", *, shop_ids=None, window: str = "same_day",
-              config: dict | None = None, date_from=None, date_to=None) -> pd.DataFrame:
+def kpi_table(
+    frames: AgentFrames,
+    period: str = "all",
+    *,
+    shop_ids=None,
+    window: str = "same_day",
+    config: dict | None = None,
+    date_from=None,
+    date_to=None,
+) -> pd.DataFrame:
     """One row per agent and period, plus the team's rows (agent ``团队``); columns are metric keys.
 
     Rates are fractions (0–1); times are seconds; time KPIs are NaN (empty),
@@ -195,12 +237,22 @@ def kpi_table(frames: AgentFrames, period: str = "all", *, shop_ids=None, window
     agent_parts = sc.parts[sc.parts["code"] >= 0]
     team_parts = _team_parts(sc.parts)
     rows = []
-    for parts, turns, handoffs, conv, code in (
-            (agent_parts, sc.turns[sc.turns["owner"] >= 0].rename(columns={"owner": "code"}),
-             sc.handoffs.rename(columns={"from_code": "code"}),
-             None if sc.conversion is None else sc.conversion[sc.conversion["code"] >= 0], None),
-            (team_parts, sc.turns.assign(code=TEAM_CODE), sc.handoffs.assign(code=TEAM_CODE),
-             None if sc.conversion is None else sc.conversion.assign(code=TEAM_CODE), TEAM_CODE)):
+    for parts, turns, handoffs, conv, _code in (
+        (
+            agent_parts,
+            sc.turns[sc.turns["owner"] >= 0].rename(columns={"owner": "code"}),
+            sc.handoffs.rename(columns={"from_code": "code"}),
+            None if sc.conversion is None else sc.conversion[sc.conversion["code"] >= 0],
+            None,
+        ),
+        (
+            team_parts,
+            sc.turns.assign(code=TEAM_CODE),
+            sc.handoffs.assign(code=TEAM_CODE),
+            None if sc.conversion is None else sc.conversion.assign(code=TEAM_CODE),
+            TEAM_CODE,
+        ),
+    ):
         rows.append(_aggregate(parts, turns, handoffs, conv, long_s))
     table = pd.concat(rows, ignore_index=True)
     for m in METRICS:
@@ -224,8 +276,16 @@ def config_key(config: dict) -> str:
     return json.dumps(config, sort_keys=True, ensure_ascii=False, default=str)
 
 
-def cached_kpi_table(frames: AgentFrames, period: str = "all", *, shop_ids=None, window: str = "same_day",
-                     config: dict | None = None, date_from=None, date_to=None) -> pd.DataFrame:
+def cached_kpi_table(
+    frames: AgentFrames,
+    period: str = "all",
+    *,
+    shop_ids=None,
+    window: str = "same_day",
+    config: dict | None = None,
+    date_from=None,
+    date_to=None,
+) -> pd.DataFrame:
     """:func:`kpi_table`, remembered on ``frames`` for these arguments and this configuration.
 
     At 1M messages one table takes ~0.5–1 s, so a page that shows the same
@@ -234,12 +294,19 @@ def cached_kpi_table(frames: AgentFrames, period: str = "all", *, shop_ids=None,
     which drops the memo with them. Callers must not modify the table.
     """
     config = config or load_config()
-    key = (period, tuple(sorted(int(s) for s in shop_ids)) if shop_ids else None, window,
-           None if date_from is None else str(date_from), None if date_to is None else str(date_to), config_key(config))
+    key = (
+        period,
+        tuple(sorted(int(s) for s in shop_ids)) if shop_ids else None,
+        window,
+        None if date_from is None else str(date_from),
+        None if date_to is None else str(date_to),
+        config_key(config),
+    )
     table = frames.tables.get(key)
     if table is None:
-        table = kpi_table(frames, period, shop_ids=shop_ids, window=window, config=config,
-                          date_from=date_from, date_to=date_to)
+        table = kpi_table(
+            frames, period, shop_ids=shop_ids, window=window, config=config, date_from=date_from, date_to=date_to
+        )
         while len(frames.tables) >= MEMO_SIZE:
             frames.tables.pop(next(iter(frames.tables)))
         frames.tables[key] = table
@@ -251,30 +318,55 @@ def _team_parts(parts: pd.DataFrame) -> pd.DataFrame:
     if parts.empty:
         return parts.assign(code=TEAM_CODE)
     g = parts.groupby("sx")
-    out = g.agg(buyer_msgs=("buyer_msgs", "sum"), agent_msgs=("agent_msgs", "sum"), chars=("chars", "sum"),
-                start=("start", "min"), end=("end", "max"), courtesy=("courtesy", "sum"),
-                greeted=("greeted", "any"), closed=("closed", "any"), flagged=("flagged", "any"),
-                rude=("rude", "any"), flags=("flags", "sum"), pkey=("pkey", "first"), bkey=("bkey", "first"),
-                end_known=("end_known", "first"), end_negative=("end_negative", "first"),
-                repeated=("repeated", "first")).reset_index()
+    out = g.agg(
+        buyer_msgs=("buyer_msgs", "sum"),
+        agent_msgs=("agent_msgs", "sum"),
+        chars=("chars", "sum"),
+        start=("start", "min"),
+        end=("end", "max"),
+        courtesy=("courtesy", "sum"),
+        greeted=("greeted", "any"),
+        closed=("closed", "any"),
+        flagged=("flagged", "any"),
+        rude=("rude", "any"),
+        flags=("flags", "sum"),
+        pkey=("pkey", "first"),
+        bkey=("bkey", "first"),
+        end_known=("end_known", "first"),
+        end_negative=("end_negative", "first"),
+        repeated=("repeated", "first"),
+    ).reset_index()
     out["duration"] = out["end"] - out["start"]
     out["code"] = TEAM_CODE
     return out
 
 
-def _aggregate(parts: pd.DataFrame, turns: pd.DataFrame, handoffs: pd.DataFrame, conv: pd.DataFrame | None,
-               long_s: float) -> pd.DataFrame:
+def _aggregate(
+    parts: pd.DataFrame, turns: pd.DataFrame, handoffs: pd.DataFrame, conv: pd.DataFrame | None, long_s: float
+) -> pd.DataFrame:
     keys = ["code", "pkey"]
     if parts.empty:
         return pd.DataFrame(columns=["code", "period"])
     parts = parts.assign(unresolved=parts["end_negative"] | parts["repeated"])
     g = parts.groupby(keys)
-    out = g.agg(buyers=("bkey", "nunique"), sessions=("sx", "nunique"), buyer_msgs=("buyer_msgs", "sum"),
-                agent_msgs=("agent_msgs", "sum"), chars=("chars", "sum"), avg_duration=("duration", "mean"),
-                timed_parts=("duration", "count"), greeted=("greeted", "sum"), courtesy=("courtesy", "sum"),
-                closed=("closed", "sum"), flagged=("flagged", "sum"), rude=("rude", "sum"),
-                end_known=("end_known", "sum"), end_negative=("end_negative", "sum"),
-                repeated=("repeated", "sum"), unresolved=("unresolved", "sum"))
+    out = g.agg(
+        buyers=("bkey", "nunique"),
+        sessions=("sx", "nunique"),
+        buyer_msgs=("buyer_msgs", "sum"),
+        agent_msgs=("agent_msgs", "sum"),
+        chars=("chars", "sum"),
+        avg_duration=("duration", "mean"),
+        timed_parts=("duration", "count"),
+        greeted=("greeted", "sum"),
+        courtesy=("courtesy", "sum"),
+        closed=("closed", "sum"),
+        flagged=("flagged", "sum"),
+        rude=("rude", "sum"),
+        end_known=("end_known", "sum"),
+        end_negative=("end_negative", "sum"),
+        repeated=("repeated", "sum"),
+        unresolved=("unresolved", "sum"),
+    )
     out["answer_ratio"] = out["agent_msgs"] / out["buyer_msgs"].where(out["buyer_msgs"] > 0)
     out["long_buyers"] = parts[parts["duration"] > long_s].groupby(keys)["bkey"].nunique().reindex(out.index).fillna(0)
     out.loc[out["timed_parts"] == 0, "long_buyers"] = np.nan
@@ -329,6 +421,7 @@ def _max_concurrent(parts: pd.DataFrame) -> pd.Series:
 
 # --- conversion -------------------------------------------------------------------------------------
 
+
 def conversion_sessions(frames: AgentFrames, sessions: pd.DataFrame, window: str, config: dict) -> pd.DataFrame | None:
     """Inquiry sessions (询单) with what followed: ordered, paid, sales, paid and refunded orders.
 
@@ -346,22 +439,39 @@ def conversion_sessions(frames: AgentFrames, sessions: pd.DataFrame, window: str
     s = sessions[sessions["start"].notna()][["sx", "shop_id", "buyer", "start", "pkey", "bkey", "last_agent"]]
     s = s.sort_values("start")
     o = orders.sort_values("created")
-    prior = pd.merge_asof(s, o[["shop_id", "buyer", "created"]].rename(columns={"created": "before"}),
-                          left_on="start", right_on="before", by=["shop_id", "buyer"], direction="backward",
-                          allow_exact_matches=False)
+    prior = pd.merge_asof(
+        s,
+        o[["shop_id", "buyer", "created"]].rename(columns={"created": "before"}),
+        left_on="start",
+        right_on="before",
+        by=["shop_id", "buyer"],
+        direction="backward",
+        allow_exact_matches=False,
+    )
     inquiry = prior[prior["before"].isna() | (prior["start"] - prior["before"] > lookback)].drop(columns="before")
     days = 2 if window == "next_day" else 1
     inquiry = inquiry.assign(until=(np.floor(inquiry["start"] / DAY_S) + days) * DAY_S)
     # Each order goes to the buyer's latest inquiry that started before it, if inside its window.
-    att = pd.merge_asof(o, inquiry.sort_values("start")[["shop_id", "buyer", "start", "until", "sx"]],
-                        left_on="created", right_on="start", by=["shop_id", "buyer"], direction="backward")
+    att = pd.merge_asof(
+        o,
+        inquiry.sort_values("start")[["shop_id", "buyer", "start", "until", "sx"]],
+        left_on="created",
+        right_on="start",
+        by=["shop_id", "buyer"],
+        direction="backward",
+    )
     att = att[att["sx"].notna() & (att["created"] < att["until"])]
-    att = att.assign(sx=att["sx"].astype(np.int64),
-                     is_paid=att["paid"].notna() & (att["paid"] < att["until"]))
-    att = att.assign(refunded=att["is_paid"] & att["refund_status"].isin(refund_states),
-                     paid_amount=np.where(att["is_paid"], att["amount"].fillna(0.0), 0.0))
-    per = att.groupby("sx").agg(orders=("created", "size"), paid_orders=("is_paid", "sum"),
-                                refunded=("refunded", "sum"), sales=("paid_amount", "sum"))
+    att = att.assign(sx=att["sx"].astype(np.int64), is_paid=att["paid"].notna() & (att["paid"] < att["until"]))
+    att = att.assign(
+        refunded=att["is_paid"] & att["refund_status"].isin(refund_states),
+        paid_amount=np.where(att["is_paid"], att["amount"].fillna(0.0), 0.0),
+    )
+    per = att.groupby("sx").agg(
+        orders=("created", "size"),
+        paid_orders=("is_paid", "sum"),
+        refunded=("refunded", "sum"),
+        sales=("paid_amount", "sum"),
+    )
     out = inquiry.set_index("sx").join(per).fillna({"orders": 0, "paid_orders": 0, "refunded": 0, "sales": 0.0})
     out = out.reset_index().rename(columns={"last_agent": "code"})
     return out
@@ -389,9 +499,19 @@ def _conversion_kpis(out: pd.DataFrame, conv: pd.DataFrame, keys: list[str]) -> 
 DRILL_COLUMNS = ("session_id", "sx", "when", "detail", "seq", "reply_seq", "wait")
 
 
-def drill(frames: AgentFrames, key: str, agent: str | None, period_kind: str, period: str, *,
-          shop_ids=None, window: str = "same_day", config: dict | None = None, date_from=None,
-          date_to=None) -> pd.DataFrame:
+def drill(
+    frames: AgentFrames,
+    key: str,
+    agent: str | None,
+    period_kind: str,
+    period: str,
+    *,
+    shop_ids=None,
+    window: str = "same_day",
+    config: dict | None = None,
+    date_from=None,
+    date_to=None,
+) -> pd.DataFrame:
     """The sessions (or turns) behind one cell of :func:`kpi_table`, worst first where that means something.
 
     ``agent`` is the account (``None`` or ``团队`` for the team row). Columns:
@@ -411,10 +531,17 @@ def drill(frames: AgentFrames, key: str, agent: str | None, period_kind: str, pe
     def out(df: pd.DataFrame, when: str, detail, seq=None, reply=None, wait=None) -> pd.DataFrame:
         if df.empty:
             return pd.DataFrame(columns=list(DRILL_COLUMNS))
-        res = pd.DataFrame({"session_id": sid.reindex(df["sx"]).to_numpy(), "sx": df["sx"].to_numpy(),
-                            "when": df[when].to_numpy(), "detail": list(detail(df)),
-                            "seq": df[seq].to_numpy() if seq else -1, "reply_seq": df[reply].to_numpy() if reply else -1,
-                            "wait": df[wait].to_numpy() if wait else np.nan})
+        res = pd.DataFrame(
+            {
+                "session_id": sid.reindex(df["sx"]).to_numpy(),
+                "sx": df["sx"].to_numpy(),
+                "when": df[when].to_numpy(),
+                "detail": list(detail(df)),
+                "seq": df[seq].to_numpy() if seq else -1,
+                "reply_seq": df[reply].to_numpy() if reply else -1,
+                "wait": df[wait].to_numpy() if wait else np.nan,
+            }
+        )
         return res.reset_index(drop=True)
 
     parts = mine(sc.parts if not team else _team_parts(sc.parts))
@@ -424,14 +551,25 @@ def drill(frames: AgentFrames, key: str, agent: str | None, period_kind: str, pe
     long_s = float(config.get("long_session_s", 900))
 
     def waits(df: pd.DataFrame) -> pd.DataFrame:
-        return out(df.sort_values("wait", ascending=False), "start",
-                   lambda d: [f"等待 {w:.0f} 秒（第 {s} 条 → 第 {r} 条）" if r >= 0 else f"第 {s} 条起没有得到回复"
-                              for w, s, r in zip(d["wait"], d["first_seq"], d["reply_seq"])],
-                   "first_seq", "reply_seq", "wait")
+        return out(
+            df.sort_values("wait", ascending=False),
+            "start",
+            lambda d: [
+                f"等待 {w:.0f} 秒（第 {s} 条 → 第 {r} 条）" if r >= 0 else f"第 {s} 条起没有得到回复"
+                for w, s, r in zip(d["wait"], d["first_seq"], d["reply_seq"])
+            ],
+            "first_seq",
+            "reply_seq",
+            "wait",
+        )
 
     def sessions_of(df: pd.DataFrame, text=None) -> pd.DataFrame:
-        text = text or (lambda d: [f"买家消息 {b} 条，客服消息 {a} 条，时长 {_dur(x)}" for b, a, x in
-                                   zip(d["buyer_msgs"], d["agent_msgs"], d["duration"])])
+        text = text or (
+            lambda d: [
+                f"买家消息 {b} 条，客服消息 {a} 条，时长 {_dur(x)}"
+                for b, a, x in zip(d["buyer_msgs"], d["agent_msgs"], d["duration"])
+            ]
+        )
         return out(df.sort_values("start"), "start", text)
 
     if key in ("first_resp", "first_resp_median"):
@@ -457,18 +595,34 @@ def drill(frames: AgentFrames, key: str, agent: str | None, period_kind: str, pe
         return out(h, "start", lambda d: [f"第 {s} 条转给 {names[c]}" for s, c in zip(d["seq"], d["to_code"])], "seq")
     if key == "expertise":
         q = answered[answered["question"] & (answered["deferred"] | answered["away"])]
-        return out(q, "start", lambda d: ["回复含推脱用语" if x else "提问后转给了其他客服" for x in d["deferred"]],
-                   "first_seq", "reply_seq", "wait")
+        return out(
+            q,
+            "start",
+            lambda d: ["回复含推脱用语" if x else "提问后转给了其他客服" for x in d["deferred"]],
+            "first_seq",
+            "reply_seq",
+            "wait",
+        )
     if key == "compliance":
         return sessions_of(parts[parts["flagged"]], lambda d: [f"客服违规/辱骂标记 {int(n)} 处" for n in d["flags"]])
     if key == "resolution":
         bad = parts[parts["end_negative"] | parts["repeated"]]
-        return sessions_of(bad, lambda d: ["、".join(x for x, on in (("买家负面结束", a), ("48 小时内再次咨询同一问题", b)) if on)
-                                           for a, b in zip(d["end_negative"], d["repeated"])])
+        return sessions_of(
+            bad,
+            lambda d: [
+                "、".join(x for x, on in (("买家负面结束", a), ("48 小时内再次咨询同一问题", b)) if on)
+                for a, b in zip(d["end_negative"], d["repeated"])
+            ],
+        )
     if key == "attitude":
         bad = parts[~parts["greeted"] | parts["rude"] | parts["end_negative"]]
-        return sessions_of(bad, lambda d: ["、".join(x for x, on in (("没有问候", not g), ("不当言语", r), ("买家负面结束", e)) if on)
-                                           for g, r, e in zip(d["greeted"], d["rude"], d["end_negative"])])
+        return sessions_of(
+            bad,
+            lambda d: [
+                "、".join(x for x, on in (("没有问候", not g), ("不当言语", r), ("买家负面结束", e)) if on)
+                for g, r, e in zip(d["greeted"], d["rude"], d["end_negative"])
+            ],
+        )
     if METRIC.get(key) is not None and METRIC[key].orders or key == "conversion":
         conv = sc.conversion
         if conv is None:
@@ -480,9 +634,14 @@ def drill(frames: AgentFrames, key: str, agent: str | None, period_kind: str, pe
             conv = conv[conv["orders"] > 0]
         elif key == "refund_rate":
             conv = conv[conv["refunded"] > 0]
-        return out(conv.sort_values("start"), "start",
-                   lambda d: [f"下单 {int(o)} 笔，付款 {int(p)} 笔，金额 {s:.2f} 元" + (f"，退款 {int(r)} 笔" if r else "")
-                              for o, p, s, r in zip(d["orders"], d["paid_orders"], d["sales"], d["refunded"])])
+        return out(
+            conv.sort_values("start"),
+            "start",
+            lambda d: [
+                f"下单 {int(o)} 笔，付款 {int(p)} 笔，金额 {s:.2f} 元" + (f"，退款 {int(r)} 笔" if r else "")
+                for o, p, s, r in zip(d["orders"], d["paid_orders"], d["sales"], d["refunded"])
+            ],
+        )
     return sessions_of(parts)
 
 

@@ -8,6 +8,7 @@ weighted by 接待会话量 (else 接待人数, else one per day), and 询单转
 Agents are matched on the sub-account: chat senders are ``店铺名:子账号``, reports
 usually say only ``子账号``, so both sides are compared after the last colon.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -109,8 +110,9 @@ class Comparison:
         return not self.lines and not self.unmatched
 
 
-def compare(computed: Iterable[Mapping[str, Any]], reports: Iterable[Mapping[str, Any]], kind: str,
-            period: str) -> Comparison:
+def compare(
+    computed: Iterable[Mapping[str, Any]], reports: Iterable[Mapping[str, Any]], kind: str, period: str
+) -> Comparison:
     """Match the report rows of ``period`` to the computed agent rows (team rows skipped)."""
     by_key: dict[str, list[Mapping[str, Any]]] = {}
     names: dict[str, str] = {}
@@ -128,8 +130,9 @@ def compare(computed: Iterable[Mapping[str, Any]], reports: Iterable[Mapping[str
     lines = []
     for k in sorted(set(agg) & set(agents)):
         row, rep = agents[k], agg[k]
-        lines.append(Line(str(row["agent"]), names[k], rep["days"],
-                          {key: (row.get(key), rep.get(f)) for _, key, f in pairs}))
+        lines.append(
+            Line(str(row["agent"]), names[k], rep["days"], {key: (row.get(key), rep.get(f)) for _, key, f in pairs})
+        )
     unmatched = [names[k] for k in sorted(set(agg) - set(agents))]
     without = [str(agents[k]["agent"]) for k in sorted(set(agents) - set(agg))] if agg else []
     return Comparison(lines, pairs, unmatched, without, (min(days), max(days)) if days else None)

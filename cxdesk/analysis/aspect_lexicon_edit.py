@@ -28,6 +28,7 @@ shop keeps its words without freezing the old lexicon; saving writes the
 result. A copy the user made by hand (no ``editor_changes``) is edited as it
 is and never re-based.
 """
+
 from __future__ import annotations
 
 import copy
@@ -170,8 +171,14 @@ def apply_changes(base: dict, changes: dict) -> dict:
 class LexiconDraft:
     """The lexicon files being edited (effective contents), with the bundled ones to compare."""
 
-    def __init__(self, files: dict[str, dict], bundled: dict[str, tuple[bytes, dict] | None],
-                 hand_made: set[str], rebased: list[str], notes: list[str]) -> None:
+    def __init__(
+        self,
+        files: dict[str, dict],
+        bundled: dict[str, tuple[bytes, dict] | None],
+        hand_made: set[str],
+        rebased: list[str],
+        notes: list[str],
+    ) -> None:
         self.files = files  # file name → effective data (aspects.json first)
         self.bundled = bundled  # file name → (bytes, data) of the bundled file, None for the user's own pack
         self.hand_made = hand_made  # user copies without editor_changes: edited as they are
@@ -202,9 +209,18 @@ class LexiconDraft:
 
     def packs(self) -> list[PackInfo]:
         on = set(self.packs_on())
-        return [PackInfo(name, self.category(name), name in on, tuple(_texts(data.get("cues"))),
-                         tuple(_by_name(data)), self.bundled.get(name) is not None)
-                for name, data in self.files.items() if name != MAIN]
+        return [
+            PackInfo(
+                name,
+                self.category(name),
+                name in on,
+                tuple(_texts(data.get("cues"))),
+                tuple(_by_name(data)),
+                self.bundled.get(name) is not None,
+            )
+            for name, data in self.files.items()
+            if name != MAIN
+        ]
 
     def aspects(self) -> list[AspectInfo]:
         """The aspects of aspects.json, then those of each pack (on or off), in file order."""
@@ -246,7 +262,9 @@ class LexiconDraft:
         if not _WORD_OK.fullmatch(word):
             raise LexiconEditError(f"「{word}」只能包含汉字、字母和数字（不要标点和空格；几个词请分开添加）")
         if len(word) < 2:
-            raise LexiconEditError(f"「{word}」只有一个字：单字会出现在太多词里（如「假」在「暑假」里），请至少写两个字")
+            raise LexiconEditError(
+                f"「{word}」只有一个字：单字会出现在太多词里（如「假」在「暑假」里），请至少写两个字"
+            )
         key = fold(word)
         data = self.files[file]
         own = _aspect_words(self._aspect(aspect, file))
@@ -255,8 +273,10 @@ class LexiconDraft:
         for other_kind, words in own.items():
             if key in {fold(w) for w in words}:
                 if {kind, other_kind} == {"positive", "negative"}:
-                    raise LexiconEditError(f"「{word}」已经是「{aspect}」的{KINDS[other_kind]}，"
-                                           f"不能同时是{label}：同一个说法不能既是好评又是差评")
+                    raise LexiconEditError(
+                        f"「{word}」已经是「{aspect}」的{KINDS[other_kind]}，"
+                        f"不能同时是{label}：同一个说法不能既是好评又是差评"
+                    )
                 raise LexiconEditError(f"「{word}」已经是「{aspect}」的{KINDS[other_kind]}，请先删除再添加")
         for name, other in _by_name(data).items():
             if name == aspect:
@@ -264,12 +284,16 @@ class LexiconDraft:
             for other_kind, words in _aspect_words(other).items():
                 if key in {fold(w) for w in words}:
                     where = "" if file == MAIN else f"（{self.category(file)}）"
-                    raise LexiconEditError(f"「{word}」已经是「{name}」{where}的{KINDS[other_kind]}：一个词只能属于一个方面")
+                    raise LexiconEditError(
+                        f"「{word}」已经是「{name}」{where}的{KINDS[other_kind]}：一个词只能属于一个方面"
+                    )
         general = self.files[MAIN]
         for polarity, words in (general.get("opinions") or {}).items():
             if key in {fold(w) for w in _texts(words)}:
-                raise LexiconEditError(f"「{word}」是通用评价词（{polarity}，不指明方面，如「很好」「失望」），"
-                                       "不能放进某个方面；请写带方面的说法，如「发货快」")
+                raise LexiconEditError(
+                    f"「{word}」是通用评价词（{polarity}，不指明方面，如「很好」「失望」），"
+                    "不能放进某个方面；请写带方面的说法，如「发货快」"
+                )
         if key in {fold(w) for w in _texts(general.get("negators"))}:
             raise LexiconEditError(f"「{word}」是否定词（用来翻转好坏，如「不太满意」），不能放进某个方面")
         if key in {fold(w) for w in _texts(general.get("ignore"))}:
@@ -356,8 +380,14 @@ class LexiconDraft:
 
 def load_draft() -> LexiconDraft:
     """The effective lexicon files (user copies over bundled), every pack file of both folders included."""
-    names = [MAIN] + sorted({p.name for folder in (bundled_lexicon_dir(), user_lexicon_dir())
-                             for p in folder.glob(PACK_GLOB) if p.is_file()})
+    names = [MAIN] + sorted(
+        {
+            p.name
+            for folder in (bundled_lexicon_dir(), user_lexicon_dir())
+            for p in folder.glob(PACK_GLOB)
+            if p.is_file()
+        }
+    )
     files: dict[str, dict] = {}
     bundled: dict[str, tuple[bytes, dict] | None] = {}
     hand_made: set[str] = set()
@@ -414,8 +444,11 @@ def save_draft(draft: LexiconDraft) -> list[Path]:
             path = user_lexicon_dir() / name
             base = draft.bundled.get(name)
             previous[path] = path.read_bytes() if path.exists() else None
-            if base is not None and name not in draft.hand_made and data == {k: v for k, v in base[1].items()
-                                                                           if k != CHANGES_KEY}:
+            if (
+                base is not None
+                and name not in draft.hand_made
+                and data == {k: v for k, v in base[1].items() if k != CHANGES_KEY}
+            ):
                 if path.exists():  # the same as shipped: no copy, so a newer cxdesk's file is used as it is
                     path.unlink()
                     touched.append(path)
@@ -430,9 +463,12 @@ def save_draft(draft: LexiconDraft) -> list[Path]:
                 out = data
             else:
                 changes = changes_between(data, base[1])
-                changes = {"note": "由 cxdesk 设置 → 评价方面词表 写入：相对内置词表的修改（升级后套用到新版本）；"
-                                   "删除本文件即恢复内置词表",
-                           "based_on": _digest(base[0]), **changes}
+                changes = {
+                    "note": "由 cxdesk 设置 → 评价方面词表 写入：相对内置词表的修改（升级后套用到新版本）；"
+                    "删除本文件即恢复内置词表",
+                    "based_on": _digest(base[0]),
+                    **changes,
+                }
                 out = {**data, CHANGES_KEY: changes}
             _write(path, out)
             touched.append(path)

@@ -14,6 +14,7 @@ For each review not yet read with the current lexicon and sentiment model
 Platform default texts (此用户未填写评价内容 …) give no mentions.
 The stage runs after review sentiment, which it reads for the first review.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -46,11 +47,12 @@ def init_aspect_worker() -> None:
 
 
 def _text_hash(content: str, append: str) -> str:
-    return hashlib.blake2b(f"{content}\x1f{append}".encode("utf-8"), digest_size=8).hexdigest()
+    return hashlib.blake2b(f"{content}\x1f{append}".encode(), digest_size=8).hexdigest()
 
 
-def read_reviews(lexicon: AspectLexicon, model: SentimentModel,
-                 rows: list[tuple[int, str, str, int | None, str | None]]) -> tuple[list[tuple], list[tuple]]:
+def read_reviews(
+    lexicon: AspectLexicon, model: SentimentModel, rows: list[tuple[int, str, str, int | None, str | None]]
+) -> tuple[list[tuple], list[tuple]]:
     """(mention rows, state rows) for reviews given as (id, content, append, rating, first label)."""
     version = stage_version(lexicon, model)
     appends = [(i, a) for i, (_, _, a, _, _) in enumerate(rows) if a and not is_no_content(a)]
@@ -64,14 +66,40 @@ def read_reviews(lexicon: AspectLexicon, model: SentimentModel,
     states: list[tuple] = []
     for i, (rid, content, append, rating, first_label) in enumerate(rows):
         if not is_no_content(content):
-            mentions += [(rid, m.aspect, m.opinion, m.polarity, m.span_start, m.span_end, version, "content",
-                          m.clause_start, m.clause_end) for m in lexicon.mentions(content)]
+            mentions += [
+                (
+                    rid,
+                    m.aspect,
+                    m.opinion,
+                    m.polarity,
+                    m.span_start,
+                    m.span_end,
+                    version,
+                    "content",
+                    m.clause_start,
+                    m.clause_end,
+                )
+                for m in lexicon.mentions(content)
+            ]
         append_score, append_label, shift = None, None, 0
         if i in append_sentiment:
             append_score, append_label = append_sentiment[i]
             found = lexicon.mentions(append)
-            mentions += [(rid, m.aspect, m.opinion, m.polarity, m.span_start, m.span_end, version, "append",
-                          m.clause_start, m.clause_end) for m in found]
+            mentions += [
+                (
+                    rid,
+                    m.aspect,
+                    m.opinion,
+                    m.polarity,
+                    m.span_start,
+                    m.span_end,
+                    version,
+                    "append",
+                    m.clause_start,
+                    m.clause_end,
+                )
+                for m in found
+            ]
             first_positive = first_label == "正面" or (first_label is None and (rating or 0) >= 4)
             negatives = sum(m.polarity == "负面" for m in found)
             positives = sum(m.polarity == "正面" for m in found)
@@ -117,8 +145,9 @@ def run_aspect_stage(ctx: JobContext, store, run_chunks: Callable, workers: int 
 
     status = "failed"
     try:
-        run_chunks(ctx, read_chunk, tasks, store_rows, total_texts=len(ids), initializer=init_aspect_worker,
-                   workers=workers)
+        run_chunks(
+            ctx, read_chunk, tasks, store_rows, total_texts=len(ids), initializer=init_aspect_worker, workers=workers
+        )
         status = "done"
     except Cancelled:
         status = "cancelled"

@@ -60,6 +60,7 @@ the feel on the skin and 显白 the effect).
 Spans are character offsets into the text that was read, so the UI can
 highlight the clause and the opinion words in the original review.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -131,8 +132,15 @@ class AspectLexicon:
                 cues = [fold(str(w)) for w in pack.get("cues", [])]
                 if not cues:
                     raise ValueError(f"类别词表「{pack.get('category', '')}」没有 cues")
-                self.packs.append((str(pack.get("category", "")), re.compile(word_pattern(cues)), pack_table,
-                                   re.compile(word_pattern(pack_table)), _core_words(pack_table)))
+                self.packs.append(
+                    (
+                        str(pack.get("category", "")),
+                        re.compile(word_pattern(cues)),
+                        pack_table,
+                        re.compile(word_pattern(pack_table)),
+                        _core_words(pack_table),
+                    )
+                )
         except (KeyError, TypeError, ValueError) as exc:
             raise CxdeskError(f"方面词表 {source or ''} 格式不对：{exc}") from exc
         self.aspects = tuple(dict.fromkeys(names + [self.overall]))
@@ -141,8 +149,9 @@ class AspectLexicon:
         self._core = _core_words(table)
         self._negators = re.compile(word_pattern(fold(w) for w in negators))
         self._questions = re.compile(word_pattern(self.question_words)) if self.question_words else None
-        self._contrast = re.compile("(?<=[\u4e00-\u9fff])(?=" + word_pattern(fold(w) for w in contrast) + ")") \
-            if contrast else None
+        self._contrast = (
+            re.compile("(?<=[\u4e00-\u9fff])(?=" + word_pattern(fold(w) for w in contrast) + ")") if contrast else None
+        )
         self._contrast_start = re.compile(word_pattern(fold(w) for w in contrast)) if contrast else None
         self._hedges = re.compile(word_pattern(fold(w) for w in hedges)) if hedges else None
         self._tokenizer: Tokenizer | None = None  # jieba, loaded on the first one-character word
@@ -218,27 +227,28 @@ class AspectLexicon:
             self._last_tokens = (clause, self._tokenizer.spans(clause))
         for a, b in self._last_tokens[1]:
             if a <= pos - start < b:
-                token = folded[start + a:start + b]
+                token = folded[start + a : start + b]
                 return len(token) == 1 or all(ch in _MODIFIERS for i, ch in enumerate(token) if i != pos - start - a)
         return True
 
     def _in_dictionary_word(self, folded: str, start: int, end: int, pos: int) -> bool:
         """Whether a dictionary word of 2–4 characters of the clause holds the character at ``pos`` and
         another that is not a degree word, or the character is doubled (坏坏的, 慢慢)."""
-        if folded[pos] in folded[max(start, pos - 1):pos] + folded[pos + 1:min(end, pos + 2)]:
+        if folded[pos] in folded[max(start, pos - 1) : pos] + folded[pos + 1 : min(end, pos + 2)]:
             return True
         for size in (2, 3, 4):
             for a in range(max(start, pos - size + 1), min(pos, end - size) + 1):
-                piece = folded[a:a + size]
-                if self._dictionary.get(piece) and not all(ch in _MODIFIERS for i, ch in enumerate(piece)
-                                                           if a + i != pos):
+                piece = folded[a : a + size]
+                if self._dictionary.get(piece) and not all(
+                    ch in _MODIFIERS for i, ch in enumerate(piece) if a + i != pos
+                ):
                     return True
         return False
 
     def _absence(self, folded: str, start: int, end: int, s: int, e: int) -> tuple[int, int] | None:
         """Span of 「没有 X」 or 「X 都没有」 around the trigger at ``s:e`` (rule 9), else None."""
         for n in self._negators.finditer(folded, max(start, s - 3), s):
-            if n.end() == s and folded[n.start():s] in _ABSENT:
+            if n.end() == s and folded[n.start() : s] in _ABSENT:
                 return n.start(), e
         m = _ABSENT_AFTER.match(folded, e, end)
         if m is not None and m.end() == end:
@@ -272,16 +282,28 @@ class AspectLexicon:
             else:
                 return found
 
-    def _clause(self, folded: str, start: int, end: int, table: dict[str, _Word], words: re.Pattern,
-                core: frozenset[str], in_contrast: bool) -> list[Mention]:
+    def _clause(
+        self,
+        folded: str,
+        start: int,
+        end: int,
+        table: dict[str, _Word],
+        words: re.Pattern,
+        core: frozenset[str],
+        in_contrast: bool,
+    ) -> list[Mention]:
         hits = []  # (start, end, word, polarity after negation, opinion start)
         last_end = start
         skipped: list[tuple[int, int]] = []  # ignore words: no negator starts inside them (无论, 非常)
         for m in self._scan(words, core, folded, start, end):
             word = table[m.group()]
-            if m.group() in _MODAL and m.end() < end and _is_cjk(folded[m.end()]) \
-                    and folded[m.end()] not in _MODAL[m.group()] \
-                    and self._negated(folded, start, m.start(), m.end()) is None:
+            if (
+                m.group() in _MODAL
+                and m.end() < end
+                and _is_cjk(folded[m.end()])
+                and folded[m.end()] not in _MODAL[m.group()]
+                and self._negated(folded, start, m.start(), m.end()) is None
+            ):
                 continue  # 「可以放心购买」「适合冬天用」: a verb with its object, not 「还可以」「很适合我」「不适合油皮」
             polarity, op_start = word.polarity, m.start()
             if polarity is not None and polarity != "中性" and self._negators.match(folded, m.start()) is None:
@@ -304,8 +326,13 @@ class AspectLexicon:
         for i in range(len(hits) - 1):
             s0, e0, w0, _, _ = hits[i]
             s1, e1, w1, p1, o1 = hits[i + 1]
-            if w0.kind == _TRIGGER and w1.kind == _TRIGGER and w0.aspect != w1.aspect \
-                    and folded[e0:s1] in ("", "的") and not any(ch in _COORDINATION for ch in folded[e1:e1 + 2]):
+            if (
+                w0.kind == _TRIGGER
+                and w1.kind == _TRIGGER
+                and w0.aspect != w1.aspect
+                and folded[e0:s1] in ("", "的")
+                and not any(ch in _COORDINATION for ch in folded[e1 : e1 + 2])
+            ):
                 hits[i + 1] = (s1, e1, w0, p1, o1)
         mentions: list[Mention] = []
         opinions = [h for h in hits if h[2].kind == _OPINION]
@@ -315,8 +342,13 @@ class AspectLexicon:
         for i, (s, e, word, polarity, op_start) in enumerate(hits):
             if word.kind == _JUDGING and i not in taken:
                 mentions.append(Mention(word.aspect, folded[op_start:e], polarity, op_start, e, start, end))
-            elif word.kind == _TRIGGER and i + 1 < len(hits) and hits[i + 1][2].kind == _JUDGING \
-                    and hits[i + 1][2].aspect != word.aspect and hits[i + 1][4] - e <= _TAKE_OVER_GAP:
+            elif (
+                word.kind == _TRIGGER
+                and i + 1 < len(hits)
+                and hits[i + 1][2].kind == _JUDGING
+                and hits[i + 1][2].aspect != word.aspect
+                and hits[i + 1][4] - e <= _TAKE_OVER_GAP
+            ):
                 # 「保质期太短」: 太短 judges 尺码 on its own, but here it judges the 保质期 right before it.
                 _, ne, _, npol, nop = hits[i + 1]
                 taken.add(i + 1)
@@ -330,12 +362,16 @@ class AspectLexicon:
                     if absent is None:
                         absent = self._negated(folded, hits[i - 1][1] if i else start, s, e)
                     if absent is not None:  # 「没有礼盒包装」「连盒子都没有」「啥赠品都没」「不保湿」
-                        mentions.append(Mention(word.aspect, folded[absent[0]:absent[1]], "负面", absent[0],
-                                                absent[1], start, end))
+                        mentions.append(
+                            Mention(
+                                word.aspect, folded[absent[0] : absent[1]], "负面", absent[0], absent[1], start, end
+                            )
+                        )
                     continue
                 used.add(chosen[0])
-                mentions.append(Mention(word.aspect, folded[chosen[4]:chosen[1]], chosen[3], chosen[4], chosen[1],
-                                        start, end))
+                mentions.append(
+                    Mention(word.aspect, folded[chosen[4] : chosen[1]], chosen[3], chosen[4], chosen[1], start, end)
+                )
         if in_contrast and not opinions:
             # 「…，就是瓶子比较硬」: after a contrast word a hedged trigger is the complaint.
             if hedge is not None:
@@ -343,14 +379,17 @@ class AspectLexicon:
                 before = [h for h in hits if h[2].kind == _TRIGGER and h[0] < hedge.start()]
                 judged = any(h[2].kind == _JUDGING and h[0] >= hedge.start() for h in hits)
                 if before and not judged and not any(m.aspect == before[-1][2].aspect for m in mentions):
-                    mentions.append(Mention(before[-1][2].aspect, folded[hedge.start():end], "负面", hedge.start(),
-                                            end, start, end))
+                    mentions.append(
+                        Mention(
+                            before[-1][2].aspect, folded[hedge.start() : end], "负面", hedge.start(), end, start, end
+                        )
+                    )
         left = [h for h in opinions if h[0] not in used]
         if left and not any(m.aspect == self.overall for m in mentions):
             score = sum(1 if h[3] == "正面" else -1 if h[3] == "负面" else 0 for h in left)
             polarity = "正面" if score > 0 else "负面" if score < 0 else "中性"
             pick = next((h for h in left if h[3] == polarity), left[0])
-            mentions.append(Mention(self.overall, folded[pick[4]:pick[1]], polarity, pick[4], pick[1], start, end))
+            mentions.append(Mention(self.overall, folded[pick[4] : pick[1]], polarity, pick[4], pick[1], start, end))
         # Two triggers of one aspect sharing an opinion (「客服回复很及时」) are one mention.
         unique = {(m.aspect, m.span_start): m for m in mentions}
         return sorted(unique.values(), key=lambda m: (m.span_start, m.aspect))
@@ -362,8 +401,11 @@ def _is_cjk(ch: str) -> bool:
 
 def _core_words(table: dict[str, _Word]) -> frozenset[str]:
     """Words that are one lexicon character, alone or after degree words (快, 很快, 太差): checked on tokens."""
-    return frozenset(w for w, word in table.items() if word.kind != _IGNORE and (
-        len(w) == 1 or (w[-1] in table and all(ch in _MODIFIERS for ch in w[:-1]))))
+    return frozenset(
+        w
+        for w, word in table.items()
+        if word.kind != _IGNORE and (len(w) == 1 or (w[-1] in table and all(ch in _MODIFIERS for ch in w[:-1])))
+    )
 
 
 def _fill_table(table: dict[str, _Word], data: dict, override: bool = False) -> list[str]:

@@ -8,6 +8,7 @@ stars. The held-out accuracy on the shop's own reviews is stored beside the
 model, and the settings page shows it. A model is refitted when the shop's
 rated reviews change (import or undo) or the shipped model changes.
 """
+
 from __future__ import annotations
 
 import random
@@ -16,7 +17,9 @@ from dataclasses import dataclass
 
 from cxdesk.analysis.no_content import is_no_content
 from cxdesk.analysis.sentiment import (
-    MIN_PER_CLASS, CalibrationError, SentimentModel, fit_shop_model,
+    CalibrationError,
+    SentimentModel,
+    fit_shop_model,
 )
 from cxdesk.analysis.stage import StageResult
 from cxdesk.ratings import calibration_label
@@ -71,9 +74,20 @@ def calibrate_shops(ctx: JobContext, store, base: SentimentModel) -> StageResult
                     store.shop_models.delete(shop.id)
             continue
         with store.transaction():
-            store.shop_models.put(ShopModelInfo(
-                shop.id, model.version, base.version, accuracy, int(model.info["heldout_n"]),
-                int(model.info["n_pos"]), int(model.info["n_neg"]), fingerprint, ""), model.to_bytes())
+            store.shop_models.put(
+                ShopModelInfo(
+                    shop.id,
+                    model.version,
+                    base.version,
+                    accuracy,
+                    int(model.info["heldout_n"]),
+                    int(model.info["n_pos"]),
+                    int(model.info["n_neg"]),
+                    fingerprint,
+                    "",
+                ),
+                model.to_bytes(),
+            )
         fitted += 1
     ctx.progress(len(shops), len(shops), "店铺情感模型已校准")
     return StageResult("calibration", base.version, fitted, time.perf_counter() - started, unit="个店铺")
@@ -99,6 +113,17 @@ def model_status(store, base_version: str) -> list[ModelStatus]:
         if info is None:
             out.append(ModelStatus(shop.name, shop.platform_label, False, base_version, None, 0, 0, 0, None))
         else:
-            out.append(ModelStatus(shop.name, shop.platform_label, True, info.version, info.heldout_accuracy,
-                                   info.heldout_n, info.n_pos, info.n_neg, info.fitted_at))
+            out.append(
+                ModelStatus(
+                    shop.name,
+                    shop.platform_label,
+                    True,
+                    info.version,
+                    info.heldout_accuracy,
+                    info.heldout_n,
+                    info.n_pos,
+                    info.n_neg,
+                    info.fitted_at,
+                )
+            )
     return out

@@ -7,6 +7,7 @@ the mean wait on a line from ``avg_wait_best_s`` (100) to
 (editable on 设置); a dimension without data (no orders, analysis not run)
 is left out and the other weights are scaled up, never scored as 0.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -54,11 +55,13 @@ def dimension_parts(table: pd.DataFrame, config: dict, frames) -> dict[str, dict
     full = float(config.get("conversion", {}).get("full_marks_rate", 0.6))
     return {
         "speed": {"rate_30s": table["rate_30s"], "rate_3min": table["rate_3min"], "avg_wait": avg_wait},
-        "attitude": {"greeting": _ratio(table["greeted"], table["sessions"]),
-                     "closing": _ratio(table["closed"], table["sessions"]),
-                     "courtesy": _ratio(table["courtesy"], table["agent_msgs"]),
-                     "no_rude": nan if no_risk else 1 - _ratio(table["rude"], table["sessions"]),
-                     "buyer_end": buyer_end},
+        "attitude": {
+            "greeting": _ratio(table["greeted"], table["sessions"]),
+            "closing": _ratio(table["closed"], table["sessions"]),
+            "courtesy": _ratio(table["courtesy"], table["agent_msgs"]),
+            "no_rude": nan if no_risk else 1 - _ratio(table["rude"], table["sessions"]),
+            "buyer_end": buyer_end,
+        },
         "expertise": {"answered": 1 - _ratio(table["deferred"], table["questions"])},
         "resolution": {"resolved": resolution},
         "compliance": {"clean": nan if no_risk else 1 - _ratio(table["flagged"], table["sessions"])},
@@ -74,8 +77,7 @@ def add_scores(table: pd.DataFrame, config: dict, frames=None) -> None:
         table[SCORE_MISSING] = pd.Series(dtype=object)
         return
     parts = dimension_parts(table, config, frames)
-    inner = {"speed": config.get("speed", {}).get("parts", {}),
-             "attitude": config.get("attitude", {}).get("parts", {})}
+    inner = {"speed": config.get("speed", {}).get("parts", {}), "attitude": config.get("attitude", {}).get("parts", {})}
     for dim, items in parts.items():
         weights = inner.get(dim) or {k: 1.0 for k in items}
         table[dim] = (_weighted(items, weights) * 100).round(1)
@@ -127,15 +129,15 @@ def explain(row: pd.Series) -> list[Evidence]:
     """The numbers behind each dimension of one table row, in words."""
     details = {
         "speed": f"30秒回复率 {_pct(row['rate_30s'])}，3分钟回复率 {_pct(row['rate_3min'])}，"
-                 f"平均响应 {_sec(row['avg_resp'])}",
+        f"平均响应 {_sec(row['avg_resp'])}",
         "attitude": f"问候 {_n(row['greeted'])}/{_n(row['sessions'])} 个会话，结束语 {_n(row['closed'])}/"
-                    f"{_n(row['sessions'])}，礼貌用语消息 {_n(row['courtesy'])}/{_n(row['agent_msgs'])}，"
-                    f"不当言语会话 {_n(row['rude'])}，买家以负面情绪结束 {_n(row['end_negative'])}/{_n(row['end_known'])}",
+        f"{_n(row['sessions'])}，礼貌用语消息 {_n(row['courtesy'])}/{_n(row['agent_msgs'])}，"
+        f"不当言语会话 {_n(row['rude'])}，买家以负面情绪结束 {_n(row['end_negative'])}/{_n(row['end_known'])}",
         "expertise": f"回答的买家提问 {_n(row['questions'])} 个，其中推脱（不清楚/我问一下…）或转走 {_n(row['deferred'])} 个",
         "resolution": f"{_n(row['sessions'])} 个会话中，买家负面结束或 48 小时内为同一问题再来 {_n(row['unresolved'])} 个",
         "compliance": f"{_n(row['sessions'])} 个会话中，有客服违规/辱骂标记（误报除外）的 {_n(row['flagged'])} 个",
         "conversion": f"询单 {_n(row['inquiry_buyers'])} 人，付款 {_n(row.get('paying_buyers'))} 人，"
-                      f"询单→付款 {_pct(row['pay_rate'])}",
+        f"询单→付款 {_pct(row['pay_rate'])}",
     }
     out = []
     for key, label in DIMENSIONS.items():
@@ -147,5 +149,8 @@ def explain(row: pd.Series) -> list[Evidence]:
 # --- the weights: read and written by the settings page ------------------------------------------------
 
 from cxdesk.analysis.capability_config import (  # noqa: E402,F401  (re-exported)
-    reset_weights, save_weights, shipped_weights, user_config_path,
+    reset_weights,
+    save_weights,
+    shipped_weights,
+    user_config_path,
 )

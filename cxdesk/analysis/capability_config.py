@@ -2,6 +2,7 @@
 
 No pandas here: the settings page's weights editor uses it when the window is built.
 """
+
 from __future__ import annotations
 
 import json
@@ -30,7 +31,6 @@ def load_config() -> dict:
     """capability.json (the user's copy in the data folder wins); re-read when the file changes."""
     path = config_path()
     return _read(str(path), path.stat().st_mtime if path.exists() else 0.0)
-
 
 
 def user_config_path() -> Path:

@@ -29,6 +29,7 @@ demo), which is why the gate exists. Agents' lines keep the gate as it was.
 
 Reviews are not gated: there the model's reading is the right one.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -85,14 +86,17 @@ class ChatTone:
                 band=(low, high),
                 sure_positive=float(data.get("sure_positive", 0.9)),
                 agent_ignored=re.compile(word_pattern(fold(w) for w in data.get("agent_ignored_cues", [])))
-                if data.get("agent_ignored_cues") else None,
+                if data.get("agent_ignored_cues")
+                else None,
                 buyer_ignored=re.compile(word_pattern(fold(w) for w in data.get("buyer_topic_cues", [])))
-                if data.get("buyer_topic_cues") else None,
+                if data.get("buyer_topic_cues")
+                else None,
                 buyer_negative=re.compile(word_pattern(fold(w) for w in data.get("buyer_negative_cues", []))),
                 buyer_marks=re.compile(word_pattern(fold(w) for w in data.get("buyer_anger_marks", []))),
                 buyer_marks_min_chars=int(data.get("buyer_marks_min_chars", 5)),
-                buyer_patterns=any_matcher([check_pattern(p, "buyer_negative_patterns")
-                                            for p in data.get("buyer_negative_patterns", [])]),
+                buyer_patterns=any_matcher(
+                    [check_pattern(p, "buyer_negative_patterns") for p in data.get("buyer_negative_patterns", [])]
+                ),
             )
         except (OSError, ValueError, KeyError, TypeError, RuleError) as exc:
             raise CxdeskError(f"聊天语气词表 {path} 有误：{exc}") from exc
@@ -101,7 +105,7 @@ class ChatTone:
         for m in pattern.finditer(text):
             if ignored is not None and ignored.fullmatch(m.group()):
                 continue
-            before = _CLAUSE_END.split(text[max(0, m.start() - self.window):m.start()])[-1]  # this clause only
+            before = _CLAUSE_END.split(text[max(0, m.start() - self.window) : m.start()])[-1]  # this clause only
             if not self.negators.search(before):
                 return True
         return False
@@ -110,12 +114,16 @@ class ChatTone:
         """A buyer's (folded) line shows displeasure beyond the shared cue words: a word of the buyer
         list (not negated), a buyer pattern, or anger marks (！) in a line of some length without
         a positive cue (「是的!」「谢谢你!」 are not angry)."""
-        if (self.buyer_negative is not None and self._has(self.buyer_negative, folded)) \
-                or self.buyer_patterns(encode_text(folded)):
+        if (self.buyer_negative is not None and self._has(self.buyer_negative, folded)) or self.buyer_patterns(
+            encode_text(folded)
+        ):
             return True
-        return self.buyer_marks is not None and self.buyer_marks.search(folded) is not None \
-            and len(_MARKS_AND_SPACE.sub("", folded)) >= self.buyer_marks_min_chars \
+        return (
+            self.buyer_marks is not None
+            and self.buyer_marks.search(folded) is not None
+            and len(_MARKS_AND_SPACE.sub("", folded)) >= self.buyer_marks_min_chars
             and not self._has(self.positive, folded)
+        )
 
     def topic_only(self, text: str) -> bool:
         """A buyer's line whose only negative cues name a topic (``buyer_topic_cues``: 「我要退款」
@@ -125,11 +133,15 @@ class ChatTone:
         if self.buyer_ignored is None:
             return False
         folded = fold(text or "")
-        return self._has(self.buyer_ignored, folded) and not self._has(self.negative, folded, self.buyer_ignored) \
+        return (
+            self._has(self.buyer_ignored, folded)
+            and not self._has(self.negative, folded, self.buyer_ignored)
             and not self.buyer_displeased(folded)
+        )
 
-    def adjust(self, texts: list[str], scores: np.ndarray, neg_below: float, pos_above: float,
-               roles: list[str] | None = None) -> np.ndarray:
+    def adjust(
+        self, texts: list[str], scores: np.ndarray, neg_below: float, pos_above: float, roles: list[str] | None = None
+    ) -> np.ndarray:
         """Scores of chat messages after gating (a new array; labels follow from the usual thresholds).
 
         ``roles`` (buyer/agent/…) per text: an agent talking about 退货 or 补发 is doing the job,

@@ -12,6 +12,7 @@ job's own thread is the only writer and stores each chunk as it arrives,
 so a cancelled run keeps what it finished. Small workloads run in-process:
 starting a pool costs more than scoring a few thousand texts.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -112,8 +113,7 @@ def score_sentiment_chunk(task: tuple[str, str, list[int], int | None]) -> list[
         version = message_version(model.version)
     labels = model.labels(scores)
     return [
-        (target_type, rid, None if e else float(sc), None if e else str(lb), int(e), version,
-         content_hash(t))
+        (target_type, rid, None if e else float(sc), None if e else str(lb), int(e), version, content_hash(t))
         for (rid, _), t, e, sc, lb in zip(rows, texts, empty, scores.tolist(), labels.tolist())
     ]
 
@@ -121,9 +121,17 @@ def score_sentiment_chunk(task: tuple[str, str, list[int], int | None]) -> list[
 # --- coordinator -----------------------------------------------------------------------
 
 
-def _run_chunks(ctx: JobContext, func: Callable, tasks: list, store_rows: Callable[[list], None],
-                *, total_texts: int, initializer: Callable, initargs: tuple = (),
-                workers: int | None = None) -> None:
+def _run_chunks(
+    ctx: JobContext,
+    func: Callable,
+    tasks: list,
+    store_rows: Callable[[list], None],
+    *,
+    total_texts: int,
+    initializer: Callable,
+    initargs: tuple = (),
+    workers: int | None = None,
+) -> None:
     if total_texts < IN_PROCESS_BELOW or workers == 1:
         initializer(*initargs)
         for i, task in enumerate(tasks):
@@ -131,8 +139,15 @@ def _run_chunks(ctx: JobContext, func: Callable, tasks: list, store_rows: Callab
             store_rows(func(task))
             ctx.progress(i + 1, len(tasks), "")
         return
-    map_in_processes(func, tasks, ctx, max_workers=workers, initializer=initializer, initargs=initargs,
-                     on_result=lambda _i, rows: store_rows(rows))
+    map_in_processes(
+        func,
+        tasks,
+        ctx,
+        max_workers=workers,
+        initializer=initializer,
+        initargs=initargs,
+        on_result=lambda _i, rows: store_rows(rows),
+    )
 
 
 @dataclass(frozen=True)
@@ -159,8 +174,9 @@ def _plans(store, base: SentimentModel) -> list[_Plan]:
     return plans
 
 
-def _sentiment_stage(ctx: JobContext, store, target_type: str, base: SentimentModel,
-                     workers: int | None) -> StageResult:
+def _sentiment_stage(
+    ctx: JobContext, store, target_type: str, base: SentimentModel, workers: int | None
+) -> StageResult:
     """Score every text of this type that has no score from the model that now applies to it."""
     started = time.perf_counter()
     stage = f"sentiment.{target_type}"
@@ -173,11 +189,15 @@ def _sentiment_stage(ctx: JobContext, store, target_type: str, base: SentimentMo
         key = prefix + plan.version
         after = int(store.meta.get(key, "0") or 0)
         top = store.results.max_text_id(target_type, shop_id=plan.shop_id, rated=plan.rated)
-        ids = store.results.sentiment_pending_ids(target_type, plan.version, shop_id=plan.shop_id,
-                                                  rated=plan.rated, after_id=after) if top > after else []
+        ids = (
+            store.results.sentiment_pending_ids(
+                target_type, plan.version, shop_id=plan.shop_id, rated=plan.rated, after_id=after
+            )
+            if top > after
+            else []
+        )
         marks.append((prefix, key, top))
-        tasks += [(str(store.path), target_type, list(part), plan.shop_model)
-                  for part in chunked(ids, CHUNK_SIZE)]
+        tasks += [(str(store.path), target_type, list(part), plan.shop_model) for part in chunked(ids, CHUNK_SIZE)]
     total = sum(len(t[2]) for t in tasks)
 
     def remember() -> None:
@@ -201,8 +221,15 @@ def _sentiment_stage(ctx: JobContext, store, target_type: str, base: SentimentMo
 
     status = "failed"
     try:
-        _run_chunks(ctx, score_sentiment_chunk, tasks, store_rows, total_texts=total,
-                    initializer=init_sentiment_worker, workers=workers)
+        _run_chunks(
+            ctx,
+            score_sentiment_chunk,
+            tasks,
+            store_rows,
+            total_texts=total,
+            initializer=init_sentiment_worker,
+            workers=workers,
+        )
         status = "done"
         remember()
     except Cancelled:

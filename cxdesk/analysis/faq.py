@@ -6,6 +6,7 @@ identical normalised forms, clusters the distinct forms
 cluster with its most central text and keywords. No question filter: every
 text gets a cluster (a text like no other is a cluster of one).
 """
+
 from __future__ import annotations
 
 import re
@@ -72,10 +73,14 @@ def label_text(central: str, keywords: Sequence[str]) -> str:
     return f"{central}（{' / '.join(kws)}）" if kws else central
 
 
-def cluster_texts(texts: Sequence[str | None], *, rules: FaqRules | None = None,
-                  ctx: JobContext | None = None, words: Callable[[str], list[str]] | None = None,
-                  vectors: Callable[[Sequence[str]], np.ndarray] | None = None,
-                  ) -> TextClusters:
+def cluster_texts(
+    texts: Sequence[str | None],
+    *,
+    rules: FaqRules | None = None,
+    ctx: JobContext | None = None,
+    words: Callable[[str], list[str]] | None = None,
+    vectors: Callable[[Sequence[str]], np.ndarray] | None = None,
+) -> TextClusters:
     """Cluster every text; empty texts (after normalisation) share cluster -1.
 
     ``vectors``: sentence vectors of a list of texts (e.g.
@@ -186,8 +191,16 @@ def _read_table(path: str):
     raise CxdeskError(f"无法识别“{path}”的编码（试过 UTF-8 与 GB18030）。")
 
 
-def cluster_file(ctx: JobContext, path: str, column: str, out: str, preset: str | None = None, *,
-                 store: str | None = None, keep_personal: bool = False) -> ClusterFileSummary:
+def cluster_file(
+    ctx: JobContext,
+    path: str,
+    column: str,
+    out: str,
+    preset: str | None = None,
+    *,
+    store: str | None = None,
+    keep_personal: bool = False,
+) -> ClusterFileSummary:
     """Job: cluster every row of one text column of a CSV/XLSX; write the rows back with
     ``cluster_id`` and ``cluster_label`` (``cluster_id`` 0 is the largest group, -1 an empty text).
 

@@ -46,6 +46,7 @@ New texts later join an existing cluster when their cosine to its stored
 centroid (TF-IDF part and, when stored, vector part) reaches ``assign_min_similarity``
 (:func:`assign`).
 """
+
 from __future__ import annotations
 
 import re
@@ -61,8 +62,19 @@ from cxdesk.analysis.faq_text import ClusterParams
 from cxdesk.privacy import MASK, mask_text
 
 _MASK_SYMBOLS = "\ue000\ue001\ue002\ue003\ue004\ue005\ue006\ue007\ue008\ue009\ue00a\ue00b\ue00c"
-_MASKS = ("{订单号}", "{电话}", "{金额}", "{日期}", "{时间}", "{地址}", "{姓名}", "{链接}", "{数字}", "{其他}",
-          "{型号}")
+_MASKS = (
+    "{订单号}",
+    "{电话}",
+    "{金额}",
+    "{日期}",
+    "{时间}",
+    "{地址}",
+    "{姓名}",
+    "{链接}",
+    "{数字}",
+    "{其他}",
+    "{型号}",
+)
 _TO_SYMBOL = {m: s for m, s in zip(_MASKS, _MASK_SYMBOLS)}
 _MASK_RE = re.compile(r"\{[^{}]{1,4}\}")
 
@@ -77,39 +89,42 @@ def _symbolise(text: str) -> str:
 class Vectoriser:
     """Hashed char n-grams (+ words) → sublinear TF-IDF rows, L2-normalised."""
 
-    def __init__(self, params: ClusterParams, words: Callable[[str], list[str]] | None = None,
-                 idf: np.ndarray | None = None) -> None:
+    def __init__(
+        self, params: ClusterParams, words: Callable[[str], list[str]] | None = None, idf: np.ndarray | None = None
+    ) -> None:
         self.params = params
         self.n_features = 1 << params.hash_bits
         self._words = words if params.words else None
         self.idf = idf
         frame = sorted({w for w in params.frame_words if w}, key=len, reverse=True)
         # Topic words (发货, 退款, 发票 …) weigh ``topic_weight`` × IDF; a word on both lists is a topic.
-        topic = sorted({w for w in params.topic_words if w} if params.topic_weight != 1.0 else set(),
-                       key=len, reverse=True)
+        topic = sorted(
+            {w for w in params.topic_words if w} if params.topic_weight != 1.0 else set(), key=len, reverse=True
+        )
         self._topic = frozenset(topic)
         frame = [w for w in frame if w not in self._topic]
         # Mask symbols count as frame: 「{数字}到哪里了」 says nothing about what is asked.
         # One alternation, longest word first, so 「到账」 (topic) is not cut by 「到」 of a frame word.
         units = sorted(frame + topic, key=len, reverse=True)
-        self._units_re = re.compile("|".join([re.escape(w) for w in units] + [f"[{_MASK_SYMBOLS}]"])) \
-            if units else None
-        self.frame_columns = self._columns(frame + list(_MASK_SYMBOLS), "\x02") if units \
-            else np.zeros(self.n_features, dtype=bool)
+        self._units_re = re.compile("|".join([re.escape(w) for w in units] + [f"[{_MASK_SYMBOLS}]"])) if units else None
+        self.frame_columns = (
+            self._columns(frame + list(_MASK_SYMBOLS), "\x02") if units else np.zeros(self.n_features, dtype=bool)
+        )
         self.topic_columns = self._columns(topic, "\x03") if topic else np.zeros(self.n_features, dtype=bool)
 
     def _columns(self, units: list[str], mark: str) -> np.ndarray:
         """Columns that ``mark``-ed n-grams hash to: every n-gram inside one unit (frame word or mask
         symbol, or topic word), and across two of them (「怎么」+「可以」, 「退款」+「到账」)."""
-        grams = {w[i:i + n] for w in units for n in range(1, 3) for i in range(len(w) - n + 1)}
+        grams = {w[i : i + n] for w in units for n in range(1, 3) for i in range(len(w) - n + 1)}
         lo, hi = self.params.char_ngrams
         if hi >= 2:
             grams |= {a[-1] + b[0] for a in units for b in units}
         grams = sorted(g for g in grams if lo <= len(g) <= hi)
         from sklearn.feature_extraction.text import HashingVectorizer
 
-        hv = HashingVectorizer(analyzer=lambda g: [mark + g], n_features=self.n_features, alternate_sign=False,
-                               norm=None)
+        hv = HashingVectorizer(
+            analyzer=lambda g: [mark + g], n_features=self.n_features, alternate_sign=False, norm=None
+        )
         cols = np.zeros(self.n_features, dtype=bool)
         if grams:
             cols[hv.transform(grams).indices] = True
@@ -123,13 +138,18 @@ class Vectoriser:
         text = _symbolise(text)
         lo, hi = self.params.char_ngrams
         if self._units_re is None:
-            grams = [text[i:i + n] for n in range(lo, hi + 1) for i in range(len(text) - n + 1)]
+            grams = [text[i : i + n] for n in range(lo, hi + 1) for i in range(len(text) - n + 1)]
         else:
             # An n-gram wholly inside frame words is marked (its own column, weighed down); one wholly
             # inside topic words too (its own column, weighed up).
             flags = self._units_re.sub(self._mark, text)
-            grams = [(flags[i] + text[i:i + n]) if flags[i] in "\x02\x03" and flags[i:i + n] == flags[i] * n
-                     else text[i:i + n] for n in range(lo, hi + 1) for i in range(len(text) - n + 1)]
+            grams = [
+                (flags[i] + text[i : i + n])
+                if flags[i] in "\x02\x03" and flags[i : i + n] == flags[i] * n
+                else text[i : i + n]
+                for n in range(lo, hi + 1)
+                for i in range(len(text) - n + 1)
+            ]
         if self._words is not None:
             grams += ["\x01" + w for w in self._words(text) if len(w) > 1]
         return grams
@@ -139,8 +159,9 @@ class Vectoriser:
             return sp.csr_matrix((0, self.n_features), dtype=np.float32)
         from sklearn.feature_extraction.text import HashingVectorizer
 
-        hv = HashingVectorizer(analyzer=self._analyse, n_features=self.n_features, alternate_sign=False,
-                               norm=None, dtype=np.float32)
+        hv = HashingVectorizer(
+            analyzer=self._analyse, n_features=self.n_features, alternate_sign=False, norm=None, dtype=np.float32
+        )
         return hv.transform(texts).tocsr()
 
     def fit_idf(self, counts: sp.csr_matrix) -> np.ndarray:
@@ -204,8 +225,9 @@ def vector_mean(vectors: np.ndarray) -> np.ndarray:
     return vectors.mean(axis=0).astype(np.float32)
 
 
-def join_vectors(v: sp.csr_matrix, vectors: np.ndarray | None, mean: np.ndarray | None,
-                 weight: float) -> tuple[sp.csr_matrix, np.ndarray | None]:
+def join_vectors(
+    v: sp.csr_matrix, vectors: np.ndarray | None, mean: np.ndarray | None, weight: float
+) -> tuple[sp.csr_matrix, np.ndarray | None]:
     """TF-IDF rows and sentence vectors as the two parts of one unit row: (sparse part, dense part).
 
     The vectors are centred (``mean`` of the texts taken away: every question shares a
@@ -236,8 +258,9 @@ def _block_rows(n: int) -> int:
     return int(max(16, min(4096, 20_000_000 // max(n, 1))))
 
 
-def knn_graph(v: sp.csr_matrix, k: int, min_sim: float, check: Callable[[], None] | None = None,
-              dense: np.ndarray | None = None) -> sp.csr_matrix:
+def knn_graph(
+    v: sp.csr_matrix, k: int, min_sim: float, check: Callable[[], None] | None = None, dense: np.ndarray | None = None
+) -> sp.csr_matrix:
     """Symmetric graph of each row's ``k`` most similar rows with cosine ≥ ``min_sim``.
 
     ``dense``: the rows' sentence-vector part (:func:`join_vectors`), added to the
@@ -255,9 +278,9 @@ def knn_graph(v: sp.csr_matrix, k: int, min_sim: float, check: Callable[[], None
     for start in range(0, n, step):
         if check is not None:
             check()
-        block = (v[start:start + step] @ vt).toarray()
+        block = (v[start : start + step] @ vt).toarray()
         if dt is not None:
-            block += dense[start:start + step] @ dt
+            block += dense[start : start + step] @ dt
         idx = np.arange(block.shape[0])
         block[idx, idx + start] = 0.0
         top = np.argpartition(-block, kk - 1, axis=1)[:, :kk]
@@ -266,8 +289,9 @@ def knn_graph(v: sp.csr_matrix, k: int, min_sim: float, check: Callable[[], None
         rows.append(np.repeat(idx + start, kk)[keep.ravel()])
         cols.append(top[keep])
         vals.append(sims[keep])
-    g = sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(n, n),
-                      dtype=np.float32)
+    g = sp.csr_matrix(
+        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(n, n), dtype=np.float32
+    )
     return g.maximum(g.T).tocsr()
 
 
@@ -292,8 +316,9 @@ def _search_features(nodes: sp.csr_matrix, params: ClusterParams) -> sp.csr_matr
     return sp.diags(norms.astype(np.float32)) @ normalize(pruned)
 
 
-def cluster_vectors(v: sp.csr_matrix, params: ClusterParams,
-                    check: Callable[[], None] | None = None, dense: np.ndarray | None = None) -> np.ndarray:
+def cluster_vectors(
+    v: sp.csr_matrix, params: ClusterParams, check: Callable[[], None] | None = None, dense: np.ndarray | None = None
+) -> np.ndarray:
     """Community number of each row of ``v`` (distinct texts); rows with no feature are singletons.
 
     ``v`` and ``dense`` (the sentence-vector part, or None) as :func:`join_vectors` makes them.
@@ -304,8 +329,9 @@ def cluster_vectors(v: sp.csr_matrix, params: ClusterParams,
     if dense is not None and params.vector_resolution > 0:
         # Vectors join paraphrases, so communities grow: a finer resolution keeps one topic per group.
         params = replace(params, resolution=params.vector_resolution)
-    graph = knn_graph(_search_features(v, params), params.neighbours, params.edge_min_similarity, check=check,
-                      dense=dense)
+    graph = knn_graph(
+        _search_features(v, params), params.neighbours, params.edge_min_similarity, check=check, dense=dense
+    )
     if check is not None:
         check()
     if params.consensus_runs > 1:
@@ -313,8 +339,9 @@ def cluster_vectors(v: sp.csr_matrix, params: ClusterParams,
     return _communities(v, graph, params, params.seed, check)
 
 
-def _communities(v: sp.csr_matrix, graph: sp.csr_matrix, params: ClusterParams, seed: int,
-                 check: Callable[[], None] | None) -> np.ndarray:
+def _communities(
+    v: sp.csr_matrix, graph: sp.csr_matrix, params: ClusterParams, seed: int, check: Callable[[], None] | None
+) -> np.ndarray:
     groups = louvain(graph, resolution=params.resolution, seed=seed)
     if params.split_max_similarity > 0:
         # The halves are compared on their TF-IDF part alone: the vectors find paraphrases, the words
@@ -323,8 +350,9 @@ def _communities(v: sp.csr_matrix, graph: sp.csr_matrix, params: ClusterParams, 
     return groups
 
 
-def consensus_graph(v: sp.csr_matrix, graph: sp.csr_matrix, params: ClusterParams,
-                    check: Callable[[], None] | None = None) -> sp.csr_matrix:
+def consensus_graph(
+    v: sp.csr_matrix, graph: sp.csr_matrix, params: ClusterParams, check: Callable[[], None] | None = None
+) -> sp.csr_matrix:
     """The graph's edges that ``consensus_runs`` clusterings (seeds ``seed``, ``seed`` + 1, …) agree on.
 
     Louvain's result depends on the order it visits the nodes; an edge kept here
@@ -350,8 +378,9 @@ def _unit_centroid(rows: sp.csr_matrix) -> np.ndarray:
     return c / norm if norm else c
 
 
-def _two_means(rows: sp.csr_matrix, restarts: int, rng: np.random.Generator,
-               iterations: int = 15) -> tuple[np.ndarray, float] | None:
+def _two_means(
+    rows: sp.csr_matrix, restarts: int, rng: np.random.Generator, iterations: int = 15
+) -> tuple[np.ndarray, float] | None:
     """Spherical 2-means of the rows: (side 0/1 of each row, cosine of the two centroids), or None.
 
     Each start takes a random row and, as the second seed, a row drawn with odds
@@ -386,8 +415,13 @@ def _two_means(rows: sp.csr_matrix, restarts: int, rng: np.random.Generator,
     return None if best is None else (best[1], best[2])
 
 
-def split_chained(v: sp.csr_matrix, groups: np.ndarray, params: ClusterParams,
-                  check: Callable[[], None] | None = None, max_depth: int = 8) -> np.ndarray:
+def split_chained(
+    v: sp.csr_matrix,
+    groups: np.ndarray,
+    params: ClusterParams,
+    check: Callable[[], None] | None = None,
+    max_depth: int = 8,
+) -> np.ndarray:
     """Bisect communities whose two halves are unlike (centroid cosine < ``split_max_similarity``)."""
     out = groups.copy()
     next_id = int(out.max()) + 1 if len(out) else 0
@@ -458,9 +492,12 @@ def decode_centroid_vectors(blobs: Sequence[bytes], dim: int) -> np.ndarray | No
     for i, blob in enumerate(blobs):
         k = int(np.frombuffer(blob[:4], dtype=np.int32)[0])
         at = 4 + 8 * k
-        if len(blob) >= at + 4 and int(np.frombuffer(blob[at:at + 4], dtype=np.int32)[0]) == dim \
-                and len(blob) >= at + 4 + 4 * dim:
-            out[i] = np.frombuffer(blob[at + 4:at + 4 + 4 * dim], dtype=np.float32)
+        if (
+            len(blob) >= at + 4
+            and int(np.frombuffer(blob[at : at + 4], dtype=np.int32)[0]) == dim
+            and len(blob) >= at + 4 + 4 * dim
+        ):
+            out[i] = np.frombuffer(blob[at + 4 : at + 4 + 4 * dim], dtype=np.float32)
             found = True
     return out if found else None
 
@@ -471,18 +508,24 @@ def decode_centroids(blobs: Sequence[bytes], n_features: int) -> sp.csr_matrix:
     indices, values = [], []
     for blob in blobs:
         k = int(np.frombuffer(blob[:4], dtype=np.int32)[0])
-        indices.append(np.frombuffer(blob[4:4 + 4 * k], dtype=np.int32))
-        values.append(np.frombuffer(blob[4 + 4 * k:4 + 8 * k], dtype=np.float32))
+        indices.append(np.frombuffer(blob[4 : 4 + 4 * k], dtype=np.int32))
+        values.append(np.frombuffer(blob[4 + 4 * k : 4 + 8 * k], dtype=np.float32))
         indptr.append(indptr[-1] + k)
     if not blobs:
         return sp.csr_matrix((0, n_features), dtype=np.float32)
-    return sp.csr_matrix((np.concatenate(values), np.concatenate(indices), np.array(indptr)),
-                         shape=(len(blobs), n_features))
+    return sp.csr_matrix(
+        (np.concatenate(values), np.concatenate(indices), np.array(indptr)), shape=(len(blobs), n_features)
+    )
 
 
-def assign(v: sp.csr_matrix, centroids: sp.csr_matrix, min_sim: float,
-           batch: int = 4096, dense: np.ndarray | None = None,
-           centroid_vectors: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def assign(
+    v: sp.csr_matrix,
+    centroids: sp.csr_matrix,
+    min_sim: float,
+    batch: int = 4096,
+    dense: np.ndarray | None = None,
+    centroid_vectors: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """(row of the best centroid or -1, its cosine) for each row of ``v``.
 
     ``dense`` / ``centroid_vectors``: the sentence-vector parts of the rows and of the
@@ -496,24 +539,31 @@ def assign(v: sp.csr_matrix, centroids: sp.csr_matrix, min_sim: float,
     ct = centroids.T.tocsc()
     cd = None if dense is None or centroid_vectors is None else np.ascontiguousarray(centroid_vectors.T)
     for start in range(0, n, batch):
-        s = (v[start:start + batch] @ ct).toarray()
+        s = (v[start : start + batch] @ ct).toarray()
         if cd is not None:
-            s += dense[start:start + batch] @ cd
+            s += dense[start : start + batch] @ cd
         arg = s.argmax(axis=1)
         val = s[np.arange(len(arg)), arg]
         hit = val >= min_sim
-        best[start:start + len(arg)] = np.where(hit, arg, -1)
-        sims[start:start + len(arg)] = val
+        best[start : start + len(arg)] = np.where(hit, arg, -1)
+        sims[start : start + len(arg)] = val
     return best, sims
 
 
 _TRAILING_PARTICLES = re.compile(r"[哈亲呀啊呢嘛哦吧啦噢喔]+$")
 
 
-def summarise(members: np.ndarray, v: sp.csr_matrix, texts: Sequence[str], counts: np.ndarray,
-              words: Callable[[str], list[str]] | None, stopwords: frozenset[str], params: ClusterParams,
-              rarity: Callable[[Sequence[str]], np.ndarray] | None = None,
-              dense: np.ndarray | None = None) -> ClusterSummary:
+def summarise(
+    members: np.ndarray,
+    v: sp.csr_matrix,
+    texts: Sequence[str],
+    counts: np.ndarray,
+    words: Callable[[str], list[str]] | None,
+    stopwords: frozenset[str],
+    params: ClusterParams,
+    rarity: Callable[[Sequence[str]], np.ndarray] | None = None,
+    dense: np.ndarray | None = None,
+) -> ClusterSummary:
     """Centroid, most central text (cosine to the centroid, ties to the most asked) and keywords.
 
     Keywords are the words the cluster's most asked texts use most, weighted by
@@ -549,5 +599,5 @@ def summarise(members: np.ndarray, v: sp.csr_matrix, texts: Sequence[str], count
         found = sorted(tally)  # ties keep one order whatever PYTHONHASHSEED (set order above)
         weight = rarity(found) if rarity is not None and found else np.ones(len(found))
         score = np.array([tally[w] for w in found], dtype=np.float64) * weight
-        keywords = [found[i] for i in np.argsort(-score, kind="stable")[:params.keywords] if score[i] > 0]
+        keywords = [found[i] for i in np.argsort(-score, kind="stable")[: params.keywords] if score[i] > 0]
     return ClusterSummary(central, keywords, encode_centroid(centroid.tocsr(), params.centroid_terms, dc))

@@ -7,14 +7,16 @@ igraph as a dependency; the node loop is plain Python over lists, which is
 fast enough for the graphs the FAQ clustering builds (≤ ~100k nodes, ≤ 20
 edges each). Deterministic for a given ``seed``.
 """
+
 from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
 
 
-def _one_level(g: sp.csr_matrix, resolution: float, rng: np.random.Generator,
-               max_passes: int = 30) -> tuple[np.ndarray, bool]:
+def _one_level(
+    g: sp.csr_matrix, resolution: float, rng: np.random.Generator, max_passes: int = 30
+) -> tuple[np.ndarray, bool]:
     n = g.shape[0]
     indptr, indices, data = g.indptr.tolist(), g.indices.tolist(), g.data.tolist()
     k = np.asarray(g.sum(axis=1)).ravel().tolist()

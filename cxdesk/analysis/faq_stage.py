@@ -26,6 +26,7 @@ hides and saved answers survive every re-run. A change of ``faq.json``
 re-extracts all messages (questions that are no longer questions leave; the
 user's moves stay) and refits the IDF.
 """
+
 from __future__ import annotations
 
 import re
@@ -37,8 +38,17 @@ import numpy as np
 
 from cxdesk.analysis.faq import label_text, make_words
 from cxdesk.analysis import sentence_vectors
-from cxdesk.analysis.faq_cluster import (Vectoriser, assign, cluster_vectors, decode_centroid_vectors,
-                                         decode_centroids, join_vectors, summarise, vector_mean, vector_text)
+from cxdesk.analysis.faq_cluster import (
+    Vectoriser,
+    assign,
+    cluster_vectors,
+    decode_centroid_vectors,
+    decode_centroids,
+    join_vectors,
+    summarise,
+    vector_mean,
+    vector_text,
+)
 from cxdesk.analysis.faq_text import FaqRules
 from cxdesk.analysis.stage import StageResult
 from cxdesk.errors import Cancelled
@@ -51,7 +61,7 @@ STAGE = "faq"
 ALGORITHM = "faq-louvain-2"  # 2: frame words weighed down, topic-less questions in no cluster
 CHUNK_SESSIONS = 5_000
 CHUNK_VECTORS = 1_000  # texts per worker task when encoding sentence vectors
-VECTOR_COST = 30       # one text's encoding against one text of the other stages (when a pool pays)
+VECTOR_COST = 30  # one text's encoding against one text of the other stages (when a pool pays)
 
 _worker: dict[str, object] = {}
 _PRODUCT_ID = re.compile(r"(?:[?&]id=|item\.jd\.com/|/goods/|/item/|商品id[:：]?)(\d{5,})")
@@ -92,8 +102,9 @@ class ProductMatcher:
         return None
 
 
-def extract_questions(rules: FaqRules, rows: Sequence[tuple], after_id: int,
-                      products: ProductMatcher | None = None) -> list[tuple]:
+def extract_questions(
+    rules: FaqRules, rows: Sequence[tuple], after_id: int, products: ProductMatcher | None = None
+) -> list[tuple]:
     """Member rows (message_id, question, norm, session_id, asked_at, answer_id, product).
 
     ``rows``: (session_id, message id, role, sent_at, content) in session order.
@@ -151,8 +162,9 @@ def encode_chunk(texts: list[str]) -> tuple[list[str], np.ndarray]:
     return texts, sentence_vectors.encode(texts)
 
 
-def question_vectors(ctx: JobContext, store, texts: Sequence[str], run_chunks: Callable,
-                     workers: int | None) -> dict[str, np.ndarray]:
+def question_vectors(
+    ctx: JobContext, store, texts: Sequence[str], run_chunks: Callable, workers: int | None
+) -> dict[str, np.ndarray]:
     """Sentence vector of each distinct text, through the store's cache.
 
     Texts the cache lacks are encoded in the worker processes when there are many
@@ -162,8 +174,9 @@ def question_vectors(ctx: JobContext, store, texts: Sequence[str], run_chunks: C
     texts = list(dict.fromkeys(texts))
     if not texts:
         return {}
-    known = store.text_vectors.get_many(sentence_vectors.MODEL_ID, [sentence_vectors.cache_key(t) for t in texts],
-                                        sentence_vectors.DIM)
+    known = store.text_vectors.get_many(
+        sentence_vectors.MODEL_ID, [sentence_vectors.cache_key(t) for t in texts], sentence_vectors.DIM
+    )
     missing = [t for t in texts if sentence_vectors.cache_key(t) not in known]
     del known
     done = 0
@@ -178,8 +191,15 @@ def question_vectors(ctx: JobContext, store, texts: Sequence[str], run_chunks: C
             sub.progress(len(fresh), len(missing), f"计算语义向量 {len(fresh):,}/{len(missing):,}")
 
         try:
-            run_chunks(sub, encode_chunk, tasks, keep, total_texts=len(missing) * VECTOR_COST,
-                       initializer=init_vector_worker, workers=workers)
+            run_chunks(
+                sub,
+                encode_chunk,
+                tasks,
+                keep,
+                total_texts=len(missing) * VECTOR_COST,
+                initializer=init_vector_worker,
+                workers=workers,
+            )
         finally:  # a cancelled run keeps the chunks it finished
             if fresh:
                 with store.transaction():
@@ -217,8 +237,9 @@ def _distinct(norms: Sequence[str]) -> tuple[list[str], np.ndarray]:
 class _Placer:
     """Assigns unclustered questions, makes new clusters, refreshes summaries."""
 
-    def __init__(self, store, repo: FaqRepo, rules: FaqRules, refit: bool,
-                 vectors: dict[str, np.ndarray] | None = None) -> None:
+    def __init__(
+        self, store, repo: FaqRepo, rules: FaqRules, refit: bool, vectors: dict[str, np.ndarray] | None = None
+    ) -> None:
         self.store, self.repo, self.rules, self.params = store, repo, rules, rules.cluster
         self._store = store
         self._words: Callable[[str], list[str]] | None = None
@@ -232,8 +253,12 @@ class _Placer:
         self.mean: np.ndarray | None = None
         if vectors is not None:
             model, mean_blob = repo.state("vector_mean")
-            if not refit and model == sentence_vectors.MODEL_ID and mean_blob is not None \
-                    and len(mean_blob) == 4 * sentence_vectors.DIM:
+            if (
+                not refit
+                and model == sentence_vectors.MODEL_ID
+                and mean_blob is not None
+                and len(mean_blob) == 4 * sentence_vectors.DIM
+            ):
                 self.mean = np.frombuffer(mean_blob, dtype=np.float32).copy()
 
     @property
@@ -281,8 +306,9 @@ class _Placer:
         v, dense = self.features(distinct)
         known = [(cid, blob) for cid, blob in self.repo.centroids() if blob]
         cents = decode_centroids([b for _, b in known], self.vec.n_features)
-        cent_vectors = decode_centroid_vectors([b for _, b in known], sentence_vectors.DIM) \
-            if dense is not None else None
+        cent_vectors = (
+            decode_centroid_vectors([b for _, b in known], sentence_vectors.DIM) if dense is not None else None
+        )
         best, _ = assign(v, cents, self.params.assign_min_similarity, dense=dense, centroid_vectors=cent_vectors)
         target = np.array([known[b][0] if b >= 0 else -1 for b in best.tolist()], dtype=np.int64)
         # The same question asked before goes where it went then (a broad cluster's
@@ -293,8 +319,9 @@ class _Placer:
         ctx.check()
         rest = np.flatnonzero(target < 0)
         if len(rest):
-            groups = cluster_vectors(v[rest], self.params, check=ctx.check,
-                                     dense=None if dense is None else dense[rest])
+            groups = cluster_vectors(
+                v[rest], self.params, check=ctx.check, dense=None if dense is None else dense[rest]
+            )
             asked = np.bincount(inverse, minlength=len(distinct))
             sizes = np.bincount(groups, weights=asked[rest])
             # A question with no topic left (only frame words: 怎么操作, {数字}到哪里了) has no
@@ -319,8 +346,17 @@ class _Placer:
             for r, d in zip(part, inverse.tolist()):
                 shown.setdefault(d, (r[1], r[3]))
             v, dense = self.features(distinct)
-            s = summarise(np.arange(len(distinct)), v, distinct, counts, self.words, self.rules.stopwords,
-                          self.params, self.vec.rarity, dense)
+            s = summarise(
+                np.arange(len(distinct)),
+                v,
+                distinct,
+                counts,
+                self.words,
+                self.rules.stopwords,
+                self.params,
+                self.vec.rarity,
+                dense,
+            )
             central_id, central_text = shown[s.central]
             self.repo.update_summary(cid, label_text(central_text, s.keywords), s.keywords, s.centroid, central_id)
 
@@ -351,8 +387,15 @@ def run_faq_stage(ctx: JobContext, store, run_chunks: Callable, workers: int | N
             extracted.extend(rows)
             sub.progress(len(extracted), max(len(extracted), 1), "抽取买家问题")
 
-        run_chunks(sub, extract_chunk, tasks, keep, total_texts=len(sessions) * 10, initializer=init_faq_worker,
-                   workers=workers)
+        run_chunks(
+            sub,
+            extract_chunk,
+            tasks,
+            keep,
+            total_texts=len(sessions) * 10,
+            initializer=init_faq_worker,
+            workers=workers,
+        )
         vectors = None
         if uses_vectors(rules):
             # Every question's vector (cached ones are only read): before the transaction below,

@@ -20,6 +20,7 @@ is cut out when a text is folded, so a card is never a question nor part of one.
 not what about: the clustering weighs them down, and ``topic_words`` (发货, 退款, 发票 …) up
 (:class:`ClusterParams`).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -37,8 +38,7 @@ RULES_FILE = ("lexicons", "faq.json")
 
 _FULL_TO_HALF = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
 _FULL_TO_HALF[0x3000] = 0x20
-_EMOJI = re.compile(
-    "[\U0001F000-\U0001FAFF\U00002600-\U000027BF\uFE0F\u200D\u2B50\u2B55\u231A-\u231B]+")
+_EMOJI = re.compile("[\U0001f000-\U0001faff\U00002600-\U000027bf\ufe0f\u200d\u2b50\u2b55\u231a-\u231b]+")
 # Sentence ends: the question mark stays with its sentence.
 _SENTENCES = re.compile(r"[^。！!？?；;\n\r]*[？?]+|[^。！!？?；;\n\r]+")
 _SPACE_RUN = re.compile(r"\s+")
@@ -205,7 +205,7 @@ class FaqRules:
             m = self.prefix_re.match(text)
             if not m or m.end() >= len(text):
                 break
-            text = text[m.end():]
+            text = text[m.end() :]
         return text[: self.max_chars]
 
 
@@ -216,7 +216,8 @@ def _load(path: str) -> FaqRules:
         data = json.loads(raw.decode("utf-8-sig"))
         masks = tuple((re.compile(m["pattern"]), m["token"]) for m in data["masks"])
         question_re = re.compile(
-            word_pattern(data["question_words"]) + "|" + "|".join(f"(?:{p})" for p in data["question_patterns"]))
+            word_pattern(data["question_words"]) + "|" + "|".join(f"(?:{p})" for p in data["question_patterns"])
+        )
         c = dict(data.get("cluster", {}))
         if "char_ngrams" in c:
             c["char_ngrams"] = tuple(c["char_ngrams"])
@@ -248,10 +249,13 @@ def _load(path: str) -> FaqRules:
             mask_trigger=re.compile(data["mask_trigger"]) if data.get("mask_trigger") else None,
             qwords_re=re.compile(word_pattern(data["question_words"])),
             drop_re=re.compile("|".join(data["drop_after_mask"])) if data.get("drop_after_mask") else None,
-            presets={k: {kk: tuple(vv) if isinstance(vv, list) else vv for kk, vv in v.items()}
-                     for k, v in data.get("presets", {}).items()},
+            presets={
+                k: {kk: tuple(vv) if isinstance(vv, list) else vv for kk, vv in v.items()}
+                for k, v in data.get("presets", {}).items()
+            },
             boilerplate_re=re.compile("|".join(f"(?:{p})" for p in boilerplate), re.IGNORECASE)
-            if boilerplate else None,
+            if boilerplate
+            else None,
         )
     except (ValueError, KeyError, TypeError, re.error) as exc:
         raise CxdeskError(f"常见问题规则文件“{path}”格式有误：{exc}。请改正或删除数据目录里的覆盖文件。") from exc

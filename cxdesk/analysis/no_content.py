@@ -5,6 +5,7 @@ counting those as positive reviews would flatter every shop, so they are
 marked "no content" and left out of sentiment statistics. The list is the
 resource file ``lexicons/default_texts.txt`` (users can override it).
 """
+
 from __future__ import annotations
 
 import re

@@ -14,6 +14,7 @@ pickle); ``tools/build_offensive_model.py`` rebuilds them from COLD
 (Apache-2.0) plus a few hand-written e-commerce phrases, and picks the
 threshold on COLD's dev split. ``bench/risk_eval.py`` measures it.
 """
+
 from __future__ import annotations
 
 import json
@@ -41,8 +42,9 @@ def prepare(text: str | None) -> str:
     return normalise(text, fold_width=False).strip(_EDGE_CHARS)
 
 
-def features(texts: Sequence[str | None], nbits: int = DEFAULT_NBITS,
-             ngrams: Sequence[int] = DEFAULT_NGRAMS) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def features(
+    texts: Sequence[str | None], nbits: int = DEFAULT_NBITS, ngrams: Sequence[int] = DEFAULT_NGRAMS
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(doc index, bucket) of every feature, each text's feature scale ``1/sqrt(n-grams)``, its length."""
     edges = _EDGE_CHARS
     prepared = [normalise(t, fold_width=False).strip(edges) for t in texts]  # = map(prepare, texts)
@@ -53,8 +55,7 @@ def features(texts: Sequence[str | None], nbits: int = DEFAULT_NBITS,
     return doc, bucket, scale, lengths
 
 
-def feature_matrix(texts: Sequence[str | None], nbits: int = DEFAULT_NBITS,
-                   ngrams: Sequence[int] = DEFAULT_NGRAMS):
+def feature_matrix(texts: Sequence[str | None], nbits: int = DEFAULT_NBITS, ngrams: Sequence[int] = DEFAULT_NGRAMS):
     """Sparse CSR matrix (texts × 2**nbits) of the model's features, for fitting (needs scipy)."""
     from scipy import sparse
 

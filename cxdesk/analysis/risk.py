@@ -9,6 +9,7 @@ raises are dropped only if nobody triaged them.
 Workers load the pack once and read their chunk of texts through a
 read-only connection, like the sentiment stage; the job thread writes.
 """
+
 from __future__ import annotations
 
 import json
@@ -17,8 +18,16 @@ from collections.abc import Callable
 
 from cxdesk.analysis.risk_rules import RulePack, load_pack
 from cxdesk.analysis.risk_words import calm, praises
-from cxdesk.analysis.session_risk import (FlagInfo, ScoreConfig, default_config, repeat_contact, score_review,
-                                          score_session, strong_emotion, topics_of)
+from cxdesk.analysis.session_risk import (
+    FlagInfo,
+    ScoreConfig,
+    default_config,
+    repeat_contact,
+    score_review,
+    score_session,
+    strong_emotion,
+    topics_of,
+)
 from cxdesk.analysis.service_time import load_config, session_flags
 from cxdesk.analysis.session_course import course_of
 from cxdesk.analysis.turns import buyer_turns
@@ -61,8 +70,14 @@ def scan_chunk(task: tuple) -> list[tuple]:
         rows = repo.texts(target_type, ids)
         for shop_id in {r[3] for r in rows} - set(_protected):
             _protected[shop_id] = tuple(repo.protected_phrases(shop_id))
-        praise = {rid: (praises(rating, label, cls), calm(rating, label, cls)) for rid, rating, label, _shift, cls
-                  in RiskScoresRepo(conn).review_inputs(ids)} if target_type == "review" else {}
+        praise = (
+            {
+                rid: (praises(rating, label, cls), calm(rating, label, cls))
+                for rid, rating, label, _shift, cls in RiskScoresRepo(conn).review_inputs(ids)
+            }
+            if target_type == "review"
+            else {}
+        )
     finally:
         conn.close()
     out = []
@@ -106,9 +121,19 @@ def abuse_chunk(task: tuple[str, list[int]]) -> list[tuple]:
     finally:
         conn.close()
     found = _judge.judge([(text or "", role) for _, role, text, _ in rows], [_protected[r[3]] for r in rows])
-    return [("message", tid, f"abuse.model.{role}", ABUSE_CATEGORY, ABUSE_LEVELS[role],
-             json.dumps(finding.evidence(), ensure_ascii=False), _judge.version)
-            for (tid, role, _text, _shop), finding in zip(rows, found) if finding is not None]
+    return [
+        (
+            "message",
+            tid,
+            f"abuse.model.{role}",
+            ABUSE_CATEGORY,
+            ABUSE_LEVELS[role],
+            json.dumps(finding.evidence(), ensure_ascii=False),
+            _judge.version,
+        )
+        for (tid, role, _text, _shop), finding in zip(rows, found)
+        if finding is not None
+    ]
 
 
 def run_abuse_model_stage(ctx: JobContext, store, run_chunks, workers: int | None) -> StageResult:
@@ -129,8 +154,9 @@ def run_abuse_model_stage(ctx: JobContext, store, run_chunks, workers: int | Non
                 store.flags.upsert(rows)
             ctx.progress(0, 0, "辱骂识别（聊天消息）")
 
-        run_chunks(ctx, abuse_chunk, tasks, store_rows, total_texts=len(ids), initializer=init_abuse_worker,
-                   workers=workers)
+        run_chunks(
+            ctx, abuse_chunk, tasks, store_rows, total_texts=len(ids), initializer=init_abuse_worker, workers=workers
+        )
         with store.transaction():
             if after == 0:  # a new classifier: drop the old one's untriaged flags it no longer raises
                 store.flags.prune_untouched("message", version, rule_prefix="abuse.model.")
@@ -151,8 +177,9 @@ def _sessions_version(pack_version: str, config: ScoreConfig) -> str:
     from cxdesk.analysis.chat_tone import default_tone
     from cxdesk.analysis.sentiment import SentimentModel
 
-    return f"{_service_version()}|{config.version}|{pack_version}|{SentimentModel.load().version}|" \
-           f"{default_tone().version}"
+    return (
+        f"{_service_version()}|{config.version}|{pack_version}|{SentimentModel.load().version}|{default_tone().version}"
+    )
 
 
 def _flag_infos(flags: list[tuple]) -> list[FlagInfo]:
@@ -218,26 +245,68 @@ def scan_sessions(ctx: JobContext, store, pack_version: str) -> int:
         texts = repo.buyer_texts(sorted({e for lst in earlier.values() for e, _ in lst}))
         with store.transaction():
             for sid, msgs in by_session.items():
-                flags = [("session", sid, f.rule_id, f.category, f.level, json.dumps(f.evidence, ensure_ascii=False),
-                          version) for f in session_flags(buyer_turns(msgs), platform[sid], timing)]
+                flags = [
+                    (
+                        "session",
+                        sid,
+                        f.rule_id,
+                        f.category,
+                        f.level,
+                        json.dumps(f.evidence, ensure_ascii=False),
+                        version,
+                    )
+                    for f in session_flags(buyer_turns(msgs), platform[sid], timing)
+                ]
                 store.flags.replace_session_flags(sid, "service.", flags)
                 strong = strong_emotion(buyer.get(sid, []), config)
-                emotion = [("session", sid, "emotion.sentiment", "激烈情绪", emotion_level,
-                            json.dumps({"seqs": strong}, ensure_ascii=False), version)] if strong else []
+                emotion = (
+                    [
+                        (
+                            "session",
+                            sid,
+                            "emotion.sentiment",
+                            "激烈情绪",
+                            emotion_level,
+                            json.dumps({"seqs": strong}, ensure_ascii=False),
+                            version,
+                        )
+                    ]
+                    if strong
+                    else []
+                )
                 store.flags.replace_session_flags(sid, "emotion.", emotion)
                 started_at = info.get(sid, (None, None, 0))[0]
                 mine = topics_of((m[4] for m in msgs if m[1] == "buyer"), config)
-                found = repeat_contact(started_at, mine, [(e, ended, topics_of(texts.get(e, []), config))
-                                                          for e, ended in earlier.get(sid, [])], config)
-                repeat = [("session", sid, "repeat.same_issue", "重复咨询", config.repeat_level,
-                           json.dumps(found, ensure_ascii=False), version)] if found else []
+                found = repeat_contact(
+                    started_at,
+                    mine,
+                    [(e, ended, topics_of(texts.get(e, []), config)) for e, ended in earlier.get(sid, [])],
+                    config,
+                )
+                repeat = (
+                    [
+                        (
+                            "session",
+                            sid,
+                            "repeat.same_issue",
+                            "重复咨询",
+                            config.repeat_level,
+                            json.dumps(found, ensure_ascii=False),
+                            version,
+                        )
+                    ]
+                    if found
+                    else []
+                )
                 store.flags.replace_session_flags(sid, "repeat.", repeat)
             flags_by_session = repo.session_flags(part)
             repo.upsert(
                 ("session", sid, sc.score, sc.level, sc.reasons, version)
                 for sid in by_session
-                for sc in [score_session(_flag_infos(flags_by_session.get(sid, [])),
-                                         course_of(spoken[sid], topic), config)])
+                for sc in [
+                    score_session(_flag_infos(flags_by_session.get(sid, [])), course_of(spoken[sid], topic), config)
+                ]
+            )
         ctx.progress((n_done + 1) * 5000, len(sessions), "会话风险")
     with store.transaction():
         store.meta.set(key, str(top))
@@ -255,10 +324,11 @@ def score_reviews(ctx: JobContext, store, pack_version: str) -> int:
         part = list(part)
         flags = repo.review_flags(part)
         with store.transaction():
-            repo.upsert(("review", rid, sc.score, sc.level, sc.reasons, version)
-                        for rid, rating, label, shift, cls in repo.review_inputs(part)
-                        for sc in [score_review(_flag_infos(flags.get(rid, [])), rating, label, bool(shift),
-                                                config, cls)])
+            repo.upsert(
+                ("review", rid, sc.score, sc.level, sc.reasons, version)
+                for rid, rating, label, shift, cls in repo.review_inputs(part)
+                for sc in [score_review(_flag_infos(flags.get(rid, [])), rating, label, bool(shift), config, cls)]
+            )
     return len(ids)
 
 
@@ -283,18 +353,22 @@ def rescore(store, target_type: str, target_ids: list[int]) -> None:
     versions = repo.versions(target_type, target_ids)
     if target_type == "review":
         flags = repo.review_flags(target_ids)
-        rows = [("review", rid, sc.score, sc.level, sc.reasons, versions.get(rid, ""))
-                for rid, rating, label, shift, cls in repo.review_inputs(target_ids)
-                for sc in [score_review(_flag_infos(flags.get(rid, [])), rating, label, bool(shift), config, cls)]]
+        rows = [
+            ("review", rid, sc.score, sc.level, sc.reasons, versions.get(rid, ""))
+            for rid, rating, label, shift, cls in repo.review_inputs(target_ids)
+            for sc in [score_review(_flag_infos(flags.get(rid, [])), rating, label, bool(shift), config, cls)]
+        ]
     else:
         flags = repo.session_flags(target_ids)
         topic = _topic_only(config)
         spoken: dict[int, list[tuple]] = {}
         for sid, _p, _seq, role, _s, _t, content, score in repo.session_rows(target_ids):
             spoken.setdefault(sid, []).append((role, content, score))
-        rows = [("session", sid, sc.score, sc.level, sc.reasons, versions.get(sid, ""))
-                for sid in target_ids
-                for sc in [score_session(_flag_infos(flags.get(sid, [])), course_of(spoken.get(sid, []), topic), config)]]
+        rows = [
+            ("session", sid, sc.score, sc.level, sc.reasons, versions.get(sid, ""))
+            for sid in target_ids
+            for sc in [score_session(_flag_infos(flags.get(sid, [])), course_of(spoken.get(sid, []), topic), config)]
+        ]
     with store.transaction():
         repo.upsert(rows)
 
@@ -316,8 +390,11 @@ def run_risk_stage(ctx: JobContext, store, run_chunks, workers: int | None) -> S
         # Review flags also depend on the reviews' sentiment (praise skips weak triggers): a new
         # sentiment model (a shop calibrated) is a new version and rescans the reviews.
         # RATINGS_VERSION: how ratings in words (评价等级) count as praise (cxdesk.ratings).
-        version = pack.version if target_type == "message" else \
-            f"{pack.version}|{_review_sentiment_version(store)}|{RATINGS_VERSION}"
+        version = (
+            pack.version
+            if target_type == "message"
+            else f"{pack.version}|{_review_sentiment_version(store)}|{RATINGS_VERSION}"
+        )
         key = f"risk.scanned_to.{target_type}.{version}"
         after = int(store.meta.get(key, "0") or 0)
         ids = store.flags.ids_after(target_type, after)
@@ -330,8 +407,9 @@ def run_risk_stage(ctx: JobContext, store, run_chunks, workers: int | None) -> S
                 store.flags.upsert(rows)
             ctx.progress(0, 0, f"风险规则（{label}）")
 
-        run_chunks(ctx, scan_chunk, tasks, store_rows, total_texts=len(ids),
-                   initializer=init_risk_worker, workers=workers)
+        run_chunks(
+            ctx, scan_chunk, tasks, store_rows, total_texts=len(ids), initializer=init_risk_worker, workers=workers
+        )
         with store.transaction():
             if after == 0:
                 store.flags.prune_untouched(target_type, version)
@@ -339,8 +417,13 @@ def run_risk_stage(ctx: JobContext, store, run_chunks, workers: int | None) -> S
                     store.meta.delete_prefix("risk.abuse_scanned_to.")
             store.meta.set(key, str(ids[-1]))
         scanned += len(ids)
-    return StageResult("risk.rules", pack.version, scanned, time.perf_counter() - started,
-                       warnings=tuple(p.describe() for p in pack.problems))
+    return StageResult(
+        "risk.rules",
+        pack.version,
+        scanned,
+        time.perf_counter() - started,
+        warnings=tuple(p.describe() for p in pack.problems),
+    )
 
 
 def run_service_time_stage(ctx: JobContext, store) -> StageResult:
@@ -349,5 +432,10 @@ def run_service_time_stage(ctx: JobContext, store) -> StageResult:
     pack = load_pack()
     n = scan_sessions(ctx, store, pack.version)
     score_reviews(ctx, store, pack.version)
-    return StageResult("risk.sessions", _sessions_version(pack.version, default_config()), n,
-                       time.perf_counter() - started, unit="个会话")
+    return StageResult(
+        "risk.sessions",
+        _sessions_version(pack.version, default_config()),
+        n,
+        time.perf_counter() - started,
+        unit="个会话",
+    )

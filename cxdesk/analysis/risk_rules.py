@@ -27,6 +27,7 @@ pattern a newer cxdesk refuses) is skipped and listed in
 user's copy of the pack that cannot be read is replaced by the bundled one.
 Only the bundled pack itself must be valid.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -38,7 +39,12 @@ from pathlib import Path
 
 from cxdesk.analysis.risk_words import WordAware, hypothetical, read_phrases, state_negated
 from cxdesk.analysis.rule_patterns import (  # noqa: F401  (RuleError, check_pattern: this module's API)
-    RuleError, RulePattern, any_matcher, check_pattern, encode_text)
+    RuleError,
+    RulePattern,
+    any_matcher,
+    check_pattern,
+    encode_text,
+)
 from cxdesk.paths import resource_path, resources_dir, user_resources_dir
 from cxdesk.textprep import USER_DICT_FILE, word_pattern
 
@@ -103,8 +109,11 @@ class RuleProblem:
         """One line for the user: what was skipped, that the rest ran, what to do."""
         if not self.rule_id:
             return f"{self.reason}（其余规则照常使用）"
-        fix = ("请在“设置 → 风险规则”中编辑或删除它" if self.rule_id.startswith(USER_RULE_PREFIX)
-               else f"请改正文件 {self.source}")
+        fix = (
+            "请在“设置 → 风险规则”中编辑或删除它"
+            if self.rule_id.startswith(USER_RULE_PREFIX)
+            else f"请改正文件 {self.source}"
+        )
         return f"已停用规则 {self.rule_id}：{self.reason}。本次分析没有使用这条规则，其余规则照常；{fix}。"
 
 
@@ -137,19 +146,40 @@ def _rule_from(d: dict, source: str) -> Rule:
         check_pattern(p, rid)
     if not words and not patterns:
         raise RuleError(f"规则 {rid} 没有触发词也没有正则")
-    return Rule(rid, str(d.get("category") or "其他"), level, roles, words, patterns,
-                _texts(d, "exclude", rid), bool(d.get("negatable", False)), bool(d.get("word_aware", False)),
-                bool(d.get("skip_in_praise", False)), exclude_patterns, bool(d.get("hypothetical", False)))
+    return Rule(
+        rid,
+        str(d.get("category") or "其他"),
+        level,
+        roles,
+        words,
+        patterns,
+        _texts(d, "exclude", rid),
+        bool(d.get("negatable", False)),
+        bool(d.get("word_aware", False)),
+        bool(d.get("skip_in_praise", False)),
+        exclude_patterns,
+        bool(d.get("hypothetical", False)),
+    )
 
 
 class RulePack:
     """All active rules, compiled for one-pass matching per role."""
 
-    def __init__(self, rules: list[Rule], negators: list[str], window: int, version: str,
-                 problems: tuple[RuleProblem, ...] = (), *, state_negators: tuple[str, ...] = (),
-                 fillers: tuple[str, ...] = (), allow: tuple[str, ...] = (),
-                 hypothetical_markers: tuple[str, ...] = (), hypothetical_not: tuple[str, ...] = (),
-                 doubt_markers: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        rules: list[Rule],
+        negators: list[str],
+        window: int,
+        version: str,
+        problems: tuple[RuleProblem, ...] = (),
+        *,
+        state_negators: tuple[str, ...] = (),
+        fillers: tuple[str, ...] = (),
+        allow: tuple[str, ...] = (),
+        hypothetical_markers: tuple[str, ...] = (),
+        hypothetical_not: tuple[str, ...] = (),
+        doubt_markers: tuple[str, ...] = (),
+    ) -> None:
         ids = [r.id for r in rules]
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:
@@ -164,8 +194,9 @@ class RulePack:
         self._hypothetical = tuple(sorted(set(hypothetical_markers), key=len, reverse=True))
         self._hypothetical_not = tuple(sorted(set(hypothetical_not), key=len, reverse=True))
         self._doubt = tuple(sorted(set(doubt_markers), key=len, reverse=True))
-        self._exclude_rx = {r.id: tuple(check_pattern(p, r.id) for p in r.exclude_patterns)
-                            for r in rules if r.exclude_patterns}
+        self._exclude_rx = {
+            r.id: tuple(check_pattern(p, r.id) for p in r.exclude_patterns) for r in rules if r.exclude_patterns
+        }
         self.allow = allow  # phrases word-aware rules never fire in (lexicons/abuse_allow.txt)
         self._words = WordAware((w for r in rules if r.word_aware for w in r.words), allow)
         self._by_role = {role: self._compile([r for r in rules if role in r.applies_to]) for role in ROLES}
@@ -184,8 +215,9 @@ class RulePack:
         extra: list[tuple[Rule, RulePattern]] = [(r, check_pattern(p, r.id)) for r in rules for p in r.patterns]
         return plain, aware, by_word, extra, any_matcher([rx for _, rx in extra])
 
-    def match(self, text: str, role: str, protected: tuple[str, ...] = (), *, praise: bool = False,
-              calm: bool = False) -> list[Hit]:
+    def match(
+        self, text: str, role: str, protected: tuple[str, ...] = (), *, praise: bool = False, calm: bool = False
+    ) -> list[Hit]:
         """Every rule hit in ``text`` for a sender of ``role`` (one hit per rule: the first).
 
         Hits are ``str`` character offsets into ``text`` (the evidence highlighting uses them).
@@ -211,17 +243,22 @@ class RulePack:
         found: dict[str, Hit] = {}
         candidates = []
         for rx in plain:
-            candidates += [(r, m.start(), m.end()) for m in rx.finditer(work) for r in by_word[m.group()]
-                           if not r.word_aware]
+            candidates += [
+                (r, m.start(), m.end()) for m in rx.finditer(work) for r in by_word[m.group()] if not r.word_aware
+            ]
         for rx in aware:
-            candidates += [(r, m.start(), m.end()) for m in _every_match(rx, work) for r in by_word[m.group()]
-                           if r.word_aware]
+            candidates += [
+                (r, m.start(), m.end()) for m in _every_match(rx, work) for r in by_word[m.group()] if r.word_aware
+            ]
         candidates += [(r, start, end) for r, rx in extra for start, end in rx.spans_in(data)]
         candidates.sort(key=lambda c: c[1])
         for rule, start, end in candidates:
-            if rule.id in found or start == end \
-                    or (praise and rule.skip_in_praise) \
-                    or self._cancelled(rule, work, start, end, praise or calm):
+            if (
+                rule.id in found
+                or start == end
+                or (praise and rule.skip_in_praise)
+                or self._cancelled(rule, work, start, end, praise or calm)
+            ):
                 continue
             found[rule.id] = Hit(rule.id, rule.category, rule.level, start, end, text[start:end])
         return sorted(found.values(), key=lambda h: (h.start, h.rule_id))
@@ -235,12 +272,14 @@ class RulePack:
         for rx in self._exclude_rx.get(rule.id, ()):
             if any(a < end and b > start for a, b in rx.spans(work)):
                 return True
-        if rule.hypothetical and (hypothetical(work, start, self._hypothetical, self._hypothetical_not)
-                                  or (calm and hypothetical(work, end, self._doubt, ()))):
+        if rule.hypothetical and (
+            hypothetical(work, start, self._hypothetical, self._hypothetical_not)
+            or (calm and hypothetical(work, end, self._doubt, ()))
+        ):
             return True
         if rule.negatable:
-            before = work[max(0, start - self._window - 4):start]
-            if any(n in before[-(self._window + len(n)):] for n in self._negators):
+            before = work[max(0, start - self._window - 4) : start]
+            if any(n in before[-(self._window + len(n)) :] for n in self._negators):
                 return True
             if state_negated(work, start, self._state_negators, self._fillers):
                 return True
@@ -301,8 +340,13 @@ def _pack_files(problems: list[RuleProblem]) -> list[tuple[Path, bytes, dict, bo
         try:
             files.append((mine, *_read_pack(mine, "自定义规则文件"), False))
         except RuleError as exc:
-            problems.append(RuleProblem(str(mine), "", f"{exc}，其中的自定义规则本次都没有使用；请改正该文件，"
-                                                       "或删除它后在“设置 → 风险规则”中重新添加"))
+            problems.append(
+                RuleProblem(
+                    str(mine),
+                    "",
+                    f"{exc}，其中的自定义规则本次都没有使用；请改正该文件，或删除它后在“设置 → 风险规则”中重新添加",
+                )
+            )
     return files
 
 
@@ -324,12 +368,19 @@ def _add_rules(data: dict, path: Path, strict: bool, rules: list[Rule], problems
         seen.add(rule.id)
 
 
-NEGATION_LISTS = ("negators", "state_negators", "negation_fillers", "hypothetical_markers", "hypothetical_not",
-                  "doubt_markers")
+NEGATION_LISTS = (
+    "negators",
+    "state_negators",
+    "negation_fillers",
+    "hypothetical_markers",
+    "hypothetical_not",
+    "doubt_markers",
+)
 
 
-def _negation(data: dict, path: Path, strict: bool, window: int,
-              problems: list[RuleProblem]) -> tuple[dict[str, list[str]], int]:
+def _negation(
+    data: dict, path: Path, strict: bool, window: int, problems: list[RuleProblem]
+) -> tuple[dict[str, list[str]], int]:
     """The file's negation word lists (:data:`NEGATION_LISTS`, non-empty texts) and negation
     window (0–20 characters, else ``window``)."""
     lists, new_window, bad = {}, data.get("negation_window", window), []
@@ -374,11 +425,19 @@ def load_pack() -> RulePack:
         if key not in _logged:
             _logged.add(key)
             log.info("风险规则：%s", problem.describe())  # INFO: the CLI prints it once in the summary
-    return RulePack(rules, negation["negators"], window, f"rules-{digest.hexdigest()[:10]}", tuple(problems),
-                    state_negators=tuple(negation["state_negators"]), fillers=tuple(negation["negation_fillers"]),
-                    allow=allow, hypothetical_markers=tuple(negation["hypothetical_markers"]),
-                    hypothetical_not=tuple(negation["hypothetical_not"]),
-                    doubt_markers=tuple(negation["doubt_markers"]))
+    return RulePack(
+        rules,
+        negation["negators"],
+        window,
+        f"rules-{digest.hexdigest()[:10]}",
+        tuple(problems),
+        state_negators=tuple(negation["state_negators"]),
+        fillers=tuple(negation["negation_fillers"]),
+        allow=allow,
+        hypothetical_markers=tuple(negation["hypothetical_markers"]),
+        hypothetical_not=tuple(negation["hypothetical_not"]),
+        doubt_markers=tuple(negation["doubt_markers"]),
+    )
 
 
 def pack_file(name: str = "risk_rules.json") -> Path:

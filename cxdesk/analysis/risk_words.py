@@ -36,6 +36,7 @@ Checks the rule pack (:mod:`cxdesk.analysis.risk_rules`) applies after a trigger
   ``"skip_in_praise": true`` — weak triggers a happy buyer mentions in passing
   (「有一个坏了，其他都很好」, 「以前总怕买到假货」).
 """
+
 from __future__ import annotations
 
 import re
@@ -90,20 +91,23 @@ def calm(rating: int | None, label: str | None, rating_class: int | None = None)
     return int(rating) >= CALM_MIN_RATING
 
 
-def state_negated(work: str, start: int, negators: tuple[str, ...], fillers: tuple[str, ...],
-                  max_fillers: int = MAX_FILLERS) -> bool:
+def state_negated(
+    work: str, start: int, negators: tuple[str, ...], fillers: tuple[str, ...], max_fillers: int = MAX_FILLERS
+) -> bool:
     """True when a state negator ends right before ``start`` in ``work``, or at most
     ``max_fillers`` filler words before it (没有任何破损, 没发现有破损)."""
-    before = work[max(0, start - 16):start]
+    before = work[max(0, start - 16) : start]
     if any(before.endswith(n) for n in negators):
         return True
     return max_fillers > 0 and any(
         before.endswith(f) and state_negated(before, len(before) - len(f), negators, fillers, max_fillers - 1)
-        for f in fillers)
+        for f in fillers
+    )
 
 
-def hypothetical(work: str, start: int, markers: tuple[str, ...], not_markers: tuple[str, ...],
-                 window: int = HYPOTHETICAL_WINDOW) -> bool:
+def hypothetical(
+    work: str, start: int, markers: tuple[str, ...], not_markers: tuple[str, ...], window: int = HYPOTHETICAL_WINDOW
+) -> bool:
     """True when a marker of fear, doubt or a condition (怕, 担心, 以为, 会不会, 如果: the pack's
     ``hypothetical_markers``) stands in the same clause as the trigger at ``start``, at most
     ``window`` characters before it: 「怕坏了」, 「就担心是假货」, 「还以为坏了」 say nothing broke.
@@ -114,8 +118,9 @@ def hypothetical(work: str, start: int, markers: tuple[str, ...], not_markers: t
     for marker in markers:
         i = work.find(marker, lo, start)
         while i != -1:
-            if not any(work.startswith(n, i - n.find(marker)) for n in not_markers
-                       if marker in n and i - n.find(marker) >= 0):
+            if not any(
+                work.startswith(n, i - n.find(marker)) for n in not_markers if marker in n and i - n.find(marker) >= 0
+            ):
                 return True
             i = work.find(marker, i + 1, start)
     return False
@@ -129,8 +134,9 @@ class WordAware:
         # Multi-character trigger words and the allow-list become dictionary words, so jieba keeps
         # slang whole (特么, 日了狗) and the allowed phrases too (宝妈, 脑残粉). Single characters keep
         # jieba's own frequencies: forcing 滚 would split 滚轴.
-        self._dict_words = sorted({w.lower() for w in words if len(w) > 1 and not _ASCII_WORD.fullmatch(w.lower())}
-                                  | set(allow))
+        self._dict_words = sorted(
+            {w.lower() for w in words if len(w) > 1 and not _ASCII_WORD.fullmatch(w.lower())} | set(allow)
+        )
         self._tokenizer = None
         self._last: tuple[str, frozenset[tuple[int, int]]] = ("", frozenset())
 
@@ -147,8 +153,9 @@ class WordAware:
             return (start, end) in spans
         # Longer hits: no word may cross an edge of the hit (你妈|妈妈, 宝|妈的); a word holding the
         # whole hit is fine (真他妈, 去死吧) — whole words that are not abuse are in the allow-list.
-        return not any(a < end and b > start and (a < start or b > end) and not (a <= start and b >= end)
-                       for a, b in spans)
+        return not any(
+            a < end and b > start and (a < start or b > end) and not (a <= start and b >= end) for a, b in spans
+        )
 
     def _spans(self, work: str) -> frozenset[tuple[int, int]]:
         if self._last[0] != work:

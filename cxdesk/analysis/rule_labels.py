@@ -5,6 +5,7 @@ read names. Pack rules carry a ``name`` in ``rules/risk_rules.json`` (users' own
 ``user_rules.json`` may too); the engine's own flags (服务时效, the abuse model, 重复咨询) are named
 here. Reading names does not compile the pack: the JSON files are read and cached by mtime.
 """
+
 from __future__ import annotations
 
 import json

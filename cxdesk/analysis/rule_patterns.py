@@ -30,6 +30,7 @@ Matching is case-insensitive (texts are lower-cased before matching anyway).
 RE2 matches UTF-8 bytes; :class:`RulePattern` turns its byte offsets back into
 ``str`` character offsets, which the evidence highlighting uses.
 """
+
 from __future__ import annotations
 
 import re
@@ -46,21 +47,27 @@ _EMPTY_PROBES = (b"", b"a", "中文".encode(), b"a b", b"\n")  # a pattern match
 
 _WORD = r"\p{L}\p{N}_"  # Python's \w on str: str.isalnum() or "_"
 _SPACE = r"\t-\r\x{1c}-\x{20}\x{85}\p{Z}"  # Python's \s on str: str.isspace()
-_OUTSIDE_CLASS = {"d": r"\p{Nd}", "D": r"\P{Nd}", "w": f"[{_WORD}]", "W": f"[^{_WORD}]",
-                  "s": f"[{_SPACE}]", "S": f"[^{_SPACE}]"}
+_OUTSIDE_CLASS = {
+    "d": r"\p{Nd}",
+    "D": r"\P{Nd}",
+    "w": f"[{_WORD}]",
+    "W": f"[^{_WORD}]",
+    "s": f"[{_SPACE}]",
+    "S": f"[^{_SPACE}]",
+}
 _INSIDE_CLASS = {"d": r"\p{Nd}", "D": r"\P{Nd}", "w": _WORD, "s": _SPACE}
 _REPEAT = re.compile(r"\{(\d*)(,(\d*))?\}")
 _HEX = re.compile(r"[0-9a-fA-F]+")
 
 _BACKREF = "反向引用“{}”：RE2 不支持（它保证不回溯），请把要重复的内容直接写出来，例如把 (哈)\\1 写成 哈哈"
-_LOOKAHEAD = ("前瞻断言“{}…)”：RE2 不支持；“后面不能跟某些词”请写进规则的“排除说法”，"
-              "或把后面的内容直接写进正则")
-_LOOKBEHIND = ("后顾断言“{}…)”：RE2 不支持；前面的否定词请用“否定词取消命中”选项或“排除说法”，"
-               "或把前面的内容直接写进正则")
+_LOOKAHEAD = "前瞻断言“{}…)”：RE2 不支持；“后面不能跟某些词”请写进规则的“排除说法”，或把后面的内容直接写进正则"
+_LOOKBEHIND = "后顾断言“{}…)”：RE2 不支持；前面的否定词请用“否定词取消命中”选项或“排除说法”，或把前面的内容直接写进正则"
 _CONSTRUCTS = (  # group openings RE2 cannot compile, longest first
     ("(?P=", _BACKREF),
-    ("(?<=", _LOOKBEHIND), ("(?<!", _LOOKBEHIND),
-    ("(?=", _LOOKAHEAD), ("(?!", _LOOKAHEAD),
+    ("(?<=", _LOOKBEHIND),
+    ("(?<!", _LOOKBEHIND),
+    ("(?=", _LOOKAHEAD),
+    ("(?!", _LOOKAHEAD),
     ("(?>", "原子分组“{}…)”：RE2 本来不回溯，用不着它；去掉“?>”写成普通分组 (…) 即可"),
     ("(?(", "条件分组“{}…)”：RE2 不支持，请拆成两条正则"),
 )
@@ -159,7 +166,7 @@ def _escape(pattern: str, i: int, in_class: bool) -> tuple[str, int]:
         raise ValueError(_BACKREF.format("\\" + e))
     if e in "uU":
         width = 4 if e == "u" else 8
-        digits = pattern[i + 2:i + 2 + width]
+        digits = pattern[i + 2 : i + 2 + width]
         if len(digits) != width or not _HEX.fullmatch(digits) or int(digits, 16) > 0x10FFFF:
             raise ValueError(f"“\\{e}”后应为 {width} 位十六进制数字，如 \\u4e00")
         return f"\\x{{{digits}}}", i + 2 + width
@@ -173,10 +180,10 @@ def _escape(pattern: str, i: int, in_class: bool) -> tuple[str, int]:
         return e, i + 2
     if e in "pPx" and pattern.startswith("{", i + 2):  # \p{Han}, \x{4e00}: RE2's own, copied whole
         end = pattern.find("}", i + 2)
-        return (pattern[i:end + 1], end + 1) if end != -1 else ("\\" + e, i + 2)
+        return (pattern[i : end + 1], end + 1) if end != -1 else ("\\" + e, i + 2)
     if e == "Q":  # RE2's \Q…\E literal text, copied whole
         end = pattern.find("\\E", i + 2)
-        return (pattern[i:end + 2], end + 2) if end != -1 else (pattern[i:], len(pattern))
+        return (pattern[i : end + 2], end + 2) if end != -1 else (pattern[i:], len(pattern))
     if in_class and e in "WS":
         raise ValueError(f"方括号里的“\\{e}”无法用 RE2 表达；请把它移到方括号外，或列出要匹配的字符")
     table = _INSIDE_CLASS if in_class else _OUTSIDE_CLASS
@@ -226,9 +233,9 @@ def to_re2(pattern: str) -> str:
         if c == "\\":
             piece, i = _escape(pattern, i, in_class)
         elif in_class:
-            if c == "[" and pattern[i + 1:i + 2] in (":", ".", "="):  # [:alpha:] and kin: copy whole
+            if c == "[" and pattern[i + 1 : i + 2] in (":", ".", "="):  # [:alpha:] and kin: copy whole
                 end = pattern.find(pattern[i + 1] + "]", i + 2)
-                piece, i = (pattern[i:end + 2], end + 2) if end != -1 else ("\\[", i + 1)
+                piece, i = (pattern[i : end + 2], end + 2) if end != -1 else ("\\[", i + 1)
             else:
                 piece, i, in_class = ("\\[" if c == "[" else c), i + 1, c != "]"
         elif c == "[":
@@ -273,8 +280,12 @@ def check_pattern(pattern: str, rule_id: str = "") -> RulePattern:
         message = exc.args[0].decode("utf-8", "replace") if exc.args and isinstance(exc.args[0], bytes) else str(exc)
         raise _refuse(where, pattern, _re2_reason(message)) from None
     if regexp.programsize > MAX_PROGRAM_SIZE:
-        raise _refuse(where, pattern, f"太复杂（编译后 {regexp.programsize:,} 条指令，最多 {MAX_PROGRAM_SIZE:,}；"
-                                      "\\w 这样的字符类每个约 1,350 条：请减少重复次数，或用“.”代替 \\w）")
+        raise _refuse(
+            where,
+            pattern,
+            f"太复杂（编译后 {regexp.programsize:,} 条指令，最多 {MAX_PROGRAM_SIZE:,}；"
+            "\\w 这样的字符类每个约 1,350 条：请减少重复次数，或用“.”代替 \\w）",
+        )
     if any(m.end() == m.start() for probe in _EMPTY_PROBES for m in regexp.finditer(probe)):
         raise _refuse(where, pattern, "会匹配空文本，每条消息都会命中（如 x* 或 a|）；请至少要求一个字符")
     return RulePattern(pattern, source, regexp)
@@ -286,8 +297,9 @@ def any_matcher(patterns: Sequence[RulePattern]) -> Callable[[bytes], bool]:
     if not patterns:
         return lambda data: False
     try:
-        combined = re2.compile("|".join(f"(?:{p.re2_source})" for p in patterns).encode("utf-8"),
-                               _options(capture=False))
+        combined = re2.compile(
+            "|".join(f"(?:{p.re2_source})" for p in patterns).encode("utf-8"), _options(capture=False)
+        )
     except re2.error:
         return lambda data: any(p.found_in(data) for p in patterns)
     return lambda data: combined.search(data) is not None

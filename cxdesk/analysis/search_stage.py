@@ -11,6 +11,7 @@ worker processes read and tokenise id ranges while this thread, the only
 writer, inserts finished ranges in id order: the watermark only ever covers
 ranges that are in the index, and a cancelled run resumes where it stopped.
 """
+
 from __future__ import annotations
 
 import time
@@ -109,8 +110,9 @@ def run_search_index_stage(ctx: JobContext, store, run_chunks: Callable, workers
 
     status = "failed"
     try:
-        run_chunks(ctx, tokenise_range, tasks, store_rows, total_texts=total, initializer=init_search_worker,
-                   workers=workers)
+        run_chunks(
+            ctx, tokenise_range, tasks, store_rows, total_texts=total, initializer=init_search_worker, workers=workers
+        )
         status = "done"
     except Cancelled:
         status = "cancelled"

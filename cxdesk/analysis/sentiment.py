@@ -16,6 +16,7 @@ Shop calibration (:func:`fit_shop_model`) fits a shop-specific model on the
 shop's own rated reviews (1–2★ negative, 4–5★ positive), starting from the
 base model's score, and reports its accuracy on a held-out 20 %.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -45,10 +46,7 @@ DEFAULT_NGRAMS = (1, 2, 3)
 _BATCH = 50_000  # texts per vectorised batch: bounds memory (~60 MB per 50k reviews)
 
 # Odd 64-bit multipliers for position-dependent n-gram hashing (wrapping uint64 arithmetic).
-_MULTS = tuple(
-    np.uint64(m)
-    for m in (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0x27D4EB2F165667C5)
-)
+_MULTS = tuple(np.uint64(m) for m in (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0x27D4EB2F165667C5))
 _MIX = np.uint64(0xFF51AFD7ED558CCD)
 
 
@@ -107,9 +105,7 @@ def hashed_ngrams(
     return np.concatenate(docs), np.concatenate(buckets)
 
 
-def feature_matrix(
-    texts: Sequence[str], nbits: int = DEFAULT_NBITS, ngrams: Sequence[int] = DEFAULT_NGRAMS
-):
+def feature_matrix(texts: Sequence[str], nbits: int = DEFAULT_NBITS, ngrams: Sequence[int] = DEFAULT_NGRAMS):
     """Sparse CSR matrix (texts × 2**nbits) of the model's features, for fitting.
 
     ``texts`` are raw: they are normalised here.
@@ -325,9 +321,7 @@ def fit_shop_model(
     if len(texts) != len(labels):
         raise ValueError("texts and labels differ in length")
     base = base or SentimentModel.load()
-    pairs = [
-        (t, int(y)) for t, y in zip(texts, labels) if y is not None and t and normalise(t)
-    ]
+    pairs = [(t, int(y)) for t, y in zip(texts, labels) if y is not None and t and normalise(t)]
     n_pos = sum(1 for _, y in pairs if y == 1)
     n_neg = len(pairs) - n_pos
     if n_pos < min_per_class or n_neg < min_per_class:

@@ -5,6 +5,7 @@ Thresholds are data (``rules/service_time.json``): Taobao/JD/Douyin warn at
 between 08:00 and 23:00. A session gets at most one flag per kind, with the
 worst turn as evidence.
 """
+
 from __future__ import annotations
 
 import json
@@ -92,14 +93,29 @@ def session_flags(turns: list[Turn], platform: str, config: dict | None = None) 
     timing = timing_for(platform, conf)
     flags: list[ServiceFlag] = []
     if turns and not any(t.answered for t in turns):
-        flags.append(ServiceFlag("service.no_agent_reply", "服务时效", conf["no_agent_reply_level"],
-                                 {"seq": turns[0].first_seq, "turns": len(turns)}))
+        flags.append(
+            ServiceFlag(
+                "service.no_agent_reply",
+                "服务时效",
+                conf["no_agent_reply_level"],
+                {"seq": turns[0].first_seq, "turns": len(turns)},
+            )
+        )
     elif any(not t.answered and needs_answer(t.last_text, conf) for t in turns):
         t = next(t for t in turns if not t.answered and needs_answer(t.last_text, conf))
-        flags.append(ServiceFlag("service.unanswered", "服务时效", conf["unanswered_level"],
-                                 {"seq": t.first_seq, "started_at": t.started_at}))
-    waits = [(wait, t) for t in turns if t.answered
-             and (wait := counted_seconds(t.started_at, t.reply_at, timing.counted_hours)) is not None]
+        flags.append(
+            ServiceFlag(
+                "service.unanswered",
+                "服务时效",
+                conf["unanswered_level"],
+                {"seq": t.first_seq, "started_at": t.started_at},
+            )
+        )
+    waits = [
+        (wait, t)
+        for t in turns
+        if t.answered and (wait := counted_seconds(t.started_at, t.reply_at, timing.counted_hours)) is not None
+    ]
     if waits:
         worst, turn = max(waits, key=lambda w: w[0])
         evidence = {"seq": turn.first_seq, "reply_seq": turn.reply_seq, "wait_s": worst, "agent": turn.replied_by}

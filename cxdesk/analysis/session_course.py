@@ -17,6 +17,7 @@ phrase, and that is the job done.
 A buyer line whose negative score only names a topic (「我要退款」, :meth:`ChatTone.topic_only`)
 has no tone here: the request is a rule's (退款退货纠纷) to count, once.
 """
+
 from __future__ import annotations
 
 import re
@@ -56,8 +57,9 @@ def _same_line(text: str | None) -> str:
     return _NOT_WORDS.sub("", text or "").lower()
 
 
-def course_of(messages: Iterable[tuple[str, str | None, float | None]],
-              topic_only: Callable[[str, float], bool] | None = None) -> Course:
+def course_of(
+    messages: Iterable[tuple[str, str | None, float | None]], topic_only: Callable[[str, float], bool] | None = None
+) -> Course:
     """The course of one session from its messages ``(role, content, sentiment score)`` in order;
     ``topic_only(text, score)`` true: the buyer line's score is left out (see the module doc)."""
     turns: list[BuyerTurn] = []

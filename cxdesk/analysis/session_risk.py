@@ -35,6 +35,7 @@ Session flags computed here: 激烈情绪 (``emotion.sentiment``) and 重复咨�
 (``repeat.same_issue``: the same buyer back on the same topic within 48 h,
 topics being word lists in the same file).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -102,23 +103,32 @@ class ScoreConfig:
             self.levels = sorted(((float(v), k) for k, v in data["levels"].items()), reverse=True)
             self.session = data["session"]
             self.caps = {cause: float(self.session[cause]["cap"]) for cause in ("rules", "course", *FLAG_CAUSES)}
-            for cause, keys in (("tone", ("negative_below", "peak_weight", "turns_weight", "full_turns")),
-                                ("course", ("min_drop", "min_buyer_turns")), ("answer", ("ends_negative_points",))):
+            for cause, keys in (
+                ("tone", ("negative_below", "peak_weight", "turns_weight", "full_turns")),
+                ("course", ("min_drop", "min_buyer_turns")),
+                ("answer", ("ends_negative_points",)),
+            ):
                 for key in keys:  # read when scoring: a missing or wrong one is reported here, at load
-                    if float(self.session[cause][key]) < 0 or (key == "full_turns" and int(self.session[cause][key]) < 1):
+                    if float(self.session[cause][key]) < 0 or (
+                        key == "full_turns" and int(self.session[cause][key]) < 1
+                    ):
                         raise ValueError(f"session.{cause}.{key}")
-            self.cause_rules = [(str(prefix), cause) for cause in FLAG_CAUSES
-                                for prefix in self.session[cause].get("rule_ids", [])]
-            self.cause_categories = {str(c): cause for cause in FLAG_CAUSES
-                                     for c in self.session[cause].get("categories", [])}
+            self.cause_rules = [
+                (str(prefix), cause) for cause in FLAG_CAUSES for prefix in self.session[cause].get("rule_ids", [])
+            ]
+            self.cause_categories = {
+                str(c): cause for cause in FLAG_CAUSES for c in self.session[cause].get("categories", [])
+            }
             self.review = data["review"]
             repeat = data["repeat"]
             self.repeat_window = timedelta(hours=float(repeat["window_hours"]))
             self.repeat_level = str(repeat.get("level", "中"))
             self.topics = {str(k): tuple(str(w) for w in v) for k, v in repeat["topics"].items()}
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise CxdeskError(f"风险分配置 {source} 格式不对：缺少或无效的 {exc}。"
-                              "没有使用这个文件；请对照内置的 resources/rules/risk_score.json 改正它。") from exc
+            raise CxdeskError(
+                f"风险分配置 {source} 格式不对：缺少或无效的 {exc}。"
+                "没有使用这个文件；请对照内置的 resources/rules/risk_score.json 改正它。"
+            ) from exc
         digest = hashlib.sha256(json.dumps(data, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:8]
         self.version = f"{data.get('version', 'risk-score')}-{digest}"
 
@@ -291,8 +301,12 @@ def answer_part(course: Course, config: ScoreConfig) -> Part | None:
     """回应: the buyer's last turn is negative and got no real answer (none, or a repeated line)."""
     conf = config.session["answer"]
     last = course.last
-    if last is None or last.score is None or last.score >= float(config.session["tone"]["negative_below"]) \
-            or last.really_answered:
+    if (
+        last is None
+        or last.score is None
+        or last.score >= float(config.session["tone"]["negative_below"])
+        or last.really_answered
+    ):
         return None
     what = "只得到重复的回复" if last.answered else "没有得到回复"
     return Part(float(conf["ends_negative_points"]), f"买家最后的负面消息{what}{quote(last.text)}")
@@ -313,7 +327,7 @@ def settled_part(course: Course, config: ScoreConfig) -> Part | None:
     for cue in conf.get("cues", ()):
         start = text.find(cue)
         while start != -1:
-            before = re.split(r"[，,。.！!？?；;、\s]", text[max(0, start - window):start])[-1]
+            before = re.split(r"[，,。.！!？?；;、\s]", text[max(0, start - window) : start])[-1]
             if not any(n in before for n in negators):
                 return Part(-float(conf["points"]), f"买家最后说{quote(cue)}")
             start = text.find(cue, start + 1)
@@ -339,16 +353,24 @@ def score_session(flags: Iterable[FlagInfo], course: Course, config: ScoreConfig
     return _finish(parts, config, settled_part(course, config))
 
 
-def score_review(flags: Iterable[FlagInfo], rating: int | None, label: str | None, shift: bool,
-                 config: ScoreConfig, rating_class: int | None = None) -> Score:
+def score_review(
+    flags: Iterable[FlagInfo],
+    rating: int | None,
+    label: str | None,
+    shift: bool,
+    config: ScoreConfig,
+    rating_class: int | None = None,
+) -> Score:
     """``rating_class`` (1 差评, 2 中评, 3 好评) counts only for a review without stars (评价等级 words)."""
-    parts = capped(_category_parts((f for f in flags if f.status != "误报"), config), config.max_flag_points,
-                   "规则分")
+    parts = capped(_category_parts((f for f in flags if f.status != "误报"), config), config.max_flag_points, "规则分")
     conf = config.review
     if rating is not None and str(int(rating)) in conf["rating_points"]:
         parts.append(Part(float(conf["rating_points"][str(int(rating))]), f"{int(rating)} 星"))
-    elif rating is None and rating_class in CLASS_NAMES \
-            and CLASS_NAMES[rating_class] in conf.get("rating_class_points", {}):
+    elif (
+        rating is None
+        and rating_class in CLASS_NAMES
+        and CLASS_NAMES[rating_class] in conf.get("rating_class_points", {})
+    ):
         name = CLASS_NAMES[rating_class]
         parts.append(Part(float(conf["rating_class_points"][name]), f"评价等级“{name}”"))
     if label == "负面":
@@ -370,8 +392,9 @@ def topics_of(texts: Iterable[str], config: ScoreConfig) -> set[str]:
     return found
 
 
-def repeat_contact(started_at: str | None, topics: set[str],
-                   earlier: Sequence[tuple[int, str | None, set[str]]], config: ScoreConfig) -> dict | None:
+def repeat_contact(
+    started_at: str | None, topics: set[str], earlier: Sequence[tuple[int, str | None, set[str]]], config: ScoreConfig
+) -> dict | None:
     """Evidence of a 重复咨询 when an earlier session (id, ended_at, topics) of the same buyer and shop
     ended at most ``window_hours`` before this one started and shares a topic; the latest such one."""
     start = stored_datetime(started_at)

@@ -1,4 +1,5 @@
 """What one analysis stage reports back to the engine."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -13,6 +13,7 @@ Definitions (shared by the risk flags for slow replies and the agent KPIs):
 * messages without a time give turns without waits (``None``), never zero; so do
   unreadable or implausible stored times (:func:`cxdesk.times.stored_datetime`).
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
@@ -52,10 +53,30 @@ def buyer_turns(messages: Iterable[Sequence]) -> list[Turn]:
         elif role == "agent" and open_turn is not None:
             start, reply = stored_datetime(open_turn["started_at"]), stored_datetime(sent_at)
             wait = (reply - start).total_seconds() if start and reply else None
-            turns.append(Turn(open_turn["first_seq"], open_turn["started_at"], open_turn["messages"],
-                              seq, sent_at, sender, wait, open_turn["last_text"]))
+            turns.append(
+                Turn(
+                    open_turn["first_seq"],
+                    open_turn["started_at"],
+                    open_turn["messages"],
+                    seq,
+                    sent_at,
+                    sender,
+                    wait,
+                    open_turn["last_text"],
+                )
+            )
             open_turn = None
     if open_turn is not None:
-        turns.append(Turn(open_turn["first_seq"], open_turn["started_at"], open_turn["messages"],
-                          None, None, None, None, open_turn["last_text"]))
+        turns.append(
+            Turn(
+                open_turn["first_seq"],
+                open_turn["started_at"],
+                open_turn["messages"],
+                None,
+                None,
+                None,
+                None,
+                open_turn["last_text"],
+            )
+        )
     return turns

@@ -17,6 +17,7 @@ that appear in negative reviews (1–2★ or sentiment 负面): a new complaint
 such as 「起球」 shows up as a word before any aspect rule knows about it.
 A word that is also an aspect name is reported once, as the aspect.
 """
+
 from __future__ import annotations
 
 import re
@@ -107,8 +108,7 @@ class EmergingResult:
     previous: Period | None
 
 
-def comparison_periods(date_from: date | None, date_to: date | None,
-                       last: date | None) -> tuple[Period, Period] | None:
+def comparison_periods(date_from: date | None, date_to: date | None, last: date | None) -> tuple[Period, Period] | None:
     """(this period, the same length just before); ``None`` when there are no dates at all.
 
     An open end is the newest review's day (``last``); an open start is
@@ -123,9 +123,16 @@ def comparison_periods(date_from: date | None, date_to: date | None,
     return Period(start, end), Period(previous_end - timedelta(days=length - 1), previous_end)
 
 
-def find_emerging(current: Counts, previous: Counts, kind: str, *, min_rise: float = MIN_RISE,
-                  min_mentions: int = MIN_MENTIONS, min_negative: int = MIN_NEGATIVE,
-                  limit: int = MAX_EMERGING) -> list[Emerging]:
+def find_emerging(
+    current: Counts,
+    previous: Counts,
+    kind: str,
+    *,
+    min_rise: float = MIN_RISE,
+    min_mentions: int = MIN_MENTIONS,
+    min_negative: int = MIN_NEGATIVE,
+    limit: int = MAX_EMERGING,
+) -> list[Emerging]:
     """Terms whose negative share rose clearly; the biggest rise first."""
     found = []
     for term, (mentions, negative) in current.items():
@@ -166,8 +173,12 @@ def _tokenize(text: str) -> list[str]:
     return shop_tokenizer((), ()).tokens(text)
 
 
-def candidate_keywords(negative_texts: Iterable[str], stopwords: frozenset[str] = frozenset(),
-                       limit: int = KEYWORD_CANDIDATES, tokenize=None) -> list[str]:
+def candidate_keywords(
+    negative_texts: Iterable[str],
+    stopwords: frozenset[str] = frozenset(),
+    limit: int = KEYWORD_CANDIDATES,
+    tokenize=None,
+) -> list[str]:
     """The words most negative reviews contain (each review counts a word once).
 
     Personal data is masked before the text is cut into words (:func:`cxdesk.privacy.mask_text`, the
@@ -257,14 +268,18 @@ def _clauses(text: str, mentions: Iterable[AspectMention]) -> list[tuple[int, in
     for (start, end), group in sorted(grouped.items()):
         polarity = min((m.polarity for m in group), key=lambda p: _POLARITY_RANK.get(p or "", 3))
         aspects = "、".join(dict.fromkeys(m.aspect for m in group))
-        spans = sorted((max(m.span_start, start), min(m.span_end, end)) for m in group  # type: ignore[type-var]
-                       if _valid(m.span_start, m.span_end, len(text)) and m.span_start < end and m.span_end > start)
+        spans = sorted(
+            (max(m.span_start, start), min(m.span_end, end))
+            for m in group  # type: ignore[type-var]
+            if _valid(m.span_start, m.span_end, len(text)) and m.span_start < end and m.span_end > start
+        )
         clauses.append((start, end, polarity, aspects, spans))
     return clauses
 
 
-def _split_clause(text: str, start: int, end: int, polarity: str | None, aspect: str,
-                  spans: list[tuple[int, int]]) -> list[Segment]:
+def _split_clause(
+    text: str, start: int, end: int, polarity: str | None, aspect: str, spans: list[tuple[int, int]]
+) -> list[Segment]:
     """A clause's segments, the (non-overlapping) spans inside it emphasised."""
     out: list[Segment] = []
     pos = start

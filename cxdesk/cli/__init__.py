@@ -11,6 +11,7 @@ be written (with a note on stderr) instead of being refused. A damaged
 database, a full disk, a read-only or locked file end in a Chinese message
 and exit code 1 (:func:`cxdesk.store.failures.user_error`), never a traceback.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,8 +36,17 @@ from cxdesk.cli import (
 )
 from cxdesk.errors import Cancelled, CxdeskError
 
-_COMMAND_MODULES = [cmd_import, cmd_analyze, cmd_export, cmd_cluster, cmd_report, cmd_demo, cmd_stats, cmd_backup,
-                    cmd_lexicon]
+_COMMAND_MODULES = [
+    cmd_import,
+    cmd_analyze,
+    cmd_export,
+    cmd_cluster,
+    cmd_report,
+    cmd_demo,
+    cmd_stats,
+    cmd_backup,
+    cmd_lexicon,
+]
 log = logging.getLogger("cxdesk")
 
 
@@ -55,8 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def add_db_option(p: argparse.ArgumentParser) -> None:
     """Every subcommand accepts ``--db PATH`` after its name as well."""
-    p.add_argument("--db", metavar="PATH", default=argparse.SUPPRESS,
-                   help="数据库文件（默认：用户数据目录下的 cxdesk.sqlite3）")
+    p.add_argument(
+        "--db", metavar="PATH", default=argparse.SUPPRESS, help="数据库文件（默认：用户数据目录下的 cxdesk.sqlite3）"
+    )
 
 
 def prepare_streams() -> None:

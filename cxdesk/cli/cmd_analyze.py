@@ -1,4 +1,5 @@
 """``analyze``: run every analysis stage over what is new or changed."""
+
 from __future__ import annotations
 
 import argparse
@@ -11,8 +12,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("analyze", help="分析新导入或需要重算的数据（情感等），可随时中断后继续")
     add_db_option(p)
-    p.add_argument("--workers", type=int, default=None,
-                   help="工作进程数（默认按 CPU 核数；1 表示不启动子进程）")
+    p.add_argument("--workers", type=int, default=None, help="工作进程数（默认按 CPU 核数；1 表示不启动子进程）")
     p.add_argument("--quiet", action="store_true", help="不显示进度")
     p.set_defaults(func=run)
 

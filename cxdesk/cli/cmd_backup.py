@@ -5,6 +5,7 @@ batch is undone; the newest three are kept in the ``backups`` folder next to
 the database. These commands work on the files, so they also work when the
 database itself is damaged and cannot be opened.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -17,8 +18,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     from cxdesk.cli import add_db_option
 
     p = sub.add_parser("backup", help="列出、创建或恢复数据库备份（升级结构前和撤销导入前会自动备份，保留最近 3 个）")
-    p.add_argument("action", choices=["list", "create", "restore"],
-                   help="list（列出备份）、create（立即备份）或 restore（用一个备份替换当前数据库）")
+    p.add_argument(
+        "action",
+        choices=["list", "create", "restore"],
+        help="list（列出备份）、create（立即备份）或 restore（用一个备份替换当前数据库）",
+    )
     p.add_argument("backup_id", nargs="?", metavar="ID", help="restore：要恢复的备份编号（见 list 的第一列）")
     add_db_option(p)
     p.set_defaults(func=run)
@@ -33,8 +37,10 @@ def run(args: argparse.Namespace) -> int:
     if args.action == "create":
         return _create(db)
     if not args.backup_id:
-        raise CxdeskError("请给出要恢复的备份编号，例如 python main.py backup restore 20240601-101530；"
-                          "编号见 python main.py backup list。")
+        raise CxdeskError(
+            "请给出要恢复的备份编号，例如 python main.py backup restore 20240601-101530；"
+            "编号见 python main.py backup list。"
+        )
     return _restore(db, args.backup_id)
 
 

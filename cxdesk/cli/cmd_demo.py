@@ -1,4 +1,5 @@
 """``demo``: build the synthetic demo shop into its own database, or clear it from a store."""
+
 from __future__ import annotations
 
 import argparse
@@ -8,19 +9,28 @@ from cxdesk.tasks import run_cli_job
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
-        "demo", help="生成演示数据（合成的示例店铺，固定随机种子）；--clear 从数据库中清除演示数据",
+        "demo",
+        help="生成演示数据（合成的示例店铺，固定随机种子）；--clear 从数据库中清除演示数据",
         description="生成合成的演示数据（示例店铺）。默认写入单独的演示数据库（用户数据目录下的 demo.sqlite3），"
-                    "不会放进您自己的数据库；图形界面的「查看演示数据」打开的就是它。"
-                    "旧版本曾把演示数据放进您自己的数据库，可用 --clear 清除。")
+        "不会放进您自己的数据库；图形界面的「查看演示数据」打开的就是它。"
+        "旧版本曾把演示数据放进您自己的数据库，可用 --clear 清除。",
+    )
     # Same option as every subcommand's --db (cxdesk.cli.add_db_option), with the demo's own default.
-    p.add_argument("--db", metavar="PATH", default=argparse.SUPPRESS,
-                   help="数据库文件（生成时默认：用户数据目录下单独的演示数据库 demo.sqlite3；"
-                        "--clear 时默认：用户数据目录下您自己的 cxdesk.sqlite3）")
+    p.add_argument(
+        "--db",
+        metavar="PATH",
+        default=argparse.SUPPRESS,
+        help="数据库文件（生成时默认：用户数据目录下单独的演示数据库 demo.sqlite3；"
+        "--clear 时默认：用户数据目录下您自己的 cxdesk.sqlite3）",
+    )
     p.add_argument("--seed", type=int, default=None, help="随机种子（默认固定值，结果可复现）")
     p.add_argument("--quiet", action="store_true", help="不显示进度")
-    p.add_argument("--clear", action="store_true",
-                   help="清除数据库中的演示数据（标记为合成的导入批次及其分析结果），您自己导入的数据保留；"
-                        "清除前自动备份，可用 backup restore 恢复")
+    p.add_argument(
+        "--clear",
+        action="store_true",
+        help="清除数据库中的演示数据（标记为合成的导入批次及其分析结果），您自己导入的数据保留；"
+        "清除前自动备份，可用 backup restore 恢复",
+    )
     p.set_defaults(func=run)
 
 

@@ -2,6 +2,7 @@
 
 Buyers' personal data is masked unless ``--keep-personal``; the output is never the database itself.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -13,15 +14,25 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     from cxdesk.cli import add_db_option
 
     p = sub.add_parser("export", help="导出评价、聊天消息、会话（含风险分）或风险旗标到 CSV / XLSX")
-    p.add_argument("kind", choices=["reviews", "messages", "sessions", "flags", "agents", "faq", "faq-members"],
-                   help="reviews（评价）、messages（聊天消息）、sessions（会话及风险分）、flags（风险旗标）、"
-                        "agents（客服绩效）、faq（常见问题，每类一行）或 faq-members（每个提取出的问题一行）")
+    p.add_argument(
+        "kind",
+        choices=["reviews", "messages", "sessions", "flags", "agents", "faq", "faq-members"],
+        help="reviews（评价）、messages（聊天消息）、sessions（会话及风险分）、flags（风险旗标）、"
+        "agents（客服绩效）、faq（常见问题，每类一行）或 faq-members（每个提取出的问题一行）",
+    )
     add_db_option(p)
     p.add_argument("--out", required=True, metavar="FILE", help="输出文件，.csv 或 .xlsx")
-    p.add_argument("--period", choices=["day", "week", "month", "all"], default="all",
-                   help="agents：按日 / 周 / 月 / 全部统计（默认 all）")
-    p.add_argument("--keep-personal", action="store_true",
-                   help="保留买家昵称、手机号、身份证号、邮箱、姓名、地址（默认隐藏；文件外传时请勿使用）")
+    p.add_argument(
+        "--period",
+        choices=["day", "week", "month", "all"],
+        default="all",
+        help="agents：按日 / 周 / 月 / 全部统计（默认 all）",
+    )
+    p.add_argument(
+        "--keep-personal",
+        action="store_true",
+        help="保留买家昵称、手机号、身份证号、邮箱、姓名、地址（默认隐藏；文件外传时请勿使用）",
+    )
     p.add_argument("--quiet", action="store_true", help="不显示进度")
     p.set_defaults(func=run, store_mode="auto")  # only reads: a read-only database is opened read-only
 
@@ -35,8 +46,14 @@ def run(args: argparse.Namespace) -> int:
 
         summary = run_cli_job(export_agents, args.db or default_db_path(), args.period, args.out, quiet=args.quiet)
     else:
-        summary = run_cli_job(export_table, args.db or default_db_path(), args.kind, args.out,
-                              keep_personal=args.keep_personal, quiet=args.quiet)
+        summary = run_cli_job(
+            export_table,
+            args.db or default_db_path(),
+            args.kind,
+            args.out,
+            keep_personal=args.keep_personal,
+            quiet=args.quiet,
+        )
     print(summary.describe())
     if getattr(summary, "masked", None):
         print(f"{KEEP_HINT}。")

@@ -3,6 +3,7 @@
 Each file is its own batch: one failing file is reported and the others
 still import; the exit code is 1 if any file failed.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -24,12 +25,23 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--kind", choices=KINDS, help="导入类型（默认自动识别；agent_report = 平台客服日报）")
     p.add_argument("--platform", help=f"平台：{'、'.join(PLATFORMS)}（默认自动识别）")
     p.add_argument("--shop", help="店铺名（默认由平台或千牛子账号推断）")
-    p.add_argument("--map", action="append", default=[], metavar="字段=列名",
-                   help="指定列的对应关系，如 --map content=评论 （可多次）")
-    p.add_argument("--session-gap", type=float, default=30, metavar="MINUTES",
-                   help="无会话ID时，同一买家两条消息间隔超过多少分钟算新会话（默认 30）")
-    p.add_argument("--max-bad-share", type=float, default=0.5, metavar="SHARE",
-                   help="错误行超过该比例时整个文件不导入（默认 0.5）")
+    p.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="字段=列名",
+        help="指定列的对应关系，如 --map content=评论 （可多次）",
+    )
+    p.add_argument(
+        "--session-gap",
+        type=float,
+        default=30,
+        metavar="MINUTES",
+        help="无会话ID时，同一买家两条消息间隔超过多少分钟算新会话（默认 30）",
+    )
+    p.add_argument(
+        "--max-bad-share", type=float, default=0.5, metavar="SHARE", help="错误行超过该比例时整个文件不导入（默认 0.5）"
+    )
     p.add_argument("--errors-csv", metavar="PATH", help="把被拒绝的行写入该 CSV（多个文件时追加批次号）")
     p.add_argument("--list", action="store_true", help="列出已导入的批次")
     p.add_argument("--undo", type=int, metavar="BATCH_ID", help="撤销一个导入批次")
@@ -69,9 +81,17 @@ def _import_all(store: object, args: argparse.Namespace) -> int:
     for name in args.files:
         try:
             summary = run_cli_job(
-                import_file, store, name, kind=args.kind, platform=args.platform, shop=args.shop,
-                mapping=mapping or None, session_gap_minutes=args.session_gap,
-                max_bad_share=args.max_bad_share, quiet=args.quiet)
+                import_file,
+                store,
+                name,
+                kind=args.kind,
+                platform=args.platform,
+                shop=args.shop,
+                mapping=mapping or None,
+                session_gap_minutes=args.session_gap,
+                max_bad_share=args.max_bad_share,
+                quiet=args.quiet,
+            )
         except CxdeskError as exc:
             failed += 1
             print(("" if args.quiet else "\n") + f"失败：{name}：{exc}", file=sys.stderr)
@@ -93,11 +113,15 @@ def _list(store: object) -> int:
     if not batches:
         print("还没有导入过文件。")
         return 0
-    print(f"{'批次':>4}  {'状态':<4} {'类型':<7} {'平台':<7} {'读取':>8} {'新增':>8} {'重复':>8} {'拒绝':>6}  时间  文件")
+    print(
+        f"{'批次':>4}  {'状态':<4} {'类型':<7} {'平台':<7} {'读取':>8} {'新增':>8} {'重复':>8} {'拒绝':>6}  时间  文件"
+    )
     for b in batches:
         status = "已撤销" if b.status == "undone" else "有效"
-        print(f"{b.id:>4}  {status:<4} {b.kind:<7} {b.platform or '':<7} {b.rows_read:>8} {b.rows_added:>8} "
-              f"{b.rows_duplicate:>8} {b.rows_rejected:>6}  {b.imported_at}  {b.file_name}")
+        print(
+            f"{b.id:>4}  {status:<4} {b.kind:<7} {b.platform or '':<7} {b.rows_read:>8} {b.rows_added:>8} "
+            f"{b.rows_duplicate:>8} {b.rows_rejected:>6}  {b.imported_at}  {b.file_name}"
+        )
     return 0
 
 

@@ -6,6 +6,7 @@ user's copy in the data folder (checked and saved by
 :mod:`cxdesk.analysis.aspect_lexicon_edit`, like the 设置 editor); ``restore``
 deletes it. The next ``analyze`` re-reads every review.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -16,14 +17,27 @@ _AFTER_SAVE = "下次 analyze（或「分析数据」）时按新词表重新读
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("lexicon", help="查看或修改评价方面词表：类目词表开关、添加/删除词、恢复内置词表（同 设置 → 评价方面词表）")
-    p.add_argument("action", choices=["list", "pack", "add", "remove", "restore"],
-                   help="list（列出）、pack（开关类目词表）、add / remove（添加/删除词）或 restore（恢复内置词表）")
-    p.add_argument("values", nargs="*", metavar="ARG",
-                   help="pack：类目 on|off（如 餐饮/食品 off）；add / remove：方面 词类 词"
-                        "（词类为 triggers 提示词、positive 好评说法、negative 差评说法）")
-    p.add_argument("--category", metavar="类目", default=None,
-                   help="add / remove：方面所在的类目词表（默认：通用词表 aspects.json）")
+    p = sub.add_parser(
+        "lexicon", help="查看或修改评价方面词表：类目词表开关、添加/删除词、恢复内置词表（同 设置 → 评价方面词表）"
+    )
+    p.add_argument(
+        "action",
+        choices=["list", "pack", "add", "remove", "restore"],
+        help="list（列出）、pack（开关类目词表）、add / remove（添加/删除词）或 restore（恢复内置词表）",
+    )
+    p.add_argument(
+        "values",
+        nargs="*",
+        metavar="ARG",
+        help="pack：类目 on|off（如 餐饮/食品 off）；add / remove：方面 词类 词"
+        "（词类为 triggers 提示词、positive 好评说法、negative 差评说法）",
+    )
+    p.add_argument(
+        "--category",
+        metavar="类目",
+        default=None,
+        help="add / remove：方面所在的类目词表（默认：通用词表 aspects.json）",
+    )
     p.set_defaults(func=run)
 
 
@@ -34,8 +48,11 @@ def run(args: argparse.Namespace) -> int:
         return _list(edit.load_draft())
     if args.action == "restore":
         removed = edit.restore_defaults()
-        print(("已删除 " + "、".join(str(p) for p in removed) + "，恢复内置词表。" + _AFTER_SAVE) if removed
-              else "本来就在使用内置词表。")
+        print(
+            ("已删除 " + "、".join(str(p) for p in removed) + "，恢复内置词表。" + _AFTER_SAVE)
+            if removed
+            else "本来就在使用内置词表。"
+        )
         return 0
     draft = edit.load_draft()
     if args.action == "pack":
@@ -46,8 +63,10 @@ def run(args: argparse.Namespace) -> int:
         changed = f"「{draft.category(file)}」类目词表已{'开启' if args.values[1] == 'on' else '关闭'}"
     else:
         if len(args.values) != 3 or args.values[1] not in edit.KINDS:
-            raise CxdeskError(f"用法：python main.py lexicon {args.action} 方面 词类 词 [--category 类目]，"
-                              "词类为 triggers、positive 或 negative，例如 lexicon add 物流/快递 negative 送餐太慢")
+            raise CxdeskError(
+                f"用法：python main.py lexicon {args.action} 方面 词类 词 [--category 类目]，"
+                "词类为 triggers、positive 或 negative，例如 lexicon add 物流/快递 negative 送餐太慢"
+            )
         aspect, kind, word = args.values
         file = _pack_file(draft, args.category) if args.category else edit.MAIN
         if args.action == "add":
@@ -76,8 +95,10 @@ def _list(draft) -> int:
     on = set(draft.packs_on())
     print("类目词表（评价里出现识别词时按该类目的词来读）：")
     for pack in draft.packs():
-        print(f"  {pack.category}（{pack.file}）：{'开启' if pack.file in on else '关闭'}；"
-              f"识别词 {'、'.join(pack.cues[:6])}{'…' if len(pack.cues) > 6 else ''}")
+        print(
+            f"  {pack.category}（{pack.file}）：{'开启' if pack.file in on else '关闭'}；"
+            f"识别词 {'、'.join(pack.cues[:6])}{'…' if len(pack.cues) > 6 else ''}"
+        )
     print("方面（提示词 / 好评说法 / 差评说法 的个数；本店添加的词）：")
     for info in draft.aspects():
         where = "" if info.file == MAIN else f"［{info.category}］"

@@ -1,4 +1,5 @@
 """``stats``: row counts per table, and the shops with the ids other commands take (``--shop``)."""
+
 from __future__ import annotations
 
 import argparse
@@ -30,9 +31,17 @@ def run(args: argparse.Namespace) -> int:
         counts = store.counts().as_dict()
         shops = store.shops.all()
         if args.json:
-            print(json.dumps({"db": str(store.path), "schema_version": store.schema_version, **counts,
-                              "shop_list": [{"id": s.id, "platform": s.platform, "name": s.name} for s in shops]},
-                             ensure_ascii=False))
+            print(
+                json.dumps(
+                    {
+                        "db": str(store.path),
+                        "schema_version": store.schema_version,
+                        **counts,
+                        "shop_list": [{"id": s.id, "platform": s.platform, "name": s.name} for s in shops],
+                    },
+                    ensure_ascii=False,
+                )
+            )
             return 0
         print(f"数据库：{store.path}（结构版本 {store.schema_version}）")
         for key, value in counts.items():

@@ -11,6 +11,7 @@ marked ``synthetic`` — in the app, the demo's own database
 ``clear_demo`` removes the demo from a store that older versions filled with
 it. Nothing here is real personal data: nicks are masked and invented.
 """
+
 from __future__ import annotations
 
 from cxdesk.demo._build import DEFAULT_SEED, build_demo, default_out_dir
@@ -18,12 +19,33 @@ from cxdesk.demo._generate import generate
 from cxdesk.demo._model import DemoAgent, DemoData, DemoFile, DemoShop, DemoSummary
 from cxdesk.demo._phrases import RUDE_PHRASES
 from cxdesk.demo._store import (
-    DEMO_BUILT_KEY, ClearDemoSummary, clear_demo, demo_batches, demo_store_ready, is_demo_store, own_batches,
+    DEMO_BUILT_KEY,
+    ClearDemoSummary,
+    clear_demo,
+    demo_batches,
+    demo_store_ready,
+    is_demo_store,
+    own_batches,
 )
 from cxdesk.demo._writers import write_platform_files
 
 __all__ = [
-    "DEFAULT_SEED", "DEMO_BUILT_KEY", "ClearDemoSummary", "DemoAgent", "DemoData", "DemoFile", "DemoShop",
-    "DemoSummary", "RUDE_PHRASES", "build_demo", "clear_demo", "default_out_dir", "demo_batches",
-    "demo_store_ready", "generate", "is_demo_store", "own_batches", "write_platform_files",
+    "DEFAULT_SEED",
+    "DEMO_BUILT_KEY",
+    "ClearDemoSummary",
+    "DemoAgent",
+    "DemoData",
+    "DemoFile",
+    "DemoShop",
+    "DemoSummary",
+    "RUDE_PHRASES",
+    "build_demo",
+    "clear_demo",
+    "default_out_dir",
+    "demo_batches",
+    "demo_store_ready",
+    "generate",
+    "is_demo_store",
+    "own_batches",
+    "write_platform_files",
 ]

@@ -6,6 +6,7 @@ cancelling rolls back the file being imported; files already imported stay.
 The app builds it into the demo's own database (:func:`cxdesk.paths.demo_db_path`),
 never into the user's store.
 """
+
 from __future__ import annotations
 
 import time
@@ -38,13 +39,21 @@ def _load_file(ctx: JobContext, store: Store, demo_file: DemoFile) -> int:
     ctx.check()
     if store.batches.find_done_by_sha(file_sha256(demo_file.path), demo_file.kind) is not None:
         return 0
-    summary = import_file(ctx, store, demo_file.path, kind=demo_file.kind,
-                          platform=demo_file.platform, shop=demo_file.shop_name, synthetic=True)
+    summary = import_file(
+        ctx,
+        store,
+        demo_file.path,
+        kind=demo_file.kind,
+        platform=demo_file.platform,
+        shop=demo_file.shop_name,
+        synthetic=True,
+    )
     return summary.rows_added
 
 
-def build_demo(ctx: JobContext, db_path: str | Path, *, seed: int = DEFAULT_SEED,
-               out_dir: str | Path | None = None) -> DemoSummary:
+def build_demo(
+    ctx: JobContext, db_path: str | Path, *, seed: int = DEFAULT_SEED, out_dir: str | Path | None = None
+) -> DemoSummary:
     """Job: build the synthetic demo shops into the database at ``db_path``.
 
     Steps: generate records, write the platform export files to ``out_dir``
@@ -74,7 +83,18 @@ def build_demo(ctx: JobContext, db_path: str | Path, *, seed: int = DEFAULT_SEED
     finally:
         store.close()
     return DemoSummary(
-        db_path=Path(db), out_dir=out, seed=seed, start=data.start, end=data.end, shops=len(data.shops),
-        agents=len(data.agents), sessions=data.n_sessions, messages=data.n_messages, reviews=data.n_reviews,
-        orders=data.n_orders, files_written=len(files), rows_added=added, seconds=time.perf_counter() - t0,
+        db_path=Path(db),
+        out_dir=out,
+        seed=seed,
+        start=data.start,
+        end=data.end,
+        shops=len(data.shops),
+        agents=len(data.agents),
+        sessions=data.n_sessions,
+        messages=data.n_messages,
+        reviews=data.n_reviews,
+        orders=data.n_orders,
+        files_written=len(files),
+        rows_added=added,
+        seconds=time.perf_counter() - t0,
     )

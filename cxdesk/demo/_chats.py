@@ -8,6 +8,7 @@ agent is short and sometimes rude) and how often the buyer buys afterwards
 after-sale chats refer to an earlier order and may end in a refund, so
 orders, chats and reviews tell one consistent story.
 """
+
 from __future__ import annotations
 
 import random
@@ -16,8 +17,18 @@ from datetime import datetime, timedelta
 
 from cxdesk.demo import _phrases as P
 from cxdesk.demo._catalog import (
-    CITIES, DAYS, HOUR_WEIGHTS, REMOTE_CITIES, START_DATE, WINDOW_END,
-    WINDOW_START, AgentSpec, Product, ShopSpec, day_weight, fmt,
+    CITIES,
+    DAYS,
+    HOUR_WEIGHTS,
+    REMOTE_CITIES,
+    START_DATE,
+    WINDOW_END,
+    WINDOW_START,
+    AgentSpec,
+    Product,
+    ShopSpec,
+    day_weight,
+    fmt,
 )
 from cxdesk.demo._dialog import CLOSE_P, Dialog, Session, base_style
 from cxdesk.demo._orders import DemoOrder, OrderBook
@@ -26,13 +37,26 @@ from cxdesk.records import MessageRecord, SessionRecord, content_key
 _LONG_NUMBER = re.compile(r"\d{8,}")
 _CONVERT = {"excellent": 0.6, "average": 0.45, "slow": 0.33, "curt": 0.3, None: 0.08}
 _THREAT_P = {"excellent": 0.04, "average": 0.1, "slow": 0.2, "curt": 0.25}  # per after-sale session
-_THREAT_KIND = {"logistics": 0.5, "address": 0.2, "quality": 1.3, "slow_ship": 1.5, "wrong_item": 1.2,
-                "size_wrong": 0.8}
+_THREAT_KIND = {
+    "logistics": 0.5,
+    "address": 0.2,
+    "quality": 1.3,
+    "slow_ship": 1.5,
+    "wrong_item": 1.2,
+    "size_wrong": 0.8,
+}
 _KINDS = ("presale", "logistics", "address", "quality", "size_wrong", "slow_ship", "wrong_item", "refund")
 _KIND_W = (0.53, 0.16, 0.03, 0.08, 0.05, 0.03, 0.02, 0.10)
 # How long before the chat the order was placed (days), per after-sale kind.
-_ORDER_AGE = {"logistics": (1.0, 5.0), "address": (0.02, 0.6), "quality": (3.0, 10.0),
-              "size_wrong": (3.0, 9.0), "slow_ship": (2.0, 4.0), "wrong_item": (3.0, 7.0), "refund": (0.1, 10.0)}
+_ORDER_AGE = {
+    "logistics": (1.0, 5.0),
+    "address": (0.02, 0.6),
+    "quality": (3.0, 10.0),
+    "size_wrong": (3.0, 9.0),
+    "slow_ship": (2.0, 4.0),
+    "wrong_item": (3.0, 7.0),
+    "refund": (0.1, 10.0),
+}
 
 
 class ChatGenerator:
@@ -42,9 +66,16 @@ class ChatGenerator:
         self.rng, self.shop, self.book = rng, shop, book
         self.nicks = iter(nicks)
         self.faq = {**P.FAQ_COMMON, **(P.FAQ_KIDS if shop.kind == "kids" else P.FAQ_HOME)}
-        self.faq_w = {k: 1.0 for k in self.faq} | {"ship_time": 3.0, "size": 3.0, "free_ship": 2.0,
-                                                   "coupon": 2.0, "delivery": 2.0, "material": 1.6,
-                                                   "stock": 1.5, "invoice": 1.5 if shop.platform == "jd" else 0.6}
+        self.faq_w = {k: 1.0 for k in self.faq} | {
+            "ship_time": 3.0,
+            "size": 3.0,
+            "free_ship": 2.0,
+            "coupon": 2.0,
+            "delivery": 2.0,
+            "material": 1.6,
+            "stock": 1.5,
+            "invoice": 1.5 if shop.platform == "jd" else 0.6,
+        }
 
     # --- small helpers ---------------------------------------------------------
     def noisy(self, text: str, mood: str = "calm") -> str:
@@ -71,24 +102,41 @@ class ChatGenerator:
         size_i = rng.randrange(len(product.sizes))
         size = order.size if order else product.sizes[size_i]
         size2 = product.sizes[min(size_i + 1, len(product.sizes) - 1)]
-        height = str(int(size[:-2]) - rng.choice((0, 3, 5, 8))) if size.endswith("cm") and size[:-2].isdigit() else "100"
+        height = (
+            str(int(size[:-2]) - rng.choice((0, 3, 5, 8))) if size.endswith("cm") and size[:-2].isdigit() else "100"
+        )
         city = rng.choice(CITIES)
         express = rng.choice(self.shop.express)
         return {
-            "product": product.short, "title": product.title, "size": size, "size2": size2,
-            "color": order.color if order else rng.choice(product.colors), "height": height,
-            "order": order.order_id if order else "", "city": city,
+            "product": product.short,
+            "title": product.title,
+            "size": size,
+            "size2": size2,
+            "color": order.color if order else rng.choice(product.colors),
+            "height": height,
+            "order": order.order_id if order else "",
+            "city": city,
             "days": str(rng.randint(4, 6) if city in REMOTE_CITIES else rng.randint(2, 3)),
-            "express": express, "tracking": self._tracking(express), "agent": agent.name if agent else "",
-            "shop": self.shop.name, "coupon": str(rng.choice((5, 10, 20))), "material": product.material,
-            "link": (f"https://item.jd.com/{product.product_id}.html" if self.shop.platform == "jd"
-                     else f"https://item.taobao.com/item.htm?id={product.product_id}"),
+            "express": express,
+            "tracking": self._tracking(express),
+            "agent": agent.name if agent else "",
+            "shop": self.shop.name,
+            "coupon": str(rng.choice((5, 10, 20))),
+            "material": product.material,
+            "link": (
+                f"https://item.jd.com/{product.product_id}.html"
+                if self.shop.platform == "jd"
+                else f"https://item.taobao.com/item.htm?id={product.product_id}"
+            ),
         }
 
     def _tracking(self, express: str) -> str:
         r = self.rng
-        return {"中通": f"78{r.randrange(10**12, 10**13)}", "圆通": f"YT{r.randrange(10**12, 10**13)}",
-                "韵达": f"43{r.randrange(10**12, 10**13)}"}.get(express, f"JDVA{r.randrange(10**10, 10**11)}")
+        return {
+            "中通": f"78{r.randrange(10**12, 10**13)}",
+            "圆通": f"YT{r.randrange(10**12, 10**13)}",
+            "韵达": f"43{r.randrange(10**12, 10**13)}",
+        }.get(express, f"JDVA{r.randrange(10**10, 10**11)}")
 
     def _on_duty(self, t: datetime) -> list[AgentSpec]:
         h = t.hour + t.minute / 60
@@ -111,8 +159,9 @@ class ChatGenerator:
         for _ in range(self.shop.n_sessions):
             day = rng.choices(days, weights)[0]
             hour = rng.choices(range(24), HOUR_WEIGHTS)[0]
-            starts.append(datetime.combine(day, datetime.min.time())
-                          + timedelta(hours=hour, seconds=rng.randrange(3600)))
+            starts.append(
+                datetime.combine(day, datetime.min.time()) + timedelta(hours=hour, seconds=rng.randrange(3600))
+            )
         starts.sort()
         sessions: list[Session] = []
         past: list[str] = []
@@ -142,8 +191,9 @@ class ChatGenerator:
         first = self._postsale(kind, buyer, start, agent, order, repeat=False)
         out = [first]
         unhappy = first.kind.endswith("!") or (agent is not None and agent.style in ("slow", "curt"))
-        if kind in ("logistics", "quality", "slow_ship", "refund", "size_wrong") and \
-                rng.random() < (0.22 if unhappy else 0.08):
+        if kind in ("logistics", "quality", "slow_ship", "refund", "size_wrong") and rng.random() < (
+            0.22 if unhappy else 0.08
+        ):
             again = first.msgs[-1].at + timedelta(hours=rng.uniform(2, 47))
             if again < WINDOW_END - timedelta(hours=2):
                 out.append(self._postsale(kind, buyer, again, self._pick_agent(again), order, repeat=True))
@@ -183,8 +233,11 @@ class ChatGenerator:
         if rng.random() < CLOSE_P[style]:
             d.agent_say([rng.choice((P.CLOSE if now else P.CLOSE_NOBUY)[base_style(style)])])
         if convert:
-            at = d.s.msgs[-1].at - timedelta(seconds=rng.randint(20, 90)) if now else \
-                d.s.msgs[-1].at + timedelta(hours=rng.uniform(10, 34))
+            at = (
+                d.s.msgs[-1].at - timedelta(seconds=rng.randint(20, 90))
+                if now
+                else d.s.msgs[-1].at + timedelta(hours=rng.uniform(10, 34))
+            )
             if at < WINDOW_END:
                 self.book.place(buyer, at, product, color=d.v["color"], size=d.v["size"])
         return d.s
@@ -201,8 +254,9 @@ class ChatGenerator:
             msgs.append(rng.choice(variants))  # asks the same thing again, worded differently
         return msgs
 
-    def _reply(self, d: Dialog, table: dict[str, tuple[str, ...]], extra: dict[str, tuple[str, ...]] | None = None
-               ) -> list[str]:
+    def _reply(
+        self, d: Dialog, table: dict[str, tuple[str, ...]], extra: dict[str, tuple[str, ...]] | None = None
+    ) -> list[str]:
         """An agent turn: the answer, and for attentive agents often a helpful second line."""
         rng = self.rng
         msgs = [d.answer(table, ordered="open" in table)]
@@ -216,8 +270,9 @@ class ChatGenerator:
             d.buyer([self.rng.choice(P.BUYER_NOREPLY)], mood="angry")
         return d.s
 
-    def _postsale(self, kind: str, buyer: str, start: datetime, agent: AgentSpec | None,
-                  order: DemoOrder, *, repeat: bool) -> Session:
+    def _postsale(
+        self, kind: str, buyer: str, start: datetime, agent: AgentSpec | None, order: DemoOrder, *, repeat: bool
+    ) -> Session:
         rng = self.rng
         table = P.POSTSALE[kind]
         d = Dialog(self, buyer, start, agent, self._vars(agent, order.product, order))
@@ -301,8 +356,24 @@ def to_records(rng: random.Random, shop: ShopSpec, sessions: list[Session]) -> l
                 key = str(mid)
             else:
                 key = content_key(shop.platform, shop.name, s.buyer, seq, at, m.sender, m.content)
-            msgs.append(MessageRecord(msg_key=key, seq=seq, role=m.role, sender=m.sender,  # type: ignore[typeddict-item]
-                                      sent_at=at, content=m.content))
-        out.append(SessionRecord(session_key=skey, source_session_id=sid, buyer_nick=s.buyer,
-                                 transferred=s.transferred, repeat_consult=s.repeat, messages=msgs))
+            msgs.append(
+                MessageRecord(
+                    msg_key=key,
+                    seq=seq,
+                    role=m.role,
+                    sender=m.sender,  # type: ignore[typeddict-item]
+                    sent_at=at,
+                    content=m.content,
+                )
+            )
+        out.append(
+            SessionRecord(
+                session_key=skey,
+                source_session_id=sid,
+                buyer_nick=s.buyer,
+                transferred=s.transferred,
+                repeat_consult=s.repeat,
+                messages=msgs,
+            )
+        )
     return out

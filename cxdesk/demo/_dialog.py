@@ -6,6 +6,7 @@ under 30 seconds), whether the agent greets and closes politely, and which
 answer list it draws from. ``ChatGenerator`` decides what is said; this
 class decides when and by whom.
 """
+
 from __future__ import annotations
 
 import math
@@ -50,8 +51,9 @@ class Session:
 class Dialog:
     """Builds one session's messages while keeping its clock."""
 
-    def __init__(self, gen: ChatGenerator, buyer: str, start: datetime, agent: AgentSpec | None,
-                 v: dict[str, str]) -> None:
+    def __init__(
+        self, gen: ChatGenerator, buyer: str, start: datetime, agent: AgentSpec | None, v: dict[str, str]
+    ) -> None:
         self.g, self.rng, self.shop = gen, gen.rng, gen.shop
         self.s = Session(buyer)
         self.t = start

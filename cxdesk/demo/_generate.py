@@ -5,6 +5,7 @@ Each shop and each part (chats, orders, reviews, keys) draws from its own
 reviews are written never reshuffles the chats, and the result is identical
 on every machine (string seeds are hashed with SHA-512, not ``hash()``).
 """
+
 from __future__ import annotations
 
 import random
@@ -30,9 +31,12 @@ def _shop(seed: int, spec: ShopSpec) -> DemoShop:
     reviews = ReviewGenerator(_rng(seed, spec, "reviews"), spec).generate(book.orders)
     agents = [DemoAgent(a.name, spec.account(a), spec.platform, spec.name, a.style) for a in spec.agents]
     return DemoShop(
-        platform=spec.platform, name=spec.name, agents=agents,
+        platform=spec.platform,
+        name=spec.name,
+        agents=agents,
         sessions=to_records(_rng(seed, spec, "keys"), spec, chats),
-        reviews=reviews, orders=book.records(),
+        reviews=reviews,
+        orders=book.records(),
     )
 
 

@@ -1,4 +1,5 @@
 """The demo's result types, shared by the generator, the writers and the build job."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -106,8 +107,9 @@ class DemoSummary:
     seconds: float
 
     def describe(self) -> str:
-        added = (f"本次新增 {self.rows_added:,} 条记录" if self.rows_added
-                 else "数据库中已有这份演示数据，本次没有新增记录")
+        added = (
+            f"本次新增 {self.rows_added:,} 条记录" if self.rows_added else "数据库中已有这份演示数据，本次没有新增记录"
+        )
         return (
             f"已生成合成的演示数据（随机种子 {self.seed}，店铺、买家和对话均为虚构，仅供试用）："
             f"{self.shops} 个店铺（淘宝、京东各一）、{self.agents} 名客服，"

@@ -7,6 +7,7 @@ links by buyer nick and order number. Status and refund columns are settled
 once at the end, relative to the window's last day, the way an export taken
 on 2024-06-30 would show them.
 """
+
 from __future__ import annotations
 
 import random
@@ -14,14 +15,27 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from cxdesk.demo._catalog import (
-    HOUR_WEIGHTS, PROMO_PEAK, PROMO_START, START_DATE, DAYS, WINDOW_END, Product, ShopSpec,
-    day_weight, fmt,
+    HOUR_WEIGHTS,
+    PROMO_PEAK,
+    PROMO_START,
+    START_DATE,
+    DAYS,
+    WINDOW_END,
+    Product,
+    ShopSpec,
+    day_weight,
+    fmt,
 )
 from cxdesk.records import OrderRecord
 
 _STATUS = {
-    "taobao": {"unpaid": "等待买家付款", "closed": "交易关闭", "paid": "买家已付款", "shipped": "卖家已发货",
-               "done": "交易成功"},
+    "taobao": {
+        "unpaid": "等待买家付款",
+        "closed": "交易关闭",
+        "paid": "买家已付款",
+        "shipped": "卖家已发货",
+        "done": "交易成功",
+    },
     "jd": {"unpaid": "等待付款", "closed": "已取消", "paid": "等待出库", "shipped": "等待确认收货", "done": "完成"},
 }
 
@@ -66,8 +80,16 @@ class OrderBook:
             if oid not in self.by_id:
                 return oid
 
-    def place(self, buyer: str, created: datetime, product: Product | None = None, *,
-              color: str | None = None, size: str | None = None, unpaid_p: float = 0.05) -> DemoOrder:
+    def place(
+        self,
+        buyer: str,
+        created: datetime,
+        product: Product | None = None,
+        *,
+        color: str | None = None,
+        size: str | None = None,
+        unpaid_p: float = 0.05,
+    ) -> DemoOrder:
         rng = self.rng
         product = product or rng.choice(self.shop.products)
         qty = rng.choices((1, 2, 3), (0.72, 0.21, 0.07))[0]
@@ -77,8 +99,17 @@ class OrderBook:
         coupon = rng.choices((0, 5, 10, 20), (0.5, 0.25, 0.18, 0.07))[0]
         amount = round(max(unit * qty - coupon, 9.9), 2)
         paid = None if rng.random() < unpaid_p else created + timedelta(seconds=rng.randint(8, 400))
-        order = DemoOrder(self._new_id(), buyer, created, paid, product,
-                          color or rng.choice(product.colors), size or rng.choice(product.sizes), qty, amount)
+        order = DemoOrder(
+            self._new_id(),
+            buyer,
+            created,
+            paid,
+            product,
+            color or rng.choice(product.colors),
+            size or rng.choice(product.sizes),
+            qty,
+            amount,
+        )
         self.orders.append(order)
         self.by_id[order.order_id] = order
         return order
@@ -99,7 +130,8 @@ class OrderBook:
             for _ in range(k):
                 hour = rng.choices(range(24), HOUR_WEIGHTS)[0]
                 created = datetime.combine(day, datetime.min.time()) + timedelta(
-                    hours=hour, seconds=rng.randrange(3600))
+                    hours=hour, seconds=rng.randrange(3600)
+                )
                 if used and rng.random() < 0.12:
                     buyer = rng.choice(used)
                 else:
@@ -132,10 +164,15 @@ class OrderBook:
             else:
                 status = words["done"]
             refund_text = {"success": "退款成功", "pending": "退款中", "closed": "退款关闭"}.get(refund or "")
-            out.append(OrderRecord(
-                order_id=o.order_id, buyer_nick=o.buyer, created_at=fmt(o.created),
-                paid_at=fmt(o.paid) if o.paid else None, amount=o.amount, status=status,
-                refund_status=refund_text,
-            ))
+            out.append(
+                OrderRecord(
+                    order_id=o.order_id,
+                    buyer_nick=o.buyer,
+                    created_at=fmt(o.created),
+                    paid_at=fmt(o.paid) if o.paid else None,
+                    amount=o.amount,
+                    status=status,
+                    refund_status=refund_text,
+                )
+            )
         return out
-

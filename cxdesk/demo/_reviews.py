@@ -6,10 +6,11 @@ lower, so risk flags on chats and bad reviews point at the same people. The
 overall rating mix stays like a real shop's: about three quarters 5★ and
 under a tenth 1–2★.
 """
+
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from cxdesk.demo import _review_phrases as R
 from cxdesk.demo._catalog import WINDOW_END, ShopSpec, fmt
@@ -63,9 +64,17 @@ class ReviewGenerator:
             reply = rng.choice(R.REPLY_NEG if rating <= 3 else R.REPLY_POS).format(aspect=aspect)
         sku = f"颜色分类:{o.color};尺码:{o.size}" if platform == "taobao" else f"颜色:{o.color};尺码:{o.size}"
         rec = ReviewRecord(
-            order_id=o.order_id if platform == "taobao" else None, product_id=o.product.product_id,
-            product_title=o.product.title, sku=sku, buyer_nick=o.buyer, rating=rating, rating_text=None,
-            content=content, created_at=fmt(created), append_content=append, append_at=append_at,
+            order_id=o.order_id if platform == "taobao" else None,
+            product_id=o.product.product_id,
+            product_title=o.product.title,
+            sku=sku,
+            buyer_nick=o.buyer,
+            rating=rating,
+            rating_text=None,
+            content=content,
+            created_at=fmt(created),
+            append_content=append,
+            append_at=append_at,
             seller_reply=reply,
         )
         if platform == "jd":

@@ -8,6 +8,7 @@ removes exactly those batches (rows marked ``synthetic``) and what analysis
 derived from their rows, in one transaction after one backup, so the user's
 own imports stay as they are.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -51,9 +52,11 @@ class ClearDemoSummary:
     def describe(self) -> str:
         if not self.batches:
             return "数据库中没有演示数据，无需清除。"
-        return (f"已清除演示数据：撤销了 {self.batches} 个演示数据批次，删除 {self.rows_removed:,} 条记录"
-                f"及其分析结果；您自己导入的数据未受影响。清除前的数据库已备份（{self.backup_id}），"
-                f"可在 设置 → 数据库备份 中恢复。")
+        return (
+            f"已清除演示数据：撤销了 {self.batches} 个演示数据批次，删除 {self.rows_removed:,} 条记录"
+            f"及其分析结果；您自己导入的数据未受影响。清除前的数据库已备份（{self.backup_id}），"
+            f"可在 设置 → 数据库备份 中恢复。"
+        )
 
 
 def clear_demo(ctx: JobContext, db_path: str | Path) -> ClearDemoSummary:
@@ -77,8 +80,12 @@ def clear_demo(ctx: JobContext, db_path: str | Path) -> ClearDemoSummary:
             return ClearDemoSummary(store.path, 0, 0, None)
         ctx.check()
         backup = store.backup("undo-" + "-".join(str(b.id) for b in batches))
-        repos = {"reviews": store.reviews, "chats": store.chats, "orders": store.orders,
-                 "agent_report": AgentReportsRepo(store.conn)}
+        repos = {
+            "reviews": store.reviews,
+            "chats": store.chats,
+            "orders": store.orders,
+            "agent_report": AgentReportsRepo(store.conn),
+        }
         removed = 0
         with store.transaction():
             for i, batch in enumerate(batches):

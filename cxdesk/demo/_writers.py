@@ -14,6 +14,7 @@ sent by the waiter ``京小智`` (the JD bot) and system notes by the waiter
 Format ids are the ones ``cxdesk.importers.registry`` detects these files as
 (the review and order CSVs go through its generic column-mapping ``table``).
 """
+
 from __future__ import annotations
 
 import calendar
@@ -28,12 +29,32 @@ from cxdesk.demo._model import DemoData, DemoFile, DemoShop
 from cxdesk.demo._review_phrases import DEFAULT_TEXT
 
 QIANNIU_CHAT_HEADER = ("客户名", "消息序号", "发送时间", "发送内容", "发送账号", "账号类型")
-TAOBAO_REVIEW_HEADER = ("订单号", "商品ID", "商品名称", "SKU", "用户昵称", "评分", "评价内容", "日期", "追评", "追评时间",
-                        "商家回复")
+TAOBAO_REVIEW_HEADER = (
+    "订单号",
+    "商品ID",
+    "商品名称",
+    "SKU",
+    "用户昵称",
+    "评分",
+    "评价内容",
+    "日期",
+    "追评",
+    "追评时间",
+    "商家回复",
+)
 ORDER_HEADER = ("订单号", "买家昵称", "下单时间", "付款时间", "实付金额", "订单状态", "退款状态")
 JD_CHAT_KEYS = ("mid", "sid", "created", "waiterSend", "content", "customer", "waiter")
-JD_COMMENT_KEYS = ("id", "content", "creationTime", "score", "nickname", "productColor", "productSize",
-                   "referenceName", "referenceId")
+JD_COMMENT_KEYS = (
+    "id",
+    "content",
+    "creationTime",
+    "score",
+    "nickname",
+    "productColor",
+    "productSize",
+    "referenceName",
+    "referenceId",
+)
 
 _ACCOUNT_TYPE = {"buyer": "客户", "agent": "客服", "system": "系统", "bot": "机器人"}
 BEIJING_OFFSET_S = 8 * 3600  # JD timestamps are UTC epoch ms; the shop's clock is Beijing time
@@ -65,7 +86,8 @@ def epoch_ms(local: str, extra_ms: int = 0) -> int:
 def _qianniu_chats(shop: DemoShop, path: Path) -> int:
     rows = [
         (s["buyer_nick"], m["seq"], m["sent_at"], m["content"], m["sender"], _ACCOUNT_TYPE[m["role"]])
-        for s in shop.sessions for m in s["messages"]
+        for s in shop.sessions
+        for m in s["messages"]
     ]
     _csv(path, "utf-8-sig", QIANNIU_CHAT_HEADER, rows)
     return len(rows)
@@ -73,9 +95,19 @@ def _qianniu_chats(shop: DemoShop, path: Path) -> int:
 
 def _taobao_reviews(shop: DemoShop, path: Path) -> int:
     rows = [
-        (r["order_id"], r["product_id"], r["product_title"], r["sku"], r["buyer_nick"], r["rating"],
-         r["content"] or DEFAULT_TEXT["taobao"], r["created_at"], _blank(r["append_content"]),
-         _blank(r["append_at"]), _blank(r["seller_reply"]))
+        (
+            r["order_id"],
+            r["product_id"],
+            r["product_title"],
+            r["sku"],
+            r["buyer_nick"],
+            r["rating"],
+            r["content"] or DEFAULT_TEXT["taobao"],
+            r["created_at"],
+            _blank(r["append_content"]),
+            _blank(r["append_at"]),
+            _blank(r["seller_reply"]),
+        )
         for r in shop.reviews
     ]
     _csv(path, "gb18030", TAOBAO_REVIEW_HEADER, rows)
@@ -84,8 +116,15 @@ def _taobao_reviews(shop: DemoShop, path: Path) -> int:
 
 def _orders(shop: DemoShop, path: Path, encoding: str) -> int:
     rows = [
-        (o["order_id"], o["buyer_nick"], o["created_at"], _blank(o["paid_at"]), f"{o['amount']:.2f}",
-         o["status"], _blank(o["refund_status"]))
+        (
+            o["order_id"],
+            o["buyer_nick"],
+            o["created_at"],
+            _blank(o["paid_at"]),
+            f"{o['amount']:.2f}",
+            o["status"],
+            _blank(o["refund_status"]),
+        )
         for o in shop.orders
     ]
     _csv(path, encoding, ORDER_HEADER, rows)
@@ -101,11 +140,17 @@ def _jd_chats(shop: DemoShop, path: Path) -> int:
             if m["role"] == "agent":
                 waiter = m["sender"]
             mid = int(m["msg_key"])
-            items.append({
-                "mid": mid, "sid": s["source_session_id"], "created": epoch_ms(m["sent_at"], mid % 997),
-                "waiterSend": m["role"] != "buyer", "content": m["content"], "customer": s["buyer_nick"],
-                "waiter": m["sender"] if m["role"] != "buyer" else waiter,
-            })
+            items.append(
+                {
+                    "mid": mid,
+                    "sid": s["source_session_id"],
+                    "created": epoch_ms(m["sent_at"], mid % 997),
+                    "waiterSend": m["role"] != "buyer",
+                    "content": m["content"],
+                    "customer": s["buyer_nick"],
+                    "waiter": m["sender"] if m["role"] != "buyer" else waiter,
+                }
+            )
     _json(path, {"chatLogMessageList": items})
     return len(items)
 
@@ -115,14 +160,21 @@ def _jd_reviews(shop: DemoShop, path: Path) -> int:
     for r in shop.reviews:
         color, size = (part.split(":", 1)[1] for part in r["sku"].split(";"))
         item: dict[str, object] = {
-            "id": int(r["platform_review_id"]), "content": r["content"] or DEFAULT_TEXT["jd"],
-            "creationTime": r["created_at"], "score": r["rating"], "nickname": r["buyer_nick"],
-            "productColor": color, "productSize": size, "referenceName": r["product_title"],
+            "id": int(r["platform_review_id"]),
+            "content": r["content"] or DEFAULT_TEXT["jd"],
+            "creationTime": r["created_at"],
+            "score": r["rating"],
+            "nickname": r["buyer_nick"],
+            "productColor": color,
+            "productSize": size,
+            "referenceName": r["product_title"],
             "referenceId": r["product_id"],
         }
         if r["append_content"]:
-            item["afterUserComment"] = {"created": r["append_at"],
-                                        "hAfterUserComment": {"content": r["append_content"]}}
+            item["afterUserComment"] = {
+                "created": r["append_at"],
+                "hAfterUserComment": {"content": r["append_content"]},
+            }
         items.append(item)
     _json(path, {"comments": items})
     return len(items)
@@ -135,8 +187,9 @@ def write_platform_files(data: DemoData, out_dir: str | Path) -> list[DemoFile]:
     span = f"{data.start:%Y%m%d}-{data.end:%Y%m%d}"
     files: list[DemoFile] = []
 
-    def add(shop: DemoShop, kind: str, label: str, ext: str, fmt_id: str, enc: str,
-            writer: Callable[[DemoShop, Path], int]) -> None:
+    def add(
+        shop: DemoShop, kind: str, label: str, ext: str, fmt_id: str, enc: str, writer: Callable[[DemoShop, Path], int]
+    ) -> None:
         path = out / f"{shop.name}_{label}_{span}.{ext}"
         n = writer(shop, path)
         files.append(DemoFile(path, kind, shop.platform, shop.name, fmt_id, enc, n))
@@ -145,8 +198,7 @@ def write_platform_files(data: DemoData, out_dir: str | Path) -> list[DemoFile]:
         if shop.platform == "taobao":
             add(shop, "chats", "聊天记录", "csv", "qianniu_csv", "utf-8-sig", _qianniu_chats)
             add(shop, "reviews", "评价导出", "csv", "table", "gb18030", _taobao_reviews)
-            add(shop, "orders", "订单报表", "csv", "table", "utf-8-sig",
-                lambda s, p: _orders(s, p, "utf-8-sig"))
+            add(shop, "orders", "订单报表", "csv", "table", "utf-8-sig", lambda s, p: _orders(s, p, "utf-8-sig"))
         elif shop.platform == "jd":
             add(shop, "chats", "咚咚聊天记录", "json", "jd_chat_json", "utf-8", _jd_chats)
             add(shop, "reviews", "商品评价", "json", "jd_reviews_json", "utf-8", _jd_reviews)

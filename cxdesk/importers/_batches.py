@@ -1,4 +1,5 @@
 """Operations on finished imports: list, undo, and the downloadable error list."""
+
 from __future__ import annotations
 
 import csv
@@ -28,8 +29,12 @@ def undo_batch(store: Store, batch_id: int) -> int:
         raise CxdeskError(f"批次 {batch_id}（{batch.file_name}）已于 {batch.undone_at} 撤销过。")
     from cxdesk.store.agent_reports import AgentReportsRepo
 
-    repo = {"reviews": store.reviews, "chats": store.chats, "orders": store.orders,
-            "agent_report": AgentReportsRepo(store.conn)}[batch.kind]
+    repo = {
+        "reviews": store.reviews,
+        "chats": store.chats,
+        "orders": store.orders,
+        "agent_report": AgentReportsRepo(store.conn),
+    }[batch.kind]
     store.backup(f"undo-{batch_id}")  # the newest 3 backups are kept; 设置 → 数据库备份 restores one
     with store.transaction():
         removed = repo.delete_batch(batch_id)

@@ -18,6 +18,7 @@ costs ~1 s, more than the split and join).
 Results are the same as the in-process :class:`._sessions.ChatWriter`: same
 sessions, ids, messages, hashes and rejects (tests/test_import_fast.py).
 """
+
 from __future__ import annotations
 
 import multiprocessing
@@ -35,7 +36,11 @@ import pandas as pd
 from cxdesk.errors import ImportFormatError
 from cxdesk.importers._model import Chunk, ReadOptions
 from cxdesk.importers._derived import (
-    REFRESH_BATCH, derived_columns, derived_of_messages, refresh_in_batches, settle_closed,
+    REFRESH_BATCH,
+    derived_columns,
+    derived_of_messages,
+    refresh_in_batches,
+    settle_closed,
 )
 from cxdesk.importers._sessions import ChatWriter
 from cxdesk.store.spill import SpillMap
@@ -91,8 +96,10 @@ class _LocalSessions(ChatWriter):
         first = got > np.maximum.accumulate(np.append(before, got[:-1]))  # new keys take the next ids in order
         back = got[~first]
         self._reused.extend(back[back <= before].tolist())  # their aggregates may be settled already
-        self._new.extend((i, key, sid, buyer, int(tr), int(rep))
-                         for i, (key, sid, buyer, tr, rep) in zip(got[first].tolist(), compress(rows, first)))
+        self._new.extend(
+            (i, key, sid, buyer, int(tr), int(rep))
+            for i, (key, sid, buyer, tr, rep) in zip(got[first].tolist(), compress(rows, first))
+        )
         self.sessions_added = self._n_ids
         if len(ids) > HOT_KEYS:
             if self._old_ids is None:
@@ -106,9 +113,16 @@ class _LocalSessions(ChatWriter):
         restored = {r[1] for r in self._open.restored}  # their aggregates were settled when spilled
         for i in continued.tolist():
             (self._refresh.append if i in restored else self._continued.add)(i)
-        self._out = {"n": len(sess), "sess": sess.astype(np.int64), "seq": seq.astype(np.int64),
-                     "role": _codes(role), "sender": _codes(sender), "sent": _pack(sent),
-                     "content": _pack(content), "hash": hashes.astype(np.int64)}
+        self._out = {
+            "n": len(sess),
+            "sess": sess.astype(np.int64),
+            "seq": seq.astype(np.int64),
+            "role": _codes(role),
+            "sender": _codes(sender),
+            "sent": _pack(sent),
+            "content": _pack(content),
+            "hash": hashes.astype(np.int64),
+        }
         return len(sess)  # duplicates show up as fewer rows inserted, counted by the inserting side
 
     def part(self, records: Any) -> dict[str, Any]:
@@ -132,8 +146,9 @@ class _LocalSessions(ChatWriter):
             return []
         if sum(len(p["s"]) for p in self._stats) <= STATS_ROWS + self._stats_kept:
             return []
-        self._stats, self._agents, derived = settle_closed(self._stats, self._agents, self._open.open_sessions(),
-                                                           self._continued)
+        self._stats, self._agents, derived = settle_closed(
+            self._stats, self._agents, self._open.open_sessions(), self._continued
+        )
         self._stats_kept = len(self._stats[0]["s"])
         return derived
 
@@ -229,8 +244,13 @@ def _reader_main(conn: Any, opts: ReadOptions, format_id: str, gap_minutes: floa
         sessions = _LocalSessions(gap_minutes)
         for chunk in (spec.bulk_read or spec.read)(opts):
             msg = sessions.part(chunk.records)
-            msg.update(t="part", rejects=chunk.rejects, read=len(chunk.records) + len(chunk.rejects),
-                       done=chunk.done, total=chunk.total)
+            msg.update(
+                t="part",
+                rejects=chunk.rejects,
+                read=len(chunk.records) + len(chunk.rejects),
+                done=chunk.done,
+                total=chunk.total,
+            )
             out.put(msg)
         out.put({"t": "end", **sessions.end()})
     except SystemExit:
@@ -263,8 +283,9 @@ class ReaderProcess:
     def __init__(self, opts: ReadOptions, format_id: str, gap_minutes: float) -> None:
         mp = multiprocessing.get_context("spawn")
         self._conn, child = mp.Pipe(duplex=False)
-        self._proc = mp.Process(target=_reader_main, args=(child, opts, format_id, gap_minutes),
-                                name="cxdesk-import-reader", daemon=True)
+        self._proc = mp.Process(
+            target=_reader_main, args=(child, opts, format_id, gap_minutes), name="cxdesk-import-reader", daemon=True
+        )
         self._proc.start()
         child.close()
         self.end: dict[str, Any] | None = None
@@ -314,8 +335,9 @@ class FreshChatLoad:
     def write(self, part: _Part) -> None:
         m, base = part.msg, self._base
         if m["sessions"]:
-            self._chats.insert_new_sessions(self._shop, self._batch,
-                                            [(row[0] + base, *row[1:]) for row in m["sessions"]])
+            self._chats.insert_new_sessions(
+                self._shop, self._batch, [(row[0] + base, *row[1:]) for row in m["sessions"]]
+            )
         if m["derived"]:  # final columns of earlier sessions that closed
             self._chats.set_derived([(*row[:-1], row[-1] + base) for row in m["derived"]])
         if m["refresh"]:
@@ -324,8 +346,15 @@ class FreshChatLoad:
             self._reused.append(np.unique(np.asarray(m["reused"], dtype=np.int64)) + base)
         if not m["n"]:
             return
-        columns = [(m["sess"] + base).tolist(), m["seq"].tolist(), _decode(m["role"]), _decode(m["sender"]),
-                   _unpack(m["sent"]), _unpack(m["content"]), m["hash"].tolist()]
+        columns = [
+            (m["sess"] + base).tolist(),
+            m["seq"].tolist(),
+            _decode(m["role"]),
+            _decode(m["sender"]),
+            _unpack(m["sent"]),
+            _unpack(m["content"]),
+            m["hash"].tolist(),
+        ]
         new = self._chats.insert_message_columns(self._shop, self._batch, columns)
         self.added += new
         self.duplicate += m["n"] - new
@@ -348,7 +377,7 @@ class FreshChatLoad:
             refresh_in_batches(self._chats, np.setdiff1d(np.concatenate(self._refresh), reused))
         ids = reused.tolist()
         for i in range(0, len(ids), REFRESH_BATCH):
-            self._chats.set_derived(self._derived_from_store(ids[i:i + REFRESH_BATCH]))
+            self._chats.set_derived(self._derived_from_store(ids[i : i + REFRESH_BATCH]))
 
     def _derived_from_store(self, ids: list[int]) -> list[tuple]:
         """Derived columns of these sessions from their stored messages in insert order, with the

@@ -16,6 +16,7 @@ It also bounds memory: a line longer than :data:`._limits.MAX_LINE_BYTES` is ski
 reading and handed out as a :class:`LongLine` (its start only), for the reader to reject.
 UTF-16/32 files (no ASCII line bytes) are decoded by an incremental decoder instead.
 """
+
 from __future__ import annotations
 
 import codecs
@@ -124,7 +125,7 @@ class _Codec:
         texts = [body.decode(enc, "cxdesk-undecodable") for enc in (self.main, *self.fallbacks)]
         if texts[0].count(UNDECODABLE) * 2 > len(body.translate(None, _ASCII)):  # mostly another encoding
             texts[0] = min(texts, key=lambda t: t.count(UNDECODABLE))
-        return texts[0] + line[len(body):].decode("ascii")
+        return texts[0] + line[len(body) :].decode("ascii")
 
 
 def decode_bytes(data: bytes, encoding: str | None, *, final: bool = True) -> str:
@@ -138,13 +139,14 @@ def decode_bytes(data: bytes, encoding: str | None, *, final: bool = True) -> st
         return dec.decode(data, final=final)
     codec = _Codec(encoding)
     if codec.main == "utf-8" and data.startswith(_BOM):
-        data = data[len(_BOM):]
+        data = data[len(_BOM) :]
     cut = len(data) if final else _last_line_end(data)
     text = codec.decode(data[:cut]) if cut else ""
     if cut < len(data):
         # the cut last line (sniffing only): marked like any other, so no U+FFFD reaches a shop name
-        text += codec.marked_nul(codecs.getincrementaldecoder(codec.main)("cxdesk-undecodable").decode(
-            data[cut:], final=False))
+        text += codec.marked_nul(
+            codecs.getincrementaldecoder(codec.main)("cxdesk-undecodable").decode(data[cut:], final=False)
+        )
     return text
 
 
@@ -164,7 +166,7 @@ def _first_line_end(buf: bytes) -> int:
     """Index just after the first line break of ``buf`` (0 if none)."""
     lf = buf.find(b"\n")
     cr = buf.find(b"\r", 0, len(buf) - 1 if lf < 0 else lf)
-    if cr >= 0 and buf[cr + 1:cr + 2] != b"\n":  # a lone CR (old Mac files)
+    if cr >= 0 and buf[cr + 1 : cr + 2] != b"\n":  # a lone CR (old Mac files)
         return cr + 1
     return lf + 1
 
@@ -212,7 +214,7 @@ class DecodedText(io.TextIOBase):
         codec, carry = self._codec, b""
         data = self._read()
         if codec.main == "utf-8" and data.startswith(_BOM):
-            data = data[len(_BOM):]
+            data = data[len(_BOM) :]
         while data:
             buf = carry + data if carry else data
             while len(buf) > MAX_LINE_BYTES and not 0 < (end := _first_line_end(buf)) <= MAX_LINE_BYTES:
@@ -285,6 +287,6 @@ class DecodedText(io.TextIOBase):
             if type(piece) is LongLine:
                 raise LineTooLong(piece)
             self._buf, self._pos = piece, 0
-        out = self._buf[self._pos:self._pos + size]
+        out = self._buf[self._pos : self._pos + size]
         self._pos += len(out)
         return out

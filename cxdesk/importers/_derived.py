@@ -8,6 +8,7 @@ size, the reader process settles closed sessions' rows as it goes
 (:func:`settle_closed`) and the rare session that gets messages after that is
 recomputed from its stored rows (:func:`derived_of_messages`).
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -33,8 +34,9 @@ def refresh_in_batches(chats: Any, ids: Any) -> None:
         chats.refresh_sessions(batch)
 
 
-def derived_of_messages(session: np.ndarray, seq: np.ndarray, role: np.ndarray, sender: np.ndarray,
-                        sent_at: np.ndarray) -> list[tuple]:
+def derived_of_messages(
+    session: np.ndarray, seq: np.ndarray, role: np.ndarray, sender: np.ndarray, sent_at: np.ndarray
+) -> list[tuple]:
     """:func:`derived_columns` of sessions from their messages given in insert order (as stored rows
     ordered by id): the same aggregation, ties and order as the writer's own while streaming."""
     if not len(session):
@@ -42,12 +44,20 @@ def derived_of_messages(session: np.ndarray, seq: np.ndarray, role: np.ndarray, 
     t = time_seconds(sent_at)
     has_t = t != NAT
     is_agent = role == "agent"
-    stats = {"s": session, "n": np.ones(len(session), dtype=np.int64),
-             "nb": (role == "buyer").astype(np.int64), "na": is_agent.astype(np.int64),
-             "mn": np.where(has_t, t, BIG), "mx": np.where(has_t, t, NAT)}
+    stats = {
+        "s": session,
+        "n": np.ones(len(session), dtype=np.int64),
+        "nb": (role == "buyer").astype(np.int64),
+        "na": is_agent.astype(np.int64),
+        "mn": np.where(has_t, t, BIG),
+        "mx": np.where(has_t, t, NAT),
+    }
     is_agent &= ~pd.isna(sender)
-    agents = [agent_counts(session[is_agent], sender[is_agent], np.ones(int(is_agent.sum()), dtype=np.int64),
-                            seq[is_agent])] if is_agent.any() else []
+    agents = (
+        [agent_counts(session[is_agent], sender[is_agent], np.ones(int(is_agent.sum()), dtype=np.int64), seq[is_agent])]
+        if is_agent.any()
+        else []
+    )
     return derived_columns([stats], agents, 0)
 
 
@@ -55,8 +65,9 @@ def _joined(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
     return {c: np.concatenate([p[c] for p in parts]) for c in parts[0]}
 
 
-def settle_closed(stats: list[dict[str, np.ndarray]], agents: list[dict[str, np.ndarray]], open_ids: np.ndarray,
-                  pending: set[int]) -> tuple[list, list, list[tuple]]:
+def settle_closed(
+    stats: list[dict[str, np.ndarray]], agents: list[dict[str, np.ndarray]], open_ids: np.ndarray, pending: set[int]
+) -> tuple[list, list, list[tuple]]:
     """Drop the aggregate rows of sessions that are no longer open, after computing the
     derived columns of those in ``pending`` (removed from it): (stats, agents, derived)."""
     st = _joined(stats)
@@ -84,18 +95,24 @@ def agent_counts(s: np.ndarray, sender: np.ndarray, k: np.ndarray, first: np.nda
     at = np.empty(len(uniq), dtype=np.int64)
     at[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)  # first row of each pair
     # the distinct sender objects, not one text per row: aggregates kept across chunks pin no cell strings
-    return {"s": s[at], "sender": np.asarray(n_uniq, dtype=object)[n_codes[at]],
-            "k": np.bincount(codes, weights=k, minlength=len(uniq)).astype(np.int64), "first": lowest}
+    return {
+        "s": s[at],
+        "sender": np.asarray(n_uniq, dtype=object)[n_codes[at]],
+        "k": np.bincount(codes, weights=k, minlength=len(uniq)).astype(np.int64),
+        "first": lowest,
+    }
 
 
-def derived_columns(stats: list[dict[str, np.ndarray]], agents: list[dict[str, np.ndarray]], above: int,
-             only: np.ndarray | None = None) -> list[tuple]:
+def derived_columns(
+    stats: list[dict[str, np.ndarray]], agents: list[dict[str, np.ndarray]], above: int, only: np.ndarray | None = None
+) -> list[tuple]:
     """(started_at, ended_at, count, buyer count, agent count, agent, agents, id) of sessions
     with id > above (and in ``only`` when given).
 
     Same rules as the store's refresh: the agent is the account with the most
     agent messages (ties: who spoke first); ``agents`` in order of first reply.
     """
+
     def kept(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
         cols = {c: np.concatenate([p[c] for p in parts]) for c in parts[0]}
         keep = cols["s"] > above
@@ -125,8 +142,18 @@ def derived_columns(stats: list[dict[str, np.ndarray]], agents: list[dict[str, n
         best = dict(zip(sid_all[top][head].tolist(), names[top][head].tolist()))
     times = _text_times(np.concatenate([mn, mx]))
     id_list = ids.tolist()
-    return list(zip(times[:len(ids)], times[len(ids):], total["n"].tolist(), total["nb"].tolist(),
-                    total["na"].tolist(), [best.get(i) for i in id_list], [listed.get(i) for i in id_list], id_list))
+    return list(
+        zip(
+            times[: len(ids)],
+            times[len(ids) :],
+            total["n"].tolist(),
+            total["nb"].tolist(),
+            total["na"].tolist(),
+            [best.get(i) for i in id_list],
+            [listed.get(i) for i in id_list],
+            id_list,
+        )
+    )
 
 
 def _joined_per_session(sid: np.ndarray, names: np.ndarray) -> dict[int, str]:

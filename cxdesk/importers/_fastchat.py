@@ -16,6 +16,7 @@ A row the C parser cannot take (more cells than the first row) makes the
 reader continue from that row with the row reader, so odd files still import
 exactly as before, only slower.
 """
+
 from __future__ import annotations
 
 import csv
@@ -48,11 +49,21 @@ def _chunks(opts: ReadOptions, *, sep: str, skip: int, quoting: int) -> tuple[It
     chunk = max(1, min(opts.chunk_size, CHUNK_ROWS))
     try:
         reader = pd.read_csv(
-            fh, sep=sep, header=None, skiprows=skip, dtype=object, na_filter=False, skip_blank_lines=False,
-            quoting=quoting, engine="c", encoding="utf-8", chunksize=chunk, low_memory=False,
+            fh,
+            sep=sep,
+            header=None,
+            skiprows=skip,
+            dtype=object,
+            na_filter=False,
+            skip_blank_lines=False,
+            quoting=quoting,
+            engine="c",
+            encoding="utf-8",
+            chunksize=chunk,
+            low_memory=False,
         )
     except pd.errors.EmptyDataError as exc:  # nothing to read, or a blank line where the first row is (pandas
-        fh.close()                           # then finds "no columns" and would lose every row after it)
+        fh.close()  # then finds "no columns" and would lose every row after it)
         return _raising(pd.errors.ParserError(str(exc))), raw
     except (pd.errors.ParserError, LineTooLong) as exc:  # in the first rows: the caller reads by rows
         fh.close()
@@ -134,12 +145,22 @@ def _has_none(texts: np.ndarray, codes: np.ndarray) -> bool:
 
 
 def _message_frame(n: int, **cols: Any) -> pd.DataFrame:
-    return pd.DataFrame({
-        "record_no": cols["record_no"], "buyer": cols["buyer"], "role": cols["role"], "sender": cols["sender"],
-        "sent_at": cols["sent_at"], "content": cols["content"], "source_session_id": cols["sid"],
-        "mid": np.full(n, None, dtype=object), "transferred": cols["transferred"],
-        "repeat_consult": cols["repeat"], "_t": cols["t"], "_h": cols["h"],
-    })
+    return pd.DataFrame(
+        {
+            "record_no": cols["record_no"],
+            "buyer": cols["buyer"],
+            "role": cols["role"],
+            "sender": cols["sender"],
+            "sent_at": cols["sent_at"],
+            "content": cols["content"],
+            "source_session_id": cols["sid"],
+            "mid": np.full(n, None, dtype=object),
+            "transferred": cols["transferred"],
+            "repeat_consult": cols["repeat"],
+            "_t": cols["t"],
+            "_h": cols["h"],
+        }
+    )
 
 
 def _few_hashes(codes: np.ndarray | None, texts: np.ndarray, values: np.ndarray, keep: np.ndarray) -> np.ndarray:
@@ -239,8 +260,9 @@ def _quote_up_to_header(det: Any) -> bool:
         return any('"' in line for line in islice(text, det.header_row))
 
 
-def _multiline_rows_ok(det: Any, cols: list[np.ndarray], breaks: np.ndarray, ends: np.ndarray,
-                       recheck: list[LineRecheck]) -> bool:
+def _multiline_rows_ok(
+    det: Any, cols: list[np.ndarray], breaks: np.ndarray, ends: np.ndarray, recheck: list[LineRecheck]
+) -> bool:
     """Whether every suspect multi-line row of a chunk is a real row, not a runaway cell."""
     sep = det.delimiter or ","
     suspects = suspect_rows(cols, breaks, sep, len(det.columns))
@@ -251,9 +273,19 @@ def _multiline_rows_ok(det: Any, cols: list[np.ndarray], breaks: np.ndarray, end
 
 def _empty_cols() -> dict[str, Any]:
     e = np.empty(0, dtype=object)
-    return dict(record_no=np.empty(0, np.int64), buyer=e, role=e, sender=e, sent_at=e, content=e, sid=e,
-                transferred=np.empty(0, bool), repeat=np.empty(0, bool), t=np.empty(0, np.int64),
-                h=np.empty(0, np.uint64))
+    return dict(
+        record_no=np.empty(0, np.int64),
+        buyer=e,
+        role=e,
+        sender=e,
+        sent_at=e,
+        content=e,
+        sid=e,
+        transferred=np.empty(0, bool),
+        repeat=np.empty(0, bool),
+        t=np.empty(0, np.int64),
+        h=np.empty(0, np.uint64),
+    )
 
 
 def _rest_by_rows(opts: ReadOptions, skip_records: int) -> Iterator[Chunk]:
@@ -268,8 +300,9 @@ _ROLE_CODE = {r: i for i, r in enumerate(_ROLES[:-1].tolist())}
 _BUYER, _AGENT = _ROLE_CODE["buyer"], _ROLE_CODE["agent"]
 
 
-def map_chat_columns(cols: list[np.ndarray], index: dict[str, int], line_nos: np.ndarray,
-                     marked: bool = False, long_cells: bool = True) -> tuple[pd.DataFrame, list[Reject]]:
+def map_chat_columns(
+    cols: list[np.ndarray], index: dict[str, int], line_nos: np.ndarray, marked: bool = False, long_cells: bool = True
+) -> tuple[pd.DataFrame, list[Reject]]:
     """Vectorised :func:`._rows.chat_mapper`: raw cell columns → (message frame, rejects).
 
     Buyers, senders and roles repeat: they are mapped (and hashed) once per
@@ -326,8 +359,11 @@ def map_chat_columns(cols: list[np.ndarray], index: dict[str, int], line_nos: np
         unknown = (role < 0) & ~bad
         for i in np.flatnonzero(unknown):
             rc = role_cell[i] if role_cell is not None else None
-            reason[i] = (f"无法判断发送方角色（角色列为“{shown_value(rc or '')}”，发送账号为空）" if sender[i] is None
-                         else f"无法判断发送方角色（角色“{shown_value(rc or '')}”，发送账号“{shown_value(sender[i])}”）")
+            reason[i] = (
+                f"无法判断发送方角色（角色列为“{shown_value(rc or '')}”，发送账号为空）"
+                if sender[i] is None
+                else f"无法判断发送方角色（角色“{shown_value(rc or '')}”，发送账号“{shown_value(sender[i])}”）"
+            )
         bad |= role < 0
     agent = role == _AGENT
     if agent.any():
@@ -348,19 +384,38 @@ def map_chat_columns(cols: list[np.ndarray], index: dict[str, int], line_nos: np
     bad |= failed
     if marked:
         flag_undecodable(cols, reason, bad)
-    raw = (lambda i: visible(",".join(str(c[i]) for c in cols))) if marked else (
-        lambda i: ",".join(str(c[i]) for c in cols))
+    raw = (
+        (lambda i: visible(",".join(str(c[i]) for c in cols)))
+        if marked
+        else (lambda i: ",".join(str(c[i]) for c in cols))
+    )
     rejects = [Reject(int(line_nos[i]), str(reason[i]), raw(i)[:500]) for i in np.flatnonzero(bad & ~blank_row)]
     keep = ~bad
     k = int(keep.sum())
     sent, t, role, content = sent[keep], t[keep], role[keep], content[keep]
-    h = combine_hashes([_few_hashes(b_codes, b_text, buyer, keep), _time_hashes(sent, t),
-                        coded_hashes(role, _ROLES[:-1]), _few_hashes(s_codes, s_text, sender, keep),
-                        value_hashes(content, null=np.zeros(k, dtype=bool))])
+    h = combine_hashes(
+        [
+            _few_hashes(b_codes, b_text, buyer, keep),
+            _time_hashes(sent, t),
+            coded_hashes(role, _ROLES[:-1]),
+            _few_hashes(s_codes, s_text, sender, keep),
+            value_hashes(content, null=np.zeros(k, dtype=bool)),
+        ]
+    )
     frame = _message_frame(
-        k, record_no=line_nos[keep], buyer=buyer[keep], role=_ROLES[role], sender=sender[keep],
-        sent_at=sent, content=content, sid=sid[keep], transferred=np.zeros(k, bool),
-        repeat=np.zeros(k, bool), t=t, h=h)
+        k,
+        record_no=line_nos[keep],
+        buyer=buyer[keep],
+        role=_ROLES[role],
+        sender=sender[keep],
+        sent_at=sent,
+        content=content,
+        sid=sid[keep],
+        transferred=np.zeros(k, bool),
+        repeat=np.zeros(k, bool),
+        t=t,
+        h=h,
+    )
     return frame, rejects
 
 
@@ -416,8 +471,7 @@ def read_jddc(opts: ReadOptions) -> Iterator[Chunk]:
             break
         except (pd.errors.ParserError, LineTooLong):
             chunks.close()  # type: ignore[attr-defined]
-            for ch in jddc_tsv.read(opts, skip_lines=consumed):
-                yield ch
+            yield from jddc_tsv.read(opts, skip_lines=consumed)
             return
         cols = [df[k].to_numpy(dtype=object) for k in df.columns]
         good, bad = map_jddc_columns(cols, consumed, marked=raw.undecodable > 0, long_cells=raw.long_lines)
@@ -426,8 +480,9 @@ def read_jddc(opts: ReadOptions) -> Iterator[Chunk]:
     yield Chunk(_message_frame(0, **_empty_cols()), [], total, total)
 
 
-def map_jddc_columns(cols: list[np.ndarray], first_line: int, marked: bool = False,
-                     long_cells: bool = True) -> tuple[pd.DataFrame, list[Reject]]:
+def map_jddc_columns(
+    cols: list[np.ndarray], first_line: int, marked: bool = False, long_cells: bool = True
+) -> tuple[pd.DataFrame, list[Reject]]:
     """Vectorised :func:`.jddc_tsv.read` (same rejects, in the same order of checks); ``marked``
     and ``long_cells`` as for :func:`map_chat_columns`."""
     sid, customer, waiter, tr, rep, _sku, content_raw = cols
@@ -439,8 +494,11 @@ def map_jddc_columns(cols: list[np.ndarray], first_line: int, marked: bool = Fal
     bad = ~flags_ok | (content == "") if "" in stripped else ~flags_ok
     b_all, b_uniq = pd.factorize(customer)
     reason = np.full(n, None, dtype=object)
-    if long_cells and max(max(map(len, stripped), default=0), max(map(len, sid), default=0),
-                          longest_text(b_uniq)) > MAX_CELL_CHARS:
+    if (
+        long_cells
+        and max(max(map(len, stripped), default=0), max(map(len, sid), default=0), longest_text(b_uniq))
+        > MAX_CELL_CHARS
+    ):
         flag_long([customer, content, sid], reason, bad, first=False)  # as jddc_tsv._message
     if marked:
         flag_undecodable(cols, reason, bad)
@@ -463,10 +521,27 @@ def map_jddc_columns(cols: list[np.ndarray], first_line: int, marked: bool = Fal
     sender = buyer.copy()
     sender[is_agent] = None
     sent, t, content = np.full(k, None, dtype=object), np.full(k, NAT, dtype=np.int64), content[keep]
-    h = combine_hashes([coded_hashes(b_codes, b_uniq), _time_hashes(sent, t), coded_hashes(role, _ROLES[:-1]),
-                        coded_hashes(np.where(is_agent, -1, b_codes), b_uniq),
-                        value_hashes(content, null=np.zeros(k, dtype=bool))])
+    h = combine_hashes(
+        [
+            coded_hashes(b_codes, b_uniq),
+            _time_hashes(sent, t),
+            coded_hashes(role, _ROLES[:-1]),
+            coded_hashes(np.where(is_agent, -1, b_codes), b_uniq),
+            value_hashes(content, null=np.zeros(k, dtype=bool)),
+        ]
+    )
     frame = _message_frame(
-        k, record_no=(np.flatnonzero(keep) + first_line + 1), buyer=buyer, role=_ROLES[role], sender=sender,
-        sent_at=sent, content=content, sid=sid[keep], transferred=tr[keep] == "1", repeat=rep[keep] == "1", t=t, h=h)
+        k,
+        record_no=(np.flatnonzero(keep) + first_line + 1),
+        buyer=buyer,
+        role=_ROLES[role],
+        sender=sender,
+        sent_at=sent,
+        content=content,
+        sid=sid[keep],
+        transferred=tr[keep] == "1",
+        repeat=rep[keep] == "1",
+        t=t,
+        h=h,
+    )
     return frame, rejects

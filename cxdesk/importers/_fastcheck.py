@@ -6,6 +6,7 @@ the same reason, and a multi-line row that may be an unclosed quote's runaway ce
 looked at again in the file (:class:`LineRecheck`); if it is one, the pandas reader hands
 the rest of the file to the exact row reader.
 """
+
 from __future__ import annotations
 
 from itertools import islice
@@ -31,8 +32,11 @@ def suspect_rows(cols: list[np.ndarray], breaks: np.ndarray, sep: str, n_columns
         return rows
     need = max(n_columns - 1, 1)
     last = cols[-1]
-    return [i for i in rows
-            if breaks[i] >= MAX_RECORD_LINES or last[i] == "" or sum(col[i].count(sep) for col in cols) >= need]
+    return [
+        i
+        for i in rows
+        if breaks[i] >= MAX_RECORD_LINES or last[i] == "" or sum(col[i].count(sep) for col in cols) >= need
+    ]
 
 
 class LineRecheck:

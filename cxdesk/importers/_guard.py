@@ -12,6 +12,7 @@ KeyboardInterrupt / SystemExit (not ``Exception``), and every ``sqlite3.Error``
 (the store's failures are the store's to report). Because the exception still
 propagates out of ``store.transaction()``, the batch is rolled back as before.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -29,8 +30,21 @@ T = TypeVar("T")
 
 # What reading an unforeseen file can raise (ParseError is a SyntaxError; UnicodeError a ValueError).
 READER_ERRORS: tuple[type[BaseException], ...] = (
-    KeyError, IndexError, LookupError, TypeError, ValueError, AttributeError, RecursionError, OverflowError,
-    MemoryError, EOFError, zipfile.BadZipFile, zlib.error, ParseError, OSError, NotImplementedError,
+    KeyError,
+    IndexError,
+    LookupError,
+    TypeError,
+    ValueError,
+    AttributeError,
+    RecursionError,
+    OverflowError,
+    MemoryError,
+    EOFError,
+    zipfile.BadZipFile,
+    zlib.error,
+    ParseError,
+    OSError,
+    NotImplementedError,
     RuntimeError,
 )
 _PASS_THROUGH: tuple[type[BaseException], ...] = (CxdeskError, Cancelled, sqlite3.Error)
@@ -86,7 +100,8 @@ def unreadable_file(path: Path, exc: BaseException, done: int = 0, unit: str = "
         why = "文件内容与识别出的格式不符，或文件已损坏"
     return ImportFormatError(
         f"无法读取“{path.name}”{where}：{why}（技术信息：{_brief(exc)}）。文件未导入，数据库未改动。"
-        "请确认文件来自平台后台的导出功能且完整；如果问题重复出现，请把日志 cxdesk.log 发给技术支持。")
+        "请确认文件来自平台后台的导出功能且完整；如果问题重复出现，请把日志 cxdesk.log 发给技术支持。"
+    )
 
 
 def _brief(exc: BaseException) -> str:

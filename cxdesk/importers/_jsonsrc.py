@@ -9,6 +9,7 @@ deep enough to exhaust the stack, with a key given twice, or that is a lone
 value is refused with a Chinese reason; a record of the wrong shape is
 rejected on its own (:func:`item_chunks`). See docs/import_containers.md.
 """
+
 from __future__ import annotations
 
 import json
@@ -28,8 +29,11 @@ MAX_JSON_BYTES = 256 * 1024 * 1024
 # real id, time or score is one).
 _MAX_INT_DIGITS = 4300
 # A JSONP or script wrapper: optional /* … */ comments, then ``callback(`` or ``var x =``.
-_WRAP_HEAD = re.compile(r"\s*(?:/\*.*?\*/\s*)*(?:(?P<call>[A-Za-z_$][\w$.]*\s*\()|"
-                        r"(?:(?:var|let|const)\s+)?[A-Za-z_$][\w$.]*\s*=(?!=))\s*", re.S)
+_WRAP_HEAD = re.compile(
+    r"\s*(?:/\*.*?\*/\s*)*(?:(?P<call>[A-Za-z_$][\w$.]*\s*\()|"
+    r"(?:(?:var|let|const)\s+)?[A-Za-z_$][\w$.]*\s*=(?!=))\s*",
+    re.S,
+)
 _CALL_TAIL = re.compile(r"\)\s*;?\s*(?://[^\n]*)?\s*\Z")
 _ASSIGN_TAIL = re.compile(r";?\s*(?://[^\n]*)?\s*\Z")
 _UNCHANGED = "文件未导入，数据库未改动。"
@@ -61,13 +65,13 @@ def unwrap_jsonp(text: str) -> str:
     if not m:
         return text
     tail = (_CALL_TAIL if m.group("call") else _ASSIGN_TAIL).search(text, max(m.end(), len(text) - 400))
-    return text[m.end():tail.start()] if tail else text
+    return text[m.end() : tail.start()] if tail else text
 
 
 def looks_wrapped(head: str) -> bool:
     """Whether ``head`` starts like a JSONP / script wrapper around a JSON object or list."""
     m = _WRAP_HEAD.match(head[:400])
-    return bool(m) and head[m.end():m.end() + 1] in ("{", "[")
+    return bool(m) and head[m.end() : m.end() + 1] in ("{", "[")
 
 
 def _loads(text: str, name: str) -> Any:
@@ -76,7 +80,8 @@ def _loads(text: str, name: str) -> Any:
     except RecursionError:
         raise ImportFormatError(
             f"“{name}”中的 JSON 嵌套层数过多（成百上千层；平台导出的只有几层），无法读取，文件可能已损坏或是恶意构造的。"
-            f"{_UNCHANGED}") from None
+            f"{_UNCHANGED}"
+        ) from None
     except _DuplicateKey as dup:
         raise ImportFormatError(
             f"“{name}”中同一个对象（记录）里的字段“{_short(dup.key)}”出现了两次，而且两个值不同（“{_short(dup.first)}”和"
@@ -101,6 +106,7 @@ _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 def _marked_surrogates(data: Any) -> Any:
     """``data`` with each lone surrogate in its texts (keys too) as :data:`._limits.UNDECODABLE`, so
     the record holding one is rejected like bytes no encoding reads. Iterative: as deep as parsed."""
+
     def fix(value: Any) -> Any:
         return _LONE_SURROGATE.sub(UNDECODABLE, value) if isinstance(value, str) else value
 
@@ -135,7 +141,8 @@ def parse_json_text(text: str, name: str = "文件") -> Any:
         data = _marked_surrogates(data)
     if not isinstance(data, (dict, list)):
         raise ImportFormatError(
-            f"“{name}”的 JSON 只有一个单独的值（{_short(data)}），不是记录列表或对象，没有可导入的内容。{_UNCHANGED}")
+            f"“{name}”的 JSON 只有一个单独的值（{_short(data)}），不是记录列表或对象，没有可导入的内容。{_UNCHANGED}"
+        )
     return data
 
 
@@ -156,7 +163,8 @@ def load_json(path: Path, encoding: str | None) -> Any:
     if size > MAX_JSON_BYTES:
         raise ImportFormatError(
             f"JSON 文件“{path.name}”有 {size / 1024 / 1024:,.0f} MB，超过上限 {MAX_JSON_BYTES // 1024 // 1024} MB"
-            f"（JSON 要整个读进内存，约占文件大小的 5 倍）。{_UNCHANGED}请分几次导出较短的时间段后再导入。")
+            f"（JSON 要整个读进内存，约占文件大小的 5 倍）。{_UNCHANGED}请分几次导出较短的时间段后再导入。"
+        )
     return parse_json_text(decode_bytes(path.read_bytes(), encoding), path.name)  # _decode: mixed encodings
 
 
@@ -258,8 +266,13 @@ def item_chunks(items: list, convert: Any, chunk_size: int, scalars: tuple[str, 
                 bad.append(Reject(no, str(exc), _raw(item)))
             except _SHAPE_ERRORS as exc:
                 log.info("JSON 记录 %s 结构异常", no, exc_info=True)
-                bad.append(Reject(no, f"这条记录的结构与该格式不符（某个字段的类型不对：{type(exc).__name__}），未导入",
-                                  _raw(item)))
+                bad.append(
+                    Reject(
+                        no,
+                        f"这条记录的结构与该格式不符（某个字段的类型不对：{type(exc).__name__}），未导入",
+                        _raw(item),
+                    )
+                )
         yield Chunk(good, bad, start + len(part), total)
 
 

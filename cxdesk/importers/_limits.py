@@ -8,6 +8,7 @@ the rest of it, a pasted log, a file that is not an export at all), and one such
 over these limits: the row comes back as a rejected row with its line number and the
 reason, and the other rows are imported as usual. See docs/import_limits.md.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -28,8 +29,10 @@ MAX_RECORD_CHARS = 2 * MAX_LINE_BYTES
 # real text): the decoder puts it in, and the row holding it is rejected here.
 UNDECODABLE = "\ufdd0"
 
-UNDECODABLE_REASON = ("这一行含有无法识别的字节（既不是 UTF-8 也不是 GBK/GB18030 编码，文件可能已损坏或混入了"
-                      "其他编码的内容），这一行未导入，其余行照常导入。请用原软件重新导出后再导入这一行")
+UNDECODABLE_REASON = (
+    "这一行含有无法识别的字节（既不是 UTF-8 也不是 GBK/GB18030 编码，文件可能已损坏或混入了"
+    "其他编码的内容），这一行未导入，其余行照常导入。请用原软件重新导出后再导入这一行"
+)
 
 
 class BrokenRow(list):
@@ -46,13 +49,17 @@ class BrokenRow(list):
 def too_long_reason(chars: int | None, what: str = "一个单元格") -> str:
     """Why a text over :data:`MAX_CELL_CHARS` is refused (``chars`` None: its full size is unknown)."""
     size = f"有 {chars:,} 个字符，超过" if chars else "超过了"
-    return (f"{what}{size}上限 {MAX_CELL_CHARS:,} 个字符（正常的评价或聊天消息远短于此，多半是文件损坏"
-            "或引号没有闭合），这一行未导入")
+    return (
+        f"{what}{size}上限 {MAX_CELL_CHARS:,} 个字符（正常的评价或聊天消息远短于此，多半是文件损坏"
+        "或引号没有闭合），这一行未导入"
+    )
 
 
 def long_line_reason(size: int) -> str:
-    return (f"这一行长达 {size / 1024 / 1024:.1f} MB（上限 {MAX_LINE_BYTES // 1024 // 1024} MB），"
-            "不是正常的导出内容，已跳过，其余行照常导入")
+    return (
+        f"这一行长达 {size / 1024 / 1024:.1f} MB（上限 {MAX_LINE_BYTES // 1024 // 1024} MB），"
+        "不是正常的导出内容，已跳过，其余行照常导入"
+    )
 
 
 def visible(text: str) -> str:

@@ -3,6 +3,7 @@
 Kept free of I/O so the GUI wizard can hold a :class:`Detection` between
 steps (detect → adjust mapping → preview → import) without reopening files.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator

@@ -18,6 +18,7 @@ Each cell's text is hashed with pandas' SipHash (``hash_array`` with
 the occurrence number are combined with the splitmix64 finaliser below. Changing either changes
 every stored hash (re-imports would then duplicate): treat it as a schema.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -88,8 +89,7 @@ def combine_hashes(parts: list[np.ndarray]) -> np.ndarray:
 
 def base_hashes(frame: pd.DataFrame) -> np.ndarray:
     """uint64 hash of (buyer, sent_at, role, sender, content) per row."""
-    return combine_hashes([value_hashes(frame[name].to_numpy(dtype=object), few=name in _FEW)
-                           for name in HASH_COLUMNS])
+    return combine_hashes([value_hashes(frame[name].to_numpy(dtype=object), few=name in _FEW) for name in HASH_COLUMNS])
 
 
 def _mix(x: np.ndarray) -> np.ndarray:

@@ -4,6 +4,7 @@ Each file is imported in one store transaction recorded as an import batch,
 so a failure, a cancel or a kill mid-file leaves the store exactly as before,
 and the batch can later be undone as a unit.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -19,7 +20,14 @@ from cxdesk.importers._columns import apply_override, auto_map, require_fields, 
 from cxdesk.importers._guard import guarded, unexpected_as_format_error
 from cxdesk.importers._prefetch import prefetch
 from cxdesk.importers._model import (
-    KIND_LABELS, KINDS, PLATFORM_SHOP_NAMES, Detection, ImportSummary, Probe, ReadOptions, Reject,
+    KIND_LABELS,
+    KINDS,
+    PLATFORM_SHOP_NAMES,
+    Detection,
+    ImportSummary,
+    Probe,
+    ReadOptions,
+    Reject,
 )
 from cxdesk.importers._sniff import probe
 from cxdesk.importers._writers import make_writer
@@ -39,8 +47,16 @@ READER_PROCESS_MIN_BYTES = 8_000_000
 FRESH_LOAD_CACHE_MB = 64
 # Rejected rows go to the store chunk by chunk; the summary keeps this many for display.
 REJECTS_KEPT_IN_MEMORY = 1_000
-_PLATFORM_ALIASES = {"淘宝": "taobao", "天猫": "taobao", "tmall": "taobao", "京东": "jd", "拼多多": "pdd",
-                     "抖店": "douyin", "抖音": "douyin", "其他": "other"}
+_PLATFORM_ALIASES = {
+    "淘宝": "taobao",
+    "天猫": "taobao",
+    "tmall": "taobao",
+    "京东": "jd",
+    "拼多多": "pdd",
+    "抖店": "douyin",
+    "抖音": "douyin",
+    "其他": "other",
+}
 
 
 class TooManyBadRows(ImportFormatError):
@@ -76,9 +92,19 @@ def detect(path: str | Path) -> Detection:
     spec, g = found
     tabular = spec.id in TABULAR_FORMATS  # other formats have fixed fields, no columns to map
     return Detection(
-        path=path, kind=g.kind, platform=g.platform, format_id=spec.id, format_label=g.label or spec.label,
-        encoding=p.encoding, container=p.container, columns=p.columns if tabular else [], mapping=g.mapping,
-        confidence=round(g.confidence, 2), header_row=p.header_row, delimiter=p.delimiter, sheet=p.sheet,
+        path=path,
+        kind=g.kind,
+        platform=g.platform,
+        format_id=spec.id,
+        format_label=g.label or spec.label,
+        encoding=p.encoding,
+        container=p.container,
+        columns=p.columns if tabular else [],
+        mapping=g.mapping,
+        confidence=round(g.confidence, 2),
+        header_row=p.header_row,
+        delimiter=p.delimiter,
+        sheet=p.sheet,
         shop_hint=g.shop_hint,
     )
 
@@ -91,15 +117,18 @@ def _json_columns(p: Probe) -> None:
 
 def _unknown_text_message(p: Probe) -> str:
     first = next((ln.strip() for ln in p.lines if ln.strip()), "")[:60]
-    return (f"无法识别“{p.path.name}”的格式（{p.container.upper()}，编码 {p.encoding}，首行：“{first}”）。"
-            "支持：带表头的 CSV/Excel 表格、千牛聊天文本、京东 JDDC 对话 TSV、各平台评价/聊天 JSON。")
+    return (
+        f"无法识别“{p.path.name}”的格式（{p.container.upper()}，编码 {p.encoding}，首行：“{first}”）。"
+        "支持：带表头的 CSV/Excel 表格、千牛聊天文本、京东 JDDC 对话 TSV、各平台评价/聊天 JSON。"
+    )
 
 
 def resolve(det: Detection, kind: str | None, mapping: dict[str, str] | None) -> tuple[str, dict[str, str]]:
     """The kind to import as and the final field → column mapping, or a Chinese error."""
     if kind is not None and kind not in KINDS:
-        raise ImportFormatError(f"导入类型“{kind}”无效，应为 reviews（评价）、chats（聊天）、orders（订单）"
-                                "或 agent_report（客服日报）。")
+        raise ImportFormatError(
+            f"导入类型“{kind}”无效，应为 reviews（评价）、chats（聊天）、orders（订单）或 agent_report（客服日报）。"
+        )
     table = det.format_id == table_generic.FORMAT.id
     if kind is not None and det.kind is not None and kind != det.kind and not (table and det.confidence < 0.5):
         cols = f"，列：{shown_columns(det.columns, 8)}" if det.columns else ""
@@ -124,8 +153,14 @@ def resolve(det: Detection, kind: str | None, mapping: dict[str, str] | None) ->
     return final_kind, final
 
 
-def preview(path: str | Path, detection: Detection | None = None, mapping: dict[str, str] | None = None,
-            limit: int = 20, *, kind: str | None = None) -> list[dict[str, Any]]:
+def preview(
+    path: str | Path,
+    detection: Detection | None = None,
+    mapping: dict[str, str] | None = None,
+    limit: int = 20,
+    *,
+    kind: str | None = None,
+) -> list[dict[str, Any]]:
     """The first ``limit`` records as the import would store them.
 
     Reviews and orders come as canonical record dicts, chats as one dict per
@@ -163,8 +198,14 @@ def _spec(det: Detection, kind: str) -> Any:
 def _as_dict(r: Any) -> dict[str, Any]:
     if isinstance(r, dict):
         return dict(r)
-    return {"buyer_nick": r.buyer, "role": r.role, "sender": r.sender, "sent_at": r.sent_at,
-            "content": r.content, "source_session_id": r.source_session_id}
+    return {
+        "buyer_nick": r.buyer,
+        "role": r.role,
+        "sender": r.sender,
+        "sent_at": r.sent_at,
+        "content": r.content,
+        "source_session_id": r.source_session_id,
+    }
 
 
 def file_sha256(path: Path) -> str:
@@ -183,11 +224,20 @@ def _platform(name: str | None, det: Detection) -> str:
 
 
 def import_file(
-    ctx: JobContext, store: Store, path: str | Path, *, kind: str | None = None,
-    platform: str | None = None, shop: str | None = None, mapping: dict[str, str] | None = None,
-    session_gap_minutes: float = 30, max_bad_share: float = 0.5, detection: Detection | None = None,
+    ctx: JobContext,
+    store: Store,
+    path: str | Path,
+    *,
+    kind: str | None = None,
+    platform: str | None = None,
+    shop: str | None = None,
+    mapping: dict[str, str] | None = None,
+    session_gap_minutes: float = 30,
+    max_bad_share: float = 0.5,
+    detection: Detection | None = None,
     synthetic: bool = False,
-    chunk_size: int = 100_000, reader_process: bool | None = None,
+    chunk_size: int = 100_000,
+    reader_process: bool | None = None,
 ) -> ImportSummary:
     """Import one file as one batch (a job: progress by bytes/rows, cancellable).
 
@@ -219,13 +269,15 @@ def import_file(
     with contextlib.ExitStack() as stack:
         reader = None
         if _use_reader_process(reader_process, final_kind, spec, path) and not store.chats.shop_has_sessions(
-                plat, shop_name):
+            plat, shop_name
+        ):
             from cxdesk.importers._chatproc import ReaderProcess
 
             reader = ReaderProcess(opts, det.format_id, session_gap_minutes)
             stack.callback(reader.close)
-        s = _import(ctx, store, path, det, spec, opts, plat, shop_name, synthetic, session_gap_minutes,
-                    max_bad_share, reader)
+        s = _import(
+            ctx, store, path, det, spec, opts, plat, shop_name, synthetic, session_gap_minutes, max_bad_share, reader
+        )
     s.seconds = time.perf_counter() - started
     return s
 
@@ -236,18 +288,37 @@ def _use_reader_process(wanted: bool | None, kind: str, spec: Any, path: Path) -
     return wanted is True or path.stat().st_size >= READER_PROCESS_MIN_BYTES
 
 
-def _import(ctx: JobContext, store: Store, path: Path, det: Detection, spec: Any, opts: ReadOptions,
-            plat: str, shop_name: str, synthetic: bool, gap: float, max_bad_share: float,
-            reader: ReaderProcess | None) -> ImportSummary:
+def _import(
+    ctx: JobContext,
+    store: Store,
+    path: Path,
+    det: Detection,
+    spec: Any,
+    opts: ReadOptions,
+    plat: str,
+    shop_name: str,
+    synthetic: bool,
+    gap: float,
+    max_bad_share: float,
+    reader: ReaderProcess | None,
+) -> ImportSummary:
     sha = file_sha256(path)
-    s = ImportSummary(None, path, opts.kind, plat, shop_name, det.format_id,
-                      det.format_label, det.encoding, unit=spec.unit)
+    s = ImportSummary(
+        None, path, opts.kind, plat, shop_name, det.format_id, det.format_label, det.encoding, unit=spec.unit
+    )
     with store.bulk_load() if reader is None else store.bulk_load(FRESH_LOAD_CACHE_MB), store.transaction():
         shop_row = store.shops.get_or_create(plat, shop_name)
         s.previous_batch_id = store.batches.find_done_by_sha(sha, opts.kind)
-        s.batch_id = store.batches.create(kind=opts.kind, file_name=path.name, file_sha256=sha,
-                                          shop_id=shop_row.id, platform=plat, source_format=det.format_id,
-                                          encoding=det.encoding, synthetic=synthetic)
+        s.batch_id = store.batches.create(
+            kind=opts.kind,
+            file_name=path.name,
+            file_sha256=sha,
+            shop_id=shop_row.id,
+            platform=plat,
+            source_format=det.format_id,
+            encoding=det.encoding,
+            synthetic=synthetic,
+        )
         if reader is not None and store.chats.has_sessions(shop_row.id):
             reader.close()  # sessions appeared since the check: the in-process writer joins them
             reader = None
@@ -270,8 +341,9 @@ def _import(ctx: JobContext, store: Store, path: Path, det: Detection, spec: Any
         _check_bad_share(s, max_bad_share)
         s.rows_added, s.rows_duplicate = writer.added, writer.duplicate
         s.sessions_added = writer.sessions_added
-        store.batches.set_counts(s.batch_id, read=s.rows_read, added=s.rows_added,
-                                 duplicate=s.rows_duplicate, rejected=s.rows_rejected)
+        store.batches.set_counts(
+            s.batch_id, read=s.rows_read, added=s.rows_added, duplicate=s.rows_duplicate, rejected=s.rows_rejected
+        )
     return s
 
 
@@ -294,8 +366,10 @@ def _keep_rejects(store: Store, s: ImportSummary, rejects: list[Reject]) -> None
 def _check_bad_share(s: ImportSummary, max_bad_share: float) -> None:
     bad = s.rows_rejected
     if s.rows_read == 0:
-        raise ImportFormatError(f"“{s.file.name}”（{s.format_label}）中没有可导入的数据行或记录（只有表头、空行，"
-                                "或记录列表是空的），数据库未改动。请确认选择的文件（和工作表）是否正确。")
+        raise ImportFormatError(
+            f"“{s.file.name}”（{s.format_label}）中没有可导入的数据行或记录（只有表头、空行，"
+            "或记录列表是空的），数据库未改动。请确认选择的文件（和工作表）是否正确。"
+        )
     if bad > max_bad_share * s.rows_read:
         first = "；".join(f"第 {r.record_no} {s.unit}：{r.reason}" for r in s.rejects[:3])
         raise TooManyBadRows(

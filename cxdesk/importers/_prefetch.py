@@ -4,6 +4,7 @@ sqlite3 releases the GIL while SQLite works, so parsing and mapping rows in
 a second thread overlaps with index maintenance on the other core: on two
 cores this hides most of the Python parsing cost of a large import.
 """
+
 from __future__ import annotations
 
 import queue

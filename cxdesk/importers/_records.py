@@ -13,6 +13,7 @@ every row the runaway cell had swallowed is read, and imported, as usual.
 Rows come out as ``(line, cells)`` where ``line`` is the file line the record ends
 on (the line of the row for one-line records), as before.
 """
+
 from __future__ import annotations
 
 import csv
@@ -118,7 +119,7 @@ def well_formed(lines: list[str], delimiter: str) -> bool:
                 if not text.startswith('"', k + 1):
                     break
                 j = k + 2
-            if spans and text[k + 1:k + 2] not in (delimiter, "\r", "\n", ""):
+            if spans and text[k + 1 : k + 2] not in (delimiter, "\r", "\n", ""):
                 return False
             i = k + 1
         d = text.find(delimiter, i)
@@ -176,8 +177,10 @@ def _at_end(lines: _Lines) -> bool:
 
 
 def _long_cell_reason(start: int, last: int) -> str:
-    return (f"这一条记录从第 {start} 行到第 {last} 行，共 {last - start + 1:,} 行（一个单元格最多 {MAX_RECORD_LINES} 行），"
-            "不是正常的评价或聊天内容，已整条跳过，其后的行照常导入")
+    return (
+        f"这一条记录从第 {start} 行到第 {last} 行，共 {last - start + 1:,} 行（一个单元格最多 {MAX_RECORD_LINES} 行），"
+        "不是正常的评价或聊天内容，已整条跳过，其后的行照常导入"
+    )
 
 
 def _reason(exc: Exception, start: int, spanned: list[str], at_end: bool) -> str:
@@ -192,5 +195,7 @@ def _reason(exc: Exception, start: int, spanned: list[str], at_end: bool) -> str
         span = f"起的 {MAX_RECORD_LINES} 多行"
     else:
         span = f"一直到{'文件末尾（' if at_end else ''}第 {last} 行{'）' if at_end else ''}"
-    return (f"引号没有闭合：这一行有以英文双引号（\"）开头、却没有结尾引号的单元格，从这一行{span}都会被读成"
-            "同一个单元格。已跳过这一行，其后的行照常导入；请改正这一行的引号后再单独导入它")
+    return (
+        f"引号没有闭合：这一行有以英文双引号（\"）开头、却没有结尾引号的单元格，从这一行{span}都会被读成"
+        "同一个单元格。已跳过这一行，其后的行照常导入；请改正这一行的引号后再单独导入它"
+    )

@@ -7,6 +7,7 @@ including a row whose time is impossible or whose rating is no star count
 (:mod:`._values`): the row comes back rejected, never kept with the value
 silently dropped.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
@@ -24,10 +25,18 @@ RowMapper = Callable[[int, list[Any]], Any]
 
 # Texts platforms put in place of a review the buyer did not write.
 NO_CONTENT = {
-    "此用户未填写评价内容", "此用户没有填写评价内容", "该用户未填写评价内容", "用户未填写评价内容",
-    "此用户没有填写评价。", "此用户没有填写评价", "评价方未及时做出评价,系统默认好评!",
-    "评价方未及时做出评价，系统默认好评！", "系统默认好评", "该用户觉得商品较好，未填写评价内容",
-    "用户未及时评价, 此评价为系统默认好评", "默认好评",
+    "此用户未填写评价内容",
+    "此用户没有填写评价内容",
+    "该用户未填写评价内容",
+    "用户未填写评价内容",
+    "此用户没有填写评价。",
+    "此用户没有填写评价",
+    "评价方未及时做出评价,系统默认好评!",
+    "评价方未及时做出评价，系统默认好评！",
+    "系统默认好评",
+    "该用户觉得商品较好，未填写评价内容",
+    "用户未及时评价, 此评价为系统默认好评",
+    "默认好评",
 }
 
 
@@ -40,6 +49,7 @@ def _getter(index: dict[str, int]) -> Callable[[list[Any], str], Any]:
     def get(cells: list[Any], field: str) -> Any:
         i = index.get(field)
         return cells[i] if i is not None and i < len(cells) else None
+
     return get
 
 
@@ -51,16 +61,18 @@ def review_key(r: ReviewRecord) -> str:
     """
     if r.get("platform_review_id"):
         return f"id:{r['platform_review_id']}"
-    return content_key(r.get("buyer_nick"), r.get("created_at"), r.get("product_id"),
-                       r.get("order_id"), r.get("sku"), r.get("content"))
+    return content_key(
+        r.get("buyer_nick"), r.get("created_at"), r.get("product_id"), r.get("order_id"), r.get("sku"), r.get("content")
+    )
 
 
 def finish_review(r: ReviewRecord) -> ReviewRecord:
     """Validate a review dict and give it its key."""
     # A review without text is still a review (platforms show "no content"
     # placeholders); only a row with nothing that identifies a review is refused.
-    if not any(r.get(f) for f in ("content", "rating", "rating_text", "append_content",
-                                  "platform_review_id", "created_at")):
+    if not any(
+        r.get(f) for f in ("content", "rating", "rating_text", "append_content", "platform_review_id", "created_at")
+    ):
         raise ValueError("空记录：没有评价内容、评分、评价ID或评价时间")
     if r.get("rating") is None and r.get("rating_text"):
         # Stars written in the 评价等级 column (五星, ★★★★☆, 4分) are stars, not words.
@@ -124,7 +136,8 @@ def order_mapper(index: dict[str, int]) -> RowMapper:
 def chat_mapper(index: dict[str, int]) -> RowMapper:
     """Rows → RawMessage; the buyer falls back to the session id's owner or sender."""
     i_content, i_buyer, i_sender, i_time, i_sid, i_role = (
-        index.get(f, -1) for f in ("content", "buyer", "sender", "sent_at", "session_id", "role"))
+        index.get(f, -1) for f in ("content", "buyer", "sender", "sent_at", "session_id", "role")
+    )
 
     decide_role = role_rules().decide
 

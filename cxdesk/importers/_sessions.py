@@ -24,6 +24,7 @@ recently seen buyers' open sessions, with their messages' hashes, move to a
 temporary file beyond fixed limits (:class:`._spill.OpenSessions`), so this
 state does not grow with the file.
 """
+
 from __future__ import annotations
 
 from hashlib import sha1
@@ -46,9 +47,14 @@ if TYPE_CHECKING:  # the reader process never touches the store
 def session_keys(buyers: list[str], sids: list, first_times: list) -> list[str]:
     """Each session's key: the source session id, else buyer + first message time
     (= content_key("session", buyer, first_time), inlined), else the buyer alone."""
-    return [f"sid:{s}" if s is not None
-            else sha1(f"session\x1f{b}\x1f{t}".encode("utf-8")).hexdigest() if t is not None
-            else content_key("session", b) for b, s, t in zip(buyers, sids, first_times)]
+    return [
+        f"sid:{s}"
+        if s is not None
+        else sha1(f"session\x1f{b}\x1f{t}".encode()).hexdigest()
+        if t is not None
+        else content_key("session", b)
+        for b, s, t in zip(buyers, sids, first_times)
+    ]
 
 
 def _object(values: Any) -> np.ndarray:
@@ -162,9 +168,12 @@ class ChatWriter:
             if self._gids > len(self._alive):
                 self._alive = np.concatenate([self._alive, np.zeros(max(self._gids, len(self._alive)), dtype=bool)])
             g_db[new], g_seq0[new] = self._start(
-                [buyers[i] for i in g_code[new].tolist()], sid[g_start[new]].tolist(), sent[g_start[new]].tolist(),
+                [buyers[i] for i in g_code[new].tolist()],
+                sid[g_start[new]].tolist(),
+                sent[g_start[new]].tolist(),
                 frame["transferred"].to_numpy()[order][g_start[new]].tolist(),
-                frame["repeat_consult"].to_numpy()[order][g_start[new]].tolist())
+                frame["repeat_consult"].to_numpy()[order][g_start[new]].tolist(),
+            )
 
         # Each buyer's last group is its open session now (earlier ones are closed).
         last_g = np.ones(ng, dtype=bool)
@@ -184,8 +193,7 @@ class ChatWriter:
         occ = self._occurrences(gid, h_base, g_gid[~g_new])
         hashes = message_hashes(h_base, occ, col("mid"))
 
-        new = self._emit((g_db[g_row], seq, col("role"), col("sender"), sent, col("content"), hashes),
-                         g_db[~g_new])
+        new = self._emit((g_db[g_row], seq, col("role"), col("sender"), sent, col("content"), hashes), g_db[~g_new])
         self.added += new
         self.duplicate += n - new
         if self._exact:
@@ -199,26 +207,51 @@ class ChatWriter:
         content, msg_hash in insert order; ``continued`` are the sessions that were
         open before this chunk. Returns how many messages were new."""
         sess, seq, role, sender, sent, content, hashes = columns
-        rows = list(zip(sess.tolist(), repeat(self._shop), repeat(self._batch), seq.tolist(), role.tolist(),
-                        sender.tolist(), sent.tolist(), content.tolist(), hashes.tolist()))
+        rows = list(
+            zip(
+                sess.tolist(),
+                repeat(self._shop),
+                repeat(self._batch),
+                seq.tolist(),
+                role.tolist(),
+                sender.tolist(),
+                sent.tolist(),
+                content.tolist(),
+                hashes.tolist(),
+            )
+        )
         return self._store.chats.insert_message_rows(rows)
 
-    def _collect(self, g_db: np.ndarray, g_start: np.ndarray, role: np.ndarray, sender: np.ndarray,
-                 t: np.ndarray, seq: np.ndarray, g_row: np.ndarray) -> None:
+    def _collect(
+        self,
+        g_db: np.ndarray,
+        g_start: np.ndarray,
+        role: np.ndarray,
+        sender: np.ndarray,
+        t: np.ndarray,
+        seq: np.ndarray,
+        g_row: np.ndarray,
+    ) -> None:
         """Per-run counts, first/last time, and agent message counts, for finish()."""
         has_t = t != NAT
         is_agent = role == "agent"
-        self._stats.append({
-            "s": g_db, "n": np.diff(np.append(g_start, len(t))),
-            "nb": np.add.reduceat((role == "buyer").astype(np.int64), g_start),
-            "na": np.add.reduceat(is_agent.astype(np.int64), g_start),
-            "mn": np.minimum.reduceat(np.where(has_t, t, BIG), g_start),
-            "mx": np.maximum.reduceat(np.where(has_t, t, NAT), g_start),
-        })
+        self._stats.append(
+            {
+                "s": g_db,
+                "n": np.diff(np.append(g_start, len(t))),
+                "nb": np.add.reduceat((role == "buyer").astype(np.int64), g_start),
+                "na": np.add.reduceat(is_agent.astype(np.int64), g_start),
+                "mn": np.minimum.reduceat(np.where(has_t, t, BIG), g_start),
+                "mx": np.maximum.reduceat(np.where(has_t, t, NAT), g_start),
+            }
+        )
         is_agent &= ~pd.isna(sender)
         if is_agent.any():
-            self._agents.append(agent_counts(g_db[g_row[is_agent]], sender[is_agent],
-                                              np.ones(int(is_agent.sum()), dtype=np.int64), seq[is_agent]))
+            self._agents.append(
+                agent_counts(
+                    g_db[g_row[is_agent]], sender[is_agent], np.ones(int(is_agent.sum()), dtype=np.int64), seq[is_agent]
+                )
+            )
 
     def finish(self) -> None:
         """Recompute agent, times and counts of every session this file touched.
@@ -248,7 +281,7 @@ class ChatWriter:
         self._carry_checked = len(self._carry_g)
         if not op.over(len(self._carry_g)):
             return
-        gid = op.gid[:len(op.index)]
+        gid = op.gid[: len(op.index)]
         u, counts = np.unique(self._carry_g, return_counts=True)
         at = np.minimum(np.searchsorted(u, gid), max(len(u) - 1, 0))
         sizes = np.where((gid >= 0) & (u[at] == gid), counts[at], 0) if len(u) else np.zeros(len(gid), np.int64)
@@ -288,14 +321,15 @@ class ChatWriter:
         m = use[self._carry_g]
         cg, ch = self._carry_g[m], self._carry_h[m]
         keys = pd.DataFrame({"g": np.concatenate([cg, gid]), "h": np.concatenate([ch, h])})
-        occ = keys.groupby(["g", "h"], sort=False).cumcount().to_numpy()[len(cg):]
+        occ = keys.groupby(["g", "h"], sort=False).cumcount().to_numpy()[len(cg) :]
         keep_new = self._alive[gid]
         self._carry_g = np.concatenate([self._carry_g, gid[keep_new]])
         self._carry_h = np.concatenate([self._carry_h, h[keep_new]])
         return occ
 
-    def _start(self, buyers: list[str], sids: list, sent_at: list, transferred: list,
-               repeat_: list) -> tuple[np.ndarray, np.ndarray]:
+    def _start(
+        self, buyers: list[str], sids: list, sent_at: list, transferred: list, repeat_: list
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Ids and first sequence numbers of the sessions starting in a chunk, in order.
 
         A session without a source id joins the stored session its first message
@@ -306,8 +340,11 @@ class ChatWriter:
         seq0 = np.zeros(len(keys), dtype=np.int64)
         if self._join:
             for i, (buyer, sid, t) in enumerate(zip(buyers, sids, sent_at)):
-                near = None if sid is not None or t is None else self._store.chats.find_session_near(
-                    self._shop, buyer, t, self._gap_minutes)
+                near = (
+                    None
+                    if sid is not None or t is None
+                    else self._store.chats.find_session_near(self._shop, buyer, t, self._gap_minutes)
+                )
                 if near is not None:
                     ids[i], found_key, max_seq = near
                     seq0[i] = 0 if found_key == keys[i] else max_seq

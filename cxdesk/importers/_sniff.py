@@ -7,6 +7,7 @@ tools write (a head mixing the two is read line by line, see :mod:`._decode`),
 UTF-16 is recognised with or without its BOM (by the zero bytes of its ASCII
 characters); charset-normalizer is the fallback for anything else.
 """
+
 from __future__ import annotations
 
 import codecs
@@ -23,9 +24,16 @@ from cxdesk.importers._records import records
 
 HEAD_BYTES = 64 * 1024
 _MAGIC = (
-    (b"\x89PNG", "PNG 图片"), (b"\xff\xd8\xff", "JPEG 图片"), (b"GIF8", "GIF 图片"), (b"BM", "BMP 图片"),
-    (b"%PDF", "PDF 文档"), (b"\xd0\xcf\x11\xe0", "旧版 Office 文件（.xls/.doc）"), (b"Rar!", "RAR 压缩包"),
-    (b"\x1f\x8b", "gzip 压缩包"), (b"7z\xbc\xaf", "7z 压缩包"), (b"SQLite format 3", "SQLite 数据库"),
+    (b"\x89PNG", "PNG 图片"),
+    (b"\xff\xd8\xff", "JPEG 图片"),
+    (b"GIF8", "GIF 图片"),
+    (b"BM", "BMP 图片"),
+    (b"%PDF", "PDF 文档"),
+    (b"\xd0\xcf\x11\xe0", "旧版 Office 文件（.xls/.doc）"),
+    (b"Rar!", "RAR 压缩包"),
+    (b"\x1f\x8b", "gzip 压缩包"),
+    (b"7z\xbc\xaf", "7z 压缩包"),
+    (b"SQLite format 3", "SQLite 数据库"),
 )
 _KNOWN_HEADERS = {a for kind in ALIASES.values() for names in kind.values() for a in names}
 
@@ -71,14 +79,17 @@ def _refuse_binary(path: Path, head: bytes) -> None:
         what = "WebP 图片"
     else:
         what = next((label for magic, label in _MAGIC if head.startswith(magic)), None)
-        if (what is None and head[:2] not in (b"\xff\xfe", b"\xfe\xff") and b"\x00" in head[:4096]
-                and utf16_without_bom(head) is None):
+        if (
+            what is None
+            and head[:2] not in (b"\xff\xfe", b"\xfe\xff")
+            and b"\x00" in head[:4096]
+            and utf16_without_bom(head) is None
+        ):
             what = "二进制文件"
     if what:
         hint = "请在 Excel 中另存为 .xlsx 或 CSV 后再导入。" if "Office" in what else ""
         raise ImportFormatError(
-            f"文件“{path.name}”实际上是{what}，不是评价、聊天记录或订单的导出文件"
-            f"（支持 CSV、XLSX、JSON、TXT）。{hint}"
+            f"文件“{path.name}”实际上是{what}，不是评价、聊天记录或订单的导出文件（支持 CSV、XLSX、JSON、TXT）。{hint}"
         )
 
 

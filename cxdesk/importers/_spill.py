@@ -6,6 +6,7 @@ entries. The writers keep the recent ones in memory and move the rest to a
 temporary on-disk map (:class:`cxdesk.store.spill.SpillMap`: a private
 SQLite file deleted on close, behind an in-memory Bloom filter).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -86,8 +87,10 @@ class OpenSessions:
         names[np.fromiter(self.index.values(), np.int64, len(self.index))] = list(self.index)
         empty = np.empty(0, dtype=np.uint64)
         gid, db, seq, last = (a[out].tolist() for a in (self.gid, self.db, self.seq, self.last))
-        rows = [(g, d, s, q, t, carry.get(g, empty).tobytes())
-                for g, d, s, q, t in zip(gid, db, self.sid[out].tolist(), seq, last)]
+        rows = [
+            (g, d, s, q, t, carry.get(g, empty).tobytes())
+            for g, d, s, q, t in zip(gid, db, self.sid[out].tolist(), seq, last)
+        ]
         if self.spill is None:
             self.spill = SpillMap(_SPILL_COLUMNS)
         self.spill.put(names[out].tolist(), rows)

@@ -5,6 +5,7 @@ the physical line of a CSV, the Excel row of a sheet, the 1-based item of a
 JSON list. Progress is in bytes for text files (the only cheap total), in
 rows for sheets and items for JSON.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -93,8 +94,9 @@ def iter_json_items(items: list[dict], columns: list[str], chunk_size: int) -> I
     total = len(items)
     for start in range(0, total, chunk_size):
         part = items[start : start + chunk_size]
-        rows = [(start + i + 1, [it.get(c) if isinstance(it, dict) else None for c in columns])
-                for i, it in enumerate(part)]
+        rows = [
+            (start + i + 1, [it.get(c) if isinstance(it, dict) else None for c in columns]) for i, it in enumerate(part)
+        ]
         yield rows, start + len(part), total
     if not total:
         yield [], 0, 0

@@ -10,6 +10,7 @@ not a valid value is never turned into "missing" silently: an impossible date
 (``0001-01-01``, ``9999-12-31``) or a rating that is no star count
 (``-3``, ``7``, ``NaN``, ``inf``, ``abc``) rejects the row with the reason.
 """
+
 from __future__ import annotations
 
 import math
@@ -117,8 +118,15 @@ def parse_time(value: Any, label: str = "时间") -> str | None:
 def _plausible(s: str) -> bool:
     """Cheap check of a canonical time: in range, a real clock time, a day the month has."""
     lo, hi = plausible_text_range()
-    return (lo <= s <= hi and "01" <= s[5:7] <= "12" and "01" <= s[8:10] <= "31" and s[11:13] <= "23"
-            and s[14:16] <= "59" and s[17:19] <= "59" and (s[8:10] <= "28" or _real_day(s)))
+    return (
+        lo <= s <= hi
+        and "01" <= s[5:7] <= "12"
+        and "01" <= s[8:10] <= "31"
+        and s[11:13] <= "23"
+        and s[14:16] <= "59"
+        and s[17:19] <= "59"
+        and (s[8:10] <= "28" or _real_day(s))
+    )
 
 
 def _real_day(s: str) -> bool:

@@ -1,4 +1,5 @@
 """Writers: where each kind's records go in the store, with added/duplicate counts."""
+
 from __future__ import annotations
 
 from typing import Any, Protocol

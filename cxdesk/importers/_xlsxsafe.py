@@ -14,6 +14,7 @@ cell values, a corrupt ZIP) becomes an :class:`ImportFormatError` in Chinese
 that names the file, the row when known, and what to do. The limits are
 documented in ``docs/import_containers.md``.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -45,9 +46,22 @@ _UNCHANGED = "文件未导入，数据库未改动。"
 warnings.filterwarnings("ignore", category=UserWarning, module=r"openpyxl\.")
 # What a broken or hostile XLSX makes zipfile, zlib, the XML parser or openpyxl raise.
 XLSX_ERRORS: tuple[type[BaseException], ...] = (
-    zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, ParseError, KeyError, IndexError,
-    ValueError, TypeError, AttributeError, NotImplementedError, RuntimeError, RecursionError, OverflowError,
-    OSError, MemoryError,
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    zlib.error,
+    EOFError,
+    ParseError,
+    KeyError,
+    IndexError,
+    ValueError,
+    TypeError,
+    AttributeError,
+    NotImplementedError,
+    RuntimeError,
+    RecursionError,
+    OverflowError,
+    OSError,
+    MemoryError,
 )
 
 
@@ -92,20 +106,29 @@ def check_container(path: Path) -> None:
     try:
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError,
-            NotImplementedError):  # a damaged directory can claim a ZIP version zipfile does not read
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        OSError,
+        ValueError,
+        EOFError,
+        NotImplementedError,
+    ):  # a damaged directory can claim a ZIP version zipfile does not read
         raise ImportFormatError(
             f"文件“{path.name}”看起来是 XLSX（ZIP 格式），但已损坏或不完整（可能下载或复制没有完成），无法打开。"
-            f"{_UNCHANGED}{_ADVICE}") from None
+            f"{_UNCHANGED}{_ADVICE}"
+        ) from None
     names = {i.filename for i in infos}
     if "xl/workbook.xml" not in names:
-        raise ImportFormatError(f"文件“{path.name}”是{_zip_kind(names)}，不是 Excel 表格或 CSV。"
-                                "请先解压或另存为 XLSX/CSV 后再导入。")
+        raise ImportFormatError(
+            f"文件“{path.name}”是{_zip_kind(names)}，不是 Excel 表格或 CSV。请先解压或另存为 XLSX/CSV 后再导入。"
+        )
     missing = [n for n in _REQUIRED if n not in names]
     if missing:
         raise ImportFormatError(
             f"表格“{path.name}”缺少每个 Excel 文件都有的“{missing[0]}”，不是完整的 XLSX 文件"
-            f"（可能是手工打包或被其他程序改坏的 ZIP）。{_UNCHANGED}{_ADVICE}")
+            f"（可能是手工打包或被其他程序改坏的 ZIP）。{_UNCHANGED}{_ADVICE}"
+        )
     for info in infos:
         _check_member(path, info)
 
@@ -123,19 +146,22 @@ def _zip_kind(names: set[str]) -> str:
 def _check_member(path: Path, info: zipfile.ZipInfo) -> None:
     limit = MAX_SHEET_BYTES if info.filename.startswith(_SHEET_PREFIX) else MAX_PART_BYTES
     if info.flag_bits & 0x1:
-        raise ImportFormatError(f"表格“{path.name}”的内容已加密（设置了密码），无法读取。{_UNCHANGED}"
-                                "请在 Excel 中取消密码后另存为 .xlsx 再导入。")
+        raise ImportFormatError(
+            f"表格“{path.name}”的内容已加密（设置了密码），无法读取。{_UNCHANGED}"
+            "请在 Excel 中取消密码后另存为 .xlsx 再导入。"
+        )
     if info.file_size > limit:
         ratio = info.file_size / max(info.compress_size, 1)
         raise ImportFormatError(
             f"表格“{path.name}”中的“{info.filename}”解压后有 {_size(info.file_size)}"
             f"（压缩了 {ratio:,.0f} 倍），超过导入上限 {_size(limit)}：这不是正常的导出文件"
             f"（可能是“压缩炸弹”），为保护本机内存和磁盘没有读取。{_UNCHANGED}"
-            "如果这确实是一份很大的导出，请在 Excel 中另存为 CSV 后导入（CSV 没有这个限制）。")
+            "如果这确实是一份很大的导出，请在 Excel 中另存为 CSV 后导入（CSV 没有这个限制）。"
+        )
 
 
 def _size(n: int) -> str:
-    return f"{n / 1024 ** 3:.1f} GB" if n >= 1024 ** 3 else f"{n / MIB:.0f} MB"
+    return f"{n / 1024**3:.1f} GB" if n >= 1024**3 else f"{n / MIB:.0f} MB"
 
 
 @contextlib.contextmanager
@@ -148,7 +174,8 @@ def open_workbook(path: Path) -> Iterator[Any]:
     if not defused_xml_active():
         raise ImportFormatError(
             "读取 Excel 文件需要的安全组件 defusedxml 没有启用（未安装，或被环境变量 OPENPYXL_DEFUSEDXML 关闭），"
-            f"为防止恶意表格读取本机文件，不读取“{path.name}”。请重新安装 cxdesk，或把表格另存为 CSV 后导入。")
+            f"为防止恶意表格读取本机文件，不读取“{path.name}”。请重新安装 cxdesk，或把表格另存为 CSV 后导入。"
+        )
     check_container(path)
     from openpyxl import load_workbook
 
@@ -169,8 +196,9 @@ def first_sheet(path: Path, wb: Any, name: str | None = None) -> Any:
     if name is not None and name in wb.sheetnames:
         return wb[name]
     if name is not None:
-        raise ImportFormatError(f"表格“{path.name}”中没有名为“{name}”的工作表（文件可能在识别后被改动过），"
-                                f"{_UNCHANGED}请重新选择文件。")
+        raise ImportFormatError(
+            f"表格“{path.name}”中没有名为“{name}”的工作表（文件可能在识别后被改动过），{_UNCHANGED}请重新选择文件。"
+        )
     if not wb.worksheets:
         raise ImportFormatError(f"表格“{path.name}”里没有可读的工作表（工作表部分缺失或已损坏）。{_UNCHANGED}{_ADVICE}")
     return wb.worksheets[0]
@@ -187,8 +215,10 @@ def _reason(exc: BaseException) -> str:
     from defusedxml import DefusedXmlException
 
     if any(isinstance(e, DefusedXmlException) for e in chain):
-        return ("文件里有 XML 实体声明（DTD/ENTITY，Excel 从不写入这种内容；它可能被篡改，或是为读取本机文件、"
-                "耗尽内存而构造的），为安全起见没有读取")
+        return (
+            "文件里有 XML 实体声明（DTD/ENTITY，Excel 从不写入这种内容；它可能被篡改，或是为读取本机文件、"
+            "耗尽内存而构造的），为安全起见没有读取"
+        )
     for e in chain:
         if isinstance(e, ParseError):
             line, col = getattr(e, "position", (0, 0))

@@ -7,6 +7,7 @@ same figures ``旺旺/客服, 日期, 接待人数, 首次响应(秒), 平均响
 Durations may be seconds (``25``, ``25.3秒``) or clock text (``01:05``, ``1分5秒``);
 rates may be ``85.2%``, ``85.2`` or ``0.852``. Totals rows (合计/汇总) are refused.
 """
+
 from __future__ import annotations
 
 import math
@@ -20,8 +21,17 @@ from cxdesk.importers._rows import map_chunks
 from cxdesk.importers._tabular import column_index, iter_rows
 from cxdesk.importers._values import is_blank, parse_amount, parse_time, shown_value, text_or_none
 
-KPI_FIELDS = ("sessions", "buyers", "first_response_s", "avg_response_s", "rate_3min", "inquiry_buyers",
-              "paid_buyers", "conversion", "sales")
+KPI_FIELDS = (
+    "sessions",
+    "buyers",
+    "first_response_s",
+    "avg_response_s",
+    "rate_3min",
+    "inquiry_buyers",
+    "paid_buyers",
+    "conversion",
+    "sales",
+)
 COUNT_FIELDS = ("sessions", "buyers", "inquiry_buyers", "paid_buyers")
 DURATION_FIELDS = ("first_response_s", "avg_response_s")
 RATE_FIELDS = ("rate_3min", "conversion")
@@ -30,8 +40,11 @@ _NONE = {"-", "--", "—", "——", "/", "无", "n/a", "na", "null", "none"}
 _CLOCK = re.compile(r"(?:(\d+):)?(\d+):(\d+(?:\.\d+)?)")
 # Possessive spaces (``\s*+``, never followed by a space): with plain ``\s*`` the three optional parts
 # split a run of spaces every possible way, and ``1h`` + 20,000 spaces took 8 s per cell.
-_UNITS = re.compile(r"(?:(\d+(?:\.\d+)?)\s*+(?:小时|时|h))?\s*+(?:(\d+(?:\.\d+)?)\s*+(?:分钟|分|m|min|′))?\s*+"
-                    r"(?:(\d+(?:\.\d+)?)\s*+(?:秒|s|sec|″)?)?", re.I)
+_UNITS = re.compile(
+    r"(?:(\d+(?:\.\d+)?)\s*+(?:小时|时|h))?\s*+(?:(\d+(?:\.\d+)?)\s*+(?:分钟|分|m|min|′))?\s*+"
+    r"(?:(\d+(?:\.\d+)?)\s*+(?:秒|s|sec|″)?)?",
+    re.I,
+)
 _DAY8 = re.compile(r"(20\d\d)(\d\d)(\d\d)")
 # No agent serves more sessions or buyers in a day, nor takes longer to answer; beyond, a cell is broken.
 MAX_COUNT = 10_000_000

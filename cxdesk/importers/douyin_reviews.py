@@ -4,6 +4,7 @@
 optional ``用户昵称, 评价等级, 追评内容, 追评时间, 商家是否回复, 回复内容``;
 the generic review mapper already knows every one of these names.
 """
+
 from __future__ import annotations
 
 from cxdesk.importers import table_generic

@@ -6,6 +6,7 @@ some exporters. ``mid`` is the platform message id, so it is the dedup key.
 ``waiterSend`` lines of the bot (京小智 / JIMI) or the system (系统 …) get
 those roles, by ``lexicons/roles.json``.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -40,8 +41,16 @@ def convert(no: int, item: dict, rules: RoleRules) -> RawMessage:
         role, sender = rules.agent_role(waiter), waiter
     else:
         role, sender = "buyer", customer
-    return RawMessage(no, customer, role, sender, parse_time(item.get("created")), content,
-                      text_or_none(item.get("sid")), text_or_none(item.get("mid")))
+    return RawMessage(
+        no,
+        customer,
+        role,
+        sender,
+        parse_time(item.get("created")),
+        content,
+        text_or_none(item.get("sid")),
+        text_or_none(item.get("mid")),
+    )
 
 
 # Keys read as text or numbers: a record with a list or an object there is rejected.

@@ -4,6 +4,7 @@ Fields ``id, content, creationTime, score (1–5), nickname, productColor,
 productSize, referenceName, referenceId, afterUserComment{created,
 hAfterUserComment.content}``; "此用户未填写评价内容" means no content.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -22,28 +23,33 @@ def sniff(p: Probe) -> Guess | None:
 
 
 def _sku(it: dict) -> str | None:
-    parts = [f"{label}:{v}" for label, key in (("颜色", "productColor"), ("尺码", "productSize"))
-             if (v := text_or_none(it.get(key)))]
+    parts = [
+        f"{label}:{v}"
+        for label, key in (("颜色", "productColor"), ("尺码", "productSize"))
+        if (v := text_or_none(it.get(key)))
+    ]
     return ";".join(parts) or None
 
 
 def convert(no: int, it: dict) -> ReviewRecord:
     after = it.get("afterUserComment") if isinstance(it.get("afterUserComment"), dict) else {}
     rating, rating_text = parse_rating(it.get("score"))
-    return finish_review({
-        "platform_review_id": text_or_none(it.get("id") or it.get("guid")),
-        "product_id": text_or_none(it.get("referenceId")),
-        "product_title": text_or_none(it.get("referenceName")),
-        "sku": _sku(it),
-        "buyer_nick": text_or_none(it.get("nickname")),
-        "rating": rating,
-        "rating_text": rating_text,
-        "content": clean_review_text(it.get("content")),
-        "created_at": parse_time(it.get("creationTime")),
-        "append_content": clean_review_text(dig(after, "hAfterUserComment", "content")) or None,
-        "append_at": parse_time(after.get("created"), "追评时间"),
-        "seller_reply": _first_reply(it),
-    })
+    return finish_review(
+        {
+            "platform_review_id": text_or_none(it.get("id") or it.get("guid")),
+            "product_id": text_or_none(it.get("referenceId")),
+            "product_title": text_or_none(it.get("referenceName")),
+            "sku": _sku(it),
+            "buyer_nick": text_or_none(it.get("nickname")),
+            "rating": rating,
+            "rating_text": rating_text,
+            "content": clean_review_text(it.get("content")),
+            "created_at": parse_time(it.get("creationTime")),
+            "append_content": clean_review_text(dig(after, "hAfterUserComment", "content")) or None,
+            "append_at": parse_time(after.get("created"), "追评时间"),
+            "seller_reply": _first_reply(it),
+        }
+    )
 
 
 def _first_reply(it: dict) -> str | None:
@@ -54,8 +60,18 @@ def _first_reply(it: dict) -> str | None:
 
 
 # Keys read as text or numbers: a record with a list or an object there is rejected.
-SCALARS = ("id", "guid", "content", "creationTime", "score", "nickname", "productColor", "productSize",
-           "referenceName", "referenceId")
+SCALARS = (
+    "id",
+    "guid",
+    "content",
+    "creationTime",
+    "score",
+    "nickname",
+    "productColor",
+    "productSize",
+    "referenceName",
+    "referenceId",
+)
 
 
 def read(opts: ReadOptions) -> Iterator[Chunk]:

@@ -4,6 +4,7 @@ Columns: session_id, customer_id, waiter_send (0 customer / 1 agent),
 is_transferred, is_repeat_consult, sku, content. There are no times and no
 agent ids, so sent_at and sender stay None rather than being invented.
 """
+
 from __future__ import annotations
 
 import re
@@ -63,8 +64,11 @@ def _message(no: int, line: str) -> RawMessage | Reject:
     parts = _fields(line)
     if parts is None:
         n = len(line.rstrip("\r\n").split("\t"))
-        return Reject(no, f"应为 7 列（会话ID、客户ID、是否客服、是否转接、是否重复咨询、SKU、内容），实际 {n} 列或标志不是 0/1",
-                      line[:500])
+        return Reject(
+            no,
+            f"应为 7 列（会话ID、客户ID、是否客服、是否转接、是否重复咨询、SKU、内容），实际 {n} 列或标志不是 0/1",
+            line[:500],
+        )
     sid, customer, waiter, transferred, repeat, _sku, content = parts
     content = content.strip()
     if not content:
@@ -72,8 +76,18 @@ def _message(no: int, line: str) -> RawMessage | Reject:
     if problem := text_problem(customer, content, sid):
         return Reject(no, problem, line[:500])
     role = "agent" if waiter == "1" else "buyer"
-    return RawMessage(no, customer, role, customer if role == "buyer" else None, None, content, sid,
-                      None, transferred == "1", repeat == "1")
+    return RawMessage(
+        no,
+        customer,
+        role,
+        customer if role == "buyer" else None,
+        None,
+        content,
+        sid,
+        None,
+        transferred == "1",
+        repeat == "1",
+    )
 
 
 def bulk_read(opts: ReadOptions) -> Iterator[Chunk]:

@@ -3,6 +3,7 @@
 Header ``客户名, 消息序号, 发送时间, 发送内容, 发送账号, 账号类型``; agent
 accounts are ``店铺名:子账号``, which also names the shop.
 """
+
 from __future__ import annotations
 
 import csv
@@ -20,12 +21,18 @@ def sniff(p: Probe) -> Guess | None:
     names = {norm(c) for c in p.columns}
     if p.container not in ("csv", "tsv", "xlsx") or not _SIGNATURE <= names:
         return None
-    return Guess(0.95, "chats", "taobao", auto_map("chats", p.columns), shop_hint=shop_from_lines(
-        p.lines, p.columns, p.header_row, p.delimiter or ","))
+    return Guess(
+        0.95,
+        "chats",
+        "taobao",
+        auto_map("chats", p.columns),
+        shop_hint=shop_from_lines(p.lines, p.columns, p.header_row, p.delimiter or ","),
+    )
 
 
-def shop_from_lines(lines: list[str], columns: list[str] | None = None, header_row: int = 1,
-                    delimiter: str = ",") -> str | None:
+def shop_from_lines(
+    lines: list[str], columns: list[str] | None = None, header_row: int = 1, delimiter: str = ","
+) -> str | None:
     """The shop part of the first ``店铺名:子账号`` account in the head's 发送账号 column.
 
     Only that column: a buyer's pasted link (``https://…``) or a time (``10:20``) in
@@ -48,5 +55,11 @@ def shop_from_lines(lines: list[str], columns: list[str] | None = None, header_r
     return None
 
 
-FORMAT = FormatSpec("qianniu_csv", "千牛聊天记录（浏览器导出 CSV）", ("csv", "tsv", "xlsx"), sniff,
-                    table_generic.read, bulk_read=table_generic.bulk_read)
+FORMAT = FormatSpec(
+    "qianniu_csv",
+    "千牛聊天记录（浏览器导出 CSV）",
+    ("csv", "tsv", "xlsx"),
+    sniff,
+    table_generic.read,
+    bulk_read=table_generic.bulk_read,
+)

@@ -8,6 +8,7 @@ The buyer of the conversation is the sender without a ``:`` that is not a
 bot or system account (``lexicons/roles.json``: 店铺:店小蜜, 系统消息 …); agent
 lines before the buyer's first line wait for it.
 """
+
 from __future__ import annotations
 
 import re
@@ -16,7 +17,12 @@ from collections.abc import Iterator
 from cxdesk.importers._columns import guess_kind
 from cxdesk.importers._decode import LongLine
 from cxdesk.importers._limits import (
-    MAX_CELL_CHARS, UNDECODABLE, long_line_reason, text_problem, too_long_reason, visible,
+    MAX_CELL_CHARS,
+    UNDECODABLE,
+    long_line_reason,
+    text_problem,
+    too_long_reason,
+    visible,
 )
 from cxdesk.importers._model import Chunk, FormatSpec, Guess, Probe, RawMessage, ReadOptions, Reject
 from cxdesk.importers._tabular import open_text

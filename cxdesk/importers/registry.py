@@ -4,12 +4,21 @@ Specific formats come first and answer with high confidence when their
 signature is present; :mod:`.table_generic` is the fallback for any table.
 Adding a format = one module exposing a :class:`FormatSpec` + one line here.
 """
+
 from __future__ import annotations
 
 from cxdesk.errors import ImportFormatError
 from cxdesk.importers import (
-    agent_report, douyin_reviews, jd_chat_json, jd_reviews_json, jddc_tsv, pdd_json, qianniu_csv, qianniu_txt,
-    table_generic, taobao_json,
+    agent_report,
+    douyin_reviews,
+    jd_chat_json,
+    jd_reviews_json,
+    jddc_tsv,
+    pdd_json,
+    qianniu_csv,
+    qianniu_txt,
+    table_generic,
+    taobao_json,
 )
 from cxdesk.importers._model import FormatSpec, Guess, Probe
 

@@ -4,6 +4,7 @@ The fallback for every file with a header row: the kind comes from which
 columns are present (评价内容 → reviews, 发送内容 + 客户 → chats, 订单号 +
 付款时间 → orders), the platform from hints in the names (旺旺 → taobao).
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator

@@ -10,6 +10,7 @@
   stays None: the platform never said how many stars.
 Often served as JSONP; :mod:`._jsonsrc` strips the wrapper.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
@@ -23,19 +24,21 @@ from cxdesk.records import ReviewRecord
 
 def _tmall(no: int, it: dict) -> ReviewRecord:
     append = it.get("appendComment") or {}
-    return finish_review({
-        "platform_review_id": text_or_none(it.get("id")),
-        "order_id": text_or_none(it.get("tradeId")),
-        "product_id": text_or_none(it.get("itemId") or it.get("auctionNumId")),
-        "product_title": text_or_none(it.get("auctionTitle")),
-        "sku": text_or_none(it.get("auctionSku")),
-        "buyer_nick": text_or_none(it.get("displayUserNick")),
-        "content": clean_review_text(it.get("rateContent")),
-        "created_at": parse_time(it.get("rateDate")),
-        "append_content": clean_review_text(append.get("content")) or None if isinstance(append, dict) else None,
-        "append_at": parse_time(append.get("commentTime"), "追评时间") if isinstance(append, dict) else None,
-        "seller_reply": text_or_none(it.get("reply")),
-    })
+    return finish_review(
+        {
+            "platform_review_id": text_or_none(it.get("id")),
+            "order_id": text_or_none(it.get("tradeId")),
+            "product_id": text_or_none(it.get("itemId") or it.get("auctionNumId")),
+            "product_title": text_or_none(it.get("auctionTitle")),
+            "sku": text_or_none(it.get("auctionSku")),
+            "buyer_nick": text_or_none(it.get("displayUserNick")),
+            "content": clean_review_text(it.get("rateContent")),
+            "created_at": parse_time(it.get("rateDate")),
+            "append_content": clean_review_text(append.get("content")) or None if isinstance(append, dict) else None,
+            "append_at": parse_time(append.get("commentTime"), "追评时间") if isinstance(append, dict) else None,
+            "seller_reply": text_or_none(it.get("reply")),
+        }
+    )
 
 
 def _feed(no: int, it: dict) -> ReviewRecord:
@@ -44,45 +47,63 @@ def _feed(no: int, it: dict) -> ReviewRecord:
     user = it.get("user")
     nick = user.get("nick") if isinstance(user, dict) else user
     first_append = appends[0] if appends else {}
-    return finish_review({
-        "platform_review_id": text_or_none(it.get("rateId")),
-        "product_title": text_or_none(dig(it, "auction", "title")),
-        "sku": text_or_none(dig(it, "auction", "sku")),
-        "buyer_nick": text_or_none(nick),
-        "content": clean_review_text(it.get("content")),
-        "created_at": parse_time(it.get("date")),
-        "append_content": "\n".join(clean_review_text(a.get("content")) for a in appends).strip() or None,
-        "append_at": parse_time(first_append.get("date"), "追评时间"),
-        "seller_reply": text_or_none(it.get("reply")),
-    })
+    return finish_review(
+        {
+            "platform_review_id": text_or_none(it.get("rateId")),
+            "product_title": text_or_none(dig(it, "auction", "title")),
+            "sku": text_or_none(dig(it, "auction", "sku")),
+            "buyer_nick": text_or_none(nick),
+            "content": clean_review_text(it.get("content")),
+            "created_at": parse_time(it.get("date")),
+            "append_content": "\n".join(clean_review_text(a.get("content")) for a in appends).strip() or None,
+            "append_at": parse_time(first_append.get("date"), "追评时间"),
+            "seller_reply": text_or_none(it.get("reply")),
+        }
+    )
 
 
 def _top(no: int, it: dict) -> ReviewRecord:
-    return finish_review({
-        "platform_review_id": None,
-        "order_id": text_or_none(it.get("oid") or it.get("tid")),
-        "product_id": text_or_none(it.get("num_iid")),
-        "product_title": text_or_none(it.get("item_title")),
-        "buyer_nick": text_or_none(it.get("nick")),
-        "rating_text": text_or_none(it.get("result")),
-        "content": clean_review_text(it.get("content")),
-        "created_at": parse_time(it.get("created")),
-        "seller_reply": text_or_none(it.get("reply")),
-    })
+    return finish_review(
+        {
+            "platform_review_id": None,
+            "order_id": text_or_none(it.get("oid") or it.get("tid")),
+            "product_id": text_or_none(it.get("num_iid")),
+            "product_title": text_or_none(it.get("item_title")),
+            "buyer_nick": text_or_none(it.get("nick")),
+            "rating_text": text_or_none(it.get("result")),
+            "content": clean_review_text(it.get("content")),
+            "created_at": parse_time(it.get("created")),
+            "seller_reply": text_or_none(it.get("reply")),
+        }
+    )
 
 
 # Keys each converter reads as text or numbers: a record with a list or an object there is rejected
 # (its main fields only: an odd reply or append must not cost the review).
 _SCALARS = {
-    _tmall: ("id", "tradeId", "itemId", "auctionNumId", "auctionTitle", "auctionSku", "displayUserNick",
-             "rateContent", "rateDate"),
+    _tmall: (
+        "id",
+        "tradeId",
+        "itemId",
+        "auctionNumId",
+        "auctionTitle",
+        "auctionSku",
+        "displayUserNick",
+        "rateContent",
+        "rateDate",
+    ),
     _feed: ("rateId", "content", "date"),
     _top: ("oid", "tid", "num_iid", "item_title", "nick", "result", "content", "created"),
 }
 
 
-def _spec(fid: str, label: str, keys: tuple[str, ...], list_keys: tuple[str, ...],
-          convert: Callable[[int, dict], ReviewRecord]) -> FormatSpec:
+def _spec(
+    fid: str,
+    label: str,
+    keys: tuple[str, ...],
+    list_keys: tuple[str, ...],
+    convert: Callable[[int, dict], ReviewRecord],
+) -> FormatSpec:
     def sniff(p: Probe) -> Guess | None:
         if p.container != "json" or not head_has(p.head_text, *keys):
             return None
@@ -96,7 +117,17 @@ def _spec(fid: str, label: str, keys: tuple[str, ...], list_keys: tuple[str, ...
 
 
 TMALL = _spec("tmall_rate_json", "天猫评价（rateList JSON）", ("rateContent",), ("rateList",), _tmall)
-FEED = _spec("taobao_feed_json", "淘宝评价（feedRateList JSON）", ("rateId", "content"),
-             ("comments", "feedRateList", "rateList"), _feed)
-TOP = _spec("taobao_top_json", "淘宝开放平台评价（TradeRate JSON）", ("result", "nick", "created"),
-            ("trade_rate", "trade_rates", "traderates"), _top)
+FEED = _spec(
+    "taobao_feed_json",
+    "淘宝评价（feedRateList JSON）",
+    ("rateId", "content"),
+    ("comments", "feedRateList", "rateList"),
+    _feed,
+)
+TOP = _spec(
+    "taobao_top_json",
+    "淘宝开放平台评价（TradeRate JSON）",
+    ("result", "nick", "created"),
+    ("trade_rate", "trade_rates", "traderates"),
+    _top,
+)

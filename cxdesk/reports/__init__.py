@@ -8,14 +8,32 @@
 
 Nothing here imports Qt; modules that need pandas or matplotlib import them lazily.
 """
+
 from __future__ import annotations
 
 from cxdesk.reports.build import FORMATS, ReportParams, ReportSummary, build_report
 from cxdesk.reports.data import (
-    DashboardData, Link, Tile, all_filter, default_filter, load_dashboard, tiles, undated_note,
+    DashboardData,
+    Link,
+    Tile,
+    all_filter,
+    default_filter,
+    load_dashboard,
+    tiles,
+    undated_note,
 )
 
 __all__ = [
-    "FORMATS", "DashboardData", "Link", "ReportParams", "ReportSummary", "Tile", "all_filter", "build_report",
-    "default_filter", "load_dashboard", "tiles", "undated_note",
+    "FORMATS",
+    "DashboardData",
+    "Link",
+    "ReportParams",
+    "ReportSummary",
+    "Tile",
+    "all_filter",
+    "build_report",
+    "default_filter",
+    "load_dashboard",
+    "tiles",
+    "undated_note",
 ]

@@ -20,6 +20,7 @@ denominators, so this job stores, per shop and day of the session start:
 It runs when the data changed since the last run (a fingerprint of the chat
 and order tables), in the background from 总览 and before a report.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -10,6 +10,7 @@ Without dates (``date_from`` and ``date_to`` both ``None``) the report covers
 全部: every row, those without a time too, and no previous period. With one
 end only, the other is the first or last day of the data.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -62,8 +63,11 @@ class ReportSummary:
     masked: bool
 
     def describe(self) -> str:
-        note = ("个人信息已隐藏（买家昵称、手机号、身份证号、邮箱、姓名、地址）" if self.masked
-                else "报告包含未隐藏的买家个人信息，请勿外传")
+        note = (
+            "个人信息已隐藏（买家昵称、手机号、身份证号、邮箱、姓名、地址）"
+            if self.masked
+            else "报告包含未隐藏的买家个人信息，请勿外传"
+        )
         return f"已生成报告“{self.path}”（{FORMATS[self.format]}）。{note}。"
 
 
@@ -83,8 +87,9 @@ def check_params(params: ReportParams, db_path: str | Path | None = None) -> str
         if (params.date_to - params.date_from).days + 1 > MAX_DAYS:
             raise CxdeskError("报告期间最长 10 年，请缩短日期范围。")
     earliest, latest = plausible_range()
-    if ((params.date_from is not None and params.date_from < earliest.date())
-            or (params.date_to is not None and params.date_to > latest.date())):
+    if (params.date_from is not None and params.date_from < earliest.date()) or (
+        params.date_to is not None and params.date_to > latest.date()
+    ):
         raise CxdeskError(f"报告期间须在 {range_text()} 之内（店铺数据的合理时间范围），未生成报告，请改日期。")
     if not Path(params.out).parent.exists():
         raise CxdeskError(f"文件夹不存在：{Path(params.out).parent}")

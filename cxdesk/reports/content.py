@@ -5,6 +5,7 @@ aspects, emerging complaints. Buyers' personal data (nicks, phone numbers,
 addresses, names in texts) is masked unless the caller asks to keep it:
 reports leave the computer (mail, chat groups), the app's screens do not.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
@@ -89,7 +90,9 @@ def _num(value: Any, digits: int = 1) -> Any:
     return int(round(v)) if digits == 0 else round(v, digits)
 
 
-def collect(ctx: JobContext, db_path: str | Path, flt: DashboardFilter, *, keep_personal: bool = False) -> ReportContent:
+def collect(
+    ctx: JobContext, db_path: str | Path, flt: DashboardFilter, *, keep_personal: bool = False
+) -> ReportContent:
     """Job part: read everything a report shows for ``flt`` (progress 0–80 of 100)."""
     from cxdesk.reports.aggregate import refresh_dashboard
     from cxdesk.reports.figures import risk_figure, sentiment_figure
@@ -118,8 +121,11 @@ def collect(ctx: JobContext, db_path: str | Path, flt: DashboardFilter, *, keep_
     from cxdesk.reports.figures import report_aspect_figure
 
     aspect_chart = report_aspect_figure(aspects, flt.all_data)
-    figures = [("评价情感", sentiment_figure(data, 7.0, 3.0, clickable=False)),
-               ("风险", risk_figure(data, 7.0, 3.0, clickable=False)), ("评价方面", aspect_chart)]
+    figures = [
+        ("评价情感", sentiment_figure(data, 7.0, 3.0, clickable=False)),
+        ("风险", risk_figure(data, 7.0, 3.0, clickable=False)),
+        ("评价方面", aspect_chart),
+    ]
     prev = data.previous_filter
     note = undated_note(data)
     return ReportContent(
@@ -155,12 +161,30 @@ def _risk_table(store, data: DashboardData, keep: bool) -> Table:
         rows = [r for r in rows if r.platform == f.platform][:TOP_RISKS]
     # Highest level first, then the risk score; the query's order (newest first) breaks ties.
     rows.sort(key=lambda r: ("高中低".index(r.shown_level), -(r.score if r.score is not None else -1)))
-    out = [[r.shown_level, categories_text(r), TARGET_LABELS.get(r.target_type, r.target_type),
-            (r.item_at or r.event_at or "")[:16], r.shop or "", (r.buyer or "") if keep else mask_nick(r.buyer),
-            r.agent or "", r.score, _short(r.text, keep), r.status] for r in rows]
-    return Table("未处理的主要风险", ["等级", "类别", "对象", "时间", "店铺", "买家", "客服", "风险分", "内容", "状态"],
-                 out, "" if out else f"{'全部数据中' if f.all_data else '所选期间'}没有未处理的风险。",
-                 [4, 16, 6, 16, 12, 10, 14, 6, 40, 6], ["", "", "", "", "", "", "", "int"], keep_words=(0, 1, 2, 4, 9))
+    out = [
+        [
+            r.shown_level,
+            categories_text(r),
+            TARGET_LABELS.get(r.target_type, r.target_type),
+            (r.item_at or r.event_at or "")[:16],
+            r.shop or "",
+            (r.buyer or "") if keep else mask_nick(r.buyer),
+            r.agent or "",
+            r.score,
+            _short(r.text, keep),
+            r.status,
+        ]
+        for r in rows
+    ]
+    return Table(
+        "未处理的主要风险",
+        ["等级", "类别", "对象", "时间", "店铺", "买家", "客服", "风险分", "内容", "状态"],
+        out,
+        "" if out else f"{'全部数据中' if f.all_data else '所选期间'}没有未处理的风险。",
+        [4, 16, 6, 16, 12, 10, 14, 6, 40, 6],
+        ["", "", "", "", "", "", "", "int"],
+        keep_words=(0, 1, 2, 4, 9),
+    )
 
 
 def _faq_table(data: DashboardData, keep: bool) -> Table:
@@ -169,8 +193,14 @@ def _faq_table(data: DashboardData, keep: bool) -> Table:
         return Table("常见问题", header, [], "常见问题尚未分析：运行「分析数据」后，这里列出本期被问得最多的问题。")
     if data.all_data:  # no previous period: how often each was asked in all the data
         rows = [[_short(t.label, keep), t.current] for t in data.faq[:TOP_FAQ]]
-        return Table("常见问题", ["常见问题", "提问次数"], rows, "" if rows else "没有归入常见问题的提问。", [40, 10],
-                     ["", "int"])
+        return Table(
+            "常见问题",
+            ["常见问题", "提问次数"],
+            rows,
+            "" if rows else "没有归入常见问题的提问。",
+            [40, 10],
+            ["", "int"],
+        )
     rows = []
     for t in data.faq[:TOP_FAQ]:  # the change is a number (a ratio); 「新出现」「上升」 are words beside it
         change = (t.current - t.previous) / t.previous if t.previous else None
@@ -178,16 +208,36 @@ def _faq_table(data: DashboardData, keep: bool) -> Table:
         if data.is_rising(t):
             note = "、".join(p for p in (note, "上升") if p)
         rows.append([_short(t.label, keep), t.current, t.previous, change, note])
-    return Table("常见问题", [*header, "说明"], rows, "" if rows else "所选期间没有归入常见问题的提问。",
-                 [40, 8, 8, 8, 12], ["", "int", "int", "signed_pct", ""])
+    return Table(
+        "常见问题",
+        [*header, "说明"],
+        rows,
+        "" if rows else "所选期间没有归入常见问题的提问。",
+        [40, 8, 8, 8, 12],
+        ["", "int", "int", "signed_pct", ""],
+    )
 
 
 def _aspect_table(aspects, all_data: bool = False) -> Table:
-    rows = [[a.aspect, a.mentions, a.positive, a.neutral, a.negative,
-             _num(a.negative / a.mentions if a.mentions else None, 4)] for a in aspects]
-    return Table("评价方面", ["方面", "提及", "正面", "中性", "负面", "负面占比"], rows,
-                 "" if rows else f"{'全部数据中' if all_data else '所选期间'}没有方面提及（或方面分析尚未运行）。",
-                 [12, 8, 8, 8, 8, 10], ["", "int", "int", "int", "int", "pct"])
+    rows = [
+        [
+            a.aspect,
+            a.mentions,
+            a.positive,
+            a.neutral,
+            a.negative,
+            _num(a.negative / a.mentions if a.mentions else None, 4),
+        ]
+        for a in aspects
+    ]
+    return Table(
+        "评价方面",
+        ["方面", "提及", "正面", "中性", "负面", "负面占比"],
+        rows,
+        "" if rows else f"{'全部数据中' if all_data else '所选期间'}没有方面提及（或方面分析尚未运行）。",
+        [12, 8, 8, 8, 8, 10],
+        ["", "int", "int", "int", "int", "pct"],
+    )
 
 
 def _emerging_table(store, voc: VocFilter, keep: bool, all_data: bool = False) -> Table:
@@ -196,11 +246,27 @@ def _emerging_table(store, voc: VocFilter, keep: bool, all_data: bool = False) -
     header = ["类型", "词 / 方面", "本期提及", "本期负面", "上期提及", "上期负面", "说明"]
     formats = ["", "", "int", "int", "int", "int", ""]
     if all_data:  # "new" needs a period before: 全部 has none
-        return Table("新出现的抱怨", header, [], "全部数据无上期对比：新出现的抱怨只在选定期间的报告中列出。",
-                     [6, 12, 8, 8, 8, 8, 34], formats)
+        return Table(
+            "新出现的抱怨",
+            header,
+            [],
+            "全部数据无上期对比：新出现的抱怨只在选定期间的报告中列出。",
+            [6, 12, 8, 8, 8, 8, 34],
+            formats,
+        )
     result = emerging_complaints(store.voc, voc, store.voc.last_date(), store.voc.has_aspects())
-    rows = [["方面" if e.kind == "aspect" else "关键词", e.term if keep else mask_text(e.term), e.mentions,
-             e.negative, e.previous_mentions, e.previous_negative, e.change()] for e in result.items]
+    rows = [
+        [
+            "方面" if e.kind == "aspect" else "关键词",
+            e.term if keep else mask_text(e.term),
+            e.mentions,
+            e.negative,
+            e.previous_mentions,
+            e.previous_negative,
+            e.change(),
+        ]
+        for e in result.items
+    ]
     note = "" if rows else "与上一个同样长的期间相比，没有明显增多的抱怨。"
     return Table("新出现的抱怨", header, rows, note, [6, 12, 8, 8, 8, 8, 34], formats)
 
@@ -218,16 +284,27 @@ def _agents_table(ctx: JobContext, db_path: str | Path, data: DashboardData) -> 
     table = agent_kpis_for(ctx, db_path, data.filter)
     rows = []
     for _, r in table.iterrows():
-        row = [r["agent"], int(r.get("sessions") or 0), int(r.get("buyers") or 0), _num(r.get("first_resp"), 0),
-               _num(r.get("avg_resp"), 0), _num(r.get("rate_3min", float("nan")), 4),
-               _num(r.get("reply_rate", float("nan")), 4), _num(r.get("slow"), 0)]
+        row = [
+            r["agent"],
+            int(r.get("sessions") or 0),
+            int(r.get("buyers") or 0),
+            _num(r.get("first_resp"), 0),
+            _num(r.get("avg_resp"), 0),
+            _num(r.get("rate_3min", float("nan")), 4),
+            _num(r.get("reply_rate", float("nan")), 4),
+            _num(r.get("slow"), 0),
+        ]
         if data.has_orders:
             row += [_num(r.get("order_rate", float("nan")), 4), _num(r.get("sales"), 2)]
         row.append(_num(r.get("score")))
         rows.append(row)
-    note = "" if rows else "所选期间没有会话。" + (
-        "没有时间的会话只计入「全部」。" if data.undated.sessions and not data.all_data else "")
-    return Table("客服绩效", header, rows, note, [18, 7, 7, 9, 9, 9, 7, 7, 9, 10, 7][:len(header)], formats)
+    note = (
+        ""
+        if rows
+        else "所选期间没有会话。"
+        + ("没有时间的会话只计入「全部」。" if data.undated.sessions and not data.all_data else "")
+    )
+    return Table("客服绩效", header, rows, note, [18, 7, 7, 9, 9, 9, 7, 7, 9, 10, 7][: len(header)], formats)
 
 
 def agent_kpis_for(ctx: JobContext, db_path: str | Path, flt: DashboardFilter):
@@ -255,4 +332,3 @@ def agent_kpis_for(ctx: JobContext, db_path: str | Path, flt: DashboardFilter):
     inside = (start >= lo) & (start < hi)
     sessions = frames.sessions.assign(shop_id=np.where(inside, frames.sessions["shop_id"].to_numpy(), -1))
     return kpi_table(replace(frames, sessions=sessions), "all", shop_ids=shops or [-2], config=config)
-

@@ -10,6 +10,7 @@ and has no previous period: its tiles show no change. Rows without a time
 (JDDC chats, review exports without a date) count only there;
 :func:`undated_note` says so in words on 总览 and in the report.
 """
+
 from __future__ import annotations
 
 import json
@@ -23,8 +24,20 @@ from typing import Any
 from cxdesk.paths import resource_path
 from cxdesk.store import Store
 from cxdesk.store.dashboard import (
-    LEVELS, DashboardFilter, DashboardRepo, FaqTrend, ReviewStats, RiskDay, SeriesPoint, TeamTotals, UndatedCounts,
-    bucket_end, bucket_kind, bucket_start, review_stats_from, series_from,
+    LEVELS,
+    DashboardFilter,
+    DashboardRepo,
+    FaqTrend,
+    ReviewStats,
+    RiskDay,
+    SeriesPoint,
+    TeamTotals,
+    UndatedCounts,
+    bucket_end,
+    bucket_kind,
+    bucket_start,
+    review_stats_from,
+    series_from,
 )
 from cxdesk.store.risk_queue import OPEN_STATUSES, FlagFilter
 from cxdesk.store.voc import VocFilter
@@ -46,8 +59,9 @@ def faq_trend_rules() -> tuple[float, int]:
     return float(trend.get("rising_ratio", 1.5)), int(trend.get("rising_min_count", 5))
 
 
-def default_filter(store: Store | sqlite3.Connection, days: int = DEFAULT_DAYS, shop_id: int | None = None,
-                   platform: str | None = None) -> DashboardFilter:
+def default_filter(
+    store: Store | sqlite3.Connection, days: int = DEFAULT_DAYS, shop_id: int | None = None, platform: str | None = None
+) -> DashboardFilter:
     """The last ``days`` days up to the newest data (exports are often weeks old: not up to today)."""
     if days == ALL_PERIOD:
         return all_filter(store, shop_id, platform)
@@ -55,8 +69,9 @@ def default_filter(store: Store | sqlite3.Connection, days: int = DEFAULT_DAYS, 
     return DashboardFilter(end - timedelta(days=days - 1), end, shop_id, platform)
 
 
-def all_filter(store: Store | sqlite3.Connection, shop_id: int | None = None,
-               platform: str | None = None) -> DashboardFilter:
+def all_filter(
+    store: Store | sqlite3.Connection, shop_id: int | None = None, platform: str | None = None
+) -> DashboardFilter:
     """全部: no date bounds; the dates span the dated rows (today's date when no row has a time)."""
     repo = DashboardRepo(store.conn if isinstance(store, Store) else store)
     last = repo.last_day() or date.today()
@@ -156,11 +171,16 @@ class DashboardData:
 
     def open_high(self, previous: bool = False) -> int:
         if self.all_data:
-            return 0 if previous else (sum(r.flags for r in self.risk_days if r.level == "高" and r.open)
-                                       + sum(n for level, is_open, n in self.risk_undated if level == "高" and is_open))
+            return (
+                0
+                if previous
+                else (
+                    sum(r.flags for r in self.risk_days if r.level == "高" and r.open)
+                    + sum(n for level, is_open, n in self.risk_undated if level == "高" and is_open)
+                )
+            )
         f = self.previous_filter if previous else self.filter
-        return sum(r.flags for r in self.risk_days
-                   if r.level == "高" and r.open and f.date_from <= r.day <= f.date_to)
+        return sum(r.flags for r in self.risk_days if r.level == "高" and r.open and f.date_from <= r.day <= f.date_to)
 
     def undated_flags(self) -> int:
         return sum(n for _level, _open, n in self.risk_undated)
@@ -222,7 +242,8 @@ def load_dashboard(store: Store | sqlite3.Connection, flt: DashboardFilter) -> D
         days = timed("reviews (live)", repo.review_days, both)
     empty_reviews = ReviewStats(0, 0, 0.0, 0, 0)
     data = DashboardData(
-        filter=flt, previous_filter=prev,
+        filter=flt,
+        previous_filter=prev,
         current=timed("reviews", review_stats_from, days, flt, shops),
         previous=empty_reviews if flt.all_data else timed("reviews", review_stats_from, days, prev, shops),
         series=timed("sentiment series", series_from, days, flt, kind, shops),
@@ -264,6 +285,7 @@ def undated_note(data: DashboardData) -> str:
 
 # --- tiles ------------------------------------------------------------------------------------
 
+
 def _pct(value: float | None, digits: int = 1) -> str:
     return "—" if value is None else f"{value * 100:.{digits}f}%"
 
@@ -274,16 +296,18 @@ def _seconds(value: float | None) -> str:
     return f"{value:.0f} 秒" if value < 120 else f"{value / 60:.1f} 分钟"
 
 
-def _change(now: float | None, before: float | None, *, relative: bool, higher_is_good: bool | None,
-            unit: str = "") -> tuple[str, bool | None]:
+def _change(
+    now: float | None, before: float | None, *, relative: bool, higher_is_good: bool | None, unit: str = ""
+) -> tuple[str, bool | None]:
     """「较上期 +12%」 (relative) or 「较上期 +1.5 个百分点」 / 「+0.2」 (absolute, ``unit``)."""
     if now is None or before is None:
         return ("上期无数据" if now is not None else ""), None
     diff = now - before
     if relative:
         if not before:
-            return ("上期为 0" if now else "与上期持平"), (None if not now else
-                                                       (higher_is_good if higher_is_good is not None else None))
+            return ("上期为 0" if now else "与上期持平"), (
+                None if not now else (higher_is_good if higher_is_good is not None else None)
+            )
         text = f"较上期 {diff / before * 100:+.0f}%"
     else:
         text = f"较上期 {diff:+.{1 if unit == '个百分点' else 2}f}{' ' + unit if unit else ''}"
@@ -305,18 +329,31 @@ def _change_value(now: float | None, before: float | None, relative: bool) -> fl
 def _voc(f: DashboardFilter, **extra: Any) -> Link:
     """The 评价分析 page over ``f`` (全部: no dates, so reviews without a time are listed too)."""
     dates = (None, None) if f.all_data else (f.date_from, f.date_to)
-    return Link("reviews", {"filter": VocFilter(shop_id=f.shop_id, platform=f.platform, date_from=dates[0],
-                                                 date_to=dates[1], **extra)})
+    return Link(
+        "reviews",
+        {"filter": VocFilter(shop_id=f.shop_id, platform=f.platform, date_from=dates[0], date_to=dates[1], **extra)},
+    )
 
 
-def _flags(f: DashboardFilter, levels: tuple[str, ...] = (), statuses: tuple[str, ...] = OPEN_STATUSES,
-           day_from: date | None = None, day_to: date | None = None) -> Link:
+def _flags(
+    f: DashboardFilter,
+    levels: tuple[str, ...] = (),
+    statuses: tuple[str, ...] = OPEN_STATUSES,
+    day_from: date | None = None,
+    day_to: date | None = None,
+) -> Link:
     if f.all_data and day_from is None and day_to is None:
         dates: tuple[str | None, str | None] = (None, None)
     else:
         dates = ((day_from or f.date_from).isoformat(), (day_to or f.date_to).isoformat())
-    return Link("risk", {"filter": FlagFilter(levels=levels, statuses=statuses, shop_id=f.shop_id,
-                                              date_from=dates[0], date_to=dates[1])})
+    return Link(
+        "risk",
+        {
+            "filter": FlagFilter(
+                levels=levels, statuses=statuses, shop_id=f.shop_id, date_from=dates[0], date_to=dates[1]
+            )
+        },
+    )
 
 
 def _negative_note(data: DashboardData) -> str:
@@ -339,28 +376,81 @@ def tiles(data: DashboardData) -> list[Tile]:
     out: list[Tile] = []
     delta, good = _change(cur.reviews, prev.reviews, relative=True, higher_is_good=None)
     if data.all_data:
-        note = (f"全部评价，其中 {data.undated.reviews:,} 条没有时间" if data.undated.reviews else "全部评价")
+        note = f"全部评价，其中 {data.undated.reviews:,} 条没有时间" if data.undated.reviews else "全部评价"
     else:
         note = "所选期间收到的评价"
-    out.append(Tile("reviews", "评价数", f"{cur.reviews:,}", delta, good, note, _voc(f), cur.reviews, "int",
-                    _change_value(cur.reviews, prev.reviews, True), "signed_pct"))
+    out.append(
+        Tile(
+            "reviews",
+            "评价数",
+            f"{cur.reviews:,}",
+            delta,
+            good,
+            note,
+            _voc(f),
+            cur.reviews,
+            "int",
+            _change_value(cur.reviews, prev.reviews, True),
+            "signed_pct",
+        )
+    )
     avg = cur.avg_rating
     delta, good = _change(avg, prev.avg_rating, relative=False, higher_is_good=True, unit="星")
-    out.append(Tile("rating", "平均评分", "—" if avg is None else f"{avg:.2f} 星", delta, good,
-                    f"{cur.rated:,} 条有评分" if cur.rated else "没有带评分的评价", _voc(f), avg, "stars",
-                    _change_value(avg, prev.avg_rating, False), "signed_stars"))
+    out.append(
+        Tile(
+            "rating",
+            "平均评分",
+            "—" if avg is None else f"{avg:.2f} 星",
+            delta,
+            good,
+            f"{cur.rated:,} 条有评分" if cur.rated else "没有带评分的评价",
+            _voc(f),
+            avg,
+            "stars",
+            _change_value(avg, prev.avg_rating, False),
+            "signed_stars",
+        )
+    )
     share, before = cur.negative_share, prev.negative_share
-    delta, good = _change(None if share is None else share * 100, None if before is None else before * 100,
-                          relative=False, higher_is_good=False, unit="个百分点")
-    out.append(Tile("negative", "负面评价占比", _pct(share), delta, good, _negative_note(data),
-                    _voc(f, polarity="负面"), share, "pct",
-                    _change_value(None if share is None else share * 100,
-                                  None if before is None else before * 100, False), "signed_pp"))
+    delta, good = _change(
+        None if share is None else share * 100,
+        None if before is None else before * 100,
+        relative=False,
+        higher_is_good=False,
+        unit="个百分点",
+    )
+    out.append(
+        Tile(
+            "negative",
+            "负面评价占比",
+            _pct(share),
+            delta,
+            good,
+            _negative_note(data),
+            _voc(f, polarity="负面"),
+            share,
+            "pct",
+            _change_value(None if share is None else share * 100, None if before is None else before * 100, False),
+            "signed_pp",
+        )
+    )
     high, high_before = data.open_high(), data.open_high(previous=True)
     delta, good = _change(high, high_before, relative=True, higher_is_good=False)
-    out.append(Tile("risk_high", "未处理高风险", f"{high:,}", delta, good,
-                    "待处理 + 处理中，含没有时间的" if data.all_data else "待处理 + 处理中，按发生时间",
-                    _flags(f, levels=("高",)), high, "int", _change_value(high, high_before, True), "signed_pct"))
+    out.append(
+        Tile(
+            "risk_high",
+            "未处理高风险",
+            f"{high:,}",
+            delta,
+            good,
+            "待处理 + 处理中，含没有时间的" if data.all_data else "待处理 + 处理中，按发生时间",
+            _flags(f, levels=("高",)),
+            high,
+            "int",
+            _change_value(high, high_before, True),
+            "signed_pct",
+        )
+    )
     out.append(_faq_tile(data))
     out += _team_tiles(data)
     if data.all_data:  # no previous period: no change to show
@@ -376,15 +466,29 @@ def _faq_tile(data: DashboardData) -> Tile:
         top = data.faq[0] if data.faq and data.faq[0].current else None
         if top is None:
             return Tile("faq", "最常问的问题", "—", "", None, "没有归入常见问题的提问", Link("faq"))
-        return Tile("faq", "最常问的问题", top.label, f"共 {top.current:,} 次", None, "全部数据",
-                    Link("faq", {"cluster_id": top.cluster_id}))
+        return Tile(
+            "faq",
+            "最常问的问题",
+            top.label,
+            f"共 {top.current:,} 次",
+            None,
+            "全部数据",
+            Link("faq", {"cluster_id": top.cluster_id}),
+        )
     top = data.rising_faq()
     if top is None:
         return Tile("faq", "上升最快的常见问题", "—", "", None, "所选期间没有归入常见问题的提问", Link("faq"))
     caption = "上升最快的常见问题" if data.is_rising(top) else "本期最常问的问题"
     delta = f"本期 {top.current:,} 次，上期 {top.previous:,} 次"
-    return Tile("faq", caption, top.label, delta, False if data.is_rising(top) else None, "",
-                Link("faq", {"cluster_id": top.cluster_id}))
+    return Tile(
+        "faq",
+        caption,
+        top.label,
+        delta,
+        False if data.is_rising(top) else None,
+        "",
+        Link("faq", {"cluster_id": top.cluster_id}),
+    )
 
 
 def _team_tiles(data: DashboardData) -> list[Tile]:
@@ -395,31 +499,78 @@ def _team_tiles(data: DashboardData) -> list[Tile]:
         return [Tile("first_response", "首次响应时间", "—", "", None, "还没有聊天记录", link)]
     if not data.team_ready:
         note = "正在汇总客服数据…"
-        return [Tile(k, c, "…", "", None, note, link) for k, c in
-                (("first_response", "首次响应时间"), ("reply3", "3分钟回复率"))]
+        return [
+            Tile(k, c, "…", "", None, note, link)
+            for k, c in (("first_response", "首次响应时间"), ("reply3", "3分钟回复率"))
+        ]
     team, before = data.team, data.team_previous
     out = []
     delta, good = _change(team.first_response, before.first_response, relative=True, higher_is_good=False)
     note = f"团队平均，{team.sessions:,} 个会话"
     if undated:  # the response times need times: sessions without one are not in these figures
         note = f"团队平均 {team.sessions:,} 个会话；{undated:,} 个没有时间"
-    out.append(Tile("first_response", "首次响应时间", _seconds(team.first_response), delta, good, note, link,
-                    team.first_response, "seconds",
-                    _change_value(team.first_response, before.first_response, True), "signed_pct"))
+    out.append(
+        Tile(
+            "first_response",
+            "首次响应时间",
+            _seconds(team.first_response),
+            delta,
+            good,
+            note,
+            link,
+            team.first_response,
+            "seconds",
+            _change_value(team.first_response, before.first_response, True),
+            "signed_pct",
+        )
+    )
     r3, r3b = team.reply_rate_3min, before.reply_rate_3min
-    delta, good = _change(None if r3 is None else r3 * 100, None if r3b is None else r3b * 100, relative=False,
-                          higher_is_good=True, unit="个百分点")
-    out.append(Tile("reply3", "3分钟回复率", _pct(r3), delta, good, "180 秒内回复的买家轮次", link, r3, "pct",
-                    _change_value(None if r3 is None else r3 * 100, None if r3b is None else r3b * 100, False),
-                    "signed_pp"))
+    delta, good = _change(
+        None if r3 is None else r3 * 100,
+        None if r3b is None else r3b * 100,
+        relative=False,
+        higher_is_good=True,
+        unit="个百分点",
+    )
+    out.append(
+        Tile(
+            "reply3",
+            "3分钟回复率",
+            _pct(r3),
+            delta,
+            good,
+            "180 秒内回复的买家轮次",
+            link,
+            r3,
+            "pct",
+            _change_value(None if r3 is None else r3 * 100, None if r3b is None else r3b * 100, False),
+            "signed_pp",
+        )
+    )
     if data.has_orders:
         c, cb = team.conversion, before.conversion
-        delta, good = _change(None if c is None else c * 100, None if cb is None else cb * 100, relative=False,
-                              higher_is_good=True, unit="个百分点")
-        out.append(Tile("conversion", "询单转化率", _pct(c), delta, good,
-                        f"{int(team.get('ordered')):,} / {int(team.get('inquiry')):,} 询单（按日）", link, c, "pct",
-                        _change_value(None if c is None else c * 100, None if cb is None else cb * 100, False),
-                        "signed_pp"))
+        delta, good = _change(
+            None if c is None else c * 100,
+            None if cb is None else cb * 100,
+            relative=False,
+            higher_is_good=True,
+            unit="个百分点",
+        )
+        out.append(
+            Tile(
+                "conversion",
+                "询单转化率",
+                _pct(c),
+                delta,
+                good,
+                f"{int(team.get('ordered')):,} / {int(team.get('inquiry')):,} 询单（按日）",
+                link,
+                c,
+                "pct",
+                _change_value(None if c is None else c * 100, None if cb is None else cb * 100, False),
+                "signed_pp",
+            )
+        )
     return out
 
 

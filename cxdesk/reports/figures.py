@@ -5,6 +5,7 @@ of the sentiment chart, ``risk:<bucket start>:<level>`` for a level's part
 of a risk bar. :func:`link_for` turns a gid into the :class:`Link` the page
 follows, so the page only forwards pick events (STYLE §18).
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -45,7 +46,11 @@ def sentiment_figure(data: DashboardData, width: float = 5.2, height: float = 2.
     title = f"评价情感（按{BUCKET_NAMES[data.bucket][0]}{'，点击柱子查看评价' if clickable else ''}）"
     points = data.series
     if not any(p.analysed for p in points):  # nothing to click: no click hint in the title
-        empty_axes(ax, f"评价情感（按{BUCKET_NAMES[data.bucket][0]}）", _empty_text(data, "已分析情感的评价", data.undated.reviews, "条评价"))
+        empty_axes(
+            ax,
+            f"评价情感（按{BUCKET_NAMES[data.bucket][0]}）",
+            _empty_text(data, "已分析情感的评价", data.undated.reviews, "条评价"),
+        )
         return fig
     tidy_axes(ax, title)
     xs = list(range(len(points)))
@@ -56,8 +61,15 @@ def sentiment_figure(data: DashboardData, width: float = 5.2, height: float = 2.
     ax.set_ylim(0, top)
     ax.set_ylabel("负面占比 %", fontsize=TICK_SIZE)
     scale = top / 1.25
-    ax.plot(xs, [p.mean_score * scale if p.mean_score is not None else float("nan") for p in points],
-            color=LINE, marker="o", markersize=2.5, linewidth=1.4, label="平均情感分")
+    ax.plot(
+        xs,
+        [p.mean_score * scale if p.mean_score is not None else float("nan") for p in points],
+        color=LINE,
+        marker="o",
+        markersize=2.5,
+        linewidth=1.4,
+        label="平均情感分",
+    )
     right = ax.secondary_yaxis("right", functions=(lambda v: v / scale, lambda s: s * scale))
     right.set_yticks([0, 0.5, 1.0])
     right.tick_params(labelsize=TICK_SIZE)
@@ -75,7 +87,9 @@ def risk_figure(data: DashboardData, width: float = 5.2, height: float = 2.9, cl
     series = data.risk_series()
     if not any(sum(per.values()) for _s, _e, per in series):
         undated = data.undated_flags() if data.all_data else 0
-        empty_axes(ax, f"风险（按{BUCKET_NAMES[data.bucket][0]}）", _empty_text(data, "风险标记", undated, "个风险标记"))
+        empty_axes(
+            ax, f"风险（按{BUCKET_NAMES[data.bucket][0]}）", _empty_text(data, "风险标记", undated, "个风险标记")
+        )
         return fig
     tidy_axes(ax, title)
     xs = list(range(len(series)))

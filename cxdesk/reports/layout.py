@@ -14,6 +14,7 @@ long ones, so no text is cut:
 
 Widths are in points (1/72 inch); the writer turns them into page fractions.
 """
+
 from __future__ import annotations
 
 import re
@@ -41,7 +42,8 @@ def _char_width(ch: str) -> float:
     with warnings.catch_warnings():  # a glyph the font lacks (an emoji) still has a width: the fallback box's
         warnings.simplefilter("ignore")
         width, _h, _d = _text_to_path().get_text_width_height_descent(
-            ch, FontProperties(family=CJK_FAMILY, size=100), ismath=False)
+            ch, FontProperties(family=CJK_FAMILY, size=100), ismath=False
+        )
     return width / 100.0
 
 
@@ -89,7 +91,7 @@ def wrap(text: str, width: float, size: float, free: bool = True) -> list[str]:
                 line = ""
             while text_width(piece.rstrip(), size) > width and len(piece) > 1:  # last resort: cut the piece
                 cut = 1
-                while cut < len(piece) and text_width(piece[:cut + 1], size) <= width:
+                while cut < len(piece) and text_width(piece[: cut + 1], size) <= width:
                     cut += 1
                 lines.append(piece[:cut])
                 piece = piece[cut:]
@@ -118,12 +120,17 @@ class TableLayout:
 
     def fits(self) -> bool:
         """Every line of every cell fits its column (what the tests check)."""
-        return all(text_width(line, self.size) <= w - 2 * PAD + 1e-6
-                   for row in [self.header, *self.rows] for w, cell in zip(self.widths, row) for line in cell)
+        return all(
+            text_width(line, self.size) <= w - 2 * PAD + 1e-6
+            for row in [self.header, *self.rows]
+            for w, cell in zip(self.widths, row)
+            for line in cell
+        )
 
 
-def layout_table(header: list[str], rows: list[list[str]], total: float, size: float,
-                 keep_words: tuple[int, ...] = ()) -> TableLayout:
+def layout_table(
+    header: list[str], rows: list[list[str]], total: float, size: float, keep_words: tuple[int, ...] = ()
+) -> TableLayout:
     """Widths filling ``total`` points and the wrapped lines of every cell (texts already formatted).
 
     Columns in ``keep_words`` (lists of names: 「投诉/监管威胁、服务时效（2 条）」) wrap only between

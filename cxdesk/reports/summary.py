@@ -8,6 +8,7 @@ do not support: no change words without a previous period (全部) or without
 data in it, no risk advice without open risks, and an empty store is told
 what to do first.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -71,8 +72,9 @@ def risk_overview(store, data: DashboardData) -> RiskOverview:
     f = data.filter
     repo = RiskQueueRepo(store.conn)
     # A platform has no flag filter of its own: count its shops one by one (an item has one shop).
-    shops: list[int | None] = [f.shop_id] if f.shop_id is not None or not f.platform else \
-        list(DashboardRepo(store.conn).shop_ids(f))
+    shops: list[int | None] = (
+        [f.shop_id] if f.shop_id is not None or not f.platform else list(DashboardRepo(store.conn).shop_ids(f))
+    )
 
     def dates(flt) -> tuple[str | None, str | None]:
         return (None, None) if flt.all_data else (flt.date_from.isoformat(), flt.date_to.isoformat())
@@ -87,14 +89,17 @@ def risk_overview(store, data: DashboardData) -> RiskOverview:
         found += repo.item_count(base.changed(levels=("高",), statuses=()))
         if not f.all_data:
             before = dates(data.previous_filter)
-            found_before += repo.item_count(base.changed(levels=("高",), statuses=(), date_from=before[0],
-                                                         date_to=before[1]))
+            found_before += repo.item_count(
+                base.changed(levels=("高",), statuses=(), date_from=before[0], date_to=before[1])
+            )
     sessions, reviews, high_s, high_r, cats, high_cats = _count_items(rows)
-    return RiskOverview(sessions, reviews, high_s, high_r, _order(cats), _order(high_cats), found,
-                        None if f.all_data else found_before)
+    return RiskOverview(
+        sessions, reviews, high_s, high_r, _order(cats), _order(high_cats), found, None if f.all_data else found_before
+    )
 
 
 # --- sentences ---------------------------------------------------------------------------------
+
 
 def _items(sessions: int, reviews: int, adjective: str = "") -> str:
     """「5 个高风险会话和 2 条高风险评价」 (only the kinds there are)."""
@@ -130,8 +135,11 @@ def _reviews_sentence(data: DashboardData) -> str:
     text = f"本期收到 {cur.reviews:,} 条评价"
     if prev.reviews:
         change = _relative(cur.reviews, prev.reviews, "多", "少")
-        text += f"，与上期（{prev.reviews:,} 条）{change}" if change == "基本持平" else \
-            f"，比上期（{prev.reviews:,} 条）{change}"
+        text += (
+            f"，与上期（{prev.reviews:,} 条）{change}"
+            if change == "基本持平"
+            else f"，比上期（{prev.reviews:,} 条）{change}"
+        )
     else:
         text += "，上期没有评价，无法对比"
     if share is not None:
@@ -139,8 +147,9 @@ def _reviews_sentence(data: DashboardData) -> str:
         before = prev.negative_share
         if before is not None:
             diff = (share - before) * 100
-            text += ("，与上期持平" if abs(diff) < 0.05 else
-                     f"，比上期{'高' if diff > 0 else '低'} {abs(diff):.1f} 个百分点")
+            text += (
+                "，与上期持平" if abs(diff) < 0.05 else f"，比上期{'高' if diff > 0 else '低'} {abs(diff):.1f} 个百分点"
+            )
     elif cur.reviews:
         text += "；这些评价尚未做情感分析"
     return text + "。"
@@ -185,8 +194,7 @@ def _open_sentence(data: DashboardData, risks: RiskOverview) -> str:
     if not risks.open_items:
         return f"{where}没有未处理的风险。"
     top = "、".join(f"「{c}」{n:,} 个" for c, n in risks.categories[:MAX_CATEGORIES])
-    return (f"{where}仍未处理的风险有 {_items(risks.open_sessions, risks.open_reviews)}，"
-            f"最多的类别是{top}。")
+    return f"{where}仍未处理的风险有 {_items(risks.open_sessions, risks.open_reviews)}，最多的类别是{top}。"
 
 
 def _action_sentence(data: DashboardData, risks: RiskOverview) -> str:
@@ -212,8 +220,11 @@ def summary_sentences(data: DashboardData, risks: RiskOverview) -> list[str]:
     has_rows = data.current.reviews or data.team.sessions or risks.open_items or risks.found_high
     if not has_rows:
         if data.all_data:
-            return ["还没有任何评价或客服会话。", "没有未处理的风险。",
-                    "先导入聊天记录或评价（「导入数据」），再运行「分析数据」。"]
+            return [
+                "还没有任何评价或客服会话。",
+                "没有未处理的风险。",
+                "先导入聊天记录或评价（「导入数据」），再运行「分析数据」。",
+            ]
         out = ["所选期间没有评价，也没有客服会话。", "所选期间没有未处理的风险。"]
         if data.undated.reviews or data.undated.sessions:
             out.append("没有时间的数据只计入「全部」：请改选「全部」再生成报告。")
@@ -223,7 +234,7 @@ def summary_sentences(data: DashboardData, risks: RiskOverview) -> list[str]:
         return out
     head = [_reviews_sentence(data), _service_sentence(data), _found_sentence(data, risks)]
     tail = [_open_sentence(data, risks), _action_sentence(data, risks)]
-    sentences = [s for s in head if s][:5 - len(tail)] + tail
+    sentences = [s for s in head if s][: 5 - len(tail)] + tail
     if len(sentences) < 3:  # e.g. 全部 without chats: say which question is asked most, if known
         faq = data.faq[0] if data.faq_analysed and data.faq and data.faq[0].current else None
         if faq is not None:

@@ -12,6 +12,7 @@
   figures and the two charts, the tables follow, split over pages; column
   widths and wrapping come from :mod:`cxdesk.reports.layout`, so no cell is cut.
 """
+
 from __future__ import annotations
 
 import base64
@@ -55,6 +56,7 @@ def _color(good: bool | None) -> str:
 
 # --- XLSX ------------------------------------------------------------------------------------
 
+
 def _is_number(value: Any) -> bool:
     """A finite int or float (a cell Excel stores as a number)."""
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
@@ -63,8 +65,9 @@ def _is_number(value: Any) -> bool:
 def write_xlsx(c: ReportContent, path: Path) -> None:
     import xlsxwriter
 
-    book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
-                                           "strings_to_numbers": False})
+    book = xlsxwriter.Workbook(
+        str(path), {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+    )
     try:
         formats: dict[tuple[str, str], Any] = {}
 
@@ -117,8 +120,9 @@ def write_xlsx(c: ReportContent, path: Path) -> None:
         row += 2
         for caption, fig in c.figures:
             sheet.write(row, 0, caption, bold)
-            sheet.insert_image(row + 1, 0, f"{caption}.png",
-                               {"image_data": io.BytesIO(png(fig, 110)), "object_position": 1})
+            sheet.insert_image(
+                row + 1, 0, f"{caption}.png", {"image_data": io.BytesIO(png(fig, 110)), "object_position": 1}
+            )
             row += 24
         for table in c.tables:
             _xlsx_table(book.add_worksheet(table.title[:31]), table, head, wrap, bold, fmt)
@@ -166,20 +170,27 @@ vertical-align:top}th{background:#eef2f7}td.n{text-align:right;white-space:nowra
 
 def write_html(c: ReportContent, path: Path) -> None:
     e = html.escape
-    parts = [f"<!DOCTYPE html><html lang='zh-CN'><head><meta charset='utf-8'><title>{e(c.title)}</title>"
-             f"<style>{_CSS}</style></head><body><h1>{e(c.title)}</h1><div class='meta'>"]
+    parts = [
+        f"<!DOCTYPE html><html lang='zh-CN'><head><meta charset='utf-8'><title>{e(c.title)}</title>"
+        f"<style>{_CSS}</style></head><body><h1>{e(c.title)}</h1><div class='meta'>"
+    ]
     for line in _meta_lines(c):
         cls = " class='warn'" if line in (KEEP_NOTE, SYNTHETIC_NOTE) else ""
         parts.append(f"<div><span{cls}>{e(line)}</span></div>")
     parts.append("</div>")
     if c.summary:
-        parts.append(f"<h2>{SUMMARY_TITLE}</h2><div class='summary'>"
-                     + "".join(f"<p>{e(line)}</p>" for line in c.summary) + "</div>")
+        parts.append(
+            f"<h2>{SUMMARY_TITLE}</h2><div class='summary'>"
+            + "".join(f"<p>{e(line)}</p>" for line in c.summary)
+            + "</div>"
+        )
     parts.append("<h2>概览</h2><div class='tiles'>")
     for t in c.tiles:
-        parts.append(f"<div class='tile'><div class='cap'>{e(t.caption)}</div><div class='val'>{e(t.value)}</div>"
-                     f"<div class='delta' style='color:{_color(t.good)}'>{e(t.delta)}</div>"
-                     f"<div class='note'>{e(t.note)}</div></div>")
+        parts.append(
+            f"<div class='tile'><div class='cap'>{e(t.caption)}</div><div class='val'>{e(t.value)}</div>"
+            f"<div class='delta' style='color:{_color(t.good)}'>{e(t.delta)}</div>"
+            f"<div class='note'>{e(t.note)}</div></div>"
+        )
     parts.append("</div><h2>图表</h2><div class='charts'>")
     for caption, fig in c.figures:
         data = base64.b64encode(png(fig, 110)).decode("ascii")
@@ -192,9 +203,16 @@ def write_html(c: ReportContent, path: Path) -> None:
         if table.rows:
             parts.append("<table><tr>" + "".join(f"<th>{e(h)}</th>" for h in table.header) + "</tr>")
             for row in table.rows:
-                parts.append("<tr>" + "".join(
-                    f"<td class='n'>{e(table.text(v, i))}</td>" if _is_number(v) else f"<td>{e(table.text(v, i))}</td>"
-                    for i, v in enumerate(row)) + "</tr>")
+                parts.append(
+                    "<tr>"
+                    + "".join(
+                        f"<td class='n'>{e(table.text(v, i))}</td>"
+                        if _is_number(v)
+                        else f"<td>{e(table.text(v, i))}</td>"
+                        for i, v in enumerate(row)
+                    )
+                    + "</tr>"
+                )
             parts.append("</table>")
     parts.append("</body></html>")
     path.write_text("".join(parts), encoding="utf-8")
@@ -245,9 +263,17 @@ def _first_page(c: ReportContent) -> Figure:
         lines = [line for s in c.summary for line in wrap(s, _pt(PAGE_WIDTH) - 16, SUMMARY_SIZE)]
         step = _frac(SUMMARY_SIZE * 1.45, 1)
         height = len(lines) * step + 0.012
-        fig.add_artist(FancyBboxPatch((PAGE_LEFT, y - height), PAGE_WIDTH, height + 0.006,
-                                      boxstyle="round,pad=0,rounding_size=0.004", transform=fig.transFigure,
-                                      facecolor="#f3f6fa", edgecolor="#c9d6e6"))
+        fig.add_artist(
+            FancyBboxPatch(
+                (PAGE_LEFT, y - height),
+                PAGE_WIDTH,
+                height + 0.006,
+                boxstyle="round,pad=0,rounding_size=0.004",
+                transform=fig.transFigure,
+                facecolor="#f3f6fa",
+                edgecolor="#c9d6e6",
+            )
+        )
         y -= 0.004
         for line in lines:
             y -= step
@@ -264,8 +290,17 @@ def _first_page(c: ReportContent) -> Figure:
     for i, t in enumerate(c.tiles):
         x = PAGE_LEFT + (i % cols) * (w + gap)
         y = top - (i // cols + 1) * (h + gap)
-        fig.add_artist(FancyBboxPatch((x, y), w, h, boxstyle="round,pad=0,rounding_size=0.006",
-                                      transform=fig.transFigure, facecolor="#f7f9fb", edgecolor="#d5dde6"))
+        fig.add_artist(
+            FancyBboxPatch(
+                (x, y),
+                w,
+                h,
+                boxstyle="round,pad=0,rounding_size=0.006",
+                transform=fig.transFigure,
+                facecolor="#f7f9fb",
+                edgecolor="#d5dde6",
+            )
+        )
         fig.text(x + 0.01, y + h - 0.018, t.caption, fontsize=8, color="#666")
         size = 13 if len(wrap(t.value, inner, 13)) == 1 else 9
         value = wrap(t.value, inner, size)
@@ -275,8 +310,9 @@ def _first_page(c: ReportContent) -> Figure:
         note = wrap(t.note, inner, 6.5)[:2] if t.note else []
         fig.text(x + 0.01, y + 0.007, "\n".join(note), fontsize=6.5, color="#888", va="bottom", linespacing=1.1)
         above = y + 0.009 + _frac(len(note) * 6.5 * 1.25, 1)  # the change sits on the note (one or two lines)
-        fig.text(x + 0.01, above, "\n".join(wrap(t.delta, inner, 7.5)[:1]), fontsize=7.5, color=_color(t.good),
-                 va="bottom")
+        fig.text(
+            x + 0.01, above, "\n".join(wrap(t.delta, inner, 7.5)[:1]), fontsize=7.5, color=_color(t.good), va="bottom"
+        )
     rows = -(-len(c.tiles) // cols)
     chart_top = top - rows * (h + gap) - 0.01
     height = (chart_top - 0.04) / 2 - 0.01
@@ -303,8 +339,9 @@ def table_layout(table: Table):
     return layout_table(table.header, cells, _pt(PAGE_WIDTH), size, table.keep_words)
 
 
-def _draw_rows(fig, layout, rows: list[list[list[str]]], top: float, header: bool,
-               right: list[bool] | None = None) -> float:
+def _draw_rows(
+    fig, layout, rows: list[list[list[str]]], top: float, header: bool, right: list[bool] | None = None
+) -> float:
     """Draw ``rows`` (lines per cell) from ``top`` (figure fraction) down; returns the new top."""
     from matplotlib.patches import Rectangle
 
@@ -316,13 +353,29 @@ def _draw_rows(fig, layout, rows: list[list[list[str]]], top: float, header: boo
         x = PAGE_LEFT
         for col, (width_pt, lines) in enumerate(zip(layout.widths, cells)):
             width = _frac(width_pt)
-            fig.add_artist(Rectangle((x, y - height), width, height, transform=fig.transFigure, linewidth=0.5,
-                                     edgecolor="#d5dde6", facecolor="#eef2f7" if header and n == 0 else "none"))
+            fig.add_artist(
+                Rectangle(
+                    (x, y - height),
+                    width,
+                    height,
+                    transform=fig.transFigure,
+                    linewidth=0.5,
+                    edgecolor="#d5dde6",
+                    facecolor="#eef2f7" if header and n == 0 else "none",
+                )
+            )
             at_right = bool(right and right[col])  # numbers line up on the right, as in the HTML
-            fig.text(x + width - _frac(PAD) if at_right else x + _frac(PAD), y - _frac(PAD * 0.8, 1),
-                     "\n".join(lines), fontsize=layout.size, va="top", ha="right" if at_right else "left",
-                     multialignment="right" if at_right else "left", linespacing=LINE,
-                     color="#1f2d3d" if header and n == 0 else "#222")
+            fig.text(
+                x + width - _frac(PAD) if at_right else x + _frac(PAD),
+                y - _frac(PAD * 0.8, 1),
+                "\n".join(lines),
+                fontsize=layout.size,
+                va="top",
+                ha="right" if at_right else "left",
+                multialignment="right" if at_right else "left",
+                linespacing=LINE,
+                color="#1f2d3d" if header and n == 0 else "#222",
+            )
             x += width
         y -= height
     return y
@@ -358,8 +411,10 @@ def _table_pages(c: ReportContent) -> list[Figure]:
             y -= 0.02
         if layout.rows:
             y = _draw_rows(fig, layout, [layout.header], y, True)
-            numeric = [bool(table.rows) and all(_is_number(r[i]) or r[i] is None for r in table.rows)
-                       for i in range(len(table.header))]
+            numeric = [
+                bool(table.rows) and all(_is_number(r[i]) or r[i] is None for r in table.rows)
+                for i in range(len(table.header))
+            ]
             for cells in layout.rows:
                 if y - _frac(layout.height(cells), 1) < PAGE_BOTTOM:  # continue on the next page, header again
                     new_page()

@@ -6,6 +6,7 @@ hand them to the date pickers and charts; :func:`edge_day` looks again just
 past such a value (an index look-up each time on an indexed column) until it
 finds a day :func:`cxdesk.times.stored_date` accepts.
 """
+
 from __future__ import annotations
 
 import sqlite3
@@ -45,5 +46,7 @@ def edge_day_text(conn: sqlite3.Connection, sources: Sequence[tuple[str, str]], 
 def plausible_sql(column: str) -> tuple[str, tuple[str, str]]:
     """A WHERE condition (and its parameters) true for a ``column`` holding a real, plausible
     time: SQLite's date() keeps 2024-02-30 as it is, but a ``+0 days`` modifier normalises it."""
-    return (f"({column} BETWEEN ? AND ? AND date({column}, '+0 days') = substr({column}, 1, 10))",
-            plausible_text_range())
+    return (
+        f"({column} BETWEEN ? AND ? AND date({column}, '+0 days') = substr({column}, 1, 10))",
+        plausible_text_range(),
+    )

@@ -16,6 +16,7 @@ there), not as damaged. Before a migration the file is backed up
 (:mod:`cxdesk.store.backups`). A writable open marks analysis runs left
 "running" by a killed process as interrupted (:func:`recover_interrupted_runs`).
 """
+
 from __future__ import annotations
 
 import logging
@@ -40,8 +41,19 @@ class NetworkStoreError(StoreError):
 
 # GetDriveTypeW's answer for a network drive; file systems that are a network share on Linux/macOS.
 DRIVE_REMOTE = 4
-_NETWORK_FILE_SYSTEMS = {"nfs", "nfs4", "cifs", "smb3", "smbfs", "afs", "ncpfs", "fuse.sshfs", "davfs",
-                         "fuse.davfs2", "fuse.rclone"}
+_NETWORK_FILE_SYSTEMS = {
+    "nfs",
+    "nfs4",
+    "cifs",
+    "smb3",
+    "smbfs",
+    "afs",
+    "ncpfs",
+    "fuse.sshfs",
+    "davfs",
+    "fuse.davfs2",
+    "fuse.rclone",
+}
 
 
 def is_network_path(path: str | Path) -> bool:
@@ -95,12 +107,14 @@ def _mount_type(real: str) -> str:
 
 
 def network_message(path: Path, detail: str) -> str:
-    return (f"数据库“{path}”在网络共享或映射的网络驱动器上，读取时出错（{detail}）。"
-            "SQLite 数据库放在网络盘上并不安全：网络文件系统的文件锁不可靠，网络一断或两台电脑同时打开，"
-            "写入就可能只完成一半，读出的内容会像是“已损坏”，继续使用还可能真的损坏数据。"
-            "这个文件本身未必损坏，本程序没有修改它。请把数据库文件复制到本机磁盘（例如“文档”文件夹）"
-            "后用 --db 指定，或在程序中打开本机上的副本；要和别人共用数据，请复制文件或备份，"
-            "不要让几台电脑同时打开同一个文件。")
+    return (
+        f"数据库“{path}”在网络共享或映射的网络驱动器上，读取时出错（{detail}）。"
+        "SQLite 数据库放在网络盘上并不安全：网络文件系统的文件锁不可靠，网络一断或两台电脑同时打开，"
+        "写入就可能只完成一半，读出的内容会像是“已损坏”，继续使用还可能真的损坏数据。"
+        "这个文件本身未必损坏，本程序没有修改它。请把数据库文件复制到本机磁盘（例如“文档”文件夹）"
+        "后用 --db 指定，或在程序中打开本机上的副本；要和别人共用数据，请复制文件或备份，"
+        "不要让几台电脑同时打开同一个文件。"
+    )
 
 
 def open_read_only(path: Path) -> sqlite3.Connection:
@@ -127,8 +141,10 @@ def open_read_only(path: Path) -> sqlite3.Connection:
 
 def _refuse_folder(path: Path) -> None:
     if path.is_dir():
-        raise StoreError(f"“{path}”是一个文件夹，不是数据库文件，未做任何修改。请用 --db 指定数据库文件，"
-                         f"例如“{path / 'cxdesk.sqlite3'}”（不存在时会新建）。")
+        raise StoreError(
+            f"“{path}”是一个文件夹，不是数据库文件，未做任何修改。请用 --db 指定数据库文件，"
+            f"例如“{path / 'cxdesk.sqlite3'}”（不存在时会新建）。"
+        )
 
 
 def inspect_existing(path: Path, *, check: bool = False) -> int:
@@ -138,8 +154,10 @@ def inspect_existing(path: Path, *, check: bool = False) -> int:
         with open(path, "rb") as fh:
             head = fh.read(16)
     except OSError as exc:
-        raise StoreError(f"无法读取数据库文件“{path}”（{exc.strerror or exc}），未做任何修改。"
-                         "请检查文件权限，或用 --db 指定另一个文件。") from exc
+        raise StoreError(
+            f"无法读取数据库文件“{path}”（{exc.strerror or exc}），未做任何修改。"
+            "请检查文件权限，或用 --db 指定另一个文件。"
+        ) from exc
     if head != SQLITE_MAGIC:
         raise NotADatabaseError(
             f"“{path}” 不是 cxdesk 数据库文件（也不是 SQLite 数据库），未做任何修改。"
@@ -161,9 +179,7 @@ def inspect_existing(path: Path, *, check: bool = False) -> int:
     if not tables:
         return 0
     if app != APP_ID_VALUE:
-        raise NotADatabaseError(
-            f"“{path}” 是其他程序的 SQLite 数据库，不是 cxdesk 数据库，未做任何修改。"
-        )
+        raise NotADatabaseError(f"“{path}” 是其他程序的 SQLite 数据库，不是 cxdesk 数据库，未做任何修改。")
     if version > CURRENT_VERSION:
         raise NewerSchemaError(
             f"数据库“{path}”由更新版本的 cxdesk 创建（结构版本 {version}，"
@@ -230,7 +246,7 @@ def migrate(conn: sqlite3.Connection, from_version: int) -> int:
         conn.executescript(
             "BEGIN;\n"
             + script
-            + ("\nINSERT OR IGNORE INTO meta(key, value) VALUES ('%s', '%s');" % (APP_ID_KEY, APP_ID_VALUE))
+            + f"\nINSERT OR IGNORE INTO meta(key, value) VALUES ('{APP_ID_KEY}', '{APP_ID_VALUE}');"
             + f"\nPRAGMA user_version = {target};\nCOMMIT;"
         )
         version = target
@@ -252,8 +268,9 @@ def connect(path: Path, *, migrate_to_current: bool = True) -> sqlite3.Connectio
     return open_connection(path, "rw", migrate_to_current=migrate_to_current)[0]
 
 
-def open_connection(path: Path, mode: str = "rw", *, migrate_to_current: bool = True
-                    ) -> tuple[sqlite3.Connection, str | None, bool]:
+def open_connection(
+    path: Path, mode: str = "rw", *, migrate_to_current: bool = True
+) -> tuple[sqlite3.Connection, str | None, bool]:
     """``(connection, why it is read-only or None, read_only)`` for ``path`` opened in ``mode`` (see module doc)."""
     if mode not in MODES:
         raise ValueError(f"unknown store mode {mode!r}")
@@ -263,15 +280,15 @@ def open_connection(path: Path, mode: str = "rw", *, migrate_to_current: bool = 
     except StoreError as exc:
         # "Damaged" or an I/O error on a network share is most often the share, not the file.
         disk_trouble = isinstance(exc, CorruptStoreError) or (
-            type(exc) is StoreError and isinstance(exc.__cause__, (sqlite3.Error, OSError)))
+            type(exc) is StoreError and isinstance(exc.__cause__, (sqlite3.Error, OSError))
+        )
         if disk_trouble and is_network_path(path):
             detail = str(exc.__cause__)[:160] if exc.__cause__ is not None else "SQLite 的完整性检查没有通过"
             raise NetworkStoreError(network_message(path, detail)) from exc
         raise
 
 
-def _open_connection(path: Path, mode: str, migrate_to_current: bool
-                     ) -> tuple[sqlite3.Connection, str | None, bool]:
+def _open_connection(path: Path, mode: str, migrate_to_current: bool) -> tuple[sqlite3.Connection, str | None, bool]:
     _refuse_folder(path)
     exists = path.exists() and path.stat().st_size > 0
     reason = read_only_reason(path) if exists else None
@@ -295,7 +312,8 @@ def _connect_read_only(path: Path, version: int, exists: bool, reason: str | Non
         why = f"但{reason}" if reason else "但这次是以只读方式打开的"
         raise ReadOnlyStoreError(
             f"数据库“{path}”由旧版 cxdesk 创建（结构版本 {version}），要先升级到结构版本 {CURRENT_VERSION} 才能读取，"
-            f"{why}，本程序不会修改它。请把它复制到可写的文件夹后用 --db 指定，或修改文件权限后再试。")
+            f"{why}，本程序不会修改它。请把它复制到可写的文件夹后用 --db 指定，或修改文件权限后再试。"
+        )
     conn = open_read_only(path)
     conn.execute("PRAGMA busy_timeout = 5000")
     conn.execute("PRAGMA query_only = ON")
@@ -344,9 +362,11 @@ def recover_interrupted_runs(conn: sqlite3.Connection, path: Path) -> int:
         return 0
     conn.execute("PRAGMA busy_timeout = 0")  # never wait for a writer just for this
     try:
-        cur = conn.execute("UPDATE analysis_runs SET status='failed', note=?, "
-                           "finished_at=COALESCE(finished_at, datetime('now','localtime')) WHERE status='running'",
-                           (INTERRUPTED_RUN_NOTE,))
+        cur = conn.execute(
+            "UPDATE analysis_runs SET status='failed', note=?, "
+            "finished_at=COALESCE(finished_at, datetime('now','localtime')) WHERE status='running'",
+            (INTERRUPTED_RUN_NOTE,),
+        )
     except sqlite3.Error as exc:  # busy: the runs stay marked running until the next open; harmless
         log.info("未能标记中断的分析记录：%s", exc)
         return 0

@@ -3,6 +3,7 @@
 One row per shop, day and agent; re-importing the same report adds nothing
 (the first import's figures stay until its batch is undone).
 """
+
 from __future__ import annotations
 
 import json
@@ -10,10 +11,23 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-FIELDS = ("day", "agent", "sessions", "buyers", "first_response_s", "avg_response_s", "rate_3min",
-          "inquiry_buyers", "paid_buyers", "conversion", "sales")
-_INSERT = (f"INSERT OR IGNORE INTO agent_reports(shop_id, batch_id, {', '.join(FIELDS)}) "
-           f"VALUES (?, ?, {', '.join('?' * len(FIELDS))})")
+FIELDS = (
+    "day",
+    "agent",
+    "sessions",
+    "buyers",
+    "first_response_s",
+    "avg_response_s",
+    "rate_3min",
+    "inquiry_buyers",
+    "paid_buyers",
+    "conversion",
+    "sales",
+)
+_INSERT = (
+    f"INSERT OR IGNORE INTO agent_reports(shop_id, batch_id, {', '.join(FIELDS)}) "
+    f"VALUES (?, ?, {', '.join('?' * len(FIELDS))})"
+)
 
 
 class AgentReportsRepo:
@@ -40,10 +54,10 @@ class AgentReportsRepo:
         Reports are matched to chats by platform, not by shop: a report file
         usually lands in the platform's default shop, not the chat export's.
         """
-        sql = (f"SELECT sh.platform, r.{', r.'.join(FIELDS)} FROM agent_reports r JOIN shops sh ON sh.id = r.shop_id")
+        sql = f"SELECT sh.platform, r.{', r.'.join(FIELDS)} FROM agent_reports r JOIN shops sh ON sh.id = r.shop_id"
         args: tuple = ()
         if shop_ids:
-            sql += (" WHERE sh.platform IN (SELECT platform FROM shops WHERE id IN (SELECT value FROM json_each(?)))")
+            sql += " WHERE sh.platform IN (SELECT platform FROM shops WHERE id IN (SELECT value FROM json_each(?)))"
             args = (json.dumps([int(i) for i in shop_ids]),)
         names = ("platform", *FIELDS)
         return [dict(zip(names, r)) for r in self._conn.execute(sql + " ORDER BY r.day, r.agent", args)]

@@ -6,6 +6,7 @@ table order and are sorted by the caller (numpy sorts 1M rows in ~0.1 s;
 ``ORDER BY session_id, seq`` makes SQLite build a temporary B-tree).
 Figures: bench/README.md, "Agent KPIs".
 """
+
 from __future__ import annotations
 
 import json
@@ -22,8 +23,10 @@ import numpy as np
 _WHERE = "FROM chat_messages WHERE role = 'buyer' OR role = 'agent'"
 # session_id, seq and role travel packed in one integer (each value fetched costs; 3 columns instead
 # of 5 save ~0.3 s at 1M), exact in float64 below 2^53; NULL when a value does not fit (then unpacked).
-_PACKED = ("CASE WHEN session_id < 536870912 AND seq >= 0 AND seq < 8388608 "
-           "THEN (session_id << 24) | (seq << 1) | (role = 'agent') END")
+_PACKED = (
+    "CASE WHEN session_id < 536870912 AND seq >= 0 AND seq < 8388608 "
+    "THEN (session_id << 24) | (seq << 1) | (role = 'agent') END"
+)
 _NUMBERS = f"SELECT id, {_PACKED}, unixepoch(sent_at) {_WHERE} ORDER BY id"
 _NUMBERS_UNPACKED = f"SELECT id, session_id, seq, role = 'agent', unixepoch(sent_at) {_WHERE} ORDER BY id"
 # Texts come as one string per column, joined in SQLite by a separator that chat texts do not hold
@@ -32,10 +35,14 @@ _NUMBERS_UNPACKED = f"SELECT id, session_id, seq, role = 'agent', unixepoch(sent
 # GIL meanwhile, so the texts are read on a second connection while this one reads the numbers.
 _SEP = "\x1f"
 _CONTENTS = f"SELECT count(*), group_concat(content, char(31)) FROM (SELECT content {_WHERE} ORDER BY id)"
-_SENDERS = ("SELECT count(*), group_concat(ifnull(sender, ''), char(31)) FROM "
-            "(SELECT sender FROM chat_messages WHERE role = 'agent' ORDER BY id)")
-_SESSIONS = ("SELECT s.id, s.shop_id, sh.platform, s.buyer_nick, s.transferred FROM chat_sessions s "
-             "JOIN shops sh ON sh.id = s.shop_id")
+_SENDERS = (
+    "SELECT count(*), group_concat(ifnull(sender, ''), char(31)) FROM "
+    "(SELECT sender FROM chat_messages WHERE role = 'agent' ORDER BY id)"
+)
+_SESSIONS = (
+    "SELECT s.id, s.shop_id, sh.platform, s.buyer_nick, s.transferred FROM chat_sessions s "
+    "JOIN shops sh ON sh.id = s.shop_id"
+)
 _ORDERS = "SELECT shop_id, buyer_nick, created_at, paid_at, amount, refund_status FROM orders"
 
 
@@ -92,9 +99,15 @@ class AgentsRepo:
         sender = np.full(n, None, dtype=object)
         if n:
             sender[is_agent] = np.array([x or None for x in senders], dtype=object)
-        return {"id": numbers[:, 0].astype(np.int64), "session_id": numbers[:, 1].astype(np.int64),
-                "seq": numbers[:, 2].astype(np.int64), "is_agent": is_agent, "t": numbers[:, 4],
-                "sender": sender, "content": np.array(contents, dtype=object)}
+        return {
+            "id": numbers[:, 0].astype(np.int64),
+            "session_id": numbers[:, 1].astype(np.int64),
+            "seq": numbers[:, 2].astype(np.int64),
+            "is_agent": is_agent,
+            "t": numbers[:, 4],
+            "sender": sender,
+            "content": np.array(contents, dtype=object),
+        }
 
     def _numbers(self) -> np.ndarray:
         """Columns id, session_id, seq, is_agent (0/1), epoch seconds (NaN) as one float64 array."""
@@ -130,50 +143,66 @@ class AgentsRepo:
 
     def _texts_by_rows(self) -> tuple[list[str], list[str]]:
         contents = [r[0] for r in self._conn.execute(f"SELECT content {_WHERE} ORDER BY id")]
-        senders = [r[0] or "" for r in self._conn.execute(
-            "SELECT sender FROM chat_messages WHERE role = 'agent' ORDER BY id")]
+        senders = [
+            r[0] or "" for r in self._conn.execute("SELECT sender FROM chat_messages WHERE role = 'agent' ORDER BY id")
+        ]
         return contents, senders
 
     def sessions(self) -> dict[str, list]:
         return _columns(self._conn.execute(_SESSIONS), ("id", "shop_id", "platform", "buyer", "transferred"))
 
     def orders(self) -> dict[str, list]:
-        return _columns(self._conn.execute(_ORDERS),
-                        ("shop_id", "buyer", "created_at", "paid_at", "amount", "refund_status"))
+        return _columns(
+            self._conn.execute(_ORDERS), ("shop_id", "buyer", "created_at", "paid_at", "amount", "refund_status")
+        )
 
     def agent_message_flags(self, categories: Sequence[str]) -> dict[str, list]:
         """Flags on messages in these categories that nobody marked 误报: message id, rule, category, level."""
-        return _columns(self._conn.execute(
-            "SELECT target_id, rule_id, category, level FROM risk_flags WHERE target_type = 'message' "
-            "AND status != '误报' AND category IN (SELECT value FROM json_each(?))",
-            (json.dumps(list(categories), ensure_ascii=False),)), ("message_id", "rule_id", "category", "level"))
+        return _columns(
+            self._conn.execute(
+                "SELECT target_id, rule_id, category, level FROM risk_flags WHERE target_type = 'message' "
+                "AND status != '误报' AND category IN (SELECT value FROM json_each(?))",
+                (json.dumps(list(categories), ensure_ascii=False),),
+            ),
+            ("message_id", "rule_id", "category", "level"),
+        )
 
     def repeated_sessions(self) -> list[int]:
         """Sessions the buyer came back about (重复咨询 within the window): the earlier session's id."""
-        return [int(r[0]) for r in self._conn.execute(
-            "SELECT DISTINCT json_extract(evidence, '$.previous_session') FROM risk_flags "
-            "WHERE target_type = 'session' AND rule_id = 'repeat.same_issue' AND status != '误报' "
-            "AND json_extract(evidence, '$.previous_session') IS NOT NULL")]
+        return [
+            int(r[0])
+            for r in self._conn.execute(
+                "SELECT DISTINCT json_extract(evidence, '$.previous_session') FROM risk_flags "
+                "WHERE target_type = 'session' AND rule_id = 'repeat.same_issue' AND status != '误报' "
+                "AND json_extract(evidence, '$.previous_session') IS NOT NULL"
+            )
+        ]
 
     def message_labels(self, message_ids: Sequence[int]) -> dict[int, str]:
         """Sentiment label (正面/中性/负面) of these messages, where analysed and not empty."""
         out: dict[int, str] = {}
         ids = [int(i) for i in message_ids]
         for i in range(0, len(ids), 50_000):
-            out.update(self._conn.execute(
-                "SELECT target_id, label FROM sentiment WHERE target_type = 'message' AND no_content = 0 "
-                "AND label IS NOT NULL AND target_id IN (SELECT value FROM json_each(?))",
-                (json.dumps(ids[i : i + 50_000]),)).fetchall())
+            out.update(
+                self._conn.execute(
+                    "SELECT target_id, label FROM sentiment WHERE target_type = 'message' AND no_content = 0 "
+                    "AND label IS NOT NULL AND target_id IN (SELECT value FROM json_each(?))",
+                    (json.dumps(ids[i : i + 50_000]),),
+                ).fetchall()
+            )
         return out
 
     def has_sentiment(self) -> bool:
-        return self._conn.execute(
-            "SELECT 1 FROM sentiment WHERE target_type = 'message' LIMIT 1").fetchone() is not None
+        return (
+            self._conn.execute("SELECT 1 FROM sentiment WHERE target_type = 'message' LIMIT 1").fetchone() is not None
+        )
 
     def has_risk_run(self) -> bool:
         """Whether the risk rules ever scanned chat messages (so 'no flags' means compliant, not unknown)."""
-        return self._conn.execute(
-            "SELECT 1 FROM meta WHERE key LIKE 'risk.scanned_to.message.%' LIMIT 1").fetchone() is not None
+        return (
+            self._conn.execute("SELECT 1 FROM meta WHERE key LIKE 'risk.scanned_to.message.%' LIMIT 1").fetchone()
+            is not None
+        )
 
     def session_heads(self, session_ids: Sequence[int]) -> dict[int, tuple[str, str, str | None, str | None]]:
         """session id → (shop name, buyer, started_at, source session id) for drill-down lists."""
@@ -181,8 +210,9 @@ class AgentsRepo:
         ids = [int(i) for i in session_ids]
         for i in range(0, len(ids), 20_000):
             for sid, shop, buyer, started, source in self._conn.execute(
-                    "SELECT s.id, sh.name, s.buyer_nick, s.started_at, s.source_session_id FROM chat_sessions s "
-                    "JOIN shops sh ON sh.id = s.shop_id WHERE s.id IN (SELECT value FROM json_each(?))",
-                    (json.dumps(ids[i : i + 20_000]),)):
+                "SELECT s.id, sh.name, s.buyer_nick, s.started_at, s.source_session_id FROM chat_sessions s "
+                "JOIN shops sh ON sh.id = s.shop_id WHERE s.id IN (SELECT value FROM json_each(?))",
+                (json.dumps(ids[i : i + 20_000]),),
+            ):
                 out[int(sid)] = (shop, buyer, started, source)
         return out

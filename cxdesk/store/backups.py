@@ -14,6 +14,7 @@ sure no other connection has the store open, and swaps the file in with an
 atomic rename of a complete copy: an interruption leaves either the old or
 the new file, never a mix. The caller closes its own connections first.
 """
+
 from __future__ import annotations
 
 import logging
@@ -36,8 +37,12 @@ BACKUPS_KEPT = 3
 STALE_PART_S = 3600  # a ``.part`` file this old was left by a killed backup, not one being written
 BACKUP_DIR_NAME = "backups"
 _STAMP = "%Y%m%d-%H%M%S"
-_REASON_LABELS = {"migrate": "升级数据库结构前（原结构版本 {n}）", "undo": "撤销导入批次 {n} 前",
-                  "restore": "恢复另一个备份前", "manual": "手动备份"}
+_REASON_LABELS = {
+    "migrate": "升级数据库结构前（原结构版本 {n}）",
+    "undo": "撤销导入批次 {n} 前",
+    "restore": "恢复另一个备份前",
+    "manual": "手动备份",
+}
 
 
 @dataclass(frozen=True)
@@ -62,7 +67,7 @@ class Backup:
 
     @property
     def size_text(self) -> str:
-        return f"{self.size / 1024:,.0f} KB" if self.size < 1024 ** 2 else f"{self.size / 1024 ** 2:,.1f} MB"
+        return f"{self.size / 1024:,.0f} KB" if self.size < 1024**2 else f"{self.size / 1024**2:,.1f} MB"
 
 
 @dataclass(frozen=True)
@@ -150,8 +155,14 @@ def _copy_bytes(db_path: Path, target: Path) -> None:
         shutil.copyfile(wal, f"{target}-wal")
 
 
-def create_backup(db_path: str | Path, reason: str, *, source: sqlite3.Connection | None = None,
-                  keep: int = BACKUPS_KEPT, check: bool = True) -> Backup:
+def create_backup(
+    db_path: str | Path,
+    reason: str,
+    *,
+    source: sqlite3.Connection | None = None,
+    keep: int = BACKUPS_KEPT,
+    check: bool = True,
+) -> Backup:
     """Back up the store at ``db_path`` (through ``source`` if given, else a read-only connection).
 
     ``reason`` is ``migrate-v<N>``, ``undo-<batch>``, ``restore`` or ``manual``.
@@ -167,8 +178,10 @@ def create_backup(db_path: str | Path, reason: str, *, source: sqlite3.Connectio
     try:
         backup_dir(db_path).mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise StoreError(f"无法创建备份文件夹“{backup_dir(db_path)}”（{exc.strerror or exc}），"
-                         "为安全起见这次操作没有进行。请检查数据库所在文件夹是否可写。") from exc
+        raise StoreError(
+            f"无法创建备份文件夹“{backup_dir(db_path)}”（{exc.strerror or exc}），"
+            "为安全起见这次操作没有进行。请检查数据库所在文件夹是否可写。"
+        ) from exc
     backup_id, target = _new_path(db_path, reason)
     part = target.with_name(target.name + ".part")
     part.unlink(missing_ok=True)
@@ -208,12 +221,16 @@ def _write_backup(db_path: Path, part: Path, source: sqlite3.Connection | None, 
 def _backup_failed(exc: BaseException, db_path: Path) -> CxdeskError:
     found = user_error(exc, path=db_path, where="备份")
     if isinstance(found, StoreFullError):
-        return StoreFullError(f"磁盘空间不足，无法备份数据库“{db_path}”。为安全起见，原定的操作没有进行，"
-                              "数据库未被修改。请清理磁盘空间后重试。")
+        return StoreFullError(
+            f"磁盘空间不足，无法备份数据库“{db_path}”。为安全起见，原定的操作没有进行，"
+            "数据库未被修改。请清理磁盘空间后重试。"
+        )
     if isinstance(found, CorruptStoreError):
         return found
-    return StoreError(f"无法备份数据库“{db_path}”（{exc}）。为安全起见，原定的操作没有进行，数据库未被修改。"
-                      "请检查数据库所在文件夹里的 backups 文件夹是否可写。")
+    return StoreError(
+        f"无法备份数据库“{db_path}”（{exc}）。为安全起见，原定的操作没有进行，数据库未被修改。"
+        "请检查数据库所在文件夹里的 backups 文件夹是否可写。"
+    )
 
 
 def prune_backups(db_path: str | Path, keep: int = BACKUPS_KEPT) -> list[Path]:
@@ -253,8 +270,9 @@ def verify_backup(backup: Backup) -> None:
         conn.close()
     if result is None or result.problems:
         detail = "；".join(result.problems[:2]) if result is not None else detail
-        raise CorruptStoreError(f"备份“{backup.path.name}”也已损坏（{detail}），没有用它恢复，数据库未被修改。"
-                                "请选择另一个备份。")
+        raise CorruptStoreError(
+            f"备份“{backup.path.name}”也已损坏（{detail}），没有用它恢复，数据库未被修改。请选择另一个备份。"
+        )
 
 
 def _ensure_unused(db_path: Path) -> None:
@@ -266,16 +284,16 @@ def _ensure_unused(db_path: Path) -> None:
         conn.execute("ROLLBACK")
     except sqlite3.OperationalError as exc:
         if "locked" in str(exc) or "busy" in str(exc):
-            raise StoreBusyError("数据库正被另一个 cxdesk 窗口或命令使用，没有恢复备份，数据库未被修改。"
-                                 "请先关闭它们再恢复。") from exc
+            raise StoreBusyError(
+                "数据库正被另一个 cxdesk 窗口或命令使用，没有恢复备份，数据库未被修改。请先关闭它们再恢复。"
+            ) from exc
     except sqlite3.DatabaseError:
         pass  # a damaged file: nothing else can be using it sensibly; it is replaced below
     finally:
         conn.close()
 
 
-def restore_backup(db_path: str | Path, backup_id: str,
-                   progress: Callable[[str], None] | None = None) -> RestoreResult:
+def restore_backup(db_path: str | Path, backup_id: str, progress: Callable[[str], None] | None = None) -> RestoreResult:
     """Replace the store at ``db_path`` with backup ``backup_id``; the current file is kept as a backup.
 
     The caller must have closed its own connections to the store.

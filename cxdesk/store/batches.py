@@ -1,4 +1,5 @@
 """Import batches: one row per imported file, with counts and rejected rows."""
+
 from __future__ import annotations
 
 import sqlite3
@@ -57,8 +58,7 @@ class BatchesRepo:
 
     def set_counts(self, batch_id: int, *, read: int, added: int, duplicate: int, rejected: int) -> None:
         self._conn.execute(
-            "UPDATE import_batches SET rows_read=?, rows_added=?, rows_duplicate=?, rows_rejected=? "
-            "WHERE id=?",
+            "UPDATE import_batches SET rows_read=?, rows_added=?, rows_duplicate=?, rows_rejected=? WHERE id=?",
             (read, added, duplicate, rejected, batch_id),
         )
 
@@ -84,16 +84,16 @@ class BatchesRepo:
         return [Batch(*r) for r in rows]
 
     def any_synthetic(self) -> bool:
-        row = self._conn.execute(
-            "SELECT 1 FROM import_batches WHERE synthetic=1 AND status='done' LIMIT 1"
-        ).fetchone()
+        row = self._conn.execute("SELECT 1 FROM import_batches WHERE synthetic=1 AND status='done' LIMIT 1").fetchone()
         return row is not None
 
     def find_done_by_sha(self, file_sha256: str, kind: str | None = None) -> int | None:
         """The latest not-undone batch that imported a file with this content."""
         row = self._conn.execute(
             "SELECT id FROM import_batches WHERE file_sha256=? AND status='done' AND (? IS NULL OR kind=?) "
-            "ORDER BY id DESC LIMIT 1", (file_sha256, kind, kind)).fetchone()
+            "ORDER BY id DESC LIMIT 1",
+            (file_sha256, kind, kind),
+        ).fetchone()
         return int(row[0]) if row else None
 
     def mark_undone(self, batch_id: int) -> None:

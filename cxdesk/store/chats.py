@@ -6,6 +6,7 @@ Sessions are deduplicated on (shop, session_key) and messages on
 continue); the derived session columns (agent, times, counts) are
 recomputed for every session a batch touched.
 """
+
 from __future__ import annotations
 
 import json
@@ -16,9 +17,11 @@ from itertools import chain
 from cxdesk.records import SessionRecord
 
 _MSG_COLUMNS = "session_id, shop_id, batch_id, seq, role, sender, sent_at, content, msg_hash"
-_SESSION_COLUMNS = ("id, shop_id, batch_id, session_key, source_session_id, buyer_nick, transferred, "
-                    "repeat_consult, started_at, ended_at, message_count, buyer_messages, agent_messages, "
-                    "agent, agents")
+_SESSION_COLUMNS = (
+    "id, shop_id, batch_id, session_key, source_session_id, buyer_nick, transferred, "
+    "repeat_consult, started_at, ended_at, message_count, buyer_messages, agent_messages, "
+    "agent, agents"
+)
 # Rows per INSERT statement. One statement per row pays SQLite's per-statement
 # work (reset, the AUTOINCREMENT counter update) and Python's per-call overhead
 # on every message: 1M rows took 4.5 s that way, 1.9 s at 100 rows per statement.
@@ -65,13 +68,34 @@ class ChatsRepo:
         inside a transaction.
         """
         sessions = list(sessions)
-        ids, sessions_added = self.ensure_sessions(shop_id, batch_id, [
-            (s["session_key"], s.get("source_session_id"), s["buyer_nick"],
-             bool(s.get("transferred")), bool(s.get("repeat_consult"))) for s in sessions])
+        ids, sessions_added = self.ensure_sessions(
+            shop_id,
+            batch_id,
+            [
+                (
+                    s["session_key"],
+                    s.get("source_session_id"),
+                    s["buyer_nick"],
+                    bool(s.get("transferred")),
+                    bool(s.get("repeat_consult")),
+                )
+                for s in sessions
+            ],
+        )
         msg_rows = [
-            (ids[s["session_key"]], shop_id, batch_id, m["seq"], m["role"], m.get("sender"),
-             m.get("sent_at"), m.get("content") or "", int(m["msg_hash"]))
-            for s in sessions for m in s["messages"]
+            (
+                ids[s["session_key"]],
+                shop_id,
+                batch_id,
+                m["seq"],
+                m["role"],
+                m.get("sender"),
+                m.get("sent_at"),
+                m.get("content") or "",
+                int(m["msg_hash"]),
+            )
+            for s in sessions
+            for m in s["messages"]
         ]
         added = self.insert_message_rows(msg_rows)
         self.refresh_sessions(sorted(set(ids.values())))
@@ -88,27 +112,38 @@ class ChatsRepo:
         conn = self._conn
         before = conn.total_changes
         top = self.max_session_id()
-        conn.executemany(_INSERT_SESSION, [
-            (shop_id, batch_id, key, sid, buyer, int(bool(tr)), int(bool(rep)))
-            for key, sid, buyer, tr, rep in sessions])
+        conn.executemany(
+            _INSERT_SESSION,
+            [
+                (shop_id, batch_id, key, sid, buyer, int(bool(tr)), int(bool(rep)))
+                for key, sid, buyer, tr, rep in sessions
+            ],
+        )
         added = conn.total_changes - before
         ids: dict[str, int] = {}
         if added:  # the new rows are the ids above the old maximum: one range scan
-            ids.update((k, i_) for i_, k in conn.execute(
-                "SELECT id, session_key FROM chat_sessions WHERE id > ?", (top,)))
+            ids.update(
+                (k, i_) for i_, k in conn.execute("SELECT id, session_key FROM chat_sessions WHERE id > ?", (top,))
+            )
         keys = [s[0] for s in sessions if s[0] not in ids]
         for i in range(0, len(keys), 20_000):
-            ids.update((k, i_) for i_, k in conn.execute(
-                "SELECT id, session_key FROM chat_sessions WHERE shop_id=? AND session_key IN "
-                "(SELECT value FROM json_each(?))", (shop_id, json.dumps(keys[i : i + 20_000]))))
+            ids.update(
+                (k, i_)
+                for i_, k in conn.execute(
+                    "SELECT id, session_key FROM chat_sessions WHERE shop_id=? AND session_key IN "
+                    "(SELECT value FROM json_each(?))",
+                    (shop_id, json.dumps(keys[i : i + 20_000])),
+                )
+            )
         return ids, added
 
     def insert_message_rows(self, rows: Sequence[tuple]) -> int:
         """INSERT OR IGNORE prepared rows (session_id, shop_id, batch_id, seq, role,
         sender, sent_at, content, msg_hash); return how many were new."""
         flat = list(chain.from_iterable(rows))
-        return self._insert_flat(f"INSERT OR IGNORE INTO chat_messages({_MSG_COLUMNS}) VALUES ",
-                                 "(?, ?, ?, ?, ?, ?, ?, ?, ?)", 9, flat)
+        return self._insert_flat(
+            f"INSERT OR IGNORE INTO chat_messages({_MSG_COLUMNS}) VALUES ", "(?, ?, ?, ?, ?, ?, ?, ?, ?)", 9, flat
+        )
 
     def insert_message_columns(self, shop_id: int, batch_id: int | None, columns: Sequence[list]) -> int:
         """INSERT OR IGNORE messages given as seven equal-length lists (session_id,
@@ -120,8 +155,7 @@ class ChatsRepo:
         for i, col in enumerate(columns):
             flat[i::7] = col
         fixed = f"(?, {int(shop_id)}, {'NULL' if batch_id is None else int(batch_id)}, ?, ?, ?, ?, ?, ?)"
-        return self._insert_flat(
-            f"INSERT OR IGNORE INTO chat_messages({_MSG_COLUMNS}) VALUES ", fixed, 7, flat)
+        return self._insert_flat(f"INSERT OR IGNORE INTO chat_messages({_MSG_COLUMNS}) VALUES ", fixed, 7, flat)
 
     def insert_new_sessions(self, shop_id: int, batch_id: int | None, rows: Sequence[tuple]) -> None:
         """Insert sessions with ids chosen by the caller and their derived columns:
@@ -130,8 +164,9 @@ class ChatsRepo:
         agents). For a shop without sessions, inside the import transaction: a
         clash is an error, never silently merged."""
         fixed = f"(?, {int(shop_id)}, {'NULL' if batch_id is None else int(batch_id)}, " + ", ".join("?" * 12) + ")"
-        self._insert_flat(f"INSERT INTO chat_sessions({_SESSION_COLUMNS}) VALUES ", fixed, 13,
-                          list(chain.from_iterable(rows)))
+        self._insert_flat(
+            f"INSERT INTO chat_sessions({_SESSION_COLUMNS}) VALUES ", fixed, 13, list(chain.from_iterable(rows))
+        )
 
     def _insert_flat(self, head: str, one: str, width: int, flat: list) -> int:
         """Run ``head`` + ``one`` repeated, over ``flat`` (``width`` values per row); rows inserted."""
@@ -140,8 +175,9 @@ class ChatsRepo:
         step = ROWS_PER_STATEMENT * width
         whole = len(flat) - len(flat) % step
         if whole:
-            conn.executemany(head + ", ".join([one] * ROWS_PER_STATEMENT),
-                             [flat[i : i + step] for i in range(0, whole, step)])
+            conn.executemany(
+                head + ", ".join([one] * ROWS_PER_STATEMENT), [flat[i : i + step] for i in range(0, whole, step)]
+            )
         if whole < len(flat):
             conn.execute(head + ", ".join([one] * ((len(flat) - whole) // width)), flat[whole:])
         return conn.total_changes - before
@@ -154,24 +190,33 @@ class ChatsRepo:
         return self._conn.execute(
             "SELECT session_id, seq, role, sender, sent_at FROM chat_messages "
             "WHERE session_id IN (SELECT value FROM json_each(?)) ORDER BY id",
-            (json.dumps([int(i) for i in session_ids]),)).fetchall()
+            (json.dumps([int(i) for i in session_ids]),),
+        ).fetchall()
 
     def set_derived(self, rows: list[tuple]) -> None:
         """Set the derived columns computed by an importer: (started_at, ended_at,
         message_count, buyer_messages, agent_messages, agent, agents, id) per session."""
         self._conn.executemany(
             "UPDATE chat_sessions SET started_at=?, ended_at=?, message_count=?, buyer_messages=?, "
-            "agent_messages=?, agent=?, agents=? WHERE id=?", rows)
+            "agent_messages=?, agent=?, agents=? WHERE id=?",
+            rows,
+        )
 
     def has_sessions(self, shop_id: int) -> bool:
-        return self._conn.execute(
-            "SELECT 1 FROM chat_sessions WHERE shop_id=? LIMIT 1", (shop_id,)).fetchone() is not None
+        return (
+            self._conn.execute("SELECT 1 FROM chat_sessions WHERE shop_id=? LIMIT 1", (shop_id,)).fetchone() is not None
+        )
 
     def shop_has_sessions(self, platform: str, shop_name: str) -> bool:
         """Whether the shop (platform, name) exists and holds chat sessions."""
-        return self._conn.execute(
-            "SELECT 1 FROM chat_sessions WHERE shop_id = (SELECT id FROM shops WHERE platform=? AND name=?) "
-            "LIMIT 1", (platform, shop_name)).fetchone() is not None
+        return (
+            self._conn.execute(
+                "SELECT 1 FROM chat_sessions WHERE shop_id = (SELECT id FROM shops WHERE platform=? AND name=?) "
+                "LIMIT 1",
+                (platform, shop_name),
+            ).fetchone()
+            is not None
+        )
 
     def find_session_near(
         self, shop_id: int, buyer: str, sent_at: str, gap_minutes: float
@@ -199,32 +244,43 @@ class ChatsRepo:
         conn.execute("DELETE FROM temp._cx_refresh")
         conn.executemany("INSERT OR IGNORE INTO temp._cx_refresh(id) VALUES (?)", ((i,) for i in session_ids))
         conn.execute(_REFRESH_COUNTS)
-        conn.executemany("UPDATE chat_sessions SET agent=?, agents=? WHERE id=?",
-                         _pick_agents(conn.execute(_AGENT_COUNTS)))
+        conn.executemany(
+            "UPDATE chat_sessions SET agent=?, agents=? WHERE id=?", _pick_agents(conn.execute(_AGENT_COUNTS))
+        )
         conn.execute("DELETE FROM temp._cx_refresh")
 
     def delete_batch(self, batch_id: int) -> int:
         """Remove the messages a batch added, and sessions left empty."""
         conn = self._conn
-        session_ids = [r[0] for r in conn.execute(
-            "SELECT DISTINCT session_id FROM chat_messages WHERE batch_id=?", (batch_id,))]
+        session_ids = [
+            r[0] for r in conn.execute("SELECT DISTINCT session_id FROM chat_messages WHERE batch_id=?", (batch_id,))
+        ]
         conn.execute(
             "DELETE FROM sentiment WHERE target_type='message' AND target_id IN "
-            "(SELECT id FROM chat_messages WHERE batch_id=?)", (batch_id,))
+            "(SELECT id FROM chat_messages WHERE batch_id=?)",
+            (batch_id,),
+        )
         conn.execute(
             "DELETE FROM risk_flags WHERE target_type='message' AND target_id IN "
-            "(SELECT id FROM chat_messages WHERE batch_id=?)", (batch_id,))
+            "(SELECT id FROM chat_messages WHERE batch_id=?)",
+            (batch_id,),
+        )
         removed = conn.execute("DELETE FROM chat_messages WHERE batch_id=?", (batch_id,)).rowcount
         conn.execute(
             "DELETE FROM risk_flags WHERE target_type='session' AND target_id IN "
             "(SELECT id FROM chat_sessions s WHERE NOT EXISTS "
-            " (SELECT 1 FROM chat_messages m WHERE m.session_id = s.id))")
+            " (SELECT 1 FROM chat_messages m WHERE m.session_id = s.id))"
+        )
         conn.execute(
             "DELETE FROM chat_sessions WHERE NOT EXISTS "
-            "(SELECT 1 FROM chat_messages m WHERE m.session_id = chat_sessions.id)")
-        remaining = [r[0] for r in conn.execute(
-            "SELECT id FROM chat_sessions WHERE id IN (SELECT value FROM json_each(?))",
-            (json.dumps(session_ids),))]
+            "(SELECT 1 FROM chat_messages m WHERE m.session_id = chat_sessions.id)"
+        )
+        remaining = [
+            r[0]
+            for r in conn.execute(
+                "SELECT id FROM chat_sessions WHERE id IN (SELECT value FROM json_each(?))", (json.dumps(session_ids),)
+            )
+        ]
         self.refresh_sessions(remaining)
         return removed
 

@@ -31,6 +31,7 @@ half a second:
   :func:`cxdesk.reports.aggregate.refresh_team_daily` writes them once per
   data change and the dashboard only sums a few hundred rows.
 """
+
 from __future__ import annotations
 
 import json
@@ -52,8 +53,15 @@ TEAM_PREFIX = "team."
 _DATED = (("reviews", "created_at"), ("chat_sessions", "started_at"))
 # The sums and counts of the pre-aggregate (per shop and day); rates are built from them.
 TEAM_METRICS = (
-    "sessions", "first_resp_sum", "first_resp_n", "reply3_hits", "reply3_base",
-    "inquiry", "ordered", "paid", "sales",
+    "sessions",
+    "first_resp_sum",
+    "first_resp_n",
+    "reply3_hits",
+    "reply3_base",
+    "inquiry",
+    "ordered",
+    "paid",
+    "sales",
 )
 FINGERPRINT_KEY = "dashboard.team_daily"
 REVIEW_DAILY_KEY = "dashboard.review_daily"
@@ -64,7 +72,8 @@ _REVIEW_DAY_SELECT = (
     "COALESCE(SUM(r.rating), 0), COALESCE(SUM(s.no_content = 0), 0), "
     "COALESCE(SUM(s.no_content = 0 AND s.label = '负面'), 0), "
     "COALESCE(SUM(CASE WHEN s.no_content = 0 THEN s.score END), 0), COUNT(s.target_id) "
-    "FROM reviews r LEFT JOIN sentiment s ON s.target_type = 'review' AND s.target_id = r.id")
+    "FROM reviews r LEFT JOIN sentiment s ON s.target_type = 'review' AND s.target_id = r.id"
+)
 
 
 @dataclass(frozen=True)
@@ -257,7 +266,8 @@ def _risk_items_sql(message_where: str, session_where: str, review_where: str) -
         "    LEFT JOIN risk_scores rs ON rs.target_type = 'review' AND rs.target_id = r.id "
         f"    WHERE {review_where} "
         "  ) GROUP BY item"
-        ") GROUP BY d, r, open ORDER BY d")
+        ") GROUP BY d, r, open ORDER BY d"
+    )
 
 
 class DashboardRepo:
@@ -274,8 +284,11 @@ class DashboardRepo:
 
     def shop_ids(self, f: DashboardFilter) -> list[int]:
         """The shops the filter covers (the shops table is tiny: filtering in Python is free)."""
-        return [sid for sid, _name, platform in self.shops()
-                if (f.shop_id is None or sid == f.shop_id) and (not f.platform or platform == f.platform)]
+        return [
+            sid
+            for sid, _name, platform in self.shops()
+            if (f.shop_id is None or sid == f.shop_id) and (not f.platform or platform == f.platform)
+        ]
 
     def last_day(self) -> date | None:
         """The newest day with a review or a chat session (index look-ups; unreadable stored times passed over)."""
@@ -295,8 +308,9 @@ class DashboardRepo:
         else:
             where = "r.created_at >= ? AND r.created_at < ? AND r.shop_id IN (SELECT value FROM json_each(?))"
             params = (*f.bounds(), shops)
-        return [list(r) for r in self._conn.execute(f"{_REVIEW_DAY_SELECT} WHERE {where} GROUP BY r.shop_id, d",
-                                                    params)]
+        return [
+            list(r) for r in self._conn.execute(f"{_REVIEW_DAY_SELECT} WHERE {where} GROUP BY r.shop_id, d", params)
+        ]
 
     def review_stats(self, f: DashboardFilter) -> ReviewStats:
         return review_stats_from(self.review_days(f), f, self.shop_ids(f))
@@ -313,8 +327,13 @@ class DashboardRepo:
         """Changes with every review import or undo and every analysis run (sentiment may change),
         and with the pre-aggregate's row shape (:data:`REVIEW_DAILY_SHAPE`)."""
         q = self._conn.execute
-        return json.dumps([*q("SELECT COUNT(*), COALESCE(MAX(id), 0) FROM reviews").fetchone(),
-                           q("SELECT COALESCE(MAX(id), 0) FROM analysis_runs").fetchone()[0], REVIEW_DAILY_SHAPE])
+        return json.dumps(
+            [
+                *q("SELECT COUNT(*), COALESCE(MAX(id), 0) FROM reviews").fetchone(),
+                q("SELECT COALESCE(MAX(id), 0) FROM analysis_runs").fetchone()[0],
+                REVIEW_DAILY_SHAPE,
+            ]
+        )
 
     def compute_review_daily(self) -> list[list]:
         """[shop, day, reviews, rated, rating_sum, analysed, negative, score_sum, scored] for every shop and
@@ -323,10 +342,10 @@ class DashboardRepo:
 
     def store_review_daily(self, rows: list[list], fingerprint: str) -> None:
         """Keep the pre-aggregate; call inside a transaction."""
-        self._conn.execute("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET "
-                           "value = excluded.value",
-                           (REVIEW_DAILY_KEY, json.dumps({"fingerprint": fingerprint, "rows": rows},
-                                                         separators=(",", ":"))))
+        self._conn.execute(
+            "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (REVIEW_DAILY_KEY, json.dumps({"fingerprint": fingerprint, "rows": rows}, separators=(",", ":"))),
+        )
 
     def review_daily(self) -> list[list] | None:
         """The pre-aggregate when it matches the data, else ``None`` (use the live queries)."""
@@ -347,7 +366,8 @@ class DashboardRepo:
             where, params = " AND shop_id IN (SELECT value FROM json_each(?))", (_in(self.shop_ids(f)),)
         return UndatedCounts(
             int(q(f"SELECT COUNT(*) FROM reviews WHERE created_at IS NULL{where}", params).fetchone()[0]),
-            int(q(f"SELECT COUNT(*) FROM chat_sessions WHERE started_at IS NULL{where}", params).fetchone()[0]))
+            int(q(f"SELECT COUNT(*) FROM chat_sessions WHERE started_at IS NULL{where}", params).fetchone()[0]),
+        )
 
     def risk_all(self, f: DashboardFilter) -> tuple[list[RiskDay], list[tuple[str, bool, int]]]:
         """全部: every risk item of ``f``'s shops in one pass from the flag side (flags are few; messages
@@ -356,7 +376,8 @@ class DashboardRepo:
         sql = _risk_items_sql(
             "fl.target_type = 'message' AND m.shop_id IN (SELECT value FROM json_each(?1))",
             "fl.target_type = 'session' AND s.shop_id IN (SELECT value FROM json_each(?1))",
-            "fl.target_type = 'review' AND r.shop_id IN (SELECT value FROM json_each(?1))")
+            "fl.target_type = 'review' AND r.shop_id IN (SELECT value FROM json_each(?1))",
+        )
         dated: list[RiskDay] = []
         undated: dict[tuple[str, bool], int] = {}
         for d, level, is_open, n in self._conn.execute(sql, (_in(self.shop_ids(f)),)):
@@ -378,10 +399,13 @@ class DashboardRepo:
             "fl.target_type = 'session' AND s.started_at >= ?1 AND s.started_at < ?2 "
             "AND s.shop_id IN (SELECT value FROM json_each(?3))",
             "fl.target_type = 'review' AND r.created_at >= ?1 AND r.created_at < ?2 "
-            "AND r.shop_id IN (SELECT value FROM json_each(?3))")
-        return [RiskDay(day, level, bool(is_open), int(n))
-                for d, level, is_open, n in self._conn.execute(sql, (lo, hi, _in(self.shop_ids(f))))
-                if (day := stored_date(d)) is not None]  # an unreadable stored day counts as no time
+            "AND r.shop_id IN (SELECT value FROM json_each(?3))",
+        )
+        return [
+            RiskDay(day, level, bool(is_open), int(n))
+            for d, level, is_open, n in self._conn.execute(sql, (lo, hi, _in(self.shop_ids(f))))
+            if (day := stored_date(d)) is not None
+        ]  # an unreadable stored day counts as no time
 
     # --- FAQ -------------------------------------------------------------------------------
 
@@ -400,14 +424,18 @@ class DashboardRepo:
             rows = self._conn.execute(
                 "SELECT c.id, c.label, m.n FROM (SELECT cluster_id, COUNT(*) AS n FROM faq_members "
                 "GROUP BY cluster_id) m JOIN faq_clusters c ON c.id = m.cluster_id AND c.hidden = 0 "
-                "ORDER BY m.n DESC, c.id LIMIT ?", (int(limit),)).fetchall()
+                "ORDER BY m.n DESC, c.id LIMIT ?",
+                (int(limit),),
+            ).fetchall()
             return [FaqTrend(cid, label, int(n or 0), 0) for cid, label, n in rows]
         if f.all_data:  # every question of the shops, those of sessions without a time too; no previous period
             rows = self._conn.execute(
                 "SELECT c.id, c.label, COUNT(*) FROM faq_members m "
                 "JOIN faq_clusters c ON c.id = m.cluster_id AND c.hidden = 0 "
                 "JOIN chat_sessions s ON s.id = m.session_id WHERE s.shop_id IN (SELECT value FROM json_each(?)) "
-                "GROUP BY c.id ORDER BY 3 DESC, c.id LIMIT ?", (_in(self.shop_ids(f)), int(limit))).fetchall()
+                "GROUP BY c.id ORDER BY 3 DESC, c.id LIMIT ?",
+                (_in(self.shop_ids(f)), int(limit)),
+            ).fetchall()
             return [FaqTrend(cid, label, int(n or 0), 0) for cid, label, n in rows]
         prev = f.previous()
         lo, mid = prev.bounds()[0], f.bounds()[0]
@@ -418,7 +446,8 @@ class DashboardRepo:
             "JOIN chat_sessions s ON s.id = m.session_id "
             "WHERE m.asked_at >= ?1 AND m.asked_at < ?3 AND s.shop_id IN (SELECT value FROM json_each(?4)) "
             "GROUP BY c.id ORDER BY 3 DESC, c.id LIMIT ?5",
-            (lo, mid, hi, _in(self.shop_ids(f)), int(limit))).fetchall()
+            (lo, mid, hi, _in(self.shop_ids(f)), int(limit)),
+        ).fetchall()
         return [FaqTrend(cid, label, int(cur or 0), int(prev_n or 0)) for cid, label, cur, prev_n in rows]
 
     # --- team KPIs (pre-aggregated) ----------------------------------------------------------
@@ -430,14 +459,26 @@ class DashboardRepo:
             "SELECT substr(metric, ?), SUM(value) FROM agent_metrics "
             "WHERE agent = ? AND period = ? AND period_start >= ? AND period_start <= ? "
             "AND shop_id IN (SELECT value FROM json_each(?)) AND substr(metric, 1, ?) = ? GROUP BY metric",
-            (len(TEAM_PREFIX) + 1, TEAM_AGENT, TEAM_PERIOD, lo, hi,
-             _in(self.shop_ids(f)), len(TEAM_PREFIX), TEAM_PREFIX)).fetchall()
+            (
+                len(TEAM_PREFIX) + 1,
+                TEAM_AGENT,
+                TEAM_PERIOD,
+                lo,
+                hi,
+                _in(self.shop_ids(f)),
+                len(TEAM_PREFIX),
+                TEAM_PREFIX,
+            ),
+        ).fetchall()
         return TeamTotals({k: float(v or 0.0) for k, v in rows})
 
     def has_orders(self, f: DashboardFilter) -> bool:
-        return bool(self._conn.execute(
-            "SELECT EXISTS (SELECT 1 FROM orders WHERE shop_id IN (SELECT value FROM json_each(?)))",
-            (_in(self.shop_ids(f)),)).fetchone()[0])
+        return bool(
+            self._conn.execute(
+                "SELECT EXISTS (SELECT 1 FROM orders WHERE shop_id IN (SELECT value FROM json_each(?)))",
+                (_in(self.shop_ids(f)),),
+            ).fetchone()[0]
+        )
 
     def has_chats(self) -> bool:
         return bool(self._conn.execute("SELECT EXISTS (SELECT 1 FROM chat_sessions)").fetchone()[0])
@@ -460,18 +501,24 @@ class DashboardRepo:
         stored = self.stored_fingerprint()
         return stored is not None and stored == f"{version}|{self.team_fingerprint()}"
 
-    def replace_team_daily(self, rows: Iterable[tuple[int, str, str, float]], version: str,
-                           fingerprint: str) -> int:
+    def replace_team_daily(self, rows: Iterable[tuple[int, str, str, float]], version: str, fingerprint: str) -> int:
         """(shop_id, day, metric, value) rows replace the whole pre-aggregate; call inside a transaction."""
-        self._conn.execute("DELETE FROM agent_metrics WHERE agent = ? AND period = ? AND substr(metric, 1, ?) = ?",
-                           (TEAM_AGENT, TEAM_PERIOD, len(TEAM_PREFIX), TEAM_PREFIX))
-        data = [(int(shop), TEAM_AGENT, TEAM_PERIOD, day, TEAM_PREFIX + metric, float(value))
-                for shop, day, metric, value in rows]
+        self._conn.execute(
+            "DELETE FROM agent_metrics WHERE agent = ? AND period = ? AND substr(metric, 1, ?) = ?",
+            (TEAM_AGENT, TEAM_PERIOD, len(TEAM_PREFIX), TEAM_PREFIX),
+        )
+        data = [
+            (int(shop), TEAM_AGENT, TEAM_PERIOD, day, TEAM_PREFIX + metric, float(value))
+            for shop, day, metric, value in rows
+        ]
         self._conn.executemany(
             "INSERT INTO agent_metrics(shop_id, agent, period, period_start, metric, value) VALUES (?, ?, ?, ?, ?, ?)",
-            data)
-        self._conn.execute("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET "
-                           "value = excluded.value", (FINGERPRINT_KEY, f"{version}|{fingerprint}"))
+            data,
+        )
+        self._conn.execute(
+            "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (FINGERPRINT_KEY, f"{version}|{fingerprint}"),
+        )
         return len(data)
 
 

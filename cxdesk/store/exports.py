@@ -2,39 +2,102 @@
 
 Column names are a contract (other tools read these files): extend, never rename.
 """
+
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
 
 REVIEW_COLUMNS = (
-    "shop", "platform", "review_id", "order_id", "product_id", "product_title", "sku", "buyer_nick",
-    "rating", "rating_text", "created_at", "content", "append_content", "append_at", "seller_reply",
-    "sentiment", "sentiment_label", "aspects",
+    "shop",
+    "platform",
+    "review_id",
+    "order_id",
+    "product_id",
+    "product_title",
+    "sku",
+    "buyer_nick",
+    "rating",
+    "rating_text",
+    "created_at",
+    "content",
+    "append_content",
+    "append_at",
+    "seller_reply",
+    "sentiment",
+    "sentiment_label",
+    "aspects",
     # Added with the aspect stage (extend, never rename):
-    "append_sentiment", "append_sentiment_label", "followup_shift",
+    "append_sentiment",
+    "append_sentiment_label",
+    "followup_shift",
 )
 
 MESSAGE_COLUMNS = (
-    "shop", "platform", "session_id", "source_session_id", "buyer_nick", "seq", "role", "sender",
-    "sent_at", "content", "sentiment", "sentiment_label",
+    "shop",
+    "platform",
+    "session_id",
+    "source_session_id",
+    "buyer_nick",
+    "seq",
+    "role",
+    "sender",
+    "sent_at",
+    "content",
+    "sentiment",
+    "sentiment_label",
     # Added with the risk exports: the store's own session number, the key that joins the files.
     "cxdesk_session_id",
 )
 
 SESSION_COLUMNS = (
-    "shop", "platform", "session_id", "cxdesk_session_id", "buyer", "agent", "agents", "started_at", "ended_at",
-    "message_count", "buyer_messages", "agent_messages", "transferred", "risk_score", "risk_level",
-    "risk_reasons", "flags", "buyer_sentiment",
+    "shop",
+    "platform",
+    "session_id",
+    "cxdesk_session_id",
+    "buyer",
+    "agent",
+    "agents",
+    "started_at",
+    "ended_at",
+    "message_count",
+    "buyer_messages",
+    "agent_messages",
+    "transferred",
+    "risk_score",
+    "risk_level",
+    "risk_reasons",
+    "flags",
+    "buyer_sentiment",
 )
 
 FLAG_COLUMNS = (
-    "flag_id", "shop", "platform", "target_type", "session_id", "cxdesk_session_id", "review_id", "buyer",
-    "agent", "time", "rule_id", "category", "level", "evidence", "text", "status", "note", "handler",
-    "handled_at", "flagged_at",
+    "flag_id",
+    "shop",
+    "platform",
+    "target_type",
+    "session_id",
+    "cxdesk_session_id",
+    "review_id",
+    "buyer",
+    "agent",
+    "time",
+    "rule_id",
+    "category",
+    "level",
+    "evidence",
+    "text",
+    "status",
+    "note",
+    "handler",
+    "handled_at",
+    "flagged_at",
     # Added with issue 15 (extend, never rename): the words that triggered the flag, and the risk
     # score of what the queue ranks it by (its session, or its review) with that score's reasons.
-    "trigger_words", "risk_score", "risk_level", "risk_reasons",
+    "trigger_words",
+    "risk_score",
+    "risk_level",
+    "risk_reasons",
 )
 
 # A session's id as the source had it, else the number the importer gave it.
@@ -107,8 +170,7 @@ ORDER BY CASE f.level WHEN '高' THEN 0 WHEN '中' THEN 1 ELSE 2 END, f.id
 
 _SQL = {"reviews": _REVIEWS_SQL, "messages": _MESSAGES_SQL, "sessions": _SESSIONS_SQL, "flags": _FLAGS_SQL}
 _TABLES = {"reviews": "reviews", "messages": "chat_messages", "sessions": "chat_sessions", "flags": "risk_flags"}
-_COLUMNS = {"reviews": REVIEW_COLUMNS, "messages": MESSAGE_COLUMNS, "sessions": SESSION_COLUMNS,
-            "flags": FLAG_COLUMNS}
+_COLUMNS = {"reviews": REVIEW_COLUMNS, "messages": MESSAGE_COLUMNS, "sessions": SESSION_COLUMNS, "flags": FLAG_COLUMNS}
 
 
 class ExportsRepo:

@@ -3,6 +3,7 @@
 Column names are a contract: extend, never rename. :func:`export_faq` is the
 job ``cxdesk.exports.export_table`` hands the two FAQ kinds to.
 """
+
 from __future__ import annotations
 
 import sqlite3
@@ -13,10 +14,29 @@ from cxdesk.store.faq import FaqCluster, FaqRepo
 
 FAQ_KINDS = ("faq", "faq-members")
 FAQ_LABELS = {"faq": "个常见问题", "faq-members": "个买家问题"}
-FAQ_COLUMNS = ("问题", "相似问法", "推荐回答", "次数", "占比", "趋势",
-               "cluster_id", "关键词", "本期次数", "上期次数", "置顶")
-FAQ_MEMBER_COLUMNS = ("session_id", "message_id", "text", "cluster_id", "question", "asked_at", "product",
-                      "cluster_label")
+FAQ_COLUMNS = (
+    "问题",
+    "相似问法",
+    "推荐回答",
+    "次数",
+    "占比",
+    "趋势",
+    "cluster_id",
+    "关键词",
+    "本期次数",
+    "上期次数",
+    "置顶",
+)
+FAQ_MEMBER_COLUMNS = (
+    "session_id",
+    "message_id",
+    "text",
+    "cluster_id",
+    "question",
+    "asked_at",
+    "product",
+    "cluster_label",
+)
 
 _MEMBERS_SQL = """
 SELECT COALESCE(s.source_session_id, CAST(s.id AS TEXT)), m.message_id, msg.content, m.cluster_id, m.question,
@@ -41,8 +61,9 @@ def trend_text(c: FaqCluster) -> str:
 
 
 class FaqExports:
-    def __init__(self, conn: sqlite3.Connection, *, period_days: int = 7, rising_ratio: float = 1.5,
-                 rising_min_count: int = 5) -> None:
+    def __init__(
+        self, conn: sqlite3.Connection, *, period_days: int = 7, rising_ratio: float = 1.5, rising_min_count: int = 5
+    ) -> None:
         self._conn = conn
         self._repo = FaqRepo(conn)
         self._trend = dict(period_days=period_days, rising_ratio=rising_ratio, rising_min_count=rising_min_count)
@@ -58,8 +79,21 @@ class FaqExports:
             for c in self._repo.list_clusters(**self._trend):
                 variants = "；".join(v for v, _ in self._repo.variants(c.id, limit=6) if v != c.label)
                 answer = self._repo.cluster(c.id)["recommended_answer"] or ""
-                part.append((c.label, variants, answer, c.size, round(c.share, 4), trend_text(c), c.id,
-                             "、".join(c.keywords), c.current, c.previous, int(c.pinned)))
+                part.append(
+                    (
+                        c.label,
+                        variants,
+                        answer,
+                        c.size,
+                        round(c.share, 4),
+                        trend_text(c),
+                        c.id,
+                        "、".join(c.keywords),
+                        c.current,
+                        c.previous,
+                        int(c.pinned),
+                    )
+                )
                 if len(part) >= batch:
                     yield part
                     part = []
@@ -92,10 +126,15 @@ def export_faq(ctx, db_path: str | Path, kind: str, out: str | Path, *, keep_per
         raise CxdeskError(f"导出文件须以 .csv 或 .xlsx 结尾：{out.name}")
     rules = FaqRules.load()
     with open_store(db_path) as store:
-        src = FaqExports(store.conn, period_days=rules.period_days, rising_ratio=rules.rising_ratio,
-                         rising_min_count=rules.rising_min_count)
+        src = FaqExports(
+            store.conn,
+            period_days=rules.period_days,
+            rising_ratio=rules.rising_ratio,
+            rising_min_count=rules.rising_min_count,
+        )
         header = FAQ_COLUMNS if kind == "faq" else FAQ_MEMBER_COLUMNS
         batches = masked_batches(header, src.rows(kind), keep_personal)
-        done = write_table(ctx, out, header, batches, src.count(kind), store=db_path,
-                           note=privacy_note(not keep_personal))
+        done = write_table(
+            ctx, out, header, batches, src.count(kind), store=db_path, note=privacy_note(not keep_personal)
+        )
     return ExportSummary(kind, out, done, not keep_personal)

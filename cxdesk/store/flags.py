@@ -3,6 +3,7 @@
 A re-run of the analysis updates a flag's evidence and level but never its
 status, note, handler or time: those belong to the person who triaged it.
 """
+
 from __future__ import annotations
 
 import json
@@ -11,10 +12,10 @@ from collections.abc import Iterable, Sequence
 
 _TEXT_SQL = {
     "message": "SELECT id, role, content, shop_id FROM chat_messages "
-               "WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id",
+    "WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id",
     "review": "SELECT id, 'review', COALESCE(content, '') || CASE WHEN append_content IS NULL THEN '' "
-              "ELSE char(10) || append_content END, shop_id FROM reviews "
-              "WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id",
+    "ELSE char(10) || append_content END, shop_id FROM reviews "
+    "WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id",
 }
 
 
@@ -38,7 +39,8 @@ class FlagsRepo:
         """Product titles and SKU values of a shop: trigger words inside them must not fire."""
         phrases: set[str] = set()
         for title, sku in self._conn.execute(
-                "SELECT DISTINCT product_title, sku FROM reviews WHERE shop_id=?", (shop_id,)):
+            "SELECT DISTINCT product_title, sku FROM reviews WHERE shop_id=?", (shop_id,)
+        ):
             if title:
                 phrases.add(title)
             for part in (sku or "").replace("；", ";").split(";"):
@@ -55,7 +57,8 @@ class FlagsRepo:
             "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(target_type, target_id, rule_id) DO UPDATE SET "
             "category=excluded.category, level=excluded.level, evidence=excluded.evidence, "
             "rules_version=excluded.rules_version",
-            rows)
+            rows,
+        )
         return self._conn.total_changes - before
 
     def prune_untouched(self, target_type: str, rules_version: str, rule_prefix: str = "") -> int:
@@ -64,12 +67,17 @@ class FlagsRepo:
         return self._conn.execute(
             "DELETE FROM risk_flags WHERE target_type=? AND rules_version<>? AND status='待处理' "
             "AND note IS NULL AND handler IS NULL AND substr(rule_id, 1, ?) = ?",
-            (target_type, rules_version, len(rule_prefix), rule_prefix)).rowcount
+            (target_type, rules_version, len(rule_prefix), rule_prefix),
+        ).rowcount
 
     def sessions_touched_after(self, message_id: int) -> list[int]:
         """Sessions that gained messages with an id above ``message_id``."""
-        return [r[0] for r in self._conn.execute(
-            "SELECT DISTINCT session_id FROM chat_messages WHERE id > ? ORDER BY session_id", (message_id,))]
+        return [
+            r[0]
+            for r in self._conn.execute(
+                "SELECT DISTINCT session_id FROM chat_messages WHERE id > ? ORDER BY session_id", (message_id,)
+            )
+        ]
 
     def max_message_id(self) -> int:
         return int(self._conn.execute("SELECT COALESCE(MAX(id), 0) FROM chat_messages").fetchone()[0])
@@ -79,7 +87,9 @@ class FlagsRepo:
         return self._conn.execute(
             "SELECT m.session_id, sh.platform, m.seq, m.role, m.sender, m.sent_at, m.content FROM chat_messages m "
             "JOIN shops sh ON sh.id = m.shop_id WHERE m.session_id IN (SELECT value FROM json_each(?)) "
-            "ORDER BY m.session_id, m.seq, m.id", (json.dumps(list(session_ids)),)).fetchall()
+            "ORDER BY m.session_id, m.seq, m.id",
+            (json.dumps(list(session_ids)),),
+        ).fetchall()
 
     def replace_session_flags(self, session_id: int, prefix: str, rows: list[tuple]) -> None:
         """Set a session's flags of one family (rule ids starting with ``prefix``).
@@ -92,12 +102,16 @@ class FlagsRepo:
         self._conn.execute(
             "DELETE FROM risk_flags WHERE target_type='session' AND target_id=? AND rule_id LIKE ? "
             "AND rule_id NOT IN (SELECT value FROM json_each(?)) AND status='待处理' AND note IS NULL "
-            "AND handler IS NULL", (session_id, prefix + "%", json.dumps(keep)))
+            "AND handler IS NULL",
+            (session_id, prefix + "%", json.dumps(keep)),
+        )
 
     def set_status(self, flag_id: int, status: str, *, note: str | None = None, handler: str | None = None) -> None:
         self._conn.execute(
             "UPDATE risk_flags SET status=?, note=COALESCE(?, note), handler=COALESCE(?, handler), "
-            "handled_at=datetime('now','localtime') WHERE id=?", (status, note, handler, flag_id))
+            "handled_at=datetime('now','localtime') WHERE id=?",
+            (status, note, handler, flag_id),
+        )
 
     def counts_by_category(self) -> dict[tuple[str, str], int]:
         rows = self._conn.execute("SELECT category, level, COUNT(*) FROM risk_flags GROUP BY 1, 2")

@@ -22,6 +22,7 @@ clear message: every ``sqlite3.DatabaseError`` goes through
 :func:`cxdesk.store.failures.user_error`, which also forgets remembered
 checks so the next open looks again.
 """
+
 from __future__ import annotations
 
 import json
@@ -56,8 +57,9 @@ class CheckResult:
     seconds: float
 
 
-def quick_check(conn: sqlite3.Connection, budget_s: float | None = CHECK_BUDGET_S,
-                stop: Callable[[], bool] | None = None) -> CheckResult:
+def quick_check(
+    conn: sqlite3.Connection, budget_s: float | None = CHECK_BUDGET_S, stop: Callable[[], bool] | None = None
+) -> CheckResult:
     """``PRAGMA quick_check`` on ``conn``, stopped after ``budget_s`` seconds (``None``: none) or when ``stop()``."""
     start = time.monotonic()
     deadline = start + budget_s if budget_s is not None else float("inf")
@@ -174,7 +176,9 @@ def check_at_open(path: Path, conn: sqlite3.Connection, budget_s: float | None =
         if result.complete:
             _remember(key, state)
     if not result.complete:
-        log.info("数据库“%s”较大，打开时只检查了 %.1f 秒内能读到的部分；其余部分在使用中出错时会提示。", path, result.seconds)
+        log.info(
+            "数据库“%s”较大，打开时只检查了 %.1f 秒内能读到的部分；其余部分在使用中出错时会提示。", path, result.seconds
+        )
     return result
 
 

@@ -1,4 +1,5 @@
 """Small key/value facts about the database itself (app id, demo choices)."""
+
 from __future__ import annotations
 
 import sqlite3
@@ -14,8 +15,7 @@ class MetaRepo:
 
     def set(self, key: str, value: str) -> None:
         self._conn.execute(
-            "INSERT INTO meta(key, value) VALUES (?, ?) "
-            "ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+            "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
             (key, value),
         )
 

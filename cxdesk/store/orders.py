@@ -1,4 +1,5 @@
 """Orders (for conversion): insert deduplicated on (shop, order_id)."""
+
 from __future__ import annotations
 
 import sqlite3

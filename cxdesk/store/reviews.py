@@ -1,4 +1,5 @@
 """Reviews: insert deduplicated on (shop, review_key)."""
+
 from __future__ import annotations
 
 import sqlite3
@@ -7,9 +8,21 @@ from collections.abc import Iterable
 from cxdesk.records import ReviewRecord
 
 _FIELDS = (
-    "review_key", "platform_review_id", "order_id", "product_id", "product_title", "sku",
-    "buyer_nick", "rating", "rating_text", "content", "created_at", "append_content",
-    "append_at", "seller_reply", "rating_class",
+    "review_key",
+    "platform_review_id",
+    "order_id",
+    "product_id",
+    "product_title",
+    "sku",
+    "buyer_nick",
+    "rating",
+    "rating_text",
+    "content",
+    "created_at",
+    "append_content",
+    "append_at",
+    "seller_reply",
+    "rating_class",
 )
 _INSERT = (
     f"INSERT OR IGNORE INTO reviews(shop_id, batch_id, {', '.join(_FIELDS)}) "
@@ -24,8 +37,13 @@ class ReviewsRepo:
     def insert_many(self, shop_id: int, batch_id: int | None, records: Iterable[ReviewRecord]) -> tuple[int, int]:
         """Insert reviews; return (added, duplicates). Call inside a transaction."""
         rows = [
-            (shop_id, batch_id, *(r.get(f) for f in _FIELDS[:9]), r.get("content") or "",
-             *(r.get(f) for f in _FIELDS[10:]))
+            (
+                shop_id,
+                batch_id,
+                *(r.get(f) for f in _FIELDS[:9]),
+                r.get("content") or "",
+                *(r.get(f) for f in _FIELDS[10:]),
+            )
             for r in records
         ]
         before = self._conn.total_changes
@@ -49,8 +67,12 @@ class ReviewsRepo:
     def product_names(self, shop_id: int | None = None) -> tuple[list[str], list[str]]:
         """Distinct product titles and SKU texts of the imported reviews (one shop, or all)."""
         where, params = ("WHERE shop_id = ?", (shop_id,)) if shop_id is not None else ("", ())
-        titles = [r[0] for r in self._conn.execute(
-            f"SELECT DISTINCT product_title FROM reviews {where} ORDER BY 1", params) if r[0]]
-        skus = [r[0] for r in self._conn.execute(
-            f"SELECT DISTINCT sku FROM reviews {where} ORDER BY 1", params) if r[0]]
+        titles = [
+            r[0]
+            for r in self._conn.execute(f"SELECT DISTINCT product_title FROM reviews {where} ORDER BY 1", params)
+            if r[0]
+        ]
+        skus = [
+            r[0] for r in self._conn.execute(f"SELECT DISTINCT sku FROM reviews {where} ORDER BY 1", params) if r[0]
+        ]
         return titles, skus

@@ -10,6 +10,7 @@ clauses are spliced in. Triage writes (status, note, handler) go through
 one transaction per action, and the analysis never overwrites them
 (:mod:`cxdesk.store.flags`).
 """
+
 from __future__ import annotations
 
 import json
@@ -31,6 +32,7 @@ TARGET_LABELS = {"message": "聊天消息", "session": "会话", "review": "评�
 # An order number someone typed into the chat: a long run of digits.
 _ORDER_NO = re.compile(r"\d{10,25}")
 
+
 # The level the queue shows, filters and sorts by: the level of the risk score of the flag's session
 # (or review), derived from the score (rules/risk_score.json ``levels``), so that a 高 never has a
 # lower score than a 中 beside it. A score below the lowest level (flags triaged as 误报) shows as 低;
@@ -39,14 +41,16 @@ _ORDER_NO = re.compile(r"\d{10,25}")
 def queue_level_sql(flag: str = "f", score: str = "rs") -> str:
     """The SQL of that level, for a query naming the flag ``flag`` and its target's risk score ``score``
     (总览's risk counts use it too: :mod:`cxdesk.store.dashboard`)."""
-    return (f"CASE WHEN {score}.score IS NULL THEN {flag}.level WHEN {score}.level IN ('高', '中', '低') "
-            f"THEN {score}.level ELSE '低' END")
+    return (
+        f"CASE WHEN {score}.score IS NULL THEN {flag}.level WHEN {score}.level IN ('高', '中', '低') "
+        f"THEN {score}.level ELSE '低' END"
+    )
 
 
 _QUEUE_LEVEL = queue_level_sql()
 
 # One row per flag with its context; the queue filters and sorts on its columns.
-_BASE = """
+_BASE = f"""
 SELECT f.id AS id, f.target_type AS target_type, f.target_id AS target_id, f.rule_id AS rule_id,
        f.category AS category, f.level AS level, f.status AS status, f.note AS note,
        f.handler AS handler, f.handled_at AS handled_at, f.evidence AS evidence,
@@ -57,9 +61,9 @@ SELECT f.id AS id, f.target_type AS target_type, f.target_id AS target_id, f.rul
        m.seq AS seq, m.role AS role,
        CASE f.target_type WHEN 'message' THEN m.content WHEN 'review' THEN r.content ELSE NULL END AS text,
        rs.score AS score, rs.level AS score_level, rs.reasons AS score_reasons,
-       {queue_level} AS queue_level,
+       {_QUEUE_LEVEL} AS queue_level,
        CASE f.level WHEN '高' THEN 0 WHEN '中' THEN 1 ELSE 2 END AS level_rank,
-       CASE {queue_level} WHEN '高' THEN 0 WHEN '中' THEN 1 ELSE 2 END AS queue_rank
+       CASE {_QUEUE_LEVEL} WHEN '高' THEN 0 WHEN '中' THEN 1 ELSE 2 END AS queue_rank
 FROM risk_flags f
 LEFT JOIN chat_messages m ON f.target_type = 'message' AND m.id = f.target_id
 LEFT JOIN reviews r ON f.target_type = 'review' AND r.id = f.target_id
@@ -69,7 +73,7 @@ LEFT JOIN shops sh ON sh.id = COALESCE(m.shop_id, r.shop_id, s.shop_id)
 LEFT JOIN risk_scores rs
        ON rs.target_type = CASE f.target_type WHEN 'review' THEN 'review' ELSE 'session' END
       AND rs.target_id = COALESCE(s.id, r.id)
-""".format(queue_level=_QUEUE_LEVEL)
+"""
 
 SORTS = {
     "level_time": "queue_rank, event_at DESC, id DESC",
@@ -81,16 +85,16 @@ SORTS = {
 # strongest flag (rule level, then newest) with the ids and categories of all its picked flags.
 # Items sort like flags, by their newest flag's time.
 _ITEM_KEY = "CASE WHEN target_type = 'review' THEN 'r' || target_id ELSE 's' || session_id END"
-_ITEMS = """
+_ITEMS = f"""
 SELECT * FROM (
   SELECT q.*, ROW_NUMBER() OVER (PARTITION BY item ORDER BY level_rank, event_at DESC, id DESC) AS item_rank,
          COUNT(*) OVER (PARTITION BY item) AS item_flags,
          json_group_array(id) OVER (PARTITION BY item) AS item_ids,
          json_group_array(category) OVER (PARTITION BY item) AS item_categories,
          MAX(event_at) OVER (PARTITION BY item) AS item_at
-  FROM (SELECT *, {item_key} AS item FROM ({base}){{where}}) q
+  FROM (SELECT *, {_ITEM_KEY} AS item FROM ({_BASE}){{where}}) q
 ) WHERE item_rank = 1
-""".format(item_key=_ITEM_KEY, base=_BASE)
+"""
 ITEM_SORTS = {
     "level_time": "queue_rank, item_at DESC, id DESC",
     "time": "item_at DESC, queue_rank, id DESC",
@@ -119,8 +123,12 @@ class FlagFilter:
         """The WHERE clause over the queue's columns and its parameters."""
         parts: list[str] = []
         params: list[Any] = []
-        for column, values in (("queue_level", self.levels), ("category", self.categories),
-                               ("status", self.statuses), ("target_type", self.target_types)):
+        for column, values in (
+            ("queue_level", self.levels),
+            ("category", self.categories),
+            ("status", self.statuses),
+            ("target_type", self.target_types),
+        ):
             if values:
                 parts.append(f"{column} IN (SELECT value FROM json_each(?))")
                 params.append(json.dumps(list(values), ensure_ascii=False))
@@ -207,8 +215,7 @@ def _item(r: sqlite3.Row | tuple) -> FlagRow:
     # columns after _BASE's 27: item, item_rank, item_flags, item_ids, item_categories, item_at
     ids, categories, at = values[30], values[31], values[32]
     cats = tuple(dict.fromkeys([row.category, *json.loads(categories or "[]")]))
-    return replace(row, item_flag_ids=tuple(int(i) for i in json.loads(ids or "[]")), item_categories=cats,
-                   item_at=at)
+    return replace(row, item_flag_ids=tuple(int(i) for i in json.loads(ids or "[]")), item_categories=cats, item_at=at)
 
 
 @dataclass(frozen=True)
@@ -334,23 +341,25 @@ class RiskQueueRepo:
     def page(self, flt: FlagFilter, offset: int = 0, limit: int = 200, sort: str = "level_time") -> list[FlagRow]:
         where, params = flt.where()
         order = SORTS[sort]  # KeyError on an unknown sort: never splice caller text
-        rows = self._conn.execute(f"SELECT * FROM ({_BASE}){where} ORDER BY {order} LIMIT ? OFFSET ?",
-                                  [*params, int(limit), int(offset)])
+        rows = self._conn.execute(
+            f"SELECT * FROM ({_BASE}){where} ORDER BY {order} LIMIT ? OFFSET ?", [*params, int(limit), int(offset)]
+        )
         return [_row(r) for r in rows]
 
     def item_count(self, flt: FlagFilter) -> int:
         """Sessions and reviews with at least one flag the filter picks (the queue's rows)."""
         where, params = flt.where()
-        return int(self._conn.execute(
-            f"SELECT COUNT(DISTINCT {_ITEM_KEY}) FROM ({_BASE}){where}", params).fetchone()[0])
+        return int(
+            self._conn.execute(f"SELECT COUNT(DISTINCT {_ITEM_KEY}) FROM ({_BASE}){where}", params).fetchone()[0]
+        )
 
-    def item_page(self, flt: FlagFilter, offset: int = 0, limit: int = 200,
-                  sort: str = "level_time") -> list[FlagRow]:
+    def item_page(self, flt: FlagFilter, offset: int = 0, limit: int = 200, sort: str = "level_time") -> list[FlagRow]:
         """One row per session or review (see ``_ITEMS``), in the queue's order."""
         where, params = flt.where()
         order = ITEM_SORTS[sort]  # KeyError on an unknown sort: never splice caller text
-        rows = self._conn.execute(f"{_ITEMS.format(where=where)} ORDER BY {order} LIMIT ? OFFSET ?",
-                                  [*params, int(limit), int(offset)])
+        rows = self._conn.execute(
+            f"{_ITEMS.format(where=where)} ORDER BY {order} LIMIT ? OFFSET ?", [*params, int(limit), int(offset)]
+        )
         return [_item(r) for r in rows]
 
     def ids(self, flt: FlagFilter) -> list[int]:
@@ -364,41 +373,60 @@ class RiskQueueRepo:
     def options(self) -> QueueOptions:
         q = self._conn.execute
         total = q("SELECT COUNT(*) FROM risk_flags").fetchone()[0]
-        shops = [tuple(r) for r in q(
-            "SELECT id, name, platform FROM shops WHERE id IN (SELECT DISTINCT shop_id FROM "
-            f"({_BASE})) ORDER BY id")]
+        shops = [
+            tuple(r)
+            for r in q(
+                f"SELECT id, name, platform FROM shops WHERE id IN (SELECT DISTINCT shop_id FROM ({_BASE})) ORDER BY id"
+            )
+        ]
         categories = [r[0] for r in q("SELECT DISTINCT category FROM risk_flags ORDER BY category")]
         agents = [r[0] for r in q(f"SELECT DISTINCT agent FROM ({_BASE}) WHERE agent IS NOT NULL ORDER BY agent")]
         first, last = (edge_day_text(self._conn, ((f"({_BASE})", "event_at"),), newest=n) for n in (False, True))
         has_scores = q("SELECT EXISTS (SELECT 1 FROM risk_scores)").fetchone()[0] == 1
-        return QueueOptions(int(total), shops, categories, agents,  # type: ignore[arg-type]
-                            first, last, bool(has_scores))
+        return QueueOptions(
+            int(total),
+            shops,
+            categories,
+            agents,  # type: ignore[arg-type]
+            first,
+            last,
+            bool(has_scores),
+        )
 
     # --- counts --------------------------------------------------------------------
 
     def category_counts(self, flt: FlagFilter) -> list[tuple[str, str, int]]:
         """(category, queue level, flags) for the filter, most flags first."""
         where, params = flt.where()
-        return [tuple(r) for r in self._conn.execute(
-            f"SELECT category, queue_level, COUNT(*) FROM ({_BASE}){where} GROUP BY category, queue_level "
-            "ORDER BY SUM(COUNT(*)) OVER (PARTITION BY category) DESC, category, queue_rank",
-            params)]  # type: ignore[misc]
+        return [
+            tuple(r)
+            for r in self._conn.execute(
+                f"SELECT category, queue_level, COUNT(*) FROM ({_BASE}){where} GROUP BY category, queue_level "
+                "ORDER BY SUM(COUNT(*)) OVER (PARTITION BY category) DESC, category, queue_rank",
+                params,
+            )
+        ]  # type: ignore[misc]
 
     def daily_counts(self, flt: FlagFilter) -> list[tuple[str, str, int]]:
         """(day, queue level, flags) for the filter, by day (flags without a time are left out)."""
         where, params = flt.where()
-        return [tuple(r) for r in self._conn.execute(
-            f"SELECT substr(event_at, 1, 10) AS day, queue_level, COUNT(*) FROM ({_BASE}){where} "
-            "GROUP BY day, queue_level HAVING day IS NOT NULL ORDER BY day, queue_rank", params)]  # type: ignore[misc]
+        return [
+            tuple(r)
+            for r in self._conn.execute(
+                f"SELECT substr(event_at, 1, 10) AS day, queue_level, COUNT(*) FROM ({_BASE}){where} "
+                "GROUP BY day, queue_level HAVING day IS NOT NULL ORDER BY day, queue_rank",
+                params,
+            )
+        ]  # type: ignore[misc]
 
     def rule_stats(self, known: Sequence[tuple[str, str, str]] = ()) -> list[RuleStat]:
         """Hits and triage outcome per rule; ``known`` (id, category, level) rules appear even with no hits."""
-        stats: dict[str, RuleStat] = {
-            rid: RuleStat(rid, cat, lvl, 0, 0, 0, 0) for rid, cat, lvl in known}
+        stats: dict[str, RuleStat] = {rid: RuleStat(rid, cat, lvl, 0, 0, 0, 0) for rid, cat, lvl in known}
         for rid, cat, levels, hits, handled, false, open_ in self._conn.execute(
-                "SELECT rule_id, MAX(category), group_concat(DISTINCT level), COUNT(*), "
-                "SUM(status = '已处理'), SUM(status = '误报'), SUM(status = '待处理' OR status = '处理中') "
-                "FROM risk_flags GROUP BY rule_id"):
+            "SELECT rule_id, MAX(category), group_concat(DISTINCT level), COUNT(*), "
+            "SUM(status = '已处理'), SUM(status = '误报'), SUM(status = '待处理' OR status = '处理中') "
+            "FROM risk_flags GROUP BY rule_id"
+        ):
             base = stats.get(rid)
             level = base.level if base else "/".join(lv for lv in LEVELS if lv in (levels or "").split(","))
             stats[rid] = RuleStat(rid, base.category if base else cat, level, hits, handled, false, open_)
@@ -420,8 +448,9 @@ class RiskQueueRepo:
             raise
         self._conn.execute("COMMIT")
 
-    def set_status(self, flag_ids: Sequence[int], status: str, *, handler: str | None = None,
-                   note: str | None = None) -> int:
+    def set_status(
+        self, flag_ids: Sequence[int], status: str, *, handler: str | None = None, note: str | None = None
+    ) -> int:
         """Set the status of many flags at once (one transaction); note/handler kept when None."""
         if status not in STATUSES:
             raise ValueError(f"未知的处理状态：{status}")
@@ -430,7 +459,8 @@ class RiskQueueRepo:
                 "UPDATE risk_flags SET status = ?, handler = COALESCE(?, handler), note = COALESCE(?, note), "
                 "handled_at = CASE WHEN ? = '待处理' THEN NULL ELSE datetime('now', 'localtime') END "
                 "WHERE id IN (SELECT value FROM json_each(?))",
-                (status, handler or None, note or None, status, json.dumps([int(i) for i in flag_ids]))).rowcount
+                (status, handler or None, note or None, status, json.dumps([int(i) for i in flag_ids])),
+            ).rowcount
 
     def set_status_matching(self, flt: FlagFilter, status: str, *, handler: str | None = None) -> int:
         """Set the status of every flag the filter matches (one transaction)."""
@@ -440,42 +470,66 @@ class RiskQueueRepo:
     def set_note(self, flag_id: int, note: str, handler: str | None = None) -> None:
         """Replace a flag's note (an empty note clears it); the status is unchanged."""
         with self._transaction():
-            self._conn.execute("UPDATE risk_flags SET note = ?, handler = COALESCE(?, handler) WHERE id = ?",
-                               (note.strip() or None, handler or None, flag_id))
+            self._conn.execute(
+                "UPDATE risk_flags SET note = ?, handler = COALESCE(?, handler) WHERE id = ?",
+                (note.strip() or None, handler or None, flag_id),
+            )
 
     # --- detail --------------------------------------------------------------------
 
     def conversation(self, session_id: int) -> Conversation | None:
         s = self._conn.execute(
             "SELECT s.id, sh.name, sh.platform, s.buyer_nick, s.agent, s.started_at, s.ended_at "
-            "FROM chat_sessions s JOIN shops sh ON sh.id = s.shop_id WHERE s.id = ?", (session_id,)).fetchone()
+            "FROM chat_sessions s JOIN shops sh ON sh.id = s.shop_id WHERE s.id = ?",
+            (session_id,),
+        ).fetchone()
         if s is None:
             return None
-        messages = [Message(*r) for r in self._conn.execute(
-            "SELECT m.id, m.seq, m.role, m.sender, m.sent_at, m.content, st.score, st.label FROM chat_messages m "
-            "LEFT JOIN sentiment st ON st.target_type = 'message' AND st.target_id = m.id AND st.no_content = 0 "
-            "WHERE m.session_id = ? ORDER BY m.seq, m.id", (session_id,))]
+        messages = [
+            Message(*r)
+            for r in self._conn.execute(
+                "SELECT m.id, m.seq, m.role, m.sender, m.sent_at, m.content, st.score, st.label FROM chat_messages m "
+                "LEFT JOIN sentiment st ON st.target_type = 'message' AND st.target_id = m.id AND st.no_content = 0 "
+                "WHERE m.session_id = ? ORDER BY m.seq, m.id",
+                (session_id,),
+            )
+        ]
         # Find the flag ids through the (target_type, target_id) index first: filtering the
         # joined view on session_id would read every flag.
-        ids = [r[0] for r in self._conn.execute(
-            "SELECT id FROM risk_flags WHERE target_type = 'session' AND target_id = ? UNION ALL "
-            "SELECT f.id FROM chat_messages m JOIN risk_flags f ON f.target_type = 'message' AND f.target_id = m.id "
-            "WHERE m.session_id = ?", (session_id, session_id))]
-        flags = [_row(r) for r in self._conn.execute(
-            f"SELECT * FROM ({_BASE}) WHERE id IN (SELECT value FROM json_each(?)) ORDER BY level_rank, seq, id",
-            (json.dumps(ids),))]
+        ids = [
+            r[0]
+            for r in self._conn.execute(
+                "SELECT id FROM risk_flags WHERE target_type = 'session' AND target_id = ? UNION ALL "
+                "SELECT f.id FROM chat_messages m JOIN risk_flags f ON f.target_type = 'message' AND f.target_id = m.id "
+                "WHERE m.session_id = ?",
+                (session_id, session_id),
+            )
+        ]
+        flags = [
+            _row(r)
+            for r in self._conn.execute(
+                f"SELECT * FROM ({_BASE}) WHERE id IN (SELECT value FROM json_each(?)) ORDER BY level_rank, seq, id",
+                (json.dumps(ids),),
+            )
+        ]
         return Conversation(SessionInfo(*s), messages, flags)
 
     def review(self, review_id: int) -> ReviewText | None:
         r = self._conn.execute(
             "SELECT r.id, sh.name, sh.platform, r.buyer_nick, r.product_title, r.sku, r.rating, r.rating_text, "
             "r.created_at, r.content, r.append_content, r.append_at, r.seller_reply, r.order_id "
-            "FROM reviews r JOIN shops sh ON sh.id = r.shop_id WHERE r.id = ?", (review_id,)).fetchone()
+            "FROM reviews r JOIN shops sh ON sh.id = r.shop_id WHERE r.id = ?",
+            (review_id,),
+        ).fetchone()
         if r is None:
             return None
-        flags = [_row(x) for x in self._conn.execute(
-            f"SELECT * FROM ({_BASE}) WHERE target_type = 'review' AND target_id = ? ORDER BY level_rank, id",
-            (review_id,))]
+        flags = [
+            _row(x)
+            for x in self._conn.execute(
+                f"SELECT * FROM ({_BASE}) WHERE target_type = 'review' AND target_id = ? ORDER BY level_rank, id",
+                (review_id,),
+            )
+        ]
         return ReviewText(*r, flags=flags)
 
     def linked_orders(self, row: FlagRow, *, days_before: int = 7, days_after: int = 3) -> OrderLink:
@@ -495,12 +549,14 @@ class RiskQueueRepo:
                     return OrderLink("order_id", "按评价中的订单号关联。", orders)
         if row.session_id is not None:
             numbers: set[str] = set()
-            for (content,) in self._conn.execute("SELECT content FROM chat_messages WHERE session_id = ?",
-                                                 (row.session_id,)):
+            for (content,) in self._conn.execute(
+                "SELECT content FROM chat_messages WHERE session_id = ?", (row.session_id,)
+            ):
                 numbers.update(_ORDER_NO.findall(content or ""))
             if numbers:
-                orders = self._orders("o.order_id IN (SELECT value FROM json_each(?))",
-                                      [row.shop_id, json.dumps(sorted(numbers))])
+                orders = self._orders(
+                    "o.order_id IN (SELECT value FROM json_each(?))", [row.shop_id, json.dumps(sorted(numbers))]
+                )
                 if orders:
                     return OrderLink("mentioned", "按会话中提到的订单号关联。", orders)
         if not row.buyer or not row.event_at:
@@ -511,13 +567,20 @@ class RiskQueueRepo:
         lo = (at - timedelta(days=days_before)).strftime("%Y-%m-%d %H:%M:%S")
         hi = (at + timedelta(days=days_after)).strftime("%Y-%m-%d %H:%M:%S")
         orders = self._orders("o.buyer_nick = ? AND o.created_at BETWEEN ? AND ?", [row.shop_id, row.buyer, lo, hi])
-        how = (f"没有订单号：按买家昵称和店铺推测，列出前 {days_before} 天至后 {days_after} 天内的订单"
-               "（昵称可能重名，仅供参考）。")
+        how = (
+            f"没有订单号：按买家昵称和店铺推测，列出前 {days_before} 天至后 {days_after} 天内的订单"
+            "（昵称可能重名，仅供参考）。"
+        )
         if not orders:
             how = f"没有订单号，该买家在前 {days_before} 天至后 {days_after} 天内也没有订单。"
         return OrderLink("buyer_window" if orders else "none", how, orders)
 
     def _orders(self, condition: str, params: list[Any]) -> list[Order]:
-        return [Order(*r) for r in self._conn.execute(
-            "SELECT o.order_id, o.created_at, o.paid_at, o.amount, o.status, o.refund_status FROM orders o "
-            f"WHERE o.shop_id = ? AND {condition} ORDER BY o.created_at DESC LIMIT 20", params)]
+        return [
+            Order(*r)
+            for r in self._conn.execute(
+                "SELECT o.order_id, o.created_at, o.paid_at, o.amount, o.status, o.refund_status FROM orders o "
+                f"WHERE o.shop_id = ? AND {condition} ORDER BY o.created_at DESC LIMIT 20",
+                params,
+            )
+        ]

@@ -13,6 +13,7 @@ queries still never show a deleted text: every hit is joined to its row.
 these objects; :meth:`SearchIndexRepo.ensure_schema` (``IF NOT EXISTS``) stays
 as a no-op safety net. Changing ``SCHEMA`` now needs a new migration.
 """
+
 from __future__ import annotations
 
 import json
@@ -27,10 +28,13 @@ _TOKENIZE = "tokenize='unicode61 remove_diacritics 2'"
 # filters are doclist intersections inside FTS5: a common word in an old month
 # or a small shop no longer means walking every newer match (230 ms → 1 ms on 1M
 # messages). The same SQL expression makes it at index time and in the triggers.
-_MESSAGE_META = ("COALESCE('m' || substr({a}.sent_at, 1, 4) || substr({a}.sent_at, 6, 2) || ' ', '') "
-                 "|| 's' || {a}.shop_id || ' r' || {a}.role")
-_REVIEW_META = ("COALESCE('m' || substr({a}.created_at, 1, 4) || substr({a}.created_at, 6, 2) || ' ', '') "
-                "|| 's' || {a}.shop_id")
+_MESSAGE_META = (
+    "COALESCE('m' || substr({a}.sent_at, 1, 4) || substr({a}.sent_at, 6, 2) || ' ', '') "
+    "|| 's' || {a}.shop_id || ' r' || {a}.role"
+)
+_REVIEW_META = (
+    "COALESCE('m' || substr({a}.created_at, 1, 4) || substr({a}.created_at, 6, 2) || ' ', '') || 's' || {a}.shop_id"
+)
 _OLD_MESSAGE_META = _MESSAGE_META.format(a="old")
 _OLD_REVIEW_META = _REVIEW_META.format(a="old")
 MAX_MONTH_TOKENS = 36  # longer date ranges are checked in SQL only
@@ -139,23 +143,31 @@ class SearchIndexRepo:
             self._conn.executescript(SCHEMA)
 
     def _has_tables(self) -> bool:
-        return self._conn.execute(
-            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='search_index_state'").fetchone() is not None
+        return (
+            self._conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type='table' AND name='search_index_state'"
+            ).fetchone()
+            is not None
+        )
 
     def is_built(self) -> bool:
         """The search stage has indexed something (the tables alone exist from schema v6 on)."""
-        return self._has_tables() and self._conn.execute(
-            "SELECT 1 FROM search_index_state LIMIT 1").fetchone() is not None
+        return (
+            self._has_tables() and self._conn.execute("SELECT 1 FROM search_index_state LIMIT 1").fetchone() is not None
+        )
 
     def state(self, target_type: str) -> tuple[int, str] | None:
         """(last indexed id, tokenizer version) or ``None`` when nothing was indexed."""
-        row = self._conn.execute("SELECT last_id, version FROM search_index_state WHERE target_type=?",
-                                 (target_type,)).fetchone()
+        row = self._conn.execute(
+            "SELECT last_id, version FROM search_index_state WHERE target_type=?", (target_type,)
+        ).fetchone()
         return (int(row[0]), str(row[1])) if row else None
 
     def set_state(self, target_type: str, last_id: int, version: str) -> None:
-        self._conn.execute("INSERT OR REPLACE INTO search_index_state(target_type, last_id, version) VALUES (?, ?, ?)",
-                           (target_type, last_id, version))
+        self._conn.execute(
+            "INSERT OR REPLACE INTO search_index_state(target_type, last_id, version) VALUES (?, ?, ?)",
+            (target_type, last_id, version),
+        )
 
     def clear(self, target_type: str) -> None:
         """Empty one index (tokenizer changed): it is rebuilt from id 0."""
@@ -172,22 +184,27 @@ class SearchIndexRepo:
         total = 0
         for kind, table in _SOURCE.items():
             state = self.state(kind) if self.is_built() else None
-            total += self._conn.execute(f"SELECT COUNT(*) FROM {table} WHERE id > ?",
-                                        (state[0] if state else 0,)).fetchone()[0]
+            total += self._conn.execute(
+                f"SELECT COUNT(*) FROM {table} WHERE id > ?", (state[0] if state else 0,)
+            ).fetchone()[0]
         return int(total)
 
     # --- reading texts to index --------------------------------------------------------------
 
     def texts_between(self, target_type: str, lo: int, hi: int) -> list[tuple]:
         """(id, text, meta) or (id, content, append, meta) of rows with lo < id <= hi."""
-        return self._conn.execute(f"SELECT {_columns(target_type)} FROM {_SOURCE[target_type]} t "
-                                  "WHERE id > ? AND id <= ? ORDER BY id", (lo, hi)).fetchall()
+        return self._conn.execute(
+            f"SELECT {_columns(target_type)} FROM {_SOURCE[target_type]} t WHERE id > ? AND id <= ? ORDER BY id",
+            (lo, hi),
+        ).fetchall()
 
     def texts_of(self, target_type: str, ids: Sequence[int]) -> list[tuple]:
         """Current (id, text…, meta) of these rows (those that still exist)."""
         return self._conn.execute(
             f"SELECT {_columns(target_type)} FROM {_SOURCE[target_type]} t "
-            "WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id", (_json(ids),)).fetchall()
+            "WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id",
+            (_json(ids),),
+        ).fetchall()
 
     # --- writing the index ---------------------------------------------------------------------
 
@@ -202,22 +219,26 @@ class SearchIndexRepo:
         """Drop index rows given as (rowid, the tokenised text they were indexed with…)."""
         if target_type == "message":
             self._conn.executemany(
-                "INSERT INTO search_messages(search_messages, rowid, body, meta) VALUES ('delete', ?, ?, ?)", rows)
+                "INSERT INTO search_messages(search_messages, rowid, body, meta) VALUES ('delete', ?, ?, ?)", rows
+            )
         else:
             self._conn.executemany(
-                "INSERT INTO search_reviews(search_reviews, rowid, body, append, meta) "
-                "VALUES ('delete', ?, ?, ?, ?)", rows)
+                "INSERT INTO search_reviews(search_reviews, rowid, body, append, meta) VALUES ('delete', ?, ?, ?, ?)",
+                rows,
+            )
 
     def purge_queue(self, target_type: str, limit: int = 50_000) -> list[tuple]:
         """(id, old text…) of indexed rows deleted or edited since they were indexed."""
         cols = "target_id, body, meta" if target_type == "message" else "target_id, body, append, meta"
         return self._conn.execute(
-            f"SELECT {cols} FROM search_purge WHERE target_type=? ORDER BY target_id LIMIT ?",
-            (target_type, limit)).fetchall()
+            f"SELECT {cols} FROM search_purge WHERE target_type=? ORDER BY target_id LIMIT ?", (target_type, limit)
+        ).fetchall()
 
     def drop_purged(self, target_type: str, ids: Sequence[int]) -> None:
-        self._conn.execute("DELETE FROM search_purge WHERE target_type=? AND target_id IN "
-                           "(SELECT value FROM json_each(?))", (target_type, _json(ids)))
+        self._conn.execute(
+            "DELETE FROM search_purge WHERE target_type=? AND target_id IN (SELECT value FROM json_each(?))",
+            (target_type, _json(ids)),
+        )
 
     def optimize(self) -> None:
         """Merge the index segments (after a full build: fewer b-trees per query)."""
@@ -226,8 +247,9 @@ class SearchIndexRepo:
 
     # --- querying ----------------------------------------------------------------------------
 
-    def match(self, kind: str, match: str, filters: Any, shop_ids: Sequence[int] | None, before: int,
-              limit: int) -> list[tuple]:
+    def match(
+        self, kind: str, match: str, filters: Any, shop_ids: Sequence[int] | None, before: int, limit: int
+    ) -> list[tuple]:
         """Rows matching ``match`` below index rowid ``before``, newest id first."""
         if shop_ids is not None and not shop_ids:
             return []

@@ -29,6 +29,7 @@ EXISTS``, the same SQL the migration will use) and reads work without it.
 Every filter value is a bound parameter; only whitelisted ORDER BY
 expressions are spliced in.
 """
+
 from __future__ import annotations
 
 import json
@@ -168,8 +169,10 @@ class SessionFilter:
         if text:
             # One scan of the messages (instr: no LIKE wildcards to escape); FTS5 trigrams cannot
             # match the one- and two-character words buyers search for most (退款, 差评).
-            parts.append("(c.id IN (SELECT session_id FROM chat_messages WHERE instr(content, ?) > 0)"
-                         " OR instr(c.buyer_nick, ?) > 0)")
+            parts.append(
+                "(c.id IN (SELECT session_id FROM chat_messages WHERE instr(content, ?) > 0)"
+                " OR instr(c.buyer_nick, ?) > 0)"
+            )
             params += [text, text]
         if self.reviewed is not None:
             if has_reviews:
@@ -282,9 +285,12 @@ class SessionsBrowseRepo:
         return self._conn.execute("SELECT EXISTS (SELECT 1 FROM chat_sessions)").fetchone()[0] == 1
 
     def has_reviews_table(self) -> bool:
-        return self._conn.execute(
-            "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'session_reviews')"
-        ).fetchone()[0] == 1
+        return (
+            self._conn.execute(
+                "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'session_reviews')"
+            ).fetchone()[0]
+            == 1
+        )
 
     def _query(self, select: str, flt: SessionFilter) -> tuple[str, list[Any]]:
         has_reviews = self.has_reviews_table()
@@ -300,8 +306,10 @@ class SessionsBrowseRepo:
         direction = "DESC" if descending else "ASC"
         keys = ", ".join(f"{part.strip()} {direction}" for part in _split_order(order))
         sql, params = self._query("c.id", flt)
-        return [r[0] for r in self._conn.execute(
-            f"{sql} ORDER BY {keys}, c.started_at {direction}, c.id {direction}", params)]
+        return [
+            r[0]
+            for r in self._conn.execute(f"{sql} ORDER BY {keys}, c.started_at {direction}, c.id {direction}", params)
+        ]
 
     def count(self, flt: SessionFilter) -> int:
         sql, params = self._query("COUNT(*)", flt)
@@ -312,8 +320,11 @@ class SessionsBrowseRepo:
         if not ids:
             return []
         if self.has_reviews_table():
-            sql = _ROW_SQL.format(reviewed="COALESCE(sr.reviewed, 0)", note="sr.note",
-                                  join="LEFT JOIN session_reviews sr ON sr.session_id = c.id\n")
+            sql = _ROW_SQL.format(
+                reviewed="COALESCE(sr.reviewed, 0)",
+                note="sr.note",
+                join="LEFT JOIN session_reviews sr ON sr.session_id = c.id\n",
+            )
         else:
             sql = _ROW_SQL.format(reviewed="0", note="NULL", join="")
         found = {}
@@ -331,8 +342,12 @@ class SessionsBrowseRepo:
     def options(self) -> BrowseOptions:
         q = self._conn.execute
         sessions = q("SELECT COUNT(*) FROM chat_sessions").fetchone()[0]
-        shops = [tuple(r) for r in q(
-            "SELECT id, name, platform FROM shops WHERE id IN (SELECT DISTINCT shop_id FROM chat_sessions) ORDER BY id")]
+        shops = [
+            tuple(r)
+            for r in q(
+                "SELECT id, name, platform FROM shops WHERE id IN (SELECT DISTINCT shop_id FROM chat_sessions) ORDER BY id"
+            )
+        ]
         agents: set[str] = set()
         for (value,) in q("SELECT DISTINCT COALESCE(agents, agent) FROM chat_sessions WHERE agent IS NOT NULL"):
             agents.update(a for a in (value or "").split(",") if a)
@@ -340,17 +355,30 @@ class SessionsBrowseRepo:
         has_sentiment = q("SELECT EXISTS (SELECT 1 FROM sentiment WHERE target_type = 'message')").fetchone()[0]
         has_scores = q("SELECT EXISTS (SELECT 1 FROM risk_scores WHERE target_type = 'session')").fetchone()[0]
         has_faq = q("SELECT EXISTS (SELECT 1 FROM faq_members WHERE cluster_id IS NOT NULL)").fetchone()[0]
-        return BrowseOptions(int(sessions), shops, sorted(agents), first, last,  # type: ignore[arg-type]
-                             bool(has_sentiment), bool(has_scores), bool(has_faq))
+        return BrowseOptions(
+            int(sessions),
+            shops,
+            sorted(agents),
+            first,
+            last,  # type: ignore[arg-type]
+            bool(has_sentiment),
+            bool(has_scores),
+            bool(has_faq),
+        )
 
     # --- the conversation's extras ----------------------------------------------------
 
     def faq_marks(self, session_id: int) -> list[FaqMark]:
         """The session's messages that went into a (visible) FAQ cluster."""
-        return [FaqMark(*r) for r in self._conn.execute(
-            "SELECT m.id, fc.id, fc.label FROM chat_messages m JOIN faq_members fm ON fm.message_id = m.id "
-            "JOIN faq_clusters fc ON fc.id = fm.cluster_id AND fc.hidden = 0 WHERE m.session_id = ? "
-            "ORDER BY m.seq", (session_id,))]
+        return [
+            FaqMark(*r)
+            for r in self._conn.execute(
+                "SELECT m.id, fc.id, fc.label FROM chat_messages m JOIN faq_members fm ON fm.message_id = m.id "
+                "JOIN faq_clusters fc ON fc.id = fm.cluster_id AND fc.hidden = 0 WHERE m.session_id = ? "
+                "ORDER BY m.seq",
+                (session_id,),
+            )
+        ]
 
     def session_of_message(self, message_id: int) -> int | None:
         r = self._conn.execute("SELECT session_id FROM chat_messages WHERE id = ?", (message_id,)).fetchone()
@@ -361,8 +389,9 @@ class SessionsBrowseRepo:
     def review_state(self, session_id: int) -> ReviewState:
         if not self.has_reviews_table():
             return ReviewState(False, None, None, None)
-        r = self._conn.execute("SELECT reviewed, reviewer, reviewed_at, note FROM session_reviews "
-                               "WHERE session_id = ?", (session_id,)).fetchone()
+        r = self._conn.execute(
+            "SELECT reviewed, reviewer, reviewed_at, note FROM session_reviews WHERE session_id = ?", (session_id,)
+        ).fetchone()
         return ReviewState(bool(r[0]), r[1], r[2], r[3]) if r else ReviewState(False, None, None, None)
 
     def set_reviewed(self, session_id: int, reviewed: bool, reviewer: str | None = None) -> ReviewState:
@@ -374,7 +403,8 @@ class SessionsBrowseRepo:
                 "ON CONFLICT(session_id) DO UPDATE SET reviewed = excluded.reviewed, "
                 "reviewer = COALESCE(excluded.reviewer, reviewer), reviewed_at = excluded.reviewed_at, "
                 "updated_at = datetime('now', 'localtime')",
-                (session_id, int(reviewed), reviewer or None, int(reviewed)))
+                (session_id, int(reviewed), reviewer or None, int(reviewed)),
+            )
         return self.review_state(session_id)
 
     def set_note(self, session_id: int, note: str) -> ReviewState:
@@ -383,7 +413,8 @@ class SessionsBrowseRepo:
             self._conn.execute(
                 "INSERT INTO session_reviews(session_id, note) VALUES (?, ?) ON CONFLICT(session_id) DO UPDATE "
                 "SET note = excluded.note, updated_at = datetime('now', 'localtime')",
-                (session_id, note.strip() or None))
+                (session_id, note.strip() or None),
+            )
         return self.review_state(session_id)
 
     # --- export ---------------------------------------------------------------------------
@@ -391,7 +422,7 @@ class SessionsBrowseRepo:
     def export_rows(self, ids: Sequence[int], batch: int = 2000) -> Iterator[list[tuple]]:
         """Batches of :data:`EXPORT_COLUMNS` rows for ``ids``, in the order given."""
         for start in range(0, len(ids), batch):
-            part = [int(i) for i in ids[start:start + batch]]
+            part = [int(i) for i in ids[start : start + batch]]
             found = {r[3]: tuple(r) for r in self._conn.execute(_EXPORT_SQL, (json.dumps(part),))}
             yield [found[i] for i in part if i in found]
 

@@ -1,4 +1,5 @@
 """Shop-calibrated sentiment models and the rated reviews they are fitted on."""
+
 from __future__ import annotations
 
 import sqlite3
@@ -18,8 +19,9 @@ class ShopModelInfo:
     fitted_at: str
 
 
-_INFO_COLUMNS = ("shop_id, version, base_version, heldout_accuracy, heldout_n, n_pos, n_neg, "
-                 "rated_fingerprint, fitted_at")
+_INFO_COLUMNS = (
+    "shop_id, version, base_version, heldout_accuracy, heldout_n, n_pos, n_neg, rated_fingerprint, fitted_at"
+)
 
 
 class ShopModelsRepo:
@@ -30,7 +32,8 @@ class ShopModelsRepo:
         """Changes whenever the shop's set of rated reviews changes (import or undo)."""
         n, top = self._conn.execute(
             "SELECT COUNT(*), COALESCE(MAX(id), 0) FROM reviews WHERE shop_id=? AND rating_class IS NOT NULL",
-            (shop_id,)).fetchone()
+            (shop_id,),
+        ).fetchone()
         return f"{n}:{top}"
 
     def rated_reviews(self, shop_id: int) -> list[tuple[str, int]]:
@@ -38,11 +41,11 @@ class ShopModelsRepo:
         (1 差评, 2 中评, 3 好评; cxdesk.ratings) — in id order."""
         return self._conn.execute(
             "SELECT content, rating_class FROM reviews WHERE shop_id=? AND rating_class IS NOT NULL ORDER BY id",
-            (shop_id,)).fetchall()
+            (shop_id,),
+        ).fetchall()
 
     def info(self, shop_id: int) -> ShopModelInfo | None:
-        row = self._conn.execute(f"SELECT {_INFO_COLUMNS} FROM shop_models WHERE shop_id=?",
-                                 (shop_id,)).fetchone()
+        row = self._conn.execute(f"SELECT {_INFO_COLUMNS} FROM shop_models WHERE shop_id=?", (shop_id,)).fetchone()
         return ShopModelInfo(*row) if row else None
 
     def all_info(self) -> list[ShopModelInfo]:
@@ -57,8 +60,18 @@ class ShopModelsRepo:
         self._conn.execute(
             "INSERT OR REPLACE INTO shop_models(shop_id, version, base_version, heldout_accuracy, heldout_n, "
             "n_pos, n_neg, rated_fingerprint, model) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (info.shop_id, info.version, info.base_version, info.heldout_accuracy, info.heldout_n,
-             info.n_pos, info.n_neg, info.rated_fingerprint, model))
+            (
+                info.shop_id,
+                info.version,
+                info.base_version,
+                info.heldout_accuracy,
+                info.heldout_n,
+                info.n_pos,
+                info.n_neg,
+                info.rated_fingerprint,
+                model,
+            ),
+        )
 
     def delete(self, shop_id: int) -> None:
         self._conn.execute("DELETE FROM shop_models WHERE shop_id=?", (shop_id,))

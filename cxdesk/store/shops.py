@@ -1,4 +1,5 @@
 """Shops: one row per (platform, shop name)."""
+
 from __future__ import annotations
 
 import sqlite3
@@ -29,9 +30,7 @@ class ShopsRepo:
         self._conn = conn
 
     def get_or_create(self, platform: str, name: str) -> Shop:
-        self._conn.execute(
-            "INSERT OR IGNORE INTO shops(platform, name) VALUES (?, ?)", (platform, name)
-        )
+        self._conn.execute("INSERT OR IGNORE INTO shops(platform, name) VALUES (?, ?)", (platform, name))
         row = self._conn.execute(
             "SELECT id, platform, name FROM shops WHERE platform=? AND name=?", (platform, name)
         ).fetchone()
@@ -58,7 +57,8 @@ class ShopsRepo:
                 "OR EXISTS (SELECT 1 FROM orders WHERE shop_id = :s) "
                 "OR EXISTS (SELECT 1 FROM agent_reports WHERE shop_id = :s) "
                 "OR EXISTS (SELECT 1 FROM import_batches WHERE shop_id = :s AND status <> 'undone')",
-                {"s": shop_id}).fetchone()[0]
+                {"s": shop_id},
+            ).fetchone()[0]
             if used:
                 continue
             batches = "SELECT id FROM import_batches WHERE shop_id = ?"

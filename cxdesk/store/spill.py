@@ -9,6 +9,7 @@ database; it lives in ``cxdesk/store/`` because all SQL does.
 Memory stays fixed whatever the file size: the filter's bits plus SQLite's page cache. The
 filter only says "perhaps"; the answer always comes from the table, so results are exact.
 """
+
 from __future__ import annotations
 
 import sqlite3
@@ -60,8 +61,7 @@ class SpillMap:
         self._conn.execute(f"PRAGMA cache_size = -{SPILL_CACHE_MB * 1024}")
         self._conn.execute("PRAGMA journal_mode = OFF")
         self._conn.execute("PRAGMA synchronous = OFF")
-        self._conn.execute(f"CREATE TABLE m(h INTEGER, k TEXT, {', '.join(columns)}, "
-                           "PRIMARY KEY (h, k)) WITHOUT ROWID")
+        self._conn.execute(f"CREATE TABLE m(h INTEGER, k TEXT, {', '.join(columns)}, PRIMARY KEY (h, k)) WITHOUT ROWID")
         self._conn.execute("CREATE TABLE q(h INTEGER, k TEXT)")  # the keys of one lookup
         self._bloom = BloomFilter()
         self.size = 0  # rows stored (puts minus takes)
@@ -93,8 +93,12 @@ class SpillMap:
         conn.execute("BEGIN")
         conn.execute("DELETE FROM q")
         conn.executemany("INSERT INTO q VALUES (?, ?)", ((h_list[i], keys[i]) for i in maybe))
-        found = {row[0]: row[1:] for row in conn.execute(
-            f"SELECT q.k, {', '.join('m.' + c for c in self._cols)} FROM q JOIN m ON m.h = q.h AND m.k = q.k")}
+        found = {
+            row[0]: row[1:]
+            for row in conn.execute(
+                f"SELECT q.k, {', '.join('m.' + c for c in self._cols)} FROM q JOIN m ON m.h = q.h AND m.k = q.k"
+            )
+        }
         if remove and found:
             conn.execute("DELETE FROM m WHERE (h, k) IN (SELECT h, k FROM q)")
             self.size -= len(found)

@@ -5,6 +5,7 @@ must only pay for texts the store has not seen. Rows are keyed by the model id a
 BLAKE2b digest of the text (the text itself is not kept here); vectors are stored as int8
 (unit vectors × 127, 512 bytes each), which keeps cosine similarities within ~0.01.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -42,11 +43,11 @@ class TextVectorsRepo:
         found: dict[bytes, np.ndarray] = {}
         unique = list(dict.fromkeys(keys))
         for i in range(0, len(unique), _CHUNK):
-            part = unique[i:i + _CHUNK]
+            part = unique[i : i + _CHUNK]
             marks = ",".join("?" * len(part))
             for key, blob in self._conn.execute(
-                    f"SELECT text_hash, vector FROM text_vectors WHERE model = ? AND text_hash IN ({marks})",
-                    (model, *part)):
+                f"SELECT text_hash, vector FROM text_vectors WHERE model = ? AND text_hash IN ({marks})", (model, *part)
+            ):
                 if blob is not None and len(blob) >= dim:
                     found[bytes(key)] = dequantise(blob, dim)
         return found
@@ -57,8 +58,7 @@ class TextVectorsRepo:
         if not data:
             return 0
         before = self._conn.total_changes
-        self._conn.executemany(
-            "INSERT OR IGNORE INTO text_vectors(model, text_hash, vector) VALUES (?, ?, ?)", data)
+        self._conn.executemany("INSERT OR IGNORE INTO text_vectors(model, text_hash, vector) VALUES (?, ?, ?)", data)
         return self._conn.total_changes - before
 
     def count(self, model: str | None = None) -> int:
@@ -71,8 +71,9 @@ class TextVectorsRepo:
         keys = [text_key(t) for t in texts if t]
         models = [m for (m,) in self._conn.execute("SELECT DISTINCT model FROM text_vectors")]
         before = self._conn.total_changes
-        self._conn.executemany("DELETE FROM text_vectors WHERE model = ? AND text_hash = ?",
-                               [(m, k) for m in models for k in keys])
+        self._conn.executemany(
+            "DELETE FROM text_vectors WHERE model = ? AND text_hash = ?", [(m, k) for m in models for k in keys]
+        )
         return self._conn.total_changes - before
 
     def delete_model(self, model: str) -> int:

@@ -17,6 +17,7 @@ Filter semantics worth knowing:
   positive first review (``review_text_state.shift = 1``, set by the
   aspect stage): an early warning of quality problems.
 """
+
 from __future__ import annotations
 
 import sqlite3
@@ -30,8 +31,9 @@ NO_RATING = 0
 # Reviews without stars whose 评价等级 words give a class (cxdesk.ratings): 10 + the class.
 WORD_RATINGS = {11: "差评", 12: "中评", 13: "好评"}
 # The rating key of a review, as the chart and the filter use it.
-_RATING_KEY = ("CASE WHEN r.rating IS NOT NULL THEN r.rating "
-               "WHEN r.rating_class IS NOT NULL THEN 10 + r.rating_class ELSE 0 END")
+_RATING_KEY = (
+    "CASE WHEN r.rating IS NOT NULL THEN r.rating WHEN r.rating_class IS NOT NULL THEN 10 + r.rating_class ELSE 0 END"
+)
 POLARITIES = ("正面", "中性", "负面")
 
 # List columns the user may sort by -> SQL expression (a whitelist: never user text).
@@ -251,8 +253,11 @@ def build_where(f: VocFilter) -> tuple[str, list[Any]]:
     # minutes instead of 0.15 s on 200k reviews / 690k mentions.
     if f.aspect:
         polarity_sql = " AND polarity = ?" if f.polarity else ""
-        add(f"r.id IN (SELECT review_id FROM review_aspects WHERE aspect = ?{polarity_sql})",
-            f.aspect, *([f.polarity] if f.polarity else []))
+        add(
+            f"r.id IN (SELECT review_id FROM review_aspects WHERE aspect = ?{polarity_sql})",
+            f.aspect,
+            *([f.polarity] if f.polarity else []),
+        )
     elif f.polarity:
         add("r.id IN (SELECT target_id FROM sentiment WHERE target_type = 'review' AND label = ?)", f.polarity)
     if f.shift_only:
@@ -288,8 +293,9 @@ class VocRepo:
 
     def has_aspects(self) -> bool:
         """Whether the aspect stage has run: it leaves mentions, or at least per-review markers."""
-        return bool(self._one("SELECT EXISTS (SELECT 1 FROM review_aspects) "
-                              "OR EXISTS (SELECT 1 FROM review_text_state)"))
+        return bool(
+            self._one("SELECT EXISTS (SELECT 1 FROM review_aspects) OR EXISTS (SELECT 1 FROM review_text_state)")
+        )
 
     def last_date(self) -> date | None:
         """The newest review's day (index lookup: cheaper than :meth:`options`)."""
@@ -300,11 +306,19 @@ class VocRepo:
 
     def options(self) -> VocOptions:
         q = self._conn.execute
-        shops = [tuple(r) for r in q(
-            "SELECT id, name, platform FROM shops WHERE id IN (SELECT DISTINCT shop_id FROM reviews) ORDER BY id")]
-        products = [tuple(r) for r in q(
-            "SELECT COALESCE(product_id, product_title) AS k, MAX(COALESCE(product_title, product_id)), COUNT(*) "
-            "FROM reviews WHERE k IS NOT NULL GROUP BY k ORDER BY COUNT(*) DESC")]
+        shops = [
+            tuple(r)
+            for r in q(
+                "SELECT id, name, platform FROM shops WHERE id IN (SELECT DISTINCT shop_id FROM reviews) ORDER BY id"
+            )
+        ]
+        products = [
+            tuple(r)
+            for r in q(
+                "SELECT COALESCE(product_id, product_title) AS k, MAX(COALESCE(product_title, product_id)), COUNT(*) "
+                "FROM reviews WHERE k IS NOT NULL GROUP BY k ORDER BY COUNT(*) DESC"
+            )
+        ]
         total = q("SELECT COUNT(*) FROM reviews").fetchone()[0]
         first, last = (edge_day(self._conn, _REVIEW_TIMES, newest=n) for n in (False, True))
         return VocOptions(
@@ -312,8 +326,11 @@ class VocRepo:
             platforms=sorted({s[2] for s in shops}),
             products=products,  # type: ignore[arg-type]
             aspects=[r[0] for r in q("SELECT aspect FROM review_aspects GROUP BY aspect ORDER BY COUNT(*) DESC")],
-            first_date=first, last_date=last, reviews=int(total),
-            has_sentiment=self.has_sentiment(), has_aspects=self.has_aspects(),
+            first_date=first,
+            last_date=last,
+            reviews=int(total),
+            has_sentiment=self.has_sentiment(),
+            has_aspects=self.has_aspects(),
             has_text_state=self.has_text_state(),
         )
 
@@ -323,14 +340,16 @@ class VocRepo:
         where, params = build_where(f)
         return int(self._one(f"SELECT COUNT(*) FROM reviews r WHERE {where}", params))
 
-    def page(self, f: VocFilter, sort: str = "date", descending: bool = True,
-             offset: int = 0, limit: int = 200) -> list[ReviewRow]:
+    def page(
+        self, f: VocFilter, sort: str = "date", descending: bool = True, offset: int = 0, limit: int = 200
+    ) -> list[ReviewRow]:
         """One page of the filtered list, sorted in SQL (``sort`` is a :data:`SORT_KEYS` key)."""
         where, params = build_where(f)
         direction = "DESC" if descending else "ASC"
         order = f"{SORT_KEYS[sort]} {direction}, r.id {direction}"
         rows = self._conn.execute(
-            f"{_ROW_SELECT} WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?", [*params, limit, offset])
+            f"{_ROW_SELECT} WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?", [*params, limit, offset]
+        )
         return [ReviewRow(*r[:9], bool(r[9]), bool(r[10]), bool(r[11]), bool(r[12]), r[13]) for r in rows]
 
     def shift_page(self, f: VocFilter, offset: int = 0, limit: int = 200) -> list[ShiftRow]:
@@ -338,7 +357,9 @@ class VocRepo:
         where, params = build_where(f)
         rows = self._conn.execute(
             f"{_SHIFT_SELECT} WHERE {where} ORDER BY COALESCE(r.append_at, r.created_at) DESC, r.id DESC "
-            "LIMIT ? OFFSET ?", [*params, limit, offset])
+            "LIMIT ? OFFSET ?",
+            [*params, limit, offset],
+        )
         return [ShiftRow(*r) for r in rows]
 
     def detail(self, review_id: int) -> ReviewDetail | None:
@@ -350,13 +371,19 @@ class VocRepo:
             "FROM reviews r JOIN shops sh ON sh.id = r.shop_id "
             "LEFT JOIN sentiment s ON s.target_type = 'review' AND s.target_id = r.id "
             "LEFT JOIN review_text_state t ON t.review_id = r.id WHERE r.id = ?",
-            (review_id,)).fetchone()
+            (review_id,),
+        ).fetchone()
         if row is None:
             return None
-        aspects = [AspectMention(*a) for a in self._conn.execute(
-            "SELECT aspect, opinion, polarity, span_start, span_end, part, clause_start, clause_end "
-            "FROM review_aspects WHERE review_id = ? "
-            "ORDER BY part = 'append', COALESCE(clause_start, span_start), span_start", (review_id,))]
+        aspects = [
+            AspectMention(*a)
+            for a in self._conn.execute(
+                "SELECT aspect, opinion, polarity, span_start, span_end, part, clause_start, clause_end "
+                "FROM review_aspects WHERE review_id = ? "
+                "ORDER BY part = 'append', COALESCE(clause_start, span_start), span_start",
+                (review_id,),
+            )
+        ]
         return ReviewDetail(*row[:15], bool(row[15]), aspects=aspects, rating_class=row[16])
 
     # --- charts -------------------------------------------------------------
@@ -367,7 +394,8 @@ class VocRepo:
         where, params = build_where(f)
         counts = dict.fromkeys((1, 2, 3, 4, 5, *WORD_RATINGS, NO_RATING), 0)
         for rating, n in self._conn.execute(
-                f"SELECT {_RATING_KEY}, COUNT(*) FROM reviews r WHERE {where} GROUP BY 1", params):
+            f"SELECT {_RATING_KEY}, COUNT(*) FROM reviews r WHERE {where} GROUP BY 1", params
+        ):
             counts[int(rating)] = int(n)
         return counts
 
@@ -378,7 +406,9 @@ class VocRepo:
         rows = self._conn.execute(
             f"SELECT {_WEEK_START} AS wk, COUNT(*), SUM(s.label = '负面'), AVG(s.score) FROM reviews r "
             "JOIN sentiment s ON s.target_type = 'review' AND s.target_id = r.id AND s.no_content = 0 "
-            f"WHERE {where} AND {real} GROUP BY wk ORDER BY wk", [*params, *bounds])
+            f"WHERE {where} AND {real} GROUP BY wk ORDER BY wk",
+            [*params, *bounds],
+        )
         return [WeekPoint(date.fromisoformat(wk), int(n), int(neg or 0), mean) for wk, n, neg, mean in rows]
 
     def aspect_counts(self, f: VocFilter) -> list[AspectCount]:
@@ -387,7 +417,9 @@ class VocRepo:
         rows = self._conn.execute(
             "SELECT a.aspect, SUM(a.polarity = '正面'), SUM(a.polarity = '中性'), SUM(a.polarity = '负面') "
             f"FROM review_aspects a JOIN reviews r ON r.id = a.review_id WHERE {where} "
-            "GROUP BY a.aspect ORDER BY COUNT(*) DESC, a.aspect", params)
+            "GROUP BY a.aspect ORDER BY COUNT(*) DESC, a.aspect",
+            params,
+        )
         return [AspectCount(a, int(p or 0), int(m or 0), int(n or 0)) for a, p, m, n in rows]
 
     def product_aspects(self, f: VocFilter) -> list[ProductAspectCell]:
@@ -405,7 +437,9 @@ class VocRepo:
             "SELECT COALESCE(r.product_id, r.product_title) AS k, MAX(COALESCE(r.product_title, r.product_id)), "
             "a.aspect, SUM(a.polarity = '正面'), SUM(a.polarity = '中性'), SUM(a.polarity = '负面'), COUNT(*) "
             f"FROM review_aspects a JOIN reviews r ON r.id = a.review_id WHERE {where} "
-            "GROUP BY k, a.aspect", params).fetchall()
+            "GROUP BY k, a.aspect",
+            params,
+        ).fetchall()
         totals: dict[str, list[int]] = {}
         cells = []
         for key, title, aspect, pos, neu, neg, n in rows:
@@ -430,5 +464,7 @@ class VocRepo:
             "SELECT r.content || COALESCE(' ' || r.append_content, ''), "
             "COALESCE(r.rating <= 2, 0) OR COALESCE(s.label = '负面', 0) FROM reviews r "
             "LEFT JOIN sentiment s ON s.target_type = 'review' AND s.target_id = r.id "
-            f"WHERE {where}", params)
+            f"WHERE {where}",
+            params,
+        )
         return [(text, bool(neg)) for text, neg in rows]

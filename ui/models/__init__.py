@@ -1,2 +1,3 @@
 """Qt item models that present ``cxdesk`` data to views (no SQL, no parsing)."""
+
 from __future__ import annotations

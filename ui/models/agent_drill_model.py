@@ -4,11 +4,12 @@ Rows come from :func:`cxdesk.analysis.agent_kpis.drill` (a pandas table);
 shop, buyer and start time are looked up once per list through
 :class:`cxdesk.store.agents.AgentsRepo` (one query for all rows shown).
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
@@ -31,17 +32,19 @@ def _missing(value) -> bool:
     except TypeError:  # pd.NA
         return True
 
+
 def when_text(seconds: float) -> str:
     if _missing(seconds):
         return "无时间"
-    return datetime.fromtimestamp(float(seconds), tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+    return datetime.fromtimestamp(float(seconds), tz=UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
 class AgentDrillModel(QAbstractTableModel):
     """At most :data:`MAX_ROWS` rows (the count above the list says how many exist)."""
 
-    def __init__(self, rows: pd.DataFrame, heads: dict[int, tuple[str, str, str | None, str | None]],
-                 parent: Any = None) -> None:
+    def __init__(
+        self, rows: pd.DataFrame, heads: dict[int, tuple[str, str, str | None, str | None]], parent: Any = None
+    ) -> None:
         super().__init__(parent)
         self._rows = rows.head(MAX_ROWS).reset_index(drop=True)
         self._heads = heads

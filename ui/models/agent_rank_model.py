@@ -5,6 +5,7 @@ The rows are a small pandas table computed by :func:`cxdesk.analysis.agent_kpis.
 bottom whatever the sort. Header tooltips give each KPI's formula; cells
 that are empty (no times, no orders) show —, never 0.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any

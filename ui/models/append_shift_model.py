@@ -7,6 +7,7 @@ buyer discovered after a while, so an early warning. Lazy like
 the first page, later pages through ``fetchMore`` via a ``fetch`` callable
 the page binds to the store's query repository (no SQL here).
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -22,8 +23,13 @@ from ui.models.review_list_model import LABEL_COLORS
 Fetch = Callable[[int, int], list[ShiftRow]]  # fetch(offset, limit) -> rows
 
 COLUMNS = (  # the texts first: they are what the owner reads; the product last, stretched
-    ("created_at", "初评日期"), ("label", "初评情感"), ("content", "初评内容"),
-    ("append_at", "追评日期"), ("append_label", "追评情感"), ("append_content", "追评内容"), ("product", "商品"),
+    ("created_at", "初评日期"),
+    ("label", "初评情感"),
+    ("content", "初评内容"),
+    ("append_at", "追评日期"),
+    ("append_label", "追评情感"),
+    ("append_content", "追评内容"),
+    ("product", "商品"),
 )
 MAX_CELL_CHARS = 60
 _SCORES = {"label": "score", "append_label": "append_score"}

@@ -7,6 +7,7 @@ product and aspect of the clicked cell). Cells show whole percents without
 the sign and aspect names like 「尺码/大小」 wrap at the slash, so ten
 aspects fit the narrow chart pane; tooltips carry the full text.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -75,8 +76,9 @@ class AspectHeatModel(QAbstractTableModel):
             return QBrush(EMPTY_CELL if share is None else heat_color(share))
         if role == Qt.ItemDataRole.ToolTipRole:
             title = self._table.products[index.row()][1]
-            return (f"{title}\n「{key[1]}」提及 {mentions} 次，其中负面 {negative} 次"
-                    f"（{share or 0:.0%}），点击查看这些评价")
+            return (
+                f"{title}\n「{key[1]}」提及 {mentions} 次，其中负面 {negative} 次（{share or 0:.0%}），点击查看这些评价"
+            )
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return int(Qt.AlignmentFlag.AlignCenter)
         return None

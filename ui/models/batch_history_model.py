@@ -4,6 +4,7 @@ The page reads ``cxdesk.importers.list_batches`` and the shop names on the
 GUI thread (a few hundred rows at most) and hands them here; the model only
 formats. Undone batches are greyed so the live ones stand out.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -64,7 +65,9 @@ class BatchHistoryModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return self._text(batch, col)
         if role == Qt.ItemDataRole.ToolTipRole and col == 1:
-            return f"批次 {batch.id}：{batch.file_name}（格式 {batch.source_format or '—'}，编码 {batch.encoding or '—'}）"
+            return (
+                f"批次 {batch.id}：{batch.file_name}（格式 {batch.source_format or '—'}，编码 {batch.encoding or '—'}）"
+            )
         if role == Qt.ItemDataRole.TextAlignmentRole and col in NUMERIC:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ForegroundRole and batch.status == "undone":

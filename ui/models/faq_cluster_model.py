@@ -4,6 +4,7 @@ The list is small (tens to a few thousand clusters), so the model holds the
 whole query result; sorting and filtering are done by the store query, and a
 header click only asks the page for another sort (``sig_sort_requested``).
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -81,7 +82,9 @@ class FaqClusterModel(QAbstractTableModel):
             return (display_label(c), f"{c.size:,}", f"{c.share:.1%}", f"{c.current:,}", trend_text(c))[col]
         if role == Qt.ItemDataRole.ToolTipRole:
             if col == 0:
-                return f"{c.label}\n关键词：{'、'.join(c.keywords) or '—'}" + ("\n已保存推荐回答" if c.has_answer else "")
+                return f"{c.label}\n关键词：{'、'.join(c.keywords) or '—'}" + (
+                    "\n已保存推荐回答" if c.has_answer else ""
+                )
             if col in (3, 4):
                 return f"最近一周 {c.current} 次，前一周 {c.previous} 次"
         if role == Qt.ItemDataRole.TextAlignmentRole and col > 0:

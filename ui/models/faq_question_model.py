@@ -1,4 +1,5 @@
 """Example questions of one 常见问题 cluster as a Qt table model (at most a few hundred rows)."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -13,6 +13,7 @@ the current filter; the model holds no SQL. Triage changes a row in place
 (:meth:`FlagQueueModel.mark`), so a flag marked 已处理 stays where it was
 until the next query and the reviewer keeps their place in the queue.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -28,12 +29,23 @@ from cxdesk.store.risk_queue import FlagRow
 from ui.models.paged_rows import PAGE_SIZE, Index, PagedRowsModel  # noqa: F401  (PAGE_SIZE re-exported)
 
 
-COLUMNS = (("level", "等级"), ("category", "类别"), ("status", "状态"), ("time", "时间"),
-           ("who", "客服 / 买家"), ("excerpt", "内容"), ("score", "风险分"))
+COLUMNS = (
+    ("level", "等级"),
+    ("category", "类别"),
+    ("status", "状态"),
+    ("time", "时间"),
+    ("who", "客服 / 买家"),
+    ("excerpt", "内容"),
+    ("score", "风险分"),
+)
 SCORE_COLUMN = len(COLUMNS) - 1
 LEVEL_COLORS = {"高": QColor("#c62828"), "中": QColor("#b26a00"), "低": QColor("#757575")}
-STATUS_COLORS = {"待处理": QColor("#c62828"), "处理中": QColor("#1f5fa8"), "已处理": QColor("#2e7d32"),
-                 "误报": QColor("#8a8a8a")}
+STATUS_COLORS = {
+    "待处理": QColor("#c62828"),
+    "处理中": QColor("#1f5fa8"),
+    "已处理": QColor("#2e7d32"),
+    "误报": QColor("#8a8a8a"),
+}
 ROLE_LABELS = {"buyer": "买家", "agent": "客服", "system": "系统", "bot": "机器人"}
 # What a session flag (no words of its own) says: the same labels the risk score's reasons use.
 SERVICE_LABELS = dict(FLAG_LABELS)
@@ -169,6 +181,9 @@ def _tooltip(row: FlagRow, key: str) -> str:
     if key == "status" and row.handler:
         return f"{row.status} · {row.handler} · {row.handled_at or ''}" + (f"\n备注：{row.note}" if row.note else "")
     if key == "category":
-        return "规则：" + rule_label(row.rule_id, row.category) + (
-            f"\n本行共 {len(row.flag_ids)} 条风险，处理时一并标记" if len(row.flag_ids) > 1 else "")
+        return (
+            "规则："
+            + rule_label(row.rule_id, row.category)
+            + (f"\n本行共 {len(row.flag_ids)} 条风险，处理时一并标记" if len(row.flag_ids) > 1 else "")
+        )
     return ""

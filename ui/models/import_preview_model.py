@@ -5,6 +5,7 @@ rejected rows (``record_no``/``error``/``raw``). The model shows one column
 per canonical field, in the order given, plus an 「问题」 column that holds
 the reason of a rejected row, drawn in red so the user sees it at once.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence

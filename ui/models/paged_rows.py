@@ -5,6 +5,7 @@ callable bound to a store query (no SQL here); Qt asks for more through
 ``canFetchMore`` / ``fetchMore`` as the view scrolls. Subclasses set
 ``COLUMNS`` (key, header) and implement ``data``.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
@@ -26,8 +27,7 @@ class PagedRowsModel(QAbstractTableModel, Generic[Row]):
         self._rows: list[Row] = []
         self._total = 0
 
-    def set_result(self, fetch: Callable[[int, int], list[Row]] | None, total: int,
-                   first_rows: Sequence[Row]) -> None:
+    def set_result(self, fetch: Callable[[int, int], list[Row]] | None, total: int, first_rows: Sequence[Row]) -> None:
         self.beginResetModel()
         self._fetch, self._total, self._rows = fetch, total, list(first_rows)
         self.endResetModel()

@@ -11,6 +11,7 @@ the rows back with :meth:`ReviewListModel.append_rows` or
 product or text costs ~2.5 s (SQLite sorts the whole filtered set for
 every OFFSET), which must not freeze the window.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -26,8 +27,13 @@ Index = QModelIndex | QPersistentModelIndex
 
 PAGE_SIZE = 200
 COLUMNS = (
-    ("date", "日期"), ("shop", "店铺"), ("product", "商品"), ("sku", "SKU"),
-    ("rating", "评分"), ("sentiment", "情感"), ("content", "内容"),
+    ("date", "日期"),
+    ("shop", "店铺"),
+    ("product", "商品"),
+    ("sku", "SKU"),
+    ("rating", "评分"),
+    ("sentiment", "情感"),
+    ("content", "内容"),
 )
 LABEL_COLORS = {"负面": QColor("#c62828"), "正面": QColor("#2e7d32"), "中性": QColor("#8a6d00")}
 APPEND_MARK = "〔追评〕"

@@ -4,6 +4,7 @@ The 误报占比 cell is shaded in proportion to the share (no threshold to
 tune): a rule whose hits are mostly marked 误报 turns deep red. Sorting is
 in memory (a rule pack has tens of rules).
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -16,8 +17,16 @@ from cxdesk.analysis.rule_labels import rule_label
 from cxdesk.store.risk_queue import RuleStat
 
 Index = QModelIndex | QPersistentModelIndex
-COLUMNS = (("rule_id", "规则"), ("category", "类别"), ("level", "等级"), ("hits", "命中"),
-           ("open", "未处理"), ("handled", "已处理"), ("false_alarms", "误报"), ("false_share", "误报占比"))
+COLUMNS = (
+    ("rule_id", "规则"),
+    ("category", "类别"),
+    ("level", "等级"),
+    ("hits", "命中"),
+    ("open", "未处理"),
+    ("handled", "已处理"),
+    ("false_alarms", "误报"),
+    ("false_share", "误报占比"),
+)
 SHARE_TIP = "误报占已判定（已处理 + 误报）的比例；还没有人判定时显示 —"
 
 

@@ -6,6 +6,7 @@ the view scrolls to the end, ``fetchMore`` only *asks* for the next page
 the hits back with :meth:`SearchResultsModel.append_page` (STYLE §14–15).
 Every piece of imported text is escaped before it becomes HTML.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -55,8 +56,10 @@ def meta_line(hit: SearchHit) -> str:
 def hit_html(hit: SearchHit) -> str:
     text, spans = snippet(hit.text, list(hit.spans), SNIPPET_CHARS)
     color = KIND_COLORS[hit.kind]
-    return (f"<span style='color:{color}; font-weight:bold'>［{KIND_LABELS[hit.kind]}］</span> "
-            f"<span style='color:#666'>{meta_line(hit)}</span><br>{marked_html(text, spans)}")
+    return (
+        f"<span style='color:{color}; font-weight:bold'>［{KIND_LABELS[hit.kind]}］</span> "
+        f"<span style='color:#666'>{meta_line(hit)}</span><br>{marked_html(text, spans)}"
+    )
 
 
 class SearchResultsModel(QAbstractListModel):

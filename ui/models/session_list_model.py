@@ -9,6 +9,7 @@ the store (~7 ms per block), and caches them until the data changes
 (:meth:`SessionListModel.mark_stale`). Sorting happens in SQL: a header
 click only asks for a new id list (``sig_sort_changed``).
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
@@ -29,9 +30,19 @@ Fetch = Callable[[Sequence[int]], list[SessionRow]]
 BLOCK = 100
 # Most-read first: the list pane shows about seven columns before it scrolls sideways.
 COLUMNS = (
-    ("started", "开始时间"), ("buyer", "买家"), ("agents", "客服"), ("messages", "消息"),
-    ("first_response", "首次响应"), ("sentiment", "结束情感"), ("risk", "风险"), ("reviewed", "已阅"),
-    ("duration", "时长"), ("faq", "常见问题"), ("order", "订单"), ("shop", "店铺"), ("platform", "平台"),
+    ("started", "开始时间"),
+    ("buyer", "买家"),
+    ("agents", "客服"),
+    ("messages", "消息"),
+    ("first_response", "首次响应"),
+    ("sentiment", "结束情感"),
+    ("risk", "风险"),
+    ("reviewed", "已阅"),
+    ("duration", "时长"),
+    ("faq", "常见问题"),
+    ("order", "订单"),
+    ("shop", "店铺"),
+    ("platform", "平台"),
 )
 COLUMN_KEYS = [key for key, _ in COLUMNS]
 LEVEL_COLORS = {"高": QColor("#c62828"), "中": QColor("#b26a00"), "低": QColor("#757575")}
@@ -122,7 +133,7 @@ class SessionListModel(QAbstractTableModel):
         sid = self._ids[row]
         if sid not in self._rows and self._fetch is not None:
             start = row - row % BLOCK
-            block = [i for i in self._ids[start:start + BLOCK] if i not in self._rows]
+            block = [i for i in self._ids[start : start + BLOCK] if i not in self._rows]
             for r in self._fetch(block):
                 self._rows[r.id] = r
         return self._rows.get(sid)
@@ -213,8 +224,10 @@ class SessionListModel(QAbstractTableModel):
             return f"共 {row.message_count} 条：买家 {row.buyer_messages} 条，客服 {row.agent_messages} 条"
         if key == "first_response":
             timing = timing_for(row.platform, self._service)
-            return (f"从买家第一条消息到客服第一次回复；{PLATFORMS.get(row.platform, row.platform)}"
-                    f"提醒线 {wait_text(timing.warn_s)}、时限 {wait_text(timing.limit_s)}")
+            return (
+                f"从买家第一条消息到客服第一次回复；{PLATFORMS.get(row.platform, row.platform)}"
+                f"提醒线 {wait_text(timing.warn_s)}、时限 {wait_text(timing.limit_s)}"
+            )
         if key == "sentiment" and row.end_score is not None:
             return f"买家最后一条消息的情感：{row.end_label}（{row.end_score:.2f}）"
         if key == "risk" and row.risk_score is not None:

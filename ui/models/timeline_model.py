@@ -4,6 +4,7 @@ Rows are typed by a coloured badge with one character (会 单 评 追 险); ris
 flags take the colour of their level. The items come from
 :class:`cxdesk.store.timeline.CustomerTimeline`; the model holds no SQL.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -75,8 +76,9 @@ class TimelineModel(QAbstractListModel):
         self._icons: dict[tuple[str, str], QIcon] = {}
         self._show_shop = True
 
-    def set_items(self, items: Sequence[TimelineItem], focus: set[tuple[str, int | None]] | None = None,
-                  show_shop: bool = True) -> None:
+    def set_items(
+        self, items: Sequence[TimelineItem], focus: set[tuple[str, int | None]] | None = None, show_shop: bool = True
+    ) -> None:
         """``focus`` marks rows as (kind, id): the review the dialog was opened from and the sessions before it."""
         self.beginResetModel()
         self._items = list(items)

@@ -1,2 +1,3 @@
 """One module per page; the main window lists them in :data:`PAGE_CLASSES` order."""
+
 from __future__ import annotations

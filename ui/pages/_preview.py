@@ -3,6 +3,7 @@
 ``python -m ui.pages.overview`` opens the 总览 page alone; handy while
 building a page and for quick screenshots.
 """
+
 from __future__ import annotations
 
 import sys
@@ -27,7 +28,8 @@ def preview(page_class: type[BasePage], db_path: str | None = None) -> int:
         jobs = JobRunner()
         holder: list[BasePage] = []
         ctx = PageContext(
-            store, jobs,
+            store,
+            jobs,
             navigate=lambda key: print(f"（预览）跳转到页面：{key}"),
             data_changed=lambda: holder[0].refresh(),
         )

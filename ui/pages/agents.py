@@ -11,6 +11,7 @@ Double-clicking a number opens the sessions behind it and each conversation
 read-only. Capability weights come from ``capability.json`` (设置 edits the
 user's copy); the page re-reads them whenever it is shown.
 """
+
 from __future__ import annotations
 
 from html import escape
@@ -18,8 +19,19 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QItemSelection, QModelIndex, QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtGui import QShowEvent
-from PySide6.QtWidgets import (QAbstractItemView, QFrame, QHBoxLayout, QHeaderView, QLabel, QScrollArea, QSplitter,
-                               QStyle, QTableView, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QScrollArea,
+    QSplitter,
+    QStyle,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from cxdesk.analysis.agent_metrics import DIMENSIONS, METRIC, NO_TIME, SCORE, SCORE_LABEL, TEAM
 from cxdesk.analysis.agent_report_compare import compare, difference
@@ -47,7 +59,6 @@ PREFETCH_DELAY_MS = 2_000
 RADAR_HEIGHT = 300
 TREND_HEIGHT = 205
 DRILL_NOTES = {"agent": "该客服的会话", SCORE: "该客服的会话"}
-
 
 
 def _kpis():
@@ -78,6 +89,7 @@ def _missing(value) -> bool:
         return bool(value != value)
     except TypeError:  # pd.NA
         return True
+
 
 class AgentsPage(BasePage):
     """Option bar; ranking table with the capability explained below; radar and trend on the right."""
@@ -164,8 +176,10 @@ class AgentsPage(BasePage):
         self.report_label.setObjectName("platformReport")
         self.report_label.setWordWrap(True)
         self.report_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.report_label.setToolTip("导入的平台客服日报（飞鸽、千牛/赤兔等）与本软件按聊天记录计算的指标对照；"
-                                     "差 = 计算 − 平台。口径不同（平台可能剔除机器人接待、按自然日统计等）会造成差异。")
+        self.report_label.setToolTip(
+            "导入的平台客服日报（飞鸽、千牛/赤兔等）与本软件按聊天记录计算的指标对照；"
+            "差 = 计算 − 平台。口径不同（平台可能剔除机器人接待、按自然日统计等）会造成差异。"
+        )
         self.report_label.hide()
         left_layout.addWidget(self.report_label)
         self.radar = CompactChartWidget(RADAR_HEIGHT, "选中一位客服查看能力雷达图", content)
@@ -235,8 +249,9 @@ class AgentsPage(BasePage):
         """Read the store in the background; the table fills when the job ends."""
         self._stale = False
         self.filter_bar.status_label.setText("正在计算客服指标…")
-        job = Job(self, _load_frames, str(self.ctx.store.path), self._views(), self._big(),
-                  label="计算客服绩效").without_progress_dialog()
+        job = Job(
+            self, _load_frames, str(self.ctx.store.path), self._views(), self._big(), label="计算客服绩效"
+        ).without_progress_dialog()
         generation = self._generation
         job.on_success(lambda frames: self._loaded(frames) if generation == self._generation else None)
         self.ctx.jobs.start(self.key, job)
@@ -292,9 +307,15 @@ class AgentsPage(BasePage):
         self._config_key = _kpis().config_key(self.config)
         bar = self.filter_bar
         date_from, date_to = bar.date_range()
-        self.table = _kpis().cached_kpi_table(self.frames, bar.period_kind(), shop_ids=bar.shop_ids(),
-                                              window=bar.window(), date_from=date_from, date_to=date_to,
-                                              config=self.config)
+        self.table = _kpis().cached_kpi_table(
+            self.frames,
+            bar.period_kind(),
+            shop_ids=bar.shop_ids(),
+            window=bar.window(),
+            date_from=date_from,
+            date_to=date_to,
+            config=self.config,
+        )
         keys = sorted(set(self.table["period"]) - {NO_TIME}, reverse=True)
         if NO_TIME in set(self.table["period"]):
             keys.append(NO_TIME)
@@ -323,8 +344,11 @@ class AgentsPage(BasePage):
     def _show_reports(self, rows: pd.DataFrame) -> None:
         """The platform's own daily report for this period beside the computed figures, if imported."""
         reports = self.reports.rows(self.filter_bar.shop_ids()) if self.reports.exists() else []
-        self.comparison = compare(rows.to_dict("records"), reports, self.filter_bar.period_kind(),
-                                  self.filter_bar.period()) if reports else None
+        self.comparison = (
+            compare(rows.to_dict("records"), reports, self.filter_bar.period_kind(), self.filter_bar.period())
+            if reports
+            else None
+        )
         if self.comparison is None or self.comparison.empty:
             self.report_label.hide()
             self.report_label.setText("")
@@ -388,9 +412,15 @@ class AgentsPage(BasePage):
     def _update_trend(self, row: pd.Series, name: str) -> None:
         bar = self.filter_bar
         kind = self._trend_kind()
-        table = _kpis().cached_kpi_table(self.frames, kind, shop_ids=bar.shop_ids(), window=bar.window(),
-                                         date_from=bar.date_range()[0], date_to=bar.date_range()[1],
-                                         config=self.config)
+        table = _kpis().cached_kpi_table(
+            self.frames,
+            kind,
+            shop_ids=bar.shop_ids(),
+            window=bar.window(),
+            date_from=bar.date_range()[0],
+            date_to=bar.date_range()[1],
+            config=self.config,
+        )
         table = table[table["period"] != NO_TIME]
         key = bar.trend_key()
         periods = sorted(set(table["period"]))
@@ -400,8 +430,15 @@ class AgentsPage(BasePage):
         label = bar.trend_box.currentText()
         unit = METRIC[key].unit if key in METRIC else "分"
         title = f"{label}（{unit}，{'按周' if kind == 'week' else bar.kind_box.currentText()}）"
-        self.trend.set_figure(trend_figure(periods, [None if _missing(v) else v * scale for v in agent],
-                                           [None if _missing(v) else v * scale for v in team], title, name))
+        self.trend.set_figure(
+            trend_figure(
+                periods,
+                [None if _missing(v) else v * scale for v in agent],
+                [None if _missing(v) else v * scale for v in team],
+                title,
+                name,
+            )
+        )
 
     # --- drill-down ---------------------------------------------------------------------------------
 
@@ -415,9 +452,18 @@ class AgentsPage(BasePage):
         key = self.model.key(column)
         bar = self.filter_bar
         agent = None if data["is_team"] else str(data["agent"])
-        rows = _kpis().drill(self.frames, key, agent, bar.period_kind(), str(data["period"]), shop_ids=bar.shop_ids(),
-                             date_from=bar.date_range()[0], date_to=bar.date_range()[1],
-                             window=bar.window(), config=self.config)
+        rows = _kpis().drill(
+            self.frames,
+            key,
+            agent,
+            bar.period_kind(),
+            str(data["period"]),
+            shop_ids=bar.shop_ids(),
+            date_from=bar.date_range()[0],
+            date_to=bar.date_range()[1],
+            window=bar.window(),
+            config=self.config,
+        )
         heads = self.repo.session_heads(rows["session_id"].head(5000).tolist())
         who = TEAM if agent is None else short_agent(agent)
         header = COLUMNS[column][1]
@@ -426,8 +472,9 @@ class AgentsPage(BasePage):
         conversations = RiskQueueRepo(self.ctx.store.conn)
         if self.drill_dialog is not None:
             self.drill_dialog.close()
-        self.drill_dialog = AgentDrillDialog(f"{header} 背后的会话 — {who}", note, rows, heads,
-                                             conversations.conversation, agent, self)
+        self.drill_dialog = AgentDrillDialog(
+            f"{header} 背后的会话 — {who}", note, rows, heads, conversations.conversation, agent, self
+        )
         self.drill_dialog.sig_open_session.connect(self.sig_open_session)
         self.drill_dialog.show()
         self.sig_drill_opened.emit(self.drill_dialog)
@@ -446,8 +493,16 @@ class AgentsPage(BasePage):
         from cxdesk.agent_export import export_agents
 
         bar = self.filter_bar
-        job = Job(self, export_agents, str(self.ctx.store.path), bar.period_kind(), path,
-                  shop_ids=bar.shop_ids(), window=bar.window(), label="导出客服绩效")
+        job = Job(
+            self,
+            export_agents,
+            str(self.ctx.store.path),
+            bar.period_kind(),
+            path,
+            shop_ids=bar.shop_ids(),
+            window=bar.window(),
+            label="导出客服绩效",
+        )
         job.on_success(lambda summary: self.filter_bar.status_label.setText(summary.describe()))
         return self.ctx.jobs.start(f"{self.key}.export", job)
 
@@ -463,19 +518,27 @@ def report_html(c) -> str:
             mine, theirs = line.values[key]
             diff = difference(key, mine, theirs)
             shown = "—" if diff is None else _diff_text(key, diff)
-            cells.append(f"<td nowrap>{format_value(key, mine)}</td><td nowrap>{format_value(key, theirs)}</td>"
-                         f"<td nowrap style='color:#777'>{shown}</td>")
+            cells.append(
+                f"<td nowrap>{format_value(key, mine)}</td><td nowrap>{format_value(key, theirs)}</td>"
+                f"<td nowrap style='color:#777'>{shown}</td>"
+            )
         name = escape(short_agent(line.agent))
         body.append(f"<tr><td nowrap>{name}</td>{''.join(cells)}</tr>")
     span = "" if c.days is None else (c.days[0] if c.days[0] == c.days[1] else f"{c.days[0]} 至 {c.days[1]}")
-    html = [f"<b>平台客服日报对照</b>（日报日期 {span}；{len(c.lines)} 位客服已对应；差 = 计算 − 平台，比率的差为百分点）",
-            f"<table border=0 cellspacing=0 cellpadding=2><tr><th rowspan=2 nowrap>客服</th>{head}</tr><tr>{sub}</tr>"
-            f"{''.join(body)}</table>"]
+    html = [
+        f"<b>平台客服日报对照</b>（日报日期 {span}；{len(c.lines)} 位客服已对应；差 = 计算 − 平台，比率的差为百分点）",
+        f"<table border=0 cellspacing=0 cellpadding=2><tr><th rowspan=2 nowrap>客服</th>{head}</tr><tr>{sub}</tr>"
+        f"{''.join(body)}</table>",
+    ]
     if c.unmatched:
-        html.append("<span style='color:#b35900'>日报中这些客服没有对应的聊天记录（按子账号匹配，未能对应）："
-                    f"{escape('、'.join(c.unmatched))}</span>")
+        html.append(
+            "<span style='color:#b35900'>日报中这些客服没有对应的聊天记录（按子账号匹配，未能对应）："
+            f"{escape('、'.join(c.unmatched))}</span>"
+        )
     if c.without_report:
-        html.append(f"<span style='color:#777'>日报中没有这些客服：{escape('、'.join(map(short_agent, c.without_report)))}</span>")
+        html.append(
+            f"<span style='color:#777'>日报中没有这些客服：{escape('、'.join(map(short_agent, c.without_report)))}</span>"
+        )
     return "<br>".join(html)
 
 

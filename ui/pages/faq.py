@@ -13,6 +13,7 @@ in seconds. Curation (rename, pin, hide, merge, split, save) writes on the
 GUI thread in one short transaction and then tells the window the data
 changed, which reloads this page (and 会话's FAQ marks).
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -20,7 +21,17 @@ from collections.abc import Callable
 from PySide6.QtCore import QItemSelection, QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView, QHBoxLayout, QHeaderView, QInputDialog, QMessageBox, QPushButton, QSplitter, QStyle, QTableView, QVBoxLayout, QWidget,
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QStyle,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
 )
 
 from cxdesk.store.faq import FaqCluster
@@ -28,11 +39,21 @@ from ui.models.faq_cluster_model import FaqClusterModel
 from ui.pages.base import BasePage, PageContext
 from ui.pages.faq_view._detail import FaqDetailWidget
 from ui.pages.faq_view._filters import FaqFilterBarWidget
-from ui.pages.faq_view._tasks import AnswersResult, DetailResult, FaqQuery, ListResult, load_answers, load_detail, load_list
+from ui.pages.faq_view._tasks import (
+    AnswersResult,
+    DetailResult,
+    FaqQuery,
+    ListResult,
+    load_answers,
+    load_detail,
+    load_list,
+)
 from ui.widgets.compact_chart import CompactChartWidget
 from ui.workers import Job
 
-NO_FAQ_WITH_DATA = "已导入数据，但还没有整理出常见问题：导入客服聊天记录后点左下角「分析数据」，完成后这里列出买家反复问的问题。"
+NO_FAQ_WITH_DATA = (
+    "已导入数据，但还没有整理出常见问题：导入客服聊天记录后点左下角「分析数据」，完成后这里列出买家反复问的问题。"
+)
 CHART_HEIGHT = 190
 
 
@@ -42,8 +63,7 @@ class FaqPage(BasePage):
     icon = QStyle.StandardPixmap.SP_MessageBoxQuestion
     empty_title = "还没有整理出常见问题"
     empty_description = (
-        "这里将把买家反复询问的问题归成一类类常见问题，按出现次数排序，"
-        "并给出客服回答得最好的答案，方便整理成快捷短语。"
+        "这里将把买家反复询问的问题归成一类类常见问题，按出现次数排序，并给出客服回答得最好的答案，方便整理成快捷短语。"
     )
     empty_how_to = "先在「导入」页导入客服聊天记录，然后运行分析。"
 
@@ -174,8 +194,13 @@ class FaqPage(BasePage):
         questions, clustered, visible = result.counts
         shown = len(result.clusters)
         self.filter_bar.summary.setText(
-            f"{visible:,} 类问题，共 {clustered:,} 次提问" if shown == visible and not result.query.search
-            and not result.query.product and result.query.shop_id is None else f"显示 {shown:,} 类（共 {visible:,} 类，{clustered:,} 次提问）")
+            f"{visible:,} 类问题，共 {clustered:,} 次提问"
+            if shown == visible
+            and not result.query.search
+            and not result.query.product
+            and result.query.shop_id is None
+            else f"显示 {shown:,} 类（共 {visible:,} 类，{clustered:,} 次提问）"
+        )
         self._draw_chart(result)
         row = self.model.row_of(keep) if keep is not None else -1
         if row < 0 and shown:
@@ -194,8 +219,11 @@ class FaqPage(BasePage):
         from ui.pages.faq_view._figures import timeline_figure
 
         width = max(3.0, self.chart.width() / 100) if self.chart.width() > 100 else 5.2
-        self.chart.set_figure(timeline_figure(result.timeline, result.chart_labels, result.query.bucket,
-                                              width=width, height=CHART_HEIGHT / 100))
+        self.chart.set_figure(
+            timeline_figure(
+                result.timeline, result.chart_labels, result.query.bucket, width=width, height=CHART_HEIGHT / 100
+            )
+        )
 
     def _chart_picked(self, gid: str) -> None:
         kind, _, value = gid.partition(":")
@@ -322,7 +350,9 @@ class FaqPage(BasePage):
             return
         c = selected[0]
         if not c.hidden and not self.confirm(
-                "隐藏问题", f"隐藏「{c.label}」（{c.size:,} 次提问）？\n隐藏后不在列表和导出中显示，勾选「显示已隐藏」可找回。"):
+            "隐藏问题",
+            f"隐藏「{c.label}」（{c.size:,} 次提问）？\n隐藏后不在列表和导出中显示，勾选「显示已隐藏」可找回。",
+        ):
             return
         with self.ctx.store.transaction():
             self.repo.hide(c.id, not c.hidden)
@@ -338,8 +368,11 @@ class FaqPage(BasePage):
         target = max(selected, key=lambda c: (c.pinned, c.size))
         others = [c for c in selected if c.id != target.id]
         names = "\n".join(f"· {c.label}（{c.size:,} 次）" for c in others)
-        if not self.confirm("合并问题", f"把下面 {len(others)} 类问题并入「{target.label}」？\n{names}\n\n"
-                                        "合并后这些问题的名称不再保留（推荐回答只在目标没有时沿用）。"):
+        if not self.confirm(
+            "合并问题",
+            f"把下面 {len(others)} 类问题并入「{target.label}」？\n{names}\n\n"
+            "合并后这些问题的名称不再保留（推荐回答只在目标没有时沿用）。",
+        ):
             return
         with self.ctx.store.transaction():
             self.repo.merge(target.id, [c.id for c in others])
@@ -352,8 +385,11 @@ class FaqPage(BasePage):
         if not ids or self.detail.cluster_id is None:
             return
         first = self.detail.question_model.question(self.detail.questions.currentIndex().row())
-        label = self.ask_text("拆出为新问题", f"把选中的 {len(ids)} 条提问拆出，新问题的名称：",
-                              first.question if first is not None else "")
+        label = self.ask_text(
+            "拆出为新问题",
+            f"把选中的 {len(ids)} 条提问拆出，新问题的名称：",
+            first.question if first is not None else "",
+        )
         if label is None or not label.strip():
             return
         with self.ctx.store.transaction():
@@ -370,8 +406,9 @@ class FaqPage(BasePage):
         choices = [(i, label, n) for i, label, n in self.repo.cluster_labels() if i != cid]
         if not choices:
             return
-        index = self.ask_choice("移到其他问题", f"把选中的 {len(ids)} 条提问移到：",
-                                [f"{label}（{n:,} 次）" for _i, label, n in choices])
+        index = self.ask_choice(
+            "移到其他问题", f"把选中的 {len(ids)} 条提问移到：", [f"{label}（{n:,} 次）" for _i, label, n in choices]
+        )
         if index is None:
             return
         target, label, _n = choices[index]

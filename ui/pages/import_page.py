@@ -11,6 +11,7 @@ All reading, mapping and writing is ``cxdesk.importers``; this page only
 snapshots the user's choices (STYLE §7) and shows outcomes. Expected
 problems are shown inline, in red; only bugs get the Job helper's dialog.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -45,8 +46,10 @@ from ui.settings import LAST_IMPORT_DIR, UiSettings
 from ui.workers import Job
 
 FILE_FILTER = "平台导出文件 (*.csv *.tsv *.txt *.xlsx *.json);;所有文件 (*)"
-DROP_HINT = ("把平台后台导出的评价、客服聊天记录或订单文件拖到这里，或点「选择文件…」（可多选）。"
-             "支持 CSV / Excel / JSON，千牛聊天文本和京东 JDDC 对话文件。")
+DROP_HINT = (
+    "把平台后台导出的评价、客服聊天记录或订单文件拖到这里，或点「选择文件…」（可多选）。"
+    "支持 CSV / Excel / JSON，千牛聊天文本和京东 JDDC 对话文件。"
+)
 OWNER_PREVIEW = "import/preview"
 MIN_PREVIEW_COLUMN, MAX_PREVIEW_COLUMN = 70, 300  # px: readable, and long texts do not hide the rest
 
@@ -294,8 +297,9 @@ class ImportPage(ImportRunMixin, HistoryActionsMixin, BasePage):
                 self.sig_preview_ready.emit()  # settled: nothing to preview
             return
         self.preview_title.setText(f"预览：{entry.path.name}（正在读取前 {PREVIEW_ROWS} 行…）")
-        job = Job(self, preview_job, entry.path, entry.detection, entry.kind, entry.import_mapping(),
-                  label="生成预览").without_progress_dialog()
+        job = Job(
+            self, preview_job, entry.path, entry.detection, entry.kind, entry.import_mapping(), label="生成预览"
+        ).without_progress_dialog()
         job.on_success(lambda result: self._on_preview(entry, result))
         self.ctx.jobs.start(OWNER_PREVIEW, job)
 
@@ -312,8 +316,7 @@ class ImportPage(ImportRunMixin, HistoryActionsMixin, BasePage):
             self._fit_preview_columns()
             bad = sum(1 for r in records if "error" in r)
             note = f"，其中 {bad} 行无法导入（红色）" if bad else ""
-            self.preview_title.setText(
-                f"预览：{entry.path.name}（前 {len(records)} 行，按导入后的字段显示{note}）")
+            self.preview_title.setText(f"预览：{entry.path.name}（前 {len(records)} 行，按导入后的字段显示{note}）")
         self.sig_preview_ready.emit()
 
     def _fit_preview_columns(self) -> None:

@@ -14,6 +14,7 @@ user's store) it offers 清除演示数据, which asks, then removes exactly tho
 batches in the background (:func:`cxdesk.demo.clear_demo`, backed up first)
 and emits ``sig_demo_cleared``.
 """
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -54,10 +55,14 @@ MAX_PANEL_WIDTH = 900  # readable line length on wide windows (the welcome text)
 SYNTHETIC_BANNER = "当前为演示数据（合成），仅供体验，不代表任何真实店铺。"
 # The banner in the demo's own database, and in a user's store that holds demo batches (all, or beside own data).
 DEMO_STORE_BANNER = SYNTHETIC_BANNER + "演示数据单独存放，您自己的数据不在这里，也不受影响。"
-DEMO_ONLY_BANNER = (SYNTHETIC_BANNER + "这份演示数据在您自己的数据库里（旧版本首次启动时放入）；"
-                    "清除后，演示数据改为从「查看演示数据」单独打开。")
-DEMO_MIXED_BANNER = ("当前数据库中既有您导入的数据，也有演示数据（合成，旧版本首次启动时放入），"
-                     "各页的数字把两者算在了一起。「清除演示数据」只删除演示数据，您导入的数据保留。")
+DEMO_ONLY_BANNER = (
+    SYNTHETIC_BANNER + "这份演示数据在您自己的数据库里（旧版本首次启动时放入）；"
+    "清除后，演示数据改为从「查看演示数据」单独打开。"
+)
+DEMO_MIXED_BANNER = (
+    "当前数据库中既有您导入的数据，也有演示数据（合成，旧版本首次启动时放入），"
+    "各页的数字把两者算在了一起。「清除演示数据」只删除演示数据，您导入的数据保留。"
+)
 
 # (StoreCounts field, caption) in display order: the store's totals under the dashboard.
 _STATS = (
@@ -159,9 +164,7 @@ class OverviewPage(BasePage):
         panel = QWidget(scroll)
         self.banner_frame = QFrame(panel)
         self.banner_frame.setObjectName("demoBanner")
-        self.banner_frame.setStyleSheet(
-            "#demoBanner { background: #fff3cd; border: 1px solid #f0d98c; }"
-        )
+        self.banner_frame.setStyleSheet("#demoBanner { background: #fff3cd; border: 1px solid #f0d98c; }")
         self.synthetic_banner = _wrapped(SYNTHETIC_BANNER, self.banner_frame, bold=True)
         self.synthetic_banner.setStyleSheet("color: #7a5a00;")
         self.banner_button = QPushButton("", self.banner_frame)
@@ -308,7 +311,8 @@ class OverviewPage(BasePage):
         """The confirm dialog (tests replace this method)."""
         kept = f"您自己导入的 {own} 个批次保留不动。" if own else "您还没有导入自己的数据，清除后数据库为空。"
         answer = QMessageBox.question(
-            self, "清除演示数据",
+            self,
+            "清除演示数据",
             f"确定从这个数据库中清除演示数据吗？\n\n将删除演示数据的 {demo_rows:,} 条记录及其分析结果；{kept}\n"
             "清除前会自动备份数据库，可在 设置 → 数据库备份 中恢复。之后仍可随时「查看演示数据」（单独存放）。",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,

@@ -14,13 +14,23 @@ Next to the list, the 「追评转差」 tab lists reviews whose follow-up turne
 negative after a positive first review (an early warning of quality
 problems); both lists share the detail view below them.
 """
+
 from __future__ import annotations
 
 from PySide6.QtCore import QItemSelection, Qt, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView, QHeaderView, QLabel, QMessageBox, QPushButton, QSplitter, QStyle,
-    QTableView, QTabWidget, QVBoxLayout, QWidget,
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QStyle,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
 )
 
 from cxdesk.analysis.voc import EmergingResult
@@ -31,7 +41,12 @@ from ui.pages.reviews_voc._filters import FilterBarWidget
 from ui.pages.reviews_voc._panels import ChartTabsWidget, EmergingPanelWidget
 from ui.pages.reviews_voc._shifts import ShiftListWidget
 from ui.pages.reviews_voc._tasks import (
-    ChartData, VocSnapshot, load_charts, load_emerging, load_page, load_snapshot,
+    ChartData,
+    VocSnapshot,
+    load_charts,
+    load_emerging,
+    load_page,
+    load_snapshot,
 )
 from ui.widgets.review_detail import ReviewDetailWidget
 from ui.widgets.table_columns import TextColumnKeeper, fit_columns
@@ -200,8 +215,17 @@ class ReviewsPage(BasePage):
 
     def _load_more(self, generation: int, sort: str, descending: bool, offset: int) -> None:
         """The view scrolled to the end of the loaded rows: fetch the next page in the background."""
-        job = Job(self, load_page, self.ctx.store.path, self._current_filter(), sort, descending, offset, PAGE_SIZE,
-                  label="加载更多评价")
+        job = Job(
+            self,
+            load_page,
+            self.ctx.store.path,
+            self._current_filter(),
+            sort,
+            descending,
+            offset,
+            PAGE_SIZE,
+            label="加载更多评价",
+        )
         job.without_progress_dialog().on_success(lambda rows: self.model.append_rows(generation, offset, rows))
         self.ctx.jobs.start(f"{self.key}.more", job)
 
@@ -276,8 +300,12 @@ class ReviewsPage(BasePage):
             return
         try:
             dialog = CustomerTimelineDialog.for_target(
-                self.ctx.store, "review", self.shown_review_id,
-                open_session=lambda s, m: self.sig_open_session.emit(s, m), parent=self)
+                self.ctx.store,
+                "review",
+                self.shown_review_id,
+                open_session=lambda s, m: self.sig_open_session.emit(s, m),
+                parent=self,
+            )
         except CxdeskError as exc:
             QMessageBox.warning(self, "买家时间线", str(exc))
             return

@@ -13,6 +13,7 @@ Other pages open a session here through the main window
 their own ``sig_open_session``); each session shown is announced with
 ``sig_session_shown`` so the window can keep browser-like back/forward.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -21,8 +22,17 @@ from pathlib import Path
 from PySide6.QtCore import QItemSelection, QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView, QApplication, QHBoxLayout, QHeaderView, QLabel, QPushButton, QSplitter,
-    QStyle, QTableView, QVBoxLayout, QWidget,
+    QAbstractItemView,
+    QApplication,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QStyle,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
 )
 
 from cxdesk.analysis.service_time import load_config, timing_for
@@ -39,13 +49,31 @@ from ui.widgets.chat_html import conversation_text
 from ui.widgets.table_columns import fit_columns
 from ui.workers import Job
 
-COLUMN_WIDTHS = {"started": 112, "buyer": 96, "agents": 84, "messages": 40, "first_response": 70,
-                 "sentiment": 62, "risk": 52, "reviewed": 40, "duration": 52, "faq": 110, "order": 130,
-                 "shop": 130, "platform": 60}
+COLUMN_WIDTHS = {
+    "started": 112,
+    "buyer": 96,
+    "agents": 84,
+    "messages": 40,
+    "first_response": 70,
+    "sentiment": 62,
+    "risk": 52,
+    "reviewed": 40,
+    "duration": 52,
+    "faq": 110,
+    "order": 130,
+    "shop": 130,
+    "platform": 60,
+}
 # The narrow columns get their content's width (any font, any scale): the widest value each can show.
-COLUMN_SAMPLES = {"started": ("2024-06-30 23:46",), "messages": ("999",), "first_response": ("59 分 59 秒", "未回复"),
-                  "sentiment": ("正面",), "risk": ("高 100",), "reviewed": ("✓", "✎"),
-                  "duration": ("59 分", "9.9 时")}
+COLUMN_SAMPLES = {
+    "started": ("2024-06-30 23:46",),
+    "messages": ("999",),
+    "first_response": ("59 分 59 秒", "未回复"),
+    "sentiment": ("正面",),
+    "risk": ("高 100",),
+    "reviewed": ("✓", "✎"),
+    "duration": ("59 分", "9.9 时"),
+}
 # The list shows at least the columns up to 风险 when the conversation keeps this much room.
 KEY_COLUMNS_END = "risk"
 MIN_DETAIL_WIDTH = 440
@@ -60,8 +88,7 @@ class SessionsPage(BasePage):
     icon = QStyle.StandardPixmap.SP_FileDialogDetailedView
     empty_title = "还没有可浏览的会话"
     empty_description = (
-        "这里将列出客服会话（买家、接待客服、开始时间、消息数），"
-        "选中一条即可按时间顺序查看买家与客服的完整对话。"
+        "这里将列出客服会话（买家、接待客服、开始时间、消息数），选中一条即可按时间顺序查看买家与客服的完整对话。"
     )
     empty_how_to = "先在「导入」页导入客服聊天记录。"
 
@@ -202,7 +229,9 @@ class SessionsPage(BasePage):
         with QSignalBlocker(self.view.selectionModel()):
             self.model.set_result(result.ids, self.repo.rows, result.first_rows)
         total, all_ = len(result.ids), result.options.sessions
-        self.count_label.setText(f"全部 {total:,} 个会话" if total == all_ else f"筛选出 {total:,} 个会话（共 {all_:,} 个）")
+        self.count_label.setText(
+            f"全部 {total:,} 个会话" if total == all_ else f"筛选出 {total:,} 个会话（共 {all_:,} 个）"
+        )
         self.export_button.setEnabled(total > 0)
         target = self._pending if self._pending is not None else shown
         self._pending = None
@@ -261,9 +290,14 @@ class SessionsPage(BasePage):
         row = self.repo.row(session_id)
         if conv is None or row is None:
             return None
-        return SessionDetail(conv, timing_for(conv.session.platform, self._service),
-                             self.repo.review_state(session_id), self.risk_repo.linked_orders(_as_flag(row)),
-                             row, self.repo.faq_marks(session_id))
+        return SessionDetail(
+            conv,
+            timing_for(conv.session.platform, self._service),
+            self.repo.review_state(session_id),
+            self.risk_repo.linked_orders(_as_flag(row)),
+            row,
+            self.repo.faq_marks(session_id),
+        )
 
     def _reshow(self) -> None:
         """Re-read the open session (after a write), keeping the scroll position."""
@@ -327,15 +361,20 @@ class SessionsPage(BasePage):
         self.ctx.jobs.start(f"{self.key}.export", job)
 
     def _exported(self, summary: object) -> None:
-        self.count_label.setText(getattr(summary, "describe")())
+        self.count_label.setText(summary.describe())
         self.sig_exported.emit(summary)
 
     def _ask_export_path(self) -> Path | None:
         from ui.widgets.save_path import ask_save_path
 
         folder = self.settings.get(LAST_EXPORT_DIR) or str(Path.home())
-        path = ask_save_path(self, "导出会话列表", Path(folder) / "会话列表.xlsx",
-                             "Excel 文件 (*.xlsx);;CSV 文件 (*.csv)", self.ctx.store.path)
+        path = ask_save_path(
+            self,
+            "导出会话列表",
+            Path(folder) / "会话列表.xlsx",
+            "Excel 文件 (*.xlsx);;CSV 文件 (*.csv)",
+            self.ctx.store.path,
+        )
         if path is not None:
             self.settings.set(LAST_EXPORT_DIR, str(path.parent))
         return path
@@ -343,8 +382,32 @@ class SessionsPage(BasePage):
 
 def _as_flag(row: SessionRow) -> FlagRow:
     """The session as the 风险 page's order look-up expects it (reused, not duplicated)."""
-    return FlagRow(0, "session", row.id, "", "", "", "", None, None, None, None, row.started_at, row.shop_id,
-                   row.shop, row.platform, row.id, row.buyer, row.agent, None, None, None, None, None, None)
+    return FlagRow(
+        0,
+        "session",
+        row.id,
+        "",
+        "",
+        "",
+        "",
+        None,
+        None,
+        None,
+        None,
+        row.started_at,
+        row.shop_id,
+        row.shop,
+        row.platform,
+        row.id,
+        row.buyer,
+        row.agent,
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+    )
 
 
 if __name__ == "__main__":

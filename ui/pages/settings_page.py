@@ -10,6 +10,7 @@ shown: triage on 风险 changes the shares without a data-changed signal).
 Folder opening goes through an injectable ``open_url`` so tests never
 launch a file manager.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -185,7 +186,9 @@ class SettingsPage(BasePage):
     def refresh_lexicon(self) -> None:
         from cxdesk.analysis.aspect_lexicon_edit import summary
 
-        self.lexicon_label.setText(summary() + "\n按店铺类目开启词表（如卖吃的开启「餐饮/食品」），或添加本店评价里常见的说法。")
+        self.lexicon_label.setText(
+            summary() + "\n按店铺类目开启词表（如卖吃的开启「餐饮/食品」），或添加本店评价里常见的说法。"
+        )
 
     def edit_lexicon(self) -> None:
         from ui.widgets.aspect_lexicon_dialog import AspectLexiconDialog
@@ -233,8 +236,9 @@ class SettingsPage(BasePage):
         rule = self._selected_user_rule()
         if rule is None:
             return
-        answer = QMessageBox.question(self, "删除自定义规则",
-                                      f"删除规则「{rule['id']}」？已标记的风险记录会保留，下次分析不再产生新的。")
+        answer = QMessageBox.question(
+            self, "删除自定义规则", f"删除规则「{rule['id']}」？已标记的风险记录会保留，下次分析不再产生新的。"
+        )
         if answer == QMessageBox.StandardButton.Yes:
             delete_user_rule(rule["id"])
             self.refresh_rule_stats()
@@ -280,7 +284,8 @@ class SettingsPage(BasePage):
 
     def _models_text(self) -> str:
         """Which sentiment model each shop's unrated texts get, with its measured accuracy."""
-        from cxdesk.analysis.calibration import MIN_PER_CLASS, model_status
+        from cxdesk.analysis.calibration import model_status
+        from cxdesk.analysis.sentiment import MIN_PER_CLASS
         from cxdesk.analysis.sentiment import SentimentModel
 
         base = SentimentModel.load().version
@@ -289,10 +294,13 @@ class SettingsPage(BasePage):
             if st.calibrated:
                 lines.append(
                     f"{st.shop_name}（{st.platform_label}）：本店校准模型，在本店留出的 {st.heldout_n} 条评分评价上"
-                    f"准确率 {st.heldout_accuracy:.1%}（训练用差评 {st.n_neg} 条、好评 {st.n_pos} 条；{st.fitted_at}）")
+                    f"准确率 {st.heldout_accuracy:.1%}（训练用差评 {st.n_neg} 条、好评 {st.n_pos} 条；{st.fitted_at}）"
+                )
             else:
-                lines.append(f"{st.shop_name}（{st.platform_label}）：使用内置模型（有文字的差评、好评各满 "
-                             f"{MIN_PER_CLASS} 条后，分析时自动校准本店模型）")
+                lines.append(
+                    f"{st.shop_name}（{st.platform_label}）：使用内置模型（有文字的差评、好评各满 "
+                    f"{MIN_PER_CLASS} 条后，分析时自动校准本店模型）"
+                )
         return "\n".join(lines)
 
     def _folder_row(self, path: Path, name: str) -> QWidget:

@@ -1,4 +1,5 @@
 """Reusable widgets shared by several pages."""
+
 from __future__ import annotations
 
 from ui.widgets.empty_state import EmptyStateWidget

@@ -6,6 +6,7 @@ the user's copy in the data folder. The user sees aspects, their words and the
 category packs, never the JSON. Saving tells them the next 分析数据 re-reads
 every review (the aspect stage's version holds the lexicon's fingerprint).
 """
+
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
@@ -124,9 +125,12 @@ class AspectLexiconDialog(QDialog):
         self.setObjectName("aspectLexiconDialog")
         self.draft: LexiconDraft | None = None
         self.saved = False  # something was saved (or restored) while the dialog was open
-        intro = _grey("「评价分析」页用这张词表判断买家每句评价在说哪个方面（如物流、口味），是夸奖还是抱怨。"
-                      "在左边选一个方面，在右边添加或删除它的词；绿色的词是本店添加的。"
-                      "保存后，下次「分析数据」时会按新词表重新读取全部评价。", self)
+        intro = _grey(
+            "「评价分析」页用这张词表判断买家每句评价在说哪个方面（如物流、口味），是夸奖还是抱怨。"
+            "在左边选一个方面，在右边添加或删除它的词；绿色的词是本店添加的。"
+            "保存后，下次「分析数据」时会按新词表重新读取全部评价。",
+            self,
+        )
         self.packs_box = QGroupBox("店铺类目：按本店卖的东西开启，不卖这类商品就关闭", self)
         self.packs_layout = QVBoxLayout(self.packs_box)
         self.packs_layout.setSpacing(2)
@@ -407,8 +411,11 @@ class AspectLexiconDialog(QDialog):
         return answer == QMessageBox.StandardButton.Yes
 
     def restore(self) -> None:
-        if not self.confirm("恢复内置词表", "删除本店对评价方面词表的全部修改（添加的词、新方面、类目开关），"
-                                            "恢复为程序自带的词表？下次「分析数据」时会重新读取全部评价。"):
+        if not self.confirm(
+            "恢复内置词表",
+            "删除本店对评价方面词表的全部修改（添加的词、新方面、类目开关），"
+            "恢复为程序自带的词表？下次「分析数据」时会重新读取全部评价。",
+        ):
             return
         try:
             removed = restore_defaults()
@@ -420,7 +427,10 @@ class AspectLexiconDialog(QDialog):
         self._say("已恢复内置词表。" if removed else "本来就在使用内置词表。")
 
     def reject(self) -> None:
-        if self.draft is not None and self.draft.modified() \
-                and not self.confirm("放弃修改", "有修改还没有保存，关闭后会丢失。确定关闭吗？"):
+        if (
+            self.draft is not None
+            and self.draft.modified()
+            and not self.confirm("放弃修改", "有修改还没有保存，关闭后会丢失。确定关闭吗？")
+        ):
             return
         super().reject()

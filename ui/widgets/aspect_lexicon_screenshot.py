@@ -6,6 +6,7 @@ at its own size (1100×640, it fits a 1200×700 screen) in a temporary data fold
 example word the shop might use and grabs the dialog. Nothing is saved. No
 database is needed: the editor works on the lexicon files only.
 """
+
 from __future__ import annotations
 
 import argparse

@@ -7,6 +7,7 @@ the chosen backup id to ``restore_handler`` (``ui.app`` sets it: it stops the
 jobs, closes the store, restores in the background and reopens the window).
 ``confirm`` is injectable so tests never block on a dialog.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -35,8 +36,13 @@ VISIBLE_ROWS = BACKUPS_KEPT + 1  # the kept ones plus the one a restore adds
 
 
 def ask_yes_no(parent: QWidget, title: str, text: str) -> bool:
-    answer = QMessageBox.question(parent, title, text, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-                                  QMessageBox.StandardButton.No)
+    answer = QMessageBox.question(
+        parent,
+        title,
+        text,
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+        QMessageBox.StandardButton.No,
+    )
     return answer == QMessageBox.StandardButton.Yes
 
 
@@ -105,8 +111,10 @@ class BackupPanel(QWidget):
 
     def reload(self) -> None:
         """Re-read the backups folder (newest first)."""
-        self.hint.setText(f"升级数据库结构前、撤销导入前会自动备份，只保留最近 {BACKUPS_KEPT} 个；"
-                          f"恢复时当前数据库也会先另存为一个备份。备份位置：{backup_dir(self.store.path)}")
+        self.hint.setText(
+            f"升级数据库结构前、撤销导入前会自动备份，只保留最近 {BACKUPS_KEPT} 个；"
+            f"恢复时当前数据库也会先另存为一个备份。备份位置：{backup_dir(self.store.path)}"
+        )
         self.backups = list_backups(self.store.path)
         self.table.setRowCount(len(self.backups))
         for row, backup in enumerate(self.backups):
@@ -153,9 +161,11 @@ class BackupPanel(QWidget):
         if self.restore_handler is None:
             self.message.setText("请在主窗口的「设置」页恢复备份，或使用命令 python main.py backup restore。")
             return False
-        question = (f"用 {backup.time_text} 的备份（{backup.label}，{backup.size_text}）替换当前数据库？\n\n"
-                    "备份之后导入、分析和处理的内容都会回到备份时的样子。当前数据库会先另存为一个备份，"
-                    "需要时可以再恢复回来。\n\n正在进行的任务会停止，恢复后窗口会重新打开。")
+        question = (
+            f"用 {backup.time_text} 的备份（{backup.label}，{backup.size_text}）替换当前数据库？\n\n"
+            "备份之后导入、分析和处理的内容都会回到备份时的样子。当前数据库会先另存为一个备份，"
+            "需要时可以再恢复回来。\n\n正在进行的任务会停止，恢复后窗口会重新打开。"
+        )
         if not self.confirm(self, "恢复备份", question):
             return False
         self.restore_handler(backup.id)

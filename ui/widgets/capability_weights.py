@@ -4,6 +4,7 @@ The widget only collects numbers; :func:`cxdesk.analysis.capability.save_weights
 checks them and writes the user's copy of ``capability.json`` (the CLI and
 the 客服绩效 page read the same file). A refusal is shown inline.
 """
+
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
@@ -26,8 +27,11 @@ class CapabilityWeightsWidget(QWidget):
         font = title.font()
         font.setBold(True)
         title.setFont(font)
-        hint = QLabel("综合得分 = 各维度得分按下面的权重加权平均（相对值，不必加起来等于 100）；"
-                      "缺数据的维度（如没有订单时的「转化」）不计入。", self)
+        hint = QLabel(
+            "综合得分 = 各维度得分按下面的权重加权平均（相对值，不必加起来等于 100）；"
+            "缺数据的维度（如没有订单时的「转化」）不计入。",
+            self,
+        )
         hint.setWordWrap(True)
         hint.setStyleSheet("color: #666;")
         grid = QGridLayout()

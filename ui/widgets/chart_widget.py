@@ -5,6 +5,7 @@ never at start-up; the same first use registers the bundled CJK font with
 matplotlib (``cxdesk.fonts.setup_matplotlib_fonts``) so labels are not boxes.
 The widget never uses pyplot (STYLE §18, §25).
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING

@@ -19,6 +19,7 @@ Links carry what they stand for (``flag:12``, ``faq:3``, ``sent:88``);
 because Qt's rich text has no ``title`` tooltips. Every piece of imported
 text is escaped.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -108,8 +109,9 @@ def _mark_spans(text: str, spans: Sequence[tuple[int, int, FlagRow]], tips: dict
             color = LEVEL_MARKS.get(strongest.level, "#ffe3b3") if live else FALSE_ALARM_MARK
             href = "flag:" + ",".join(str(f.id) for f in flags)
             tips[href] = "\n\n".join(flag_tip(f) for f in flags)
-            out.append(f"<a href='{href}' style='color:#1a1a1a; text-decoration:none; "
-                       f"background-color:{color}'>{piece}</a>")
+            out.append(
+                f"<a href='{href}' style='color:#1a1a1a; text-decoration:none; background-color:{color}'>{piece}</a>"
+            )
         else:
             out.append(piece)
         i = j
@@ -131,8 +133,7 @@ def _wait_line(wait: Wait, timing: PlatformTiming, flags: list[FlagRow], tips: d
         tips[href] = "\n\n".join(flag_tip(f) for f in flags)
         body = f"<a href='{href}' style='color:{color}; text-decoration:none'>{body} ⚑</a>"
     weight = "bold" if wait.kind != "ok" else "normal"
-    return (f"<p align='center' style='margin:2px; font-size:9pt; color:{color}; font-weight:{weight}'>"
-            f"{body}</p>")
+    return f"<p align='center' style='margin:2px; font-size:9pt; color:{color}; font-weight:{weight}'>{body}</p>"
 
 
 def _session_flag_seqs(flags: Sequence[FlagRow]) -> tuple[dict[int, list[FlagRow]], dict[int, list[FlagRow]]]:
@@ -162,14 +163,19 @@ def _header(m: Message, buyer: str, mask: bool, tips: dict[str, str]) -> str:
     if m.role == "buyer" and m.label is not None:
         href = f"sent:{m.id}"
         tips[href] = f"情感：{m.label}" + (f"（{m.score:.2f}，0 最负面、1 最正面）" if m.score is not None else "")
-        dot = (f" <a href='{href}' style='color:{SENTIMENT_COLORS.get(m.label, '#777')}; "
-               f"text-decoration:none'>●</a>")
+        dot = f" <a href='{href}' style='color:{SENTIMENT_COLORS.get(m.label, '#777')}; text-decoration:none'>●</a>"
     time = (m.sent_at or "")[5:19]
-    return (f"<span style='color:#777; font-size:9pt'>{escape(name or who)} · {escape(time)}</span>{dot}")
+    return f"<span style='color:#777; font-size:9pt'>{escape(name or who)} · {escape(time)}</span>{dot}"
 
 
-def chat_html(conv: Conversation, timing: PlatformTiming, *, faq: Sequence[FaqMark] = (), mask: bool = False,
-              focus_message_id: int | None = None) -> ChatHtml:
+def chat_html(
+    conv: Conversation,
+    timing: PlatformTiming,
+    *,
+    faq: Sequence[FaqMark] = (),
+    mask: bool = False,
+    focus_message_id: int | None = None,
+) -> ChatHtml:
     """The whole conversation; each message has an anchor ``m<id>`` to scroll to."""
     tips: dict[str, str] = {}
     spans: dict[int, list[tuple[int, int, FlagRow]]] = defaultdict(list)
@@ -187,24 +193,36 @@ def chat_html(conv: Conversation, timing: PlatformTiming, *, faq: Sequence[FaqMa
     for m in conv.messages:
         if m.seq in wait_at:
             parts.append(_wait_line(wait_at[m.seq], timing, by_reply.get(m.seq, []), tips))
-        parts.append(_message(m, buyer, mask, spans.get(m.id, []), faq_of.get(m.id, []),
-                              m.id == focus_message_id, tips))
+        parts.append(
+            _message(m, buyer, mask, spans.get(m.id, []), faq_of.get(m.id, []), m.id == focus_message_id, tips)
+        )
         for f in by_message.get(m.seq, []):
             href = f"flag:{f.id}"
             tips[href] = flag_tip(f)
-            parts.append(f"<p align='left' style='margin:2px 0 6px 8px; font-size:9pt'>"
-                         f"<a href='{href}' style='color:#c62828; text-decoration:none'>⚑ "
-                         f"{escape(SERVICE_LABELS.get(f.rule_id, f.category))}</a></p>")
+            parts.append(
+                f"<p align='left' style='margin:2px 0 6px 8px; font-size:9pt'>"
+                f"<a href='{href}' style='color:#c62828; text-decoration:none'>⚑ "
+                f"{escape(SERVICE_LABELS.get(f.rule_id, f.category))}</a></p>"
+            )
     return ChatHtml("".join(parts), tips, waits)
 
 
-def _message(m: Message, buyer: str, mask: bool, spans: list[tuple[int, int, FlagRow]],
-             faq: list[FaqMark], focus: bool, tips: dict[str, str]) -> str:
+def _message(
+    m: Message,
+    buyer: str,
+    mask: bool,
+    spans: list[tuple[int, int, FlagRow]],
+    faq: list[FaqMark],
+    focus: bool,
+    tips: dict[str, str],
+) -> str:
     content = mask_text(m.content) if mask else m.content
     anchor = f"<a name='m{m.id}'></a>"
     if m.role == "system":
-        return (f"<p align='center' style='margin:4px; color:#888; font-size:9pt'>{anchor}"
-                f"{escape((m.sent_at or '')[11:19])} · {_mark_spans(content, spans, tips) or '（系统消息）'}</p>")
+        return (
+            f"<p align='center' style='margin:4px; color:#888; font-size:9pt'>{anchor}"
+            f"{escape((m.sent_at or '')[11:19])} · {_mark_spans(content, spans, tips) or '（系统消息）'}</p>"
+        )
     body = _mark_spans(content, spans, tips) or EMPTY
     background = FOCUS_BUBBLE if focus else BUBBLE.get(m.role, BUBBLE["buyer"])
     align = "left" if m.role == "buyer" else "right"
@@ -212,14 +230,18 @@ def _message(m: Message, buyer: str, mask: bool, spans: list[tuple[int, int, Fla
     for mark in faq:
         href = f"faq:{mark.cluster_id}"
         tips[href] = f"这个问题归入常见问题「{mark.label}」，点击查看该问题的所有会话"
-        extra += (f"<br><a href='{href}' style='color:{FAQ_COLOR}; text-decoration:none; font-size:9pt'>"
-                  f"？ 常见问题：{escape(mark.label)}</a>")
+        extra += (
+            f"<br><a href='{href}' style='color:{FAQ_COLOR}; text-decoration:none; font-size:9pt'>"
+            f"？ 常见问题：{escape(mark.label)}</a>"
+        )
     border = "border:1px solid #e0b800;" if focus else ""
-    return (f"<table align='{align}' width='{BUBBLE_WIDTH}' cellspacing='0' cellpadding='1' "
-            f"style='margin-top:4px; margin-bottom:2px'><tr><td align='{align}'>{anchor}"
-            f"{_header(m, buyer, mask, tips)}</td></tr>"
-            f"<tr><td align='left' bgcolor='{background}' style='padding:6px; {border}'>{body}{extra}</td></tr>"
-            f"</table>")
+    return (
+        f"<table align='{align}' width='{BUBBLE_WIDTH}' cellspacing='0' cellpadding='1' "
+        f"style='margin-top:4px; margin-bottom:2px'><tr><td align='{align}'>{anchor}"
+        f"{_header(m, buyer, mask, tips)}</td></tr>"
+        f"<tr><td align='left' bgcolor='{background}' style='padding:6px; {border}'>{body}{extra}</td></tr>"
+        f"</table>"
+    )
 
 
 def conversation_text(conv: Conversation, *, mask: bool = False) -> str:

@@ -5,6 +5,7 @@ Hovering a mark shows what it is (the rule of a flagged span, a sentiment
 score, a FAQ cluster); clicking a flag or a FAQ mark is reported as
 ``sig_flag_clicked(flag_id)`` / ``sig_faq_clicked(cluster_id)``.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -41,8 +42,15 @@ class ChatViewWidget(QTextBrowser):
         self.chat = None
         self.setHtml(html)
 
-    def show_conversation(self, conv: Conversation, timing: PlatformTiming, *, faq: Sequence[FaqMark] = (),
-                          mask: bool = False, focus_message_id: int | None = None) -> None:
+    def show_conversation(
+        self,
+        conv: Conversation,
+        timing: PlatformTiming,
+        *,
+        faq: Sequence[FaqMark] = (),
+        mask: bool = False,
+        focus_message_id: int | None = None,
+    ) -> None:
         self.chat = chat_html(conv, timing, faq=faq, mask=mask, focus_message_id=focus_message_id)
         self.setHtml(self.chat.html)
         if focus_message_id is not None:

@@ -4,6 +4,7 @@ matplotlib is imported on the first ``set_figure`` call, never when the
 widget is built, so a page can create it at start-up for free. Clickable
 artists (``picker=True`` with a ``gid``) are reported as ``sig_picked(gid)``.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any

@@ -6,6 +6,7 @@ highlighted strongly; other flags in the same conversation lightly, so the
 reviewer sees what else happened. 服务时效 flags have no text span: the
 waiting buyer message and the late reply are marked instead.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -102,12 +103,16 @@ def conversation_html(conv: Conversation, current: FlagRow | None) -> str:
             background = WAIT_BLOCK
         who = ROLE_LABELS.get(m.role, m.role)
         sender = f" {escape(short_agent(m.sender) if m.role == 'agent' else (m.sender or ''))}"
-        head = (f"<span style='color:#777'>#{m.seq} · {escape((m.sent_at or '')[5:19])} · "
-                f"<b>{escape(who)}</b>{sender}</span>{_sentiment(m)}")
+        head = (
+            f"<span style='color:#777'>#{m.seq} · {escape((m.sent_at or '')[5:19])} · "
+            f"<b>{escape(who)}</b>{sender}</span>{_sentiment(m)}"
+        )
         note = f"<br><span style='color:#8a5a00'>{escape(notes[m.seq])}</span>" if m.seq in notes else ""
         body = highlight(m.content, spans.get(m.id, [])) or "<span style='color:#999'>（空消息）</span>"
-        parts.append(f"<table width='100%' cellpadding='4' style='background:{background}; margin-bottom:2px'>"
-                     f"<tr><td>{anchor}{head}<br>{body}{note}</td></tr></table>")
+        parts.append(
+            f"<table width='100%' cellpadding='4' style='background:{background}; margin-bottom:2px'>"
+            f"<tr><td>{anchor}{head}<br>{body}{note}</td></tr></table>"
+        )
     return "".join(parts)
 
 
@@ -117,8 +122,10 @@ def review_html(review: ReviewText, current: FlagRow | None) -> str:
     split = len(review.content) + 1
     rating = f"{review.rating}星" if review.rating else (review.rating_text or "无评分")
     bits = [review.product or "", review.sku or "", rating, (review.created_at or "")[:16]]
-    html = ["<p style='color:#555'>" + " · ".join(escape(b) for b in bits if b) + "</p>",
-            f"<a name='flag'></a><p style='font-size:11pt'>{highlight(review.content, spans) or '（无文字）'}</p>"]
+    html = [
+        "<p style='color:#555'>" + " · ".join(escape(b) for b in bits if b) + "</p>",
+        f"<a name='flag'></a><p style='font-size:11pt'>{highlight(review.content, spans) or '（无文字）'}</p>",
+    ]
     if review.append_content is not None:
         tail = [(a - split, b - split, c) for a, b, c in spans if b > split]
         when = f"（{review.append_at[:10]}）" if review.append_at else ""

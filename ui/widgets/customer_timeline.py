@@ -8,6 +8,7 @@ a review item shows the review in full; a flag item shows level, category,
 status and the quoted words. Queries are a few indexed look-ups (~10 ms), so
 they run on the GUI thread.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -47,13 +48,17 @@ def _p(text: str) -> str:
 def item_html(item: TimelineItem) -> str:
     """Detail of a session, order, 追评 or flag (reviews use the review view)."""
     color = badge_color(item)
-    head = (f"<p><span style='color:{color}; font-weight:bold'>{KIND_LABELS[item.kind]}</span>"
-            f" · {_p((item.at or '时间未知')[:19])} · {_p(item.shop)}</p>")
+    head = (
+        f"<p><span style='color:{color}; font-weight:bold'>{KIND_LABELS[item.kind]}</span>"
+        f" · {_p((item.at or '时间未知')[:19])} · {_p(item.shop)}</p>"
+    )
     body = [head, f"<p style='font-size:11pt'><b>{_p(item.title)}</b></p>"]
     if item.kind == "flag":
         level_color = LEVEL_COLORS.get(item.level or "", "#555")
-        body.append(f"<p>等级：<b style='color:{level_color}'>{_p(item.level or '')}</b>"
-                    f" · 类别：{_p(item.category or '')} · 处理状态：{_p(item.status or '')}</p>")
+        body.append(
+            f"<p>等级：<b style='color:{level_color}'>{_p(item.level or '')}</b>"
+            f" · 类别：{_p(item.category or '')} · 处理状态：{_p(item.status or '')}</p>"
+        )
     if item.agent:
         body.append(f"<p>客服：{_p(item.agent)}</p>")
     if item.detail:
@@ -68,9 +73,16 @@ def item_html(item: TimelineItem) -> str:
 class CustomerTimelineDialog(QDialog):
     """Everything one buyer did with the shop, newest first."""
 
-    def __init__(self, store: Store, buyer_nick: str, shop_id: int | None = None, *,
-                 focus_review_id: int | None = None, open_session: OpenSession | None = None,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        buyer_nick: str,
+        shop_id: int | None = None,
+        *,
+        focus_review_id: int | None = None,
+        open_session: OpenSession | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.store = store
         self.repo = TimelineRepo(store.conn)
@@ -84,8 +96,15 @@ class CustomerTimelineDialog(QDialog):
         self.reload()
 
     @classmethod
-    def for_target(cls, store: Store, target_type: str, target_id: int, *, open_session: OpenSession | None = None,
-                   parent: QWidget | None = None) -> CustomerTimelineDialog:
+    def for_target(
+        cls,
+        store: Store,
+        target_type: str,
+        target_id: int,
+        *,
+        open_session: OpenSession | None = None,
+        parent: QWidget | None = None,
+    ) -> CustomerTimelineDialog:
         """The timeline of the buyer behind a review, session, message, order row or risk flag.
 
         Raises
@@ -97,8 +116,14 @@ class CustomerTimelineDialog(QDialog):
         who = repo.buyer_of(target_type, target_id)
         if who is None:
             raise CxdeskError("这一项没有买家昵称（或已被删除），无法显示买家时间线。")
-        return cls(store, who[0], who[1], focus_review_id=repo.review_of(target_type, target_id),
-                   open_session=open_session, parent=parent)
+        return cls(
+            store,
+            who[0],
+            who[1],
+            focus_review_id=repo.review_of(target_type, target_id),
+            open_session=open_session,
+            parent=parent,
+        )
 
     # --- building --------------------------------------------------------------------
 
@@ -177,8 +202,10 @@ class CustomerTimelineDialog(QDialog):
     def _fill_header(self) -> None:
         counts = self.timeline.counts()
         parts = [f"{KIND_LABELS[k]} {n}" for k, n in counts.items() if n]
-        self.header.setText(f"<span style='font-size:13pt'><b>{escape(self.buyer_nick)}</b></span>"
-                            f"&nbsp;&nbsp;<span style='color:#555'>{escape(' · '.join(parts) or '没有记录')}</span>")
+        self.header.setText(
+            f"<span style='font-size:13pt'><b>{escape(self.buyer_nick)}</b></span>"
+            f"&nbsp;&nbsp;<span style='color:#555'>{escape(' · '.join(parts) or '没有记录')}</span>"
+        )
         notes = []
         if self.timeline.masked:
             notes.append("昵称已被平台脱敏（含 ***）：同一店铺里相同的脱敏昵称按同一买家处理，偶尔可能混入另一位买家。")
@@ -194,8 +221,11 @@ class CustomerTimelineDialog(QDialog):
         if not self.before:
             self.banner.setText(f"这条评价之前 {BEFORE_REVIEW_DAYS} 天内，该买家在本店没有咨询记录。")
         else:
-            links = [f"<a href='session:{s.session_id}'>{escape((s.at or '')[:16])} 的会话</a>"
-                     f"（客服 <b>{escape(s.agent or '未回复')}</b>）" for s in self.before]
+            links = [
+                f"<a href='session:{s.session_id}'>{escape((s.at or '')[:16])} 的会话</a>"
+                f"（客服 <b>{escape(s.agent or '未回复')}</b>）"
+                for s in self.before
+            ]
             self.banner.setText(f"这条评价之前 {BEFORE_REVIEW_DAYS} 天内的咨询：" + "；".join(links))
         self.banner.show()
 

@@ -5,6 +5,7 @@ emitted when the user ticks or unticks it, or changes a day while it is
 ticked; :meth:`set_span` and :meth:`offer` never emit (the bar announces its
 whole filter once). Days travel as 'yyyy-MM-dd' strings.
 """
+
 from __future__ import annotations
 
 from PySide6.QtCore import QDate, QSignalBlocker, Signal
@@ -19,8 +20,14 @@ class DateRangeEdit(QWidget):
 
     changed = Signal()
 
-    def __init__(self, parent: QWidget | None = None, *, tooltip: str = "", edit_width: int | None = EDIT_WIDTH,
-                 spacing: int | None = 4) -> None:
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        *,
+        tooltip: str = "",
+        edit_width: int | None = EDIT_WIDTH,
+        spacing: int | None = 4,
+    ) -> None:
         """``edit_width``/``spacing`` None keep Qt's own sizes (the 客服绩效 bar)."""
         super().__init__(parent)
         self.check = QCheckBox("日期", self)

@@ -4,6 +4,7 @@ Pages whose feature does not exist yet (or whose data is not imported) show
 this instead of placeholder numbers, so a user never mistakes a mock-up for
 a result.
 """
+
 from __future__ import annotations
 
 from PySide6.QtCore import Qt

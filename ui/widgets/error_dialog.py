@@ -9,6 +9,7 @@ A damaged database, a full disk, a read-only or locked file are not bugs:
 :func:`as_user_error` turns their ``sqlite3``/``OSError`` into the Chinese
 message of :func:`cxdesk.store.failures.user_error`, shown as a warning.
 """
+
 from __future__ import annotations
 
 import logging
@@ -79,9 +80,7 @@ class ErrorDialog(QDialog):
         self.copy_button.setText("已复制")
 
 
-def show_error_dialog(
-    parent: QWidget | None, summary: str, details: str
-) -> ErrorDialog:
+def show_error_dialog(parent: QWidget | None, summary: str, details: str) -> ErrorDialog:
     """Open an :class:`ErrorDialog` without blocking and return it."""
     dialog = ErrorDialog(summary, details, parent)
     # Freed when closed: a long session may hit many errors.

@@ -6,6 +6,7 @@ offers. Data are plain values (strings, ids, None) that Qt compares reliably
 in ``findData``. Refilling and selecting never emit: the bar announces its
 whole filter once.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
@@ -18,8 +19,14 @@ MAX_VISIBLE = 20
 POPUP_EXTRA = 60  # the open list is this much wider than the combo: whole names show
 
 
-def filter_combo(parent: QWidget, items: Iterable[tuple[str, Any]], width: int, *,
-                 max_visible: int | None = MAX_VISIBLE, popup_extra: int | None = POPUP_EXTRA) -> QComboBox:
+def filter_combo(
+    parent: QWidget,
+    items: Iterable[tuple[str, Any]],
+    width: int,
+    *,
+    max_visible: int | None = MAX_VISIBLE,
+    popup_extra: int | None = POPUP_EXTRA,
+) -> QComboBox:
     """A combo of (text, data) ``items`` at a fixed ``width``.
 
     The width is fixed so that options arriving later do not reflow the bar.
@@ -37,8 +44,9 @@ def filter_combo(parent: QWidget, items: Iterable[tuple[str, Any]], width: int, 
     return combo
 
 
-def refill_combo(combo: QComboBox, items: Iterable[tuple[str, Any]],
-                 tooltip: Callable[[Any], str] | None = None) -> None:
+def refill_combo(
+    combo: QComboBox, items: Iterable[tuple[str, Any]], tooltip: Callable[[Any], str] | None = None
+) -> None:
     """Replace all but the first (「全部」) item, keeping the selection if it still exists.
 
     ``tooltip(data)``, when given, is each new item's tooltip (a long title, the full 店铺:子账号).

@@ -5,6 +5,7 @@ example). The 评价分析 filter bar has more controls than fit on one line of
 a small window; a flow layout lets the window shrink to the main window's
 minimum width while the bar simply takes another line.
 """
+
 from __future__ import annotations
 
 from PySide6.QtCore import QMargins, QPoint, QRect, QSize, Qt

@@ -1,4 +1,5 @@
 """A small 「?」 button that shows how a page's numbers are computed (docs/metrics.md, by topic)."""
+
 from __future__ import annotations
 
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser, QToolButton, QVBoxLayout, QWidget

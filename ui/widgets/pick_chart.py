@@ -8,6 +8,7 @@ from ``cxdesk.charts``; this widget only shows them and forwards
 the first :meth:`PickChartWidget.set_figure`, not when the widget is built:
 pages are built at start-up, charts only when a page is first shown.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any

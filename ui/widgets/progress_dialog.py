@@ -4,6 +4,7 @@ It is fed by :class:`ui.workers.Job`'s 100 ms poll, never by the job thread.
 Closing it (Esc or the window's ×) asks to cancel rather than hiding a job
 that keeps running unseen.
 """
+
 from __future__ import annotations
 
 from PySide6.QtCore import Signal

@@ -4,6 +4,7 @@ The file name can be typed: the dialog refuses the open database (and its
 side files, backups) with the reason under the form, and asks before
 replacing an existing file the save dialog did not already ask about.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -11,14 +12,29 @@ from pathlib import Path
 
 from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel,
-    QLineEdit, QPushButton, QVBoxLayout, QWidget,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
 )
 
 from cxdesk.reports.build import ReportParams
 from cxdesk.store.dashboard import DashboardFilter
 
-FORMAT_CHOICES = ((".pdf", "PDF（打印、发给团队）"), (".xlsx", "Excel 工作簿（可继续编辑）"), (".html", "网页（单个文件，浏览器打开）"))
+FORMAT_CHOICES = (
+    (".pdf", "PDF（打印、发给团队）"),
+    (".xlsx", "Excel 工作簿（可继续编辑）"),
+    (".html", "网页（单个文件，浏览器打开）"),
+)
 KEEP_TIP = "默认隐藏买家昵称、手机号、身份证号、邮箱、姓名和地址；勾选后报告中保留原文，请勿外传。"
 
 
@@ -32,8 +48,14 @@ def _date_edit(parent: QWidget, day: date) -> QDateEdit:
 class ReportDialog(QDialog):
     """Ask what to report; :meth:`params` is the snapshot the job gets (STYLE §7)."""
 
-    def __init__(self, flt: DashboardFilter, scope: str, folder: Path, parent: QWidget | None = None,
-                 store_path: Path | None = None) -> None:
+    def __init__(
+        self,
+        flt: DashboardFilter,
+        scope: str,
+        folder: Path,
+        parent: QWidget | None = None,
+        store_path: Path | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("导出报告")
         self._filter = flt
@@ -80,9 +102,14 @@ class ReportDialog(QDialog):
         layout.addWidget(buttons)
 
     def params(self) -> ReportParams:
-        return ReportParams(self.date_from.date().toPython(), self.date_to.date().toPython(),
-                            Path(self.path_edit.text().strip()), self._filter.shop_id, self._filter.platform,
-                            self.keep_check.isChecked())
+        return ReportParams(
+            self.date_from.date().toPython(),
+            self.date_to.date().toPython(),
+            Path(self.path_edit.text().strip()),
+            self._filter.shop_id,
+            self._filter.platform,
+            self.keep_check.isChecked(),
+        )
 
     def _format_changed(self) -> None:
         path = Path(self.path_edit.text().strip() or "报告")
@@ -90,8 +117,9 @@ class ReportDialog(QDialog):
 
     def _browse(self) -> None:
         suffix = self.format_combo.currentData()
-        path, _ = QFileDialog.getSaveFileName(self, "保存报告", self.path_edit.text(),
-                                              f"{self.format_combo.currentText()} (*{suffix})")
+        path, _ = QFileDialog.getSaveFileName(
+            self, "保存报告", self.path_edit.text(), f"{self.format_combo.currentText()} (*{suffix})"
+        )
         if path:
             asked = path.lower().endswith(suffix)  # the save dialog asked before replacing exactly this name
             self.path_edit.setText(path if asked else path + suffix)

@@ -5,6 +5,7 @@ the clauses and spans the aspect stage stored (clause coloured by polarity,
 opinion words bold and underlined inside it); this widget only turns
 segments into escaped HTML, so a review can never inject markup into the view.
 """
+
 from __future__ import annotations
 
 from html import escape
@@ -71,16 +72,17 @@ def _append_block(d: ReviewDetail) -> list[str]:
     when = f"（{d.append_at[:10]}）" if d.append_at else ""
     sentiment = _sentiment(d.append_label, d.append_score, "情感未分析")
     mentions = d.mentions("append")
-    return [f"<p><b>追评{escape(when)}</b> · {sentiment}</p>",
-            f"<p style='font-size:11pt'>{_highlighted(d.append_content, mentions)}</p>",
-            _aspects_line(mentions)]
+    return [
+        f"<p><b>追评{escape(when)}</b> · {sentiment}</p>",
+        f"<p style='font-size:11pt'>{_highlighted(d.append_content, mentions)}</p>",
+        _aspects_line(mentions),
+    ]
 
 
 def review_html(d: ReviewDetail) -> str:
     """The whole detail view as HTML (escaped; clauses highlighted by polarity)."""
     mentions = d.mentions("content")
-    html = [_header(d), f"<p style='font-size:11pt'>{_highlighted(d.content, mentions)}</p>",
-            _aspects_line(mentions)]
+    html = [_header(d), f"<p style='font-size:11pt'>{_highlighted(d.content, mentions)}</p>", _aspects_line(mentions)]
     if d.append_content:
         html += _append_block(d)
     if d.seller_reply:

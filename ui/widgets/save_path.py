@@ -7,6 +7,7 @@ dialog) is confirmed with :func:`confirm_replace`. The database, its side
 files and backups are refused before any job starts
 (:func:`cxdesk.outpaths.check_output_path`), with the reason in a message box.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -31,13 +32,23 @@ def confirm_replace(parent: QWidget | None, path: Path) -> bool:
     if not path.exists():
         return True
     answer = QMessageBox.question(
-        parent, "替换文件？", f"“{path}”已经存在。\n要用新文件替换它吗？替换后原文件的内容无法找回。",
-        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+        parent,
+        "替换文件？",
+        f"“{path}”已经存在。\n要用新文件替换它吗？替换后原文件的内容无法找回。",
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+        QMessageBox.StandardButton.No,
+    )
     return answer == QMessageBox.StandardButton.Yes
 
 
-def ask_save_path(parent: QWidget | None, title: str, default: str | Path, filters: str,
-                  store: str | Path | None, suffix: str | None = None) -> Path | None:
+def ask_save_path(
+    parent: QWidget | None,
+    title: str,
+    default: str | Path,
+    filters: str,
+    store: str | Path | None,
+    suffix: str | None = None,
+) -> Path | None:
     """The file the user picked (``suffix`` added when missing), or None when cancelled or refused."""
     name, _ = QFileDialog.getSaveFileName(parent, title, str(default), filters)
     if not name:

@@ -8,6 +8,7 @@ the caller's ``open_session(session_id, message_id)`` for a message, or
 ``open_review(review_id)`` for a review (without one: a small review window).
 Query mistakes and a missing index show inline, in red, never as a dialog.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -34,7 +35,7 @@ from PySide6.QtWidgets import (
 from cxdesk.errors import CxdeskError
 from cxdesk.search import COUNT_CAP, SearchCursor, SearchFilters, SearchHit, SearchPage, search
 from cxdesk.store import PLATFORMS, Store
-from ui.models.search_results_model import HIT_ROLE, HTML_ROLE, SearchResultsModel
+from ui.models.search_results_model import HTML_ROLE, SearchResultsModel
 from ui.widgets.date_range import DateRangeEdit
 
 DEBOUNCE_MS = 300
@@ -84,10 +85,15 @@ class SearchPanel(QWidget):
     sig_searched = Signal(object)  # the SearchPage of a new search (tests, status bars)
     sig_hit_activated = Signal(object)  # the SearchHit the user opened
 
-    def __init__(self, store: Store, *, open_session: Callable[[int, int | None], object] | None = None,
-                 open_review: Callable[[int], object] | None = None,
-                 open_timeline: Callable[[SearchHit], object] | None = None,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        open_session: Callable[[int, int | None], object] | None = None,
+        open_review: Callable[[int], object] | None = None,
+        open_timeline: Callable[[SearchHit], object] | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.store = store
         self.open_session = open_session
@@ -188,10 +194,13 @@ class SearchPanel(QWidget):
         what, _, value = (self.shop_combo.currentData() or "").partition(":")
         date_from, date_to = self.dates.span()
         return SearchFilters(
-            kind=self.kind_combo.currentData(), role=self.role_combo.currentData(),
+            kind=self.kind_combo.currentData(),
+            role=self.role_combo.currentData(),
             shop_ids=(int(value),) if what == "shop" else None,
             platform=value if what == "platform" else None,
-            date_from=_to_date(date_from), date_to=_to_date(date_to))
+            date_from=_to_date(date_from),
+            date_to=_to_date(date_to),
+        )
 
     def run_search(self) -> None:
         self._timer.stop()
@@ -266,16 +275,23 @@ class SearchPanel(QWidget):
 class SearchDialog(QDialog):
     """The search panel in its own non-modal window (toolbar box, Ctrl+F)."""
 
-    def __init__(self, store: Store, *, open_session: Callable[[int, int | None], object] | None = None,
-                 open_review: Callable[[int], object] | None = None, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        open_session: Callable[[int, int | None], object] | None = None,
+        open_review: Callable[[int], object] | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("搜索聊天和评价")
         self.resize(900, 640)
         self.setModal(False)
         self._open_session = open_session
         lay = QVBoxLayout(self)
-        self.panel = SearchPanel(store, open_session=open_session, open_review=open_review,
-                                 open_timeline=self._open_timeline, parent=self)
+        self.panel = SearchPanel(
+            store, open_session=open_session, open_review=open_review, open_timeline=self._open_timeline, parent=self
+        )
         lay.addWidget(self.panel)
         QShortcut(QKeySequence.StandardKey.Find, self, activated=self.panel.query_edit.setFocus)
 
@@ -284,8 +300,9 @@ class SearchDialog(QDialog):
 
         target = ("session", hit.session_id) if hit.kind == "message" else ("review", hit.target_id)
         try:
-            dialog = CustomerTimelineDialog.for_target(self.panel.store, *target, open_session=self._open_session,
-                                                       parent=self)
+            dialog = CustomerTimelineDialog.for_target(
+                self.panel.store, *target, open_session=self._open_session, parent=self
+            )
         except CxdeskError as exc:
             self.panel._show_status(str(exc), error=True)
             return

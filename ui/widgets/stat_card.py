@@ -1,4 +1,5 @@
 """A figure with its caption, as shown on the 总览 page (e.g. 「评价 1,234」)."""
+
 from __future__ import annotations
 
 from PySide6.QtCore import Qt

@@ -10,6 +10,7 @@ text column to keep ``min_text`` pixels, and shows them again when the
 user widens the window or the splitter. What a hidden column held stays in
 the detail pane below or beside the list.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
@@ -74,8 +75,11 @@ class TextColumnKeeper(QObject):
 
     def _others(self) -> int:
         header = self.view.horizontalHeader()
-        return sum(header.sectionSize(c) for c in range(header.count())
-                   if c != self.text_column and not header.isSectionHidden(c))
+        return sum(
+            header.sectionSize(c)
+            for c in range(header.count())
+            if c != self.text_column and not header.isSectionHidden(c)
+        )
 
     def update(self) -> None:
         """Hide or show optional columns for the view's current width."""

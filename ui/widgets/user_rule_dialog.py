@@ -6,6 +6,7 @@ single characters) and the dialog shows its message and stays open on a refusal.
 Patterns are entered one per line (a pattern may itself hold "," or "、", as in
 ``退.{0,3}钱``). Editing a stored rule the analysis skips (已停用) shows why.
 """
+
 from __future__ import annotations
 
 import re

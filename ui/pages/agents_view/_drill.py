@@ -5,6 +5,7 @@ The dialog gets the rows and a ``load(session_id)`` callable from the page
 with the waiting buyer message and the late reply marked, the way the
 风险 page marks 服务时效 flags, through a flag made up for this view only.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -13,8 +14,17 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from PySide6.QtCore import QItemSelection, Qt, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QHeaderView, QLabel, QSplitter,
-                               QTableView, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QHeaderView,
+    QLabel,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from cxdesk.store.risk_queue import Conversation, FlagRow
 from ui.models.agent_drill_model import MAX_ROWS, AgentDrillModel
@@ -36,6 +46,7 @@ def _missing(value) -> bool:
     except TypeError:  # pd.NA
         return True
 
+
 def view_flag(row: pd.Series, conv: Conversation, agent: str | None) -> FlagRow | None:
     """A flag (never stored) that makes the conversation view mark this row's buyer turn and reply."""
     seq = int(row["seq"])
@@ -50,8 +61,18 @@ def view_flag(row: pd.Series, conv: Conversation, agent: str | None) -> FlagRow 
         if not _missing(row["wait"]):
             evidence["wait_s"] = float(row["wait"])
     values = {name: None for name in FLAG_FIELDS}
-    values.update(id=-1, target_type="session", target_id=conv.session.id, rule_id=rule, category="服务时效",
-                  level="低", status="待处理", evidence=evidence, session_id=conv.session.id, seq=seq)
+    values.update(
+        id=-1,
+        target_type="session",
+        target_id=conv.session.id,
+        rule_id=rule,
+        category="服务时效",
+        level="低",
+        status="待处理",
+        evidence=evidence,
+        session_id=conv.session.id,
+        seq=seq,
+    )
     return FlagRow(**values)
 
 
@@ -60,17 +81,28 @@ class AgentDrillDialog(QDialog):
 
     sig_open_session = Signal(int, object)  # (session id, message id or None)
 
-    def __init__(self, title: str, note: str, rows: pd.DataFrame, heads: dict,
-                 load: Callable[[int], Conversation | None], agent: str | None = None,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        title: str,
+        note: str,
+        rows: pd.DataFrame,
+        heads: dict,
+        load: Callable[[int], Conversation | None],
+        agent: str | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
         self.resize(980, 640)
         self._load, self._agent = load, agent
         total = len(rows)
         shown = min(total, MAX_ROWS)
-        self.count_label = QLabel(f"{note}：共 {total:,} 条" + (f"（列出前 {shown:,} 条）" if shown < total else "")
-                                  + ("。选中一行查看会话。" if total else "。"), self)
+        self.count_label = QLabel(
+            f"{note}：共 {total:,} 条"
+            + (f"（列出前 {shown:,} 条）" if shown < total else "")
+            + ("。选中一行查看会话。" if total else "。"),
+            self,
+        )
         self.model = AgentDrillModel(rows, heads, self)
         self.view = QTableView(self)
         self.view.setModel(self.model)

@@ -3,6 +3,7 @@
 Pure functions like the 风险 page's ``_figures``: they can move to
 ``cxdesk/charts.py`` unchanged once that module is free.
 """
+
 from __future__ import annotations
 
 import math
@@ -23,8 +24,14 @@ TITLE = 9.5
 _figure = new_figure
 
 
-def radar_figure(labels: Sequence[str], agent: Sequence[float | None], team: Sequence[float | None],
-                 agent_name: str, width: float = 4.2, height: float = 3.1) -> Figure:
+def radar_figure(
+    labels: Sequence[str],
+    agent: Sequence[float | None],
+    team: Sequence[float | None],
+    agent_name: str,
+    width: float = 4.2,
+    height: float = 3.1,
+) -> Figure:
     """One agent's dimensions (0–100) against the team average; unknown dimensions are marked 无数据."""
     fig = _figure(width, height)
     ax = fig.add_subplot(projection="polar")
@@ -56,8 +63,15 @@ def radar_figure(labels: Sequence[str], agent: Sequence[float | None], team: Seq
     return fig
 
 
-def trend_figure(periods: Sequence[str], agent: Sequence[float | None], team: Sequence[float | None],
-                 title: str, agent_name: str, width: float = 4.2, height: float = 2.2) -> Figure:
+def trend_figure(
+    periods: Sequence[str],
+    agent: Sequence[float | None],
+    team: Sequence[float | None],
+    title: str,
+    agent_name: str,
+    width: float = 4.2,
+    height: float = 2.2,
+) -> Figure:
     """One KPI of the agent and of the team over the periods (gaps where a period has no value)."""
     fig = _figure(width, height)
     ax = fig.add_subplot()
@@ -67,8 +81,16 @@ def trend_figure(periods: Sequence[str], agent: Sequence[float | None], team: Se
         ax.spines[side].set_visible(False)
     if not periods:
         ax.set_axis_off()
-        ax.text(0.5, 0.5, "所选周期没有可画的数据", ha="center", va="center", fontsize=9, color="#777",
-                transform=ax.transAxes)
+        ax.text(
+            0.5,
+            0.5,
+            "所选周期没有可画的数据",
+            ha="center",
+            va="center",
+            fontsize=9,
+            color="#777",
+            transform=ax.transAxes,
+        )
         return fig
     xs = list(range(len(periods)))
 

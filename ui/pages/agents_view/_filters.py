@@ -1,4 +1,5 @@
 """The option bar of 客服绩效: shop, period kind, which period, conversion window, trend KPI, date range."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -6,16 +7,18 @@ from datetime import date
 from PySide6.QtCore import QSignalBlocker, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QWidget
 
-from cxdesk.analysis.agent_metrics import (ALL_PERIOD, DIMENSIONS, METRICS, NO_TIME, PERIODS, SCORE, SCORE_LABEL,
-                                          WINDOWS)
+from cxdesk.analysis.agent_metrics import ALL_PERIOD, DIMENSIONS, METRICS, NO_TIME, PERIODS, SCORE, SCORE_LABEL, WINDOWS
 from cxdesk.store import PLATFORMS
 from cxdesk.store.agents import ShopRow
 from ui.widgets.date_range import DateRangeEdit
 from ui.widgets.filter_combo import filter_combo
 from ui.widgets.flow_layout import FlowLayout
 
-TREND_CHOICES = ((SCORE, SCORE_LABEL), *((m.key, m.name) for m in METRICS if m.key != "first_resp_median"),
-                 *DIMENSIONS.items())
+TREND_CHOICES = (
+    (SCORE, SCORE_LABEL),
+    *((m.key, m.name) for m in METRICS if m.key != "first_resp_median"),
+    *DIMENSIONS.items(),
+)
 
 
 def _combo(parent: QWidget, width: int) -> QComboBox:
@@ -63,8 +66,12 @@ class AgentFilterBarWidget(QWidget):
         for key, label in TREND_CHOICES:
             self.trend_box.addItem(label, key)
         # Qt's own box widths and spacing here (the other bars fix them).
-        self.dates = DateRangeEdit(self, tooltip="只统计在这段日期内开始的会话（总览的卡片会带着它的期间打开本页）",
-                                   edit_width=None, spacing=None)
+        self.dates = DateRangeEdit(
+            self,
+            tooltip="只统计在这段日期内开始的会话（总览的卡片会带着它的期间打开本页）",
+            edit_width=None,
+            spacing=None,
+        )
         self.export_button = QPushButton("导出…", self)
         self.export_button.setToolTip("把当前周期的排名表导出为 CSV 或 Excel（每位客服一行）")
         self.status_label = QLabel("", self)
@@ -72,8 +79,13 @@ class AgentFilterBarWidget(QWidget):
         # A flow layout: on a narrow window the options wrap instead of widening the window.
         layout = FlowLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        for text, box in (("店铺", self.shop_box), ("周期", self.kind_box), ("", self.period_box),
-                          ("转化窗口", self.window_box), ("趋势", self.trend_box)):
+        for text, box in (
+            ("店铺", self.shop_box),
+            ("周期", self.kind_box),
+            ("", self.period_box),
+            ("转化窗口", self.window_box),
+            ("趋势", self.trend_box),
+        ):
             group = QWidget(self)
             row = QHBoxLayout(group)
             row.setContentsMargins(0, 0, 0, 0)

@@ -5,6 +5,7 @@ the main window at 1366×728 on 客服绩效 (全部 period) with the slow demo
 agent selected, so the radar shows a weak 响应速度 against the team.
 Without ``--db`` the demo is built and analysed in a temporary folder.
 """
+
 from __future__ import annotations
 
 import time
@@ -39,8 +40,13 @@ def render(db_path: Path, out: Path, agent_hint: str = "老周") -> Path:
 def main(argv: Sequence[str] | None = None) -> int:
     from ui.screenshot import page_shot_main
 
-    return page_shot_main(argv, description="渲染「客服绩效」页截图（离屏）", default_out=ROOT / "docs" / "screenshots" / "agents.png",
-                          prefix="cxdesk-agents-shot-", render=lambda db, out, args: render(db, out))
+    return page_shot_main(
+        argv,
+        description="渲染「客服绩效」页截图（离屏）",
+        default_out=ROOT / "docs" / "screenshots" / "agents.png",
+        prefix="cxdesk-agents-shot-",
+        render=lambda db, out, args: render(db, out),
+    )
 
 
 if __name__ == "__main__":

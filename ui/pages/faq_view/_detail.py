@@ -3,13 +3,30 @@
 The widget only shows and asks: every change goes out as a signal that the
 page turns into a store call (rename, save answer, split, open a session).
 """
+
 from __future__ import annotations
 
 from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView, QButtonGroup, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QListWidget, QListWidgetItem,
-    QPlainTextEdit, QPushButton, QRadioButton, QSplitter, QStackedWidget, QTableView, QTableWidget,
-    QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget,
+    QAbstractItemView,
+    QButtonGroup,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QPushButton,
+    QRadioButton,
+    QSplitter,
+    QStackedWidget,
+    QTableView,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
 )
 
 from cxdesk.store.faq import FaqAnswer, FaqCluster
@@ -61,7 +78,8 @@ class FaqDetailWidget(QWidget):
         self.rename_button.setEnabled(False)
         self._label = ""
         self.label_edit.textChanged.connect(
-            lambda t: self.rename_button.setEnabled(bool(t.strip()) and t.strip() != self._label))
+            lambda t: self.rename_button.setEnabled(bool(t.strip()) and t.strip() != self._label)
+        )
         self.label_edit.returnPressed.connect(self._rename)
         self.rename_button.clicked.connect(self._rename)
         title_row = QHBoxLayout()
@@ -76,7 +94,9 @@ class FaqDetailWidget(QWidget):
         self.tabs.addTab(self._build_questions_tab(), "问法与提问")
         self.tabs.addTab(self._build_answers_tab(), "客服回答")
         self.answer_edit = QPlainTextEdit(body)
-        self.answer_edit.setPlaceholderText("写下这类问题的推荐回答（可从「客服回答」里双击一条带入），保存后可导出为话术。")
+        self.answer_edit.setPlaceholderText(
+            "写下这类问题的推荐回答（可从「客服回答」里双击一条带入），保存后可导出为话术。"
+        )
         self.answer_edit.setFixedHeight(64)
         self.answer_saved = QLabel(body)
         self.answer_saved.setStyleSheet("color: #777;")
@@ -236,8 +256,10 @@ class FaqDetailWidget(QWidget):
         self.question_model.set_questions(detail.questions)
         shown = len(detail.questions)
         self.questions_title.setText(
-            f"<b>买家提问</b> {detail.total_questions:,} 次" + (f"（最近 {shown} 条）" if shown < detail.total_questions
-                                                             else "") + "，双击看会话")
+            f"<b>买家提问</b> {detail.total_questions:,} 次"
+            + (f"（最近 {shown} 条）" if shown < detail.total_questions else "")
+            + "，双击看会话"
+        )
         self._update_split_buttons()
         if not same or not self.save_button.isEnabled():
             self.answer_edit.setPlainText(cluster["recommended_answer"] or "")
@@ -254,9 +276,11 @@ class FaqDetailWidget(QWidget):
             return f"{flags}共 {cluster['size']:,} 次提问"
         trend = trend_text(summary)
         color = "#c9302c" if summary.rising else "#333"
-        return (f"{flags}共 <b>{summary.size:,}</b> 次提问，占全部问题的 <b>{summary.share:.1%}</b>；"
-                f"最近一周 {summary.current} 次，前一周 {summary.previous} 次，"
-                f"趋势 <span style='color:{color}'><b>{trend}</b></span>")
+        return (
+            f"{flags}共 <b>{summary.size:,}</b> 次提问，占全部问题的 <b>{summary.share:.1%}</b>；"
+            f"最近一周 {summary.current} 次，前一周 {summary.previous} 次，"
+            f"趋势 <span style='color:{color}'><b>{trend}</b></span>"
+        )
 
     def show_answers(self, result: AnswersResult) -> None:
         if result.cluster_id != self.cluster_id:
@@ -264,8 +288,13 @@ class FaqDetailWidget(QWidget):
         rows: list[FaqAnswer] = result.answers
         self.answers.setRowCount(len(rows))
         for r, a in enumerate(rows):
-            values = (" ".join(a.text.split()), f"{a.count:,}", _pct(a.end_positive if a.sessions else None),
-                      _pct(a.end_negative if a.sessions else None), _pct(a.conversion))
+            values = (
+                " ".join(a.text.split()),
+                f"{a.count:,}",
+                _pct(a.end_positive if a.sessions else None),
+                _pct(a.end_negative if a.sessions else None),
+                _pct(a.conversion),
+            )
             for col, value in enumerate(values):
                 item = QTableWidgetItem(value)
                 if col == 0:
@@ -290,8 +319,10 @@ class FaqDetailWidget(QWidget):
         sel = self.questions.selectionModel()
         sel.clearSelection()
         for r in rows:
-            sel.select(self.question_model.index(r, 0), QItemSelectionModel.SelectionFlag.Select
-                       | QItemSelectionModel.SelectionFlag.Rows)
+            sel.select(
+                self.question_model.index(r, 0),
+                QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows,
+            )
 
     def _update_split_buttons(self) -> None:
         on = bool(self.questions.selectionModel().selectedRows())

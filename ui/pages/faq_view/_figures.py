@@ -4,6 +4,7 @@ Pure, like :mod:`ui.pages.risk_queue._figures`: it can move to
 ``cxdesk/charts.py`` unchanged. Imported by the page only when the chart is
 first drawn, so starting the GUI never imports matplotlib.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -37,8 +38,13 @@ def _period_tick(period: str, bucket: str) -> str:
     return period
 
 
-def timeline_figure(rows: Sequence[tuple[str, int, int]], labels: Mapping[int, str], bucket: str = "week",
-                    width: float = 5.6, height: float = 1.9) -> Figure:
+def timeline_figure(
+    rows: Sequence[tuple[str, int, int]],
+    labels: Mapping[int, str],
+    bucket: str = "week",
+    width: float = 5.6,
+    height: float = 1.9,
+) -> Figure:
     """Questions per period of the top clusters, one line each (``labels``: cluster id → label, in rank order)."""
     fig = new_figure(width, height)
     ax = fig.add_subplot()
@@ -50,16 +56,28 @@ def timeline_figure(rows: Sequence[tuple[str, int, int]], labels: Mapping[int, s
     periods = sorted({p for p, _c, _n in rows if p})
     if not periods or not labels:
         ax.set_axis_off()
-        ax.text(0.5, 0.5, "还没有带时间的问题", ha="center", va="center", fontsize=9, color="#777",
-                transform=ax.transAxes)
+        ax.text(
+            0.5, 0.5, "还没有带时间的问题", ha="center", va="center", fontsize=9, color="#777", transform=ax.transAxes
+        )
         return fig
     counts = {(c, p): n for p, c, n in rows}
     for k, (cid, label) in enumerate(labels.items()):
         ys = [counts.get((cid, p), 0) for p in periods]
-        ax.plot(range(len(periods)), ys, color=COLORS[k % len(COLORS)], linewidth=1.4, marker="o", markersize=2.5,
-                label=short_label(label), gid=f"cluster:{cid}", picker=5)
+        ax.plot(
+            range(len(periods)),
+            ys,
+            color=COLORS[k % len(COLORS)],
+            linewidth=1.4,
+            marker="o",
+            markersize=2.5,
+            label=short_label(label),
+            gid=f"cluster:{cid}",
+            picker=5,
+        )
     step = max(1, -(-len(periods) // 6))
-    ax.set_xticks(range(0, len(periods), step), [_period_tick(periods[i], bucket) for i in range(0, len(periods), step)])
+    ax.set_xticks(
+        range(0, len(periods), step), [_period_tick(periods[i], bucket) for i in range(0, len(periods), step)]
+    )
     ax.set_xlim(-0.3, len(periods) - 0.7 if len(periods) > 1 else 0.3)
     ax.set_ylim(bottom=0)
     ax.yaxis.get_major_locator().set_params(integer=True)

@@ -2,6 +2,7 @@
 
 Search waits 300 ms after the last key so typing runs one query.
 """
+
 from __future__ import annotations
 
 from PySide6.QtCore import QSignalBlocker, QTimer, Signal
@@ -59,9 +60,14 @@ class FaqFilterBarWidget(QWidget):
         self.show_hidden.toggled.connect(self._emit)
 
     def query(self) -> FaqQuery:
-        return FaqQuery(sort=str(self.sort.currentData()), search=self.search.text().strip(),
-                        product=self.product.currentData(), include_hidden=self.show_hidden.isChecked(),
-                        bucket=str(self.bucket.currentData()), shop_id=self.shop.currentData())
+        return FaqQuery(
+            sort=str(self.sort.currentData()),
+            search=self.search.text().strip(),
+            product=self.product.currentData(),
+            include_hidden=self.show_hidden.isChecked(),
+            bucket=str(self.bucket.currentData()),
+            shop_id=self.shop.currentData(),
+        )
 
     def set_shops(self, shops: list[tuple[int, str, str]]) -> None:
         """Offer the shops with questions (the box shows only when there are two or more)."""

@@ -6,6 +6,7 @@ main window at 1366×728 (a 1366×768 laptop screen minus the taskbar) on the
 questions and the agents' answers loaded. Without ``--db`` the demo shop is
 built and analysed in a temporary folder.
 """
+
 from __future__ import annotations
 
 import time
@@ -43,9 +44,14 @@ def render(db_path: Path, out: Path, row: int = 2) -> Path:
 def main(argv: Sequence[str] | None = None) -> int:
     from ui.screenshot import page_shot_main
 
-    return page_shot_main(argv, description="渲染「常见问题」页截图（离屏）", default_out=ROOT / "docs" / "screenshots" / "faq.png",
-                          prefix="cxdesk-faq-shot-", render=lambda db, out, args: render(db, out, args.row),
-                          add_arguments=lambda p: p.add_argument("--row", type=int, default=2, help="选中列表中的第几行（从 0 起）"))
+    return page_shot_main(
+        argv,
+        description="渲染「常见问题」页截图（离屏）",
+        default_out=ROOT / "docs" / "screenshots" / "faq.png",
+        prefix="cxdesk-faq-shot-",
+        render=lambda db, out, args: render(db, out, args.row),
+        add_arguments=lambda p: p.add_argument("--row", type=int, default=2, help="选中列表中的第几行（从 0 起）"),
+    )
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ On the demo a list load takes a few ms, but ``answers`` of a large cluster
 takes seconds (one sentiment and order look-up per question), so every read
 runs here, never in a slot.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -65,21 +66,41 @@ def load_list(ctx: JobContext, db_path: Path, query: FaqQuery) -> ListResult:
     conn = open_reader(db_path)
     repo = FaqRepo(conn)
     try:
-        clusters = repo.list_clusters(sort=query.sort, search=query.search, product=query.product,
-                                      include_hidden=query.include_hidden, shop_id=query.shop_id)
+        clusters = repo.list_clusters(
+            sort=query.sort,
+            search=query.search,
+            product=query.product,
+            include_hidden=query.include_hidden,
+            shop_id=query.shop_id,
+        )
         ctx.check()
-        top = [c for c in repo.list_clusters(product=query.product, search=query.search, shop_id=query.shop_id)
-               if not c.hidden][:CHART_TOP]
-        timeline = repo.timeline([c.id for c in top], bucket=query.bucket, product=query.product,
-                                 shop_id=query.shop_id) if top else []
-        return ListResult(query, clusters, repo.products(query.shop_id), repo.counts(), repo.periods(), timeline,
-                          {c.id: c.label for c in top}, repo.shops())
+        top = [
+            c
+            for c in repo.list_clusters(product=query.product, search=query.search, shop_id=query.shop_id)
+            if not c.hidden
+        ][:CHART_TOP]
+        timeline = (
+            repo.timeline([c.id for c in top], bucket=query.bucket, product=query.product, shop_id=query.shop_id)
+            if top
+            else []
+        )
+        return ListResult(
+            query,
+            clusters,
+            repo.products(query.shop_id),
+            repo.counts(),
+            repo.periods(),
+            timeline,
+            {c.id: c.label for c in top},
+            repo.shops(),
+        )
     finally:
         conn.close()
 
 
-def load_detail(ctx: JobContext, db_path: Path, cluster_id: int, product: str | None,
-                shop_id: int | None = None) -> DetailResult:
+def load_detail(
+    ctx: JobContext, db_path: Path, cluster_id: int, product: str | None, shop_id: int | None = None
+) -> DetailResult:
     """One cluster's row, its wordings and its newest questions (of ``product`` / ``shop_id`` when given)."""
     conn = open_reader(db_path)
     repo = FaqRepo(conn)
@@ -90,8 +111,11 @@ def load_detail(ctx: JobContext, db_path: Path, cluster_id: int, product: str | 
         variants = repo.variants(cluster_id, limit=30)
         ctx.check()
         questions = repo.questions(cluster_id, product=product, limit=QUESTIONS_SHOWN, shop_id=shop_id)
-        total = cluster["size"] if not product and shop_id is None else \
-            repo.question_count(cluster_id, product=product, shop_id=shop_id)
+        total = (
+            cluster["size"]
+            if not product and shop_id is None
+            else repo.question_count(cluster_id, product=product, shop_id=shop_id)
+        )
         return DetailResult(cluster_id, cluster, variants, questions, total)
     finally:
         conn.close()

@@ -5,4 +5,5 @@
 ``_preview`` how records are shown, ``_results`` the result and history
 tabs, ``_actions`` undo and the error-row export.
 """
+
 from __future__ import annotations

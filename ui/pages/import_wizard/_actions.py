@@ -4,6 +4,7 @@ A mixin rather than a second widget so the page keeps one ``ctx`` and one
 message line; it needs ``self.ctx``, ``self.history``, ``self.settings``,
 ``self.message_label`` and the ``sig_undo_finished`` signal of the page.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

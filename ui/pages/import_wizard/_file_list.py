@@ -4,6 +4,7 @@ A file that cannot be read shows its Chinese message in its own row, in
 red, rather than in a dialog: it is an expected problem and must not stop
 the user from importing the other files.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -81,8 +82,7 @@ class FileEntry:
         if det is None or not det.columns or self.kind not in FIELD_ALIASES:
             return None
         mapping = self.effective_mapping()
-        return {f: mapping.get(f, "") for f in FIELD_ALIASES[self.kind]
-                if mapping.get(f, "") in ("", *det.columns)}
+        return {f: mapping.get(f, "") for f in FIELD_ALIASES[self.kind] if mapping.get(f, "") in ("", *det.columns)}
 
 
 class FileListWidget(QTableWidget):
@@ -101,8 +101,14 @@ class FileListWidget(QTableWidget):
         header = self.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        for col, width in ((COL_FILE, 220), (COL_STATUS, 96), (COL_KIND, 96), (COL_PLATFORM, 80),
-                           (COL_FORMAT, 230), (COL_ENCODING, 76)):
+        for col, width in (
+            (COL_FILE, 220),
+            (COL_STATUS, 96),
+            (COL_KIND, 96),
+            (COL_PLATFORM, 80),
+            (COL_FORMAT, 230),
+            (COL_ENCODING, 76),
+        ):
             self.setColumnWidth(col, width)
         self.itemSelectionChanged.connect(lambda: self.sig_current_changed.emit(self.current_index()))
 

@@ -3,6 +3,7 @@
 Display only: which header means which field is decided in
 ``cxdesk.importers``; these are the captions the wizard shows for them.
 """
+
 from __future__ import annotations
 
 NOT_IMPORTED = "（不导入）"

@@ -5,6 +5,7 @@ user's choice straight into the entry and emits ``sig_mapping_changed``
 (``True`` when the kind changed, so the page re-proposes the mapping first),
 after which the page re-runs the preview, or ``sig_settings_changed``. It never reads files itself.
 """
+
 from __future__ import annotations
 
 from PySide6.QtCore import Signal

@@ -1,4 +1,5 @@
 """How the preview shows records, and the mapping proposed when the kind changes."""
+
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence

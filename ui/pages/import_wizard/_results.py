@@ -3,6 +3,7 @@
 Both only show and ask: the page runs undo and the error-row export in the
 background when they emit ``sig_undo`` / ``sig_export_rejects``.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -78,9 +79,15 @@ class SummaryTable(QWidget):
         s = o.summary
         values = [o.path.name, STATUS_TEXT.get(o.status, o.status)]
         if s is not None:
-            values += [s.format_label, s.encoding or "—", f"{s.rows_added:,}", f"{s.rows_duplicate:,}",
-                       f"{s.rows_rejected:,}", f"{s.sessions_added:,}" if s.kind == "chats" else "—",
-                       self._note(o)]
+            values += [
+                s.format_label,
+                s.encoding or "—",
+                f"{s.rows_added:,}",
+                f"{s.rows_duplicate:,}",
+                f"{s.rows_rejected:,}",
+                f"{s.sessions_added:,}" if s.kind == "chats" else "—",
+                self._note(o),
+            ]
         else:
             values += ["", "", "", "", "", "", o.message]
         for col, text in enumerate(values):

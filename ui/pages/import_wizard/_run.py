@@ -3,6 +3,7 @@
 A mixin of :class:`ui.pages.import_page.ImportPage` (it uses the page's
 widgets and ``ctx``), kept apart so each module stays small.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -35,8 +36,11 @@ class ImportRunMixin:
         entries = [e for e in self.entries if e.detection is not None and e.status in RETRY_STATES]
         if not entries or self.import_job is not None:
             return
-        tasks = [FileTask(e.path, e.detection, e.kind, e.platform, e.shop or None, e.import_mapping(),
-                          e.session_gap_minutes) for e in entries if e.detection is not None]
+        tasks = [
+            FileTask(e.path, e.detection, e.kind, e.platform, e.shop or None, e.import_mapping(), e.session_gap_minutes)
+            for e in entries
+            if e.detection is not None
+        ]
         for e in entries:
             e.status, e.message, e.summary = "importing", "", None
             self._update_row(e)
@@ -89,4 +93,3 @@ class ImportRunMixin:
         self.ctx.data_changed()  # also refreshes this page (history, shops)
         self.refresh()  # when shown on its own, data_changed may not reach us
         self.sig_import_finished.emit(job.result if job.state == "succeeded" else None)
-

@@ -6,6 +6,7 @@ mapping and preview) and ``import-summary.png`` (after importing a JDDC
 chat file: the result tab and the file's row). A temporary database and
 data folder are used, so nothing of the user's is touched or shown.
 """
+
 from __future__ import annotations
 
 import argparse

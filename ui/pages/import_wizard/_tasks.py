@@ -5,6 +5,7 @@ snapshot of the user's choices built on the GUI thread (STYLE §7) and open
 their own store connection from the database path: the GUI thread's
 connection stays the GUI thread's. All real work is in ``cxdesk.importers``.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -112,8 +113,14 @@ def import_job(ctx: JobContext, db_path: Path, tasks: list[FileTask]) -> RunResu
 def _import_one(ctx: _FileContext, store: Any, task: FileTask) -> FileOutcome:
     try:
         summary = importers.import_file(
-            ctx, store, task.path, kind=task.kind, platform=task.platform, shop=task.shop,
-            mapping=task.mapping, session_gap_minutes=task.session_gap_minutes,
+            ctx,
+            store,
+            task.path,
+            kind=task.kind,
+            platform=task.platform,
+            shop=task.shop,
+            mapping=task.mapping,
+            session_gap_minutes=task.session_gap_minutes,
             detection=task.detection,
         )
     except Cancelled:

@@ -15,6 +15,7 @@ computed.
 the period line a note says how many rows have no time (a dated period cannot
 show them, 全部 cannot chart them: :func:`cxdesk.reports.data.undated_note`).
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -55,7 +56,9 @@ class DashboardWidget(QWidget):
         self.filter_bar = DashboardFilterBarWidget(self)
         self.filter_bar.sig_changed.connect(lambda _f: self.load())
         self.export_button = QPushButton("导出报告…", self)
-        self.export_button.setToolTip("把所选期间的概览、图表、客服、风险、常见问题、方面和新抱怨导出为 Excel、网页或 PDF")
+        self.export_button.setToolTip(
+            "把所选期间的概览、图表、客服、风险、常见问题、方面和新抱怨导出为 Excel、网页或 PDF"
+        )
         self.export_button.clicked.connect(self.sig_export.emit)
         self.period_label = QLabel("", self)
         self.period_label.setStyleSheet("color: #666;")
@@ -113,7 +116,8 @@ class DashboardWidget(QWidget):
         else:
             self.period_label.setText(
                 f"{data.scope_label}，{f.date_from:%Y-%m-%d} 至 {f.date_to:%Y-%m-%d}（{f.days} 天），"
-                f"与上期 {p.date_from:%Y-%m-%d} 至 {p.date_to:%Y-%m-%d} 相比")
+                f"与上期 {p.date_from:%Y-%m-%d} 至 {p.date_to:%Y-%m-%d} 相比"
+            )
         note = undated_note(data)
         self.undated_label.setText(note)
         self.undated_label.setVisible(bool(note))
@@ -145,7 +149,7 @@ class DashboardWidget(QWidget):
         for widget, tile in zip(self.tile_widgets, items):
             widget.show_tile(tile)
             widget.show()
-        for widget in self.tile_widgets[len(items):]:
+        for widget in self.tile_widgets[len(items) :]:
             widget.hide()
 
     # --- pre-aggregates ---------------------------------------------------------------------
@@ -174,8 +178,7 @@ class DashboardWidget(QWidget):
             self.follow(link_for(self.data, gid))
 
     def tile(self, key: str) -> TileWidget | None:
-        return next((w for w in self.tile_widgets if w.tile is not None and w.tile.key == key and w.isVisible()),
-                    None)
+        return next((w for w in self.tile_widgets if w.tile is not None and w.tile.key == key and w.isVisible()), None)
 
     def tile_keys(self) -> list[str]:
         return [w.tile.key for w in self.tile_widgets if w.tile is not None and not w.isHidden()]

@@ -4,6 +4,7 @@
 counts rows without a time too; the date fields then show the span of the
 dated rows, greyed out (自定义 enables them again).
 """
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -46,13 +47,26 @@ class DashboardFilterBarWidget(QWidget):
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(6)
-        for widget in (QLabel("期间", self), self.period_combo, self.date_from, QLabel("至", self), self.date_to,
-                       self.shop_combo, self.platform_combo):
+        for widget in (
+            QLabel("期间", self),
+            self.period_combo,
+            self.date_from,
+            QLabel("至", self),
+            self.date_to,
+            self.shop_combo,
+            self.platform_combo,
+        ):
             row.addWidget(widget)
         self._apply_preset()
 
-    def set_options(self, shops: list[tuple[int, str, str]], last_day: date | None,
-                    first_day: date | None = None, *, all_if_undated: bool = False) -> None:
+    def set_options(
+        self,
+        shops: list[tuple[int, str, str]],
+        last_day: date | None,
+        first_day: date | None = None,
+        *,
+        all_if_undated: bool = False,
+    ) -> None:
         """Offer the store's shops and platforms; presets end at ``last_day``. Keeps the choices, except that
         with ``all_if_undated`` and no dated row at all (``last_day`` None) 全部 is chosen: nothing else shows data."""
         self.last_day = last_day or date.today()
@@ -66,9 +80,13 @@ class DashboardFilterBarWidget(QWidget):
         self._apply_preset()
 
     def filter(self) -> DashboardFilter:
-        return DashboardFilter(self.date_from.date().toPython(), self.date_to.date().toPython(),
-                               self.shop_combo.currentData(), self.platform_combo.currentData(),
-                               all_data=self.period_combo.currentData() == ALL_PERIOD)
+        return DashboardFilter(
+            self.date_from.date().toPython(),
+            self.date_to.date().toPython(),
+            self.shop_combo.currentData(),
+            self.platform_combo.currentData(),
+            all_data=self.period_combo.currentData() == ALL_PERIOD,
+        )
 
     def set_period(self, days: int) -> None:
         """Choose a preset (tests, the bench); ``ALL_PERIOD`` for 全部."""

@@ -1,4 +1,5 @@
 """Background work of 总览: bring the pre-aggregates up to date (no Qt here)."""
+
 from __future__ import annotations
 
 from pathlib import Path

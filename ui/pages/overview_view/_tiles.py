@@ -1,4 +1,5 @@
 """A 总览 tile: caption, figure, change against the previous period, a note; click to open the rows behind it."""
+
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
@@ -34,8 +35,10 @@ class TileWidget(QFrame):
         super().__init__(parent)
         self.tile: Tile | None = None
         self.setObjectName("dashTile")
-        self.setStyleSheet("#dashTile { background: #f7f9fb; border: 1px solid #d5dde6; border-radius: 6px; }"
-                           "#dashTile:hover, #dashTile:focus { border-color: #6d9ed4; }")
+        self.setStyleSheet(
+            "#dashTile { background: #f7f9fb; border: 1px solid #d5dde6; border-radius: 6px; }"
+            "#dashTile:hover, #dashTile:focus { border-color: #6d9ed4; }"
+        )
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setMinimumWidth(150)
         self.caption_label = _label(self, 9.5, color=PLAIN)

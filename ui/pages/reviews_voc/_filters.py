@@ -10,13 +10,20 @@ with signals blocked and then announces the new filter at once. Typing and
 ticking are debounced by :data:`DEBOUNCE_MS` so one query runs per pause,
 not per keystroke (STYLE §15).
 """
+
 from __future__ import annotations
 
 from typing import Any
 
 from PySide6.QtCore import QDate, QSignalBlocker, QTimer, Signal
 from PySide6.QtWidgets import (
-    QCheckBox, QDateEdit, QLabel, QLineEdit, QPushButton, QToolButton, QWidget,
+    QCheckBox,
+    QDateEdit,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QToolButton,
+    QWidget,
 )
 
 from cxdesk.store import PLATFORMS
@@ -27,8 +34,15 @@ from ui.widgets.flow_layout import FlowLayout, group_widgets
 
 DEBOUNCE_MS = 300
 NO_DATE = QDate(2000, 1, 1)  # shown as 「不限」 through specialValueText
-RATING_BUTTONS = ((1, "1星"), (2, "2星"), (3, "3星"), (4, "4星"), (5, "5星"),
-                  *((key, WORD_RATINGS[key]) for key in (13, 12, 11)), (NO_RATING, "无评分"))
+RATING_BUTTONS = (
+    (1, "1星"),
+    (2, "2星"),
+    (3, "3星"),
+    (4, "4星"),
+    (5, "5星"),
+    *((key, WORD_RATINGS[key]) for key in (13, 12, 11)),
+    (NO_RATING, "无评分"),
+)
 WORD_RATING_TIP = "没有星级、只有评价等级文字（{0}）的评价"
 MAX_PRODUCT_CHARS = 22
 PRODUCT_POPUP_WIDTH = 420  # the list may be wider than the combo: titles are long
@@ -74,16 +88,16 @@ class FilterBarWidget(QWidget):
         for value, text in WORD_RATINGS.items():
             self.rating_buttons[value].setToolTip(WORD_RATING_TIP.format(text))
         self.aspect_combo = filter_combo(self, [("全部方面", None)], 100, popup_extra=None)
-        self.polarity_combo = filter_combo(self, [("全部倾向", None), *((p, p) for p in POLARITIES)], 90,
-                                           popup_extra=None)
+        self.polarity_combo = filter_combo(
+            self, [("全部倾向", None), *((p, p) for p in POLARITIES)], 90, popup_extra=None
+        )
         self.polarity_combo.setToolTip("选了方面时指该方面的提及倾向，否则指整条评价的情感")
         self.shift_check = QCheckBox("追评转差", self)
         self.shift_check.setToolTip(SHIFT_TIP)
         self.shift_check.toggled.connect(self._schedule)
         self.reset_button = QPushButton("清除筛选", self)
         self.reset_button.clicked.connect(lambda: self.set_filter(VocFilter()))
-        for combo in (self.shop_combo, self.platform_combo, self.product_combo, self.aspect_combo,
-                      self.polarity_combo):
+        for combo in (self.shop_combo, self.platform_combo, self.product_combo, self.aspect_combo, self.polarity_combo):
             combo.currentIndexChanged.connect(self._schedule)
         for edit in (self.sku_edit, self.text_edit):
             edit.textChanged.connect(self._schedule)
@@ -115,8 +129,11 @@ class FilterBarWidget(QWidget):
         refill_combo(self.shop_combo, [(name, sid) for sid, name, _ in options.shops])
         refill_combo(self.platform_combo, [(PLATFORMS.get(p, p), p) for p in options.platforms])
         self._product_titles = {key: title for key, title, _ in options.products}
-        refill_combo(self.product_combo, [(self._short(t), k) for k, t, _ in options.products],
-                     tooltip=lambda key: self._product_titles.get(key, ""))
+        refill_combo(
+            self.product_combo,
+            [(self._short(t), k) for k, t, _ in options.products],
+            tooltip=lambda key: self._product_titles.get(key, ""),
+        )
         refill_combo(self.aspect_combo, [(a, a) for a in options.aspects])
         self.aspect_combo.setEnabled(options.has_aspects)
         self.aspect_combo.setToolTip("" if options.has_aspects else "方面分析尚未运行")
@@ -152,8 +169,11 @@ class FilterBarWidget(QWidget):
         A shop, platform or product the combos do not list yet (the page's options load in the
         background) is added, so a filter set before the first load is not lost.
         """
-        for combo, value in ((self.shop_combo, f.shop_id), (self.platform_combo, f.platform),
-                             (self.product_combo, f.product)):
+        for combo, value in (
+            (self.shop_combo, f.shop_id),
+            (self.platform_combo, f.platform),
+            (self.product_combo, f.product),
+        ):
             if value is not None and combo.findData(value) < 0:
                 combo.addItem(PLATFORMS.get(value, value) if combo is self.platform_combo else str(value), value)
         select_data(self.shop_combo, f.shop_id)

@@ -5,12 +5,21 @@ the honest notes when a result does not exist yet, and turn clicks into
 signals the page maps to filter changes. ``cxdesk.charts`` (and with it
 matplotlib, ~0.6 s) is imported on the first snapshot, never at start-up.
 """
+
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView, QHeaderView, QLabel, QListWidget, QListWidgetItem, QStackedWidget, QTableView,
-    QTabWidget, QVBoxLayout, QWidget,
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QStackedWidget,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
 )
 
 from cxdesk.analysis.voc import MIN_MENTIONS, MIN_RISE, EmergingResult
@@ -156,7 +165,8 @@ class EmergingPanelWidget(QWidget):
         basis = "按方面和差评中的词语" if result.kind == "aspect" else "按差评中的词语（方面分析尚未运行）"
         self.period_label.setText(
             f"{result.current.label()} 对比上一段 {result.previous.label()}，{basis}；"
-            f"负面占比上升 ≥{MIN_RISE * 100:.0f} 个百分点且本期提及 ≥{MIN_MENTIONS} 次。点击查看评价。")
+            f"负面占比上升 ≥{MIN_RISE * 100:.0f} 个百分点且本期提及 ≥{MIN_MENTIONS} 次。点击查看评价。"
+        )
         for item in result.items:
             kind = "方面" if item.kind == "aspect" else "词语"
             mark = "▲ " if item.previous_mentions else "✚ "

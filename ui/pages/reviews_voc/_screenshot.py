@@ -6,6 +6,7 @@ bars and the product × aspect table), with a review selected whose 追评
 turned negative (clauses highlighted), else one with a 追评. Without ``--db`` the demo shop is built and analysed
 in a temporary folder, so nothing of the user's is touched or shown.
 """
+
 from __future__ import annotations
 
 import time
@@ -37,6 +38,7 @@ def render(db_path: Path, out: Path) -> Path:
         _wait(app, lambda: not active_jobs() and None not in (page.snapshot, page.chart_data, page.emerging))
         model = page.model
         rows = [model.review(i) for i in range(model.rowCount())]
+
         # Prefer a review that shows every part of the detail view: 追评 shift, reply, a complaint.
         def score(i: int) -> tuple[bool, bool, bool, bool]:
             r = rows[i]
@@ -58,8 +60,13 @@ def render(db_path: Path, out: Path) -> Path:
 def main(argv: Sequence[str] | None = None) -> int:
     from ui.screenshot import page_shot_main
 
-    return page_shot_main(argv, description="渲染评价分析页截图（离屏）", default_out=ROOT / "docs" / "screenshots" / "reviews.png",
-                          prefix="cxdesk-reviews-shot-", render=lambda db, out, args: render(db, out))
+    return page_shot_main(
+        argv,
+        description="渲染评价分析页截图（离屏）",
+        default_out=ROOT / "docs" / "screenshots" / "reviews.png",
+        prefix="cxdesk-reviews-shot-",
+        render=lambda db, out, args: render(db, out),
+    )
 
 
 if __name__ == "__main__":

@@ -5,11 +5,18 @@ dates (the page hands it the rows; the tab only displays them), or says
 honestly why the list cannot exist yet. Selecting a row asks the page to
 show that review in the shared detail view, 追评 clauses highlighted.
 """
+
 from __future__ import annotations
 
 from PySide6.QtCore import QItemSelection, Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView, QHeaderView, QLabel, QStackedWidget, QTableView, QVBoxLayout, QWidget,
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QStackedWidget,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
 )
 
 from ui.models.append_shift_model import AppendShiftModel, Fetch

@@ -12,6 +12,7 @@ the list (options, count, first pages: ~0.6 s), the charts (ratings,
 weekly trend, aspects: ~3 s unfiltered) and the emerging complaints
 (jieba over the period's texts: ~2 s unfiltered).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -47,8 +48,9 @@ class ChartData:
     heat: HeatTable
 
 
-def load_snapshot(ctx: JobContext, db_path: Path, flt: VocFilter, sort: str, descending: bool,
-                  page_size: int) -> VocSnapshot:
+def load_snapshot(
+    ctx: JobContext, db_path: Path, flt: VocFilter, sort: str, descending: bool, page_size: int
+) -> VocSnapshot:
     """Options, counts and the first page of the list and of the 追评转差 list for ``flt``."""
     conn = open_reader(db_path)
     try:
@@ -64,8 +66,9 @@ def load_snapshot(ctx: JobContext, db_path: Path, flt: VocFilter, sort: str, des
         conn.close()
 
 
-def load_page(ctx: JobContext, db_path: Path, flt: VocFilter, sort: str, descending: bool,
-              offset: int, limit: int) -> list[ReviewRow]:
+def load_page(
+    ctx: JobContext, db_path: Path, flt: VocFilter, sort: str, descending: bool, offset: int, limit: int
+) -> list[ReviewRow]:
     """A further page of the list (scrolling down)."""
     conn = open_reader(db_path)
     try:

@@ -5,6 +5,7 @@ signals (``sig_triage(status)``, ``sig_save_note(note)``,
 ``sig_open_session(session_id, message_id)`` for 「在会话中打开」); it never
 writes to the store itself.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -30,10 +31,12 @@ MAX_ORDERS_SHOWN = 3
 def header_html(flag: FlagRow) -> str:
     # The badge is the queue's level (the risk score's, as in the table); the rule's own level is named.
     color = LEVEL_COLORS.get(flag.shown_level, "#777")
-    title = (f"<span style='background:{color}; color:white'>&nbsp;{escape(flag.shown_level)}&nbsp;</span> "
-             f"<b>{escape(flag.category)}</b> <span style='color:#777'>{escape(rule_label(flag.rule_id, flag.category))}"
-             f" · 规则等级 {escape(flag.level)}</span>"
-             f" · 状态：<b>{escape(flag.status)}</b>")
+    title = (
+        f"<span style='background:{color}; color:white'>&nbsp;{escape(flag.shown_level)}&nbsp;</span> "
+        f"<b>{escape(flag.category)}</b> <span style='color:#777'>{escape(rule_label(flag.rule_id, flag.category))}"
+        f" · 规则等级 {escape(flag.level)}</span>"
+        f" · 状态：<b>{escape(flag.status)}</b>"
+    )
     if flag.handler or flag.handled_at:
         who = f"{flag.handler or ''} {(flag.handled_at or '')[:16]}"
         title += f"<span style='color:#777'>（{escape(who)}）</span>"
@@ -50,8 +53,10 @@ def header_html(flag: FlagRow) -> str:
         where.append(f"第 {flag.seq} 条消息")
     lines = [title, "<span style='color:#555'>" + " · ".join(escape(w) for w in where if w) + "</span>"]
     if flag.score is not None:
-        lines.append(f"<span style='color:#555'>风险分 <b>{flag.score}</b>（{escape(flag.score_level or '')}）"
-                     f"{escape('：' + flag.score_reasons if flag.score_reasons else '')}</span>")
+        lines.append(
+            f"<span style='color:#555'>风险分 <b>{flag.score}</b>（{escape(flag.score_level or '')}）"
+            f"{escape('：' + flag.score_reasons if flag.score_reasons else '')}</span>"
+        )
     return "<br>".join(lines)
 
 
@@ -64,7 +69,7 @@ def orders_html(link: OrderLink) -> str:
         refund = f" · 退款：{o.refund_status}" if o.refund_status else ""
         rows.append(escape(f"{o.order_id} · 下单 {(o.created_at or '')[:16]} · {amount} · {o.status or ''}{refund}"))
     more = f"（另有 {len(link.orders) - MAX_ORDERS_SHOWN} 笔）" if len(link.orders) > MAX_ORDERS_SHOWN else ""
-    return (f"<b>订单</b> <span style='color:#777'>{escape(link.how)}</span><br>" + "<br>".join(rows) + escape(more))
+    return f"<b>订单</b> <span style='color:#777'>{escape(link.how)}</span><br>" + "<br>".join(rows) + escape(more)
 
 
 def _message_of(flag: FlagRow, conv: Conversation) -> int | None:
@@ -86,8 +91,9 @@ def detail_layout(pane: QWidget, header: QLabel, view: QWidget) -> QVBoxLayout:
     return layout
 
 
-def add_note_row(layout: QVBoxLayout, parent: QWidget, placeholder: str,
-                 on_save: Callable[[], None]) -> tuple[QLineEdit, QPushButton]:
+def add_note_row(
+    layout: QVBoxLayout, parent: QWidget, placeholder: str, on_save: Callable[[], None]
+) -> tuple[QLineEdit, QPushButton]:
     """「备注」 [note] [保存备注] at the foot of a detail pane; Enter in the box or the button calls ``on_save``."""
     row = QHBoxLayout()
     row.addWidget(QLabel("备注", parent))
@@ -145,14 +151,17 @@ class FlagDetailWidget(QWidget):
         triage.addWidget(self.open_session_button)
         self.timeline_button = QPushButton("买家时间线", self)
         self.timeline_button.setToolTip("这位买家的全部会话、订单、评价和风险，按时间排列")
-        self.timeline_button.clicked.connect(lambda: self.flag is not None and self.sig_open_timeline.emit(self.flag.id))
+        self.timeline_button.clicked.connect(
+            lambda: self.flag is not None and self.sig_open_timeline.emit(self.flag.id)
+        )
         triage.addWidget(self.timeline_button)
         layout = detail_layout(self, self.header, self.view)
         layout.addWidget(self.chart)
         layout.addWidget(self.orders)
         layout.addLayout(triage)
-        self.note_edit, self.save_note_button = add_note_row(layout, self, "处理说明，如：已电话安抚，补发一件",
-                                                             self._save_note)
+        self.note_edit, self.save_note_button = add_note_row(
+            layout, self, "处理说明，如：已电话安抚，补发一件", self._save_note
+        )
         self.show_nothing()
 
     # --- showing -------------------------------------------------------------------

@@ -6,6 +6,7 @@ move there unchanged. Clickable artists carry a ``gid``
 (``category:投诉/监管威胁`` or ``day:2024-06-01``) that the page turns into a
 filter.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -31,8 +32,12 @@ _tidy = partial(tidy_axes, title_size=TITLE, tick_size=TICK)
 _nothing = partial(empty_axes, title_size=TITLE, tick_size=TICK, text_size=9)
 
 
-def counts_figure(by_category: Sequence[tuple[str, str, int]], by_day: Sequence[tuple[str, str, int]],
-                  width: float = 5.6, height: float = 2.0) -> Figure:
+def counts_figure(
+    by_category: Sequence[tuple[str, str, int]],
+    by_day: Sequence[tuple[str, str, int]],
+    width: float = 5.6,
+    height: float = 2.0,
+) -> Figure:
     """Flags per category and per day, both split by level (red 高, orange 中, grey 低)."""
     fig = _figure(width, height)
     left, right = fig.subplots(1, 2, width_ratios=[1, 1.6])
@@ -101,8 +106,9 @@ def _short(day: str) -> str:
     return f"{d.month}/{d.day}"
 
 
-def sentiment_figure(points: Sequence[tuple[int, float]], marked: Sequence[int] = (),
-                     width: float = 5.6, height: float = 1.25) -> Figure:
+def sentiment_figure(
+    points: Sequence[tuple[int, float]], marked: Sequence[int] = (), width: float = 5.6, height: float = 1.25
+) -> Figure:
     """The buyer's sentiment (0 负面 – 1 正面) message by message; flagged messages in red."""
     fig = _figure(width, height)
     ax = fig.add_subplot()

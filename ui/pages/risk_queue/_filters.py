@@ -4,6 +4,7 @@ The widgets are the single source of truth (:meth:`RiskFilterBarWidget.filter`
 reads them); :meth:`set_filter` writes them with signals blocked and then
 announces the new filter once, so a chart click runs one query.
 """
+
 from __future__ import annotations
 
 from typing import Any

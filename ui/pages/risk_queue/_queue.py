@@ -1,9 +1,16 @@
 """The left half of 风险: count and bulk actions, the queue table, the counts chart."""
+
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView, QHeaderView, QLabel, QMenu, QPushButton, QTableView, QVBoxLayout,
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QMenu,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -17,8 +24,13 @@ from ui.widgets.table_columns import fit_columns
 COLUMN_WIDTHS = (38, 92, 52, 84, 96)  # 内容 stretches; 风险分 follows it
 SCORE_WIDTH = 52
 # The narrow columns get their content's width (any font, any scale): the widest value each can show.
-COLUMN_SAMPLES = {0: ("高",), 1: ("投诉/监管威胁…",), 2: ("待处理", "处理中"), 3: ("06-30 22:58",),
-                  SCORE_COLUMN: ("100",)}  # 类别: one whole category, more elide (the tooltip and detail list all)
+COLUMN_SAMPLES = {
+    0: ("高",),
+    1: ("投诉/监管威胁…",),
+    2: ("待处理", "处理中"),
+    3: ("06-30 22:58",),
+    SCORE_COLUMN: ("100",),
+}  # 类别: one whole category, more elide (the tooltip and detail list all)
 CHART_HEIGHT = 176
 SHORTCUTS_TEXT = "快捷键：J / ↓ 下一条 · K / ↑ 上一条 · H 已处理 · F 误报 · P 处理中（对所有选中的行）"
 

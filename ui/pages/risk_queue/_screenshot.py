@@ -6,6 +6,7 @@ the 风险 page with the detail pane open on a demo conversation: the
 highest-level chat flag whose session has the most flags, with a linked order.
 Without ``--db`` the demo shop is built and analysed in a temporary folder.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -53,8 +54,13 @@ def render(db_path: Path, out: Path) -> Path:
 def main(argv: Sequence[str] | None = None) -> int:
     from ui.screenshot import page_shot_main
 
-    return page_shot_main(argv, description="渲染「风险」页截图（离屏）", default_out=ROOT / "docs" / "screenshots" / "risk-queue.png",
-                          prefix="cxdesk-risk-shot-", render=lambda db, out, args: render(db, out))
+    return page_shot_main(
+        argv,
+        description="渲染「风险」页截图（离屏）",
+        default_out=ROOT / "docs" / "screenshots" / "risk-queue.png",
+        prefix="cxdesk-risk-shot-",
+        render=lambda db, out, args: render(db, out),
+    )
 
 
 if __name__ == "__main__":

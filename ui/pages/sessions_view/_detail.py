@@ -3,6 +3,7 @@
 It shows what the page hands it (:class:`SessionDetail`) and reports the
 reviewer's actions as signals; it never writes to the store itself.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -10,7 +11,12 @@ from html import escape
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QComboBox, QHBoxLayout, QLabel, QMenu, QPushButton, QWidget,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QPushButton,
+    QWidget,
 )
 
 from cxdesk.analysis.rule_labels import rule_label
@@ -27,8 +33,12 @@ from ui.widgets.chat_view import ChatViewWidget
 from ui.widgets.flow_layout import FlowLayout
 
 # (status, menu text): 待处理 is how a flag's status is cleared.
-STATUS_ACTIONS = (("处理中", "标为处理中"), ("已处理", "标为已处理"), ("误报", "标为误报"),
-                  ("待处理", "清除状态（回到待处理）"))
+STATUS_ACTIONS = (
+    ("处理中", "标为处理中"),
+    ("已处理", "标为已处理"),
+    ("误报", "标为误报"),
+    ("待处理", "清除状态（回到待处理）"),
+)
 
 
 @dataclass(frozen=True)
@@ -54,21 +64,32 @@ def header_html(d: SessionDetail, mask: bool) -> str:
     buyer = mask_nick(s.buyer) if mask else s.buyer
     agents = d.row.agent_list if d.row else ([s.agent] if s.agent else [])
     span = f"{(s.started_at or '')[:16]} – {(s.ended_at or '')[11:16]}"
-    facts = [f"会话 #{s.id}", f"{s.shop}（{PLATFORMS.get(s.platform, s.platform)}）", f"买家 {buyer}",
-             "客服 " + ("、".join(short_agent(a) for a in agents) or "—"), span]
+    facts = [
+        f"会话 #{s.id}",
+        f"{s.shop}（{PLATFORMS.get(s.platform, s.platform)}）",
+        f"买家 {buyer}",
+        "客服 " + ("、".join(short_agent(a) for a in agents) or "—"),
+        span,
+    ]
     if d.row is not None:
         facts.append(f"{duration_text(d.row.duration_s)} · {d.row.message_count} 条消息")
         if d.row.first_response_s is not None:
             facts.append(f"首次响应 {wait_text(d.row.first_response_s)}")
-    lines = ["<b>" + " · ".join(escape(x) for x in facts[:3]) + "</b>",
-             "<span style='color:#555'>" + " · ".join(escape(x) for x in facts[3:]) + "</span>"]
+    lines = [
+        "<b>" + " · ".join(escape(x) for x in facts[:3]) + "</b>",
+        "<span style='color:#555'>" + " · ".join(escape(x) for x in facts[3:]) + "</span>",
+    ]
     if d.row is not None and d.row.risk_score is not None and d.row.risk_level != "无":
-        lines.append(f"<span style='color:#555'>风险分 <b>{d.row.risk_score}</b>（{escape(d.row.risk_level or '')}）"
-                     f"{escape('：' + d.row.risk_reasons if d.row.risk_reasons else '')}</span>")
+        lines.append(
+            f"<span style='color:#555'>风险分 <b>{d.row.risk_score}</b>（{escape(d.row.risk_level or '')}）"
+            f"{escape('：' + d.row.risk_reasons if d.row.risk_reasons else '')}</span>"
+        )
     slow = [w for w in _waits(d) if w != "ok"]
     if slow:
-        lines.append(f"<span style='color:#c77700'>{len(slow)} 次回复超过"
-                     f"{escape(PLATFORMS.get(s.platform, s.platform))}提醒线 {wait_text(d.timing.warn_s)}</span>")
+        lines.append(
+            f"<span style='color:#c77700'>{len(slow)} 次回复超过"
+            f"{escape(PLATFORMS.get(s.platform, s.platform))}提醒线 {wait_text(d.timing.warn_s)}</span>"
+        )
     lines.append(orders_html(d.orders))
     return "<br>".join(lines)
 
@@ -127,8 +148,9 @@ class SessionDetailWidget(QWidget):
         actions.addWidget(self.review_label)
         layout = detail_layout(self, self.header, self.view)
         layout.addLayout(actions)
-        self.note_edit, self.save_note_button = add_note_row(layout, self, "给这个会话写一句备注，如：已回访，买家满意",
-                                                             self._save_note)
+        self.note_edit, self.save_note_button = add_note_row(
+            layout, self, "给这个会话写一句备注，如：已回访，买家满意", self._save_note
+        )
         self.show_nothing()
 
     # --- showing ----------------------------------------------------------------------
@@ -152,8 +174,9 @@ class SessionDetailWidget(QWidget):
         self.view.show_conversation(d.conv, d.timing, faq=d.faq, mask=mask, focus_message_id=focus_message_id)
         self._fill_flags(d.conv.flags)
         if focus_message_id is not None:
-            flag = next((f for f in d.conv.flags if f.target_type == "message" and f.target_id == focus_message_id),
-                        None)
+            flag = next(
+                (f for f in d.conv.flags if f.target_type == "message" and f.target_id == focus_message_id), None
+            )
             if flag is not None:
                 self.select_flag(flag.id)
         self.note_edit.setText(d.review.note or "")

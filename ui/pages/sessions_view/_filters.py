@@ -6,6 +6,7 @@ reads them). The text box is debounced (400 ms) so typing runs one query;
 the new filter once. The 「隐藏个人信息」 box is not a filter: it changes
 how things are shown (``sig_mask_changed``).
 """
+
 from __future__ import annotations
 
 from PySide6.QtCore import QSignalBlocker, QTimer, Signal
@@ -102,8 +103,11 @@ class SessionFilterBarWidget(QWidget):
         select_data(self.risk, "+".join(flt.risk_levels))
         select_data(self.sentiment, flt.sentiment or "")
         select_data(self.reviewed, "" if flt.reviewed is None else ("yes" if flt.reviewed else "no"))
-        for box, on in ((self.unanswered, flt.unanswered), (self.transferred, flt.transferred),
-                        (self.has_order, flt.has_order)):
+        for box, on in (
+            (self.unanswered, flt.unanswered),
+            (self.transferred, flt.transferred),
+            (self.has_order, flt.has_order),
+        ):
             with QSignalBlocker(box):
                 box.setChecked(on)
         with QSignalBlocker(self.text):

@@ -7,6 +7,7 @@ with a reply over the platform's time limit and a flagged buyer message,
 scrolled to that message. Without ``--db`` the demo shop is built and
 analysed in a temporary folder.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -64,8 +65,13 @@ def render(db_path: Path, out: Path) -> Path:
 def main(argv: Sequence[str] | None = None) -> int:
     from ui.screenshot import page_shot_main
 
-    return page_shot_main(argv, description="渲染「会话」页截图（离屏）", default_out=ROOT / "docs" / "screenshots" / "sessions.png",
-                          prefix="cxdesk-sessions-shot-", render=lambda db, out, args: render(db, out))
+    return page_shot_main(
+        argv,
+        description="渲染「会话」页截图（离屏）",
+        default_out=ROOT / "docs" / "screenshots" / "sessions.png",
+        prefix="cxdesk-sessions-shot-",
+        render=lambda db, out, args: render(db, out),
+    )
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ through its own read-only connection (STYLE §7, §13) with a frozen
 :class:`SessionFilter` built on the GUI thread. All SQL is in
 :mod:`cxdesk.store.sessions_browse`.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -30,8 +31,9 @@ class ListResult:
     first_rows: list[SessionRow]
 
 
-def load_list(ctx: JobContext, db_path: Path, flt: SessionFilter, sort: str, descending: bool,
-              first: int) -> ListResult:
+def load_list(
+    ctx: JobContext, db_path: Path, flt: SessionFilter, sort: str, descending: bool, first: int
+) -> ListResult:
     """Options, the ordered ids of ``flt`` and the rows of the first ``first`` of them."""
     conn = open_reader(db_path)
     try:
