@@ -24,6 +24,7 @@ replaces this window with one on that file; 返回我的数据 switches back. Wh
 the demo is open the title says so, and 导入 first asks to switch to the
 user's own store: demo and own data are never mixed.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
@@ -50,6 +51,7 @@ from PySide6.QtWidgets import (
 )
 
 from cxdesk.paths import default_db_path, demo_db_path, is_demo_db
+from cxdesk.ops import BATCHES, BUYERS, CHATS, ORDERS, REVIEWS, SHOPS, OpChanges
 from cxdesk.store import Store
 from ui.pages.agents import AgentsPage
 from ui.pages.base import BasePage, PageContext
@@ -60,6 +62,7 @@ from ui.pages.reviews import ReviewsPage
 from ui.pages.risk import RiskPage
 from ui.pages.sessions import SessionsPage
 from ui.pages.settings_page import SettingsPage
+from ui.operations import OpRunner
 from ui.settings import CURRENT_PAGE, WINDOW_GEOMETRY, UiSettings
 from ui.workers import Job, JobRunner
 
@@ -82,8 +85,12 @@ def default_size(available: QSize | None) -> QSize:
     125 % has 1093×~580 logical pixels left beside the taskbar)."""
     if available is None or available.isEmpty():
         return DEFAULT_SIZE
-    return QSize(min(DEFAULT_SIZE.width(), int(available.width() * 0.96)),
-                 min(DEFAULT_SIZE.height(), int(available.height() * 0.94)))
+    return QSize(
+        min(DEFAULT_SIZE.width(), int(available.width() * 0.96)),
+        min(DEFAULT_SIZE.height(), int(available.height() * 0.94)),
+    )
+
+
 WINDOW_TITLE = "cxdesk · 评价与客服会话分析"
 DEMO_WINDOW_TITLE = "cxdesk · 演示数据（合成，非真实店铺） · 评价与客服会话分析"
 HISTORY_LIMIT = 100
@@ -111,7 +118,7 @@ class NavigationHistory:
         if location == self.current:
             return
         self._back.append(self.current)
-        del self._back[:-self._limit]
+        del self._back[: -self._limit]
         self._forward.clear()
         self.current = location
 
@@ -150,6 +157,9 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.store = store
         self.jobs = jobs or JobRunner(self)
+        # The one writer: every user operation runs here, off the GUI thread (ui.operations).
+        self.ops = OpRunner(Path(store.path), self, read_only=store.read_only)
+        self.ops.sig_op_done.connect(self._on_op_done)
         self.settings = settings or UiSettings()
         self.is_demo = is_demo_db(store.path)  # the demo's own database (not the user's store)
         # Where 返回我的数据 goes: the store this window replaced when it shows the demo (see ui.app.switch_store).
@@ -172,7 +182,7 @@ class MainWindow(QMainWindow):
     # --- building ----------------------------------------------------------------
 
     def _build_pages(self) -> None:
-        ctx = PageContext(self.store, self.jobs, navigate=self.show_page, data_changed=self.refresh)
+        ctx = PageContext(self.store, self.jobs, navigate=self.show_page, data_changed=self.refresh, ops=self.ops)
         for page_class in PAGE_CLASSES:
             page = page_class(ctx, self.stack)
             self.pages[page.key] = page
@@ -189,8 +199,7 @@ class MainWindow(QMainWindow):
             open_page = getattr(page, "sig_open_page", None)
             if open_page is not None:
                 open_page.connect(lambda key, filters: self.open_page(key, **(filters or {})))
-        self.pages["sessions"].sig_session_shown.connect(
-            lambda sid, mid: self._record(Location("sessions", sid, mid)))
+        self.pages["sessions"].sig_session_shown.connect(lambda sid, mid: self._record(Location("sessions", sid, mid)))
         self.pages["sessions"].sig_open_faq.connect(self.open_faq_cluster)
         # Every import (and clearing the demo) is followed by an analysis run.
         self.pages["import"].sig_import_finished.connect(self._analyse_after_import)
@@ -230,7 +239,8 @@ class MainWindow(QMainWindow):
         side.addWidget(self.analyze_button)
         self.demo_switch_button = QPushButton("返回我的数据" if self.is_demo else "查看演示数据", self)
         self.demo_switch_button.setToolTip(
-            "回到您自己的数据库" if self.is_demo else "打开单独存放的演示数据库（合成的示例店铺），不影响您的数据")
+            "回到您自己的数据库" if self.is_demo else "打开单独存放的演示数据库（合成的示例店铺），不影响您的数据"
+        )
         self.demo_switch_button.clicked.connect(lambda: self.open_own_data() if self.is_demo else self.open_demo())
         side.addWidget(self.demo_switch_button)
         self.report_action = QAction("导出报告…", self)
@@ -267,9 +277,7 @@ class MainWindow(QMainWindow):
         self.db_label = QLabel(self)
         self.counts_label = QLabel(self)
         self.synthetic_label = QLabel("演示数据（合成）", self)
-        self.synthetic_label.setStyleSheet(
-            "background: #fff3cd; color: #7a5a00; padding: 1px 6px; border-radius: 3px;"
-        )
+        self.synthetic_label.setStyleSheet("background: #fff3cd; color: #7a5a00; padding: 1px 6px; border-radius: 3px;")
         bar.addWidget(self.db_label, 1)
         bar.addPermanentWidget(self.synthetic_label)
         bar.addPermanentWidget(self.counts_label)
@@ -307,8 +315,10 @@ class MainWindow(QMainWindow):
         """Show the 会话 page on ``session_id``, scrolled to ``message_id`` (the API other pages use)."""
         with self._quiet_history():
             self.show_page("sessions")
-        return self.pages["sessions"].open_session(int(session_id),  # type: ignore[attr-defined]
-                                                   None if message_id is None else int(message_id))
+        return self.pages["sessions"].open_session(
+            int(session_id),  # type: ignore[attr-defined]
+            None if message_id is None else int(message_id),
+        )
 
     def open_page(self, key: str, **filters: object) -> bool:
         """Show page ``key`` with ``filters``; whether the page took them.
@@ -370,8 +380,10 @@ class MainWindow(QMainWindow):
         with self._quiet_history():
             self.show_page(location.page)
             if location.session_id is not None:
-                self.pages["sessions"].open_session(location.session_id,  # type: ignore[attr-defined]
-                                                    location.message_id)
+                self.pages["sessions"].open_session(
+                    location.session_id,  # type: ignore[attr-defined]
+                    location.message_id,
+                )
         self._update_history_actions()
 
     def _on_nav_row(self, row: int) -> None:
@@ -420,8 +432,9 @@ class MainWindow(QMainWindow):
         """返回我的数据: switch to the user's own database (the one open before the demo, else the default)."""
         return self.switch_store(self.own_store_path, page)
 
-    def switch_store(self, path: Path, page: str = "overview", *, analyse: bool = False,
-                     note: str = "") -> MainWindow | None:
+    def switch_store(
+        self, path: Path, page: str = "overview", *, analyse: bool = False, note: str = ""
+    ) -> MainWindow | None:
         """Replace this window with one on ``path`` showing ``page``; the new window, or None."""
         if self.store_switcher is None:
             return None
@@ -445,9 +458,13 @@ class MainWindow(QMainWindow):
 
     def ask_switch_for_import(self) -> bool:
         """The question (tests replace this method)."""
-        box = QMessageBox(QMessageBox.Icon.Question, "导入数据",
-                          "当前打开的是演示数据（合成）。导入的文件应放进您自己的数据库，不能和演示数据混在一起。\n\n"
-                          "要先切换到您自己的数据，再导入吗？", parent=self)
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "导入数据",
+            "当前打开的是演示数据（合成）。导入的文件应放进您自己的数据库，不能和演示数据混在一起。\n\n"
+            "要先切换到您自己的数据，再导入吗？",
+            parent=self,
+        )
         switch = box.addButton("切换到我的数据并导入", QMessageBox.ButtonRole.AcceptRole)
         box.addButton("留在演示数据", QMessageBox.ButtonRole.RejectRole)
         box.exec()
@@ -476,6 +493,15 @@ class MainWindow(QMainWindow):
     def _analyse_after_import(self, result: object) -> None:
         if result is not None:
             self.run_analysis()
+
+    def _on_op_done(self, changes: OpChanges, origin: str) -> None:
+        """An operation finished: the status bar and each page update from what it changed."""
+        if changes.touches(SHOPS, BATCHES, REVIEWS, CHATS, ORDERS, BUYERS):
+            self._update_status()
+        if changes.summary:
+            self.statusBar().showMessage(changes.summary, 15_000)
+        for page in self.pages.values():
+            page.on_op_done(changes, origin)
 
     def refresh(self) -> None:
         """Re-read the counts and tell every page that the data changed."""
@@ -514,4 +540,5 @@ class MainWindow(QMainWindow):
         """Remember the window, then cancel running jobs and wait (STYLE §11)."""
         self._save_state()
         self.jobs.shutdown()
+        self.ops.shutdown()
         super().closeEvent(event)

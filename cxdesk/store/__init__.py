@@ -13,6 +13,7 @@ so every store they open, however deep, is opened that way. A store that
 fails the integrity check is refused (:mod:`cxdesk.store.integrity`);
 backups live in :mod:`cxdesk.store.backups`.
 """
+
 from __future__ import annotations
 
 import logging
@@ -29,23 +30,21 @@ from cxdesk.paths import default_db_path
 from cxdesk.store import integrity
 from cxdesk.store._schema import open_connection
 from cxdesk.store.backups import Backup
-from cxdesk.store.batches import Batch, BatchesRepo
-from cxdesk.store.chats import ChatsRepo
-from cxdesk.store.exports import ExportsRepo
-from cxdesk.store.faq import FaqRepo
-from cxdesk.store.flags import FlagsRepo
-from cxdesk.store.meta import MetaRepo
+from cxdesk.store.batches import Batch
 from cxdesk.store.migrations import CURRENT_VERSION
-from cxdesk.store.orders import OrdersRepo
-from cxdesk.store.results import ResultsRepo
-from cxdesk.store.reviews import ReviewsRepo
-from cxdesk.store.shop_models import ShopModelsRepo
-from cxdesk.store.shops import PLATFORMS, Shop, ShopsRepo
-from cxdesk.store.text_vectors import TextVectorsRepo
-from cxdesk.store.voc import VocRepo
+from cxdesk.store.repos import Repos
+from cxdesk.store.shops import PLATFORMS, Shop
 
 __all__ = [
-    "Batch", "CURRENT_VERSION", "PLATFORMS", "Shop", "Store", "StoreCounts", "open_reader", "open_store",
+    "Batch",
+    "CURRENT_VERSION",
+    "PLATFORMS",
+    "Repos",
+    "Shop",
+    "Store",
+    "StoreCounts",
+    "open_reader",
+    "open_store",
     "store_mode",
 ]
 
@@ -53,7 +52,8 @@ log = logging.getLogger("cxdesk")
 
 # The mode ``open_store`` uses when none is given, and who hears read-only notes (see store_mode).
 _default_mode: ContextVar[tuple[str, Callable[[str], None] | None]] = ContextVar(
-    "cxdesk_store_mode", default=("rw", None))
+    "cxdesk_store_mode", default=("rw", None)
+)
 
 
 @contextmanager
@@ -91,11 +91,12 @@ class StoreCounts:
         return dict(self.__dict__)
 
 
-class Store:
-    """A cxdesk database and its repositories."""
+class Store(Repos):
+    """A cxdesk database and its repositories (every repository is an attribute, see :class:`Repos`)."""
 
-    def __init__(self, path: Path, conn: sqlite3.Connection, *, read_only: bool = False,
-                 read_only_reason: str | None = None) -> None:
+    def __init__(
+        self, path: Path, conn: sqlite3.Connection, *, read_only: bool = False, read_only_reason: str | None = None
+    ) -> None:
         self.path = path
         self.conn = conn
         self.read_only = read_only
@@ -103,19 +104,6 @@ class Store:
         self._closed = False
         integrity.store_opened(path)
         self._lock = threading.RLock()
-        self.shops = ShopsRepo(conn)
-        self.batches = BatchesRepo(conn)
-        self.reviews = ReviewsRepo(conn)
-        self.chats = ChatsRepo(conn)
-        self.orders = OrdersRepo(conn)
-        self.meta = MetaRepo(conn)
-        self.results = ResultsRepo(conn)
-        self.exports = ExportsRepo(conn)
-        self.shop_models = ShopModelsRepo(conn)
-        self.flags = FlagsRepo(conn)
-        self.voc = VocRepo(conn)
-        self.faq = FaqRepo(conn)
-        self.text_vectors = TextVectorsRepo(conn)
 
     @property
     def schema_version(self) -> int:
@@ -144,8 +132,10 @@ class Store:
     def _refuse_if_read_only(self) -> None:
         if self.read_only:
             why = self.read_only_reason or "它是以只读方式打开的"
-            raise ReadOnlyStoreError(f"数据库“{self.path}”不能修改：{why}。这次操作没有进行，数据库未被修改。"
-                                     "请检查文件和文件夹的权限，或把数据库复制到可写的位置后用 --db 指定。")
+            raise ReadOnlyStoreError(
+                f"数据库“{self.path}”不能修改：{why}。这次操作没有进行，数据库未被修改。"
+                "请检查文件和文件夹的权限，或把数据库复制到可写的位置后用 --db 指定。"
+            )
 
     def refuse_writes(self, reason: str) -> None:
         """From now on this store only reads (a check found the file damaged while it was open)."""

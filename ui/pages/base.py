@@ -1,10 +1,13 @@
 """What every page gets and offers: collaborators in, ``refresh()`` out.
 
 Pages never reach into the main window or a global app object (STYLE §24):
-the window hands each page a :class:`PageContext` with the store, the job
-runner and two callbacks, and connects its ``sig_data_changed`` to the
-page's :meth:`BasePage.refresh`.
+the window hands each page a :class:`PageContext` with the store (for reading),
+the job runner, the operation runner (the only way to write, see
+:mod:`ui.operations`) and two callbacks. After every operation the window calls
+each page's :meth:`BasePage.on_op_done` with what changed; a page reloads only
+when the change touches a kind it ``watches``.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -13,8 +16,10 @@ from typing import ClassVar
 
 from PySide6.QtWidgets import QPushButton, QStyle, QVBoxLayout, QWidget
 
+from cxdesk.ops import ALL_KINDS, OpChanges
 from cxdesk.store import Store
 from ui.widgets.empty_state import EmptyStateWidget
+from ui.operations import OpRunner
 from ui.workers import JobRunner
 
 
@@ -22,14 +27,17 @@ from ui.workers import JobRunner
 class PageContext:
     """The collaborators a page may use.
 
-    ``navigate(key)`` shows another page; ``data_changed()`` tells the whole
-    window (status bar and all pages) that the store's data changed.
+    ``store`` is for reading on the GUI thread; every write goes through ``ops``
+    (:class:`ui.operations.OpRunner`). ``navigate(key)`` shows another page;
+    ``data_changed()`` tells the whole window (status bar and all pages) that the
+    store's data changed.
     """
 
     store: Store
     jobs: JobRunner
     navigate: Callable[[str], None]
     data_changed: Callable[[], None]
+    ops: OpRunner | None = None
 
 
 class BasePage(QWidget):
@@ -38,6 +46,8 @@ class BasePage(QWidget):
     key: ClassVar[str] = ""
     title: ClassVar[str] = ""
     icon: ClassVar[QStyle.StandardPixmap] = QStyle.StandardPixmap.SP_FileIcon
+    # The kinds of data (cxdesk.ops) this page shows: an operation that touches one reloads it.
+    watches: ClassVar[frozenset[str]] = ALL_KINDS
 
     def __init__(self, ctx: PageContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -47,6 +57,13 @@ class BasePage(QWidget):
     def refresh(self) -> None:
         """Re-read what the page shows from the store; pages override this."""
 
+    def on_op_done(self, changes: OpChanges, origin: str) -> None:
+        """An operation finished (``origin``: the key of the page that asked, or ""); by default
+        the page reloads when the change touches what it ``watches``. Pages that update in
+        place (the risk queue after a triage keystroke) override this."""
+        if changes.touches(self.watches):
+            self.refresh()
+
     def build_faces(self, content: QWidget) -> None:
         """The two faces of a data page, in ``self.stack``: an empty state that sends the user to
         导入 (``self.empty_state``, ``self.action_button``; index 0) and ``content`` (index 1).
@@ -55,8 +72,12 @@ class BasePage(QWidget):
         """
         from PySide6.QtWidgets import QStackedWidget
 
-        self.empty_state = EmptyStateWidget(self.empty_title, self.empty_description,  # type: ignore[attr-defined]
-                                            self.empty_how_to, self)  # type: ignore[attr-defined]
+        self.empty_state = EmptyStateWidget(
+            self.empty_title,
+            self.empty_description,  # type: ignore[attr-defined]
+            self.empty_how_to,
+            self,
+        )  # type: ignore[attr-defined]
         self.action_button = self.empty_state.add_button("去导入数据")
         self.action_button.clicked.connect(lambda: self.ctx.navigate("import"))
         self.stack = QStackedWidget(self)
@@ -79,9 +100,7 @@ class EmptyStatePage(BasePage):
 
     def __init__(self, ctx: PageContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
-        self.empty_state = EmptyStateWidget(
-            self.empty_title, self.empty_description, self.empty_how_to, self
-        )
+        self.empty_state = EmptyStateWidget(self.empty_title, self.empty_description, self.empty_how_to, self)
         self.action_button: QPushButton | None = None
         if self.action_text:
             self.action_button = self.empty_state.add_button(self.action_text)

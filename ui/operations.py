@@ -1,0 +1,197 @@
+"""The window's one writer: user operations run here, one at a time, off the GUI thread.
+
+A page never writes to the store itself. It asks the runner::
+
+    self.ctx.ops.run(self, triage.set_status, ids, "已处理", handler=who,
+                     label="标记风险", origin=self.key)
+
+The runner queues the request and runs queued operations strictly one after another in a
+background thread (through :class:`ui.workers.Job`, so progress, cancel and error dialogs
+behave as for every other job) on its own writer :class:`cxdesk.store.Store` — the only
+connection in the app that writes. Pages read through their own connections, so a page
+never waits for a write and the GUI never waits for a lock.
+
+When an operation returns, the runner emits :attr:`OpRunner.sig_op_done` with the
+:class:`cxdesk.ops.OpChanges` and the ``origin`` that asked for it; the main window hands
+it to every page's ``on_op_done``, and each page reloads only what the change touched.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication, QElapsedTimer, QEventLoop, QObject, Signal
+from PySide6.QtWidgets import QWidget
+
+from cxdesk.ops import OpChanges
+from cxdesk.store import Store, open_store
+from ui.workers import Job
+
+log = logging.getLogger("cxdesk")
+
+
+@dataclass
+class _Request:
+    parent: QWidget | None
+    op: Callable[..., OpChanges]
+    args: tuple
+    kwargs: dict
+    label: str
+    origin: str
+    progress: bool
+    on_done: list[Callable[[OpChanges], None]] = field(default_factory=list)
+    on_failure: list[Callable[[BaseException], None]] = field(default_factory=list)
+    job: Job | None = None
+
+
+def _call_on(store: Store, op: Callable[..., OpChanges]) -> Callable[..., OpChanges]:
+    """``fn(ctx, *args)`` for :class:`Job`: the operation on the writer's store."""
+
+    def call(ctx: Any, *args: Any, **kwargs: Any) -> OpChanges:
+        changes = op(store, ctx, *args, **kwargs)
+        if not isinstance(changes, OpChanges):
+            raise TypeError(
+                f"operation {getattr(op, '__name__', op)!r} returned {type(changes).__name__}, not OpChanges"
+            )
+        return changes
+
+    return call
+
+
+class OpRunner(QObject):
+    """Runs operations on one writer store, one at a time, and announces what they changed.
+
+    ``db_path``: the store to write to; the writer connection is opened on first use and
+    closed by :meth:`shutdown`. A read-only store (``read_only=True``) refuses every
+    operation with the store's own message (no connection that could write is opened).
+    """
+
+    sig_op_done = Signal(object, str)  # OpChanges, origin
+    sig_busy_changed = Signal(bool)
+
+    def __init__(self, db_path: Path, parent: QObject | None = None, *, read_only: bool = False) -> None:
+        super().__init__(parent)
+        self.db_path = Path(db_path)
+        self._read_only = read_only
+        self._store: Store | None = None
+        self._queue: deque[_Request] = deque()
+        self._current: _Request | None = None
+        self._closed = False
+
+    # --- asking ------------------------------------------------------------------------------
+
+    def run(
+        self,
+        parent: QWidget | None,
+        op: Callable[..., OpChanges],
+        *args: Any,
+        label: str,
+        origin: str = "",
+        on_done: Callable[[OpChanges], None] | None = None,
+        on_failure: Callable[[BaseException], None] | None = None,
+        progress: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        """Queue ``op(writer_store, ctx, *args, **kwargs)``; it runs after those queued before it.
+
+        ``on_done(changes)`` runs on the GUI thread before the change is announced to the pages;
+        ``on_failure(exc)`` replaces the default error box. ``progress=False`` keeps quick
+        operations (a triage keystroke) from ever opening a progress dialog.
+        """
+        if self._closed:
+            log.warning("操作「%s」在窗口关闭后提交，未执行", label)
+            return
+        req = _Request(parent, op, args, kwargs, label, origin, progress)
+        if on_done is not None:
+            req.on_done.append(on_done)
+        if on_failure is not None:
+            req.on_failure.append(on_failure)
+        was_idle = not self.is_busy()
+        self._queue.append(req)
+        if was_idle:
+            self.sig_busy_changed.emit(True)
+        self._next()
+
+    def is_busy(self) -> bool:
+        return self._current is not None or bool(self._queue)
+
+    def current_job(self) -> Job | None:
+        return self._current.job if self._current is not None else None
+
+    def wait_idle(self, timeout_ms: int = 30_000) -> bool:
+        """Process events until every queued operation has finished (tests, closing the window)."""
+        clock = QElapsedTimer()
+        clock.start()
+        while self.is_busy():
+            if clock.elapsed() > timeout_ms:
+                return False
+            QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+        return True
+
+    def shutdown(self, timeout_ms: int = 15_000) -> bool:
+        """Run nothing more: drop what is queued, wait for the running operation, close the writer."""
+        self._closed = True
+        self._queue.clear()
+        ok = True
+        if self._current is not None and self._current.job is not None:
+            ok = self._current.job.wait(timeout_ms)
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+        return ok
+
+    # --- running -----------------------------------------------------------------------------
+
+    def _writer(self) -> Store:
+        if self._store is None:
+            self._store = open_store(self.db_path, read_only=self._read_only)
+        return self._store
+
+    def _next(self) -> None:
+        if self._current is not None or not self._queue:
+            return
+        req = self._queue.popleft()
+        self._current = req
+        try:
+            store = self._writer()
+        except Exception as exc:  # the writer could not be opened: the request fails like any job
+            self._current = None
+            self._fail(req, exc)
+            self._next()
+            return
+        job = Job(req.parent, _call_on(store, req.op), *req.args, label=req.label, **req.kwargs)
+        if not req.progress:
+            job.without_progress_dialog()
+        job.on_success(lambda changes, r=req: self._succeeded(r, changes))
+        if req.on_failure:
+            job.on_failure(lambda exc, r=req: [cb(exc) for cb in r.on_failure])
+        job.sig_finished.connect(lambda r=req: self._finished(r))
+        req.job = job
+        job.run()
+
+    def _succeeded(self, req: _Request, changes: OpChanges) -> None:
+        for callback in req.on_done:
+            callback(changes)
+        self.sig_op_done.emit(changes, req.origin)
+
+    def _fail(self, req: _Request, exc: BaseException) -> None:
+        if req.on_failure:
+            for callback in req.on_failure:
+                callback(exc)
+            return
+        from ui.widgets.error_dialog import show_warning
+
+        show_warning(req.parent, f"{req.label}未完成", str(exc))
+
+    def _finished(self, req: _Request) -> None:
+        if self._current is req:
+            self._current = None
+        if self._queue:
+            self._next()
+        else:
+            self.sig_busy_changed.emit(False)
