@@ -104,6 +104,7 @@ class Store(Repos):
         self._closed = False
         integrity.store_opened(path)
         self._lock = threading.RLock()
+        self._depth = 0  # nested transaction() blocks open (savepoints)
 
     @property
     def schema_version(self) -> int:
@@ -117,10 +118,28 @@ class Store(Repos):
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One write transaction; rolls back on any exception (also Cancelled, and a failed COMMIT).
 
+        The store's one transaction helper. Inside an open transaction it nests: the inner block
+        is a savepoint (undone alone when it raises; the outer block decides whether to commit),
+        so an operation can wrap repository calls that group their own writes.
         A read-only store refuses before anything starts.
         """
         self._refuse_if_read_only()
         with self._lock:
+            if self.conn.in_transaction:
+                name = f"nested_{id(self)}_{self._depth}"
+                self._depth += 1
+                self.conn.execute(f"SAVEPOINT {name}")
+                try:
+                    yield self.conn
+                    self.conn.execute(f"RELEASE {name}")
+                except BaseException:
+                    if self.conn.in_transaction:
+                        self.conn.execute(f"ROLLBACK TO {name}")
+                        self.conn.execute(f"RELEASE {name}")
+                    raise
+                finally:
+                    self._depth -= 1
+                return
             self.conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self.conn
