@@ -10,7 +10,6 @@ the 客服绩效 page.
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,9 +17,9 @@ import pandas as pd
 
 from cxdesk.analysis.agent_kpis import METRICS, PERIODS, kpi_table, load_config, load_frames
 from cxdesk.analysis.capability import DIMENSIONS, SCORE, SCORE_LABEL, SCORE_MISSING
+from cxdesk import tablewriter
 from cxdesk.errors import CxdeskError
-from cxdesk.exports import neutralise
-from cxdesk.outpaths import atomic_output, check_output_path
+from cxdesk.outpaths import check_output_path
 from cxdesk.tasks import JobContext
 
 PERIOD_COLUMN = "周期"
@@ -79,9 +78,7 @@ def export_agents(
     if period not in PERIODS:
         raise CxdeskError(f"不支持的周期“{period}”，可选：day（按日）、week（按周）、month（按月）、all（全部）")
     out = check_output_path(out, store=db_path)
-    suffix = out.suffix.lower()
-    if suffix not in (".csv", ".xlsx"):
-        raise CxdeskError(f"导出文件须以 .csv 或 .xlsx 结尾：{out.name}")
+    tablewriter.check_suffix(out)
     if not Path(db_path).exists():
         raise CxdeskError(f"数据库文件“{db_path}”不存在。请用 --db 指定已导入数据的数据库。")
     config = load_config()
@@ -90,36 +87,15 @@ def export_agents(
         raise CxdeskError("数据库里没有客服发出的聊天消息，无法计算客服绩效：请先导入客服聊天记录。")
     window = window or config.get("conversion", {}).get("order_window", "same_day")
     table = export_frame(kpi_table(frames, period, shop_ids=shop_ids, window=window, config=config))
-    with atomic_output(out, store=db_path, create_folder=True) as tmp:
-        (_write_csv if suffix == ".csv" else _write_xlsx)(tmp, table)
+    tablewriter.write_table(
+        out, list(table.columns), [_cells(table)], store=db_path, create_folder=True, sheet="客服绩效", freeze=(1, 1)
+    )
     return AgentExportSummary(out, len(table), table["agent"].nunique(), period)
 
 
 def _cells(table: pd.DataFrame) -> list[list]:
+    """The rows as Python values, NaN (no data) as None: an empty cell."""
     return [
-        [None if (isinstance(v, float) and v != v) else neutralise(v) for v in row]
+        [None if (isinstance(v, float) and v != v) else v for v in row]
         for row in table.astype(object).itertuples(index=False)
     ]
-
-
-def _write_csv(path: Path, table: pd.DataFrame) -> None:
-    with path.open("w", encoding="utf-8-sig", newline="") as fh:  # utf-8-sig: Excel on Chinese Windows
-        writer = csv.writer(fh)
-        writer.writerow(list(table.columns))
-        writer.writerows(["" if v is None else v for v in row] for row in _cells(table))
-
-
-def _write_xlsx(path: Path, table: pd.DataFrame) -> None:
-    import xlsxwriter
-
-    book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
-    try:
-        sheet = book.add_worksheet("客服绩效")
-        sheet.write_row(0, 0, list(table.columns))
-        for i, row in enumerate(_cells(table), start=1):
-            for j, v in enumerate(row):
-                if v is not None:
-                    sheet.write(i, j, v)
-        sheet.freeze_panes(1, 1)
-    finally:
-        book.close()

@@ -1,8 +1,11 @@
-"""Export reviews, chat messages, sessions or risk flags with their analysis results to CSV or XLSX.
+"""Export reviews, chat messages, sessions, risk flags or the FAQ with their analysis results to CSV or XLSX.
 
-Cells that a spreadsheet would run as a formula (starting with = + - @, or a
-tab/carriage return) are prefixed with an apostrophe: exports hold buyers'
-free text, and a review saying ``=HYPERLINK(...)`` must stay text.
+The files are written by :mod:`cxdesk.tablewriter` (whole or not at all; a UTF-8
+BOM for Excel; cells that a spreadsheet would run as a formula, starting with
+= + - @ or a tab/carriage return, get a leading apostrophe: exports hold
+buyers' free text, and a review saying ``=HYPERLINK(...)`` must stay text).
+``faq`` has one row per FAQ cluster (its 趋势 is :class:`cxdesk.store.faq.TrendRules`),
+``faq-members`` one per extracted question.
 
 Buyers' personal data is masked unless the caller keeps it
 (``--keep-personal``): nicks as on the 会话 page (``t***7``), phone and ID
@@ -13,16 +16,18 @@ tools read it); an XLSX says which it is on a second sheet, 说明.
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from cxdesk import tablewriter
 from cxdesk.errors import CxdeskError
-from cxdesk.outpaths import atomic_output, check_output_path
+from cxdesk.outpaths import check_output_path
 from cxdesk.privacy import mask_nick, mask_text
-from cxdesk.store import open_store
-from cxdesk.store.exports import columns
+from cxdesk.store import Store, open_store
+from cxdesk.store.exports import FAQ_COLUMNS, FAQ_MEMBER_COLUMNS, columns
+from cxdesk.store.faq import DOWN, FLAT, NEW, NO_TREND, RISING, UP
+from cxdesk.tablewriter import neutralise as neutralise  # re-exported: reports and older callers use it here
 from cxdesk.tasks import JobContext
 
 KINDS = ("reviews", "messages", "sessions", "flags")
@@ -34,7 +39,9 @@ KIND_LABELS = {
     "faq": "个常见问题",
     "faq-members": "个买家问题",
 }
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FAQ_KINDS = ("faq", "faq-members")
+# The 趋势 column of ``export faq``: a word per trend kind (急升 is written 上升, as it always was).
+FAQ_TREND_WORDS = {RISING: "上升", UP: "上升", FLAT: "持平", DOWN: "下降", NEW: "新出现", NO_TREND: ""}
 # Export columns that can hold a buyer's personal data (every kind, FAQ included).
 NICK_COLUMNS = frozenset({"buyer_nick", "buyer"})
 TEXT_COLUMNS = frozenset(
@@ -56,13 +63,6 @@ TEXT_COLUMNS = frozenset(
 MASKED_NOTE = "已隐藏个人信息（买家昵称、手机号、身份证号、邮箱、姓名、地址）"
 KEPT_NOTE = "文件包含未隐藏的买家个人信息（昵称、手机号、姓名、地址等），请勿外传"
 KEEP_HINT = "如需保留请加 --keep-personal"
-
-
-def neutralise(value: object) -> object:
-    """Make a text cell safe to open in Excel/WPS; numbers and None pass through."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
 
 
 def personal_masker(header: Sequence[str]) -> Callable[[Sequence[object]], list[object]]:
@@ -115,8 +115,6 @@ def export_table(
 ) -> ExportSummary:
     """Job: write every row of ``kind`` with its results to ``out`` (.csv or .xlsx), personal data masked
     unless ``keep_personal``."""
-    from cxdesk.store.faq_exports import FAQ_KINDS, export_faq
-
     if kind in FAQ_KINDS:
         return export_faq(ctx, db_path, kind, out, keep_personal=keep_personal)
     if kind not in KINDS:  # faq / faq-members are handled above
@@ -125,9 +123,7 @@ def export_table(
             "sessions（会话及风险分）、flags（风险旗标）"
         )
     out = check_output_path(out, store=db_path)
-    suffix = out.suffix.lower()
-    if suffix not in (".csv", ".xlsx"):
-        raise CxdeskError(f"导出文件须以 .csv 或 .xlsx 结尾：{out.name}")
+    tablewriter.check_suffix(out)
     header = columns(kind)
     with open_store(db_path) as store:
         total = store.exports.count(kind)
@@ -136,58 +132,76 @@ def export_table(
     return ExportSummary(kind, out, done, not keep_personal)
 
 
+def export_faq(
+    ctx: JobContext, db_path: str | Path, kind: str, out: str | Path, *, keep_personal: bool = False
+) -> ExportSummary:
+    """Job: write the FAQ clusters (``faq``) or the extracted questions (``faq-members``) to ``out``.
+
+    Questions, variants and answers are buyers' and agents' words: personal
+    data in them is masked unless ``keep_personal``.
+    """
+    from cxdesk.analysis.faq_text import FaqRules
+
+    out = check_output_path(out, store=db_path)
+    tablewriter.check_suffix(out)
+    with open_store(db_path) as store:
+        if kind == "faq":
+            header: Sequence[str] = FAQ_COLUMNS
+            clusters = store.faq.list_clusters(trend=FaqRules.load().trend)
+            rows, total = _faq_rows(store, clusters), len(clusters)
+        else:
+            header, rows, total = FAQ_MEMBER_COLUMNS, store.exports.rows(kind, 2000), store.exports.count(kind)
+        batches = masked_batches(header, rows, keep_personal)
+        done = write_table(ctx, out, header, batches, total, store=db_path, note=privacy_note(not keep_personal))
+    return ExportSummary(kind, out, done, not keep_personal)
+
+
+def faq_trend_word(change: str) -> str:
+    """The 趋势 cell of ``export faq`` for a cluster's trend kind (:meth:`TrendRules.kind`)."""
+    return FAQ_TREND_WORDS.get(change, change)
+
+
+def _faq_rows(store: Store, clusters, batch: int = 2000) -> Iterator[list[tuple]]:
+    part: list[tuple] = []
+    for c in clusters:
+        variants = "；".join(v for v, _ in store.faq.variants(c.id, limit=6) if v != c.label)
+        answer = store.faq.cluster(c.id)["recommended_answer"] or ""
+        part.append(
+            (
+                c.label,
+                variants,
+                answer,
+                c.size,
+                round(c.share, 4),
+                faq_trend_word(c.change),
+                c.id,
+                "、".join(c.keywords),
+                c.current,
+                c.previous,
+                int(c.pinned),
+            )
+        )
+        if len(part) >= batch:
+            yield part
+            part = []
+    if part:
+        yield part
+
+
 def write_table(
     ctx: JobContext, out: Path, header, batches, total: int, *, store: str | Path | None, note: str = ""
 ) -> int:
-    """Write a .csv or .xlsx ``out`` whole or not at all (:func:`cxdesk.outpaths.atomic_output`); rows written."""
-    with atomic_output(out, store=store) as tmp:
-        if out.suffix.lower() == ".csv":
-            return write_csv(ctx, tmp, header, batches, total)
-        return write_xlsx(ctx, tmp, header, batches, total, note=note)
+    """Write a .csv or .xlsx ``out`` whole or not at all (:func:`cxdesk.tablewriter.write_table`); rows written.
 
-
-def write_csv(ctx: JobContext, path: Path, header, batches, total: int) -> int:
-    """Write ``header`` and the row ``batches`` as UTF-8 CSV with a BOM; formula-like cells neutralised."""
-    done = 0
-    # utf-8-sig: Excel on Chinese Windows opens it without mojibake.
-    with path.open("w", encoding="utf-8-sig", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(header)
-        for part in batches:
-            ctx.check()
-            writer.writerows([neutralise(v) for v in row] for row in part)
-            done += len(part)
-            ctx.progress(done, total, "正在导出")
-    return done
-
-
-def write_xlsx(ctx: JobContext, path: Path, header, batches, total: int, note: str = "") -> int:
-    """Write ``header`` and the row ``batches`` as one XLSX sheet (streamed); formula-like cells neutralised.
-
-    A ``note`` (what the file holds of personal data) goes on a second sheet, 说明.
+    Cancellable between batches; progress after each. An XLSX is streamed, with ``note`` on a sheet 说明.
     """
-    import xlsxwriter
 
-    done = 0
-    book = xlsxwriter.Workbook(
-        str(path), {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
-    )
-    try:
-        sheet = book.add_worksheet("data")
-        sheet.write_row(0, 0, header)
+    def checked():
         for part in batches:
             ctx.check()
-            for row in part:
-                done += 1
-                sheet.write_row(done, 0, [neutralise(v) for v in row])
-            ctx.progress(done, total, "正在导出")
-        if note:
-            book.add_worksheet("说明").write(0, 0, note + "。")
-    finally:
-        book.close()
-    return done
+            yield part
 
+    def progress(done: int) -> None:
+        ctx.progress(done, total, "正在导出")
 
-# Older private names, still imported by a few modules.
-_write_csv = write_csv
-_write_xlsx = write_xlsx
+    return tablewriter.write_table(out, header, checked(), progress, store=store, note=note)

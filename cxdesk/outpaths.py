@@ -6,6 +6,10 @@ goes to ``NAME.part`` next to the target and is renamed over it only when
 complete, so a failure, a full disk or a cancel never leaves half a file
 and never touches an existing one.
 
+The app's own settings files (weights, rules, lexicons) are written the
+same way, without the checks: :func:`write_text_atomic`. Tables (CSV/XLSX)
+go through :mod:`cxdesk.tablewriter`, which uses :func:`atomic_output`.
+
 Re-exporting over a file that is open in Excel or WPS fails on Windows when
 the finished file is renamed over it: that becomes :class:`FileInUseError`,
 whose message asks the user to close the file (the old file stays as it was).
@@ -196,5 +200,19 @@ def atomic_output(
         if error is None:
             raise
         raise error from exc
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write ``text`` (UTF-8) to ``path`` whole or not at all: ``NAME.part`` beside it, renamed over it.
+
+    For the app's own files in its data folder (no :func:`check_output_path`); an
+    :class:`OSError` is the caller's to report, and no ``.part`` is left behind.
+    """
+    tmp = path.with_name(path.name + ".part")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
     finally:
         tmp.unlink(missing_ok=True)

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from cxdesk.errors import CxdeskError
-from cxdesk.importers._values import is_blank, shown_value
 from cxdesk.paths import resource_path
+from cxdesk.values import is_blank, shown_value
 
 ROLES_FILE = ("lexicons", "roles.json")
 ROLE_NAMES = ("buyer", "agent", "system", "bot")

@@ -22,7 +22,6 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from cxdesk.errors import CxdeskError
-from cxdesk.store.search_index import SearchIndexRepo
 
 TOKENIZER_VERSION = "cjkchar-1"
 COUNT_CAP = 1000
@@ -278,7 +277,7 @@ def search(
     started = time.perf_counter()
     query = parse_query(text)
     filters = filters or SearchFilters()
-    repo = SearchIndexRepo(store.conn)
+    repo = store.search_index
     if not repo.is_built():
         raise SearchIndexMissing("搜索索引还没有建立：请先运行一次“分析数据”，之后新导入的数据也会在分析时加入索引。")
     shop_ids = _shop_ids(store, filters)

@@ -202,7 +202,7 @@ def test_agents_page_shows_the_report_beside_computed(qtbot, store: Store) -> No
 
 def test_message_read_survives_a_separator_in_a_text(store: Store) -> None:
     """The texts travel joined by U+001F; a text holding it makes the reader fall back to one row per message."""
-    from cxdesk.store.agents import AgentsRepo
+    from cxdesk.analysis.agent_kpis import read_messages
 
     msgs = [
         {
@@ -220,10 +220,15 @@ def test_message_read_survives_a_separator_in_a_text(store: Store) -> None:
     with store.transaction():
         shop = store.shops.get_or_create("taobao", "店")
         store.chats.insert_sessions(shop.id, None, [{"session_key": "s", "buyer_nick": "b", "messages": msgs}])
-    m = AgentsRepo(store.conn).messages()
+    m = store.agents.messages()
+    assert store.agents.message_texts()[0] is None  # the separator: pieces do not match
     assert list(m["content"]) == ["在吗\x1f有货吗", "有的", ""]
     assert list(m["sender"]) == [None, None, "店:小美"] and list(m["is_agent"]) == [False, True, True]
     assert list(m["seq"]) == [1, 3, 4] and m["t"][1] - m["t"][0] == 30 and np.isnan(m["t"][2])
     with store.transaction():
         store.conn.execute("UPDATE chat_messages SET content = '在吗' WHERE seq = 1")
-    assert list(AgentsRepo(store.conn).messages()["content"]) == ["在吗", "有的", ""]  # the joined path
+    assert store.agents.message_texts() == (["在吗", "有的", ""], ["", "店:小美"])  # the joined path
+    assert list(store.agents.messages()["content"]) == ["在吗", "有的", ""]
+    both = read_messages(store.path, store.agents)  # texts read on a second connection meanwhile
+    assert list(both["content"]) == ["在吗", "有的", ""] and list(both["sender"]) == [None, None, "店:小美"]
+    assert list(both["id"]) == list(m["id"])

@@ -222,3 +222,81 @@ def test_flags_export_names_the_session_review_rule_and_triage(analysed_db: Path
     assert data[0]["level"] == "高"  # highest level first
     review_flags = [d for d in data if d["target_type"] == "review"]
     assert all(d["review_id"] in ("1001", "1002") and d["session_id"] is None for d in review_flags)
+
+
+# --- the one table writer and the one trend ---------------------------------------------------
+
+
+def test_table_writer_csv_has_a_bom_neutralised_cells_and_empty_nones(tmp_path: Path) -> None:
+    from cxdesk.tablewriter import write_table
+
+    out = tmp_path / "t.csv"
+    rows = [("=1+1", 3, None), ("@x", -2.5, "普通")]
+    assert write_table(out, ["a", "b", "c"], [rows[:1], rows[1:]]) == 2
+    assert out.read_bytes() == "\ufeffa,b,c\r\n'=1+1,3,\r\n'@x,-2.5,普通\r\n".encode()
+    assert not (tmp_path / "t.csv.part").exists()
+
+
+def test_table_writer_xlsx_keeps_numbers_and_neutralises_text(tmp_path: Path) -> None:
+    from cxdesk.tablewriter import write_table
+
+    out = tmp_path / "t.xlsx"
+    write_table(out, ["a", "b"], [[("+86 138", 7), ("-", None)]], sheet="客服绩效", note="说明文字", freeze=(1, 1))
+    book = openpyxl.load_workbook(out)
+    assert book.sheetnames == ["客服绩效", "说明"]
+    assert [[c.value for c in row] for row in book["客服绩效"].iter_rows()] == [
+        ["a", "b"],
+        ["'+86 138", 7],
+        ["'-", None],
+    ]
+    assert book["客服绩效"].freeze_panes == "B2" and book["说明"]["A1"].value == "说明文字。"
+
+
+def test_table_writer_leaves_the_old_file_when_writing_fails(tmp_path: Path) -> None:
+    from cxdesk.tablewriter import write_table
+
+    out = tmp_path / "t.csv"
+    out.write_text("旧文件", encoding="utf-8")
+
+    def rows():
+        yield [("a",)]
+        raise RuntimeError("磁盘满")
+
+    with pytest.raises(RuntimeError):
+        write_table(out, ["h"], rows())
+    assert out.read_text(encoding="utf-8") == "旧文件" and not (tmp_path / "t.csv.part").exists()
+    with pytest.raises(CxdeskError, match=r"\.csv 或 \.xlsx"):
+        write_table(tmp_path / "t.txt", ["h"], [])
+
+
+@pytest.mark.parametrize(
+    ("current", "previous", "kind", "word"),
+    [
+        (8, 3, "急升", "上升"),  # ≥ 5 and ≥ 1.5 × previous
+        (5, 0, "急升", "上升"),  # previous 0 counts as 1
+        (4, 0, "新出现", "新出现"),  # too few to be 急升
+        (0, 0, "", ""),
+        (4, 2, "上升", "上升"),  # × 2 but fewer than 5
+        (3, 2, "持平", "持平"),  # × 1.5 is not above 1.5
+        (3, 4, "持平", "持平"),
+        (2, 3, "下降", "下降"),  # 0.667 is below 0.67
+        (2, 4, "下降", "下降"),
+    ],
+)
+def test_one_trend_for_the_faq_page_and_the_export(current: int, previous: int, kind: str, word: str) -> None:
+    """docs/metrics.md 趋势: the same kind decides the page's column and the export's 趋势 cell."""
+    from cxdesk.exports import faq_trend_word
+    from cxdesk.store.faq import TrendRules
+
+    rules = TrendRules.from_json({"period_days": 7, "rising_ratio": 1.5, "rising_min_count": 5})
+    assert rules.kind(current, previous) == kind and faq_trend_word(kind) == word
+    assert rules.is_rising(current, previous) == (kind == "急升")
+
+
+def test_trend_thresholds_are_data() -> None:
+    from cxdesk.analysis.faq_text import FaqRules
+    from cxdesk.store.faq import TrendRules
+
+    strict = TrendRules.from_json({"rising_ratio": 3, "rising_min_count": 10, "falling_ratio": 0.9})
+    assert strict.kind(8, 3) == "持平" and strict.kind(9, 2) == "上升" and strict.kind(8, 9) == "下降"
+    assert FaqRules.load().trend == TrendRules()  # the shipped faq.json says what the defaults say

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from cxdesk.errors import NewerSchemaError, NotADatabaseError, ReadOnlyStoreError
-from cxdesk.store import CURRENT_VERSION, open_store
+from cxdesk.store import CURRENT_VERSION, Store, open_store
 from cxdesk.store.migrations import MIGRATIONS
+from cxdesk.store.sessions_browse import SessionFilter
 
 
 def _sha(path: Path) -> str:
@@ -233,3 +234,24 @@ def test_message_and_review_ids_are_never_reused_after_an_undo(store) -> None:
         store.reviews.delete_batch(batch)
         store.reviews.insert_many(shop.id, None, [{"review_key": "b", "content": "y"}])
     assert store.conn.execute("SELECT MAX(id) FROM reviews").fetchone()[0] > first
+
+
+def test_repository_writes_are_grouped_by_the_callers_transaction(store: Store) -> None:
+    """Repositories open no transaction of their own (issue 18): the operation's ``store.transaction()``
+    decides, and a nested block is undone alone."""
+    msgs = [{"msg_hash": 1, "seq": 1, "role": "buyer", "sender": "b", "sent_at": None, "content": "在吗"}]
+    with store.transaction():
+        shop = store.shops.get_or_create("taobao", "店")
+        store.chats.insert_sessions(shop.id, None, [{"session_key": "s", "buyer_nick": "b", "messages": msgs}])
+    (sid,) = store.sessions_browse.ids(SessionFilter())
+    with store.transaction():
+        store.sessions_browse.set_note(sid, "已回访")
+        with pytest.raises(RuntimeError), store.transaction():
+            store.sessions_browse.set_reviewed(sid, True, "组长")
+            raise RuntimeError("撤回这一步")
+    state = store.sessions_browse.review_state(sid)
+    assert (state.note, state.reviewed) == ("已回访", False)
+    with pytest.raises(RuntimeError), store.transaction():
+        store.sessions_browse.set_note(sid, "不该留下")
+        raise RuntimeError("整个操作失败")
+    assert store.sessions_browse.review_state(sid).note == "已回访"

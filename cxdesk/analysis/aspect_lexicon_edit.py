@@ -40,6 +40,7 @@ from pathlib import Path
 
 from cxdesk.analysis.aspects import ASPECTS_FILE, AspectLexicon
 from cxdesk.errors import CxdeskError
+from cxdesk.outpaths import write_text_atomic
 from cxdesk.paths import resources_dir, user_resources_dir
 from cxdesk.textprep import fold
 
@@ -423,9 +424,7 @@ def load_draft() -> LexiconDraft:
 
 def _write(path: Path, data: dict) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    write_text_atomic(path, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 
 def save_draft(draft: LexiconDraft) -> list[Path]:

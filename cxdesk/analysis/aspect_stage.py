@@ -27,7 +27,7 @@ from cxdesk.analysis.sentiment import SentimentModel
 from cxdesk.analysis.stage import StageResult
 from cxdesk.errors import Cancelled
 from cxdesk.store import open_reader
-from cxdesk.store.results import ResultsRepo
+from cxdesk.store.repos import Repos
 from cxdesk.tasks import JobContext, chunked
 
 STAGE = "aspects"
@@ -116,7 +116,7 @@ def read_chunk(task: tuple[str, list[int]]) -> tuple[list[int], list[tuple], lis
         init_aspect_worker()
     conn = open_reader(db_path)
     try:
-        rows = ResultsRepo(conn).aspect_inputs(ids)
+        rows = Repos(conn).results.aspect_inputs(ids)
     finally:
         conn.close()
     mentions, states = read_reviews(_worker["lexicon"], _worker["model"], rows)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from cxdesk.analysis.agent_metrics import DIMENSIONS
 from cxdesk.errors import CxdeskError
+from cxdesk.outpaths import write_text_atomic
 from cxdesk.paths import resource_path, resources_dir, user_resources_dir
 
 
@@ -61,9 +62,7 @@ def save_weights(weights: dict[str, float]) -> Path:
     path = user_config_path()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".part")
-        tmp.write_text(json.dumps(config, ensure_ascii=False, indent=2), encoding="utf-8")
-        tmp.replace(path)
+        write_text_atomic(path, json.dumps(config, ensure_ascii=False, indent=2))
     except OSError as exc:
         raise CxdeskError(f"无法保存权重到“{path}”：{exc.strerror or exc}") from exc
     return path

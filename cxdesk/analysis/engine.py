@@ -32,8 +32,7 @@ from cxdesk.analysis.calibration import calibrate_shops
 from cxdesk.analysis.stage import StageResult
 from cxdesk.errors import Cancelled, CxdeskError
 from cxdesk.store import open_reader, open_store
-from cxdesk.store.results import ResultsRepo
-from cxdesk.store.shop_models import ShopModelsRepo
+from cxdesk.store.repos import Repos
 from cxdesk.tasks import JobContext, SubContext, chunked, map_in_processes
 
 CHUNK_SIZE = 20_000
@@ -77,7 +76,7 @@ def _model_for(conn, shop_model: int | None) -> SentimentModel:
         if shop_model is None:
             _models[None] = SentimentModel.load()
         else:
-            data = ShopModelsRepo(conn).model_bytes(shop_model)
+            data = Repos(conn).shop_models.model_bytes(shop_model)
             if data is None:
                 raise CxdeskError("店铺校准模型在分析途中被删除，请重新运行分析。")
             _models[shop_model] = SentimentModel.from_bytes(data)
@@ -99,8 +98,8 @@ def score_sentiment_chunk(task: tuple[str, str, list[int], int | None]) -> list[
     conn = open_reader(db_path)
     try:
         model = _model_for(conn, shop_model)
-        rows = ResultsRepo(conn).texts(target_type, ids)
-        roles = ResultsRepo(conn).message_roles(ids) if target_type == "message" else None
+        rows = Repos(conn).results.texts(target_type, ids)
+        roles = Repos(conn).results.message_roles(ids) if target_type == "message" else None
     finally:
         conn.close()
     texts = [t or "" for _, t in rows]

@@ -207,9 +207,9 @@ def cluster_file(
     ``out`` may not be the input file nor the database ``store``; personal data in the
     labels is masked unless ``keep_personal`` (the input's own columns are written back as they were)."""
     from cxdesk.errors import CxdeskError
-    from cxdesk.exports import neutralise
-    from cxdesk.outpaths import atomic_output, check_output_path
+    from cxdesk.outpaths import check_output_path
     from cxdesk.privacy import mask_text
+    from cxdesk.tablewriter import write_table
 
     check_output_path(out, store=store, inputs=[path])
     if not out.lower().endswith((".csv", ".xlsx")):
@@ -222,10 +222,6 @@ def cluster_file(
     frame["cluster_id"] = result.labels
     names = result.names if keep_personal else {c: mask_text(n) for c, n in result.names.items()}
     frame["cluster_label"] = [names.get(c, "") for c in result.labels]
-    frame = frame.map(neutralise)
-    with atomic_output(out, store=store, inputs=[path]) as tmp:
-        if out.lower().endswith(".csv"):
-            frame.to_csv(tmp, index=False, encoding="utf-8-sig")
-        else:
-            frame.to_excel(tmp, index=False, engine="xlsxwriter")
+    rows = list(frame.astype(object).itertuples(index=False, name=None))
+    write_table(out, [str(c) for c in frame.columns], [rows], store=store, inputs=[path], sheet="Sheet1", stream=False)
     return ClusterFileSummary(len(frame), result.n_clusters, out)

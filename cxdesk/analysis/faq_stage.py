@@ -54,6 +54,7 @@ from cxdesk.analysis.stage import StageResult
 from cxdesk.errors import Cancelled
 from cxdesk.store import open_reader
 from cxdesk.store.faq import FaqRepo
+from cxdesk.store.repos import Repos
 from cxdesk.tasks import JobContext, SubContext, chunked
 from cxdesk.textprep import fold, product_words, word_pattern
 
@@ -146,7 +147,7 @@ def extract_chunk(task: tuple[str, list[int], int, list[tuple[str, str]]]) -> li
         init_faq_worker()
     conn = open_reader(db_path)
     try:
-        rows = FaqRepo(conn).session_messages(session_ids)
+        rows = Repos(conn).faq.session_messages(session_ids)
     finally:
         conn.close()
     matcher = ProductMatcher(catalog) if catalog else None
@@ -366,7 +367,7 @@ def run_faq_stage(ctx: JobContext, store, run_chunks: Callable, workers: int | N
     started = time.perf_counter()
     rules = FaqRules.load()
     version = stage_version(rules)
-    repo = FaqRepo(store.conn)
+    repo = store.faq
     old_version, _ = repo.state("version")
     rescan = old_version != version
     upto = 0 if rescan else int(repo.state("scanned_upto")[0] or 0)

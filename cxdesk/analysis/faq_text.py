@@ -32,6 +32,7 @@ from pathlib import Path
 
 from cxdesk.errors import CxdeskError
 from cxdesk.paths import resource_path
+from cxdesk.store.faq import TrendRules
 from cxdesk.textprep import word_pattern
 
 RULES_FILE = ("lexicons", "faq.json")
@@ -111,6 +112,12 @@ class FaqRules:
     mask_trigger: re.Pattern | None
     presets: dict
     boilerplate_re: re.Pattern | None = None
+    falling_ratio: float = TrendRules.falling_ratio
+
+    @property
+    def trend(self) -> TrendRules:
+        """What a cluster's 趋势 compares (docs/metrics.md, 趋势)."""
+        return TrendRules(self.period_days, self.rising_ratio, self.rising_min_count, self.falling_ratio)
 
     def with_preset(self, name: str | None) -> FaqRules:
         """These rules with a named clustering preset of ``faq.json`` (e.g. 'coarse') applied."""
@@ -225,7 +232,7 @@ def _load(path: str) -> FaqRules:
         c["topic_words"] = tuple(data.get("topic_words", ()))
         cluster = ClusterParams(**c)
         boilerplate = data.get("boilerplate", [])
-        trend = data.get("trend", {})
+        trend_rules = TrendRules.from_json(data.get("trend", {}))
         answers = data.get("answers", {})
         return FaqRules(
             version=str(data["version"]),
@@ -240,9 +247,10 @@ def _load(path: str) -> FaqRules:
             max_chars=int(data.get("max_question_chars", 80)),
             stopwords=frozenset(data.get("keyword_stopwords", [])) | frozenset(data.get("frame_words", [])),
             cluster=cluster,
-            period_days=int(trend.get("period_days", 7)),
-            rising_ratio=float(trend.get("rising_ratio", 1.5)),
-            rising_min_count=int(trend.get("rising_min_count", 5)),
+            period_days=trend_rules.period_days,
+            rising_ratio=trend_rules.rising_ratio,
+            rising_min_count=trend_rules.rising_min_count,
+            falling_ratio=trend_rules.falling_ratio,
             conversion_hours=int(answers.get("conversion_hours", 72)),
             filler_re=re.compile(word_pattern(data.get("filler_words", []))),
             min_content_chars=int(data.get("min_content_chars", 0)),

@@ -34,8 +34,7 @@ from cxdesk.analysis.turns import buyer_turns
 from cxdesk.analysis.stage import StageResult
 from cxdesk.ratings import RATINGS_VERSION
 from cxdesk.store import open_reader
-from cxdesk.store.flags import FlagsRepo
-from cxdesk.store.risk_scores import RiskScoresRepo
+from cxdesk.store.repos import Repos
 from cxdesk.tasks import JobContext, chunked
 
 CHUNK_SIZE = 50_000
@@ -66,14 +65,14 @@ def scan_chunk(task: tuple) -> list[tuple]:
     version = rest[0] if rest else _pack.version
     conn = open_reader(db_path)
     try:
-        repo = FlagsRepo(conn)
+        repo = Repos(conn).flags
         rows = repo.texts(target_type, ids)
         for shop_id in {r[3] for r in rows} - set(_protected):
             _protected[shop_id] = tuple(repo.protected_phrases(shop_id))
         praise = (
             {
                 rid: (praises(rating, label, cls), calm(rating, label, cls))
-                for rid, rating, label, _shift, cls in RiskScoresRepo(conn).review_inputs(ids)
+                for rid, rating, label, _shift, cls in Repos(conn).risk_scores.review_inputs(ids)
             }
             if target_type == "review"
             else {}
@@ -114,7 +113,7 @@ def abuse_chunk(task: tuple[str, list[int]]) -> list[tuple]:
     assert _judge is not None
     conn = open_reader(db_path)
     try:
-        repo = FlagsRepo(conn)
+        repo = Repos(conn).flags
         rows = repo.texts("message", ids)
         for shop_id in {r[3] for r in rows} - set(_protected):
             _protected[shop_id] = tuple(repo.protected_phrases(shop_id))
@@ -221,7 +220,7 @@ def scan_sessions(ctx: JobContext, store, pack_version: str) -> int:
     top = store.flags.max_message_id()
     sessions = store.flags.sessions_touched_after(after)
     timing = load_config()
-    repo = RiskScoresRepo(store.conn)
+    repo = store.risk_scores
     emotion_level = str(config.session["strong_emotion"].get("level", "中"))
     hours = config.repeat_window.total_seconds() / 3600
     topic = _topic_only(config)
@@ -317,7 +316,7 @@ def score_reviews(ctx: JobContext, store, pack_version: str) -> int:
     """Risk scores of reviews that have none, or one from other rules."""
     config = default_config()
     version = f"{config.version}|{pack_version}"
-    repo = RiskScoresRepo(store.conn)
+    repo = store.risk_scores
     ids = repo.review_ids_to_score(version)
     for part in chunked(ids, 20_000):
         ctx.check()
@@ -336,7 +335,7 @@ def rescore_flagged(store, flag_ids: list[int]) -> None:
     """Recompute the scores of the sessions and reviews these flags belong to (after triage)."""
     if not flag_ids:
         return
-    rows = RiskScoresRepo(store.conn).targets_of_flags([int(i) for i in flag_ids])
+    rows = store.risk_scores.targets_of_flags([int(i) for i in flag_ids])
     for target_type in ("session", "review"):
         ids = [tid for kind, tid in rows if kind == target_type and tid is not None]
         for part in chunked(ids, 5000):
@@ -349,7 +348,7 @@ def rescore(store, target_type: str, target_ids: list[int]) -> None:
     The stored version stays: this is the same analysis with new triage, not a new one.
     """
     config = default_config()
-    repo = RiskScoresRepo(store.conn)
+    repo = store.risk_scores
     versions = repo.versions(target_type, target_ids)
     if target_type == "review":
         flags = repo.review_flags(target_ids)

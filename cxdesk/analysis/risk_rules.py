@@ -46,6 +46,7 @@ from cxdesk.analysis.rule_patterns import (  # noqa: F401  (RuleError, check_pat
     encode_text,
 )
 from cxdesk.paths import resource_path, resources_dir, user_resources_dir
+from cxdesk.outpaths import write_text_atomic
 from cxdesk.textprep import USER_DICT_FILE, word_pattern
 
 LEVELS = ("高", "中", "低")
@@ -481,9 +482,7 @@ def user_rule_problem(rule_id: str) -> str | None:
 def _write_user_rules(rules: list[dict]) -> None:
     path = user_rules_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_text(json.dumps({"rules": rules}, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    write_text_atomic(path, json.dumps({"rules": rules}, ensure_ascii=False, indent=2) + "\n")
 
 
 def save_user_rule(rule: dict) -> Rule:

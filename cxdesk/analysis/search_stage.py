@@ -21,6 +21,7 @@ from cxdesk.analysis.stage import StageResult
 from cxdesk.errors import Cancelled
 from cxdesk.search import TOKENIZER_VERSION, index_text
 from cxdesk.store import open_reader
+from cxdesk.store.repos import Repos
 from cxdesk.store.search_index import SearchIndexRepo
 from cxdesk.tasks import JobContext
 
@@ -46,7 +47,7 @@ def tokenise_range(task: tuple[str, str, int, int]) -> tuple[str, int, int, list
     db_path, kind, lo, hi = task
     conn = open_reader(db_path)
     try:
-        rows = SearchIndexRepo(conn).texts_between(kind, lo, hi)
+        rows = Repos(conn).search_index.texts_between(kind, lo, hi)
     finally:
         conn.close()
     return kind, lo, hi, tokenised(kind, rows)
@@ -69,7 +70,7 @@ def _purge(store, repo: SearchIndexRepo, kind: str, last_id: int) -> int:
 def run_search_index_stage(ctx: JobContext, store, run_chunks: Callable, workers: int | None) -> StageResult:
     """Index every message and review above the watermarks; purge deleted ones first."""
     started = time.perf_counter()
-    repo = SearchIndexRepo(store.conn)
+    repo = store.search_index
     repo.ensure_schema()
     done = 0
     tasks: list[tuple[str, str, int, int]] = []

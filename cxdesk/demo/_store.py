@@ -71,7 +71,6 @@ def clear_demo(ctx: JobContext, db_path: str | Path) -> ClearDemoSummary:
     own backup, and only the newest three are kept: the backup taken before
     the first demo batch went would be pruned by the last.
     """
-    from cxdesk.store.agent_reports import AgentReportsRepo
 
     ctx.progress(0, 0, "正在清除演示数据…")
     with open_store(db_path) as store:
@@ -84,7 +83,7 @@ def clear_demo(ctx: JobContext, db_path: str | Path) -> ClearDemoSummary:
             "reviews": store.reviews,
             "chats": store.chats,
             "orders": store.orders,
-            "agent_report": AgentReportsRepo(store.conn),
+            "agent_report": store.agent_reports,
         }
         removed = 0
         with store.transaction():

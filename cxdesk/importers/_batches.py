@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 from cxdesk.errors import CxdeskError
 from cxdesk.outpaths import atomic_output
 from cxdesk.store import Batch, Store
+from cxdesk.tablewriter import write_csv
 
 
 def list_batches(store: Store) -> list[Batch]:
@@ -27,13 +27,12 @@ def undo_batch(store: Store, batch_id: int) -> int:
         raise CxdeskError(f"没有编号为 {batch_id} 的导入批次。")
     if batch.status == "undone":
         raise CxdeskError(f"批次 {batch_id}（{batch.file_name}）已于 {batch.undone_at} 撤销过。")
-    from cxdesk.store.agent_reports import AgentReportsRepo
 
     repo = {
         "reviews": store.reviews,
         "chats": store.chats,
         "orders": store.orders,
-        "agent_report": AgentReportsRepo(store.conn),
+        "agent_report": store.agent_reports,
     }[batch.kind]
     store.backup(f"undo-{batch_id}")  # the newest 3 backups are kept; 设置 → 数据库备份 restores one
     with store.transaction():
@@ -43,14 +42,13 @@ def undo_batch(store: Store, batch_id: int) -> int:
 
 
 def write_rejects_csv(store: Store, batch_id: int, path: str | Path) -> int:
-    """Write a batch's rejected rows as a CSV Excel opens correctly (UTF-8 BOM), whole or not at all;
+    """Write a batch's rejected rows as a CSV Excel opens correctly (UTF-8 BOM, formula-like cells neutralised),
+    whole or not at all (:mod:`cxdesk.tablewriter`);
     ``path`` may not be the database (:func:`cxdesk.outpaths.atomic_output`).
 
     Returns the number of rows written.
     """
     rows = store.batches.rejects(batch_id)
-    with atomic_output(path, store=store.path) as tmp, open(tmp, "w", encoding="utf-8-sig", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(["行号/记录号", "原因", "原始内容"])
-        w.writerows((n, reason, raw or "") for n, reason, raw in rows)
+    with atomic_output(path, store=store.path) as tmp:
+        write_csv(tmp, ["行号/记录号", "原因", "原始内容"], [[(n, reason, raw or "") for n, reason, raw in rows]])
     return len(rows)

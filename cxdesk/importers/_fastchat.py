@@ -4,7 +4,7 @@
 time parsing and the base message hashes are whole-column operations, and
 Python runs per distinct value (roles, senders, buyers) rather than per
 message. The result is the same as the row readers (:func:`._rows.chat_mapper`,
-:func:`.jddc_tsv.read`): same messages, same rejects with the same record
+:func:`._jddc_rows.read`): same messages, same rejects with the same record
 numbers and reasons, with these documented differences:
 
 * a CSV row whose cells are all empty (``,,,,``) is skipped like a blank
@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cxdesk.importers import _jddc_rows as jddc_rows
 from cxdesk.importers._decode import DecodedText, LineTooLong
 from cxdesk.importers._fastcheck import LineRecheck, flag_long, flag_undecodable, longest_text, suspect_rows
 from cxdesk.importers._limits import MAX_CELL_CHARS, visible
@@ -34,8 +35,9 @@ from cxdesk.importers._model import Chunk, ReadOptions, Reject
 from cxdesk.importers._msgframe import NAT, TIME_FORMAT, coded_hashes, combine_hashes, time_seconds, value_hashes
 from cxdesk.importers._rows import chat_mapper, map_chunks
 from cxdesk.importers._tabular import column_index, iter_delimited, open_text
-from cxdesk.importers._values import parse_time, shown_value, text_or_none
+from cxdesk.importers._values import parse_time, text_or_none
 from cxdesk.roles import RoleRules, role_rules
+from cxdesk.values import shown_value
 
 CHUNK_ROWS = 100_000  # rows per pandas chunk, whatever the caller's chunk size (memory ~ 100 MB)
 
@@ -453,12 +455,8 @@ def _times(raw: np.ndarray | None, reason: np.ndarray) -> tuple[np.ndarray, np.n
 
 # --- JDDC TSV -------------------------------------------------------------------------------
 
-_JDDC_COLS = "应为 7 列（会话ID、客户ID、是否客服、是否转接、是否重复咨询、SKU、内容），实际 {n} 列或标志不是 0/1"
-
 
 def read_jddc(opts: ReadOptions) -> Iterator[Chunk]:
-    from cxdesk.importers import jddc_tsv
-
     total = opts.detection.path.stat().st_size
     chunks, raw = _chunks(opts, sep="\t", skip=0, quoting=csv.QUOTE_NONE)
     consumed = 0
@@ -471,7 +469,7 @@ def read_jddc(opts: ReadOptions) -> Iterator[Chunk]:
             break
         except (pd.errors.ParserError, LineTooLong):
             chunks.close()  # type: ignore[attr-defined]
-            yield from jddc_tsv.read(opts, skip_lines=consumed)
+            yield from jddc_rows.read(opts, skip_lines=consumed)
             return
         cols = [df[k].to_numpy(dtype=object) for k in df.columns]
         good, bad = map_jddc_columns(cols, consumed, marked=raw.undecodable > 0, long_cells=raw.long_lines)
@@ -483,7 +481,7 @@ def read_jddc(opts: ReadOptions) -> Iterator[Chunk]:
 def map_jddc_columns(
     cols: list[np.ndarray], first_line: int, marked: bool = False, long_cells: bool = True
 ) -> tuple[pd.DataFrame, list[Reject]]:
-    """Vectorised :func:`.jddc_tsv.read` (same rejects, in the same order of checks); ``marked``
+    """Vectorised :func:`._jddc_rows.read` (same rejects, in the same order of checks); ``marked``
     and ``long_cells`` as for :func:`map_chat_columns`."""
     sid, customer, waiter, tr, rep, _sku, content_raw = cols
     n = len(sid)
@@ -499,7 +497,7 @@ def map_jddc_columns(
         and max(max(map(len, stripped), default=0), max(map(len, sid), default=0), longest_text(b_uniq))
         > MAX_CELL_CHARS
     ):
-        flag_long([customer, content, sid], reason, bad, first=False)  # as jddc_tsv._message
+        flag_long([customer, content, sid], reason, bad, first=False)  # as _jddc_rows._message
     if marked:
         flag_undecodable(cols, reason, bad)
     for i in np.flatnonzero(bad).tolist():  # Python ints: a numpy one is stored as an 8-byte BLOB
@@ -510,7 +508,9 @@ def map_jddc_columns(
         if reason[i] is not None:
             rejects.append(Reject(first_line + i + 1, reason[i], visible(line)[:500]))
         elif not flags_ok[i]:
-            rejects.append(Reject(first_line + i + 1, _JDDC_COLS.format(n=len(line.split("\t"))), line[:500]))
+            rejects.append(
+                Reject(first_line + i + 1, jddc_rows.COLUMNS_REASON.format(n=len(line.split("\t"))), line[:500])
+            )
         else:
             rejects.append(Reject(first_line + i + 1, "消息内容为空", line[:500]))
     keep = ~bad

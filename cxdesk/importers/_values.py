@@ -1,4 +1,4 @@
-"""Cell-value parsing shared by every format: times, ratings, amounts (roles: :mod:`cxdesk.roles`).
+"""Cell-value parsing shared by every format: times, ratings, amounts (blanks: :mod:`cxdesk.values`; roles: :mod:`cxdesk.roles`).
 
 Each parser raises :class:`ValueError` with a Chinese reason, which the
 readers turn into a rejected row with its line number. They sit on the hot
@@ -20,6 +20,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from cxdesk.times import TIME_FORMAT, plausible_range, plausible_text_range, range_text
+from cxdesk.values import EMPTY, EMPTY_ANYCASE, is_blank, shown_value
 
 _CANON = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d")
 _LOOSE = re.compile(
@@ -31,32 +32,13 @@ _EXCEL_EPOCH = datetime(1899, 12, 30)
 # Platform epochs are converted to Beijing time, not the machine's zone: the
 # shops, their exports and their text times all live in UTC+8.
 _BEIJING = timezone(timedelta(hours=8))
-_EMPTY = {"", "nan", "none", "null", "nat", "-", "--", "无"}
-# The same placeholders in the spellings pandas/Excel/JSON write, so the hot
-# path can test membership without lower-casing every cell.
-_EMPTY_ANYCASE = _EMPTY | {"NaN", "NAN", "None", "NONE", "Null", "NULL", "NaT", "NAT"}
-
-
-def shown_value(value: Any, chars: int = 40) -> str:
-    """A cell as a rejected row's reason quotes it: stripped, cut to ``chars`` characters (a cell
-    may hold 20,000; the reason is read by a person, the whole row is kept with the reject)."""
-    text = str(value).strip()
-    return text if len(text) <= chars else text[:chars] + "…"
-
-
-def is_blank(value: Any) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, float) and math.isnan(value):
-        return True
-    return isinstance(value, str) and value.strip().lower() in _EMPTY
 
 
 def text_or_none(value: Any) -> str | None:
     """A cell as stripped text; blanks and ``nan`` placeholders become None."""
     if type(value) is str:  # every CSV cell: skip the generic checks
         s = value.strip()
-        return None if s in _EMPTY_ANYCASE else s
+        return None if s in EMPTY_ANYCASE else s
     if is_blank(value):
         return None
     if isinstance(value, float) and value.is_integer():
@@ -91,7 +73,7 @@ def parse_time(value: Any, label: str = "时间") -> str | None:
         s = value.strip()
         if len(s) == 19 and _CANON.fullmatch(s) and _plausible(s):
             return s
-        if s.lower() in _EMPTY:
+        if s.lower() in EMPTY:
             return None
         if len(s) > MAX_TIME_CHARS:  # no time is this long; the loose pattern's cost grows with the square
             raise ValueError(f"{label}“{s[:20]}…”无法识别（{len(s)} 个字符，不像时间）")
@@ -184,7 +166,7 @@ _STAR_WORDS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
 _RATING_TEXT = {"good", "neutral", "bad", "好评", "中评", "差评", "默认好评", "系统默认好评"}
 # 好评/中评/差评 and their variants (五星好评, 追加好评 …) stay the platform's own words.
 _RATING_WORDS = re.compile(r"\S{0,6}[好中差]评")
-_FILLED_STARS, _EMPTY_STARS = "★⭐", "☆"
+_FILLED_STARS, EMPTY_STARS = "★⭐", "☆"
 _STAR_NUMBER = re.compile(r"([+-]?\d+(?:\.\d+)?)\s*(?:颗星|星级|星|分)?")
 _STAR_WORD = re.compile(r"([一二两三四五])\s*(?:颗星|星级|星|分)?")
 # Blank placeholders that mean "not rated"; NaN/inf are not among them: a computed value gone wrong.
@@ -211,7 +193,7 @@ def parse_rating(value: Any) -> tuple[int | None, str | None]:
         return None, None
     if s.lower() in _RATING_TEXT or _RATING_WORDS.fullmatch(s):
         return None, s
-    if s and all(c in _FILLED_STARS or c in _EMPTY_STARS or c == " " for c in s):
+    if s and all(c in _FILLED_STARS or c in EMPTY_STARS or c == " " for c in s):
         return _stars(float(sum(c in _FILLED_STARS for c in s)), value), None
     m = _STAR_NUMBER.fullmatch(s)
     if m:

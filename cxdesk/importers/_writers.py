@@ -39,8 +39,6 @@ def make_writer(kind: str, store: Store, shop_id: int, batch_id: int, gap_minute
     if kind == "chats":
         return ChatWriter(store, shop_id, batch_id, gap_minutes)
     if kind == "agent_report":
-        from cxdesk.store.agent_reports import AgentReportsRepo
-
-        return _RowsWriter(AgentReportsRepo(store.conn), shop_id, batch_id)
+        return _RowsWriter(store.agent_reports, shop_id, batch_id)
     repo = store.reviews if kind == "reviews" else store.orders
     return _RowsWriter(repo, shop_id, batch_id)

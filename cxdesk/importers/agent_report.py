@@ -19,7 +19,8 @@ from cxdesk.importers._columns import auto_map, guess_platform
 from cxdesk.importers._model import Chunk, FormatSpec, Guess, Probe, ReadOptions
 from cxdesk.importers._rows import map_chunks
 from cxdesk.importers._tabular import column_index, iter_rows
-from cxdesk.importers._values import is_blank, parse_amount, parse_time, shown_value, text_or_none
+from cxdesk.importers._values import parse_amount, parse_time, text_or_none
+from cxdesk.values import is_blank, shown_value
 
 KPI_FIELDS = (
     "sessions",

@@ -26,7 +26,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from cxdesk.store import open_store
-from cxdesk.store.dashboard import DashboardRepo
+from cxdesk.store.repos import Repos
 from cxdesk.tasks import JobContext
 
 # Bump when the definitions above change: stored aggregates are then recomputed.
@@ -40,7 +40,7 @@ def refresh_review_daily(db_path: str | Path, *, force: bool = False) -> bool:
     with open_store(db_path) as store:
         if store.read_only:  # a read-only database is reported from what it holds (the live query)
             return False
-        repo = DashboardRepo(store.conn)
+        repo = store.dashboard
         if not force and (repo.review_count() < REVIEW_AGGREGATE_MIN or repo.review_daily() is not None):
             return False
         fingerprint = repo.review_fingerprint()
@@ -63,7 +63,7 @@ def refresh_dashboard(ctx: JobContext, db_path: str | Path, *, force: bool = Fal
 
 def needs_refresh(conn) -> bool:
     """Whether :func:`refresh_dashboard` would recompute anything (cheap look-ups, ~50 ms at 1M messages)."""
-    repo = DashboardRepo(conn)
+    repo = Repos(conn).dashboard
     reviews_stale = repo.review_count() >= REVIEW_AGGREGATE_MIN and repo.review_daily() is None
     return reviews_stale or (repo.has_chats() and not repo.team_is_current(VERSION))
 
@@ -71,7 +71,7 @@ def needs_refresh(conn) -> bool:
 def refresh_team_daily(ctx: JobContext, db_path: str | Path, *, force: bool = False) -> int:
     """Job: recompute the pre-aggregate if the chats or orders changed; the rows written (0: was current)."""
     with open_store(db_path) as store:
-        repo = DashboardRepo(store.conn)
+        repo = store.dashboard
         if store.read_only or (not force and repo.team_is_current(VERSION)):  # read-only: keep what is stored
             return 0
         fingerprint = repo.team_fingerprint()
@@ -79,7 +79,7 @@ def refresh_team_daily(ctx: JobContext, db_path: str | Path, *, force: bool = Fa
     rows = _compute(ctx, db_path) if has_chats else []
     ctx.check()
     with open_store(db_path) as store, store.transaction():
-        repo = DashboardRepo(store.conn)
+        repo = store.dashboard
         if repo.team_fingerprint() != fingerprint:  # an import landed meanwhile: the next run redoes it
             return 0
         return repo.replace_team_daily(rows, VERSION, fingerprint)

@@ -121,10 +121,9 @@ def _resolve(db_path: str | Path, params: ReportParams) -> DashboardFilter:
     if params.date_from is not None and params.date_to is not None:
         return params.filter()
     from cxdesk.store import open_store
-    from cxdesk.store.dashboard import DashboardRepo
 
     with open_store(db_path) as store:
-        repo = DashboardRepo(store.conn)
+        repo = store.dashboard
         first, last = repo.first_day(), repo.last_day()
     flt = params.filter(first, last)
     if flt.days > MAX_DAYS and not flt.all_data:

@@ -18,7 +18,7 @@ from cxdesk.reports.data import DashboardData, Tile, format_number, load_dashboa
 from cxdesk.reports.summary import risk_overview, summary_sentences
 from cxdesk.store import open_store
 from cxdesk.store.dashboard import DashboardFilter
-from cxdesk.store.risk_queue import OPEN_STATUSES, TARGET_LABELS, FlagFilter, RiskQueueRepo
+from cxdesk.store.risk_queue import OPEN_STATUSES, TARGET_LABELS, FlagFilter
 from cxdesk.store.voc import VocFilter
 from cxdesk.tasks import JobContext, SubContext
 
@@ -156,7 +156,7 @@ def _risk_table(store, data: DashboardData, keep: bool) -> Table:
     f = data.filter
     dates = (None, None) if f.all_data else (f.date_from.isoformat(), f.date_to.isoformat())
     flt = FlagFilter(statuses=OPEN_STATUSES, shop_id=f.shop_id, date_from=dates[0], date_to=dates[1])
-    rows = RiskQueueRepo(store.conn).item_page(flt, 0, TOP_RISKS * 5 if f.platform else TOP_RISKS, sort="level_time")
+    rows = store.risk_queue.item_page(flt, 0, TOP_RISKS * 5 if f.platform else TOP_RISKS, sort="level_time")
     if f.platform:
         rows = [r for r in rows if r.platform == f.platform][:TOP_RISKS]
     # Highest level first, then the risk score; the query's order (newest first) breaks ties.
@@ -321,9 +321,7 @@ def agent_kpis_for(ctx: JobContext, db_path: str | Path, flt: DashboardFilter):
     config = load_config()
     frames = load_frames(ctx, db_path, config)
     with open_store(db_path) as store:
-        from cxdesk.store.dashboard import DashboardRepo
-
-        shops = DashboardRepo(store.conn).shop_ids(flt)
+        shops = store.dashboard.shop_ids(flt)
     if flt.all_data:  # every session, those without a time too
         return kpi_table(frames, "all", shop_ids=shops or [-2], config=config)
     start = frames.sessions["start"].to_numpy(float)

@@ -23,10 +23,11 @@ from typing import Any
 
 from cxdesk.paths import resource_path
 from cxdesk.store import Store
+from cxdesk.store.faq import TrendRules
+from cxdesk.store.repos import Repos
 from cxdesk.store.dashboard import (
     LEVELS,
     DashboardFilter,
-    DashboardRepo,
     FaqTrend,
     ReviewStats,
     RiskDay,
@@ -50,13 +51,18 @@ NO_PREVIOUS = "全部数据无上期对比"
 
 
 @lru_cache(maxsize=1)
-def faq_trend_rules() -> tuple[float, int]:
-    """(rising ratio, minimum questions in the period) from the FAQ rules, as the 常见问题 page uses them."""
+def faq_trend_rules() -> TrendRules:
+    """The FAQ rules' trend (the ``trend`` of faq.json), as the 常见问题 page uses it."""
     try:
         trend = json.loads(resource_path("lexicons", "faq.json").read_text("utf-8-sig")).get("trend", {})
     except (OSError, ValueError):
         trend = {}
-    return float(trend.get("rising_ratio", 1.5)), int(trend.get("rising_min_count", 5))
+    return TrendRules.from_json(trend)
+
+
+def _repos(store: Store | sqlite3.Connection) -> Repos:
+    """The repositories of a store, or of a read-only connection (a worker's)."""
+    return store if isinstance(store, Repos) else Repos(store)
 
 
 def default_filter(
@@ -65,7 +71,7 @@ def default_filter(
     """The last ``days`` days up to the newest data (exports are often weeks old: not up to today)."""
     if days == ALL_PERIOD:
         return all_filter(store, shop_id, platform)
-    end = DashboardRepo(store.conn if isinstance(store, Store) else store).last_day() or date.today()
+    end = _repos(store).dashboard.last_day() or date.today()
     return DashboardFilter(end - timedelta(days=days - 1), end, shop_id, platform)
 
 
@@ -73,7 +79,7 @@ def all_filter(
     store: Store | sqlite3.Connection, shop_id: int | None = None, platform: str | None = None
 ) -> DashboardFilter:
     """全部: no date bounds; the dates span the dated rows (today's date when no row has a time)."""
-    repo = DashboardRepo(store.conn if isinstance(store, Store) else store)
+    repo = _repos(store).dashboard
     last = repo.last_day() or date.today()
     first = min(repo.first_day() or last, last)
     return DashboardFilter(first, last, shop_id, platform, all_data=True)
@@ -198,15 +204,14 @@ class DashboardData:
 
     def rising_faq(self) -> FaqTrend | None:
         """The cluster rising fastest into this period (the FAQ rules' threshold); else the most asked."""
-        ratio, min_count = faq_trend_rules()
-        rising = [t for t in self.faq if t.current >= min_count and t.current >= ratio * max(t.previous, 1)]
+        rules = faq_trend_rules()
+        rising = [t for t in self.faq if rules.is_rising(t.current, t.previous)]
         if rising:
             return max(rising, key=lambda t: (t.rise, t.current))
         return max(self.faq, key=lambda t: t.current) if self.faq and self.faq[0].current else None
 
     def is_rising(self, trend: FaqTrend) -> bool:
-        ratio, min_count = faq_trend_rules()
-        return trend.current >= min_count and trend.current >= ratio * max(trend.previous, 1)
+        return faq_trend_rules().is_rising(trend.current, trend.previous)
 
     @property
     def scope_label(self) -> str:
@@ -224,7 +229,7 @@ def load_dashboard(store: Store | sqlite3.Connection, flt: DashboardFilter) -> D
     """Read every figure of ``flt`` and its previous period (a store or a read-only connection)."""
     from cxdesk.reports.aggregate import VERSION
 
-    repo = DashboardRepo(store.conn if isinstance(store, Store) else store)
+    repo = _repos(store).dashboard
     prev = flt.previous()
     timings: dict[str, float] = {}
 

@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from cxdesk.reports.data import DashboardData
-from cxdesk.store.risk_queue import OPEN_STATUSES, FlagFilter, FlagRow, RiskQueueRepo
+from cxdesk.store.risk_queue import OPEN_STATUSES, FlagFilter, FlagRow
 
 MAX_CATEGORIES = 3  # categories named in the "biggest risks" sentence
 MIN_CHANGE = 0.05  # a relative change below 5 % is 「基本持平」
@@ -67,13 +67,12 @@ def _order(counter: Counter) -> list[tuple[str, int]]:
 
 def risk_overview(store, data: DashboardData) -> RiskOverview:
     """The open risk items of ``data``'s period and scope, and the 高 items found in it and the period before."""
-    from cxdesk.store.dashboard import DashboardRepo
 
     f = data.filter
-    repo = RiskQueueRepo(store.conn)
+    repo = store.risk_queue
     # A platform has no flag filter of its own: count its shops one by one (an item has one shop).
     shops: list[int | None] = (
-        [f.shop_id] if f.shop_id is not None or not f.platform else list(DashboardRepo(store.conn).shop_ids(f))
+        [f.shop_id] if f.shop_id is not None or not f.platform else list(store.dashboard.shop_ids(f))
     )
 
     def dates(flt) -> tuple[str | None, str | None]:

@@ -3,7 +3,7 @@
 - XLSX: a 概览 sheet (the summary, figures and chart images), then one sheet
   per table; numbers are stored as numbers with a number format (54% is 0.54
   shown as ``0%``), never as text; every text cell goes through
-  :func:`cxdesk.exports.neutralise` so a cell starting with ``= + - @`` is
+  :func:`cxdesk.tablewriter.neutralise` so a cell starting with ``= + - @`` is
   never run as a formula.
 - HTML: one file, CSS inline, charts as base64 PNG ``<img>``: it can be
   mailed or opened offline with nothing next to it.
@@ -22,9 +22,9 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cxdesk.exports import neutralise
 from cxdesk.reports.content import ReportContent, Table
 from cxdesk.reports.data import NO_PREVIOUS, NUMBER_FORMATS
+from cxdesk.tablewriter import neutralise, workbook
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -63,11 +63,7 @@ def _is_number(value: Any) -> bool:
 
 
 def write_xlsx(c: ReportContent, path: Path) -> None:
-    import xlsxwriter
-
-    book = xlsxwriter.Workbook(
-        str(path), {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
-    )
+    book = workbook(path, strings_to_numbers=False)
     try:
         formats: dict[tuple[str, str], Any] = {}
 

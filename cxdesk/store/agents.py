@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
@@ -32,7 +30,7 @@ _NUMBERS_UNPACKED = f"SELECT id, session_id, seq, role = 'agent', unixepoch(sent
 # Texts come as one string per column, joined in SQLite by a separator that chat texts do not hold
 # (checked: the piece count must equal the row count). One ``fetchall`` row per message costs
 # ~1 µs in the sqlite3 module; the joined string is built in C, ~2× faster, and SQLite releases the
-# GIL meanwhile, so the texts are read on a second connection while this one reads the numbers.
+# GIL meanwhile, so a caller can read the texts on a second connection while another reads the numbers.
 _SEP = "\x1f"
 _CONTENTS = f"SELECT count(*), group_concat(content, char(31)) FROM (SELECT content {_WHERE} ORDER BY id)"
 _SENDERS = (
@@ -80,22 +78,23 @@ class AgentsRepo:
     def has_chats(self) -> bool:
         return self._conn.execute("SELECT 1 FROM chat_messages WHERE role = 'agent' LIMIT 1").fetchone() is not None
 
-    def messages(self) -> dict[str, np.ndarray]:
+    def messages(
+        self, numbers: np.ndarray | None = None, texts: tuple[list[str] | None, list[str] | None] | None = None
+    ) -> dict[str, np.ndarray]:
         """Buyer and agent messages in id order, one numpy array per column.
 
         ``id``, ``session_id``, ``seq`` (int64), ``is_agent`` (bool), ``t`` (epoch seconds,
         NaN without a time), ``sender`` (agents only, None for buyers) and ``content`` (objects).
+        ``numbers`` (:meth:`message_numbers`) and ``texts`` (:meth:`message_texts`) are what the
+        caller already read, maybe on two connections at once
+        (:func:`cxdesk.analysis.agent_kpis.read_messages`); what is not given is read here.
         """
-        texts: dict[str, list[str] | None] = {}
-        worker = self._texts_in_background(texts)
-        numbers = self._numbers()
-        if worker is not None:
-            worker.join()
+        numbers = self.message_numbers() if numbers is None else numbers
+        contents, senders = self.message_texts() if texts is None else texts
         n = len(numbers)
         is_agent = numbers[:, 3] == 1
-        contents, senders = texts.get("content"), texts.get("sender")
         if contents is None or len(contents) != n or senders is None or len(senders) != int(is_agent.sum()):
-            contents, senders = self._texts_by_rows()  # a separator in a text, a write in between, or no file
+            contents, senders = self._texts_by_rows()  # a separator in a text, or a write in between
         sender = np.full(n, None, dtype=object)
         if n:
             sender[is_agent] = np.array([x or None for x in senders], dtype=object)
@@ -109,7 +108,7 @@ class AgentsRepo:
             "content": np.array(contents, dtype=object),
         }
 
-    def _numbers(self) -> np.ndarray:
+    def message_numbers(self) -> np.ndarray:
         """Columns id, session_id, seq, is_agent (0/1), epoch seconds (NaN) as one float64 array."""
         rows = self._conn.execute(_NUMBERS).fetchall()
         packed = np.array(rows, dtype=np.float64) if rows else np.zeros((0, 3))
@@ -120,26 +119,9 @@ class AgentsRepo:
         key = packed[:, 1].astype(np.int64)
         return np.column_stack((packed[:, 0], key >> 24, (key >> 1) & 0x7FFFFF, key & 1, packed[:, 2]))
 
-    def _texts_in_background(self, out: dict[str, list[str] | None]) -> threading.Thread | None:
-        row = self._conn.execute("PRAGMA database_list").fetchone()
-        if not row or not row[2]:
-            return None
-        path = row[2]
-
-        def read() -> None:
-            try:
-                conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
-                try:
-                    out["content"] = _split(*conn.execute(_CONTENTS).fetchone())
-                    out["sender"] = _split(*conn.execute(_SENDERS).fetchone())
-                finally:
-                    conn.close()
-            except sqlite3.Error:
-                out.clear()
-
-        worker = threading.Thread(target=read, name="agent-texts", daemon=True)
-        worker.start()
-        return worker
+    def message_texts(self) -> tuple[list[str] | None, list[str] | None]:
+        """The messages' contents and the agents' senders in id order, each None when a text held the separator."""
+        return _split(*self._conn.execute(_CONTENTS).fetchone()), _split(*self._conn.execute(_SENDERS).fetchone())
 
     def _texts_by_rows(self) -> tuple[list[str], list[str]]:
         contents = [r[0] for r in self._conn.execute(f"SELECT content {_WHERE} ORDER BY id")]

@@ -168,9 +168,64 @@ JOIN shops sh ON sh.id = COALESCE(c.shop_id, r.shop_id)
 ORDER BY CASE f.level WHEN '高' THEN 0 WHEN '中' THEN 1 ELSE 2 END, f.id
 """
 
-_SQL = {"reviews": _REVIEWS_SQL, "messages": _MESSAGES_SQL, "sessions": _SESSIONS_SQL, "flags": _FLAGS_SQL}
-_TABLES = {"reviews": "reviews", "messages": "chat_messages", "sessions": "chat_sessions", "flags": "risk_flags"}
-_COLUMNS = {"reviews": REVIEW_COLUMNS, "messages": MESSAGE_COLUMNS, "sessions": SESSION_COLUMNS, "flags": FLAG_COLUMNS}
+# ``export faq``: one row per cluster (made by cxdesk.exports from the FAQ queries).
+FAQ_COLUMNS = (
+    "问题",
+    "相似问法",
+    "推荐回答",
+    "次数",
+    "占比",
+    "趋势",
+    "cluster_id",
+    "关键词",
+    "本期次数",
+    "上期次数",
+    "置顶",
+)
+# ``export faq-members``: one row per extracted question.
+FAQ_MEMBER_COLUMNS = (
+    "session_id",
+    "message_id",
+    "text",
+    "cluster_id",
+    "question",
+    "asked_at",
+    "product",
+    "cluster_label",
+)
+
+_FAQ_MEMBERS_SQL = """
+SELECT COALESCE(s.source_session_id, CAST(s.id AS TEXT)), m.message_id, msg.content, m.cluster_id, m.question,
+       m.asked_at, m.product, c.label
+FROM faq_members m
+JOIN chat_messages msg ON msg.id = m.message_id
+LEFT JOIN chat_sessions s ON s.id = msg.session_id
+LEFT JOIN faq_clusters c ON c.id = m.cluster_id
+ORDER BY m.message_id
+"""
+
+_SQL = {
+    "reviews": _REVIEWS_SQL,
+    "messages": _MESSAGES_SQL,
+    "sessions": _SESSIONS_SQL,
+    "flags": _FLAGS_SQL,
+    "faq-members": _FAQ_MEMBERS_SQL,
+}
+_TABLES = {
+    "reviews": "reviews",
+    "messages": "chat_messages",
+    "sessions": "chat_sessions",
+    "flags": "risk_flags",
+    "faq-members": "faq_members",
+}
+_COLUMNS = {
+    "reviews": REVIEW_COLUMNS,
+    "messages": MESSAGE_COLUMNS,
+    "sessions": SESSION_COLUMNS,
+    "flags": FLAG_COLUMNS,
+    "faq": FAQ_COLUMNS,
+    "faq-members": FAQ_MEMBER_COLUMNS,
+}
 
 
 class ExportsRepo:

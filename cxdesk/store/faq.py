@@ -20,6 +20,46 @@ from cxdesk.times import plausible_text_range
 _SPACES = re.compile(r"\s+")
 
 
+# A cluster's trend (docs/metrics.md, 趋势), one of:
+RISING, UP, FLAT, DOWN, NEW, NO_TREND = "急升", "上升", "持平", "下降", "新出现", ""
+
+
+@dataclass(frozen=True)
+class TrendRules:
+    """What a FAQ cluster's 趋势 compares: its questions in the latest ``period_days`` days (up to the
+    newest question of all) against the ``period_days`` days before. The values are data: the
+    ``trend`` section of ``resources/lexicons/faq.json`` (:meth:`from_json`)."""
+
+    period_days: int = 7
+    rising_ratio: float = 1.5  # 急升 from this many times the previous count (and at least rising_min_count)
+    rising_min_count: int = 5
+    falling_ratio: float = 0.67  # 下降 below this share of the previous count; 上升 above rising_ratio
+
+    @classmethod
+    def from_json(cls, trend: dict) -> TrendRules:
+        """The rules from faq.json's ``trend`` object; what it leaves out is the default."""
+        d = cls()
+        return cls(
+            int(trend.get("period_days", d.period_days)),
+            float(trend.get("rising_ratio", d.rising_ratio)),
+            int(trend.get("rising_min_count", d.rising_min_count)),
+            float(trend.get("falling_ratio", d.falling_ratio)),
+        )
+
+    def is_rising(self, current: int, previous: int) -> bool:
+        """急升: at least ``rising_min_count`` questions and ``rising_ratio`` × the previous count (or × 1)."""
+        return current >= self.rising_min_count and current >= self.rising_ratio * max(previous, 1)
+
+    def kind(self, current: int, previous: int) -> str:
+        """:data:`RISING`, :data:`NEW` (none before), :data:`UP`, :data:`FLAT`, :data:`DOWN` or :data:`NO_TREND`."""
+        if self.is_rising(current, previous):
+            return RISING
+        if not previous:
+            return NEW if current else NO_TREND
+        ratio = current / previous
+        return DOWN if ratio < self.falling_ratio else UP if ratio > self.rising_ratio else FLAT
+
+
 @dataclass(frozen=True)
 class FaqCluster:
     id: int
@@ -29,11 +69,12 @@ class FaqCluster:
     share: float  # of all clustered questions (same filter)
     current: int  # questions in the latest period
     previous: int  # questions in the period before
-    rising: bool
+    rising: bool  # TrendRules.is_rising
     pinned: bool
     hidden: bool
     has_answer: bool
     label_manual: bool
+    change: str = NO_TREND  # TrendRules.kind (the rules the list was read with)
 
     @property
     def trend(self) -> float | None:
@@ -251,15 +292,20 @@ class FaqRepo:
         limit: int | None = None,
         offset: int = 0,
         shop_id: int | None = None,
+        trend: TrendRules | None = None,
     ) -> list[FaqCluster]:
         """Clusters with size, share and trend; pinned first, then by ``sort``.
+
+        The trend follows ``trend`` (else the rules of ``period_days``, ``rising_ratio``
+        and ``rising_min_count``).
 
         ``sort``: 'size' (most asked), 'trend' (rising fastest: current vs previous period),
         'recent' (most asked in the latest period) or 'label'. ``product`` counts only
         questions from sessions about that product (clusters without any are left out); ``shop_id``
         likewise counts only that shop's questions (two shops' clusters never share one list).
         """
-        per = self.periods(period_days)
+        trend = trend or TrendRules(period_days, rising_ratio, rising_min_count)
+        per = self.periods(trend.period_days)
         where, params = self._filters(search, product, include_hidden)
         pfilter, pparams = _member_filter(product, shop_id)
         total = self._conn.execute(
@@ -287,7 +333,6 @@ class FaqRepo:
         out = []
         for cid, label, kw, pinned, hidden, answer, manual, n, cur, prev in self._conn.execute(sql, args):
             cur, prev = int(cur or 0), int(prev or 0)
-            rising = cur >= rising_min_count and cur >= rising_ratio * max(prev, 1)
             out.append(
                 FaqCluster(
                     cid,
@@ -297,11 +342,12 @@ class FaqRepo:
                     n / total if total else 0.0,
                     cur,
                     prev,
-                    rising,
+                    trend.is_rising(cur, prev),
                     bool(pinned),
                     bool(hidden),
                     bool(answer),
                     bool(manual),
+                    trend.kind(cur, prev),
                 )
             )
         return out

@@ -66,13 +66,14 @@ class ReviewsRepo:
 
     def product_names(self, shop_id: int | None = None) -> tuple[list[str], list[str]]:
         """Distinct product titles and SKU texts of the imported reviews (one shop, or all)."""
-        where, params = ("WHERE shop_id = ?", (shop_id,)) if shop_id is not None else ("", ())
-        titles = [
-            r[0]
-            for r in self._conn.execute(f"SELECT DISTINCT product_title FROM reviews {where} ORDER BY 1", params)
-            if r[0]
-        ]
-        skus = [
-            r[0] for r in self._conn.execute(f"SELECT DISTINCT sku FROM reviews {where} ORDER BY 1", params) if r[0]
-        ]
-        return titles, skus
+        return product_names(self._conn, shop_id)
+
+
+def product_names(conn: sqlite3.Connection, shop_id: int | None = None) -> tuple[list[str], list[str]]:
+    """Distinct product titles and SKU texts of the imported reviews (one shop, or all); also the VOC queries'."""
+    where, params = ("WHERE shop_id = ?", (shop_id,)) if shop_id is not None else ("", ())
+    titles = [
+        r[0] for r in conn.execute(f"SELECT DISTINCT product_title FROM reviews {where} ORDER BY 1", params) if r[0]
+    ]
+    skus = [r[0] for r in conn.execute(f"SELECT DISTINCT sku FROM reviews {where} ORDER BY 1", params) if r[0]]
+    return titles, skus

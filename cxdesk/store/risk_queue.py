@@ -6,8 +6,9 @@ buyer, the agent and the time. The "agent" of a flag on an agent's message
 is that message's sender; otherwise it is the session's main agent.
 
 Every filter value is bound as a parameter; only whitelisted ORDER BY
-clauses are spliced in. Triage writes (status, note, handler) go through
-one transaction per action, and the analysis never overwrites them
+clauses are spliced in. Triage writes (status, note, handler) are single
+statements that the operation (:mod:`cxdesk.ops.triage`) groups in one
+transaction per action, and the analysis never overwrites them
 (:mod:`cxdesk.store.flags`).
 """
 
@@ -16,8 +17,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
@@ -434,46 +434,29 @@ class RiskQueueRepo:
 
     # --- triage --------------------------------------------------------------------
 
-    @contextmanager
-    def _transaction(self) -> Iterator[None]:
-        """Own transaction unless the caller already opened one (then it commits)."""
-        if self._conn.in_transaction:
-            yield
-            return
-        self._conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            self._conn.execute("ROLLBACK")
-            raise
-        self._conn.execute("COMMIT")
-
     def set_status(
         self, flag_ids: Sequence[int], status: str, *, handler: str | None = None, note: str | None = None
     ) -> int:
-        """Set the status of many flags at once (one transaction); note/handler kept when None."""
+        """Set the status of many flags at once (one statement); note/handler kept when None."""
         if status not in STATUSES:
             raise ValueError(f"未知的处理状态：{status}")
-        with self._transaction():
-            return self._conn.execute(
-                "UPDATE risk_flags SET status = ?, handler = COALESCE(?, handler), note = COALESCE(?, note), "
-                "handled_at = CASE WHEN ? = '待处理' THEN NULL ELSE datetime('now', 'localtime') END "
-                "WHERE id IN (SELECT value FROM json_each(?))",
-                (status, handler or None, note or None, status, json.dumps([int(i) for i in flag_ids])),
-            ).rowcount
+        return self._conn.execute(
+            "UPDATE risk_flags SET status = ?, handler = COALESCE(?, handler), note = COALESCE(?, note), "
+            "handled_at = CASE WHEN ? = '待处理' THEN NULL ELSE datetime('now', 'localtime') END "
+            "WHERE id IN (SELECT value FROM json_each(?))",
+            (status, handler or None, note or None, status, json.dumps([int(i) for i in flag_ids])),
+        ).rowcount
 
     def set_status_matching(self, flt: FlagFilter, status: str, *, handler: str | None = None) -> int:
-        """Set the status of every flag the filter matches (one transaction)."""
-        with self._transaction():
-            return self.set_status(self.ids(flt), status, handler=handler)
+        """Set the status of every flag the filter matches (the caller groups it in ``store.transaction()``)."""
+        return self.set_status(self.ids(flt), status, handler=handler)
 
     def set_note(self, flag_id: int, note: str, handler: str | None = None) -> None:
         """Replace a flag's note (an empty note clears it); the status is unchanged."""
-        with self._transaction():
-            self._conn.execute(
-                "UPDATE risk_flags SET note = ?, handler = COALESCE(?, handler) WHERE id = ?",
-                (note.strip() or None, handler or None, flag_id),
-            )
+        self._conn.execute(
+            "UPDATE risk_flags SET note = ?, handler = COALESCE(?, handler) WHERE id = ?",
+            (note.strip() or None, handler or None, flag_id),
+        )
 
     # --- detail --------------------------------------------------------------------
 

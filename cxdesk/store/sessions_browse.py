@@ -22,9 +22,9 @@ Definitions (shared with the conversation view):
   session's start, 7 days before to 3 days after (the same window as the
   风险 page's guess; the detail also finds order numbers typed in the chat).
 
-Reviews and notes are people's work, stored in ``session_reviews``. Until a
-schema migration adds it, the first write creates it (``CREATE TABLE IF NOT
-EXISTS``, the same SQL the migration will use) and reads work without it.
+Reviews and notes are people's work, stored in ``session_reviews`` (schema v6;
+reads also work on an older file opened read-only, without it). Each write is one
+statement; an operation (``cxdesk.ops``) groups writes in ``store.transaction()``.
 
 Every filter value is a bound parameter; only whitelisted ORDER BY
 expressions are spliced in.
@@ -46,17 +46,6 @@ SENTIMENTS = ("负面", "中性", "正面")
 NOT_ANALYSED = "未分析"
 ORDER_DAYS_BEFORE, ORDER_DAYS_AFTER = 7, 3
 UNANSWERED_RULES = ("service.unanswered", "service.no_agent_reply")
-
-REVIEWS_TABLE_SQL = """
-CREATE TABLE IF NOT EXISTS session_reviews (
-    session_id  INTEGER PRIMARY KEY REFERENCES chat_sessions(id) ON DELETE CASCADE,
-    reviewed    INTEGER NOT NULL DEFAULT 0,
-    reviewer    TEXT,
-    reviewed_at TEXT,
-    note        TEXT,
-    updated_at  TEXT NOT NULL DEFAULT (datetime('now', 'localtime'))
-)
-"""
 
 # Derived columns of one session ``c`` (see the module docstring).
 _FIRST_RESPONSE = """(
@@ -396,25 +385,23 @@ class SessionsBrowseRepo:
 
     def set_reviewed(self, session_id: int, reviewed: bool, reviewer: str | None = None) -> ReviewState:
         """Mark a session reviewed (or not); the note is kept."""
-        with self._transaction():
-            self._conn.execute(
-                "INSERT INTO session_reviews(session_id, reviewed, reviewer, reviewed_at) "
-                "VALUES (?, ?, ?, CASE WHEN ? THEN datetime('now', 'localtime') END) "
-                "ON CONFLICT(session_id) DO UPDATE SET reviewed = excluded.reviewed, "
-                "reviewer = COALESCE(excluded.reviewer, reviewer), reviewed_at = excluded.reviewed_at, "
-                "updated_at = datetime('now', 'localtime')",
-                (session_id, int(reviewed), reviewer or None, int(reviewed)),
-            )
+        self._conn.execute(
+            "INSERT INTO session_reviews(session_id, reviewed, reviewer, reviewed_at) "
+            "VALUES (?, ?, ?, CASE WHEN ? THEN datetime('now', 'localtime') END) "
+            "ON CONFLICT(session_id) DO UPDATE SET reviewed = excluded.reviewed, "
+            "reviewer = COALESCE(excluded.reviewer, reviewer), reviewed_at = excluded.reviewed_at, "
+            "updated_at = datetime('now', 'localtime')",
+            (session_id, int(reviewed), reviewer or None, int(reviewed)),
+        )
         return self.review_state(session_id)
 
     def set_note(self, session_id: int, note: str) -> ReviewState:
         """Replace a session's note (empty clears it); the reviewed mark is kept."""
-        with self._transaction():
-            self._conn.execute(
-                "INSERT INTO session_reviews(session_id, note) VALUES (?, ?) ON CONFLICT(session_id) DO UPDATE "
-                "SET note = excluded.note, updated_at = datetime('now', 'localtime')",
-                (session_id, note.strip() or None),
-            )
+        self._conn.execute(
+            "INSERT INTO session_reviews(session_id, note) VALUES (?, ?) ON CONFLICT(session_id) DO UPDATE "
+            "SET note = excluded.note, updated_at = datetime('now', 'localtime')",
+            (session_id, note.strip() or None),
+        )
         return self.review_state(session_id)
 
     # --- export ---------------------------------------------------------------------------
@@ -425,30 +412,6 @@ class SessionsBrowseRepo:
             part = [int(i) for i in ids[start : start + batch]]
             found = {r[3]: tuple(r) for r in self._conn.execute(_EXPORT_SQL, (json.dumps(part),))}
             yield [found[i] for i in part if i in found]
-
-    # --- internals ---------------------------------------------------------------------------
-
-    def _transaction(self) -> _Transaction:
-        return _Transaction(self._conn)
-
-
-class _Transaction:
-    """Own transaction (creating the reviews table first) unless the caller already opened one."""
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self._conn = conn
-        self._own = False
-
-    def __enter__(self) -> None:
-        if not self._conn.in_transaction:
-            self._conn.execute("BEGIN IMMEDIATE")
-            self._own = True
-        self._conn.execute(REVIEWS_TABLE_SQL)
-
-    def __exit__(self, exc_type: object, *_: object) -> None:
-        if not self._own:
-            return
-        self._conn.execute("ROLLBACK" if exc_type is not None else "COMMIT")
 
 
 def _split_order(order: str) -> list[str]:

@@ -26,6 +26,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from cxdesk.store._days import edge_day, plausible_sql
+from cxdesk.store.reviews import product_names
 
 NO_RATING = 0
 # Reviews without stars whose 评价等级 words give a class (cxdesk.ratings): 10 + the class.
@@ -453,9 +454,7 @@ class VocRepo:
 
     def product_names(self) -> tuple[list[str], list[str]]:
         """Product titles and SKU texts of every review: words the tokenizer must keep whole."""
-        from cxdesk.store.reviews import ReviewsRepo
-
-        return ReviewsRepo(self._conn).product_names()
+        return product_names(self._conn)
 
     def texts(self, f: VocFilter) -> list[tuple[str, bool]]:
         """(content + 追评, is negative) per review; negative = 1–2★ or sentiment 负面."""

@@ -12,6 +12,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 
+from cxdesk.store import faq
 from cxdesk.store.faq import FaqCluster
 
 COLUMNS = ("问题", "次数", "占比", "近7天", "趋势")
@@ -22,13 +23,15 @@ Index = QModelIndex | QPersistentModelIndex
 
 
 def trend_text(c: FaqCluster) -> str:
-    """「↑ 急升」 for a rising cluster, else the change against the previous period."""
-    if c.rising:
+    """The cluster's trend (:class:`cxdesk.store.faq.TrendRules`, docs/metrics.md 趋势) as the list shows it:
+    「↑ 急升 3→8」, 「新出现」, 「—」 (no questions in either period), else the change against the period before."""
+    if c.change == faq.RISING:
         return f"↑ 急升 {c.previous}→{c.current}"
-    if not c.previous:
-        return "新出现" if c.current else "—"
-    change = (c.current - c.previous) / c.previous
-    return f"{change:+.0%}"
+    if c.change == faq.NEW:
+        return "新出现"
+    if c.change == faq.NO_TREND:
+        return "—"
+    return f"{(c.current - c.previous) / c.previous:+.0%}"
 
 
 def display_label(c: FaqCluster) -> str:

@@ -35,9 +35,6 @@ from PySide6.QtWidgets import (
 
 from cxdesk.analysis.agent_metrics import DIMENSIONS, METRIC, NO_TIME, SCORE, SCORE_LABEL, TEAM
 from cxdesk.analysis.agent_report_compare import compare, difference
-from cxdesk.store.agent_reports import AgentReportsRepo
-from cxdesk.store.agents import AgentsRepo
-from cxdesk.store.risk_queue import RiskQueueRepo
 from ui.widgets.help_button import HelpButton
 from ui.models.agent_rank_model import COLUMNS, AgentRankModel, format_value, partial_note
 from ui.models.flag_queue_model import short_agent
@@ -110,8 +107,8 @@ class AgentsPage(BasePage):
 
     def __init__(self, ctx: PageContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
-        self.repo = AgentsRepo(ctx.store.conn)
-        self.reports = AgentReportsRepo(ctx.store.conn)
+        self.repo = ctx.store.agents
+        self.reports = ctx.store.agent_reports
         self.comparison = None
         self.frames = None
         self.table: pd.DataFrame | None = None
@@ -469,7 +466,7 @@ class AgentsPage(BasePage):
         header = COLUMNS[column][1]
         value = format_value(key, data.get(key)) if key != "agent" else ""
         note = f"{who} · {data['period']} · {header} {value}".strip()
-        conversations = RiskQueueRepo(self.ctx.store.conn)
+        conversations = self.ctx.store.risk_queue
         if self.drill_dialog is not None:
             self.drill_dialog.close()
         self.drill_dialog = AgentDrillDialog(

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 
 from cxdesk.errors import CxdeskError
 from cxdesk.store import Store
-from cxdesk.store.timeline import BEFORE_REVIEW_DAYS, KIND_LABELS, TimelineItem, TimelineRepo
+from cxdesk.store.timeline import BEFORE_REVIEW_DAYS, KIND_LABELS, TimelineItem
 from ui.models.timeline_model import LEVEL_COLORS, TimelineModel, badge_color
 from ui.widgets.review_detail import ReviewDetailWidget
 
@@ -85,7 +85,7 @@ class CustomerTimelineDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.store = store
-        self.repo = TimelineRepo(store.conn)
+        self.repo = store.timeline
         self.buyer_nick = buyer_nick
         self.home_shop_id = shop_id
         self.focus_review_id = focus_review_id
@@ -112,7 +112,7 @@ class CustomerTimelineDialog(QDialog):
         CxdeskError
             The item has no buyer nick (or no longer exists).
         """
-        repo = TimelineRepo(store.conn)
+        repo = store.timeline
         who = repo.buyer_of(target_type, target_id)
         if who is None:
             raise CxdeskError("这一项没有买家昵称（或已被删除），无法显示买家时间线。")
@@ -292,7 +292,7 @@ def render_screenshot(db_path: str, out: str, review_id: int | None = None) -> s
     app = QApplication.instance() or QApplication(sys.argv[:1])
     configure_application(app)  # type: ignore[arg-type]
     with open_store(db_path) as store:
-        repo = TimelineRepo(store.conn)
+        repo = store.timeline
         if review_id is None:
             review_id = repo.richest_negative_review()
         if review_id is None:

@@ -24,7 +24,6 @@ from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from cxdesk.reports.data import NO_PREVIOUS, DashboardData, Link, Tile, tiles, undated_note
-from cxdesk.store.dashboard import DashboardRepo
 from ui.widgets.help_button import HelpButton
 from ui.pages.base import PageContext
 from ui.pages.overview_view._filters import DashboardFilterBarWidget
@@ -96,7 +95,7 @@ class DashboardWidget(QWidget):
 
     def reset_options(self) -> None:
         """Re-read the shops and the newest data day (cheap index look-ups) into the filter bar."""
-        repo = DashboardRepo(self.ctx.store.conn)
+        repo = self.ctx.store.dashboard
         self.filter_bar.set_options(repo.shops(), repo.last_day(), repo.first_day(), all_if_undated=True)
         self._refresh_checked = False
 

@@ -20,7 +20,8 @@ from pathlib import Path
 
 from cxdesk.analysis.voc import EmergingResult, HeatTable, emerging_complaints, heat_table
 from cxdesk.store import open_reader
-from cxdesk.store.voc import AspectCount, ReviewRow, ShiftRow, VocFilter, VocOptions, VocRepo, WeekPoint
+from cxdesk.store.repos import Repos
+from cxdesk.store.voc import AspectCount, ReviewRow, ShiftRow, VocFilter, VocOptions, WeekPoint
 from cxdesk.tasks import JobContext
 
 
@@ -54,7 +55,7 @@ def load_snapshot(
     """Options, counts and the first page of the list and of the 追评转差 list for ``flt``."""
     conn = open_reader(db_path)
     try:
-        voc = VocRepo(conn)
+        voc = Repos(conn).voc
         options = voc.options()
         ctx.check()
         total, first = voc.count(flt), voc.page(flt, sort, descending, 0, page_size)
@@ -72,7 +73,7 @@ def load_page(
     """A further page of the list (scrolling down)."""
     conn = open_reader(db_path)
     try:
-        return VocRepo(conn).page(flt, sort, descending, offset, limit)
+        return Repos(conn).voc.page(flt, sort, descending, offset, limit)
     finally:
         conn.close()
 
@@ -81,7 +82,7 @@ def load_charts(ctx: JobContext, db_path: Path, flt: VocFilter) -> ChartData:
     """Rating distribution, weekly trend, aspect bars and the product × aspect table for ``flt``."""
     conn = open_reader(db_path)
     try:
-        voc = VocRepo(conn)
+        voc = Repos(conn).voc
         ratings = voc.rating_distribution(flt)
         ctx.check()
         trend = voc.weekly_trend(flt)
@@ -97,7 +98,7 @@ def load_emerging(ctx: JobContext, db_path: Path, flt: VocFilter) -> EmergingRes
     """Emerging complaints for ``flt``: a separate job, as the keyword scan loads jieba (~1 s)."""
     conn = open_reader(db_path)
     try:
-        voc = VocRepo(conn)
+        voc = Repos(conn).voc
         last = voc.last_date()
         ctx.check()
         return emerging_complaints(voc, flt, last, voc.has_aspects())
