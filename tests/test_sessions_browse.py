@@ -15,7 +15,7 @@ import pytest
 from cxdesk.analysis.engine import analyze
 from cxdesk.store import Store, open_store
 from cxdesk.store.exports import SESSION_COLUMNS
-from cxdesk.store.sessions_browse import SORTS, SessionFilter, SessionsBrowseRepo
+from cxdesk.store.sessions_browse import SORTS, SessionFilter
 from cxdesk.tasks import TaskContext
 
 S1 = [  # 甲店 (taobao): first reply after 30 s, then a 5-minute wait (over the 3-minute limit)
@@ -100,7 +100,7 @@ def _keys(store: Store, ids: list[int]) -> list[str]:
 
 
 def test_default_order_is_newest_first(store: Store) -> None:
-    repo = SessionsBrowseRepo(store.conn)
+    repo = store.sessions_browse
     assert _keys(store, repo.ids(SessionFilter())) == ["s3", "s2", "s1"]
     assert _keys(store, repo.ids(SessionFilter(), "started", descending=False)) == ["s1", "s2", "s3"]
     assert repo.count(SessionFilter()) == 3
@@ -128,19 +128,19 @@ def test_default_order_is_newest_first(store: Store) -> None:
     ],
 )
 def test_filters_run_in_sql(store: Store, flt: SessionFilter, expected: set[str]) -> None:
-    repo = SessionsBrowseRepo(store.conn)
+    repo = store.sessions_browse
     assert set(_keys(store, repo.ids(flt))) == expected
     assert repo.count(flt) == len(expected)
 
 
 def test_shop_filter(store: Store) -> None:
-    repo = SessionsBrowseRepo(store.conn)
+    repo = store.sessions_browse
     shop = store.shops.get_or_create("jd", "乙店")
     assert _keys(store, repo.ids(SessionFilter(shop_id=shop.id))) == ["s2"]
 
 
 def test_rows_carry_the_derived_columns(store: Store) -> None:
-    repo = SessionsBrowseRepo(store.conn)
+    repo = store.sessions_browse
     ids = _ids_by_key(store)
     s1, s2, s3 = repo.rows([ids["s1"], ids["s2"], ids["s3"]])
     assert (s1.shop, s1.platform, s1.buyer, s1.agent) == ("甲店", "taobao", "买家甲", "甲店:小美")
@@ -157,23 +157,23 @@ def test_rows_carry_the_derived_columns(store: Store) -> None:
 
 @pytest.mark.parametrize("sort", list(SORTS))
 def test_every_column_sorts(store: Store, sort: str) -> None:
-    repo = SessionsBrowseRepo(store.conn)
+    repo = store.sessions_browse
     up, down = repo.ids(SessionFilter(), sort, False), repo.ids(SessionFilter(), sort, True)
     assert sorted(up) == sorted(_ids_by_key(store).values()) and up == down[::-1]
 
 
 def test_sort_by_first_response_puts_unanswered_first_ascending(store: Store) -> None:
-    repo = SessionsBrowseRepo(store.conn)
+    repo = store.sessions_browse
     assert _keys(store, repo.ids(SessionFilter(), "first_response", False)) == ["s3", "s1", "s2"]
 
 
 def test_unknown_sort_is_refused(store: Store) -> None:
     with pytest.raises(KeyError):
-        SessionsBrowseRepo(store.conn).ids(SessionFilter(), "c.id; DROP TABLE shops")
+        store.sessions_browse.ids(SessionFilter(), "c.id; DROP TABLE shops")
 
 
 def test_reviewed_and_note_are_stored_apart(store: Store) -> None:
-    repo = SessionsBrowseRepo(store.conn)
+    repo = store.sessions_browse
     sid = _ids_by_key(store)["s1"]
     assert repo.has_reviews_table()  # schema v6 makes the table (before v6: created on the first write)
     state = repo.set_note(sid, "  已回访，买家满意 ")
@@ -189,7 +189,7 @@ def test_reviewed_and_note_are_stored_apart(store: Store) -> None:
 
 
 def test_faq_marks_and_session_of_message(store: Store) -> None:
-    repo = SessionsBrowseRepo(store.conn)
+    repo = store.sessions_browse
     sid = _ids_by_key(store)["s2"]
     marks = repo.faq_marks(sid)
     assert (9007, "开发票") in [(m.cluster_id, m.label) for m in marks]
@@ -199,7 +199,7 @@ def test_faq_marks_and_session_of_message(store: Store) -> None:
 
 
 def test_export_rows_match_the_export_command(store: Store) -> None:
-    repo = SessionsBrowseRepo(store.conn)
+    repo = store.sessions_browse
     ids = repo.ids(SessionFilter())
     ours = [row for part in repo.export_rows(ids, batch=2) for row in part]
     assert [r[SESSION_COLUMNS.index("cxdesk_session_id")] for r in ours] == ids  # the list's order
@@ -210,7 +210,7 @@ def test_export_rows_match_the_export_command(store: Store) -> None:
 def test_export_job_writes_the_filtered_list(store: Store, tmp_path: Path) -> None:
     from ui.pages.sessions_view._tasks import export_sessions
 
-    repo = SessionsBrowseRepo(store.conn)
+    repo = store.sessions_browse
     ids = repo.ids(SessionFilter(text="买家"), "started", False)
     summary = export_sessions(TaskContext(), store.path, ids, tmp_path / "list.csv", True)
     with open(tmp_path / "list.csv", encoding="utf-8-sig", newline="") as fh:

@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import QItemSelectionModel, Qt
 
 from cxdesk.store import Store, open_store
-from cxdesk.store.risk_queue import FlagFilter, RiskQueueRepo
+from cxdesk.store.risk_queue import FlagFilter
 from store_helpers import add_review
 from test_risk_queue_store import build_flagged_db
 from ui.app import create_main_window
@@ -45,7 +45,7 @@ def window(qtbot, flagged: Store) -> MainWindow:
 
 
 def _status(store: Store, flag_id: int) -> str:
-    flag = RiskQueueRepo(store.conn).flag(flag_id)
+    flag = store.risk_queue.flag(flag_id)
     assert flag is not None
     return flag.status
 
@@ -63,7 +63,7 @@ def _row_of_rule(page, rule_id: str) -> int:
 def test_queue_fills_sorted_with_first_row_open(window: MainWindow, flagged: Store) -> None:
     page = window.pages["risk"]
     assert page.stack.currentIndex() == 1
-    repo = RiskQueueRepo(flagged.conn)
+    repo = flagged.risk_queue
     flags, expected = repo.count(FlagFilter()), repo.item_count(FlagFilter())
     # One row per session or review: 8 flags on two sessions and one review are 3 items.
     assert (flags, expected) == (8, 3) and page.model.rowCount() == expected
@@ -93,7 +93,7 @@ def test_queue_fills_sorted_with_first_row_open(window: MainWindow, flagged: Sto
     assert session_rows and all(excerpt(f) and f.rule_id not in excerpt(f) for f in session_rows)
     assert page.queue.chart.figure is not None  # counts per category and per day
     # The 风险分 column shows only when the engine wrote risk scores.
-    assert page.queue.view.isColumnHidden(6) == (not RiskQueueRepo(flagged.conn).options().has_scores)
+    assert page.queue.view.isColumnHidden(6) == (not flagged.risk_queue.options().has_scores)
     assert "J" in page.queue.hint.text() and "误报" in page.queue.hint.text()
 
 
@@ -119,24 +119,35 @@ def test_keyboard_triage_marks_and_moves_on(qtbot, window: MainWindow, flagged: 
     view.setFocus()
     first, second, third = (page.model.flag(i) for i in range(3))
     qtbot.keyClick(view, Qt.Key.Key_H)
-    # Handling an item handles every flag of its session (review).
-    assert {_status(flagged, i) for i in first.flag_ids} == {"已处理"}
+    # The queue shows the mark at once; the store is written by the window's writer.
     assert page.queue.current_row() == 1 and page.detail.flag.id == second.id
     assert page.model.data(page.model.index(0, 2)) == "已处理"
+    assert window.ops.wait_idle()
+    # Handling an item handles every flag of its session (review).
+    assert {_status(flagged, i) for i in first.flag_ids} == {"已处理"}
     qtbot.keyClick(view, Qt.Key.Key_F)
-    assert {_status(flagged, i) for i in second.flag_ids} == {"误报"} and page.queue.current_row() == 2
+    assert page.queue.current_row() == 2 and window.ops.wait_idle()
+    assert {_status(flagged, i) for i in second.flag_ids} == {"误报"}
     qtbot.keyClick(view, Qt.Key.Key_K)
     assert page.queue.current_row() == 1
     qtbot.keyClick(view, Qt.Key.Key_J)
     qtbot.keyClick(view, Qt.Key.Key_P)
-    assert {_status(flagged, i) for i in third.flag_ids} == {"处理中"} and page.queue.current_row() == 2
+    assert page.queue.current_row() == 2 and window.ops.wait_idle()
+    assert {_status(flagged, i) for i in third.flag_ids} == {"处理中"}
+    # The page's own triage did not reload the queue: the marked rows are where they were.
+    assert [page.model.flag(i).id for i in range(3)] == [first.id, second.id, third.id]
+    assert [page.model.data(page.model.index(i, 2)) for i in range(3)] == ["已处理", "误报", "处理中"]
     # Letters typed into the note box are text, not shortcuts.
     page.detail.note_edit.setFocus()
     current = page.detail.flag
     qtbot.keyClicks(page.detail.note_edit, "HF")
     assert page.detail.note_edit.text().endswith("HF") and _status(flagged, current.id) == "处理中"
     qtbot.keyClick(page.detail.note_edit, Qt.Key.Key_Return)
-    assert RiskQueueRepo(flagged.conn).flag(current.id).note == page.detail.note_edit.text()
+    assert window.ops.wait_idle()
+    note = page.detail.note_edit.text()
+    # The note is the item's: every flag of it carries it, and its row's tooltip shows it.
+    assert {flagged.risk_queue.flag(i).note for i in current.flag_ids} == {note}
+    assert page.model.flag(page.model.row_of(current.id)).note == note
 
 
 def test_triage_records_the_handler(qtbot, window: MainWindow, flagged: Store) -> None:
@@ -144,7 +155,8 @@ def test_triage_records_the_handler(qtbot, window: MainWindow, flagged: Store) -
     page.detail.handler_edit.setText("组长小王")
     flag = page.model.flag(0)
     page.detail.buttons["误报"].click()
-    stored = RiskQueueRepo(flagged.conn).flag(flag.id)
+    assert window.ops.wait_idle()
+    stored = flagged.risk_queue.flag(flag.id)
     assert (stored.status, stored.handler) == ("误报", "组长小王")
 
 
@@ -193,6 +205,7 @@ def test_bulk_action_marks_every_selected_row(window: MainWindow, flagged: Store
         )
     assert page.queue.selection_label.text() == "已选 2 条："
     page.queue.bulk_buttons["已处理"].click()
+    assert page.queue.current_row() == 2 and window.ops.wait_idle()
     assert {_status(flagged, i) for item in items for i in item.flag_ids} == {"已处理"}
     assert {_status(flagged, i) for i in page.model.flag(0).flag_ids} == {"待处理"}
     assert page.queue.current_row() == 2
@@ -200,7 +213,7 @@ def test_bulk_action_marks_every_selected_row(window: MainWindow, flagged: Store
 
 def test_bulk_on_every_filtered_flag_asks_first(qtbot, window: MainWindow, flagged: Store) -> None:
     page = window.pages["risk"]
-    repo = RiskQueueRepo(flagged.conn)
+    repo = flagged.risk_queue
     with qtbot.waitSignal(page.sig_loaded):
         page.filter_bar.category.setCurrentIndex(page.filter_bar.category.findText("服务时效"))
     n = page.model.rowCount()
@@ -252,10 +265,11 @@ def test_empty_states(qtbot, store: Store) -> None:
 
 
 def test_settings_lists_rules_with_false_alarm_share(window: MainWindow, flagged: Store) -> None:
-    repo = RiskQueueRepo(flagged.conn)
+    repo = flagged.risk_queue
     broken = repo.ids(FlagFilter(categories=("质量/假货",)))
-    repo.set_status(broken[:1], "误报")
-    repo.set_status(broken[1:], "已处理")
+    with flagged.transaction():
+        repo.set_status(broken[:1], "误报")
+        repo.set_status(broken[1:], "已处理")
     window.show_page("settings")
     model = window.pages["settings"].rule_stats
     rows = {model.stat(i).rule_id: i for i in range(model.rowCount())}
@@ -298,5 +312,70 @@ def test_false_alarm_takes_the_flag_out_of_the_risk_score(qtbot, window: MainWin
     page.queue.go_to(row)
     page.queue.view.setFocus()
     qtbot.keyClick(page.queue.view, Qt.Key.Key_F)
+    assert window.ops.wait_idle()
     after = scores.get("session", flag.target_id)
     assert after[0] <= before[0] and "服务时效" not in after[2]  # (the flag points may be at their cap)
+
+
+def test_triage_writes_on_the_writer_thread_not_the_gui(qtbot, window: MainWindow, flagged: Store, monkeypatch) -> None:
+    import threading
+
+    from cxdesk.ops import triage
+
+    page = window.pages["risk"]
+    threads: list[threading.Thread] = []
+    real = triage.set_status
+
+    def recording(store, ctx, *args, **kwargs):
+        threads.append(threading.current_thread())
+        return real(store, ctx, *args, **kwargs)
+
+    monkeypatch.setattr(triage, "set_status", recording)
+    item = page.model.flag(0)
+    page.queue.go_to(0)
+    page.queue.view.setFocus()
+    qtbot.keyClick(page.queue.view, Qt.Key.Key_H)
+    assert page.model.data(page.model.index(0, 2)) == "已处理"  # the queue shows it at once
+    assert window.ops.wait_idle()
+    assert threads and all(t is not threading.main_thread() for t in threads)
+    assert {_status(flagged, i) for i in item.flag_ids} == {"已处理"}
+
+
+def test_a_triage_from_elsewhere_reloads_the_queue(qtbot, window: MainWindow, flagged: Store) -> None:
+    from cxdesk.ops import triage
+
+    page = window.pages["risk"]
+    page.queue.go_to(2)
+    item = page.model.flag(1)
+    # 会话's 设置状态 (another page) marks the item's flags: the queue reloads from the store.
+    with qtbot.waitSignal(page.sig_loaded):
+        window.ops.run(None, triage.set_status, list(item.flag_ids), "误报", label="标记风险", origin="sessions")
+        assert window.ops.wait_idle()
+    # The default filter hides 误报: the reloaded queue no longer lists the item, and starts at its top.
+    assert page.model.row_of(item.id) == -1 and page.model.rowCount() == 2 and page.queue.current_row() == 0
+
+
+def test_a_reload_before_the_write_is_done_keeps_the_mark(qtbot, window: MainWindow, monkeypatch) -> None:
+    import threading
+
+    from cxdesk.ops import triage
+
+    page = window.pages["risk"]
+    release = threading.Event()
+    real = triage.set_status
+
+    def held(store, ctx, *args, **kwargs):
+        release.wait(10)  # the writer is still busy (an analysis before it in the queue)
+        return real(store, ctx, *args, **kwargs)
+
+    monkeypatch.setattr(triage, "set_status", held)
+    item = page.model.flag(0)
+    page.queue.go_to(0)
+    page.queue.view.setFocus()
+    qtbot.keyClick(page.queue.view, Qt.Key.Key_H)
+    page.load()  # the queue is queried again meanwhile: the store still says 待处理
+    row = page.model.row_of(item.id)
+    assert page.model.data(page.model.index(row, 2)) == "待处理"
+    release.set()
+    assert window.ops.wait_idle()
+    assert page.model.data(page.model.index(row, 2)) == "已处理"

@@ -11,8 +11,6 @@ from PySide6.QtWidgets import QApplication
 
 from cxdesk.store import Store, open_store
 from cxdesk.store.exports import SESSION_COLUMNS
-from cxdesk.store.risk_queue import RiskQueueRepo
-from cxdesk.store.sessions_browse import SessionsBrowseRepo
 from store_helpers import add_review
 from test_sessions_browse import build_sessions_db
 from ui.app import create_main_window
@@ -155,26 +153,47 @@ def test_masking_hides_personal_data_and_is_remembered(qtbot, window: MainWindow
     assert page.model.data(page.model.index(row, COLUMN_KEYS.index("buyer"))) == "买家甲"
 
 
-def test_review_note_and_flag_status(qtbot, window: MainWindow, db: Store) -> None:
+def test_review_note_and_flag_status(qtbot, window: MainWindow, db: Store, monkeypatch) -> None:
     page = window.pages["sessions"]
     sid = _sid(db, "s1")
     page.open_session(sid)
+    loads: list[object] = []
+    monkeypatch.setattr(page, "load", loads.append)  # a reload of the list would query again
     page.detail.reviewed_button.click()
-    assert SessionsBrowseRepo(db.conn).review_state(sid).reviewed and page.detail.reviewed_button.text() == "已阅 ✓"
+    assert window.ops.wait_idle()
+    assert db.sessions_browse.review_state(sid).reviewed and page.detail.reviewed_button.text() == "已阅 ✓"
     row = page.model.row_of(sid)
     assert page.model.data(page.model.index(row, COLUMN_KEYS.index("reviewed"))) == "✓"
     page.detail.note_edit.setText("已电话回访")
     page.detail.save_note_button.click()
-    assert SessionsBrowseRepo(db.conn).review_state(sid).note == "已电话回访"
+    assert window.ops.wait_idle()
+    assert db.sessions_browse.review_state(sid).note == "已电话回访"
     # set a flag's status, then clear it
-    threat = next(f for f in RiskQueueRepo(db.conn).conversation(sid).flags if f.rule_id == "complaint.regulator")
+    threat = next(f for f in db.risk_queue.conversation(sid).flags if f.rule_id == "complaint.regulator")
     page.detail.select_flag(threat.id)
     assert page.detail.current_flag_id() == threat.id
     page.detail.sig_flag_status.emit(threat.id, "误报")
-    assert RiskQueueRepo(db.conn).flag(threat.id).status == "误报"
+    assert window.ops.wait_idle()
+    assert db.risk_queue.flag(threat.id).status == "误报"
     assert page.detail.current_flag_id() == threat.id and page.detail.flags.currentText().endswith("· 误报")
     page.detail.sig_flag_status.emit(threat.id, "待处理")
-    assert RiskQueueRepo(db.conn).flag(threat.id).status == "待处理"
+    assert window.ops.wait_idle()
+    assert db.risk_queue.flag(threat.id).status == "待处理"
+    # The page's own marks were shown in place: the list was not queried again.
+    assert loads == [] and page.detail.session_id == sid
+
+
+def test_a_triage_on_risk_reloads_the_list(qtbot, window: MainWindow, db: Store) -> None:
+    from cxdesk.ops import triage
+
+    page = window.pages["sessions"]
+    sid = _sid(db, "s1")
+    flag_ids = [f.id for f in db.risk_queue.conversation(sid).flags]
+    with qtbot.waitSignal(page.sig_loaded, timeout=10_000):
+        window.ops.run(None, triage.set_status, flag_ids, "误报", label="标记风险", origin="risk")
+    row = page.model.row_of(sid)
+    # Every flag a 误报: the session's risk score no longer counts them.
+    assert not page.model.data(page.model.index(row, COLUMN_KEYS.index("risk"))).startswith("高")
 
 
 def test_export_writes_the_filtered_list(qtbot, window: MainWindow, db: Store, tmp_path: Path) -> None:

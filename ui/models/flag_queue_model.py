@@ -10,8 +10,9 @@ its tooltip gives the score and the flag's own rule level.
 Rows arrive page by page (``canFetchMore``/``fetchMore``, STYLE §14–15)
 through a ``fetch(offset, limit)`` callable the page binds to the store and
 the current filter; the model holds no SQL. Triage changes a row in place
-(:meth:`FlagQueueModel.mark`), so a flag marked 已处理 stays where it was
-until the next query and the reviewer keeps their place in the queue.
+(:meth:`FlagQueueModel.mark`) the moment the key is pressed, while the write
+runs on the window's writer, so a flag marked 已处理 stays where it was until
+the next query and the reviewer keeps their place in the queue.
 """
 
 from __future__ import annotations
@@ -97,7 +98,7 @@ class FlagQueueModel(PagedRowsModel[FlagRow]):
         return next((i for i, r in enumerate(self._rows) if r.id == flag_id), -1)
 
     def mark(self, rows: Iterable[int], status: str, *, handler: str | None = None, note: str | None = None) -> None:
-        """Show a triage the store has already saved, without re-querying."""
+        """Show a triage at once, without re-querying (the window's writer saves it meanwhile)."""
         for i in rows:
             r = self._rows[i]
             self._rows[i] = replace(r, status=status, handler=handler or r.handler, note=note or r.note)

@@ -12,6 +12,12 @@ Other pages open a session here through the main window
 (``MainWindow.open_session(session_id, message_id)``, usually by emitting
 their own ``sig_open_session``); each session shown is announced with
 ``sig_session_shown`` so the window can keep browser-like back/forward.
+
+The reviewer's marks (已阅, the note, a flag's status) are operations
+(:mod:`cxdesk.ops.session_review`, :mod:`cxdesk.ops.triage`) run by the
+window's one writer (``ctx.ops``); when one is done the open session and its
+list row are updated in place. A change from elsewhere (a triage on 风险, an
+analysis, an import) reloads the list.
 """
 
 from __future__ import annotations
@@ -36,8 +42,24 @@ from PySide6.QtWidgets import (
 )
 
 from cxdesk.analysis.service_time import load_config, timing_for
-from cxdesk.store.risk_queue import FlagRow, RiskQueueRepo
-from cxdesk.store.sessions_browse import SessionFilter, SessionRow, SessionsBrowseRepo
+from cxdesk.ops import (
+    ANALYSIS,
+    BATCHES,
+    BUYERS,
+    CHATS,
+    FAQ,
+    FLAGS,
+    ORDERS,
+    REVIEWS,
+    RISK_SCORES,
+    SESSION_NOTES,
+    SHOPS,
+    OpChanges,
+    session_review,
+    triage,
+)
+from cxdesk.store.risk_queue import FlagRow
+from cxdesk.store.sessions_browse import ReviewState, SessionFilter, SessionRow
 from ui.models.session_list_model import BLOCK, COLUMN_KEYS, SessionListModel
 from ui.pages.base import BasePage, PageContext
 from ui.pages.risk import RISK_HANDLER
@@ -78,6 +100,8 @@ COLUMN_SAMPLES = {
 KEY_COLUMNS_END = "risk"
 MIN_DETAIL_WIDTH = 440
 NO_SESSIONS_WITH_DATA = "已导入的数据里还没有客服聊天记录：在「导入」页导入聊天记录后，这里列出每个会话。"
+# What the page's own actions change: the open session and its row are updated in place, no reload.
+OWN_KINDS = frozenset({SESSION_NOTES, FLAGS, RISK_SCORES})
 
 
 class SessionsPage(BasePage):
@@ -91,6 +115,9 @@ class SessionsPage(BasePage):
         "这里将列出客服会话（买家、接待客服、开始时间、消息数），选中一条即可按时间顺序查看买家与客服的完整对话。"
     )
     empty_how_to = "先在「导入」页导入客服聊天记录。"
+    watches = frozenset(
+        {CHATS, SHOPS, BATCHES, ORDERS, REVIEWS, BUYERS, ANALYSIS, FAQ, FLAGS, RISK_SCORES, SESSION_NOTES}
+    )
 
     sig_loaded = Signal()
     sig_session_shown = Signal(int, object)  # (session id, message id or None): for back/forward
@@ -99,8 +126,9 @@ class SessionsPage(BasePage):
 
     def __init__(self, ctx: PageContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
-        self.repo = SessionsBrowseRepo(ctx.store.conn)
-        self.risk_repo = RiskQueueRepo(ctx.store.conn)
+        # Reading only: every write is an operation on the window's one writer (ctx.ops).
+        self.repo = ctx.store.sessions_browse
+        self.risk_repo = ctx.store.risk_queue
         self.settings = UiSettings()
         self.result: ListResult | None = None
         self._service = load_config()
@@ -189,6 +217,14 @@ class SessionsPage(BasePage):
             self.detail.show_nothing()
         elif self.isVisible():
             self.load(self._current_filter())
+
+    def on_op_done(self, changes: OpChanges, origin: str) -> None:
+        """The page's own marks are shown in place when their operation is done; changes from
+        elsewhere (风险's triage, an analysis, an import) reload the list."""
+        if origin == self.key and changes.kinds <= OWN_KINDS:
+            return
+        if changes.touches(self.watches):
+            self.refresh()
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
@@ -325,25 +361,79 @@ class SessionsPage(BasePage):
         sid = self.detail.session_id
         if sid is None:
             return
-        state = self.repo.set_reviewed(sid, on, self.settings.get(RISK_HANDLER) or None)
-        self.detail.show_review(state)
-        self.model.mark_stale([sid])
+        self._write(
+            session_review.set_reviewed,
+            sid,
+            on,
+            reviewer=self.settings.get(RISK_HANDLER) or None,
+            label="标记已阅",
+            on_done=lambda changes: self._review_saved(sid, changes.value),
+        )
 
     def save_note(self, note: str) -> None:
         sid = self.detail.session_id
         if sid is None:
             return
-        self.repo.set_note(sid, note)
-        self.model.mark_stale([sid])
+        self._write(
+            session_review.set_note,
+            sid,
+            note,
+            label="保存备注",
+            on_done=lambda changes: self._review_saved(sid, changes.value),
+        )
+
+    def _review_saved(self, session_id: int, state: ReviewState) -> None:
+        """The session's 已阅 and note are saved: its row reads them again, the detail shows them."""
+        if self.detail.session_id == session_id:
+            self.detail.show_review(state)
+        self.model.mark_stale([session_id])
 
     def set_flag_status(self, flag_id: int, status: str) -> None:
-        """Set (or, with 待处理, clear) one flag's status, re-score the session and tell the other pages."""
-        from cxdesk.analysis.risk import rescore_flagged
+        """Set (or, with 待处理, clear) one flag's status; the operation re-scores the session and
+        tells the other pages (风险, 总览...) what changed."""
+        sid = self.detail.session_id
+        self._write(
+            triage.set_status,
+            [flag_id],
+            status,
+            handler=self.settings.get(RISK_HANDLER) or None,
+            label="标记风险",
+            on_done=lambda _changes: self._flag_saved(sid),
+        )
 
-        self.risk_repo.set_status([flag_id], status, handler=self.settings.get(RISK_HANDLER) or None)
-        rescore_flagged(self.ctx.store, [flag_id])
+    def _flag_saved(self, session_id: int | None) -> None:
+        if session_id is not None and self.detail.session_id == session_id:
+            self._reshow()  # the flag's status, the session's risk score
+        elif session_id is not None:
+            self.model.mark_stale([session_id])
+
+    def _write(
+        self,
+        op: Callable[..., OpChanges],
+        *args: object,
+        label: str,
+        on_done: Callable[[OpChanges], None],
+        **kwargs: object,
+    ) -> None:
+        """Queue ``op`` on the window's one writer, quietly (no progress dialog)."""
+        self.ctx.ops.run(
+            self,
+            op,
+            *args,
+            label=label,
+            origin=self.key,
+            on_done=on_done,
+            on_failure=lambda exc: self._write_failed(label, exc),
+            progress=False,
+            **kwargs,
+        )
+
+    def _write_failed(self, label: str, exc: BaseException) -> None:
+        """The store was not changed: say so, and show the open session as the store has it again."""
+        from ui.widgets.error_dialog import show_warning
+
+        show_warning(self, f"{label}未完成", str(exc))
         self._reshow()
-        self.ctx.data_changed()
 
     def copy_conversation(self) -> None:
         if self.detail.detail is not None:

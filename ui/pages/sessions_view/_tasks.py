@@ -14,8 +14,8 @@ from pathlib import Path
 from cxdesk.errors import CxdeskError
 from cxdesk.exports import ExportSummary, masked_batches, privacy_note, write_table
 from cxdesk.outpaths import check_output_path
-from cxdesk.store import open_reader
-from cxdesk.store.sessions_browse import EXPORT_COLUMNS, BrowseOptions, SessionFilter, SessionRow, SessionsBrowseRepo
+from cxdesk.store import Repos, open_reader
+from cxdesk.store.sessions_browse import EXPORT_COLUMNS, BrowseOptions, SessionFilter, SessionRow
 from cxdesk.tasks import JobContext
 
 
@@ -37,7 +37,7 @@ def load_list(
     """Options, the ordered ids of ``flt`` and the rows of the first ``first`` of them."""
     conn = open_reader(db_path)
     try:
-        repo = SessionsBrowseRepo(conn)
+        repo = Repos(conn).sessions_browse
         options = repo.options()
         ctx.check()
         ids = repo.ids(flt, sort, descending)
@@ -58,7 +58,7 @@ def export_sessions(ctx: JobContext, db_path: Path, ids: list[int], out: Path, m
         raise CxdeskError(f"导出文件须以 .csv 或 .xlsx 结尾：{out.name}")
     conn = open_reader(db_path)
     try:
-        batches = masked_batches(EXPORT_COLUMNS, SessionsBrowseRepo(conn).export_rows(ids), not mask)
+        batches = masked_batches(EXPORT_COLUMNS, Repos(conn).sessions_browse.export_rows(ids), not mask)
         done = write_table(ctx, out, EXPORT_COLUMNS, batches, len(ids), store=db_path, note=privacy_note(mask))
     finally:
         conn.close()
