@@ -12,9 +12,12 @@ import pytest
 
 from cxdesk.analysis.engine import _run_chunks
 from cxdesk.analysis.faq_stage import run_faq_stage
+from cxdesk.exports import export_faq
+from cxdesk.ops import faq as faq_ops
+from cxdesk.ops import run_op
 from cxdesk.store import open_store
+from cxdesk.store.exports import FAQ_COLUMNS, FAQ_MEMBER_COLUMNS
 from cxdesk.store.faq import FaqRepo
-from cxdesk.store.faq_exports import FAQ_COLUMNS, FAQ_MEMBER_COLUMNS, export_faq
 from cxdesk.tasks import NullContext
 
 FIXTURES = Path(__file__).parent / "fixtures" / "faq"
@@ -82,7 +85,7 @@ def test_real_jddc_sessions_give_questions_with_the_agents_first_reply(db_path: 
     assert main(["import", "--db", str(db_path), "--quiet", str(FIXTURES / "jddc_sessions.txt")]) == 0
     with open_store(db_path) as store:
         result = _stage(store)
-        repo = FaqRepo(store.conn)
+        repo = store.faq
         questions, clustered, _ = repo.counts()
         assert result.processed == questions >= 25
         row = store.conn.execute(
@@ -114,20 +117,18 @@ def test_curation_survives_new_imports_and_rule_changes(store, tmp_path: Path) -
     specs += [(f"d{i}", q, "发货前可以改", "好", T0) for i, q in enumerate(ADDRESS * 2)]
     _sessions(store, specs, "a")
     _stage(store)
-    repo = FaqRepo(store.conn)
+    repo = store.faq
     ship, invoice, address = (_cluster_of(repo, SHIP[0]), _cluster_of(repo, INVOICE[0]), _cluster_of(repo, ADDRESS[0]))
     assert len({ship, invoice, address}) == 3
-    with store.transaction():
-        repo.rename(ship, "发货时间")
-        repo.save_answer(ship, "现货48小时内发出，预售按页面时间。")
-        repo.pin(ship)
-        repo.hide(invoice)
-        moved = [
-            r[0] for r in store.conn.execute("SELECT message_id FROM faq_members WHERE question = ?", (ADDRESS[4],))
-        ]
-        split = repo.move_questions(moved, new_label="地址写错了")
-        other = _cluster_of(repo, INVOICE[1])
-        merged_rows = repo.merge(address, [other]) if other != invoice else repo.merge(ship, [invoice])
+    run_op(faq_ops.rename, store, ship, "发货时间")
+    run_op(faq_ops.save_answer, store, ship, "现货48小时内发出，预售按页面时间。")
+    run_op(faq_ops.set_pinned, store, ship, True)
+    run_op(faq_ops.set_hidden, store, invoice, True)
+    moved = [r[0] for r in store.conn.execute("SELECT message_id FROM faq_members WHERE question = ?", (ADDRESS[4],))]
+    split = run_op(faq_ops.split_to_new, store, moved, "地址写错了").value
+    other = _cluster_of(repo, INVOICE[1])
+    merge = (address, [other]) if other != invoice else (ship, [invoice])
+    merged_rows = run_op(faq_ops.merge, store, *merge).value
     assert merged_rows > 0
     merged_away = other if other != invoice else invoice
 
@@ -205,7 +206,7 @@ def test_trend_answers_outcome_conversion_and_timeline(store) -> None:
             ]
         )
     _stage(store)
-    repo = FaqRepo(store.conn)
+    repo = store.faq
     ship, invoice = _cluster_of(repo, SHIP[0]), _cluster_of(repo, INVOICE[0])
     assert ship != invoice
     by_id = {c.id: c for c in repo.list_clusters(period_days=7, rising_min_count=5)}
@@ -244,7 +245,7 @@ def test_product_filter_from_links_and_title_words(store) -> None:
         "p",
     )
     _stage(store)
-    repo = FaqRepo(store.conn)
+    repo = store.faq
     assert dict(repo.products()) == {"小熊纯棉睡衣 儿童款": 6, "保温杯 316不锈钢": 3}
     sizes = {c.id: c.size for c in repo.list_clusters(product="保温杯 316不锈钢")}
     assert sum(sizes.values()) == 3
@@ -266,7 +267,7 @@ def test_shop_filter_keeps_each_shops_questions_apart(store) -> None:
             (other.id, other.id),
         )
     _stage(store)
-    repo = FaqRepo(store.conn)
+    repo = store.faq
     first = store.shops.get_or_create("taobao", "测试小店").id
     assert [name for _id, name, _p in repo.shops()] == ["测试小店", "第二家店"]
     ship, invoice = _cluster_of(repo, SHIP[0]), _cluster_of(repo, INVOICE[0])
@@ -283,9 +284,8 @@ def test_shop_filter_keeps_each_shops_questions_apart(store) -> None:
 def test_faq_export_has_one_row_per_visible_cluster(store, tmp_path: Path) -> None:
     _sessions(store, [(f"b{i}", q, "48小时内发货", "好", T0) for i, q in enumerate(SHIP * 2 + INVOICE * 2)], "e")
     _stage(store)
-    repo = FaqRepo(store.conn)
-    with store.transaction():
-        repo.save_answer(_cluster_of(repo, SHIP[0]), "48小时内发货")
+    repo = store.faq
+    run_op(faq_ops.save_answer, store, _cluster_of(repo, SHIP[0]), "48小时内发货")
     out = tmp_path / "faq.xlsx"
     summary = export_faq(NullContext(), store.path, "faq", out)
     import openpyxl
@@ -310,7 +310,7 @@ def test_cards_frames_and_masks_make_no_cluster_and_no_label(store) -> None:
     specs += [(f"f{i}", q, "您说", "好", T0) for i, q in enumerate(["怎么操作?", "怎么操作", "[数字x]到哪里了"] * 4)]
     _sessions(store, specs, "bp")
     _stage(store)
-    repo = FaqRepo(store.conn)
+    repo = store.faq
     questions = [r[0] for r in store.conn.execute("SELECT question FROM faq_members")]
     assert not any("订单金额" in q or "咚咚" in q for q in questions), questions
     assert _cluster_of(repo, SHIP[0]) == _cluster_of(repo, SHIP[1].lower()) is not None

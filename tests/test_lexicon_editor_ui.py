@@ -1,4 +1,7 @@
-"""设置 → 评价方面词表: the editor dialog adds words, toggles packs and saves (offscreen, pytest-qt)."""
+"""设置 → 评价方面词表: the editor dialog adds words, toggles packs and saves (offscreen, pytest-qt).
+
+From 设置 the dialog saves through the window's writer (cxdesk.ops.lexicon); on its own it runs
+the same operations directly."""
 
 from __future__ import annotations
 
@@ -9,8 +12,10 @@ from PySide6.QtCore import Qt
 
 from cxdesk.analysis.aspect_lexicon_edit import MAIN, load_draft
 from cxdesk.analysis.aspects import AspectLexicon
+from cxdesk.ops import LEXICON
 from cxdesk.paths import user_resources_dir
 from cxdesk.store import Store
+from ui.operations import OpRunner
 from ui.pages.base import PageContext
 from ui.pages.settings_page import SettingsPage
 from ui.testing import no_leftover_jobs  # noqa: F401  (autouse fixture)
@@ -22,12 +27,15 @@ NEW_WORD = "等到花儿都谢了"
 
 
 @pytest.fixture
-def page(qtbot, store: Store) -> SettingsPage:
-    page = SettingsPage(PageContext(store, JobRunner(), navigate=lambda key: None, data_changed=lambda: None))
+def page(qtbot, store: Store):
+    ops = OpRunner(store.path)
+    page = SettingsPage(PageContext(store, JobRunner(), navigate=lambda key: None, ops=ops))
+    ops.sig_op_done.connect(page.on_op_done)
     qtbot.addWidget(page)
     page.resize(1200, 700)
     page.show()
-    return page
+    yield page
+    ops.shutdown()
 
 
 def _copy() -> dict:
@@ -60,8 +68,11 @@ def test_settings_opens_the_editor_which_adds_a_word_and_saves(page, qtbot):
         dialog.close_button.click()  # saved: closes without asking
         return dialog.saved
 
+    announced: list[tuple] = []
+    page.ctx.ops.sig_op_done.connect(lambda changes, origin: announced.append((changes.op, set(changes.kinds), origin)))
     page.run_dialog = drive
     page.lexicon_button.click()
+    assert announced == [("lexicon_save", {LEXICON}, "settings")]
     assert "通用评价词" in seen["refusal"]
     assert "下次「分析数据」时会按新词表重新读取全部评价" in seen["saved"]
     logistics = next(a for a in _copy()["aspects"] if a["name"] == LOGISTICS)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from cxdesk.analysis.engine import analyze
+from cxdesk.ops import ANSWERS, FAQ
 from cxdesk.store import Store
 from cxdesk.tasks import TaskContext
 from ui.app import create_main_window
@@ -185,6 +186,10 @@ def test_curation_changes_the_store_and_survives_analysis(qtbot, window: MainWin
     repo = page.repo
     answered: list[bool] = []
     page.confirm = lambda _title, _q: answered.append(True) or True
+    done: list[tuple] = []  # what the writer announced to every page (会话's FAQ marks hear it too)
+    window.ops.sig_op_done.connect(lambda changes, origin: done.append((changes, origin)))
+    curated: list[str] = []
+    page.sig_curated.connect(curated.append)
     ship = page.model.cluster(_row(page, SHIP[0])).id
     invoice = page.model.cluster(_row(page, INVOICE[0])).id
     address = page.model.cluster(_row(page, ADDRESS[0])).id
@@ -199,6 +204,12 @@ def test_curation_changes_the_store_and_survives_analysis(qtbot, window: MainWin
     assert (
         repo.cluster(ship)["label"] == "发货时间" and repo.cluster(ship)["recommended_answer"] == "现货48小时内发出。"
     )
+    assert [(c.op, set(c.kinds), c.ids_of(FAQ), origin) for c, origin in done] == [
+        ("faq_rename", {FAQ}, (ship,), "faq"),
+        ("faq_answer", {ANSWERS}, (ship,), "faq"),
+    ]
+    assert curated == ["已改名为「发货时间」", "已保存推荐回答"] and not page.detail.save_button.isEnabled()
+    assert window.statusBar().currentMessage() == "已保存推荐回答"
     # Pin the address cluster: it comes first.
     with qtbot.waitSignal(page.sig_detail_loaded, timeout=10_000, check_params_cb=lambda cid: cid == address):
         page.view.selectRow(_row(page, ADDRESS[0]))
@@ -228,6 +239,8 @@ def test_curation_changes_the_store_and_survives_analysis(qtbot, window: MainWin
     assert page.merge_button.isEnabled()
     _wait_loaded(qtbot, page, page.merge_button.click)
     assert repo.cluster(invoice) is None and answered
+    assert done[-1][0].op == "faq_merge" and done[-1][0].ids_of(FAQ) == (ship, invoice)
+    assert page.detail.cluster_id == ship  # the merged cluster is selected
     # Hide the split cluster (after the confirmation): gone from the list, back with 「显示已隐藏」.
     page.view.selectRow(page.model.row_of(new))
     n_confirm = len(answered)
@@ -266,7 +279,10 @@ def test_split_to_existing_cluster_and_cancel_changes_nothing(qtbot, window: Mai
     page.detail.select_questions([0])
     moved = page.detail.selected_message_ids()
     page.ask_choice = lambda _t, _p, _items: None  # cancelled
+    done: list[str] = []
+    window.ops.sig_op_done.connect(lambda changes, _origin: done.append(changes.op))
     page.detail.split_to_button.click()
+    assert window.ops.wait_idle() and done == []  # no operation was queued
     assert all(q.message_id not in moved for q in repo.questions(ship, limit=1000))
 
     def pick(_t: str, _p: str, items: list[str]) -> int:
@@ -274,7 +290,31 @@ def test_split_to_existing_cluster_and_cancel_changes_nothing(qtbot, window: Mai
 
     page.ask_choice = pick
     _wait_loaded(qtbot, page, page.detail.split_to_button.click)
+    assert window.ops.wait_idle() and done == ["faq_move"]
     assert set(moved) <= {q.message_id for q in repo.questions(ship, limit=1000)}
+
+
+def test_a_refused_curation_says_why_and_changes_nothing(qtbot, window: MainWindow, faq_store: Store) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    from cxdesk.ops import faq as faq_ops
+    from cxdesk.ops import run_op
+
+    page = _show(qtbot, window)
+    ship = page.model.cluster(_row(page, SHIP[0])).id
+    invoice = page.model.cluster(_row(page, INVOICE[0])).id
+    with qtbot.waitSignal(page.sig_detail_loaded, timeout=10_000, check_params_cb=lambda cid: cid == invoice):
+        page.view.selectRow(_row(page, INVOICE[0]))
+    run_op(faq_ops.merge, faq_store, ship, [invoice])  # meanwhile, elsewhere: the shown cluster is merged away
+    label = page.repo.cluster(ship)["label"]
+    done: list[str] = []
+    window.ops.sig_op_done.connect(lambda changes, _origin: done.append(changes.op))
+    page.rename("发票问题")
+    assert window.ops.wait_idle() and done == []
+    boxes = [b for b in page.findChildren(QMessageBox) if b.isVisible()]
+    assert [b.windowTitle() for b in boxes] == ["问题改名未完成"] and "已不存在" in boxes[0].text()
+    assert page.repo.cluster(invoice) is None and page.repo.cluster(ship)["label"] == label
+    boxes[0].close()
 
 
 def test_open_cluster_clears_filters_and_selects_it(qtbot, window: MainWindow) -> None:

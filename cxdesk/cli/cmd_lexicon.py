@@ -2,9 +2,10 @@
 
 ``list`` shows the category packs (on/off) and the aspects with their word
 counts and the shop's own words; ``pack``, ``add``, ``remove`` change the
-user's copy in the data folder (checked and saved by
-:mod:`cxdesk.analysis.aspect_lexicon_edit`, like the 设置 editor); ``restore``
-deletes it. The next ``analyze`` re-reads every review.
+user's copy in the data folder through the same operations as the 设置
+editor (:mod:`cxdesk.ops.lexicon`, checked and saved by
+:mod:`cxdesk.analysis.aspect_lexicon_edit`); ``restore`` deletes it. The
+next ``analyze`` re-reads every review.
 """
 
 from __future__ import annotations
@@ -42,51 +43,35 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Each change is one of :mod:`cxdesk.ops.lexicon` (the editor's operations); the lexicon lives in
+    the user's resources folder, so no store is opened."""
     from cxdesk.analysis import aspect_lexicon_edit as edit
+    from cxdesk.ops import lexicon, run_op
 
     if args.action == "list":
         return _list(edit.load_draft())
     if args.action == "restore":
-        removed = edit.restore_defaults()
+        removed = run_op(lexicon.restore, None).value
         print(
             ("已删除 " + "、".join(str(p) for p in removed) + "，恢复内置词表。" + _AFTER_SAVE)
             if removed
             else "本来就在使用内置词表。"
         )
         return 0
-    draft = edit.load_draft()
     if args.action == "pack":
         if len(args.values) != 2 or args.values[1] not in ("on", "off"):
             raise CxdeskError("用法：python main.py lexicon pack 类目 on|off，例如 lexicon pack 餐饮/食品 off")
-        file = _pack_file(draft, args.values[0])
-        draft.set_pack(file, args.values[1] == "on")
-        changed = f"「{draft.category(file)}」类目词表已{'开启' if args.values[1] == 'on' else '关闭'}"
+        changes = run_op(lexicon.set_pack, None, args.values[0], args.values[1] == "on")
     else:
         if len(args.values) != 3 or args.values[1] not in edit.KINDS:
             raise CxdeskError(
                 f"用法：python main.py lexicon {args.action} 方面 词类 词 [--category 类目]，"
                 "词类为 triggers、positive 或 negative，例如 lexicon add 物流/快递 negative 送餐太慢"
             )
-        aspect, kind, word = args.values
-        file = _pack_file(draft, args.category) if args.category else edit.MAIN
-        if args.action == "add":
-            word = draft.add_word(file, aspect, kind, word)
-            changed = f"已把「{word}」添加为「{aspect}」的{edit.KINDS[kind]}"
-        else:
-            if not draft.remove_word(file, aspect, kind, word.strip()):
-                raise CxdeskError(f"「{aspect}」的{edit.KINDS[kind]}中没有「{word.strip()}」")
-            changed = f"已从「{aspect}」的{edit.KINDS[kind]}中删除「{word.strip()}」"
-    edit.save_draft(draft)
-    print(f"{changed}，已保存到 {edit.user_lexicon_dir()}。{_AFTER_SAVE}")
+        op = lexicon.add_word if args.action == "add" else lexicon.remove_word
+        changes = run_op(op, None, *args.values, pack=args.category)
+    print(f"{changes.summary}，已保存到 {edit.user_lexicon_dir()}。{_AFTER_SAVE}")
     return 0
-
-
-def _pack_file(draft, name: str) -> str:
-    for pack in draft.packs():
-        if name in (pack.category, pack.file, pack.file.removesuffix(".json")):
-            return pack.file
-    known = "、".join(p.category for p in draft.packs()) or "无"
-    raise CxdeskError(f"没有类目词表「{name}」（现有：{known}）")
 
 
 def _list(draft) -> int:

@@ -9,9 +9,9 @@ ranked by frequency or by outcome, and the editable 推荐回答.
 
 Every read runs in the background (:mod:`ui.pages.faq_view._tasks`): the
 list and the detail in a few ms on the demo, the answers of a big cluster
-in seconds. Curation (rename, pin, hide, merge, split, save) writes on the
-GUI thread in one short transaction and then tells the window the data
-changed, which reloads this page (and 会话's FAQ marks).
+in seconds. Curation (rename, pin, hide, merge, split, save) is an
+operation of :mod:`cxdesk.ops.faq` run on the window's one writer; its
+changes (``FAQ`` / ``ANSWERS``) reload this page and 会话's FAQ marks.
 """
 
 from __future__ import annotations
@@ -34,6 +34,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cxdesk.ops import ANALYSIS, ANSWERS, BATCHES, BUYERS, CHATS, FAQ, ORDERS, REVIEWS, SHOPS, OpChanges
+from cxdesk.ops import faq as faq_ops
 from cxdesk.store.faq import FaqCluster
 from ui.models.faq_cluster_model import FaqClusterModel
 from ui.pages.base import BasePage, PageContext
@@ -72,6 +74,8 @@ class FaqPage(BasePage):
     sig_answers_loaded = Signal(int)
     sig_open_session = Signal(int, object)  # (session id, message id): the main window shows it on 会话
     sig_curated = Signal(str)  # what was done, e.g. 「已合并 2 类问题」
+    # The clusters and their answers, the analysis that makes them, the imported data they come from.
+    watches = frozenset({FAQ, ANSWERS, ANALYSIS, SHOPS, BATCHES, REVIEWS, CHATS, ORDERS, BUYERS})
 
     def __init__(self, ctx: PageContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
@@ -313,36 +317,42 @@ class FaqPage(BasePage):
 
     # --- curation -------------------------------------------------------------------------
 
-    def _changed(self, message: str) -> None:
-        self.sig_curated.emit(message)
-        self.ctx.data_changed()  # reloads this page (when shown) and 会话's FAQ marks
+    def _curate(
+        self, op: Callable[..., OpChanges], *args: object, label: str, then: Callable[[OpChanges], None] | None = None
+    ) -> None:
+        """Run a curation operation (:mod:`cxdesk.ops.faq`) on the window's writer; when it is done
+        ``then(changes)`` runs, and the operation's changes reload this page (and 会话's FAQ marks)."""
+
+        def done(changes: OpChanges) -> None:
+            if then is not None:
+                then(changes)
+            self.sig_curated.emit(changes.summary)
+
+        self.ctx.ops.run(self, op, *args, label=label, origin=self.key, on_done=done, progress=False)
 
     def rename(self, label: str) -> None:
         cid = self.detail.cluster_id
         label = label.strip()
         if cid is None or not label:
             return
-        with self.ctx.store.transaction():
-            self.repo.rename(cid, label)
-        self._changed(f"已改名为「{label}」")
+        self._curate(faq_ops.rename, cid, label, label="问题改名")
 
     def save_answer(self, text: str) -> None:
         cid = self.detail.cluster_id
         if cid is None:
             return
-        with self.ctx.store.transaction():
-            self.repo.save_answer(cid, text)
-        self.detail.save_button.setEnabled(False)
-        self._changed("已保存推荐回答" if text.strip() else "已清除推荐回答")
+
+        def saved(_changes: OpChanges) -> None:
+            self.detail.save_button.setEnabled(False)
+
+        self._curate(faq_ops.save_answer, cid, text, label="保存推荐回答", then=saved)
 
     def toggle_pin(self) -> None:
         selected = self.selected_clusters()
         if len(selected) != 1:
             return
         c = selected[0]
-        with self.ctx.store.transaction():
-            self.repo.pin(c.id, not c.pinned)
-        self._changed("已取消置顶" if c.pinned else f"已置顶「{c.label}」")
+        self._curate(faq_ops.set_pinned, c.id, not c.pinned, label="取消置顶" if c.pinned else "置顶问题")
 
     def toggle_hidden(self) -> None:
         selected = self.selected_clusters()
@@ -354,11 +364,12 @@ class FaqPage(BasePage):
             f"隐藏「{c.label}」（{c.size:,} 次提问）？\n隐藏后不在列表和导出中显示，勾选「显示已隐藏」可找回。",
         ):
             return
-        with self.ctx.store.transaction():
-            self.repo.hide(c.id, not c.hidden)
-        if not c.hidden and not self.filter_bar.show_hidden.isChecked():
-            self.detail.show_nothing()
-        self._changed("已取消隐藏" if c.hidden else f"已隐藏「{c.label}」")
+
+        def hidden(_changes: OpChanges) -> None:
+            if not c.hidden and not self.filter_bar.show_hidden.isChecked():
+                self.detail.show_nothing()
+
+        self._curate(faq_ops.set_hidden, c.id, not c.hidden, label="取消隐藏" if c.hidden else "隐藏问题", then=hidden)
 
     def merge_selected(self) -> None:
         """Merge the selected clusters into the most asked of them, after asking."""
@@ -374,10 +385,9 @@ class FaqPage(BasePage):
             "合并后这些问题的名称不再保留（推荐回答只在目标没有时沿用）。",
         ):
             return
-        with self.ctx.store.transaction():
-            self.repo.merge(target.id, [c.id for c in others])
-        self._pending = target.id
-        self._changed(f"已把 {len(others)} 类问题并入「{target.label}」")
+        self._curate(
+            faq_ops.merge, target.id, [c.id for c in others], label="合并问题", then=lambda _c: self._select(target.id)
+        )
 
     def split_to_new(self) -> None:
         """Move the selected questions out into a new cluster named by the user."""
@@ -392,10 +402,9 @@ class FaqPage(BasePage):
         )
         if label is None or not label.strip():
             return
-        with self.ctx.store.transaction():
-            new_id = self.repo.move_questions(ids, new_label=label.strip())
-        self._pending = new_id
-        self._changed(f"已把 {len(ids)} 条提问拆出为「{label.strip()}」")
+        self._curate(
+            faq_ops.split_to_new, ids, label.strip(), label="拆出问题", then=lambda c: self._select(int(c.value))
+        )
 
     def split_to_existing(self) -> None:
         """Move the selected questions to another cluster the user picks."""
@@ -411,10 +420,11 @@ class FaqPage(BasePage):
         )
         if index is None:
             return
-        target, label, _n = choices[index]
-        with self.ctx.store.transaction():
-            self.repo.move_questions(ids, to_cluster=target)
-        self._changed(f"已把 {len(ids)} 条提问移到「{label}」")
+        self._curate(faq_ops.move_questions, ids, choices[index][0], label="移动提问")
+
+    def _select(self, cluster_id: int) -> None:
+        """Select this cluster once the list has reloaded (after a merge or a split)."""
+        self._pending = cluster_id
 
     # --- dialogs (replaced in tests) --------------------------------------------------------
 

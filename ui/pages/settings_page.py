@@ -4,11 +4,15 @@ Real content from the start: when something goes wrong, the first question
 is "which database and which rule files is it using?", and this page
 answers it. It also lists each risk rule's hits and the share of them
 people marked 误报, so noisy rules stand out (re-read whenever the page is
-shown: triage on 风险 changes the shares without a data-changed signal).
+shown: triage on 风险 changes the shares, and while the page is hidden its
+operations only mark it stale).
 评价方面词表 opens :class:`ui.widgets.aspect_lexicon_dialog.AspectLexiconDialog`
 (category packs on/off, the shop's own words; cxdesk.analysis.aspect_lexicon_edit).
-Folder opening goes through an injectable ``open_url`` so tests never
-launch a file manager.
+Every change made here (the user's rules, the lexicon, the capability weights) is an
+operation of :mod:`cxdesk.ops` (rules, lexicon, weights) run on the window's one writer
+(:mod:`ui.widgets.settings_ops`); the page then re-reads what it changed, and other
+pages hear of it through the operation's changes. Folder opening goes through an
+injectable ``open_url`` so tests never launch a file manager.
 """
 
 from __future__ import annotations
@@ -37,8 +41,8 @@ from PySide6.QtWidgets import (
 
 from cxdesk import __version__ as app_version
 from cxdesk.errors import CxdeskError
+from cxdesk.ops import ANALYSIS, BATCHES, BUYERS, CHATS, FLAGS, LEXICON, REVIEWS, RULES, SHOPS, WEIGHTS, OpChanges
 from cxdesk.paths import data_dir, resources_dir, user_resources_dir
-from cxdesk.store.risk_queue import RiskQueueRepo
 from ui.models.rule_stats_model import RuleStatsModel
 from ui.pages.base import BasePage, PageContext
 from ui.settings import settings_path
@@ -66,9 +70,12 @@ class SettingsPage(BasePage):
     key = "settings"
     title = "设置"
     icon = QStyle.StandardPixmap.SP_FileDialogListView
+    # The rule table (hits, 误报 shares), the lexicon summary, the weights and the per-shop models.
+    watches = frozenset({RULES, LEXICON, WEIGHTS, FLAGS, ANALYSIS, SHOPS, BATCHES, REVIEWS, CHATS, BUYERS})
 
     def __init__(self, ctx: PageContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
+        self._stale = False  # data changed while hidden: re-read everything when next shown
         self.open_url: Callable[[QUrl], object] = QDesktopServices.openUrl
         self.form = QFormLayout()
         self.form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
@@ -105,7 +112,8 @@ class SettingsPage(BasePage):
         body_layout.addWidget(self._build_lexicon(body))
         from ui.widgets.capability_weights import CapabilityWeightsWidget
 
-        body_layout.addWidget(CapabilityWeightsWidget(body))
+        self.weights_widget = CapabilityWeightsWidget(body, ops=ctx.ops)
+        body_layout.addWidget(self.weights_widget)
         from ui.widgets.backup_panel import BackupPanel
 
         self.backup_panel = BackupPanel(ctx.store, body)  # 数据库备份: list, back up now, restore (ui.app reopens)
@@ -193,7 +201,7 @@ class SettingsPage(BasePage):
     def edit_lexicon(self) -> None:
         from ui.widgets.aspect_lexicon_dialog import AspectLexiconDialog
 
-        dialog = AspectLexiconDialog(self)
+        dialog = AspectLexiconDialog(self, ops=self.ctx.ops)
         self.run_dialog(dialog)
         self.refresh_lexicon()
 
@@ -226,12 +234,14 @@ class SettingsPage(BasePage):
         from ui.widgets.user_rule_dialog import UserRuleDialog
 
         categories = sorted({self.rule_stats.stat(i).category for i in range(self.rule_stats.rowCount())})
-        dialog = UserRuleDialog(categories, rule, self)
+        dialog = UserRuleDialog(categories, rule, self, ops=self.ctx.ops)
         if self.run_dialog(dialog):
             self.refresh_rule_stats()
 
     def delete_selected_rule(self) -> None:
-        from cxdesk.analysis.risk_rules import delete_user_rule
+        from cxdesk.ops import rules
+        from ui.widgets.error_dialog import show_warning
+        from ui.widgets.settings_ops import run_and_wait
 
         rule = self._selected_user_rule()
         if rule is None:
@@ -240,10 +250,14 @@ class SettingsPage(BasePage):
             self, "删除自定义规则", f"删除规则「{rule['id']}」？已标记的风险记录会保留，下次分析不再产生新的。"
         )
         if answer == QMessageBox.StandardButton.Yes:
-            delete_user_rule(rule["id"])
+            try:
+                run_and_wait(self.ctx.ops, self, rules.delete_user_rule, rule["id"], label="删除自定义规则")
+            except CxdeskError as exc:
+                show_warning(self, "删除自定义规则未完成", str(exc))
             self.refresh_rule_stats()
 
     def refresh(self) -> None:
+        self._stale = False
         store = self.ctx.store
         self.db_label.setText(str(store.path))
         self.schema_label.setText(str(store.schema_version))
@@ -253,7 +267,24 @@ class SettingsPage(BasePage):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
-        self.refresh_rule_stats()
+        if self._stale:
+            self.refresh()
+        else:
+            self.refresh_rule_stats()
+
+    def on_op_done(self, changes: OpChanges, origin: str) -> None:
+        """Another page's operation: re-read what it touched (this page re-reads after its own edits)."""
+        if origin == self.key or not changes.touches(self.watches):
+            return
+        if changes.touches(WEIGHTS):
+            self.weights_widget.load()
+        if changes.touches(LEXICON):
+            self.refresh_lexicon()
+        if changes.touches(self.watches - {WEIGHTS, LEXICON}):
+            if self.isVisible():
+                self.refresh()
+            else:  # triage on 风险 runs one operation per keystroke: count the rules once, when shown
+                self._stale = True
 
     def refresh_rule_stats(self) -> None:
         """Every rule of the active pack (also those that never fired) plus any rule with flags."""
@@ -276,7 +307,7 @@ class SettingsPage(BasePage):
                     tips[problem.rule_id] = problem.describe()
             note += "".join(f"\n注意：{problem.describe()}" for problem in pack.problems)
         self.rules_note.setText(note)
-        self.rule_stats.set_stats(RiskQueueRepo(self.ctx.store.conn).rule_stats(known), tips)
+        self.rule_stats.set_stats(self.ctx.store.risk_queue.rule_stats(known), tips)
         header = self.rules_view.horizontalHeader()
         self.rule_stats.sort(header.sortIndicatorSection(), header.sortIndicatorOrder())
         if hasattr(self, "edit_rule_button"):

@@ -1,10 +1,12 @@
 """Dialog to edit the review aspect lexicon and its shop-category packs (设置 → 评价方面词表).
 
 Thin: the words live in a :class:`cxdesk.analysis.aspect_lexicon_edit.LexiconDraft`;
-it checks every word (the refusal is shown inline) and :func:`save_draft` writes
-the user's copy in the data folder. The user sees aspects, their words and the
-category packs, never the JSON. Saving tells them the next 分析数据 re-reads
-every review (the aspect stage's version holds the lexicon's fingerprint).
+it checks every word (the refusal is shown inline). Saving and 恢复内置词表 are the
+operations :mod:`cxdesk.ops.lexicon` (the same as ``python main.py lexicon``) on the
+window's writer: they write, or delete, the user's copy in the data folder. The user
+sees aspects, their words and the category packs, never the JSON. Saving tells them
+the next 分析数据 re-reads every review (the aspect stage's version holds the
+lexicon's fingerprint).
 """
 
 from __future__ import annotations
@@ -35,9 +37,11 @@ from cxdesk.analysis.aspect_lexicon_edit import (
     LexiconDraft,
     LexiconEditError,
     load_draft,
-    restore_defaults,
-    save_draft,
 )
+from cxdesk.errors import CxdeskError
+from cxdesk.ops import lexicon
+from ui.operations import OpRunner
+from ui.widgets.settings_ops import run_and_wait
 
 _HINTS = {
     "triggers": "只说明在谈什么，本身不分好坏，如「物流」「尺码」",
@@ -119,8 +123,9 @@ class WordColumn(QWidget):
 class AspectLexiconDialog(QDialog):
     """Packs on/off, aspects on the left, the selected aspect's three word lists on the right."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, ops: OpRunner | None = None) -> None:
         super().__init__(parent)
+        self.ops = ops  # the window's writer (None: on its own, the operations run here)
         self.setWindowTitle("评价方面词表")
         self.setObjectName("aspectLexiconDialog")
         self.draft: LexiconDraft | None = None
@@ -395,8 +400,8 @@ class AspectLexiconDialog(QDialog):
         if self.draft is None:
             return False
         try:
-            save_draft(self.draft)
-        except LexiconEditError as exc:
+            run_and_wait(self.ops, self, lexicon.save, self.draft, label="保存评价方面词表")
+        except CxdeskError as exc:
             self._say(str(exc), error=True)
             return False
         self.saved = True
@@ -418,8 +423,8 @@ class AspectLexiconDialog(QDialog):
         ):
             return
         try:
-            removed = restore_defaults()
-        except LexiconEditError as exc:
+            removed = run_and_wait(self.ops, self, lexicon.restore, label="恢复内置词表").value
+        except CxdeskError as exc:
             self._say(str(exc), error=True)
             return
         self.saved = self.saved or bool(removed)

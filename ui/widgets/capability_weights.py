@@ -1,8 +1,9 @@
 """Editor for the capability model's weights (设置 → 客服能力模型权重).
 
-The widget only collects numbers; :func:`cxdesk.analysis.capability.save_weights`
-checks them and writes the user's copy of ``capability.json`` (the CLI and
-the 客服绩效 page read the same file). A refusal is shown inline.
+The widget only collects numbers; saving and resetting are the operations
+:mod:`cxdesk.ops.weights` on the window's writer (:func:`cxdesk.analysis.capability.save_weights`
+checks them and writes the user's copy of ``capability.json``; the CLI and the
+客服绩效 page read the same file). A refusal is shown inline.
 """
 
 from __future__ import annotations
@@ -11,8 +12,11 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QDoubleSpinBox, QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from cxdesk.analysis.agent_metrics import DIMENSIONS
-from cxdesk.analysis.capability_config import load_config, reset_weights, save_weights, user_config_path
+from cxdesk.analysis.capability_config import load_config, user_config_path
 from cxdesk.errors import CxdeskError
+from cxdesk.ops import weights as weight_ops
+from ui.operations import OpRunner
+from ui.widgets.settings_ops import run_and_wait
 
 
 class CapabilityWeightsWidget(QWidget):
@@ -20,8 +24,9 @@ class CapabilityWeightsWidget(QWidget):
 
     sig_saved = Signal()
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, ops: OpRunner | None = None) -> None:
         super().__init__(parent)
+        self.ops = ops  # the window's writer (None: on its own, the operations run here)
         self.setObjectName("capabilityWeights")
         title = QLabel("客服能力模型权重", self)
         font = title.font()
@@ -76,7 +81,7 @@ class CapabilityWeightsWidget(QWidget):
 
     def save(self) -> bool:
         try:
-            path = save_weights(self.weights())
+            path = run_and_wait(self.ops, self, weight_ops.save, self.weights(), label="保存权重").value
         except CxdeskError as exc:
             self._say(str(exc), error=True)
             return False
@@ -86,7 +91,7 @@ class CapabilityWeightsWidget(QWidget):
 
     def reset(self) -> None:
         try:
-            reset_weights()
+            run_and_wait(self.ops, self, weight_ops.reset, label="恢复默认权重")
         except CxdeskError as exc:
             self._say(str(exc), error=True)
             return

@@ -1,8 +1,10 @@
 """Dialog to add or edit one of the user's own risk rules (设置 → 风险规则).
 
-The dialog only collects the fields; :func:`cxdesk.analysis.risk_rules.save_user_rule`
-checks them (levels, roles, patterns RE2 cannot run or that match empty text,
-single characters) and the dialog shows its message and stays open on a refusal.
+The dialog only collects the fields; saving is the operation
+:func:`cxdesk.ops.rules.save_user_rule` on the window's writer, which checks them
+(:func:`cxdesk.analysis.risk_rules.save_user_rule`: levels, roles, patterns RE2 cannot
+run or that match empty text, single characters); the dialog waits for it, shows its
+message and stays open on a refusal.
 Patterns are entered one per line (a pattern may itself hold "," or "、", as in
 ``退.{0,3}钱``). Editing a stored rule the analysis skips (已停用) shows why.
 """
@@ -25,7 +27,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cxdesk.analysis.risk_rules import LEVELS, USER_RULE_PREFIX, RuleError, save_user_rule, user_rule_problem
+from cxdesk.analysis.risk_rules import LEVELS, USER_RULE_PREFIX, user_rule_problem
+from cxdesk.errors import CxdeskError
+from cxdesk.ops import rules
+from ui.operations import OpRunner
+from ui.widgets.settings_ops import run_and_wait
 
 ROLE_LABELS = {"buyer": "买家消息", "agent": "客服消息", "review": "评价"}
 _SPLIT = re.compile(r"[\n、，,;；]+")
@@ -47,8 +53,16 @@ def _items(rule: dict, key: str) -> list[str]:
 
 
 class UserRuleDialog(QDialog):
-    def __init__(self, categories: list[str], rule: dict | None = None, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        categories: list[str],
+        rule: dict | None = None,
+        parent: QWidget | None = None,
+        *,
+        ops: OpRunner | None = None,
+    ) -> None:
         super().__init__(parent)
+        self.ops = ops  # the window's writer (None: on its own, the operation runs here)
         self.setWindowTitle("编辑自定义风险规则" if rule else "添加自定义风险规则")
         self.saved_id: str | None = None
         rule = rule or {}
@@ -128,9 +142,9 @@ class UserRuleDialog(QDialog):
             self.error_label.setText("请至少选择一个检查对象")
             return
         try:
-            saved = save_user_rule(rule)
-        except RuleError as exc:
+            changes = run_and_wait(self.ops, self, rules.save_user_rule, rule, label="保存自定义规则")
+        except CxdeskError as exc:  # RuleError: the reason the rule is refused
             self.error_label.setText(str(exc))
             return
-        self.saved_id = saved.id
+        self.saved_id = changes.value.id
         self.accept()

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cxdesk.store import open_reader
-from cxdesk.store.faq import FaqAnswer, FaqCluster, FaqPeriods, FaqQuestion, FaqRepo
+from cxdesk.store.faq import FaqAnswer, FaqCluster, FaqPeriods, FaqQuestion
+from cxdesk.store.repos import Repos
 from cxdesk.tasks import JobContext
 
 QUESTIONS_SHOWN = 300
@@ -64,7 +65,7 @@ class AnswersResult:
 def load_list(ctx: JobContext, db_path: Path, query: FaqQuery) -> ListResult:
     """The clusters for ``query`` (pinned first), the product choices and the chart's series."""
     conn = open_reader(db_path)
-    repo = FaqRepo(conn)
+    repo = Repos(conn).faq
     try:
         clusters = repo.list_clusters(
             sort=query.sort,
@@ -103,7 +104,7 @@ def load_detail(
 ) -> DetailResult:
     """One cluster's row, its wordings and its newest questions (of ``product`` / ``shop_id`` when given)."""
     conn = open_reader(db_path)
-    repo = FaqRepo(conn)
+    repo = Repos(conn).faq
     try:
         cluster = repo.cluster(cluster_id)
         if cluster is None:
@@ -124,7 +125,7 @@ def load_detail(
 def load_answers(ctx: JobContext, db_path: Path, cluster_id: int, sort: str) -> AnswersResult:
     """The agents' first replies to this cluster's questions, ranked by ``sort`` ('count' or 'outcome')."""
     conn = open_reader(db_path)
-    repo = FaqRepo(conn)
+    repo = Repos(conn).faq
     try:
         return AnswersResult(cluster_id, sort, repo.answers(cluster_id, sort=sort, limit=30))
     finally:
