@@ -135,10 +135,11 @@ from PySide6.QtWidgets import QApplication
 app = QApplication([])
 from cxdesk.store import open_store
 from ui.pages.base import PageContext
+from ui.operations import OpRunner
 from ui.workers import JobRunner
 from ui.pages.overview import OverviewPage
 store = open_store(sys.argv[1])
-page = OverviewPage(PageContext(store, JobRunner(), navigate=lambda k: None, data_changed=lambda: None))
+page = OverviewPage(PageContext(store, JobRunner(), navigate=lambda k: None, ops=OpRunner(store.path)))
 page.resize(1216, 728)
 page.show()
 times = []

@@ -18,8 +18,31 @@ def _run(*args: str) -> subprocess.CompletedProcess:
 def test_help_lists_subcommands() -> None:
     out = _run("--help")
     assert out.returncode == 0
-    for name in ("demo", "stats"):
+    for name in ("demo", "stats", "buyer"):
         assert name in out.stdout
+
+
+def test_reading_commands_on_a_missing_database_say_so_and_create_nothing(tmp_path: Path) -> None:
+    db = tmp_path / "none.sqlite3"
+    out = _run("report", "--db", str(db), "--out", str(tmp_path / "r.html"))
+    assert out.returncode == 1 and f"数据库文件不存在：{db}" in out.stderr
+    out = _run("export", "agents", "--db", str(db), "--out", str(tmp_path / "a.csv"))
+    assert out.returncode == 1 and f"数据库文件“{db}”不存在" in out.stderr
+    assert not db.exists() and not list(tmp_path.glob("*.sqlite3*"))
+
+
+def test_buyer_delete_as_a_user_runs_it(tmp_path: Path) -> None:
+    db = tmp_path / "cx.sqlite3"
+    chats = ROOT / "tests" / "fixtures" / "import" / "qianniu_export.csv"
+    assert _run("import", str(chats), "--db", str(db), "--quiet").returncode == 0
+    shown = _run("buyer", "show", "--nick", "tb_alice", "--db", str(db))
+    assert shown.returncode == 0 and "将删除所有店铺中买家“tb_alice”的数据：会话 1" in shown.stdout
+    deleted = _run("buyer", "delete", "--nick", "tb_alice", "--yes", "--db", str(db))
+    assert deleted.returncode == 0 and "已删除所有店铺中买家“tb_alice”的数据" in deleted.stdout
+    stats = json.loads(_run("stats", "--json", "--db", str(db)).stdout)
+    assert stats["chat_sessions"] == 1  # tb_bob's stays
+    again = _run("buyer", "delete", "--nick", "tb_alice", "--yes", "--db", str(db))
+    assert again.returncode == 0 and "没有买家“tb_alice”的数据" in again.stdout
 
 
 def test_stats_on_new_database(tmp_path: Path) -> None:

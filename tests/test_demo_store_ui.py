@@ -195,13 +195,15 @@ def test_clear_demo_from_the_banner_keeps_the_users_rows(
     monkeypatch.setattr(
         type(overview), "confirm_clear_demo", lambda self, rows, own: asked.append((rows, own)) or False
     )
-    assert overview.clear_demo() is None  # said no: nothing changes
+    assert overview.clear_demo() is False  # said no: nothing changes
     demo_rows = store.counts().orders
     assert store.batches.any_synthetic() and demo_rows > 0 and asked == [(demo_rows, 1)]
 
     monkeypatch.setattr(type(overview), "confirm_clear_demo", lambda self, rows, own: True)
-    with qtbot.waitSignal(window.jobs.sig_job_finished, timeout=20_000):
+    with qtbot.waitSignal(window.ops.sig_op_done, timeout=20_000) as done:
         overview.banner_button.click()
+    assert done.args[0].op == "demo_clear" and done.args[1] == "overview"
+    assert window.ops.wait_idle() and overview.banner_button.isEnabled()
     assert not store.batches.any_synthetic() and store.counts().orders == 0
     assert sorted(store.conn.execute("SELECT review_key, content FROM reviews").fetchall()) == sorted(own_rows)
     assert not overview.banner_frame.isVisible() and not window.synthetic_label.isVisible()

@@ -9,10 +9,13 @@ import pytest
 from cxdesk.analysis import agent_kpis
 from cxdesk.analysis.agent_kpis import cached_kpi_table, load_frames
 from cxdesk.analysis.capability_config import reset_weights, save_weights
+from cxdesk.ops import BATCHES, CHATS, SHOPS, OpChanges
 from cxdesk.store import Store
 from test_agent_kpis import load_fixture
 from ui.app import create_main_window
 from ui.testing import no_leftover_jobs  # noqa: F401  (autouse fixture)
+
+IMPORTED = OpChanges.of("import", SHOPS, BATCHES, CHATS)  # what an import of chats announces
 
 
 @pytest.fixture
@@ -99,11 +102,11 @@ def test_repeat_visit_reuses_the_tables_and_a_data_change_recomputes(qtbot, stor
         assert len(calls) > after_day and page.table is not table
     finally:
         reset_weights()
-    # An import (the window's refresh after it) reloads and aggregates the new data.
+    # An import (the operation's changes reaching the pages) reloads and aggregates the new data.
     load_fixture(store, name="第二店")
     before = len(calls)
     with qtbot.waitSignal(page.sig_loaded, timeout=20_000):
-        window.refresh()
+        window.ops.sig_op_done.emit(IMPORTED, "import")
     assert len(calls) > before
     assert _team_sessions(page) == 2 * sessions
 
@@ -136,7 +139,7 @@ def test_a_big_store_loads_before_the_first_visit(
     # A data change while hidden: the frames are dropped and loaded again in the background.
     window.show_page("overview")
     load_fixture(store, name="第二店")
-    window.refresh()
+    window.ops.sig_op_done.emit(IMPORTED, "import")
     assert page.frames is None
     qtbot.waitUntil(lambda: page.frames is not None and not active_jobs(), timeout=20_000)
     window.show_page("agents")

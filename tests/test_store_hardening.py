@@ -454,17 +454,25 @@ def test_a_damage_found_while_open_stops_writes(qtbot, tmp_path: Path) -> None:
     """The GUI's background check found damage after a partial check at open: no more writes, anywhere."""
     from PySide6.QtWidgets import QWidget
 
+    from cxdesk.ops import triage
     from ui import app as ui_app
+    from ui.operations import OpRunner
 
     db = _make_store(tmp_path / "shop.sqlite3", per_batch=5)
     with open_store(db) as store:
         window = QWidget()  # stands in for the main window: _checked needs its store and a parent for the box
         window.store = store
+        window.ops = OpRunner(db)  # the window's writer
         qtbot.addWidget(window)
         ui_app._checked(
             window, integrity.CheckResult(True, ("On tree page 9 cell 0: bad",), 0.1), integrity.file_state(db)
         )
         assert store.read_only
+        failures: list[BaseException] = []
+        window.ops.run(None, triage.set_note, [1], "x", label="保存备注", on_failure=failures.append)
+        assert window.ops.wait_idle(10_000)
+        assert failures and "损坏" in str(failures[0])  # the writer refuses every operation too
+        window.ops.shutdown()
         with pytest.raises(sqlite3.OperationalError):
             store.conn.execute("DELETE FROM reviews")
         with pytest.raises(CorruptStoreError, match="page 9"):

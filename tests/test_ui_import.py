@@ -270,3 +270,28 @@ def test_dropping_files_adds_them(qtbot, page: ImportPage) -> None:
     qtbot.waitUntil(lambda: all(e.status == "ready" for e in page.entries), timeout=WAIT_MS)
     assert [e.path.name for e in page.entries] == ["seller_reviews.csv", "qianniu_export.csv"]
     assert page.acceptDrops()
+
+
+def test_an_import_queued_behind_another_operation_runs_when_it_is_done(
+    qtbot, page: ImportPage, window: MainWindow, store: Store
+) -> None:
+    import threading
+
+    from cxdesk.ops import OpChanges
+
+    release = threading.Event()
+
+    def busy(store: Store, ctx: object) -> OpChanges:  # another page's operation, still running
+        release.wait(WAIT_MS / 1000)
+        return OpChanges("busy")
+
+    add_and_preview(qtbot, page, SELLER)
+    window.ops.run(window, busy, label="别的操作", progress=False)
+    page.start_button.click()
+    assert page.importing and page.import_job is None  # waiting for the writer
+    assert page.progress_bar.isVisible() and not page.start_button.isEnabled()
+    with qtbot.waitSignal(page.sig_import_finished, timeout=WAIT_MS) as blocker:
+        release.set()
+    assert [o.status for o in blocker.args[0].outcomes] == ["done"]
+    assert store.counts().reviews == 3 and page.history.model.rowCount() == 1
+    assert not page.importing and not page.progress_bar.isVisible()

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt
 
+from cxdesk.ops import BATCHES, REVIEWS, SHOPS, OpChanges
 from cxdesk.store import Store, open_store
 from cxdesk.tasks import TaskContext
 from ui.app import create_main_window
@@ -17,6 +18,12 @@ from ui.testing import no_leftover_jobs  # noqa: F401  (autouse fixture)
 from ui.workers import Job
 
 NAV_TITLES = ["总览", "导入", "评价分析", "会话", "风险", "常见问题", "客服绩效", "设置"]
+
+
+def add_review_op(store: Store, ctx: object) -> OpChanges:
+    """An operation (on the window's writer) that imports one review."""
+    add_review(store)
+    return OpChanges.of("test_import", SHOPS, BATCHES, REVIEWS, summary="已导入 1 条评价")
 
 
 def make_window(qtbot, store: Store) -> MainWindow:
@@ -48,9 +55,10 @@ def test_status_bar_shows_db_path_and_counts(qtbot, store: Store) -> None:
     assert str(store.path) in window.db_label.text()
     assert window.counts_label.text() == "评价 0 · 消息 0 · 会话 0"
     assert not window.synthetic_label.isVisible()
-    add_review(store)
-    window.refresh()
+    window.ops.run(window, add_review_op, label="导入")
+    assert window.ops.wait_idle()
     assert window.counts_label.text() == "评价 1 · 消息 0 · 会话 0"
+    assert window.statusBar().currentMessage() == "已导入 1 条评价"
     assert not window.synthetic_label.isVisible()
 
 
@@ -61,14 +69,24 @@ def test_status_bar_marks_synthetic_data(qtbot, store: Store) -> None:
     assert window.synthetic_label.text() == "演示数据（合成）"
 
 
-def test_refresh_reaches_every_page(qtbot, store: Store) -> None:
+def test_an_operation_reaches_the_pages_that_show_what_it_changed(qtbot, store: Store, monkeypatch) -> None:
     window = make_window(qtbot, store)
+    assert not hasattr(window, "sig_data_changed") and not hasattr(window, "refresh")  # no global refresh
     overview = window.pages["overview"]
     assert overview.panels.currentWidget() is overview.welcome_panel
-    add_review(store)
-    with qtbot.waitSignal(window.sig_data_changed, timeout=1000):
-        window.refresh()
+    window.open_search()
+    reloads: list[str] = []
+    monkeypatch.setattr(window.search_dialog.panel, "reload_shops", lambda: reloads.append("shops"))
+    monkeypatch.setattr(window.pages["import"], "refresh", lambda: reloads.append("import"))
+    with qtbot.waitSignal(window.ops.sig_op_done, timeout=5000):
+        window.ops.run(window, add_review_op, label="导入")
     assert overview.panels.currentWidget() is overview.summary_panel
+    assert reloads == ["shops", "import"]
+    # An operation that changed only what the import page does not show leaves it (and the shops) alone.
+    reloads.clear()
+    with qtbot.waitSignal(window.ops.sig_op_done, timeout=5000):
+        window.ops.run(window, lambda store, ctx: OpChanges.of("test", REVIEWS), label="测试")
+    assert reloads == []
 
 
 def test_geometry_and_page_persist_across_reopen(qtbot, db_path: Path) -> None:
@@ -136,9 +154,11 @@ def test_startup_does_not_import_heavy_libraries(tmp_path: Path) -> None:
 def test_analyze_button_runs_the_engine_in_the_background(qtbot, store: Store) -> None:
     add_review(store)
     window = make_window(qtbot, store)
-    with qtbot.waitSignal(window.jobs.sig_job_finished, timeout=60_000):
+    with qtbot.waitSignal(window.ops.sig_op_done, timeout=60_000) as done:
         qtbot.mouseClick(window.analyze_button, Qt.MouseButton.LeftButton)
         assert not window.analyze_button.isEnabled()
+    assert done.args[0].op == "analyze" and done.args[1] == "window"
+    assert window.ops.wait_idle()
     assert window.analyze_button.isEnabled()
     assert store.results.sentiment_counts("review") == {"正面": 1}
     assert "分析完成" in window.statusBar().currentMessage()
@@ -147,6 +167,6 @@ def test_analyze_button_runs_the_engine_in_the_background(qtbot, store: Store) -
 def test_an_import_is_followed_by_analysis(qtbot, store: Store) -> None:
     window = make_window(qtbot, store)
     add_review(store)
-    with qtbot.waitSignal(window.jobs.sig_job_finished, timeout=60_000):
+    with qtbot.waitSignal(window.ops.sig_op_done, timeout=60_000):
         window.pages["import"].sig_import_finished.emit(object())  # what the wizard emits on success
     assert store.results.sentiment_counts("review") == {"正面": 1}

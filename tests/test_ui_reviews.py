@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,7 +11,6 @@ from PySide6.QtWidgets import QWidget
 
 from cxdesk.store import Store, open_store
 from cxdesk.store.voc import VocFilter
-from cxdesk.tasks import TaskContext
 from store_helpers import add_review
 from ui.pages.base import PageContext
 from ui.pages.reviews import NOT_ANALYSED, SHIFT_TAB, ReviewsPage
@@ -20,41 +18,22 @@ from ui.pages.reviews_voc._panels import ASPECTS_NOT_RUN
 from ui.pages.reviews_voc._shifts import SHIFT_NOT_RUN
 from ui.widgets.review_detail import POLARITY_BACKGROUND
 from ui.testing import no_leftover_jobs  # noqa: F401  (autouse fixture)
+from ui.operations import OpRunner
 from ui.workers import JobRunner
 
 LOAD_TIMEOUT = 30_000
 
 
-@pytest.fixture(scope="module")
-def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo shop, built and analysed once per module (~8 s); tests get a copy."""
-    from cxdesk.analysis.engine import analyze
-    from cxdesk.demo import build_demo
-
-    folder = tmp_path_factory.mktemp("voc-demo")
-    db = folder / "demo.sqlite3"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("CXDESK_DATA_DIR", str(folder / "data"))
-        build_demo(TaskContext(), db, out_dir=folder / "files")
-        analyze(TaskContext(), db)
-    return db
-
-
 @pytest.fixture
-def demo_store(demo_template: Path, tmp_path: Path) -> Store:
-    target = tmp_path / "demo.sqlite3"
-    source, copy = sqlite3.connect(demo_template), sqlite3.connect(target)
-    with copy:
-        source.backup(copy)
-    source.close()
-    copy.close()
-    store = open_store(target)
+def demo_store(analysed_demo_db: Path) -> Store:
+    """A private copy of the analysed demo shop (built and analysed once per run: tests/_demo_cache.py)."""
+    store = open_store(analysed_demo_db)
     yield store
     store.close()
 
 
 def _page(qtbot, store: Store) -> ReviewsPage:
-    ctx = PageContext(store, JobRunner(), navigate=lambda key: None, data_changed=lambda: None)
+    ctx = PageContext(store, JobRunner(), navigate=lambda key: None, ops=OpRunner(store.path))
     page = ReviewsPage(ctx)
     qtbot.addWidget(page)
     page.resize(1200, 760)

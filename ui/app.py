@@ -181,6 +181,7 @@ def restore_and_reopen(window: MainWindow, backup_id: str) -> Job:
     """
     path = window.store.path
     window.jobs.shutdown()
+    window.ops.shutdown()  # the writer's connection to the file goes too (waits for a running operation)
     window.setEnabled(False)  # its pages hold the connection that is about to close
     window.store.close()
     from cxdesk.store.backups import restore_backup_job
@@ -239,6 +240,7 @@ def _checked(window: MainWindow, result, state: list[int]) -> None:
     first = result.problems[0].replace("*** in database main ***", "").strip().splitlines()[0][:160]
     integrity.mark_damaged(path, first)
     window.store.refuse_writes("数据库文件已损坏")
+    window.ops.refuse_writes("数据库文件已损坏")
     show_warning(
         window,
         "数据库已损坏",

@@ -1,9 +1,13 @@
 """The main window: navigation on the left, pages on the right, facts below.
 
 It only navigates (STYLE §24): pages get their collaborators through a
-:class:`ui.pages.base.PageContext` and do their own work. When data changes,
-:meth:`MainWindow.refresh` re-reads the counts and emits
-``sig_data_changed``, which every page's ``refresh`` listens to.
+:class:`ui.pages.base.PageContext` and do their own work. Data changes only
+through operations on the window's one writer (``self.ops``,
+:mod:`ui.operations`); when one finishes, :meth:`MainWindow._on_op_done`
+updates the status bar and hands what changed to every page's
+``on_op_done`` (and the search window's shop list when shops changed).
+分析数据, an import's follow-up analysis and clearing the demo are such
+operations (:mod:`cxdesk.ops`).
 
 Opening a conversation from another page: a page declares
 ``sig_open_session = Signal(int, object)`` and emits ``(session_id,
@@ -32,7 +36,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -50,8 +54,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cxdesk.paths import default_db_path, demo_db_path, is_demo_db
 from cxdesk.ops import BATCHES, BUYERS, CHATS, ORDERS, REVIEWS, SHOPS, OpChanges
+from cxdesk.paths import default_db_path, demo_db_path, is_demo_db
 from cxdesk.store import Store
 from ui.pages.agents import AgentsPage
 from ui.pages.base import BasePage, PageContext
@@ -65,6 +69,7 @@ from ui.pages.settings_page import SettingsPage
 from ui.operations import OpRunner
 from ui.settings import CURRENT_PAGE, WINDOW_GEOMETRY, UiSettings
 from ui.workers import Job, JobRunner
+
 
 PAGE_CLASSES: tuple[type[BasePage], ...] = (
     OverviewPage,
@@ -146,8 +151,6 @@ class NavigationHistory:
 class MainWindow(QMainWindow):
     """Navigation list + stacked pages + a status bar with the store's counts."""
 
-    sig_data_changed = Signal()
-
     def __init__(
         self,
         store: Store,
@@ -160,6 +163,8 @@ class MainWindow(QMainWindow):
         # The one writer: every user operation runs here, off the GUI thread (ui.operations).
         self.ops = OpRunner(Path(store.path), self, read_only=store.read_only)
         self.ops.sig_op_done.connect(self._on_op_done)
+        self.ops.sig_busy_changed.connect(self._on_ops_busy)
+        self._analyses_waiting = 0  # 分析数据 runs asked for and not finished (the button waits for them)
         self.settings = settings or UiSettings()
         self.is_demo = is_demo_db(store.path)  # the demo's own database (not the user's store)
         # Where 返回我的数据 goes: the store this window replaced when it shows the demo (see ui.app.switch_store).
@@ -182,7 +187,7 @@ class MainWindow(QMainWindow):
     # --- building ----------------------------------------------------------------
 
     def _build_pages(self) -> None:
-        ctx = PageContext(self.store, self.jobs, navigate=self.show_page, data_changed=self.refresh, ops=self.ops)
+        ctx = PageContext(self.store, self.jobs, navigate=self.show_page, ops=self.ops)
         for page_class in PAGE_CLASSES:
             page = page_class(ctx, self.stack)
             self.pages[page.key] = page
@@ -190,7 +195,6 @@ class MainWindow(QMainWindow):
             item = QListWidgetItem(self.style().standardIcon(page.icon), page.title)
             item.setSizeHint(QSize(0, 40))
             self.nav.addItem(item)
-            self.sig_data_changed.connect(page.refresh)
         self.nav.currentRowChanged.connect(self._on_nav_row)
         for page in self.pages.values():
             open_session = getattr(page, "sig_open_session", None)
@@ -301,7 +305,6 @@ class MainWindow(QMainWindow):
 
         if self.search_dialog is None:
             self.search_dialog = SearchDialog(self.store, open_session=self.open_session, parent=self)
-            self.sig_data_changed.connect(self.search_dialog.panel.reload_shops)
         dialog = self.search_dialog
         dialog.show()
         dialog.raise_()
@@ -416,13 +419,16 @@ class MainWindow(QMainWindow):
 
     def open_demo(self) -> None:
         """查看演示数据: switch to the demo's database, building it in the background the first time."""
-        from cxdesk.demo import DEFAULT_SEED, build_demo, demo_store_ready  # lazy: generators not needed at start
+        from cxdesk.demo import DEFAULT_SEED, demo_store_ready  # lazy: generators not needed at start
+        from cxdesk.ops import demo
+        from cxdesk.ops.on_file import run_on_file
 
         path = demo_db_path()
         if demo_store_ready(path):
             self.switch_store(path, analyse=True)
             return
-        job = Job(self, build_demo, path, seed=DEFAULT_SEED, label="生成演示数据")
+        # Not this window's store: built on a connection of its own, beside the window's writer.
+        job = Job(self, run_on_file, demo.build, path, seed=DEFAULT_SEED, label="生成演示数据")
         job.on_success(lambda summary: self.switch_store(path, analyse=True, note=summary.describe()))
         job.sig_finished.connect(lambda: self.demo_switch_button.setEnabled(True))
         self.demo_switch_button.setEnabled(False)
@@ -477,18 +483,23 @@ class MainWindow(QMainWindow):
     # --- data --------------------------------------------------------------------
 
     def run_analysis(self) -> None:
-        """Analyse what is new in the background; starting again restarts (it is incremental)."""
-        from cxdesk.analysis.engine import analyze  # lazy: keeps start-up free of numpy work
+        """Analyse what is new, on the writer after what is queued (it is incremental: a second run
+        right after the first finds little to do). The status bar shows the summary; the pages hear
+        what changed."""
+        from cxdesk.ops.analyze import analyze  # lazy: keeps start-up free of numpy work
 
-        job = Job(self, analyze, self.store.path, label="分析数据")
-        job.on_success(self._on_analysed)
-        job.sig_finished.connect(lambda: self.analyze_button.setEnabled(True))
+        self._analyses_waiting += 1
         self.analyze_button.setEnabled(False)
-        self.jobs.start("analysis", job)
+        self.ops.run(self, analyze, label="分析数据", origin="window", on_done=self._on_analysed)
 
-    def _on_analysed(self, summary: object) -> None:
-        self.statusBar().showMessage(getattr(summary, "describe", lambda: "分析完成")(), 15_000)
-        self.refresh()
+    def _on_analysed(self, changes: OpChanges) -> None:
+        self._analyses_waiting = max(0, self._analyses_waiting - 1)
+        self.analyze_button.setEnabled(self._analyses_waiting == 0)
+
+    def _on_ops_busy(self, busy: bool) -> None:
+        if not busy:  # also after a failed or cancelled analysis, which calls no on_done
+            self._analyses_waiting = 0
+            self.analyze_button.setEnabled(True)
 
     def _analyse_after_import(self, result: object) -> None:
         if result is not None:
@@ -500,13 +511,10 @@ class MainWindow(QMainWindow):
             self._update_status()
         if changes.summary:
             self.statusBar().showMessage(changes.summary, 15_000)
+        if self.search_dialog is not None and changes.touches(SHOPS):
+            self.search_dialog.panel.reload_shops()
         for page in self.pages.values():
             page.on_op_done(changes, origin)
-
-    def refresh(self) -> None:
-        """Re-read the counts and tell every page that the data changed."""
-        self._update_status()
-        self.sig_data_changed.emit()
 
     def _update_status(self) -> None:
         counts = self.store.counts()

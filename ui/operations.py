@@ -82,6 +82,7 @@ class OpRunner(QObject):
         self._queue: deque[_Request] = deque()
         self._current: _Request | None = None
         self._closed = False
+        self._refused: str | None = None  # why writes are refused (the file was found damaged while open)
 
     # --- asking ------------------------------------------------------------------------------
 
@@ -117,6 +118,12 @@ class OpRunner(QObject):
             self.sig_busy_changed.emit(True)
         self._next()
 
+    def refuse_writes(self, reason: str) -> None:
+        """From now on every operation is refused with ``reason`` (a check found the file damaged)."""
+        self._refused = reason
+        if self._store is not None:
+            self._store.refuse_writes(reason)
+
     def is_busy(self) -> bool:
         return self._current is not None or bool(self._queue)
 
@@ -150,6 +157,8 @@ class OpRunner(QObject):
     def _writer(self) -> Store:
         if self._store is None:
             self._store = open_store(self.db_path, read_only=self._read_only)
+            if self._refused is not None:
+                self._store.refuse_writes(self._refused)
         return self._store
 
     def _next(self) -> None:

@@ -1,8 +1,8 @@
 """Command-line entry point: ``python main.py <subcommand> ...``.
 
 Each subcommand lives in its own ``cmd_*.py`` module exposing
-``add_parser(subparsers)`` (which sets ``func``) and calls the same core
-functions the GUI calls. Subcommand names, options and output columns are a
+``add_parser(subparsers)`` (which sets ``func``) and calls the same
+operations (:mod:`cxdesk.ops`) the GUI calls, through :func:`run_cli_op`. Subcommand names, options and output columns are a
 contract other tools rely on: extend them, never rename them.
 
 A subcommand that only reads declares ``set_defaults(store_mode="auto")``:
@@ -20,12 +20,14 @@ import logging
 import os
 import sqlite3
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from cxdesk import __version__
 from cxdesk.cli import (
     cmd_analyze,
     cmd_backup,
+    cmd_buyer,
     cmd_cluster,
     cmd_demo,
     cmd_export,
@@ -46,6 +48,7 @@ _COMMAND_MODULES = [
     cmd_stats,
     cmd_backup,
     cmd_lexicon,
+    cmd_buyer,
 ]
 log = logging.getLogger("cxdesk")
 
@@ -68,6 +71,15 @@ def add_db_option(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--db", metavar="PATH", default=argparse.SUPPRESS, help="数据库文件（默认：用户数据目录下的 cxdesk.sqlite3）"
     )
+
+
+def run_cli_op(op: Callable[..., Any], store: Any, *args: Any, quiet: bool = False, **kwargs: Any) -> Any:
+    """Run an operation (:func:`cxdesk.ops.run_op`) in the foreground with the text progress line
+    on stderr (none with ``quiet``); returns its :class:`cxdesk.ops.OpChanges`."""
+    from cxdesk.ops import run_op
+    from cxdesk.tasks import run_cli_job
+
+    return run_cli_job(lambda ctx: run_op(op, store, *args, ctx=ctx, **kwargs), quiet=quiet)
 
 
 def prepare_streams() -> None:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-from cxdesk.tasks import run_cli_job
-
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     from cxdesk.cli import add_db_option
@@ -18,9 +16,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from cxdesk.analysis.engine import analyze
+    from cxdesk.cli import run_cli_op
+    from cxdesk.ops.analyze import analyze
     from cxdesk.paths import default_db_path
+    from cxdesk.store import open_store
 
-    summary = run_cli_job(analyze, args.db or default_db_path(), workers=args.workers, quiet=args.quiet)
+    with open_store(args.db or default_db_path()) as store:
+        summary = run_cli_op(analyze, store, workers=args.workers, quiet=args.quiet).value
     print(summary.describe())
     return 0

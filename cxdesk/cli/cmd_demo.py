@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-from cxdesk.tasks import run_cli_job
-
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -35,15 +33,20 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from cxdesk.demo import DEFAULT_SEED, build_demo, clear_demo
+    from cxdesk.cli import run_cli_op
+    from cxdesk.demo import DEFAULT_SEED
+    from cxdesk.ops import demo
     from cxdesk.paths import default_db_path, demo_db_path
+    from cxdesk.store import open_store
 
     db = getattr(args, "db", None)
     if args.clear:
-        summary = run_cli_job(clear_demo, db or default_db_path(), quiet=args.quiet)
+        with open_store(db or default_db_path()) as store:
+            summary = run_cli_op(demo.clear, store, quiet=args.quiet).value
         print(summary.describe())
         return 0
     seed = DEFAULT_SEED if args.seed is None else args.seed
-    result = run_cli_job(build_demo, db or demo_db_path(), seed=seed, quiet=args.quiet)
+    with open_store(db or demo_db_path()) as store:
+        result = run_cli_op(demo.build, store, seed=seed, quiet=args.quiet).value
     print(result.describe())
     return 0

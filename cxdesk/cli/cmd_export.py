@@ -6,8 +6,9 @@ Buyers' personal data is masked unless ``--keep-personal``; the output is never 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
-from cxdesk.tasks import run_cli_job
+from cxdesk.errors import CxdeskError
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -38,22 +39,23 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from cxdesk.exports import KEEP_HINT, export_table
+    from cxdesk.cli import run_cli_op
+    from cxdesk.exports import KEEP_HINT
+    from cxdesk.ops.export import export_agents, export_table
     from cxdesk.paths import default_db_path
+    from cxdesk.store import open_store
 
+    db = args.db or default_db_path()
     if args.kind == "agents":
-        from cxdesk.agent_export import export_agents
-
-        summary = run_cli_job(export_agents, args.db or default_db_path(), args.period, args.out, quiet=args.quiet)
+        if not Path(db).exists():  # opening it would create an empty database: say so, as the export does
+            raise CxdeskError(f"数据库文件“{db}”不存在。请用 --db 指定已导入数据的数据库。")
+        with open_store(db) as store:
+            summary = run_cli_op(export_agents, store, args.period, args.out, quiet=args.quiet).value
     else:
-        summary = run_cli_job(
-            export_table,
-            args.db or default_db_path(),
-            args.kind,
-            args.out,
-            keep_personal=args.keep_personal,
-            quiet=args.quiet,
-        )
+        with open_store(db) as store:
+            summary = run_cli_op(
+                export_table, store, args.kind, args.out, keep_personal=args.keep_personal, quiet=args.quiet
+            ).value
     print(summary.describe())
     if getattr(summary, "masked", None):
         print(f"{KEEP_HINT}。")

@@ -11,7 +11,6 @@ import sys
 
 from cxdesk.errors import CxdeskError
 from cxdesk.store import PLATFORMS
-from cxdesk.tasks import run_cli_job
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -74,13 +73,15 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _import_all(store: object, args: argparse.Namespace) -> int:
-    from cxdesk.importers import import_file, write_rejects_csv
+    from cxdesk.cli import run_cli_op
+    from cxdesk.importers import write_rejects_csv
+    from cxdesk.ops.imports import import_file
 
     mapping = _parse_map(args.map)
     failed = 0
     for name in args.files:
         try:
-            summary = run_cli_job(
+            summary = run_cli_op(
                 import_file,
                 store,
                 name,
@@ -91,7 +92,7 @@ def _import_all(store: object, args: argparse.Namespace) -> int:
                 session_gap_minutes=args.session_gap,
                 max_bad_share=args.max_bad_share,
                 quiet=args.quiet,
-            )
+            ).value
         except CxdeskError as exc:
             failed += 1
             print(("" if args.quiet else "\n") + f"失败：{name}：{exc}", file=sys.stderr)
@@ -126,8 +127,9 @@ def _list(store: object) -> int:
 
 
 def _undo(store: object, batch_id: int) -> int:
-    from cxdesk.importers import undo_batch
+    from cxdesk.ops import run_op
+    from cxdesk.ops.undo import undo_batch
 
-    removed = undo_batch(store, batch_id)  # type: ignore[arg-type]
+    removed = run_op(undo_batch, store, batch_id).value
     print(f"已撤销批次 {batch_id}，删除 {removed} 行。")
     return 0

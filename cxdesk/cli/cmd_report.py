@@ -7,7 +7,6 @@ from datetime import date
 from pathlib import Path
 
 from cxdesk.errors import CxdeskError
-from cxdesk.tasks import run_cli_job
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -54,9 +53,12 @@ def _day(text: str | None, option: str) -> date | None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from cxdesk.cli import run_cli_op
     from cxdesk.exports import KEEP_HINT
+    from cxdesk.ops import report
     from cxdesk.paths import default_db_path
-    from cxdesk.reports.build import ReportParams, build_report
+    from cxdesk.reports.build import ReportParams, check_params
+    from cxdesk.store import open_store
 
     params = ReportParams(
         _day(args.date_from, "--from"),
@@ -66,7 +68,12 @@ def run(args: argparse.Namespace) -> int:
         platform=args.platform,
         keep_personal=args.keep_personal,
     )
-    summary = run_cli_job(build_report, args.db or default_db_path(), params, quiet=args.quiet)
+    db = args.db or default_db_path()
+    if not Path(db).exists():  # opening it would create an empty database: say so, as the report does
+        check_params(params, db)
+        raise CxdeskError(f"数据库文件不存在：{db}")
+    with open_store(db) as store:
+        summary = run_cli_op(report.build, store, params, quiet=args.quiet).value
     print(summary.describe())
     if summary.masked:
         print(f"{KEEP_HINT}。")

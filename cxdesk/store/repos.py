@@ -17,6 +17,7 @@ if TYPE_CHECKING:  # the modules are imported on first use: start-up reads only 
     from cxdesk.store.agent_reports import AgentReportsRepo
     from cxdesk.store.agents import AgentsRepo
     from cxdesk.store.batches import BatchesRepo
+    from cxdesk.store.buyer_data import BuyerDataRepo
     from cxdesk.store.chats import ChatsRepo
     from cxdesk.store.dashboard import DashboardRepo
     from cxdesk.store.exports import ExportsRepo
@@ -173,3 +174,10 @@ class Repos:
         from cxdesk.store.exports import ExportsRepo
 
         return ExportsRepo(self.conn)
+
+    # --- a buyer's personal data (preview and delete) ----------------------------------------
+    @cached_property
+    def buyer_data(self) -> BuyerDataRepo:
+        from cxdesk.store.buyer_data import BuyerDataRepo
+
+        return BuyerDataRepo(self.conn)

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QApplication
 
 from cxdesk.store import open_store
 from ui.pages.base import BasePage, PageContext
+from ui.operations import OpRunner
 from ui.workers import JobRunner
 
 
@@ -26,19 +27,15 @@ def preview(page_class: type[BasePage], db_path: str | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         store = open_store(db_path or Path(tmp) / "preview.sqlite3")
         jobs = JobRunner()
-        holder: list[BasePage] = []
-        ctx = PageContext(
-            store,
-            jobs,
-            navigate=lambda key: print(f"（预览）跳转到页面：{key}"),
-            data_changed=lambda: holder[0].refresh(),
-        )
+        ops = OpRunner(store.path)
+        ctx = PageContext(store, jobs, navigate=lambda key: print(f"（预览）跳转到页面：{key}"), ops=ops)
         page = page_class(ctx)
-        holder.append(page)
+        ops.sig_op_done.connect(page.on_op_done)
         page.setWindowTitle(f"预览：{page.title}")
         page.resize(1000, 700)
         page.show()
         code = app.exec()
         jobs.shutdown()
+        ops.shutdown()
         store.close()
     return code

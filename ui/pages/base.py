@@ -28,16 +28,14 @@ class PageContext:
     """The collaborators a page may use.
 
     ``store`` is for reading on the GUI thread; every write goes through ``ops``
-    (:class:`ui.operations.OpRunner`). ``navigate(key)`` shows another page;
-    ``data_changed()`` tells the whole window (status bar and all pages) that the
-    store's data changed.
+    (:class:`ui.operations.OpRunner`), whose ``sig_op_done`` reaches every page's
+    :meth:`BasePage.on_op_done`. ``navigate(key)`` shows another page.
     """
 
     store: Store
     jobs: JobRunner
     navigate: Callable[[str], None]
-    data_changed: Callable[[], None]
-    ops: OpRunner | None = None
+    ops: OpRunner
 
 
 class BasePage(QWidget):

@@ -4,8 +4,11 @@ Flow: files dropped on the page or picked with 「选择文件…」 are detecte
 the background, one job per file; the selected file's settings (kind,
 platform, shop, column mapping) sit on the left and the preview of its
 first rows, as they will be stored, on the right. 「开始导入」 imports every
-waiting file in one background job (one undoable batch per file); the
-results and the whole import history are in the tabs at the bottom.
+waiting file in one operation on the window's writer (one undoable batch per
+file, :func:`cxdesk.ops.imports.import_files`); the results and the whole
+import history are in the tabs at the bottom. Undoing a batch is an
+operation too (:func:`cxdesk.ops.undo.undo_batch`). The page reloads its
+history and shop names when an operation changed shops or batches.
 
 All reading, mapping and writing is ``cxdesk.importers``; this page only
 snapshots the user's choices (STYLE §7) and shows outcomes. Expected
@@ -33,6 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cxdesk.ops import BATCHES, SHOPS
 from ui.models.import_preview_model import ImportPreviewModel
 from ui.pages.base import BasePage, PageContext
 from ui.pages.import_wizard._actions import HistoryActionsMixin
@@ -60,6 +64,7 @@ class ImportPage(ImportRunMixin, HistoryActionsMixin, BasePage):
     key = "import"
     title = "导入"
     icon = QStyle.StandardPixmap.SP_DialogOpenButton
+    watches = frozenset({SHOPS, BATCHES})  # the history and the shop names
 
     sig_preview_ready = Signal()
     sig_import_finished = Signal(object)  # RunResult, or None after an unexpected failure
@@ -69,10 +74,14 @@ class ImportPage(ImportRunMixin, HistoryActionsMixin, BasePage):
         super().__init__(ctx, parent)
         self.entries: list[FileEntry] = []
         self.settings = UiSettings()  # PageContext carries no settings (see report)
-        self.import_job: Job | None = None
+        self.importing = False  # an import was asked for and has not finished
+        self.import_job: Job | None = None  # its job, once the writer runs it
+        self._cancel_asked = False
         self._shop_names: list[str] = []
         self.setAcceptDrops(True)
         self._build()
+        if ctx.ops is not None:
+            ctx.ops.sig_busy_changed.connect(self._on_ops_busy)
         self.refresh()
 
     # --- building ----------------------------------------------------------------
@@ -228,7 +237,7 @@ class ImportPage(ImportRunMixin, HistoryActionsMixin, BasePage):
         self._on_current_changed(self.file_list.current_index())
 
     def clear_files(self) -> None:
-        if self.import_job is not None:
+        if self.importing:
             return
         self.entries.clear()
         self.file_list.setRowCount(0)
@@ -329,6 +338,12 @@ class ImportPage(ImportRunMixin, HistoryActionsMixin, BasePage):
         self.preview_error.setText(message)
         self.preview_error.show()
 
+    def _on_ops_busy(self, busy: bool) -> None:
+        """The writer went idle: nothing of ours is left running (a failed undo or import calls no on_done)."""
+        if not busy:
+            self.history.set_busy(False)
+            self._on_ops_idle(busy)
+
     # --- helpers ----------------------------------------------------------------------------
 
     def _update_row(self, entry: FileEntry) -> None:
@@ -336,7 +351,7 @@ class ImportPage(ImportRunMixin, HistoryActionsMixin, BasePage):
             self.file_list.update_row(self.entries.index(entry), entry)
 
     def _update_buttons(self) -> None:
-        importing = self.import_job is not None
+        importing = self.importing
         waiting = any(e.detection is not None and e.status in RETRY_STATES for e in self.entries)
         self.start_button.setEnabled(waiting and not importing)
         self.clear_button.setEnabled(bool(self.entries) and not importing)

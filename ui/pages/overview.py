@@ -11,8 +11,10 @@ data is labelled as such so nobody mistakes it for their shop: in the demo's
 own database the banner offers 返回我的数据 (``sig_open_own_data``); in any
 other store that holds demo batches (older versions built the demo into the
 user's store) it offers 清除演示数据, which asks, then removes exactly those
-batches in the background (:func:`cxdesk.demo.clear_demo`, backed up first)
-and emits ``sig_demo_cleared``.
+batches on the window's writer (:func:`cxdesk.ops.demo.clear`, backed up first)
+and emits ``sig_demo_cleared``. The page reloads when an operation changed
+anything it shows (``watches``); the report is written by a background job
+beside the writer (:func:`cxdesk.ops.report.build`).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import Any
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -36,6 +39,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cxdesk.ops import ANALYSIS, BATCHES, CHATS, FAQ, FLAGS, ORDERS, REVIEWS, RISK_SCORES, SHOPS, BUYERS, OpChanges
 from cxdesk.paths import is_demo_db
 from ui.pages.base import BasePage, PageContext
 from ui.pages.overview_view import DashboardWidget
@@ -101,6 +105,8 @@ class OverviewPage(BasePage):
     key = "overview"
     title = "总览"
     icon = QStyle.StandardPixmap.SP_ComputerIcon
+    # The totals, the banner, the shops and the dashboard's figures and charts.
+    watches = frozenset({SHOPS, BATCHES, REVIEWS, CHATS, ORDERS, ANALYSIS, FLAGS, RISK_SCORES, FAQ, BUYERS})
 
     sig_open_demo = Signal()  # 查看演示数据: the window opens the demo's own database (building it first)
     sig_open_own_data = Signal()  # 返回我的数据 (in the demo's database)
@@ -111,6 +117,7 @@ class OverviewPage(BasePage):
     def __init__(self, ctx: PageContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
         self._demo_summary = ""
+        self._stale = False  # an operation changed what this page shows while it was hidden
         self.last_report: Any = None
         self.panels = QStackedWidget(self)
         self.welcome_panel = self._build_welcome()
@@ -119,6 +126,8 @@ class OverviewPage(BasePage):
         self.panels.addWidget(self.summary_panel)
         layout = QVBoxLayout(self)
         layout.addWidget(self.panels)
+        if ctx.ops is not None:
+            ctx.ops.sig_busy_changed.connect(self._on_ops_busy)
         self.refresh()
 
     # --- building --------------------------------------------------------------
@@ -202,8 +211,23 @@ class OverviewPage(BasePage):
 
     # --- data ------------------------------------------------------------------
 
+    def on_op_done(self, changes: OpChanges, origin: str) -> None:
+        """Reload now when shown; when hidden only remember it (a triage keystroke on 风险 must not redraw 总览)."""
+        if not changes.touches(self.watches):
+            return
+        if self.isVisible():
+            self.refresh()
+        else:
+            self._stale = True
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self.refresh()
+
     def refresh(self) -> None:
         """Show the welcome panel on an empty store, else the dashboard (loaded in the background) and totals."""
+        self._stale = False
         store = self.ctx.store
         if store.is_empty():
             self.panels.setCurrentWidget(self.welcome_panel)
@@ -235,10 +259,12 @@ class OverviewPage(BasePage):
             self.start_report(report_params(flt, dialog.params()))
 
     def start_report(self, params: Any) -> Job:
-        from cxdesk.reports.build import build_report
+        from cxdesk.ops import report
+        from cxdesk.ops.on_file import run_on_file
 
         self.dashboard.export_button.setEnabled(False)
-        job = Job(self, build_report, self.ctx.store.path, params, label="生成报告")
+        # It only reads: a job of its own, not queued behind the writer.
+        job = Job(self, run_on_file, report.build, self.ctx.store.path, params, label="生成报告")
         job.on_success(self._report_done)
         job.sig_finished.connect(lambda: self.dashboard.export_button.setEnabled(True))
         self.ctx.jobs.start(f"{self.key}.report", job)
@@ -290,22 +316,20 @@ class OverviewPage(BasePage):
         self._demo_summary = text
         self.refresh()
 
-    def clear_demo(self) -> Job | None:
-        """清除演示数据: ask, then remove this store's demo batches in the background (backed up first)."""
+    def clear_demo(self) -> bool:
+        """清除演示数据: ask, then remove this store's demo batches on the writer (backed up first);
+        whether it was asked for."""
         from cxdesk.demo import demo_batches, own_batches
 
         store = self.ctx.store
         demo = demo_batches(store)
         if not demo or not self.confirm_clear_demo(sum(b.rows_added for b in demo), len(own_batches(store))):
-            return None
-        from cxdesk.demo import clear_demo
+            return False
+        from cxdesk.ops import demo as demo_ops
 
         self.banner_button.setEnabled(False)
-        job = Job(self, clear_demo, store.path, label="清除演示数据")
-        job.on_success(self._on_demo_cleared)
-        job.sig_finished.connect(lambda: self.banner_button.setEnabled(True))
-        self.ctx.jobs.start(f"{self.key}.clear-demo", job)
-        return job
+        self.ctx.ops.run(self, demo_ops.clear, label="清除演示数据", origin=self.key, on_done=self._on_demo_cleared)
+        return True
 
     def confirm_clear_demo(self, demo_rows: int, own: int) -> bool:
         """The confirm dialog (tests replace this method)."""
@@ -320,10 +344,14 @@ class OverviewPage(BasePage):
         )
         return answer == QMessageBox.StandardButton.Yes
 
-    def _on_demo_cleared(self, summary: Any) -> None:
+    def _on_demo_cleared(self, changes: OpChanges) -> None:
         self._demo_summary = ""
-        self.ctx.data_changed()
-        self.sig_demo_cleared.emit(summary)
+        self.banner_button.setEnabled(True)
+        self.sig_demo_cleared.emit(changes.value)
+
+    def _on_ops_busy(self, busy: bool) -> None:
+        if not busy:  # a failed clear calls no on_done
+            self.banner_button.setEnabled(True)
 
     def _show_welcome_note(self, text: str) -> None:
         self.welcome_note.setText(text)

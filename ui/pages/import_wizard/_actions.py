@@ -3,6 +3,9 @@
 A mixin rather than a second widget so the page keeps one ``ctx`` and one
 message line; it needs ``self.ctx``, ``self.history``, ``self.settings``,
 ``self.message_label`` and the ``sig_undo_finished`` signal of the page.
+Undoing writes: it is the operation :func:`cxdesk.ops.undo.undo_batch` on the
+window's writer, which then tells every page what went. Exporting the
+rejected rows only reads: a background job of its own.
 """
 
 from __future__ import annotations
@@ -13,12 +16,13 @@ from typing import Any
 from PySide6.QtWidgets import QMessageBox
 
 from cxdesk.importers import list_batches
+from cxdesk.ops import OpChanges
 from cxdesk.store import Batch
-from ui.pages.import_wizard._tasks import export_rejects_job, undo_job
+from ui.pages.import_wizard._tasks import export_rejects_job
 from ui.settings import LAST_EXPORT_DIR
 from ui.workers import Job
 
-OWNER_UNDO, OWNER_EXPORT = "import/undo", "import/export"
+OWNER_EXPORT = "import/export"
 
 
 class HistoryActionsMixin:
@@ -36,15 +40,21 @@ class HistoryActionsMixin:
     # --- undo ---------------------------------------------------------------------------
 
     def undo_batch(self, batch_id: int) -> None:
-        """Ask, then undo batch ``batch_id`` in the background."""
+        """Ask, then undo batch ``batch_id`` on the window's writer (with a progress dialog)."""
+        from cxdesk.ops.undo import undo_batch
+
         batch = self.ctx.store.batches.get(batch_id)
         if batch is None or batch.status != "done" or not self.confirm_undo(batch):
             return
         self.history.set_busy(True)
-        job = Job(self, undo_job, self.ctx.store.path, batch_id, label="撤销导入批次")
-        job.on_success(lambda removed: self._on_undone(batch, removed))
-        job.sig_finished.connect(lambda: self.history.set_busy(False))
-        self.ctx.jobs.start(OWNER_UNDO, job)
+        self.ctx.ops.run(
+            self,
+            undo_batch,
+            batch_id,
+            label="撤销导入批次",
+            origin=self.key,  # type: ignore[attr-defined]
+            on_done=lambda changes: self._on_undone(batch, changes),
+        )
 
     def confirm_undo(self, batch: Batch) -> bool:
         """The confirm dialog (tests replace ``QMessageBox.question``)."""
@@ -59,10 +69,11 @@ class HistoryActionsMixin:
         )
         return answer == QMessageBox.StandardButton.Yes
 
-    def _on_undone(self, batch: Batch, removed: int) -> None:
+    def _on_undone(self, batch: Batch, changes: OpChanges) -> None:
+        removed = int(changes.value)
         self.message_label.setText(f"已撤销批次 {batch.id}（{batch.file_name}），删除了 {removed:,} 条数据。")
-        self.ctx.data_changed()
-        self.refresh()  # type: ignore[attr-defined]
+        self.history.set_busy(False)
+        self.refresh()  # type: ignore[attr-defined]  # before the signal: listeners see the new history
         self.sig_undo_finished.emit(batch.id)
 
     # --- rejected rows ------------------------------------------------------------------

@@ -63,7 +63,7 @@ def render(outdir: Path, chats: Path, db_path: Path) -> list[Path]:
         page.add_files([chats])
         _wait(app, idle)
         page.start_import()
-        _wait(app, lambda: page.import_job is None and idle())
+        _wait(app, lambda: not page.importing and idle())
         window.grab().save(str(written[1]))
         window.close()
     return written
