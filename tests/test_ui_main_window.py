@@ -170,3 +170,22 @@ def test_an_import_is_followed_by_analysis(qtbot, store: Store) -> None:
     with qtbot.waitSignal(window.ops.sig_op_done, timeout=60_000):
         window.pages["import"].sig_import_finished.emit(object())  # what the wizard emits on success
     assert store.results.sentiment_counts("review") == {"正面": 1}
+
+
+def test_the_gui_thread_reads_through_a_connection_that_cannot_write(qtbot, store: Store) -> None:
+    """Issue 18 point 2: pages read on their own read-only connection; writes go through the one writer."""
+    import sqlite3
+
+    import pytest
+
+    window = make_window(qtbot, store)
+    page_store = window.pages["risk"].ctx.store
+    assert page_store is window.store and page_store.conn is not store.conn
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        with page_store.transaction():
+            page_store.conn.execute("INSERT INTO shops(platform, name) VALUES ('taobao', '不该写入')")
+    # The writer's operation lands, and the reader sees it at once.
+    window.ops.run(window, add_review_op, label="导入")
+    assert window.ops.wait_idle(20_000)
+    assert page_store.counts().reviews == 1
+    assert store.shops.all() and all(s.name != "不该写入" for s in store.shops.all())

@@ -183,7 +183,7 @@ def restore_and_reopen(window: MainWindow, backup_id: str) -> Job:
     window.jobs.shutdown()
     window.ops.shutdown()  # the writer's connection to the file goes too (waits for a running operation)
     window.setEnabled(False)  # its pages hold the connection that is about to close
-    window.store.close()
+    window.close_stores()
     from cxdesk.store.backups import restore_backup_job
 
     job = Job(None, restore_backup_job, path, backup_id, label="恢复备份")
@@ -239,7 +239,10 @@ def _checked(window: MainWindow, result, state: list[int]) -> None:
         return
     first = result.problems[0].replace("*** in database main ***", "").strip().splitlines()[0][:160]
     integrity.mark_damaged(path, first)
-    window.store.refuse_writes("数据库文件已损坏")
+    window.store.refuse_writes("数据库文件已损坏")  # the GUI's reader: the pages show the store as read-only
+    opened = getattr(window, "opened_store", None)
+    if opened is not None:
+        opened.refuse_writes("数据库文件已损坏")
     window.ops.refuse_writes("数据库文件已损坏")
     show_warning(
         window,
@@ -269,7 +272,7 @@ def switch_store(old: MainWindow, path, page: str = "overview") -> MainWindow | 
     window.show_page(page)
     _windows[:] = [w for w in _windows if w is not old] + [window]
     old.close()
-    old.store.close()
+    old.close_stores()
     old.deleteLater()
     check_in_background(window)
     return window
@@ -318,7 +321,7 @@ def run(db_path: str | None = None) -> int:
         return app.exec()
     finally:
         for shown in _windows:
-            shown.store.close()
+            shown.close_stores()
         _windows.clear()
         store.close()
 

@@ -158,7 +158,10 @@ class MainWindow(QMainWindow):
         settings: UiSettings | None = None,
     ) -> None:
         super().__init__()
-        self.store = store
+        # The store the window was given (the caller's, migrated and checked) and, for every read on the GUI
+        # thread, a connection of its own that only reads: writes go through self.ops alone.
+        self.opened_store = store
+        self.store = store.reader()
         self.jobs = jobs or JobRunner(self)
         # The one writer: every user operation runs here, off the GUI thread (ui.operations).
         self.ops = OpRunner(Path(store.path), self, read_only=store.read_only)
@@ -516,6 +519,11 @@ class MainWindow(QMainWindow):
         for page in self.pages.values():
             page.on_op_done(changes, origin)
 
+    def close_stores(self) -> None:
+        """Close the GUI's reader and the store the window was given (the app's own windows; not in tests)."""
+        self.store.close()
+        self.opened_store.close()
+
     def _update_status(self) -> None:
         counts = self.store.counts()
         self.db_label.setText(f"数据库：{self.store.path}")
@@ -549,4 +557,5 @@ class MainWindow(QMainWindow):
         self._save_state()
         self.jobs.shutdown()
         self.ops.shutdown()
+        self.store.close()  # the GUI's reader; the store it was given belongs to whoever opened it
         super().closeEvent(event)

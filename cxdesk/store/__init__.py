@@ -156,6 +156,24 @@ class Store(Repos):
                 "请检查文件和文件夹的权限，或把数据库复制到可写的位置后用 --db 指定。"
             )
 
+    def reader(self) -> Store:
+        """Another store on this file whose connection only reads (``PRAGMA query_only``): the GUI thread's.
+
+        Every write goes through one writer (the GUI's ``ui.operations.OpRunner``); a write tried on a
+        reader fails at once ("attempt to write a readonly database") instead of taking the file's
+        write lock on the GUI thread. In WAL mode a reader never waits for the writer and sees each
+        commit as soon as it is made.
+        """
+        from cxdesk.store._schema import open_read_only
+
+        if self.read_only:
+            conn = open_read_only(self.path)
+        else:
+            conn = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
+        conn.execute("PRAGMA busy_timeout = 5000")
+        conn.execute("PRAGMA query_only = ON")
+        return Store(self.path, conn, read_only=self.read_only, read_only_reason=self.read_only_reason)
+
     def refuse_writes(self, reason: str) -> None:
         """From now on this store only reads (a check found the file damaged while it was open)."""
         self.read_only, self.read_only_reason = True, reason
