@@ -1,9 +1,11 @@
-"""Shared test set-up: offscreen Qt, and a private data dir per test.
+"""Shared test set-up: offscreen Qt, a private data dir per test, and the demo shop built once per run.
 
 QT_QPA_PLATFORM must be set before any Qt import, hence at module top.
 The UI keeps its QSettings in an INI file inside the data directory, so
 pointing CXDESK_DATA_DIR at tmp_path isolates both the database and the
-settings of every test.
+settings of every test. The demo shop (built, or built and analysed) is made
+once per test run by tests/_demo_cache.py; ``built_demo_db`` and
+``analysed_demo_db`` give a test its own copy of the database file.
 """
 
 from __future__ import annotations
@@ -30,6 +32,15 @@ def _private_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return data
 
 
+@pytest.fixture(autouse=True)
+def _rating_words_looked_up_afresh(monkeypatch: pytest.MonkeyPatch) -> None:
+    """cxdesk.ratings looks its rating-words file up at most every 2 s (a process-wide clock): every test,
+    with its own data folder, looks it up afresh instead of seeing what a test before it loaded."""
+    ratings = sys.modules.get("cxdesk.ratings")
+    if ratings is not None:
+        monkeypatch.setattr(ratings, "_loaded", None)
+
+
 @pytest.fixture
 def fixtures_dir() -> Path:
     return FIXTURES
@@ -47,3 +58,35 @@ def store(db_path: Path):
     s = open_store(db_path)
     yield s
     s.close()
+
+
+@pytest.fixture(scope="session")
+def demo_built(tmp_path_factory: pytest.TempPathFactory):
+    """The demo shop as ``build_demo`` leaves it, once per run (tests/_demo_cache.py): copy it, never write it."""
+    from _demo_cache import BUILT, demo_template
+
+    return demo_template(tmp_path_factory, BUILT)
+
+
+@pytest.fixture(scope="session")
+def demo_analysed(tmp_path_factory: pytest.TempPathFactory):
+    """The demo shop built and then analysed, once per run: copy it, never write it."""
+    from _demo_cache import ANALYSED, demo_template
+
+    return demo_template(tmp_path_factory, ANALYSED)
+
+
+@pytest.fixture
+def built_demo_db(demo_built, tmp_path: Path) -> Path:
+    """This test's own copy of the built (not analysed) demo shop."""
+    from _demo_cache import copy_db
+
+    return copy_db(demo_built.db, tmp_path / "demo-built.sqlite3")
+
+
+@pytest.fixture
+def analysed_demo_db(demo_analysed, tmp_path: Path) -> Path:
+    """This test's own copy of the analysed demo shop."""
+    from _demo_cache import copy_db
+
+    return copy_db(demo_analysed.db, tmp_path / "demo-analysed.sqlite3")

@@ -7,7 +7,6 @@ from pathlib import Path
 from cxdesk.analysis.calibration import model_status
 from cxdesk.analysis.engine import analyze, message_version
 from cxdesk.analysis.sentiment import SentimentModel
-from cxdesk.demo import build_demo
 from cxdesk.store import open_store
 from cxdesk.tasks import TaskContext
 
@@ -16,9 +15,9 @@ def _versions(store, sql: str) -> set[str]:
     return {r[0] for r in store.conn.execute(sql)}
 
 
-def test_demo_shops_get_calibrated_models_used_for_unrated_texts(db_path: Path, tmp_path: Path) -> None:
-    build_demo(TaskContext(), db_path, out_dir=tmp_path / "files")
-    first = analyze(TaskContext(), db_path)
+def test_demo_shops_get_calibrated_models_used_for_unrated_texts(demo_analysed, analysed_demo_db: Path) -> None:
+    """The demo shop as the run's first analysis of it left it (tests/_demo_cache.py), then analysed again."""
+    db_path, first = analysed_demo_db, demo_analysed.analysis
     base = SentimentModel.load().version
     with open_store(db_path) as store:
         infos = store.shop_models.all_info()

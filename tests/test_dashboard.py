@@ -176,28 +176,19 @@ def test_chart_elements_open_their_bucket(june_store: Store) -> None:
     assert link_for(data, "nothing") is None
 
 
-def test_team_preaggregate_equals_the_agent_kpis(demo_db) -> None:
+def test_team_preaggregate_equals_the_agent_kpis(built_demo_db) -> None:
     """Summed over every day, the stored sums give exactly the 客服绩效 team figures of 全部."""
     from cxdesk.analysis.agent_kpis import kpi_table, load_frames
     from cxdesk.store import open_store
 
-    assert refresh_team_daily(TaskContext(), demo_db) > 0
-    assert refresh_team_daily(TaskContext(), demo_db) == 0  # current: nothing to do
-    with open_store(demo_db) as store:
+    assert refresh_team_daily(TaskContext(), built_demo_db) > 0
+    assert refresh_team_daily(TaskContext(), built_demo_db) == 0  # current: nothing to do
+    with open_store(built_demo_db) as store:
         repo = DashboardRepo(store.conn)
         everything = DashboardFilter(repo.first_day(), repo.last_day())
         totals = repo.team_totals(everything)
         assert not needs_refresh(store.conn)
-    team = kpi_table(load_frames(None, demo_db), "all").query("is_team").iloc[0]
+    team = kpi_table(load_frames(None, built_demo_db), "all").query("is_team").iloc[0]
     assert totals.first_response == pytest.approx(team["first_resp"])
     assert totals.reply_rate_3min == pytest.approx(team["rate_3min"])
     assert totals.sessions == team["sessions"]
-
-
-@pytest.fixture(scope="module")
-def demo_db(tmp_path_factory):
-    from cxdesk.demo import DEFAULT_SEED, build_demo
-
-    path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
-    build_demo(TaskContext(), path, seed=DEFAULT_SEED)
-    return path

@@ -199,9 +199,9 @@ def test_written_files_are_byte_identical(data: DemoData, data_again: DemoData, 
     assert [f.path.read_bytes() for f in a] == [f.path.read_bytes() for f in b]
 
 
-def test_build_demo_loads_and_is_idempotent(db_path: Path, tmp_path: Path) -> None:
-    seen: list[tuple[int, int]] = []
-    summary = build_demo(TaskContext(lambda d, t, m: seen.append((d, t))), db_path, out_dir=tmp_path / "files")
+def test_build_demo_loads_and_is_idempotent(demo_built, built_demo_db: Path, tmp_path: Path) -> None:
+    """The run's one build of the demo (tests/_demo_cache.py: its summary and progress), then a second build."""
+    db_path, summary, seen = built_demo_db, demo_built.build, demo_built.progress
     assert seen[-1][0] == seen[-1][1] and len(seen) >= 4
     with open_store(db_path) as store:
         c = store.counts()
@@ -215,7 +215,7 @@ def test_build_demo_loads_and_is_idempotent(db_path: Path, tmp_path: Path) -> No
         batches = store.batches.all()
         assert len(batches) == summary.files_written == 6
         assert all(b.synthetic for b in batches) and store.batches.any_synthetic()
-        assert {b.file_name for b in batches} == {p.name for p in (tmp_path / "files").iterdir()}
+        assert {b.file_name for b in batches} == {p.name for p in demo_built.files.iterdir()}
     assert summary.rows_added == summary.messages + summary.reviews + summary.orders
     assert "合成的演示数据" in summary.describe()
 

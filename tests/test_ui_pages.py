@@ -12,7 +12,6 @@ from PySide6.QtWidgets import QLabel, QMessageBox, QPushButton
 
 from cxdesk.paths import data_dir
 from cxdesk.store import Store, open_store
-from cxdesk.tasks import TaskContext
 from ui.app import create_main_window
 from ui.main_window import MainWindow
 from store_helpers import add_review
@@ -185,13 +184,8 @@ def test_screenshot_script_renders_every_page(tmp_path: Path) -> None:
     assert (image.width(), image.height()) == (1280, 800)
 
 
-def test_settings_page_shows_the_active_sentiment_model_per_shop(qtbot, db_path: Path, tmp_path: Path) -> None:
-    from cxdesk.analysis.engine import analyze
-    from cxdesk.demo import build_demo
-
-    build_demo(TaskContext(), db_path, out_dir=tmp_path / "files")
-    analyze(TaskContext(), db_path)
-    with open_store(db_path) as store:
+def test_settings_page_shows_the_active_sentiment_model_per_shop(qtbot, analysed_demo_db: Path) -> None:
+    with open_store(analysed_demo_db) as store:
         w = create_main_window(store)
         qtbot.addWidget(w)
         text = w.pages["settings"].models_label.text()

@@ -31,7 +31,8 @@ from cxdesk.store.risk_queue import RiskQueueRepo
 from cxdesk.store.sessions_browse import SessionsBrowseRepo
 from cxdesk.store.voc import VocFilter, VocRepo
 from cxdesk.tasks import NullContext, TaskContext
-from cxdesk.times import plausible_range, stored_date, stored_datetime
+from cxdesk import times
+from cxdesk.times import plausible_range, plausible_text_range, stored_date, stored_datetime
 
 IMPOSSIBLE = [
     "2024-02-30 10:00:00",
@@ -130,9 +131,28 @@ def test_impossible_and_implausible_times_are_refused(cell, why) -> None:
         parse_time(cell)
 
 
-def test_plausible_range_edges() -> None:
+class _March15(date):
+    """A fake clock's day: ``date.today()`` is 2026-03-15."""
+
+    @classmethod
+    def today(cls) -> date:
+        return date(2026, 3, 15)
+
+
+@pytest.fixture
+def fixed_today(monkeypatch: pytest.MonkeyPatch) -> date:
+    """Today is 2026-03-15 for cxdesk.times, and its once-per-process range is worked out afresh (and again after)."""
+    monkeypatch.setattr(times, "date", _March15)
+    plausible_range.cache_clear()
+    plausible_text_range.cache_clear()
+    yield _March15.today()
+    plausible_range.cache_clear()
+    plausible_text_range.cache_clear()
+
+
+def test_plausible_range_edges(fixed_today: date) -> None:
     lo, hi = plausible_range()
-    assert lo == datetime(2000, 1, 1) and hi.date() == date.today() + timedelta(days=366)
+    assert lo == datetime(2000, 1, 1) and hi == datetime(2027, 3, 16, 23, 59, 59)  # 2026-03-15 + 366 days
     assert parse_time("2000-01-01 00:00:00") == "2000-01-01 00:00:00"
     assert parse_time("2024-02-29 23:59:59") == "2024-02-29 23:59:59"
     assert parse_time(hi.strftime("%Y-%m-%d %H:%M:%S")) == hi.strftime("%Y-%m-%d %H:%M:%S")
