@@ -16,12 +16,26 @@ from cxdesk.exports import export_table, neutralise
 from cxdesk.store import open_store
 from cxdesk.store.exports import FLAG_COLUMNS, MESSAGE_COLUMNS, REVIEW_COLUMNS, SESSION_COLUMNS
 from cxdesk.tasks import TaskContext
+from _demo_cache import copy_db
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(scope="module")
+def analysed_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small analysed store (two reviews, two chats), built once per module; tests get copies."""
+    base = tmp_path_factory.mktemp("export_template")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CXDESK_DATA_DIR", str(base / "data"))
+        return _build_analysed(base / "test.sqlite3")
+
+
 @pytest.fixture
-def analysed_db(db_path: Path) -> Path:
+def analysed_db(analysed_template: Path, db_path: Path) -> Path:
+    return copy_db(analysed_template, db_path)
+
+
+def _build_analysed(db_path: Path) -> Path:
     with open_store(db_path) as store:
         shop = store.shops.get_or_create("jd", "京东小店")
         with store.transaction():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -9,8 +10,9 @@ import pytest
 
 from cxdesk.analysis.engine import analyze
 from cxdesk.ops import ANSWERS, FAQ
-from cxdesk.store import Store
+from cxdesk.store import Store, open_store
 from cxdesk.tasks import TaskContext
+from _demo_cache import copy_db
 from ui.app import create_main_window
 from ui.main_window import MainWindow
 from ui.testing import no_leftover_jobs  # noqa: F401  (autouse fixture)
@@ -64,8 +66,7 @@ def _sessions(store: Store, specs: list[tuple], prefix: str) -> None:
         store.chats.insert_sessions(shop.id, None, sessions)
 
 
-@pytest.fixture
-def faq_store(store: Store) -> Store:
+def _fill_faq_store(store: Store) -> None:
     """Shipping questions rising (8 this week, 3 the week before), invoices flat, addresses old; some about a product."""
     with store.transaction():
         shop = store.shops.get_or_create("taobao", "测试小店")
@@ -80,7 +81,23 @@ def faq_store(store: Store) -> Store:
     specs += [(f"u{i}", f"保温杯{INVOICE[i]}", "可以的", END - timedelta(days=2)) for i in range(3)]
     _sessions(store, specs, "a")
     analyze(TaskContext(), store.path, workers=1)
-    return store
+
+
+@pytest.fixture(scope="module")
+def faq_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The analysed FAQ store, built once per module (its dates are fixed); tests get copies."""
+    base = tmp_path_factory.mktemp("faq_template")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CXDESK_DATA_DIR", str(base / "data"))
+        with open_store(base / "faq.sqlite3") as store:
+            _fill_faq_store(store)
+    return base / "faq.sqlite3"
+
+
+@pytest.fixture
+def faq_store(faq_template: Path, tmp_path: Path) -> Iterator[Store]:
+    with open_store(copy_db(faq_template, tmp_path / "faq.sqlite3")) as store:
+        yield store
 
 
 @pytest.fixture
