@@ -46,6 +46,7 @@ class _Request:
     progress: bool
     on_done: list[Callable[[OpChanges], None]] = field(default_factory=list)
     on_failure: list[Callable[[BaseException], None]] = field(default_factory=list)
+    on_started: list[Callable[[Job], None]] = field(default_factory=list)
     job: Job | None = None
 
 
@@ -95,13 +96,16 @@ class OpRunner(QObject):
         origin: str = "",
         on_done: Callable[[OpChanges], None] | None = None,
         on_failure: Callable[[BaseException], None] | None = None,
+        on_started: Callable[[Job], None] | None = None,
         progress: bool = True,
         **kwargs: Any,
     ) -> None:
         """Queue ``op(writer_store, ctx, *args, **kwargs)``; it runs after those queued before it.
 
         ``on_done(changes)`` runs on the GUI thread before the change is announced to the pages;
-        ``on_failure(exc)`` replaces the default error box. ``progress=False`` keeps quick
+        ``on_failure(exc)`` replaces the default error box. ``on_started(job)`` runs when the
+        operation's turn comes, before it starts (a page that shows its own progress connects to
+        ``job.sig_progress`` there, and may ``job.cancel()``). ``progress=False`` keeps quick
         operations (a triage keystroke) from ever opening a progress dialog.
         """
         if self._closed:
@@ -112,6 +116,8 @@ class OpRunner(QObject):
             req.on_done.append(on_done)
         if on_failure is not None:
             req.on_failure.append(on_failure)
+        if on_started is not None:
+            req.on_started.append(on_started)
         was_idle = not self.is_busy()
         self._queue.append(req)
         if was_idle:
@@ -181,6 +187,8 @@ class OpRunner(QObject):
             job.on_failure(lambda exc, r=req: [cb(exc) for cb in r.on_failure])
         job.sig_finished.connect(lambda r=req: self._finished(r))
         req.job = job
+        for callback in req.on_started:
+            callback(job)
         job.run()
 
     def _succeeded(self, req: _Request, changes: OpChanges) -> None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QTimer
 
 from cxdesk.ops import OpChanges
 from ui.pages.import_wizard._file_list import FileEntry
@@ -21,7 +20,6 @@ from ui.workers import Job
 
 RETRY_STATES = ("ready", "failed", "cancelled", "skipped")
 IMPORT_LABEL = "导入文件"
-FIND_JOB_MS = 50  # while the import waits behind another operation: how often to look for its job
 
 
 class ImportRunMixin:
@@ -70,18 +68,12 @@ class ImportRunMixin:
             label=IMPORT_LABEL,
             origin=self.key,
             on_done=self._on_imported,
+            on_started=self._follow_import_job,
             progress=False,  # the page's own progress row
         )
-        self._follow_import_job()
 
-    def _follow_import_job(self) -> None:
-        """Connect to the import's job once the writer starts it (at once when nothing runs before it)."""
-        if not self.importing or self.import_job is not None:
-            return
-        job = self.ctx.ops.current_job()
-        if job is None or job.label != IMPORT_LABEL or job.state != "running":
-            QTimer.singleShot(FIND_JOB_MS, self, self._follow_import_job)  # type: ignore[call-overload]
-            return
+    def _follow_import_job(self, job: Job) -> None:
+        """The writer starts the import (at once when nothing runs before it): follow its progress."""
         self.import_job = job
         job.sig_progress.connect(self._on_progress)
         job.sig_finished.connect(lambda: self._on_import_job_finished(job))
