@@ -31,7 +31,7 @@ from cxdesk.analysis.sentiment import SentimentModel
 from cxdesk.analysis.calibration import calibrate_shops
 from cxdesk.analysis.stage import StageResult
 from cxdesk.errors import Cancelled, CxdeskError
-from cxdesk.store import open_reader, open_store
+from cxdesk.store import Store, open_reader, open_store
 from cxdesk.store.repos import Repos
 from cxdesk.tasks import JobContext, SubContext, chunked, map_in_processes
 
@@ -240,23 +240,28 @@ def _sentiment_stage(
 
 
 def analyze(ctx: JobContext, db_path: str | Path, *, workers: int | None = None) -> AnalyzeSummary:
-    """Job: run every stage over what is new or changed; returns what was done."""
+    """Job: run every stage over what is new or changed in the store at ``db_path`` (the CLI's way)."""
+    with open_store(db_path) as store:
+        return analyze_store(ctx, store, workers=workers)
+
+
+def analyze_store(ctx: JobContext, store: Store, *, workers: int | None = None) -> AnalyzeSummary:
+    """Every stage over what is new or changed, writing through ``store`` (the GUI's writer); what was done."""
     started = time.perf_counter()
     model = SentimentModel.load()
-    summary = AnalyzeSummary(Path(db_path))
-    with open_store(db_path) as store:
-        summary.stages.append(calibrate_shops(SubContext(ctx, 0, 100, 1000), store, model))
-        summary.stages.append(_sentiment_stage(SubContext(ctx, 100, 150, 1000), store, "review", model, workers))
-        # Aspects read the first review's sentiment: after review sentiment.
-        summary.stages.append(run_aspect_stage(SubContext(ctx, 250, 80, 1000), store, _run_chunks, workers))
-        summary.stages.append(_sentiment_stage(SubContext(ctx, 330, 400, 1000), store, "message", model, workers))
-        # FAQ answers are ranked by the buyer's end sentiment: after message sentiment.
-        summary.stages.append(run_faq_stage(SubContext(ctx, 730, 70, 1000), store, _run_chunks, workers))
-        summary.stages.append(run_risk_stage(SubContext(ctx, 800, 80, 1000), store, _run_chunks, workers))
-        summary.stages.append(run_abuse_model_stage(SubContext(ctx, 880, 50, 1000), store, _run_chunks, workers))
-        # Session flags and risk scores use every flag above: last.
-        summary.stages.append(run_service_time_stage(SubContext(ctx, 930, 40, 1000), store))
-        summary.stages.append(run_search_index_stage(SubContext(ctx, 970, 30, 1000), store, _run_chunks, workers))
-        ctx.progress(1000, 1000, "分析完成")
+    summary = AnalyzeSummary(Path(store.path))
+    summary.stages.append(calibrate_shops(SubContext(ctx, 0, 100, 1000), store, model))
+    summary.stages.append(_sentiment_stage(SubContext(ctx, 100, 150, 1000), store, "review", model, workers))
+    # Aspects read the first review's sentiment: after review sentiment.
+    summary.stages.append(run_aspect_stage(SubContext(ctx, 250, 80, 1000), store, _run_chunks, workers))
+    summary.stages.append(_sentiment_stage(SubContext(ctx, 330, 400, 1000), store, "message", model, workers))
+    # FAQ answers are ranked by the buyer's end sentiment: after message sentiment.
+    summary.stages.append(run_faq_stage(SubContext(ctx, 730, 70, 1000), store, _run_chunks, workers))
+    summary.stages.append(run_risk_stage(SubContext(ctx, 800, 80, 1000), store, _run_chunks, workers))
+    summary.stages.append(run_abuse_model_stage(SubContext(ctx, 880, 50, 1000), store, _run_chunks, workers))
+    # Session flags and risk scores use every flag above: last.
+    summary.stages.append(run_service_time_stage(SubContext(ctx, 930, 40, 1000), store))
+    summary.stages.append(run_search_index_stage(SubContext(ctx, 970, 30, 1000), store, _run_chunks, workers))
+    ctx.progress(1000, 1000, "分析完成")
     summary.seconds = time.perf_counter() - started
     return summary

@@ -72,29 +72,34 @@ def clear_demo(ctx: JobContext, db_path: str | Path) -> ClearDemoSummary:
     the first demo batch went would be pruned by the last.
     """
 
-    ctx.progress(0, 0, "正在清除演示数据…")
     with open_store(db_path) as store:
-        batches = demo_batches(store)
-        if not batches:
-            return ClearDemoSummary(store.path, 0, 0, None)
-        ctx.check()
-        backup = store.backup("undo-" + "-".join(str(b.id) for b in batches))
-        repos = {
-            "reviews": store.reviews,
-            "chats": store.chats,
-            "orders": store.orders,
-            "agent_report": store.agent_reports,
-        }
-        removed = 0
-        with store.transaction():
-            for i, batch in enumerate(batches):
-                ctx.check()
-                ctx.progress(i, len(batches), f"正在撤销演示数据批次 {batch.id}（{batch.file_name}）")
-                removed += int(repos[batch.kind].delete_batch(batch.id))
-                store.batches.mark_undone(batch.id)
-            # The demo shops go too when nothing of the user's is filed under them (they would
-            # stay in every shop list with no data).
-            store.shops.delete_unused([b.shop_id for b in batches if b.shop_id is not None])
-            store.meta.delete_prefix(DEMO_BUILT_KEY)
-        ctx.progress(len(batches), len(batches), "已清除演示数据")
-        return ClearDemoSummary(store.path, len(batches), removed, backup.id)
+        return clear_demo_store(ctx, store)
+
+
+def clear_demo_store(ctx: JobContext, store: Store) -> ClearDemoSummary:
+    """:func:`clear_demo` on an open store (the GUI's writer)."""
+    ctx.progress(0, 0, "正在清除演示数据…")
+    batches = demo_batches(store)
+    if not batches:
+        return ClearDemoSummary(store.path, 0, 0, None)
+    ctx.check()
+    backup = store.backup("undo-" + "-".join(str(b.id) for b in batches))
+    repos = {
+        "reviews": store.reviews,
+        "chats": store.chats,
+        "orders": store.orders,
+        "agent_report": store.agent_reports,
+    }
+    removed = 0
+    with store.transaction():
+        for i, batch in enumerate(batches):
+            ctx.check()
+            ctx.progress(i, len(batches), f"正在撤销演示数据批次 {batch.id}（{batch.file_name}）")
+            removed += int(repos[batch.kind].delete_batch(batch.id))
+            store.batches.mark_undone(batch.id)
+        # The demo shops go too when nothing of the user's is filed under them (they would
+        # stay in every shop list with no data).
+        store.shops.delete_unused([b.shop_id for b in batches if b.shop_id is not None])
+        store.meta.delete_prefix(DEMO_BUILT_KEY)
+    ctx.progress(len(batches), len(batches), "已清除演示数据")
+    return ClearDemoSummary(store.path, len(batches), removed, backup.id)

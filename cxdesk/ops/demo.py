@@ -1,9 +1,8 @@
 """The synthetic demo shop: build it into a store (its own database), or clear it from a store.
 
-Both core jobs open their own connection from ``store.path``
-(:func:`cxdesk.demo.build_demo`, :func:`cxdesk.demo.clear_demo`); clearing backs the
-store up first and removes the demo batches with their analysis results in one
-transaction.
+Building writes the demo's own database file (:func:`cxdesk.demo.build_demo`, on a
+connection of its own); clearing works on the store it is given (the GUI's writer): it backs
+the store up first and removes the demo batches with their analysis results in one transaction.
 """
 
 from __future__ import annotations
@@ -26,9 +25,9 @@ def build(store: Store, ctx: JobContext, *, seed: int | None = None) -> OpChange
 def clear(store: Store, ctx: JobContext) -> OpChanges:
     """Remove every demo batch from ``store`` (the user's own batches stay); ``value``: the
     :class:`cxdesk.demo.ClearDemoSummary`. Nothing to clear changes nothing."""
-    from cxdesk.demo import clear_demo
+    from cxdesk.demo import clear_demo_store
 
-    summary = clear_demo(ctx, store.path)
+    summary = clear_demo_store(ctx, store)
     if not summary.batches:
         return OpChanges("demo_clear", summary=summary.describe(), value=summary)
     return OpChanges.of(
