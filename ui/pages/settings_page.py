@@ -8,6 +8,8 @@ shown: triage on 风险 changes the shares, and while the page is hidden its
 operations only mark it stale).
 评价方面词表 opens :class:`ui.widgets.aspect_lexicon_dialog.AspectLexiconDialog`
 (category packs on/off, the shop's own words; cxdesk.analysis.aspect_lexicon_edit).
+买家个人数据 opens :class:`ui.widgets.buyer_data_dialog.BuyerDataDialog` (delete one buyer's
+data by nick: cxdesk.ops.buyer_data; not offered on a read-only store).
 Every change made here (the user's rules, the lexicon, the capability weights) is an
 operation of :mod:`cxdesk.ops` (rules, lexicon, weights) run on the window's one writer
 (:mod:`ui.widgets.settings_ops`); the page then re-reads what it changed, and other
@@ -118,7 +120,8 @@ class SettingsPage(BasePage):
 
         self.backup_panel = BackupPanel(ctx.store, body)  # 数据库备份: list, back up now, restore (ui.app reopens)
         body_layout.addWidget(self.backup_panel)
-        body.setMinimumHeight(840)  # below that the page scrolls: the rule table keeps ~8 rows
+        body_layout.addWidget(self._build_buyer_data(body))
+        body.setMinimumHeight(920)  # below that the page scrolls: the rule table keeps ~8 rows
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
@@ -190,6 +193,35 @@ class SettingsPage(BasePage):
         layout.addWidget(title)
         layout.addLayout(row)
         return box
+
+    def _build_buyer_data(self, parent: QWidget) -> QWidget:
+        """买家个人数据: the button opening 「删除买家数据」 (a buyer asked the shop to delete their data)."""
+        box = QWidget(parent)
+        title = _section_title("买家个人数据", box)
+        note = _selectable(
+            "买家要求删除个人数据时，可按昵称删除其评价、聊天记录、订单及由此得出的分析结果；删除后无法恢复。", box
+        )
+        note.setStyleSheet("color: #666;")
+        self.buyer_data_button = QPushButton("删除某位买家的数据…", box)
+        self.buyer_data_button.setObjectName("deleteBuyerData")
+        self.buyer_data_button.clicked.connect(self.delete_buyer_data)
+        if self.ctx.store.read_only:
+            self.buyer_data_button.setEnabled(False)
+            self.buyer_data_button.setToolTip("数据库以只读方式打开，不能删除数据。")
+        row = QHBoxLayout()
+        row.addWidget(note, 1)
+        row.addWidget(self.buyer_data_button, 0, Qt.AlignmentFlag.AlignTop)
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(0, 8, 0, 0)
+        layout.setSpacing(4)
+        layout.addWidget(title)
+        layout.addLayout(row)
+        return box
+
+    def delete_buyer_data(self) -> None:
+        from ui.widgets.buyer_data_dialog import BuyerDataDialog
+
+        self.run_dialog(BuyerDataDialog(self.ctx, self))
 
     def refresh_lexicon(self) -> None:
         from cxdesk.analysis.aspect_lexicon_edit import summary
