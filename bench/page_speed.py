@@ -82,6 +82,7 @@ def visit(app, window, key: str, t0: float | None = None) -> tuple[float, float,
     while True:
         app.processEvents()
         now = time.perf_counter()
+        beats.append(now)  # the loop is the event loop too: a freeze inside processEvents ends here
         filled = _filled(window, key)
         if filled and shown is None:
             shown = now

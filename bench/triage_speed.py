@@ -221,6 +221,9 @@ def main() -> None:
     window.show()
     window.show_page("risk")
     page = window.pages["risk"]
+    while window.jobs.current(page.key) is not None:  # the queue is queried in the background
+        app.processEvents()
+        time.sleep(0.005)
     app.processEvents()
     if items < 6 * args.n:
         raise SystemExit(f"the queue holds {items} rows: fewer than the {6 * args.n} the keys need")

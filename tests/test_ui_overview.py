@@ -60,7 +60,8 @@ def test_negative_tile_opens_the_reviews_with_that_filter(qtbot, window: MainWin
 def test_risk_tile_and_risk_bar_open_the_risk_queue(qtbot, window: MainWindow) -> None:
     dash = window.pages["overview"].dashboard
     qtbot.waitUntil(dash.is_loaded)
-    dash.tile("risk_high").activate()
+    with qtbot.waitSignal(window.pages["risk"].sig_loaded):  # 风险 queries its queue in the background
+        dash.tile("risk_high").activate()
     assert window.current_page_key() == "risk"
     flt = window.pages["risk"].filter_bar.filter()
     assert flt.levels == ("高",) and flt.date_from == "2024-06-01" and flt.date_to == "2024-06-30"

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QItemSelectionModel, Qt
 
+from cxdesk.ops import FLAGS
 from cxdesk.store import Store, open_store
 from cxdesk.store.risk_queue import FlagFilter
 from store_helpers import add_review
@@ -40,7 +41,8 @@ def window(qtbot, flagged: Store) -> MainWindow:
     qtbot.addWidget(w)
     w.resize(1366, 728)
     w.show()
-    w.show_page("risk")
+    with qtbot.waitSignal(w.pages["risk"].sig_loaded):  # the queue is queried in the background
+        w.show_page("risk")
     return w
 
 
@@ -160,10 +162,11 @@ def test_triage_records_the_handler(qtbot, window: MainWindow, flagged: Store) -
     assert (stored.status, stored.handler) == ("误报", "组长小王")
 
 
-def test_detail_shows_conversation_with_highlighted_span(window: MainWindow) -> None:
+def test_detail_shows_conversation_with_highlighted_span(qtbot, window: MainWindow) -> None:
     page = window.pages["risk"]
     page.queue.go_to(_row_of_rule(page, "complaint.regulator"))
     detail = page.detail
+    qtbot.waitUntil(lambda: not detail.chart_pending())  # drawn on the next event loop turn
     # The session's row shows its strongest flag (高, newest): the agent's 爱买不买.
     assert detail.flag.rule_id == "agent.rude"
     doc = detail.view.document()
@@ -373,9 +376,125 @@ def test_a_reload_before_the_write_is_done_keeps_the_mark(qtbot, window: MainWin
     page.queue.go_to(0)
     page.queue.view.setFocus()
     qtbot.keyClick(page.queue.view, Qt.Key.Key_H)
-    page.load()  # the queue is queried again meanwhile: the store still says 待处理
+    with qtbot.waitSignal(page.sig_loaded):
+        page.load()  # the queue is queried again meanwhile: the store still says 待处理
+    assert _status(page.ctx.store, item.id) == "待处理"
     row = page.model.row_of(item.id)
-    assert page.model.data(page.model.index(row, 2)) == "待处理"
+    assert page.model.data(page.model.index(row, 2)) == "已处理"  # the queue keeps the reviewer's mark
     release.set()
     assert window.ops.wait_idle()
     assert page.model.data(page.model.index(row, 2)) == "已处理"
+    assert _status(page.ctx.store, item.id) == "已处理"
+
+
+def test_a_write_done_while_a_load_runs_keeps_the_mark(qtbot, window: MainWindow, monkeypatch) -> None:
+    """The load read the store before the write and is shown after it: the row still shows the mark."""
+    import threading
+
+    from cxdesk.ops import triage
+    from ui.pages import risk
+
+    page = window.pages["risk"]
+    write, read, shown = threading.Event(), threading.Event(), threading.Event()
+    real_set, real_load = triage.set_status, risk.load_queue
+
+    def held_write(store, ctx, *args, **kwargs):
+        write.wait(10)
+        return real_set(store, ctx, *args, **kwargs)
+
+    def held_load(ctx, *args, **kwargs):
+        result = real_load(ctx, *args, **kwargs)
+        read.set()
+        shown.wait(10)
+        return result
+
+    monkeypatch.setattr(triage, "set_status", held_write)
+    monkeypatch.setattr(risk, "load_queue", held_load)
+    first, second = page.model.flag(0), page.model.flag(1)
+    page.queue.go_to(0)
+    page.queue.view.setFocus()
+    qtbot.keyClick(page.queue.view, Qt.Key.Key_H)
+    page.load()
+    assert read.wait(10)  # the load has read 待处理
+    write.set()
+    assert window.ops.wait_idle() and _status(page.ctx.store, first.id) == "已处理"
+    # While the load runs the queue shows its previous rows, and triage in place goes on.
+    assert page.model.flag(0).id == first.id and page.queue.current_row() == 1
+    qtbot.keyClick(page.queue.view, Qt.Key.Key_P)
+    assert page.model.data(page.model.index(1, 2)) == "处理中"
+    with qtbot.waitSignal(page.sig_loaded):
+        shown.set()
+    assert window.ops.wait_idle()
+    statuses = {page.model.flag(i).id: page.model.data(page.model.index(i, 2)) for i in range(page.model.rowCount())}
+    assert statuses[first.id] == "已处理" and statuses[second.id] == "处理中"
+
+
+def test_the_queue_loads_off_the_gui_thread_and_only_when_shown(qtbot, window: MainWindow, monkeypatch) -> None:
+    import threading
+
+    from cxdesk.ops import OpChanges
+    from ui.pages import risk
+
+    page = window.pages["risk"]
+    threads: list[threading.Thread] = []
+    real = risk.load_queue
+
+    def recording(ctx, *args, **kwargs):
+        threads.append(threading.current_thread())
+        return real(ctx, *args, **kwargs)
+
+    monkeypatch.setattr(risk, "load_queue", recording)
+    window.show_page("sessions")
+    with qtbot.waitSignal(window.ops.sig_op_done):
+        window.ops.run(None, lambda store, ctx: OpChanges.of("test", FLAGS), label="测试", origin="sessions")
+    assert window.jobs.current("risk") is None and threads == []  # hidden: it loads when shown
+    with qtbot.waitSignal(page.sig_loaded):
+        window.show_page("risk")
+    assert len(threads) == 1 and threads[0] is not threading.main_thread()
+    assert page.model.rowCount() == 3
+
+
+def test_a_filter_from_another_page_on_the_first_visit(qtbot, flagged: Store) -> None:
+    """总览 opens 风险 on a category before the page has listed its categories (they load with the queue)."""
+    w = create_main_window(flagged)
+    qtbot.addWidget(w)
+    w.show()
+    page = w.pages["risk"]
+    with qtbot.waitSignal(page.sig_loaded):
+        assert w.open_page("risk", filter=FlagFilter(categories=("服务时效",)))
+    assert page.filter_bar.category.currentText() == "服务时效"
+    assert page.filter_bar.filter().categories == ("服务时效",)
+    rows = [page.model.flag(i) for i in range(page.model.rowCount())]
+    assert len(rows) == 1 and "服务时效" in rows[0].item_categories
+
+
+def test_the_sentiment_chart_is_drawn_once_for_the_last_row(qtbot, window: MainWindow, monkeypatch) -> None:
+    from ui.pages.risk_queue import _detail
+
+    page = window.pages["risk"]
+    qtbot.waitUntil(lambda: not page.detail.chart_pending())
+    drawn: list[object] = []
+    real = _detail.sentiment_figure
+    monkeypatch.setattr(_detail, "sentiment_figure", lambda *a, **k: drawn.append(real(*a, **k)) or drawn[-1])
+    sessions = [i for i in range(page.model.rowCount()) if page.model.flag(i).session_id is not None]
+    assert len(sessions) == 2
+    for row in (*sessions, *sessions):  # J J J J: four conversations shown before the loop turns
+        page.queue.go_to(row)
+    assert drawn == [] and page.detail.chart_pending()
+    qtbot.waitUntil(lambda: not page.detail.chart_pending())
+    assert len(drawn) == 1 and page.detail.chart.figure is drawn[0]
+    assert page.detail.flag.id == page.model.flag(sessions[-1]).id
+
+
+def test_a_click_on_a_day_of_the_counts_chart_filters_to_that_day(qtbot, window: MainWindow) -> None:
+    from matplotlib.backend_bases import MouseEvent
+
+    page = window.pages["risk"]
+    days = sorted({d for d, _level, _n in page.repo.daily_counts(page.filter_bar.filter())})
+    figure = page.queue.chart.figure
+    by_day = figure.axes[1]
+    x, y = by_day.transData.transform((len(days) - 1, 0.5))  # the last day's column, near its foot
+    with qtbot.waitSignal(page.sig_loaded):
+        figure.pick(MouseEvent("button_press_event", figure.canvas, x, y, button=1))
+    flt = page.filter_bar.filter()
+    assert (flt.date_from, flt.date_to) == (days[-1], days[-1]) and page.model.rowCount() > 0

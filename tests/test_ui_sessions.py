@@ -213,7 +213,8 @@ def test_export_writes_the_filtered_list(qtbot, window: MainWindow, db: Store, t
 
 def test_risk_page_opens_the_session_and_back_forward_return(qtbot, window: MainWindow, db: Store) -> None:
     risk = window.pages["risk"]
-    window.show_page("risk")
+    with qtbot.waitSignal(risk.sig_loaded):  # 风险 queries its queue in the background
+        window.show_page("risk")
     # The session's queue row (one per session) holding the 投诉 flag.
     threat_row = next(
         i

@@ -14,15 +14,18 @@ write and the re-scoring happen off the GUI thread. The page's own triage does n
 reload the queue when it is done (the row already shows it); a triage or an analysis
 from elsewhere does.
 
-Queries run on the GUI thread: a filter change costs ~0.5 s at 100k flags
-(measured on 2 cores), ~50 ms at the demo's 2.5k; the page loads only
-while it is shown.
+The queue is queried in the background (:func:`ui.pages.risk_queue._tasks.load_queue`, a
+:class:`ui.workers.Job` per load on its own read-only connection; a newer load replaces the
+running one): the filter bar's options, the counts and the first page of items. Until it
+returns the queue keeps showing the previous rows, and triage in place goes on. Further pages
+are read on the GUI thread as the table scrolls (small LIMIT/OFFSET reads). The page loads
+only while it is shown.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from PySide6.QtCore import QItemSelection, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
@@ -48,13 +51,27 @@ from ui.pages.risk_queue._detail import FlagDetailWidget
 from ui.pages.risk_queue._figures import counts_figure
 from ui.pages.risk_queue._filters import RiskFilterBarWidget
 from ui.pages.risk_queue._queue import QueuePanelWidget
+from ui.pages.risk_queue._tasks import QueueResult, load_queue
 from ui.settings import Option, UiSettings
+from ui.workers import Job
 
 RISK_HANDLER = Option("risk/handler", str, "")
 NO_FLAGS_WITH_DATA = "数据已导入，但还没有运行风险检查：点左下角「分析数据」，完成后这里列出需要跟进的风险。"
 TRIAGE_KEYS = {"H": "已处理", "F": "误报", "P": "处理中"}
 # What the page's own triage changes: the queue shows it in place, no reload.
 OWN_TRIAGE_KINDS = frozenset({FLAGS, RISK_SCORES})
+
+
+@dataclass
+class _Triage:
+    """A triage the queue shows before the store may: ``written_at`` is the number of loads
+    started when its write was done (``None``: not yet), so a load started before that may have
+    read the old status and its rows are marked again."""
+
+    flag_ids: frozenset[int]
+    status: str
+    handler: str | None
+    written_at: int | None = None
 
 
 class RiskPage(BasePage):
@@ -82,7 +99,10 @@ class RiskPage(BasePage):
         # Injectable for tests: asks before a bulk change of every filtered flag.
         self.confirm: Callable[[str], bool] = self._ask
         self._stale = True
-        self._loads = 0  # queries of the queue so far: a triage done after a newer one marks its rows again
+        self._want_options = True  # the next load also reads the filter bar's options (a reload)
+        self._loads = 0  # loads started so far: the one whose result is shown is the last one
+        self._shown = 0  # load results shown so far: a triage written after a newer one marks its rows again
+        self._triages: list[_Triage] = []  # shown in the queue; the store may not have them in every load yet
         self.build_faces(self._build_content())
         self._build_shortcuts()
         self.refresh()
@@ -158,30 +178,50 @@ class RiskPage(BasePage):
     def reload(self) -> None:
         """Re-read the filter options (new categories, agents) and the queue."""
         self._stale = False
-        options = self.repo.options()
-        self.filter_bar.set_options(options)
-        self.queue.show_scores(options.has_scores)
+        self._want_options = True
         self.load()
 
     def load(self, flt: FlagFilter | None = None) -> None:
-        """Query the queue for the filter bar's filter (or ``flt``) and select its first row."""
+        """Query the queue for the filter bar's filter (or ``flt``) in the background, then show it
+        and select its first row; the previous rows stay meanwhile and a newer load replaces this one."""
         flt = flt or self.filter_bar.filter()
-        sort = self.filter_bar.sort_key()
         self._loads += 1
-        repo = self.repo
-        by_category = repo.category_counts(flt)
-        flags = sum(n for _cat, _level, n in by_category)  # saves a COUNT(*) over the same rows
-        # One row per session or review, with all its flags (a session with three matched rules is
-        # one item to handle, not three).
-        total = repo.item_count(flt) if flags else 0
-        self.model.set_result(
-            lambda offset, limit: repo.item_page(flt, offset, limit, sort),
-            total,
-            repo.item_page(flt, 0, PAGE_SIZE, sort),
+        seq = self._loads
+        job = Job(
+            self,
+            load_queue,
+            self.ctx.store.path,
+            flt,
+            self.filter_bar.sort_key(),
+            PAGE_SIZE,
+            self._want_options,
+            label="查询风险",
         )
-        self.queue.count_label.setText(f"筛选出 {total:,} 个会话/评价（{flags:,} 条风险）")
-        self.queue.chart.set_figure(counts_figure(by_category, repo.daily_counts(flt)))
-        if total:
+        job.without_progress_dialog().on_success(lambda result: self._show_result(result, seq))
+        self.ctx.jobs.start(self.key, job)
+
+    def _show_result(self, result: QueueResult, seq: int) -> None:
+        if seq != self._loads:  # a newer load is running (its owner drops this one's outcome anyway)
+            return
+        if result.options is not None:
+            self._want_options = False
+            self.filter_bar.set_options(result.options)
+            self.queue.show_scores(result.options.has_scores)
+            if self.filter_bar.filter() != result.filter:  # a category, agent or shop it named is gone
+                self.load()
+                return
+        flt, sort, repo = result.filter, result.sort, self.repo
+        self.model.set_result(
+            lambda offset, limit: repo.item_page(flt, offset, limit, sort), result.total, result.first_page
+        )
+        self._shown += 1
+        # Triages not (surely) written before this load started: their rows show the old status.
+        self._triages = [t for t in self._triages if t.written_at is None or t.written_at >= seq]
+        for item in self._triages:
+            self._mark_again(item)
+        self.queue.count_label.setText(f"筛选出 {result.total:,} 个会话/评价（{result.flags:,} 条风险）")
+        self.queue.chart.set_figure(counts_figure(result.by_category, result.by_day))
+        if result.total:
             self.queue.go_to(0)
         else:
             self.detail.show_nothing("没有符合筛选条件的风险。")
@@ -256,13 +296,21 @@ class RiskPage(BasePage):
         ids = [i for item in items for i in item.flag_ids]  # handling an item handles all its flags
         handler = self.detail.handler_edit.text().strip() or None
         # A 误报 no longer counts in the risk score: the operation re-scores in the same transaction.
-        loads = self._loads
+        item = _Triage(frozenset(ids), status, handler)
+        self._triages.append(item)
+        shown = self._shown
 
         def done(_changes: OpChanges) -> None:
-            if self._loads != loads:  # the queue was queried again before the write: mark its rows again
-                self._mark_again(ids, status, handler)
+            item.written_at = self._loads
+            if self._shown != shown:  # the queue was shown again before the write: mark its rows again
+                self._mark_again(item)
 
-        self._write(triage.set_status, ids, status, handler=handler, label="标记风险", on_done=done)
+        def failed(exc: BaseException) -> None:
+            if item in self._triages:
+                self._triages.remove(item)
+            self._write_failed("标记风险", exc)
+
+        self._write(triage.set_status, ids, status, handler=handler, label="标记风险", on_done=done, on_failure=failed)
         self.model.mark(rows, status, handler=handler)
         self.queue.go_to(
             rows[-1] + 1 if rows[-1] + 1 < self.model.rowCount() or self.model.canFetchMore() else rows[-1]
@@ -270,12 +318,12 @@ class RiskPage(BasePage):
         self.queue.focus_table()
         self.sig_triaged.emit(len(ids))
 
-    def _mark_again(self, flag_ids: list[int], status: str, handler: str | None) -> None:
-        """The queue was queried again before this triage was written (an analysis finished
-        meanwhile): its rows still show the old status, so mark them now."""
-        wanted = set(flag_ids)
-        rows = [i for i in range(self.model.rowCount()) if wanted & set(self.model.flag(i).flag_ids)]
-        self.model.mark(rows, status, handler=handler)
+    def _mark_again(self, item: _Triage) -> None:
+        """The queue shown may have been read before this triage was written (an analysis finished
+        meanwhile, or the load ran while the write waited its turn): mark its rows again."""
+        rows = [i for i in range(self.model.rowCount()) if item.flag_ids & set(self.model.flag(i).flag_ids)]
+        if rows:
+            self.model.mark(rows, item.status, handler=item.handler)
 
     def triage_matching(self, status: str) -> None:
         """Mark every flag the filter matches, after asking (it can be thousands); reload when done."""
@@ -328,6 +376,7 @@ class RiskPage(BasePage):
         *args: object,
         label: str,
         on_done: Callable[[OpChanges], None] | None = None,
+        on_failure: Callable[[BaseException], None] | None = None,
         **kwargs: object,
     ) -> None:
         """Queue ``op`` on the window's one writer, quietly (no progress dialog)."""
@@ -338,7 +387,7 @@ class RiskPage(BasePage):
             label=label,
             origin=self.key,
             on_done=on_done,
-            on_failure=lambda exc: self._write_failed(label, exc),
+            on_failure=on_failure or (lambda exc: self._write_failed(label, exc)),
             progress=False,
             **kwargs,
         )

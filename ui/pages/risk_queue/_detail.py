@@ -4,6 +4,10 @@ It shows data the page hands it and reports the reviewer's actions as
 signals (``sig_triage(status)``, ``sig_save_note(note)``,
 ``sig_open_session(session_id, message_id)`` for 「在会话中打开」); it never
 writes to the store itself.
+
+The sentiment chart (most of the cost of showing a conversation) is drawn on
+the next turn of the event loop: a reviewer holding J moves on at once, and
+only the conversation they stop on gets its chart.
 """
 
 from __future__ import annotations
@@ -125,6 +129,11 @@ class FlagDetailWidget(QWidget):
         self.header.setTextFormat(Qt.TextFormat.RichText)
         self.view = ConversationViewWidget(self)
         self.chart = CompactChartWidget(CHART_HEIGHT, "", self)
+        self._chart_data: tuple[list[tuple[int, float]], list[int]] | None = None  # (points, marked) to draw
+        self._chart_timer = QTimer(self)
+        self._chart_timer.setSingleShot(True)
+        self._chart_timer.setInterval(0)
+        self._chart_timer.timeout.connect(self._draw_chart)
         self.orders = QLabel(self)
         self.orders.setWordWrap(True)
         self.orders.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -170,6 +179,7 @@ class FlagDetailWidget(QWidget):
         self.flag = None
         self.header.setText(escape(text) if text else "<span style='color:gray'>未选中风险</span>")
         self.view.clear_view()
+        self._drop_chart()
         self.chart.clear("")
         self.chart.hide()
         self.orders.clear()
@@ -188,13 +198,29 @@ class FlagDetailWidget(QWidget):
         if flag.target_type == "session" and isinstance(flag.evidence, dict) and "seq" in flag.evidence:
             marked.append(int(flag.evidence["seq"]))
         self.chart.show()
-        self.chart.set_figure(sentiment_figure(points, marked))
+        self._chart_data = (points, marked)
+        self._chart_timer.start()  # restarted by the next row: only the last one is drawn
+
+    def chart_pending(self) -> bool:
+        """The sentiment chart of the shown conversation is not drawn yet (next event loop turn)."""
+        return self._chart_data is not None
+
+    def _draw_chart(self) -> None:
+        if self._chart_data is not None:
+            points, marked = self._chart_data
+            self._chart_data = None
+            self.chart.set_figure(sentiment_figure(points, marked))
+
+    def _drop_chart(self) -> None:
+        self._chart_timer.stop()
+        self._chart_data = None
 
     def show_review(self, flag: FlagRow, review: ReviewText, orders: OrderLink) -> None:
         self._show_flag(flag, orders)
         self._session_target = None
         self.open_session_button.setEnabled(False)  # a review has no conversation
         self.view.show_review(review, flag)
+        self._drop_chart()
         self.chart.hide()  # a review is one text: there is no conversation to chart
 
     def _show_flag(self, flag: FlagRow, orders: OrderLink) -> None:

@@ -2,11 +2,16 @@
 
 The widgets are the single source of truth (:meth:`RiskFilterBarWidget.filter`
 reads them); :meth:`set_filter` writes them with signals blocked and then
-announces the new filter once, so a chart click runs one query.
+announces the new filter once, so a chart click runs one query. Before the
+page's first load has offered the categories, agents and shops (it reads them
+in the background), a category, agent or shop set by :meth:`set_filter` is
+kept aside, counted in :meth:`filter`, and selected once :meth:`set_options`
+lists it.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -35,6 +40,8 @@ class RiskFilterBarWidget(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._offered = False  # set_options was called: the combos list what exists
+        self._waiting: dict[str, Any] = {}  # FlagFilter field -> value set before the combos listed it
         self.level = filter_combo(self, [(t, v) for t, v in LEVEL_CHOICES], 84)
         self.category = filter_combo(self, [("全部类别", None)], 118)
         self.status = filter_combo(self, [(t, v) for t, v in STATUS_CHOICES], 96)
@@ -63,7 +70,7 @@ class RiskFilterBarWidget(QWidget):
 
     def filter(self) -> FlagFilter:
         date_from, date_to = self.dates.span()
-        return FlagFilter(
+        flt = FlagFilter(
             levels=_values(self.level.currentData()),
             categories=(self.category.currentData(),) if self.category.currentData() else (),
             statuses=_values(self.status.currentData()),
@@ -72,6 +79,7 @@ class RiskFilterBarWidget(QWidget):
             date_from=date_from,
             date_to=date_to,
         )
+        return replace(flt, **self._waiting) if self._waiting else flt
 
     def sort_key(self) -> str:
         return str(self.sort.currentData())
@@ -79,10 +87,12 @@ class RiskFilterBarWidget(QWidget):
     def set_filter(self, flt: FlagFilter) -> None:
         """Show ``flt`` in the widgets, then announce it once."""
         select_data(self.level, "+".join(lv for lv in LEVELS if lv in flt.levels))
-        select_data(self.category, flt.categories[0] if flt.categories else None)
         select_data(self.status, "+".join(s for s in STATUSES if s in flt.statuses))
-        select_data(self.agent, flt.agent)
-        select_data(self.shop, flt.shop_id)
+        self._waiting = {}
+        for field, combo, value in self._offered_fields(flt):
+            select_data(combo, value)
+            if not self._offered and value is not None and combo.currentData() != value:
+                self._waiting[field] = (value,) if field == "categories" else value
         self.dates.set_span(flt.date_from, flt.date_to)
         self._emit()
 
@@ -92,6 +102,19 @@ class RiskFilterBarWidget(QWidget):
         refill_combo(self.agent, [(short_agent(a), a) for a in options.agents], tooltip=str)  # the full 店铺:子账号
         refill_combo(self.shop, [(f"{name}（{PLATFORMS.get(p, p)}）", sid) for sid, name, p in options.shops])
         self.dates.offer(options.first_day, options.last_day)
+        self._offered = True
+        waiting, self._waiting = self._waiting, {}
+        for _field, combo, value in self._offered_fields(FlagFilter(**waiting)):
+            if value is not None:
+                select_data(combo, value)
+
+    def _offered_fields(self, flt: FlagFilter) -> list[tuple[str, Any, Any]]:
+        """(field, combo, value) of the fields whose choices come from :meth:`set_options`."""
+        return [
+            ("categories", self.category, flt.categories[0] if flt.categories else None),
+            ("agent", self.agent, flt.agent),
+            ("shop_id", self.shop, flt.shop_id),
+        ]
 
     # --- internals -------------------------------------------------------------------
 

@@ -24,6 +24,16 @@ def _settle(app: object, rounds: int = 20) -> None:
         time.sleep(0.02)
 
 
+def _wait_loaded(app: object, page: object, timeout: float = 60.0) -> None:
+    """Until the page's background query has been shown (the queue loads off the GUI thread)."""
+    import time
+
+    end = time.monotonic() + timeout
+    while page.ctx.jobs.current(page.key) is not None and time.monotonic() < end:  # type: ignore[attr-defined]
+        app.processEvents()  # type: ignore[attr-defined]
+        time.sleep(0.01)
+
+
 def _pick_row(page: object) -> int:
     """A 高 chat flag in a busy session with a linked order (the richest detail view)."""
     model, repo = page.model, page.repo  # type: ignore[attr-defined]
@@ -44,6 +54,7 @@ def render(db_path: Path, out: Path) -> Path:
     from ui.screenshot import page_window, save_window
 
     with page_window(db_path, "risk", SIZE) as (app, window, page):
+        _wait_loaded(app, page)
         _settle(app)
         page.queue.go_to(_pick_row(page))
         page.queue.focus_table()
