@@ -354,16 +354,53 @@ def test_build_pins_satisfy_every_runtime_range_of_pyproject() -> None:
 
 
 def test_modules_left_out_of_the_frozen_program_are_never_imported_by_it() -> None:
-    """build.spec excludes snownlp and sqlite-utils: safe only while the app's own code never imports them."""
+    """build.spec excludes snownlp, sqlite-utils, rich, Qt's network and D-Bus bindings and Pillow's AVIF, WebP,
+    colour-management and Tk extensions: safe only while the app's own code never imports them."""
     spec = (ROOT / "build.spec").read_text(encoding="utf-8")
-    pattern = re.compile(r"^\s*(?:import|from)\s+(snownlp|sqlite_utils|sqlite_fts4|pygments)\b", re.M)
-    for module in ("snownlp", "sqlite_utils"):
+    left_out = (
+        "snownlp",
+        "sqlite_utils",
+        "rich",
+        "PySide6.QtNetwork",
+        "PySide6.QtDBus",
+        "PIL._avif",
+        "PIL._webp",
+        "PIL._imagingcms",
+        "PIL._imagingtk",
+    )
+    for module in left_out:
         assert f'"{module}"' in spec
+    pattern = re.compile(
+        r"^\s*(?:import|from)\s+(snownlp|sqlite_utils|sqlite_fts4|pygments|rich|markdown_it"
+        r"|PySide6\.Qt(?:Network|DBus)|PIL\.(?:_avif|_webp|_imagingcms|_imagingtk|ImageCms|ImageTk|AvifImagePlugin"
+        r"|WebPImagePlugin))\b|^\s*from\s+(?:PySide6|PIL)\s+import\s+[^#\n]*\b(QtNetwork|QtDBus|ImageCms|ImageTk)\b",
+        re.M,
+    )
     sources = [ROOT / "main.py", *(ROOT / "cxdesk").rglob("*.py"), *(ROOT / "ui").rglob("*.py")]
     found = [
         f"{p.relative_to(ROOT)}: {m.group(0).strip()}"
         for p in sources
         for m in pattern.finditer(p.read_text(encoding="utf-8"))
+    ]
+    assert not found
+
+
+def test_the_frozen_program_ships_the_matplotlib_fonts_the_app_asks_for() -> None:
+    """build.spec leaves out matplotlib's DejaVu Serif and its AFM fonts (PDF core fonts): safe only while the
+    app's charts ask for sans-serif (its CJK font, then DejaVu Sans) and never for a serif family, core fonts,
+    AFM or another mathtext font set."""
+    spec = (ROOT / "build.spec").read_text(encoding="utf-8")
+    assert '"/DejaVuSerif" in dest' in spec and '"/fonts/afm/" in dest' in spec
+    fonts = (ROOT / "cxdesk" / "fonts.py").read_text(encoding="utf-8")
+    assert 'rcParams["font.family"] = "sans-serif"' in fonts
+    assert re.search(r'rcParams\["font.sans-serif"\] = \[CJK_FAMILY, "DejaVu Sans"\]', fonts)
+    pattern = re.compile(r"(?<!sans-)\bserif\b|use14corefonts|useafm|mathtext\.fontset", re.I)
+    sources = [ROOT / "main.py", *(ROOT / "cxdesk").rglob("*.py"), *(ROOT / "ui").rglob("*.py")]
+    found = [
+        f"{p.relative_to(ROOT)}:{n}: {line.strip()}"
+        for p in sources
+        for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+        if pattern.search(line)
     ]
     assert not found
 
