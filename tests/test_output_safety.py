@@ -249,3 +249,14 @@ def test_save_dialog_refuses_the_database(qtbot, seeded: Path, monkeypatch) -> N
     monkeypatch.setattr(QMessageBox, "warning", staticmethod(lambda *a, **k: warned.append(a[2])))
     assert ask_save_path(parent, "导出", "x.xlsx", "Excel (*.xlsx)", seeded) is None
     assert warned and "数据库" in warned[0]
+
+
+def test_cluster_of_a_file_with_only_a_header_says_so_and_writes_nothing(tmp_path: Path, capsys) -> None:
+    """A column export with no rows (e.g. faq-members of a store without FAQ) is a message, not a traceback."""
+    source = tmp_path / "空.csv"
+    source.write_text("session_id,text\n", encoding="utf-8-sig")
+    out = tmp_path / "out.csv"
+    code = main(["--db", str(tmp_path / "x.sqlite3"), "cluster", str(source), "--column", "text", "--out", str(out)])
+    assert code == 1
+    assert "没有数据行" in capsys.readouterr().err
+    assert not out.exists()

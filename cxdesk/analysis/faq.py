@@ -217,6 +217,8 @@ def cluster_file(
     frame = _read_table(path)
     if column not in frame.columns:
         raise CxdeskError(f"“{path}”中没有列“{column}”。现有的列：{'、'.join(map(str, frame.columns))}")
+    if frame.empty:
+        raise CxdeskError(f"“{path}”只有表头，没有数据行：没有可分组的文本，未写出“{out}”。")
     rules = FaqRules.load().with_preset(preset)
     result = cluster_texts(frame[column].tolist(), rules=rules, ctx=ctx, vectors=sentence_encoder(ctx))
     frame["cluster_id"] = result.labels
