@@ -65,6 +65,8 @@ class ClusterParams:
     consensus_min_agreement: float = 0.8
     assign_min_similarity: float = 0.35
     search_prune_above: int = 5_000
+    # Above this many distinct texts the neighbour search compares only within cells (faq_cluster); 0: always exact.
+    search_approx_above: int = 20_000
     search_max_df: float = 0.05
     centroid_terms: int = 300
     min_cluster_size: int = 2
