@@ -397,6 +397,9 @@ def run_faq_stage(ctx: JobContext, store, run_chunks: Callable, workers: int | N
             initializer=init_faq_worker,
             workers=workers,
         )
+        # Worker chunks arrive in completion order; the grouping (Louvain, the cells' k-means sample)
+        # follows row order, so restore the in-process order (sessions by id, each in its own order).
+        extracted.sort(key=lambda r: r[3])
         vectors = None
         if uses_vectors(rules):
             # Every question's vector (cached ones are only read): before the transaction below,
