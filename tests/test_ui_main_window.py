@@ -189,3 +189,33 @@ def test_the_gui_thread_reads_through_a_connection_that_cannot_write(qtbot, stor
     assert window.ops.wait_idle(20_000)
     assert page_store.counts().reviews == 1
     assert store.shops.all() and all(s.name != "不该写入" for s in store.shops.all())
+
+
+def test_a_file_only_operation_does_not_wait_behind_a_long_store_operation(qtbot, store: Store) -> None:
+    """设置's edits touch files only: they run beside the writer while an import holds it."""
+    import threading
+
+    from cxdesk.ops import WEIGHTS, files_only
+
+    release = threading.Event()
+    order: list[str] = []
+
+    def long_import(store: Store, ctx: object) -> OpChanges:
+        release.wait(20)
+        order.append("import")
+        return add_review_op(store, ctx)
+
+    @files_only
+    def save_weights(store: object, ctx: object) -> OpChanges:
+        order.append(f"weights on {store!r}")
+        return OpChanges.of("weights", WEIGHTS)
+
+    window = make_window(qtbot, store)
+    done: list[OpChanges] = []
+    window.ops.run(window, long_import, label="导入", progress=False)
+    window.ops.run(window, save_weights, label="保存权重", on_done=done.append, progress=False)
+    qtbot.waitUntil(lambda: bool(done), timeout=10_000)  # while the import still holds the writer
+    assert order == ["weights on None"] and window.ops.is_busy()
+    release.set()
+    assert window.ops.wait_idle(20_000)
+    assert order == ["weights on None", "import"] and window.store.counts().reviews == 1

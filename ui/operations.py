@@ -9,7 +9,10 @@ The runner queues the request and runs queued operations strictly one after anot
 background thread (through :class:`ui.workers.Job`, so progress, cancel and error dialogs
 behave as for every other job) on its own writer :class:`cxdesk.store.Store` — the only
 connection in the app that writes. Pages read through their own connections, so a page
-never waits for a write and the GUI never waits for a lock.
+never waits for a write and the GUI never waits for a lock. Operations marked
+:func:`cxdesk.ops.files_only` (设置's rules, weights and lexicon: files in the user's resources
+folder, never the store) start at once on a thread of their own, so a saved rule does not wait
+behind an hour-long import.
 
 When an operation returns, the runner emits :attr:`OpRunner.sig_op_done` with the
 :class:`cxdesk.ops.OpChanges` and the ``origin`` that asked for it; the main window hands
@@ -50,7 +53,7 @@ class _Request:
     job: Job | None = None
 
 
-def _call_on(store: Store, op: Callable[..., OpChanges]) -> Callable[..., OpChanges]:
+def _call_on(store: Store | None, op: Callable[..., OpChanges]) -> Callable[..., OpChanges]:
     """``fn(ctx, *args)`` for :class:`Job`: the operation on the writer's store."""
 
     def call(ctx: Any, *args: Any, **kwargs: Any) -> OpChanges:
@@ -82,6 +85,7 @@ class OpRunner(QObject):
         self._store: Store | None = None
         self._queue: deque[_Request] = deque()
         self._current: _Request | None = None
+        self._beside: list[_Request] = []  # file-only operations running beside the writer (cxdesk.ops.files_only)
         self._closed = False
         self._refused: str | None = None  # why writes are refused (the file was found damaged while open)
 
@@ -118,6 +122,9 @@ class OpRunner(QObject):
             req.on_failure.append(on_failure)
         if on_started is not None:
             req.on_started.append(on_started)
+        if getattr(op, "files_only", False):
+            self._start_beside(req)
+            return
         was_idle = not self.is_busy()
         self._queue.append(req)
         if was_idle:
@@ -131,7 +138,8 @@ class OpRunner(QObject):
             self._store.refuse_writes(reason)
 
     def is_busy(self) -> bool:
-        return self._current is not None or bool(self._queue)
+        """An operation is queued or running (on the writer or, for file-only ones, beside it)."""
+        return self._current is not None or bool(self._queue) or bool(self._beside)
 
     def current_job(self) -> Job | None:
         return self._current.job if self._current is not None else None
@@ -151,8 +159,9 @@ class OpRunner(QObject):
         self._closed = True
         self._queue.clear()
         ok = True
-        if self._current is not None and self._current.job is not None:
-            ok = self._current.job.wait(timeout_ms)
+        for req in [self._current, *self._beside]:
+            if req is not None and req.job is not None:
+                ok = req.job.wait(timeout_ms) and ok
         if self._store is not None:
             self._store.close()
             self._store = None
@@ -187,6 +196,22 @@ class OpRunner(QObject):
             job.on_failure(lambda exc, r=req: [cb(exc) for cb in r.on_failure])
         job.sig_finished.connect(lambda r=req: self._finished(r))
         req.job = job
+        for callback in req.on_started:
+            callback(job)
+        job.run()
+
+    def _start_beside(self, req: _Request) -> None:
+        """A file-only operation: it never touches the store, so it starts at once on its own thread
+        (``store=None``) instead of waiting behind an import on the writer."""
+        job = Job(req.parent, _call_on(None, req.op), *req.args, label=req.label, **req.kwargs)
+        if not req.progress:
+            job.without_progress_dialog()
+        job.on_success(lambda changes, r=req: self._succeeded(r, changes))
+        if req.on_failure:
+            job.on_failure(lambda exc, r=req: [cb(exc) for cb in r.on_failure])
+        job.sig_finished.connect(lambda r=req: self._beside.remove(r) if r in self._beside else None)
+        req.job = job
+        self._beside.append(req)
         for callback in req.on_started:
             callback(job)
         job.run()

@@ -43,6 +43,7 @@ __all__ = [
     "SHOPS",
     "WEIGHTS",
     "OpChanges",
+    "files_only",
     "run_op",
 ]
 
@@ -121,6 +122,14 @@ class OpChanges:
     @property
     def changed(self) -> bool:
         return bool(self.kinds)
+
+
+def files_only(op: Callable[..., OpChanges]) -> Callable[..., OpChanges]:
+    """Mark an operation that changes only files in the user's resources folder, never the store
+    (rules, weights, the aspect lexicon): it is called with ``store=None`` and the GUI runs it at
+    once beside the writer instead of queueing it behind a long import."""
+    op.files_only = True  # type: ignore[attr-defined]
+    return op
 
 
 def run_op(

@@ -15,13 +15,14 @@ loads the lexicon, changes it and saves it through :func:`save`.
 from __future__ import annotations
 
 from cxdesk.analysis.aspect_lexicon_edit import KINDS, MAIN, LexiconDraft, LexiconEditError
-from cxdesk.ops import LEXICON, OpChanges
+from cxdesk.ops import LEXICON, OpChanges, files_only
 from cxdesk.store import Store
 from cxdesk.tasks import JobContext
 
 SAVED = "已保存。下次「分析数据」时会按新词表重新读取全部评价（评价多时需要几分钟）。"
 
 
+@files_only
 def save(store: Store | None, ctx: JobContext, draft: LexiconDraft, *, summary: str = SAVED) -> OpChanges:
     """Write the user's copies of ``draft`` (which is then marked saved); ``value``: the paths written or removed.
 
@@ -33,6 +34,7 @@ def save(store: Store | None, ctx: JobContext, draft: LexiconDraft, *, summary: 
     return OpChanges.of("lexicon_save", LEXICON, summary=summary, value=touched)
 
 
+@files_only
 def restore(store: Store | None, ctx: JobContext) -> OpChanges:
     """Delete the user's copies (the shipped lexicon again); ``value``: the paths deleted."""
     from cxdesk.analysis.aspect_lexicon_edit import restore_defaults
@@ -52,6 +54,7 @@ def pack_file(draft: LexiconDraft, name: str) -> str:
     raise LexiconEditError(f"没有类目词表「{name}」（现有：{known}）")
 
 
+@files_only
 def set_pack(store: Store | None, ctx: JobContext, pack: str, on: bool) -> OpChanges:
     """Turn a category pack (named by category or file) on or off, and save."""
     from cxdesk.analysis.aspect_lexicon_edit import load_draft
@@ -62,6 +65,7 @@ def set_pack(store: Store | None, ctx: JobContext, pack: str, on: bool) -> OpCha
     return save(store, ctx, draft, summary=f"「{draft.category(file)}」类目词表已{'开启' if on else '关闭'}")
 
 
+@files_only
 def add_word(
     store: Store | None, ctx: JobContext, aspect: str, kind: str, word: str, *, pack: str | None = None
 ) -> OpChanges:
@@ -74,6 +78,7 @@ def add_word(
     return save(store, ctx, draft, summary=f"已把「{word}」添加为「{aspect}」的{KINDS[kind]}")
 
 
+@files_only
 def remove_word(
     store: Store | None, ctx: JobContext, aspect: str, kind: str, word: str, *, pack: str | None = None
 ) -> OpChanges:

@@ -11,11 +11,12 @@ marked now, hence ``RULES`` alone.
 
 from __future__ import annotations
 
-from cxdesk.ops import RULES, OpChanges
+from cxdesk.ops import RULES, OpChanges, files_only
 from cxdesk.store import Store
 from cxdesk.tasks import JobContext
 
 
+@files_only
 def save_user_rule(store: Store | None, ctx: JobContext, rule: dict) -> OpChanges:
     """Add or replace (by id) one user rule; ``value``: the checked :class:`Rule` (its id has the ``user.`` prefix).
 
@@ -27,6 +28,7 @@ def save_user_rule(store: Store | None, ctx: JobContext, rule: dict) -> OpChange
     return OpChanges.of("save_user_rule", RULES, summary=f"已保存自定义规则「{saved.id}」", value=saved)
 
 
+@files_only
 def delete_user_rule(store: Store | None, ctx: JobContext, rule_id: str) -> OpChanges:
     """Delete one user rule; flags it raised stay. ``value``: whether there was such a rule."""
     from cxdesk.analysis.risk_rules import delete_user_rule as delete

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from cxdesk.ops import WEIGHTS, OpChanges
+from cxdesk.ops import WEIGHTS, OpChanges, files_only
 from cxdesk.store import Store
 from cxdesk.tasks import JobContext
 
 
+@files_only
 def save(store: Store | None, ctx: JobContext, weights: Mapping[str, float]) -> OpChanges:
     """Write the composite weights (every other setting of the user's copy stays); ``value``: the file written."""
     from cxdesk.analysis.capability_config import save_weights
@@ -24,6 +25,7 @@ def save(store: Store | None, ctx: JobContext, weights: Mapping[str, float]) -> 
     return OpChanges.of("save_weights", WEIGHTS, summary="客服能力模型权重已保存", value=path)
 
 
+@files_only
 def reset(store: Store | None, ctx: JobContext) -> OpChanges:
     """Back to the shipped weights (anything else the user changed in their copy stays)."""
     from cxdesk.analysis.capability_config import reset_weights, user_config_path

@@ -1,12 +1,13 @@
 """Run one of 设置's operations on the window's writer and wait for its outcome.
 
 设置's editors (自定义风险规则, 评价方面词表, 客服能力模型权重) change files in the user's
-resources folder through :mod:`cxdesk.ops` (rules, lexicon, weights), queued on the one
-writer like every write (:class:`ui.operations.OpRunner`). Unlike a triage keystroke,
+resources folder through :mod:`cxdesk.ops` (rules, lexicon, weights), run by the window's
+:class:`ui.operations.OpRunner` — at once, beside the writer, as they never touch the store
+(:func:`cxdesk.ops.files_only`). Unlike a triage keystroke,
 the editor must know at once whether the change was accepted: a refused rule keeps its
 dialog open with the reason. :func:`run_and_wait` queues the operation, lets the event
-loop run (the window stays live; the editor is disabled, with a wait cursor, as the
-operation may be queued behind another) until that operation has finished, and returns
+loop run (the window stays live; the editor is disabled, with a wait cursor) until that
+operation has finished, and returns
 its :class:`cxdesk.ops.OpChanges` or raises its error; the writer announces the change
 to every page as usual before this returns. These operations only touch files, so an
 editor used on its own (no runner: previews, widget tests) runs the same operation
