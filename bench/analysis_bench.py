@@ -144,6 +144,8 @@ def main() -> int:
             shutil.copyfile(db, args.keep)
             print(f"analysed database kept as {args.keep}")
     rows = args.messages + args.reviews
+    if args.snownlp_sample <= 0:  # the naive reference was not asked for
+        return 0
     rate = snownlp_reference(chats + reviews, args.snownlp_sample)
     print(
         f"naive SnowNLP(text).sentiments per row: {rate:,.0f} texts/s on a {args.snownlp_sample}-text sample "
