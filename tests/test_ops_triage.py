@@ -2,30 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
 from cxdesk.ops import FLAGS, RISK_SCORES, SESSION_NOTES, run_op, session_review, triage
-from cxdesk.store import Store, open_store
+from cxdesk.store import Store
 from cxdesk.store.risk_queue import FlagFilter
-from test_risk_queue_store import build_flagged_db
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("opstriage") / "template.sqlite3"
-    build_flagged_db(path)
-    return path
-
-
-@pytest.fixture
-def flagged(template: Path, tmp_path: Path):
-    path = tmp_path / "risk.sqlite3"
-    path.write_bytes(template.read_bytes())
-    s = open_store(path)
-    yield s
-    s.close()
+from test_risk_queue_store import flagged, template  # noqa: F401  (fixtures: the flagged store, a copy per test)
 
 
 def _items(store: Store) -> dict[tuple[str, int], tuple[int, ...]]:

@@ -117,12 +117,18 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def store(template: Path, tmp_path: Path):
-    path = tmp_path / "q.sqlite3"
+def flagged(template: Path, tmp_path: Path):
+    """A copy of the flagged store for one test (test_ui_risk and test_ops_triage use it too)."""
+    path = tmp_path / "risk.sqlite3"
     path.write_bytes(template.read_bytes())
     s = open_store(path)
     yield s
     s.close()
+
+
+@pytest.fixture
+def store(flagged: Store) -> Store:
+    return flagged
 
 
 def _rules(rows) -> set[str]:

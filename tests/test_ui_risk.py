@@ -2,37 +2,20 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QItemSelectionModel, Qt
 
 from cxdesk.ops import FLAGS
-from cxdesk.store import Store, open_store
+from cxdesk.store import Store
 from cxdesk.store.risk_queue import FlagFilter
 from store_helpers import add_review
-from test_risk_queue_store import build_flagged_db
+from test_risk_queue_store import flagged, template  # noqa: F401  (fixtures: the flagged store, a copy per test)
 from ui.app import create_main_window
 from ui.main_window import MainWindow
 from ui.models.flag_queue_model import excerpt
 from ui.testing import no_leftover_jobs  # noqa: F401  (autouse fixture)
 from ui.widgets.conversation_view import CURRENT_MARK, OTHER_MARK, highlight
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("riskui") / "template.sqlite3"
-    build_flagged_db(path)
-    return path
-
-
-@pytest.fixture
-def flagged(template: Path, tmp_path: Path):
-    path = tmp_path / "risk.sqlite3"
-    path.write_bytes(template.read_bytes())
-    s = open_store(path)
-    yield s
-    s.close()
 
 
 @pytest.fixture
