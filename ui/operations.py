@@ -188,30 +188,24 @@ class OpRunner(QObject):
             self._fail(req, exc)
             self._next()
             return
+        self._start(req, store, lambda r=req: self._finished(r))
+
+    def _start_beside(self, req: _Request) -> None:
+        """A file-only operation: it never touches the store, so it starts at once on its own thread
+        (``store=None``) instead of waiting behind an import on the writer."""
+        self._beside.append(req)
+        self._start(req, None, lambda r=req: self._beside.remove(r) if r in self._beside else None)
+
+    def _start(self, req: _Request, store: Store | None, finished: Callable[[], None]) -> None:
+        """Run ``req`` as a :class:`Job` on ``store``; ``finished()`` when it has ended, whatever the outcome."""
         job = Job(req.parent, _call_on(store, req.op), *req.args, label=req.label, **req.kwargs)
         if not req.progress:
             job.without_progress_dialog()
         job.on_success(lambda changes, r=req: self._succeeded(r, changes))
         if req.on_failure:
             job.on_failure(lambda exc, r=req: [cb(exc) for cb in r.on_failure])
-        job.sig_finished.connect(lambda r=req: self._finished(r))
+        job.sig_finished.connect(finished)
         req.job = job
-        for callback in req.on_started:
-            callback(job)
-        job.run()
-
-    def _start_beside(self, req: _Request) -> None:
-        """A file-only operation: it never touches the store, so it starts at once on its own thread
-        (``store=None``) instead of waiting behind an import on the writer."""
-        job = Job(req.parent, _call_on(None, req.op), *req.args, label=req.label, **req.kwargs)
-        if not req.progress:
-            job.without_progress_dialog()
-        job.on_success(lambda changes, r=req: self._succeeded(r, changes))
-        if req.on_failure:
-            job.on_failure(lambda exc, r=req: [cb(exc) for cb in r.on_failure])
-        job.sig_finished.connect(lambda r=req: self._beside.remove(r) if r in self._beside else None)
-        req.job = job
-        self._beside.append(req)
         for callback in req.on_started:
             callback(job)
         job.run()
