@@ -55,7 +55,6 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _show(store: object, counts: object) -> None:
-    from cxdesk.ops.buyer_data import repo_of
     from cxdesk.store.buyer_data import COUNT_LABELS
 
     print(counts.describe())  # type: ignore[attr-defined]
@@ -64,7 +63,7 @@ def _show(store: object, counts: object) -> None:
     for key, label in COUNT_LABELS:
         print(f"  {label:<12}{getattr(counts, key):>8}")
     if counts.shop_id is None:  # type: ignore[attr-defined]
-        shops = repo_of(store).shops_of(counts.nick)  # type: ignore[attr-defined]
+        shops = store.buyer_data.shops_of(counts.nick)
         print("  所在店铺：" + "、".join(f"{name}（编号 {sid}）" for sid, _, name in shops))
 
 

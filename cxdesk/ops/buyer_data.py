@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from cxdesk.ops import ANALYSIS, BUYERS, CHATS, FAQ, FLAGS, ORDERS, REVIEWS, RISK_SCORES, SESSION_NOTES, OpChanges
 from cxdesk.store import Store
-from cxdesk.store.buyer_data import BuyerDataCounts, BuyerDataRepo
+from cxdesk.store.buyer_data import BuyerDataCounts
 from cxdesk.tasks import JobContext
 
 # count field -> the kind of data a page watches
@@ -31,10 +31,6 @@ _KINDS = {
 }
 
 
-def repo_of(store: Store) -> BuyerDataRepo:
-    return store.buyer_data
-
-
 def _nick(nick: str) -> str:
     from cxdesk.errors import CxdeskError
 
@@ -46,7 +42,7 @@ def _nick(nick: str) -> str:
 
 def preview(store: Store, ctx: JobContext, nick: str, *, shop_id: int | None = None) -> OpChanges:
     """Count what :func:`delete` would delete; changes nothing. ``value``: :class:`BuyerDataCounts`."""
-    counts = repo_of(store).preview(_nick(nick), shop_id)
+    counts = store.buyer_data.preview(_nick(nick), shop_id)
     return OpChanges("buyer_preview", summary=counts.describe(), value=counts)
 
 
@@ -54,7 +50,7 @@ def delete(store: Store, ctx: JobContext, nick: str, *, shop_id: int | None = No
     """Delete every row of buyer ``nick`` (in shop ``shop_id``, or in all shops) and everything derived
     from it. ``value``: the :class:`BuyerDataCounts` deleted."""
     nick = _nick(nick)
-    repo = repo_of(store)
+    repo = store.buyer_data
     ctx.progress(0, 0, f"正在删除买家“{nick}”的数据")
     with repo.overwriting_deleted(), store.transaction():
         texts = repo.texts(nick, shop_id)
@@ -84,7 +80,7 @@ def _purge_search_index(store: Store, kind: str, ids: Sequence[int]) -> None:
     if state is not None and state[1] != TOKENIZER_VERSION:
         repo.clear(kind)  # built by another tokenizer: the next analysis rebuilds it anyway
         return
-    rows = repo_of(store).purge_rows(kind, ids)
+    rows = store.buyer_data.purge_rows(kind, ids)
     if rows:
         repo.remove(kind, tokenised(kind, rows))
         repo.drop_purged(kind, [r[0] for r in rows])
