@@ -239,3 +239,96 @@ def test_new_review_sentiment_rescans_review_flags(tmp_path: Path) -> None:
     with open_store(db) as store:
         run_risk_stage(TaskContext(), store, _run_chunks, 1)
     assert quality_flags() == 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "坏了一个，联系售后，当天就把这个的钱退我了，味道还可以",
+        "当时有点坏了，不过服务很到位，解决了问题。",
+        "运来就有一个烂了！不过京东服务就是好，拍照申请，一个小时左右就回电话处理了妥当了！",
+        "屏幕碎了，联系客服后补发了，新的很好",
+        "味道还可以，就是有一个坏了一点点，正常现象",
+    ],
+)
+def test_a_problem_settled_or_accepted_in_the_buyers_words_is_no_quality_flag(pack, text: str) -> None:
+    assert "质量/假货" not in _cats(pack, text)
+    assert "质量/假货" not in _cats(pack, text, "buyer")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "坏了一个，什么时候补发了吗？",  # a question
+        "烂了两箱，说重新发了，结果还是一样坏掉的",  # the remedy failed
+        "坏了，客服说补发了，至今没收到",
+        "坏了，到现在也没解决了问题",  # negated
+        "之前出问题都是客服给解决了，这次又烂了好几个",  # the marker is before the trigger
+        "12个有六个坏了，跟客服沟通后退了10块",  # a partial refund is no marker
+        "都烂了。 退了20元券 有什么用",
+    ],
+)
+def test_an_unsettled_or_failed_remedy_keeps_the_quality_flag(pack, text: str) -> None:
+    assert "质量/假货" in _cats(pack, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "真不好意思！！！因为电脑坏了，昨天才维修好，所以今天才给您付款。",
+        "因为手机坏了，所以现在才评价",
+        "原来用的热水器坏了，换上了这个，好用多了",
+        "以前贪便宜买些便宜的牛仔裤，没穿多久就烂了。希望它可以耐穿点。",
+    ],
+)
+def test_damage_to_another_or_an_earlier_item_is_no_quality_flag(pack, text: str) -> None:
+    assert "质量/假货" not in _cats(pack, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "以前买的都很好，这次收到就坏了",  # this purchase
+        "以前一直用这个牌子，这次的也坏了",
+        "因为包装太差，坏了三个",  # 因为 gives the cause, no late payment or review
+        "原装的充电器坏了，换了一个也不行",  # the charger that came with it
+    ],
+)
+def test_damage_to_this_purchase_still_flags(pack, text: str) -> None:
+    assert "质量/假货" in _cats(pack, text)
+
+
+def _levels(pack, text: str, role: str = "review", calm: bool = False) -> dict[str, str]:
+    return {h.category: h.level for h in pack.match(text, role, calm=calm)}
+
+
+def test_a_doubt_in_an_unhappy_review_or_a_chat_is_one_level_below_a_claim(pack) -> None:
+    assert _levels(pack, "洗了头痒，不知道是不是正品")["质量/假货"] == "中"  # asked, not claimed
+    assert _levels(pack, "不知道是否假货，洗了头痒", "buyer")["质量/假货"] == "中"
+    assert _levels(pack, "没什么味道，不知道是坏了还是没成熟")["质量/假货"] == "低"
+    assert _levels(pack, "洗了头痒，肯定是假货")["质量/假货"] == "高"  # a claim keeps the rule's level
+    assert _levels(pack, "收到就坏了")["质量/假货"] == "中"
+    assert "质量/假货" not in _levels(pack, "还没用，不知道是不是正品", calm=True)  # calm: no flag at all
+
+
+@pytest.mark.parametrize(
+    "text, level",
+    [
+        ("严重怀疑是不是正品，洗了头痒", "高"),  # a suspicion, not a doubt
+        ("京东你是不是卖假货", "高"),  # a reproach
+        ("手机没法充电，不知道是哪里坏了", "中"),  # broken for sure; only where is unknown
+    ],
+)
+def test_a_suspicion_or_an_unknown_cause_is_no_doubt(pack, text: str, level: str) -> None:
+    assert _levels(pack, text)["质量/假货"] == level
+    assert "质量/假货" in _levels(pack, text, calm=True)
+
+
+def test_a_doubt_level_must_be_a_level() -> None:
+    from cxdesk.analysis.risk_rules import RuleError, _rule_from
+
+    rule = {"id": "x", "level": "高", "applies_to": ["review"], "words": ["假货"], "hypothetical": True}
+    assert _rule_from({**rule, "doubt_level": "中"}, "t").doubt_level == "中"
+    assert _rule_from(rule, "t").doubt_level == ""
+    with pytest.raises(RuleError, match="doubt_level"):
+        _rule_from({**rule, "doubt_level": "很低"}, "t")

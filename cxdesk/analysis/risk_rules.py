@@ -6,7 +6,9 @@ an id, a category, a level (高/中/低), the roles it applies to (buyer, agent,
 review), trigger words and optional regular expressions, exclusion phrases,
 and whether a negation right before a trigger cancels it ("不会给差评", "无破损"), or a
 fear/doubt marker earlier in its clause ("怕坏了", ``hypothetical``), or a match of one of
-its ``exclude_patterns`` around it ("给小孩摔坏了", "垃圾袋").
+its ``exclude_patterns`` around it ("给小孩摔坏了", "垃圾袋"), or the buyer saying after it that
+it was put right or is fine as it is ("…当天就把钱退我了", "正常现象", ``resolvable``); a doubt
+(不知道是不是正品) in an unhappy review is a hit at the rule's ``doubt_level``.
 Word-aware rules (辱骂) count a trigger only as a whole word and never inside an
 allow-listed phrase ("滚" not in "财源滚滚"); rules marked ``skip_in_praise`` do
 not fire in reviews that praise their product: see :mod:`cxdesk.analysis.risk_words`.
@@ -37,7 +39,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from cxdesk.analysis.risk_words import WordAware, hypothetical, read_phrases, state_negated
+from cxdesk.analysis.risk_words import WordAware, hypothetical, read_phrases, resolved, state_negated
 from cxdesk.analysis.rule_patterns import (  # noqa: F401  (RuleError, check_pattern: this module's API)
     RuleError,
     RulePattern,
@@ -71,6 +73,8 @@ class Rule:
     skip_in_praise: bool = False  # no hit in a review that praises its product (risk_words.praises)
     exclude_patterns: tuple[str, ...] = ()  # RE2 patterns: a hit inside a match does not count (摔坏了 by a child)
     hypothetical: bool = False  # a fear/doubt/condition marker earlier in the clause cancels a hit (怕坏了)
+    resolvable: bool = False  # a "settled" marker after the hit cancels it (…补发了, 正常现象: risk_words.resolved)
+    doubt_level: str = ""  # level of a hit under a doubt (不知道是不是正品) that is not cancelled; "" = the rule's
 
 
 @dataclass(frozen=True)
@@ -147,6 +151,9 @@ def _rule_from(d: dict, source: str) -> Rule:
         check_pattern(p, rid)
     if not words and not patterns:
         raise RuleError(f"规则 {rid} 没有触发词也没有正则")
+    doubt_level = d.get("doubt_level") or ""
+    if doubt_level and doubt_level not in LEVELS:
+        raise RuleError(f"规则 {rid} 的 doubt_level“{doubt_level}”无效，应为 高/中/低")
     return Rule(
         rid,
         str(d.get("category") or "其他"),
@@ -160,6 +167,8 @@ def _rule_from(d: dict, source: str) -> Rule:
         bool(d.get("skip_in_praise", False)),
         exclude_patterns,
         bool(d.get("hypothetical", False)),
+        bool(d.get("resolvable", False)),
+        str(doubt_level),
     )
 
 
@@ -180,6 +189,9 @@ class RulePack:
         hypothetical_markers: tuple[str, ...] = (),
         hypothetical_not: tuple[str, ...] = (),
         doubt_markers: tuple[str, ...] = (),
+        doubt_not: tuple[str, ...] = (),
+        resolved_markers: tuple[str, ...] = (),
+        resolved_undo: tuple[str, ...] = (),
     ) -> None:
         ids = [r.id for r in rules]
         dupes = sorted({i for i in ids if ids.count(i) > 1})
@@ -195,6 +207,9 @@ class RulePack:
         self._hypothetical = tuple(sorted(set(hypothetical_markers), key=len, reverse=True))
         self._hypothetical_not = tuple(sorted(set(hypothetical_not), key=len, reverse=True))
         self._doubt = tuple(sorted(set(doubt_markers), key=len, reverse=True))
+        self._doubt_not = tuple(sorted(set(doubt_not), key=len, reverse=True))
+        self._resolved = tuple(sorted(set(resolved_markers), key=len, reverse=True))
+        self._resolved_undo = tuple(sorted(set(resolved_undo), key=len, reverse=True))
         self._exclude_rx = {
             r.id: tuple(check_pattern(p, r.id) for p in r.exclude_patterns) for r in rules if r.exclude_patterns
         }
@@ -226,7 +241,8 @@ class RulePack:
         ``skip_in_praise`` do not fire; see :func:`cxdesk.analysis.risk_words.praises`).
         ``calm``: a review not read as negative (:func:`cxdesk.analysis.risk_words.calm`; praise
         is calm too): a doubt (the pack's ``doubt_markers``: 不知道是不是正品) cancels a
-        ``hypothetical`` rule's hit.
+        ``hypothetical`` rule's hit; in a text that is not calm, the hit gets the rule's
+        ``doubt_level`` (when it has one).
         """
         if not text:
             return []
@@ -261,7 +277,10 @@ class RulePack:
                 or self._cancelled(rule, work, start, end, praise or calm)
             ):
                 continue
-            found[rule.id] = Hit(rule.id, rule.category, rule.level, start, end, text[start:end])
+            level = rule.level
+            if rule.doubt_level and rule.hypothetical and hypothetical(work, end, self._doubt, self._doubt_not):
+                level = rule.doubt_level  # a doubt in a text that is not calm: asked, not claimed
+            found[rule.id] = Hit(rule.id, rule.category, level, start, end, text[start:end])
         return sorted(found.values(), key=lambda h: (h.start, h.rule_id))
 
     def _cancelled(self, rule: Rule, work: str, start: int, end: int, calm: bool = False) -> bool:
@@ -275,7 +294,11 @@ class RulePack:
                 return True
         if rule.hypothetical and (
             hypothetical(work, start, self._hypothetical, self._hypothetical_not)
-            or (calm and hypothetical(work, end, self._doubt, ()))
+            or (calm and hypothetical(work, end, self._doubt, self._doubt_not))
+        ):
+            return True
+        if rule.resolvable and resolved(
+            work, end, self._resolved, self._resolved_undo, self._state_negators, self._fillers
         ):
             return True
         if rule.negatable:
@@ -376,6 +399,9 @@ NEGATION_LISTS = (
     "hypothetical_markers",
     "hypothetical_not",
     "doubt_markers",
+    "doubt_not",
+    "resolved_markers",
+    "resolved_undo",
 )
 
 
@@ -438,6 +464,9 @@ def load_pack() -> RulePack:
         hypothetical_markers=tuple(negation["hypothetical_markers"]),
         hypothetical_not=tuple(negation["hypothetical_not"]),
         doubt_markers=tuple(negation["doubt_markers"]),
+        doubt_not=tuple(negation["doubt_not"]),
+        resolved_markers=tuple(negation["resolved_markers"]),
+        resolved_undo=tuple(negation["resolved_undo"]),
     )
 
 

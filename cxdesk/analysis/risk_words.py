@@ -1,4 +1,4 @@
-"""Word-level checks of risk rule hits: abusive words as words, negation, fear and doubt, praise.
+"""Word-level checks of risk rule hits: abusive words as words, negation, fear and doubt, settled problems, praise.
 
 Checks the rule pack (:mod:`cxdesk.analysis.risk_rules`) applies after a trigger word matched:
 
@@ -27,6 +27,18 @@ Checks the rule pack (:mod:`cxdesk.analysis.risk_rules`) applies after a trigger
   pack's ``doubt_markers``: 不知道是不是正品, 会不会是假货) cancels the hit only in a review not
   read as negative (:func:`calm`): in an unhappy review it is the buyer's suspicion. Threat
   rules are not marked: 「如果再不处理就投诉」 is a threat.
+- **Settled in the buyer's own words** (rules marked ``"resolvable": true``, 商品损坏): a marker of
+  the pack's ``resolved_markers`` after the trigger, at most :data:`RESOLVED_WINDOW` characters on
+  (clauses and sentences may lie between), cancels the hit — the shop already put it right
+  (「坏了一个，联系售后，当天就把钱退我了」, 「不过服务很到位，解决了问题」, 「又给补发了」) or the
+  buyer accepts it as it is (「有一个坏了一点点，正常现象」, 「不影响使用」). Not when the marker
+  is negated (没解决了问题) or followed, in the same sentence and within
+  :data:`RESOLVED_UNDO_WINDOW` characters, by one of the pack's ``resolved_undo`` (补发了吗, 补发了，
+  还是坏的, 说补发了，至今没收到): the problem goes on. A partial refund or a coupon (退了10块,
+  给了三元券) is no marker: the buyer may or may not be content with it.
+- **Doubt level** (rules with a ``doubt_level``): a doubt (``doubt_markers``) in a review read
+  as negative, or in a chat, is a hit at that level instead of the rule's own (不知道是不是正品 in an
+  unhappy review is 低, not 高: the buyer asks, but does not claim a fake).
 - **Rule excludes** (``exclude`` phrases, RE2 ``exclude_patterns``, in the rule pack): a hit
   inside a compound or a known harmless phrase does not count — 垃圾袋 / 垃圾桶 (but 扔进垃圾桶),
   累坏了, 心都碎了, 2020年过期, damage the buyer's side did (给小孩摔坏了), an old item that
@@ -51,6 +63,9 @@ PRAISE_MIN_RATING = 4  # stars from which a review not read as negative praises 
 CALM_MIN_RATING = 3  # stars from which a review not read as negative is calm (no weak triggers, no doubts)
 MAX_FILLERS = 2  # filler words allowed between a state negator and the trigger (没发现有破损)
 HYPOTHETICAL_WINDOW = 8  # characters before a trigger searched for a fear/doubt/condition marker
+RESOLVED_WINDOW = 40  # characters after a trigger searched for a "settled" marker (补发了, 解决了问题)
+RESOLVED_UNDO_WINDOW = 10  # characters after that marker, in its sentence, searched for its undoing (还是, 吗)
+_SENTENCE_END = re.compile(r"[。.！!？?\n]")
 _CLAUSE_END = re.compile(r"[，,。.！!？?；;：:…~～\s]")
 _ASCII_WORD = re.compile(r"[a-z0-9]+")
 
@@ -123,6 +138,32 @@ def hypothetical(
             ):
                 return True
             i = work.find(marker, i + 1, start)
+    return False
+
+
+def resolved(
+    work: str,
+    end: int,
+    markers: tuple[str, ...],
+    undo: tuple[str, ...],
+    negators: tuple[str, ...] = (),
+    fillers: tuple[str, ...] = (),
+    window: int = RESOLVED_WINDOW,
+) -> bool:
+    """True when a marker that the problem is settled (the pack's ``resolved_markers``: 补发了,
+    把钱退我了, 解决了问题, 正常现象) stands after the trigger ending at ``end``, starting at most
+    ``window`` characters on, not negated right before it (没解决了: ``negators`` / ``fillers``
+    as in :func:`state_negated`) and not followed in its sentence, within
+    :data:`RESOLVED_UNDO_WINDOW` characters, by an ``undo`` phrase (吗, 还是, 至今没收到)."""
+    for marker in markers:
+        i = work.find(marker, end, end + window + len(marker))
+        while i != -1:
+            after = work[i + len(marker) : i + len(marker) + RESOLVED_UNDO_WINDOW]
+            stop = _SENTENCE_END.search(after)  # the sentence end counts: 补发了？
+            after = after[: stop.end()] if stop else after
+            if not any(u in after for u in undo) and not state_negated(work, i, negators, fillers):
+                return True
+            i = work.find(marker, i + 1, end + window + len(marker))
     return False
 
 
