@@ -39,7 +39,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from cxdesk.store._days import edge_day_text
-from cxdesk.store.exports import SESSION_COLUMNS
+from cxdesk.store.exports import SESSION_BUYER_TONE_SQL, SESSION_COLUMNS, SESSION_FLAGS_SQL
 
 RISK_LEVELS = ("高", "中", "低", "无")
 SENTIMENTS = ("负面", "中性", "正面")
@@ -49,7 +49,7 @@ UNANSWERED_RULES = ("service.unanswered", "service.no_agent_reply")
 
 # Derived columns of one session ``c`` (see the module docstring).
 _FIRST_RESPONSE = """(
-    SELECT strftime('%s', a.sent_at) - strftime('%s', b.sent_at)
+    SELECT unixepoch(a.sent_at) - unixepoch(b.sent_at)
     FROM (SELECT seq, sent_at FROM chat_messages WHERE session_id = c.id AND role = 'buyer'
           ORDER BY seq LIMIT 1) b
     JOIN chat_messages a ON a.session_id = c.id AND a.role = 'agent' AND a.seq > b.seq
@@ -73,7 +73,7 @@ _ORDER = f"""(
     WHERE o.shop_id = c.shop_id AND o.buyer_nick = c.buyer_nick
       AND o.created_at BETWEEN datetime(c.started_at, '-{ORDER_DAYS_BEFORE} days')
                            AND datetime(c.started_at, '+{ORDER_DAYS_AFTER} days'))"""
-_DURATION = "(strftime('%s', c.ended_at) - strftime('%s', c.started_at))"
+_DURATION = "(unixepoch(c.ended_at) - unixepoch(c.started_at))"
 _STARTED = (("chat_sessions", "started_at"),)  # for the first and last day offered
 _TRANSFERRED = "(c.transferred = 1 OR instr(COALESCE(c.agents, ''), ',') > 0)"
 _UNANSWERED = """EXISTS (
@@ -249,13 +249,8 @@ _EXPORT_SQL = f"""
 SELECT sh.name, sh.platform, COALESCE(c.source_session_id, CAST(c.id AS TEXT)), c.id, c.buyer_nick, c.agent,
        c.agents, c.started_at, c.ended_at, c.message_count, c.buyer_messages, c.agent_messages, c.transferred,
        rs.score, rs.level, rs.reasons,
-       (SELECT group_concat(x.category || '·' || x.level, '; ') FROM (
-            SELECT DISTINCT f.category, f.level FROM risk_flags f
-            WHERE f.status <> '误报' AND ((f.target_type = 'session' AND f.target_id = c.id)
-               OR (f.target_type = 'message' AND f.target_id IN (SELECT id FROM chat_messages WHERE session_id = c.id)))
-        ) x),
-       (SELECT ROUND(AVG(s.score), 3) FROM chat_messages m JOIN sentiment s
-          ON s.target_type = 'message' AND s.target_id = m.id WHERE m.session_id = c.id AND m.role = 'buyer')
+       {SESSION_FLAGS_SQL},
+       {SESSION_BUYER_TONE_SQL}
 {_FROM}
 WHERE c.id IN (SELECT value FROM json_each(?))
 """
@@ -274,12 +269,9 @@ class SessionsBrowseRepo:
         return self._conn.execute("SELECT EXISTS (SELECT 1 FROM chat_sessions)").fetchone()[0] == 1
 
     def has_reviews_table(self) -> bool:
-        return (
-            self._conn.execute(
-                "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'session_reviews')"
-            ).fetchone()[0]
-            == 1
-        )
+        from cxdesk.store.catalog import table_exists
+
+        return table_exists(self._conn, "session_reviews")
 
     def _query(self, select: str, flt: SessionFilter) -> tuple[str, list[Any]]:
         has_reviews = self.has_reviews_table()
@@ -387,7 +379,7 @@ class SessionsBrowseRepo:
         """Mark a session reviewed (or not); the note is kept."""
         self._conn.execute(
             "INSERT INTO session_reviews(session_id, reviewed, reviewer, reviewed_at) "
-            "VALUES (?, ?, ?, CASE WHEN ? THEN datetime('now', 'localtime') END) "
+            "VALUES (?, ?, ?, CASE WHEN ? = 1 THEN datetime('now', 'localtime') END) "
             "ON CONFLICT(session_id) DO UPDATE SET reviewed = excluded.reviewed, "
             "reviewer = COALESCE(excluded.reviewer, reviewer), reviewed_at = excluded.reviewed_at, "
             "updated_at = datetime('now', 'localtime')",
