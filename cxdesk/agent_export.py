@@ -20,6 +20,7 @@ from cxdesk.analysis.capability import DIMENSIONS, SCORE, SCORE_LABEL, SCORE_MIS
 from cxdesk import tablewriter
 from cxdesk.errors import CxdeskError
 from cxdesk.outpaths import check_output_path
+from cxdesk.store import store_exists
 from cxdesk.tasks import JobContext
 
 PERIOD_COLUMN = "周期"
@@ -79,7 +80,7 @@ def export_agents(
         raise CxdeskError(f"不支持的周期“{period}”，可选：day（按日）、week（按周）、month（按月）、all（全部）")
     out = check_output_path(out, store=db_path)
     tablewriter.check_suffix(out)
-    if not Path(db_path).exists():
+    if not store_exists(db_path):
         raise CxdeskError(f"数据库文件“{db_path}”不存在。请用 --db 指定已导入数据的数据库。")
     config = load_config()
     frames = load_frames(ctx, db_path, config)

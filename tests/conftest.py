@@ -23,6 +23,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+# pg_cluster / pg_url: a throwaway PostgreSQL server for the team store's tests (tests/pg_plugin.py)
+pytest_plugins = ["pg_plugin"]
 
 
 @pytest.fixture(autouse=True)

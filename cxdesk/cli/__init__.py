@@ -35,6 +35,7 @@ from cxdesk.cli import (
     cmd_lexicon,
     cmd_report,
     cmd_stats,
+    cmd_store,
 )
 from cxdesk.errors import Cancelled, CxdeskError
 
@@ -49,8 +50,10 @@ _COMMAND_MODULES = [
     cmd_backup,
     cmd_lexicon,
     cmd_buyer,
+    cmd_store,
 ]
 log = logging.getLogger("cxdesk")
+DB_HELP = "数据库文件（默认：用户数据目录下的 cxdesk.sqlite3），或团队数据库地址 postgresql://用户@主机/库名"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -59,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="cxdesk：离线的电商评价与客服会话分析工具。不带子命令运行时打开图形界面。",
     )
     parser.add_argument("--version", action="version", version=f"cxdesk {__version__}")
-    parser.add_argument("--db", metavar="PATH", help="数据库文件（默认：用户数据目录下的 cxdesk.sqlite3）")
+    parser.add_argument("--db", metavar="PATH", help=DB_HELP)
     sub = parser.add_subparsers(dest="command", metavar="<子命令>")
     for mod in _COMMAND_MODULES:
         mod.add_parser(sub)
@@ -68,9 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def add_db_option(p: argparse.ArgumentParser) -> None:
     """Every subcommand accepts ``--db PATH`` after its name as well."""
-    p.add_argument(
-        "--db", metavar="PATH", default=argparse.SUPPRESS, help="数据库文件（默认：用户数据目录下的 cxdesk.sqlite3）"
-    )
+    p.add_argument("--db", metavar="PATH", default=argparse.SUPPRESS, help=DB_HELP)
 
 
 def run_cli_op(op: Callable[..., Any], store: Any, *args: Any, quiet: bool = False, **kwargs: Any) -> Any:

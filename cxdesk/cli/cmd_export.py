@@ -6,7 +6,6 @@ Buyers' personal data is masked unless ``--keep-personal``; the output is never 
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from cxdesk.errors import CxdeskError
 
@@ -43,11 +42,11 @@ def run(args: argparse.Namespace) -> int:
     from cxdesk.exports import KEEP_HINT
     from cxdesk.ops.export import export_agents, export_table
     from cxdesk.paths import default_db_path
-    from cxdesk.store import open_store
+    from cxdesk.store import open_store, store_exists
 
     db = args.db or default_db_path()
     if args.kind == "agents":
-        if not Path(db).exists():  # opening it would create an empty database: say so, as the export does
+        if not store_exists(db):  # opening it would create an empty database: say so, as the export does
             raise CxdeskError(f"数据库文件“{db}”不存在。请用 --db 指定已导入数据的数据库。")
         with open_store(db) as store:
             summary = run_cli_op(export_agents, store, args.period, args.out, quiet=args.quiet).value

@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
     from cxdesk.ops import report
     from cxdesk.paths import default_db_path
     from cxdesk.reports.build import ReportParams, check_params
-    from cxdesk.store import open_store
+    from cxdesk.store import open_store, store_exists
 
     params = ReportParams(
         _day(args.date_from, "--from"),
@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
         keep_personal=args.keep_personal,
     )
     db = args.db or default_db_path()
-    if not Path(db).exists():  # opening it would create an empty database: say so, as the report does
+    if not store_exists(db):  # opening it would create an empty database: say so, as the report does
         check_params(params, db)
         raise CxdeskError(f"数据库文件不存在：{db}")
     with open_store(db) as store:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from cxdesk.errors import CxdeskError
 from cxdesk.outpaths import atomic_output, check_output_path
+from cxdesk.store import store_exists
 from cxdesk.store.dashboard import DashboardFilter
 from cxdesk.tasks import JobContext
 from cxdesk.times import plausible_range, range_text
@@ -102,7 +103,7 @@ def build_report(ctx: JobContext, db_path: str | Path, params: ReportParams) -> 
     from cxdesk.reports.writers import write_html, write_pdf, write_xlsx
 
     suffix = check_params(params, db_path)
-    if not Path(db_path).exists():
+    if not store_exists(db_path):
         raise CxdeskError(f"数据库文件不存在：{db_path}")
     content = collect(ctx, db_path, _resolve(db_path, params), keep_personal=params.keep_personal)
     ctx.check()

@@ -45,6 +45,7 @@ __all__ = [
     "StoreCounts",
     "open_reader",
     "open_store",
+    "store_exists",
     "store_mode",
 ]
 
@@ -247,27 +248,49 @@ class Store(Repos):
         self.close()
 
 
+def store_exists(target: str | Path) -> bool:
+    """Whether ``target`` names a store that exists: a file that is there, or a team store's address
+    (the server answers when it is opened)."""
+    from cxdesk.store.pg import is_postgres_url
+
+    return is_postgres_url(target) or Path(target).exists()
+
+
 def open_reader(path: str | Path) -> sqlite3.Connection:
     """A read-only connection for worker processes that only read texts.
 
-    WAL lets them read while the job's thread writes results.
+    WAL lets them read while the job's thread writes results. ``path`` may be a team store's
+    ``postgresql://`` address (:attr:`Store.path`): a read-only session on the server.
     """
+    from cxdesk.store.pg import is_postgres_url
+
+    if is_postgres_url(path):
+        from cxdesk.store.pg import connect
+
+        return connect(str(path), read_only=True)  # type: ignore[return-value]
     conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
     conn.execute("PRAGMA busy_timeout = 5000")
     return conn
 
 
 def open_store(path: str | Path | None = None, mode: str | None = None, *, read_only: bool = False) -> Store:
-    """Open the database at ``path`` or the default location.
+    """Open the database at ``path`` or the default location (a ``postgresql://`` address: the team
+    store on a PostgreSQL server, :mod:`cxdesk.store.pg`).
 
     ``mode``: ``"rw"`` (create, migrate, write), ``"ro"`` (read only, never
     changes the file; also ``read_only=True``) or ``"auto"``; default: the
     one set by :func:`store_mode`, else ``"rw"``. Raises the
     :mod:`cxdesk.errors` store errors with a user-facing message.
     """
-    db_path = Path(path) if path is not None else default_db_path()
     default, on_note = _default_mode.get()
     chosen = "ro" if read_only else (mode or default)
+    from cxdesk.store.pg import is_postgres_url
+
+    if is_postgres_url(path):
+        from cxdesk.store.pg.store import open_pg_store
+
+        return open_pg_store(str(path).strip(), "ro" if chosen == "ro" else "rw")
+    db_path = Path(path) if path is not None else default_db_path()
     conn, reason, is_read_only = open_connection(db_path, chosen)
     if reason and on_note is not None:
         on_note(f"注意：{reason}，已以只读方式打开“{db_path}”，不会修改它。")

@@ -23,7 +23,7 @@ _WHERE = "FROM chat_messages WHERE role = 'buyer' OR role = 'agent'"
 # of 5 save ~0.3 s at 1M), exact in float64 below 2^53; NULL when a value does not fit (then unpacked).
 _PACKED = (
     "CASE WHEN session_id < 536870912 AND seq >= 0 AND seq < 8388608 "
-    "THEN (session_id << 24) | (seq << 1) | (role = 'agent') END"
+    "THEN (session_id << 24) | (seq << 1) | (CASE WHEN role = 'agent' THEN 1 ELSE 0 END) END"
 )
 _NUMBERS = f"SELECT id, {_PACKED}, unixepoch(sent_at) {_WHERE} ORDER BY id"
 _NUMBERS_UNPACKED = f"SELECT id, session_id, seq, role = 'agent', unixepoch(sent_at) {_WHERE} ORDER BY id"

@@ -436,7 +436,7 @@ class FaqRepo:
             "  (SELECT s.label || '|' || s.score FROM chat_messages b CROSS JOIN sentiment s ON s.target_type='message' "
             "     AND s.target_id=b.id WHERE b.session_id = m.session_id AND b.role='buyer' AND s.score IS NOT NULL "
             "     ORDER BY b.seq DESC LIMIT 1), "
-            "  CASE WHEN ? THEN EXISTS (SELECT 1 FROM orders o JOIN chat_sessions cs ON cs.id = m.session_id "
+            "  CASE WHEN ? = 1 THEN EXISTS (SELECT 1 FROM orders o JOIN chat_sessions cs ON cs.id = m.session_id "
             "     WHERE o.shop_id = cs.shop_id AND o.buyer_nick = cs.buyer_nick AND m.asked_at IS NOT NULL "
             "     AND COALESCE(o.created_at, o.paid_at) >= m.asked_at "
             "     AND COALESCE(o.created_at, o.paid_at) <= datetime(m.asked_at, ?)) END "

@@ -1,0 +1,350 @@
+"""A PostgreSQL connection that the store's repositories use as they use ``sqlite3``'s.
+
+:class:`PgConnection` wraps a psycopg 3 connection in the part of the ``sqlite3.Connection`` API
+the store uses: ``execute``/``executemany``/``executescript`` (statements in SQLite's dialect,
+rewritten by :func:`cxdesk.store.pg.dialect.to_postgres`), cursors with ``fetchone``/``fetchall``/
+``rowcount``/``lastrowid``/``description``, ``in_transaction``, ``total_changes``, ``close``.
+Rows are plain tuples, as with ``sqlite3``; ``numeric`` results (``SUM`` of integers, ``round``)
+come back as ``int``/``float`` and booleans as ``0``/``1``, as SQLite returns them.
+
+Errors are raised as ``sqlite3``'s DB-API classes (a unique violation is a
+``sqlite3.IntegrityError``, a bad statement a ``sqlite3.OperationalError``) with psycopg's error as
+the cause, so the store's callers handle both engines with one ``except``.
+
+The few ``PRAGMA`` statements the store runs are answered here (:meth:`PgConnection._pragma`):
+``query_only`` is a read-only session, ``busy_timeout`` the lock timeout; the file-level ones
+(``journal_mode``, ``cache_size``, ``synchronous``, ``secure_delete``, ``foreign_keys``) have no
+meaning on a server and are accepted without effect.
+
+Values are bound on the client (psycopg's ``ClientCursor``): like SQLite, a text value compared
+with a number column is converted by the server instead of being refused.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+from cxdesk.store.pg.dialect import bind_json_lists, rewrite, to_postgres
+
+_PRAGMA = re.compile(r"^\s*PRAGMA\s+(\w+)\s*(?:=\s*(.+?)|\((.+?)\))?\s*;?\s*$", re.I | re.S)
+_RETURNING = re.compile(r"\bRETURNING\b", re.I)
+_INSERT_INTO = re.compile(r"^\s*INSERT\s+(?:OR\s+\w+\s+)?INTO\s+(\w+)", re.I)
+_WRITE = re.compile(r"^\s*(?:INSERT|UPDATE|DELETE|REPLACE)\b", re.I)
+_NO_EFFECT = {"journal_mode", "cache_size", "synchronous", "secure_delete", "foreign_keys", "temp_store", "mmap_size"}
+
+
+def _errors() -> list[tuple[type, type]]:
+    import psycopg
+
+    return [
+        (psycopg.errors.ReadOnlySqlTransaction, sqlite3.OperationalError),
+        (psycopg.IntegrityError, sqlite3.IntegrityError),
+        (psycopg.DataError, sqlite3.IntegrityError),
+        (psycopg.OperationalError, sqlite3.OperationalError),
+        (psycopg.ProgrammingError, sqlite3.OperationalError),
+        (psycopg.InternalError, sqlite3.OperationalError),
+        (psycopg.NotSupportedError, sqlite3.NotSupportedError),
+        (psycopg.InterfaceError, sqlite3.InterfaceError),
+        (psycopg.DatabaseError, sqlite3.DatabaseError),
+    ]
+
+
+def _as_sqlite_error(exc: Exception) -> sqlite3.Error:
+    for pg_class, sqlite_class in _errors():
+        if isinstance(exc, pg_class):
+            text = str(exc).strip()
+            if pg_class.__name__ == "ReadOnlySqlTransaction":
+                text = f"attempt to write a readonly database ({text})"
+            err = sqlite_class(text)
+            err.sqlite_errorname = getattr(getattr(exc, "diag", None), "sqlstate", None)  # type: ignore[attr-defined]
+            return err
+    return sqlite3.DatabaseError(str(exc))
+
+
+def _params(params: Any) -> Any:
+    """``params`` with booleans as 0/1 (SQLite stores them so; PostgreSQL would refuse them in a number column)."""
+    if params is None:
+        return ()
+    if isinstance(params, Mapping):
+        return {k: int(v) if v.__class__ is bool else v for k, v in params.items()}
+    return tuple(int(v) if v.__class__ is bool else v for v in params)
+
+
+class PgCursor:
+    """The result of one statement, shaped like ``sqlite3.Cursor``."""
+
+    def __init__(self, cur: Any = None, rows: list[tuple] | None = None, lastrowid: int | None = None) -> None:
+        self._cur = cur
+        self._rows = rows
+        self._pos = 0
+        self.lastrowid = lastrowid
+        self.rowcount = cur.rowcount if cur is not None else -1
+        self.description = cur.description if cur is not None else None
+
+    def with_count(self, count: int) -> PgCursor:
+        self.rowcount = count
+        return self
+
+    def fetchone(self) -> tuple | None:
+        if self._rows is not None:
+            if self._pos >= len(self._rows):
+                return None
+            self._pos += 1
+            return self._rows[self._pos - 1]
+        if self._cur is None or self._cur.description is None:
+            return None
+        return self._cur.fetchone()
+
+    def fetchall(self) -> list[tuple]:
+        if self._rows is not None:
+            rest, self._pos = self._rows[self._pos :], len(self._rows)
+            return rest
+        if self._cur is None or self._cur.description is None:
+            return []
+        return self._cur.fetchall()
+
+    def fetchmany(self, size: int = 1) -> list[tuple]:
+        if self._rows is not None:
+            rest = self._rows[self._pos : self._pos + size]
+            self._pos += len(rest)
+            return rest
+        if self._cur is None or self._cur.description is None:
+            return []
+        return self._cur.fetchmany(size)
+
+    def __iter__(self):
+        while True:
+            batch = self.fetchmany(500)
+            if not batch:
+                return
+            yield from batch
+
+    def close(self) -> None:
+        if self._cur is not None:
+            self._cur.close()
+
+
+class PgConnection:
+    """A psycopg connection behind the ``sqlite3.Connection`` calls the store makes (see the module doc)."""
+
+    engine = "postgresql"
+
+    def __init__(self, raw: Any, pk_of: Callable[[str], tuple[str, ...]]) -> None:
+        self.raw = raw
+        self._pk_of = pk_of
+        self.total_changes = 0
+        self._closed = False
+
+    @classmethod
+    def connect(cls, url: str, pk_of: Callable[[str], tuple[str, ...]], **kwargs: Any) -> PgConnection:
+        import psycopg
+
+        try:
+            raw = psycopg.connect(url, autocommit=True, cursor_factory=psycopg.ClientCursor, **kwargs)
+        except psycopg.Error as exc:
+            raise _as_sqlite_error(exc) from exc
+        _register_loaders(raw)
+        _use_local_time_zone(raw)
+        return cls(raw, pk_of)
+
+    # -- the sqlite3.Connection surface ---------------------------------------------------------
+
+    @property
+    def in_transaction(self) -> bool:
+        from psycopg.pq import TransactionStatus
+
+        return self.raw.info.transaction_status in (TransactionStatus.INTRANS, TransactionStatus.INERROR)
+
+    def execute(self, sql: str, params: Sequence[Any] | Mapping[str, Any] | None = None) -> PgCursor:
+        if sql.lstrip()[:6].upper() == "PRAGMA":
+            return self._pragma(sql)
+        named = isinstance(params, Mapping)
+        bound = _params(params)
+        if named:
+            text = to_postgres(sql, named=True, pk_of=self._pk_of)
+        else:
+            text, bound = bind_json_lists(rewrite(sql, pk_of=self._pk_of), bound)
+        want_id = None
+        match = _INSERT_INTO.match(sql)
+        if match and not _RETURNING.search(sql):
+            pk = self._pk_of(match.group(1))
+            if len(pk) == 1 and pk[0] == "id":
+                want_id = pk[0]
+                text = f"{text.rstrip().rstrip(';')} RETURNING {want_id}"
+        cur = self.raw.cursor()
+        try:
+            cur.execute(text, bound)
+        except Exception as exc:
+            cur.close()
+            if _is_psycopg_error(exc):
+                raise _as_sqlite_error(exc) from exc
+            raise
+        if cur.rowcount > 0 and _WRITE.match(sql):
+            self.total_changes += cur.rowcount
+        if want_id is not None:
+            row = cur.fetchone()
+            return PgCursor(None, [], lastrowid=row[0] if row else None).with_count(cur.rowcount)
+        return PgCursor(cur)
+
+    def executemany(self, sql: str, seq: Iterable[Sequence[Any] | Mapping[str, Any]]) -> PgCursor:
+        rows = list(seq)
+        if not rows:
+            return PgCursor(None, []).with_count(0)
+        named = isinstance(rows[0], Mapping)
+        text = to_postgres(sql, named=named, pk_of=self._pk_of)
+        cur = self.raw.cursor()
+        try:
+            cur.executemany(text, [_params(r) for r in rows])
+        except Exception as exc:
+            cur.close()
+            if _is_psycopg_error(exc):
+                raise _as_sqlite_error(exc) from exc
+            raise
+        if cur.rowcount and cur.rowcount > 0:
+            self.total_changes += cur.rowcount
+        return PgCursor(cur)
+
+    def executescript(self, script: str) -> PgCursor:
+        """Run each statement of ``script`` (SQLite's dialect) in turn, as ``sqlite3`` does."""
+        for statement in split_statements(script):
+            self.execute(statement)
+        return PgCursor(None, [])
+
+    def cursor(self) -> PgConnection:
+        return self
+
+    # -- bulk copy (cxdesk.store.copy) ----------------------------------------------------------------
+
+    def copy_rows(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+        """Write ``rows`` into ``table`` with PostgreSQL's COPY (a store copy's million messages)."""
+        try:
+            with self.raw.cursor().copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(_params(row))
+                    self.total_changes += 1
+        except Exception as exc:
+            if _is_psycopg_error(exc):
+                raise _as_sqlite_error(exc) from exc
+            raise
+
+    def after_copy(self, tables: Iterable[Any]) -> None:
+        """Move each identity column's counter past the ids a copy wrote, so new rows get new ids, and
+        give the planner statistics of the new rows (without them a fresh copy's joins can take 10× longer)."""
+        tables = list(tables)
+        for table in tables:
+            self.raw.execute(f"ANALYZE {table.name}")
+        for table in tables:
+            if len(table.primary_key) != 1:
+                continue
+            column = table.primary_key[0]
+            seq = self.raw.execute("SELECT pg_get_serial_sequence(%s, %s)", (table.name, column)).fetchone()[0]
+            if seq:
+                self.raw.execute(
+                    f"SELECT setval(%s, COALESCE((SELECT MAX({column}) FROM {table.name}), 0) + 1, false)", (seq,)
+                )
+
+    def commit(self) -> None:
+        if self.in_transaction:
+            self.raw.execute("COMMIT")
+
+    def rollback(self) -> None:
+        if self.in_transaction:
+            self.raw.execute("ROLLBACK")
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self.raw.close()
+
+    # -- PRAGMA ------------------------------------------------------------------------------------
+
+    def _pragma(self, sql: str) -> PgCursor:
+        m = _PRAGMA.match(sql)
+        if not m:
+            raise sqlite3.OperationalError(f"PRAGMA not understood on PostgreSQL: {sql.strip()[:80]}")
+        name, value = m.group(1).lower(), (m.group(2) or m.group(3) or "").strip().strip("'\"")
+        if name == "query_only":
+            if value:
+                on = value.lower() in ("1", "on", "true", "yes")
+                self.raw.execute(f"SET default_transaction_read_only = {'on' if on else 'off'}")
+                return PgCursor(None, [])
+            shown = self.raw.execute("SHOW default_transaction_read_only").fetchone()[0]
+            return PgCursor(None, [(1 if shown == "on" else 0,)])
+        if name == "busy_timeout":
+            if value:
+                self.raw.execute(f"SET lock_timeout = {int(value)}")
+                return PgCursor(None, [(int(value),)])
+            shown = self.raw.execute("SHOW lock_timeout").fetchone()[0]
+            return PgCursor(None, [(int(re.sub(r"\D", "", shown) or 0),)])
+        if name == "table_info":
+            return PgCursor(None, self._table_info(value))
+        if name in _NO_EFFECT:
+            answer = {"journal_mode": "postgresql", "foreign_keys": 1, "cache_size": -2000}.get(name, 0)
+            return PgCursor(None, [(answer,)])
+        raise sqlite3.OperationalError(f"PRAGMA {name} has no PostgreSQL equivalent in cxdesk")
+
+    def _table_info(self, table: str) -> list[tuple]:
+        """``PRAGMA table_info``'s rows (cid, name, type, notnull, dflt_value, pk) from the catalogue."""
+        pk = self._pk_of(table)
+        rows = self.raw.execute(
+            "SELECT column_name, data_type, is_nullable, column_default FROM information_schema.columns "
+            "WHERE table_schema = current_schema() AND table_name = %s ORDER BY ordinal_position",
+            (table,),
+        ).fetchall()
+        return [
+            (i, name, dtype.upper(), int(nullable == "NO"), default, pk.index(name) + 1 if name in pk else 0)
+            for i, (name, dtype, nullable, default) in enumerate(rows)
+        ]
+
+
+def _is_psycopg_error(exc: Exception) -> bool:
+    import psycopg
+
+    return isinstance(exc, psycopg.Error)
+
+
+def split_statements(script: str) -> list[str]:
+    """The statements of an SQL script, split where SQLite would end each (triggers' ``BEGIN … END;`` kept whole)."""
+    out, buf = [], ""
+    for line in script.splitlines(keepends=True):
+        buf += line
+        if sqlite3.complete_statement(buf):
+            if buf.strip().strip(";").strip():
+                out.append(buf.strip())
+            buf = ""
+    if buf.strip():
+        out.append(buf.strip())
+    return out
+
+
+def _use_local_time_zone(raw: Any) -> None:
+    """The session's time zone is this PC's, as SQLite's 'localtime' is: ``datetime('now', 'localtime')``
+    and the columns' defaults then read the desk's clock, not the server's zone."""
+    from datetime import datetime
+
+    offset = datetime.now().astimezone().utcoffset()
+    minutes = int(offset.total_seconds() // 60) if offset is not None else 0
+    sign = "-" if minutes < 0 else "+"
+    raw.execute(f"SET TIME ZONE INTERVAL '{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}' HOUR TO MINUTE")
+
+
+def _register_loaders(raw: Any) -> None:
+    """numeric → int or float, bool → 0/1: the Python types SQLite hands back for the same expressions."""
+    from psycopg.adapt import Loader
+
+    class NumericLoader(Loader):
+        def load(self, data: Any) -> Any:
+            text = bytes(data).decode()
+            if text in ("NaN", "Infinity", "-Infinity"):
+                return float(text.replace("Infinity", "inf"))
+            return float(text) if "." in text or "e" in text or "E" in text else int(text)
+
+    class BoolLoader(Loader):
+        def load(self, data: Any) -> Any:
+            return 1 if bytes(data) in (b"t", b"true") else 0
+
+    raw.adapters.register_loader("numeric", NumericLoader)
+    raw.adapters.register_loader("bool", BoolLoader)

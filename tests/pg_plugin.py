@@ -1,0 +1,64 @@
+"""pytest fixtures for the PostgreSQL engine (issue 20): a throwaway cluster per worker, a fresh database per test.
+
+``pg_cluster`` (session scope) starts one server per xdist worker (tests/pg_cluster.py) and stops it at
+the end; with no PostgreSQL binaries on the machine it skips, unless CXDESK_REQUIRE_PG=1 (CI), where it
+fails. ``pg_url`` (function scope) creates an empty database owned by the cxdesk role with pg_trgm in
+it, gives its URL and drops it after the test (even with connections the test left open).
+Loaded by tests/conftest.py (``pytest_plugins = ["pg_plugin"]``) or with ``-p tests.pg_plugin``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+_HERE = str(Path(__file__).resolve().parent)
+if _HERE not in sys.path:  # loaded as tests.pg_plugin (-p) before the tests folder is on the path
+    sys.path.insert(0, _HERE)
+from pg_cluster import Cluster, PostgresNotFound, find_bin_dir, start_cluster  # noqa: E402
+
+REQUIRE_ENV = "CXDESK_REQUIRE_PG"
+_numbers = itertools.count(1)
+
+
+def _pg_required() -> bool:
+    return os.environ.get(REQUIRE_ENV, "").strip() == "1"
+
+
+@pytest.fixture(scope="session")
+def pg_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    """One running PostgreSQL server for this worker; skips (or fails under CXDESK_REQUIRE_PG=1) without one."""
+    if find_bin_dir() is None:
+        reason = (
+            "PostgreSQL not installed: no initdb on PATH or under /usr/lib/postgresql/*/bin "
+            "(apt-get install postgresql postgresql-contrib)"
+        )
+        if _pg_required():
+            pytest.fail(f"{REQUIRE_ENV}=1 but {reason}", pytrace=False)
+        pytest.skip(reason)
+    try:
+        cluster = start_cluster(tmp_path_factory.mktemp("pg"))
+    except PostgresNotFound as e:
+        if _pg_required():
+            pytest.fail(f"{REQUIRE_ENV}=1 but {e}", pytrace=False)
+        pytest.skip(str(e))
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture
+def pg_url(pg_cluster: Cluster) -> Iterator[str]:
+    """URL of a fresh empty database (owner cxdesk, pg_trgm created), dropped after the test."""
+    name = f"t{os.getpid()}_{next(_numbers)}"
+    url = pg_cluster.create_database(name)
+    try:
+        yield url
+    finally:
+        pg_cluster.drop_database(name)
