@@ -75,15 +75,17 @@ class RiskScoresRepo:
         return out
 
     def session_flags(self, session_ids: Sequence[int]) -> dict[int, list[tuple[str, str, str, str, str | None]]]:
-        """session id → (rule id, category, level, status, evidence) of its own flags and its messages' flags."""
+        """session id → (rule id, category, level, status, evidence) of its own flags and its messages' flags,
+        in flag id order (a reason quotes the first of equal flags: the same one on every engine)."""
         out: dict[int, list] = {}
         ids = _ids(session_ids)
-        for sid, *flag in self._conn.execute(
-            "SELECT m.session_id, f.rule_id, f.category, f.level, f.status, f.evidence FROM risk_flags f "
+        for sid, _fid, *flag in self._conn.execute(
+            "SELECT m.session_id, f.id, f.rule_id, f.category, f.level, f.status, f.evidence FROM risk_flags f "
             "JOIN chat_messages m ON f.target_type = 'message' AND f.target_id = m.id "
             "WHERE m.session_id IN (SELECT value FROM json_each(?)) "
-            "UNION ALL SELECT f.target_id, f.rule_id, f.category, f.level, f.status, f.evidence FROM risk_flags f "
-            "WHERE f.target_type = 'session' AND f.target_id IN (SELECT value FROM json_each(?))",
+            "UNION ALL SELECT f.target_id, f.id, f.rule_id, f.category, f.level, f.status, f.evidence "
+            "FROM risk_flags f WHERE f.target_type = 'session' AND f.target_id IN (SELECT value FROM json_each(?)) "
+            "ORDER BY 1, 2",
             (ids, ids),
         ):
             out.setdefault(sid, []).append(tuple(flag))
@@ -114,7 +116,7 @@ class RiskScoresRepo:
         out: dict[int, list] = {}
         for rid, *flag in self._conn.execute(
             "SELECT target_id, rule_id, category, level, status, evidence FROM risk_flags WHERE target_type = 'review' "
-            "AND target_id IN (SELECT value FROM json_each(?))",
+            "AND target_id IN (SELECT value FROM json_each(?)) ORDER BY target_id, id",
             (_ids(review_ids),),
         ):
             out.setdefault(rid, []).append(tuple(flag))
