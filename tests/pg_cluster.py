@@ -155,6 +155,18 @@ def _check_name(name: str) -> None:
         raise ValueError(f"not a plain database name: {name!r}")
 
 
+def _utf8_ctype() -> list[str]:
+    """``--lc-ctype=C.UTF-8`` (or the spelling ``locale -a`` lists), or nothing when there is none."""
+    try:
+        names = subprocess.run(["locale", "-a"], capture_output=True, text=True, timeout=10).stdout.split()
+    except (OSError, subprocess.SubprocessError):
+        return []
+    for name in names:
+        if name.lower().replace("-", "") == "c.utf8":
+            return [f"--lc-ctype={name}"]
+    return []
+
+
 def start_cluster(base_dir: Path) -> Cluster:
     """initdb into ``base_dir`` (or a private temp folder when the postgres user cannot reach it), start the
     server on a free 127.0.0.1 port, create the cxdesk role, database and template; raise PostgresNotFound
@@ -183,7 +195,9 @@ def start_cluster(base_dir: Path) -> Cluster:
             shutil.chown(socket_dir, SYSTEM_USER, SYSTEM_USER)
 
     init = [str(bin_dir / "initdb"), "-D", str(data_dir), "-U", SUPERUSER, "--auth=trust", "--encoding=UTF8"]
-    init += ["--locale=C", "--no-sync", "--no-instructions"]
+    # C collation (byte order, as SQLite's BINARY); a UTF-8 character type when the system has one, so that
+    # pg_trgm sees CJK characters as letters and the search indexes hold their trigrams.
+    init += ["--locale=C", *_utf8_ctype(), "--no-sync", "--no-instructions"]
     r = subprocess.run([*runas, *init], capture_output=True, text=True, cwd=home)
     if r.returncode != 0:
         for d in owned:

@@ -51,11 +51,12 @@ def demo_on_pg(demo_db: Path, pg_cluster) -> Iterator[str]:
 
 
 @pytest.fixture
-def own_demo(demo_db: Path, tmp_path: Path, pg_url: str) -> tuple[Path, str]:
-    """A private copy of the demo in both engines, for a test that writes."""
-    from _demo_cache import copy_db
+def flagged_both(tmp_path: Path, pg_url: str) -> tuple[Path, str]:
+    """A small analysed store with flags on both engines (test_risk_queue_store's), for a test that writes."""
+    from test_risk_queue_store import build_flagged_db
 
-    db = copy_db(demo_db, tmp_path / "own.sqlite3")
+    db = tmp_path / "flagged.sqlite3"
+    build_flagged_db(db)
     with open_store(db, mode="ro") as src, open_store(pg_url) as dst:
         assert copy_store(src, dst).ok
     return db, pg_url
@@ -113,10 +114,18 @@ def test_copy_refuses_a_destination_with_data(demo_db: Path, demo_on_pg: str) ->
             copy_store(src, dst)
 
 
-def test_store_copy_command_prints_the_check(demo_db: Path, pg_url: str, capsys) -> None:
-    assert cli_main(["store", "copy", "--from", str(demo_db), "--to", pg_url, "--quiet"]) == 0
+def test_store_copy_command_prints_the_check(tmp_path: Path, pg_url: str, capsys) -> None:
+    from test_risk_queue_store import build_flagged_db
+
+    db = tmp_path / "flagged.sqlite3"
+    build_flagged_db(db)
+    with open_store(db, mode="ro") as store:
+        messages = store.counts().chat_messages
+    assert cli_main(["store", "copy", "--from", str(db), "--to", pg_url, "--quiet"]) == 0
     out = capsys.readouterr().out
-    assert "chat_messages" in out and "33796" in out and "全部一致" in out
+    assert re.search(rf"chat_messages\s+{messages}\s+{messages}\s+一致", out) and "全部一致" in out
+    with open_store(pg_url, mode="ro") as store:
+        assert store.counts().chat_messages == messages
 
 
 @pytest.mark.parametrize("kind", EXPORT_KINDS)
@@ -140,9 +149,9 @@ def test_the_html_report_is_the_same_from_both_engines(demo_db: Path, demo_on_pg
     assert "风险" in pages[0]
 
 
-def test_triage_writes_the_same_on_both_engines(own_demo: tuple[Path, str]) -> None:
+def test_triage_writes_the_same_on_both_engines(flagged_both: tuple[Path, str]) -> None:
     results = []
-    for db in own_demo:
+    for db in flagged_both:
         with open_store(db) as store:
             items = store.risk_queue.item_page(FlagFilter(), 0, 5)
             ids = [fid for item in items[:3] for fid in item.flag_ids]
@@ -178,3 +187,35 @@ def test_an_import_into_the_team_store(pg_url: str, tmp_path: Path) -> None:
             ).value
             counts.append((store.counts(), again.rows_added, again.rows_duplicate, len(store.batches.all())))
     assert counts[0] == counts[1]
+
+
+# Chinese words and phrases, a term split by a space, full-width and ASCII letters and digits, an ASCII
+# prefix, one character, nothing at all: the SQLite file answers from its FTS5 index, the server from the
+# texts through its trigram indexes (cxdesk.store.pg.search); same hits in the same order, same counts.
+SEARCHES = ("退款", "退 款", "什么时候发货", "快递 到", "尺码 大", "好", "１", "12", "M码", "xl", "ip", "物流很快")
+
+
+def test_search_finds_the_same_on_both_engines(demo_db: Path, demo_on_pg: str) -> None:
+    from cxdesk.search import search
+
+    with open_store(demo_db, mode="ro") as a, open_store(demo_on_pg, mode="ro") as b:
+        for query in SEARCHES:
+            pa, pb = search(a, query, limit=60), search(b, query, limit=60)
+            assert [(h.kind, h.target_id) for h in pa.hits] == [(h.kind, h.target_id) for h in pb.hits], query
+            assert pa.counts == pb.counts, query
+        assert search(a, "什么时候发货", limit=60).hits  # the queries find something
+        assert search(b, "物流很快", limit=60).counts
+
+
+def test_the_server_indexes_chinese_trigrams(demo_on_pg: str) -> None:
+    """The test server's databases have a UTF-8 character type: pg_trgm sees CJK letters, so a search of
+    three characters and more reads the index, not every text."""
+    with open_store(demo_on_pg, mode="ro") as store:
+        assert store.conn.execute("SELECT cardinality(show_trgm('什么时候'))").fetchone()[0] > 0
+        plan = "\n".join(
+            r[0]
+            for r in store.conn.execute(
+                "EXPLAIN SELECT id FROM chat_messages WHERE cxdesk_search_squash(content) LIKE '%什么时候发货%'"
+            )
+        )
+        assert "chat_messages_search" in plan

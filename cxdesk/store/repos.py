@@ -128,6 +128,12 @@ class Repos:
 
     @cached_property
     def search_index(self) -> SearchIndexRepo:
+        from cxdesk.store.catalog import is_postgres
+
+        if is_postgres(self.conn):  # the team store searches its texts through trigram indexes
+            from cxdesk.store.pg.search import PgSearchIndexRepo
+
+            return PgSearchIndexRepo(self.conn)  # type: ignore[return-value]
         from cxdesk.store.search_index import SearchIndexRepo
 
         return SearchIndexRepo(self.conn)

@@ -33,15 +33,44 @@ _SQLITE_ONLY = re.compile(
     re.I,
 )
 
+
+def _fold_functions() -> tuple[str, str]:
+    """``cxdesk_search_fold(text)``: full-width letters and digits → ASCII, lower case (the folding of
+    :func:`cxdesk.search.index_text` that matters for matching: full-width punctuation and the ideographic
+    space separate tokens folded or not); ``cxdesk_search_squash(text)``: folded and without separators,
+    what the trigram indexes hold (:mod:`cxdesk.store.pg.search`)."""
+    from cxdesk.store.pg.search import GAP_CLASS
+
+    codes = [*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B)]
+    wide = "".join(chr(c) for c in codes)
+    narrow = "".join(chr(c - 0xFEE0) for c in codes)
+    quote = lambda s: "'" + s.replace("'", "''") + "'"  # noqa: E731
+    # fold is a SQL function: inlined into the query, it costs what its built-ins cost (translate only on
+    # the texts that hold a full-width letter or digit: it compares each character with all 62).
+    # squash is plpgsql, never inlined: the indexes are on cxdesk_search_squash(…) and a query's
+    # expression must read the same to use them; its cost tells the planner a call is dear (check the
+    # cheap conditions first, prefer the index to a scan).
+    head = "RETURNS text LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE COST 1000 AS"
+    return (
+        "CREATE OR REPLACE FUNCTION cxdesk_search_fold(t text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE "
+        f"AS $$ SELECT lower(CASE WHEN t ~ {quote('[' + wide + ']')} "
+        f"THEN translate(t, {quote(wide)}, {quote(narrow)}) ELSE t END) $$",
+        f"CREATE OR REPLACE FUNCTION cxdesk_search_squash(t text) {head} "
+        f"$$ BEGIN RETURN regexp_replace(cxdesk_search_fold(t), {quote(GAP_CLASS + '+')}, '', 'g'); END $$",
+    )
+
+
 # What a version adds on PostgreSQL only.
 PG_ONLY: dict[int, tuple[str, ...]] = {
     # import_rejects has no key; SQLite lists a batch's rejects in insertion (rowid) order.
     1: ("ALTER TABLE import_rejects ADD COLUMN rowid BIGINT GENERATED ALWAYS AS IDENTITY",),
-    # The search page's index: trigram GIN indexes serve LIKE/ILIKE '%…%' for 1–2 character queries too.
+    # The search page (cxdesk.store.pg.search): trigram GIN indexes on the texts folded as the SQLite
+    # index folds them, kept up to date by the server on every write.
     6: (
-        "CREATE INDEX chat_messages_content_trgm ON chat_messages USING gin (content gin_trgm_ops)",
-        "CREATE INDEX reviews_content_trgm ON reviews USING gin (content gin_trgm_ops)",
-        "CREATE INDEX reviews_append_trgm ON reviews USING gin (append_content gin_trgm_ops)",
+        *_fold_functions(),
+        "CREATE INDEX chat_messages_search ON chat_messages USING gin (cxdesk_search_squash(content) gin_trgm_ops)",
+        "CREATE INDEX reviews_search ON reviews USING gin (cxdesk_search_squash(content) gin_trgm_ops)",
+        "CREATE INDEX reviews_append_search ON reviews USING gin (cxdesk_search_squash(append_content) gin_trgm_ops)",
     ),
     7: (
         "ALTER TABLE import_batches DROP CONSTRAINT import_batches_kind_check",
@@ -124,6 +153,32 @@ def compat_sql() -> str:
         if file.is_file():
             parts.append(file.read_text(encoding="utf-8"))
     return "\n".join(parts)
+
+
+# The compat functions' version: a comment on one of them holds the sha256 of the SQL that made them
+# (not a row of meta, which ``store copy`` carries between engines).
+_COMPAT_MARK = "sqlite_compat_jd(integer, integer, integer)"
+
+
+def refresh_compat(conn) -> bool:
+    """Re-create the SQLite functions when this program's ``compat_sql`` differs from what the server holds
+    (a newer cxdesk made them faster or more exact; ``CREATE OR REPLACE``, one transaction, under the
+    migration lock). Whether it did."""
+    import hashlib
+
+    sql = compat_sql()
+    digest = "cxdesk " + hashlib.sha256(sql.encode("utf-8")).hexdigest()
+    raw = conn.raw
+    ask = f"SELECT obj_description(to_regprocedure('{_COMPAT_MARK}'), 'pg_proc')"
+    if raw.execute(ask).fetchone()[0] == digest:
+        return False
+    with raw.transaction():
+        raw.execute("SELECT pg_advisory_xact_lock(%s)", (ADVISORY_MIGRATE,))
+        if raw.execute(ask).fetchone()[0] == digest:
+            return False
+        raw.execute(sql)
+        raw.execute(f"COMMENT ON FUNCTION {_COMPAT_MARK} IS '{digest}'")
+    return True
 
 
 def schema_version(conn) -> int:

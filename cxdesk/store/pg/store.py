@@ -88,6 +88,8 @@ def open_pg_store(url: str, mode: str = "rw") -> PgStore:
                     f"团队数据库“{display_url(url)}”需要先升级到结构版本 {CURRENT_VERSION}，但这次是以只读方式打开的。"
                 )
             schema.migrate(conn, version)
+        if not read_only:
+            schema.refresh_compat(conn)
         if read_only:
             conn.execute("PRAGMA query_only = ON")
     except BaseException:
