@@ -349,3 +349,55 @@ def test_triage_survives_a_rerun_of_the_risk_stage(store: Store) -> None:
         assert after["service.over_limit"].status == "已处理"
         assert "my.rule" in after  # the re-run did happen
         assert after["agent.rude"].id == rude.id
+
+
+def test_item_lists_its_flags_strongest_first(store: Store) -> None:
+    """An item's flag ids and categories follow the queue's ranking (rule level, newest, then id), not the plan."""
+    q = store.risk_queue
+    rank = {"高": 0, "中": 1, "低": 2}
+    for flt in (FlagFilter(), FlagFilter(statuses=()), FlagFilter(levels=("高", "中"))):
+        for item in q.item_page(flt):
+            flags = [q.flag(i) for i in item.flag_ids]
+            keys = [(rank[f.level], f.event_at or "", f.id) for f in flags]
+            # level ascending, then newest first, then the higher id first
+            assert keys == sorted(keys, key=lambda k: (k[0], _desc(k[1]), -k[2])), item.flag_ids
+            assert item.flag_ids[0] == item.id
+            assert item.item_categories == tuple(dict.fromkeys(f.category for f in flags))
+    session = next(i for i in q.item_page(FlagFilter()) if len(i.flag_ids) == 5)
+    assert [q.flag(i).level for i in session.flag_ids][0] == "高" and session.item_categories[0] == "客服违规"
+
+
+def _desc(text: str) -> tuple[int, ...]:
+    """A sort key that orders texts newest (greatest) first."""
+    return tuple(-ord(c) for c in text) + (0,)
+
+
+def test_snapshot_reads_the_same_queue_once(store: Store) -> None:
+    """The background load's snapshot (one TEMP copy of the joined queue) answers every queue read as the live
+    view does, pages included, and is dropped afterwards."""
+    live = store.risk_queue
+    filters = [
+        FlagFilter(),
+        FlagFilter(statuses=()),
+        FlagFilter(levels=("高",)),
+        FlagFilter(categories=("服务时效", "客服违规")),
+        FlagFilter(target_types=("review",), statuses=()),
+        FlagFilter(date_from="2024-05-02", date_to="2024-05-03", statuses=()),
+        FlagFilter(agent="甲店:小美"),
+    ]
+    with live.snapshot() as snap:
+        assert snap.options() == live.options()
+        for flt in filters:
+            assert snap.category_counts(flt) == live.category_counts(flt)
+            assert snap.daily_counts(flt) == live.daily_counts(flt)
+            assert snap.item_count(flt) == live.item_count(flt)
+            assert snap.count(flt) == live.count(flt)
+            assert sorted(snap.ids(flt)) == sorted(live.ids(flt))
+            for sort in ("level_time", "time", "score"):
+                whole = live.item_page(flt, 0, 100, sort)
+                assert snap.item_page(flt, 0, 100, sort) == whole
+                # Pages of one item each add up to the whole queue, in its order.
+                assert [r for off in range(len(whole)) for r in snap.item_page(flt, off, 1, sort)] == whole
+    assert any(r.flag_ids for r in live.item_page(FlagFilter()))
+    tables = store.conn.execute("SELECT name FROM temp.sqlite_master WHERE type = 'table'").fetchall()
+    assert tables == []

@@ -17,8 +17,12 @@ from ui.testing import no_leftover_jobs  # noqa: F401  (autouse fixture)
 from tests.test_dashboard import _flag, _reviews
 
 
-@pytest.fixture
-def window(qtbot, store: Store) -> MainWindow:
+@pytest.fixture(params=["gui_thread", "background"])
+def window(request, qtbot, monkeypatch, store: Store) -> MainWindow:
+    """The window on a small store; ``background``: as on a big one, the figures read and drawn in jobs."""
+    if request.param == "background":
+        monkeypatch.setattr("ui.pages.overview.BACKGROUND_MIN_ROWS", 0)
+        monkeypatch.setattr("ui.pages.overview_view.load_dashboard", _not_on_the_gui_thread)
     ids = _reviews(
         store,
         "小店",
@@ -34,6 +38,10 @@ def window(qtbot, store: Store) -> MainWindow:
     w.resize(1366, 728)
     w.show()
     return w
+
+
+def _not_on_the_gui_thread(*_args):
+    raise AssertionError("a big store's dashboard is read in a job, never on the GUI thread")
 
 
 def test_dashboard_shows_the_period_against_the_previous_one(qtbot, window: MainWindow) -> None:

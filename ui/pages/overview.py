@@ -13,8 +13,10 @@ other store that holds demo batches (older versions built the demo into the
 user's store) it offers 清除演示数据, which asks, then removes exactly those
 batches on the window's writer (:func:`cxdesk.ops.demo.clear`, backed up first)
 and emits ``sig_demo_cleared``. The page reloads when an operation changed
-anything it shows (``watches``); the report is written by a background job
-beside the writer (:func:`cxdesk.ops.report.build`).
+anything it shows (``watches``); on a big store the dashboard reads and draws
+in background jobs (:data:`ui.pages.overview_view.BACKGROUND_MIN_ROWS`). The
+report is written by a background job beside the writer
+(:func:`cxdesk.ops.report.build`).
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ from PySide6.QtWidgets import (
 from cxdesk.ops import ANALYSIS, BATCHES, CHATS, FAQ, FLAGS, ORDERS, REVIEWS, RISK_SCORES, SHOPS, BUYERS, OpChanges
 from cxdesk.paths import is_demo_db
 from ui.pages.base import BasePage, PageContext
-from ui.pages.overview_view import DashboardWidget
+from ui.pages.overview_view import BACKGROUND_MIN_ROWS, DashboardWidget
 from ui.workers import Job
 
 
@@ -242,6 +244,8 @@ class OverviewPage(BasePage):
         self.demo_summary_label.setText(self._demo_summary)
         self.demo_summary_label.setVisible(bool(self._demo_summary))
         self.panels.setCurrentWidget(self.summary_panel)
+        # A big store's figures are read and drawn in the background (the window never waits on them).
+        self.dashboard.background = counts.reviews + counts.chat_messages >= BACKGROUND_MIN_ROWS
         self.dashboard.reset_options()
         self.dashboard.load()
 

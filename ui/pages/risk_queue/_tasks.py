@@ -3,7 +3,9 @@
 :func:`load_queue` is a ``fn(ctx, ...)`` for :class:`ui.workers.Job`: it reads
 through its own read-only connection (STYLE §7, §13) with a frozen
 :class:`FlagFilter` built on the GUI thread, so the page's first load and its
-reloads never wait on the store. All SQL is in :mod:`cxdesk.store.risk_queue`;
+reloads never wait on the store. Its reads share one snapshot of the joined queue
+(:meth:`cxdesk.store.risk_queue.RiskQueueRepo.snapshot`, a TEMP table of that
+connection). All SQL is in :mod:`cxdesk.store.risk_queue`;
 the page fetches further pages of the queue itself (small LIMIT/OFFSET reads).
 """
 
@@ -40,19 +42,20 @@ def load_queue(
     """The filter bar's options (if ``with_options``), the counts of ``flt`` and its first ``first`` items."""
     conn = open_reader(db_path)
     try:
-        repo = Repos(conn).risk_queue
-        options = repo.options() if with_options else None
-        ctx.check()
-        by_category = repo.category_counts(flt)
-        flags = sum(n for _cat, _level, n in by_category)  # saves a COUNT(*) over the same rows
-        ctx.check()
-        # One row per session or review, with all its flags (a session with three matched rules is
-        # one item to handle, not three).
-        total = repo.item_count(flt) if flags else 0
-        ctx.check()
-        first_page = repo.item_page(flt, 0, first, sort) if total else []
-        ctx.check()
-        by_day = repo.daily_counts(flt)
+        # One copy of the joined queue for every read below (joined once, not once per query).
+        with Repos(conn).risk_queue.snapshot() as repo:
+            options = repo.options() if with_options else None
+            ctx.check()
+            by_category = repo.category_counts(flt)
+            flags = sum(n for _cat, _level, n in by_category)  # saves a COUNT(*) over the same rows
+            ctx.check()
+            # One row per session or review, with all its flags (a session with three matched rules is
+            # one item to handle, not three).
+            total = repo.item_count(flt) if flags else 0
+            ctx.check()
+            first_page = repo.item_page(flt, 0, first, sort) if total else []
+            ctx.check()
+            by_day = repo.daily_counts(flt)
         return QueueResult(flt, sort, options, by_category, by_day, flags, total, first_page)
     finally:
         conn.close()
