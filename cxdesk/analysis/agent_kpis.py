@@ -1,7 +1,9 @@
 """客服绩效: KPIs per agent and team, per day / week / month, from the chat timestamps.
 
-Computed on demand, not stored: :func:`load_frames` reads the store once
-(~1–3 s at 1M messages, in a background job) and :func:`kpi_table` then
+Computed on demand, not stored in the store: :func:`load_frames` reads the store once
+(~5 s at 1M messages, in a background job; a big store's frames are kept in the
+cache folder until its data changes, :mod:`cxdesk.analysis.agent_frames_cache`,
+~0.4 s to read back) and :func:`kpi_table` then
 aggregates any period, shop and conversion window in well under a second,
 so changing an option never means re-running the analysis. Definitions are
 in ``docs/metrics.md`` and in :data:`METRICS` (the app's tooltips).
@@ -23,6 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from cxdesk.analysis import agent_frames_cache as frames_cache
 from cxdesk.analysis.agent_frames import DAY_S, AgentFrames, build_frames
 from cxdesk.errors import CxdeskError
 from cxdesk.store import open_reader
@@ -68,6 +71,10 @@ def load_frames(
     conn = open_reader(db_path)
     try:
         repo = Repos(conn).agents
+        stamp = _cache_stamp(repo, config)
+        cached = frames_cache.load(db_path, stamp) if stamp is not None else None
+        if cached is not None:
+            return _with_views(ctx, cached, config, views)
         _step(ctx, 0, "读取聊天记录")
         messages = read_messages(db_path, repo)
         _step(ctx, 1, "读取会话、订单与风险标记")
@@ -89,11 +96,44 @@ def load_frames(
         )
     finally:
         conn.close()
+    frames = _with_views(ctx, frames, config, views)
+    if stamp is not None:
+        frames_cache.save(db_path, stamp, frames)
+    return frames
+
+
+def _with_views(ctx: JobContext | None, frames: AgentFrames, config: dict, views: Sequence[dict]) -> AgentFrames:
     for view in views:
         _step(ctx, 3, "汇总指标")
         cached_kpi_table(frames, **{"config": config, **view})
     _step(ctx, 3, "完成")
     return frames
+
+
+def _cache_stamp(repo: AgentsRepo, config: dict) -> str | None:
+    """The on-disk cache's fingerprint of this store's data and the configuration; None for a store too
+    small to cache (:mod:`cxdesk.analysis.agent_frames_cache`)."""
+    stamp = repo.data_stamp()
+    if (stamp[0][0] or 0) < frames_cache.MIN_MESSAGES:
+        return None
+    from cxdesk.analysis.service_time import load_config as load_service_config
+    from cxdesk.roles import role_rules
+
+    settings = config_key({"kpi": config, "service": load_service_config(), "roles": role_rules().version})
+    return frames_cache.fingerprint(stamp, settings)
+
+
+def cached_frames(db_path: str | Path, views: Sequence[dict] = (), config: dict | None = None) -> AgentFrames | None:
+    """The frames from the on-disk cache when they are current (with ``views`` aggregated), else None:
+    what a big store's page asks before it starts a process to build them."""
+    config = config or load_config()
+    conn = open_reader(db_path)
+    try:
+        stamp = _cache_stamp(Repos(conn).agents, config)
+    finally:
+        conn.close()
+    frames = frames_cache.load(db_path, stamp) if stamp is not None else None
+    return _with_views(None, frames, config, views) if frames is not None else None
 
 
 def read_messages(db_path: str | Path, repo: AgentsRepo) -> dict[str, np.ndarray]:
@@ -138,6 +178,9 @@ def load_frames_in_process(
     from cxdesk.tasks import map_in_processes
 
     config = config or load_config()
+    frames = cached_frames(db_path, views, config)  # current on disk: no process to start
+    if frames is not None:
+        return frames
     return map_in_processes(
         _frames_chunk, [(str(db_path), list(views), config)], ctx, max_workers=1, message="读取聊天记录并计算客服指标"
     )[0]

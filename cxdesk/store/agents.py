@@ -174,6 +174,22 @@ class AgentsRepo:
             )
         return out
 
+    def data_stamp(self) -> tuple:
+        """What the KPI frames are built from, in a few cheap numbers: rows and largest ids of messages,
+        sessions and orders, the analysis runs, the flags and which are marked 误报 (see
+        :mod:`cxdesk.analysis.agent_frames_cache`). Any import, undo, analysis run or 误报 mark changes it."""
+        q = self._conn.execute
+        return (
+            tuple(q("SELECT COUNT(*), MAX(id) FROM chat_messages").fetchone()),
+            tuple(q("SELECT COUNT(*), MAX(id) FROM chat_sessions").fetchone()),
+            tuple(q("SELECT COUNT(*), MAX(id) FROM orders").fetchone()),
+            tuple(q("SELECT COUNT(*), MAX(id) FROM analysis_runs").fetchone()),
+            tuple(q("SELECT COUNT(*), MAX(id) FROM risk_flags").fetchone()),
+            tuple(
+                q("SELECT COUNT(*), SUM(id), SUM(id * id % 1000003) FROM risk_flags WHERE status = '误报'").fetchone()
+            ),
+        )
+
     def has_sentiment(self) -> bool:
         return (
             self._conn.execute("SELECT 1 FROM sentiment WHERE target_type = 'message' LIMIT 1").fetchone() is not None
