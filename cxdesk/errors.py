@@ -33,3 +33,16 @@ class ReadOnlyStoreError(StoreError):
 
 class ImportFormatError(CxdeskError):
     """A file cannot be read as the kind of export it was offered as."""
+
+
+class TriageConflictError(CxdeskError):
+    """Someone else changed a risk flag after the user's screen read it (optimistic locking, see
+    ``risk_flags.version``): nothing of the triage was saved. ``flag_ids``: the flags changed (or
+    gone) meanwhile; the message says who changed the first of them, when, and to what."""
+
+    def __init__(self, message: str, flag_ids: tuple[int, ...] = ()) -> None:
+        super().__init__(message)
+        self.flag_ids = tuple(flag_ids)
+
+    def __reduce__(self) -> tuple:  # keeps flag_ids across a process boundary (pickling)
+        return (type(self), (str(self), self.flag_ids))

@@ -105,6 +105,9 @@ def test_older_store_gets_classes_on_upgrade(tmp_path: Path) -> None:
     conn.executescript("""
         DROP TABLE text_vectors;
         ALTER TABLE reviews DROP COLUMN rating_class;
+        ALTER TABLE risk_flags DROP COLUMN version;
+        ALTER TABLE risk_flags DROP COLUMN changed_by;
+        ALTER TABLE risk_flags DROP COLUMN changed_at;
         INSERT INTO shops(name, platform) VALUES ('店', 'taobao');
         INSERT INTO reviews(shop_id, review_key, rating, rating_text, content) VALUES
             (1, 'k1', NULL, '差评', 'a'), (1, 'k2', NULL, '默认好评', 'b'), (1, 'k3', 3, NULL, 'c'),

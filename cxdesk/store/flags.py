@@ -1,7 +1,8 @@
 """Risk flags: written by the analysis, triaged by people.
 
 A re-run of the analysis updates a flag's evidence and level but never its
-status, note, handler or time: those belong to the person who triaged it.
+status, note, handler or time, nor its triage version (``version``, ``changed_by``,
+``changed_at``): those belong to the people who triaged it.
 """
 
 from __future__ import annotations
@@ -107,10 +108,14 @@ class FlagsRepo:
         )
 
     def set_status(self, flag_id: int, status: str, *, note: str | None = None, handler: str | None = None) -> None:
+        """A triage written directly (tests, scripts); like every triage write it adds one to the
+        flag's version (see :mod:`cxdesk.store.risk_queue`). The 风险 page writes through
+        :mod:`cxdesk.ops.triage`."""
         self._conn.execute(
             "UPDATE risk_flags SET status=?, note=COALESCE(?, note), handler=COALESCE(?, handler), "
-            "handled_at=datetime('now','localtime') WHERE id=?",
-            (status, note, handler, flag_id),
+            "handled_at=datetime('now','localtime'), version=version+1, changed_by=?, "
+            "changed_at=datetime('now','localtime') WHERE id=?",
+            (status, note, handler, handler, flag_id),
         )
 
     def counts_by_category(self) -> dict[tuple[str, str], int]:

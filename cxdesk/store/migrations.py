@@ -443,6 +443,18 @@ CREATE TABLE text_vectors (
 ) WITHOUT ROWID;
 """
 
+# v9: optimistic locking of triage (issue 20.3: several people work one queue on a team store).
+# risk_flags.version grows by one with every write of a flag's status, note or handler
+# (cxdesk/store/risk_queue.py); a triage that names the version the user's screen read is refused
+# when another write came first. changed_by/changed_at: who (the name given with the write) and
+# when the last such write was, for the refusal's message: handler and handled_at cannot say it
+# (a note keeps both, 待处理 clears handled_at). The analysis never touches the three.
+_V9_FLAG_VERSIONS = """
+ALTER TABLE risk_flags ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE risk_flags ADD COLUMN changed_by TEXT;
+ALTER TABLE risk_flags ADD COLUMN changed_at TEXT;
+"""
+
 MIGRATIONS: list[str] = [
     _V1_CORE,
     _V2_RESULTS,
@@ -452,5 +464,6 @@ MIGRATIONS: list[str] = [
     _V6_SEARCH_AND_SESSION_REVIEWS,
     _V7_AGENT_REPORTS,
     _V8_TEXT_VECTORS,
+    _V9_FLAG_VERSIONS,
 ]
 CURRENT_VERSION = len(MIGRATIONS)

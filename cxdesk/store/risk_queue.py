@@ -10,6 +10,15 @@ clauses are spliced in. Triage writes (status, note, handler) are single
 statements that the operation (:mod:`cxdesk.ops.triage`) groups in one
 transaction per action, and the analysis never overwrites them
 (:mod:`cxdesk.store.flags`).
+
+Every triage write adds one to the flag's ``version`` and records who (the name given with it)
+and when (``changed_by``, ``changed_at``). A write that names the versions the user's screen read
+(``expected``) is refused with :class:`cxdesk.errors.TriageConflictError`, writing nothing, when
+another write came first: each flag is updated ``WHERE id = ? AND version = ?`` and a flag it
+does not update was changed (or deleted) meanwhile. That check and the write are one statement,
+so it holds against other processes on both engines: SQLite's writers take turns (``BEGIN
+IMMEDIATE``), and PostgreSQL re-reads a row another transaction updated before applying the WHERE
+(READ COMMITTED). Flags are written in id order, so two such writes never deadlock on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -18,12 +27,13 @@ import copy
 import json
 import re
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
+from cxdesk.errors import TriageConflictError
 from cxdesk.store._days import edge_day_text
 from cxdesk.store.catalog import is_postgres
 from cxdesk.times import stored_datetime
@@ -66,7 +76,8 @@ SELECT f.id AS id, f.target_type AS target_type, f.target_id AS target_id, f.rul
        rs.score AS score, rs.level AS score_level, rs.reasons AS score_reasons,
        {_QUEUE_LEVEL} AS queue_level,
        CASE f.level WHEN '高' THEN 0 WHEN '中' THEN 1 ELSE 2 END AS level_rank,
-       CASE {_QUEUE_LEVEL} WHEN '高' THEN 0 WHEN '中' THEN 1 ELSE 2 END AS queue_rank
+       CASE {_QUEUE_LEVEL} WHEN '高' THEN 0 WHEN '中' THEN 1 ELSE 2 END AS queue_rank,
+       f.version AS version
 FROM risk_flags f
 LEFT JOIN chat_messages m ON f.target_type = 'message' AND m.id = f.target_id
 LEFT JOIN reviews r ON f.target_type = 'review' AND r.id = f.target_id
@@ -96,7 +107,8 @@ SELECT * FROM (
          COUNT(*) OVER ranked AS item_flags,
          json_group_array(id) OVER ranked AS item_ids,
          json_group_array(category) OVER ranked AS item_categories,
-         MAX(event_at) OVER ranked AS item_at
+         MAX(event_at) OVER ranked AS item_at,
+         json_group_array(version) OVER ranked AS item_versions
   FROM (SELECT *, {_ITEM_KEY} AS item FROM {{source}}{{where}}) q
   WINDOW ranked AS (PARTITION BY item ORDER BY level_rank, event_at DESC, id DESC
                     ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
@@ -202,11 +214,21 @@ class FlagRow:
     item_flag_ids: tuple[int, ...] = ()
     item_categories: tuple[str, ...] = ()  # distinct, strongest flag's first
     item_at: str | None = None  # the newest flag's time
+    #: how many triage writes the flag has had when this row was read (``risk_flags.version``)
+    version: int = 0
+    item_versions: tuple[int, ...] = ()  # as a queue item: the version of each of ``item_flag_ids``
 
     @property
     def flag_ids(self) -> tuple[int, ...]:
         """The flags a triage of this row marks: all of its item's, or just itself."""
         return self.item_flag_ids or (self.id,)
+
+    @property
+    def versions(self) -> dict[int, int]:
+        """The version of each of :attr:`flag_ids` as read: what a triage of this row expects."""
+        if self.item_flag_ids and len(self.item_versions) == len(self.item_flag_ids):
+            return dict(zip(self.item_flag_ids, self.item_versions))
+        return {self.id: self.version}
 
     @property
     def shown_level(self) -> str:
@@ -221,22 +243,29 @@ class FlagRow:
 
 
 def _row(r: sqlite3.Row | tuple) -> FlagRow:
-    values = list(r)[:25]
+    row = list(r)
+    values = row[:25]
     try:
         values[10] = json.loads(values[10]) if values[10] else None
     except json.JSONDecodeError:
         values[10] = None
-    return FlagRow(*values)
+    return FlagRow(*values, version=int(row[27] or 0))  # 25, 26: level_rank, queue_rank
 
 
 def _item(r: sqlite3.Row | tuple) -> FlagRow:
     """A queue item: its strongest flag, with the ids and categories of all its picked flags."""
     values = list(r)
     row = _row(values)
-    # columns after _BASE's 27: item, item_rank, item_flags, item_ids, item_categories, item_at
-    ids, categories, at = values[30], values[31], values[32]
+    # columns after _BASE's 28: item, item_rank, item_flags, item_ids, item_categories, item_at, item_versions
+    ids, categories, at, versions = values[31], values[32], values[33], values[34]
     cats = tuple(dict.fromkeys([row.category, *json.loads(categories or "[]")]))
-    return replace(row, item_flag_ids=tuple(int(i) for i in json.loads(ids or "[]")), item_categories=cats, item_at=at)
+    return replace(
+        row,
+        item_flag_ids=tuple(int(i) for i in json.loads(ids or "[]")),
+        item_categories=cats,
+        item_at=at,
+        item_versions=tuple(int(v) for v in json.loads(versions or "[]")),
+    )
 
 
 @dataclass(frozen=True)
@@ -342,6 +371,31 @@ class RuleStat:
         """误报 among the flags someone judged (已处理 + 误报); None before any judgement."""
         judged = self.handled + self.false_alarms
         return self.false_alarms / judged if judged else None
+
+
+NOTE_SHOWN = 30  # characters of the other person's note a conflict message quotes
+
+
+def conflict_message(rows: Sequence[Sequence[Any]], stale: int, now: datetime | None = None) -> str:
+    """What a refused triage tells the user: who changed the flag, when, to what; ``rows`` are (id,
+    status, note, changed_by, changed_at) of the changed flags still there, the latest change first;
+    ``stale``: how many flags had changed or gone."""
+    if not rows:
+        return "这条风险已不在数据库中（可能已撤销导入、删除了买家数据或重新分析），你的修改没有保存。"
+    _id, status, note, who, at = rows[0][:5]
+    when = ""
+    changed = stored_datetime(at) if at else None
+    if changed is not None:
+        today = (now or datetime.now()).date()
+        when = changed.strftime("%H:%M" if changed.date() == today else "%m-%d %H:%M")
+    by = f"已被 {who} " if who else "已被同事"
+    by += f"在 {when} " if when else ""
+    text = " ".join((note or "").split())
+    if len(text) > NOTE_SHOWN:
+        text = text[:NOTE_SHOWN] + "…"
+    quoted = f"（备注：{text}）" if text else ""
+    more = f"同一行共 {stale} 条风险已被改过，" if stale > 1 else ""
+    return f"这条风险{by}改为“{status}”{quoted}，{more}你的修改没有保存。"
 
 
 class RiskQueueRepo:
@@ -495,17 +549,24 @@ class RiskQueueRepo:
     # --- triage --------------------------------------------------------------------
 
     def set_status(
-        self, flag_ids: Sequence[int], status: str, *, handler: str | None = None, note: str | None = None
+        self,
+        flag_ids: Sequence[int],
+        status: str,
+        *,
+        handler: str | None = None,
+        note: str | None = None,
+        expected: Mapping[int, int] | None = None,
     ) -> int:
-        """Set the status of many flags at once (one statement); note/handler kept when None."""
+        """Set the status of many flags at once; note/handler kept when None. ``expected``: the
+        version of every flag as the user's screen read it (``None``: write whatever they are now);
+        raises :class:`TriageConflictError` and writes nothing when one of them has changed."""
         if status not in STATUSES:
             raise ValueError(f"未知的处理状态：{status}")
-        return self._conn.execute(
-            "UPDATE risk_flags SET status = ?, handler = COALESCE(?, handler), note = COALESCE(?, note), "
-            "handled_at = CASE WHEN ? = '待处理' THEN NULL ELSE datetime('now', 'localtime') END "
-            "WHERE id IN (SELECT value FROM json_each(?))",
-            (status, handler or None, note or None, status, json.dumps([int(i) for i in flag_ids])),
-        ).rowcount
+        changes = (
+            "status = ?, handler = COALESCE(?, handler), note = COALESCE(?, note), "
+            "handled_at = CASE WHEN ? = '待处理' THEN NULL ELSE datetime('now', 'localtime') END"
+        )
+        return self._triage(flag_ids, changes, (status, handler or None, note or None, status), handler, expected)
 
     def set_status_matching(self, flt: FlagFilter, status: str, *, handler: str | None = None) -> int:
         """Set the status of every flag the filter matches (the caller groups it in ``store.transaction()``)."""
@@ -513,10 +574,88 @@ class RiskQueueRepo:
 
     def set_note(self, flag_id: int, note: str, handler: str | None = None) -> None:
         """Replace a flag's note (an empty note clears it); the status is unchanged."""
-        self._conn.execute(
-            "UPDATE risk_flags SET note = ?, handler = COALESCE(?, handler) WHERE id = ?",
-            (note.strip() or None, handler or None, flag_id),
-        )
+        self.set_notes([flag_id], note, handler)
+
+    def set_notes(
+        self,
+        flag_ids: Sequence[int],
+        note: str,
+        handler: str | None = None,
+        *,
+        expected: Mapping[int, int] | None = None,
+    ) -> int:
+        """Give every flag the same note (an empty note clears it); the status is unchanged.
+        ``expected`` as for :meth:`set_status`."""
+        changes = "note = ?, handler = COALESCE(?, handler)"
+        return self._triage(flag_ids, changes, (note.strip() or None, handler or None), handler, expected)
+
+    def versions(self, flag_ids: Sequence[int]) -> dict[int, int]:
+        """The current version of each flag that exists (what a triage made of them)."""
+        return {
+            int(i): int(v)
+            for i, v in self._conn.execute(
+                "SELECT id, version FROM risk_flags WHERE id IN (SELECT value FROM json_each(?))",
+                (json.dumps([int(i) for i in flag_ids]),),
+            )
+        }
+
+    def _triage(
+        self,
+        flag_ids: Sequence[int],
+        changes: str,
+        params: tuple,
+        who: str | None,
+        expected: Mapping[int, int] | None,
+    ) -> int:
+        """``UPDATE risk_flags SET <changes>`` for ``flag_ids``, one more version, who and when.
+
+        Without ``expected`` one statement writes them all. With it each flag is written only at
+        the version the caller read, in id order, inside a savepoint of the caller's transaction:
+        the first flag it cannot write undoes the others and raises :class:`TriageConflictError`."""
+        ids = sorted({int(i) for i in flag_ids})
+        stamp = f"{changes}, version = version + 1, changed_by = ?, changed_at = datetime('now', 'localtime')"
+        params = (*params, who or self._login())
+        if expected is None:
+            return self._conn.execute(
+                f"UPDATE risk_flags SET {stamp} WHERE id IN (SELECT value FROM json_each(?))",
+                (*params, json.dumps(ids)),
+            ).rowcount
+        unknown = [i for i in ids if i not in expected]
+        if unknown:
+            raise ValueError(f"expected has no version for flags {unknown}")
+        if not self._conn.in_transaction:
+            raise RuntimeError("a checked triage write runs inside store.transaction()")
+        self._conn.execute("SAVEPOINT triage_check")
+        try:
+            for n, flag_id in enumerate(ids):
+                sql = f"UPDATE risk_flags SET {stamp} WHERE id = ? AND version = ?"
+                if self._conn.execute(sql, (*params, flag_id, int(expected[flag_id]))).rowcount != 1:
+                    rest = ids[n:]
+                    now = self.versions(rest)
+                    raise self._conflict([i for i in rest if now.get(i) != int(expected[i])] or [flag_id])
+        except BaseException:
+            if self._conn.in_transaction:  # (an engine error may have ended it)
+                self._conn.execute("ROLLBACK TO triage_check")
+                self._conn.execute("RELEASE triage_check")
+            raise
+        self._conn.execute("RELEASE triage_check")
+        return len(ids)
+
+    def _login(self) -> str | None:
+        """Who writes when no name is given: the login role on a team store (each person has their
+        own), nobody on the SQLite file of one PC."""
+        if not is_postgres(self._conn):
+            return None
+        return str(self._conn.execute("SELECT current_user").fetchone()[0])
+
+    def _conflict(self, stale: list[int]) -> TriageConflictError:
+        """The refusal of a triage whose flags ``stale`` changed (or went) since they were read."""
+        rows = self._conn.execute(
+            "SELECT id, status, note, changed_by, changed_at FROM risk_flags "
+            "WHERE id IN (SELECT value FROM json_each(?)) ORDER BY changed_at DESC, id",
+            (json.dumps(stale),),
+        ).fetchall()
+        return TriageConflictError(conflict_message(rows, len(stale)), tuple(stale))
 
     # --- detail --------------------------------------------------------------------
 

@@ -14,6 +14,14 @@ write and the re-scoring happen off the GUI thread. The page's own triage does n
 reload the queue when it is done (the row already shows it); a triage or an analysis
 from elsewhere does.
 
+Several people may work the same queue (a team store). A triage or a note names the version of
+each flag the page read (:attr:`FlagRow.versions`, or the newer one the page's own last write of
+it returned), and the operation refuses it when someone else wrote first
+(:class:`cxdesk.errors.TriageConflictError`): the page says who changed what, reloads the queue
+on the item and keeps an unsaved note in the note box. The page's writes of the same flags go to
+the writer one after another, each once the one before it is done, so quick keys on one row never
+refuse each other; a refused write drops the ones waiting behind it (they were based on it).
+
 The queue is queried in the background (:func:`ui.pages.risk_queue._tasks.load_queue`, a
 :class:`ui.workers.Job` per load on its own read-only connection; a newer load replaces the
 running one): the filter bar's options, the counts and the first page of items. Until it
@@ -24,7 +32,7 @@ only while it is shown.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
 from PySide6.QtCore import QItemSelection, Qt, Signal
@@ -44,6 +52,7 @@ from cxdesk.ops import (
     OpChanges,
     triage,
 )
+from cxdesk.errors import TriageConflictError
 from cxdesk.store.risk_queue import FlagFilter, FlagRow
 from ui.models.flag_queue_model import PAGE_SIZE, FlagQueueModel
 from ui.pages.base import BasePage, PageContext
@@ -58,6 +67,8 @@ from ui.workers import Job
 RISK_HANDLER = Option("risk/handler", str, "")
 NO_FLAGS_WITH_DATA = "数据已导入，但还没有运行风险检查：点左下角「分析数据」，完成后这里列出需要跟进的风险。"
 TRIAGE_KEYS = {"H": "已处理", "F": "误报", "P": "处理中"}
+CONFLICT_TITLE = "别人先改了这条风险"
+REFRESHED = "已为你刷新。"
 # What the page's own triage changes: the queue shows it in place, no reload.
 OWN_TRIAGE_KINDS = frozenset({FLAGS, RISK_SCORES})
 
@@ -103,6 +114,14 @@ class RiskPage(BasePage):
         self._loads = 0  # loads started so far: the one whose result is shown is the last one
         self._shown = 0  # load results shown so far: a triage written after a newer one marks its rows again
         self._triages: list[_Triage] = []  # shown in the queue; the store may not have them in every load yet
+        # flag id → (the version this page's own last write of it made, loads started when it was done):
+        # newer than what a load started before that shows
+        self._known: dict[int, tuple[int, int]] = {}
+        self._busy: set[int] = set()  # flags with a write of this page queued or running
+        # writes of flags still busy: (their flags, send it, forget it)
+        self._waiting: list[tuple[frozenset[int], Callable[[], None], Callable[[], None]]] = []
+        self._after_conflict: tuple[int, str | None] | None = None  # (flag to show, unsaved note) on the reload
+        self._dropped_note: str | None = None  # a note not sent because the write before it was refused
         self.build_faces(self._build_content())
         self._build_shortcuts()
         self.refresh()
@@ -217,6 +236,7 @@ class RiskPage(BasePage):
         self._shown += 1
         # Triages not (surely) written before this load started: their rows show the old status.
         self._triages = [t for t in self._triages if t.written_at is None or t.written_at >= seq]
+        self._known = {i: known for i, known in self._known.items() if known[1] >= seq}
         for item in self._triages:
             self._mark_again(item)
         self.queue.count_label.setText(f"筛选出 {result.total:,} 个会话/评价（{result.flags:,} 条风险）")
@@ -225,7 +245,20 @@ class RiskPage(BasePage):
             self.queue.go_to(0)
         else:
             self.detail.show_nothing("没有符合筛选条件的风险。")
+        if self._after_conflict is not None:
+            self._show_after_conflict(*self._after_conflict)
         self.sig_loaded.emit()
+
+    def _show_after_conflict(self, flag_id: int, draft: str | None) -> None:
+        """A reload after a refused write: open the item it was about (if the filter still lists it)
+        with the user's unsaved note back in the note box."""
+        self._after_conflict = None
+        row = next((i for i in range(self.model.rowCount()) if flag_id in self.model.flag(i).flag_ids), -1)
+        if row < 0:
+            return
+        self.queue.go_to(row)
+        if draft is not None and self.detail.flag is not None and flag_id in self.detail.flag.flag_ids:
+            self.detail.note_edit.setText(draft)
 
     def apply_pick(self, gid: str) -> None:
         """A click on the counts chart filters to that category or day."""
@@ -294,6 +327,7 @@ class RiskPage(BasePage):
             return
         items = [f for f in (self.model.flag(r) for r in rows) if f is not None]
         ids = [i for item in items for i in item.flag_ids]  # handling an item handles all its flags
+        versions = {i: v for item in items for i, v in item.versions.items()}
         handler = self.detail.handler_edit.text().strip() or None
         # A 误报 no longer counts in the risk score: the operation re-scores in the same transaction.
         item = _Triage(frozenset(ids), status, handler)
@@ -305,12 +339,25 @@ class RiskPage(BasePage):
             if self._shown != shown:  # the queue was shown again before the write: mark its rows again
                 self._mark_again(item)
 
-        def failed(exc: BaseException) -> None:
+        def forget() -> None:
             if item in self._triages:
                 self._triages.remove(item)
+
+        def failed(exc: BaseException) -> None:
+            forget()
             self._write_failed("标记风险", exc)
 
-        self._write(triage.set_status, ids, status, handler=handler, label="标记风险", on_done=done, on_failure=failed)
+        self._write_flags(
+            triage.set_status,
+            versions,
+            ids,
+            status,
+            handler=handler,
+            label="标记风险",
+            on_done=done,
+            on_failure=failed,
+            on_dropped=forget,
+        )
         self.model.mark(rows, status, handler=handler)
         self.queue.go_to(
             rows[-1] + 1 if rows[-1] + 1 < self.model.rowCount() or self.model.canFetchMore() else rows[-1]
@@ -348,13 +395,16 @@ class RiskPage(BasePage):
             return
         handler = self.detail.handler_edit.text().strip() or None
         # The note is the item's: every flag of it carries it.
-        self._write(
+        self._write_flags(
             triage.set_note,
+            flag.versions,
             list(flag.flag_ids),
             note,
             handler=handler,
             label="保存备注",
             on_done=lambda _changes, f=flag: self._note_saved(f),
+            on_failure=lambda exc, f=flag: self._write_failed("保存备注", exc, flag=f, draft=note),
+            on_dropped=lambda: setattr(self, "_dropped_note", note),
         )
 
     def _note_saved(self, flag: FlagRow) -> None:
@@ -392,10 +442,79 @@ class RiskPage(BasePage):
             **kwargs,
         )
 
-    def _write_failed(self, label: str, exc: BaseException) -> None:
-        """The store was not changed: say so, and show the queue as the store has it again."""
+    def _write_flags(
+        self,
+        op: Callable[..., OpChanges],
+        versions: Mapping[int, int],
+        *args: object,
+        label: str,
+        on_done: Callable[[OpChanges], None] | None = None,
+        on_failure: Callable[[BaseException], None] | None = None,
+        on_dropped: Callable[[], None] | None = None,
+        **kwargs: object,
+    ) -> None:
+        """Queue a triage operation of the flags ``versions`` names (the versions the page read) once
+        the page's earlier writes of any of them are done, expecting the newest version the page
+        knows of each; ``on_dropped`` when it is not sent because an earlier one was refused."""
+        flags = frozenset(versions)
+
+        def send() -> None:
+            self._busy |= flags
+            expected = {i: max(int(v), self._known.get(i, (-1, 0))[0]) for i, v in versions.items()}
+
+            def done(changes: OpChanges) -> None:
+                if isinstance(changes.value, Mapping):
+                    self._known.update({int(i): (int(v), self._loads) for i, v in changes.value.items()})
+                self._flags_written(flags, ok=True)
+                if on_done is not None:
+                    on_done(changes)
+
+            def failed(exc: BaseException) -> None:
+                self._flags_written(flags, ok=False)
+                (on_failure or (lambda e: self._write_failed(label, e)))(exc)
+
+            self._write(op, *args, expected=expected, label=label, on_done=done, on_failure=failed, **kwargs)
+
+        if flags & self._busy or any(flags & waiting for waiting, _send, _drop in self._waiting):
+            self._waiting.append((flags, send, on_dropped or (lambda: None)))
+        else:
+            send()
+
+    def _flags_written(self, flags: frozenset[int], *, ok: bool) -> None:
+        """A write of ``flags`` is done (or refused): send the writes that waited for it, in order; after a
+        refusal drop those of the same flags (the user made them on what the store did not keep)."""
+        self._busy -= flags
+        dropped = [w for w in self._waiting if not ok and w[0] & flags]
+        blocked = set(self._busy)
+        ready, waiting = [], []
+        for entry in self._waiting:
+            if entry in dropped:
+                continue
+            (waiting if entry[0] & blocked else ready).append(entry)
+            blocked |= entry[0]
+        self._waiting = waiting
+        for _flags, _send, drop in dropped:
+            drop()
+        for _flags, send, _drop in ready:
+            send()
+
+    def _write_failed(
+        self, label: str, exc: BaseException, *, flag: FlagRow | None = None, draft: str | None = None
+    ) -> None:
+        """The store was not changed: say so, and show the queue as the store has it again. Someone else
+        changed the flags first: say who and what, and reload on the item (with an unsaved ``draft`` note
+        back in the note box)."""
         from ui.widgets.error_dialog import show_warning
 
+        draft, self._dropped_note = (draft if draft is not None else self._dropped_note), None
+        if isinstance(exc, TriageConflictError):
+            first = exc.flag_ids[0] if exc.flag_ids else (flag.id if flag is not None else None)
+            if first is not None:
+                self._after_conflict = (first, draft)
+            kept = f"你写的备注“{draft.strip()}”已留在备注框中。" if draft and draft.strip() else ""
+            show_warning(self, CONFLICT_TITLE, f"{exc}{REFRESHED}{kept}")
+            self.refresh()
+            return
         show_warning(self, f"{label}未完成", str(exc))
         self.refresh()
 
