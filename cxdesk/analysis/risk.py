@@ -243,6 +243,7 @@ def scan_sessions(ctx: JobContext, store, pack_version: str) -> int:
             earlier.setdefault(sid, []).append((eid, ended))
         texts = repo.buyer_texts(sorted({e for lst in earlier.values() for e, _ in lst}))
         with store.transaction():
+            families: list[tuple] = []  # this chunk's service., emotion. and repeat. flags, written at once
             for sid, msgs in by_session.items():
                 flags = [
                     (
@@ -256,7 +257,7 @@ def scan_sessions(ctx: JobContext, store, pack_version: str) -> int:
                     )
                     for f in session_flags(buyer_turns(msgs), platform[sid], timing)
                 ]
-                store.flags.replace_session_flags(sid, "service.", flags)
+                families += flags
                 strong = strong_emotion(buyer.get(sid, []), config)
                 emotion = (
                     [
@@ -273,7 +274,7 @@ def scan_sessions(ctx: JobContext, store, pack_version: str) -> int:
                     if strong
                     else []
                 )
-                store.flags.replace_session_flags(sid, "emotion.", emotion)
+                families += emotion
                 started_at = info.get(sid, (None, None, 0))[0]
                 mine = topics_of((m[4] for m in msgs if m[1] == "buyer"), config)
                 found = repeat_contact(
@@ -297,7 +298,8 @@ def scan_sessions(ctx: JobContext, store, pack_version: str) -> int:
                     if found
                     else []
                 )
-                store.flags.replace_session_flags(sid, "repeat.", repeat)
+                families += repeat
+            store.flags.replace_sessions_flags(list(by_session), ("service.", "emotion.", "repeat."), families)
             flags_by_session = repo.session_flags(part)
             repo.upsert(
                 ("session", sid, sc.score, sc.level, sc.reasons, version)

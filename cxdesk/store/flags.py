@@ -92,20 +92,22 @@ class FlagsRepo:
             (json.dumps(list(session_ids)),),
         ).fetchall()
 
-    def replace_session_flags(self, session_id: int, prefix: str, rows: list[tuple]) -> None:
-        """Set a session's flags of one family (rule ids starting with ``prefix``).
-
-        Current ones are upserted; earlier ones that no longer apply are
-        removed unless someone triaged them.
-        """
+    def replace_sessions_flags(self, session_ids: Sequence[int], prefixes: Sequence[str], rows: list[tuple]) -> None:
+        """Set the flags of sessions in rule families (rule ids starting with one of ``prefixes``): ``rows``
+        are all the current flags of ``session_ids`` in those families. They are upserted; earlier ones
+        that no longer apply are removed unless someone triaged them. One upsert and one DELETE per
+        family, not two statements per session and family (a round trip each on a team store: 5,000
+        sessions took 5.6 s of 6.8 on PostgreSQL that way)."""
         self.upsert(rows)
-        keep = [r[2] for r in rows]
-        self._conn.execute(
-            "DELETE FROM risk_flags WHERE target_type='session' AND target_id=? AND rule_id LIKE ? "
-            "AND rule_id NOT IN (SELECT value FROM json_each(?)) AND status='待处理' AND note IS NULL "
-            "AND handler IS NULL",
-            (session_id, prefix + "%", json.dumps(keep)),
-        )
+        ids = json.dumps(sorted({int(i) for i in session_ids}))
+        keep = json.dumps(sorted({f"{r[1]} {r[2]}" for r in rows}), ensure_ascii=False)
+        for prefix in prefixes:
+            self._conn.execute(
+                "DELETE FROM risk_flags WHERE target_type='session' AND target_id IN (SELECT value FROM json_each(?)) "
+                "AND rule_id LIKE ? AND CAST(target_id AS TEXT) || ' ' || rule_id NOT IN (SELECT value FROM json_each(?)) "
+                "AND status='待处理' AND note IS NULL AND handler IS NULL",
+                (ids, prefix + "%", keep),
+            )
 
     def set_status(self, flag_id: int, status: str, *, note: str | None = None, handler: str | None = None) -> None:
         """A triage written directly (tests, scripts); like every triage write it adds one to the
