@@ -27,6 +27,12 @@ first time, then ``store_switcher`` (set by :func:`ui.app.create_main_window`)
 replaces this window with one on that file; 返回我的数据 switches back. While
 the demo is open the title says so, and 导入 first asks to switch to the
 user's own store: demo and own data are never mixed.
+
+Changes made elsewhere (another PC on a team store, another program on the file) are heard by
+``self.change_watch`` (:mod:`ui.change_watch`): every few seconds it polls, and what it heard reaches
+the pages as an operation's changes would (origin ``"remote"``), with a note in the status bar. A page
+where the user is typing waits until the input is saved or left. While someone else imports or
+analyses the team store, the status bar says who and how far.
 """
 
 from __future__ import annotations
@@ -57,6 +63,7 @@ from PySide6.QtWidgets import (
 from cxdesk.ops import BATCHES, BUYERS, CHATS, ORDERS, REVIEWS, SHOPS, OpChanges
 from cxdesk.paths import default_db_path, demo_db_path, is_demo_db
 from cxdesk.store import Store
+from ui.change_watch import NOTE_DEFERRED, REMOTE_ORIGIN, ChangeWatch, Deferred, has_unsaved_input
 from ui.pages.agents import AgentsPage
 from ui.pages.base import BasePage, PageContext
 from ui.pages.faq import FaqPage
@@ -186,6 +193,13 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self._restore_state()
         self._update_status()
+        # Changes made elsewhere (other PCs, other programs): polled, then handed to the pages.
+        self._deferred = Deferred()
+        self.change_watch = ChangeWatch(store, self.ops, self.jobs, self)
+        self.change_watch.sig_changed.connect(self._on_remote_changes)
+        self.change_watch.timer.timeout.connect(self._flush_deferred)
+        self.change_watch.sig_work.connect(self._show_others_work)
+        self.change_watch.start()
 
     # --- building ----------------------------------------------------------------
 
@@ -285,7 +299,11 @@ class MainWindow(QMainWindow):
         self.counts_label = QLabel(self)
         self.synthetic_label = QLabel("演示数据（合成）", self)
         self.synthetic_label.setStyleSheet("background: #fff3cd; color: #7a5a00; padding: 1px 6px; border-radius: 3px;")
+        self.work_label = QLabel(self)  # someone else's import or analysis on the team store
+        self.work_label.setStyleSheet("color: #1d4f91; padding: 1px 6px;")
+        self.work_label.setVisible(False)
         bar.addWidget(self.db_label, 1)
+        bar.addPermanentWidget(self.work_label)
         bar.addPermanentWidget(self.synthetic_label)
         bar.addPermanentWidget(self.counts_label)
 
@@ -519,6 +537,33 @@ class MainWindow(QMainWindow):
         for page in self.pages.values():
             page.on_op_done(changes, origin)
 
+    def _on_remote_changes(self, changes: OpChanges) -> None:
+        """Someone else changed the store: the pages reload as after an operation, except those the user
+        is typing on (they wait, see :meth:`_flush_deferred`)."""
+        if changes.touches(SHOPS, BATCHES, REVIEWS, CHATS, ORDERS, BUYERS):
+            self._update_status()
+        if self.search_dialog is not None and changes.touches(SHOPS):
+            self.search_dialog.panel.reload_shops()
+        waiting = False
+        for key, page in self.pages.items():
+            if not changes.touches(page.watches):
+                continue
+            if has_unsaved_input(page):
+                self._deferred.keep(key, changes)
+                waiting = True
+            else:
+                page.on_op_done(changes, REMOTE_ORIGIN)
+        self.statusBar().showMessage(changes.summary + (NOTE_DEFERRED if waiting else ""), 15_000)
+
+    def _flush_deferred(self) -> None:
+        """Pages that waited for the user's input get the changes once it is saved or left."""
+        for key, changes in self._deferred.take_ready(self.pages):
+            self.pages[key].on_op_done(changes, REMOTE_ORIGIN)
+
+    def _show_others_work(self, text: str) -> None:
+        self.work_label.setText(text)
+        self.work_label.setVisible(bool(text))
+
     def close_stores(self) -> None:
         """Close the GUI's reader and the store the window was given (the app's own windows; not in tests)."""
         self.store.close()
@@ -555,6 +600,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         """Remember the window, then cancel running jobs and wait (STYLE §11)."""
         self._save_state()
+        self.change_watch.close()
         self.jobs.shutdown()
         self.ops.shutdown()
         self.store.close()  # the GUI's reader; the store it was given belongs to whoever opened it

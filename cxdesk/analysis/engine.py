@@ -246,7 +246,18 @@ def analyze(ctx: JobContext, db_path: str | Path, *, workers: int | None = None)
 
 
 def analyze_store(ctx: JobContext, store: Store, *, workers: int | None = None) -> AnalyzeSummary:
-    """Every stage over what is new or changed, writing through ``store`` (the GUI's writer); what was done."""
+    """Every stage over what is new or changed, writing through ``store`` (the GUI's writer); what was done.
+
+    On a team store the run holds the import/analysis lock (:func:`cxdesk.store.pg.locks.work_lock`):
+    refused at once while another computer imports or analyses, its progress shown to the others.
+    """
+    from cxdesk.store.pg.locks import work_lock
+
+    with work_lock(store, "analyze", ctx) as locked:
+        return _analyze_stages(locked, store, workers)
+
+
+def _analyze_stages(ctx: JobContext, store: Store, workers: int | None) -> AnalyzeSummary:
     started = time.perf_counter()
     model = SentimentModel.load()
     summary = AnalyzeSummary(Path(store.path))

@@ -14,10 +14,15 @@ The CLI calls operations directly (:func:`run_op`); the GUI queues them on its o
 writer (``ui.operations.OpRunner``), which runs them one at a time off the GUI thread
 and then tells every page what changed, so each page reloads only when its data did
 (anki's ``OpChanges`` and ``operation_did_execute``, STYLE practice 5).
+
+On a team store the other PCs hear what an operation changed: :func:`announce_changes` sends its
+kinds and ids (:func:`cxdesk.store.changes.announce`, a PostgreSQL notification) once it has
+written. :func:`run_op` does so itself; the GUI's window announces the operations of its writer.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -43,6 +48,7 @@ __all__ = [
     "SHOPS",
     "WEIGHTS",
     "OpChanges",
+    "announce_changes",
     "files_only",
     "run_op",
 ]
@@ -132,8 +138,27 @@ def files_only(op: Callable[..., OpChanges]) -> Callable[..., OpChanges]:
     return op
 
 
+def announce_changes(store: Any, changes: OpChanges) -> bool:
+    """Tell the other PCs on a team store what ``changes`` touched; whether a notice went out (never on
+    SQLite, whose watchers see the file change). A notice that cannot be sent is logged, not raised:
+    the operation itself has succeeded."""
+    if store is None or not changes.changed:
+        return False
+    from cxdesk.store.changes import announce
+
+    try:
+        return announce(store, changes.op, changes.kinds, changes.ids)
+    except Exception as exc:  # noqa: BLE001 - the others only miss one refresh
+        logging.getLogger("cxdesk").warning("无法通知其他电脑数据已更新：%s", exc)
+        return False
+
+
 def run_op(
     op: Callable[..., OpChanges], store: Any, *args: Any, ctx: JobContext | None = None, **kwargs: Any
 ) -> OpChanges:
-    """Run one operation where no GUI is involved (CLI, tests, scripts)."""
-    return op(store, ctx or NullContext(), *args, **kwargs)
+    """Run one operation where no GUI is involved (CLI, tests, scripts); on a team store the other
+    PCs then hear what it changed (:func:`announce_changes`)."""
+    changes = op(store, ctx or NullContext(), *args, **kwargs)
+    if isinstance(changes, OpChanges) and not getattr(op, "files_only", False):
+        announce_changes(store, changes)
+    return changes

@@ -5,6 +5,10 @@
 that file, a cancel rolls back the current file and skips the rest while the files
 already imported stay imported. Both write through :func:`cxdesk.importers.import_file`
 on the writer's store (each file in its own transaction, opened there).
+
+On a team store (PostgreSQL) an import runs alone: it takes the import/analysis lock
+(:func:`cxdesk.store.pg.locks.work_lock`) for the whole run and is refused at once, with who
+is running what, while another computer imports or analyses.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from cxdesk.errors import Cancelled, CxdeskError
 from cxdesk.importers import Detection, ImportSummary
 from cxdesk.ops import ANALYSIS, BATCHES, CHATS, ORDERS, REVIEWS, SHOPS, OpChanges
 from cxdesk.store import Store
+from cxdesk.store.pg.locks import report_part, work_lock
 from cxdesk.tasks import JobContext
 
 # What a batch of each import kind adds (agent reports are shown with the computed KPIs).
@@ -91,20 +96,23 @@ def import_file(store: Store, ctx: JobContext, path: str | Path, **options: Any)
     :class:`ImportSummary`. A file that cannot be imported raises (nothing is written)."""
     from cxdesk import importers
 
-    result = importers.import_file(ctx, store, path, **options)
+    with work_lock(store, "import", ctx) as ctx:
+        result = importers.import_file(ctx, store, path, **options)
     return changes_of("import", [result], summary=f"已导入 {Path(path).name}", value=result)
 
 
 def import_files(store: Store, ctx: JobContext, tasks: Sequence[FileTask]) -> OpChanges:
     """Import the wizard's files one by one, each as one batch; ``value``: the :class:`RunResult`."""
     result = RunResult()
-    for i, task in enumerate(tasks, start=1):
-        if result.cancelled or ctx.cancelled():
-            result.cancelled = True
-            result.outcomes.append(FileOutcome(task.path, "skipped", message="已取消，未导入"))
-            continue
-        result.outcomes.append(_import_one(_FileContext(ctx, i, len(tasks)), store, task))
-        result.cancelled = result.outcomes[-1].status == "cancelled"
+    with work_lock(store, "import", ctx) as ctx:
+        for i, task in enumerate(tasks, start=1):
+            if result.cancelled or ctx.cancelled():
+                result.cancelled = True
+                result.outcomes.append(FileOutcome(task.path, "skipped", message="已取消，未导入"))
+                continue
+            report_part(ctx, i - 1, len(tasks))  # the others see how far the whole run is
+            result.outcomes.append(_import_one(_FileContext(ctx, i, len(tasks)), store, task))
+            result.cancelled = result.outcomes[-1].status == "cancelled"
     done = result.summaries
     summary = f"已导入 {len(done)} 个文件" if done else ""
     return changes_of("import", done, summary=summary, value=result)
