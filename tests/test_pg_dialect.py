@@ -32,6 +32,11 @@ def pg(sql: str) -> str:
             "INSERT INTO faq_model(key, value, data) VALUES (%s, %s, %s) "
             "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, data = EXCLUDED.data",
         ),
+        # group_concat, with DISTINCT too (设置's rule list)
+        (
+            "SELECT r, group_concat(DISTINCT level), group_concat(x, '; ') FROM t GROUP BY r",
+            "SELECT r, string_agg(DISTINCT CAST( level AS TEXT), ','), string_agg(CAST(x AS TEXT), '; ') FROM t GROUP BY r",
+        ),
         # scalar max/min, not the aggregates
         ("SELECT max(a, b), MAX(c), min(x, 0) FROM t", "SELECT GREATEST(a, b), MAX(c), LEAST(x, 0) FROM t"),
         # IS with a value

@@ -219,3 +219,18 @@ def test_the_server_indexes_chinese_trigrams(demo_on_pg: str) -> None:
             )
         )
         assert "chat_messages_search" in plan
+
+
+def test_every_page_opens_on_the_team_store(qtbot, demo_on_pg: str, tmp_path: Path, caplog) -> None:
+    """The main window on the team store: every page loads its data. A query PostgreSQL refuses fails a
+    background job (logged as an error, shown in a dialog) or raises in a slot (pytest-qt fails the test)."""
+    import logging
+
+    from ui.screenshot import render
+
+    caplog.set_level(logging.ERROR)
+    shots = render(tmp_path / "shots", demo_on_pg, size=(1366, 768))
+    assert not [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert {p.stem for p in shots} >= {"overview", "reviews", "sessions", "risk", "faq", "agents", "settings"}
+    assert all(p.stat().st_size > 20_000 for p in shots)  # drawn pages, not blank ones
+    assert not list(Path.cwd().glob("postgresql:*"))  # the address never became a local file's name

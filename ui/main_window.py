@@ -62,7 +62,7 @@ from PySide6.QtWidgets import (
 
 from cxdesk.ops import BATCHES, BUYERS, CHATS, ORDERS, REVIEWS, SHOPS, OpChanges
 from cxdesk.paths import default_db_path, demo_db_path, is_demo_db
-from cxdesk.store import Store
+from cxdesk.store import Store, store_location
 from ui.change_watch import NOTE_DEFERRED, REMOTE_ORIGIN, ChangeWatch, Deferred, has_unsaved_input
 from ui.pages.agents import AgentsPage
 from ui.pages.base import BasePage, PageContext
@@ -171,14 +171,14 @@ class MainWindow(QMainWindow):
         self.store = store.reader()
         self.jobs = jobs or JobRunner(self)
         # The one writer: every user operation runs here, off the GUI thread (ui.operations).
-        self.ops = OpRunner(Path(store.path), self, read_only=store.read_only)
+        self.ops = OpRunner(store_location(store.path), self, read_only=store.read_only)
         self.ops.sig_op_done.connect(self._on_op_done)
         self.ops.sig_busy_changed.connect(self._on_ops_busy)
         self._analyses_waiting = 0  # 分析数据 runs asked for and not finished (the button waits for them)
         self.settings = settings or UiSettings()
         self.is_demo = is_demo_db(store.path)  # the demo's own database (not the user's store)
         # Where 返回我的数据 goes: the store this window replaced when it shows the demo (see ui.app.switch_store).
-        self.own_store_path: Path = default_db_path() if self.is_demo else Path(store.path)
+        self.own_store_path: Path | str = default_db_path() if self.is_demo else store_location(store.path)
         # (path, page key) -> the window that replaces this one on that store; None: switching is not offered.
         self.store_switcher: Callable[[Path, str], MainWindow | None] | None = None
         self.setWindowTitle(DEMO_WINDOW_TITLE if self.is_demo else WINDOW_TITLE)
@@ -460,12 +460,12 @@ class MainWindow(QMainWindow):
         return self.switch_store(self.own_store_path, page)
 
     def switch_store(
-        self, path: Path, page: str = "overview", *, analyse: bool = False, note: str = ""
+        self, path: Path | str, page: str = "overview", *, analyse: bool = False, note: str = ""
     ) -> MainWindow | None:
         """Replace this window with one on ``path`` showing ``page``; the new window, or None."""
         if self.store_switcher is None:
             return None
-        window = self.store_switcher(Path(path), page)
+        window = self.store_switcher(store_location(path), page)
         if window is None:
             return None
         if note:

@@ -32,7 +32,7 @@ from PySide6.QtCore import QCoreApplication, QElapsedTimer, QEventLoop, QObject,
 from PySide6.QtWidgets import QWidget
 
 from cxdesk.ops import OpChanges
-from cxdesk.store import Store, open_store
+from cxdesk.store import Store, open_store, store_location
 from ui.workers import Job
 
 log = logging.getLogger("cxdesk")
@@ -78,9 +78,9 @@ class OpRunner(QObject):
     sig_op_done = Signal(object, str)  # OpChanges, origin
     sig_busy_changed = Signal(bool)
 
-    def __init__(self, db_path: Path, parent: QObject | None = None, *, read_only: bool = False) -> None:
+    def __init__(self, db_path: Path | str, parent: QObject | None = None, *, read_only: bool = False) -> None:
         super().__init__(parent)
-        self.db_path = Path(db_path)
+        self.db_path = store_location(db_path)  # a file's Path or a team store's address
         self._read_only = read_only
         self._store: Store | None = None
         self._queue: deque[_Request] = deque()

@@ -19,6 +19,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from cxdesk.store import store_location
+
 SIZE = (1280, 800)
 
 
@@ -138,7 +140,9 @@ def page_shot_main(
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="把主窗口每个页面渲染成 PNG 截图（离屏）")
     parser.add_argument("outdir", type=Path, help="输出文件夹")
-    parser.add_argument("--db", type=Path, default=None, help="数据库文件（默认：新建空库）")
+    parser.add_argument(
+        "--db", type=store_location, default=None, help="数据库文件或团队数据库地址 postgresql://…（默认：新建空库）"
+    )
     parser.add_argument("--main", type=Path, default=None, help="另存总览页截图到此路径")
     parser.add_argument(
         "--size",

@@ -256,6 +256,14 @@ def store_exists(target: str | Path) -> bool:
     return is_postgres_url(target) or Path(target).exists()
 
 
+def store_location(path: str | Path) -> str | Path:
+    """A store's place as callers keep it: a file's Path, or a team store's ``postgresql://`` address as text
+    (``Path`` would fold its ``//`` into ``/`` and name a local file)."""
+    from cxdesk.store.pg import is_postgres_url
+
+    return str(path) if is_postgres_url(str(path)) else Path(path)
+
+
 def open_reader(path: str | Path) -> sqlite3.Connection:
     """A read-only connection for worker processes that only read texts.
 

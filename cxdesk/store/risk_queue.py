@@ -516,7 +516,7 @@ class RiskQueueRepo:
             tuple(r)
             for r in self._conn.execute(
                 f"SELECT category, queue_level, COUNT(*) FROM {self._source}{where} GROUP BY category, queue_level "
-                "ORDER BY SUM(COUNT(*)) OVER (PARTITION BY category) DESC, category, queue_rank",
+                "ORDER BY SUM(COUNT(*)) OVER (PARTITION BY category) DESC, category, MIN(queue_rank)",
                 params,
             )
         ]  # type: ignore[misc]
@@ -528,7 +528,7 @@ class RiskQueueRepo:
             tuple(r)
             for r in self._conn.execute(
                 f"SELECT substr(event_at, 1, 10) AS day, queue_level, COUNT(*) FROM {self._source}{where} "
-                "GROUP BY day, queue_level HAVING day IS NOT NULL ORDER BY day, queue_rank",
+                "GROUP BY day, queue_level HAVING substr(event_at, 1, 10) IS NOT NULL ORDER BY day, MIN(queue_rank)",
                 params,
             )
         ]  # type: ignore[misc]

@@ -317,7 +317,7 @@ class VocRepo:
             tuple(r)
             for r in q(
                 "SELECT COALESCE(product_id, product_title) AS k, MAX(COALESCE(product_title, product_id)), COUNT(*) "
-                "FROM reviews WHERE k IS NOT NULL GROUP BY k ORDER BY COUNT(*) DESC"
+                "FROM reviews WHERE COALESCE(product_id, product_title) IS NOT NULL GROUP BY k ORDER BY COUNT(*) DESC, k"
             )
         ]
         total = q("SELECT COUNT(*) FROM reviews").fetchone()[0]
@@ -461,7 +461,7 @@ class VocRepo:
         where, params = build_where(f)
         rows = self._conn.execute(
             "SELECT r.content || COALESCE(' ' || r.append_content, ''), "
-            "COALESCE(r.rating <= 2, 0) OR COALESCE(s.label = '负面', 0) FROM reviews r "
+            "CASE WHEN r.rating <= 2 OR s.label = '负面' THEN 1 ELSE 0 END FROM reviews r "
             "LEFT JOIN sentiment s ON s.target_type = 'review' AND s.target_id = r.id "
             f"WHERE {where}",
             params,

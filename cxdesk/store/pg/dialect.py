@@ -433,6 +433,9 @@ def _translate(sql: str, named: bool, pk_of: Callable[[str], tuple[str, ...]] | 
                 comma = _first_top_level_comma(toks, n + 1, close)
                 t.text = "string_agg"
                 toks[n].text = "(CAST("
+                d = _next(toks, n + 1)
+                if d < close and toks[d].up == "DISTINCT":  # group_concat(DISTINCT x): string_agg(DISTINCT CAST(x …
+                    toks[n].text, toks[d].text = "(DISTINCT CAST(", ""
                 if comma is not None:
                     toks[comma].text = " AS TEXT),"
                 else:
