@@ -565,7 +565,9 @@ class MainWindow(QMainWindow):
         self.work_label.setVisible(bool(text))
 
     def close_stores(self) -> None:
-        """Close the GUI's reader and the store the window was given (the app's own windows; not in tests)."""
+        """Close the GUI's reader, the change watcher's connection and the store the window was given (the
+        app's own windows; not in tests). A restore replaces the file right after: no connection may keep it."""
+        self.change_watch.close()
         self.store.close()
         self.opened_store.close()
 
