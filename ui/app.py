@@ -17,6 +17,14 @@ own database (查看演示数据 / 返回我的数据) replaces the window the s
 imported into it opens the demo's own database (building it in the background
 the first time); the user's store stays empty and 返回我的数据 leads to its
 welcome page (查看演示数据 / 导入数据). The demo never goes into that store.
+
+The team database (issue 20): 设置 → 「连接团队数据库…」 opens :class:`ui.team_db_dialog.TeamDbDialog`
+(:func:`open_team_db_dialog`); once it has checked the server and kept the password (OS keyring, or
+for this session only), :func:`connect_team_db` switches the window to the ``postgresql://`` address
+(never holding a password) with the same :func:`switch_store`, and remembers the address in the UI
+settings so the next start reconnects (:func:`run`; if that fails the local store opens and the
+reason is shown). 「回到本机数据库」 switches back to the local file (:func:`back_to_local_store`). On
+a team database the file-only steps — the background integrity check, file backups — are skipped.
 """
 
 from __future__ import annotations
@@ -28,8 +36,10 @@ import traceback
 from types import TracebackType
 
 import shiboken6
-from PySide6.QtCore import QLibraryInfo, QObject, QTranslator, Signal
-from PySide6.QtGui import QFontDatabase
+from pathlib import Path
+
+from PySide6.QtCore import QLibraryInfo, QObject, Qt, QTranslator, Signal
+from PySide6.QtGui import QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from cxdesk import APP_NAME
@@ -38,8 +48,9 @@ from cxdesk.logs import setup_logging
 from cxdesk.paths import cjk_font_path, default_db_path
 from cxdesk.store import Store, open_store
 from cxdesk.store.failures import CorruptStoreError, corrupt_message, user_error
+from cxdesk.store.pg import display_url, is_postgres_url
 from ui.main_window import MainWindow
-from ui.settings import UiSettings
+from ui.settings import LAST_TEAM_DB, START_ON_TEAM_DB, UiSettings
 from ui.widgets.error_dialog import ErrorDialog, show_error_dialog, show_warning
 from ui.workers import Job
 
@@ -162,11 +173,32 @@ def create_main_window(store: Store, settings: UiSettings | None = None) -> Main
     if isinstance(app, QApplication):
         configure_application(app)
     window = MainWindow(store, settings=settings)
-    panel = getattr(window.pages.get("settings"), "backup_panel", None)
+    team = is_team_store(store)
+    # What 返回我的数据 (after the demo) and 回到本机数据库 go back to: the window's own store, which may be
+    # the team database's address (never holding the password: that comes from the keyring), and the local file.
+    window.own_store_target = default_db_path() if window.is_demo else (store.url if team else Path(store.path))
+    window.local_store_path = default_db_path() if (team or window.is_demo) else Path(store.path)
+    settings_page = window.pages.get("settings")
+    panel = getattr(settings_page, "backup_panel", None)
     if panel is not None:
         panel.restore_handler = lambda backup_id: restore_and_reopen(window, backup_id)
-    window.store_switcher = lambda path, page: switch_store(window, path, page)
+    if settings_page is not None:
+        settings_page.team_db_handler = lambda: open_team_db_dialog(window)  # type: ignore[attr-defined]
+        settings_page.local_db_handler = lambda: back_to_local_store(window)  # type: ignore[attr-defined]
+    window.store_switcher = lambda path, page: switch_store(window, _target_of(window, path), page)
     return window
+
+
+def is_team_store(store: Store) -> bool:
+    """True for the team database on a PostgreSQL server (a PgStore), False for a local file."""
+    return getattr(store, "engine", "sqlite") == "postgresql"
+
+
+def _target_of(window: MainWindow, path) -> str | Path:
+    """What to open for ``path`` from MainWindow (its own store: the address this window was opened on)."""
+    if str(path) == str(window.own_store_path):
+        return getattr(window, "own_store_target", path)
+    return path
 
 
 # Windows shown by run() or made by a restore; the last one is the live one (its store is closed at exit).
@@ -222,8 +254,8 @@ def check_in_background(window: MainWindow) -> Job | None:
     from cxdesk.store import integrity
 
     store = window.store
-    if store.read_only or integrity.is_verified(store.path):
-        return None
+    if is_team_store(store) or store.read_only or integrity.is_verified(store.path):
+        return None  # a team database has no file to check: the server keeps its own data safe
     job = Job(window, integrity.full_check_job, store.path, label="检查数据库").without_progress_dialog()
     job.on_success(lambda outcome: _checked(window, *outcome))
     job.on_failure(lambda exc: log.warning("后台检查数据库失败：%s", exc))
@@ -252,21 +284,28 @@ def _checked(window: MainWindow, result, state: list[int]) -> None:
 
 
 def switch_store(old: MainWindow, path, page: str = "overview") -> MainWindow | None:
-    """Replace ``old`` with a window on the store at ``path`` (the demo's or the user's own), showing ``page``.
+    """Replace ``old`` with a window on the store at ``path`` (the demo's, the user's own file, or a team
+    database's ``postgresql://`` address), showing ``page``.
 
     The new store is opened first: if that fails the old window stays as it
     was and the reason is shown. Otherwise the old window's jobs are stopped,
     it closes and its store is closed.
     """
+    QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)  # a team database: a server round trip or two
     try:
         store = open_store(path)
     except CxdeskError as exc:
+        QGuiApplication.restoreOverrideCursor()
         show_warning(old, "无法打开数据库", str(exc))
         return None
+    QGuiApplication.restoreOverrideCursor()
     old.jobs.shutdown()
     window = create_main_window(store, settings=old.settings)
     if window.is_demo:
         window.own_store_path = old.own_store_path  # 返回我的数据 goes back to the store the user had open
+        window.own_store_target = getattr(old, "own_store_target", old.own_store_path)
+    if window.is_demo or is_team_store(store):
+        window.local_store_path = getattr(old, "local_store_path", default_db_path())
     window.setGeometry(old.geometry())
     window.show()
     window.show_page(page)
@@ -276,6 +315,43 @@ def switch_store(old: MainWindow, path, page: str = "overview") -> MainWindow | 
     old.deleteLater()
     check_in_background(window)
     return window
+
+
+def open_team_db_dialog(window: MainWindow) -> MainWindow | None:
+    """设置 → 连接团队数据库…: the dialog, prefilled with the last team database; then switch to it."""
+    from ui.team_db_dialog import TeamDbDialog
+
+    last = window.settings.get(LAST_TEAM_DB)
+    if is_team_store(window.opened_store):
+        last = display_url(window.opened_store.url)
+    dialog = TeamDbDialog(window, initial_url=last)
+    page = window.pages["settings"]
+    accepted = page.run_dialog(dialog)  # type: ignore[attr-defined]  # injectable in tests
+    url = dialog.url
+    dialog.deleteLater()
+    if not accepted or not url:
+        return None
+    return connect_team_db(window, url)
+
+
+def connect_team_db(window: MainWindow, url: str) -> MainWindow | None:
+    """Switch ``window`` to the team database at ``url`` and remember it (without a password) for the next start."""
+    new = switch_store(window, url, "settings")
+    if new is not None:
+        new.settings.set(LAST_TEAM_DB, display_url(url))
+        new.settings.set(START_ON_TEAM_DB, True)
+        new.settings.sync()
+        new.statusBar().showMessage(f"已连接团队数据库 {display_url(url)}", 15_000)
+    return new
+
+
+def back_to_local_store(window: MainWindow) -> MainWindow | None:
+    """回到本机数据库: switch to the local file the user had before the team database (else the default)."""
+    new = switch_store(window, getattr(window, "local_store_path", default_db_path()), "settings")
+    if new is not None:
+        new.settings.set(START_ON_TEAM_DB, False)
+        new.settings.sync()
+    return new
 
 
 def _preload_charts() -> None:
@@ -303,17 +379,25 @@ def run(db_path: str | None = None) -> int:
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv)
     configure_application(app)
     install_excepthook()
-    store = _open_at_start(db_path)
+    settings = UiSettings()
+    store, team_error = open_store_at_start(db_path, settings)
     if store is None:
         return 1
+    on_local_default = db_path is None and not is_team_store(store)
     if not store.is_empty():
         _preload_charts()
     try:
-        window = create_main_window(store)
+        window = create_main_window(store, settings=settings)
         _windows.append(window)
         window.show()
         check_in_background(window)
-        if db_path is None and store.is_empty() and not store.batches.all():
+        if team_error is not None:
+            show_warning(
+                window,
+                "没有连接团队数据库",
+                f"{team_error}\n\n现在打开的是本机数据库。可在「设置 → 连接团队数据库…」重新连接。",
+            )
+        elif on_local_default and store.is_empty() and not store.batches.all():
             # Nothing imported yet: open the demo (its own database, built in the background the first
             # time) so the first start has something to show; 返回我的数据 leads to the empty store's
             # welcome page with 导入数据. The user's store never receives demo rows.
@@ -324,6 +408,23 @@ def run(db_path: str | None = None) -> int:
             shown.close_stores()
         _windows.clear()
         store.close()
+
+
+def open_store_at_start(db_path: str | None, settings: UiSettings) -> tuple[Store | None, CxdeskError | None]:
+    """The store a start opens, and why the team database was not opened (None if it was, or was not asked).
+
+    ``db_path`` (``--db``) when given; else the team database the app was on when last used (设置 →
+    连接团队数据库…), and when that fails, the local default file; None after telling the user why not.
+    """
+    last = settings.get(LAST_TEAM_DB)
+    team_error = None
+    if db_path is None and settings.get(START_ON_TEAM_DB) and is_postgres_url(last):
+        try:
+            return open_store(last), None
+        except CxdeskError as exc:
+            log.warning("启动时无法连接团队数据库 %s：%s", display_url(last), exc)
+            team_error = exc
+    return _open_at_start(db_path), team_error
 
 
 def _open_at_start(db_path: str | None) -> Store | None:

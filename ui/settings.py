@@ -83,6 +83,11 @@ LAST_IMPORT_DIR = Option("paths/last_import_dir", str, "")
 LAST_EXPORT_DIR = Option("paths/last_export_dir", str, "")
 # 「隐藏个人信息」: phone numbers, addresses, names and nicks starred on screen (on until the user turns it off).
 MASK_PERSONAL = Option("privacy/mask_personal", bool, True)
+# The team database last connected to (设置 → 连接团队数据库…): its address WITHOUT a password (the password
+# is in the OS keyring or PostgreSQL's password file, cxdesk.store.pg.credentials), and whether the app
+# was on it when last used, so the next start reconnects to it (falling back to the local store if it fails).
+LAST_TEAM_DB = Option("team_db/last_url", str, "")
+START_ON_TEAM_DB = Option("team_db/reconnect_at_start", bool, False)
 
 
 def settings_path() -> Path:

@@ -1,5 +1,11 @@
 """设置: where things are (database, data and resource folders) and versions.
 
+数据库 (:meth:`SettingsPage._build_database`) names the store the window works on — the local file,
+or the team database's address without its password — with 「连接团队数据库…」 and, on a team
+database, 「回到本机数据库」; the switching itself is the app's (``ui.app`` sets
+``team_db_handler`` and ``local_db_handler``). On a team database the file backups do not apply
+(the server's own backups keep the data), so 数据库备份 gives way to a note saying so.
+
 Real content from the start: when something goes wrong, the first question
 is "which database and which rule files is it using?", and this page
 answers it. It also lists each risk rule's hits and the share of them
@@ -84,7 +90,8 @@ class SettingsPage(BasePage):
         self.form.setVerticalSpacing(12)
         self.schema_label = _selectable("", self)
         self.db_label = _selectable("", self)
-        self.form.addRow("数据库文件：", self.db_label)
+        self.db_label.setObjectName("currentStore")
+        self.form.addRow("数据库：", self._build_database(self))
         self.form.addRow("数据库结构版本：", self.schema_label)
         self.models_label = _selectable("", self)
         self.models_label.setObjectName("sentimentModels")
@@ -120,6 +127,9 @@ class SettingsPage(BasePage):
 
         self.backup_panel = BackupPanel(ctx.store, body)  # 数据库备份: list, back up now, restore (ui.app reopens)
         body_layout.addWidget(self.backup_panel)
+        if self.on_team_db:  # file backups do not apply to a store on a server
+            self.backup_panel.hide()
+            body_layout.addWidget(self._build_server_backup_note(body))
         body_layout.addWidget(self._build_buyer_data(body))
         body.setMinimumHeight(920)  # below that the page scrolls: the rule table keeps ~8 rows
         scroll = QScrollArea(self)
@@ -130,6 +140,59 @@ class SettingsPage(BasePage):
         layout.setContentsMargins(40, 24, 16, 16)
         layout.addWidget(scroll, 1)
         self.refresh()
+
+    @property
+    def on_team_db(self) -> bool:
+        """True when the window works on the team database (PostgreSQL), not a local file."""
+        return getattr(self.ctx.store, "engine", "sqlite") == "postgresql"
+
+    def _build_database(self, parent: QWidget) -> QWidget:
+        """数据库: the current store and the buttons that switch between the local file and the team database."""
+        box = QWidget(parent)
+        self.db_kind_label = QLabel(box)
+        self.db_kind_label.setObjectName("storeKind")
+        self.team_db_button = QPushButton("连接团队数据库…", box)
+        self.team_db_button.setObjectName("connectTeamDb")
+        self.team_db_button.setToolTip("连接店里几位客服共用的 PostgreSQL 团队数据库")
+        self.local_db_button = QPushButton("回到本机数据库", box)
+        self.local_db_button.setObjectName("backToLocalDb")
+        self.local_db_button.setToolTip("断开团队数据库，回到这台电脑上的数据库文件")
+        self.local_db_button.setVisible(self.on_team_db)
+        self.team_db_handler: Callable[[], object] | None = None
+        self.local_db_handler: Callable[[], object] | None = None
+        self.team_db_button.clicked.connect(lambda: self.team_db_handler() if self.team_db_handler else None)
+        self.local_db_button.clicked.connect(lambda: self.local_db_handler() if self.local_db_handler else None)
+        top = QHBoxLayout()
+        top.setContentsMargins(0, 0, 0, 0)
+        top.addWidget(self.db_kind_label)
+        top.addWidget(self.db_label, 1)
+        buttons = QHBoxLayout()
+        buttons.setContentsMargins(0, 0, 0, 0)
+        buttons.addWidget(self.team_db_button)
+        buttons.addWidget(self.local_db_button)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        layout.addLayout(top)
+        layout.addLayout(buttons)
+        return box
+
+    def _build_server_backup_note(self, parent: QWidget) -> QWidget:
+        box = QWidget(parent)
+        box.setObjectName("serverBackupNote")
+        note = _selectable(
+            "现在连接的是团队数据库：它的备份由数据库服务器负责（例如在服务器上每天用 pg_dump 备份），"
+            "这台电脑上不为它做文件备份。回到本机数据库后，这里会列出本机数据库文件的备份。",
+            box,
+        )
+        note.setStyleSheet("color: #666;")
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(0, 8, 0, 0)
+        layout.setSpacing(4)
+        layout.addWidget(_section_title("数据库备份", box))
+        layout.addWidget(note)
+        return box
 
     def _build_rules(self, parent: QWidget) -> QWidget:
         box = QWidget(parent)
@@ -291,7 +354,8 @@ class SettingsPage(BasePage):
     def refresh(self) -> None:
         self._stale = False
         store = self.ctx.store
-        self.db_label.setText(str(store.path))
+        self.db_label.setText(str(store.path))  # a team database's address never holds its password
+        self.db_kind_label.setText("团队数据库（PostgreSQL）" if self.on_team_db else "本机数据库文件")
         self.schema_label.setText(str(store.schema_version))
         self.models_label.setText(self._models_text())
         self.refresh_rule_stats()
