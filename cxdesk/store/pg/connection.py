@@ -9,7 +9,10 @@ come back as ``int``/``float`` and booleans as ``0``/``1``, as SQLite returns th
 
 Errors are raised as ``sqlite3``'s DB-API classes (a unique violation is a
 ``sqlite3.IntegrityError``, a bad statement a ``sqlite3.OperationalError``) with psycopg's error as
-the cause, so the store's callers handle both engines with one ``except``.
+the cause, so the store's callers handle both engines with one ``except``. One exception: a statement
+the server refuses for lack of rights (SQLSTATE 42501, a 客服 trying what only the 店主 may, see
+:mod:`cxdesk.store.pg.roles`) is a :class:`PermissionDeniedError`, a user-facing message that says what
+was refused (from the statement: an import, an analysis, a delete…), not an engine error to handle.
 
 The few ``PRAGMA`` statements the store runs are answered here (:meth:`PgConnection._pragma`):
 ``query_only`` is a read-only session, ``busy_timeout`` the lock timeout; the file-level ones
@@ -27,6 +30,7 @@ import sqlite3
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+from cxdesk.errors import CxdeskError
 from cxdesk.store.pg.dialect import bind_json_lists, rewrite, to_postgres
 
 _PRAGMA = re.compile(r"^\s*PRAGMA\s+(\w+)\s*(?:=\s*(.+?)|\((.+?)\))?\s*;?\s*$", re.I | re.S)
@@ -34,6 +38,57 @@ _RETURNING = re.compile(r"\bRETURNING\b", re.I)
 _INSERT_INTO = re.compile(r"^\s*INSERT\s+(?:OR\s+\w+\s+)?INTO\s+(\w+)", re.I)
 _WRITE = re.compile(r"^\s*(?:INSERT|UPDATE|DELETE|REPLACE)\b", re.I)
 _NO_EFFECT = {"journal_mode", "cache_size", "synchronous", "secure_delete", "foreign_keys", "temp_store", "mmap_size"}
+
+
+class PermissionDeniedError(CxdeskError):
+    """The team database refused a statement: this login's role (客服) has no right to it."""
+
+
+# What a refused statement was part of, by the table it writes (the first match wins).
+_IMPORT_TABLES = {"import_batches", "import_rejects", "shops", "agent_reports"}
+_TEXT_TABLES = {"reviews", "chat_sessions", "chat_messages", "orders"}
+_ANALYSIS_TABLES = {
+    "analysis_runs", "sentiment", "review_aspects", "review_text_state", "risk_flags", "risk_scores", "faq_members",
+    "faq_model", "agent_metrics", "shop_models", "text_vectors",
+}  # fmt: skip
+_PERSONAL_TABLES = _TEXT_TABLES | {"risk_flags", "faq_members", "faq_clusters", "import_rejects"}
+_STATEMENT = re.compile(
+    r"^\s*(?:WITH\b.*?\)\s*)?(INSERT|REPLACE|UPDATE|DELETE|SELECT|CREATE|ALTER|DROP|COPY|TRUNCATE|GRANT|REVOKE)\b"
+    r"(?:\s+OR\s+\w+)?(?:\s+(?:INTO|FROM))?\s+(?:ONLY\s+)?\"?(\w+)\"?(?:\.\"?(\w+)\"?)?",
+    re.I | re.S,
+)
+
+
+def refused_activity(sql: str) -> str:
+    """What a statement the server refused was part of, in words for the user (“导入数据”“删除数据”…)."""
+    m = _STATEMENT.match(sql or "")
+    if not m:
+        return "进行这项操作"
+    verb = m.group(1).upper()
+    table = (m.group(3) or m.group(2) or "").lower()
+    if verb in ("CREATE", "ALTER", "DROP", "GRANT", "REVOKE", "TRUNCATE"):
+        return "修改数据库结构（升级或设置数据库只能由店主进行）"
+    if verb == "SELECT":
+        return "查看未隐藏的买家个人信息" if table in _PERSONAL_TABLES or "public" in sql.lower() else "读取这些数据"
+    if verb == "DELETE" and table in _TEXT_TABLES | {"risk_flags", "risk_scores", "faq_members", "session_reviews"}:
+        return "删除数据（删除买家数据、撤销导入只能由店主进行）"
+    if table in _IMPORT_TABLES or (verb in ("INSERT", "REPLACE", "COPY") and table in _TEXT_TABLES):
+        return "导入数据"
+    if table == "import_batches" or table in _TEXT_TABLES:
+        return "修改或撤销导入的数据"
+    if table in _ANALYSIS_TABLES:
+        return "运行分析"
+    if table == "faq_clusters":
+        return "整理常见问题（改名、置顶、隐藏、合并、拆分）"
+    if table == "meta":  # the analysis keeps how far it read there (and the demo its mark)
+        return "运行分析"
+    return f"修改“{table}”" if table else "进行这项操作"
+
+
+def permission_message(sql: str, role: str | None) -> str:
+    """The sentence a refused statement shows: who is refused what, and whom to ask."""
+    who = f"你的账号（{role}）" if role else "你的账号"
+    return f"{who}没有权限{refused_activity(sql)}。请让店主操作。"
 
 
 def _errors() -> list[tuple[type, type]]:
@@ -131,12 +186,25 @@ class PgConnection:
     """A psycopg connection behind the ``sqlite3.Connection`` calls the store makes (see the module doc)."""
 
     engine = "postgresql"
+    #: 店主 / 客服 / 管理员 of the person logged in, once :func:`cxdesk.store.pg.roles.apply_session_role` asked
+    team_role: str | None = None
 
     def __init__(self, raw: Any, pk_of: Callable[[str], tuple[str, ...]]) -> None:
         self.raw = raw
         self._pk_of = pk_of
         self.total_changes = 0
         self._closed = False
+
+    def _error(self, exc: Exception, sql: str) -> Exception:
+        """The error to raise for psycopg's ``exc`` from ``sql``: a refusal in words, else sqlite3's class."""
+        state = getattr(getattr(exc, "diag", None), "sqlstate", None)
+        # A 客服 writing a column its view masks: the server refuses it as "not updatable" (0A000).
+        masked_column = state == "0A000" and self.team_role == "客服" and bool(_WRITE.match(sql))
+        if state == "42501" or masked_column:
+            err = PermissionDeniedError(permission_message(sql, self.team_role))
+            err.sqlite_errorname = "42501"  # type: ignore[attr-defined]
+            return err
+        return _as_sqlite_error(exc)
 
     @classmethod
     def connect(cls, url: str, pk_of: Callable[[str], tuple[str, ...]], **kwargs: Any) -> PgConnection:
@@ -180,7 +248,7 @@ class PgConnection:
         except Exception as exc:
             cur.close()
             if _is_psycopg_error(exc):
-                raise _as_sqlite_error(exc) from exc
+                raise self._error(exc, sql) from exc
             raise
         if cur.rowcount > 0 and _WRITE.match(sql):
             self.total_changes += cur.rowcount
@@ -201,7 +269,7 @@ class PgConnection:
         except Exception as exc:
             cur.close()
             if _is_psycopg_error(exc):
-                raise _as_sqlite_error(exc) from exc
+                raise self._error(exc, sql) from exc
             raise
         if cur.rowcount and cur.rowcount > 0:
             self.total_changes += cur.rowcount
@@ -227,7 +295,7 @@ class PgConnection:
                     self.total_changes += 1
         except Exception as exc:
             if _is_psycopg_error(exc):
-                raise _as_sqlite_error(exc) from exc
+                raise self._error(exc, f"COPY {table}") from exc
             raise
 
     def after_copy(self, tables: Iterable[Any]) -> None:
@@ -289,10 +357,12 @@ class PgConnection:
     def _table_info(self, table: str) -> list[tuple]:
         """``PRAGMA table_info``'s rows (cid, name, type, notnull, dflt_value, pk) from the catalogue."""
         pk = self._pk_of(table)
+        # The table the name means here (search_path: a 客服's masked view, else the table in public).
         rows = self.raw.execute(
             "SELECT column_name, data_type, is_nullable, column_default FROM information_schema.columns "
-            "WHERE table_schema = current_schema() AND table_name = %s ORDER BY ordinal_position",
-            (table,),
+            "WHERE table_name = %s AND table_schema = (SELECT n.nspname FROM pg_class c "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass(%s)) ORDER BY ordinal_position",
+            (table, table),
         ).fetchall()
         return [
             (i, name, dtype.upper(), int(nullable == "NO"), default, pk.index(name) + 1 if name in pk else 0)
