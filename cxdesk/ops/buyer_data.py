@@ -72,7 +72,10 @@ def _purge_search_index(store: Store, kind: str, ids: Sequence[int]) -> None:
     triggers copied the indexed ones to ``search_purge``, which is what a contentless index needs."""
     from cxdesk.analysis.search_stage import tokenised
     from cxdesk.search import TOKENIZER_VERSION
+    from cxdesk.store.catalog import is_postgres
 
+    if is_postgres(store.conn):  # a team store searches the texts themselves: deleted, they are gone
+        return
     repo = store.search_index
     if not ids or not repo.is_built():
         return

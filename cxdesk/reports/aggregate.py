@@ -38,7 +38,9 @@ REVIEW_AGGREGATE_MIN = 20_000
 def refresh_review_daily(db_path: str | Path, *, force: bool = False) -> bool:
     """Recompute the reviews' per-shop-day pre-aggregate if stale (~0.5 s per 200k reviews); whether it ran."""
     with open_store(db_path) as store:
-        if store.read_only:  # a read-only database is reported from what it holds (the live query)
+        # A read-only database (or a 客服's login on a team store, which may not rewrite derived data) is
+        # reported from what it holds (the live query).
+        if store.read_only or getattr(store, "derived_read_only", False):
             return False
         repo = store.dashboard
         if not force and (repo.review_count() < REVIEW_AGGREGATE_MIN or repo.review_daily() is not None):
@@ -72,7 +74,8 @@ def refresh_team_daily(ctx: JobContext, db_path: str | Path, *, force: bool = Fa
     """Job: recompute the pre-aggregate if the chats or orders changed; the rows written (0: was current)."""
     with open_store(db_path) as store:
         repo = store.dashboard
-        if store.read_only or (not force and repo.team_is_current(VERSION)):  # read-only: keep what is stored
+        read_only = store.read_only or getattr(store, "derived_read_only", False)
+        if read_only or (not force and repo.team_is_current(VERSION)):  # read-only: keep what is stored
             return 0
         fingerprint = repo.team_fingerprint()
         has_chats = repo.has_chats()
