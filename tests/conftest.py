@@ -98,7 +98,10 @@ def analysed_demo_db(demo_analysed, tmp_path: Path) -> Path:
 # 40 s file handed out last keeps one core busy while the other waits (measured with --durations).
 SLOW_FILES_FIRST = (
     "test_kill_recovery.py",
+    "test_pg_store.py",
     "test_analysis_engine.py",
+    "test_pg_roles.py",
+    "test_triage_conflict.py",
     "test_ui_reviews.py",
     "test_ui_risk.py",
     "test_page_speed_agents.py",
