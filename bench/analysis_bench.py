@@ -101,12 +101,35 @@ def snownlp_reference(texts: list[str], n: int) -> float:
     return len(sample) / (time.perf_counter() - t0)
 
 
+def _onto_server(db: Path, server_url: str) -> str:
+    """The built file copied into a fresh database of the server (``store copy``, checked); its address."""
+    from import_bench import pg_database
+
+    from cxdesk.store import open_store
+    from cxdesk.store.copy import copy_store
+    from cxdesk.store.pg import display_url
+
+    url = pg_database(server_url, "analysis")
+    t0 = time.perf_counter()
+    with open_store(db, mode="ro") as src, open_store(url) as dst:
+        report = copy_store(src, dst)
+    assert report.ok, "the copy's check failed"
+    print(f"copied into {display_url(url)} in {time.perf_counter() - t0:.1f} s ({report.rows:,} rows, checked)")
+    return url
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--messages", type=int, default=1_000_000)
     ap.add_argument("--reviews", type=int, default=200_000)
     ap.add_argument("--snownlp-sample", type=int, default=1000)
     ap.add_argument("--keep", type=Path, metavar="FILE", help="also copy the analysed database to FILE")
+    ap.add_argument(
+        "--pg",
+        metavar="URL",
+        help="analyse on the team store instead: the built file is copied (store copy) into a fresh database "
+        "cxbench_analysis of this PostgreSQL server (an address with a role that may create databases)",
+    )
     args = ap.parse_args()
     print(f"machine: {os.cpu_count()} cores, Python {platform.python_version()}, {platform.platform()}")
     chats, reviews, source = real_texts()
@@ -119,6 +142,8 @@ def main() -> int:
         db = Path(tmp) / "bench.sqlite3"
         built = build_db(db, args.messages, args.reviews, chats, reviews)
         print(f"database: {args.messages:,} messages + {args.reviews:,} reviews built in {built:.1f} s")
+        if args.pg:
+            db = _onto_server(db, args.pg)
         t0 = time.perf_counter()
         summary = analyze(TaskContext(), db)
         wall = time.perf_counter() - t0
@@ -138,7 +163,7 @@ def main() -> int:
         print(f"analyze, nothing new: {time.perf_counter() - t0:.2f} s ({again.processed} rows)")
         for stage in again.stages:
             print(f"  {stage.stage:22s} {stage.seconds:6.2f} s")
-        if args.keep:
+        if args.keep and not args.pg:
             import shutil
 
             shutil.copyfile(db, args.keep)

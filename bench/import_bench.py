@@ -180,6 +180,22 @@ def _in_process(target, *args) -> dict:
     return result
 
 
+def pg_database(server_url: str, key: str) -> str:
+    """A fresh database ``cxbench_<key>`` on the server (dropped first), UTF-8, C collation, C.UTF-8 ctype."""
+    import psycopg
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    name = f"cxbench_{key}"
+    with psycopg.connect(server_url, autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        admin.execute(f"CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C.UTF-8'")
+    with psycopg.connect(make_conninfo(server_url, dbname=name), autocommit=True) as db:
+        db.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+    info = conninfo_to_dict(server_url)
+    user = info.get("user", "postgres")
+    return f"postgresql://{user}@{info.get('host', '127.0.0.1')}:{info.get('port', 5432)}/{name}"
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--messages", type=int, default=1_000_000)
@@ -192,6 +208,12 @@ def main() -> int:
         help="run only these cases (repeatable; default all)",
     )
     ap.add_argument("--no-reference", action="store_true", help="skip the sqlite_utils reference (iterating)")
+    ap.add_argument(
+        "--pg",
+        metavar="URL",
+        help="import into the team store instead: a PostgreSQL server's address with a role that may create "
+        "databases (postgresql://postgres@127.0.0.1:5432/postgres); each case gets a fresh database cxbench_<case>",
+    )
     args = ap.parse_args()
     folder = Path(args.keep or tempfile.mkdtemp(prefix="cxdesk-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
@@ -216,14 +238,16 @@ def main() -> int:
             for ext in ("", "-wal", "-shm"):
                 Path(f"{folder}/{key}{suffix}.sqlite3{ext}").unlink(missing_ok=True)
         load = os.getloadavg()
-        r = _in_process(_run_import, str(path), str(folder / f"{key}.sqlite3"))
+        r = _in_process(
+            _run_import, str(path), pg_database(args.pg, key) if args.pg else str(folder / f"{key}.sqlite3")
+        )
         print(
             f"{r['format']}: {r['rows']} rows in {r['seconds']:.1f}s = {r['rows'] / r['seconds']:,.0f} rows/s, "
             f"sessions {r['sessions']}, rejected {r['rejected']}, peak RSS {r['rss']:.0f} MB "
             f"(+ reader process {r['child_rss']:.0f} MB), CPU {r['cpu']:.1f}s (+ reader process "
             f"{r['child_cpu']:.1f}s), load average before {load[0]:.2f} {load[1]:.2f}"
         )
-        if args.no_reference:
+        if args.no_reference or args.pg:
             continue
         ref = _in_process(_run_reference, str(path), str(folder / f"{key}-ref.sqlite3"), key)
         print(
