@@ -330,11 +330,12 @@ def test_the_database_refuses_an_agent_what_only_the_owner_may(team: Team, tmp_p
 
 
 def test_agent_export_with_personal_data_kept_reveals_none(team: Team, tmp_path: Path) -> None:
-    """The export cannot tell who asks, but it reads the views: --keep-personal gives a 客服 masked data."""
+    """The export reads the views: --keep-personal gives a 客服 masked data, and the file and the message say so."""
     out = tmp_path / "messages.csv"
     with open_store(team.agent_url) as store:
-        run_op(export.export_table, store, "messages", out, keep_personal=True)
+        done = run_op(export.export_table, store, "messages", out, keep_personal=True)
     text = out.read_text(encoding="utf-8-sig")
+    assert "未隐藏" not in done.summary and "未隐藏" not in text
     assert PHONE not in text and BUYER not in text and "张三丰" not in text and "文三路100号" not in text
     assert "138****5678" in text and "买*甲" in text
     mine = tmp_path / "owner.csv"

@@ -60,6 +60,12 @@ class PgStore(Store):
 
         return self.team_role == AGENT
 
+    @property
+    def personal_data_masked(self) -> bool:
+        """True when this login reads buyers' personal data masked by the database (a 客服): a file written
+        from it holds no unmasked data, whatever the caller asked."""
+        return self.derived_read_only
+
     def reader(self) -> PgStore:
         from cxdesk.store.pg.roles import apply_session_role
 
