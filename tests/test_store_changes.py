@@ -176,6 +176,18 @@ def test_window_reloads_the_risk_page_after_an_external_commit(qtbot, window, fl
     assert window.change_watch.poll_now() is None  # the reload itself wrote nothing: no second refresh
 
 
+def test_a_colleagues_change_keeps_the_reader_on_their_item(qtbot, window, flagged: Store) -> None:  # noqa: F811
+    page = window.pages["risk"]
+    assert page.model.rowCount() >= 2
+    page.queue.go_to(1)
+    reading = page.detail.flag
+    assert reading is not None and reading.flag_ids != page.model.flag(0).flag_ids
+    _external_note(Path(flagged.path), page.model.flag(0).flag_ids, "同事：已处理另一条")
+    with qtbot.waitSignal(page.sig_loaded):
+        window.change_watch.poll_now()
+    assert page.detail.flag is not None and page.detail.flag.flag_ids == reading.flag_ids  # not back on row 0
+
+
 def test_window_waits_while_the_user_types_a_note(qtbot, window, flagged: Store) -> None:  # noqa: F811
     from ui.change_watch import NOTE_DEFERRED
 

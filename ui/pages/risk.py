@@ -55,6 +55,7 @@ from cxdesk.ops import (
 from cxdesk.errors import TriageConflictError
 from cxdesk.store.risk_queue import FlagFilter, FlagRow
 from ui.models.flag_queue_model import PAGE_SIZE, FlagQueueModel
+from ui.change_watch import REMOTE_ORIGIN
 from ui.pages.base import BasePage, PageContext
 from ui.pages.risk_queue._detail import FlagDetailWidget
 from ui.pages.risk_queue._figures import counts_figure
@@ -121,6 +122,7 @@ class RiskPage(BasePage):
         # writes of flags still busy: (their flags, send it, forget it)
         self._waiting: list[tuple[frozenset[int], Callable[[], None], Callable[[], None]]] = []
         self._after_conflict: tuple[int, str | None] | None = None  # (flag to show, unsaved note) on the reload
+        self._keep_item: int | None = None  # a colleague's change reloads the queue: stay on this item
         self._dropped_note: str | None = None  # a note not sent because the write before it was refused
         self.build_faces(self._build_content())
         self._build_shortcuts()
@@ -187,6 +189,8 @@ class RiskPage(BasePage):
         if origin == self.key and changes.kinds <= OWN_TRIAGE_KINDS:
             return
         if changes.touches(self.watches):
+            if origin == REMOTE_ORIGIN and self.detail.flag is not None:
+                self._keep_item = self.detail.flag.id  # the reader stays where they were
             self.refresh()
 
     def showEvent(self, event: QShowEvent) -> None:
@@ -242,18 +246,23 @@ class RiskPage(BasePage):
         self.queue.count_label.setText(f"筛选出 {result.total:,} 个会话/评价（{result.flags:,} 条风险）")
         self.queue.chart.set_figure(counts_figure(result.by_category, result.by_day))
         if result.total:
-            self.queue.go_to(0)
+            keep, self._keep_item = self._keep_item, None
+            self.queue.go_to(max(self._row_of(keep), 0) if keep is not None else 0)
         else:
             self.detail.show_nothing("没有符合筛选条件的风险。")
         if self._after_conflict is not None:
             self._show_after_conflict(*self._after_conflict)
         self.sig_loaded.emit()
 
+    def _row_of(self, flag_id: int) -> int:
+        """The loaded row of the item holding ``flag_id``, or -1."""
+        return next((i for i in range(self.model.rowCount()) if flag_id in self.model.flag(i).flag_ids), -1)
+
     def _show_after_conflict(self, flag_id: int, draft: str | None) -> None:
         """A reload after a refused write: open the item it was about (if the filter still lists it)
         with the user's unsaved note back in the note box."""
         self._after_conflict = None
-        row = next((i for i in range(self.model.rowCount()) if flag_id in self.model.flag(i).flag_ids), -1)
+        row = self._row_of(flag_id)
         if row < 0:
             return
         self.queue.go_to(row)
