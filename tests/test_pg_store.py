@@ -233,3 +233,21 @@ def test_every_page_opens_on_the_team_store(qtbot, demo_on_pg: str, tmp_path: Pa
     assert {p.stem for p in shots} >= {"overview", "reviews", "sessions", "risk", "faq", "agents", "settings"}
     assert all(p.stat().st_size > 20_000 for p in shots)  # drawn pages, not blank ones
     assert not list(Path.cwd().glob("postgresql:*"))  # the address never became a local file's name
+
+
+def test_testing_the_connection_warns_of_a_character_type_without_chinese_letters(pg_url: str, pg_cluster) -> None:
+    """pg_trgm indexes letters only: under LC_CTYPE C search reads every text. 测试连接 says so."""
+    import psycopg
+
+    from cxdesk.store.pg import check_team_db
+
+    assert check_team_db(pg_url).cjk_letters and "字符类型" not in check_team_db(pg_url).describe()
+    name = f"ctypec{os.getpid()}"
+    with psycopg.connect(pg_cluster.admin_url, autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'")
+        admin.execute(f"ALTER DATABASE {name} OWNER TO cxdesk")
+    try:
+        found = check_team_db(pg_url.rsplit("/", 1)[0] + "/" + name)
+        assert found.state == "empty" and not found.cjk_letters and "LC_CTYPE" in found.describe()
+    finally:
+        pg_cluster.drop_database(name)

@@ -216,6 +216,9 @@ class TeamDbCheck:
     messages: int | None = None  # None: could not be counted (no privilege)
     reviews: int | None = None
     can_create: bool = True  # may create the cxdesk tables in an empty database
+    # Whether the database's character type counts Chinese characters as letters: pg_trgm indexes only
+    # letters, so without it search reads every text (right answers, slowly). docs/team_database.md.
+    cjk_letters: bool = True
 
     def describe(self) -> str:
         """One or two Chinese sentences for the dialog."""
@@ -227,7 +230,7 @@ class TeamDbCheck:
         if self.state == "empty":
             if not self.can_create:
                 return head + "这是一个空数据库，但这个用户没有在其中建表的权限；请店主先用数据库所有者连接一次。"
-            return head + "这是一个空数据库：连接后将在其中建立 cxdesk 的表。"
+            return head + "这是一个空数据库：连接后将在其中建立 cxdesk 的表。" + self.ctype_note()
         if self.messages is None:
             counted = "（这个用户无权统计条数）"
         else:
@@ -237,7 +240,15 @@ class TeamDbCheck:
             text += f"连接后将升级到结构版本 {CURRENT_VERSION}。"
         elif self.schema_version > CURRENT_VERSION:
             text += "它由更新版本的 cxdesk 创建，请先升级本程序。"
-        return text
+        return text + self.ctype_note()
+
+    def ctype_note(self) -> str:
+        if self.cjk_letters:
+            return ""
+        return (
+            "\n注意：这个数据库的字符类型（LC_CTYPE）不把汉字当作文字，搜索能用但会很慢。"
+            "建议按 docs/team_database.md 用 UTF-8 的字符类型新建数据库，再用「store copy」把数据搬过去。"
+        )
 
 
 def check_team_db(url: str, password: str | None = None, connect_timeout: int = 5) -> TeamDbCheck:
@@ -251,15 +262,16 @@ def check_team_db(url: str, password: str | None = None, connect_timeout: int = 
         server = f"{major}.{minor}" if major >= 10 else f"{major}.{minor // 100}.{minor % 100}"
         if schema.is_foreign(conn):
             return TeamDbCheck(server, "foreign")
+        letters = bool(conn.raw.execute("SELECT '退' ~ '^[[:alpha:]]$'").fetchone()[0])  # the ctype's view of 汉字
         found = schema.schema_version(conn)
         if found == 0:
             can = conn.raw.execute("SELECT has_schema_privilege(current_schema(), 'CREATE')").fetchone()[0]
-            return TeamDbCheck(server, "empty", can_create=bool(can))
+            return TeamDbCheck(server, "empty", can_create=bool(can), cjk_letters=letters)
         try:
             messages = conn.execute("SELECT COUNT(*) FROM chat_messages").fetchone()[0]
             reviews = conn.execute("SELECT COUNT(*) FROM reviews").fetchone()[0]
         except sqlite3.Error:  # a role without SELECT on them (issue 20.4's roles)
             messages = reviews = None
-        return TeamDbCheck(server, "store", found, messages, reviews)
+        return TeamDbCheck(server, "store", found, messages, reviews, cjk_letters=letters)
     finally:
         conn.close()
