@@ -21,13 +21,24 @@ meaning on a server and are accepted without effect.
 
 Values are bound on the client (psycopg's ``ClientCursor``): like SQLite, a text value compared
 with a number column is converted by the server instead of being refused.
+
+Large writes: ``executemany`` of a plain ``INSERT … VALUES`` (after the dialect's rewrite, with
+``ON CONFLICT … DO NOTHING | DO UPDATE`` from ``OR IGNORE``/``OR REPLACE``) over at least
+:data:`BULK_MIN_ROWS` rows sends them with COPY into a temporary table and runs one
+``INSERT … SELECT … ORDER BY`` (the rows' order) with the same conflict clause, instead of one
+statement per row (:meth:`PgConnection._bulk_insert`). Rows, ids, counts and errors are those of
+the row-by-row path; values of a type the COPY would read differently take the row-by-row path.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import re
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from cxdesk.errors import CxdeskError
@@ -38,6 +49,81 @@ _RETURNING = re.compile(r"\bRETURNING\b", re.I)
 _INSERT_INTO = re.compile(r"^\s*INSERT\s+(?:OR\s+\w+\s+)?INTO\s+(\w+)", re.I)
 _WRITE = re.compile(r"^\s*(?:INSERT|UPDATE|DELETE|REPLACE)\b", re.I)
 _NO_EFFECT = {"journal_mode", "cache_size", "synchronous", "secure_delete", "foreign_keys", "temp_store", "mmap_size"}
+
+#: ``executemany`` writing at least this many rows of one INSERT goes through COPY (:meth:`PgConnection._bulk_insert`)
+BULK_MIN_ROWS = 500
+_ITEM = r"(?:%s|-?\d+|NULL)"
+_GROUP = rf"\(\s*{_ITEM}(?:\s*,\s*{_ITEM})*\s*\)"
+# INSERT INTO t(cols) VALUES (…)[, (…) …] [ON CONFLICT …]: the rewritten statement a bulk write can take.
+_BULK_INSERT = re.compile(
+    rf"^\s*INSERT\s+INTO\s+(\w+)\s*\(\s*(\w+(?:\s*,\s*\w+)*)\s*\)\s*VALUES\s*({_GROUP}(?:\s*,\s*{_GROUP})*)"
+    r"\s*(ON\s+CONFLICT\b[^%;]*?)?\s*;?\s*$",
+    re.I | re.S,
+)
+_BULK_GROUP = re.compile(_GROUP, re.I)
+_DO_NOTHING = re.compile(r"^ON\s+CONFLICT\s*(?:\(\s*\w+(?:\s*,\s*\w+)*\s*\))?\s*DO\s+NOTHING$", re.I)
+_DO_UPDATE = re.compile(r"^ON\s+CONFLICT\s*\(\s*(\w+(?:\s*,\s*\w+)*)\s*\)\s*DO\s+UPDATE\s+SET\b", re.I)
+# The Python types each kind of column takes through COPY as the row-by-row statement stores them
+# (a str is read by the column type's input function in both; bool is written as 0/1 first).
+_BULK_KINDS = {
+    "int": {int, bool, str, type(None)},
+    "float": {int, bool, float, str, type(None)},
+    "text": {str, int, bool, type(None)},
+    "bytea": {bytes, bytearray, memoryview, type(None)},
+    "other": {str, type(None)},
+}
+_TYPE_KIND = {
+    "int2": "int", "int4": "int", "int8": "int",
+    "float4": "float", "float8": "float", "numeric": "float",
+    "text": "text", "varchar": "text", "bpchar": "text",
+    "bytea": "bytea",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _BulkPlan:
+    """How an INSERT's parameter sets become COPY rows: ``columns`` listed, ``template`` per column
+    (``None`` for a parameter, else the literal the statement writes), ``groups`` rows per parameter
+    set, the conflict clause ``tail``, and for DO UPDATE the conflict key's places in a COPY row."""
+
+    table: str
+    columns: tuple[str, ...]
+    template: tuple[str | None, ...]
+    groups: int
+    tail: str
+    key: tuple[int, ...] | None
+
+    @property
+    def params(self) -> tuple[str, ...]:
+        """The columns the parameters fill (the temporary table's columns), in order."""
+        return tuple(c for c, t in zip(self.columns, self.template, strict=True) if t is None)
+
+
+@lru_cache(maxsize=512)
+def _bulk_plan(text: str) -> _BulkPlan | None:
+    """The bulk plan of a rewritten statement, or None when it is not a plain INSERT … VALUES."""
+    m = _BULK_INSERT.match(text)
+    if not m or _RETURNING.search(text):
+        return None
+    table, cols = m.group(1), tuple(c.strip() for c in m.group(2).split(","))
+    groups = [tuple(i.strip() for i in g[1:-1].split(",")) for g in _BULK_GROUP.findall(m.group(3))]
+    if len(set(groups)) != 1 or len(groups[0]) != len(cols) or len(set(cols)) != len(cols):
+        return None
+    template = tuple(None if i == "%s" else i.upper() for i in groups[0])
+    tail = " ".join((m.group(4) or "").split())
+    key = None
+    if tail and not _DO_NOTHING.match(tail):
+        upd = _DO_UPDATE.match(tail)
+        if not upd:
+            return None
+        params = [c for c, t in zip(cols, template, strict=True) if t is None]
+        conflict = [c.strip() for c in upd.group(1).split(",")]
+        if any(c not in params for c in conflict):
+            return None  # a key from a literal or a default: one row per statement decides, keep that path
+        key = tuple(params.index(c) for c in conflict)
+    if all(t is not None for t in template):
+        return None
+    return _BulkPlan(table, cols, template, len(groups), tail, key)
 
 
 class PermissionDeniedError(CxdeskError):
@@ -194,6 +280,7 @@ class PgConnection:
         self._pk_of = pk_of
         self.total_changes = 0
         self._closed = False
+        self._bulk_tables: dict[tuple[str, tuple[str, ...]], tuple[str, str, tuple[str, ...]] | None] = {}
 
     def _error(self, exc: Exception, sql: str) -> Exception:
         """The error to raise for psycopg's ``exc`` from ``sql``: a refusal in words, else sqlite3's class."""
@@ -263,6 +350,12 @@ class PgConnection:
             return PgCursor(None, []).with_count(0)
         named = isinstance(rows[0], Mapping)
         text = to_postgres(sql, named=named, pk_of=self._pk_of)
+        if not named:
+            plan = _bulk_plan(text)
+            if plan is not None and len(rows) * plan.groups >= BULK_MIN_ROWS:
+                done = self._bulk_insert(sql, plan, rows)
+                if done is not None:
+                    return done
         cur = self.raw.cursor()
         try:
             cur.executemany(text, [_params(r) for r in rows])
@@ -274,6 +367,102 @@ class PgConnection:
         if cur.rowcount and cur.rowcount > 0:
             self.total_changes += cur.rowcount
         return PgCursor(cur)
+
+    # -- large INSERTs through COPY (see the module doc) ------------------------------------------------
+
+    def _bulk_insert(self, sql: str, plan: _BulkPlan, param_sets: list[Sequence[Any]]) -> PgCursor | None:
+        """Write ``param_sets`` of the INSERT ``plan`` with COPY into a temporary table and one
+        ``INSERT … SELECT`` in the rows' order; None (nothing done) when the rows do not fit it:
+        a value COPY would read differently, a DO UPDATE batch hitting one key twice, a table or
+        column the catalogue does not show (the row-by-row path then answers as before)."""
+        names = plan.params
+        width = len(names)
+        if any(len(p) != width * plan.groups for p in param_sets):
+            return None
+        if plan.groups == 1:
+            rows: list[Sequence[Any]] = param_sets
+        else:
+            rows = [p[i : i + width] for p in param_sets for i in range(0, width * plan.groups, width)]
+        try:
+            target = self._bulk_table(plan.table, names)
+        except Exception as exc:
+            if _is_psycopg_error(exc):
+                raise self._error(exc, sql) from exc
+            raise
+        if target is None:
+            return None
+        temp, create, kinds = target
+        signatures = {tuple(map(type, r)) for r in rows}
+        for i, kind in enumerate(kinds):
+            if not {s[i] for s in signatures} <= _BULK_KINDS[kind]:
+                return None
+        if any(bool in s for s in signatures):
+            rows = [_params(r) for r in rows]
+        if plan.key is not None:  # DO UPDATE: a key twice has the second row update the first, row by row
+            key = plan.key
+            for i in key:  # one Python type per key column, so that equal here is equal on the server
+                if len({bool if t is int else t for t in (s[i] for s in signatures)} - {type(None)}) > 1:
+                    return None
+            if len({tuple(r[i] for i in key) for r in rows}) < len(rows):
+                return None
+        select = ", ".join(t if t is not None else c for c, t in zip(plan.columns, plan.template, strict=True))
+        insert = (
+            f"INSERT INTO {plan.table} ({', '.join(plan.columns)}) SELECT {select} FROM pg_temp.{temp} "
+            f"ORDER BY _cx_ord {plan.tail}"
+        ).rstrip()
+        own = not self.in_transaction  # ON COMMIT DELETE ROWS: COPY and INSERT in one transaction
+        cur = self.raw.cursor()
+        try:
+            if own:
+                cur.execute("BEGIN")
+            exists = cur.execute("SELECT to_regclass(%s)", (f"pg_temp.{temp}",)).fetchone()[0]
+            cur.execute(f"TRUNCATE pg_temp.{temp}" if exists else create)
+            with cur.copy(f"COPY pg_temp.{temp} ({', '.join(names)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            cur.execute(insert)
+            count = cur.rowcount
+            if own:
+                cur.execute("COMMIT")
+        except BaseException as exc:  # also an interrupt: never leave our own transaction open
+            if own and self.in_transaction:
+                with contextlib.suppress(Exception):
+                    self.raw.execute("ROLLBACK")
+            if _is_psycopg_error(exc):
+                raise self._error(exc, sql) from exc
+            raise
+        finally:
+            cur.close()
+        if count > 0:
+            self.total_changes += count
+        return PgCursor(None, []).with_count(count)
+
+    def _bulk_table(self, table: str, columns: tuple[str, ...]) -> tuple[str, str, tuple[str, ...]] | None:
+        """(temporary table name, its CREATE statement, each column's kind) for COPY rows of ``table``'s
+        ``columns``, typed as the table (or the view the name means for this login) types them; from the
+        catalogue once per connection. None when the name or a column is not found."""
+        if (table, columns) in self._bulk_tables:
+            return self._bulk_tables[(table, columns)]
+        found = {
+            name: (shown, typname)
+            for name, shown, typname in self.raw.execute(
+                "SELECT a.attname, format_type(a.atttypid, a.atttypmod), t.typname FROM pg_attribute a "
+                "JOIN pg_type t ON t.oid = a.atttypid "
+                "WHERE a.attrelid = to_regclass(%s) AND a.attnum > 0 AND NOT a.attisdropped",
+                (table,),
+            ).fetchall()
+        }
+        answer = None
+        if all(c in found for c in columns):
+            digest = hashlib.sha1(",".join((table, *columns)).encode()).hexdigest()[:10]
+            temp = f"_cx_bulk_{table[:30]}_{digest}"
+            defs = ", ".join(f"{c} {found[c][0]}" for c in columns)
+            create = (
+                f"CREATE TEMP TABLE {temp} ({defs}, _cx_ord BIGINT GENERATED ALWAYS AS IDENTITY) ON COMMIT DELETE ROWS"
+            )
+            answer = (temp, create, tuple(_TYPE_KIND.get(found[c][1], "other") for c in columns))
+            self._bulk_tables[(table, columns)] = answer  # not when missing: a later migration may add it
+        return answer
 
     def executescript(self, script: str) -> PgCursor:
         """Run each statement of ``script`` (SQLite's dialect) in turn, as ``sqlite3`` does."""
@@ -370,7 +559,7 @@ class PgConnection:
         ]
 
 
-def _is_psycopg_error(exc: Exception) -> bool:
+def _is_psycopg_error(exc: BaseException) -> bool:
     import psycopg
 
     return isinstance(exc, psycopg.Error)
