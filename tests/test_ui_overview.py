@@ -108,3 +108,19 @@ def test_export_report_writes_the_file(qtbot, window: MainWindow, tmp_path: Path
     qtbot.waitUntil(lambda: overview.dashboard.export_button.isEnabled())
     assert out.exists() and "评价与客服报告" in out.read_text("utf-8")
     assert overview.last_report.masked
+
+
+def test_charts_wait_while_the_user_is_on_another_page(qtbot, store: Store) -> None:
+    """Leaving 总览 before its charts are drawn (the window opens on it) leaves them undrawn until it is shown
+    again: ~0.2 s of matplotlib nobody would see."""
+    _reviews(store, "小店", [("2024-06-01 09:00:00", 5, "正面", 0.9), ("2024-06-30 10:00:00", 1, "负面", 0.1)])
+    w = create_main_window(store)
+    qtbot.addWidget(w)
+    w.show()
+    w.show_page("sessions")  # before the charts' turn of the event loop
+    dash = w.pages["overview"].dashboard
+    qtbot.wait(100)
+    assert dash.data is not None and dash.sentiment_chart.figure is None and not dash.is_loaded()
+    w.show_page("overview")
+    qtbot.waitUntil(dash.is_loaded)
+    assert dash.sentiment_chart.figure is not None and dash.risk_chart.figure is not None

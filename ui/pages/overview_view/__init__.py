@@ -26,6 +26,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QTimer, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from cxdesk.reports.data import NO_PREVIOUS, DashboardData, Link, Tile, tiles, undated_note
@@ -71,6 +72,7 @@ class DashboardWidget(QWidget):
         self._applied = 0  # the load whose figures the tiles show
         self._refresh_after_charts = False
         self._charts_waiting: DashboardData | None = None  # figures to build once matplotlib is imported
+        self._charts_hidden: DashboardData | None = None  # figures whose charts wait for the page to be shown
         self.filter_bar = DashboardFilterBarWidget(self)
         self.filter_bar.sig_changed.connect(lambda _f: self.load())
         self.export_button = QPushButton("导出报告…", self)
@@ -172,6 +174,12 @@ class DashboardWidget(QWidget):
             self._refresh_checked = True
             self._check_aggregates(stale)
 
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        data, self._charts_hidden = self._charts_hidden, None
+        if data is not None:
+            QTimer.singleShot(0, lambda: self._show_charts(data))
+
     def _warmed(self, warm: Job) -> None:
         data, self._charts_waiting = self._charts_waiting, None
         if warm.state != "discarded" and data is not None and data is self.data:  # discarded: closing
@@ -188,6 +196,9 @@ class DashboardWidget(QWidget):
 
     def _show_charts(self, data: DashboardData) -> None:
         if data is not self.data:
+            return
+        if not self.isVisible():  # the user went to another page first: draw when 总览 is shown again
+            self._charts_hidden = data
             return
         from cxdesk.reports.figures import risk_figure, sentiment_figure
 
