@@ -30,6 +30,7 @@ from cxdesk.store.pg.connection import PermissionDeniedError, refused_activity
 from cxdesk.store.pg.roles import AGENT_GROUP, MASKED_SCHEMA, OWNER_GROUP
 from cxdesk.store.risk_queue import FlagFilter
 from cxdesk.search import search
+from test_risk_queue_store import _session
 
 psycopg = pytest.importorskip("psycopg")
 
@@ -47,17 +48,6 @@ S2 = [
     ("agent", "乙店_老周", "2024-05-03 09:00:40", "好的亲，马上为您处理"),
 ]
 _numbers = itertools.count(1)
-
-
-def _session(key: str, buyer: str, msgs: list[tuple[str, str, str, str]], offset: int) -> dict:
-    return {
-        "session_key": key,
-        "buyer_nick": buyer,
-        "messages": [
-            {"msg_hash": offset + i, "seq": i + 1, "role": role, "sender": sender, "sent_at": at, "content": text}
-            for i, (role, sender, at, text) in enumerate(msgs)
-        ],
-    }
 
 
 def build_personal_db(db_path: Path) -> None:

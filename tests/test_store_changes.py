@@ -17,6 +17,7 @@ from cxdesk.store import Store, open_store
 from cxdesk.store.changes import PAYLOAD_LIMIT, ChangeWatcher, announce, payload_of
 from cxdesk.store.risk_queue import FlagFilter
 from test_risk_queue_store import flagged, template  # noqa: F401  (fixtures: the flagged store, a copy per test)
+from test_ui_risk import window  # noqa: F401  (fixture)
 from ui.testing import no_leftover_jobs  # noqa: F401  (autouse fixture)
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -146,17 +147,7 @@ def test_pg_the_windows_own_operations_reach_the_others(qtbot, flagged_pg: str) 
 # --- the window ------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def window(qtbot, flagged: Store):  # noqa: F811
-    from ui.app import create_main_window
-
-    w = create_main_window(flagged)
-    qtbot.addWidget(w)
-    w.resize(1366, 728)
-    w.show()
-    with qtbot.waitSignal(w.pages["risk"].sig_loaded):
-        w.show_page("risk")
-    return w
+# ``window``: test_ui_risk's (the window on the flagged store, 风险 shown and loaded).
 
 
 def test_window_reloads_the_risk_page_after_an_external_commit(qtbot, window, flagged: Store) -> None:  # noqa: F811
