@@ -52,11 +52,13 @@ class ClearDemoSummary:
     def describe(self) -> str:
         if not self.batches:
             return "数据库中没有演示数据，无需清除。"
-        return (
+        done = (
             f"已清除演示数据：撤销了 {self.batches} 个演示数据批次，删除 {self.rows_removed:,} 条记录"
-            f"及其分析结果；您自己导入的数据未受影响。清除前的数据库已备份（{self.backup_id}），"
-            f"可在 设置 → 数据库备份 中恢复。"
+            f"及其分析结果；您自己导入的数据未受影响。"
         )
+        if self.backup_id is None:  # a team store: its server keeps the backups
+            return done
+        return done + f"清除前的数据库已备份（{self.backup_id}），可在 设置 → 数据库备份 中恢复。"
 
 
 def clear_demo(ctx: JobContext, db_path: str | Path) -> ClearDemoSummary:
@@ -83,7 +85,7 @@ def clear_demo_store(ctx: JobContext, store: Store) -> ClearDemoSummary:
     if not batches:
         return ClearDemoSummary(store.path, 0, 0, None)
     ctx.check()
-    backup = store.backup("undo-" + "-".join(str(b.id) for b in batches))
+    backup = store.backup_before_change("undo-" + "-".join(str(b.id) for b in batches))
     repos = {
         "reviews": store.reviews,
         "chats": store.chats,
@@ -102,4 +104,4 @@ def clear_demo_store(ctx: JobContext, store: Store) -> ClearDemoSummary:
         store.shops.delete_unused([b.shop_id for b in batches if b.shop_id is not None])
         store.meta.delete_prefix(DEMO_BUILT_KEY)
     ctx.progress(len(batches), len(batches), "已清除演示数据")
-    return ClearDemoSummary(store.path, len(batches), removed, backup.id)
+    return ClearDemoSummary(store.path, len(batches), removed, backup.id if backup else None)

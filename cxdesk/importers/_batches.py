@@ -19,7 +19,7 @@ def undo_batch(store: Store, batch_id: int) -> int:
     """Remove exactly the rows batch ``batch_id`` added and mark it undone.
 
     Chat sessions that still hold messages from other batches survive and
-    are recomputed. The store is backed up first (``Store.backup``).
+    are recomputed. The store is backed up first (``Store.backup_before_change``: a file store only).
     Returns the number of rows removed.
     """
     batch = store.batches.get(batch_id)
@@ -34,7 +34,7 @@ def undo_batch(store: Store, batch_id: int) -> int:
         "orders": store.orders,
         "agent_report": store.agent_reports,
     }[batch.kind]
-    store.backup(f"undo-{batch_id}")  # the newest 3 backups are kept; 设置 → 数据库备份 restores one
+    store.backup_before_change(f"undo-{batch_id}")  # the newest 3 are kept; 设置 → 数据库备份 restores one
     with store.transaction():
         removed = repo.delete_batch(batch_id)
         store.batches.mark_undone(batch_id)

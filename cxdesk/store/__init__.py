@@ -189,6 +189,11 @@ class Store(Repos):
         with self._lock:
             return create_backup(self.path, reason, source=self.conn, check=False)
 
+    def backup_before_change(self, reason: str) -> Backup | None:
+        """The backup taken before an undo or a demo clear: a file backup here; ``None`` on a team store,
+        whose server does its own backups (:meth:`PgStore.backup_before_change`)."""
+        return self.backup(reason)
+
     def _rollback(self) -> None:
         """Roll back what is open; SQLite may already have done it (a full disk), which is not a second error."""
         if not self.conn.in_transaction:

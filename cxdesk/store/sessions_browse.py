@@ -381,7 +381,7 @@ class SessionsBrowseRepo:
             "INSERT INTO session_reviews(session_id, reviewed, reviewer, reviewed_at) "
             "VALUES (?, ?, ?, CASE WHEN ? = 1 THEN datetime('now', 'localtime') END) "
             "ON CONFLICT(session_id) DO UPDATE SET reviewed = excluded.reviewed, "
-            "reviewer = COALESCE(excluded.reviewer, reviewer), reviewed_at = excluded.reviewed_at, "
+            "reviewer = COALESCE(excluded.reviewer, session_reviews.reviewer), reviewed_at = excluded.reviewed_at, "
             "updated_at = datetime('now', 'localtime')",
             (session_id, int(reviewed), reviewer or None, int(reviewed)),
         )

@@ -366,6 +366,9 @@ def _translate(sql: str, named: bool, pk_of: Callable[[str], tuple[str, ...]] | 
         if t.kind != "word":
             continue
         up = t.up
+        if up == "TEMP" and j + 1 < len(toks) and toks[j + 1].text == ".":
+            t.text = "pg_temp"  # temp.table: SQLite's schema of this connection's temporary tables
+            continue
         if up == "SELECT" and (found := _json_each_at(toks, j)) is not None:
             # x IN (SELECT value FROM json_each(?)): an array of the list's type (see JsonList)
             start, end, at = found

@@ -87,6 +87,11 @@ class PgStore(Store):
     def backup(self, reason: str):
         raise StoreError("团队数据库的备份由数据库服务器负责（例如每天用 pg_dump 备份），这台电脑上不为它做文件备份。")
 
+    def backup_before_change(self, reason: str) -> None:
+        """No file backup before an undo or a demo clear: the team database is backed up by its server."""
+        self._refuse_if_read_only()
+        return None
+
     @contextmanager
     def bulk_load(self, mebibytes: int = 256) -> Iterator[None]:
         yield
