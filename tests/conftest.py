@@ -10,6 +10,7 @@ once per test run by tests/_demo_cache.py; ``built_demo_db`` and
 
 from __future__ import annotations
 
+import itertools
 import os
 import sys
 from pathlib import Path
@@ -53,13 +54,80 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "test.sqlite3"
 
 
+# Engines a test module marked ``pytestmark = pytest.mark.both_engines`` runs its store tests on (issue 20):
+# every test that asks for ``engine`` (directly or through ``store``, ``store_target`` or ``on_engine``)
+# runs once per engine; its other tests, and unmarked modules, run on SQLite only. The PostgreSQL runs use
+# the throwaway server of tests/pg_plugin.py and skip without one (fail under CXDESK_REQUIRE_PG=1).
+ENGINES = ("sqlite", "postgresql")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "both_engines: run the module's store tests on SQLite and on PostgreSQL")
+    config.addinivalue_line("markers", "sqlite_only(why): in a both_engines module, a test of SQLite itself")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    marked = metafunc.definition.get_closest_marker("both_engines")
+    if "engine" in metafunc.fixturenames and marked and not metafunc.definition.get_closest_marker("sqlite_only"):
+        metafunc.parametrize("engine", ENGINES, indirect=True)
+
+
 @pytest.fixture
-def store(db_path: Path):
+def engine(request: pytest.FixtureRequest) -> str:
+    """The store engine of this test: "sqlite" unless its module is marked ``both_engines``."""
+    return getattr(request, "param", "sqlite")
+
+
+@pytest.fixture
+def store_target(engine: str, db_path: Path, request: pytest.FixtureRequest) -> Path | str:
+    """Where this test's empty store is: the file ``db_path``, or the URL of a fresh PostgreSQL database."""
+    if engine == "sqlite":
+        return db_path
+    return request.getfixturevalue("pg_store_url")
+
+
+@pytest.fixture
+def store(store_target: Path | str):
     from cxdesk.store import open_store
 
-    s = open_store(db_path)
+    s = open_store(store_target)
     yield s
     s.close()
+
+
+@pytest.fixture
+def on_engine(engine: str, request: pytest.FixtureRequest, tmp_path: Path):
+    """``on_engine(template)``: this test's own copy of the SQLite store ``template`` on its engine — a file
+    beside the test, or a PostgreSQL database filled by ``store copy`` — as something ``open_store`` and
+    ``--db`` take (a Path or a URL)."""
+    from _demo_cache import copy_db
+
+    numbers = iter(range(1, 1000))
+
+    def copy(template: Path) -> Path | str:
+        n = next(numbers)
+        if engine == "sqlite":
+            return copy_db(template, tmp_path / f"copy{n}-{template.name}")
+        from cxdesk.store import open_store
+        from cxdesk.store.copy import copy_store
+
+        url = request.getfixturevalue("pg_store_url") if n == 1 else _another_pg_store(request)
+        with open_store(template, mode="ro") as src, open_store(url) as dst:
+            assert copy_store(src, dst).ok
+        return url
+
+    return copy
+
+
+_extra_databases = itertools.count(1)
+
+
+def _another_pg_store(request: pytest.FixtureRequest) -> str:
+    cluster = request.getfixturevalue("pg_cluster")
+    name = f"x{os.getpid()}_{next(_extra_databases)}"
+    url = cluster.create_database(name, template=request.getfixturevalue("pg_schema_template"))
+    request.addfinalizer(lambda: cluster.drop_database(name))
+    return url
 
 
 @pytest.fixture(scope="session")

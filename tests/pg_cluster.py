@@ -122,10 +122,12 @@ class Cluster:
             raise RuntimeError(f"psql failed ({sql!r}): {r.stderr.strip()}")
         return r.stdout
 
-    def create_database(self, name: str) -> str:
-        """A fresh empty database owned by the cxdesk role with pg_trgm in it; returns its URL."""
+    def create_database(self, name: str, template: str = TEMPLATE) -> str:
+        """A fresh database owned by the cxdesk role, a copy of ``template`` (by default empty with pg_trgm
+        in it); returns its URL."""
         _check_name(name)
-        self.psql(f'CREATE DATABASE "{name}" OWNER {ROLE} TEMPLATE {TEMPLATE}')
+        _check_name(template)
+        self.psql(f'CREATE DATABASE "{name}" OWNER {ROLE} TEMPLATE "{template}"')
         return self.url_for(name)
 
     def drop_database(self, name: str) -> None:

@@ -53,6 +53,28 @@ def pg_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         cluster.stop()
 
 
+@pytest.fixture(scope="session")
+def pg_schema_template(pg_cluster: Cluster) -> str:
+    """Name of a database on this worker's server that holds cxdesk's schema at the current version and no
+    rows: copying it (``CREATE DATABASE … TEMPLATE``) gives a ready store in ~0.1 s instead of migrating."""
+    from cxdesk.store import open_store
+
+    name = f"schema{os.getpid()}"
+    open_store(pg_cluster.create_database(name)).close()
+    return name
+
+
+@pytest.fixture
+def pg_store_url(pg_cluster: Cluster, pg_schema_template: str) -> Iterator[str]:
+    """URL of a fresh database that already holds the current schema (an empty store), dropped after the test."""
+    name = f"t{os.getpid()}_{next(_numbers)}"
+    url = pg_cluster.create_database(name, template=pg_schema_template)
+    try:
+        yield url
+    finally:
+        pg_cluster.drop_database(name)
+
+
 @pytest.fixture
 def pg_url(pg_cluster: Cluster) -> Iterator[str]:
     """URL of a fresh empty database (owner cxdesk, pg_trgm created), dropped after the test."""

@@ -16,7 +16,8 @@ from cxdesk.exports import export_table, neutralise
 from cxdesk.store import open_store
 from cxdesk.store.exports import FLAG_COLUMNS, MESSAGE_COLUMNS, REVIEW_COLUMNS, SESSION_COLUMNS
 from cxdesk.tasks import TaskContext
-from _demo_cache import copy_db
+
+pytestmark = pytest.mark.both_engines  # store tests run on SQLite and PostgreSQL (tests/conftest.py)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -31,8 +32,9 @@ def analysed_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def analysed_db(analysed_template: Path, db_path: Path) -> Path:
-    return copy_db(analysed_template, db_path)
+def analysed_db(analysed_template: Path, on_engine) -> Path | str:
+    """This test's copy of the template on its engine (a file, or a PostgreSQL database's URL)."""
+    return on_engine(analysed_template)
 
 
 def _build_analysed(db_path: Path) -> Path:

@@ -15,10 +15,13 @@ from cxdesk.analysis.faq_stage import run_faq_stage
 from cxdesk.exports import export_faq
 from cxdesk.ops import faq as faq_ops
 from cxdesk.ops import run_op
+from cxdesk.paths import user_resources_dir
 from cxdesk.store import open_store
 from cxdesk.store.exports import FAQ_COLUMNS, FAQ_MEMBER_COLUMNS
 from cxdesk.store.faq import FaqRepo
 from cxdesk.tasks import NullContext
+
+pytestmark = pytest.mark.both_engines  # store tests run on SQLite and PostgreSQL (tests/conftest.py)
 
 FIXTURES = Path(__file__).parent / "fixtures" / "faq"
 SHIP = ["什么时候发货", "什么时候能发货呀", "啥时候发货呢", "今天能发货吗", "下单后多久发货", "几天发货"]
@@ -145,7 +148,7 @@ def test_curation_survives_new_imports_and_rule_changes(store, tmp_path: Path) -
     # A changed rules file (user override) re-extracts everything: curation must stay.
     rules = json.loads(Path("resources/lexicons/faq.json").read_text(encoding="utf-8"))
     rules["version"] = "faq-rules-test"
-    override = Path(store.path).parent / "cxdesk-data" / "resources" / "lexicons"
+    override = user_resources_dir() / "lexicons"
     override.mkdir(parents=True, exist_ok=True)
     (override / "faq.json").write_text(json.dumps(rules, ensure_ascii=False), encoding="utf-8")
     assert _stage(store).processed >= 38

@@ -11,6 +11,8 @@ from cxdesk.ops import ANSWERS, FAQ, run_op
 from cxdesk.ops import faq as faq_ops
 from cxdesk.store import Store
 
+pytestmark = pytest.mark.both_engines  # store tests run on SQLite and PostgreSQL (tests/conftest.py)
+
 
 @pytest.fixture
 def faq_store(store: Store) -> Store:

@@ -31,6 +31,8 @@ from cxdesk.ops.on_file import run_on_file
 from cxdesk.store import Store
 from cxdesk.tasks import TaskContext
 
+pytestmark = pytest.mark.both_engines  # store tests run on SQLite and PostgreSQL (tests/conftest.py)
+
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "import"
 SELLER = FIXTURES / "seller_reviews.csv"
 QIANNIU = FIXTURES / "qianniu_export.csv"

@@ -16,6 +16,8 @@ from cxdesk.ops import LEXICON, RULES, WEIGHTS, lexicon, rules, run_op, weights
 from cxdesk.paths import user_resources_dir
 from cxdesk.store import Store
 
+pytestmark = pytest.mark.both_engines  # store tests run on SQLite and PostgreSQL (tests/conftest.py)
+
 LOGISTICS = "物流/快递"
 RULE = {
     "id": "发错颜色",

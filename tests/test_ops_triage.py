@@ -10,6 +10,8 @@ from cxdesk.store import Store
 from cxdesk.store.risk_queue import FlagFilter
 from test_risk_queue_store import flagged, template  # noqa: F401  (fixtures: the flagged store, a copy per test)
 
+pytestmark = pytest.mark.both_engines  # store tests run on SQLite and PostgreSQL (tests/conftest.py)
+
 
 def _items(store: Store) -> dict[tuple[str, int], tuple[int, ...]]:
     """The queue's items (session or review) and their flag ids."""

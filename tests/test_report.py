@@ -13,11 +13,13 @@ from cxdesk.reports.build import ReportParams, build_report
 from cxdesk.store import Store
 from cxdesk.tasks import TaskContext
 
+pytestmark = pytest.mark.both_engines  # store tests run on SQLite and PostgreSQL (tests/conftest.py)
+
 PHONE = "13812345678"
 
 
 @pytest.fixture
-def report_db(store: Store, db_path: Path) -> Path:
+def report_db(store: Store, store_target: Path | str) -> Path | str:
     with store.transaction():
         shop = store.shops.get_or_create("taobao", "测试小店")
         store.reviews.insert_many(
@@ -46,7 +48,7 @@ def report_db(store: Store, db_path: Path) -> Path:
             "VALUES ('review', ?, 'r', '投诉', '高', 'v')",
             (rid,),
         )
-    return db_path
+    return store_target
 
 
 def _params(out: Path, **kw) -> ReportParams:

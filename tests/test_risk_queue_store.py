@@ -7,6 +7,8 @@ spans and 服务时效 evidence are what the product writes), then queried.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -14,8 +16,11 @@ import pytest
 from cxdesk.analysis.engine import analyze
 from cxdesk.paths import user_resources_dir
 from cxdesk.store import Store, open_store
+from cxdesk.store.catalog import is_postgres
 from cxdesk.store.risk_queue import FlagFilter, RiskQueueRepo
 from cxdesk.tasks import TaskContext
+
+pytestmark = pytest.mark.both_engines  # store tests run on SQLite and PostgreSQL (tests/conftest.py)
 
 S1 = [  # shop 甲 (taobao), buyer 买家甲, agent 甲店:小美; the reply to #3 comes after 5 minutes
     ("buyer", "买家甲", "2024-05-01 10:00:00", "你好，订单号1234567890123什么时候发货？"),
@@ -117,11 +122,9 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def flagged(template: Path, tmp_path: Path):
+def flagged(template: Path, on_engine):
     """A copy of the flagged store for one test (test_ui_risk and test_ops_triage use it too)."""
-    path = tmp_path / "risk.sqlite3"
-    path.write_bytes(template.read_bytes())
-    s = open_store(path)
+    s = open_store(on_engine(template))
     yield s
     s.close()
 
@@ -227,6 +230,33 @@ def test_filters_narrow_with_bound_parameters(store: Store) -> None:
         q.page(FlagFilter(), sort="id; DROP TABLE risk_flags")
 
 
+@contextmanager
+def _updates_of_flag_fail(store: Store, flag_id: int) -> Iterator[None]:
+    """A trigger that makes an update of flag ``flag_id`` fail with "boom", while the block runs."""
+    if is_postgres(store.conn):
+        raw = store.conn.raw
+        raw.execute("CREATE FUNCTION boom() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RAISE 'boom'; END$$")
+        raw.execute(
+            f"CREATE TRIGGER boom BEFORE UPDATE ON risk_flags FOR EACH ROW WHEN (NEW.id = {int(flag_id)}) "
+            "EXECUTE FUNCTION boom()"
+        )
+        raw.commit()
+        drop = ("DROP TRIGGER boom ON risk_flags", "DROP FUNCTION boom()")
+    else:
+        store.conn.execute(
+            "CREATE TEMP TRIGGER boom BEFORE UPDATE ON risk_flags WHEN NEW.id = "
+            f"{int(flag_id)} BEGIN SELECT RAISE(ABORT, 'boom'); END"
+        )
+        drop = ("DROP TRIGGER boom",)
+    try:
+        yield
+    finally:
+        for sql in drop:
+            (store.conn.raw if is_postgres(store.conn) else store.conn).execute(sql)
+        if is_postgres(store.conn):
+            store.conn.raw.commit()
+
+
 def test_bulk_triage_one_transaction_and_open_filter(store: Store) -> None:
     q = RiskQueueRepo(store.conn)
     every = q.ids(FlagFilter(statuses=()))
@@ -239,14 +269,9 @@ def test_bulk_triage_one_transaction_and_open_filter(store: Store) -> None:
     # A failure inside the batch rolls the whole batch back.
     with pytest.raises(ValueError):
         q.set_status(every, "不存在的状态")
-    store.conn.execute(
-        "CREATE TEMP TRIGGER boom BEFORE UPDATE ON risk_flags WHEN NEW.id = "
-        f"{every[-1]} BEGIN SELECT RAISE(ABORT, 'boom'); END"
-    )
-    with pytest.raises(Exception, match="boom"):
+    with _updates_of_flag_fail(store, every[-1]), pytest.raises(Exception, match="boom"):
         q.set_status(every, "误报")
     assert q.count(FlagFilter(statuses=("误报",))) == 0
-    store.conn.execute("DROP TRIGGER boom")
     # Everything the filter matches, also rows never loaded.
     n = q.set_status_matching(FlagFilter(categories=("服务时效",)), "误报")
     assert n >= 1 and q.count(FlagFilter(categories=("服务时效",))) == 0
@@ -372,6 +397,7 @@ def _desc(text: str) -> tuple[int, ...]:
     return tuple(-ord(c) for c in text) + (0,)
 
 
+@pytest.mark.sqlite_only("the snapshot is SQLite's: a team store reads the view")
 def test_snapshot_reads_the_same_queue_once(store: Store) -> None:
     """The background load's snapshot (one TEMP copy of the joined queue) answers every queue read as the live
     view does, pages included, and is dropped afterwards."""

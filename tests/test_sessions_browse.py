@@ -18,6 +18,8 @@ from cxdesk.store.exports import SESSION_COLUMNS
 from cxdesk.store.sessions_browse import SORTS, SessionFilter
 from cxdesk.tasks import TaskContext
 
+pytestmark = pytest.mark.both_engines  # store tests run on SQLite and PostgreSQL (tests/conftest.py)
+
 S1 = [  # 甲店 (taobao): first reply after 30 s, then a 5-minute wait (over the 3-minute limit)
     ("buyer", "买家甲", "2024-05-01 10:00:00", "你好，订单什么时候发货？收货人：张三丰，电话13812345678"),
     ("agent", "甲店:小美", "2024-05-01 10:00:30", "亲，今天发货"),
@@ -82,10 +84,8 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def store(template: Path, tmp_path: Path):
-    path = tmp_path / "s.sqlite3"
-    path.write_bytes(template.read_bytes())
-    s = open_store(path)
+def store(template: Path, on_engine):
+    s = open_store(on_engine(template))
     yield s
     s.close()
 

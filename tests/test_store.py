@@ -14,6 +14,8 @@ from cxdesk.store import CURRENT_VERSION, Store, open_store
 from cxdesk.store.migrations import MIGRATIONS
 from cxdesk.store.sessions_browse import SessionFilter
 
+pytestmark = pytest.mark.both_engines  # store tests run on SQLite and PostgreSQL (tests/conftest.py)
+
 
 def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -18,6 +18,8 @@ from cxdesk.analysis.voc import (
 from cxdesk.store import Store
 from cxdesk.store.voc import NO_RATING, AspectCount, AspectMention, VocFilter, WeekPoint
 
+pytestmark = pytest.mark.both_engines  # store tests run on SQLite and PostgreSQL (tests/conftest.py)
+
 MODEL = "test-model"
 
 
@@ -150,6 +152,7 @@ def test_shop_filter_and_sorting(small: Store) -> None:
     assert small.voc.page(VocFilter(product="P1"), "date", descending=False)[1].has_append
 
 
+@pytest.mark.sqlite_only("reads SQLite's query plan")
 @pytest.mark.parametrize(
     "flt", [VocFilter(aspect="物流", polarity="负面"), VocFilter(polarity="负面"), VocFilter(shift_only=True)]
 )
