@@ -9,9 +9,12 @@ Loaded by tests/conftest.py (``pytest_plugins = ["pg_plugin"]``) or with ``-p te
 
 from __future__ import annotations
 
+import atexit
 import itertools
 import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -30,6 +33,26 @@ def _pg_required() -> bool:
     return os.environ.get(REQUIRE_ENV, "").strip() == "1"
 
 
+_TMPFS = Path("/dev/shm")
+_TMPFS_NEEDED = 1 << 30  # a cluster takes ~40 MB, its WAL up to ~100 MB, the demo's copies ~50 MB each
+
+
+def _fast_base_dir() -> Path | None:
+    """A folder in memory (tmpfs) for the server's files when the machine has one with room, else None.
+    On disk every CREATE DATABASE costs ~0.3 s here (new files' writes); in memory ~0.02 s, and the
+    store tests create one database per test."""
+    try:
+        st = os.statvfs(_TMPFS)
+    except OSError:
+        return None
+    if st.f_bavail * st.f_frsize < _TMPFS_NEEDED or not os.access(_TMPFS, os.W_OK):
+        return None
+    base = Path(tempfile.mkdtemp(prefix="cxdesk-pg-", dir=_TMPFS))
+    base.chmod(0o755)  # the postgres system user (when we are root) reaches its folder inside
+    atexit.register(shutil.rmtree, base, ignore_errors=True)  # the cluster removes its own folder at stop
+    return base
+
+
 @pytest.fixture(scope="session")
 def pg_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     """One running PostgreSQL server for this worker; skips (or fails under CXDESK_REQUIRE_PG=1) without one."""
@@ -42,7 +65,7 @@ def pg_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
             pytest.fail(f"{REQUIRE_ENV}=1 but {reason}", pytrace=False)
         pytest.skip(reason)
     try:
-        cluster = start_cluster(tmp_path_factory.mktemp("pg"))
+        cluster = start_cluster(_fast_base_dir() or tmp_path_factory.mktemp("pg"))
     except PostgresNotFound as e:
         if _pg_required():
             pytest.fail(f"{REQUIRE_ENV}=1 but {e}", pytrace=False)

@@ -6,7 +6,7 @@ of the source, in one transaction on the destination (a failure leaves it empty)
 destination back and compares, table by table, the row count and a checksum of the rows.
 
 The checksum is order-free (the sum of each row's SHA-256 modulo 2²⁵⁶) and engine-free: a row is
-hashed from its values as Python sees them — ``NULL``, integers, floats (``repr``), texts, bytes —
+hashed from its values as Python sees them — ``NULL``, integers, floats, texts, bytes, each with its type —
 so the same data gives the same figure on SQLite and PostgreSQL, and a value that changed type on
 the way (``1.0`` stored where ``1`` was) is a mismatch, not a silent difference.
 
@@ -17,7 +17,7 @@ PostgreSQL searches the text columns themselves) and the engines' own bookkeepin
 from __future__ import annotations
 
 import hashlib
-import struct
+import marshal
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -58,27 +58,27 @@ class CopyReport:
         return sum(t.rows for t in self.tables)
 
 
-def _value_bytes(value: Any) -> bytes:
-    if value is None:
-        return b"N"
-    if isinstance(value, bool):
-        return b"I" + str(int(value)).encode()
-    if isinstance(value, int):
-        return b"I" + str(value).encode()
+_PLAIN = frozenset((type(None), int, float, str, bytes))
+
+
+def _plain(value: Any) -> Any:
+    """A value as one of the plain types both engines give (NULL, integer, float, text, bytes)."""
+    if isinstance(value, int):  # bool too: a flag stored as 0/1
+        return int(value)
     if isinstance(value, float):
-        return b"F" + repr(value).encode()
+        return float(value)
     if isinstance(value, (bytes, bytearray, memoryview)):
-        return b"B" + bytes(value)
-    return b"S" + str(value).encode("utf-8", "surrogatepass")
+        return bytes(value)
+    return None if value is None else str(value)
 
 
 def row_digest(row: Iterable[Any]) -> int:
-    h = hashlib.sha256()
-    for value in row:
-        data = _value_bytes(value)
-        h.update(struct.pack("<I", len(data)))
-        h.update(data)
-    return int.from_bytes(h.digest(), "big")
+    """SHA-256 of the row's values, typed: marshal format 0 writes each value with its type and never
+    refers back to an earlier object, so equal rows give equal bytes whichever engine read them."""
+    values = tuple(row)
+    if not _PLAIN.issuperset(map(type, values)):
+        values = tuple(map(_plain, values))
+    return int.from_bytes(hashlib.sha256(marshal.dumps(values, 0)).digest(), "big")
 
 
 class Checksum:
