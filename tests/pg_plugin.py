@@ -1,9 +1,10 @@
 """pytest fixtures for the PostgreSQL engine (issue 20): a throwaway cluster per worker, a fresh database per test.
 
-``pg_cluster`` (session scope) starts one server per xdist worker (tests/pg_cluster.py) and stops it at
-the end; with no PostgreSQL binaries on the machine it skips, unless CXDESK_REQUIRE_PG=1 (CI), where it
-fails. ``pg_url`` (function scope) creates an empty database owned by the cxdesk role with pg_trgm in
-it, gives its URL and drops it after the test (even with connections the test left open).
+``pg_cluster`` (session scope) starts one server per xdist worker (tests/pg_cluster.py; its files in
+/dev/shm when there is room) and stops it at the end; with no PostgreSQL binaries on the machine it
+skips, unless CXDESK_REQUIRE_PG=1 (CI), where it fails. ``pg_url`` (function scope) creates an empty
+database owned by the cxdesk role with pg_trgm in it, gives its URL and drops it after the test (even
+with connections the test left open); ``pg_store_url`` the same with the store's schema already in it.
 Loaded by tests/conftest.py (``pytest_plugins = ["pg_plugin"]``) or with ``-p tests.pg_plugin``.
 """
 
