@@ -586,6 +586,14 @@ def _use_local_time_zone(raw: Any) -> None:
 
     offset = datetime.now().astimezone().utcoffset()
     minutes = int(offset.total_seconds() // 60) if offset is not None else 0
+    if minutes % 60 == 0:
+        # A zone name both the server and Python's zoneinfo know (tzdata comes with pandas), so psycopg
+        # reads timestamptz values in it; an offset written as an interval becomes '<+08>-08', which
+        # psycopg cannot name and reads as UTC, with a warning. The Etc names' signs are POSIX's: UTC+8 is
+        # Etc/GMT-8.
+        hours = minutes // 60
+        raw.execute("SET TIME ZONE 'UTC'" if hours == 0 else f"SET TIME ZONE 'Etc/GMT{-hours:+d}'")
+        return
     sign = "-" if minutes < 0 else "+"
     raw.execute(f"SET TIME ZONE INTERVAL '{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}' HOUR TO MINUTE")
 
