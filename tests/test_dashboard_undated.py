@@ -7,6 +7,8 @@ an undated session and an undated review.
 
 from __future__ import annotations
 
+import json
+
 import argparse
 import re
 from datetime import date
@@ -32,6 +34,7 @@ from cxdesk.store.dashboard import REVIEW_DAILY_KEY, DashboardFilter, DashboardR
 from cxdesk.tasks import NullContext, TaskContext
 
 from tests.test_dashboard import _flag, _reviews
+
 
 JUNE = DashboardFilter(date(2024, 6, 1), date(2024, 6, 30))
 NOT_RUN = "尚未"
@@ -107,9 +110,11 @@ def test_a_dated_period_counts_only_dated_rows_and_names_the_others(undated_stor
     assert NOT_RUN not in note and "4 条没有时间" in note and "全部" in note
 
 
-def test_the_pre_aggregate_counts_undated_reviews_like_the_live_query(undated_store: Store, db_path: Path) -> None:
+def test_the_pre_aggregate_counts_undated_reviews_like_the_live_query(
+    undated_store: Store, store_target: Path | str
+) -> None:
     live = {f: load_dashboard(undated_store, f).current for f in (JUNE, all_filter(undated_store))}
-    assert refresh_review_daily(db_path, force=True)
+    assert refresh_review_daily(store_target, force=True)
     repo = DashboardRepo(undated_store.conn)
     rows = repo.review_daily()
     assert rows is not None
@@ -119,10 +124,11 @@ def test_the_pre_aggregate_counts_undated_reviews_like_the_live_query(undated_st
         assert load_dashboard(undated_store, f).current == stats
     # A pre-aggregate of the older row shape (no undated bucket) is stale: the live query is used instead.
     fingerprint = repo.review_fingerprint()
+    (stored,) = undated_store.conn.execute("SELECT value FROM meta WHERE key = ?", (REVIEW_DAILY_KEY,)).fetchone()
+    older = {**json.loads(stored), "fingerprint": fingerprint.replace(', "shop-day-9-undated"', "")}
     with undated_store.transaction():
         undated_store.conn.execute(
-            "UPDATE meta SET value = json_set(value, '$.fingerprint', ?) WHERE key = ?",
-            (fingerprint.replace(', "shop-day-9-undated"', ""), REVIEW_DAILY_KEY),
+            "UPDATE meta SET value = ? WHERE key = ?", (json.dumps(older, ensure_ascii=False), REVIEW_DAILY_KEY)
         )
     assert repo.review_daily() is None
     assert load_dashboard(undated_store, all_filter(undated_store)).current.reviews == 7
@@ -165,9 +171,11 @@ def _cli(argv: list[str]) -> int:
     return args.func(args)
 
 
-def test_report_without_dates_is_all_data(undated_store: Store, db_path: Path, tmp_path: Path, capsys) -> None:
+def test_report_without_dates_is_all_data(
+    undated_store: Store, store_target: Path | str, tmp_path: Path, capsys
+) -> None:
     out = tmp_path / "全部.html"
-    assert _cli(["report", "--db", str(db_path), "--out", str(out), "--quiet"]) == 0
+    assert _cli(["report", "--db", str(store_target), "--out", str(out), "--quiet"]) == 0
     assert "已生成报告" in capsys.readouterr().out
     text = _text(out)
     assert "全部数据（有时间的数据从 2024-06-01 至 2024-06-30）（全部数据无上期对比）" in text
@@ -177,11 +185,24 @@ def test_report_without_dates_is_all_data(undated_store: Store, db_path: Path, t
     assert "（未署名客服） 15 " in text  # the agents table counts the undated JDDC sessions
 
 
-def test_report_of_a_period_names_the_undated_rows(undated_store: Store, db_path: Path, tmp_path: Path) -> None:
+def test_report_of_a_period_names_the_undated_rows(
+    undated_store: Store, store_target: Path | str, tmp_path: Path
+) -> None:
     out = tmp_path / "六月.html"
     assert (
         _cli(
-            ["report", "--db", str(db_path), "--from", "2024-06-01", "--to", "2024-06-30", "--out", str(out), "--quiet"]
+            [
+                "report",
+                "--db",
+                str(store_target),
+                "--from",
+                "2024-06-01",
+                "--to",
+                "2024-06-30",
+                "--out",
+                str(out),
+                "--quiet",
+            ]
         )
         == 0
     )
@@ -190,15 +211,15 @@ def test_report_of_a_period_names_the_undated_rows(undated_store: Store, db_path
     assert "另有 4 条评价、15 个会话没有时间，只计入「全部」。" in text
     # One end only: the other is the data's first / last day (dated rows only).
     out = tmp_path / "起.html"
-    assert _cli(["report", "--db", str(db_path), "--from", "2024-06-15", "--out", str(out), "--quiet"]) == 0
+    assert _cli(["report", "--db", str(store_target), "--from", "2024-06-15", "--out", str(out), "--quiet"]) == 0
     assert "2024-06-15 至 2024-06-30（16 天）" in _text(out)
 
 
-def test_report_params_without_dates(tmp_path: Path, undated_store: Store, db_path: Path) -> None:
+def test_report_params_without_dates(tmp_path: Path, undated_store: Store, store_target: Path | str) -> None:
     params = ReportParams(None, None, tmp_path / "r.pdf")
     assert params.all_data and check_params(params) == ".pdf"
     assert params.filter(date(2024, 6, 1), date(2024, 6, 30)).all_data
-    summary = build_report(TaskContext(), db_path, params)
+    summary = build_report(TaskContext(), store_target, params)
     assert summary.path.exists()
 
 

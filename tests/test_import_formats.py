@@ -10,6 +10,8 @@ from cxdesk.importers import detect, import_file, preview
 from cxdesk.importers._msgframe import mid_hash
 from cxdesk.tasks import NullContext
 
+pytestmark = pytest.mark.both_engines  # store tests run on SQLite and PostgreSQL (tests/conftest.py)
+
 
 @pytest.fixture
 def imp(fixtures_dir: Path) -> Path:

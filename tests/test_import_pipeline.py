@@ -19,6 +19,8 @@ from cxdesk.importers import (
 )
 from cxdesk.tasks import NullContext, TaskContext
 
+pytestmark = pytest.mark.both_engines  # store tests run on SQLite and PostgreSQL (tests/conftest.py)
+
 HEADER = ["会话ID", "角色", "发送账号", "买家昵称", "发送时间", "内容"]
 
 

@@ -21,6 +21,8 @@ from cxdesk.roles import ROLES_FILE, role_rules
 from cxdesk.paths import resources_dir, user_resources_dir
 from cxdesk.tasks import NullContext
 
+pytestmark = pytest.mark.both_engines  # store tests run on SQLite and PostgreSQL (tests/conftest.py)
+
 QIANNIU_TXT = """tb_buyer02 2024-5-2 10:00:00
 在吗，这个有现货吗
 系统消息 2024-05-02 10:00:01
@@ -188,7 +190,7 @@ def test_every_roles_account_is_excluded_by_the_kpis():
     assert not _is_bot_sender(pd.Series(["某店:小美", "京选家居_小周", None], dtype=object), config).any()
 
 
-def test_kpis_of_a_store_imported_before_leave_out_bots_stored_as_agents(store, db_path):
+def test_kpis_of_a_store_imported_before_leave_out_bots_stored_as_agents(store, store_target):
     msgs = [
         ("buyer", None, "2024-05-01 10:00:00", "在吗"),
         ("agent", "JIMI", "2024-05-01 10:00:01", "您好"),
@@ -211,7 +213,7 @@ def test_kpis_of_a_store_imported_before_leave_out_bots_stored_as_agents(store, 
                 }
             ],
         )
-    t = kpi_table(load_frames(None, db_path), "all")
+    t = kpi_table(load_frames(None, store_target), "all")
     assert sorted(t["agent"]) == sorted(["某店:小美", TEAM])
     mei = t[t["agent"] == "某店:小美"].iloc[0]
     assert mei.first_resp == 40 and mei.agent_msgs == 1

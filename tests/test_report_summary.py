@@ -22,12 +22,14 @@ from cxdesk.reports.writers import table_layout, write_xlsx
 from cxdesk.store import Store, open_store
 from cxdesk.tasks import TaskContext
 
+pytestmark = pytest.mark.both_engines  # store tests run on SQLite and PostgreSQL (tests/conftest.py)
+
 JUNE = DashboardFilter(date(2024, 6, 1), date(2024, 6, 30))
 CHANGE_WORDS = ("上期", "上升", "增加", "减少", "比上", "较上")
 
 
 @pytest.fixture
-def summary_db(store: Store, db_path: Path) -> Path:
+def summary_db(store: Store, store_target: Path | str) -> Path:
     with store.transaction():
         shop = store.shops.get_or_create("taobao", "测试小店")
         store.reviews.insert_many(
@@ -77,7 +79,7 @@ def summary_db(store: Store, db_path: Path) -> Path:
                 "VALUES ('review', ?, ?, ?, ?, 'v')",
                 (ids[key], rule, category, level),
             )
-    return db_path
+    return store_target
 
 
 def _summary(db: Path, flt: DashboardFilter) -> list[str]:
@@ -109,12 +111,12 @@ def test_all_data_summary_has_no_change_words(summary_db: Path) -> None:
     assert not any(w in text for w in CHANGE_WORDS), text
 
 
-def test_empty_store_summary_says_what_to_do(store: Store, db_path: Path) -> None:
+def test_empty_store_summary_says_what_to_do(store: Store, store_target: Path | str) -> None:
     store.close()
     for flt in (JUNE, None):
-        with open_store(db_path) as s:
+        with open_store(store_target) as s:
             flt = flt or all_filter(s)
-        sentences = _summary(db_path, flt)
+        sentences = _summary(store_target, flt)
         assert 3 <= len(sentences) <= 5
         text = "".join(sentences)
         assert "没有未处理的风险" in text and "导入" in text

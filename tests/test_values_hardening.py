@@ -34,6 +34,8 @@ from cxdesk.tasks import NullContext, TaskContext
 from cxdesk import times
 from cxdesk.times import plausible_range, plausible_text_range, stored_date, stored_datetime
 
+pytestmark = pytest.mark.both_engines  # store tests run on SQLite and PostgreSQL (tests/conftest.py)
+
 IMPOSSIBLE = [
     "2024-02-30 10:00:00",
     "0001-01-01 00:00:00",
@@ -213,7 +215,8 @@ def test_review_import_rejects_junk_with_line_numbers(store: Store, tmp_path: Pa
     assert "评分“-3”不在 1–5 之间" in reasons[5] and "评分“NaN”无法识别" in reasons[6]
     assert "评分“inf”" in reasons[7] and "时间“2024-02-30 10:00:00”不是有效日期" in reasons[8]
     assert "时间“0001-01-01 00:00:00”不在合理范围" in reasons[9] and "追评时间“9999-12-31”不在合理范围" in reasons[10]
-    stored = dict(store.conn.execute("SELECT buyer_nick, COALESCE(rating, rating_text) FROM reviews"))
+    rows = store.conn.execute("SELECT buyer_nick, rating, rating_text FROM reviews").fetchall()
+    stored = {nick: rating if rating is not None else text for nick, rating, text in rows}
     assert stored == {"u1": 5, "u2": 5, "u3": 5, "u10": "好评", "u11": None, "u12": 5, "u13": 3}
 
 
