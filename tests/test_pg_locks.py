@@ -79,6 +79,29 @@ def test_an_import_is_refused_while_a_colleague_analyses_and_runs_after(pg_url: 
         assert current_holder(pg_url) is None  # released when the import ended
 
 
+def test_a_copy_into_or_out_of_the_team_store_waits_for_a_colleagues_analysis(
+    pg_url: str, colleague, store, tmp_path: Path
+) -> None:
+    """store copy holds the same lock: nothing is written while a colleague analyses, on either side."""
+    from cxdesk.ops import store_copy
+
+    _import(store)  # a SQLite store with rows
+    lock, unlock = (f"SELECT pg_{verb}(%s)" for verb in ("try_advisory_lock", "advisory_unlock"))
+    assert colleague.execute(lock, (WORK_LOCK,)).fetchone()[0]
+    with open_store(pg_url) as team:
+        with pytest.raises(WorkBusyError, match=f"同事 {COLLEAGUE}（FRONT-PC）正在分析数据"):
+            run_op(store_copy.copy, team, store)
+        assert team.counts().reviews == 0 and current_holder(pg_url).user == COLLEAGUE
+        colleague.execute(unlock, (WORK_LOCK,))
+        assert run_op(store_copy.copy, team, store).value.ok and team.counts().reviews > 0
+        assert current_holder(pg_url) is None  # released when the copy ended
+        assert colleague.execute(lock, (WORK_LOCK,)).fetchone()[0]
+        with open_store(tmp_path / "back.sqlite3") as back:
+            with pytest.raises(WorkBusyError, match="正在分析数据"):
+                run_op(store_copy.copy, back, team)
+            assert back.counts().reviews == 0
+
+
 def test_others_see_who_imports_and_how_far(pg_url: str) -> None:
     seen = []
 

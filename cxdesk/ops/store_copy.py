@@ -15,10 +15,17 @@ from cxdesk.tasks import JobContext
 
 
 def copy(store: Store, ctx: JobContext, source: Any) -> OpChanges:
-    """Fill the empty ``store`` with every row of ``source`` and verify (see :mod:`cxdesk.store.copy`)."""
-    from cxdesk.store.copy import copy_store
+    """Fill the empty ``store`` with every row of ``source`` and verify (see :mod:`cxdesk.store.copy`).
 
-    report = copy_store(source, store, ctx)
+    A team store on either side is held with the import/analysis lock for the copy
+    (:func:`cxdesk.store.pg.locks.work_lock`): no import or analysis writes into the destination
+    meanwhile, and the source's tables are not changed by one half-way through the read. When a
+    colleague runs one, the copy is refused at once with who and how far (nothing is written)."""
+    from cxdesk.store.copy import copy_store
+    from cxdesk.store.pg.locks import work_lock
+
+    with work_lock(source, "copy", ctx) as reading, work_lock(store, "copy", reading) as job:
+        report = copy_store(source, store, job)
     summary = (
         f"已复制 {report.rows} 行（{len(report.tables)} 个表），核对一致"
         if report.ok

@@ -53,7 +53,7 @@ WORK_LOCK = 0x63786A62  # the advisory lock key of "an import or an analysis is 
 APP_PREFIX = "cxdesk"
 APP_NAME_LIMIT = 63  # bytes: the server cuts longer names
 REPORT_EVERY = 1.0  # seconds between two progress updates of the application_name
-WHAT_LABELS = {"import": "导入数据", "analyze": "分析数据"}
+WHAT_LABELS = {"import": "导入数据", "analyze": "分析数据", "copy": "复制数据库"}
 
 
 class WorkBusyError(CxdeskError):
