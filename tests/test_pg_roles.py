@@ -387,6 +387,25 @@ def test_owner_deletes_a_buyers_data(own_team: Team) -> None:
         assert store.conn.execute("SELECT COUNT(*) FROM chat_sessions").fetchone()[0] == 1
 
 
+def test_another_database_on_the_same_server_works_without_roles_until_set_up(team: Team, pg_cluster, capsys) -> None:
+    """The groups are the server's: a second database there (another shop, a test copy) opens and imports
+    as one without roles, and add-user says to run store roles on it first."""
+    name = f"{team.name}_second"
+    pg_cluster.create_database(name)
+    admin = team.admin.rsplit("/", 1)[0] + "/" + name
+    try:
+        with open_store(admin) as store:
+            summary = run_op(
+                imports.import_file, store, FIXTURES / "seller_reviews.csv", kind="reviews", platform="taobao"
+            )
+            assert summary.value.rows_added > 0 and store.counts().reviews == summary.value.rows_added
+        capsys.readouterr()
+        assert _cli(["store", "add-user", "--db", admin, "--name", "x" + team.agent, "--role", "客服", "--password-stdin"], "pw-secret-1\n") != 0  # fmt: skip
+        assert "还没有设置角色" in capsys.readouterr().err
+    finally:
+        pg_cluster.drop_database(name)
+
+
 def test_logins_and_passwords(team: Team, pg_cluster) -> None:
     rows = pg_cluster.psql(
         f"SELECT rolname, left(rolpassword, 14) FROM pg_authid WHERE rolname IN ('{team.owner}', '{team.agent}') ORDER BY 1"

@@ -66,6 +66,7 @@ __all__ = [
     "masked_views_current",
     "refresh_masked_views",
     "roles_exist",
+    "roles_set_up",
     "setup_roles",
     "team_role",
 ]
@@ -142,6 +143,20 @@ def roles_exist(conn) -> bool:
     """True when the server has the two groups (``store roles`` was run on it)."""
     return bool(
         _one(conn, "SELECT to_regrole(%s) IS NOT NULL AND to_regrole(%s) IS NOT NULL", (OWNER_GROUP, AGENT_GROUP))
+    )
+
+
+def roles_set_up(conn) -> bool:
+    """True when ``store roles`` was run on this database: the server has the two groups and this database
+    its 客服 schema. The groups belong to the server, so every database on it sees them; a second
+    database on a server whose first one has roles works as a database without roles until ``store
+    roles`` is run on it too."""
+    return bool(
+        _one(
+            conn,
+            "SELECT to_regrole(%s) IS NOT NULL AND to_regrole(%s) IS NOT NULL AND to_regnamespace(%s) IS NOT NULL",
+            (OWNER_GROUP, AGENT_GROUP, MASKED_SCHEMA),
+        )
     )
 
 
@@ -422,7 +437,7 @@ def add_user(conn, name: str, label: str, password: str) -> bool:
 
     The password reaches the server already hashed (SCRAM), so it is in no statement or server log."""
     name, group = check_login_name(name), group_of(label)
-    if not roles_exist(conn):
+    if not roles_set_up(conn):
         raise CxdeskError(
             "团队数据库还没有设置角色：请先运行 python main.py store roles --db postgresql://管理员@服务器/库名。"
         )

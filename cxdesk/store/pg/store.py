@@ -130,7 +130,7 @@ def _open_session(conn: PgConnection, url: str, read_only: bool) -> None:
         roles.check_agent_views(conn)
         return
     prepare_schema(conn, display_url(url), read_only=read_only)
-    if not read_only and role in (roles.OWNER, roles.ADMIN) and roles.roles_exist(conn):
+    if not read_only and role in (roles.OWNER, roles.ADMIN) and roles.roles_set_up(conn):
         roles.refresh_masked_views(conn)
 
 
