@@ -235,6 +235,25 @@ def test_every_page_opens_on_the_team_store(qtbot, demo_on_pg: str, tmp_path: Pa
     assert not list(Path.cwd().glob("postgresql:*"))  # the address never became a local file's name
 
 
+def test_clearing_the_demo_on_the_team_store_promises_no_file_backup(qtbot, demo_on_pg: str, monkeypatch) -> None:
+    """总览's 清除演示数据 asks first; on a team store it says the server keeps the backups (no file backup is
+    made there). Answered no: nothing changes in the shared demo database."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from ui.app import create_main_window
+    from ui.workers import active_jobs
+
+    asked: list[str] = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or QMessageBox.StandardButton.No)
+    with open_store(demo_on_pg) as store:
+        window = create_main_window(store)
+        qtbot.addWidget(window)
+        assert window.pages["overview"].clear_demo() is False
+        qtbot.waitUntil(lambda: not active_jobs(), timeout=20_000)
+        window.close()
+    assert len(asked) == 1 and "由数据库服务器负责" in asked[0] and "自动备份" not in asked[0]
+
+
 def test_testing_the_connection_warns_of_a_character_type_without_chinese_letters(pg_url: str, pg_cluster) -> None:
     """pg_trgm indexes letters only: under LC_CTYPE C search reads every text. 测试连接 says so."""
     import psycopg

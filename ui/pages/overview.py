@@ -321,8 +321,8 @@ class OverviewPage(BasePage):
         self.refresh()
 
     def clear_demo(self) -> bool:
-        """清除演示数据: ask, then remove this store's demo batches on the writer (backed up first);
-        whether it was asked for."""
+        """清除演示数据: ask, then remove this store's demo batches on the writer (a file store is backed
+        up first); whether it was asked for."""
         from cxdesk.demo import demo_batches, own_batches
 
         store = self.ctx.store
@@ -338,11 +338,15 @@ class OverviewPage(BasePage):
     def confirm_clear_demo(self, demo_rows: int, own: int) -> bool:
         """The confirm dialog (tests replace this method)."""
         kept = f"您自己导入的 {own} 个批次保留不动。" if own else "您还没有导入自己的数据，清除后数据库为空。"
+        if getattr(self.ctx.store, "engine", "sqlite") == "postgresql":  # a team store: its server keeps backups
+            backup = "团队数据库的备份由数据库服务器负责，这台电脑上不另做备份。"
+        else:
+            backup = "清除前会自动备份数据库，可在 设置 → 数据库备份 中恢复。"
         answer = QMessageBox.question(
             self,
             "清除演示数据",
             f"确定从这个数据库中清除演示数据吗？\n\n将删除演示数据的 {demo_rows:,} 条记录及其分析结果；{kept}\n"
-            "清除前会自动备份数据库，可在 设置 → 数据库备份 中恢复。之后仍可随时「查看演示数据」（单独存放）。",
+            f"{backup}之后仍可随时「查看演示数据」（单独存放）。",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
             QMessageBox.StandardButton.No,
         )
