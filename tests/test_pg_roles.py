@@ -252,6 +252,29 @@ def test_agent_reads_the_queue_with_personal_data_masked(team: Team) -> None:
             reader.close()
 
 
+def test_texts_written_later_are_masked_for_the_agent_and_found_by_short_searches(own_team: Team) -> None:
+    """The 客服 reads the searched texts from their stored masked copies: a message the 店主 writes later
+    is masked when written (and again when edited), and one- and two-character searches read those
+    copies instead of masking every text per query."""
+    text = f"运费谁出？电话{PHONE}"
+    with open_store(own_team.owner_url) as owner:
+        with owner.transaction():
+            shop = owner.shops.get_or_create("taobao", "甲店")
+            owner.chats.insert_sessions(
+                shop.id, None, [_session("later", BUYER, [("buyer", BUYER, "2024-06-01 09:00:00", text)], 900)]
+            )
+        (mid,) = owner.conn.execute("SELECT id FROM chat_messages WHERE content = ?", (text,)).fetchone()
+    with open_store(own_team.agent_url) as agent:
+        hits = {h.target_id: h.text for h in search(agent, "运费").hits}
+        assert hits[mid] == mask_text(text) and PHONE not in hits[mid]
+        view = agent.conn.execute("SELECT pg_get_viewdef(?::regclass)", (f"{MASKED_SCHEMA}.chat_messages",))
+        assert "content_masked AS content" in view.fetchone()[0]  # no mask_text call per text read
+    with open_store(own_team.owner_url) as owner, owner.transaction():
+        owner.conn.execute("UPDATE chat_messages SET content = ? WHERE id = ?", (f"改了：{PHONE}", mid))
+    with open_store(own_team.agent_url) as agent:
+        assert {h.target_id: h.text for h in search(agent, "改了").hits}[mid] == mask_text(f"改了：{PHONE}")
+
+
 def test_agent_triages_notes_and_answers(team: Team) -> None:
     with open_store(team.agent_url) as store:
         item = store.risk_queue.item_page(FlagFilter())[0]

@@ -549,7 +549,7 @@ class PgConnection:
         # The table the name means here (search_path: a 客服's masked view, else the table in public).
         rows = self.raw.execute(
             "SELECT column_name, data_type, is_nullable, column_default FROM information_schema.columns "
-            "WHERE table_name = %s AND table_schema = (SELECT n.nspname FROM pg_class c "
+            "WHERE table_name = %s AND is_generated = 'NEVER' AND table_schema = (SELECT n.nspname FROM pg_class c "
             "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass(%s)) ORDER BY ordinal_position",
             (table, table),
         ).fetchall()
