@@ -167,6 +167,30 @@ def test_window_reloads_the_risk_page_after_an_external_commit(qtbot, window, fl
     assert window.change_watch.poll_now() is None  # the reload itself wrote nothing: no second refresh
 
 
+def test_a_background_job_of_the_window_that_writes_is_not_news(qtbot, window, flagged: Store) -> None:  # noqa: F811
+    """总览's pre-aggregate refresh writes on a connection of its own, outside the operations: what a job marked
+    writes_to_store writes is the window's own (no 已刷新 note, no reload); a job not so marked is heard."""
+    from ui.workers import Job
+
+    def write(_ctx, path: str, value: str) -> None:
+        conn = sqlite3.connect(path)
+        try:
+            with conn:
+                conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('test.job', ?)", (value,))
+        finally:
+            conn.close()
+
+    watch = window.change_watch
+    watch.poll_now()  # whatever the window's own start-up left
+    for value, marked, heard in (("1", True, False), ("2", False, True)):
+        job = Job(None, write, str(flagged.path), value, label="写入").without_progress_dialog()
+        if marked:
+            job.writes_to_store()
+        with qtbot.waitSignal(window.jobs.sig_job_finished, timeout=10_000):
+            window.jobs.start("test.writer", job)
+        assert (watch.poll_now() is not None) == heard
+
+
 def test_a_colleagues_change_keeps_the_reader_on_their_item(qtbot, window, flagged: Store) -> None:  # noqa: F811
     page = window.pages["risk"]
     assert page.model.rowCount() >= 2

@@ -144,11 +144,14 @@ class ChangeWatch(QObject):
         self.note = NOTE_TEAM if self.engine == "postgresql" else NOTE_FILE
         self._jobs = jobs
         self._own_busy = bool(ops.is_busy())
+        self._writing_jobs: set[int] = set()  # ids of the window's background jobs that write the store
         self._watcher: ChangeWatcher | None = None
         self._closed = False
         self._open_watcher()
         ops.sig_busy_changed.connect(self._on_own_busy)
         ops.sig_op_done.connect(self._on_own_op)
+        jobs.sig_job_started.connect(self._on_job_started)
+        jobs.sig_job_finished.connect(self._on_job_finished)
         self.timer = QTimer(self)
         self.timer.setInterval(interval_ms)
         self.timer.timeout.connect(self.poll_now)
@@ -185,7 +188,7 @@ class ChangeWatch(QObject):
         """Poll once; the changes heard (also emitted as :attr:`sig_changed`), or ``None``."""
         if self._closed or not self._open_watcher():
             return None
-        if self._own_busy and self.engine == "sqlite":
+        if (self._own_busy or self._writing_jobs) and self.engine == "sqlite":
             return None  # the window's writer is committing: its changes are not news (skipped when done)
         heard = self._watcher.poll_changes()  # type: ignore[union-attr]
         if any(c.is_work_notice for c in heard):
@@ -197,8 +200,23 @@ class ChangeWatch(QObject):
 
     def _on_own_busy(self, busy: bool) -> None:
         self._own_busy = busy
-        if not busy and self.engine == "sqlite" and self._watcher is not None:
-            self._watcher.skip()
+        self._skip_own_writes()
+
+    def _on_job_started(self, job: Any) -> None:
+        if getattr(job, "writes_store", False):
+            self._writing_jobs.add(id(job))
+
+    def _on_job_finished(self, job: Any) -> None:
+        if id(job) in self._writing_jobs:
+            self._writing_jobs.discard(id(job))
+            self._skip_own_writes()
+
+    def _skip_own_writes(self) -> None:
+        """On SQLite, once neither the writer nor a writing background job of this window runs: what they
+        wrote is not news (a commit does not say whose it is)."""
+        if self._own_busy or self._writing_jobs or self.engine != "sqlite" or self._watcher is None:
+            return
+        self._watcher.skip()
 
     def _on_own_op(self, changes: OpChanges, origin: str) -> None:
         self.announce(changes)

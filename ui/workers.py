@@ -141,6 +141,7 @@ class Job(QObject):
         self.progress_dialog: JobProgressDialog | None = None
         self.error_dialog: QWidget | None = None
         self.show_progress_after_ms = SHOW_PROGRESS_AFTER_MS
+        self.writes_store = False  # see writes_to_store()
         self._parent_widget = parent
         self._call = (fn, args, kwargs)
         self._progress = _LatestProgress()
@@ -175,6 +176,12 @@ class Job(QObject):
     def without_progress_dialog(self) -> Job:
         """Keep the job silent (the page shows its own busy state)."""
         self.show_progress_after_ms = -1
+        return self
+
+    def writes_to_store(self) -> Job:
+        """Say that the job writes to the window's store outside an operation (a pre-aggregate refresh):
+        the window's change watch then takes what it wrote for its own, not for another program's."""
+        self.writes_store = True
         return self
 
     # --- control ---------------------------------------------------------------

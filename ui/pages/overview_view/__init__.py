@@ -257,7 +257,7 @@ class DashboardWidget(QWidget):
 
     def _refresh_aggregates(self) -> None:
         job = Job(self, refresh_job, self.ctx.store.path, label="汇总总览数据")
-        job.without_progress_dialog().on_success(lambda changed: changed and self.load())
+        job.without_progress_dialog().writes_to_store().on_success(lambda changed: changed and self.load())
         self.ctx.jobs.start("overview.aggregate", job)
 
     # --- links --------------------------------------------------------------------------------
