@@ -19,12 +19,12 @@ from ui.main_window import MainWindow
 from ui.testing import no_leftover_jobs  # noqa: F401  (autouse fixture)
 from ui.widgets.buyer_data_dialog import BuyerDataDialog
 
+pytestmark = pytest.mark.both_engines  # the dialog on SQLite and on a team store (tests/conftest.py)
+
 
 @pytest.fixture
-def store(analysed_db: Path, tmp_path: Path):  # noqa: F811  (the fixture imported above)
-    db = tmp_path / "copy.sqlite3"
-    shutil.copy(analysed_db, db)
-    with open_store(db) as s:
+def store(analysed_db: Path, on_engine):  # noqa: F811  (the fixture imported above)
+    with open_store(on_engine(analysed_db)) as s:
         yield s
 
 

@@ -43,7 +43,7 @@ TARGET_LABELS = {"review": "评价", "message": "聊天消息"}
 
 @dataclass
 class AnalyzeSummary:
-    db_path: Path
+    db_path: str | Path  # the store's file, or a team store's postgresql:// address
     stages: list[StageResult] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -260,7 +260,7 @@ def analyze_store(ctx: JobContext, store: Store, *, workers: int | None = None) 
 def _analyze_stages(ctx: JobContext, store: Store, workers: int | None) -> AnalyzeSummary:
     started = time.perf_counter()
     model = SentimentModel.load()
-    summary = AnalyzeSummary(Path(store.path))
+    summary = AnalyzeSummary(store.path)
     summary.stages.append(calibrate_shops(SubContext(ctx, 0, 100, 1000), store, model))
     summary.stages.append(_sentiment_stage(SubContext(ctx, 100, 150, 1000), store, "review", model, workers))
     # Aspects read the first review's sentiment: after review sentiment.

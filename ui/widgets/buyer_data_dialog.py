@@ -45,7 +45,9 @@ _ERROR = "color: #c62828;"
 _NOTE = "color: #666;"
 
 
-def preview_job(ctx: JobContext, db_path: Path, nick: str, shop_id: int | None) -> tuple[BuyerDataCounts, list[str]]:
+def preview_job(
+    ctx: JobContext, db_path: str | Path, nick: str, shop_id: int | None
+) -> tuple[BuyerDataCounts, list[str]]:
     """The counts :func:`cxdesk.ops.buyer_data.delete` would delete, and the shops holding the nick
     (「名称（平台）」), read on a connection of this job's own."""
     from cxdesk.store import open_reader
@@ -187,7 +189,7 @@ class BuyerDataDialog(QDialog):
             self._update_buttons()
             return
         self.result_label.setText(f"正在查找买家“{nick}”的数据…")
-        job = Job(self, preview_job, Path(self.ctx.store.path), nick, self.shop_id(), label="查找买家数据")
+        job = Job(self, preview_job, self.ctx.store.path, nick, self.shop_id(), label="查找买家数据")
         job.without_progress_dialog()
         job.on_success(self._previewed)
         job.on_failure(self._preview_failed)
