@@ -254,6 +254,17 @@ def test_clearing_the_demo_on_the_team_store_promises_no_file_backup(qtbot, demo
     assert len(asked) == 1 and "由数据库服务器负责" in asked[0] and "自动备份" not in asked[0]
 
 
+@pytest.mark.parametrize("action", ["list", "create", "restore"])
+def test_backup_commands_on_the_team_store_say_the_server_backs_it_up(pg_url: str, action: str, capsys) -> None:
+    """`backup` works on a file's backups; on a team store it says who backs it up instead of a wrong
+    "file not found" or an empty list, and writes nothing next to the current folder."""
+    argv = ["backup", action, *(["20240601-101530"] if action == "restore" else []), "--db", pg_url]
+    assert cli_main(argv) != 0
+    err = capsys.readouterr().err
+    assert "由数据库服务器负责" in err and "store copy" in err and "不存在" not in err
+    assert not list(Path.cwd().glob("postgresql:*"))
+
+
 def test_testing_the_connection_warns_of_a_character_type_without_chinese_letters(pg_url: str, pg_cluster) -> None:
     """pg_trgm indexes letters only: under LC_CTYPE C search reads every text. 测试连接 says so."""
     import psycopg

@@ -3,7 +3,8 @@
 Backups are made automatically before a schema upgrade and before an import
 batch is undone; the newest three are kept in the ``backups`` folder next to
 the database. These commands work on the files, so they also work when the
-database itself is damaged and cannot be opened.
+database itself is damaged and cannot be opened. A team store (a ``postgresql://`` address) is
+backed up by its server: the command says so and how to keep a local copy.
 """
 
 from __future__ import annotations
@@ -28,10 +29,20 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+TEAM_STORE_BACKUPS = (
+    "“{db}”是团队数据库：它的备份由数据库服务器负责（例如在服务器上每天用 pg_dump 备份，"
+    "见 docs/team_database.md 的“备份”一节），这台电脑上不为它做、也不保存文件备份。"
+    "要在本机留一份副本，可用 python main.py store copy --from 团队数据库地址 --to 新文件.sqlite3。"
+)
+
+
 def run(args: argparse.Namespace) -> int:
     from cxdesk.paths import default_db_path
+    from cxdesk.store.pg import display_url, is_postgres_url
 
     db = args.db or default_db_path()
+    if is_postgres_url(db):  # the file backups below are a file store's; a server backs up its databases
+        raise CxdeskError(TEAM_STORE_BACKUPS.format(db=display_url(str(db))))
     if args.action == "list":
         return _list(db)
     if args.action == "create":
