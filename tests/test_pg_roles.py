@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from cxdesk.cli import main as cli_main
-from cxdesk.errors import StoreError
+from cxdesk.errors import CxdeskError, StoreError
 from cxdesk.ops import analyze, buyer_data, export, faq, imports, run_op, session_review, triage
 from cxdesk.privacy import mask_nick, mask_text
 from cxdesk.store import open_store
@@ -297,8 +297,11 @@ def test_the_database_refuses_an_agent_what_only_the_owner_may(team: Team, tmp_p
         before = owner.counts()
         cluster = owner.faq.create_cluster("能便宜点吗")
     with open_store(team.agent_url) as store:
-        with pytest.raises(PermissionDeniedError, match="客服.*删除") as exc:
-            run_op(buyer_data.delete, store, BUYER)
+        for op in (buyer_data.preview, buyer_data.delete):  # refused by name first: the 客服 sees nicks masked
+            with pytest.raises(CxdeskError, match="只能由店主进行"):
+                run_op(op, store, mask_nick(BUYER))
+        with pytest.raises(PermissionDeniedError, match="客服.*删除") as exc, store.transaction():
+            store.buyer_data.delete(BUYER)  # and by the server, past the app
         _refused_by_server(exc)
         with pytest.raises(PermissionDeniedError, match="客服.*导入数据") as exc:
             run_op(
@@ -340,6 +343,19 @@ def test_the_database_refuses_an_agent_what_only_the_owner_may(team: Team, tmp_p
         assert owner.buyer_data.preview(BUYER, None).sessions == 1  # nothing was deleted
         assert owner.counts() == before
         assert owner.faq.cluster(cluster)["label"] == "能便宜点吗"
+
+
+def test_settings_offers_an_agent_no_buyer_deletion(qtbot, team: Team) -> None:
+    from ui.app import create_main_window
+    from ui.workers import active_jobs
+
+    with open_store(team.agent_url) as store:
+        window = create_main_window(store)
+        qtbot.addWidget(window)
+        button = window.pages["settings"].buyer_data_button
+        assert not button.isEnabled() and "只有店主" in button.toolTip()
+        qtbot.waitUntil(lambda: not active_jobs(), timeout=20_000)
+        window.close()
 
 
 def test_agent_export_with_personal_data_kept_reveals_none(team: Team, tmp_path: Path) -> None:

@@ -40,8 +40,24 @@ def _nick(nick: str) -> str:
     return text
 
 
+OWNER_ONLY = (
+    "查看和删除某位买家的数据只能由店主进行：你的账号（客服）看到的买家昵称是隐藏后的，"
+    "几位买家可能显示成同一个昵称。请让店主操作。"
+)
+
+
+def _owner_only(store: Store) -> None:
+    """A 客服 on a team store reads nicks masked (several buyers may share one): refuse by name, before the
+    database would refuse the delete itself."""
+    from cxdesk.errors import CxdeskError
+
+    if getattr(store, "personal_data_masked", False):
+        raise CxdeskError(OWNER_ONLY)
+
+
 def preview(store: Store, ctx: JobContext, nick: str, *, shop_id: int | None = None) -> OpChanges:
     """Count what :func:`delete` would delete; changes nothing. ``value``: :class:`BuyerDataCounts`."""
+    _owner_only(store)
     counts = store.buyer_data.preview(_nick(nick), shop_id)
     return OpChanges("buyer_preview", summary=counts.describe(), value=counts)
 
@@ -49,6 +65,7 @@ def preview(store: Store, ctx: JobContext, nick: str, *, shop_id: int | None = N
 def delete(store: Store, ctx: JobContext, nick: str, *, shop_id: int | None = None) -> OpChanges:
     """Delete every row of buyer ``nick`` (in shop ``shop_id``, or in all shops) and everything derived
     from it. ``value``: the :class:`BuyerDataCounts` deleted."""
+    _owner_only(store)
     nick = _nick(nick)
     repo = store.buyer_data
     ctx.progress(0, 0, f"正在删除买家“{nick}”的数据")

@@ -271,6 +271,9 @@ class SettingsPage(BasePage):
         if self.ctx.store.read_only:
             self.buyer_data_button.setEnabled(False)
             self.buyer_data_button.setToolTip("数据库以只读方式打开，不能删除数据。")
+        elif getattr(self.ctx.store, "personal_data_masked", False):  # a 客服 on a team store
+            self.buyer_data_button.setEnabled(False)
+            self.buyer_data_button.setToolTip("只有店主可以查看和删除某位买家的数据（客服看到的买家昵称是隐藏后的）。")
         row = QHBoxLayout()
         row.addWidget(note, 1)
         row.addWidget(self.buyer_data_button, 0, Qt.AlignmentFlag.AlignTop)
