@@ -275,6 +275,21 @@ def test_texts_written_later_are_masked_for_the_agent_and_found_by_short_searche
         assert {h.target_id: h.text for h in search(agent, "改了").hits}[mid] == mask_text(f"改了：{PHONE}")
 
 
+def test_an_agent_reconnected_after_the_server_ended_the_session_still_reads_masked(team: Team, pg_cluster) -> None:
+    import psycopg
+
+    with open_store(team.agent_url) as store:
+
+        def texts() -> set[str]:
+            return {r[0] for r in store.conn.execute("SELECT content FROM chat_messages")}
+
+        masked = texts()
+        with psycopg.connect(pg_cluster.admin_url, autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = %s", (team.agent,))
+        assert texts() == masked and not any(PHONE in t for t in masked if t)
+        assert store.team_role == "客服"
+
+
 def test_agent_triages_notes_and_answers(team: Team) -> None:
     with open_store(team.agent_url) as store:
         item = store.risk_queue.item_page(FlagFilter())[0]

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from cxdesk.cli import main as cli_main
-from cxdesk.errors import NotADatabaseError, StoreError
+from cxdesk.errors import CxdeskError, NotADatabaseError, StoreError
 from cxdesk.ops import imports, run_op, triage
 from cxdesk.store import open_store
 from cxdesk.store.copy import copy_store
@@ -263,6 +263,41 @@ def test_backup_commands_on_the_team_store_say_the_server_backs_it_up(pg_url: st
     err = capsys.readouterr().err
     assert "由数据库服务器负责" in err and "store copy" in err and "不存在" not in err
     assert not list(Path.cwd().glob("postgresql:*"))
+
+
+def _end_sessions_of(pg_cluster, database: str) -> None:
+    """What a server restart, a sleeping server PC or a dropped network does to the open sessions."""
+    import psycopg
+
+    with psycopg.connect(pg_cluster.admin_url, autocommit=True) as admin:
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            (database,),
+        )
+
+
+def test_a_store_whose_server_ended_its_session_carries_on(pg_store_url: str, pg_cluster, caplog) -> None:
+    """A read after the server ended the session is sent again on a new one (settings kept); a transaction
+    that was open is lost: the user is told in words, and the next operation works."""
+    from cxdesk.store.pg.connection import ConnectionLostError
+
+    database = pg_store_url.rsplit("/", 1)[1]
+    with open_store(pg_store_url) as store:
+        store.conn.execute("PRAGMA query_only = ON")
+        _end_sessions_of(pg_cluster, database)
+        assert store.counts().reviews == 0  # read again on a new session
+        assert store.conn.execute("PRAGMA query_only").fetchone() == (1,)  # its settings came along
+        store.conn.execute("PRAGMA query_only = OFF")
+        with pytest.raises(ConnectionLostError, match="没有保存。已重新连接，请再做一次") as lost:
+            with store.transaction():
+                store.shops.get_or_create("taobao", "甲店")
+                _end_sessions_of(pg_cluster, database)
+                store.shops.get_or_create("jd", "乙店")
+        assert isinstance(lost.value, CxdeskError)  # shown as an ordinary operation error
+        with store.transaction():  # the next one works, and nothing of the lost one was kept
+            store.shops.get_or_create("jd", "乙店")
+        assert [s.name for s in store.shops.all()] == ["乙店"]
+    assert "已重新连接" in caplog.text
 
 
 def test_testing_the_connection_warns_of_a_character_type_without_chinese_letters(pg_url: str, pg_cluster) -> None:

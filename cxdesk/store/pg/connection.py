@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 import re
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -43,6 +44,8 @@ from typing import Any
 
 from cxdesk.errors import CxdeskError
 from cxdesk.store.pg.dialect import bind_json_lists, rewrite, to_postgres
+
+log = logging.getLogger("cxdesk")
 
 _PRAGMA = re.compile(r"^\s*PRAGMA\s+(\w+)\s*(?:=\s*(.+?)|\((.+?)\))?\s*;?\s*$", re.I | re.S)
 _RETURNING = re.compile(r"\bRETURNING\b", re.I)
@@ -128,6 +131,21 @@ def _bulk_plan(text: str) -> _BulkPlan | None:
 
 class PermissionDeniedError(CxdeskError):
     """The team database refused a statement: this login's role (客服) has no right to it."""
+
+
+CONNECTION_LOST = (
+    "与团队数据库的连接中断了（数据库服务器重启、休眠或网络断开），正在进行的这次修改没有保存。已重新连接，请再做一次。"
+)
+CONNECTION_DOWN = (
+    "与团队数据库的连接中断了，重新连接也没有成功：{reason}。请检查数据库服务器电脑是否开着、网络是否正常，稍后再试。"
+)
+
+
+class ConnectionLostError(CxdeskError, sqlite3.OperationalError):
+    """The server ended this session (restarted, slept, the network dropped) in the middle of a transaction,
+    or it cannot be reached again. Outside a transaction a statement is simply sent again on a new
+    session (:meth:`PgConnection.execute`). A :class:`CxdeskError` (its message is for the user) and
+    sqlite3's OperationalError (what the store's callers catch from either engine)."""
 
 
 # What a refused statement was part of, by the table it writes (the first match wins).
@@ -280,6 +298,8 @@ class PgConnection:
         self._pk_of = pk_of
         self.total_changes = 0
         self._closed = False
+        self._reopen: Callable[[], Any] | None = None  # a new psycopg session like this one (set by connect)
+        self._session: dict[str, str] = {}  # the session's SET statements, made again after a reconnection
         self._bulk_tables: dict[tuple[str, tuple[str, ...]], tuple[str, str, tuple[str, ...]] | None] = {}
 
     def _error(self, exc: Exception, sql: str) -> Exception:
@@ -303,7 +323,50 @@ class PgConnection:
             raise _as_sqlite_error(exc) from exc
         _register_loaders(raw)
         _use_local_time_zone(raw)
-        return cls(raw, pk_of)
+        conn = cls(raw, pk_of)
+
+        def reopen() -> Any:
+            again = psycopg.connect(url, autocommit=True, cursor_factory=psycopg.ClientCursor, **kwargs)
+            _register_loaders(again)
+            _use_local_time_zone(again)
+            return again
+
+        conn._reopen = reopen
+        return conn
+
+    # -- a session the server ended ------------------------------------------------------------
+
+    def set_session(self, key: str, sql: str) -> None:
+        """Run a session setting (``SET …``) and keep it under ``key``: a reconnection makes it again."""
+        self.raw.execute(sql)
+        self._session[key] = sql
+
+    def _idle(self) -> bool:
+        """No transaction open on this session (as far as this side knows): a statement may be sent again."""
+        from psycopg.pq import TransactionStatus
+
+        return self.raw.info.transaction_status == TransactionStatus.IDLE
+
+    def _lost(self) -> bool:
+        return not self._closed and bool(self.raw.closed or getattr(self.raw, "broken", False))
+
+    def _reconnect(self) -> None:
+        """A new session in place of the lost one, with this one's settings (role, read-only …); raises
+        :class:`ConnectionLostError` when the server cannot be reached."""
+        if self._reopen is None:
+            raise ConnectionLostError(CONNECTION_DOWN.format(reason="这个连接不能重新建立"))
+        try:
+            raw = self._reopen()
+            for sql in self._session.values():
+                raw.execute(sql)
+        except Exception as exc:  # noqa: BLE001 - any failure: the server is still away
+            raise ConnectionLostError(CONNECTION_DOWN.format(reason=str(exc).strip() or type(exc).__name__)) from exc
+        old, self.raw = self.raw, raw
+        try:
+            old.close()
+        except Exception:  # noqa: BLE001 - it is gone already
+            pass
+        log.warning("与团队数据库的连接中断过，已重新连接。")
 
     # -- the sqlite3.Connection surface ---------------------------------------------------------
 
@@ -329,20 +392,35 @@ class PgConnection:
             if len(pk) == 1 and pk[0] == "id":
                 want_id = pk[0]
                 text = f"{text.rstrip().rstrip(';')} RETURNING {want_id}"
-        cur = self.raw.cursor()
-        try:
-            cur.execute(text, bound)
-        except Exception as exc:
-            cur.close()
-            if _is_psycopg_error(exc):
-                raise self._error(exc, sql) from exc
-            raise
+        cur = self._send(text, bound, sql)
         if cur.rowcount > 0 and _WRITE.match(sql):
             self.total_changes += cur.rowcount
         if want_id is not None:
             row = cur.fetchone()
             return PgCursor(None, [], lastrowid=row[0] if row else None).with_count(cur.rowcount)
         return PgCursor(cur)
+
+    def _send(self, text: str, bound: Any, sql: str) -> Any:
+        """Execute on the session; when the server ended it, send the statement again on a new one if no
+        transaction was open, else reconnect (for what comes next) and raise :class:`ConnectionLostError`."""
+        idle = self._idle()
+        for attempt in (1, 2):
+            cur = None
+            try:
+                cur = self.raw.cursor()
+                cur.execute(text, bound)
+                return cur
+            except Exception as exc:
+                if cur is not None:
+                    cur.close()
+                if not _is_psycopg_error(exc):
+                    raise
+                if not self._lost():
+                    raise self._error(exc, sql) from exc
+                self._reconnect()
+                if not idle or attempt == 2:
+                    raise ConnectionLostError(CONNECTION_LOST) from exc
+        raise AssertionError("unreachable")
 
     def executemany(self, sql: str, seq: Iterable[Sequence[Any] | Mapping[str, Any]]) -> PgCursor:
         rows = list(seq)
@@ -361,6 +439,9 @@ class PgConnection:
             cur.executemany(text, [_params(r) for r in rows])
         except Exception as exc:
             cur.close()
+            if _is_psycopg_error(exc) and self._lost():  # a write: part of a transaction, not sent again
+                self._reconnect()
+                raise ConnectionLostError(CONNECTION_LOST) from exc
             if _is_psycopg_error(exc):
                 raise self._error(exc, sql) from exc
             raise
@@ -526,13 +607,13 @@ class PgConnection:
         if name == "query_only":
             if value:
                 on = value.lower() in ("1", "on", "true", "yes")
-                self.raw.execute(f"SET default_transaction_read_only = {'on' if on else 'off'}")
+                self.set_session("read_only", f"SET default_transaction_read_only = {'on' if on else 'off'}")
                 return PgCursor(None, [])
             shown = self.raw.execute("SHOW default_transaction_read_only").fetchone()[0]
             return PgCursor(None, [(1 if shown == "on" else 0,)])
         if name == "busy_timeout":
             if value:
-                self.raw.execute(f"SET lock_timeout = {int(value)}")
+                self.set_session("lock_timeout", f"SET lock_timeout = {int(value)}")
                 return PgCursor(None, [(int(value),)])
             shown = self.raw.execute("SHOW lock_timeout").fetchone()[0]
             return PgCursor(None, [(int(re.sub(r"\D", "", shown) or 0),)])

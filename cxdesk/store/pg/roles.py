@@ -193,9 +193,9 @@ def apply_session_role(conn) -> str | None:
     on the server; this covers a login made by hand."""
     role = team_role(conn)
     if role == OWNER:
-        conn.raw.execute(f"SET ROLE {OWNER_GROUP}")
+        conn.set_session("role", f"SET ROLE {OWNER_GROUP}")
     elif role == AGENT:
-        conn.raw.execute(f"SET search_path TO {MASKED_SCHEMA}, public")
+        conn.set_session("search_path", f"SET search_path TO {MASKED_SCHEMA}, public")
     conn.team_role = role
     return role
 
