@@ -360,17 +360,26 @@ def test_the_database_refuses_an_agent_what_only_the_owner_may(team: Team, tmp_p
         assert owner.faq.cluster(cluster)["label"] == "能便宜点吗"
 
 
-def test_settings_offers_an_agent_no_buyer_deletion(qtbot, team: Team) -> None:
+def test_the_window_offers_each_role_what_it_may_do(qtbot, team: Team) -> None:
+    """A 客服 sees who it is, and the buttons of what only the 店主 may do (import, analyse, delete a
+    buyer's data) are off with the reason, instead of a refusal after the work was asked for."""
     from ui.app import create_main_window
     from ui.workers import active_jobs
 
-    with open_store(team.agent_url) as store:
-        window = create_main_window(store)
-        qtbot.addWidget(window)
-        button = window.pages["settings"].buyer_data_button
-        assert not button.isEnabled() and "只有店主" in button.toolTip()
-        qtbot.waitUntil(lambda: not active_jobs(), timeout=20_000)
-        window.close()
+    for url, role, may in ((team.agent_url, "客服", False), (team.owner_url, "店主", True)):
+        with open_store(url) as store:
+            window = create_main_window(store)
+            qtbot.addWidget(window)
+            buyer = window.pages["settings"].buyer_data_button
+            imports_page = window.pages["import"]
+            assert window.db_label.text().endswith(f"（{role}）")
+            assert window.analyze_button.isEnabled() == may and imports_page.add_button.isEnabled() == may
+            assert buyer.isEnabled() == may and imports_page.acceptDrops() == may
+            if not may:
+                assert "客服" in window.analyze_button.toolTip() and "只有店主" in buyer.toolTip()
+                assert "由店主进行" in imports_page.hint_label.text()
+            qtbot.waitUntil(lambda: not active_jobs(), timeout=20_000)
+            window.close()
 
 
 def test_agent_export_with_personal_data_kept_reveals_none(team: Team, tmp_path: Path) -> None:

@@ -175,6 +175,8 @@ class MainWindow(QMainWindow):
         self.ops.sig_op_done.connect(self._on_op_done)
         self.ops.sig_busy_changed.connect(self._on_ops_busy)
         self._analyses_waiting = 0  # 分析数据 runs asked for and not finished (the button waits for them)
+        # A 客服 on a team store may not analyse (the server refuses it): the button says so instead.
+        self.may_analyse = not getattr(store, "derived_read_only", False)
         self.settings = settings or UiSettings()
         self.is_demo = is_demo_db(store.path)  # the demo's own database (not the user's store)
         # Where 返回我的数据 goes: the store this window replaced when it shows the demo (see ui.app.switch_store).
@@ -256,6 +258,9 @@ class MainWindow(QMainWindow):
         side.addWidget(self.nav, 1)
         self.analyze_button = QPushButton("分析数据", self)
         self.analyze_button.setToolTip("分析新导入或需要重算的数据（情感等）；每次导入后也会自动运行")
+        if not self.may_analyse:
+            self.analyze_button.setEnabled(False)
+            self.analyze_button.setToolTip("你的账号是客服：分析数据由店主进行")
         self.analyze_button.clicked.connect(self.run_analysis)
         side.addWidget(self.analyze_button)
         self.demo_switch_button = QPushButton("返回我的数据" if self.is_demo else "查看演示数据", self)
@@ -509,18 +514,20 @@ class MainWindow(QMainWindow):
         what changed."""
         from cxdesk.ops.analyze import analyze  # lazy: keeps start-up free of numpy work
 
+        if not self.may_analyse:
+            return
         self._analyses_waiting += 1
         self.analyze_button.setEnabled(False)
         self.ops.run(self, analyze, label="分析数据", origin="window", on_done=self._on_analysed)
 
     def _on_analysed(self, changes: OpChanges) -> None:
         self._analyses_waiting = max(0, self._analyses_waiting - 1)
-        self.analyze_button.setEnabled(self._analyses_waiting == 0)
+        self.analyze_button.setEnabled(self._analyses_waiting == 0 and self.may_analyse)
 
     def _on_ops_busy(self, busy: bool) -> None:
         if not busy:  # also after a failed or cancelled analysis, which calls no on_done
             self._analyses_waiting = 0
-            self.analyze_button.setEnabled(True)
+            self.analyze_button.setEnabled(self.may_analyse)
 
     def _analyse_after_import(self, result: object) -> None:
         if result is not None:
@@ -573,7 +580,8 @@ class MainWindow(QMainWindow):
 
     def _update_status(self) -> None:
         counts = self.store.counts()
-        self.db_label.setText(f"数据库：{self.store.path}")
+        role = getattr(self.store, "team_role", None)  # 店主 / 客服 on a team store with roles
+        self.db_label.setText(f"数据库：{self.store.path}" + (f"（{role}）" if role else ""))
         self.db_label.setToolTip(str(self.store.path))
         self.counts_label.setText(
             f"评价 {counts.reviews:,} · 消息 {counts.chat_messages:,} · 会话 {counts.chat_sessions:,}"

@@ -54,6 +54,7 @@ DROP_HINT = (
     "把平台后台导出的评价、客服聊天记录或订单文件拖到这里，或点「选择文件…」（可多选）。"
     "支持 CSV / Excel / JSON，千牛聊天文本和京东 JDDC 对话文件。"
 )
+AGENT_HINT = "你的账号是客服：导入数据、撤销导入由店主进行。这里可以查看导入历史。"
 OWNER_PREVIEW = "import/preview"
 MIN_PREVIEW_COLUMN, MAX_PREVIEW_COLUMN = 70, 300  # px: readable, and long texts do not hide the rest
 
@@ -78,7 +79,9 @@ class ImportPage(ImportRunMixin, HistoryActionsMixin, BasePage):
         self.import_job: Job | None = None  # its job, once the writer runs it
         self._cancel_asked = False
         self._shop_names: list[str] = []
-        self.setAcceptDrops(True)
+        # A 客服 on a team store may not import (the server refuses it): say so before files are picked.
+        self.may_import = not getattr(ctx.store, "derived_read_only", False)
+        self.setAcceptDrops(self.may_import)
         self._build()
         if ctx.ops is not None:
             ctx.ops.sig_busy_changed.connect(self._on_ops_busy)
@@ -87,9 +90,10 @@ class ImportPage(ImportRunMixin, HistoryActionsMixin, BasePage):
     # --- building ----------------------------------------------------------------
 
     def _build(self) -> None:
-        self.hint_label = QLabel(DROP_HINT, self)
+        self.hint_label = QLabel(DROP_HINT if self.may_import else AGENT_HINT, self)
         self.hint_label.setWordWrap(True)
         self.add_button = QPushButton("选择文件…", self)
+        self.add_button.setEnabled(self.may_import)
         self.remove_button = QPushButton("移除", self)
         self.clear_button = QPushButton("清空列表", self)
         self.start_button = QPushButton("开始导入", self)
@@ -353,7 +357,7 @@ class ImportPage(ImportRunMixin, HistoryActionsMixin, BasePage):
     def _update_buttons(self) -> None:
         importing = self.importing
         waiting = any(e.detection is not None and e.status in RETRY_STATES for e in self.entries)
-        self.start_button.setEnabled(waiting and not importing)
+        self.start_button.setEnabled(waiting and not importing and self.may_import)
         self.clear_button.setEnabled(bool(self.entries) and not importing)
         entry = self.current_entry()
         self.remove_button.setEnabled(entry is not None and entry.status != "importing")
