@@ -34,6 +34,7 @@ from cxdesk.cli import (
     cmd_import,
     cmd_lexicon,
     cmd_report,
+    cmd_search,
     cmd_stats,
     cmd_store,
 )
@@ -47,6 +48,7 @@ _COMMAND_MODULES = [
     cmd_report,
     cmd_demo,
     cmd_stats,
+    cmd_search,
     cmd_backup,
     cmd_lexicon,
     cmd_buyer,
