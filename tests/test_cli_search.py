@@ -1,8 +1,10 @@
-"""``python main.py search``: what the search box finds, on the command line (masked unless asked)."""
+"""``python main.py search`` and ``buyer timeline``: what the search box and 买家时间线 show, on the command
+line (personal data masked unless asked); output cut short by the reader (``| head``) is no error."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 import pytest
 
 from cxdesk.analysis.engine import _run_chunks
@@ -75,3 +77,38 @@ def test_search_refuses_bad_options(store: Store, capsys) -> None:
     assert "不是 YYYY-MM-DD 格式" in capsys.readouterr().err
     assert cli_main(["search", "运费", "--limit", "0", "--db", str(store.path)]) != 0
     assert "--limit 须在 1 到 1000 之间" in capsys.readouterr().err
+
+
+def test_buyer_timeline_lists_the_buyers_history_newest_first(store: Store, capsys) -> None:
+    _fill(store)
+    assert cli_main(["buyer", "timeline", "--nick", "张三丰88", "--db", str(store.path)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("买家“张***8”的时间线（最新的在前）：咨询会话 1") and "甲店" in out[0]
+    assert out[1].startswith("2024-05-01 10:00:00  甲店  咨询会话 · 2 条消息")
+    assert PHONE not in "\n".join(out)
+    assert cli_main(["buyer", "timeline", "--nick", "张三丰88", "--keep-personal", "--db", str(store.path)]) == 0
+    assert "张三丰88" in capsys.readouterr().out
+    assert cli_main(["buyer", "timeline", "--nick", "没有这个人", "--db", str(store.path)]) == 0
+    assert "所有店铺中没有买家" in capsys.readouterr().out
+
+
+def test_output_cut_short_by_its_reader_is_no_error(store: Store) -> None:
+    """`python main.py search … | head -1`: the reader closed the pipe; exit 0, no traceback."""
+    import os
+    import subprocess
+    import sys
+
+    _fill(store)
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before the first line
+    root = Path(__file__).resolve().parent.parent
+    run = subprocess.run(
+        [sys.executable, str(root / "main.py"), "search", "运费", "--db", str(store.path)],
+        stdout=write_end,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=root,
+        timeout=120,
+    )
+    os.close(write_end)
+    assert run.returncode == 0 and "Traceback" not in run.stderr and "Broken pipe" not in run.stderr

@@ -133,6 +133,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\n已中断。", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader of the output went away (``| head``): not an error of ours. Python would also
+        # complain when flushing stdout at exit, so point it at nothing first.
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError, AttributeError):  # no stdout to point anywhere
+            pass
+        return 0
     except (sqlite3.DatabaseError, OSError) as exc:
         return _report_store_failure(exc, args)
 

@@ -1,4 +1,5 @@
-"""``buyer``: what the store holds about one buyer (``show``), and deleting all of it (``delete``).
+"""``buyer``: what the store holds about one buyer (``show``), their history as 买家时间线 shows it
+(``timeline``), and deleting all of it (``delete``).
 
 ``delete`` removes the buyer's reviews, chat sessions with their messages, orders and every
 analysis result tied to them, in one transaction; it asks first unless ``--yes``.
@@ -22,11 +23,17 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "删除前不做备份（备份会保留要删除的数据），无法撤销。",
     )
     p.add_argument(
-        "action", choices=["show", "delete"], help="show（列出将删除的数据条数）或 delete（删除该买家的全部数据）"
+        "action",
+        choices=["show", "timeline", "delete"],
+        help="show（列出将删除的数据条数）、timeline（按时间列出咨询、订单、评价、追评和风险标记，同「买家时间线」）"
+        "或 delete（删除该买家的全部数据）",
     )
     p.add_argument("--nick", required=True, metavar="NICK", help="买家昵称（完全一致）")
     p.add_argument("--shop", type=int, metavar="ID", help="只处理这个店铺（店铺编号见 stats 子命令；默认所有店铺）")
     p.add_argument("--yes", action="store_true", help="delete：不再询问，直接删除")
+    p.add_argument(
+        "--keep-personal", action="store_true", help="timeline：显示未隐藏的昵称、手机号和地址（默认隐藏，同导出）"
+    )
     add_db_option(p)
     p.set_defaults(func=run)
 
@@ -36,9 +43,11 @@ def run(args: argparse.Namespace) -> int:
     from cxdesk.ops import buyer_data, run_op
     from cxdesk.store import open_store
 
-    with open_store(args.db, mode="auto" if args.action == "show" else None) as store:
+    with open_store(args.db, mode=None if args.action == "delete" else "auto") as store:
         if args.shop is not None and all(s.id != args.shop for s in store.shops.all()):
             raise CxdeskError(f"没有编号为 {args.shop} 的店铺（店铺编号见 python main.py stats）。")
+        if args.action == "timeline":
+            return _timeline(store, args.nick, args.shop, args.keep_personal)
         counts = run_op(buyer_data.preview, store, args.nick, shop_id=args.shop).value
         if args.action == "show":
             _show(store, counts)
@@ -65,6 +74,25 @@ def _show(store: object, counts: object) -> None:
     if counts.shop_id is None:  # type: ignore[attr-defined]
         shops = store.buyer_data.shops_of(counts.nick)
         print("  所在店铺：" + "、".join(f"{name}（编号 {sid}）" for sid, _, name in shops))
+
+
+def _timeline(store, nick: str, shop_id: int | None, keep_personal: bool) -> int:
+    """买家时间线 on the terminal, newest first: one line per session, order, review, 追评 and flag."""
+    from cxdesk.privacy import mask_nick, mask_text
+    from cxdesk.store.timeline import KIND_LABELS
+
+    timeline = store.timeline.buyer_timeline(nick.strip(), shop_id)
+    shown = nick if keep_personal else mask_nick(nick)
+    if not timeline.items:
+        print(f"{'店铺 ' + str(shop_id) + ' 中' if shop_id is not None else '所有店铺中'}没有买家“{shown}”的记录。")
+        return 0
+    counts = "、".join(f"{KIND_LABELS[k]} {n}" for k, n in timeline.counts().items() if n)
+    print(f"买家“{shown}”的时间线（最新的在前）：{counts}；店铺：{'、'.join(timeline.shops())}")
+    for item in timeline.items:  # the title names the kind, level and status, as the page's rows do
+        title, detail = (t if keep_personal else mask_text(t) for t in (item.title, item.detail))
+        detail = " / ".join(line.strip() for line in detail.splitlines() if line.strip())
+        print(f"{item.at or '（无时间）'}  {item.shop}  {title}：{detail}")
+    return 0
 
 
 def _confirm(counts: object) -> bool:
