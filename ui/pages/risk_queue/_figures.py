@@ -15,7 +15,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from cxdesk.charts import empty_axes, tidy_axes
-from cxdesk.fonts import new_figure
+from cxdesk.fonts import margins_figure, text_width
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -27,7 +27,6 @@ TICK = 8
 TITLE = 9.5
 
 
-_figure = new_figure
 _tidy = partial(tidy_axes, title_size=TITLE, tick_size=TICK)
 _nothing = partial(empty_axes, title_size=TITLE, tick_size=TICK, text_size=9)
 
@@ -39,12 +38,15 @@ def counts_figure(
     height: float = 2.0,
 ) -> Figure:
     """Flags per category and per day, both split by level (red 高, orange 中, grey 低)."""
-    fig = _figure(width, height)
-    left, right = fig.subplots(1, 2, width_ratios=[1, 1.6])
     categories: list[str] = []
     for cat, _lvl, _n in by_category:
         if cat not in categories:
             categories.append(cat)
+    # Margins in inches from the labels (the category names, 8 pt; the day counts' ticks): this figure is
+    # drawn at each load of the page, and the measuring layout took ~0.2 s of it.
+    label = max((text_width(c, TICK) for c in categories), default=0.3)
+    fig = margins_figure(width, height, left=label + 0.12, right=0.08, top=0.26, bottom=0.24, gap=0.5)
+    left, right = fig.subplots(1, 2, width_ratios=[1, 1.6])
     if not categories:
         _nothing(left, "各类别", "没有符合筛选的风险")
         _nothing(right, "每日", "")
@@ -88,7 +90,7 @@ def _day_bars(ax: Axes, by_day: Sequence[tuple[str, str, int]]) -> None:
                 bs.append(bottoms[index[d]])
                 bottoms[index[d]] += n
         if xs:
-            ax.bar(xs, hs, bottom=bs, color=color, width=0.85, label=level)
+            ax.add_collection(_bars(xs, bs, hs, color, level), autolim=False)
     # Invisible full-height bars take the clicks, one per day. Added as plain artists: the limits are
     # set below, and ``ax.bar`` (one call per day for its own gid) cost ~1 ms a day.
     top = max(bottoms)
@@ -103,6 +105,18 @@ def _day_bars(ax: Axes, by_day: Sequence[tuple[str, str, int]]) -> None:
     ax.set_ylim(0, top * 1.25)
 
 
+def _bars(xs: list[int], bottoms: list[int], heights: list[int], color: str, label: str):
+    """Stacked day bars of one level as one collection of rectangles: ``ax.bar`` makes a patch per bar and
+    updates the limits for each (~0.3 ms a bar; 90 days × 3 levels took ~0.1 s to build and as much to draw)."""
+    import numpy as np
+    from matplotlib.collections import PolyCollection
+
+    x, b, h, half = np.asarray(xs, float), np.asarray(bottoms, float), np.asarray(heights, float), 0.85 / 2
+    corners = [(x - half, b), (x - half, b + h), (x + half, b + h), (x + half, b)]
+    verts = np.stack([np.column_stack(c) for c in corners], axis=1)
+    return PolyCollection(verts, facecolors=color, edgecolors="none", label=label)
+
+
 def _short(day: str) -> str:
     try:
         d = date.fromisoformat(day)
@@ -115,7 +129,7 @@ def sentiment_figure(
     points: Sequence[tuple[int, float]], marked: Sequence[int] = (), width: float = 5.6, height: float = 1.25
 ) -> Figure:
     """The buyer's sentiment (0 负面 – 1 正面) message by message; flagged messages in red."""
-    fig = _figure(width, height)
+    fig = margins_figure(width, height, left=0.34, right=0.12, top=0.26, bottom=0.24)  # drawn per item read
     ax = fig.add_subplot()
     # Short enough for the detail pane of a 1093 px wide window (1366×768 at 125 %): a longer title is cut.
     title = "买家情感逐条走势（0 负面–1 正面；红点：命中风险）"
