@@ -167,6 +167,33 @@ def test_window_reloads_the_risk_page_after_an_external_commit(qtbot, window, fl
     assert window.change_watch.poll_now() is None  # the reload itself wrote nothing: no second refresh
 
 
+def test_the_first_pre_aggregate_refresh_of_a_new_window_is_not_news(qtbot, flagged: Store, monkeypatch) -> None:  # noqa: F811
+    """总览 refreshes stale pre-aggregates as soon as the window builds it, before the change watch exists:
+    that write is the window's own too (it used to say 数据刚在别处更新 a second later)."""
+    import time
+
+    import ui.pages.overview_view as overview_view
+    from cxdesk.store.dashboard import FINGERPRINT_KEY
+    from ui.app import create_main_window
+    from ui.workers import active_jobs
+
+    refresh = overview_view.refresh_job
+
+    def slow_refresh(ctx, db_path):  # still running when the window has made its change watch (a big store)
+        time.sleep(0.5)
+        return refresh(ctx, db_path)
+
+    monkeypatch.setattr(overview_view, "refresh_job", slow_refresh)
+    assert flagged.meta.get(FINGERPRINT_KEY) is None  # stale: the refresh will write
+    window = create_main_window(flagged)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: not active_jobs(), timeout=20_000)
+    assert flagged.meta.get(FINGERPRINT_KEY) is not None  # it did write
+    assert window.change_watch.poll_now() is None
+    window.close()
+
+
 def test_a_background_job_of_the_window_that_writes_is_not_news(qtbot, window, flagged: Store) -> None:  # noqa: F811
     """总览's pre-aggregate refresh writes on a connection of its own, outside the operations: what a job marked
     writes_to_store writes is the window's own (no 已刷新 note, no reload); a job not so marked is heard."""

@@ -152,6 +152,8 @@ class ChangeWatch(QObject):
         ops.sig_op_done.connect(self._on_own_op)
         jobs.sig_job_started.connect(self._on_job_started)
         jobs.sig_job_finished.connect(self._on_job_finished)
+        for job in jobs.running():  # started while the window built its pages (总览's first refresh)
+            self._on_job_started(job)
         self.timer = QTimer(self)
         self.timer.setInterval(interval_ms)
         self.timer.timeout.connect(self.poll_now)
