@@ -375,9 +375,11 @@ def test_the_window_offers_each_role_what_it_may_do(qtbot, team: Team) -> None:
             assert window.db_label.text().endswith(f"（{role}）")
             assert window.analyze_button.isEnabled() == may and imports_page.add_button.isEnabled() == may
             assert buyer.isEnabled() == may and imports_page.acceptDrops() == may
+            assert imports_page.history.may_undo == may  # 导入历史's 撤销此批次 stays off for a 客服
             if not may:
                 assert "客服" in window.analyze_button.toolTip() and "只有店主" in buyer.toolTip()
                 assert "由店主进行" in imports_page.hint_label.text()
+                assert "客服" in imports_page.history.undo_button.toolTip()
             qtbot.waitUntil(lambda: not active_jobs(), timeout=20_000)
             window.close()
 

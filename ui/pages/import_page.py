@@ -122,6 +122,9 @@ class ImportPage(ImportRunMixin, HistoryActionsMixin, BasePage):
         self.summary = SummaryTable(self)
         self.summary.sig_export_rejects.connect(self.export_rejects)
         self.history = HistoryPanel(self)
+        if not self.may_import:
+            self.history.may_undo = False
+            self.history.undo_button.setToolTip("你的账号是客服：撤销导入由店主进行")
         self.history.sig_undo.connect(self.undo_batch)
         self.history.sig_export_rejects.connect(self.export_rejects)
         self.tabs = QTabWidget(self)

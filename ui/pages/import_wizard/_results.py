@@ -136,6 +136,7 @@ class HistoryPanel(QWidget):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         for col, width in ((0, 130), (2, 100), (3, 80), (4, 120), (5, 70), (6, 70), (7, 60), (8, 70), (9, 70)):
             self.view.setColumnWidth(col, width)
+        self.may_undo = True  # a 客服 on a team store may not (ImportPage says so)
         self.undo_button = QPushButton("撤销此批次", self)
         self.export_button = QPushButton("导出错误行…", self)
         self.undo_button.clicked.connect(self._emit_undo)
@@ -174,7 +175,7 @@ class HistoryPanel(QWidget):
 
     def _update_buttons(self) -> None:
         b = self.selected_batch()
-        self.undo_button.setEnabled(not self._busy and b is not None and b.status == "done")
+        self.undo_button.setEnabled(self.may_undo and not self._busy and b is not None and b.status == "done")
         self.export_button.setEnabled(not self._busy and b is not None and b.rows_rejected > 0)
 
     def _emit_undo(self) -> None:
