@@ -191,7 +191,7 @@ def create_main_window(store: Store, settings: UiSettings | None = None) -> Main
 
 def is_team_store(store: Store) -> bool:
     """True for the team database on a PostgreSQL server (a PgStore), False for a local file."""
-    return getattr(store, "engine", "sqlite") == "postgresql"
+    return store.engine == "postgresql"
 
 
 def _target_of(window: MainWindow, path) -> str | Path:

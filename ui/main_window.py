@@ -176,7 +176,7 @@ class MainWindow(QMainWindow):
         self.ops.sig_busy_changed.connect(self._on_ops_busy)
         self._analyses_waiting = 0  # 分析数据 runs asked for and not finished (the button waits for them)
         # A 客服 on a team store may not analyse (the server refuses it): the button says so instead.
-        self.may_analyse = not getattr(store, "derived_read_only", False)
+        self.may_analyse = not store.derived_read_only
         self.settings = settings or UiSettings()
         self.is_demo = is_demo_db(store.path)  # the demo's own database (not the user's store)
         # Where 返回我的数据 goes: the store this window replaced when it shows the demo (see ui.app.switch_store).
@@ -580,7 +580,7 @@ class MainWindow(QMainWindow):
 
     def _update_status(self) -> None:
         counts = self.store.counts()
-        role = getattr(self.store, "team_role", None)  # 店主 / 客服 on a team store with roles
+        role = self.store.team_role  # 店主 / 客服 on a team store with roles
         self.db_label.setText(f"数据库：{self.store.path}" + (f"（{role}）" if role else ""))
         self.db_label.setToolTip(str(self.store.path))
         self.counts_label.setText(

@@ -51,7 +51,7 @@ def _owner_only(store: Store) -> None:
     database would refuse the delete itself."""
     from cxdesk.errors import CxdeskError
 
-    if getattr(store, "personal_data_masked", False):
+    if store.personal_data_masked:
         raise CxdeskError(OWNER_ONLY)
 
 

@@ -22,7 +22,7 @@ def export_table(
     """Every row of ``kind`` with its results to ``out``; ``value``: the :class:`cxdesk.exports.ExportSummary`."""
     from cxdesk.exports import export_table as write
 
-    if getattr(store, "personal_data_masked", False):  # a 客服's login: the database masks; say so, not "kept"
+    if store.personal_data_masked:  # a 客服's login: the database masks; say so, not "kept"
         keep_personal = False
     summary = write(ctx, store.path, kind, out, keep_personal=keep_personal)
     return OpChanges("export", summary=summary.describe(), value=summary)

@@ -17,7 +17,7 @@ def build(store: Store, ctx: JobContext, params: object) -> OpChanges:
     """Write the report ``params`` (a :class:`cxdesk.reports.build.ReportParams`) asks for."""
     from cxdesk.reports.build import build_report
 
-    if getattr(store, "personal_data_masked", False) and getattr(params, "keep_personal", False):
+    if store.personal_data_masked and getattr(params, "keep_personal", False):
         import dataclasses
 
         params = dataclasses.replace(params, keep_personal=False)  # type: ignore[type-var]  # a 客服: masked anyway

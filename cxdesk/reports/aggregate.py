@@ -40,7 +40,7 @@ def refresh_review_daily(db_path: str | Path, *, force: bool = False) -> bool:
     with open_store(db_path) as store:
         # A read-only database (or a 客服's login on a team store, which may not rewrite derived data) is
         # reported from what it holds (the live query).
-        if store.read_only or getattr(store, "derived_read_only", False):
+        if store.read_only or store.derived_read_only:
             return False
         repo = store.dashboard
         if not force and (repo.review_count() < REVIEW_AGGREGATE_MIN or repo.review_daily() is not None):
@@ -74,7 +74,7 @@ def refresh_team_daily(ctx: JobContext, db_path: str | Path, *, force: bool = Fa
     """Job: recompute the pre-aggregate if the chats or orders changed; the rows written (0: was current)."""
     with open_store(db_path) as store:
         repo = store.dashboard
-        read_only = store.read_only or getattr(store, "derived_read_only", False)
+        read_only = store.read_only or store.derived_read_only
         if read_only or (not force and repo.team_is_current(VERSION)):  # read-only: keep what is stored
             return 0
         fingerprint = repo.team_fingerprint()

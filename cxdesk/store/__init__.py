@@ -95,6 +95,8 @@ class StoreCounts:
 class Store(Repos):
     """A cxdesk database and its repositories (every repository is an attribute, see :class:`Repos`)."""
 
+    engine = "sqlite"  # a team store (:class:`cxdesk.store.pg.store.PgStore`): "postgresql"
+
     def __init__(
         self, path: Path, conn: sqlite3.Connection, *, read_only: bool = False, read_only_reason: str | None = None
     ) -> None:
@@ -114,6 +116,22 @@ class Store(Repos):
     @property
     def journal_mode(self) -> str:
         return str(self.conn.execute("PRAGMA journal_mode").fetchone()[0])
+
+    # What a team store's login may do (PgStore answers from the role); a file store: everything.
+    @property
+    def team_role(self) -> str | None:
+        """店主, 客服 or 管理员 on a team store with roles; None here."""
+        return None
+
+    @property
+    def derived_read_only(self) -> bool:
+        """True when this login may not write imports or analysis results (a 客服); False here."""
+        return False
+
+    @property
+    def personal_data_masked(self) -> bool:
+        """True when the database hands this login buyers' personal data masked (a 客服); False here."""
+        return False
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:

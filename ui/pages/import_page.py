@@ -80,7 +80,7 @@ class ImportPage(ImportRunMixin, HistoryActionsMixin, BasePage):
         self._cancel_asked = False
         self._shop_names: list[str] = []
         # A 客服 on a team store may not import (the server refuses it): say so before files are picked.
-        self.may_import = not getattr(ctx.store, "derived_read_only", False)
+        self.may_import = not ctx.store.derived_read_only
         self.setAcceptDrops(self.may_import)
         self._build()
         if ctx.ops is not None:

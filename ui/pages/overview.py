@@ -338,7 +338,7 @@ class OverviewPage(BasePage):
     def confirm_clear_demo(self, demo_rows: int, own: int) -> bool:
         """The confirm dialog (tests replace this method)."""
         kept = f"您自己导入的 {own} 个批次保留不动。" if own else "您还没有导入自己的数据，清除后数据库为空。"
-        if getattr(self.ctx.store, "engine", "sqlite") == "postgresql":  # a team store: its server keeps backups
+        if self.ctx.store.engine == "postgresql":  # a team store: its server keeps backups
             backup = "团队数据库的备份由数据库服务器负责，这台电脑上不另做备份。"
         else:
             backup = "清除前会自动备份数据库，可在 设置 → 数据库备份 中恢复。"

@@ -144,7 +144,7 @@ class SettingsPage(BasePage):
     @property
     def on_team_db(self) -> bool:
         """True when the window works on the team database (PostgreSQL), not a local file."""
-        return getattr(self.ctx.store, "engine", "sqlite") == "postgresql"
+        return self.ctx.store.engine == "postgresql"
 
     def _build_database(self, parent: QWidget) -> QWidget:
         """数据库: the current store and the buttons that switch between the local file and the team database."""
@@ -271,7 +271,7 @@ class SettingsPage(BasePage):
         if self.ctx.store.read_only:
             self.buyer_data_button.setEnabled(False)
             self.buyer_data_button.setToolTip("数据库以只读方式打开，不能删除数据。")
-        elif getattr(self.ctx.store, "personal_data_masked", False):  # a 客服 on a team store
+        elif self.ctx.store.personal_data_masked:  # a 客服 on a team store
             self.buyer_data_button.setEnabled(False)
             self.buyer_data_button.setToolTip("只有店主可以查看和删除某位买家的数据（客服看到的买家昵称是隐藏后的）。")
         row = QHBoxLayout()
