@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
     QHBoxLayout,
+    QLayout,
     QHeaderView,
     QLabel,
     QMessageBox,
@@ -70,6 +71,28 @@ def _selectable(text: str, parent: QWidget, *, wrap: bool = True) -> QLabel:
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     label.setWordWrap(wrap)
     return label
+
+
+def _section(box: QWidget, title: str, *parts: QWidget | QLayout) -> QVBoxLayout:
+    """Lay ``box`` out as one section of the page: its bold title, then ``parts`` (widgets or rows)."""
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(0, 8, 0, 0)
+    layout.setSpacing(4)
+    layout.addWidget(_section_title(title, box))
+    for part in parts:
+        if isinstance(part, QLayout):
+            layout.addLayout(part)
+        else:
+            layout.addWidget(part)
+    return layout
+
+
+def _text_and_button(text: QWidget, button: QPushButton) -> QHBoxLayout:
+    """A section's note or summary beside the button that acts on it (top-aligned)."""
+    row = QHBoxLayout()
+    row.addWidget(text, 1)
+    row.addWidget(button, 0, Qt.AlignmentFlag.AlignTop)
+    return row
 
 
 class SettingsPage(BasePage):
@@ -187,16 +210,11 @@ class SettingsPage(BasePage):
             box,
         )
         note.setStyleSheet("color: #666;")
-        layout = QVBoxLayout(box)
-        layout.setContentsMargins(0, 8, 0, 0)
-        layout.setSpacing(4)
-        layout.addWidget(_section_title("数据库备份", box))
-        layout.addWidget(note)
+        _section(box, "数据库备份", note)
         return box
 
     def _build_rules(self, parent: QWidget) -> QWidget:
         box = QWidget(parent)
-        title = _section_title("风险规则：命中次数与误报占比", box)
         self.rules_note = _selectable("", box)
         self.rules_note.setStyleSheet("color: #666;")
         self.rule_stats = RuleStatsModel(self)
@@ -228,39 +246,25 @@ class SettingsPage(BasePage):
         buttons.addWidget(self.delete_rule_button)
         buttons.addWidget(hint, 1)
         self._update_rule_buttons()
-        layout = QVBoxLayout(box)
-        layout.setContentsMargins(0, 8, 0, 0)
-        layout.setSpacing(4)
-        layout.addWidget(title)
-        layout.addWidget(self.rules_note)
-        layout.addWidget(self.rules_view, 1)
-        layout.addLayout(buttons)
+        layout = _section(box, "风险规则：命中次数与误报占比", self.rules_note, self.rules_view, buttons)
+        layout.setStretchFactor(self.rules_view, 1)
         return box
 
     def _build_lexicon(self, parent: QWidget) -> QWidget:
         """评价方面词表: what the lexicon holds now, and the button opening its editor."""
         box = QWidget(parent)
-        title = _section_title("评价方面词表", box)
         self.lexicon_label = _selectable("", box)
         self.lexicon_label.setObjectName("lexiconSummary")
         self.lexicon_label.setStyleSheet("color: #666;")
         self.lexicon_button = QPushButton("编辑评价方面词表…", box)
         self.lexicon_button.setObjectName("editLexicon")
         self.lexicon_button.clicked.connect(self.edit_lexicon)
-        row = QHBoxLayout()
-        row.addWidget(self.lexicon_label, 1)
-        row.addWidget(self.lexicon_button, 0, Qt.AlignmentFlag.AlignTop)
-        layout = QVBoxLayout(box)
-        layout.setContentsMargins(0, 8, 0, 0)
-        layout.setSpacing(4)
-        layout.addWidget(title)
-        layout.addLayout(row)
+        _section(box, "评价方面词表", _text_and_button(self.lexicon_label, self.lexicon_button))
         return box
 
     def _build_buyer_data(self, parent: QWidget) -> QWidget:
         """买家个人数据: the button opening 「删除买家数据」 (a buyer asked the shop to delete their data)."""
         box = QWidget(parent)
-        title = _section_title("买家个人数据", box)
         note = _selectable(
             "买家要求删除个人数据时，可按昵称删除其评价、聊天记录、订单及由此得出的分析结果；删除后无法恢复。", box
         )
@@ -274,14 +278,7 @@ class SettingsPage(BasePage):
         elif self.ctx.store.personal_data_masked:  # a 客服 on a team store
             self.buyer_data_button.setEnabled(False)
             self.buyer_data_button.setToolTip("只有店主可以查看和删除某位买家的数据（客服看到的买家昵称是隐藏后的）。")
-        row = QHBoxLayout()
-        row.addWidget(note, 1)
-        row.addWidget(self.buyer_data_button, 0, Qt.AlignmentFlag.AlignTop)
-        layout = QVBoxLayout(box)
-        layout.setContentsMargins(0, 8, 0, 0)
-        layout.setSpacing(4)
-        layout.addWidget(title)
-        layout.addLayout(row)
+        _section(box, "买家个人数据", _text_and_button(note, self.buyer_data_button))
         return box
 
     def delete_buyer_data(self) -> None:
