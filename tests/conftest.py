@@ -111,15 +111,11 @@ def on_engine(engine: str, request: pytest.FixtureRequest, tmp_path: Path):
             return copy_db(template, tmp_path / f"copy{n}-{template.name}")
         cluster = request.getfixturevalue("pg_cluster")
         source = _pg_template_of(cluster, request.getfixturevalue("pg_schema_template"), template)
-        name = f"x{os.getpid()}_{next(_extra_databases)}"
-        url = cluster.create_database(name, template=source)
-        request.addfinalizer(lambda: cluster.drop_database(name))
-        return url
+        return request.getfixturevalue("pg_database")(source)
 
     return copy
 
 
-_extra_databases = itertools.count(1)
 _pg_templates: dict[tuple[int, str, int, int], str] = {}  # (server port, file, mtime, size) -> template database
 
 

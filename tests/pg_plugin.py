@@ -4,7 +4,8 @@
 /dev/shm when there is room) and stops it at the end; with no PostgreSQL binaries on the machine it
 skips, unless CXDESK_REQUIRE_PG=1 (CI), where it fails. ``pg_url`` (function scope) creates an empty
 database owned by the cxdesk role with pg_trgm in it, gives its URL and drops it after the test (even
-with connections the test left open); ``pg_store_url`` the same with the store's schema already in it.
+with connections the test left open); ``pg_store_url`` the same with the store's schema already in it;
+``pg_database(template)`` makes as many as a test needs, each a copy of ``template``.
 Loaded by tests/conftest.py (``pytest_plugins = ["pg_plugin"]``) or with ``-p tests.pg_plugin``.
 """
 
@@ -16,7 +17,7 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -24,7 +25,7 @@ import pytest
 _HERE = str(Path(__file__).resolve().parent)
 if _HERE not in sys.path:  # loaded as tests.pg_plugin (-p) before the tests folder is on the path
     sys.path.insert(0, _HERE)
-from pg_cluster import Cluster, PostgresNotFound, find_bin_dir, start_cluster  # noqa: E402
+from pg_cluster import TEMPLATE, Cluster, PostgresNotFound, find_bin_dir, start_cluster  # noqa: E402
 
 REQUIRE_ENV = "CXDESK_REQUIRE_PG"
 _numbers = itertools.count(1)
@@ -89,22 +90,31 @@ def pg_schema_template(pg_cluster: Cluster) -> str:
 
 
 @pytest.fixture
-def pg_store_url(pg_cluster: Cluster, pg_schema_template: str) -> Iterator[str]:
-    """URL of a fresh database that already holds the current schema (an empty store), dropped after the test."""
-    name = f"t{os.getpid()}_{next(_numbers)}"
-    url = pg_cluster.create_database(name, template=pg_schema_template)
+def pg_database(pg_cluster: Cluster) -> Iterator[Callable[..., str]]:
+    """``pg_database(template=…)``: the URL of a fresh database of this test, a copy of ``template`` (by
+    default empty, pg_trgm in it); every one made is dropped after the test (even with connections left
+    open)."""
+    made: list[str] = []
+
+    def make(template: str = TEMPLATE) -> str:
+        name = f"t{os.getpid()}_{next(_numbers)}"
+        made.append(name)
+        return pg_cluster.create_database(name, template=template)
+
     try:
-        yield url
+        yield make
     finally:
-        pg_cluster.drop_database(name)
+        for name in made:
+            pg_cluster.drop_database(name)
 
 
 @pytest.fixture
-def pg_url(pg_cluster: Cluster) -> Iterator[str]:
+def pg_store_url(pg_database: Callable[..., str], pg_schema_template: str) -> str:
+    """URL of a fresh database that already holds the current schema (an empty store), dropped after the test."""
+    return pg_database(pg_schema_template)
+
+
+@pytest.fixture
+def pg_url(pg_database: Callable[..., str]) -> str:
     """URL of a fresh empty database (owner cxdesk, pg_trgm created), dropped after the test."""
-    name = f"t{os.getpid()}_{next(_numbers)}"
-    url = pg_cluster.create_database(name)
-    try:
-        yield url
-    finally:
-        pg_cluster.drop_database(name)
+    return pg_database()

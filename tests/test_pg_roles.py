@@ -14,6 +14,7 @@ import itertools
 import os
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -142,24 +143,27 @@ def _drop_team(pg_cluster, team: Team) -> None:
     pg_cluster.psql(f"DROP ROLE IF EXISTS {team.owner}, {team.agent}")
 
 
-@pytest.fixture(scope="module")
-def team(pg_cluster, personal_db: Path) -> Iterator[Team]:
-    """One team database for the module's tests that do not delete anything."""
+@contextmanager
+def _a_team(pg_cluster, personal_db: Path) -> Iterator[Team]:
     t = _make_team(pg_cluster, personal_db)
     try:
         yield t
     finally:
         _drop_team(pg_cluster, t)
+
+
+@pytest.fixture(scope="module")
+def team(pg_cluster, personal_db: Path) -> Iterator[Team]:
+    """One team database for the module's tests that do not delete anything."""
+    with _a_team(pg_cluster, personal_db) as t:
+        yield t
 
 
 @pytest.fixture
 def own_team(pg_cluster, personal_db: Path) -> Iterator[Team]:
     """A team database of this test's own (it deletes or imports)."""
-    t = _make_team(pg_cluster, personal_db)
-    try:
+    with _a_team(pg_cluster, personal_db) as t:
         yield t
-    finally:
-        _drop_team(pg_cluster, t)
 
 
 def _refused_by_server(exc: pytest.ExceptionInfo, refusal: type | None = None) -> None:
