@@ -67,7 +67,6 @@ __all__ = [
     "group_of",
     "masked_views_current",
     "refresh_masked_views",
-    "roles_exist",
     "roles_set_up",
     "setup_roles",
     "team_role",
@@ -143,13 +142,6 @@ def _ident(name: str) -> str:
 def _one(conn, sql: str, params: tuple = ()) -> object:
     row = conn.raw.execute(sql, params).fetchone()
     return row[0] if row else None
-
-
-def roles_exist(conn) -> bool:
-    """True when the server has the two groups (``store roles`` was run on it)."""
-    return bool(
-        _one(conn, "SELECT to_regrole(%s) IS NOT NULL AND to_regrole(%s) IS NOT NULL", (OWNER_GROUP, AGENT_GROUP))
-    )
 
 
 def roles_set_up(conn) -> bool:
