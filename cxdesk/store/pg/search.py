@@ -50,31 +50,25 @@ _COUNT = "SELECT COUNT(*) FROM (SELECT 1 FROM {source} t WHERE {text} {where} LI
 _SOURCE = {"message": "chat_messages", "review": "reviews"}
 
 
-def phrase_patterns(match: str) -> list[str]:
-    """One PostgreSQL regular expression per phrase of an FTS5 ``match`` expression (see the module doc)."""
-    out = []
-    for body, prefix in _PHRASE.findall(match):
-        toks = body.split()
-        parts = []
-        for i, tok in enumerate(toks):
-            piece = re.sub(r"([\\.^$|?*+()\[\]{}])", r"\\\1", tok)
-            if _WORD.search(tok):
-                piece = "(?<![a-z])" + piece  # digits are tokens of their own: iphone13 holds "iphone"
-                if not (prefix and i == len(toks) - 1):
-                    piece += "(?![a-z])"
-            parts.append(piece)
-        out.append(_GAP.join(parts))
-    return out
+def phrase_pattern(body: str, prefix: str) -> str:
+    """The PostgreSQL regular expression of one phrase of an FTS5 ``match`` expression: its tokens
+    ``body`` in order, ``prefix`` (``*``) letting the last one be a word's start (see the module doc)."""
+    toks = body.split()
+    parts = []
+    for i, tok in enumerate(toks):
+        piece = re.sub(r"([\\.^$|?*+()\[\]{}])", r"\\\1", tok)
+        if _WORD.search(tok):
+            piece = "(?<![a-z])" + piece  # digits are tokens of their own: iphone13 holds "iphone"
+            if not (prefix and i == len(toks) - 1):
+                piece += "(?![a-z])"
+        parts.append(piece)
+    return _GAP.join(parts)
 
 
-def squashed(match: str) -> list[str]:
-    """Each phrase's tokens run together, as LIKE patterns on ``cxdesk_search_squash``: true of every
-    text the phrase matches (the trigram index finds those), then checked by :func:`phrase_patterns`."""
-    out = []
-    for body, _ in _PHRASE.findall(match):
-        text = "".join(body.split())
-        out.append("%" + _like_escape(text) + "%")
-    return out
+def squashed(body: str) -> str:
+    """A phrase's tokens run together, as a LIKE pattern on ``cxdesk_search_squash``: true of every text
+    the phrase matches (the trigram index finds those), then checked by :func:`phrase_pattern`."""
+    return "%" + _like_escape("".join(body.split())) + "%"
 
 
 def _column_condition(body: str, rx: str, like: str, column: str) -> tuple[str, list[str]]:
@@ -109,8 +103,8 @@ def _like_escape(text: str) -> str:
 def _text_condition(kind: str, match: str, alias: str) -> tuple[str, list[str]]:
     clauses, params = [], []
     columns = ["content"] if kind == "message" else ["content", "append_content"]
-    bodies = [body for body, _ in _PHRASE.findall(match)]
-    for body, like, rx in zip(bodies, squashed(match), phrase_patterns(match)):
+    for body, prefix in _PHRASE.findall(match):  # one quoted phrase per term
+        like, rx = squashed(body), phrase_pattern(body, prefix)
         either = [_column_condition(body, rx, like, f"{alias}.{c}") for c in columns]
         clauses.append(either[0][0] if len(either) == 1 else "(" + " OR ".join(sql for sql, _ in either) + ")")
         params += [p for _, ps in either for p in ps]
