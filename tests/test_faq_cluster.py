@@ -57,6 +57,57 @@ def test_louvain_finds_two_cliques_joined_by_one_weak_edge() -> None:
     assert len(set(labels[:5])) == 1 and len(set(labels[5:])) == 1 and labels[0] != labels[9]
 
 
+def _planted_graph(groups: int, size: int, seed: int) -> tuple[sp.csr_matrix, np.ndarray]:
+    """Random graph of ``groups`` dense groups with a few weak links between them, and the true groups."""
+    rng = np.random.default_rng(seed)
+    n = groups * size
+    truth = np.repeat(np.arange(groups), size)
+    same = truth[:, None] == truth[None, :]
+    a = np.where(same, rng.random((n, n)) < 0.5, rng.random((n, n)) < 0.02) * rng.uniform(0.3, 1.0, (n, n))
+    a = np.triu(a, 1)
+    return sp.csr_matrix(a + a.T), truth
+
+
+def _modularity(g: sp.csr_matrix, groups: np.ndarray) -> float:
+    m2 = g.sum()
+    k = np.asarray(g.sum(axis=1)).ravel()
+    inside = sum(g[groups == c][:, groups == c].sum() for c in np.unique(groups))
+    return float(inside / m2 - ((np.bincount(groups, weights=k) / m2) ** 2).sum())
+
+
+@pytest.mark.parametrize("local_move", ["sweeps", "queue"])
+def test_louvain_recovers_planted_groups_with_either_way_of_moving(local_move) -> None:
+    from sklearn.metrics import adjusted_rand_score
+
+    g, truth = _planted_graph(groups=8, size=40, seed=3)
+    labels = louvain(g, local_move=local_move)
+    assert adjusted_rand_score(truth, labels) >= 0.95
+    assert _modularity(g, labels) >= _modularity(g, truth) - 0.01
+    assert np.array_equal(labels, louvain(g, local_move=local_move))  # same seed, same groups
+
+
+def test_louvain_queue_moves_reach_the_sweeps_modularity() -> None:
+    # Fuzzier groups, where the two ways of moving stop at different local optima.
+    g, _ = _planted_graph(groups=12, size=30, seed=5)
+    g = g + sp.csr_matrix(np.triu(np.random.default_rng(9).random(g.shape) < 0.05, 1) * 0.8)
+    g = (g + g.T).tocsr()
+    sweeps, queue = louvain(g, local_move="sweeps"), louvain(g, local_move="queue")
+    assert abs(_modularity(g, queue) - _modularity(g, sweeps)) <= 0.01
+    with pytest.raises(ValueError):
+        louvain(g, local_move="fast")
+
+
+def test_big_graphs_use_queue_moves(monkeypatch) -> None:
+    texts = SHIP + INVOICE + ADDRESS
+    used = []
+    real = faq_cluster.louvain
+    monkeypatch.setattr(faq_cluster, "louvain", lambda g, **kw: used.append(kw["local_move"]) or real(g, **kw))
+    rules = FaqRules.load()
+    cluster_texts(texts, rules=rules)
+    cluster_texts(texts, rules=replace(rules, cluster=replace(rules.cluster, louvain_queue_above=5)))
+    assert used == ["sweeps", "queue"]
+
+
 def test_paraphrases_share_a_cluster_and_topics_do_not() -> None:
     texts = SHIP + INVOICE + ADDRESS
     result = cluster_texts(texts)

@@ -67,6 +67,8 @@ class ClusterParams:
     search_prune_above: int = 5_000
     # Above this many distinct texts the neighbour search compares only within cells (faq_cluster); 0: always exact.
     search_approx_above: int = 20_000
+    # Above this many distinct texts Louvain moves nodes from a queue, not in whole sweeps (faq_louvain); 0: always sweeps.
+    louvain_queue_above: int = 20_000
     search_max_df: float = 0.05
     centroid_terms: int = 300
     min_cluster_size: int = 2
