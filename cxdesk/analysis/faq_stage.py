@@ -33,6 +33,7 @@ import re
 import time
 from collections.abc import Callable, Sequence
 from itertools import groupby
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -57,6 +58,9 @@ from cxdesk.store.faq import FaqRepo
 from cxdesk.store.repos import Repos
 from cxdesk.tasks import JobContext, SubContext, chunked
 from cxdesk.textprep import fold, product_words, word_pattern
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 STAGE = "faq"
 ALGORITHM = "faq-louvain-2"  # 2: frame words weighed down, topic-less questions in no cluster
@@ -252,6 +256,8 @@ class _Placer:
         # Sentence vector of each question's vector_text (None: TF-IDF only), and their mean.
         self.vectors = vectors
         self.mean: np.ndarray | None = None
+        # (row of each norm, TF-IDF rows, vector rows) of the questions the last place() read.
+        self._placed: tuple[dict[str, int], sp.csr_matrix, np.ndarray | None] | None = None
         if vectors is not None:
             model, mean_blob = repo.state("vector_mean")
             if (
@@ -289,7 +295,14 @@ class _Placer:
         return out
 
     def features(self, distinct: Sequence[str]):
-        """(TF-IDF part, sentence-vector part or None) of these distinct normalised questions."""
+        """(TF-IDF part, sentence-vector part or None) of these distinct normalised questions.
+
+        Rows made by :meth:`place` are reused (the summaries read the same questions again)."""
+        if self._placed is not None:
+            index, v_all, dense_all = self._placed
+            rows = np.fromiter((index.get(n, -1) for n in distinct), dtype=np.int64, count=len(distinct))
+            if len(rows) and rows.min() >= 0:
+                return v_all[rows], None if dense_all is None else dense_all[rows]
         v = self.vec.transform(distinct)
         if self.vectors is None:
             return v, None
@@ -305,6 +318,7 @@ class _Placer:
             return {}
         distinct, inverse = _distinct([n for _, n in pending])
         v, dense = self.features(distinct)
+        self._placed = ({n: i for i, n in enumerate(distinct)}, v, dense)
         known = [(cid, blob) for cid, blob in self.repo.centroids() if blob]
         cents = decode_centroids([b for _, b in known], self.vec.n_features)
         cent_vectors = (
