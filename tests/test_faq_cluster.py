@@ -212,6 +212,25 @@ def test_keywords_name_what_sets_a_cluster_apart_without_trailing_particles() ->
     assert FaqRules.display("什么时候发货👌  呢❤️") == "什么时候发货 呢"
 
 
+def test_keywords_are_never_connectives_or_fillers() -> None:
+    # Buyers write 但是/然后/之前/其他 around their question; a keyword says what the group asks about.
+    ship = [
+        "但是什么时候发货",
+        "然后什么时候发货啊",
+        "但是今天能发货吗",
+        "其他的什么时候发货",
+        "之前说的什么时候发货",
+        "然后几天能发货",
+        "但是下单后多久发货",
+    ]
+    invoice = ["然后发票怎么开", "但是能开发票吗", "之前的发票可以开吗", "其他的发票怎么开", "然后电子发票在哪下载"]
+    result = cluster_texts(ship + invoice)
+    fillers = {"但是", "然后", "之前", "其他", "或者", "一种", "之后", "如果"}
+    every = [k for c in set(result.labels) for k in result.keywords[c]]
+    assert every and not fillers & set(every), every
+    assert {"发货", "发票"} <= set(every), every
+
+
 def test_split_chained_cuts_a_community_of_two_unlike_topics_and_keeps_a_cohesive_one() -> None:
     from dataclasses import replace
 
