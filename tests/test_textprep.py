@@ -89,3 +89,12 @@ def test_tokenizer_for_a_store_learns_its_product_words(tmp_path):
         tok = Tokenizer.for_products(titles, skus)
     assert "棉小袄童装" in tok.words and "雾霾蓝" in tok.words
     assert {"棉小袄童装", "雾霾蓝"} <= set(tok.tokens("棉小袄童装的雾霾蓝真好看"))
+
+
+def test_dictionary_tokens_guess_no_words_across_word_boundaries(tmp_path):
+    tok = Tokenizer(["棉小袄童装"], user_dict=tmp_path / "missing.txt")
+    # jieba's guessing (HMM) glues the ends of neighbouring words into non-words in short questions.
+    assert "货后" in tok.tokens("明天能收到货后再付款吗") and "单退" in tok.tokens("那我这单退了吧")
+    words = tok.dictionary_tokens("明天能收到货后再付款吗，那我这单退了吧，棉小袄童装有货吗")
+    assert "货后" not in words and "单退" not in words
+    assert {"明天", "收到", "付款", "棉小袄童装"} <= set(words), words

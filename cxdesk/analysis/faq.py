@@ -21,11 +21,15 @@ from cxdesk.tasks import JobContext, NullContext
 
 
 def make_words(extra_words: Sequence[str] = ()) -> Callable[[str], list[str]]:
-    """A word splitter (jieba with the user dictionary and ``extra_words``) for features and keywords."""
+    """A word splitter (jieba with the user dictionary and ``extra_words``) for features and keywords.
+
+    Dictionary words only: jieba's guesses at unknown words cut across words in short questions
+    (收到货后 → 货后, 这单退了 → 单退), and a keyword must be a word a shop owner reads as one.
+    """
     from cxdesk.textprep import Tokenizer
 
     tokenizer = Tokenizer(extra_words)
-    return tokenizer.tokens
+    return tokenizer.dictionary_tokens
 
 
 @dataclass
