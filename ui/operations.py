@@ -17,6 +17,10 @@ behind an hour-long import.
 When an operation returns, the runner emits :attr:`OpRunner.sig_op_done` with the
 :class:`cxdesk.ops.OpChanges` and the ``origin`` that asked for it; the main window hands
 it to every page's ``on_op_done``, and each page reloads only what the change touched.
+
+Closing the window runs nothing new, with one exception: what the user typed or clicked
+(``keep_on_close``: a 风险 mark, a note, a 常见问题 rename, a setting) is still written, after the
+operation that is running, even when the window closes right after the keystroke.
 """
 
 from __future__ import annotations
@@ -47,6 +51,7 @@ class _Request:
     label: str
     origin: str
     progress: bool
+    keep_on_close: bool = False  # the user's own edit: written even when the window closes first
     on_done: list[Callable[[OpChanges], None]] = field(default_factory=list)
     on_failure: list[Callable[[BaseException], None]] = field(default_factory=list)
     on_started: list[Callable[[Job], None]] = field(default_factory=list)
@@ -102,6 +107,7 @@ class OpRunner(QObject):
         on_failure: Callable[[BaseException], None] | None = None,
         on_started: Callable[[Job], None] | None = None,
         progress: bool = True,
+        keep_on_close: bool = False,
         **kwargs: Any,
     ) -> None:
         """Queue ``op(writer_store, ctx, *args, **kwargs)``; it runs after those queued before it.
@@ -110,12 +116,13 @@ class OpRunner(QObject):
         ``on_failure(exc)`` replaces the default error box. ``on_started(job)`` runs when the
         operation's turn comes, before it starts (a page that shows its own progress connects to
         ``job.sig_progress`` there, and may ``job.cancel()``). ``progress=False`` keeps quick
-        operations (a triage keystroke) from ever opening a progress dialog.
+        operations (a triage keystroke) from ever opening a progress dialog. ``keep_on_close=True``:
+        the user's own edit, written even if the window closes while it waits (see :meth:`shutdown`).
         """
         if self._closed:
             log.warning("操作「%s」在窗口关闭后提交，未执行", label)
             return
-        req = _Request(parent, op, args, kwargs, label, origin, progress)
+        req = _Request(parent, op, args, kwargs, label, origin, progress, keep_on_close)
         if on_done is not None:
             req.on_done.append(on_done)
         if on_failure is not None:
@@ -155,12 +162,30 @@ class OpRunner(QObject):
         return True
 
     def shutdown(self, timeout_ms: int = 15_000) -> bool:
-        """Run nothing more: drop what is queued, wait for the running operation, close the writer."""
+        """Run nothing new: drop what is queued except the user's own edits (``keep_on_close``), wait
+        for the running operation and then for those edits, one after another, and close the writer.
+        False when something was still running after ``timeout_ms`` (each wait)."""
         self._closed = True
-        self._queue.clear()
+        dropped = [req.label for req in self._queue if not req.keep_on_close]
+        self._queue = deque(req for req in self._queue if req.keep_on_close)
+        if dropped:
+            log.warning("窗口关闭，排队中的操作未执行：%s", "、".join(dropped))
         ok = True
-        for req in [self._current, *self._beside]:
-            if req is not None and req.job is not None:
+        # A finished job starts the next queued request at once (``_finished``), so this waits for the
+        # running operation and then for each kept edit in turn.
+        while self._current is not None:
+            req = self._current
+            if req.job is None or not req.job.wait(timeout_ms):
+                ok = False
+                break
+            if self._current is req:  # its end was not announced: do not wait for it twice
+                self._current = None
+                self._next()
+        if self._queue:
+            log.warning("窗口关闭，以下操作未能在限时内执行：%s", "、".join(r.label for r in self._queue))
+            self._queue.clear()
+        for req in self._beside:
+            if req.job is not None:
                 ok = req.job.wait(timeout_ms) and ok
         if self._store is not None:
             self._store.close()

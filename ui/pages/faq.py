@@ -328,7 +328,9 @@ class FaqPage(BasePage):
                 then(changes)
             self.sig_curated.emit(changes.summary)
 
-        self.ctx.ops.run(self, op, *args, label=label, origin=self.key, on_done=done, progress=False)
+        self.ctx.ops.run(
+            self, op, *args, label=label, origin=self.key, on_done=done, progress=False, keep_on_close=True
+        )
 
     def rename(self, label: str) -> None:
         cid = self.detail.cluster_id

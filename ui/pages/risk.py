@@ -448,6 +448,7 @@ class RiskPage(BasePage):
             on_done=on_done,
             on_failure=on_failure or (lambda exc: self._write_failed(label, exc)),
             progress=False,
+            keep_on_close=True,  # a mark or a note is written even if the window closes right after
             **kwargs,
         )
 

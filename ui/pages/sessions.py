@@ -425,6 +425,7 @@ class SessionsPage(BasePage):
             on_done=on_done,
             on_failure=lambda exc: self._write_failed(label, exc),
             progress=False,
+            keep_on_close=True,  # a 已复核 mark is written even if the window closes right after
             **kwargs,
         )
 
