@@ -48,7 +48,18 @@ then
 11. 可以 and 适合 followed by another word are verbs, not opinions (「可以放心购买」,
     「适合冬天用」; but 「可以的」, 「很适合我」, 「不适合油皮」); a clause ending in 呢 is a
     statement unless it has a question word, and wishes (希望好用, in
-    ``question_marks``) judge nothing.
+    ``question_marks``) judge nothing;
+12. a question word inside a lexicon word asks nothing (怎么样 in 「不怎么样」); a question asked
+    with 为什么/为啥/凭什么/难道/怎么这么, or marked only by its question mark (「质量这么差？」),
+    keeps its complaints (「为什么发货这么慢？」) and drops its praise (「是正品？」);
+13. a negator does not reach past 了/的/要/只/就/才/送/给 … (「受不了只能差评」, 「没送差评」
+    stay complaints), and a complaint followed by 都没有 is absent (「一个坏的都没有」 is praise);
+14. a comparison 没有/不如/比不上 … 的/那么 + praise is a complaint (「没有在超市买的好」,
+    「没有图片上的好」), across triggers but not across other opinions;
+15. 好 right before another judging word is a degree word (「好失望」), 快 before a verb is
+    "about to" (「快吃完了」), 实在 before another word an adverb (「实在太坑了」), either half of
+    「X不X」 judges nothing (「甜不甜」, 「好不好用」), and a one-character opinion that jieba keeps
+    in one token with a trigger before it counts (「速度慢」, 「质量差」).
 
 Category packs (``packs`` in the taxonomy, e.g. ``aspects_food.json``) add
 aspects and re-assign words for one shop category; a review is read with a
@@ -84,9 +95,20 @@ _MODIFIERS = frozenset("很太好真挺超蛮巨特最不没较更还也都就�
 _COORDINATION = "都也和跟与及、"
 _ABSENT = ("没有", "没", "无", "没有了")
 _ABSENT_AFTER = re.compile(r"(?:都|也)(?:没有|没)了?[啊呀的]?")
+_ABSENT_START = ("都", "也", "的都", "的也")
 # Opinions that are verbs when a word follows them, and the characters that may follow them as opinions.
 _PARTICLES = "吧的啊呀哦啦了呢哈滴噢嘛哟"
-_MODAL = {"可以": frozenset(_PARTICLES), "适合": frozenset(_PARTICLES + "我")}
+_MODAL = {"可以": frozenset(_PARTICLES), "适合": frozenset(_PARTICLES + "我"), "实在": frozenset(_PARTICLES)}
+# Questions that are complaints (「为什么这么慢？」「凭什么不给退」): their complaints count, nothing else.
+_WHY = re.compile("为什么|为啥|凭什么|难道|怎么这么|怎么那么|咋这么|怎么会这么")
+# Characters that end a negator's reach: 「受不了只能差评」「不要的烂水果」「没送差评」 flip nothing.
+_NEG_STOP = frozenset("了的要只就才而却但又过能送给")
+# 「没有在超市买的好」「没有图片上的好」: 没有/不如 … 的/那么 + praise is a complaint (a comparison).
+_COMPARE_NEG = re.compile("没有|没得|没|不如|比不上|不像")
+_COMPARE_GAP = 12
+_COMPARE_END = ("那么的", "那么", "这么", "那样", "一样", "的")  # longest first
+# 「快吃完了」「快到期」: 快 before these is "about to", not speed.
+_ABOUT_TO = frozenset("吃用到过完没坏烂要死半一两")
 _SENTENCE_END = re.compile(r"[。！!~～\n]")
 
 # Kinds of lexicon words.
@@ -202,7 +224,15 @@ class AspectLexicon:
                 previous_end = end
                 if self._contrast_start.match(folded, start):
                     in_contrast = True
-            if self._is_question(folded, start, end):
+            question = self._question(folded, start, end, words)
+            if question is not None:
+                if question == "mark" or _WHY.search(folded, start, end) is not None:
+                    # 「为什么这么慢？」「质量太差？」: a complaint asked as a question (its praise asks, 是正品？)
+                    out.extend(
+                        m
+                        for m in self._clause(folded, start, end, table, words, core, in_contrast)
+                        if m.polarity == "负面"
+                    )
                 continue
             out.extend(self._clause(folded, start, end, table, words, core, in_contrast))
         return out
@@ -215,7 +245,7 @@ class AspectLexicon:
             out += [(x, y) for x, y in zip(cuts, cuts[1:]) if y > x]
         return out
 
-    def _is_word(self, folded: str, start: int, end: int, pos: int) -> bool:
+    def _is_word(self, folded: str, start: int, end: int, pos: int, table: dict[str, _Word] | None = None) -> bool:
         """Whether the one character at ``pos`` is a word of its own in the clause (see rule 6)."""
         if self._tokenizer is None:
             self._tokenizer = Tokenizer()
@@ -228,6 +258,11 @@ class AspectLexicon:
         for a, b in self._last_tokens[1]:
             if a <= pos - start < b:
                 token = folded[start + a : start + b]
+                if start + b == pos + 1 and len(token) > 1 and table is not None:
+                    # 「速度慢」「质量差」: jieba keeps a trigger and its one-character opinion together
+                    before = table.get(token[:-1])
+                    if before is not None and before.kind == _TRIGGER:
+                        return True
                 return len(token) == 1 or all(ch in _MODIFIERS for i, ch in enumerate(token) if i != pos - start - a)
         return True
 
@@ -262,20 +297,46 @@ class AspectLexicon:
                 return n.start(), e
         return None
 
-    def _is_question(self, folded: str, start: int, end: int) -> bool:
-        if end < len(folded) and folded[end] in _QUESTION_END:
-            return True
-        if folded[end - 1] in "吗么嘛":  # (呢 ends statements too: 「物流很快呢」)
-            return True
-        return self._questions is not None and self._questions.search(folded, start, end) is not None
+    def _comparison(self, folded: str, after: int, pos: int) -> int | None:
+        """Start of 「没有 … 的/那么」 ending right before ``pos`` (a praise word), else None."""
+        gap_end = next((pos - len(e) for e in _COMPARE_END if folded.endswith(e, 0, pos)), None)
+        if gap_end is None:
+            return None
+        for n in _COMPARE_NEG.finditer(folded, after, gap_end):
+            if not any(ch in "，,。！!；;" for ch in folded[n.end() : gap_end]):
+                return n.start()
+        return None
 
-    def _scan(self, words: re.Pattern, core: frozenset[str], folded: str, start: int, end: int) -> list[re.Match]:
+    def _question(self, folded: str, start: int, end: int, words: re.Pattern) -> str | None:
+        """Whether the clause asks: "asked" (吗, a question word), "mark" (only a question mark after it), else None."""
+        if folded[end - 1] in "吗么嘛":  # (呢 ends statements too: 「物流很快呢」)
+            return "asked"
+        for q in self._questions.finditer(folded, start, end) if self._questions is not None else ():
+            # a question word inside a lexicon word (怎么样 in 不怎么样) asks nothing
+            if not any(
+                (w := words.match(folded, a)) is not None and w.end() >= q.end()
+                for a in range(max(start, q.start() - 3), q.start())
+            ):
+                return "asked"
+        if end < len(folded) and folded[end] in _QUESTION_END:
+            return "mark"
+        return None
+
+    def _scan(
+        self,
+        words: re.Pattern,
+        core: frozenset[str],
+        folded: str,
+        start: int,
+        end: int,
+        table: dict[str, _Word] | None = None,
+    ) -> list[re.Match]:
         """Lexicon words of the clause, leaving out one-character words inside other words (rule 6)."""
         found: list[re.Match] = []
         pos = start
         while True:
             for m in words.finditer(folded, pos, end):
-                if m.group() in core and not self._is_word(folded, start, end, m.end() - 1):
+                if m.group() in core and not self._is_word(folded, start, end, m.end() - 1, table):
                     pos = m.start() + 1  # 「很好闻」: not 很好, but 好闻 one character on
                     break
                 found.append(m)
@@ -295,31 +356,61 @@ class AspectLexicon:
         hits = []  # (start, end, word, polarity after negation, opinion start)
         last_end = start
         skipped: list[tuple[int, int]] = []  # ignore words: no negator starts inside them (无论, 非常)
-        for m in self._scan(words, core, folded, start, end):
-            word = table[m.group()]
+        last_polar_end = start  # end of the last opinion or judging phrase (comparisons reach past triggers)
+        may_compare = _COMPARE_NEG.search(folded, start, end) is not None
+        for m in self._scan(words, core, folded, start, end, table):
+            text = m.group()
+            word = table[text]
+            if len(text) == 1 and m.end() < end:
+                if text == "好":
+                    nxt = words.match(folded, m.end())
+                    if nxt is not None and table[nxt.group()].polarity is not None:
+                        continue  # 「好失望」「好伤心」: 好 is "so", the next word judges
+                elif text == "快" and folded[m.end()] in _ABOUT_TO:
+                    continue  # 「快吃完了」: "about to"
             if (
-                m.group() in _MODAL
+                text in _MODAL
                 and m.end() < end
                 and _is_cjk(folded[m.end()])
-                and folded[m.end()] not in _MODAL[m.group()]
+                and folded[m.end()] not in _MODAL[text]
                 and self._negated(folded, start, m.start(), m.end()) is None
             ):
                 continue  # 「可以放心购买」「适合冬天用」: a verb with its object, not 「还可以」「很适合我」「不适合油皮」
+            if (
+                word.polarity is not None
+                and (text[0] == "不" or folded.startswith("不", m.end()))
+                and _either_or(folded, m.start(), m.end(), text)
+            ):
+                continue  # 「甜不甜」「好不好用」: a question of either, not a judgement
             polarity, op_start = word.polarity, m.start()
-            if polarity is not None and polarity != "中性" and self._negators.match(folded, m.start()) is None:
+            if (
+                polarity == "负面"
+                and folded.startswith(_ABSENT_START, m.end())
+                and _ABSENT_AFTER.match(folded, m.end() + (folded[m.end() : m.end() + 1] == "的"))
+            ):
+                polarity = "正面"  # 「一个坏的都没有」「碰伤的都没有」: the complaint is absent
+            elif polarity is not None and polarity != "中性" and self._negators.match(folded, m.start()) is None:
                 # (a word that starts with its own negator, 不腻 or 没效果, is not flipped again)
                 gap_from = max(last_end, m.start() - self.window)
                 neg = None
                 for n in self._negators.finditer(folded, gap_from, m.start()):
-                    if not any(a <= n.start() < b for a, b in skipped):
+                    if not any(a <= n.start() < b for a, b in skipped) and not any(
+                        ch in _NEG_STOP for ch in folded[n.end() : m.start()]
+                    ):
                         neg = n
                 if neg is not None:
                     polarity, op_start = _FLIP[polarity], neg.start()
+                elif polarity == "正面" and may_compare:
+                    compare = self._comparison(folded, max(last_polar_end, m.start() - _COMPARE_GAP), m.start())
+                    if compare is not None:  # 「没有在超市买的好」
+                        polarity, op_start = "负面", compare
             hits.append((m.start(), m.end(), word, polarity, op_start))
             if word.kind == _IGNORE:
                 skipped.append((m.start(), m.end()))  # 「不是特别油腻」: 特别 does not hide the 不是
             else:
                 last_end = m.end()
+                if word.kind != _TRIGGER:
+                    last_polar_end = m.end()
         if not hits:
             return []
         # 「配送员态度」「瓶子塑料」: triggers written together name one thing, of the first one's aspect.
@@ -393,6 +484,13 @@ class AspectLexicon:
         # Two triggers of one aspect sharing an opinion (「客服回复很及时」) are one mention.
         unique = {(m.aspect, m.span_start): m for m in mentions}
         return sorted(unique.values(), key=lambda m: (m.span_start, m.aspect))
+
+
+def _either_or(folded: str, start: int, end: int, word: str) -> bool:
+    """Whether the word at ``start:end`` is half of 「X不X」 (甜不甜, 好不好): the X before 不X, or the 不X after X."""
+    if folded.startswith("不" + word[:2], end) or folded.startswith("不" + word, end):
+        return True
+    return word.startswith("不") and len(word) > 1 and start > 0 and folded[start - 1] == word[1]
 
 
 def _is_cjk(ch: str) -> bool:
