@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from cxdesk.fonts import new_figure
+from cxdesk.fonts import margins_figure, text_width
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -45,8 +45,18 @@ def timeline_figure(
     width: float = 5.6,
     height: float = 1.9,
 ) -> Figure:
-    """Questions per period of the top clusters, one line each (``labels``: cluster id → label, in rank order)."""
-    fig = new_figure(width, height)
+    """Questions per period of the top clusters, one line each (``labels``: cluster id → label, in rank order).
+
+    Margins are fixed in inches from what the labels hold (the chart is drawn again at every filter
+    change; measuring them took ~40 % of a draw): the y ticks' width on the left, the legend's on the right.
+    """
+    counts = {(c, p): n for p, c, n in rows}
+    top = max(counts.values(), default=0)
+    names = [short_label(label) for label in labels.values()]
+    legend = max((text_width(n, TICK - 0.5) for n in names), default=0.0) + 0.45 if names and counts else 0.1
+    fig = margins_figure(
+        width, height, left=text_width(f"{top * 1.25:,.0f}", TICK) + 0.14, right=legend, top=0.28, bottom=0.24
+    )
     ax = fig.add_subplot()
     title = f"问得最多的 {len(labels)} 类问题{BUCKET_NAMES.get(bucket, '')}次数"
     ax.set_title(title, fontsize=TITLE, loc="left")
@@ -60,7 +70,6 @@ def timeline_figure(
             0.5, 0.5, "还没有带时间的问题", ha="center", va="center", fontsize=9, color="#777", transform=ax.transAxes
         )
         return fig
-    counts = {(c, p): n for p, c, n in rows}
     for k, (cid, label) in enumerate(labels.items()):
         ys = [counts.get((cid, p), 0) for p in periods]
         ax.plot(
