@@ -1,4 +1,4 @@
-"""Complaint wording the aspect reader must read (aspects-v4): everyday complaint phrasings of shops
+"""Complaint wording the aspect reader must read (aspects-v4, aspects-v5): everyday complaint phrasings of shops
 in many categories, and the reader's rules for questions, negation reach, comparisons, 「X不X」 and
 「一个坏的都没有」. The review phrases are written for these tests."""
 
@@ -125,3 +125,82 @@ def test_kuai_before_a_verb_means_about_to(lexicon):
 def test_shizai_before_another_word_is_an_adverb(lexicon):
     assert _pairs(lexicon, "外卖实在太难吃了") == {("口味", "负面")}
     assert ("分量", "正面") in _pairs(lexicon, "外卖分量很实在")
+
+
+# aspects-v5: hair care, clothes, fruit and delivery wording (phrases written for these tests)
+COMPLAINT_PHRASINGS_V5 = [
+    ("打开箱子洗发露溢出来了", "包装"),
+    ("瓶身有摩擦痕迹，像是被打开过", "包装"),
+    ("洗完头发打结，还很毛躁", "使用体验"),
+    ("用了两次就起头皮了", "使用体验"),
+    ("洗了和没洗一样", "效果/功能"),
+    ("怀疑是不是正品，二维码扫不出来", "正品/真伪"),
+    ("说好的赠品呢", "价格/性价比"),
+    ("说好送电吹风，一直没收到", "描述相符"),
+    ("裤子针脚粗，做工马虎", "做工/材质"),
+    ("衣服洗一次就丢色", "颜色/外观"),
+    ("苹果都坏掉了，还长毛", "新鲜度/保质期"),
+    ("橙子严重脱水", "新鲜度/保质期"),
+    ("快递不送上楼，让我自己去拿", "物流/快递"),
+    ("平板耗电比较快", "效果/功能"),
+    ("客服一直没人答复", "客服/服务"),
+]
+
+
+@pytest.mark.parametrize("text,aspect", COMPLAINT_PHRASINGS_V5)
+def test_complaint_phrasings_v5(lexicon, text, aspect):
+    assert aspect in _complaints(lexicon, text)
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("风扇声音很小", {("使用体验", "正面")}),
+        ("噪音不大，很安静", {("使用体验", "正面")}),
+        ("运行起来噪音比较小", {("使用体验", "正面")}),
+        ("噪音大", {("使用体验", "负面")}),
+        ("风扇声音有点大", {("使用体验", "负面")}),
+        ("音量较小，听不清", {("效果/功能", "负面")}),
+        ("一股很大的味道", {("气味", "负面")}),
+        ("味道有点重", {("气味", "负面")}),
+        ("色差很小", {("颜色/外观", "正面")}),
+    ],
+)
+def test_loudness_and_strength_are_not_sizes(lexicon, text, expected):
+    assert _pairs(lexicon, text) == expected
+
+
+def test_quiet_sound_is_never_a_size_complaint(lexicon):
+    assert not _complaints(lexicon, "这台风扇声音很小")
+    assert ("尺码/大小", "负面") in _pairs(lexicon, "鞋子尺码很小")
+    assert ("效果/功能", "正面") in _pairs(lexicon, "声音大小合适")
+
+
+def test_either_or_with_jiushi_keeps_both_complaints(lexicon):
+    assert ("整体", "负面") in _pairs(lexicon, "不是烂就是坏")
+    assert not _complaints(lexicon, "不是烂的")
+
+
+def test_different_from_a_shop_or_from_before_is_a_complaint(lexicon):
+    assert _pairs(lexicon, "跟以前用的完全不一样") == {("正品/真伪", "负面")}
+    assert _pairs(lexicon, "和超市买的不一样") == {("正品/真伪", "负面")}
+    assert _pairs(lexicon, "和图片上的不太一样") == {("描述相符", "负面")}
+    assert not _complaints(lexicon, "和别人家的不一样，很好用")
+
+
+def test_comparison_naming_what_it_is_compared_with(lexicon):
+    assert ("描述相符", "负面") in _pairs(lexicon, "没照片好看")
+    assert ("整体", "负面") in _pairs(lexicon, "没超市买的好用")
+    assert not _complaints(lexicon, "没有异味，图片很好看")
+
+
+def test_counts_and_time_spans_are_no_negators(lexicon):
+    assert ("整体", "负面") in _pairs(lexicon, "有不少坏的")
+    assert _complaints(lexicon, "买了不到两天就降价了") == {"价格/性价比"}
+    assert _pairs(lexicon, "不到两天就到了") == {("物流/快递", "正面")}
+    assert "整体" not in {a for a, _ in _pairs(lexicon, "要是买小瓶就好了")}
+
+
+def test_praise_followed_by_scorn_is_a_complaint(lexicon):
+    assert _pairs(lexicon, "新鲜个屁") == {("新鲜度/保质期", "负面")}
+    assert _pairs(lexicon, "很新鲜") == {("新鲜度/保质期", "正面")}

@@ -59,7 +59,14 @@ then
 15. 好 right before another judging word is a degree word (「好失望」), 快 before a verb is
     "about to" (「快吃完了」), 实在 before another word an adverb (「实在太坑了」), either half of
     「X不X」 judges nothing (「甜不甜」, 「好不好用」), and a one-character opinion that jieba keeps
-    in one token with a trigger before it counts (「速度慢」, 「质量差」).
+    in one token with a trigger before it counts (「速度慢」, 「质量差」);
+16. sizes of a sound or a smell (``magnitude`` in the taxonomy) are loudness and strength, not
+    size: 「噪音很小」「风扇声音不大」 are praise, 「噪音大」「声音有点大」「味道很大」「很大的味道」
+    complaints (a too-quiet sound, 「声音太小」, too), and 「音量较小」 a complaint;
+17. 「不是烂就是坏」: a 不是 answered by 就是 does not flip; praise followed by 个鬼/个屁 is scorn
+    (「新鲜个屁」); 和/跟 a shop or what one used before … 不一样 is a complaint about authenticity
+    (「跟以前用的不一样」), 和/跟 the pictures or description … 不一样 about the description, and
+    没有 + one of those + praise a comparison even without 的 (「没照片好」).
 
 Category packs (``packs`` in the taxonomy, e.g. ``aspects_food.json``) add
 aspects and re-assign words for one shop category; a review is read with a
@@ -110,6 +117,25 @@ _COMPARE_END = ("那么的", "那么", "这么", "那样", "一样", "的")  # l
 # 「快吃完了」「快到期」: 快 before these is "about to", not speed.
 _ABOUT_TO = frozenset("吃用到过完没坏烂要死半一两")
 _SENTENCE_END = re.compile(r"[。！!~～\n]")
+# Sizes of sounds and smells (rule 16): degree words, then the size; 大小/小心/重要/轻松/响亮 … are other words.
+_DEGREES = (
+    "一点也不 一点都不 不是很 不是特别 不太 不算 并不 也不 不 有点儿 有点 有些 稍微 稍 略微 略 过于 太过 太 偏 很 挺 "
+    "比较 较 相对 相当 特别 非常 超级 超 好 蛮 真 巨 贼 实在 极其 极 这么 那么 如此 还是 是"
+).split()
+_EXCESS = frozenset("有点儿 有点 有些 稍微 稍 略微 略 过于 太过 太 偏".split())
+_BIG, _SMALL = "大响吵重冲", "小轻"
+_NOT_SIZE = "小家概约部多致方气牌心时孩区巧样号码要量新复松薄便柔盈亮应洗泡水"
+# 和/跟 … 不一样 (rule 17): what the product is compared with decides the complaint.
+_SAME_REFS = {
+    "正品/真伪": "专柜 超市 商场 实体店 柜台 药店 官网 门店 店里 以前 之前 原来 平时 上次 一直用 家里 以往",
+    "描述相符": "图片 图上 描述 宣传 说的 页面 介绍 照片 主图 详情",
+}
+_DIFFERENT = re.compile(
+    "(?:和|跟|与|同)([^，,。.！!？?；;]{1,12}?)(?:完全|根本|很|都|也|有点|有些|明显|还是|真的|确实)*"
+    "(?:不一样|不太一样|不同|两样)"
+)
+_REF = re.compile("|".join(w for words in _SAME_REFS.values() for w in words.split()))
+_SCORN = ("个鬼", "个屁", "个毛", "个球")
 
 # Kinds of lexicon words.
 _TRIGGER, _JUDGING, _OPINION, _IGNORE = 0, 1, 2, 3
@@ -176,6 +202,7 @@ class AspectLexicon:
         )
         self._contrast_start = re.compile(word_pattern(fold(w) for w in contrast)) if contrast else None
         self._hedges = re.compile(word_pattern(fold(w) for w in hedges)) if hedges else None
+        self._magnitude_nouns, self._magnitude, self._magnitude_groups = _magnitude_patterns(data.get("magnitude", []))
         self._tokenizer: Tokenizer | None = None  # jieba, loaded on the first one-character word
         self._last_tokens: tuple[str, list[tuple[int, int]]] = ("", [])
         self._dictionary: dict[str, int] = {}
@@ -211,7 +238,13 @@ class AspectLexicon:
             if cues.search(folded) is not None:
                 table, words, core = pack_table, pack_words, pack_core
                 break
-        if words.search(folded) is None:
+        sizes = (
+            self._magnitude_nouns is not None
+            and self._magnitude_nouns.search(folded) is not None
+            and any(p.search(folded) is not None for p in self._magnitude)
+        )
+        sizes = sizes or _DIFFERENT.search(folded) is not None
+        if not sizes and words.search(folded) is None:
             return []
         out: list[Mention] = []
         contrast = self._contrast_start is not None and self._contrast_start.search(folded) is not None
@@ -230,11 +263,11 @@ class AspectLexicon:
                     # 「为什么这么慢？」「质量太差？」: a complaint asked as a question (its praise asks, 是正品？)
                     out.extend(
                         m
-                        for m in self._clause(folded, start, end, table, words, core, in_contrast)
+                        for m in self._clause(folded, start, end, table, words, core, in_contrast, sizes)
                         if m.polarity == "负面"
                     )
                 continue
-            out.extend(self._clause(folded, start, end, table, words, core, in_contrast))
+            out.extend(self._clause(folded, start, end, table, words, core, in_contrast, sizes))
         return out
 
     def _clauses(self, text: str, folded: str) -> list[tuple[int, int]]:
@@ -301,7 +334,10 @@ class AspectLexicon:
         """Start of 「没有 … 的/那么」 ending right before ``pos`` (a praise word), else None."""
         gap_end = next((pos - len(e) for e in _COMPARE_END if folded.endswith(e, 0, pos)), None)
         if gap_end is None:
-            return None
+            ref = _REF.search(folded, after, pos)  # 「没照片好」「没有超市买得好」: what it is compared with is named
+            if ref is None:
+                return None
+            gap_end = ref.start()
         for n in _COMPARE_NEG.finditer(folded, after, gap_end):
             if not any(ch in "，,。！!；;" for ch in folded[n.end() : gap_end]):
                 return n.start()
@@ -321,6 +357,29 @@ class AspectLexicon:
         if end < len(folded) and folded[end] in _QUESTION_END:
             return "mark"
         return None
+
+    def _sizes(self, folded: str, start: int, end: int, table: dict[str, _Word]) -> list[tuple]:
+        """Hits of rules 16 and 17 in the clause: (start, end, word, polarity, opinion start)."""
+        out = []
+        for pattern in self._magnitude or ():
+            for m in pattern.finditer(folded, start, end):
+                noun, degree, size = m.group("noun"), m.group("degree"), m.group("size")
+                group = self._magnitude_groups[noun]
+                negated = "不" in degree
+                big = (size in _BIG) != negated
+                if not negated and any(w in degree for w in _EXCESS) and group.get("excess"):
+                    polarity = group["excess"]
+                else:
+                    polarity = group.get("big" if big else "small")
+                aspect = group.get("aspect") or (table[noun].aspect if noun in table else None)
+                if polarity in POLARITIES and aspect and not any(a < m.end() and m.start() < b for a, b, *_ in out):
+                    out.append((m.start(), m.end(), _Word(_JUDGING, aspect, polarity), polarity, m.start()))
+        for m in _DIFFERENT.finditer(folded, start, end):
+            ref = _REF.search(m.group(1))
+            if ref is not None and not any(a < m.end() and m.start() < b for a, b, *_ in out):
+                aspect = next(a for a, words in _SAME_REFS.items() if ref.group() in words.split())
+                out.append((m.start(), m.end(), _Word(_JUDGING, aspect, "负面"), "负面", m.start()))
+        return sorted(out, key=lambda h: h[0])
 
     def _scan(
         self,
@@ -352,15 +411,21 @@ class AspectLexicon:
         words: re.Pattern,
         core: frozenset[str],
         in_contrast: bool,
+        sizes: bool = False,
     ) -> list[Mention]:
         hits = []  # (start, end, word, polarity after negation, opinion start)
+        read = self._sizes(folded, start, end, table) if sizes else []  # rules 16 and 17, read before the words
         last_end = start
-        skipped: list[tuple[int, int]] = []  # ignore words: no negator starts inside them (无论, 非常)
+        skipped: list[tuple[int, int]] = [(a, b) for a, b, *_ in read]  # ignore words and rule 16/17 hits:
+        # no negator starts inside them (无论, 非常, 噪音不大)
         last_polar_end = start  # end of the last opinion or judging phrase (comparisons reach past triggers)
         may_compare = _COMPARE_NEG.search(folded, start, end) is not None
         for m in self._scan(words, core, folded, start, end, table):
             text = m.group()
             word = table[text]
+            if read and any(a < m.end() and m.start() < b for a, b, *_ in read):
+                last_end = max(last_end, m.end())
+                continue  # inside 「噪音很小」 or 「和专柜的不一样」
             if len(text) == 1 and m.end() < end:
                 if text == "好":
                     nxt = words.match(folded, m.end())
@@ -398,8 +463,16 @@ class AspectLexicon:
                         ch in _NEG_STOP for ch in folded[n.end() : m.start()]
                     ):
                         neg = n
+                if (
+                    neg is not None
+                    and folded.startswith("不是", neg.start())
+                    and "就是" in folded[m.end() : m.end() + 4]
+                ):
+                    neg = None  # 「不是烂就是坏」: either … or, both complaints
                 if neg is not None:
                     polarity, op_start = _FLIP[polarity], neg.start()
+                elif polarity == "正面" and folded.startswith(_SCORN, m.end()):
+                    polarity = "负面"  # 「好个屁」「新鲜个鬼」
                 elif polarity == "正面" and may_compare:
                     compare = self._comparison(folded, max(last_polar_end, m.start() - _COMPARE_GAP), m.start())
                     if compare is not None:  # 「没有在超市买的好」
@@ -411,6 +484,8 @@ class AspectLexicon:
                 last_end = m.end()
                 if word.kind != _TRIGGER:
                     last_polar_end = m.end()
+        if read:
+            hits = sorted(hits + read, key=lambda h: h[0])
         if not hits:
             return []
         # 「配送员态度」「瓶子塑料」: triggers written together name one thing, of the first one's aspect.
@@ -491,6 +566,22 @@ def _either_or(folded: str, start: int, end: int, word: str) -> bool:
     if folded.startswith("不" + word[:2], end) or folded.startswith("不" + word, end):
         return True
     return word.startswith("不") and len(word) > 1 and start > 0 and folded[start - 1] == word[1]
+
+
+def _magnitude_patterns(
+    groups: list,
+) -> tuple[re.Pattern | None, tuple[re.Pattern, re.Pattern] | None, dict[str, dict]]:
+    """Patterns of rule 16 (「噪音很小」, 「很大的味道」) and each noun's group, from ``magnitude`` in the taxonomy."""
+    by_noun = {fold(str(noun)): dict(group) for group in groups for noun in group.get("nouns", [])}
+    if not by_noun:
+        return None, None, {}
+    nouns = word_pattern(by_noun)
+    degrees = "(?:" + "|".join(sorted(_DEGREES, key=len, reverse=True)) + ")"
+    after = re.compile(
+        f"(?P<noun>{nouns})的?(?:也|还|都|又|真的|确实|就)?(?P<degree>{degrees}*)(?P<size>[{_BIG}{_SMALL}])(?![{_NOT_SIZE}])"
+    )
+    before = re.compile(f"(?P<degree>{degrees}+)(?P<size>[大重])的(?P<noun>{nouns})")  # 「好大的味道」
+    return re.compile(nouns), (after, before), by_noun
 
 
 def _is_cjk(ch: str) -> bool:
