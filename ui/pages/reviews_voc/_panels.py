@@ -86,7 +86,9 @@ class ChartTabsWidget(QTabWidget):
         self.heat_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         header = self.heat_view.horizontalHeader()
         header.setMinimumSectionSize(26)
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        # Each column as wide as its header's longest line or its numbers (价格/性价比 shows 性价比 whole:
+        # stretched to equal widths it was cut); with many aspects the view scrolls.
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.heat_view.verticalHeader().setDefaultSectionSize(22)
         self.heat_view.clicked.connect(self._on_heat_clicked)
         self.heat_note = _note(ASPECTS_NOT_RUN, self)
