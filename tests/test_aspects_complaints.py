@@ -1,6 +1,7 @@
-"""Complaint wording the aspect reader must read (aspects-v4, aspects-v5): everyday complaint phrasings of shops
+"""Complaint wording the aspect reader must read (aspects-v4 to aspects-v6): everyday complaint phrasings of shops
 in many categories, and the reader's rules for questions, negation reach, comparisons, 「X不X」 and
-「一个坏的都没有」. The review phrases are written for these tests."""
+「一个坏的都没有」, and complaints that are absent, feared or asked about (aspects-v6). The review phrases are
+written for these tests."""
 
 from __future__ import annotations
 
@@ -204,3 +205,141 @@ def test_counts_and_time_spans_are_no_negators(lexicon):
 def test_praise_followed_by_scorn_is_a_complaint(lexicon):
     assert _pairs(lexicon, "新鲜个屁") == {("新鲜度/保质期", "负面")}
     assert _pairs(lexicon, "很新鲜") == {("新鲜度/保质期", "正面")}
+
+
+# --- aspects-v6: complaints that are not there, feared or asked about; more complaint phrasings --------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "屏幕很清楚，未发现网上说的拖影",
+        "仔细检查了，没有发现任何划痕",
+        "用了一个月没看到有什么质量问题",
+        "从来没遇到过卡顿",
+    ],
+)
+def test_a_complaint_not_seen_is_absent(lexicon, text):
+    assert not _complaints(lexicon, text)
+
+
+def test_what_follows_a_not_seen_can_still_complain(lexicon):
+    assert _complaints(lexicon, "从来没遇到这么慢的快递") == {"物流/快递"}
+    assert _complaints(lexicon, "没看到赠品所以给差评")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["瓶子没有破损泄露", "收到时无破损无漏液", "外壳没有划痕和磕碰", "洗了两次几乎没有掉色", "盒子没有变形破损"],
+)
+def test_one_negator_covers_complaints_written_together(lexicon, text):
+    assert not _complaints(lexicon, text)
+
+
+def test_coordination_does_not_reach_a_complaint_with_its_own_words(lexicon):
+    assert _complaints(lexicon, "客服不在退货太慢") == {"物流/快递"}
+    assert _complaints(lexicon, "打电话投诉也没解决")
+    assert ("质量", "负面") in _pairs(lexicon, "有几个磕碰了")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["担心掉色，洗了一次还好", "本来听说喇叭很差", "还怕会起球呢", "再也不用担心洗发水不够用了", "有点担心以后会漏液"],
+)
+def test_a_feared_or_heard_complaint_is_not_one(lexicon, text):
+    assert not _complaints(lexicon, text)
+
+
+def test_a_fear_that_came_true_is_a_complaint(lexicon):
+    assert _complaints(lexicon, "以为是正品结果是假的") == {"正品/真伪"}
+    assert _complaints(lexicon, "担心掉色果然掉色了") == {"颜色/外观"}
+
+
+def test_the_part_before_a_question_particle_asks(lexicon):
+    assert _pairs(lexicon, "还没洗不知道会掉颜色吗质量挺好") == {("质量", "正面")}
+    assert not _complaints(lexicon, "会掉颜色吗？还没洗")
+    assert _complaints(lexicon, "有这么坑人的吗一天一个价")
+    assert _complaints(lexicon, "骗人的问他能穿吗说能")
+
+
+def test_surprise_is_not_a_negator(lexicon):
+    assert not _complaints(lexicon, "没想到这么快就收到货了")
+    assert not _complaints(lexicon, "没想到这个价位能买到这么好的")
+    assert _complaints(lexicon, "没想到这么差")
+
+
+def test_a_little_before_a_complaint_is_not_a_size(lexicon):
+    assert _pairs(lexicon, "机子有点小问题") == {("整体", "负面")}
+    assert "尺码/大小" not in _complaints(lexicon, "有点小失望")
+    assert _complaints(lexicon, "鞋子有点小") == {"尺码/大小"}
+
+
+@pytest.mark.parametrize("text", ["故障率低", "显得很硬朗", "价格差不了多少", "后来还是被说服了", "看完了，呵呵，不错"])
+def test_words_that_only_look_like_complaints(lexicon, text):
+    assert not _complaints(lexicon, text)
+
+
+def test_laughing_is_not_scorn_but_scorn_is(lexicon):
+    assert not _complaints(lexicon, "呵呵")
+    assert _complaints(lexicon, "赠品也没有，我就呵呵了")
+
+
+def test_worse_than_last_time_is_a_complaint(lexicon):
+    assert _pairs(lexicon, "不如上次的好用") == {("整体", "负面")}
+    assert not _complaints(lexicon, "没有异味很好闻")
+
+
+def test_not_so_good_before_a_judging_phrase(lexicon):
+    assert _pairs(lexicon, "不怎么好物流太慢了") == {("整体", "负面"), ("物流/快递", "负面")}
+    assert _pairs(lexicon, "好失望") == {("整体", "负面")}
+
+
+def test_different_from_the_shop_in_other_words(lexicon):
+    assert _complaints(lexicon, "感觉和超市卖的有点区别") == {"正品/真伪"}
+    assert _complaints(lexicon, "颜色和图片有差别") == {"颜色/外观"}
+    assert not _complaints(lexicon, "和专柜的没有区别")
+
+
+V6_COMPLAINTS = [
+    ("洗了之后好多头皮屑", "效果/功能"),
+    ("用了一周头皮屑挺多的", "效果/功能"),
+    ("头发洗完更毛糙了", "效果/功能"),
+    ("说好的送吹风机呢", "描述相符"),
+    ("少给了两个", "描述相符"),
+    ("瓶子是空的", "包装"),
+    ("沐浴露炸开了", "包装"),
+    ("到手已拆封过", "包装"),
+    ("卫生不是太好", "整体"),
+    ("给人感觉不好", "整体"),
+    ("一般一般吧", "整体"),
+    ("以后不喝这个牌子了", "整体"),
+    ("这是什么玩意", "整体"),
+    ("入手需谨慎", "整体"),
+    ("简直是骗局", "整体"),
+    ("给一星都嫌多", "整体"),
+    ("电脑老是蓝屏", "效果/功能"),
+    ("听筒没声了", "效果/功能"),
+    ("平板出现阴阳屏", "质量"),
+    ("穿了一次就绽开了", "质量"),
+    ("装订有错误", "质量"),
+    ("日期被篡改过", "新鲜度/保质期"),
+    ("装系统太费事", "使用体验"),
+    ("洗发水有点稀", "使用体验"),
+    ("瓶盖没拧紧", "包装"),
+    ("包装已经被打开", "包装"),
+    ("洗完有一股洗衣粉味", "气味"),
+    ("这是歪货吧", "正品/真伪"),
+]
+
+
+@pytest.mark.parametrize(("text", "aspect"), V6_COMPLAINTS)
+def test_v6_complaint_phrasings(lexicon, text, aspect):
+    assert aspect in _complaints(lexicon, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["用了之后头皮屑少了", "也没头屑了", "一星期就到了", "大家说好的书", "不买会后悔", "至少给两个赠品", "很人性化"],
+)
+def test_v6_words_inside_other_words_or_praise(lexicon, text):
+    assert not _complaints(lexicon, text)

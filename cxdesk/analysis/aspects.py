@@ -12,7 +12,7 @@ names; a clause with only generic opinions is about the product as a whole
 (the ``overall`` aspect, 整体).
 
 Reading a review: split it into clauses (:func:`cxdesk.textprep.split_clauses`),
-find every lexicon word of a clause in one pass (a trie regular expression),
+find every lexicon word of a clause in one pass (a character trie, longest word first),
 then
 
 1. a judging phrase is a mention of its aspect with its polarity;
@@ -55,18 +55,25 @@ then
 13. a negator does not reach past 了/的/要/只/就/才/送/给 … (「受不了只能差评」, 「没送差评」
     stay complaints), and a complaint followed by 都没有 is absent (「一个坏的都没有」 is praise);
 14. a comparison 没有/不如/比不上 … 的/那么 + praise is a complaint (「没有在超市买的好」,
-    「没有图片上的好」), across triggers but not across other opinions;
+    「没有图片上的好」, 「不如上次的好用」), across triggers but not across other opinions;
 15. 好 right before another judging word is a degree word (「好失望」), 快 before a verb is
     "about to" (「快吃完了」), 实在 before another word an adverb (「实在太坑了」), either half of
-    「X不X」 judges nothing (「甜不甜」, 「好不好用」), and a one-character opinion that jieba keeps
+    「X不X」 judges nothing (「甜不甜」, 「好不好用」), a size ending in 小 before a complaint is "a little"
+    (「有点小问题」「有点小失望」), and a one-character opinion that jieba keeps
     in one token with a trigger before it counts (「速度慢」, 「质量差」);
 16. sizes of a sound or a smell (``magnitude`` in the taxonomy) are loudness and strength, not
     size: 「噪音很小」「风扇声音不大」 are praise, 「噪音大」「声音有点大」「味道很大」「很大的味道」
     complaints (a too-quiet sound, 「声音太小」, too), and 「音量较小」 a complaint;
 17. 「不是烂就是坏」: a 不是 answered by 就是 does not flip; praise followed by 个鬼/个屁 is scorn
     (「新鲜个屁」); 和/跟 a shop or what one used before … 不一样 is a complaint about authenticity
-    (「跟以前用的不一样」), 和/跟 the pictures or description … 不一样 about the description, and
-    没有 + one of those + praise a comparison even without 的 (「没照片好」).
+    (「跟以前用的不一样」「和超市卖的有点区别」), 和/跟 the pictures or description … 不一样 about the description, and
+    没有 + one of those + praise a comparison even without 的 (「没照片好」);
+18. a complaint after 未发现/没看到/没有发现 … in its clause is absent (「未发现网上说的拖影现象」), and so
+    are complaints written together after one negator (「没有破损泄露」「没有划痕和磕碰」「几乎没有掉色」);
+    没想到 is surprise, not a negator (「没想到这么快就到了」);
+19. a complaint feared or heard of (担心, 怕, 听说, 以为 …) is not one (「担心掉色」「听说信号差」), unless
+    the clause goes on to say it came true (结果, 果然, 还是 …: 「以为是正品结果是假的」); the part of a
+    clause before a 吗 asks (「不知道会掉颜色吗质量挺好」).
 
 Category packs (``packs`` in the taxonomy, e.g. ``aspects_food.json``) add
 aspects and re-assign words for one shop category; a review is read with a
@@ -107,7 +114,7 @@ _ABSENT_START = ("都", "也", "的都", "的也")
 _PARTICLES = "吧的啊呀哦啦了呢哈滴噢嘛哟"
 _MODAL = {"可以": frozenset(_PARTICLES), "适合": frozenset(_PARTICLES + "我"), "实在": frozenset(_PARTICLES)}
 # Questions that are complaints (「为什么这么慢？」「凭什么不给退」): their complaints count, nothing else.
-_WHY = re.compile("为什么|为啥|凭什么|难道|怎么这么|怎么那么|咋这么|怎么会这么")
+_WHY = re.compile("为什么|为啥|凭什么|难道|怎么这么|怎么那么|咋这么|怎么会这么|(?<!没)有这么|(?<!没)有那么|有如此")
 # Characters that end a negator's reach: 「受不了只能差评」「不要的烂水果」「没送差评」 flip nothing.
 _NEG_STOP = frozenset("了的要只就才而却但又过能送给")
 # 「没有在超市买的好」「没有图片上的好」: 没有/不如 … 的/那么 + praise is a complaint (a comparison).
@@ -132,13 +139,104 @@ _SAME_REFS = {
 }
 _DIFFERENT = re.compile(
     "(?:和|跟|与|同)([^，,。.！!？?；;]{1,12}?)(?:完全|根本|很|都|也|有点|有些|明显|还是|真的|确实)*"
-    "(?:不一样|不太一样|不同|两样)"
+    "(?:不一样|不太一样|不同|两样|(?<![没无])有(?:点|些|很大的?|一定的?)?(?:区别|差别|差距|出入)|区别很大|差别很大)"
 )
+_DIFFERENT_END = re.compile("一样|不同|两样|区别|差别|差距|出入")  # cheap check before _DIFFERENT
 _REF = re.compile("|".join(w for words in _SAME_REFS.values() for w in words.split()))
 _SCORN = ("个鬼", "个屁", "个毛", "个球")
+# Rule 18: 「未发现网上说的拖影」「没有发现任何划痕」: a complaint after "did not see" is absent.
+_UNSEEN = re.compile("(?:并没有|没有|没|未|并未|从未|从没)(?:发现|看到|看见|见到|察觉到?|遇到|出现)")
+# Rule 19: a complaint someone fears or heard of is not one (「担心掉色」「听说喇叭极差」「再也不用担心不够用」),
+# up to a word that says it came true (「以为是正品结果是假的」).
+_DOUBT = re.compile("担心|担忧|害怕|生怕|(?<![可恐哪不])怕|(?<!一)听说|据说|网上说|(?<![窃自要别认])以为|顾虑")
+_DOUBT_END = re.compile("结果|果然|但|可是|却|发现|还是|真的|确实|竟然|居然|后来|一看")
+# Rule 18: complaints written together after one negator are all absent (「没有破损泄露」「没有划痕和磕碰」).
+_COORDINATED = frozenset(("", "和", "、", "或", "及", "与", "跟", "或者", "也"))
+# 「没想到这么快」: surprise, not a negator.
+_SURPRISE = ("想到", "料到", "想过")
+_RUN_START = ("没有", "没", "无", "未", "毫无", "并没有")
+_DEGREE_START = frozenset("太很好真挺超蛮巨特最更较偏稍略非极有")
+# 「没看到有所以评差」「从来没遇到这么慢的快递」: what follows these is said, not unseen.
+_UNSEEN_STOP = re.compile("[就才而却但又因能只评]|所以|这么|那么|如此|这样|这种|这般")
 
 # Kinds of lexicon words.
 _TRIGGER, _JUDGING, _OPINION, _IGNORE = 0, 1, 2, 3
+
+
+class _Hit:
+    """A lexicon word found in a text (the parts of ``re.Match`` the reader uses)."""
+
+    __slots__ = ("_start", "_end", "_text")
+
+    def __init__(self, start: int, end: int, text: str) -> None:
+        self._start, self._end, self._text = start, end, text
+
+    def start(self) -> int:
+        return self._start
+
+    def end(self) -> int:
+        return self._end
+
+    def group(self) -> str:
+        return self._text
+
+
+class _Trie:
+    """The lexicon words as a character trie: the longest word at each position, like
+    :func:`cxdesk.textprep.word_pattern` but walked in Python, which is ~4× faster than the regular
+    expression for thousands of words (the engine tries the top-level branches one by one)."""
+
+    __slots__ = ("_root",)
+
+    def __init__(self, words) -> None:
+        self._root: dict = {}
+        for word in set(w for w in words if w):
+            node = self._root
+            for ch in word:
+                node = node.setdefault(ch, {})
+            node[""] = True
+
+    def _longest(self, text: str, pos: int, endpos: int) -> int:
+        """End of the longest word starting at ``pos`` (before ``endpos``), else -1."""
+        node = self._root.get(text[pos])
+        if node is None:
+            return -1
+        last = pos + 1 if "" in node else -1
+        j = pos + 1
+        while j < endpos:
+            node = node.get(text[j])
+            if node is None:
+                break
+            j += 1
+            if "" in node:
+                last = j
+        return last
+
+    def match(self, text: str, pos: int = 0, endpos: int | None = None) -> _Hit | None:
+        endpos = len(text) if endpos is None else min(endpos, len(text))
+        if pos >= endpos:
+            return None
+        e = self._longest(text, pos, endpos)
+        return _Hit(pos, e, text[pos:e]) if e > 0 else None
+
+    def finditer(self, text: str, pos: int = 0, endpos: int | None = None):
+        """Leftmost-longest words that do not overlap, like ``re.finditer`` with the trie pattern."""
+        endpos = len(text) if endpos is None else min(endpos, len(text))
+        root = self._root
+        i = pos
+        while i < endpos:
+            if text[i] not in root:
+                i += 1
+                continue
+            e = self._longest(text, i, endpos)
+            if e > 0:
+                yield _Hit(i, e, text[i:e])
+                i = e
+            else:
+                i += 1
+
+    def search(self, text: str, pos: int = 0, endpos: int | None = None) -> _Hit | None:
+        return next(self.finditer(text, pos, endpos), None)
 
 
 @dataclass(frozen=True)
@@ -173,7 +271,7 @@ class AspectLexicon:
             hedges = [str(w) for w in data.get("complaint_hedges", [])]
             table: dict[str, _Word] = {}
             names = _fill_table(table, data)
-            self.packs: list[tuple[str, re.Pattern, dict[str, _Word], re.Pattern, frozenset[str]]] = []
+            self.packs: list[tuple[str, re.Pattern, dict[str, _Word], _Trie, frozenset[str]]] = []
             for pack in packs or []:
                 pack_table = dict(table)
                 names += _fill_table(pack_table, pack, override=True)
@@ -185,7 +283,7 @@ class AspectLexicon:
                         str(pack.get("category", "")),
                         re.compile(word_pattern(cues)),
                         pack_table,
-                        re.compile(word_pattern(pack_table)),
+                        _Trie(pack_table),
                         _core_words(pack_table),
                     )
                 )
@@ -193,7 +291,7 @@ class AspectLexicon:
             raise CxdeskError(f"方面词表 {source or ''} 格式不对：{exc}") from exc
         self.aspects = tuple(dict.fromkeys(names + [self.overall]))
         self._table = table
-        self._words = re.compile(word_pattern(table))
+        self._words = _Trie(table)
         self._core = _core_words(table)
         self._negators = re.compile(word_pattern(fold(w) for w in negators))
         self._questions = re.compile(word_pattern(self.question_words)) if self.question_words else None
@@ -243,31 +341,34 @@ class AspectLexicon:
             and self._magnitude_nouns.search(folded) is not None
             and any(p.search(folded) is not None for p in self._magnitude)
         )
-        sizes = sizes or _DIFFERENT.search(folded) is not None
+        sizes = sizes or (_DIFFERENT_END.search(folded) is not None and _DIFFERENT.search(folded) is not None)
         if not sizes and words.search(folded) is None:
             return []
         out: list[Mention] = []
         contrast = self._contrast_start is not None and self._contrast_start.search(folded) is not None
         in_contrast = False
         previous_end = 0
-        for start, end in self._clauses(text, folded) if contrast else split_clauses(text):
+        asks = self._questions is not None and self._questions.search(folded) is not None  # any question word
+        spans = self._clauses(text, folded) if contrast else split_clauses(text)
+        if "吗" in folded:
+            spans = _split_asks(folded, spans)
+        for start, end in spans:
             if contrast:
                 if _SENTENCE_END.search(folded, previous_end, start):
                     in_contrast = False
                 previous_end = end
                 if self._contrast_start.match(folded, start):
                     in_contrast = True
-            question = self._question(folded, start, end, words)
+            found = self._clause(folded, start, end, table, words, core, in_contrast, sizes)
+            if not found:
+                continue
+            question = self._question(folded, start, end, words, asks)
             if question is not None:
                 if question == "mark" or _WHY.search(folded, start, end) is not None:
                     # 「为什么这么慢？」「质量太差？」: a complaint asked as a question (its praise asks, 是正品？)
-                    out.extend(
-                        m
-                        for m in self._clause(folded, start, end, table, words, core, in_contrast, sizes)
-                        if m.polarity == "负面"
-                    )
+                    out.extend(m for m in found if m.polarity == "负面")
                 continue
-            out.extend(self._clause(folded, start, end, table, words, core, in_contrast, sizes))
+            out.extend(found)
         return out
 
     def _clauses(self, text: str, folded: str) -> list[tuple[int, int]]:
@@ -339,15 +440,17 @@ class AspectLexicon:
                 return None
             gap_end = ref.start()
         for n in _COMPARE_NEG.finditer(folded, after, gap_end):
+            if folded.startswith(_SURPRISE, n.end()):
+                continue  # 「没想到这个价位能买到这么好的」
             if not any(ch in "，,。！!；;" for ch in folded[n.end() : gap_end]):
                 return n.start()
         return None
 
-    def _question(self, folded: str, start: int, end: int, words: re.Pattern) -> str | None:
+    def _question(self, folded: str, start: int, end: int, words: _Trie, asks: bool = True) -> str | None:
         """Whether the clause asks: "asked" (吗, a question word), "mark" (only a question mark after it), else None."""
         if folded[end - 1] in "吗么嘛":  # (呢 ends statements too: 「物流很快呢」)
             return "asked"
-        for q in self._questions.finditer(folded, start, end) if self._questions is not None else ():
+        for q in self._questions.finditer(folded, start, end) if asks and self._questions is not None else ():
             # a question word inside a lexicon word (怎么样 in 不怎么样) asks nothing
             if not any(
                 (w := words.match(folded, a)) is not None and w.end() >= q.end()
@@ -383,15 +486,15 @@ class AspectLexicon:
 
     def _scan(
         self,
-        words: re.Pattern,
+        words: _Trie,
         core: frozenset[str],
         folded: str,
         start: int,
         end: int,
         table: dict[str, _Word] | None = None,
-    ) -> list[re.Match]:
+    ) -> list[_Hit]:
         """Lexicon words of the clause, leaving out one-character words inside other words (rule 6)."""
-        found: list[re.Match] = []
+        found: list[_Hit] = []
         pos = start
         while True:
             for m in words.finditer(folded, pos, end):
@@ -408,7 +511,7 @@ class AspectLexicon:
         start: int,
         end: int,
         table: dict[str, _Word],
-        words: re.Pattern,
+        words: _Trie,
         core: frozenset[str],
         in_contrast: bool,
         sizes: bool = False,
@@ -419,18 +522,29 @@ class AspectLexicon:
         skipped: list[tuple[int, int]] = [(a, b) for a, b, *_ in read]  # ignore words and rule 16/17 hits:
         # no negator starts inside them (无论, 非常, 噪音不大)
         last_polar_end = start  # end of the last opinion or judging phrase (comparisons reach past triggers)
-        may_compare = _COMPARE_NEG.search(folded, start, end) is not None
+        may_compare: bool | None = None  # whether the clause holds 没有/不如 … (rule 14), searched when needed
+        run = None  # (start, end) of the last complaint said absent: coordinated ones after it are too (rule 18)
+        unseen: re.Match | None | bool = False  # rule 18 and 19 matches, searched on the first complaint
+        doubt: re.Match | None | bool = False
         for m in self._scan(words, core, folded, start, end, table):
             text = m.group()
             word = table[text]
             if read and any(a < m.end() and m.start() < b for a, b, *_ in read):
                 last_end = max(last_end, m.end())
                 continue  # inside 「噪音很小」 or 「和专柜的不一样」
+            if text[-1] == "小" and word.kind == _JUDGING and m.end() < end:
+                nxt = words.match(folded, m.end())
+                if nxt is not None and table[nxt.group()].polarity == "负面":
+                    continue  # 「有点小问题」「有点小失望」: 小 is "a little", the next word judges
             if len(text) == 1 and m.end() < end:
                 if text == "好":
                     nxt = words.match(folded, m.end())
-                    if nxt is not None and table[nxt.group()].polarity is not None:
-                        continue  # 「好失望」「好伤心」: 好 is "so", the next word judges
+                    if (
+                        nxt is not None
+                        and table[nxt.group()].polarity is not None
+                        and self._negated(folded, start, m.start(), m.end()) is None
+                    ):
+                        continue  # 「好失望」「好伤心」: 好 is "so", the next word judges (「不怎么好物流太慢」: not so)
                 elif text == "快" and folded[m.end()] in _ABOUT_TO:
                     continue  # 「快吃完了」: "about to"
             if (
@@ -459,8 +573,10 @@ class AspectLexicon:
                 gap_from = max(last_end, m.start() - self.window)
                 neg = None
                 for n in self._negators.finditer(folded, gap_from, m.start()):
-                    if not any(a <= n.start() < b for a, b in skipped) and not any(
-                        ch in _NEG_STOP for ch in folded[n.end() : m.start()]
+                    if (
+                        not any(a <= n.start() < b for a, b in skipped)
+                        and not any(ch in _NEG_STOP for ch in folded[n.end() : m.start()])
+                        and not folded.startswith(_SURPRISE, n.end())
                     ):
                         neg = n
                 if (
@@ -473,10 +589,61 @@ class AspectLexicon:
                     polarity, op_start = _FLIP[polarity], neg.start()
                 elif polarity == "正面" and folded.startswith(_SCORN, m.end()):
                     polarity = "负面"  # 「好个屁」「新鲜个鬼」
-                elif polarity == "正面" and may_compare:
-                    compare = self._comparison(folded, max(last_polar_end, m.start() - _COMPARE_GAP), m.start())
+                elif polarity == "正面" and (
+                    may_compare
+                    if may_compare is not None
+                    else (may_compare := _COMPARE_NEG.search(folded, start, end) is not None)
+                ):
+                    after = max(last_polar_end, m.start() - _COMPARE_GAP)
+                    if hits and hits[-1][1] == last_polar_end and hits[-1][3] == "负面":
+                        if _COMPARE_NEG.match(folded, hits[-1][0]) is not None:
+                            after = max(start, hits[-1][0])  # 「不如上次的好用」: the comparison is a lexicon word
+                    compare = self._comparison(folded, after, m.start())
                     if compare is not None:  # 「没有在超市买的好」
                         polarity, op_start = "负面", compare
+            if polarity == "负面" and word.polarity == "负面":
+                if (
+                    run is not None
+                    and folded[run[1] : m.start()] in _COORDINATED
+                    and text[0] not in _DEGREE_START
+                    and self._negators.match(folded, m.start()) is None
+                ):
+                    polarity, op_start = "正面", run[0]  # 「没有破损泄露」「无划痕和磕碰」
+                elif (
+                    hits
+                    and hits[-1][1] == m.start()
+                    and hits[-1][3] == "负面"
+                    and hits[-1][2].kind != _TRIGGER
+                    and folded.endswith(("没有", "没"), 0, m.start())
+                ):
+                    polarity, op_start = "正面", hits.pop()[0]  # 「几乎没有掉色」
+                else:
+                    if unseen is False:
+                        unseen = _UNSEEN.search(folded, start, end)
+                    if (
+                        unseen is not None
+                        and unseen.end() <= m.start()
+                        and _UNSEEN_STOP.search(folded, unseen.end(), m.start()) is None
+                    ):
+                        polarity, op_start = "正面", unseen.start()  # 「未发现网上说的拖影」
+            if polarity == "负面":
+                if doubt is False:
+                    doubt = _DOUBT.search(folded, start, end)
+                if (
+                    doubt is not None
+                    and doubt.end() <= m.start()
+                    and _DOUBT_END.search(folded, doubt.end(), m.start()) is None
+                ):
+                    last_end = m.end()
+                    run = None
+                    continue  # 「担心掉色」「听说喇叭极差」: feared or heard of
+            if word.kind != _IGNORE:
+                if word.polarity == "负面" and polarity == "正面" and folded.startswith(_RUN_START, op_start):
+                    run = (op_start, m.end())
+                elif word.polarity == "正面" and word.kind == _JUDGING and folded.startswith(_RUN_START, m.start()):
+                    run = (m.start(), m.end())  # 「没有划痕」 (one lexicon word) and 「磕碰」
+                else:
+                    run = None
             hits.append((m.start(), m.end(), word, polarity, op_start))
             if word.kind == _IGNORE:
                 skipped.append((m.start(), m.end()))  # 「不是特别油腻」: 特别 does not hide the 不是
@@ -559,6 +726,25 @@ class AspectLexicon:
         # Two triggers of one aspect sharing an opinion (「客服回复很及时」) are one mention.
         unique = {(m.aspect, m.span_start): m for m in mentions}
         return sorted(unique.values(), key=lambda m: (m.span_start, m.aspect))
+
+
+def _split_asks(folded: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Clauses cut after a 吗 inside them (rule 19): 「不知道会掉颜色吗质量挺好」 asks, then praises."""
+    out = []
+    for a, b in spans:
+        q = folded.find("吗", a, b - 1)
+        while q >= 0:
+            if folded.startswith(("这是", "那是"), q + 1):
+                break  # 「黑心棉吗这是」: the question turned round
+            asked = folded.rfind("问", a, q)  # 「问他能穿吗」: the question starts after 问
+            if asked > a:
+                out.append((a, asked + 1))
+                a = asked + 1
+            out.append((a, q + 1))
+            a = q + 1
+            q = folded.find("吗", a, b - 1)
+        out.append((a, b))
+    return out
 
 
 def _either_or(folded: str, start: int, end: int, word: str) -> bool:
