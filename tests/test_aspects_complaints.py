@@ -343,3 +343,12 @@ def test_v6_complaint_phrasings(lexicon, text, aspect):
 )
 def test_v6_words_inside_other_words_or_praise(lexicon, text):
     assert not _complaints(lexicon, text)
+
+
+def test_ye_mei_negates_the_word_after_it_not_the_one_before(lexicon):
+    # 「没有变形也没掉色」: 也没 is 掉色's negator; 变形 keeps its own 没有, and the evidence shows it.
+    text = "洗了两次没有变形也没掉色"
+    found = {m.aspect: (m.polarity, m.opinion) for m in lexicon.mentions(text)}
+    assert found["质量"] == ("正面", "没有变形") and found["颜色/外观"][0] == "正面", found
+    assert "质量" in _complaints(lexicon, "洗了一次就变形也没人管")  # a complaint with no 没有 of its own
+    assert _complaints(lexicon, "一个坏的都没有") == set()  # 都没有 at the end still says it is absent

@@ -565,7 +565,7 @@ class AspectLexicon:
             if (
                 polarity == "负面"
                 and folded.startswith(_ABSENT_START, m.end())
-                and _ABSENT_AFTER.match(folded, m.end() + (folded[m.end() : m.end() + 1] == "的"))
+                and _absent_after(folded, m.end() + (folded[m.end() : m.end() + 1] == "的"), end)
             ):
                 polarity = "正面"  # 「一个坏的都没有」「碰伤的都没有」: the complaint is absent
             elif polarity is not None and polarity != "中性" and self._negators.match(folded, m.start()) is None:
@@ -745,6 +745,13 @@ def _split_asks(folded: str, spans: list[tuple[int, int]]) -> list[tuple[int, in
             q = folded.find("吗", a, b - 1)
         out.append((a, b))
     return out
+
+
+def _absent_after(folded: str, pos: int, end: int) -> bool:
+    """Whether 都没有/也没 at ``pos`` ends what it says (「坏的都没有」「碰伤的都没有了」), rather than negating the
+    word after it: in 「没有变形也没掉色」 the 也没 is 掉色's, and 变形 keeps its own 没有."""
+    m = _ABSENT_AFTER.match(folded, pos, end)
+    return m is not None and (m.end() >= end or not _is_cjk(folded[m.end()]))
 
 
 def _either_or(folded: str, start: int, end: int, word: str) -> bool:
