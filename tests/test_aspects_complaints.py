@@ -352,3 +352,5 @@ def test_ye_mei_negates_the_word_after_it_not_the_one_before(lexicon):
     assert found["质量"] == ("正面", "没有变形") and found["颜色/外观"][0] == "正面", found
     assert "质量" in _complaints(lexicon, "洗了一次就变形也没人管")  # a complaint with no 没有 of its own
     assert _complaints(lexicon, "一个坏的都没有") == set()  # 都没有 at the end still says it is absent
+    # … and its evidence says so: not a green chip reading 整体：坏
+    assert [m.opinion for m in lexicon.mentions("一个坏的都没有")] == ["坏的都没有"]

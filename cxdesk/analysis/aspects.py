@@ -561,13 +561,15 @@ class AspectLexicon:
                 and _either_or(folded, m.start(), m.end(), text)
             ):
                 continue  # 「甜不甜」「好不好用」: a question of either, not a judgement
-            polarity, op_start = word.polarity, m.start()
-            if (
-                polarity == "负面"
-                and folded.startswith(_ABSENT_START, m.end())
-                and _absent_after(folded, m.end() + (folded[m.end() : m.end() + 1] == "的"), end)
-            ):
-                polarity = "正面"  # 「一个坏的都没有」「碰伤的都没有」: the complaint is absent
+            polarity, op_start, hit_end = word.polarity, m.start(), m.end()
+            absent_end = (
+                _absent_after(folded, m.end() + (folded[m.end() : m.end() + 1] == "的"), end)
+                if polarity == "负面" and folded.startswith(_ABSENT_START, m.end())
+                else None
+            )
+            if absent_end is not None:
+                # 「一个坏的都没有」「碰伤的都没有」: the complaint is absent (its evidence reads 坏的都没有)
+                polarity, hit_end = "正面", absent_end
             elif polarity is not None and polarity != "中性" and self._negators.match(folded, m.start()) is None:
                 # (a word that starts with its own negator, 不腻 or 没效果, is not flipped again)
                 gap_from = max(last_end, m.start() - self.window)
@@ -644,13 +646,13 @@ class AspectLexicon:
                     run = (m.start(), m.end())  # 「没有划痕」 (one lexicon word) and 「磕碰」
                 else:
                     run = None
-            hits.append((m.start(), m.end(), word, polarity, op_start))
+            hits.append((m.start(), hit_end, word, polarity, op_start))
             if word.kind == _IGNORE:
                 skipped.append((m.start(), m.end()))  # 「不是特别油腻」: 特别 does not hide the 不是
             else:
-                last_end = m.end()
+                last_end = hit_end
                 if word.kind != _TRIGGER:
-                    last_polar_end = m.end()
+                    last_polar_end = hit_end
         if read:
             hits = sorted(hits + read, key=lambda h: h[0])
         if not hits:
@@ -747,11 +749,11 @@ def _split_asks(folded: str, spans: list[tuple[int, int]]) -> list[tuple[int, in
     return out
 
 
-def _absent_after(folded: str, pos: int, end: int) -> bool:
-    """Whether 都没有/也没 at ``pos`` ends what it says (「坏的都没有」「碰伤的都没有了」), rather than negating the
-    word after it: in 「没有变形也没掉色」 the 也没 is 掉色's, and 变形 keeps its own 没有."""
+def _absent_after(folded: str, pos: int, end: int) -> int | None:
+    """Where 都没有/也没 at ``pos`` ends, when it ends what it says (「坏的都没有」「碰伤的都没有了」) rather than
+    negating the word after it (in 「没有变形也没掉色」 the 也没 is 掉色's, and 变形 keeps its own 没有); else None."""
     m = _ABSENT_AFTER.match(folded, pos, end)
-    return m is not None and (m.end() >= end or not _is_cjk(folded[m.end()]))
+    return m.end() if m is not None and (m.end() >= end or not _is_cjk(folded[m.end()])) else None
 
 
 def _either_or(folded: str, start: int, end: int, word: str) -> bool:
