@@ -197,15 +197,15 @@ class Tokenizer:
         """A tokenizer that knows the shop's product words, e.g. ``Tokenizer.for_products(*store.reviews.product_names())``."""
         return cls(product_words(titles, skus))
 
-    def tokens(self, text: str | None) -> list[str]:
-        """Words of the cleaned text (no spaces or punctuation)."""
-        return [w for w in self._jieba.lcut(clean(text)) if w.strip() and not _PUNCT_ONLY.match(w)]
+    def tokens(self, text: str | None, *, guess: bool = True) -> list[str]:
+        """Words of the cleaned text (no spaces or punctuation). ``guess=False``: without jieba's guessing of
+        unknown words (its HMM), only words of the dictionary (jieba's, the user dictionary, the shop's
+        products) or single characters: 收到货后 gives 收到/货/后, never the non-word 货后."""
+        return [w for w in self._jieba.lcut(clean(text), HMM=guess) if w.strip() and not _PUNCT_ONLY.match(w)]
 
     def dictionary_tokens(self, text: str | None) -> list[str]:
-        """:meth:`tokens` without jieba's guessing of unknown words (its HMM): only words of the dictionary
-        (jieba's, the user dictionary, the shop's products) or single characters. 收到货后 gives 收到/货/后,
-        never the non-word 货后."""
-        return [w for w in self._jieba.lcut(clean(text), HMM=False) if w.strip() and not _PUNCT_ONLY.match(w)]
+        """:meth:`tokens` with ``guess=False`` (a one-argument word splitter for the FAQ keywords)."""
+        return self.tokens(text, guess=False)
 
     def dictionary(self) -> dict[str, int]:
         """jieba's word frequencies (its dictionary with the user words added), loaded on first use."""
