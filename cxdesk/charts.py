@@ -13,7 +13,7 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from cxdesk.fonts import margins_figure, text_width
+from cxdesk.fonts import margins_figure, text_width, tick_room
 from cxdesk.store.voc import NO_RATING, WORD_RATINGS, AspectCount, VocFilter, WeekPoint
 
 if TYPE_CHECKING:
@@ -56,11 +56,6 @@ TITLE_ROOM = 0.3  # inches above the axes for the title
 AXIS_LABEL = 0.2  # a rotated axis label's line
 
 
-def _tick_room(largest: float) -> float:
-    """Inches for the y tick labels of values up to ``largest`` (the top tick may round up)."""
-    return text_width(f"{largest * 1.25:,.0f}", TICK_SIZE) + 0.12
-
-
 def tidy_axes(ax: Axes, title: str, *, title_size: float = TITLE_SIZE, tick_size: float = TICK_SIZE) -> None:
     """Title on the left, small ticks, no top/right frame: the look every chart of the app shares."""
     ax.set_title(title, fontsize=title_size, loc="left")
@@ -95,7 +90,7 @@ def _clickable(bars: Any, gids: Sequence[str]) -> None:
 def rating_figure(counts: Mapping[int, int], selected: Collection[int] = ()) -> Figure:
     """Reviews per star, per 评价等级 word (好评/中评/差评, only when some reviews have words and no
     stars) and 「无评分」; bars outside a rating filter are greyed."""
-    left = AXIS_LABEL + _tick_room(max(counts.values(), default=1))
+    left = AXIS_LABEL + tick_room(max(counts.values(), default=1), TICK_SIZE)
     fig = margins_figure(WIDTH, HEIGHT, left=left, right=0.12, top=TITLE_ROOM, bottom=0.32)
     ax = fig.add_subplot()
     tidy_axes(ax, "评分分布（点击柱子筛选）")
@@ -113,7 +108,9 @@ def rating_figure(counts: Mapping[int, int], selected: Collection[int] = ()) -> 
 def trend_figure(points: Sequence[WeekPoint]) -> Figure:
     """Share of 负面 per week as bars and the mean sentiment score as a line."""
     # left: 负面占比 % and its ticks (≤ 100); right: the score's scale (0.25 …) and its label
-    fig = margins_figure(WIDTH, HEIGHT, left=AXIS_LABEL + _tick_room(100), right=0.72, top=TITLE_ROOM, bottom=0.5)
+    fig = margins_figure(
+        WIDTH, HEIGHT, left=AXIS_LABEL + tick_room(100, TICK_SIZE), right=0.72, top=TITLE_ROOM, bottom=0.5
+    )
     ax = fig.add_subplot()
     title = "每周情感趋势（点击某周筛选）"
     if not points:

@@ -53,6 +53,12 @@ def text_width(text: str, size_pt: float) -> float:
     return ems * size_pt / 72
 
 
+def tick_room(largest: float, size_pt: float, *, decimals: int = 0, pad: float = 0.12) -> float:
+    """Inches for the y tick labels of values up to ``largest`` at ``size_pt`` (the top tick may round up
+    to a quarter more), plus ``pad`` between them and the axis: a left margin for :func:`margins_figure`."""
+    return text_width(f"{largest * 1.25:,.{decimals}f}", size_pt) + pad
+
+
 def margins_figure(
     width: float, height: float, *, left: float, right: float, top: float, bottom: float, gap: float = 0.0
 ):

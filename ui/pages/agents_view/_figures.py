@@ -10,7 +10,7 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from cxdesk.fonts import margins_figure, new_figure, text_width
+from cxdesk.fonts import margins_figure, new_figure, tick_room
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -79,7 +79,7 @@ def trend_figure(
     known = [abs(float(v)) for v in (*agent, *team) if v is not None and v == v]
     top = max(known, default=100.0)
     fig = margins_figure(
-        width, height, left=text_width(f"{top * 1.25:,.1f}", TICK) + 0.14, right=0.12, top=0.3, bottom=0.26
+        width, height, left=tick_room(top, TICK, decimals=1, pad=0.14), right=0.12, top=0.3, bottom=0.26
     )
     ax = fig.add_subplot()
     ax.set_title(title, fontsize=TITLE, loc="left")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from cxdesk.fonts import margins_figure, text_width
+from cxdesk.fonts import margins_figure, text_width, tick_room
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -54,9 +54,7 @@ def timeline_figure(
     top = max(counts.values(), default=0)
     names = [short_label(label) for label in labels.values()]
     legend = max((text_width(n, TICK - 0.5) for n in names), default=0.0) + 0.45 if names and counts else 0.1
-    fig = margins_figure(
-        width, height, left=text_width(f"{top * 1.25:,.0f}", TICK) + 0.14, right=legend, top=0.28, bottom=0.24
-    )
+    fig = margins_figure(width, height, left=tick_room(top, TICK, pad=0.14), right=legend, top=0.28, bottom=0.24)
     ax = fig.add_subplot()
     title = f"问得最多的 {len(labels)} 类问题{BUCKET_NAMES.get(bucket, '')}次数"
     ax.set_title(title, fontsize=TITLE, loc="left")
