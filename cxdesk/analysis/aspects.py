@@ -142,7 +142,8 @@ _DIFFERENT = re.compile(
     "(?:不一样|不太一样|不同|两样|(?<![没无])有(?:点|些|很大的?|一定的?)?(?:区别|差别|差距|出入)|区别很大|差别很大)"
 )
 _DIFFERENT_END = re.compile("一样|不同|两样|区别|差别|差距|出入")  # cheap check before _DIFFERENT
-_REF = re.compile("|".join(w for words in _SAME_REFS.values() for w in words.split()))
+_REF_ASPECT = {w: aspect for aspect, words in _SAME_REFS.items() for w in words.split()}
+_REF = re.compile("|".join(_REF_ASPECT))
 _SCORN = ("个鬼", "个屁", "个毛", "个球")
 # Rule 18: 「未发现网上说的拖影」「没有发现任何划痕」: a complaint after "did not see" is absent.
 _UNSEEN = re.compile("(?:并没有|没有|没|未|并未|从未|从没)(?:发现|看到|看见|见到|察觉到?|遇到|出现)")
@@ -475,12 +476,12 @@ class AspectLexicon:
                 else:
                     polarity = group.get("big" if big else "small")
                 aspect = group.get("aspect") or (table[noun].aspect if noun in table else None)
-                if polarity in POLARITIES and aspect and not any(a < m.end() and m.start() < b for a, b, *_ in out):
+                if polarity in POLARITIES and aspect and not _overlaps(m.start(), m.end(), out):
                     out.append((m.start(), m.end(), _Word(_JUDGING, aspect, polarity), polarity, m.start()))
         for m in _DIFFERENT.finditer(folded, start, end):
             ref = _REF.search(m.group(1))
-            if ref is not None and not any(a < m.end() and m.start() < b for a, b, *_ in out):
-                aspect = next(a for a, words in _SAME_REFS.items() if ref.group() in words.split())
+            if ref is not None and not _overlaps(m.start(), m.end(), out):
+                aspect = _REF_ASPECT[ref.group()]
                 out.append((m.start(), m.end(), _Word(_JUDGING, aspect, "负面"), "负面", m.start()))
         return sorted(out, key=lambda h: h[0])
 
@@ -529,7 +530,7 @@ class AspectLexicon:
         for m in self._scan(words, core, folded, start, end, table):
             text = m.group()
             word = table[text]
-            if read and any(a < m.end() and m.start() < b for a, b, *_ in read):
+            if read and _overlaps(m.start(), m.end(), read):
                 last_end = max(last_end, m.end())
                 continue  # inside 「噪音很小」 or 「和专柜的不一样」
             if text[-1] == "小" and word.kind == _JUDGING and m.end() < end:
@@ -747,6 +748,11 @@ def _split_asks(folded: str, spans: list[tuple[int, int]]) -> list[tuple[int, in
             q = folded.find("吗", a, b - 1)
         out.append((a, b))
     return out
+
+
+def _overlaps(start: int, end: int, hits: list[tuple]) -> bool:
+    """Whether ``start:end`` overlaps any of ``hits`` (tuples that begin with their start and end)."""
+    return any(a < end and start < b for a, b, *_ in hits)
 
 
 def _absent_after(folded: str, pos: int, end: int) -> int | None:
