@@ -21,6 +21,8 @@ from cxdesk.values import is_blank, shown_value
 
 ROLES_FILE = ("lexicons", "roles.json")
 ROLE_NAMES = ("buyer", "agent", "system", "bot")
+# How a role is shown (search hits, the risk queue, the chat view, the import preview, the CLI).
+ROLE_LABELS = {"buyer": "买家", "agent": "客服", "system": "系统", "bot": "机器人"}
 _SENDER_LISTS = ("names", "suffixes", "contains")
 
 

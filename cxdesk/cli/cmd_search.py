@@ -15,9 +15,9 @@ import json
 from datetime import date
 
 from cxdesk.errors import CxdeskError
+from cxdesk.roles import ROLE_LABELS
 
 KIND_LABELS = {"message": "消息", "review": "评价"}
-ROLE_LABELS = {"buyer": "买家", "agent": "客服", "system": "系统", "bot": "机器人"}
 
 
 def _day(text: str) -> date:

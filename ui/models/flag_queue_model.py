@@ -26,6 +26,7 @@ from PySide6.QtGui import QBrush, QColor, QFont
 
 from cxdesk.analysis.rule_labels import rule_label
 from cxdesk.analysis.session_risk import FLAG_LABELS
+from cxdesk.roles import ROLE_LABELS
 from cxdesk.store.risk_queue import FlagRow
 from ui.models.paged_rows import PAGE_SIZE, Index, PagedRowsModel  # noqa: F401  (PAGE_SIZE re-exported)
 
@@ -47,7 +48,6 @@ STATUS_COLORS = {
     "已处理": QColor("#2e7d32"),
     "误报": QColor("#8a8a8a"),
 }
-ROLE_LABELS = {"buyer": "买家", "agent": "客服", "system": "系统", "bot": "机器人"}
 # What a session flag (no words of its own) says: the same labels the risk score's reasons use.
 SERVICE_LABELS = dict(FLAG_LABELS)
 MAX_CELL_CHARS = 80

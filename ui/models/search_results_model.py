@@ -15,6 +15,7 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
+from cxdesk.roles import ROLE_LABELS
 from cxdesk.search import SearchCursor, SearchHit, snippet
 
 Index = QModelIndex | QPersistentModelIndex
@@ -22,7 +23,6 @@ Index = QModelIndex | QPersistentModelIndex
 HIT_ROLE = Qt.ItemDataRole.UserRole + 1
 HTML_ROLE = Qt.ItemDataRole.UserRole + 2
 HIT_MARK = "#ffd54f"
-ROLE_LABELS = {"buyer": "买家", "agent": "客服", "system": "系统", "bot": "机器人"}
 KIND_LABELS = {"message": "聊天", "review": "评价"}
 KIND_COLORS = {"message": "#1f5fa8", "review": "#8e44ad"}
 SNIPPET_CHARS = 90

@@ -31,9 +31,10 @@ from cxdesk.analysis.rule_labels import rule_label
 from cxdesk.analysis.service_time import PlatformTiming, counted_seconds
 from cxdesk.analysis.turns import buyer_turns
 from cxdesk.privacy import mask_nick, mask_text
+from cxdesk.roles import ROLE_LABELS
 from cxdesk.store.risk_queue import Conversation, FlagRow, Message
 from cxdesk.store.sessions_browse import FaqMark
-from ui.models.flag_queue_model import ROLE_LABELS, SERVICE_LABELS, short_agent, wait_text
+from ui.models.flag_queue_model import SERVICE_LABELS, short_agent, wait_text
 
 BUBBLE = {"buyer": "#f2f3f5", "agent": "#dcebfc", "bot": "#e3f4e3"}
 FOCUS_BUBBLE = "#fff3b0"

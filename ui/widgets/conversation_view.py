@@ -15,8 +15,9 @@ from html import escape
 from PySide6.QtWidgets import QTextBrowser, QWidget
 
 from cxdesk.analysis.rule_labels import rule_label
+from cxdesk.roles import ROLE_LABELS
 from cxdesk.store.risk_queue import Conversation, FlagRow, Message, ReviewText
-from ui.models.flag_queue_model import ROLE_LABELS, short_agent, wait_text
+from ui.models.flag_queue_model import short_agent, wait_text
 
 CURRENT_MARK = "#ffb4b4"
 OTHER_MARK = "#ffe3b3"

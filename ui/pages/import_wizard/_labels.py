@@ -1,4 +1,4 @@
-"""Chinese display names for canonical fields, roles and file states.
+"""Chinese display names for canonical fields and file states (roles: ``cxdesk.roles.ROLE_LABELS``).
 
 Display only: which header means which field is decided in
 ``cxdesk.importers``; these are the captions the wizard shows for them.
@@ -43,7 +43,6 @@ KIND_FIELD_LABELS: dict[str, dict[str, str]] = {
     "chats": {"content": "消息内容"},
     "orders": {"created_at": "下单时间"},
 }
-ROLE_LABELS = {"buyer": "买家", "agent": "客服", "bot": "机器人", "system": "系统"}
 
 # Keys of preview records that are internal (dedup keys), not for people.
 HIDDEN_PREVIEW_KEYS = frozenset({"review_key"})

@@ -9,7 +9,8 @@ from cxdesk.errors import CxdeskError
 import cxdesk.importers as importers
 from cxdesk.importers import FIELD_ALIASES
 from ui.pages.import_wizard._file_list import FileEntry
-from ui.pages.import_wizard._labels import HIDDEN_PREVIEW_KEYS, REJECT_KEYS, ROLE_LABELS, field_label
+from cxdesk.roles import ROLE_LABELS
+from ui.pages.import_wizard._labels import HIDDEN_PREVIEW_KEYS, REJECT_KEYS, field_label
 
 # Chat previews come as messages, whose keys differ from the mapping fields.
 CHAT_KEYS = ("buyer_nick", "role", "sender", "sent_at", "content", "source_session_id")
