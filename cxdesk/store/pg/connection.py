@@ -317,21 +317,18 @@ class PgConnection:
     def connect(cls, url: str, pk_of: Callable[[str], tuple[str, ...]], **kwargs: Any) -> PgConnection:
         import psycopg
 
-        try:
-            raw = psycopg.connect(url, autocommit=True, cursor_factory=psycopg.ClientCursor, **kwargs)
-        except psycopg.Error as exc:
-            raise _as_sqlite_error(exc) from exc
-        _register_loaders(raw)
-        _use_local_time_zone(raw)
-        conn = cls(raw, pk_of)
+        def open_session() -> Any:
+            """A psycopg session set up as cxdesk reads it; called again after the server ended one."""
+            try:
+                raw = psycopg.connect(url, autocommit=True, cursor_factory=psycopg.ClientCursor, **kwargs)
+            except psycopg.Error as exc:
+                raise _as_sqlite_error(exc) from exc
+            _register_loaders(raw)
+            _use_local_time_zone(raw)
+            return raw
 
-        def reopen() -> Any:
-            again = psycopg.connect(url, autocommit=True, cursor_factory=psycopg.ClientCursor, **kwargs)
-            _register_loaders(again)
-            _use_local_time_zone(again)
-            return again
-
-        conn._reopen = reopen
+        conn = cls(open_session(), pk_of)
+        conn._reopen = open_session
         return conn
 
     # -- a session the server ended ------------------------------------------------------------
