@@ -5,7 +5,8 @@ BOM for Excel; cells that a spreadsheet would run as a formula, starting with
 = + - @ or a tab/carriage return, get a leading apostrophe: exports hold
 buyers' free text, and a review saying ``=HYPERLINK(...)`` must stay text).
 ``faq`` has one row per FAQ cluster (its 趋势 is :class:`cxdesk.store.faq.TrendRules`),
-``faq-members`` one per extracted question.
+``faq-members`` one per extracted question. ``drivers`` has one row per (aspect, polarity) of
+差评原因 (:mod:`cxdesk.analysis.star_drivers`), optionally for one shop.
 
 Buyers' personal data is masked unless the caller keeps it
 (``--keep-personal``): nicks as on the 会话 page (``t***7``), phone and ID
@@ -25,7 +26,7 @@ from cxdesk.errors import CxdeskError
 from cxdesk.outpaths import check_output_path
 from cxdesk.privacy import mask_nick, mask_text
 from cxdesk.store import Store, open_store
-from cxdesk.store.exports import FAQ_COLUMNS, FAQ_MEMBER_COLUMNS, columns
+from cxdesk.store.exports import DRIVER_COLUMNS, FAQ_COLUMNS, FAQ_MEMBER_COLUMNS, columns
 from cxdesk.store.faq import DOWN, FLAT, NEW, NO_TREND, RISING, UP
 from cxdesk.tablewriter import neutralise as neutralise  # re-exported: reports and older callers use it here
 from cxdesk.tasks import JobContext
@@ -38,6 +39,7 @@ KIND_LABELS = {
     "flags": "条风险旗标",
     "faq": "个常见问题",
     "faq-members": "个买家问题",
+    "drivers": "个差评原因（方面·倾向）",
 }
 FAQ_KINDS = ("faq", "faq-members")
 # The 趋势 column of ``export faq``: a word per trend kind (急升 is written 上升, as it always was).
@@ -117,6 +119,8 @@ def export_table(
     unless ``keep_personal``."""
     if kind in FAQ_KINDS:
         return export_faq(ctx, db_path, kind, out, keep_personal=keep_personal)
+    if kind == "drivers":
+        return export_drivers(ctx, db_path, out)
     if kind not in KINDS:  # faq / faq-members are handled above
         raise CxdeskError(
             f"不支持导出“{kind}”，可选：reviews（评价）、messages（聊天消息）、"
@@ -154,6 +158,44 @@ def export_faq(
         batches = masked_batches(header, rows, keep_personal)
         done = write_table(ctx, out, header, batches, total, store=db_path, note=privacy_note(not keep_personal))
     return ExportSummary(kind, out, done, not keep_personal)
+
+
+def export_drivers(
+    ctx: JobContext, db_path: str | Path, out: str | Path, *, shop_id: int | None = None
+) -> ExportSummary:
+    """Job: write 差评原因 (every (aspect, polarity) with a weight) of all shops or of ``shop_id`` to ``out``.
+
+    Counts and weights only, no buyer text: nothing to mask. Too few rated reviews is an error
+    that says how many there are.
+    """
+    from cxdesk.analysis.star_drivers import drivers_for
+    from cxdesk.store.voc import VocFilter
+
+    out = check_output_path(out, store=db_path)
+    tablewriter.check_suffix(out)
+    with open_store(db_path) as store:
+        if shop_id is not None and shop_id not in {s.id for s in store.shops.all()}:
+            raise CxdeskError(f"没有编号为 {shop_id} 的店铺（店铺编号见 stats 子命令）。")
+        if not store.voc.has_aspects():
+            raise CxdeskError("还没有方面分析结果：请先运行 analyze，再导出差评原因。")
+        result = drivers_for(store.voc, VocFilter(shop_id=shop_id))
+    if result.reason:
+        raise CxdeskError(result.reason)
+    rows = [
+        (
+            d.aspect,
+            d.polarity,
+            d.bad_with,
+            d.good_with,
+            round(d.bad_rate, 4),
+            round(d.odds_ratio, 3),
+            round(d.weight, 4),
+            result.describe(d),
+        )
+        for d in result.drivers
+    ]
+    done = write_table(ctx, out, DRIVER_COLUMNS, [rows], len(rows), store=db_path, note=result.summary())
+    return ExportSummary("drivers", out, done, None)
 
 
 def faq_trend_word(change: str) -> str:

@@ -9,12 +9,13 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 
+from cxdesk.analysis.star_drivers import drivers_for
 from cxdesk.store import Store, open_store
 from cxdesk.store.voc import VocFilter
 from store_helpers import add_review
 from ui.pages.base import PageContext
-from ui.pages.reviews import NOT_ANALYSED, SHIFT_TAB, ReviewsPage
-from ui.pages.reviews_voc._panels import ASPECTS_NOT_RUN
+from ui.pages.reviews import DRIVER_BAD_RATINGS, NOT_ANALYSED, SHIFT_TAB, ReviewsPage
+from ui.pages.reviews_voc._panels import ASPECTS_NOT_RUN, DRIVER_TAB, DRIVERS_NOT_RUN
 from ui.pages.reviews_voc._shifts import SHIFT_NOT_RUN
 from ui.widgets.review_detail import POLARITY_BACKGROUND
 from ui.testing import no_leftover_jobs  # noqa: F401  (autouse fixture)
@@ -178,6 +179,40 @@ def test_aspect_panels_are_honest_then_show_bars(qtbot, bare_page: ReviewsPage, 
     assert "质量" in page.detail.toPlainText()  # the aspect chip under the text
     _load(qtbot, page, lambda: charts.heat_view.clicked.emit(charts.heat_model.index(0, 0)))
     assert page.filter_bar.filter().product is not None and page.filter_bar.filter().polarity is None
+
+
+def test_driver_tab_loads_when_opened_and_clicks_filter(qtbot, page: ReviewsPage, demo_store: Store) -> None:
+    charts = page.charts
+    assert page.drivers is None  # not computed while the tab is closed
+    with qtbot.waitSignal(page.sig_drivers_loaded, timeout=LOAD_TIMEOUT):
+        charts.setCurrentIndex(DRIVER_TAB)
+    assert page.drivers == drivers_for(demo_store.voc, VocFilter())
+    assert charts.driver_stack.currentWidget() is charts.driver_view
+    assert charts.driver_model.rowCount() == len(page.drivers.drivers) > 0
+    assert "条差评" in charts.driver_summary.text()
+    top = page.drivers.towards_bad()[0]
+    row = page.drivers.drivers.index(top)
+    assert charts.driver_model.index(row, 5).data() == top.ratio_text()
+    # A complaint row lists the 差评 that make it; the drivers themselves are not computed again.
+    with qtbot.assertNotEmitted(page.sig_drivers_loaded, wait=200):
+        _load(qtbot, page, lambda: charts.driver_view.clicked.emit(charts.driver_model.index(row, 0)))
+    flt = page.filter_bar.filter()
+    assert (flt.aspect, flt.polarity, flt.ratings) == (top.aspect, "负面", DRIVER_BAD_RATINGS)
+    assert page.model.total == top.bad_with
+    # A shop is another comparison: computed again, for that shop only.
+    shop = demo_store.shops.all()[0]
+    with qtbot.waitSignal(page.sig_drivers_loaded, timeout=LOAD_TIMEOUT):
+        page.filter_bar.set_filter(flt.changed(shop_id=shop.id))
+    assert page.drivers == drivers_for(demo_store.voc, VocFilter(shop_id=shop.id))
+    assert page.drivers.n_bad < drivers_for(demo_store.voc, VocFilter()).n_bad
+
+
+def test_driver_tab_before_the_aspect_stage(qtbot, bare_page: ReviewsPage) -> None:
+    with qtbot.waitSignal(bare_page.sig_drivers_loaded, timeout=LOAD_TIMEOUT):
+        bare_page.charts.setCurrentIndex(DRIVER_TAB)
+    charts = bare_page.charts
+    assert bare_page.drivers is None
+    assert charts.driver_stack.currentWidget() is charts.driver_note and charts.driver_note.text() == DRIVERS_NOT_RUN
 
 
 def test_empty_store_shows_the_empty_state(qtbot, store: Store) -> None:

@@ -1,4 +1,4 @@
-"""Export a table (reviews, messages, sessions, flags, FAQ) or the agents' KPIs to CSV / XLSX.
+"""Export a table (reviews, messages, sessions, flags, FAQ, 差评原因) or the agents' KPIs to CSV / XLSX.
 
 Exports only read: they change no kind of data (``OpChanges`` without kinds; ``value`` is
 the summary, ``summary`` its sentence). The core jobs read through their own connection
@@ -25,6 +25,14 @@ def export_table(
     if store.personal_data_masked:  # a 客服's login: the database masks; say so, not "kept"
         keep_personal = False
     summary = write(ctx, store.path, kind, out, keep_personal=keep_personal)
+    return OpChanges("export", summary=summary.describe(), value=summary)
+
+
+def export_drivers(store: Store, ctx: JobContext, out: str | Path, *, shop_id: int | None = None) -> OpChanges:
+    """差评原因 of all shops or of ``shop_id`` to ``out``; ``value``: the :class:`cxdesk.exports.ExportSummary`."""
+    from cxdesk.exports import export_drivers as write
+
+    summary = write(ctx, store.path, out, shop_id=shop_id)
     return OpChanges("export", summary=summary.describe(), value=summary)
 
 

@@ -190,6 +190,17 @@ FAQ_COLUMNS = (
     "上期次数",
     "置顶",
 )
+# ``export drivers``: one row per (aspect, polarity) of 差评原因, strongest push towards 差评 first.
+DRIVER_COLUMNS = (
+    "方面",
+    "倾向",
+    "差评提及",
+    "好评提及",
+    "提及中差评占比",
+    "差评几率倍数",
+    "权重",
+    "说明",
+)
 # ``export faq-members``: one row per extracted question.
 FAQ_MEMBER_COLUMNS = (
     "session_id",

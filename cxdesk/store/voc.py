@@ -92,6 +92,14 @@ class VocFilter:
     def changed(self, **changes: Any) -> VocFilter:
         return replace(self, **changes)
 
+    def drivers_part(self) -> VocFilter:
+        """What 差评原因 takes of this filter: shops, platform, product, SKU and dates.
+
+        Ratings, aspect and polarity would remove one side of the comparison, and a text or the
+        追评转差 list would pick reviews by what they say.
+        """
+        return replace(self, text="", ratings=(), aspect=None, polarity=None, shift_only=False)
+
 
 @dataclass(frozen=True)
 class ReviewRow:
@@ -455,6 +463,25 @@ class VocRepo:
     def product_names(self) -> tuple[list[str], list[str]]:
         """Product titles and SKU texts of every review: words the tokenizer must keep whole."""
         return product_names(self._conn)
+
+    def rated_mentions(self, f: VocFilter) -> list[tuple[int, int, str | None, str | None]]:
+        """(review id, rating class, aspect, polarity) per 正面/负面 mention of rated first reviews.
+
+        For :func:`cxdesk.analysis.star_drivers.star_drivers`: reviews rated 差评 or 好评 (stars or
+        words), with text, read by the aspect stage; one row of Nones for such a review without
+        mentions. Only :meth:`VocFilter.drivers_part` of the filter is applied.
+        """
+        where, params = build_where(f.drivers_part())
+        rows = self._conn.execute(
+            "SELECT r.id, r.rating_class, a.aspect, a.polarity FROM reviews r "
+            "JOIN review_text_state t ON t.review_id = r.id "
+            "LEFT JOIN sentiment s ON s.target_type = 'review' AND s.target_id = r.id "
+            "LEFT JOIN review_aspects a ON a.review_id = r.id AND a.part = 'content' "
+            "AND a.polarity IN ('正面', '负面') "
+            f"WHERE {where} AND r.rating_class IN (1, 3) AND COALESCE(s.no_content, 0) = 0",
+            params,
+        )
+        return [tuple(r) for r in rows]  # type: ignore[misc]
 
     def texts(self, f: VocFilter) -> list[tuple[str, bool]]:
         """(content + 追评, is negative) per review; negative = 1–2★ or sentiment 负面."""

@@ -10,6 +10,10 @@ page loads only while shown: a hidden page just remembers that its data is
 stale, and chart code (matplotlib) is imported on the first load, so
 building the main window stays cheap.
 
+The 「差评原因」 chart tab ranks the aspects whose complaints go with the
+shop's own low ratings (:mod:`cxdesk.analysis.star_drivers`); it is computed
+only while open, and again only when the shops, products or dates change.
+
 Next to the list, the 「追评转差」 tab lists reviews whose follow-up turned
 negative after a positive first review (an early warning of quality
 problems); both lists share the detail view below them.
@@ -33,6 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cxdesk.analysis.star_drivers import DriverResult
 from cxdesk.analysis.voc import EmergingResult
 from cxdesk.store.voc import VocFilter
 from ui.models.review_list_model import PAGE_SIZE, ReviewListModel
@@ -44,6 +49,7 @@ from ui.pages.reviews_voc._tasks import (
     ChartData,
     VocSnapshot,
     load_charts,
+    load_drivers,
     load_emerging,
     load_page,
     load_snapshot,
@@ -60,6 +66,7 @@ CONTENT_COLUMN = 6
 MIN_CONTENT_WIDTH = 300  # about 22 characters; below it 店铺, then SKU, give way (the detail shows both)
 OPTIONAL_COLUMNS = (1, 3)
 LIST_TAB, SHIFT_TAB = 0, 1
+DRIVER_BAD_RATINGS = (1, 2, 11)  # 1–2★ and 评价等级 差评 (cxdesk.store.voc.WORD_RATINGS)
 
 
 class ReviewsPage(BasePage):
@@ -79,12 +86,15 @@ class ReviewsPage(BasePage):
     sig_open_session = Signal(int, object)  # from the buyer timeline: the main window opens 会话
     sig_charts_loaded = Signal()
     sig_emerging_loaded = Signal()
+    sig_drivers_loaded = Signal()
 
     def __init__(self, ctx: PageContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
         self.snapshot: VocSnapshot | None = None
         self.chart_data: ChartData | None = None
         self.emerging: EmergingResult | None = None
+        self.drivers: DriverResult | None = None
+        self._drivers_for: VocFilter | None = None  # the filter (drivers' part) the shown drivers belong to
         self._stale = True
         self.build_faces(self._build_content())
         self.refresh()
@@ -101,6 +111,8 @@ class ReviewsPage(BasePage):
         self.charts = ChartTabsWidget(content)
         self.charts.sig_picked.connect(self.apply_pick)
         self.charts.sig_heat_clicked.connect(self._on_heat_clicked)
+        self.charts.sig_driver_clicked.connect(self._on_driver_clicked)
+        self.charts.sig_drivers_shown.connect(lambda: self._load_drivers(self.filter_bar.filter()))
         self.emerging_panel = EmergingPanelWidget(content)
         self.emerging_panel.sig_term_clicked.connect(self._on_term_clicked)
         left = QSplitter(Qt.Orientation.Vertical, content)
@@ -180,6 +192,7 @@ class ReviewsPage(BasePage):
         has_reviews = self.ctx.store.voc.count(VocFilter()) > 0
         self.stack.setCurrentIndex(1 if has_reviews else 0)
         self._stale = has_reviews
+        self._drivers_for = None  # new data: the drivers are computed again
         if has_reviews and self.isVisible():
             self.load(self.filter_bar.filter())
 
@@ -200,6 +213,20 @@ class ReviewsPage(BasePage):
         emerging = Job(self, load_emerging, path, flt, label="计算新出现的抱怨")
         emerging.without_progress_dialog().on_success(self._apply_emerging)
         self.ctx.jobs.start(f"{self.key}.emerging", emerging)
+        if self.charts.drivers_visible():
+            self._load_drivers(flt)
+        else:
+            self._drivers_for = None  # recomputed when the tab is next opened
+
+    def _load_drivers(self, flt: VocFilter) -> None:
+        key = flt.drivers_part()
+        if key == self._drivers_for:
+            return
+        self._drivers_for = key
+        self.charts.show_drivers_loading()
+        job = Job(self, load_drivers, self.ctx.store.path, key, label="计算差评原因")
+        job.without_progress_dialog().on_success(self._apply_drivers)
+        self.ctx.jobs.start(f"{self.key}.drivers", job)
 
     def _current_filter(self) -> VocFilter:
         """The filter the shown list belongs to."""
@@ -247,6 +274,11 @@ class ReviewsPage(BasePage):
         self.charts.show_charts(data)
         self.sig_charts_loaded.emit()
 
+    def _apply_drivers(self, result: DriverResult | None) -> None:
+        self.drivers = result
+        self.charts.show_drivers(result)
+        self.sig_drivers_loaded.emit()
+
     def _apply_emerging(self, result: EmergingResult) -> None:
         self.emerging = result
         self.emerging_panel.show_result(result)
@@ -270,6 +302,11 @@ class ReviewsPage(BasePage):
 
     def _on_heat_clicked(self, product: str, aspect: str) -> None:
         self.filter_bar.set_filter(self.filter_bar.filter().changed(product=product, aspect=aspect, polarity=None))
+
+    def _on_driver_clicked(self, aspect: str, polarity: str) -> None:
+        """A 差评原因 row: the reviews that say it; for a complaint, the 差评 among them."""
+        ratings = DRIVER_BAD_RATINGS if polarity == "负面" else ()
+        self.filter_bar.set_filter(self.filter_bar.filter().changed(aspect=aspect, polarity=polarity, ratings=ratings))
 
     def _on_term_clicked(self, kind: str, term: str) -> None:
         flt = self.filter_bar.filter()

@@ -22,8 +22,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cxdesk.analysis.star_drivers import DriverResult
 from cxdesk.analysis.voc import MIN_MENTIONS, MIN_RISE, EmergingResult
 from ui.models.aspect_heat_model import AspectHeatModel
+from ui.models.star_driver_model import StarDriverModel
 from ui.pages.reviews_voc._tasks import ChartData
 from ui.widgets.pick_chart import PickChartWidget
 
@@ -32,6 +34,14 @@ ASPECTS_NOT_RUN = (
     "并按商品列出各方面的负面占比。在此之前不显示图表。"
 )
 NO_MENTIONS = "所选范围内没有方面提及。"
+DRIVERS_NOT_RUN = "方面分析尚未运行：运行后，这里会用本店自己的评分（差评对好评）算出哪些方面的抱怨最拉低评分。"
+DRIVERS_LOADING = "正在计算差评原因…"
+DRIVERS_NOTE = (
+    "按所选店铺、商品和日期内的全部差评（1–2星或评价等级差评）和好评（4–5星、好评）计算，不看评分、方面和倾向筛选。"
+    "「差评几率」：其他方面相同时，提到它的评价是差评的几率是不提的几倍（逻辑回归）。灰色的「整体」是没说哪方面的失望或满意。"
+    "点击一行查看这些评价。"
+)
+DRIVER_TAB = 2
 TERM_ROLE = Qt.ItemDataRole.UserRole
 
 
@@ -52,10 +62,17 @@ def _title(text: str, parent: QWidget) -> QLabel:
 
 
 class ChartTabsWidget(QTabWidget):
-    """「评分与趋势」 and 「方面分析」; ``sig_picked(gid)`` and ``sig_heat_clicked(product, aspect)``."""
+    """「评分与趋势」, 「方面分析」 and 「差评原因」.
+
+    Signals: ``sig_picked(gid)``, ``sig_heat_clicked(product, aspect)``,
+    ``sig_driver_clicked(aspect, polarity)``, and ``sig_drivers_shown`` when the 差评原因 tab is
+    opened (the page computes the drivers only then).
+    """
 
     sig_picked = Signal(str)
     sig_heat_clicked = Signal(str, str)
+    sig_driver_clicked = Signal(str, str)
+    sig_drivers_shown = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -66,6 +83,9 @@ class ChartTabsWidget(QTabWidget):
             chart.sig_picked.connect(self.sig_picked)
         self.addTab(self._column(self.rating_chart, self.trend_chart), "评分与趋势")
         self.addTab(self._aspect_tab(), "方面分析")
+        self.addTab(self._driver_tab(), "差评原因")
+        self.setTabToolTip(DRIVER_TAB, "哪些方面的抱怨最拉低评分：用本店自己的差评和好评算出")
+        self.currentChanged.connect(lambda i: self.sig_drivers_shown.emit() if i == DRIVER_TAB else None)
 
     def _column(self, *widgets: QWidget) -> QWidget:
         page = QWidget(self)
@@ -101,6 +121,63 @@ class ChartTabsWidget(QTabWidget):
         box.addWidget(_title("商品 × 方面：负面提及占比 %（点击单元格筛选）", heat_box))
         box.addWidget(self.heat_stack, 1)
         return self._column(self.aspect_stack, heat_box)
+
+    def _driver_tab(self) -> QWidget:
+        self.driver_summary = QLabel(self)
+        self.driver_summary.setWordWrap(True)
+        self.driver_model = StarDriverModel(self)
+        self.driver_view = QTableView(self)
+        self.driver_view.setModel(self.driver_model)
+        self.driver_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.driver_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.driver_view.verticalHeader().hide()
+        self.driver_view.verticalHeader().setDefaultSectionSize(22)
+        header = self.driver_view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        self.driver_view.clicked.connect(self._on_driver_clicked)
+        self.driver_note = _note(DRIVERS_LOADING, self)
+        self.driver_stack = QStackedWidget(self)
+        self.driver_stack.addWidget(self.driver_note)
+        self.driver_stack.addWidget(self.driver_view)
+        how = QLabel(DRIVERS_NOTE, self)
+        how.setWordWrap(True)
+        how.setStyleSheet("color: #666;")
+        page = QWidget(self)
+        box = QVBoxLayout(page)
+        box.setContentsMargins(4, 4, 4, 4)
+        box.addWidget(self.driver_summary)
+        box.addWidget(self.driver_stack, 1)
+        box.addWidget(how)
+        return page
+
+    def drivers_visible(self) -> bool:
+        return self.currentIndex() == DRIVER_TAB
+
+    def show_drivers_loading(self) -> None:
+        self.driver_summary.clear()
+        self.driver_note.setText(DRIVERS_LOADING)
+        self.driver_stack.setCurrentWidget(self.driver_note)
+
+    def show_drivers(self, result: DriverResult | None) -> None:
+        """A computed result, or ``None`` when the aspect stage has not run."""
+        self.driver_model.set_result(result)
+        if result is None:
+            self.driver_summary.clear()
+            self.driver_note.setText(DRIVERS_NOT_RUN)
+            self.driver_stack.setCurrentWidget(self.driver_note)
+            return
+        self.driver_summary.setText(result.summary())
+        if result.drivers:
+            self.driver_stack.setCurrentWidget(self.driver_view)
+        else:
+            self.driver_note.setText(result.reason or "所选范围内没有足够的方面提及来判断差评原因。")
+            self.driver_stack.setCurrentWidget(self.driver_note)
+
+    def _on_driver_clicked(self, index: QModelIndex) -> None:
+        driver = self.driver_model.driver(index)
+        if driver is not None:
+            self.sig_driver_clicked.emit(driver.aspect, driver.polarity)
 
     def show_charts(self, snap: ChartData) -> None:
         """Redraw every chart for a new query result (imports matplotlib the first time)."""

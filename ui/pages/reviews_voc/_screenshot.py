@@ -1,8 +1,8 @@
 """Render the 评价分析 documentation screenshot, offscreen.
 
-``python -m ui.pages.reviews_voc._screenshot [--db FILE] [--out PNG]``
+``python -m ui.pages.reviews_voc._screenshot [--db FILE] [--out PNG] [--tab drivers]``
 shows the main window at 1280×800 on the 评价分析 page, 方面分析 tab (aspect
-bars and the product × aspect table), with a review selected whose 追评
+bars and the product × aspect table; ``--tab drivers``: the 差评原因 table), with a review selected whose 追评
 turned negative (clauses highlighted), else one with a 追评. Without ``--db`` the demo shop is built and analysed
 in a temporary folder, so nothing of the user's is touched or shown.
 """
@@ -29,8 +29,9 @@ def _wait(app: object, done: Callable[[], bool], timeout: float = 120.0) -> None
         app.processEvents()  # type: ignore[attr-defined]
 
 
-def render(db_path: Path, out: Path) -> Path:
+def render(db_path: Path, out: Path, tab: str = "aspects") -> Path:
     from ui.pages.reviews import SHIFT_TAB
+    from ui.pages.reviews_voc._panels import DRIVER_TAB
     from ui.screenshot import page_window, save_window
     from ui.workers import active_jobs
 
@@ -45,7 +46,9 @@ def render(db_path: Path, out: Path) -> Path:
             return (r.shift and r.has_reply, r.shift, r.has_append and r.has_reply, r.has_append)
 
         if page.snapshot.options.has_aspects:
-            page.charts.setCurrentIndex(1)
+            page.charts.setCurrentIndex(DRIVER_TAB if tab == "drivers" else 1)
+            if tab == "drivers":
+                _wait(app, lambda: not active_jobs() and page.drivers is not None)
         shifts = page.shift_list.model
         if shifts.rowCount():  # show the 追评转差 tab: first review vs follow-up, clauses highlighted
             page.list_tabs.setCurrentIndex(SHIFT_TAB)
@@ -65,7 +68,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         description="渲染评价分析页截图（离屏）",
         default_out=ROOT / "docs" / "screenshots" / "reviews.png",
         prefix="cxdesk-reviews-shot-",
-        render=lambda db, out, args: render(db, out),
+        render=lambda db, out, args: render(db, out, args.tab),
+        add_arguments=lambda p: p.add_argument(
+            "--tab", choices=["aspects", "drivers"], default="aspects", help="左侧图表页：方面分析或差评原因"
+        ),
     )
 
 

@@ -10,7 +10,9 @@ A filter change starts three jobs, so what is quick is not held up by
 what is slow (measured on 201k reviews / 690k aspect mentions, 2 cores):
 the list (options, count, first pages: ~0.6 s), the charts (ratings,
 weekly trend, aspects: ~3 s unfiltered) and the emerging complaints
-(jieba over the period's texts: ~2 s unfiltered).
+(jieba over the period's texts: ~2 s unfiltered). 差评原因 is a fourth,
+started only while its tab is open and only when the shops, products or
+dates change (the other parts of the filter do not enter it).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cxdesk.analysis.star_drivers import DriverResult, drivers_for
 from cxdesk.analysis.voc import EmergingResult, HeatTable, emerging_complaints, heat_table
 from cxdesk.store import open_reader
 from cxdesk.store.repos import Repos
@@ -90,6 +93,19 @@ def load_charts(ctx: JobContext, db_path: Path, flt: VocFilter) -> ChartData:
         has_aspects = voc.has_aspects()
         aspects, cells = voc.aspect_breakdown(flt) if has_aspects else ([], [])
         return ChartData(flt, has_aspects, ratings, trend, aspects, heat_table(cells))
+    finally:
+        conn.close()
+
+
+def load_drivers(ctx: JobContext, db_path: Path, flt: VocFilter) -> DriverResult | None:
+    """差评原因 for ``flt`` (its ratings, aspect and polarity ignored); ``None`` before the aspect stage ran."""
+    conn = open_reader(db_path)
+    try:
+        voc = Repos(conn).voc
+        if not voc.has_aspects():
+            return None
+        ctx.check()
+        return drivers_for(voc, flt)
     finally:
         conn.close()
 

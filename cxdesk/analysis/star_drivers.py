@@ -1,0 +1,196 @@
+"""差评原因: which aspect complaints (and praises) go with a shop's low ratings.
+
+The shop's own ratings say which reviews were 差评 (1–2★, or 评价等级 差评) and which 好评
+(4–5★, 好评); the aspect stage says what each review praises or complains about. A logistic
+regression of 差评 against 好评 on one indicator per (aspect, polarity) then says how much each
+one moves the odds of a low rating **with the other aspects held fixed**: a review that
+complains about 物流 and about 质量 does not count twice for either. That is what "drives a low
+star" means here, and it is the number a shop owner can act on: fix what carries the weight.
+
+Every driver also keeps its plain counts (how many 差评 and 好评 mention it), so the weight can
+be checked by hand. Counted are the first reviews (the rating is given with them, not with the
+追评), only reviews that have text and that the aspect stage has read, and only 正面/负面
+mentions (中性 says nothing about the rating). 中评 (3★) and unrated reviews are left out.
+The overall aspect (整体: 「很失望」 without saying about what) is fitted like the others, so the
+rest are weighed beside plain disappointment, but it is never named as a cause to fix.
+
+Weights are L2-regularised log odds (``C`` below), so an aspect seen in a handful of reviews
+stays near 0 instead of getting an extreme weight from chance; an aspect mentioned in fewer
+than :data:`MIN_MENTIONS` rated reviews is not fitted at all. Without :data:`MIN_PER_CLASS`
+差评 and 好评 there is no result, and the reason says why. docs/metrics.md (差评原因) has the
+user's version of this text.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from cxdesk.ratings import BAD, GOOD
+
+if TYPE_CHECKING:
+    from cxdesk.store.voc import VocFilter, VocRepo
+
+MIN_PER_CLASS = 20  # 差评 and 好评 each, below which no driver is computed
+MIN_MENTIONS = 10  # rated reviews an (aspect, polarity) must appear in to get a weight
+C = 1.0  # inverse L2 strength of the logistic regression
+POLARITIES = ("负面", "正面")
+
+# One row per (review, mention): (review id, rating class, aspect or None, polarity or None).
+RatedMention = tuple[int, int, "str | None", "str | None"]
+
+
+@dataclass(frozen=True)
+class Driver:
+    """One (aspect, polarity) and how it goes with low ratings."""
+
+    aspect: str
+    polarity: str
+    bad_with: int  # 差评 that mention it
+    good_with: int  # 好评 that mention it
+    weight: float  # log odds of 差评, other aspects held fixed
+
+    @property
+    def odds_ratio(self) -> float:
+        return math.exp(self.weight)
+
+    @property
+    def mentions(self) -> int:
+        return self.bad_with + self.good_with
+
+    @property
+    def bad_rate(self) -> float:
+        """Of the rated reviews that mention it, the share that are 差评."""
+        return self.bad_with / self.mentions if self.mentions else 0.0
+
+    @property
+    def label(self) -> str:
+        return f"{self.aspect}·{self.polarity}"
+
+    def ratio_text(self) -> str:
+        """「×3.2」 / 「×0.45」: the odds ratio, two digits below 1 where one would hide the difference."""
+        ratio = self.odds_ratio
+        return f"×{ratio:.1f}" if ratio >= 0.95 else f"×{ratio:.2f}"
+
+    def effect(self) -> str:
+        """「差评几率 ×3.2」: the odds ratio in words, as sentences use it."""
+        return f"差评几率 {self.ratio_text()}"
+
+
+@dataclass(frozen=True)
+class DriverResult:
+    """The drivers of one set of rated reviews, strongest push towards 差评 first."""
+
+    n_bad: int
+    n_good: int
+    bad_without_complaint: int  # 差评 in which no complaint about a named aspect was read
+    drivers: list[Driver] = field(default_factory=list)
+    reason: str | None = None  # why there are no drivers (too few ratings), in Chinese
+    overall: str = "整体"  # the aspect of opinions that name no aspect: fitted, never named as a cause
+
+    @property
+    def base_bad_rate(self) -> float:
+        total = self.n_bad + self.n_good
+        return self.n_bad / total if total else 0.0
+
+    @property
+    def complaint_coverage(self) -> float:
+        """Share of 差评 in which at least one aspect complaint was read."""
+        return 1 - self.bad_without_complaint / self.n_bad if self.n_bad else 0.0
+
+    def towards_bad(self) -> list[Driver]:
+        """Aspects whose mention makes a low rating likelier, strongest first (not the overall one)."""
+        return [d for d in self.drivers if d.weight > 0 and d.aspect != self.overall]
+
+    def describe(self, driver: Driver) -> str:
+        """One sentence a shop owner can read: counts, the rate beside the shop's own, the weight."""
+        return (
+            f"{driver.label}：{driver.bad_with:,} 条差评和 {driver.good_with:,} 条好评提到；提到它的评分评价中"
+            f"差评占 {driver.bad_rate:.0%}（全部评分评价 {self.base_bad_rate:.0%}）；其他方面相同时{driver.effect()}。"
+        )
+
+    def summary(self) -> str:
+        if self.reason:
+            return self.reason
+        top = self.towards_bad()[:3]
+        lead = "、".join(d.label for d in top) if top else "没有哪个方面明显拉低评分"
+        return (
+            f"{self.n_bad:,} 条差评、{self.n_good:,} 条好评（不含中评和无评分）。最拉低评分的：{lead}。"
+            f"{self.complaint_coverage:.0%} 的差评读出了具体的方面抱怨。"
+        )
+
+
+def star_drivers(
+    rows: Iterable[RatedMention],
+    *,
+    overall: str = "整体",
+    min_per_class: int = MIN_PER_CLASS,
+    min_mentions: int = MIN_MENTIONS,
+) -> DriverResult:
+    """Fit the drivers from one row per (review, mention); a review without mentions has one row of Nones.
+
+    ``rows`` come from :meth:`cxdesk.store.voc.VocRepo.rated_mentions`. Rating classes other
+    than 差评/好评 and polarities other than 正面/负面 are ignored. ``overall`` is the lexicon's
+    overall aspect (:attr:`cxdesk.analysis.aspects.AspectLexicon.overall`).
+    """
+    ratings: dict[int, int] = {}
+    mentions: dict[int, set[tuple[str, str]]] = {}
+    for review_id, rating_class, aspect, polarity in rows:
+        if rating_class not in (BAD, GOOD):
+            continue
+        ratings[review_id] = rating_class
+        seen = mentions.setdefault(review_id, set())
+        if aspect and polarity in POLARITIES:
+            seen.add((aspect, polarity))
+    n_bad = sum(1 for c in ratings.values() if c == BAD)
+    n_good = len(ratings) - n_bad
+    bad_without = sum(
+        1 for r, c in ratings.items() if c == BAD and not any(p == "负面" and a != overall for a, p in mentions[r])
+    )
+    if n_bad < min_per_class or n_good < min_per_class:
+        reason = (
+            f"评分评价不足，无法判断差评原因：差评 {n_bad:,} 条、好评 {n_good:,} 条（有文字且已分析方面的），"
+            f"每类至少需要 {min_per_class} 条。"
+        )
+        return DriverResult(n_bad, n_good, bad_without, [], reason, overall)
+
+    counts: dict[tuple[str, str], list[int]] = {}
+    for review_id, seen in mentions.items():
+        slot = 0 if ratings[review_id] == BAD else 1
+        for key in seen:
+            counts.setdefault(key, [0, 0])[slot] += 1
+    features = sorted(k for k, (b, g) in counts.items() if b + g >= min_mentions)
+    if not features:
+        return DriverResult(n_bad, n_good, bad_without, [], None, overall)
+    weights = _fit(ratings, mentions, features)
+    drivers = [Driver(a, p, counts[(a, p)][0], counts[(a, p)][1], float(w)) for (a, p), w in zip(features, weights)]
+    drivers.sort(key=lambda d: (-d.weight, -d.bad_with, d.aspect, d.polarity))
+    return DriverResult(n_bad, n_good, bad_without, drivers, None, overall)
+
+
+def drivers_for(voc: VocRepo, flt: VocFilter) -> DriverResult:
+    """The drivers of the reviews ``flt`` chooses (only :meth:`VocFilter.drivers_part` of it applies)."""
+    from cxdesk.analysis.aspects import default_lexicon
+
+    return star_drivers(voc.rated_mentions(flt), overall=default_lexicon().overall)
+
+
+def _fit(ratings: dict[int, int], mentions: dict[int, set[tuple[str, str]]], features: list[tuple[str, str]]):
+    """L2 logistic regression of 差评 on the (aspect, polarity) indicators: one weight per feature."""
+    import numpy as np
+    from scipy import sparse
+    from sklearn.linear_model import LogisticRegression
+
+    column = {key: i for i, key in enumerate(features)}
+    ids = sorted(ratings)
+    indptr, indices = [0], []
+    for review_id in ids:
+        indices += sorted(column[k] for k in mentions[review_id] if k in column)
+        indptr.append(len(indices))
+    x = sparse.csr_matrix((np.ones(len(indices)), indices, indptr), shape=(len(ids), len(features)))
+    y = np.array([ratings[r] == BAD for r in ids], dtype=np.int8)
+    model = LogisticRegression(C=C, solver="lbfgs", max_iter=1000)  # lbfgs leaves the intercept unpenalised
+    model.fit(x, y)
+    return model.coef_[0]
