@@ -15,6 +15,7 @@ from cxdesk.analysis.voc import (
     heat_table,
     highlight_segments,
 )
+from cxdesk.ratings import rating_class
 from cxdesk.store import Store
 from cxdesk.store.voc import NO_RATING, AspectCount, AspectMention, VocFilter, WeekPoint
 
@@ -29,6 +30,7 @@ def _review(key: str, product: str, rating: int | None, content: str, created_at
         "product_id": product,
         "product_title": f"商品{product}",
         "rating": rating,
+        "rating_class": rating_class(rating, extra.get("rating_text")),  # as the importers set it
         "content": content,
         "created_at": created_at,
         **extra,
@@ -245,6 +247,29 @@ def test_shift_filter_page_and_detail(small: Store) -> None:
     assert [a.part for a in detail.mentions("content")] == ["content"]
     options = small.voc.options()
     assert options.has_text_state and options.has_aspects
+
+
+def test_rated_mentions_for_star_drivers(small: Store) -> None:
+    """Rated (差评/好评), read, with text; first-review 正面/负面 mentions only; one row of Nones without any."""
+    ids = _ids(small)
+    with small.transaction():
+        for key in ("r1", "r2", "r3", "r4", "r5"):  # r6 was never read by the aspect stage
+            _text_state(small, ids[key], None, shift=False)
+        _aspect(small, ids["r2"], "物流", "负面", 3, 5, part="append")  # the 追评: not what the stars rated
+        _aspect(small, ids["r1"], "包装", "中性", 0, 2)
+    rows = sorted(small.voc.rated_mentions(VocFilter()), key=lambda r: (r[0], r[2] or ""))
+    # r3 has no text, r4 is 4★ (好评) without mentions, r5 is 2★ (差评).
+    assert rows == [
+        (ids["r1"], 3, "质量", "正面"),
+        (ids["r2"], 1, "物流", "负面"),
+        (ids["r4"], 3, None, None),
+        (ids["r5"], 1, "包装", "负面"),
+    ]
+    # Ratings, aspect, polarity, text and 追评转差 of the list do not narrow it; shops and dates do.
+    narrowed = VocFilter(ratings=(5,), aspect="质量", polarity="正面", text="很好", shift_only=True)
+    assert sorted(small.voc.rated_mentions(narrowed), key=lambda r: (r[0], r[2] or "")) == rows
+    assert {r[0] for r in small.voc.rated_mentions(VocFilter(platform="jd"))} == {ids["r4"], ids["r5"]}
+    assert {r[0] for r in small.voc.rated_mentions(VocFilter(date_to=date(2024, 5, 6)))} == {ids["r1"]}
 
 
 def test_aspect_stage_ran_without_mentions_counts_as_run(store: Store) -> None:
