@@ -189,6 +189,9 @@ def export_drivers(
             d.good_with,
             round(d.bad_rate, 4),
             round(d.odds_ratio, 3),
+            round(d.ratio_interval[0], 3),
+            round(d.ratio_interval[1], 3),
+            "是" if d.clear else "否",
             round(d.weight, 4),
             result.describe(d),
         )

@@ -72,6 +72,29 @@ def test_the_complaint_behind_low_ratings_leads():
     assert result.drivers == sorted(result.drivers, key=lambda d: -d.weight)
 
 
+def test_ratings_unrelated_to_the_text_name_no_cause():
+    """Stars drawn at random: every aspect is as common in 差评 as in 好评, so nothing is a cause."""
+    import random
+
+    rng = random.Random(3)
+    aspects = [("物流/快递", "负面"), ("质量", "负面"), ("包装", "负面"), ("质量", "正面"), ("尺码/大小", "正面")]
+    reviews = [(rng.choice((BAD, GOOD, GOOD)), rng.sample(aspects, rng.randint(0, 2))) for _ in range(3000)]
+    result = star_drivers(_rows(reviews))
+    assert len(result.drivers) == len(aspects)
+    assert result.towards_bad() == [] and not any(d.clear for d in result.drivers)
+    assert "没有哪个方面明显拉低评分" in result.summary()
+    for d in result.drivers:
+        low, high = d.ratio_interval
+        assert low < 1 < high or 0.8 < d.odds_ratio < 1.25
+        assert "与评分的关系不明显" in result.describe(d)
+
+
+def test_a_clear_driver_has_an_interval_above_one():
+    top = star_drivers(_rows(_shop())).towards_bad()[0]
+    low, high = top.ratio_interval
+    assert top.clear and 1 < low < top.odds_ratio < high
+
+
 def test_overall_disappointment_is_fitted_but_never_a_cause():
     result = star_drivers(_rows(_shop()))
     labels = [d.label for d in result.drivers]

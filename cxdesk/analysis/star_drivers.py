@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 MIN_PER_CLASS = 20  # 差评 and 好评 each, below which no driver is computed
 MIN_MENTIONS = 10  # rated reviews an (aspect, polarity) must appear in to get a weight
 C = 1.0  # inverse L2 strength of the logistic regression
+CLEAR_RATIO = 1.5  # a driver is named as a cause only with odds ×1.5 or more …
+Z95 = 1.96  # … and a 95 % interval that stays above ×1
 POLARITIES = ("负面", "正面")
 
 # One row per (review, mention): (review id, rating class, aspect or None, polarity or None).
@@ -51,6 +53,7 @@ class Driver:
     bad_with: int  # 差评 that mention it
     good_with: int  # 好评 that mention it
     weight: float  # log odds of 差评, other aspects held fixed
+    stderr: float = 0.0  # its standard error (the fit's curvature, regularisation included)
 
     @property
     def odds_ratio(self) -> float:
@@ -68,6 +71,17 @@ class Driver:
     @property
     def label(self) -> str:
         return f"{self.aspect}·{self.polarity}"
+
+    @property
+    def ratio_interval(self) -> tuple[float, float]:
+        """95 % interval of the odds ratio."""
+        return math.exp(self.weight - Z95 * self.stderr), math.exp(self.weight + Z95 * self.stderr)
+
+    @property
+    def clear(self) -> bool:
+        """Clearly tied to the rating: odds ×1.5 or more (÷1.5 for praise), interval not crossing ×1."""
+        low, high = self.ratio_interval
+        return (self.odds_ratio >= CLEAR_RATIO and low > 1) or (self.odds_ratio <= 1 / CLEAR_RATIO and high < 1)
 
     def ratio_text(self) -> str:
         """「×3.2」 / 「×0.45」: the odds ratio, two digits below 1 where one would hide the difference."""
@@ -101,23 +115,26 @@ class DriverResult:
         return 1 - self.bad_without_complaint / self.n_bad if self.n_bad else 0.0
 
     def towards_bad(self) -> list[Driver]:
-        """Aspects whose mention makes a low rating likelier, strongest first (not the overall one)."""
-        return [d for d in self.drivers if d.weight > 0 and d.aspect != self.overall]
+        """Aspects whose mention clearly makes a low rating likelier, strongest first (not the overall one)."""
+        return [d for d in self.drivers if d.weight > 0 and d.clear and d.aspect != self.overall]
 
     def describe(self, driver: Driver) -> str:
         """One sentence a shop owner can read: counts, the rate beside the shop's own, the weight."""
+        low, high = driver.ratio_interval
+        verdict = "" if driver.clear else "与评分的关系不明显"
         return (
             f"{driver.label}：{driver.bad_with:,} 条差评和 {driver.good_with:,} 条好评提到；提到它的评分评价中"
-            f"差评占 {driver.bad_rate:.0%}（全部评分评价 {self.base_bad_rate:.0%}）；其他方面相同时{driver.effect()}。"
+            f"差评占 {driver.bad_rate:.0%}（全部评分评价 {self.base_bad_rate:.0%}）；其他方面相同时{driver.effect()}"
+            f"（95% 区间 ×{low:.2f}–×{high:.2f}）{'；' + verdict if verdict else ''}。"
         )
 
     def summary(self) -> str:
         if self.reason:
             return self.reason
         top = self.towards_bad()[:3]
-        lead = "、".join(d.label for d in top) if top else "没有哪个方面明显拉低评分"
+        lead = f"最拉低评分的：{'、'.join(d.label for d in top)}" if top else "没有哪个方面明显拉低评分"
         return (
-            f"{self.n_bad:,} 条差评、{self.n_good:,} 条好评（不含中评和无评分）。最拉低评分的：{lead}。"
+            f"{self.n_bad:,} 条差评、{self.n_good:,} 条好评（不含中评和无评分）。{lead}。"
             f"{self.complaint_coverage:.0%} 的差评读出了具体的方面抱怨。"
         )
 
@@ -164,8 +181,11 @@ def star_drivers(
     features = sorted(k for k, (b, g) in counts.items() if b + g >= min_mentions)
     if not features:
         return DriverResult(n_bad, n_good, bad_without, [], None, overall)
-    weights = _fit(ratings, mentions, features)
-    drivers = [Driver(a, p, counts[(a, p)][0], counts[(a, p)][1], float(w)) for (a, p), w in zip(features, weights)]
+    weights, errors = _fit(ratings, mentions, features)
+    drivers = [
+        Driver(a, p, counts[(a, p)][0], counts[(a, p)][1], float(w), float(e))
+        for (a, p), w, e in zip(features, weights, errors)
+    ]
     drivers.sort(key=lambda d: (-d.weight, -d.bad_with, d.aspect, d.polarity))
     return DriverResult(n_bad, n_good, bad_without, drivers, None, overall)
 
@@ -178,7 +198,12 @@ def drivers_for(voc: VocRepo, flt: VocFilter) -> DriverResult:
 
 
 def _fit(ratings: dict[int, int], mentions: dict[int, set[tuple[str, str]]], features: list[tuple[str, str]]):
-    """L2 logistic regression of 差评 on the (aspect, polarity) indicators: one weight per feature."""
+    """L2 logistic regression of 差评 on the (aspect, polarity) indicators: weights and standard errors.
+
+    The errors come from the inverse of the penalised log-likelihood's curvature at the fit
+    (Z'WZ + I/C over [intercept, indicators], the intercept unpenalised): the usual Wald
+    errors, made a little smaller by the regularisation, as the weights are.
+    """
     import numpy as np
     from scipy import sparse
     from sklearn.linear_model import LogisticRegression
@@ -193,4 +218,9 @@ def _fit(ratings: dict[int, int], mentions: dict[int, set[tuple[str, str]]], fea
     y = np.array([ratings[r] == BAD for r in ids], dtype=np.int8)
     model = LogisticRegression(C=C, solver="lbfgs", max_iter=1000)  # lbfgs leaves the intercept unpenalised
     model.fit(x, y)
-    return model.coef_[0]
+    p = model.predict_proba(x)[:, 1]
+    z = sparse.hstack([sparse.csr_matrix(np.ones((len(ids), 1))), x], format="csr")
+    curvature = np.asarray((z.T @ z.multiply((p * (1 - p))[:, None])).todense())
+    curvature[1:, 1:] += np.eye(len(features)) / C
+    covariance = np.linalg.pinv(curvature)
+    return model.coef_[0], np.sqrt(np.clip(np.diag(covariance)[1:], 0, None))

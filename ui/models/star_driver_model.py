@@ -2,8 +2,9 @@
 
 Rows come from :class:`cxdesk.analysis.star_drivers.DriverResult` as they are; this model only
 formats them. The 差评几率 column is the odds ratio (×3.2 = with the other aspects the same,
-the odds that a review saying this is 差评 are 3.2 times as high), tinted red where it pushes
-towards 差评 and green where it goes with 好评; the tooltip is the whole sentence with the counts.
+the odds that a review saying this is 差评 are 3.2 times as high), tinted red where it clearly
+pushes towards 差评 and green where it clearly goes with 好评 (:attr:`Driver.clear`: ×1.5 or
+more and a 95 % interval off ×1; other rows stay white); the tooltip is the whole sentence with the counts.
 The overall aspect (整体: disappointment that names no aspect) is shown in grey: it is fitted so
 that the others are weighed beside it, but it is nothing to fix.
 """
@@ -80,7 +81,7 @@ class StarDriverModel(QAbstractTableModel):
                 tip += "\n（没说是哪方面的失望或满意：一并计算，使其他方面的影响不被高估，但不是可改进的原因。）"
             return tip + "\n点击查看这些评价"
         overall = d.aspect == self._result.overall
-        if role == Qt.ItemDataRole.BackgroundRole and column == len(COLUMNS) - 1 and not overall:
+        if role == Qt.ItemDataRole.BackgroundRole and column == len(COLUMNS) - 1 and d.clear and not overall:
             return QBrush(effect_color(d.weight))
         if role == Qt.ItemDataRole.ForegroundRole and overall:
             return QBrush(OVERALL_TEXT)
