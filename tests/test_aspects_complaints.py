@@ -1,7 +1,7 @@
-"""Complaint wording the aspect reader must read (aspects-v4 to aspects-v6): everyday complaint phrasings of shops
+"""Complaint wording the aspect reader must read (aspects-v4 to aspects-v7): everyday complaint phrasings of shops
 in many categories, and the reader's rules for questions, negation reach, comparisons, 「X不X」 and
-「一个坏的都没有」, and complaints that are absent, feared or asked about (aspects-v6). The review phrases are
-written for these tests."""
+「一个坏的都没有」, complaints that are absent, feared or asked about (aspects-v6), and "never again", 不比 and
+"soon after" (aspects-v7). The review phrases are written for these tests."""
 
 from __future__ import annotations
 
@@ -354,3 +354,81 @@ def test_ye_mei_negates_the_word_after_it_not_the_one_before(lexicon):
     assert _complaints(lexicon, "一个坏的都没有") == set()  # 都没有 at the end still says it is absent
     # … and its evidence says so: not a green chip reading 整体：坏
     assert [m.opinion for m in lexicon.mentions("一个坏的都没有")] == ["坏的都没有"]
+
+
+# --- aspects-v7: "never again", 不比, "soon after", "almost"; more complaint phrasings ----------------------------
+
+
+def test_never_again_is_a_complaint(lexicon):
+    assert _pairs(lexicon, "以后不会再来这家店了") == {("整体", "负面")}
+    assert _pairs(lexicon, "再也不敢在这买了") == {("整体", "负面")}
+    assert _pairs(lexicon, "下次不在这家买了") == {("整体", "负面")}
+    assert [m.opinion for m in lexicon.mentions("这种酒店不会再去了")] == ["不会再去"]
+    assert _complaints(lexicon, "快递再也不选这家了") == {"物流/快递"}  # a trigger in the clause takes it
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["以后不用再去超市排队了", "超市再也不去了，网上买方便", "机不可失失不再来", "要不再来一箱", "再也不用担心断货了"],
+)
+def test_not_going_back_elsewhere_is_not_a_complaint(lexicon, text):
+    assert not _complaints(lexicon, text)
+
+
+def test_not_worse_than_is_praise(lexicon):
+    assert _pairs(lexicon, "质量不比实体店的差") == {("质量", "正面")}
+    assert _complaints(lexicon, "价格不比超市的便宜") == {"价格/性价比"}
+
+
+def test_soon_after_and_almost_are_no_judgement(lexicon):
+    assert _complaints(lexicon, "没几天就降价了") == {"价格/性价比"}
+    assert _complaints(lexicon, "没用多久就坏了") == {"质量"}  # 多久 here asks nothing
+    assert ("物流/快递", "正面") not in _pairs(lexicon, "下单快十天了还没到")
+    assert _pairs(lexicon, "快递很快") == {("物流/快递", "正面")}
+
+
+V7_COMPLAINTS = [
+    ("还不如路边摊的", "整体"),
+    ("这家店太难找了", "整体"),
+    ("房间没有窗户", "整体"),
+    ("说了半天就是不给退款", "客服/服务"),
+    ("一点都不去屑", "效果/功能"),
+    ("说好的加绒，收到没加绒", "做工/材质"),
+    ("裤子一点弹性也没有", "做工/材质"),
+    ("外壳塑料感很强", "做工/材质"),
+    ("有两个已经腐烂了", "新鲜度/保质期"),
+    ("拿到手是拆封过的", "包装"),
+    ("房间一股烟味", "气味"),
+    ("笔记本发热量很大", "效果/功能"),
+    ("风扇确实很响", "使用体验"),
+    ("屏幕颜色不亮丽", "颜色/外观"),
+    ("这个壳子不耐摔", "质量"),
+    ("照片和实物完全不一样", "描述相符"),
+    ("背着有点重", "使用体验"),
+    ("收到的明显是二次销售的", "正品/真伪"),
+    ("这次洗完我都过敏了", "使用体验"),
+]
+
+
+@pytest.mark.parametrize(("text", "aspect"), V7_COMPLAINTS)
+def test_v7_complaint_phrasings(lexicon, text, aspect):
+    assert aspect in _complaints(lexicon, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "不愧是大牌子，用着很好",
+        "笔记本发热很小",
+        "房间干净，没有烟味",
+        "客服很快帮我解决了问题",
+        "用了半年都没有太大的问题",
+        "我皮肤什么都过敏，用这个没事",
+        "很难找到这么好用的",
+        "裤子弹性很好",
+        "加绒的很暖和",
+        "已经用了一个月，很好",
+    ],
+)
+def test_v7_praise_stays_praise(lexicon, text):
+    assert not _complaints(lexicon, text)
