@@ -61,7 +61,7 @@ def test_html_is_self_contained_and_masks_personal_data(report_db: Path, tmp_pat
     text = out.read_text("utf-8")
     assert summary.masked and "个人信息已隐藏" in summary.describe()
     assert "data:image/png;base64," in text and not re.search(r"(src|href)=['\"](?!data:)", text)
-    for section in ("概览", "客服绩效", "未处理的主要风险", "常见问题", "评价方面", "新出现的抱怨"):
+    for section in ("概览", "客服绩效", "未处理的主要风险", "常见问题", "评价方面", "差评原因", "新出现的抱怨"):
         assert f"<h2>{section}</h2>" in text
     assert PHONE not in text and "tb_zhangsan88" not in text and "t***8" in text
     assert "常见问题尚未分析" in text
@@ -81,7 +81,15 @@ def test_xlsx_has_a_sheet_per_section_and_neutralises_formulas(report_db: Path, 
     out = tmp_path / "r.xlsx"
     build_report(TaskContext(), report_db, _params(out))
     book = openpyxl.load_workbook(out)
-    assert book.sheetnames == ["概览", "客服绩效", "未处理的主要风险", "常见问题", "评价方面", "新出现的抱怨"]
+    assert book.sheetnames == [
+        "概览",
+        "客服绩效",
+        "未处理的主要风险",
+        "常见问题",
+        "评价方面",
+        "差评原因",
+        "新出现的抱怨",
+    ]
     assert len(book["概览"]._images) == 3  # the charts
     cells = [c.value for row in book["未处理的主要风险"].iter_rows() for c in row if isinstance(c.value, str)]
     quoted = [v for v in cells if "HYPERLINK" in v]

@@ -166,6 +166,22 @@ def test_demo_store_drivers_follow_the_filter(analysed_demo_db):
         assert top.bad_with == mentioned
 
 
+def test_report_lists_the_clear_causes(analysed_demo_db):
+    from cxdesk.reports.content import _driver_table
+
+    with open_store(analysed_demo_db) as store:
+        table = _driver_table(store, VocFilter())
+        expected = drivers_for(store.voc, VocFilter())
+        assert [(r[0], r[1], r[2], r[3]) for r in table.rows] == [
+            (d.aspect, d.polarity, d.bad_with, d.good_with) for d in expected.towards_bad()
+        ]
+        assert table.rows and table.note == expected.summary()
+        with store.transaction() as conn:
+            conn.execute("DELETE FROM review_aspects")
+            conn.execute("DELETE FROM review_text_state")
+        assert _driver_table(store, VocFilter()).note == "方面分析尚未运行。"
+
+
 def _cli(capsys, *args: str) -> subprocess.CompletedProcess:
     """Run the CLI in this process (as ``python main.py ARGS`` does); its exit code and output."""
     from cxdesk.cli import main

@@ -111,6 +111,7 @@ def collect(
         dates = (None, None) if flt.all_data else (flt.date_from, flt.date_to)  # 全部: undated reviews too
         voc = VocFilter(shop_id=flt.shop_id, platform=flt.platform, date_from=dates[0], date_to=dates[1])
         aspects = store.voc.aspect_counts(voc)
+        drivers = _driver_table(store, voc)
         ctx.check()
         ctx.progress(30, 100, "查找新出现的抱怨")
         emerging = _emerging_table(store, voc, keep_personal, flt.all_data)
@@ -136,7 +137,7 @@ def collect(
         generated=datetime.now().strftime("%Y-%m-%d %H:%M"),
         masked=not keep_personal,
         tiles=tiles(data),
-        tables=[agents, risks, faq, _aspect_table(aspects, flt.all_data), emerging],
+        tables=[agents, risks, faq, _aspect_table(aspects, flt.all_data), drivers, emerging],
         figures=figures,
         synthetic=synthetic,
         notes=[note] if note else [],
@@ -238,6 +239,30 @@ def _aspect_table(aspects, all_data: bool = False) -> Table:
         [12, 8, 8, 8, 8, 10],
         ["", "int", "int", "int", "int", "pct"],
     )
+
+
+def _driver_table(store, voc: VocFilter) -> Table:
+    """差评原因 of the report's shops and period: the clear causes only (the page and ``export drivers`` list all)."""
+    from cxdesk.analysis.star_drivers import drivers_for
+
+    header = ["方面", "倾向", "差评提及", "好评提及", "差评占比", "差评几率（倍）", "95% 区间"]
+    widths, formats = [12, 6, 8, 8, 8, 10, 14], ["", "", "int", "int", "pct", "", ""]
+    if not store.voc.has_aspects():
+        return Table("差评原因", header, [], "方面分析尚未运行。", widths, formats)
+    result = drivers_for(store.voc, voc)
+    rows = [
+        [
+            d.aspect,
+            d.polarity,
+            d.bad_with,
+            d.good_with,
+            _num(d.bad_rate, 4),
+            _num(d.odds_ratio, 1),
+            "×{:.1f}–×{:.1f}".format(*d.ratio_interval),
+        ]
+        for d in result.towards_bad()
+    ]
+    return Table("差评原因", header, rows, result.summary(), widths, formats)
 
 
 def _emerging_table(store, voc: VocFilter, keep: bool, all_data: bool = False) -> Table:
