@@ -197,7 +197,7 @@ def export_drivers(
         )
         for d in result.drivers
     ]
-    done = write_table(ctx, out, DRIVER_COLUMNS, [rows], len(rows), store=db_path, note=result.summary())
+    done = write_table(ctx, out, DRIVER_COLUMNS, [rows], len(rows), store=db_path, note=result.summary().rstrip("。"))
     return ExportSummary("drivers", out, done, None)
 
 

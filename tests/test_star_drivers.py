@@ -101,6 +101,8 @@ def test_overall_disappointment_is_fitted_but_never_a_cause():
     assert "整体·负面" in labels
     assert all(d.aspect != "整体" for d in result.towards_bad())
     assert "整体" not in result.summary().split("最拉低评分的：")[1].split("。")[0]
+    overall = next(d for d in result.drivers if d.label == "整体·负面")
+    assert "不列为原因" in result.describe(overall)
     # Coverage counts complaints about a named aspect only: 整体-only 差评 are not covered.
     named_complaint = [i < 40 or (i % 3 == 0 and i % 2 == 1) for i in range(60)]  # 物流, or 尺码 负面
     assert result.bad_without_complaint == named_complaint.count(False) > 0
@@ -199,6 +201,7 @@ def test_export_drivers(analysed_demo_db, tmp_path, capsys):
     with out.open(encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.reader(fh))
     assert tuple(rows[0]) == DRIVER_COLUMNS
+    assert not list(tmp_path.glob("*.part"))
     weights = [float(r[DRIVER_COLUMNS.index("权重")]) for r in rows[1:]]
     assert weights == sorted(weights, reverse=True) and weights[0] > 0 > weights[-1]
     with open_store(analysed_demo_db) as store:

@@ -121,7 +121,10 @@ class DriverResult:
     def describe(self, driver: Driver) -> str:
         """One sentence a shop owner can read: counts, the rate beside the shop's own, the weight."""
         low, high = driver.ratio_interval
-        verdict = "" if driver.clear else "与评分的关系不明显"
+        if driver.aspect == self.overall:
+            verdict = "没说是哪方面，一并计算以免高估其他方面，不列为原因"
+        else:
+            verdict = "" if driver.clear else "与评分的关系不明显"
         return (
             f"{driver.label}：{driver.bad_with:,} 条差评和 {driver.good_with:,} 条好评提到；提到它的评分评价中"
             f"差评占 {driver.bad_rate:.0%}（全部评分评价 {self.base_bad_rate:.0%}）；其他方面相同时{driver.effect()}"

@@ -76,10 +76,7 @@ class StarDriverModel(QAbstractTableModel):
                 d.ratio_text(),
             )[column]
         if role == Qt.ItemDataRole.ToolTipRole:
-            tip = self._result.describe(d)
-            if d.aspect == self._result.overall:
-                tip += "\n（没说是哪方面的失望或满意：一并计算，使其他方面的影响不被高估，但不是可改进的原因。）"
-            return tip + "\n点击查看这些评价"
+            return self._result.describe(d) + "\n点击查看这些评价"
         overall = d.aspect == self._result.overall
         if role == Qt.ItemDataRole.BackgroundRole and column == len(COLUMNS) - 1 and d.clear and not overall:
             return QBrush(effect_color(d.weight))
