@@ -20,8 +20,10 @@ from cxdesk.analysis.star_drivers import Driver, DriverResult
 
 Index = QModelIndex | QPersistentModelIndex
 
-COLUMNS = ("方面", "倾向", "差评提及", "好评提及", "差评占比", "差评几率")
-RIGHT_COLUMNS = (2, 3, 4)
+# The odds ratio comes right after the aspect: on a narrow pane the counts scroll off, not the answer.
+COLUMNS = ("方面", "倾向", "差评几率", "差评占比", "差评数", "好评数")
+RATIO_COLUMN = 2
+RIGHT_COLUMNS = (2, 3, 4, 5)
 OVERALL_TEXT = QColor("#888888")
 
 
@@ -70,18 +72,18 @@ class StarDriverModel(QAbstractTableModel):
             return (
                 d.aspect,
                 d.polarity,
+                d.ratio_text(),
+                f"{d.bad_rate:.0%}",
                 f"{d.bad_with:,}",
                 f"{d.good_with:,}",
-                f"{d.bad_rate:.0%}",
-                d.ratio_text(),
             )[column]
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._result.describe(d) + "\n点击查看这些评价"
         overall = d.aspect == self._result.overall
-        if role == Qt.ItemDataRole.BackgroundRole and column == len(COLUMNS) - 1 and d.clear and not overall:
+        if role == Qt.ItemDataRole.BackgroundRole and column == RATIO_COLUMN and d.clear and not overall:
             return QBrush(effect_color(d.weight))
         if role == Qt.ItemDataRole.ForegroundRole and overall:
             return QBrush(OVERALL_TEXT)
-        if role == Qt.ItemDataRole.TextAlignmentRole and column in RIGHT_COLUMNS + (len(COLUMNS) - 1,):
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in RIGHT_COLUMNS:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
