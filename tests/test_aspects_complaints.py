@@ -1,7 +1,9 @@
-"""Complaint wording the aspect reader must read (aspects-v4 to aspects-v7): everyday complaint phrasings of shops
+"""Complaint wording the aspect reader must read (aspects-v4 to aspects-v8): everyday complaint phrasings of shops
 in many categories, and the reader's rules for questions, negation reach, comparisons, 「X不X」 and
 「一个坏的都没有」, complaints that are absent, feared or asked about (aspects-v6), and "never again", 不比 and
-"soon after" (aspects-v7). The review phrases are written for these tests."""
+"soon after" (aspects-v7), and cosmetics and personal-care complaints: skin and hair troubles that grew or
+went, shortfalls after a trigger, pumps, lids, near-expiry dates and lasting scent (aspects-v8). The review
+phrases are written for these tests."""
 
 from __future__ import annotations
 
@@ -432,3 +434,69 @@ def test_v7_complaint_phrasings(lexicon, text, aspect):
 )
 def test_v7_praise_stays_praise(lexicon, text):
     assert not _complaints(lexicon, text)
+
+
+V8_COMPLAINTS = [
+    ("洗完脸有点紧绷", "使用体验"),
+    ("面霜用了痘痘更多了", "使用体验"),
+    ("用了一周，脸上冒了好多闭口", "使用体验"),
+    ("洗发水用了头屑还是很多", "使用体验"),
+    ("用完满头的头皮屑", "使用体验"),
+    ("洗完头发变硬了", "使用体验"),
+    ("用完脸上起小疙瘩", "使用体验"),
+    ("乳液有点刺痒", "使用体验"),
+    ("粉底液容易卡粉", "使用体验"),
+    ("洗发水稀稀拉拉的像水", "使用体验"),
+    ("面霜保湿不够", "效果/功能"),
+    ("洗面奶清洁力不足", "效果/功能"),
+    ("粉底遮瑕效果一点都没有", "效果/功能"),
+    ("粉底液色号太深了", "效果/功能"),
+    ("面膜精华没多少", "成分"),
+    ("收到压嘴坏了，压不出来", "包装"),
+    ("瓶盖没盖紧，洒了一盒子", "包装"),
+    ("收到时按压头是打开的", "包装"),
+    ("面霜说明书没有", "包装"),
+    ("收到的是临期产品", "新鲜度/保质期"),
+    ("生产日期是去年的", "新鲜度/保质期"),
+    ("保质期只剩几个月了", "新鲜度/保质期"),
+    ("洗发水留香时间短", "气味"),
+    ("一瓶很快就用完了", "尺码/大小"),
+    ("收到一看，比想象的小", "尺码/大小"),
+    ("面霜用起来比较费", "价格/性价比"),
+    ("快递比较慢", "物流/快递"),
+]
+
+
+@pytest.mark.parametrize(("text", "aspect"), V8_COMPLAINTS)
+def test_v8_complaint_phrasings(lexicon, text, aspect):
+    assert aspect in _complaints(lexicon, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "这个面霜不粘腻",
+        "洗完脸一点也不紧绷",
+        "用了一个月，出油少了",
+        "头皮屑少多了",
+        "用了以后没有那么多头皮屑了",
+        "用了没有长闭口，也不会冒痘",
+        "用了掉发少了",
+        "我是容易过敏的皮肤，用这个没事",
+        "容易长痘的肤质用了也没事",
+        "没有临期，日期很新",
+        "洗发水留香很久",
+        "味道没有，很温和",
+        "离过期还有两年多",
+        "担心会长痘，用了一周没问题",
+        "包装盒没有破损",
+    ],
+)
+def test_v8_praise_stays_praise(lexicon, text):
+    assert not _complaints(lexicon, text)
+
+
+def test_troubles_that_grew_or_went(lexicon):
+    assert ("使用体验", "负面") in _pairs(lexicon, "洗发水用了以后头屑越来越多")
+    assert ("使用体验", "正面") in _pairs(lexicon, "洗发水用了以后头屑少了")
+    assert ("使用体验", "正面") in _pairs(lexicon, "面霜用了不长痘了")

@@ -78,7 +78,11 @@ then
     trigger in its clause), unless what is not gone back to is another shop (「以后不用再去超市了」);
 21. 不比 … X says X is not so (「速度不比专柜的差」 is praise), 没 before a short time is "soon after", not
     a negator (「没几天就降价」), 快 before a number is "almost" (「订了快十天了」), and 和 … 实物 … 不一样
-    is a complaint about the description (「照片和实物完全不一样」).
+    is a complaint about the description (「照片和实物完全不一样」);
+22. skin and hair troubles (``troubles`` in the taxonomy: 痘痘, 闭口, 头皮屑, 出油, 掉发 …) that grew or came
+    (「痘痘更多了」「头屑还是很多」「冒了好多闭口」「满头的头皮屑」) are a complaint, and troubles that went or did
+    not come (「出油少了」「没有那么多头皮屑了」「没有长闭口」) praise; a trigger followed only by a shortfall to
+    the end of its clause (「保湿不够」「清洁力不足」「精华没多少」「控油差一点」「说明书没有」) is a complaint about it.
 
 Category packs (``packs`` in the taxonomy, e.g. ``aspects_food.json``) add
 aspects and re-assign words for one shop category; a review is read with a
@@ -176,6 +180,33 @@ _NEVER = re.compile(
     f"(?![^，,。.！!？?；;]{{0,6}}(?:{_OTHER_SHOP}))"
 )
 _SHOP_BEFORE = re.compile(f"(?:{_OTHER_SHOP})[^，,。.！!？?；;]{{0,3}}$")
+# Rule 22: skin and hair troubles (``troubles`` in the taxonomy) that came, grew, or went; and shortfalls after a trigger.
+_TROUBLE_CAME = (
+    "(?:长|冒|起|爆|出|掉|生)(?:了|出|出了|起了)?(?:好多|很多|一堆|一大堆|一些|几颗|几个|好几个|好几颗|不少|一片|一大片"
+    "|大量|小|整块整块|一块一块|大块)?的?|满头的?|满脸的?|一脸的?|一头的?|(?:满满的|全|都)是"
+    "|(?:用了|用完|洗完|洗了)(?:之后|以后|后)?(?:就|会|更|反而|开始)?"
+)
+_TROUBLE_FILL = "(?:也|都|又|就|却|是|明显|一直|依然|依旧|照样|确实|真的|已经|基本上|基本|几乎|立马|马上|立刻)*"
+_TROUBLE_GREW = (
+    "(?:反而|还是|越来越|更加|更|变得|变)(?:很|特别|非常|挺|那么|这么)?(?:多|严重|厉害)"
+    "|(?:很|特别|非常|超级|太)?(?:多了|严重了|厉害了)|增多|增加|变多|加重|多起来|冒出来|出来了?"
+)
+_TROUBLE_WENT = (
+    "少了很多|少多了|少很多|少了|减少|变少|没有了|没了|消失|不见了|好多了|好了很多|改善|好转|下去了|消了|退了"
+    "|不长了|不冒了|不掉了|没再长|没有再长"
+)
+_PRONE = ("容易", "易", "爱")
+_TROUBLE_NEG = re.compile(
+    "(?:没有|没|不会|不再|没再|不|未|并未|从未|从没|再也没|再没|无)(?:有|再|怎么|什么|发现|出现|看到|那么多|这么多)?(?:再)?$"
+)
+_SHORTFALL = re.compile(
+    "(?:也|还|都|就|有点|有些|明显|真的|确实|稍微|略|还是)?"
+    "(?:不够|不太够|不是很够|不足|不太行|欠佳|欠缺|差点|差一点|差了点|差些|差一些|没多少|没几滴|少得可怜"
+    "|一点都没有|一点也没有|一点没有|完全没有|根本没有|没有|没)"
+    "[了啊呀的吧哦啦]*[~～!！。.]*"
+)
+# 「味道没有」「添加剂没有」: these missing is no complaint.
+_NOT_MISSED = frozenset("味道 气味 味儿 气息 香味 香气 味 添加剂".split())
 _RUN_START = ("没有", "没", "无", "未", "毫无", "并没有")
 _DEGREE_START = frozenset("太很好真挺超蛮巨特最更较偏稍略非极有")
 # 「没看到有所以评差」「从来没遇到这么慢的快递」: what follows these is said, not unseen.
@@ -326,6 +357,7 @@ class AspectLexicon:
         self._contrast_start = re.compile(word_pattern(fold(w) for w in contrast)) if contrast else None
         self._hedges = re.compile(word_pattern(fold(w) for w in hedges)) if hedges else None
         self._magnitude_nouns, self._magnitude, self._magnitude_groups = _magnitude_patterns(data.get("magnitude", []))
+        self._trouble_nouns, self._troubles, self._trouble_aspects = _trouble_patterns(data.get("troubles", []))
         self._tokenizer: Tokenizer | None = None  # jieba, loaded on the first one-character word
         self._last_tokens: tuple[str, list[tuple[int, int]]] = ("", [])
         self._dictionary: dict[str, int] = {}
@@ -368,6 +400,7 @@ class AspectLexicon:
         )
         sizes = sizes or (_DIFFERENT_END.search(folded) is not None and _DIFFERENT.search(folded) is not None)
         sizes = sizes or ("不" in folded and _NEVER.search(folded) is not None)
+        sizes = sizes or (self._trouble_nouns is not None and self._trouble_nouns.search(folded) is not None)
         if not sizes and words.search(folded) is None:
             return []
         out: list[Mention] = []
@@ -503,6 +536,22 @@ class AspectLexicon:
                 aspect = group.get("aspect") or (table[noun].aspect if noun in table else None)
                 if polarity in POLARITIES and aspect and not _overlaps(m.start(), m.end(), out):
                     out.append((m.start(), m.end(), _Word(_JUDGING, aspect, polarity), polarity, m.start()))
+        for kind, pattern in self._troubles:
+            for m in pattern.finditer(folded, start, end):
+                if _overlaps(m.start(), m.end(), out) or (kind == "came" and folded.endswith(_PRONE, start, m.start())):
+                    continue  # 「容易长痘的皮肤」 is a skin type (the lexicon's 容易长痘 still complains)
+                polarity = "正面" if kind == "went" else "负面"
+                if kind in ("came", "without"):
+                    if _TROUBLE_NEG.search(folded, max(start, m.start() - 6), m.start()) is not None:
+                        polarity = "正面"  # 「没有长闭口」「不会冒痘」「没有那么多头皮屑」
+                    elif kind == "without":
+                        continue
+                if polarity == "负面":
+                    doubt = _DOUBT.search(folded, start, m.start())
+                    if doubt is not None and _DOUBT_END.search(folded, doubt.end(), m.start()) is None:
+                        continue  # 「担心会长痘」: the lexicon word, if any, is read as feared
+                word = _Word(_JUDGING, self._trouble_aspects[m.group("noun")], polarity)
+                out.append((m.start(), m.end(), word, polarity, m.start()))
         for m in _DIFFERENT.finditer(folded, start, end):
             ref = _REF.search(m.group(1))
             if ref is not None and not _overlaps(m.start(), m.end(), out):
@@ -731,6 +780,8 @@ class AspectLexicon:
                     absent = self._absence(folded, start, end, s, e)
                     if absent is None:
                         absent = self._negated(folded, hits[i - 1][1] if i else start, s, e)
+                    if absent is None and folded[s:e] not in _NOT_MISSED and _SHORTFALL.fullmatch(folded, e, end):
+                        absent = (s, end)  # 「保湿不够」「精华没多少」: only a shortfall follows the trigger
                     if absent is not None:  # 「没有礼盒包装」「连盒子都没有」「啥赠品都没」「不保湿」
                         mentions.append(
                             Mention(
@@ -817,6 +868,21 @@ def _magnitude_patterns(
     )
     before = re.compile(f"(?P<degree>{degrees}+)(?P<size>[大重])的(?P<noun>{nouns})")  # 「好大的味道」
     return re.compile(nouns), (after, before), by_noun
+
+
+def _trouble_patterns(groups: list) -> tuple[re.Pattern | None, tuple[tuple[str, re.Pattern], ...], dict[str, str]]:
+    """Patterns of rule 22 (「冒了好多痘」「头屑还是很多」「出油少了」) and each noun's aspect, from ``troubles``."""
+    aspects = {fold(str(n)): str(g.get("aspect", "使用体验")) for g in groups for n in g.get("nouns", [])}
+    if not aspects:
+        return None, (), {}
+    nouns = word_pattern(aspects)
+    patterns = (  # 「掉发少了」 went before 「用了掉发」 came
+        ("went", re.compile(f"(?P<noun>{nouns})的?{_TROUBLE_FILL}(?:{_TROUBLE_WENT})")),
+        ("grew", re.compile(f"(?P<noun>{nouns})的?{_TROUBLE_FILL}(?:{_TROUBLE_GREW})")),
+        ("came", re.compile(f"(?:{_TROUBLE_CAME})(?P<noun>{nouns})")),
+        ("without", re.compile(f"(?:那么多|这么多|什么|啥)的?(?P<noun>{nouns})")),  # only after a negator
+    )
+    return re.compile(nouns), patterns, aspects
 
 
 def _is_cjk(ch: str) -> bool:
