@@ -2,7 +2,8 @@
 in many categories, and the reader's rules for questions, negation reach, comparisons, 「X不X」 and
 「一个坏的都没有」, complaints that are absent, feared or asked about (aspects-v6), and "never again", 不比 and
 "soon after" (aspects-v7), and cosmetics and personal-care complaints: skin and hair troubles that grew or
-went, shortfalls after a trigger, pumps, lids, near-expiry dates and lasting scent (aspects-v8). The review
+went, shortfalls after a trigger, pumps, lids, near-expiry dates and lasting scent (aspects-v8); dirty goods
+are their condition (aspects-v9). The review
 phrases are written for these tests."""
 
 from __future__ import annotations
@@ -500,3 +501,18 @@ def test_troubles_that_grew_or_went(lexicon):
     assert ("使用体验", "负面") in _pairs(lexicon, "洗发水用了以后头屑越来越多")
     assert ("使用体验", "正面") in _pairs(lexicon, "洗发水用了以后头屑少了")
     assert ("使用体验", "正面") in _pairs(lexicon, "面霜用了不长痘了")
+
+
+@pytest.mark.parametrize(
+    ("text", "aspect"),
+    [
+        ("衣服很脏", "质量"),  # the goods arrived dirty: their condition, not the box (aspects-v9)
+        ("收到的杯子脏兮兮的", "质量"),
+        ("鞋面有污渍", "质量"),
+        ("包装很脏", "包装"),  # a packaging trigger still takes the word
+        ("快递盒很脏", "包装"),
+        ("瓶身有污渍", "包装"),
+    ],
+)
+def test_dirty_goods_are_their_condition_and_a_dirty_box_is_packaging(lexicon, text, aspect):
+    assert _complaints(lexicon, text) == {aspect}
