@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 
 from cxdesk.analysis.star_drivers import drivers_for
+from cxdesk.errors import CxdeskError
 from cxdesk.store import Store, open_store
 from cxdesk.store.voc import VocFilter
 from store_helpers import add_review
@@ -205,6 +206,24 @@ def test_driver_tab_loads_when_opened_and_clicks_filter(qtbot, page: ReviewsPage
         page.filter_bar.set_filter(flt.changed(shop_id=shop.id))
     assert page.drivers == drivers_for(demo_store.voc, VocFilter(shop_id=shop.id))
     assert page.drivers.n_bad < drivers_for(demo_store.voc, VocFilter()).n_bad
+
+
+def test_driver_tab_says_why_when_the_computation_fails(qtbot, page: ReviewsPage, monkeypatch) -> None:
+    import ui.pages.reviews as reviews_module
+
+    def broken(ctx, db_path, flt):
+        raise CxdeskError("数据库被锁定")
+
+    monkeypatch.setattr(reviews_module, "load_drivers", broken)
+    with qtbot.waitSignal(page.sig_drivers_loaded, timeout=LOAD_TIMEOUT):
+        page.charts.setCurrentIndex(DRIVER_TAB)
+    assert page.charts.driver_note.text() == "差评原因没有算出来：数据库被锁定"
+    assert page.charts.driver_stack.currentWidget() is page.charts.driver_note
+    monkeypatch.undo()  # opened again, it tries again
+    page.charts.setCurrentIndex(0)
+    with qtbot.waitSignal(page.sig_drivers_loaded, timeout=LOAD_TIMEOUT):
+        page.charts.setCurrentIndex(DRIVER_TAB)
+    assert page.drivers is not None and page.charts.driver_stack.currentWidget() is page.charts.driver_view
 
 
 def test_driver_tab_before_the_aspect_stage(qtbot, bare_page: ReviewsPage) -> None:

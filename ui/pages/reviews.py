@@ -225,8 +225,14 @@ class ReviewsPage(BasePage):
         self._drivers_for = key
         self.charts.show_drivers_loading()
         job = Job(self, load_drivers, self.ctx.store.path, key, label="计算差评原因")
-        job.without_progress_dialog().on_success(self._apply_drivers)
+        job.without_progress_dialog().on_success(self._apply_drivers).on_failure(self._drivers_failed)
         self.ctx.jobs.start(f"{self.key}.drivers", job)
+
+    def _drivers_failed(self, exc: BaseException) -> None:
+        """Say why in the tab, and try again the next time it is opened or the filter changes."""
+        self._drivers_for = None
+        self.charts.show_drivers_error(str(exc))
+        self.sig_drivers_loaded.emit()
 
     def _current_filter(self) -> VocFilter:
         """The filter the shown list belongs to."""

@@ -174,6 +174,12 @@ class ChartTabsWidget(QTabWidget):
             self.driver_note.setText(result.reason or "所选范围内没有足够的方面提及来判断差评原因。")
             self.driver_stack.setCurrentWidget(self.driver_note)
 
+    def show_drivers_error(self, message: str) -> None:
+        self.driver_model.set_result(None)
+        self.driver_summary.clear()
+        self.driver_note.setText(f"差评原因没有算出来：{message}")
+        self.driver_stack.setCurrentWidget(self.driver_note)
+
     def _on_driver_clicked(self, index: QModelIndex) -> None:
         driver = self.driver_model.driver(index)
         if driver is not None:
