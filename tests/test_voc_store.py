@@ -270,6 +270,17 @@ def test_rated_mentions_for_star_drivers(small: Store) -> None:
     assert sorted(small.voc.rated_mentions(narrowed), key=lambda r: (r[0], r[2] or "")) == rows
     assert {r[0] for r in small.voc.rated_mentions(VocFilter(platform="jd"))} == {ids["r4"], ids["r5"]}
     assert {r[0] for r in small.voc.rated_mentions(VocFilter(date_to=date(2024, 5, 6)))} == {ids["r1"]}
+    # A review rated only in words (评价等级 差评, no stars) is a 差评 too.
+    with small.transaction():
+        shop = small.shops.get_or_create("taobao", "甲店")
+        small.reviews.insert_many(
+            shop.id, None, [_review("w1", "P1", None, "掉色严重", "2024-05-21 09:00:00", rating_text="差评")]
+        )
+        w1 = _ids(small)["w1"]
+        small.results.upsert_sentiment([("review", w1, 0.1, "负面", 0, MODEL, "h")])
+        _text_state(small, w1, None, shift=False)
+        _aspect(small, w1, "颜色/外观", "负面", 0, 4)
+    assert (w1, 1, "颜色/外观", "负面") in small.voc.rated_mentions(VocFilter())
 
 
 def test_aspect_stage_ran_without_mentions_counts_as_run(store: Store) -> None:
