@@ -151,24 +151,38 @@ def star_drivers(
 ) -> DriverResult:
     """Fit the drivers from one row per (review, mention); a review without mentions has one row of Nones.
 
-    ``rows`` come from :meth:`cxdesk.store.voc.VocRepo.rated_mentions`. Rating classes other
-    than 差评/好评 and polarities other than 正面/负面 are ignored. ``overall`` is the lexicon's
-    overall aspect (:attr:`cxdesk.analysis.aspects.AspectLexicon.overall`).
+    ``rows`` come from :meth:`cxdesk.store.voc.VocRepo.rated_mentions` (read once, as they come:
+    a store's rows are never held as a list). Rating classes other than 差评/好评 and polarities
+    other than 正面/负面 are ignored. ``overall`` is the lexicon's overall aspect
+    (:attr:`cxdesk.analysis.aspects.AspectLexicon.overall`).
     """
-    ratings: dict[int, int] = {}
-    mentions: dict[int, set[tuple[str, str]]] = {}
+    import numpy as np
+
+    review_row: dict[int, int] = {}  # review id → row of the design matrix
+    bad: list[bool] = []
+    keys: dict[tuple[str, str], int] = {}  # (aspect, polarity) → column before filtering
+    pair_rows: list[int] = []
+    pair_keys: list[int] = []
     for review_id, rating_class, aspect, polarity in rows:
         if rating_class not in (BAD, GOOD):
             continue
-        ratings[review_id] = rating_class
-        seen = mentions.setdefault(review_id, set())
+        row = review_row.get(review_id)
+        if row is None:
+            row = review_row[review_id] = len(bad)
+            bad.append(rating_class == BAD)
         if aspect and polarity in POLARITIES:
-            seen.add((aspect, polarity))
-    n_bad = sum(1 for c in ratings.values() if c == BAD)
-    n_good = len(ratings) - n_bad
-    bad_without = sum(
-        1 for r, c in ratings.items() if c == BAD and not any(p == "负面" and a != overall for a, p in mentions[r])
-    )
+            pair_rows.append(row)
+            pair_keys.append(keys.setdefault((aspect, polarity), len(keys)))
+    is_bad = np.array(bad, dtype=bool)
+    n_bad = int(is_bad.sum())
+    n_good = len(bad) - n_bad
+    # One (review, key) pair per review however often it says it.
+    code = np.unique(np.array(pair_rows, dtype=np.int64) * max(1, len(keys)) + np.array(pair_keys, dtype=np.int64))
+    rows_of, keys_of = code // max(1, len(keys)), code % max(1, len(keys))
+    named_complaint = np.array([p == "负面" and a != overall for a, p in keys], dtype=bool)
+    complained = np.zeros(len(bad), dtype=bool)
+    complained[rows_of[named_complaint[keys_of]]] = True
+    bad_without = int((is_bad & ~complained).sum())
     if n_bad < min_per_class or n_good < min_per_class:
         reason = (
             f"评分评价不足，无法判断差评原因：差评 {n_bad:,} 条、好评 {n_good:,} 条（有文字且已分析方面的），"
@@ -176,19 +190,22 @@ def star_drivers(
         )
         return DriverResult(n_bad, n_good, bad_without, [], reason, overall)
 
-    counts: dict[tuple[str, str], list[int]] = {}
-    for review_id, seen in mentions.items():
-        slot = 0 if ratings[review_id] == BAD else 1
-        for key in seen:
-            counts.setdefault(key, [0, 0])[slot] += 1
-    features = sorted(k for k, (b, g) in counts.items() if b + g >= min_mentions)
-    if not features:
+    bad_counts = np.bincount(keys_of[is_bad[rows_of]], minlength=len(keys))
+    all_counts = np.bincount(keys_of, minlength=len(keys))
+    names = list(keys)
+    kept = sorted(names[k] for k in range(len(keys)) if all_counts[k] >= min_mentions)
+    if not kept:
         return DriverResult(n_bad, n_good, bad_without, [], None, overall)
-    weights, errors = _fit(ratings, mentions, features)
-    drivers = [
-        Driver(a, p, counts[(a, p)][0], counts[(a, p)][1], float(w), float(e))
-        for (a, p), w, e in zip(features, weights, errors)
-    ]
+    column = np.full(len(keys), -1, dtype=np.int64)
+    for c, key in enumerate(kept):
+        column[keys[key]] = c
+    used = column[keys_of] >= 0
+    weights, errors = _fit(is_bad, rows_of[used], column[keys_of[used]], len(kept))
+    drivers = []
+    for (aspect, polarity), w, e in zip(kept, weights, errors):
+        k = keys[(aspect, polarity)]
+        b = int(bad_counts[k])
+        drivers.append(Driver(aspect, polarity, b, int(all_counts[k]) - b, float(w), float(e)))
     drivers.sort(key=lambda d: (-d.weight, -d.bad_with, d.aspect, d.polarity))
     return DriverResult(n_bad, n_good, bad_without, drivers, None, overall)
 
@@ -200,30 +217,25 @@ def drivers_for(voc: VocRepo, flt: VocFilter) -> DriverResult:
     return star_drivers(voc.rated_mentions(flt), overall=default_lexicon().overall)
 
 
-def _fit(ratings: dict[int, int], mentions: dict[int, set[tuple[str, str]]], features: list[tuple[str, str]]):
+def _fit(is_bad, rows, columns, n_features: int):
     """L2 logistic regression of 差评 on the (aspect, polarity) indicators: weights and standard errors.
 
-    The errors come from the inverse of the penalised log-likelihood's curvature at the fit
-    (Z'WZ + I/C over [intercept, indicators], the intercept unpenalised): the usual Wald
-    errors, made a little smaller by the regularisation, as the weights are.
+    ``rows``/``columns`` are the indicator matrix's ones (one per review and feature). The errors
+    come from the inverse of the penalised log-likelihood's curvature at the fit (Z'WZ + I/C over
+    [intercept, indicators], the intercept unpenalised): the usual Wald errors, made a little
+    smaller by the regularisation, as the weights are.
     """
     import numpy as np
     from scipy import sparse
     from sklearn.linear_model import LogisticRegression
 
-    column = {key: i for i, key in enumerate(features)}
-    ids = sorted(ratings)
-    indptr, indices = [0], []
-    for review_id in ids:
-        indices += sorted(column[k] for k in mentions[review_id] if k in column)
-        indptr.append(len(indices))
-    x = sparse.csr_matrix((np.ones(len(indices)), indices, indptr), shape=(len(ids), len(features)))
-    y = np.array([ratings[r] == BAD for r in ids], dtype=np.int8)
+    x = sparse.csr_matrix((np.ones(len(rows)), (rows, columns)), shape=(len(is_bad), n_features))
+    y = is_bad.astype(np.int8)
     model = LogisticRegression(C=C, solver="lbfgs", max_iter=1000)  # lbfgs leaves the intercept unpenalised
     model.fit(x, y)
     p = model.predict_proba(x)[:, 1]
-    z = sparse.hstack([sparse.csr_matrix(np.ones((len(ids), 1))), x], format="csr")
+    z = sparse.hstack([sparse.csr_matrix(np.ones((len(y), 1))), x], format="csr")
     curvature = np.asarray((z.T @ z.multiply((p * (1 - p))[:, None])).todense())
-    curvature[1:, 1:] += np.eye(len(features)) / C
+    curvature[1:, 1:] += np.eye(n_features) / C
     covariance = np.linalg.pinv(curvature)
     return model.coef_[0], np.sqrt(np.clip(np.diag(covariance)[1:], 0, None))

@@ -23,6 +23,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from collections.abc import Iterator
 from typing import Any
 
 from cxdesk.store._days import edge_day, plausible_sql
@@ -464,12 +465,13 @@ class VocRepo:
         """Product titles and SKU texts of every review: words the tokenizer must keep whole."""
         return product_names(self._conn)
 
-    def rated_mentions(self, f: VocFilter) -> list[tuple[int, int, str | None, str | None]]:
+    def rated_mentions(self, f: VocFilter) -> Iterator[tuple[int, int, str | None, str | None]]:
         """(review id, rating class, aspect, polarity) per 正面/负面 mention of rated first reviews.
 
         For :func:`cxdesk.analysis.star_drivers.star_drivers`: reviews rated 差评 or 好评 (stars or
         words), with text, read by the aspect stage; one row of Nones for such a review without
-        mentions. Only :meth:`VocFilter.drivers_part` of the filter is applied.
+        mentions. Only :meth:`VocFilter.drivers_part` of the filter is applied. A generator: the
+        rows are read as they are used.
         """
         where, params = build_where(f.drivers_part())
         rows = self._conn.execute(
@@ -481,7 +483,8 @@ class VocRepo:
             f"WHERE {where} AND r.rating_class IN (1, 3) AND COALESCE(s.no_content, 0) = 0",
             params,
         )
-        return [tuple(r) for r in rows]  # type: ignore[misc]
+        for row in rows:  # streamed: 200k reviews give ~450k rows, never held as one list
+            yield tuple(row)  # type: ignore[misc]
 
     def texts(self, f: VocFilter) -> list[tuple[str, bool]]:
         """(content + 追评, is negative) per review; negative = 1–2★ or sentiment 负面."""
