@@ -469,3 +469,18 @@ def test_keyword_candidates_keep_product_and_sku_words_whole():
     words = candidate_keywords(negative, tokenize=tokenizer.tokens)
     assert "棉小袄童装" in words and "雾霾蓝" in words
     assert "棉小袄" not in words and "霾蓝" not in words
+
+
+def test_keyword_candidates_are_content_words():
+    """Numerals, directions, pronouns, conjunctions and adverbs say nothing of what a complaint is about."""
+    from cxdesk.analysis.voc import candidate_keywords, shop_tokenizer
+
+    tokenizer = shop_tokenizer(["棉小袄童装连衣裙", "棉小袄童装短袖", "棉小袄童装短裤"], [])
+    negative = [
+        "三个都起球了，里面还有线头，这次真心失望",
+        "两个都起球，不如以前，你们居然还发霉",
+        "棉小袄童装起球，里面线头多，这次又发霉",
+    ]
+    words = candidate_keywords(negative, tokenize=tokenizer.tokens)
+    assert {"起球", "线头", "发霉", "失望", "棉小袄童装"} <= set(words)  # an untagged product word stays
+    assert not {"三个", "两个", "里面", "这次", "你们", "不如", "以前", "真心", "居然"} & set(words)

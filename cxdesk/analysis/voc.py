@@ -41,6 +41,11 @@ MAX_EMERGING = 8  # per kind: aspects first, then words
 KEYWORD_CANDIDATES = 60  # most frequent words of negative reviews that are checked for a rise
 
 STOPWORDS_FILE = ("lexicons", "voc_stopwords.txt")
+# Words of these kinds (jieba's part-of-speech tags) never say what a complaint is about: numerals and
+# measures (三个, 一箱, 几天), directions and times (里面, 之前, 最后), pronouns (这次, 你们), conjunctions
+# (不如, 只有), adverbs (真心, 居然, 完全, 不要), places (网上). Nouns, verbs and adjectives stay, and so
+# does every word jieba's dictionary does not tag (the shop's product words, new slang).
+NON_CONTENT_TAGS = frozenset(("m", "mq", "q", "f", "t", "r", "rr", "rz", "c", "d", "ad", "df", "dg", "p", "u", "s"))
 _WORD = re.compile(r"^[\u4e00-\u9fff]{2,6}$")  # Chinese words only: no digits, emoji or punctuation
 
 Counts = Mapping[str, tuple[int, int]]  # term -> (mentions, negative mentions)
@@ -179,7 +184,8 @@ def candidate_keywords(
     limit: int = KEYWORD_CANDIDATES,
     tokenize=None,
 ) -> list[str]:
-    """The words most negative reviews contain (each review counts a word once).
+    """The words most negative reviews contain (each review counts a word once), content words only
+    (:data:`NON_CONTENT_TAGS`).
 
     Personal data is masked before the text is cut into words (:func:`cxdesk.privacy.mask_text`, the
     address's place too), so a receiver's name, street or district never becomes a keyword (``_WORD``
@@ -187,12 +193,16 @@ def candidate_keywords(
     """
     from cxdesk.privacy import mask_text
 
+    from cxdesk.textprep import word_tags
+
     tokenize = tokenize or _tokenize
+    tags = word_tags()
     counts: Counter[str] = Counter()
     for text in negative_texts:
         words = tokenize(mask_text(text, keep_place=False))
         counts.update({w for w in words if _WORD.match(w) and w not in stopwords})
-    return [w for w, _ in counts.most_common(limit)]
+    content = (w for w, _ in counts.most_common() if tags.get(w) not in NON_CONTENT_TAGS)
+    return [w for w, _ in zip(content, range(limit))]
 
 
 def keyword_counts(texts: Iterable[tuple[str, bool]], words: Sequence[str]) -> dict[str, tuple[int, int]]:
