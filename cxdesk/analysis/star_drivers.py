@@ -177,8 +177,9 @@ def star_drivers(
     n_bad = int(is_bad.sum())
     n_good = len(bad) - n_bad
     # One (review, key) pair per review however often it says it.
-    code = np.unique(np.array(pair_rows, dtype=np.int64) * max(1, len(keys)) + np.array(pair_keys, dtype=np.int64))
-    rows_of, keys_of = code // max(1, len(keys)), code % max(1, len(keys))
+    width = max(1, len(keys))
+    code = np.unique(np.array(pair_rows, dtype=np.int64) * width + np.array(pair_keys, dtype=np.int64))
+    rows_of, keys_of = code // width, code % width
     named_complaint = np.array([p == "负面" and a != overall for a, p in keys], dtype=bool)
     complained = np.zeros(len(bad), dtype=bool)
     complained[rows_of[named_complaint[keys_of]]] = True
@@ -192,8 +193,7 @@ def star_drivers(
 
     bad_counts = np.bincount(keys_of[is_bad[rows_of]], minlength=len(keys))
     all_counts = np.bincount(keys_of, minlength=len(keys))
-    names = list(keys)
-    kept = sorted(names[k] for k in range(len(keys)) if all_counts[k] >= min_mentions)
+    kept = sorted(key for key, k in keys.items() if all_counts[k] >= min_mentions)
     if not kept:
         return DriverResult(n_bad, n_good, bad_without, [], None, overall)
     column = np.full(len(keys), -1, dtype=np.int64)
@@ -212,9 +212,9 @@ def star_drivers(
 
 def drivers_for(voc: VocRepo, flt: VocFilter) -> DriverResult:
     """The drivers of the reviews ``flt`` chooses (only :meth:`VocFilter.drivers_part` of it applies)."""
-    from cxdesk.analysis.aspects import default_lexicon
+    from cxdesk.analysis.aspects import default_overall
 
-    return star_drivers(voc.rated_mentions(flt), overall=default_lexicon().overall)
+    return star_drivers(voc.rated_mentions(flt), overall=default_overall())
 
 
 def _fit(is_bad, rows, columns, n_features: int):
