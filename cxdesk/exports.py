@@ -119,8 +119,6 @@ def export_table(
     unless ``keep_personal``."""
     if kind in FAQ_KINDS:
         return export_faq(ctx, db_path, kind, out, keep_personal=keep_personal)
-    if kind == "drivers":
-        return export_drivers(ctx, db_path, out)
     if kind not in KINDS:  # faq / faq-members are handled above
         raise CxdeskError(
             f"不支持导出“{kind}”，可选：reviews（评价）、messages（聊天消息）、"

@@ -21,9 +21,9 @@ Filter semantics worth knowing:
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
-from collections.abc import Iterator
 from typing import Any
 
 from cxdesk.store._days import edge_day, plausible_sql
