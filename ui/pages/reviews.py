@@ -213,10 +213,8 @@ class ReviewsPage(BasePage):
         emerging = Job(self, load_emerging, path, flt, label="计算新出现的抱怨")
         emerging.without_progress_dialog().on_success(self._apply_emerging)
         self.ctx.jobs.start(f"{self.key}.emerging", emerging)
-        if self.charts.drivers_visible():
+        if self.charts.drivers_visible():  # else when the tab is next opened, if the drivers' part changed
             self._load_drivers(flt)
-        else:
-            self._drivers_for = None  # recomputed when the tab is next opened
 
     def _load_drivers(self, flt: VocFilter) -> None:
         key = flt.drivers_part()
